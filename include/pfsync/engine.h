@@ -1,0 +1,143 @@
+/*
+ * engine.h - the pfsync v3 sync engine, pure: driven by calls and a
+ * monotonic clock (milliseconds) the caller passes in; it emits packets and
+ * table operations through struct pfs_engine_ops.  No sockets, no timers
+ * of its own, no logging, no globals.
+ *
+ * The engine keeps its view of the state table in a struct pfs_table the
+ * caller owns.  With the memory backend that table *is* the firewall's
+ * table; with conntrack it mirrors the kernel, and the caller applies the
+ * operations the engine reports (ops->applied / ops->cleared) to the kernel.
+ */
+#ifndef PFSYNC_ENGINE_H
+#define PFSYNC_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfsync/state.h"
+#include "pfsync/stats.h"
+#include "pfsync/table.h"
+#include "pfsync/wire_v3.h"
+
+#define PFS_MAXUPD_DEFAULT 128
+#define PFS_MTU_DEFAULT 1500
+#define PFS_BULK_RETRY_MS 5000
+#define PFS_BULK_MAX_TRIES 12
+#define PFS_FLUSH_MS 1000
+
+struct pfs_engine_conf {
+	uint32_t hostid;  /* creatorid of states created here (nonzero) */
+	uint8_t maxupd;	  /* 0..255; 0 turns collapsing off */
+	unsigned mtu;	  /* syncdev MTU (sets maxcount); 0 = 1500 */
+	bool syncdev;	  /* a sync interface is configured: receive on,
+			     compress updates and deletes */
+	uint32_t syncpeer; /* IPv4, host order; 0 = the group 224.0.0.240 */
+	bool tap;	   /* someone reads pfsync0: build local packets
+			      even with no syncdev and no peer */
+	unsigned bulk_pkts;	/* bulk pace: packets per tick (NetBSD 1) */
+	unsigned bulk_tick_ms;	/* bulk tick (NetBSD 10 ms) */
+	unsigned state_limit;	/* for the BUS START timeout (pf 10000) */
+	uint8_t chksum[PFS_V3_CHKSUM_LEN]; /* ruleset digest in headers */
+};
+
+/* Fill a conf with NetBSD's defaults (maxupd 128, MTU 1500, ...). */
+void pfs_engine_conf_default(struct pfs_engine_conf *c);
+
+enum pfs_op {
+	PFS_OP_INSERT,
+	PFS_OP_UPDATE,
+	PFS_OP_DELETE
+};
+
+struct pfs_engine_ops {
+	/*
+	 * One packet was sent: `local` is its full form (what pfsync0
+	 * shows, starting at the pfsync header).  `wire` is what goes on
+	 * the wire (the compressed form when it differs, else == local) or
+	 * NULL when nothing is sent (no syncdev and no peer).  dst is the
+	 * IPv4 destination, host order.  Returns 0, or -1 if sending failed
+	 * (counted in OERRORS).
+	 */
+	int (*output)(void *ctx, const uint8_t *local, size_t local_len,
+		      const uint8_t *wire, size_t wire_len, uint32_t dst);
+	/* A state learned from a peer was inserted, updated or deleted in
+	 * the engine's table (st points into it; for DELETE it is about to
+	 * be removed).  May be NULL. */
+	void (*applied)(void *ctx, enum pfs_op op, const struct pfs_state *st);
+	/* All states of a creator were removed by a peer's CLR. May be NULL.*/
+	void (*cleared)(void *ctx, uint32_t creatorid);
+	/* The bulk update finished (or was given up): synced is now true. */
+	void (*synced)(void *ctx, bool synced);
+};
+
+struct pfs_rx_meta {
+	uint32_t src;	 /* IPv4 source, host order (UREQ replies go here) */
+	bool on_syncdev; /* arrived on the configured syncdev */
+	uint8_t ttl;
+};
+
+struct pfs_engine;
+
+struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
+				  struct pfs_table *table,
+				  const struct pfs_engine_ops *ops, void *ctx,
+				  uint64_t now_ms);
+void pfs_engine_free(struct pfs_engine *e);
+
+/*
+ * Change the configuration.  Pending packets are flushed first when the
+ * syncdev, the peer or the MTU changes.  Does not start a bulk update: the
+ * caller decides (pfs_engine_bulk_request), so a reload that changes
+ * nothing does not restart one.  -1/EINVAL on a bad value.
+ */
+int pfs_engine_set_conf(struct pfs_engine *e, const struct pfs_engine_conf *c,
+			uint64_t now_ms);
+const struct pfs_engine_conf *pfs_engine_conf(const struct pfs_engine *e);
+
+/* A fresh state id, as pf makes them: (start second << 32) + counter. */
+uint64_t pfs_engine_new_id(struct pfs_engine *e);
+
+/*
+ * Local changes of the firewall's table.  insert copies *st into the table
+ * (st->creation / expire absolute; st->sync_flags PFS_SF_NOSYNC for
+ * no-sync states, which are never sent; proto 240 is always no-sync) and
+ * announces it.  update copies the mutable fields (peers, expire, timeout,
+ * counters) of the stored state with st's id and creator and announces an
+ * update.  delete announces only states this host created; kill announces
+ * any state.  clear removes every state (of ifname, when not empty) and
+ * sends one CLR with our hostid.  -1/ENOENT or EEXIST as fits.
+ */
+int pfs_engine_insert(struct pfs_engine *e, const struct pfs_state *st,
+		      uint64_t now_ms);
+int pfs_engine_update(struct pfs_engine *e, const struct pfs_state *st,
+		      uint64_t now_ms);
+int pfs_engine_delete(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
+		      uint64_t now_ms);
+int pfs_engine_kill(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
+		    uint64_t now_ms);
+int pfs_engine_clear(struct pfs_engine *e, const char *ifname,
+		     uint64_t now_ms);
+
+/* A received pfsync packet, starting at the pfsync header. */
+void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		      const struct pfs_rx_meta *m, uint64_t now_ms);
+
+/* Ask the peers for a full update now (UREQ 0/0, 5 s retries, 12 tries). */
+void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms);
+/* True when no bulk update is awaited (the carp demotion is off). */
+bool pfs_engine_synced(const struct pfs_engine *e);
+/* True while we are sending a bulk update to a peer. */
+bool pfs_engine_bulk_sending(const struct pfs_engine *e);
+
+/* Send any pending packet now. */
+void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms);
+/* Absolute time of the next timer, or UINT64_MAX when none is armed. */
+uint64_t pfs_engine_next_timeout(const struct pfs_engine *e);
+/* Run due timers (flush, bulk retry, bulk send ticks). */
+void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms);
+
+const uint64_t *pfs_engine_stats(const struct pfs_engine *e); /* [PFS_NSTATS] */
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * state.h - the host-order firewall state that every dialect and backend
+ * maps onto.
+ *
+ * The model is pf's v3 state (lan/gwy/ext host keys plus two TCP peers),
+ * held in host byte order except where noted.  Addresses are kept as raw
+ * 16-byte network-order values (pf_addr), as pf does; the family says how
+ * many bytes are used.  `af` is always the *Linux* value (AF_INET 2,
+ * AF_INET6 10); codecs translate to and from each dialect's wire value.
+ *
+ * Mapping of the other models onto this one:
+ *  - OpenBSD/FreeBSD key[PF_SK_WIRE] / key[PF_SK_STACK] ({addr[2], port[2]}):
+ *    for direction OUT, stack = (lan, ext), wire = (gwy, ext);
+ *    for direction IN,  wire = (ext, gwy), stack = (ext, lan).
+ *  - Linux conntrack: the original tuple is (src, dst) =
+ *    OUT: (lan, ext), IN: (ext, lan); the reply tuple is the reverse of the
+ *    translated side (ext -> gwy).  Without NAT lan == gwy.
+ *
+ * Times: `creation` and `expire` are *absolute* seconds on the engine's
+ * clock while a state is in a table; on the wire they are relative
+ * (age, and seconds to expiry) and the engine converts.
+ */
+#ifndef PFSYNC_STATE_H
+#define PFSYNC_STATE_H
+
+#include <stdint.h>
+
+#define PFS_IFNAMSIZ 16
+
+/* sync_flags (pf's PFSTATE_*) */
+#define PFS_SF_NOSYNC 0x01   /* never announced (no-sync rule, pfsync traffic) */
+#define PFS_SF_FROMSYNC 0x02 /* transient: being applied from a peer */
+#define PFS_SF_STALE 0x04    /* on the wire: this is a stale reply */
+
+/* direction */
+#define PFS_DIR_INOUT 0
+#define PFS_DIR_IN 1
+#define PFS_DIR_OUT 2
+
+/* TCP peer states (tcp_fsm.h), plus pf's synproxy pseudo states */
+enum pfs_tcps {
+	PFS_TCPS_CLOSED = 0,
+	PFS_TCPS_LISTEN = 1,
+	PFS_TCPS_SYN_SENT = 2,
+	PFS_TCPS_SYN_RECEIVED = 3,
+	PFS_TCPS_ESTABLISHED = 4,
+	PFS_TCPS_CLOSE_WAIT = 5,
+	PFS_TCPS_FIN_WAIT_1 = 6,
+	PFS_TCPS_CLOSING = 7,
+	PFS_TCPS_LAST_ACK = 8,
+	PFS_TCPS_FIN_WAIT_2 = 9,
+	PFS_TCPS_TIME_WAIT = 10,
+	PFS_TCPS_PROXY_SRC = 11,
+	PFS_TCPS_PROXY_DST = 12 /* the largest valid peer state */
+};
+
+/* UDP and other-protocol peer states */
+#define PFS_UDPS_NO_TRAFFIC 0
+#define PFS_UDPS_SINGLE 1
+#define PFS_UDPS_MULTIPLE 2
+
+/* pf timeout classes (PFTM_*); a synced state's class is < PFS_TM_MAX */
+enum pfs_timeout {
+	PFS_TM_TCP_FIRST_PACKET = 0,
+	PFS_TM_TCP_OPENING = 1,
+	PFS_TM_TCP_ESTABLISHED = 2,
+	PFS_TM_TCP_CLOSING = 3,
+	PFS_TM_TCP_FIN_WAIT = 4,
+	PFS_TM_TCP_CLOSED = 5,
+	PFS_TM_UDP_FIRST_PACKET = 6,
+	PFS_TM_UDP_SINGLE = 7,
+	PFS_TM_UDP_MULTIPLE = 8,
+	PFS_TM_ICMP_FIRST_PACKET = 9,
+	PFS_TM_ICMP_ERROR_REPLY = 10,
+	PFS_TM_OTHER_FIRST_PACKET = 11,
+	PFS_TM_OTHER_SINGLE = 12,
+	PFS_TM_OTHER_MULTIPLE = 13,
+	PFS_TM_FRAG = 14,
+	PFS_TM_INTERVAL = 15,
+	PFS_TM_ADAPTIVE_START = 16,
+	PFS_TM_ADAPTIVE_END = 17,
+	PFS_TM_SRC_NODE = 18,
+	PFS_TM_TS_DIFF = 19,
+	PFS_TM_MAX = 20
+};
+
+#define PFS_WSCALE_FLAG 0x80
+#define PFS_WSCALE_MASK 0x0f
+#define PFS_SCRUB_FLAG_VALID 0x01
+#define PFS_NO_RULE 0xffffffffu
+
+/* An address as pf keeps it: 16 raw bytes, network order. */
+struct pfs_addr {
+	uint8_t a[16];
+};
+
+struct pfs_host {
+	struct pfs_addr addr;
+	uint16_t port; /* host order */
+};
+
+struct pfs_scrub {
+	uint32_t ts_mod; /* timestamp modulation */
+	uint16_t flags;	 /* only PFSS_TIMESTAMP (0x0001) is synced */
+	uint8_t ttl;
+	uint8_t valid; /* PFS_SCRUB_FLAG_VALID if the peer has scrub data */
+};
+
+struct pfs_peer {
+	struct pfs_scrub scrub;
+	uint32_t seqlo;	  /* highest sequence number sent */
+	uint32_t seqhi;	  /* highest the peer ACKed plus window */
+	uint32_t seqdiff; /* sequence modulator */
+	uint16_t max_win;
+	uint16_t mss;
+	uint8_t state;	/* enum pfs_tcps, or a UDP/other level */
+	uint8_t wscale; /* PFS_WSCALE_FLAG | scale */
+};
+
+struct pfs_state {
+	uint64_t id;	    /* value of pf's big-endian 64-bit id */
+	uint32_t creatorid; /* host id of the creator, host order value */
+	uint32_t rule;	    /* rule number or PFS_NO_RULE */
+	uint32_t anchor;    /* anchor number or PFS_NO_RULE */
+	uint32_t nat_rule;  /* never set by a v3 sender: 0 */
+	uint32_t creation;  /* absolute seconds (relative on the wire) */
+	uint32_t expire;    /* absolute seconds (relative on the wire) */
+	uint32_t sync_time; /* engine bookkeeping: last second packed */
+	uint64_t packets[2];
+	uint64_t bytes[2];
+	struct pfs_peer src; /* the originating side */
+	struct pfs_peer dst;
+	struct pfs_host lan; /* internal side */
+	struct pfs_host gwy; /* after translation */
+	struct pfs_host ext; /* remote side */
+	struct pfs_addr rt_addr;
+	char ifname[PFS_IFNAMSIZ]; /* NUL padded; "all" for floating */
+	uint8_t af;		   /* Linux AF_INET / AF_INET6 */
+	uint8_t proto;
+	uint8_t direction; /* PFS_DIR_* */
+	uint8_t log;
+	uint8_t allow_opts;
+	uint8_t timeout; /* enum pfs_timeout */
+	uint8_t sync_flags;
+	uint8_t updates; /* wire only: times collapsed in a packet */
+};
+
+/* The flow key a state is indexed by besides (id, creatorid). */
+struct pfs_flowkey {
+	uint8_t af;
+	uint8_t proto;
+	uint8_t direction;
+	struct pfs_host lan;
+	struct pfs_host ext;
+};
+
+void pfs_state_flowkey(const struct pfs_state *st, struct pfs_flowkey *k);
+
+#endif

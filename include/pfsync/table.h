@@ -1,0 +1,55 @@
+/*
+ * table.h - the in-memory state table: states indexed by (id, creatorid)
+ * and by flow key, with a slot-order walk for bulk sends.
+ *
+ * The table owns its states.  A pointer returned by insert or find stays
+ * valid until that state is removed (storage is chunked, never moved).
+ * Callers may change any field in place except id, creatorid and the flow
+ * key fields (af, proto, direction, lan, ext), which are indexed.
+ * Sized for tens of millions of states, at most 256 bytes each with their
+ * indexes.
+ */
+#ifndef PFSYNC_TABLE_H
+#define PFSYNC_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfsync/state.h"
+
+struct pfs_table;
+
+/* hint: expected number of states (0 for a small default). NULL+ENOMEM. */
+struct pfs_table *pfs_table_new(size_t hint);
+void pfs_table_free(struct pfs_table *t);
+
+size_t pfs_table_count(const struct pfs_table *t);
+/* Bytes held by the table and its indexes. */
+size_t pfs_table_memory(const struct pfs_table *t);
+
+/*
+ * Copies *st in.  Returns the stored state, or NULL with errno EEXIST
+ * (same id and creator, or same flow key) or ENOMEM.
+ */
+struct pfs_state *pfs_table_insert(struct pfs_table *t,
+				   const struct pfs_state *st);
+struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
+				    uint32_t creatorid);
+struct pfs_state *pfs_table_find_key(const struct pfs_table *t,
+				     const struct pfs_flowkey *k);
+/* Removes a stored state; st must come from this table. */
+void pfs_table_remove(struct pfs_table *t, struct pfs_state *st);
+/* Removes every state of a creator; returns how many. */
+size_t pfs_table_clear_creator(struct pfs_table *t, uint32_t creatorid);
+/* Removes every state. */
+void pfs_table_clear(struct pfs_table *t);
+
+/*
+ * Slot-order walk.  Start with *cursor = 0; each call returns the next
+ * live state and advances *cursor, or NULL at the end.  Removing states
+ * (the returned one included) during a walk is safe; states inserted during
+ * a walk may or may not be seen.
+ */
+struct pfs_state *pfs_table_next(const struct pfs_table *t, size_t *cursor);
+
+#endif
