@@ -1,0 +1,77 @@
+/*
+ * config.h - pfsyncd.conf(5): parse, check and print the daemon's config.
+ *
+ * The file is line based; '#' starts a comment.  Keywords:
+ *
+ *   interface pfsync0 up syncdev eth2 syncpeer 10.0.0.2 maxupd 64
+ *   hostid 0x0a000001          (0 or absent: random at start)
+ *   control "/run/pfsyncd.sock"
+ *   control-mode 0600
+ *   backend memory | conntrack
+ *   log-level error | warning | info | debug
+ *   capture "/var/log/pfsync0.pcap"
+ *   bulk-pace 32               (packets per bulk tick)
+ *   bulk-tick 1                (milliseconds)
+ *   mtu 1500                   (override the syncdev MTU)
+ *
+ * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
+ * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
+ * pfsyncctl sends the same words to a running daemon, which applies them
+ * with pfsd_conf_apply_words().  pfsd_conf_print() writes a file that
+ * parses back to an equal config.
+ */
+#ifndef PFSYNCD_CONFIG_H
+#define PFSYNCD_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PFSD_CONF_PATH "/etc/pfsyncd.conf"
+#define PFSD_CONTROL_PATH "/run/pfsyncd.sock"
+
+enum pfsd_backend {
+	PFSD_BACKEND_MEMORY = 0,
+	PFSD_BACKEND_CONNTRACK = 1
+};
+
+struct pfsd_conf {
+	char ifname[IFNAMSIZ];	/* the tap interface, "pfsync0" */
+	bool up;
+	char syncdev[IFNAMSIZ]; /* "" = none */
+	uint32_t syncpeer;	/* IPv4 host order; 0 = group 224.0.0.240 */
+	unsigned maxupd;	/* 0..255, default 128 */
+	uint32_t hostid;	/* 0 = pick a random one at start */
+	char control[108];	/* control socket path */
+	unsigned control_mode;	/* default 0600 */
+	enum pfsd_backend backend;
+	int log_level;		/* syslog LOG_ERR..LOG_DEBUG, default LOG_INFO */
+	char capture[256];	/* pcap file of pfsync0 packets, "" = none */
+	unsigned bulk_pkts;	/* default 32 */
+	unsigned bulk_tick_ms;	/* default 1 */
+	unsigned mtu;		/* 0 = follow the syncdev */
+};
+
+void pfsd_conf_default(struct pfsd_conf *c);
+
+/*
+ * Parse a whole file or string into *c (defaults first).  Returns 0, or -1
+ * with a "file:line: message" in err.
+ */
+int pfsd_conf_parse_file(const char *path, struct pfsd_conf *c, char *err,
+			 size_t errlen);
+int pfsd_conf_parse_string(const char *text, const char *name,
+			   struct pfsd_conf *c, char *err, size_t errlen);
+
+/* Apply ifconfig words (argv after the interface name) to *c.  All or
+ * nothing: on error *c is unchanged and err says which word is wrong. */
+int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
+			  char *err, size_t errlen);
+
+/* Write the config in file syntax; it parses back to an equal config. */
+void pfsd_conf_print(const struct pfsd_conf *c, FILE *f);
+bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b);
+
+#endif

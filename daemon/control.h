@@ -1,0 +1,50 @@
+/*
+ * control.h - pfsyncd's control socket server: accepts pfsyncctl
+ * connections on a Unix stream socket, reads framed requests
+ * (pfsync/ctlmsg.h) without blocking, calls the command handler, and writes
+ * its output back as DATA messages and one END, with backpressure (a slow
+ * client is not allowed to grow the queue without bound: its connection
+ * is closed past PFSD_CTL_MAX_QUEUE bytes).
+ */
+#ifndef PFSYNCD_CONTROL_H
+#define PFSYNCD_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+#define PFSD_CTL_MAX_QUEUE (64u << 20)
+
+/* Growable output buffer a handler writes its answer into. */
+struct pfsd_out {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int oom; /* an append failed */
+};
+
+void pfsd_out_printf(struct pfsd_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pfsd_out_write(struct pfsd_out *o, const void *p, size_t n);
+/* Append s as a JSON string literal (quotes and escapes added). */
+void pfsd_out_json_str(struct pfsd_out *o, const char *s);
+
+/*
+ * Runs one command.  argv[0] is the command word.  Writes output into
+ * *out; returns 0 or a positive errno value, with an optional message in
+ * err (errlen bytes).
+ */
+typedef int (*pfsd_ctl_handler)(void *ctx, int argc, char *argv[],
+				unsigned flags, struct pfsd_out *out,
+				char *err, size_t errlen);
+
+struct pfsd_control;
+
+/* Listen on path (replacing a stale socket) with mode; NULL on error. */
+struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop,
+				      const char *path, unsigned mode,
+				      pfsd_ctl_handler handler, void *ctx);
+void pfsd_control_free(struct pfsd_control *c);
+
+#endif

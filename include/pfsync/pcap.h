@@ -1,0 +1,61 @@
+/*
+ * pcap.h - the classic pcap file format (not pcapng), pure encode/decode.
+ * Link types used by pfsyncd: LINKTYPE_PFSYNC 246 (payload starts at the
+ * pfsync header, as BSD bpf gives it), LINKTYPE_RAW 101 (IPv4),
+ * LINKTYPE_ETHERNET 1, LINKTYPE_LINUX_SLL 113.
+ */
+#ifndef PFSYNC_PCAP_H
+#define PFSYNC_PCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PFS_PCAP_FILE_HDR_LEN 24
+#define PFS_PCAP_REC_HDR_LEN 16
+#define PFS_LINKTYPE_ETHERNET 1
+#define PFS_LINKTYPE_RAW 101
+#define PFS_LINKTYPE_LINUX_SLL 113
+#define PFS_LINKTYPE_PFSYNC 246
+
+struct pfs_pcap_file {
+	bool swapped; /* file is in the other byte order */
+	bool nsec;    /* nanosecond timestamps */
+	uint32_t snaplen;
+	uint32_t linktype;
+};
+
+struct pfs_pcap_rec {
+	uint32_t ts_sec;
+	uint32_t ts_frac; /* usec or nsec */
+	uint32_t caplen;
+	uint32_t origlen;
+};
+
+/* Write a little-endian microsecond file header (24 bytes). */
+void pfs_pcap_put_file_hdr(uint8_t out[PFS_PCAP_FILE_HDR_LEN],
+			   uint32_t linktype, uint32_t snaplen);
+void pfs_pcap_put_rec_hdr(uint8_t out[PFS_PCAP_REC_HDR_LEN],
+			  const struct pfs_pcap_rec *r);
+/* -1/EINVAL on a bad magic or short input. */
+int pfs_pcap_get_file_hdr(const uint8_t *p, size_t len,
+			  struct pfs_pcap_file *f);
+int pfs_pcap_get_rec_hdr(const struct pfs_pcap_file *f, const uint8_t *p,
+			 size_t len, struct pfs_pcap_rec *r);
+
+/*
+ * Find the pfsync payload in a captured frame of the given link type:
+ * for 246 the frame itself; for RAW, ETHERNET (0x0800) and LINUX_SLL, an
+ * IPv4 packet of protocol 240, whose header is then returned in *ip
+ * fields.  Returns 0, or -1 if the frame is not pfsync.
+ */
+struct pfs_pcap_ipinfo {
+	bool has_ip;
+	uint32_t src, dst; /* host order */
+	uint8_t ttl;
+};
+int pfs_pcap_payload(uint32_t linktype, const uint8_t *frame, size_t len,
+		     const uint8_t **payload, size_t *plen,
+		     struct pfs_pcap_ipinfo *ip);
+
+#endif
