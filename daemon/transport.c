@@ -1,0 +1,318 @@
+/*
+ * transport.c - the raw protocol-240 socket (see transport.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pfsync/wire_v3.h"
+
+#include "log.h"
+#include "transport.h"
+
+#define TP_MAX_LOCAL 16	   /* addresses of ours we recognise */
+#define TP_RX_BUF 65536	   /* one IPv4 datagram at most */
+#define TP_IP_MIN_HDR 20
+
+struct pfsd_transport {
+	struct pfsd_loop *loop;
+	int fd;
+	unsigned ifindex; /* the syncdev, 0 = none */
+	char syncdev[IF_NAMESIZE];
+	unsigned mtu;
+	uint32_t local[TP_MAX_LOCAL]; /* syncdev IPv4 addresses, host order */
+	size_t nlocal;
+	int last_errno; /* last send errno logged, 0 after a success */
+	pfsd_tp_rx_cb cb;
+	void *arg;
+	struct pfsd_tp_stats stats;
+	uint8_t rxbuf[TP_RX_BUF];
+};
+
+static int tp_setint(int fd, int level, int opt, int v)
+{
+	return setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+/* Collect the syncdev's IPv4 addresses: our own packets carry one. */
+static void tp_load_local(struct pfsd_transport *t)
+{
+	struct ifaddrs *ifa, *i;
+
+	t->nlocal = 0;
+	if (t->syncdev[0] == '\0' || getifaddrs(&ifa) == -1)
+		return;
+	for (i = ifa; i != NULL && t->nlocal < TP_MAX_LOCAL; i = i->ifa_next) {
+		const struct sockaddr_in *sin;
+
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, t->syncdev) != 0)
+			continue;
+		sin = (const struct sockaddr_in *)(const void *)i->ifa_addr;
+		t->local[t->nlocal++] = ntohl(sin->sin_addr.s_addr);
+	}
+	freeifaddrs(ifa);
+}
+
+static unsigned tp_get_mtu(int fd, const char *ifname)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, ifname, IF_NAMESIZE - 1);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == -1)
+		return 0;
+	return (unsigned)ifr.ifr_mtu;
+}
+
+/* Options every pfsync socket gets, syncdev or not. */
+static int tp_setup_common(int fd)
+{
+	if (tp_setint(fd, IPPROTO_IP, IP_PKTINFO, 1) == -1 ||
+	    tp_setint(fd, IPPROTO_IP, IP_TTL, PFS_V3_TTL) == -1 ||
+	    tp_setint(fd, IPPROTO_IP, IP_TOS, IPTOS_LOWDELAY) == -1 ||
+	    tp_setint(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO) == -1)
+		return -1;
+	/* FORCE needs CAP_NET_ADMIN; fall back to the capped request. */
+	if (tp_setint(fd, SOL_SOCKET, SO_RCVBUFFORCE, PFSD_TP_SOCKBUF) == -1)
+		(void)tp_setint(fd, SOL_SOCKET, SO_RCVBUF, PFSD_TP_SOCKBUF);
+	if (tp_setint(fd, SOL_SOCKET, SO_SNDBUFFORCE, PFSD_TP_SOCKBUF) == -1)
+		(void)tp_setint(fd, SOL_SOCKET, SO_SNDBUF, PFSD_TP_SOCKBUF);
+	return 0;
+}
+
+/* Join the group on the syncdev only and send multicast through it. */
+static int tp_setup_syncdev(struct pfsd_transport *t)
+{
+	struct ip_mreqn mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.imr_multiaddr.s_addr = htonl(PFS_V3_GROUP);
+	mr.imr_ifindex = (int)t->ifindex;
+	if (setsockopt(t->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+		       sizeof(mr)) == -1)
+		return -1;
+	if (setsockopt(t->fd, IPPROTO_IP, IP_MULTICAST_IF, &mr,
+		       sizeof(mr)) == -1)
+		return -1;
+	if (tp_setint(t->fd, IPPROTO_IP, IP_MULTICAST_TTL, PFS_V3_TTL) == -1 ||
+	    tp_setint(t->fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) == -1)
+		return -1;
+	t->mtu = tp_get_mtu(t->fd, t->syncdev);
+	tp_load_local(t);
+	return 0;
+}
+
+static void tp_on_readable(void *arg, int fd, uint32_t events);
+
+static int tp_open(struct pfsd_transport *t, const char *syncdev)
+{
+	t->fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       PFS_V3_PROTO);
+	if (t->fd == -1 || tp_setup_common(t->fd) == -1)
+		return -1;
+	if (syncdev[0] != '\0') {
+		t->ifindex = if_nametoindex(syncdev);
+		if (t->ifindex == 0) {
+			errno = ENODEV;
+			return -1;
+		}
+		strncpy(t->syncdev, syncdev, IF_NAMESIZE - 1);
+		if (tp_setup_syncdev(t) == -1)
+			return -1;
+	}
+	return pfsd_loop_add_fd(t->loop, t->fd, EPOLLIN, tp_on_readable, t);
+}
+
+struct pfsd_transport *pfsd_transport_new(struct pfsd_loop *loop,
+					  const char *syncdev,
+					  pfsd_tp_rx_cb cb, void *arg)
+{
+	struct pfsd_transport *t;
+	int saved;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->loop = loop;
+	t->cb = cb;
+	t->arg = arg;
+	if (tp_open(t, syncdev) == -1) {
+		saved = errno;
+		if (t->fd != -1)
+			close(t->fd);
+		free(t);
+		errno = saved;
+		return NULL;
+	}
+	return t;
+}
+
+void pfsd_transport_free(struct pfsd_transport *t)
+{
+	if (t == NULL)
+		return;
+	pfsd_loop_del_fd(t->loop, t->fd);
+	close(t->fd); /* leaves the group too */
+	free(t);
+}
+
+/*
+ * The IPv4 header a raw socket hands us:
+ *
+ *   0  1  version (4) << 4 | ihl (32-bit words)
+ *   2  2  tot_len (Linux: network order, as on the wire)
+ *   8  1  ttl
+ *   9  1  protocol (240)
+ *  12  4  source address
+ *  16  4  destination address
+ */
+int pfsd_transport_parse_ip(const uint8_t *pkt, size_t len, uint32_t *src,
+			    uint8_t *ttl, const uint8_t **payload,
+			    size_t *plen)
+{
+	size_t ihl, tot;
+
+	if (len < TP_IP_MIN_HDR || (pkt[0] >> 4) != 4)
+		return -1;
+	ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	tot = (size_t)pkt[2] << 8 | pkt[3];
+	if (ihl < TP_IP_MIN_HDR || ihl > len || pkt[9] != PFS_V3_PROTO)
+		return -1;
+	/* Believe the shorter of tot_len and what we read. */
+	if (tot < ihl || tot > len)
+		tot = len;
+	*ttl = pkt[8];
+	*src = (uint32_t)pkt[12] << 24 | (uint32_t)pkt[13] << 16 |
+	       (uint32_t)pkt[14] << 8 | pkt[15];
+	*payload = pkt + ihl;
+	*plen = tot - ihl;
+	return 0;
+}
+
+static bool tp_is_local(const struct pfsd_transport *t, uint32_t src)
+{
+	size_t i;
+
+	for (i = 0; i < t->nlocal; i++)
+		if (t->local[i] == src)
+			return true;
+	return false;
+}
+
+static unsigned tp_cmsg_ifindex(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		struct in_pktinfo pi;
+
+		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
+			continue;
+		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+		return (unsigned)pi.ipi_ifindex;
+	}
+	return 0;
+}
+
+/* Read one datagram; 1 if one was handled, 0 if the socket is empty. */
+static int tp_read_one(struct pfsd_transport *t)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf;
+	struct iovec iov = { t->rxbuf, sizeof(t->rxbuf) };
+	struct msghdr mh;
+	struct pfs_rx_meta m;
+	const uint8_t *pl;
+	size_t plen;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.b;
+	mh.msg_controllen = sizeof(cbuf.b);
+	n = recvmsg(t->fd, &mh, 0);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("pfsync socket: recvmsg");
+		return 0;
+	}
+	memset(&m, 0, sizeof(m));
+	if ((mh.msg_flags & MSG_TRUNC) != 0 ||
+	    pfsd_transport_parse_ip(t->rxbuf, (size_t)n, &m.src, &m.ttl, &pl,
+				    &plen) == -1) {
+		t->stats.malformed++;
+		return 1;
+	}
+	if (tp_is_local(t, m.src)) {
+		t->stats.own++;
+		return 1;
+	}
+	m.on_syncdev = t->ifindex != 0 && tp_cmsg_ifindex(&mh) == t->ifindex;
+	t->cb(t->arg, pl, plen, &m);
+	return 1;
+}
+
+static void tp_on_readable(void *arg, int fd, uint32_t events)
+{
+	struct pfsd_transport *t = arg;
+	int i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < PFSD_TP_RX_BUDGET; i++)
+		if (tp_read_one(t) == 0)
+			break;
+}
+
+int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
+			size_t len, uint32_t dst)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(dst);
+	if (sendto(t->fd, p, len, 0, (const struct sockaddr *)&sin,
+		   sizeof(sin)) == -1) {
+		int e = errno;
+
+		t->stats.send_errors++;
+		/* Once per cause: an nft drop (EPERM) can last a while. */
+		if (e != t->last_errno)
+			log_warn("pfsync send to %s", inet_ntoa(sin.sin_addr));
+		t->last_errno = e;
+		errno = e;
+		return -1;
+	}
+	t->last_errno = 0;
+	return 0;
+}
+
+uint32_t pfsd_transport_src(const struct pfsd_transport *t)
+{
+	return t->nlocal > 0 ? t->local[0] : 0;
+}
+
+unsigned pfsd_transport_mtu(const struct pfsd_transport *t)
+{
+	return t->mtu;
+}
+
+const struct pfsd_tp_stats *pfsd_transport_stats(const struct pfsd_transport *t)
+{
+	return &t->stats;
+}

@@ -1,0 +1,68 @@
+/*
+ * transport.h - the pfsync wire: one raw IPv4 socket for IP protocol 240.
+ *
+ * Receives from every interface (so that packets arriving elsewhere than
+ * on the syncdev can be counted as BADIF), joins 224.0.0.240 on the
+ * syncdev only, and sends with TTL 255, TOS LOWDELAY and DF.  Received
+ * packets are handed to a callback with their IP facts (source, TTL,
+ * ingress interface) and the payload that follows the IP header.
+ */
+#ifndef PFSYNCD_TRANSPORT_H
+#define PFSYNCD_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfsync/engine.h"
+
+#include "loop.h"
+
+/* At most this many packets are read per wakeup, to stay fair. */
+#define PFSD_TP_RX_BUDGET 256
+/* Requested socket buffer sizes, to survive bulk bursts. */
+#define PFSD_TP_SOCKBUF (8u << 20)
+
+typedef void (*pfsd_tp_rx_cb)(void *arg, const uint8_t *pkt, size_t len,
+			      const struct pfs_rx_meta *m);
+
+struct pfsd_transport;
+
+/*
+ * Open the socket and register it with the loop.  syncdev may be "" (no
+ * group membership; unicast sends only).  NULL with errno on failure; a
+ * syncdev that does not exist is an error (ENODEV).
+ */
+struct pfsd_transport *pfsd_transport_new(struct pfsd_loop *loop,
+					  const char *syncdev,
+					  pfsd_tp_rx_cb cb, void *arg);
+void pfsd_transport_free(struct pfsd_transport *t);
+
+/* Send one pfsync payload to dst (IPv4, host order).  0 or -1/errno.
+ * A failure is logged once per errno value until a send succeeds. */
+int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
+			size_t len, uint32_t dst);
+
+/* The syncdev's first IPv4 address (host order), 0 when none. */
+uint32_t pfsd_transport_src(const struct pfsd_transport *t);
+/* The syncdev's MTU, 0 when there is no syncdev. */
+unsigned pfsd_transport_mtu(const struct pfsd_transport *t);
+
+/* Counters kept here (besides the engine's): packets ignored because we
+ * sent them, and reads that were truncated or not IPv4/240. */
+struct pfsd_tp_stats {
+	uint64_t own;
+	uint64_t malformed;
+	uint64_t send_errors;
+};
+const struct pfsd_tp_stats *pfsd_transport_stats(const struct pfsd_transport *t);
+
+/*
+ * Parse a raw IPv4 packet as a raw socket returns it (Linux: tot_len in
+ * network order): fill src and ttl, set *payload / *plen to what follows
+ * the header.  -1 if it is not a sane IPv4 protocol-240 packet.
+ */
+int pfsd_transport_parse_ip(const uint8_t *pkt, size_t len, uint32_t *src,
+			    uint8_t *ttl, const uint8_t **payload,
+			    size_t *plen);
+
+#endif

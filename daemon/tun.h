@@ -1,0 +1,47 @@
+/*
+ * tun.h - the pfsync0 interface: a TUN device that mirrors every pfsync
+ * packet sent (the local, uncompressed form) as an IPv4 packet, so that
+ * tcpdump -i pfsync0 shows the sync traffic as bpf does on BSD.
+ *
+ * Nothing written into it may reach forwarding or local delivery: the
+ * device gets forwarding 0, accept_local 0, rp_filter 1, IPv6 disabled,
+ * and (best effort, with nft) a netdev ingress table that drops all.
+ */
+#ifndef PFSYNCD_TUN_H
+#define PFSYNCD_TUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PFSD_TUN_IPHDR 20
+
+struct pfsd_tun;
+
+/* Create (or attach to) the device, non-blocking.  NULL with errno. */
+struct pfsd_tun *pfsd_tun_open(const char *ifname, unsigned mtu, bool up);
+/* Close the device (it disappears) and remove its nft table. */
+void pfsd_tun_close(struct pfsd_tun *t);
+
+int pfsd_tun_set_mtu(struct pfsd_tun *t, unsigned mtu);
+int pfsd_tun_set_up(struct pfsd_tun *t, bool up);
+bool pfsd_tun_is_up(const struct pfsd_tun *t);
+unsigned pfsd_tun_mtu(const struct pfsd_tun *t);
+const char *pfsd_tun_name(const struct pfsd_tun *t);
+
+/*
+ * Write one pfsync payload behind an IPv4 header (src, dst host order).
+ * Never blocks: a full queue drops the copy (counted).  0 or -1.
+ */
+int pfsd_tun_write(struct pfsd_tun *t, const uint8_t *payload, size_t len,
+		   uint32_t src, uint32_t dst);
+uint64_t pfsd_tun_drops(const struct pfsd_tun *t);
+
+/*
+ * Build the 20-byte IPv4 header the tap copy carries: version 4, ihl 5,
+ * tos 0x10, tot_len, id, DF, ttl 255, protocol 240, header checksum.
+ */
+void pfsd_tun_ip_header(uint8_t hdr[PFSD_TUN_IPHDR], size_t payload_len,
+			uint16_t id, uint32_t src, uint32_t dst);
+
+#endif
