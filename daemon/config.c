@@ -1,0 +1,847 @@
+/*
+ * config.c - pfsyncd.conf(5): a hand-written line parser, the ifconfig
+ * words for pfsync0, and a printer whose output parses back.
+ *
+ * A line is split into words by a small tokenizer (double quotes group
+ * words and allow the escapes \" and \\; '#' outside quotes starts a
+ * comment).  The first word is looked up in a keyword table that gives
+ * the handler and the number of arguments.  Handlers write a message
+ * without position into the parse state; the line driver adds
+ * "file:line: ".  Everything is done on a copy, so a failed parse or a
+ * failed pfsd_conf_apply_words() leaves the caller's config untouched.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config.h"
+
+#define CONF_LINE_MAX	4096	 /* bytes in one line, newline excluded */
+#define CONF_WORDS_MAX	64	 /* words on one line */
+#define CONF_FILE_MAX	(1 << 20) /* a config larger than 1 MiB is a mistake */
+#define CONF_MSG_MAX	256
+#define CONF_GROUP	0xe00000f0u /* 224.0.0.240, INADDR_PFSYNC_GROUP */
+
+#define CONF_MAXUPD_MAX	  255u	 /* what NetBSD's kernel and ifconfig accept */
+#define CONF_MODE_MAX	  0777u
+#define CONF_BULK_PKTS_MAX 1024u
+#define CONF_BULK_TICK_MAX 1000u /* ms */
+#define CONF_MTU_MIN	  576u	 /* the IPv4 datagram every host takes */
+#define CONF_MTU_MAX	  65535u
+
+/* ---- messages ------------------------------------------------------ */
+
+static void conf_msg(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void conf_msg(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- number and name checks --------------------------------------- */
+
+static int conf_digit(char ch, unsigned base)
+{
+	int d;
+
+	if (ch >= '0' && ch <= '9')
+		d = ch - '0';
+	else if (ch >= 'a' && ch <= 'f')
+		d = ch - 'a' + 10;
+	else if (ch >= 'A' && ch <= 'F')
+		d = ch - 'A' + 10;
+	else
+		return -1;
+	return (unsigned)d < base ? d : -1;
+}
+
+/*
+ * Digits only, in the given base: no sign, no blanks, no suffix, not
+ * empty (strtoul accepts all of those).  Returns 0, -1 if s is not a
+ * number, -2 if it is larger than max.
+ */
+static int conf_uint(const char *s, unsigned base, unsigned long max,
+		     unsigned long *v)
+{
+	unsigned long n = 0;
+	int d, big = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		d = conf_digit(*s, base);
+		if (d < 0)
+			return -1;
+		if ((unsigned long)d > max ||
+		    n > (max - (unsigned long)d) / base)
+			big = 1;
+		else
+			n = n * base + (unsigned long)d;
+	}
+	if (big)
+		return -2;
+	*v = n;
+	return 0;
+}
+
+/* A decimal number in min..max, or a message naming the word. */
+static int conf_decimal(const char *kw, const char *s, unsigned long min,
+			unsigned long max, unsigned *v, char *err,
+			size_t errlen)
+{
+	unsigned long n;
+	int rc = conf_uint(s, 10, max, &n);
+
+	if (rc == -1) {
+		conf_msg(err, errlen, "%s: '%s' is not a decimal number", kw,
+			 s);
+		return -1;
+	}
+	if (rc == -2 || n < min) {
+		conf_msg(err, errlen, "%s: %s is out of range %lu..%lu", kw, s,
+			 min, max);
+		return -1;
+	}
+	*v = (unsigned)n;
+	return 0;
+}
+
+/*
+ * Linux's rules for a device name (dev_valid_name): 1..IFNAMSIZ-1 bytes,
+ * not "." or "..", no '/', ':' or whitespace.  We also refuse control
+ * characters so that names are safe to log.  Existence is not checked:
+ * the config may name a device that appears later.
+ */
+static int conf_ifname(const char *kw, const char *s, char *err,
+		       size_t errlen)
+{
+	size_t len = strlen(s), i;
+
+	if (len == 0 || len >= IFNAMSIZ) {
+		conf_msg(err, errlen,
+			 "%s: '%s' is not an interface name (1..%d bytes)", kw,
+			 s, IFNAMSIZ - 1);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '/' || ch == ':' || isspace(ch) || iscntrl(ch))
+			break;
+	}
+	if (i < len || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+		conf_msg(err, errlen, "%s: '%s' is not an interface name", kw,
+			 s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy a string argument into a fixed field, or say it is too long. */
+static int conf_string(const char *kw, const char *s, char *dst, size_t size,
+		       char *err, size_t errlen)
+{
+	size_t len = strlen(s);
+
+	if (len >= size) {
+		conf_msg(err, errlen, "%s: '%.40s...' is too long (max %zu)",
+			 kw, s, size - 1);
+		return -1;
+	}
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* ---- ifconfig words ------------------------------------------------ */
+
+struct conf_word {
+	const char *name;
+	int nargs; /* 0 or 1 */
+	int (*fn)(struct pfsd_conf *c, const char *arg, char *err,
+		  size_t errlen);
+};
+
+static int conf_w_up(struct pfsd_conf *c, const char *arg, char *err,
+		     size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	c->up = true;
+	return 0;
+}
+
+static int conf_w_down(struct pfsd_conf *c, const char *arg, char *err,
+		       size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	c->up = false;
+	return 0;
+}
+
+static int conf_w_syncdev(struct pfsd_conf *c, const char *arg, char *err,
+			  size_t errlen)
+{
+	if (conf_ifname("syncdev", arg, err, errlen) == -1)
+		return -1;
+	return conf_string("syncdev", arg, c->syncdev, sizeof c->syncdev,
+			   err, errlen);
+}
+
+static int conf_w_nosyncdev(struct pfsd_conf *c, const char *arg, char *err,
+			    size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	c->syncdev[0] = '\0';
+	return 0;
+}
+
+/*
+ * IPv4 only, as NetBSD's ifconfig.  0.0.0.0 and 224.0.0.240 both mean
+ * "the pfsync group" to the kernel; we store either as 0 so that two
+ * configs that behave the same compare equal.
+ */
+static int conf_w_syncpeer(struct pfsd_conf *c, const char *arg, char *err,
+			   size_t errlen)
+{
+	struct in_addr a;
+	uint32_t peer;
+
+	if (inet_pton(AF_INET, arg, &a) != 1) {
+		conf_msg(err, errlen, "syncpeer: '%s' is not an IPv4 address",
+			 arg);
+		return -1;
+	}
+	peer = ntohl(a.s_addr);
+	c->syncpeer = peer == CONF_GROUP ? 0 : peer;
+	return 0;
+}
+
+static int conf_w_nosyncpeer(struct pfsd_conf *c, const char *arg, char *err,
+			     size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	c->syncpeer = 0;
+	return 0;
+}
+
+static int conf_w_maxupd(struct pfsd_conf *c, const char *arg, char *err,
+			 size_t errlen)
+{
+	return conf_decimal("maxupd", arg, 0, CONF_MAXUPD_MAX, &c->maxupd,
+			    err, errlen);
+}
+
+static const struct conf_word conf_words[] = {
+	{"up", 0, conf_w_up},
+	{"down", 0, conf_w_down},
+	{"syncdev", 1, conf_w_syncdev},
+	{"-syncdev", 0, conf_w_nosyncdev},
+	{"syncpeer", 1, conf_w_syncpeer},
+	{"-syncpeer", 0, conf_w_nosyncpeer},
+	{"maxupd", 1, conf_w_maxupd},
+};
+
+static const struct conf_word *conf_word_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof conf_words / sizeof conf_words[0]; i++)
+		if (strcmp(conf_words[i].name, name) == 0)
+			return &conf_words[i];
+	return NULL;
+}
+
+int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
+			  char *err, size_t errlen)
+{
+	struct pfsd_conf tmp = *c;
+	const struct conf_word *w;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		w = conf_word_find(argv[i]);
+		if (w == NULL) {
+			conf_msg(err, errlen, "unknown word '%s'", argv[i]);
+			errno = EINVAL;
+			return -1;
+		}
+		if (w->nargs > 0 && i + 1 >= argc) {
+			conf_msg(err, errlen, "%s: missing argument", w->name);
+			errno = EINVAL;
+			return -1;
+		}
+		if (w->fn(&tmp, w->nargs > 0 ? argv[i + 1] : NULL, err,
+			  errlen) == -1) {
+			errno = EINVAL;
+			return -1;
+		}
+		i += w->nargs;
+	}
+	*c = tmp;
+	return 0;
+}
+
+/* ---- keywords ------------------------------------------------------ */
+
+enum conf_kw_id {
+	KW_INTERFACE,
+	KW_HOSTID,
+	KW_CONTROL,
+	KW_CONTROL_MODE,
+	KW_BACKEND,
+	KW_LOG_LEVEL,
+	KW_CAPTURE,
+	KW_BULK_PACE,
+	KW_BULK_TICK,
+	KW_MTU,
+	KW_COUNT
+};
+
+/* The state of one parse; handlers fill msg on error. */
+struct conf_parse {
+	struct pfsd_conf conf;
+	unsigned seen[KW_COUNT]; /* line of first use, 0 = not yet */
+	char msg[CONF_MSG_MAX];
+};
+
+struct conf_kw {
+	const char *name;
+	int nargs;   /* exact number of arguments; -1: one or more */
+	bool repeat; /* may appear on several lines */
+	int (*fn)(struct conf_parse *p, int argc, char *argv[]);
+};
+
+struct conf_name {
+	const char *name;
+	int value;
+};
+
+static const struct conf_name conf_backends[] = {
+	{"memory", PFSD_BACKEND_MEMORY},
+	{"conntrack", PFSD_BACKEND_CONNTRACK},
+};
+
+static const struct conf_name conf_levels[] = {
+	{"error", LOG_ERR},
+	{"warning", LOG_WARNING},
+	{"info", LOG_INFO},
+	{"debug", LOG_DEBUG},
+};
+
+#define CONF_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static int conf_name_value(const struct conf_name *t, size_t n,
+			   const char *name, int *v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(t[i].name, name) == 0) {
+			*v = t[i].value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *conf_value_name(const struct conf_name *t, size_t n,
+				   int v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].value == v)
+			return t[i].name;
+	return NULL;
+}
+
+/*
+ * interface NAME [words]: may be repeated, each line applied in order
+ * like successive ifconfig(8) commands, but every line must name the same
+ * interface: one daemon drives one pfsync interface.
+ */
+static int conf_kw_interface(struct conf_parse *p, int argc, char *argv[])
+{
+	struct pfsd_conf *c = &p->conf;
+
+	if (conf_ifname("interface", argv[0], p->msg, sizeof p->msg) == -1)
+		return -1;
+	if (p->seen[KW_INTERFACE] != 0 && strcmp(argv[0], c->ifname) != 0) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "interface: '%s' is not '%s' of line %u", argv[0],
+			 c->ifname, p->seen[KW_INTERFACE]);
+		return -1;
+	}
+	memcpy(c->ifname, argv[0], strlen(argv[0]) + 1);
+	return pfsd_conf_apply_words(c, argc - 1, argv + 1, p->msg,
+				     sizeof p->msg);
+}
+
+/* hostid: decimal or 0x-prefixed hex, 32 bits; 0 means random. */
+static int conf_kw_hostid(struct conf_parse *p, int argc, char *argv[])
+{
+	const char *s = argv[0];
+	unsigned long v;
+	int rc;
+
+	(void)argc;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		rc = conf_uint(s + 2, 16, 0xffffffffUL, &v);
+	else
+		rc = conf_uint(s, 10, 0xffffffffUL, &v);
+	if (rc == -1) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "hostid: '%s' is not a number", s);
+		return -1;
+	}
+	if (rc == -2) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "hostid: %s is out of range 0..0xffffffff", s);
+		return -1;
+	}
+	p->conf.hostid = (uint32_t)v;
+	return 0;
+}
+
+static int conf_kw_control(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	if (argv[0][0] == '\0') {
+		conf_msg(p->msg, sizeof p->msg, "control: empty path");
+		return -1;
+	}
+	return conf_string("control", argv[0], p->conf.control,
+			   sizeof p->conf.control, p->msg, sizeof p->msg);
+}
+
+/* An octal mode as chmod(1) takes it, leading 0 optional. */
+static int conf_kw_control_mode(struct conf_parse *p, int argc, char *argv[])
+{
+	unsigned long v;
+	int rc = conf_uint(argv[0], 8, CONF_MODE_MAX, &v);
+
+	(void)argc;
+	if (rc == -1) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "control-mode: '%s' is not an octal mode", argv[0]);
+		return -1;
+	}
+	if (rc == -2) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "control-mode: %s is out of range 0..0777", argv[0]);
+		return -1;
+	}
+	p->conf.control_mode = (unsigned)v;
+	return 0;
+}
+
+static int conf_kw_backend(struct conf_parse *p, int argc, char *argv[])
+{
+	int v;
+
+	(void)argc;
+	if (conf_name_value(conf_backends, CONF_NELEM(conf_backends), argv[0],
+			    &v) == -1) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "backend: '%s' is not memory or conntrack", argv[0]);
+		return -1;
+	}
+	p->conf.backend = (enum pfsd_backend)v;
+	return 0;
+}
+
+static int conf_kw_log_level(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	if (conf_name_value(conf_levels, CONF_NELEM(conf_levels), argv[0],
+			    &p->conf.log_level) == -1) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "log-level: '%s' is not error, warning, info or "
+			 "debug",
+			 argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* capture PATH: "" turns the capture off again. */
+static int conf_kw_capture(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_string("capture", argv[0], p->conf.capture,
+			   sizeof p->conf.capture, p->msg, sizeof p->msg);
+}
+
+static int conf_kw_bulk_pace(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("bulk-pace", argv[0], 1, CONF_BULK_PKTS_MAX,
+			    &p->conf.bulk_pkts, p->msg, sizeof p->msg);
+}
+
+static int conf_kw_bulk_tick(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("bulk-tick", argv[0], 1, CONF_BULK_TICK_MAX,
+			    &p->conf.bulk_tick_ms, p->msg, sizeof p->msg);
+}
+
+/* mtu: 0 follows the syncdev; otherwise 576..65535. */
+static int conf_kw_mtu(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	if (strcmp(argv[0], "0") == 0) {
+		p->conf.mtu = 0;
+		return 0;
+	}
+	if (conf_decimal("mtu", argv[0], CONF_MTU_MIN, CONF_MTU_MAX,
+			 &p->conf.mtu, p->msg, sizeof p->msg) == -1) {
+		/* say that 0 is allowed too */
+		if (strlen(p->msg) + sizeof " (or 0)" <= sizeof p->msg)
+			strcat(p->msg, " (or 0)");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct conf_kw conf_kws[KW_COUNT] = {
+	[KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
+	[KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
+	[KW_CONTROL] = {"control", 1, false, conf_kw_control},
+	[KW_CONTROL_MODE] = {"control-mode", 1, false, conf_kw_control_mode},
+	[KW_BACKEND] = {"backend", 1, false, conf_kw_backend},
+	[KW_LOG_LEVEL] = {"log-level", 1, false, conf_kw_log_level},
+	[KW_CAPTURE] = {"capture", 1, false, conf_kw_capture},
+	[KW_BULK_PACE] = {"bulk-pace", 1, false, conf_kw_bulk_pace},
+	[KW_BULK_TICK] = {"bulk-tick", 1, false, conf_kw_bulk_tick},
+	[KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
+};
+
+static int conf_kw_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < KW_COUNT; i++)
+		if (strcmp(conf_kws[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- tokenizer ----------------------------------------------------- */
+
+static bool conf_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' ||
+	       ch == '\f';
+}
+
+/*
+ * Read one word at *r, writing its text at *w (w never passes r, so this
+ * works in place).  Quotes may appear anywhere in a word and group blanks
+ * and '#'; inside them only \" and \\ are escapes.
+ */
+static int conf_word(char **rp, char **wp, char *msg, size_t msglen)
+{
+	char *r = *rp, *w = *wp;
+	bool quoted = false;
+
+	for (;;) {
+		char ch = *r;
+
+		if (!quoted && (ch == '\0' || ch == '#' || conf_blank(ch)))
+			break;
+		if (quoted && ch == '\0') {
+			conf_msg(msg, msglen, "unterminated quoted string");
+			return -1;
+		}
+		r++;
+		if (ch == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (quoted && ch == '\\') {
+			if (*r == '\0') {
+				conf_msg(msg, msglen,
+					 "unterminated quoted string");
+				return -1;
+			}
+			if (*r != '"' && *r != '\\') {
+				conf_msg(msg, msglen,
+					 "bad escape '\\%c' in quoted string",
+					 *r);
+				return -1;
+			}
+			ch = *r++;
+		}
+		*w++ = ch;
+	}
+	if (conf_blank(*r))
+		r++; /* consume the blank before the NUL may overwrite it */
+	*w++ = '\0';
+	*rp = r;
+	*wp = w;
+	return 0;
+}
+
+/* Split line in place; returns the number of words or -1. */
+static int conf_tokenize(char *line, char *words[], char *msg, size_t msglen)
+{
+	char *r = line, *w = line;
+	int n = 0;
+
+	for (;;) {
+		while (conf_blank(*r))
+			r++;
+		if (*r == '\0' || *r == '#')
+			return n;
+		if (n == CONF_WORDS_MAX) {
+			conf_msg(msg, msglen, "more than %d words on a line",
+				 CONF_WORDS_MAX);
+			return -1;
+		}
+		words[n++] = w;
+		if (conf_word(&r, &w, msg, msglen) == -1)
+			return -1;
+	}
+}
+
+/* ---- parser -------------------------------------------------------- */
+
+static int conf_parse_line(struct conf_parse *p, char *line, unsigned lineno)
+{
+	char *words[CONF_WORDS_MAX];
+	const struct conf_kw *kw;
+	int n, id;
+
+	n = conf_tokenize(line, words, p->msg, sizeof p->msg);
+	if (n <= 0)
+		return n;
+	id = conf_kw_find(words[0]);
+	if (id < 0) {
+		conf_msg(p->msg, sizeof p->msg, "unknown keyword '%s'",
+			 words[0]);
+		return -1;
+	}
+	kw = &conf_kws[id];
+	if (n == 1) {
+		conf_msg(p->msg, sizeof p->msg, "%s: missing argument",
+			 kw->name);
+		return -1;
+	}
+	if (kw->nargs >= 0 && n - 1 > kw->nargs) {
+		conf_msg(p->msg, sizeof p->msg, "%s: unexpected word '%s'",
+			 kw->name, words[kw->nargs + 1]);
+		return -1;
+	}
+	if (!kw->repeat && p->seen[id] != 0) {
+		conf_msg(p->msg, sizeof p->msg, "%s: already set on line %u",
+			 kw->name, p->seen[id]);
+		return -1;
+	}
+	if (kw->fn(p, n - 1, words + 1) == -1)
+		return -1;
+	if (p->seen[id] == 0)
+		p->seen[id] = lineno;
+	return 0;
+}
+
+void pfsd_conf_default(struct pfsd_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	memcpy(c->ifname, "pfsync0", sizeof "pfsync0");
+	c->up = false; /* like a freshly created pfsync0 */
+	c->maxupd = 128;
+	c->hostid = 0;
+	memcpy(c->control, PFSD_CONTROL_PATH, sizeof PFSD_CONTROL_PATH);
+	c->control_mode = 0600;
+	c->backend = PFSD_BACKEND_MEMORY;
+	c->log_level = LOG_INFO;
+	c->bulk_pkts = 32;
+	c->bulk_tick_ms = 1;
+	c->mtu = 0;
+}
+
+int pfsd_conf_parse_string(const char *text, const char *name,
+			   struct pfsd_conf *c, char *err, size_t errlen)
+{
+	struct conf_parse *p;
+	char line[CONF_LINE_MAX + 1];
+	unsigned lineno = 0;
+	int rc = 0;
+
+	p = calloc(1, sizeof *p);
+	if (p == NULL) {
+		conf_msg(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	pfsd_conf_default(&p->conf);
+	while (rc == 0 && *text != '\0') {
+		size_t len = strcspn(text, "\n");
+
+		lineno++;
+		if (len > CONF_LINE_MAX) {
+			conf_msg(p->msg, sizeof p->msg,
+				 "line longer than %d bytes", CONF_LINE_MAX);
+			rc = -1;
+			break;
+		}
+		memcpy(line, text, len);
+		line[len] = '\0';
+		text += len + (text[len] == '\n');
+		rc = conf_parse_line(p, line, lineno);
+	}
+	if (rc == 0)
+		*c = p->conf;
+	else
+		conf_msg(err, errlen, "%s:%u: %s", name, lineno, p->msg);
+	free(p);
+	if (rc != 0)
+		errno = EINVAL;
+	return rc == 0 ? 0 : -1;
+}
+
+/* Read the whole file; NUL bytes are refused since lines are C strings. */
+static char *conf_read(FILE *f, const char *path, char *err, size_t errlen)
+{
+	char *buf = malloc(CONF_FILE_MAX + 1);
+	size_t len;
+
+	if (buf == NULL) {
+		conf_msg(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	len = fread(buf, 1, CONF_FILE_MAX + 1, f);
+	if (ferror(f) || len > CONF_FILE_MAX || memchr(buf, 0, len)) {
+		if (ferror(f))
+			conf_msg(err, errlen, "%s: %s", path, strerror(errno));
+		else if (len > CONF_FILE_MAX)
+			conf_msg(err, errlen, "%s: larger than %d bytes", path,
+				 CONF_FILE_MAX);
+		else
+			conf_msg(err, errlen, "%s: contains a NUL byte", path);
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int pfsd_conf_parse_file(const char *path, struct pfsd_conf *c, char *err,
+			 size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	int rc, saved;
+
+	if (f == NULL) {
+		conf_msg(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	text = conf_read(f, path, err, errlen);
+	saved = errno;
+	fclose(f);
+	if (text == NULL) {
+		errno = saved;
+		return -1;
+	}
+	rc = pfsd_conf_parse_string(text, path, c, err, errlen);
+	saved = errno;
+	free(text);
+	errno = saved;
+	return rc;
+}
+
+/* ---- printer ------------------------------------------------------- */
+
+/* Always quoted: paths may hold blanks, '#' and quotes. */
+static void conf_print_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Bare when the tokenizer would read it back unchanged, else quoted. */
+static void conf_print_word(FILE *f, const char *s)
+{
+	const char *q;
+
+	for (q = s; *q != '\0'; q++)
+		if (*q == '"' || *q == '\\' || *q == '#' || conf_blank(*q))
+			break;
+	if (*s == '\0' || *q != '\0')
+		conf_print_quoted(f, s);
+	else
+		fputs(s, f);
+}
+
+static void conf_print_interface(const struct pfsd_conf *c, FILE *f)
+{
+	struct in_addr a;
+	char peer[INET_ADDRSTRLEN];
+
+	fputs("interface ", f);
+	conf_print_word(f, c->ifname);
+	fputs(c->up ? " up" : " down", f);
+	if (c->syncdev[0] != '\0') {
+		fputs(" syncdev ", f);
+		conf_print_word(f, c->syncdev);
+	}
+	if (c->syncpeer != 0) {
+		a.s_addr = htonl(c->syncpeer);
+		inet_ntop(AF_INET, &a, peer, sizeof peer);
+		fprintf(f, " syncpeer %s", peer);
+	}
+	fprintf(f, " maxupd %u\n", c->maxupd);
+}
+
+void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
+{
+	const char *s;
+
+	conf_print_interface(c, f);
+	fprintf(f, "hostid 0x%08x\n", (unsigned)c->hostid);
+	fputs("control ", f);
+	conf_print_quoted(f, c->control);
+	fprintf(f, "\ncontrol-mode %04o\n", c->control_mode);
+	s = conf_value_name(conf_backends, CONF_NELEM(conf_backends),
+			    (int)c->backend);
+	fprintf(f, "backend %s\n", s != NULL ? s : "?");
+	s = conf_value_name(conf_levels, CONF_NELEM(conf_levels),
+			    c->log_level);
+	fprintf(f, "log-level %s\n", s != NULL ? s : "?");
+	fputs("capture ", f);
+	conf_print_quoted(f, c->capture);
+	fprintf(f, "\nbulk-pace %u\n", c->bulk_pkts);
+	fprintf(f, "bulk-tick %u\n", c->bulk_tick_ms);
+	fprintf(f, "mtu %u\n", c->mtu);
+}
+
+bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
+{
+	return strcmp(a->ifname, b->ifname) == 0 && a->up == b->up &&
+	       strcmp(a->syncdev, b->syncdev) == 0 &&
+	       a->syncpeer == b->syncpeer && a->maxupd == b->maxupd &&
+	       a->hostid == b->hostid &&
+	       strcmp(a->control, b->control) == 0 &&
+	       a->control_mode == b->control_mode &&
+	       a->backend == b->backend && a->log_level == b->log_level &&
+	       strcmp(a->capture, b->capture) == 0 &&
+	       a->bulk_pkts == b->bulk_pkts &&
+	       a->bulk_tick_ms == b->bulk_tick_ms && a->mtu == b->mtu;
+}
