@@ -1,0 +1,507 @@
+/*
+ * test_table.c - the state table: both indexes, duplicates, clears, the
+ * walk under removal, slot reuse, growth, and a randomized comparison with
+ * a plain array model.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "pfsync/state.h"
+#include "pfsync/table.h"
+#include "t.h"
+
+/* A state whose flow key is derived from k and whose id is (id, creator). */
+static void mk_state(struct pfs_state *st, uint64_t id, uint32_t creator,
+		     uint32_t k)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	st->creatorid = creator;
+	st->af = AF_INET;
+	st->proto = 6;
+	st->direction = PFS_DIR_OUT;
+	st->lan.addr.a[0] = 10;
+	st->lan.addr.a[1] = (uint8_t)(k >> 16);
+	st->lan.addr.a[2] = (uint8_t)(k >> 8);
+	st->lan.addr.a[3] = (uint8_t)k;
+	st->lan.port = (uint16_t)(1024 + (k >> 24));
+	st->ext.addr.a[0] = 192;
+	st->ext.addr.a[3] = 1;
+	st->ext.port = 443;
+	st->gwy = st->lan;
+	st->rule = k;
+	memcpy(st->ifname, "eth0", 4);
+}
+
+static struct pfs_state *ins(struct pfs_table *t, uint64_t id,
+			     uint32_t creator, uint32_t k)
+{
+	struct pfs_state st;
+
+	mk_state(&st, id, creator, k);
+	return pfs_table_insert(t, &st);
+}
+
+static int find_by_k(const struct pfs_table *t, uint32_t k,
+		     struct pfs_state **out)
+{
+	struct pfs_state st;
+	struct pfs_flowkey key;
+
+	mk_state(&st, 0, 0, k);
+	pfs_state_flowkey(&st, &key);
+	*out = pfs_table_find_key(t, &key);
+	return *out != NULL;
+}
+
+static void test_flowkey(void)
+{
+	struct pfs_state st;
+	struct pfs_flowkey k, z;
+
+	mk_state(&st, 1, 2, 77);
+	memset(&k, 0xaa, sizeof(k));
+	pfs_state_flowkey(&st, &k);
+	T_EQ(k.af, AF_INET);
+	T_EQ(k.proto, 6);
+	T_EQ(k.direction, PFS_DIR_OUT);
+	T_MEMEQ(&k.lan, &st.lan, sizeof(k.lan));
+	T_MEMEQ(&k.ext, &st.ext, sizeof(k.ext));
+	/* padding is zeroed, so two keys of one state compare equal */
+	memset(&z, 0x55, sizeof(z));
+	pfs_state_flowkey(&st, &z);
+	T_MEMEQ(&k, &z, sizeof(k));
+}
+
+static void test_insert_find_remove(void)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_state st, *p, *q;
+
+	T_CHECK(t != NULL);
+	T_EQ(pfs_table_count(t), 0);
+	T_CHECK(pfs_table_memory(t) > 0);
+	mk_state(&st, 0x0102030405060708ULL, 0xdeadbeef, 5);
+	st.expire = 1234;
+	p = pfs_table_insert(t, &st);
+	T_CHECK(p != NULL && p != &st);
+	T_MEMEQ(p, &st, sizeof(st));
+	T_EQ(pfs_table_count(t), 1);
+	T_CHECK(pfs_table_find_id(t, st.id, st.creatorid) == p);
+	T_CHECK(pfs_table_find_id(t, st.id, 1) == NULL);
+	T_CHECK(pfs_table_find_id(t, st.id + 1, st.creatorid) == NULL);
+	T_CHECK(find_by_k(t, 5, &q) && q == p);
+	T_CHECK(!find_by_k(t, 6, &q));
+	/* non-indexed fields may be changed in place */
+	p->expire = 99;
+	T_EQ(pfs_table_find_id(t, st.id, st.creatorid)->expire, 99);
+	pfs_table_remove(t, p);
+	T_EQ(pfs_table_count(t), 0);
+	T_CHECK(pfs_table_find_id(t, st.id, st.creatorid) == NULL);
+	T_CHECK(!find_by_k(t, 5, &q));
+	pfs_table_free(t);
+	pfs_table_free(NULL);
+}
+
+static void test_duplicates(void)
+{
+	struct pfs_table *t = pfs_table_new(16);
+	struct pfs_state *a;
+
+	a = ins(t, 1, 100, 1);
+	T_CHECK(a != NULL);
+	errno = 0;
+	T_CHECK(ins(t, 1, 100, 2) == NULL); /* same id, other key */
+	T_EQ(errno, EEXIST);
+	errno = 0;
+	T_CHECK(ins(t, 2, 100, 1) == NULL); /* same key, other id */
+	T_EQ(errno, EEXIST);
+	errno = 0;
+	T_CHECK(ins(t, 1, 100, 1) == NULL); /* both */
+	T_EQ(errno, EEXIST);
+	T_EQ(pfs_table_count(t), 1);
+	/* the same id from another creator is another state */
+	T_CHECK(ins(t, 1, 101, 2) != NULL);
+	T_EQ(pfs_table_count(t), 2);
+	T_CHECK(pfs_table_find_id(t, 1, 100) == a);
+	/* once removed, both the id and the key are free again */
+	pfs_table_remove(t, a);
+	T_CHECK(ins(t, 1, 100, 1) != NULL);
+	T_EQ(pfs_table_count(t), 2);
+	pfs_table_free(t);
+}
+
+/* Padding and the unused tail of an IPv4 address never affect a lookup. */
+static void test_key_bytes(void)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_state st, *p, *p6;
+	struct pfs_flowkey k;
+
+	p = ins(t, 1, 1, 42);
+	memset(&k, 0xaa, sizeof(k));
+	k.af = p->af;
+	k.proto = p->proto;
+	k.direction = p->direction;
+	k.lan.port = p->lan.port;
+	k.ext.port = p->ext.port;
+	memcpy(k.lan.addr.a, p->lan.addr.a, 4);
+	memcpy(k.ext.addr.a, p->ext.addr.a, 4);
+	T_CHECK(pfs_table_find_key(t, &k) == p);
+	k.proto = 17;
+	T_CHECK(pfs_table_find_key(t, &k) == NULL);
+
+	/* IPv6: all 16 bytes count */
+	mk_state(&st, 2, 1, 42);
+	st.af = AF_INET6;
+	memset(st.lan.addr.a, 0x20, 16);
+	p6 = pfs_table_insert(t, &st);
+	T_CHECK(p6 != NULL);
+	st.id = 3;
+	st.lan.addr.a[15] ^= 1;
+	T_CHECK(pfs_table_insert(t, &st) != NULL);
+	st.id = 4;
+	T_CHECK(pfs_table_insert(t, &st) == NULL && errno == EEXIST);
+	pfs_state_flowkey(p6, &k);
+	T_CHECK(pfs_table_find_key(t, &k) == p6);
+	/* same bytes, other direction: another flow */
+	st.direction = PFS_DIR_IN;
+	T_CHECK(pfs_table_insert(t, &st) != NULL);
+	T_EQ(pfs_table_count(t), 4);
+	pfs_table_free(t);
+}
+
+static void test_clear_creator(void)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_state *q;
+	uint32_t i;
+
+	for (i = 0; i < 3000; i++)
+		T_CHECK(ins(t, i, 10 + i % 3, i) != NULL);
+	T_EQ(pfs_table_clear_creator(t, 11), 1000);
+	T_EQ(pfs_table_clear_creator(t, 11), 0);
+	T_EQ(pfs_table_clear_creator(t, 99), 0);
+	T_EQ(pfs_table_count(t), 2000);
+	for (i = 0; i < 3000; i++) {
+		q = pfs_table_find_id(t, i, 10 + i % 3);
+		T_CHECK((q != NULL) == (i % 3 != 1));
+		T_CHECK(find_by_k(t, i, &q) == (i % 3 != 1));
+	}
+	pfs_table_clear(t);
+	T_EQ(pfs_table_count(t), 0);
+	T_CHECK(pfs_table_find_id(t, 0, 10) == NULL);
+	T_CHECK(!find_by_k(t, 0, &q));
+	T_CHECK(ins(t, 0, 10, 0) != NULL);
+	T_EQ(pfs_table_count(t), 1);
+	pfs_table_free(t);
+}
+
+/* Walks t; counts visits per id into seen[] (ids < n). */
+static size_t walk_count(const struct pfs_table *t, unsigned char *seen,
+			 size_t n)
+{
+	struct pfs_state *st;
+	size_t cur = 0, visits = 0;
+
+	while ((st = pfs_table_next(t, &cur)) != NULL) {
+		if (st->id < n)
+			seen[st->id]++;
+		visits++;
+	}
+	return visits;
+}
+
+static void test_walk_once(void)
+{
+	enum { N = 20000 };
+	struct pfs_table *t = pfs_table_new(0);
+	unsigned char *seen = calloc(N, 1);
+	size_t i, cur = 0;
+
+	T_CHECK(pfs_table_next(t, &cur) == NULL);
+	for (i = 0; i < N; i++)
+		ins(t, i, 7, (uint32_t)i);
+	/* punch holes so the walk has dead slots to skip */
+	for (i = 0; i < N; i += 5)
+		pfs_table_remove(t, pfs_table_find_id(t, i, 7));
+	T_EQ(walk_count(t, seen, N), N - N / 5);
+	for (i = 0; i < N; i++)
+		T_EQ(seen[i], i % 5 != 0);
+	cur = 0;
+	while (pfs_table_next(t, &cur) != NULL)
+		;
+	T_CHECK(pfs_table_next(t, &cur) == NULL); /* stays at the end */
+	free(seen);
+	pfs_table_free(t);
+}
+
+static void test_walk_remove_current(void)
+{
+	enum { N = 10000 };
+	struct pfs_table *t = pfs_table_new(0);
+	unsigned char *seen = calloc(N, 1);
+	struct pfs_state *st;
+	size_t i, cur = 0, visits = 0;
+
+	for (i = 0; i < N; i++)
+		ins(t, i, 7, (uint32_t)i);
+	while ((st = pfs_table_next(t, &cur)) != NULL) {
+		seen[st->id]++;
+		visits++;
+		pfs_table_remove(t, st);
+	}
+	T_EQ(visits, N);
+	T_EQ(pfs_table_count(t), 0);
+	for (i = 0; i < N; i++)
+		T_EQ(seen[i], 1);
+	free(seen);
+	pfs_table_free(t);
+}
+
+/*
+ * While visiting id i, remove id i + 1 (not visited yet, in slot order)
+ * and id i - 1 (already visited): the walk must skip the first kind and
+ * visit everything else exactly once.
+ */
+static void test_walk_remove_others(void)
+{
+	enum { N = 9000 };
+	struct pfs_table *t = pfs_table_new(0);
+	unsigned char *seen = calloc(N, 1);
+	struct pfs_state *st, *o;
+	size_t i, cur = 0;
+
+	for (i = 0; i < N; i++)
+		ins(t, i, 7, (uint32_t)i);
+	while ((st = pfs_table_next(t, &cur)) != NULL) {
+		seen[st->id]++;
+		if (st->id % 3 != 0)
+			continue;
+		o = pfs_table_find_id(t, st->id + 1, 7);
+		if (o != NULL)
+			pfs_table_remove(t, o);
+		o = st->id >= 1 ? pfs_table_find_id(t, st->id - 1, 7) : NULL;
+		if (o != NULL)
+			pfs_table_remove(t, o);
+	}
+	for (i = 0; i < N; i++)
+		T_EQ(seen[i], i % 3 != 1);
+	T_EQ(pfs_table_count(t), N / 3 + 1); /* multiples of 3, and N-1 */
+	free(seen);
+	pfs_table_free(t);
+}
+
+static void test_slot_reuse(void)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_state *a, *b, *c;
+	size_t mem, i;
+
+	a = ins(t, 1, 1, 1);
+	b = ins(t, 2, 1, 2);
+	pfs_table_remove(t, a);
+	c = ins(t, 3, 1, 3);
+	T_CHECK(c == a); /* the freed slot is reused first */
+	T_EQ(c->id, 3);
+	T_CHECK(pfs_table_find_id(t, 2, 1) == b);
+	/* churn does not grow the table */
+	for (i = 0; i < 5000; i++)
+		ins(t, 100 + i, 2, 100 + (uint32_t)i);
+	mem = pfs_table_memory(t);
+	for (i = 0; i < 50000; i++) {
+		pfs_table_remove(t, pfs_table_find_id(t, 100 + i, 2));
+		T_CHECK(ins(t, 5100 + i, 2, 5100 + (uint32_t)i) != NULL);
+	}
+	T_EQ(pfs_table_memory(t), mem);
+	T_EQ(pfs_table_count(t), 5002);
+	pfs_table_free(t);
+}
+
+/* 300 000 states through many rehashes; early pointers stay valid. */
+static void test_growth(void)
+{
+	enum { N = 300000 };
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_state **ptr = malloc(N * sizeof(*ptr)), *q;
+	size_t i, mem0 = pfs_table_memory(t);
+	int bad = 0;
+
+	for (i = 0; i < N; i++) {
+		ptr[i] = ins(t, i * 7919, 3, (uint32_t)i);
+		if (ptr[i] == NULL)
+			bad++;
+	}
+	T_EQ(bad, 0);
+	T_EQ(pfs_table_count(t), N);
+	T_CHECK(pfs_table_memory(t) > mem0);
+	for (i = 0; i < N; i++) {
+		if (pfs_table_find_id(t, i * 7919, 3) != ptr[i] ||
+		    !find_by_k(t, (uint32_t)i, &q) || q != ptr[i] ||
+		    ptr[i]->rule != i)
+			bad++;
+	}
+	T_EQ(bad, 0);
+	pfs_table_free(t);
+	free(ptr);
+}
+
+/* ---- randomized comparison with an array model ---------------------- */
+
+enum { M_IDS = 4096, M_KEYS = 3000, M_OPS = 400000 };
+
+struct model {
+	int key_of[M_IDS];    /* key index of a live id, or -1 */
+	int id_of[M_KEYS];    /* id index holding a key, or -1 */
+	uint32_t tag[M_IDS];  /* value stored in st->expire */
+	size_t count;
+};
+
+static uint64_t rng_state = 0x1234567887654321ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)((rng_state >> 11) % n);
+}
+
+/* id index -> (id, creator): 4 creators with small, colliding ids */
+static uint64_t m_id(int i)
+{
+	return (uint64_t)(i >> 2);
+}
+
+static uint32_t m_creator(int i)
+{
+	return 0x1000u + (uint32_t)(i & 3);
+}
+
+static int m_insert(struct pfs_table *t, struct model *m, int i, int k)
+{
+	struct pfs_state st, *p;
+	int expect = m->key_of[i] < 0 && m->id_of[k] < 0;
+
+	mk_state(&st, m_id(i), m_creator(i), (uint32_t)k);
+	st.expire = rnd(1u << 30);
+	errno = 0;
+	p = pfs_table_insert(t, &st);
+	if (!expect)
+		return p == NULL && errno == EEXIST;
+	if (p == NULL || memcmp(p, &st, sizeof(st)) != 0)
+		return 0;
+	m->key_of[i] = k;
+	m->id_of[k] = i;
+	m->tag[i] = st.expire;
+	m->count++;
+	return 1;
+}
+
+static int m_remove(struct pfs_table *t, struct model *m, int i)
+{
+	struct pfs_state *p = pfs_table_find_id(t, m_id(i), m_creator(i));
+
+	if ((p != NULL) != (m->key_of[i] >= 0))
+		return 0;
+	if (p == NULL)
+		return 1;
+	pfs_table_remove(t, p);
+	m->id_of[m->key_of[i]] = -1;
+	m->key_of[i] = -1;
+	m->count--;
+	return 1;
+}
+
+static int m_find_key(const struct pfs_table *t, const struct model *m, int k)
+{
+	struct pfs_state *p;
+	int i = m->id_of[k];
+
+	if (find_by_k(t, (uint32_t)k, &p) != (i >= 0))
+		return 0;
+	return i < 0 || (p->id == m_id(i) && p->creatorid == m_creator(i) &&
+			 p->expire == m->tag[i] && p->rule == (uint32_t)k);
+}
+
+static void m_clear_creator(struct pfs_table *t, struct model *m, uint32_t c)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < M_IDS; i++) {
+		if (m_creator(i) != c || m->key_of[i] < 0)
+			continue;
+		m->id_of[m->key_of[i]] = -1;
+		m->key_of[i] = -1;
+		n++;
+	}
+	m->count -= n;
+	T_EQ(pfs_table_clear_creator(t, c), n);
+}
+
+static int m_walk(const struct pfs_table *t, const struct model *m)
+{
+	struct pfs_state *p;
+	size_t cur = 0, n = 0;
+
+	while ((p = pfs_table_next(t, &cur)) != NULL) {
+		int i = (int)(p->id << 2 | (p->creatorid & 3));
+
+		if (m->key_of[i] < 0 || p->rule != (uint32_t)m->key_of[i])
+			return 0;
+		n++;
+	}
+	return n == m->count;
+}
+
+static void test_random_model(void)
+{
+	static struct model m;
+	struct pfs_table *t = pfs_table_new(0);
+	int op, bad = 0;
+	uint32_t r;
+
+	memset(m.key_of, 0xff, sizeof(m.key_of));
+	memset(m.id_of, 0xff, sizeof(m.id_of));
+	m.count = 0;
+	for (op = 0; op < M_OPS; op++) {
+		r = rnd(1000);
+		if (r < 450)
+			bad += !m_insert(t, &m, (int)rnd(M_IDS), (int)rnd(M_KEYS));
+		else if (r < 750)
+			bad += !m_remove(t, &m, (int)rnd(M_IDS));
+		else if (r < 998)
+			bad += !m_find_key(t, &m, (int)rnd(M_KEYS));
+		else if (r < 999)
+			m_clear_creator(t, &m, m_creator((int)rnd(4)));
+		else
+			bad += !m_walk(t, &m);
+		if (pfs_table_count(t) != m.count)
+			bad++;
+		if (bad)
+			break;
+	}
+	T_EQ(bad, 0);
+	T_CHECK(m_walk(t, &m));
+	pfs_table_free(t);
+}
+
+int main(void)
+{
+	T_RUN(test_flowkey);
+	T_RUN(test_insert_find_remove);
+	T_RUN(test_duplicates);
+	T_RUN(test_key_bytes);
+	T_RUN(test_clear_creator);
+	T_RUN(test_walk_once);
+	T_RUN(test_walk_remove_current);
+	T_RUN(test_walk_remove_others);
+	T_RUN(test_slot_reuse);
+	T_RUN(test_growth);
+	T_RUN(test_random_model);
+	return t_done();
+}
