@@ -1,0 +1,509 @@
+/*
+ * engine.c - the pfsync v3 sync engine: configuration, the local hooks,
+ * the send side (packing, collapsing, compression, flushing) and timers.
+ * The receive side is in engine_rx.c, the bulk update in engine_bulk.c.
+ *
+ * Send model (reference §3.3, §3.4): one pending packet of one action.
+ * Its records are the full forms (what pfsync0 shows); with a syncdev and
+ * a local change the wire carries the compressed twin (UPD_C / DEL_C),
+ * record for record.  A packet is sent when full, when an entry was
+ * collapsed maxupd times, when another action (or compress mode) must be
+ * packed, on the 1 s timer armed when the packet was started, and on the
+ * explicit flushes of CLR, BUS, UREQ handling and the bulk ticks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfsync/buf.h"
+#include "pfsync/engine.h"
+#include "pfsync/table.h"
+#include "pfsync/wire_v3.h"
+
+#include "engine_priv.h"
+
+void pfs_engine_conf_default(struct pfs_engine_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hostid = 1;
+	c->maxupd = PFS_MAXUPD_DEFAULT;
+	c->mtu = PFS_MTU_DEFAULT;
+	c->bulk_pkts = 1;
+	c->bulk_tick_ms = 10;
+	c->state_limit = 10000;
+}
+
+static bool eng_conf_ok(const struct pfs_engine_conf *c)
+{
+	/* maxupd is a byte, so <= 255 holds by its type */
+	return c->hostid != 0 && c->bulk_pkts >= 1 && c->bulk_tick_ms >= 1;
+}
+
+static unsigned eng_maxcount(const struct pfs_engine_conf *c)
+{
+	unsigned n = pfs_v3_maxcount(c->mtu ? c->mtu : PFS_MTU_DEFAULT);
+
+	if (n > ENG_MAXREC)
+		n = ENG_MAXREC;
+	return n ? n : 1;
+}
+
+struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
+				  struct pfs_table *table,
+				  const struct pfs_engine_ops *ops, void *ctx,
+				  uint64_t now_ms)
+{
+	struct pfs_engine *e;
+
+	if (!conf || !table || !ops || !ops->output || !eng_conf_ok(conf)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->conf = *conf;
+	e->table = table;
+	e->ops = *ops;
+	e->ctx = ctx;
+	e->maxcount = eng_maxcount(conf);
+	e->flush_at = e->bulkfail_at = e->bulk_tick_at = ENG_NEVER;
+	e->synced = true;
+	/* pf: stateid starts at (time_second << 32) */
+	e->next_id = (uint64_t)eng_secs(now_ms) << 32;
+	if (e->next_id == 0)
+		e->next_id = 1;
+	return e;
+}
+
+void pfs_engine_free(struct pfs_engine *e)
+{
+	free(e);
+}
+
+const struct pfs_engine_conf *pfs_engine_conf(const struct pfs_engine *e)
+{
+	return &e->conf;
+}
+
+const uint64_t *pfs_engine_stats(const struct pfs_engine *e)
+{
+	return e->stats;
+}
+
+uint64_t pfs_engine_new_id(struct pfs_engine *e)
+{
+	return e->next_id++;
+}
+
+bool pfs_engine_synced(const struct pfs_engine *e)
+{
+	return e->synced;
+}
+
+bool pfs_engine_bulk_sending(const struct pfs_engine *e)
+{
+	return e->bulk_sending;
+}
+
+void eng_set_synced(struct pfs_engine *e, bool synced)
+{
+	if (e->synced == synced)
+		return;
+	e->synced = synced;
+	if (e->ops.synced)
+		e->ops.synced(e->ctx, synced);
+}
+
+/* No bpf reader, no syncdev and the peer is the group: nobody listens. */
+static bool eng_nobody_listens(const struct pfs_engine *e)
+{
+	return !e->conf.syncdev && e->conf.syncpeer == 0 && !e->conf.tap;
+}
+
+/* The wire goes nowhere without a syncdev and with the group as peer. */
+static bool eng_wire_off(const struct pfs_engine *e)
+{
+	return !e->conf.syncdev && e->conf.syncpeer == 0;
+}
+
+static void eng_drop(struct pfs_engine *e)
+{
+	e->pkt.active = false;
+	e->pkt.net = false;
+	e->pkt.count = 0;
+	e->flush_at = ENG_NEVER;
+}
+
+/* Header: version 3, af 0, action, count (0 for CLR and BUS), chksum. */
+static void eng_put_header(const struct pfs_engine *e, struct pfs_wbuf *wb,
+			   uint8_t action, unsigned count)
+{
+	struct pfs_v3_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.version = PFS_V3_VERSION;
+	h.action = action;
+	if (action != PFS_V3_ACT_CLR && action != PFS_V3_ACT_BUS)
+		h.count = (uint8_t)count;
+	memcpy(h.chksum, e->conf.chksum, sizeof(h.chksum));
+	pfs_v3_put_header(wb, &h);
+}
+
+static void eng_put_rec(struct pfs_wbuf *wb, uint8_t action,
+			const union pfs_v3_record *r)
+{
+	switch (action) {
+	case PFS_V3_ACT_INS:
+	case PFS_V3_ACT_UPD:
+	case PFS_V3_ACT_DEL:
+		pfs_v3_put_state(wb, &r->state);
+		break;
+	case PFS_V3_ACT_UREQ:
+		pfs_v3_put_ureq(wb, &r->ureq);
+		break;
+	case PFS_V3_ACT_CLR:
+		pfs_v3_put_clr(wb, &r->clr);
+		break;
+	case PFS_V3_ACT_BUS:
+		pfs_v3_put_bus(wb, &r->bus);
+		break;
+	default:
+		break;
+	}
+}
+
+static size_t eng_encode_local(struct pfs_engine *e)
+{
+	struct pfs_wbuf wb;
+	unsigned i;
+
+	pfs_wbuf_init(&wb, e->lbuf, sizeof(e->lbuf));
+	eng_put_header(e, &wb, e->pkt.action, e->pkt.count);
+	for (i = 0; i < e->pkt.count; i++)
+		eng_put_rec(&wb, e->pkt.action, &e->pkt.rec[i]);
+	return wb.off;
+}
+
+/* The compressed twin: UPD -> UPD_C (88 B), DEL -> DEL_C (16 B). */
+static size_t eng_encode_net(struct pfs_engine *e)
+{
+	bool upd = e->pkt.action == PFS_V3_ACT_UPD;
+	struct pfs_wbuf wb;
+	unsigned i;
+
+	pfs_wbuf_init(&wb, e->nbuf, sizeof(e->nbuf));
+	eng_put_header(e, &wb, upd ? PFS_V3_ACT_UPD_C : PFS_V3_ACT_DEL_C,
+		       e->pkt.count);
+	for (i = 0; i < e->pkt.count; i++) {
+		const struct pfs_state *s = &e->pkt.rec[i].state;
+
+		if (upd) {
+			struct pfs_v3_upd u = {
+				.id = s->id, .creatorid = s->creatorid,
+				.src = s->src, .dst = s->dst,
+				.expire = s->expire,
+				.timeout = e->pkt.net_timeout[i],
+				.updates = s->updates,
+			};
+			pfs_v3_put_upd(&wb, &u);
+		} else {
+			struct pfs_v3_del d = {
+				.id = s->id, .creatorid = s->creatorid,
+			};
+			pfs_v3_put_del(&wb, &d);
+		}
+	}
+	return wb.off;
+}
+
+static uint32_t eng_dst(struct pfs_engine *e)
+{
+	uint32_t dst = e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
+
+	if (e->sendaddr_set)
+		dst = e->sendaddr;
+	e->sendaddr_set = false;
+	return dst;
+}
+
+void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
+{
+	const uint8_t *wire = NULL;
+	size_t llen, wlen = 0;
+	uint32_t dst;
+	int rc;
+
+	(void)now_ms;
+	e->flush_at = ENG_NEVER;
+	if (!e->pkt.active)
+		return;
+	llen = eng_encode_local(e);
+	if (!eng_wire_off(e)) {
+		wire = e->lbuf;
+		wlen = llen;
+		if (e->pkt.net) {
+			wire = e->nbuf;
+			wlen = eng_encode_net(e);
+		}
+	}
+	dst = eng_dst(e);
+	eng_drop(e);
+	if (wire)
+		e->stats[PFS_STAT_OPACKETS]++;
+	rc = e->ops.output(e->ctx, e->lbuf, llen, wire, wlen, dst);
+	if (rc < 0 && wire)
+		e->stats[PFS_STAT_OERRORS]++;
+}
+
+/*
+ * Make sure a packet of `action` in compress mode `net` is pending and
+ * has room: flush one of another action or mode, start one (arming the
+ * 1 s timer, which later additions never extend).
+ */
+static void eng_begin(struct pfs_engine *e, uint8_t action, bool net,
+		      uint64_t now_ms)
+{
+	if (e->pkt.active && (e->pkt.action != action || e->pkt.net != net))
+		pfs_engine_flush(e, now_ms);
+	if (e->pkt.active)
+		return;
+	e->pkt.active = true;
+	e->pkt.net = net;
+	e->pkt.action = action;
+	e->pkt.count = 0;
+	e->flush_at = now_ms + PFS_FLUSH_MS;
+}
+
+/* The pending entry of the same state, for collapsing; -1 if none. */
+static int eng_find_dup(const struct pfs_engine *e, const struct pfs_state *st)
+{
+	unsigned i;
+
+	for (i = 0; i < e->pkt.count; i++) {
+		const struct pfs_state *r = &e->pkt.rec[i].state;
+
+		if (r->id == st->id && r->creatorid == st->creatorid)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Wire times are relative: creation is an age, expire the time left. */
+static uint32_t eng_wire_expire(const struct pfs_state *st, uint32_t now_s)
+{
+	return st->expire > now_s ? st->expire - now_s : 0;
+}
+
+static void eng_fill_new(struct pfs_state *w, const struct pfs_state *st,
+			 unsigned flags, uint32_t now_s)
+{
+	*w = *st;
+	w->creation = now_s >= st->creation ? now_s - st->creation : 0;
+	w->nat_rule = 0;
+	w->sync_time = 0;
+	w->sync_flags = (flags & ENG_F_STALE) ? PFS_SF_STALE : 0;
+	w->updates = 0;
+}
+
+/*
+ * pfsync_pack_state: append (or collapse) a state of INS, UPD or DEL.
+ * ENG_F_COMPRESS marks a local change; only then, and only with a
+ * syncdev, are UPD and DEL sent compressed.
+ */
+void eng_pack_state(struct pfs_engine *e, uint8_t action,
+		    struct pfs_state *st, unsigned flags, uint64_t now_ms)
+{
+	uint32_t now_s = eng_secs(now_ms);
+	bool net = e->conf.syncdev && (flags & ENG_F_COMPRESS) &&
+		   action != PFS_V3_ACT_INS;
+	struct pfs_state *w;
+	int i = -1;
+
+	if (eng_nobody_listens(e)) {
+		eng_drop(e);
+		return;
+	}
+	eng_begin(e, action, net, now_ms);
+	if (action == PFS_V3_ACT_UPD && e->conf.maxupd != 0)
+		i = eng_find_dup(e, st);
+	st->sync_time = now_s;
+	if (i >= 0) {
+		w = &e->pkt.rec[i].state;
+		w->updates++;
+	} else {
+		i = (int)e->pkt.count++;
+		w = &e->pkt.rec[i].state;
+		eng_fill_new(w, st, flags, now_s);
+	}
+	/* new or collapsed: the peers and expire are (re)written */
+	w->src = st->src;
+	w->dst = st->dst;
+	w->expire = eng_wire_expire(st, now_s);
+	e->pkt.net_timeout[i] = st->timeout;
+	if (e->pkt.count == e->maxcount ||
+	    (e->conf.maxupd != 0 && w->updates >= e->conf.maxupd))
+		pfs_engine_flush(e, now_ms);
+}
+
+/* Append a UREQ, CLR or BUS record; never compressed or collapsed. */
+void eng_pack_rec(struct pfs_engine *e, uint8_t action,
+		  const union pfs_v3_record *r, uint64_t now_ms)
+{
+	if (eng_nobody_listens(e)) {
+		eng_drop(e);
+		return;
+	}
+	eng_begin(e, action, false, now_ms);
+	e->pkt.rec[e->pkt.count++] = *r;
+	if (e->pkt.count == e->maxcount || action == PFS_V3_ACT_CLR ||
+	    action == PFS_V3_ACT_BUS)
+		pfs_engine_flush(e, now_ms);
+}
+
+int pfs_engine_set_conf(struct pfs_engine *e, const struct pfs_engine_conf *c,
+			uint64_t now_ms)
+{
+	bool dev = c->syncdev != e->conf.syncdev;
+	bool peer = c->syncpeer != e->conf.syncpeer;
+	bool mtu = c->mtu != e->conf.mtu;
+
+	if (!eng_conf_ok(c)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* -syncdev drops the pending compressed packet (NetBSD); the
+	 * local form remains and is flushed below. */
+	if (!c->syncdev)
+		e->pkt.net = false;
+	if (dev || peer || mtu)
+		pfs_engine_flush(e, now_ms);
+	e->conf = *c;
+	e->maxcount = eng_maxcount(c);
+	return 0;
+}
+
+/* ---- local hooks -------------------------------------------------------*/
+
+int pfs_engine_insert(struct pfs_engine *e, const struct pfs_state *st,
+		      uint64_t now_ms)
+{
+	struct pfs_state tmp = *st, *s;
+
+	tmp.sync_flags &= PFS_SF_NOSYNC;
+	if (tmp.proto == PFS_V3_PROTO)
+		tmp.sync_flags = PFS_SF_NOSYNC;
+	tmp.updates = 0;
+	tmp.sync_time = 0;
+	s = pfs_table_insert(e->table, &tmp);
+	if (!s)
+		return -1;
+	if (s->sync_flags == 0)
+		eng_pack_state(e, PFS_V3_ACT_INS, s, ENG_F_COMPRESS, now_ms);
+	return 0;
+}
+
+int pfs_engine_update(struct pfs_engine *e, const struct pfs_state *st,
+		      uint64_t now_ms)
+{
+	struct pfs_state *s = pfs_table_find_id(e->table, st->id,
+						st->creatorid);
+
+	if (!s) {
+		errno = ENOENT;
+		return -1;
+	}
+	s->src = st->src;
+	s->dst = st->dst;
+	s->expire = st->expire;
+	s->timeout = st->timeout;
+	memcpy(s->packets, st->packets, sizeof(s->packets));
+	memcpy(s->bytes, st->bytes, sizeof(s->bytes));
+	if (s->sync_flags == 0)
+		eng_pack_state(e, PFS_V3_ACT_UPD, s, ENG_F_COMPRESS, now_ms);
+	return 0;
+}
+
+/* Delete (expiry, local removal): announced only for our own states. */
+int pfs_engine_delete(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
+		      uint64_t now_ms)
+{
+	struct pfs_state *s = pfs_table_find_id(e->table, id, creatorid);
+
+	if (!s) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (s->creatorid == e->conf.hostid && s->sync_flags == 0)
+		eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS, now_ms);
+	pfs_table_remove(e->table, s);
+	return 0;
+}
+
+/* Explicit kill (pfctl -k): announced whoever created the state. */
+int pfs_engine_kill(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
+		    uint64_t now_ms)
+{
+	struct pfs_state *s = pfs_table_find_id(e->table, id, creatorid);
+
+	if (!s) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (!(s->sync_flags & PFS_SF_NOSYNC))
+		eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS, now_ms);
+	pfs_table_remove(e->table, s);
+	return 0;
+}
+
+static bool eng_ifname_match(const struct pfs_state *s, const char *ifname)
+{
+	return strncmp(s->ifname, ifname, PFS_IFNAMSIZ) == 0;
+}
+
+/* pfctl -F states: silent removal, then one CLR with our hostid. */
+int pfs_engine_clear(struct pfs_engine *e, const char *ifname,
+		     uint64_t now_ms)
+{
+	union pfs_v3_record r;
+	struct pfs_state *s;
+	size_t cur = 0;
+
+	if (!ifname)
+		ifname = "";
+	if (ifname[0] == '\0') {
+		pfs_table_clear(e->table);
+	} else {
+		while ((s = pfs_table_next(e->table, &cur)) != NULL)
+			if (eng_ifname_match(s, ifname))
+				pfs_table_remove(e->table, s);
+	}
+	memset(&r, 0, sizeof(r));
+	strncpy(r.clr.ifname, ifname, sizeof(r.clr.ifname) - 1);
+	r.clr.creatorid = e->conf.hostid;
+	pfs_engine_flush(e, now_ms);
+	eng_pack_rec(e, PFS_V3_ACT_CLR, &r, now_ms);
+	return 0;
+}
+
+/* ---- timers -------------------------------------------------------------*/
+
+static uint64_t eng_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+uint64_t pfs_engine_next_timeout(const struct pfs_engine *e)
+{
+	return eng_min(e->flush_at, eng_min(e->bulkfail_at, e->bulk_tick_at));
+}
+
+void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->flush_at <= now_ms)
+		pfs_engine_flush(e, now_ms);
+	if (e->bulkfail_at <= now_ms)
+		eng_bulk_fail(e, now_ms);
+	if (e->bulk_tick_at <= now_ms)
+		eng_bulk_tick(e, now_ms);
+}

@@ -1,0 +1,95 @@
+/*
+ * engine_priv.h - internals shared by engine.c (send side, hooks, timers),
+ * engine_rx.c (receive side) and engine_bulk.c (bulk update).  Not
+ * installed; nothing outside lib/engine*.c includes it.
+ */
+#ifndef PFSYNC_ENGINE_PRIV_H
+#define PFSYNC_ENGINE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfsync/engine.h"
+
+/*
+ * The largest maxcount: the MTU is clamped to 2048 (MCLBYTES), so at most
+ * (2048 - 20) / 240 = 8 records of any kind fit in one packet.
+ */
+#define ENG_MAXREC ((PFS_V3_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_STATE_LEN)
+#define ENG_PKT_MAX (PFS_V3_HDR_LEN + ENG_MAXREC * PFS_V3_STATE_LEN)
+#define ENG_NEVER UINT64_MAX
+
+/* pfsync_pack_state flags */
+#define ENG_F_COMPRESS 0x01 /* local change: UPD/DEL go compressed on wire */
+#define ENG_F_STALE 0x02    /* stale reply: sync_flags = STALE on the wire */
+
+/*
+ * The pending packet.  Records are kept decoded (wire-relative times) and
+ * encoded once, when the packet is sent; that makes collapsing a struct
+ * compare instead of a byte scan.  When `net` is set (a syncdev is
+ * configured and the records came from local changes) a parallel
+ * compressed packet exists: UPD_C or DEL_C, one entry per local record at
+ * the same position.  Only UPD_C's timeout can differ from its full twin
+ * (a collapse refreshes it in the compressed entry only), so it is the
+ * one compressed field stored apart.
+ */
+struct eng_pkt {
+	bool active;
+	bool net;
+	uint8_t action;
+	unsigned count;
+	union pfs_v3_record rec[ENG_MAXREC];
+	uint8_t net_timeout[ENG_MAXREC];
+};
+
+struct pfs_engine {
+	struct pfs_engine_conf conf;
+	struct pfs_table *table;
+	struct pfs_engine_ops ops;
+	void *ctx;
+	unsigned maxcount;
+	uint64_t stats[PFS_NSTATS];
+
+	struct eng_pkt pkt;
+	uint64_t flush_at;     /* 1 s flush timer, ENG_NEVER when off */
+	bool sendaddr_set;     /* one-shot destination for the next send */
+	uint32_t sendaddr;
+	uint64_t next_id;
+
+	/* requester side of the bulk update */
+	bool synced;
+	uint32_t ureq_sent;    /* second the request was made, 0 = none */
+	unsigned bulk_tries;
+	uint64_t bulkfail_at;
+
+	/* responder side */
+	bool bulk_sending;
+	uint32_t ureq_received;
+	size_t bulk_cursor;
+	uint64_t bulk_tick_at;
+
+	uint8_t lbuf[ENG_PKT_MAX]; /* encoded local packet */
+	uint8_t nbuf[ENG_PKT_MAX]; /* encoded compressed packet */
+};
+
+static inline uint32_t eng_secs(uint64_t now_ms)
+{
+	return (uint32_t)(now_ms / 1000);
+}
+
+/* engine.c */
+void eng_pack_state(struct pfs_engine *e, uint8_t action,
+		    struct pfs_state *st, unsigned flags, uint64_t now_ms);
+void eng_pack_rec(struct pfs_engine *e, uint8_t action,
+		  const union pfs_v3_record *r, uint64_t now_ms);
+void eng_set_synced(struct pfs_engine *e, bool synced);
+
+/* engine_bulk.c */
+void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms);
+void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms);
+void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms);
+void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+		     uint64_t now_ms);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * engine_rx.c - the receive side of the pfsync v3 engine (reference §4).
+ *
+ * Validate, count, then apply: the packet preconditions (syncdev, BADIF,
+ * BADTTL) are checked here, the frame (HDROPS, BADVER, BADACT, BADLEN) by
+ * pfs_v3_frame_parse, then one handler per action walks the records.
+ * States learned here are never announced again: no handler packs a
+ * received state, only the replies pfsync makes (stale replies, UREQ
+ * answers, UREQs for unknown states, bulk traffic).
+ */
+#include <string.h>
+
+#include "pfsync/engine.h"
+#include "pfsync/merge.h"
+#include "pfsync/table.h"
+#include "pfsync/wire_v3.h"
+
+#include "engine_priv.h"
+
+/* One received packet being applied. */
+struct eng_rx {
+	struct pfs_engine *e;
+	const struct pfs_v3_frame *f;
+	const struct pfs_rx_meta *m;
+	uint64_t now_ms;
+	uint32_t now_s;
+	bool chksum_ok; /* sender's ruleset digest equals ours */
+};
+
+typedef void (*eng_rx_fn)(struct eng_rx *rx);
+
+static void eng_badstate(struct eng_rx *rx)
+{
+	rx->e->stats[PFS_STAT_BADSTATE]++;
+}
+
+static void eng_applied(struct eng_rx *rx, enum pfs_op op,
+			const struct pfs_state *st)
+{
+	if (rx->e->ops.applied)
+		rx->e->ops.applied(rx->e->ctx, op, st);
+}
+
+/*
+ * pfsync_insert_net_state: times back to absolute, counters not
+ * imported, sync_flags cleared (FROMSYNC is only transient: insertion
+ * here never announces).  The rule number is kept only when the ruleset
+ * digests match and there is no anchor; otherwise the default rule.
+ */
+static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
+				       const struct pfs_state *w)
+{
+	struct pfs_state tmp = *w, *s;
+
+	tmp.creation = rx->now_s >= w->creation ? rx->now_s - w->creation : 0;
+	tmp.expire = rx->now_s + w->expire;
+	memset(tmp.packets, 0, sizeof(tmp.packets));
+	memset(tmp.bytes, 0, sizeof(tmp.bytes));
+	tmp.sync_flags = 0;
+	tmp.sync_time = 0;
+	tmp.updates = 0;
+	tmp.nat_rule = 0;
+	if (!rx->chksum_ok || w->anchor != PFS_NO_RULE)
+		tmp.rule = PFS_NO_RULE;
+	tmp.anchor = PFS_NO_RULE;
+	s = pfs_table_insert(rx->e->table, &tmp);
+	if (s)
+		eng_applied(rx, PFS_OP_INSERT, s);
+	return s;
+}
+
+/*
+ * CLR {ifname, creatorid}: every state of that creator goes.  As in
+ * NetBSD the ifname is NOT used as a filter (an upstream bug we keep for
+ * compatibility: a peer's "pfctl -i if -F states" clears all its states
+ * here).
+ */
+static void eng_rx_clr(struct eng_rx *rx)
+{
+	union pfs_v3_record r;
+
+	pfs_v3_frame_record(rx->f, 0, &r);
+	pfs_table_clear_creator(rx->e->table, r.clr.creatorid);
+	if (rx->e->ops.cleared)
+		rx->e->ops.cleared(rx->e->ctx, r.clr.creatorid);
+}
+
+/* INS: bad values count BADSTATE; a failed insert is not counted. */
+static void eng_rx_ins(struct eng_rx *rx)
+{
+	union pfs_v3_record r;
+	size_t i;
+
+	for (i = 0; i < rx->f->nrec; i++) {
+		pfs_v3_frame_record(rx->f, i, &r);
+		if (!pfs_merge_values_ok_ins(&r.state)) {
+			eng_badstate(rx);
+			continue;
+		}
+		(void)eng_rx_insert(rx, &r.state);
+	}
+}
+
+static void eng_apply(struct eng_rx *rx, struct pfs_state *s,
+		      const struct pfs_peer *src, const struct pfs_peer *dst,
+		      uint32_t expire, uint8_t timeout)
+{
+	pfs_merge_import_peer(&s->src, src, false);
+	pfs_merge_import_peer(&s->dst, dst, true);
+	s->expire = rx->now_s + expire;
+	s->timeout = timeout;
+	eng_applied(rx, PFS_OP_UPDATE, s);
+}
+
+/*
+ * A stale full UPD: our copy is better.  Answer with it (uncompressed,
+ * STALE-marked except after the sfail 7 partial import) unless the
+ * incoming entry is itself a stale reply: that stops ping-pong.
+ */
+static void eng_stale_upd(struct eng_rx *rx, struct pfs_state *s,
+			  const struct pfs_state *w, enum pfs_sfail sf,
+			  bool *replied)
+{
+	if (sf == PFS_SFAIL_DST_PARTIAL) {
+		pfs_merge_import_peer(&s->src, &w->src, false);
+		eng_applied(rx, PFS_OP_UPDATE, s);
+	}
+	eng_badstate(rx);
+	if (w->sync_flags & PFS_SF_STALE)
+		return;
+	if (!*replied)
+		pfs_engine_flush(rx->e, rx->now_ms);
+	*replied = true;
+	if (s->sync_flags == 0)
+		eng_pack_state(rx->e, PFS_V3_ACT_UPD, s,
+			       sf == PFS_SFAIL_DST_PARTIAL ? 0 : ENG_F_STALE,
+			       rx->now_ms);
+}
+
+static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
+			   bool *replied)
+{
+	struct pfs_state *s;
+	enum pfs_sfail sf;
+
+	if (!pfs_merge_values_ok_upd(w->timeout, &w->src, &w->dst)) {
+		eng_badstate(rx);
+		return;
+	}
+	s = pfs_table_find_id(rx->e->table, w->id, w->creatorid);
+	if (!s) {
+		/* how bulk updates create states */
+		if (!eng_rx_insert(rx, w))
+			eng_badstate(rx);
+		return;
+	}
+	sf = pfs_merge_check(PFS_MERGE_UPD, s->proto, &s->src, &s->dst,
+			     &w->src, &w->dst);
+	if (sf == PFS_SFAIL_NONE)
+		eng_apply(rx, s, &w->src, &w->dst, w->expire, w->timeout);
+	else
+		eng_stale_upd(rx, s, w, sf, replied);
+}
+
+static void eng_rx_upd(struct eng_rx *rx)
+{
+	union pfs_v3_record r;
+	bool replied = false;
+	size_t i;
+
+	for (i = 0; i < rx->f->nrec; i++) {
+		pfs_v3_frame_record(rx->f, i, &r);
+		eng_rx_upd_one(rx, &r.state, &replied);
+	}
+	if (replied)
+		pfs_engine_flush(rx->e, rx->now_ms);
+}
+
+/* Unknown UPD_C state: ask its creator, unicast back to the sender. */
+static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
+{
+	struct pfs_engine *e = rx->e;
+	union pfs_v3_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.ureq.id = u->id;
+	r.ureq.creatorid = u->creatorid;
+	if (e->pkt.active && e->pkt.action != PFS_V3_ACT_UREQ)
+		pfs_engine_flush(e, rx->now_ms);
+	e->sendaddr = rx->m->src;
+	e->sendaddr_set = true;
+	eng_pack_rec(e, PFS_V3_ACT_UREQ, &r, rx->now_ms);
+}
+
+struct eng_upd_c_run {
+	bool requested; /* a UREQ is pending */
+	bool stale;	/* a stale reply was made */
+};
+
+static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
+			     struct eng_upd_c_run *run)
+{
+	struct pfs_state *s;
+	enum pfs_sfail sf;
+
+	if (!pfs_merge_values_ok_upd(u->timeout, &u->src, &u->dst)) {
+		eng_badstate(rx);
+		return;
+	}
+	s = pfs_table_find_id(rx->e->table, u->id, u->creatorid);
+	if (!s) {
+		eng_request_update(rx, u);
+		run->requested = true;
+		eng_badstate(rx);
+		return;
+	}
+	sf = pfs_merge_check(PFS_MERGE_UPD_C, s->proto, &s->src, &s->dst,
+			     &u->src, &u->dst);
+	if (sf == PFS_SFAIL_NONE) {
+		eng_apply(rx, s, &u->src, &u->dst, u->expire, u->timeout);
+		return;
+	}
+	/* UPD_C has no STALE flag: always answer */
+	eng_badstate(rx);
+	if (!run->stale || run->requested)
+		pfs_engine_flush(rx->e, rx->now_ms);
+	run->requested = false;
+	run->stale = true;
+	if (s->sync_flags == 0)
+		eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, ENG_F_STALE,
+			       rx->now_ms);
+}
+
+static void eng_rx_upd_c(struct eng_rx *rx)
+{
+	struct eng_upd_c_run run = {false, false};
+	union pfs_v3_record r;
+	size_t i;
+
+	for (i = 0; i < rx->f->nrec; i++) {
+		pfs_v3_frame_record(rx->f, i, &r);
+		eng_rx_upd_c_one(rx, &r.upd, &run);
+	}
+	if (run.requested || run.stale)
+		pfs_engine_flush(rx->e, rx->now_ms);
+}
+
+static void eng_rx_del_id(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
+{
+	struct pfs_state *s = pfs_table_find_id(rx->e->table, id, creatorid);
+
+	if (!s) {
+		eng_badstate(rx);
+		return;
+	}
+	eng_applied(rx, PFS_OP_DELETE, s);
+	pfs_table_remove(rx->e->table, s);
+}
+
+/* DEL: only id and creatorid of the 240-byte record are used. */
+static void eng_rx_del(struct eng_rx *rx)
+{
+	union pfs_v3_record r;
+	size_t i;
+
+	for (i = 0; i < rx->f->nrec; i++) {
+		pfs_v3_frame_record(rx->f, i, &r);
+		eng_rx_del_id(rx, r.state.id, r.state.creatorid);
+	}
+}
+
+static void eng_rx_del_c(struct eng_rx *rx)
+{
+	union pfs_v3_record r;
+	size_t i;
+
+	for (i = 0; i < rx->f->nrec; i++) {
+		pfs_v3_frame_record(rx->f, i, &r);
+		eng_rx_del_id(rx, r.del.id, r.del.creatorid);
+	}
+}
+
+/*
+ * UREQ: {0, 0} asks for a bulk update; otherwise answer with the full
+ * state (never compressed) to the peer or group, not to the requester.
+ */
+static void eng_rx_ureq(struct eng_rx *rx)
+{
+	union pfs_v3_record r;
+	struct pfs_state *s;
+	size_t i;
+
+	pfs_engine_flush(rx->e, rx->now_ms);
+	for (i = 0; i < rx->f->nrec; i++) {
+		pfs_v3_frame_record(rx->f, i, &r);
+		if (r.ureq.id == 0 && r.ureq.creatorid == 0) {
+			eng_bulk_received(rx->e, rx->now_ms);
+			continue;
+		}
+		s = pfs_table_find_id(rx->e->table, r.ureq.id,
+				      r.ureq.creatorid);
+		if (!s)
+			eng_badstate(rx);
+		else if (s->sync_flags == 0)
+			eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, 0,
+				       rx->now_ms);
+	}
+	pfs_engine_flush(rx->e, rx->now_ms);
+}
+
+static void eng_rx_bus(struct eng_rx *rx)
+{
+	union pfs_v3_record r;
+
+	pfs_v3_frame_record(rx->f, 0, &r);
+	eng_bulk_bus_in(rx->e, &r.bus, rx->now_ms);
+}
+
+/* INS_F, DEL_F and TDB_UPD have no handler: ignored, as NetBSD does. */
+static const struct {
+	eng_rx_fn fn;
+	const char *name;
+} eng_rx_actions[PFS_V3_ACT_MAX] = {
+	[PFS_V3_ACT_CLR] = {eng_rx_clr, "clr"},
+	[PFS_V3_ACT_INS] = {eng_rx_ins, "ins"},
+	[PFS_V3_ACT_UPD] = {eng_rx_upd, "upd"},
+	[PFS_V3_ACT_DEL] = {eng_rx_del, "del"},
+	[PFS_V3_ACT_UPD_C] = {eng_rx_upd_c, "upd_c"},
+	[PFS_V3_ACT_DEL_C] = {eng_rx_del_c, "del_c"},
+	[PFS_V3_ACT_INS_F] = {NULL, "ins_f"},
+	[PFS_V3_ACT_DEL_F] = {NULL, "del_f"},
+	[PFS_V3_ACT_UREQ] = {eng_rx_ureq, "ureq"},
+	[PFS_V3_ACT_BUS] = {eng_rx_bus, "bus"},
+	[PFS_V3_ACT_TDB_UPD] = {NULL, "tdb_upd"},
+};
+
+void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		      const struct pfs_rx_meta *m, uint64_t now_ms)
+{
+	struct pfs_v3_frame f;
+	struct eng_rx rx;
+	int rc;
+
+	e->stats[PFS_STAT_IPACKETS]++;
+	if (!e->conf.syncdev)
+		return; /* receive is off: dropped without a counter */
+	if (!m->on_syncdev) {
+		e->stats[PFS_STAT_BADIF]++;
+		return;
+	}
+	if (m->ttl != PFS_V3_TTL) {
+		e->stats[PFS_STAT_BADTTL]++;
+		return;
+	}
+	rc = pfs_v3_frame_parse(pkt, len, &f);
+	if (rc != 0) {
+		if (rc > 0 && rc < PFS_NSTATS)
+			e->stats[rc]++;
+		return;
+	}
+	if (f.hdr.action >= PFS_V3_ACT_MAX || !eng_rx_actions[f.hdr.action].fn)
+		return;
+	rx.e = e;
+	rx.f = &f;
+	rx.m = m;
+	rx.now_ms = now_ms;
+	rx.now_s = eng_secs(now_ms);
+	rx.chksum_ok = memcmp(f.hdr.chksum, e->conf.chksum,
+			      PFS_V3_CHKSUM_LEN) == 0;
+	eng_rx_actions[f.hdr.action].fn(&rx);
+}
