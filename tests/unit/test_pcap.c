@@ -314,6 +314,8 @@ static void test_raw_total_length(void)
 	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_RAW, f, n, &pl, &plen, NULL), 0);
 	T_CHECK(pl == f + 24);
 	T_EQ(plen, BODY_LEN - 4);
+	/* cut inside the options: refused, never a negative length */
+	T_EQ(check_truncations(f, n, PFS_LINKTYPE_RAW, 24), 0);
 }
 
 static void test_raw_rejects(void)
