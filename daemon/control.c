@@ -1,0 +1,536 @@
+/*
+ * control.c - the control socket server of pfsyncd.
+ *
+ * A non-blocking Unix stream listener; access control is the socket's file
+ * mode.  Each client has a read buffer that assembles one framed message
+ * (pfsync/ctlmsg.h) at a time and an output queue of encoded DATA and END
+ * messages, drained when the socket is writable.  A malformed frame is
+ * answered with END(EPROTO) and the connection is closed once that is
+ * flushed.  A client whose queue grows past PFSD_CTL_MAX_QUEUE (it does not
+ * read, or asked for too much) is dropped: backpressure, not memory growth.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "pfsync/ctlmsg.h"
+
+#define CTL_MAX_CLIENTS 64
+#define CTL_IN_CAP (PFS_CTL_HDR_LEN + PFS_CTL_MAX_BODY)
+/* Room for the NUL-terminated copies of every argument of one request. */
+#define CTL_ARG_STORE (PFS_CTL_MAX_BODY + PFS_CTL_MAX_ARGS)
+
+struct ctl_client {
+	struct pfsd_control *ctl;
+	struct ctl_client *next;
+	int fd;
+	bool closing; /* close once the queue is flushed */
+	uint32_t events;
+	uint8_t *in; /* CTL_IN_CAP bytes */
+	size_t in_len;
+	uint8_t *out;
+	size_t out_off, out_len, out_cap;
+};
+
+struct pfsd_control {
+	struct pfsd_loop *loop;
+	int fd;
+	char *path;
+	pfsd_ctl_handler handler;
+	void *ctx;
+	struct ctl_client *clients;
+	int nclients;
+};
+
+/* --- the growable output buffer of a handler ------------------------------ */
+
+static bool out_reserve(struct pfsd_out *o, size_t n)
+{
+	size_t cap = o->cap ? o->cap : 256;
+	char *p;
+
+	if (o->oom)
+		return false;
+	if (o->cap - o->len > n)
+		return true;
+	while (cap - o->len <= n) {
+		if (cap > SIZE_MAX / 2)
+			goto oom;
+		cap *= 2;
+	}
+	p = realloc(o->buf, cap);
+	if (p == NULL)
+		goto oom;
+	o->buf = p;
+	o->cap = cap;
+	return true;
+oom:
+	o->oom = 1;
+	return false;
+}
+
+void pfsd_out_write(struct pfsd_out *o, const void *p, size_t n)
+{
+	if (n == 0 || !out_reserve(o, n))
+		return;
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+void pfsd_out_printf(struct pfsd_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0 || !out_reserve(o, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	o->len += (size_t)n;
+}
+
+/* JSON string escapes (RFC 8259 section 7); other bytes pass as UTF-8. */
+void pfsd_out_json_str(struct pfsd_out *o, const char *s)
+{
+	const unsigned char *p;
+
+	pfsd_out_write(o, "\"", 1);
+	for (p = (const unsigned char *)s; s && *p; p++) {
+		switch (*p) {
+		case '"':
+			pfsd_out_write(o, "\\\"", 2);
+			break;
+		case '\\':
+			pfsd_out_write(o, "\\\\", 2);
+			break;
+		case '\n':
+			pfsd_out_write(o, "\\n", 2);
+			break;
+		case '\r':
+			pfsd_out_write(o, "\\r", 2);
+			break;
+		case '\t':
+			pfsd_out_write(o, "\\t", 2);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				pfsd_out_printf(o, "\\u%04x", *p);
+			else
+				pfsd_out_write(o, p, 1);
+		}
+	}
+	pfsd_out_write(o, "\"", 1);
+}
+
+/* --- clients ------------------------------------------------------------- */
+
+static void ctl_client_close(struct ctl_client *cl)
+{
+	struct pfsd_control *c = cl->ctl;
+	struct ctl_client **pp;
+
+	for (pp = &c->clients; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	}
+	c->nclients--;
+	pfsd_loop_del_fd(c->loop, cl->fd);
+	close(cl->fd);
+	free(cl->in);
+	free(cl->out);
+	free(cl);
+}
+
+/* Make room for n more queued bytes, or refuse past the queue limit. */
+static uint8_t *ctl_queue_space(struct ctl_client *cl, size_t n)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (cl->out_off > 0) {
+		memmove(cl->out, cl->out + cl->out_off,
+			cl->out_len - cl->out_off);
+		cl->out_len -= cl->out_off;
+		cl->out_off = 0;
+	}
+	if (cl->out_len + n > PFSD_CTL_MAX_QUEUE)
+		return NULL;
+	if (cl->out_cap - cl->out_len < n) {
+		cap = cl->out_cap ? cl->out_cap : 4096;
+		while (cap - cl->out_len < n)
+			cap *= 2;
+		p = realloc(cl->out, cap);
+		if (p == NULL)
+			return NULL;
+		cl->out = p;
+		cl->out_cap = cap;
+	}
+	return cl->out + cl->out_len;
+}
+
+static int ctl_queue_data(struct ctl_client *cl, const char *p, size_t len)
+{
+	size_t chunk;
+	ssize_t n;
+	uint8_t *q;
+
+	while (len > 0) {
+		chunk = len < PFS_CTL_MAX_BODY ? len : PFS_CTL_MAX_BODY;
+		q = ctl_queue_space(cl, PFS_CTL_HDR_LEN + chunk);
+		if (q == NULL)
+			return -1;
+		n = pfs_ctl_encode_data(q, PFS_CTL_HDR_LEN + chunk, p, chunk);
+		if (n < 0)
+			return -1;
+		cl->out_len += (size_t)n;
+		p += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int ctl_queue_end(struct ctl_client *cl, int status, const char *msg)
+{
+	size_t need = PFS_CTL_HDR_LEN + 4 + strlen(msg);
+	uint8_t *q = ctl_queue_space(cl, need);
+	ssize_t n;
+
+	if (q == NULL)
+		return -1;
+	n = pfs_ctl_encode_end(q, need, status, msg);
+	if (n < 0)
+		return -1;
+	cl->out_len += (size_t)n;
+	return 0;
+}
+
+static void ctl_set_events(struct ctl_client *cl)
+{
+	uint32_t ev = cl->closing ? 0 : EPOLLIN;
+
+	if (cl->out_len > cl->out_off)
+		ev |= EPOLLOUT;
+	if (ev != cl->events &&
+	    pfsd_loop_mod_fd(cl->ctl->loop, cl->fd, ev) == 0)
+		cl->events = ev;
+}
+
+/* Write what the socket takes; returns -1 when the client must go. */
+static int ctl_flush(struct ctl_client *cl)
+{
+	ssize_t n;
+
+	while (cl->out_len > cl->out_off) {
+		n = send(cl->fd, cl->out + cl->out_off,
+			 cl->out_len - cl->out_off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return -1;
+		cl->out_off += (size_t)n;
+	}
+	if (cl->out_len == cl->out_off) {
+		cl->out_off = cl->out_len = 0;
+		if (cl->closing)
+			return -1;
+	}
+	ctl_set_events(cl);
+	return 0;
+}
+
+/* Run one decoded request and queue its answer. */
+static int ctl_run(struct ctl_client *cl, int argc, char *argv[],
+		   uint16_t flags)
+{
+	struct pfsd_out out = {0};
+	char err[256] = "";
+	int status, rc;
+
+	status = cl->ctl->handler(cl->ctl->ctx, argc, argv, flags, &out, err,
+				  sizeof(err));
+	err[sizeof(err) - 1] = '\0';
+	if (out.oom) {
+		status = ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+		out.len = 0;
+	}
+	if (status < 0)
+		status = EINVAL; /* the contract is 0 or a positive errno */
+	rc = ctl_queue_data(cl, out.buf, out.len);
+	if (rc == 0)
+		rc = ctl_queue_end(cl, status, err);
+	free(out.buf);
+	if (rc == -1)
+		log_warnx("control: dropping a client: reply of %zu bytes "
+			  "over the queue limit",
+			  out.len);
+	return rc;
+}
+
+static int ctl_request(struct ctl_client *cl, const struct pfs_ctl_hdr *h)
+{
+	char *argv[PFS_CTL_MAX_ARGS + 1];
+	uint16_t flags;
+	char *store;
+	int argc, rc;
+
+	if (h->type != PFS_CTL_REQUEST) {
+		errno = EPROTO;
+		return 1;
+	}
+	store = malloc(CTL_ARG_STORE);
+	if (store == NULL)
+		return -1;
+	argc = pfs_ctl_decode_request(cl->in + PFS_CTL_HDR_LEN, h->len,
+				      &flags, argv, store, CTL_ARG_STORE);
+	if (argc < 1) {
+		free(store);
+		errno = EPROTO;
+		return 1;
+	}
+	argv[argc] = NULL;
+	rc = ctl_run(cl, argc, argv, flags);
+	free(store);
+	return rc;
+}
+
+/*
+ * Consume every complete message in the read buffer.  Returns -1 to drop
+ * the client; a malformed message queues END(EPROTO) and sets closing.
+ */
+static int ctl_parse(struct ctl_client *cl)
+{
+	struct pfs_ctl_hdr h;
+	size_t total = 0;
+	int rc;
+
+	while (!cl->closing && cl->in_len >= PFS_CTL_HDR_LEN) {
+		rc = pfs_ctl_hdr_decode(cl->in, cl->in_len, &h);
+		if (rc == 0) {
+			total = PFS_CTL_HDR_LEN + h.len;
+			if (cl->in_len < total)
+				return 0;
+			rc = ctl_request(cl, &h);
+		} else {
+			rc = 1;
+		}
+		if (rc == -1)
+			return -1;
+		if (rc == 1) {
+			cl->closing = true;
+			return ctl_queue_end(cl, EPROTO, "malformed request");
+		}
+		memmove(cl->in, cl->in + total, cl->in_len - total);
+		cl->in_len -= total;
+	}
+	return 0;
+}
+
+static int ctl_read(struct ctl_client *cl)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = recv(cl->fd, cl->in + cl->in_len, CTL_IN_CAP - cl->in_len,
+			 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0) {
+			/* EOF: finish sending what was asked, then close. */
+			cl->closing = true;
+			return n == 0 ? 0 : -1;
+		}
+		cl->in_len += (size_t)n;
+		if (ctl_parse(cl) == -1)
+			return -1;
+		if (cl->closing)
+			return 0;
+	}
+}
+
+static void ctl_client_event(void *arg, int fd, uint32_t events)
+{
+	struct ctl_client *cl = arg;
+
+	(void)fd;
+	if (events & EPOLLERR) {
+		ctl_client_close(cl);
+		return;
+	}
+	if ((events & (EPOLLIN | EPOLLHUP)) && !cl->closing &&
+	    ctl_read(cl) == -1) {
+		ctl_client_close(cl);
+		return;
+	}
+	if (ctl_flush(cl) == -1)
+		ctl_client_close(cl);
+}
+
+static void ctl_client_new(struct pfsd_control *c, int fd)
+{
+	struct ctl_client *cl = calloc(1, sizeof(*cl));
+
+	if (cl != NULL)
+		cl->in = malloc(CTL_IN_CAP);
+	if (cl == NULL || cl->in == NULL ||
+	    pfsd_loop_add_fd(c->loop, fd, EPOLLIN, ctl_client_event, cl)) {
+		log_warn("control: cannot take a client");
+		if (cl != NULL)
+			free(cl->in);
+		free(cl);
+		close(fd);
+		return;
+	}
+	cl->ctl = c;
+	cl->fd = fd;
+	cl->events = EPOLLIN;
+	cl->next = c->clients;
+	c->clients = cl;
+	c->nclients++;
+}
+
+static void ctl_accept(void *arg, int lfd, uint32_t events)
+{
+	struct pfsd_control *c = arg;
+	int fd;
+
+	(void)events;
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warn("control: accept");
+			return;
+		}
+		if (c->nclients >= CTL_MAX_CLIENTS) {
+			log_warnx("control: too many clients");
+			close(fd);
+			continue;
+		}
+		ctl_client_new(c, fd);
+	}
+}
+
+/* --- the listener -------------------------------------------------------- */
+
+/*
+ * Remove a socket left by a dead daemon, but never a live one's (connect
+ * succeeds) nor a file that is not a socket.
+ */
+static int ctl_unlink_stale(const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(sun->sun_path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (rc == 0) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return unlink(sun->sun_path);
+}
+
+static int ctl_listen(const char *path, unsigned mode)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if (ctl_unlink_stale(&sun) == -1)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		goto fail;
+	if (chmod(path, (mode_t)mode) == -1 || listen(fd, 16) == -1) {
+		unlink(path);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop,
+				      const char *path, unsigned mode,
+				      pfsd_ctl_handler handler, void *ctx)
+{
+	struct pfsd_control *c;
+
+	if (loop == NULL || path == NULL || handler == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->loop = loop;
+	c->handler = handler;
+	c->ctx = ctx;
+	c->path = strdup(path);
+	c->fd = c->path ? ctl_listen(path, mode) : -1;
+	if (c->fd == -1 ||
+	    pfsd_loop_add_fd(loop, c->fd, EPOLLIN, ctl_accept, c) == -1) {
+		pfsd_control_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void pfsd_control_free(struct pfsd_control *c)
+{
+	int saved = errno;
+
+	if (c == NULL)
+		return;
+	while (c->clients != NULL)
+		ctl_client_close(c->clients);
+	if (c->fd >= 0) {
+		pfsd_loop_del_fd(c->loop, c->fd);
+		close(c->fd);
+		unlink(c->path);
+	}
+	free(c->path);
+	free(c);
+	errno = saved;
+}
