@@ -1,0 +1,443 @@
+/*
+ * decode.c - `pfsyncctl decode`: pcap files and live capture through the
+ * pfsync v3 printer (see decode.h).  Runs locally, never talks to the
+ * daemon.
+ *
+ * Files are read as a stream (stdin works), one record at a time: a
+ * 16-byte record header, then caplen bytes.  lib/pcap.c parses the headers
+ * and finds the pfsync payload for each link type (246, raw IPv4,
+ * Ethernet, Linux SLL).
+ *
+ * Live capture uses an AF_PACKET SOCK_DGRAM socket: the kernel strips the
+ * link header, so an Ethernet device and a TUN device both give the bare
+ * IP packet.  A classic BPF program keeps everything but IPv4 protocol 240
+ * in the kernel.  SIGINT and SIGTERM arrive on a signalfd polled next to
+ * the socket, so Ctrl-C ends the loop without a signal handler.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "pfsync/pcap.h"
+#include "print_v3.h"
+
+/* The largest record we accept from a file: any sane snaplen fits. */
+#define DECODE_MAX_CAPLEN (256u * 1024u)
+/* Receive buffer for live capture: the largest IPv4 packet. */
+#define DECODE_LIVE_BUF 65536u
+
+static void decode_usage(FILE *err)
+{
+	fputs("usage: pfsyncctl decode [-v] [-e] [-c count] "
+	      "file | -r file | - | -i interface\n",
+	      err);
+}
+
+/* A cluster of flag letters ("-vve"); -1 on an unknown letter. */
+static int decode_flag_cluster(const char *a, struct ctl_decode_opts *o)
+{
+	for (a++; *a != '\0'; a++) {
+		if (*a == 'v')
+			o->flags |= (o->flags & CTL_PRINT_V) ? CTL_PRINT_VV
+							     : CTL_PRINT_V;
+		else if (*a == 'e')
+			o->flags |= CTL_PRINT_E;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static int decode_parse_count(const char *s, unsigned long *count)
+{
+	char *end;
+
+	errno = 0;
+	*count = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *count == 0 ||
+	    s[0] == '-')
+		return -1;
+	return 0;
+}
+
+/* One option with its value (-c, -r, -i); -1 on a bad value. */
+static int decode_opt_value(char opt, const char *val,
+			    struct ctl_decode_opts *o, FILE *err)
+{
+	if (opt == 'c' && decode_parse_count(val, &o->count) == -1) {
+		fprintf(err, "decode: bad count: %s\n", val);
+		return -1;
+	}
+	if (opt == 'r') {
+		if (o->file != NULL)
+			return -1;
+		o->file = val;
+	}
+	if (opt == 'i')
+		o->ifname = val;
+	return 0;
+}
+
+int ctl_decode_parse_args(int argc, char *argv[], struct ctl_decode_opts *o,
+			  FILE *err)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || a[1] == '\0') {
+			if (o->file != NULL)
+				goto usage;
+			o->file = a;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "-r") == 0 ||
+			   strcmp(a, "-i") == 0) {
+			if (i + 1 >= argc ||
+			    decode_opt_value(a[1], argv[++i], o, err) == -1)
+				goto usage;
+		} else if (decode_flag_cluster(a, o) == -1) {
+			goto usage;
+		}
+	}
+	if ((o->file == NULL) == (o->ifname == NULL))
+		goto usage;
+	return 0;
+usage:
+	decode_usage(err);
+	return -1;
+}
+
+/* "HH:MM:SS.uuuuuu " in local time, as tcpdump prints it. */
+static void decode_print_time(FILE *out, uint32_t sec, uint32_t usec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	fprintf(out, "%02d:%02d:%02d.%06u ", tm.tm_hour, tm.tm_min,
+		tm.tm_sec, usec);
+}
+
+static void decode_print_ip(FILE *out, const struct pfs_pcap_ipinfo *ip)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	uint32_t src = htonl(ip->src), dst = htonl(ip->dst);
+
+	inet_ntop(AF_INET, &src, s, sizeof(s));
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	fprintf(out, "%s > %s: ", s, d);
+}
+
+/*
+ * Print one captured frame if it carries pfsync; count it either way.
+ * Returns 1 when the packet count limit has been reached.
+ */
+static int decode_frame(uint32_t linktype, const uint8_t *frame, size_t len,
+			uint32_t sec, uint32_t usec,
+			const struct ctl_decode_opts *o, FILE *out,
+			struct ctl_decode_tally *t)
+{
+	struct pfs_pcap_ipinfo ip;
+	const uint8_t *pl;
+	size_t plen;
+
+	memset(&ip, 0, sizeof(ip));
+	if (pfs_pcap_payload(linktype, frame, len, &pl, &plen, &ip) != 0) {
+		t->skipped++;
+		return 0;
+	}
+	decode_print_time(out, sec, usec);
+	if (ip.has_ip)
+		decode_print_ip(out, &ip);
+	ctl_print_v3(out, pl, plen, o->flags);
+	t->printed++;
+	return o->count != 0 && t->printed >= o->count;
+}
+
+static int decode_linktype_ok(uint32_t lt)
+{
+	return lt == PFS_LINKTYPE_PFSYNC || lt == PFS_LINKTYPE_RAW ||
+	       lt == PFS_LINKTYPE_ETHERNET || lt == PFS_LINKTYPE_LINUX_SLL;
+}
+
+static int decode_read_file_hdr(FILE *in, const char *name,
+				struct pfs_pcap_file *pf, FILE *err)
+{
+	uint8_t h[PFS_PCAP_FILE_HDR_LEN];
+	size_t n = fread(h, 1, sizeof(h), in);
+
+	if (n < sizeof(h) && ferror(in)) {
+		fprintf(err, "decode: %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	if (pfs_pcap_get_file_hdr(h, n, pf) == -1) {
+		fprintf(err, "decode: %s: not a pcap file\n", name);
+		return -1;
+	}
+	if (!decode_linktype_ok(pf->linktype)) {
+		fprintf(err, "decode: %s: unsupported link type %u\n", name,
+			pf->linktype);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read the next record into buf.  Returns 1 with *r filled, 0 at a clean
+ * end of file, -1 after a message.
+ */
+static int decode_read_rec(FILE *in, const char *name,
+			   const struct pfs_pcap_file *pf, uint8_t *buf,
+			   struct pfs_pcap_rec *r, FILE *err)
+{
+	uint8_t h[PFS_PCAP_REC_HDR_LEN];
+	size_t n = fread(h, 1, sizeof(h), in);
+
+	if (n == 0 && !ferror(in))
+		return 0;
+	if (n < sizeof(h) || pfs_pcap_get_rec_hdr(pf, h, n, r) == -1)
+		goto trunc;
+	if (r->caplen > DECODE_MAX_CAPLEN) {
+		fprintf(err, "decode: %s: bad record length %u\n", name,
+			r->caplen);
+		return -1;
+	}
+	if (fread(buf, 1, r->caplen, in) != r->caplen)
+		goto trunc;
+	return 1;
+trunc:
+	if (ferror(in))
+		fprintf(err, "decode: %s: %s\n", name, strerror(errno));
+	else
+		fprintf(err, "decode: %s: truncated capture file\n", name);
+	return -1;
+}
+
+int ctl_decode_stream(FILE *in, const char *name,
+		      const struct ctl_decode_opts *o, FILE *out, FILE *err,
+		      struct ctl_decode_tally *t)
+{
+	struct pfs_pcap_file pf;
+	struct pfs_pcap_rec r;
+	uint8_t *buf;
+	int rc;
+
+	if (decode_read_file_hdr(in, name, &pf, err) == -1)
+		return -1;
+	buf = malloc(DECODE_MAX_CAPLEN);
+	if (buf == NULL) {
+		fprintf(err, "decode: %s\n", strerror(errno));
+		return -1;
+	}
+	while ((rc = decode_read_rec(in, name, &pf, buf, &r, err)) == 1) {
+		uint32_t usec = pf.nsec ? r.ts_frac / 1000 : r.ts_frac;
+
+		if (decode_frame(pf.linktype, buf, r.caplen, r.ts_sec, usec, o,
+				 out, t))
+			break;
+	}
+	free(buf);
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * Classic BPF, run on the packet from its network header (SOCK_DGRAM):
+ * accept IPv4 (version nibble 4) with protocol 240, drop the rest.
+ */
+static int decode_attach_filter(int fd)
+{
+	static const struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 3),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 240, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, DECODE_LIVE_BUF),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog fp = {
+		.len = sizeof(prog) / sizeof(prog[0]),
+		/* the kernel only reads the program */
+		.filter = (struct sock_filter *)(uintptr_t)prog,
+	};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+}
+
+/* Socket bound to one interface, all protocols, link header stripped. */
+static int decode_open_live(const char *ifname, int *is_lo, FILE *err)
+{
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+	unsigned idx;
+	int fd;
+
+	idx = if_nametoindex(ifname);
+	if (idx == 0 || strlen(ifname) >= IFNAMSIZ) {
+		fprintf(err, "decode: %s: no such interface\n", ifname);
+		return -1;
+	}
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd == -1) {
+		fprintf(err, "decode: %s: socket: %s\n", ifname,
+			strerror(errno));
+		return -1;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)idx;
+	if (decode_attach_filter(fd) == -1 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
+		fprintf(err, "decode: %s: %s\n", ifname, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));
+	*is_lo = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 &&
+		 (ifr.ifr_flags & IFF_LOOPBACK) != 0;
+	return fd;
+}
+
+/*
+ * Receive and print one packet.  On loopback every packet passes the tap
+ * twice, once outgoing and once incoming; like libpcap we drop the
+ * outgoing copy.  Returns 1 when the count limit is reached, -1 on error.
+ */
+static int decode_live_one(int fd, int is_lo, uint8_t *buf,
+			   const struct ctl_decode_opts *o, FILE *out,
+			   struct ctl_decode_tally *t)
+{
+	struct sockaddr_ll from;
+	socklen_t fl = sizeof(from);
+	struct timespec ts;
+	ssize_t n;
+	int done;
+
+	n = recvfrom(fd, buf, DECODE_LIVE_BUF, 0, (struct sockaddr *)&from,
+		     &fl);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (is_lo && from.sll_pkttype == PACKET_OUTGOING)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	done = decode_frame(PFS_LINKTYPE_RAW, buf, (size_t)n,
+			    (uint32_t)ts.tv_sec,
+			    (uint32_t)(ts.tv_nsec / 1000), o, out, t);
+	fflush(out);
+	return done;
+}
+
+static int decode_live_loop(int fd, int sfd, int is_lo,
+			    const struct ctl_decode_opts *o, FILE *out,
+			    FILE *err, struct ctl_decode_tally *t)
+{
+	struct pollfd pfd[2] = {{fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+	uint8_t *buf = malloc(DECODE_LIVE_BUF);
+	int rc = 0;
+
+	if (buf == NULL) {
+		fprintf(err, "decode: %s\n", strerror(errno));
+		return -1;
+	}
+	while (rc == 0) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+		} else if (pfd[1].revents & POLLIN) {
+			break; /* SIGINT or SIGTERM: a normal end */
+		} else if (pfd[0].revents & (POLLIN | POLLERR)) {
+			rc = decode_live_one(fd, is_lo, buf, o, out, t);
+		}
+	}
+	if (rc == -1)
+		fprintf(err, "decode: %s: %s\n", o->ifname, strerror(errno));
+	free(buf);
+	return rc == -1 ? -1 : 0;
+}
+
+static int decode_live(const struct ctl_decode_opts *o, FILE *out,
+		       FILE *err, struct ctl_decode_tally *t)
+{
+	sigset_t set, old;
+	int fd, sfd, is_lo = 0, rc = -1;
+
+	fd = decode_open_live(o->ifname, &is_lo, err);
+	if (fd == -1)
+		return -1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd == -1)
+		fprintf(err, "decode: signalfd: %s\n", strerror(errno));
+	else
+		rc = decode_live_loop(fd, sfd, is_lo, o, out, err, t);
+	if (sfd != -1)
+		close(sfd);
+	close(fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static int decode_file(const struct ctl_decode_opts *o, FILE *out,
+		       FILE *err, struct ctl_decode_tally *t)
+{
+	FILE *in = stdin;
+	const char *name = "stdin";
+	int rc;
+
+	if (strcmp(o->file, "-") != 0) {
+		name = o->file;
+		in = fopen(o->file, "rb");
+		if (in == NULL) {
+			fprintf(err, "decode: %s: %s\n", name,
+				strerror(errno));
+			return -1;
+		}
+	}
+	rc = ctl_decode_stream(in, name, o, out, err, t);
+	if (in != stdin)
+		fclose(in);
+	return rc;
+}
+
+int ctl_decode_main(int argc, char *argv[])
+{
+	struct ctl_decode_opts o;
+	struct ctl_decode_tally t = {0, 0};
+	int rc;
+
+	if (ctl_decode_parse_args(argc, argv, &o, stderr) == -1)
+		return 1;
+	if (o.file != NULL)
+		rc = decode_file(&o, stdout, stderr, &t);
+	else
+		rc = decode_live(&o, stdout, stderr, &t);
+	fflush(stdout);
+	if (o.flags & CTL_PRINT_V)
+		fprintf(stderr, "decode: %lu packets printed, %lu skipped "
+				"(not pfsync)\n",
+			t.printed, t.skipped);
+	return rc == -1 ? 1 : 0;
+}
