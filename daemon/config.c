@@ -20,23 +20,23 @@
 
 #include "config.h"
 
-#define CONF_LINE_MAX	4096	 /* bytes in one line, newline excluded */
-#define CONF_WORDS_MAX	64	 /* words on one line */
-#define CONF_FILE_MAX	(1 << 20) /* a config larger than 1 MiB is a mistake */
-#define CONF_MSG_MAX	256
-#define CONF_GROUP	0xe00000f0u /* 224.0.0.240, INADDR_PFSYNC_GROUP */
+#define CONF_LINE_MAX  4096	 /* bytes in one line, newline excluded */
+#define CONF_WORDS_MAX 64	 /* words on one line */
+#define CONF_FILE_MAX  (1 << 20) /* a config larger than 1 MiB is a mistake */
+#define CONF_MSG_MAX   256
+#define CONF_GROUP     0xe00000f0u /* 224.0.0.240, INADDR_PFSYNC_GROUP */
 
-#define CONF_MAXUPD_MAX	  255u	 /* what NetBSD's kernel and ifconfig accept */
-#define CONF_MODE_MAX	  0777u
+#define CONF_MAXUPD_MAX	   255u /* what NetBSD's kernel and ifconfig accept */
+#define CONF_MODE_MAX	   0777u
 #define CONF_BULK_PKTS_MAX 1024u
 #define CONF_BULK_TICK_MAX 1000u /* ms */
-#define CONF_MTU_MIN	  576u	 /* the IPv4 datagram every host takes */
-#define CONF_MTU_MAX	  65535u
+#define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
+#define CONF_MTU_MAX	   65535u
 
 /* ---- messages ------------------------------------------------------ */
 
 static void conf_msg(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void conf_msg(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -123,8 +123,7 @@ static int conf_decimal(const char *kw, const char *s, unsigned long min,
  * characters so that names are safe to log.  Existence is not checked:
  * the config may name a device that appears later.
  */
-static int conf_ifname(const char *kw, const char *s, char *err,
-		       size_t errlen)
+static int conf_ifname(const char *kw, const char *s, char *err, size_t errlen)
 {
 	size_t len = strlen(s), i;
 
@@ -193,8 +192,8 @@ static int conf_w_syncdev(struct pfsd_conf *c, const char *arg, char *err,
 {
 	if (conf_ifname("syncdev", arg, err, errlen) == -1)
 		return -1;
-	return conf_string("syncdev", arg, c->syncdev, sizeof c->syncdev,
-			   err, errlen);
+	return conf_string("syncdev", arg, c->syncdev, sizeof c->syncdev, err,
+			   errlen);
 }
 
 static int conf_w_nosyncdev(struct pfsd_conf *c, const char *arg, char *err,
@@ -237,18 +236,18 @@ static int conf_w_nosyncpeer(struct pfsd_conf *c, const char *arg, char *err,
 static int conf_w_maxupd(struct pfsd_conf *c, const char *arg, char *err,
 			 size_t errlen)
 {
-	return conf_decimal("maxupd", arg, 0, CONF_MAXUPD_MAX, &c->maxupd,
-			    err, errlen);
+	return conf_decimal("maxupd", arg, 0, CONF_MAXUPD_MAX, &c->maxupd, err,
+			    errlen);
 }
 
 static const struct conf_word conf_words[] = {
-	{"up", 0, conf_w_up},
-	{"down", 0, conf_w_down},
-	{"syncdev", 1, conf_w_syncdev},
-	{"-syncdev", 0, conf_w_nosyncdev},
-	{"syncpeer", 1, conf_w_syncpeer},
-	{"-syncpeer", 0, conf_w_nosyncpeer},
-	{"maxupd", 1, conf_w_maxupd},
+    {"up", 0, conf_w_up},
+    {"down", 0, conf_w_down},
+    {"syncdev", 1, conf_w_syncdev},
+    {"-syncdev", 0, conf_w_nosyncdev},
+    {"syncpeer", 1, conf_w_syncpeer},
+    {"-syncpeer", 0, conf_w_nosyncpeer},
+    {"maxupd", 1, conf_w_maxupd},
 };
 
 static const struct conf_word *conf_word_find(const char *name)
@@ -327,15 +326,15 @@ struct conf_name {
 };
 
 static const struct conf_name conf_backends[] = {
-	{"memory", PFSD_BACKEND_MEMORY},
-	{"conntrack", PFSD_BACKEND_CONNTRACK},
+    {"memory", PFSD_BACKEND_MEMORY},
+    {"conntrack", PFSD_BACKEND_CONNTRACK},
 };
 
 static const struct conf_name conf_levels[] = {
-	{"error", LOG_ERR},
-	{"warning", LOG_WARNING},
-	{"info", LOG_INFO},
-	{"debug", LOG_DEBUG},
+    {"error", LOG_ERR},
+    {"warning", LOG_WARNING},
+    {"info", LOG_INFO},
+    {"debug", LOG_DEBUG},
 };
 
 #define CONF_NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -354,8 +353,7 @@ static int conf_name_value(const struct conf_name *t, size_t n,
 	return -1;
 }
 
-static const char *conf_value_name(const struct conf_name *t, size_t n,
-				   int v)
+static const char *conf_value_name(const struct conf_name *t, size_t n, int v)
 {
 	size_t i;
 
@@ -400,8 +398,8 @@ static int conf_kw_hostid(struct conf_parse *p, int argc, char *argv[])
 	else
 		rc = conf_uint(s, 10, 0xffffffffUL, &v);
 	if (rc == -1) {
-		conf_msg(p->msg, sizeof p->msg,
-			 "hostid: '%s' is not a number", s);
+		conf_msg(p->msg, sizeof p->msg, "hostid: '%s' is not a number",
+			 s);
 		return -1;
 	}
 	if (rc == -2) {
@@ -515,16 +513,16 @@ static int conf_kw_mtu(struct conf_parse *p, int argc, char *argv[])
 }
 
 static const struct conf_kw conf_kws[KW_COUNT] = {
-	[KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
-	[KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
-	[KW_CONTROL] = {"control", 1, false, conf_kw_control},
-	[KW_CONTROL_MODE] = {"control-mode", 1, false, conf_kw_control_mode},
-	[KW_BACKEND] = {"backend", 1, false, conf_kw_backend},
-	[KW_LOG_LEVEL] = {"log-level", 1, false, conf_kw_log_level},
-	[KW_CAPTURE] = {"capture", 1, false, conf_kw_capture},
-	[KW_BULK_PACE] = {"bulk-pace", 1, false, conf_kw_bulk_pace},
-	[KW_BULK_TICK] = {"bulk-tick", 1, false, conf_kw_bulk_tick},
-	[KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
+    [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
+    [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
+    [KW_CONTROL] = {"control", 1, false, conf_kw_control},
+    [KW_CONTROL_MODE] = {"control-mode", 1, false, conf_kw_control_mode},
+    [KW_BACKEND] = {"backend", 1, false, conf_kw_backend},
+    [KW_LOG_LEVEL] = {"log-level", 1, false, conf_kw_log_level},
+    [KW_CAPTURE] = {"capture", 1, false, conf_kw_capture},
+    [KW_BULK_PACE] = {"bulk-pace", 1, false, conf_kw_bulk_pace},
+    [KW_BULK_TICK] = {"bulk-tick", 1, false, conf_kw_bulk_tick},
+    [KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
 };
 
 static int conf_kw_find(const char *name)
@@ -822,8 +820,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	s = conf_value_name(conf_backends, CONF_NELEM(conf_backends),
 			    (int)c->backend);
 	fprintf(f, "backend %s\n", s != NULL ? s : "?");
-	s = conf_value_name(conf_levels, CONF_NELEM(conf_levels),
-			    c->log_level);
+	s = conf_value_name(conf_levels, CONF_NELEM(conf_levels), c->log_level);
 	fprintf(f, "log-level %s\n", s != NULL ? s : "?");
 	fputs("capture ", f);
 	conf_print_quoted(f, c->capture);
@@ -837,10 +834,9 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	return strcmp(a->ifname, b->ifname) == 0 && a->up == b->up &&
 	       strcmp(a->syncdev, b->syncdev) == 0 &&
 	       a->syncpeer == b->syncpeer && a->maxupd == b->maxupd &&
-	       a->hostid == b->hostid &&
-	       strcmp(a->control, b->control) == 0 &&
-	       a->control_mode == b->control_mode &&
-	       a->backend == b->backend && a->log_level == b->log_level &&
+	       a->hostid == b->hostid && strcmp(a->control, b->control) == 0 &&
+	       a->control_mode == b->control_mode && a->backend == b->backend &&
+	       a->log_level == b->log_level &&
 	       strcmp(a->capture, b->capture) == 0 &&
 	       a->bulk_pkts == b->bulk_pkts &&
 	       a->bulk_tick_ms == b->bulk_tick_ms && a->mtu == b->mtu;

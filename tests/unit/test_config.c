@@ -163,8 +163,7 @@ static void test_defaults(void)
 	T_EQ(c.mtu, 0);
 }
 
-static int apply(struct pfsd_conf *c, char *err, size_t errlen, int argc,
-		 ...)
+static int apply(struct pfsd_conf *c, char *err, size_t errlen, int argc, ...)
 {
 	char *argv[16];
 	va_list ap;
@@ -183,15 +182,14 @@ static void test_words(void)
 	char err[256];
 
 	pfsd_conf_default(&c);
-	T_EQ(apply(&c, err, sizeof err, 7, "up", "syncdev", "eth2",
-		   "syncpeer", "10.0.0.2", "maxupd", "64"),
+	T_EQ(apply(&c, err, sizeof err, 7, "up", "syncdev", "eth2", "syncpeer",
+		   "10.0.0.2", "maxupd", "64"),
 	     0);
 	T_CHECK(c.up);
 	T_CHECK(strcmp(c.syncdev, "eth2") == 0);
 	T_EQ(c.syncpeer, 0x0a000002);
 	T_EQ(c.maxupd, 64);
-	T_EQ(apply(&c, err, sizeof err, 3, "-syncdev", "-syncpeer", "down"),
-	     0);
+	T_EQ(apply(&c, err, sizeof err, 3, "-syncdev", "-syncpeer", "down"), 0);
 	T_CHECK(!c.up);
 	T_CHECK(c.syncdev[0] == '\0');
 	T_EQ(c.syncpeer, 0);
@@ -201,15 +199,14 @@ static void test_words(void)
 	T_EQ(c.syncpeer, 0);
 	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "0.0.0.0"), 0);
 	T_EQ(c.syncpeer, 0);
-	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "255.255.255.255"),
-	     0);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "255.255.255.255"), 0);
 	T_EQ(c.syncpeer, 0xffffffffu);
 }
 
 static void test_words_maxupd(void)
 {
-	static const char *bad[] = {"12x", "-1",  "256", "",   " 1",
-				    "1 ",  "+1",  "0x10", "1e2", "99999999999"};
+	static const char *bad[] = {"12x", "-1", "256",	 "",	" 1",
+				    "1 ",  "+1", "0x10", "1e2", "99999999999"};
 	static const char *good[] = {"0", "1", "255", "007", "128"};
 	static const unsigned goodv[] = {0, 1, 255, 7, 128};
 	struct pfsd_conf c;
@@ -235,9 +232,9 @@ static void test_words_maxupd(void)
 
 static void test_words_ifname(void)
 {
-	static const char *bad[] = {"",     "a/b",   "a b",	     "a:1",
-				    ".",    "..",    "a\tb",	     "a\nb",
-				    "\x01", "0123456789abcdef"};
+	static const char *bad[] = {
+	    "",	  "a/b",  "a b",  "a:1",  ".",
+	    "..", "a\tb", "a\nb", "\x01", "0123456789abcdef"};
 	static const char *good[] = {"e", "eth0", "br-lan.10",
 				     "0123456789abcde", "a..b"};
 	struct pfsd_conf c;
@@ -298,20 +295,48 @@ static void test_equal(void)
 		pfsd_conf_default(&b);
 		T_CHECK(pfsd_conf_equal(&a, &b));
 		switch (i) {
-		case 0: b.ifname[0] = 'x'; break;
-		case 1: b.up = true; break;
-		case 2: b.syncdev[0] = 'x'; break;
-		case 3: b.syncpeer = 1; break;
-		case 4: b.maxupd = 1; break;
-		case 5: b.hostid = 1; break;
-		case 6: b.control[1] = 'x'; break;
-		case 7: b.control_mode = 0644; break;
-		case 8: b.backend = PFSD_BACKEND_CONNTRACK; break;
-		case 9: b.log_level = LOG_DEBUG; break;
-		case 10: b.capture[0] = 'x'; break;
-		case 11: b.bulk_pkts = 1; break;
-		case 12: b.bulk_tick_ms = 2; break;
-		case 13: b.mtu = 1500; break;
+		case 0:
+			b.ifname[0] = 'x';
+			break;
+		case 1:
+			b.up = true;
+			break;
+		case 2:
+			b.syncdev[0] = 'x';
+			break;
+		case 3:
+			b.syncpeer = 1;
+			break;
+		case 4:
+			b.maxupd = 1;
+			break;
+		case 5:
+			b.hostid = 1;
+			break;
+		case 6:
+			b.control[1] = 'x';
+			break;
+		case 7:
+			b.control_mode = 0644;
+			break;
+		case 8:
+			b.backend = PFSD_BACKEND_CONNTRACK;
+			break;
+		case 9:
+			b.log_level = LOG_DEBUG;
+			break;
+		case 10:
+			b.capture[0] = 'x';
+			break;
+		case 11:
+			b.bulk_pkts = 1;
+			break;
+		case 12:
+			b.bulk_tick_ms = 2;
+			break;
+		case 13:
+			b.mtu = 1500;
+			break;
 		}
 		T_CHECK(!pfsd_conf_equal(&a, &b));
 	}
@@ -325,8 +350,8 @@ static void test_equal(void)
 static void test_print_escapes(void)
 {
 	static const char *paths[] = {
-		"", "a b", "#x", "\"", "\\", "\\\"", "a\\\"b # c\t\"d\\",
-		"/run/x.sock"};
+	    "",		  "a b", "#x", "\"", "\\", "\\\"", "a\\\"b # c\t\"d\\",
+	    "/run/x.sock"};
 	struct pfsd_conf c, back;
 	char err[256], *s;
 	size_t i;
@@ -339,8 +364,7 @@ static void test_print_escapes(void)
 		snprintf(c.syncdev, sizeof c.syncdev, "s\\%zu", i);
 		s = print_conf(&c);
 		T_CHECK(s != NULL);
-		T_EQ(pfsd_conf_parse_string(s, "p", &back, err, sizeof err),
-		     0);
+		T_EQ(pfsd_conf_parse_string(s, "p", &back, err, sizeof err), 0);
 		T_CHECK(pfsd_conf_equal(&c, &back));
 		free(s);
 	}
@@ -360,8 +384,8 @@ static void random_word(unsigned *seed, char *dst, size_t max, bool ifname)
 	for (i = 0; i < n; i++) {
 		char ch = set[rnd(seed, sizeof set - 1)];
 
-		if (ifname && (ch == '/' || ch == ' ' || ch == '\t' ||
-			       ch == ':'))
+		if (ifname &&
+		    (ch == '/' || ch == ' ' || ch == '\t' || ch == ':'))
 			ch = 'q';
 		dst[i] = ch;
 	}
@@ -382,8 +406,8 @@ static void random_conf(unsigned *seed, struct pfsd_conf *c)
 	c->hostid = (rnd(seed, 65536) << 16) | rnd(seed, 65536);
 	random_word(seed, c->control, sizeof c->control, false);
 	c->control_mode = rnd(seed, 0777 + 1);
-	c->backend = rnd(seed, 2) ? PFSD_BACKEND_CONNTRACK
-				   : PFSD_BACKEND_MEMORY;
+	c->backend =
+	    rnd(seed, 2) ? PFSD_BACKEND_CONNTRACK : PFSD_BACKEND_MEMORY;
 	c->log_level = LOG_ERR + (int)rnd(seed, 5);
 	if (c->log_level == LOG_NOTICE)
 		c->log_level = LOG_WARNING;
@@ -406,7 +430,7 @@ static void test_print_random(void)
 		s = print_conf(&c);
 		if (s != NULL &&
 		    pfsd_conf_parse_string(s, "r", &back, err, sizeof err) ==
-			    0 &&
+			0 &&
 		    pfsd_conf_equal(&c, &back))
 			ok++;
 		else
@@ -423,9 +447,9 @@ static void test_parse_misc(void)
 	char err[512], text[300];
 
 	/* a missing file names the path and the errno text */
-	T_EQ(pfsd_conf_parse_file(CONF_DIR "/missing.conf", &c, err,
-				  sizeof err),
-	     -1);
+	T_EQ(
+	    pfsd_conf_parse_file(CONF_DIR "/missing.conf", &c, err, sizeof err),
+	    -1);
 	T_EQ(errno, ENOENT);
 	T_CHECK(strcmp(err, CONF_DIR
 		       "/missing.conf: No such file or directory") == 0);
