@@ -372,10 +372,16 @@ int pfs_engine_set_conf(struct pfs_engine *e, const struct pfs_engine_conf *c,
 		errno = EINVAL;
 		return -1;
 	}
-	/* -syncdev drops the pending compressed packet (NetBSD); the
-	 * local form remains and is flushed below. */
-	if (!c->syncdev)
+	/*
+	 * -syncdev drops the pending compressed packet (NetBSD); the local
+	 * form stays and leaves under the new configuration (pfsync0 or the
+	 * unicast peer).  Other changes flush under the old one.
+	 */
+	if (e->conf.syncdev && !c->syncdev) {
 		e->pkt.net = false;
+		e->conf = *c;
+		e->maxcount = eng_maxcount(c);
+	}
 	if (dev || peer || mtu)
 		pfs_engine_flush(e, now_ms);
 	e->conf = *c;
