@@ -69,7 +69,7 @@ static unsigned tp_get_mtu(int fd, const char *ifname)
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
-	strncpy(ifr.ifr_name, ifname, IF_NAMESIZE - 1);
+	memcpy(ifr.ifr_name, ifname, strnlen(ifname, IF_NAMESIZE - 1));
 	if (ioctl(fd, SIOCGIFMTU, &ifr) == -1)
 		return 0;
 	return (unsigned)ifr.ifr_mtu;
@@ -127,7 +127,7 @@ static int tp_open(struct pfsd_transport *t, const char *syncdev)
 			errno = ENODEV;
 			return -1;
 		}
-		strncpy(t->syncdev, syncdev, IF_NAMESIZE - 1);
+		memcpy(t->syncdev, syncdev, strnlen(syncdev, IF_NAMESIZE - 1));
 		if (tp_setup_syncdev(t) == -1)
 			return -1;
 	}

@@ -252,7 +252,7 @@ static int tun_attach(struct pfsd_tun *t, const char *ifname)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	memcpy(ifr.ifr_name, ifname, strnlen(ifname, IFNAMSIZ - 1));
 	if (ioctl(t->fd, TUNSETIFF, &ifr) == -1)
 		return -1;
 	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);

@@ -1,0 +1,36 @@
+/*
+ * churn.h - a state churn generator for benchmarks: on a 1 ms loop timer
+ * it creates, updates and deletes states of the memory backend through
+ * the engine, at RATE changes per second in total, keeping at most MAX
+ * live states, for SECONDS seconds.
+ */
+#ifndef PFSYNCD_CHURN_H
+#define PFSYNCD_CHURN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PFSD_CHURN_TICK_MS 1
+#define PFSD_CHURN_MAX_PER_TICK 20000 /* catch-up bound after a stall */
+
+struct pfsd_daemon;
+struct pfsd_churn;
+
+struct pfsd_churn_stats {
+	uint64_t created;
+	uint64_t updated;
+	uint64_t deleted;
+	uint64_t failed;  /* engine refused (e.g. state flushed meanwhile) */
+	size_t live;
+	bool running;
+};
+
+/* Start a run; NULL with errno (EINVAL for a zero rate or max). */
+struct pfsd_churn *pfsd_churn_start(struct pfsd_daemon *d, unsigned rate,
+				    unsigned seconds, unsigned max);
+/* Stop (if running) and free; the states it made stay. NULL-safe. */
+void pfsd_churn_free(struct pfsd_churn *c);
+const struct pfsd_churn_stats *pfsd_churn_stats(const struct pfsd_churn *c);
+
+#endif

@@ -1,0 +1,904 @@
+/*
+ * commands.c - the control command handlers (see commands.h and the
+ * pfsyncctl command language).  A table maps each command word to its
+ * handler; show commands write text or JSON into the caller's pfsd_out.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfsync/ctlmsg.h"
+#include "pfsync/engine.h"
+#include "pfsync/stats.h"
+#include "pfsync/table.h"
+
+#include "churn.h"
+#include "commands.h"
+#include "daemon.h"
+#include "log.h"
+#include "transport.h"
+#include "tun.h"
+
+#define CMD_SEQ_STEP 1448 /* bytes one simulated packet carries */
+#define CMD_WINDOW 65535
+
+struct cmd_req {
+	struct pfsd_daemon *d;
+	int argc;
+	char **argv;
+	bool json;
+	bool verbose;
+	struct pfsd_out *out;
+	char *err;
+	size_t errlen;
+};
+
+/* --- timeouts ------------------------------------------------------------ */
+
+uint32_t pfsd_commands_timeout_secs(uint8_t tclass)
+{
+	/* pf's defaults (pfctl -st), indexed by PFS_TM_* */
+	static const uint32_t secs[PFS_TM_MAX] = {
+		[PFS_TM_TCP_FIRST_PACKET] = 120,
+		[PFS_TM_TCP_OPENING] = 30,
+		[PFS_TM_TCP_ESTABLISHED] = 86400,
+		[PFS_TM_TCP_CLOSING] = 900,
+		[PFS_TM_TCP_FIN_WAIT] = 45,
+		[PFS_TM_TCP_CLOSED] = 90,
+		[PFS_TM_UDP_FIRST_PACKET] = 60,
+		[PFS_TM_UDP_SINGLE] = 30,
+		[PFS_TM_UDP_MULTIPLE] = 60,
+		[PFS_TM_ICMP_FIRST_PACKET] = 20,
+		[PFS_TM_ICMP_ERROR_REPLY] = 10,
+		[PFS_TM_OTHER_FIRST_PACKET] = 60,
+		[PFS_TM_OTHER_SINGLE] = 30,
+		[PFS_TM_OTHER_MULTIPLE] = 60,
+		[PFS_TM_FRAG] = 30,
+		[PFS_TM_INTERVAL] = 10,
+	};
+
+	return tclass < PFS_TM_MAX ? secs[tclass] : 0;
+}
+
+static uint8_t cmd_tcp_class(uint8_t s, uint8_t d)
+{
+	if (s > PFS_TCPS_TIME_WAIT || d > PFS_TCPS_TIME_WAIT)
+		return PFS_TM_TCP_OPENING; /* synproxy */
+	if (s >= PFS_TCPS_FIN_WAIT_2 && d >= PFS_TCPS_FIN_WAIT_2)
+		return PFS_TM_TCP_CLOSED;
+	if (s >= PFS_TCPS_FIN_WAIT_2 || d >= PFS_TCPS_FIN_WAIT_2)
+		return PFS_TM_TCP_FIN_WAIT;
+	if (s >= PFS_TCPS_CLOSE_WAIT || d >= PFS_TCPS_CLOSE_WAIT)
+		return PFS_TM_TCP_CLOSING;
+	if (s < PFS_TCPS_ESTABLISHED || d < PFS_TCPS_ESTABLISHED)
+		return PFS_TM_TCP_OPENING;
+	return PFS_TM_TCP_ESTABLISHED;
+}
+
+uint8_t pfsd_commands_timeout_class(uint8_t proto, uint8_t src, uint8_t dst)
+{
+	uint8_t base;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		return cmd_tcp_class(src, dst);
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return PFS_TM_ICMP_FIRST_PACKET;
+	case IPPROTO_UDP:
+		base = PFS_TM_UDP_FIRST_PACKET;
+		break;
+	default:
+		base = PFS_TM_OTHER_FIRST_PACKET;
+		break;
+	}
+	if (src == PFS_UDPS_MULTIPLE && dst == PFS_UDPS_MULTIPLE)
+		return (uint8_t)(base + 2);
+	if (dst == PFS_UDPS_NO_TRAFFIC)
+		return base;
+	return (uint8_t)(base + 1);
+}
+
+static void cmd_init_peer(struct pfs_peer *p, uint8_t proto, uint8_t state,
+			  uint32_t seq)
+{
+	memset(p, 0, sizeof(*p));
+	p->state = state;
+	if (proto != IPPROTO_TCP)
+		return;
+	p->seqlo = seq;
+	p->seqhi = seq + CMD_WINDOW;
+	p->max_win = CMD_WINDOW;
+	p->mss = 1460;
+}
+
+void pfsd_commands_new_state(struct pfsd_daemon *d, struct pfs_state *st,
+			     uint8_t proto, uint8_t src, uint8_t dst)
+{
+	uint32_t now = pfsd_daemon_now_sec();
+
+	memset(st, 0, sizeof(*st));
+	st->id = pfs_engine_new_id(d->engine);
+	st->creatorid = d->hostid;
+	st->rule = PFS_NO_RULE;
+	st->anchor = PFS_NO_RULE;
+	st->proto = proto;
+	st->creation = now;
+	st->timeout = pfsd_commands_timeout_class(proto, src, dst);
+	st->expire = now + pfsd_commands_timeout_secs(st->timeout);
+	/* Distinct, plausible initial sequence numbers per state. */
+	cmd_init_peer(&st->src, proto, src, (uint32_t)(st->id * 2654435761u));
+	cmd_init_peer(&st->dst, proto, dst,
+		      (uint32_t)(st->id * 2246822519u) ^ 0x5bd1e995u);
+}
+
+/* --- names --------------------------------------------------------------- */
+
+static const char *const cmd_tcps[] = {
+	"CLOSED",      "LISTEN",     "SYN_SENT",  "SYN_RCVD",
+	"ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
+	"LAST_ACK",    "FIN_WAIT_2", "TIME_WAIT",  "PROXY:SRC",
+	"PROXY:DST",
+};
+static const char *const cmd_udps[] = { "NO_TRAFFIC", "SINGLE", "MULTIPLE" };
+
+static const char *cmd_peer_name(uint8_t proto, uint8_t s, char *buf,
+				 size_t cap)
+{
+	if (proto == IPPROTO_TCP && s <= PFS_TCPS_PROXY_DST)
+		return cmd_tcps[s];
+	if (proto != IPPROTO_TCP && s <= PFS_UDPS_MULTIPLE)
+		return cmd_udps[s];
+	snprintf(buf, cap, "%u", s);
+	return buf;
+}
+
+/* A peer state by name (either table, any case) or number 0..12. */
+static int cmd_parse_peer(const char *s, uint8_t *out)
+{
+	char *end;
+	unsigned long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(cmd_tcps) / sizeof(cmd_tcps[0]); i++)
+		if (strcasecmp(s, cmd_tcps[i]) == 0)
+			return *out = (uint8_t)i, 0;
+	if (strcasecmp(s, "SYN_RECEIVED") == 0)
+		return *out = PFS_TCPS_SYN_RECEIVED, 0;
+	for (i = 0; i < sizeof(cmd_udps) / sizeof(cmd_udps[0]); i++)
+		if (strcasecmp(s, cmd_udps[i]) == 0)
+			return *out = (uint8_t)i, 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > PFS_TCPS_PROXY_DST)
+		return -1;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+/* "SRC:DST"; PROXY:SRC style names contain a colon, so try each colon
+ * until both halves parse. */
+static int cmd_parse_pair(const char *arg, uint8_t *src, uint8_t *dst)
+{
+	char buf[64];
+	size_t i, n = strlen(arg);
+
+	if (n >= sizeof(buf))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (arg[i] != ':')
+			continue;
+		memcpy(buf, arg, i);
+		buf[i] = '\0';
+		if (cmd_parse_peer(buf, src) == 0 &&
+		    cmd_parse_peer(arg + i + 1, dst) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static const char *cmd_proto_name(uint8_t p, char *buf, size_t cap)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "ipv6-icmp";
+	default:
+		snprintf(buf, cap, "%u", p);
+		return buf;
+	}
+}
+
+static int cmd_parse_proto(const char *s, uint8_t *p)
+{
+	char *end;
+	unsigned long v;
+
+	if (strcmp(s, "tcp") == 0)
+		return *p = IPPROTO_TCP, 0;
+	if (strcmp(s, "udp") == 0)
+		return *p = IPPROTO_UDP, 0;
+	if (strcmp(s, "icmp") == 0)
+		return *p = IPPROTO_ICMP, 0;
+	if (strcmp(s, "icmp6") == 0 || strcmp(s, "ipv6-icmp") == 0)
+		return *p = IPPROTO_ICMPV6, 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > 255)
+		return -1;
+	*p = (uint8_t)v;
+	return 0;
+}
+
+/* "10.0.0.1:1234" or "[fd00::1]:1234" (the port may be omitted). */
+static int cmd_parse_host(const char *s, uint8_t *af, struct pfs_host *h)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *port = NULL;
+	char *c, *end;
+	unsigned long v;
+	int a;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	if (buf[0] == '[') {
+		c = strchr(buf, ']');
+		if (c == NULL || (c[1] != '\0' && c[1] != ':'))
+			return -1;
+		*c = '\0';
+		port = c[1] == ':' ? c + 2 : NULL;
+		memmove(buf, buf + 1, strlen(buf));
+		a = AF_INET6;
+	} else {
+		c = strchr(buf, ':');
+		if (c != NULL) {
+			*c = '\0';
+			port = c + 1;
+		}
+		a = AF_INET;
+	}
+	memset(h, 0, sizeof(*h));
+	if (inet_pton(a, buf, h->addr.a) != 1)
+		return -1;
+	if (port != NULL) {
+		errno = 0;
+		v = strtoul(port, &end, 10);
+		if (errno != 0 || end == port || *end != '\0' || v > 65535)
+			return -1;
+		h->port = (uint16_t)v;
+	}
+	*af = (uint8_t)a;
+	return 0;
+}
+
+/* pfctl's form: 10.0.0.1:1234, fd00::1[1234]. */
+static void cmd_fmt_host(char *buf, size_t cap, uint8_t af,
+			 const struct pfs_host *h)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, h->addr.a, a,
+		      sizeof(a)) == NULL)
+		strcpy(a, "?");
+	if (af == AF_INET6)
+		snprintf(buf, cap, "%s[%u]", a, h->port);
+	else
+		snprintf(buf, cap, "%s:%u", a, h->port);
+}
+
+static int cmd_parse_id(const char *s, uint64_t *id)
+{
+	char *end;
+
+	errno = 0;
+	*id = strtoull(s, &end, 16);
+	return errno != 0 || end == s || *end != '\0' ? -1 : 0;
+}
+
+/* Our own state with this id first, else any creator's. */
+static struct pfs_state *cmd_find(struct pfsd_daemon *d, uint64_t id)
+{
+	struct pfs_state *st;
+	size_t cur = 0;
+
+	st = pfs_table_find_id(d->table, id, d->hostid);
+	if (st != NULL)
+		return st;
+	while ((st = pfs_table_next(d->table, &cur)) != NULL)
+		if (st->id == id)
+			return st;
+	return NULL;
+}
+
+static int cmd_fail(struct cmd_req *r, int e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int cmd_fail(struct cmd_req *r, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+static void cmd_hms(char *buf, size_t cap, int64_t s)
+{
+	if (s < 0)
+		s = 0;
+	snprintf(buf, cap, "%02" PRId64 ":%02" PRId64 ":%02" PRId64, s / 3600,
+		 s / 60 % 60, s % 60);
+}
+
+/* --- pfsync0 ------------------------------------------------------------- */
+
+/* Tries so far of the running bulk request: one per 5 s retry. */
+static unsigned cmd_bulk_try(const struct pfsd_daemon *d)
+{
+	uint64_t t = (pfsd_daemon_now_ms() - d->bulk_started) /
+		     PFS_BULK_RETRY_MS + 1;
+
+	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
+}
+
+static const char *cmd_bulk_word(const struct pfsd_daemon *d)
+{
+	if (pfs_engine_bulk_sending(d->engine))
+		return "sending";
+	return pfs_engine_synced(d->engine) ? "done" : "pending";
+}
+
+static void cmd_if_text(struct cmd_req *r)
+{
+	const struct pfsd_daemon *d = r->d;
+	const struct pfsd_conf *c = &d->conf;
+	struct in_addr peer = { htonl(c->syncpeer) };
+	const char *bulk = cmd_bulk_word(d);
+
+	pfsd_out_printf(r->out, "%s: flags=<%s> mtu %u\n", c->ifname,
+			pfsd_tun_is_up(d->tun) ? "UP" : "",
+			pfsd_tun_mtu(d->tun));
+	if (c->syncdev[0] != '\0') {
+		pfsd_out_printf(r->out, "\tpfsync: syncdev: %s ", c->syncdev);
+		if (c->syncpeer != 0 && c->syncpeer != PFS_V3_GROUP)
+			pfsd_out_printf(r->out, "syncpeer: %s ",
+					inet_ntoa(peer));
+		pfsd_out_printf(r->out, "maxupd: %u\n", c->maxupd);
+	}
+	pfsd_out_printf(r->out, "\thostid: 0x%08x bulk: %s", d->hostid, bulk);
+	if (strcmp(bulk, "pending") == 0)
+		pfsd_out_printf(r->out, " (try %u/%u)", cmd_bulk_try(d),
+				PFS_BULK_MAX_TRIES);
+	pfsd_out_printf(r->out, " states: %zu\n",
+			pfs_table_count(d->table));
+}
+
+static void cmd_if_json(struct cmd_req *r)
+{
+	const struct pfsd_daemon *d = r->d;
+	const struct pfsd_conf *c = &d->conf;
+	struct in_addr peer = { htonl(c->syncpeer) };
+
+	pfsd_out_printf(r->out, "{\"ifname\":");
+	pfsd_out_json_str(r->out, c->ifname);
+	pfsd_out_printf(r->out, ",\"up\":%s,\"mtu\":%u,\"syncdev\":",
+			pfsd_tun_is_up(d->tun) ? "true" : "false",
+			pfsd_tun_mtu(d->tun));
+	pfsd_out_json_str(r->out, c->syncdev);
+	pfsd_out_printf(r->out, ",\"syncpeer\":");
+	pfsd_out_json_str(r->out, c->syncpeer != 0 ? inet_ntoa(peer) : "");
+	pfsd_out_printf(r->out,
+			",\"maxupd\":%u,\"hostid\":%u,\"syncdev_mtu\":%u,"
+			"\"bulk\":\"%s\",\"bulk_try\":%u,\"states\":%zu,"
+			"\"tap_drops\":%" PRIu64 "}\n",
+			c->maxupd, d->hostid, d->mtu, cmd_bulk_word(d),
+			pfs_engine_synced(d->engine) ? 0 : cmd_bulk_try(d),
+			pfs_table_count(d->table), pfsd_tun_drops(d->tun));
+}
+
+static int cmd_if(struct cmd_req *r)
+{
+	struct pfsd_conf nc = r->d->conf;
+	char msg[256];
+
+	if (r->argc == 1) {
+		if (r->json)
+			cmd_if_json(r);
+		else
+			cmd_if_text(r);
+		return 0;
+	}
+	if (pfsd_conf_apply_words(&nc, r->argc - 1, r->argv + 1, msg,
+				  sizeof(msg)) == -1)
+		return cmd_fail(r, EINVAL, "%s", msg);
+	if (pfsd_daemon_apply(r->d, &nc, msg, sizeof(msg)) == -1)
+		return cmd_fail(r, EINVAL, "%s", msg);
+	return 0;
+}
+
+/* --- stats --------------------------------------------------------------- */
+
+/* netstat -s -p pfsync: its order, wording and indentation.  The noun
+ * takes plural() "s"; ONOMEM and OERRORS never do. */
+static const struct {
+	enum pfs_stat slot;
+	const char *noun;
+	const char *rest;
+	unsigned tabs;
+	bool plural;
+} cmd_stat_lines[PFS_NSTATS] = {
+	{ PFS_STAT_IPACKETS, "packet", " received (IPv4)", 1, true },
+	{ PFS_STAT_IPACKETS6, "packet", " received (IPv6)", 1, true },
+	{ PFS_STAT_BADIF, "packet", " discarded for bad interface", 2, true },
+	{ PFS_STAT_BADTTL, "packet", " discarded for bad ttl", 2, true },
+	{ PFS_STAT_HDROPS, "packet", " shorter than header", 2, true },
+	{ PFS_STAT_BADVER, "packet", " discarded for bad version", 2, true },
+	{ PFS_STAT_BADAUTH, "packet", " discarded for bad HMAC", 2, true },
+	{ PFS_STAT_BADACT, "packet", " discarded for bad action", 2, true },
+	{ PFS_STAT_BADLEN, "packet", " discarded for short packet", 2, true },
+	{ PFS_STAT_BADVAL, "state", " discarded for bad values", 2, true },
+	{ PFS_STAT_STALE, "stale state", "", 2, true },
+	{ PFS_STAT_BADSTATE, "failed state lookup/insert", "", 2, true },
+	{ PFS_STAT_OPACKETS, "packet", " sent (IPv4)", 1, true },
+	{ PFS_STAT_OPACKETS6, "packet", " sent (IPv6)", 1, true },
+	{ PFS_STAT_ONOMEM, "send failed due to mbuf memory error", "", 2,
+	  false },
+	{ PFS_STAT_OERRORS, "send error", "", 2, false },
+};
+
+static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
+{
+	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
+	size_t i;
+
+	pfsd_out_printf(r->out, "pfsync:\n");
+	for (i = 0; i < PFS_NSTATS; i++) {
+		uint64_t v = s[cmd_stat_lines[i].slot];
+		const char *pl = cmd_stat_lines[i].plural && v != 1 ? "s" : "";
+
+		pfsd_out_printf(r->out, "%s%" PRIu64 " %s%s%s\n",
+				cmd_stat_lines[i].tabs == 2 ? "\t\t" : "\t", v,
+				cmd_stat_lines[i].noun, pl,
+				cmd_stat_lines[i].rest);
+	}
+	if (!r->verbose)
+		return;
+	pfsd_out_printf(r->out,
+			"pfsyncd:\n\t%" PRIu64 " own packets ignored\n"
+			"\t%" PRIu64 " malformed IP packets\n"
+			"\t%" PRIu64 " send failures\n"
+			"\t%" PRIu64 " tap copies dropped\n",
+			ts->own, ts->malformed, ts->send_errors,
+			pfsd_tun_drops(r->d->tun));
+}
+
+static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
+{
+	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
+	int i;
+
+	pfsd_out_printf(r->out, "{");
+	for (i = 0; i < PFS_NSTATS; i++)
+		pfsd_out_printf(r->out, "\"%s\":%" PRIu64 ",",
+				pfs_stat_name((enum pfs_stat)i), s[i]);
+	pfsd_out_printf(r->out,
+			"\"own\":%" PRIu64 ",\"malformed\":%" PRIu64
+			",\"send_failures\":%" PRIu64
+			",\"tap_drops\":%" PRIu64 "}\n",
+			ts->own, ts->malformed, ts->send_errors,
+			pfsd_tun_drops(r->d->tun));
+}
+
+static int cmd_stats(struct cmd_req *r)
+{
+	const uint64_t *s = pfs_engine_stats(r->d->engine);
+
+	if (r->argc != 1)
+		return cmd_fail(r, EINVAL, "usage: stats");
+	if (r->json)
+		cmd_stats_json(r, s);
+	else
+		cmd_stats_text(r, s);
+	return 0;
+}
+
+/* --- states -------------------------------------------------------------- */
+
+static void cmd_state_text(struct cmd_req *r, const struct pfs_state *st,
+			   uint32_t now)
+{
+	char pb[8], lan[64], ext[64], hosts[160], s1[8], s2[8], age[32],
+		exp[32];
+	bool out = st->direction != PFS_DIR_IN;
+
+	cmd_fmt_host(lan, sizeof(lan), st->af, &st->lan);
+	cmd_fmt_host(ext, sizeof(ext), st->af, &st->ext);
+	snprintf(hosts, sizeof(hosts), "%s %s %s", lan, out ? "->" : "<-",
+		 ext);
+	pfsd_out_printf(r->out, "%s %s %-32s   %s:%s\n",
+			st->ifname[0] != '\0' ? st->ifname : "all",
+			cmd_proto_name(st->proto, pb, sizeof(pb)), hosts,
+			cmd_peer_name(st->proto, st->src.state, s1, sizeof(s1)),
+			cmd_peer_name(st->proto, st->dst.state, s2,
+				      sizeof(s2)));
+	if (!r->verbose)
+		return;
+	cmd_hms(age, sizeof(age), (int64_t)now - st->creation);
+	cmd_hms(exp, sizeof(exp), (int64_t)st->expire - now);
+	pfsd_out_printf(r->out,
+			"   id: %016" PRIx64 " creatorid: %08x age %s, "
+			"expires in %s, updates %" PRIu64 "\n",
+			st->id, st->creatorid, age, exp,
+			st->packets[0] + st->packets[1]);
+}
+
+static void cmd_json_host(struct cmd_req *r, const char *key, uint8_t af,
+			  const struct pfs_host *h)
+{
+	char buf[64], a[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, h->addr.a, a,
+		      sizeof(a)) == NULL)
+		strcpy(a, "?");
+	snprintf(buf, sizeof(buf), "%s", a);
+	pfsd_out_printf(r->out, ",\"%s\":{\"addr\":", key);
+	pfsd_out_json_str(r->out, buf);
+	pfsd_out_printf(r->out, ",\"port\":%u}", h->port);
+}
+
+static void cmd_state_json(struct cmd_req *r, const struct pfs_state *st,
+			   uint32_t now, bool first)
+{
+	char pb[8], s1[8], s2[8];
+
+	pfsd_out_printf(r->out, "%s{\"id\":\"%016" PRIx64
+				"\",\"creatorid\":\"%08x\",\"ifname\":",
+			first ? "" : ",", st->id, st->creatorid);
+	pfsd_out_json_str(r->out, st->ifname[0] != '\0' ? st->ifname : "all");
+	pfsd_out_printf(r->out, ",\"af\":%u,\"proto\":", st->af);
+	pfsd_out_json_str(r->out, cmd_proto_name(st->proto, pb, sizeof(pb)));
+	pfsd_out_printf(r->out, ",\"direction\":\"%s\"",
+			st->direction == PFS_DIR_IN ? "in" : "out");
+	cmd_json_host(r, "lan", st->af, &st->lan);
+	cmd_json_host(r, "gwy", st->af, &st->gwy);
+	cmd_json_host(r, "ext", st->af, &st->ext);
+	pfsd_out_printf(r->out, ",\"src_state\":");
+	pfsd_out_json_str(r->out, cmd_peer_name(st->proto, st->src.state, s1,
+						sizeof(s1)));
+	pfsd_out_printf(r->out, ",\"dst_state\":");
+	pfsd_out_json_str(r->out, cmd_peer_name(st->proto, st->dst.state, s2,
+						sizeof(s2)));
+	pfsd_out_printf(r->out,
+			",\"src_seqlo\":%u,\"src_seqhi\":%u,\"timeout\":%u,"
+			"\"age\":%" PRId64 ",\"expires_in\":%" PRId64
+			",\"packets\":[%" PRIu64 ",%" PRIu64 "]}",
+			st->src.seqlo, st->src.seqhi, st->timeout,
+			(int64_t)now - st->creation,
+			(int64_t)st->expire - now, st->packets[0],
+			st->packets[1]);
+}
+
+static int cmd_states(struct cmd_req *r)
+{
+	uint32_t now = pfsd_daemon_now_sec();
+	const struct pfs_state *st;
+	size_t cur = 0;
+	bool first = true;
+
+	if (r->argc != 1)
+		return cmd_fail(r, EINVAL, "usage: states");
+	if (r->json)
+		pfsd_out_printf(r->out, "[");
+	while ((st = pfs_table_next(r->d->table, &cur)) != NULL) {
+		if (r->json)
+			cmd_state_json(r, st, now, first);
+		else
+			cmd_state_text(r, st, now);
+		first = false;
+		if (r->out->oom)
+			return cmd_fail(r, ENOMEM, "states: out of memory");
+	}
+	if (r->json)
+		pfsd_out_printf(r->out, "]\n");
+	return 0;
+}
+
+/* --- memory backend changes --------------------------------------------- */
+
+struct cmd_add {
+	uint8_t proto, af, dir;
+	struct pfs_host src, dst;
+	char ifname[PFS_IFNAMSIZ];
+	bool nosync, have_states;
+	uint8_t s1, s2;
+};
+
+/* The optional words after `add PROTO SRC DST`. */
+static int cmd_add_opts(struct cmd_req *r, int i, struct cmd_add *a)
+{
+	for (; i < r->argc; i++) {
+		const char *w = r->argv[i];
+
+		if (strcmp(w, "in") == 0 || strcmp(w, "out") == 0) {
+			a->dir = w[0] == 'i' ? PFS_DIR_IN : PFS_DIR_OUT;
+		} else if (strcmp(w, "no-sync") == 0) {
+			a->nosync = true;
+		} else if (strcmp(w, "if") == 0 && i + 1 < r->argc &&
+			   strlen(r->argv[i + 1]) < PFS_IFNAMSIZ) {
+			snprintf(a->ifname, sizeof(a->ifname), "%s",
+				 r->argv[++i]);
+		} else if (strcmp(w, "state") == 0 && i + 1 < r->argc) {
+			if (cmd_parse_pair(r->argv[++i], &a->s1, &a->s2) == -1)
+				return cmd_fail(r, EINVAL,
+						"add: bad state pair \"%s\"",
+						r->argv[i]);
+			a->have_states = true;
+		} else {
+			return cmd_fail(r, EINVAL, "add: unexpected \"%s\"", w);
+		}
+	}
+	return 0;
+}
+
+static int cmd_add_parse(struct cmd_req *r, struct cmd_add *a)
+{
+	uint8_t af2;
+
+	memset(a, 0, sizeof(*a));
+	a->dir = PFS_DIR_OUT;
+	strcpy(a->ifname, "all");
+	if (r->argc < 4)
+		return cmd_fail(r, EINVAL, "usage: add PROTO SRC DST [in|out] "
+					   "[if IFNAME] [no-sync] "
+					   "[state SRC:DST]");
+	if (cmd_parse_proto(r->argv[1], &a->proto) == -1)
+		return cmd_fail(r, EINVAL, "add: bad protocol \"%s\"",
+				r->argv[1]);
+	if (cmd_parse_host(r->argv[2], &a->af, &a->src) == -1 ||
+	    cmd_parse_host(r->argv[3], &af2, &a->dst) == -1 || af2 != a->af)
+		return cmd_fail(r, EINVAL, "add: bad address pair %s %s",
+				r->argv[2], r->argv[3]);
+	return cmd_add_opts(r, 4, a);
+}
+
+static int cmd_add(struct cmd_req *r)
+{
+	struct pfs_state st;
+	struct cmd_add a;
+	int e;
+
+	if ((e = cmd_add_parse(r, &a)) != 0)
+		return e;
+	if (!a.have_states)
+		a.s1 = a.s2 = a.proto == IPPROTO_TCP ? PFS_TCPS_ESTABLISHED
+			: a.proto == IPPROTO_ICMP ? 0 : PFS_UDPS_MULTIPLE;
+	pfsd_commands_new_state(r->d, &st, a.proto, a.s1, a.s2);
+	st.af = a.af;
+	st.direction = a.dir;
+	/* conntrack's original tuple: OUT (lan, ext), IN (ext, lan) */
+	st.lan = a.dir == PFS_DIR_IN ? a.dst : a.src;
+	st.ext = a.dir == PFS_DIR_IN ? a.src : a.dst;
+	st.gwy = st.lan;
+	memcpy(st.ifname, a.ifname, sizeof(st.ifname));
+	if (a.nosync)
+		st.sync_flags |= PFS_SF_NOSYNC;
+	if (pfs_engine_insert(r->d->engine, &st, pfsd_daemon_now_ms()) == -1)
+		return cmd_fail(r, errno, "add: %s", errno == EEXIST ?
+				"a state with this flow exists" :
+				strerror(errno));
+	pfsd_daemon_kick(r->d);
+	if (r->json)
+		pfsd_out_printf(r->out, "{\"id\":\"%016" PRIx64 "\"}\n", st.id);
+	else
+		pfsd_out_printf(r->out, "%016" PRIx64 "\n", st.id);
+	return 0;
+}
+
+/* One packet from src: src sends a segment, dst acknowledges it. */
+static void cmd_one_packet(struct pfs_state *st, uint32_t now)
+{
+	if (st->proto == IPPROTO_TCP) {
+		st->src.seqlo += CMD_SEQ_STEP;
+		st->src.seqhi = st->src.seqlo + (st->dst.max_win != 0 ?
+						 st->dst.max_win : CMD_WINDOW);
+		st->dst.seqhi = st->dst.seqlo + (st->src.max_win != 0 ?
+						 st->src.max_win : CMD_WINDOW);
+	}
+	st->packets[0]++;
+	st->bytes[0] += CMD_SEQ_STEP;
+	st->timeout = pfsd_commands_timeout_class(st->proto, st->src.state,
+						  st->dst.state);
+	st->expire = now + pfsd_commands_timeout_secs(st->timeout);
+}
+
+static int cmd_update(struct cmd_req *r)
+{
+	struct pfs_state *cur, st;
+	uint64_t id;
+
+	if ((r->argc != 2 && r->argc != 4) ||
+	    (r->argc == 4 && strcmp(r->argv[2], "state") != 0))
+		return cmd_fail(r, EINVAL, "usage: update ID [state SRC:DST]");
+	if (cmd_parse_id(r->argv[1], &id) == -1)
+		return cmd_fail(r, EINVAL, "update: bad id \"%s\"", r->argv[1]);
+	cur = cmd_find(r->d, id);
+	if (cur == NULL)
+		return cmd_fail(r, ENOENT, "update: no state with id %016" PRIx64,
+				id);
+	st = *cur;
+	if (r->argc == 4 &&
+	    cmd_parse_pair(r->argv[3], &st.src.state, &st.dst.state) == -1)
+		return cmd_fail(r, EINVAL, "update: bad state pair \"%s\"",
+				r->argv[3]);
+	cmd_one_packet(&st, pfsd_daemon_now_sec());
+	if (pfs_engine_update(r->d->engine, &st, pfsd_daemon_now_ms()) == -1)
+		return cmd_fail(r, errno, "update: %s", strerror(errno));
+	pfsd_daemon_kick(r->d);
+	return 0;
+}
+
+static int cmd_kill(struct cmd_req *r)
+{
+	struct pfs_state *st;
+	uint64_t id;
+
+	if (r->argc != 2)
+		return cmd_fail(r, EINVAL, "usage: kill ID");
+	if (cmd_parse_id(r->argv[1], &id) == -1)
+		return cmd_fail(r, EINVAL, "kill: bad id \"%s\"", r->argv[1]);
+	st = cmd_find(r->d, id);
+	if (st == NULL)
+		return cmd_fail(r, ENOENT, "kill: no state with id %016" PRIx64,
+				id);
+	if (pfs_engine_kill(r->d->engine, st->id, st->creatorid,
+			    pfsd_daemon_now_ms()) == -1)
+		return cmd_fail(r, errno, "kill: %s", strerror(errno));
+	pfsd_daemon_kick(r->d);
+	return 0;
+}
+
+static int cmd_flush(struct cmd_req *r)
+{
+	size_t before = pfs_table_count(r->d->table);
+	const char *ifname = r->argc == 2 ? r->argv[1] : "";
+
+	if (r->argc > 2 || strlen(ifname) >= PFS_IFNAMSIZ)
+		return cmd_fail(r, EINVAL, "usage: flush [IFNAME]");
+	if (pfs_engine_clear(r->d->engine, ifname, pfsd_daemon_now_ms()) == -1)
+		return cmd_fail(r, errno, "flush: %s", strerror(errno));
+	pfsd_daemon_kick(r->d);
+	if (r->json)
+		pfsd_out_printf(r->out, "{\"flushed\":%zu}\n",
+				before - pfs_table_count(r->d->table));
+	else
+		pfsd_out_printf(r->out, "%zu states flushed\n",
+				before - pfs_table_count(r->d->table));
+	return 0;
+}
+
+/* --- bulk, churn, version ------------------------------------------------ */
+
+static int cmd_bulk(struct cmd_req *r)
+{
+	if (r->argc != 1)
+		return cmd_fail(r, EINVAL, "usage: bulk");
+	pfsd_daemon_bulk(r->d);
+	if (!r->json)
+		pfsd_out_printf(r->out, "bulk update requested\n");
+	return 0;
+}
+
+static int cmd_uint(const char *s, unsigned long max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v > max || s[0] == '-')
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* churn RATE [SECONDS] [max N]; churn stop */
+static int cmd_churn(struct cmd_req *r)
+{
+	unsigned rate, secs = 10, max = 10000;
+	int i = 2;
+
+	if (r->argc == 2 && strcmp(r->argv[1], "stop") == 0) {
+		pfsd_churn_free(r->d->churn);
+		r->d->churn = NULL;
+		return 0;
+	}
+	if (r->argc < 2 || cmd_uint(r->argv[1], 10000000, &rate) == -1)
+		return cmd_fail(r, EINVAL, "usage: churn RATE [SECONDS] [max N]");
+	if (i < r->argc && strcmp(r->argv[i], "max") != 0 &&
+	    cmd_uint(r->argv[i++], 86400, &secs) == -1)
+		return cmd_fail(r, EINVAL, "churn: bad SECONDS \"%s\"",
+				r->argv[i - 1]);
+	if (i + 1 < r->argc && strcmp(r->argv[i], "max") == 0) {
+		if (cmd_uint(r->argv[i + 1], PFSD_STATE_LIMIT, &max) == -1)
+			return cmd_fail(r, EINVAL, "churn: bad max \"%s\"",
+					r->argv[i + 1]);
+		i += 2;
+	}
+	if (i != r->argc)
+		return cmd_fail(r, EINVAL, "usage: churn RATE [SECONDS] [max N]");
+	pfsd_churn_free(r->d->churn);
+	r->d->churn = pfsd_churn_start(r->d, rate, secs, max);
+	if (r->d->churn == NULL)
+		return cmd_fail(r, errno, "churn: %s", strerror(errno));
+	if (!r->json)
+		pfsd_out_printf(r->out,
+				"churn: %u changes/s for %u s, at most %u "
+				"states\n", rate, secs, max);
+	return 0;
+}
+
+static int cmd_version(struct cmd_req *r)
+{
+	if (r->json)
+		pfsd_out_printf(r->out,
+				"{\"program\":\"pfsyncd\",\"version\":\"%s\","
+				"\"control_protocol\":%d,\"pfsync\":%d}\n",
+				PFSD_VERSION, PFS_CTL_VERSION, PFS_V3_VERSION);
+	else
+		pfsd_out_printf(r->out,
+				"pfsyncd %s, control protocol %d, pfsync "
+				"version %d\n",
+				PFSD_VERSION, PFS_CTL_VERSION, PFS_V3_VERSION);
+	return 0;
+}
+
+/* --- dispatch ------------------------------------------------------------ */
+
+static const struct {
+	const char *word;
+	int (*fn)(struct cmd_req *r);
+} cmd_table[] = {
+	{ "stats", cmd_stats },	  { "states", cmd_states },
+	{ "bulk", cmd_bulk },	  { "add", cmd_add },
+	{ "update", cmd_update }, { "kill", cmd_kill },
+	{ "flush", cmd_flush },	  { "churn", cmd_churn },
+	{ "version", cmd_version },
+};
+
+int pfsd_commands_handle(void *ctx, int argc, char *argv[], unsigned flags,
+			 struct pfsd_out *out, char *err, size_t errlen)
+{
+	struct cmd_req r = {
+		.d = ctx,
+		.argc = argc,
+		.argv = argv,
+		.json = (flags & PFS_CTL_F_JSON) != 0,
+		.verbose = (flags & PFS_CTL_F_VERBOSE) != 0,
+		.out = out,
+		.err = err,
+		.errlen = errlen,
+	};
+	size_t i;
+
+	if (argc < 1)
+		return cmd_fail(&r, EINVAL, "no command");
+	if (strcmp(argv[0], r.d->conf.ifname) == 0)
+		return cmd_if(&r);
+	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (strcmp(argv[0], cmd_table[i].word) == 0)
+			return cmd_table[i].fn(&r);
+	return cmd_fail(&r, EINVAL, "unknown command \"%s\"", argv[0]);
+}

@@ -1,0 +1,416 @@
+/*
+ * daemon.c - the pfsyncd object: builds the table, engine, transport, tap
+ * and control socket from a config, wires the engine's output to pfsync0,
+ * the wire and the capture file, feeds received packets to the engine,
+ * keeps one loop timer at the engine's next deadline, and applies config
+ * changes (SIGHUP, pfsyncctl pfsync0 WORDS) by difference.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "pfsync/engine.h"
+#include "pfsync/wire_v3.h"
+
+#include "capture.h"
+#include "churn.h"
+#include "commands.h"
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "transport.h"
+#include "tun.h"
+
+uint64_t pfsd_daemon_now_ms(void)
+{
+	return pfsd_now_ms();
+}
+
+uint32_t pfsd_daemon_now_sec(void)
+{
+	return (uint32_t)(pfsd_now_ms() / 1000);
+}
+
+uint32_t pfsd_daemon_random_hostid(void)
+{
+	uint32_t v = 0;
+
+	while (v == 0)
+		if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+			fatal("getrandom");
+	return v;
+}
+
+/* The MTU the engine sizes packets for: the syncdev's, or the config's
+ * when that is smaller (pfsync_setmtu); 1500 without a syncdev. */
+static unsigned dmn_mtu(const struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	unsigned dev = d->tp != NULL ? pfsd_transport_mtu(d->tp) : 0;
+
+	if (dev == 0)
+		dev = PFS_MTU_DEFAULT;
+	if (c->mtu != 0 && c->mtu < dev)
+		return c->mtu;
+	return dev;
+}
+
+/* pfsync0's MTU follows maxcount, as if_pfsync does: 20 + n * 240. */
+static unsigned dmn_tun_mtu(unsigned mtu)
+{
+	return PFS_V3_HDR_LEN + pfs_v3_maxcount(mtu) * PFS_V3_STATE_LEN;
+}
+
+static void dmn_engine_conf(const struct pfsd_daemon *d,
+			    const struct pfsd_conf *c, unsigned mtu,
+			    struct pfs_engine_conf *ec)
+{
+	pfs_engine_conf_default(ec);
+	ec->hostid = d->hostid;
+	ec->maxupd = (uint8_t)c->maxupd;
+	ec->mtu = mtu;
+	ec->syncdev = c->syncdev[0] != '\0';
+	ec->syncpeer = c->syncpeer;
+	ec->tap = true;
+	if (c->bulk_pkts != 0)
+		ec->bulk_pkts = c->bulk_pkts;
+	if (c->bulk_tick_ms != 0)
+		ec->bulk_tick_ms = c->bulk_tick_ms;
+	ec->state_limit = PFSD_STATE_LIMIT;
+}
+
+/* Engine output: the tap and capture get the local form, the wire the
+ * (possibly compressed) wire form. */
+static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
+		      const uint8_t *wire, size_t wire_len, uint32_t dst)
+{
+	struct pfsd_daemon *d = ctx;
+	uint32_t src = pfsd_transport_src(d->tp);
+
+	if (d->tun != NULL)
+		(void)pfsd_tun_write(d->tun, local, local_len, src, dst);
+	if (d->cap != NULL &&
+	    pfsd_capture_write(d->cap, local, local_len) == -1 &&
+	    !d->cap_failed) {
+		log_warn("capture %s", d->conf.capture);
+		d->cap_failed = true; /* once, until the file is reopened */
+	}
+	if (wire == NULL)
+		return 0;
+	if (pfsd_transport_send(d->tp, wire, wire_len, dst) == -1) {
+		d->send_fail++;
+		return -1;
+	}
+	return 0;
+}
+
+static void dmn_synced(void *ctx, bool synced)
+{
+	struct pfsd_daemon *d = ctx;
+
+	d->synced = synced;
+	if (synced)
+		log_info("%s: bulk update finished", d->conf.ifname);
+	else
+		log_info("%s: waiting for a bulk update", d->conf.ifname);
+}
+
+static const struct pfs_engine_ops dmn_ops = {
+	.output = dmn_output,
+	.applied = NULL,
+	.cleared = NULL,
+	.synced = dmn_synced,
+};
+
+static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
+		   const struct pfs_rx_meta *m)
+{
+	struct pfsd_daemon *d = arg;
+
+	pfs_engine_input(d->engine, pkt, len, m, pfsd_daemon_now_ms());
+	pfsd_daemon_kick(d);
+}
+
+static void dmn_on_timer(void *arg)
+{
+	struct pfsd_daemon *d = arg;
+
+	d->timer_id = 0;
+	pfs_engine_timer(d->engine, pfsd_daemon_now_ms());
+	pfsd_daemon_kick(d);
+}
+
+void pfsd_daemon_kick(struct pfsd_daemon *d)
+{
+	uint64_t next = pfs_engine_next_timeout(d->engine);
+	int id;
+
+	if (d->timer_id > 0 && next == d->timer_at)
+		return;
+	if (d->timer_id > 0)
+		pfsd_loop_timer_cancel(d->loop, d->timer_id);
+	d->timer_id = 0;
+	if (next == UINT64_MAX)
+		return;
+	id = pfsd_loop_timer_add(d->loop, next, dmn_on_timer, d);
+	if (id < 0) {
+		log_warn("engine timer");
+		return;
+	}
+	d->timer_id = id;
+	d->timer_at = next;
+}
+
+void pfsd_daemon_bulk(struct pfsd_daemon *d)
+{
+	uint64_t now = pfsd_daemon_now_ms();
+
+	d->bulk_started = now;
+	pfs_engine_bulk_request(d->engine, now);
+	pfsd_daemon_kick(d);
+}
+
+static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
+					const struct pfsd_conf *c)
+{
+	struct pfsd_control *ctl;
+
+	ctl = pfsd_control_new(d->loop, c->control, c->control_mode,
+			       pfsd_commands_handle, d);
+	if (ctl == NULL)
+		log_warn("control socket %s", c->control);
+	return ctl;
+}
+
+static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	d->tp = pfsd_transport_new(d->loop, c->syncdev, dmn_rx, d);
+	if (d->tp == NULL) {
+		log_warn("pfsync socket (syncdev \"%s\")", c->syncdev);
+		return -1;
+	}
+	d->mtu = dmn_mtu(d, c);
+	d->tun = pfsd_tun_open(c->ifname, dmn_tun_mtu(d->mtu), c->up);
+	if (d->tun == NULL) {
+		log_warn("%s: TUN interface", c->ifname);
+		return -1;
+	}
+	d->ctl = dmn_control(d, c);
+	if (d->ctl == NULL)
+		return -1;
+	if (c->capture[0] != '\0') {
+		d->cap = pfsd_capture_open(c->capture);
+		if (d->cap == NULL) {
+			log_warn("capture %s", c->capture);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	struct pfs_engine_conf ec;
+
+	d->table = pfs_table_new(0);
+	if (d->table == NULL) {
+		log_warn("state table");
+		return -1;
+	}
+	dmn_engine_conf(d, c, d->mtu, &ec);
+	d->engine = pfs_engine_new(&ec, d->table, &dmn_ops, d,
+				   pfsd_daemon_now_ms());
+	if (d->engine == NULL) {
+		log_warn("sync engine");
+		return -1;
+	}
+	return 0;
+}
+
+struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
+				    const struct pfsd_conf *c,
+				    const char *conf_path)
+{
+	struct pfsd_daemon *d;
+
+	d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->loop = loop;
+	d->conf = *c;
+	if (conf_path != NULL)
+		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
+	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
+	if (c->backend != PFSD_BACKEND_MEMORY)
+		log_warnx("backend conntrack is not built in; using memory");
+	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
+		pfsd_daemon_free(d);
+		return NULL;
+	}
+	d->synced = pfs_engine_synced(d->engine);
+	log_info("%s: hostid 0x%08x, syncdev %s, mtu %u", c->ifname,
+		 d->hostid, c->syncdev[0] != '\0' ? c->syncdev : "none",
+		 d->mtu);
+	if (c->syncdev[0] != '\0')
+		pfsd_daemon_bulk(d);
+	pfsd_daemon_kick(d);
+	return d;
+}
+
+void pfsd_daemon_free(struct pfsd_daemon *d)
+{
+	if (d == NULL)
+		return;
+	if (d->timer_id > 0)
+		pfsd_loop_timer_cancel(d->loop, d->timer_id);
+	pfsd_churn_free(d->churn);
+	if (d->ctl != NULL) {
+		pfsd_control_free(d->ctl);
+		(void)unlink(d->conf.control); /* clean exit: no stale socket */
+	}
+	pfs_engine_free(d->engine);
+	pfs_table_free(d->table);
+	pfsd_capture_close(d->cap);
+	pfsd_tun_close(d->tun);
+	pfsd_transport_free(d->tp);
+	free(d);
+}
+
+/* A new syncdev needs a new socket (membership, multicast interface). */
+static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			     char *err, size_t errlen)
+{
+	struct pfsd_transport *tp;
+
+	if (strcmp(d->conf.syncdev, c->syncdev) == 0)
+		return 0;
+	tp = pfsd_transport_new(d->loop, c->syncdev, dmn_rx, d);
+	if (tp == NULL) {
+		snprintf(err, errlen, "syncdev %s: %s", c->syncdev,
+			 strerror(errno));
+		return -1;
+	}
+	pfsd_transport_free(d->tp);
+	d->tp = tp;
+	return 0;
+}
+
+static int dmn_apply_tun(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			 char *err, size_t errlen)
+{
+	unsigned tmtu = dmn_tun_mtu(d->mtu);
+	struct pfsd_tun *t;
+
+	if (strcmp(d->conf.ifname, c->ifname) != 0) {
+		t = pfsd_tun_open(c->ifname, tmtu, c->up);
+		if (t == NULL) {
+			snprintf(err, errlen, "%s: %s", c->ifname,
+				 strerror(errno));
+			return -1;
+		}
+		pfsd_tun_close(d->tun);
+		d->tun = t;
+		return 0;
+	}
+	if (pfsd_tun_mtu(d->tun) != tmtu && pfsd_tun_set_mtu(d->tun, tmtu) == -1)
+		log_warn("%s: mtu %u", c->ifname, tmtu);
+	if (pfsd_tun_is_up(d->tun) != c->up &&
+	    pfsd_tun_set_up(d->tun, c->up) == -1)
+		log_warn("%s: %s", c->ifname, c->up ? "up" : "down");
+	return 0;
+}
+
+static void dmn_apply_control(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	struct pfsd_control *ctl;
+
+	if (strcmp(d->conf.control, c->control) == 0 &&
+	    d->conf.control_mode == c->control_mode)
+		return;
+	/* Old first: the new path may be the same file with a new mode. */
+	pfsd_control_free(d->ctl);
+	if (strcmp(d->conf.control, c->control) != 0)
+		(void)unlink(d->conf.control);
+	d->ctl = NULL;
+	ctl = dmn_control(d, c);
+	d->ctl = ctl;
+}
+
+/* A new capture path reopens (truncates) the file; "" stops capturing. */
+static void dmn_apply_capture(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	if (strcmp(d->conf.capture, c->capture) == 0)
+		return;
+	pfsd_capture_close(d->cap);
+	d->cap = NULL;
+	d->cap_failed = false;
+	if (c->capture[0] == '\0')
+		return;
+	d->cap = pfsd_capture_open(c->capture);
+	if (d->cap == NULL)
+		log_warn("capture %s", c->capture);
+}
+
+/* The words that start a bulk update: a syncdev set or changed, or a
+ * syncpeer set.  A reload that changes nothing else never does. */
+static bool dmn_wants_bulk(const struct pfsd_conf *o, const struct pfsd_conf *c)
+{
+	if (c->syncdev[0] != '\0' && strcmp(o->syncdev, c->syncdev) != 0)
+		return true;
+	return c->syncpeer != 0 && c->syncpeer != o->syncpeer;
+}
+
+int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
+		      char *err, size_t errlen)
+{
+	struct pfs_engine_conf ec;
+	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
+	struct pfsd_conf old = d->conf;
+
+	if (dmn_apply_syncdev(d, c, err, errlen) == -1)
+		return -1;
+	d->hostid = hostid;
+	d->mtu = dmn_mtu(d, c);
+	dmn_engine_conf(d, c, d->mtu, &ec);
+	if (pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms()) == -1) {
+		snprintf(err, errlen, "engine: %s", strerror(errno));
+		return -1;
+	}
+	if (dmn_apply_tun(d, c, err, errlen) == -1)
+		return -1;
+	dmn_apply_control(d, c);
+	dmn_apply_capture(d, c);
+	if (old.log_level != c->log_level)
+		log_setlevel(c->log_level);
+	if (old.backend != c->backend && c->backend != PFSD_BACKEND_MEMORY)
+		log_warnx("backend conntrack is not built in; using memory");
+	d->conf = *c;
+	if (dmn_wants_bulk(&old, c))
+		pfsd_daemon_bulk(d);
+	pfsd_daemon_kick(d);
+	return 0;
+}
+
+void pfsd_daemon_reload(struct pfsd_daemon *d)
+{
+	struct pfsd_conf c;
+	char err[256];
+
+	if (d->conf_path[0] == '\0')
+		return;
+	if (pfsd_conf_parse_file(d->conf_path, &c, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the running config", err);
+		return;
+	}
+	if (pfsd_conf_equal(&c, &d->conf)) {
+		log_info("reload: %s unchanged", d->conf_path);
+		return;
+	}
+	if (pfsd_daemon_apply(d, &c, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the running config", err);
+		return;
+	}
+	log_info("reload: %s applied", d->conf_path);
+}

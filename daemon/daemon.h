@@ -1,0 +1,76 @@
+/*
+ * daemon.h - the pfsyncd object: the config in force, the state table
+ * (memory backend: it is the firewall's table), the sync engine and its
+ * timer, the wire transport, the pfsync0 tap, the control socket and the
+ * churn generator, wired together on one event loop.
+ */
+#ifndef PFSYNCD_DAEMON_H
+#define PFSYNCD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pfsync/engine.h"
+#include "pfsync/table.h"
+
+#include "config.h"
+#include "loop.h"
+
+#define PFSD_STATE_LIMIT (1u << 20)
+
+struct pfsd_transport;
+struct pfsd_tun;
+struct pfsd_control;
+struct pfsd_churn;
+struct pfsd_capture;
+
+struct pfsd_daemon {
+	struct pfsd_conf conf;	/* as configured (hostid may be 0) */
+	char conf_path[256];	/* "" when started without a file */
+	uint32_t hostid;	/* in force: never 0 */
+	unsigned mtu;		/* syncdev MTU in force (engine's) */
+	struct pfsd_loop *loop;
+	struct pfs_table *table;
+	struct pfs_engine *engine;
+	struct pfsd_transport *tp;
+	struct pfsd_tun *tun;
+	struct pfsd_control *ctl;
+	struct pfsd_capture *cap;
+	struct pfsd_churn *churn;
+	int timer_id;		/* engine timer, 0 when not armed */
+	uint64_t timer_at;
+	uint64_t bulk_started;	/* ms of our last bulk request */
+	bool synced;		/* last ops->synced report */
+	uint64_t send_fail;	/* packets the transport failed to send */
+	bool cap_failed;	/* a capture write failed (logged once) */
+};
+
+/* Build everything from a config; NULL on a fatal setup error (logged). */
+struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
+				    const struct pfsd_conf *c,
+				    const char *conf_path);
+void pfsd_daemon_free(struct pfsd_daemon *d);
+
+/*
+ * Move to a new config, applying only the differences: a new syncdev or
+ * a newly set syncpeer starts a bulk update, other changes do not.
+ * 0, or -1 with a message in err (the old config stays in force).
+ */
+int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
+		      char *err, size_t errlen);
+/* SIGHUP: parse conf_path again and apply it (errors are logged). */
+void pfsd_daemon_reload(struct pfsd_daemon *d);
+
+/* Ask the peers for a full update (and remember when, for status). */
+void pfsd_daemon_bulk(struct pfsd_daemon *d);
+/* Re-arm the engine timer after any call into the engine. */
+void pfsd_daemon_kick(struct pfsd_daemon *d);
+
+/* The engine's clock: monotonic milliseconds, and seconds for states. */
+uint64_t pfsd_daemon_now_ms(void);
+uint32_t pfsd_daemon_now_sec(void);
+
+/* A random nonzero host id (getrandom). */
+uint32_t pfsd_daemon_random_hostid(void);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * pfsyncd.c - main: options, config, daemonizing, signals, the loop.
+ *
+ *   pfsyncd [-d] [-n] [-f file] [-v]
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "loop.h"
+
+struct main_opts {
+	bool foreground;
+	bool check;
+	bool path_given;
+	int verbose;
+	const char *path;
+};
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr, "usage: pfsyncd [-d] [-n] [-f file] [-v]\n");
+	exit(1);
+}
+
+static void main_opts(int argc, char *argv[], struct main_opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->path = PFSD_CONF_PATH;
+	while ((ch = getopt(argc, argv, "dnf:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			o->foreground = true;
+			break;
+		case 'n':
+			o->check = true;
+			break;
+		case 'f':
+			o->path = optarg;
+			o->path_given = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* SIGHUP reloads; SIGTERM and SIGINT end the loop (cleanup in main). */
+static void main_on_signal(void *arg, int signo)
+{
+	struct pfsd_daemon *d = arg;
+
+	if (signo == SIGHUP) {
+		log_info("SIGHUP: reloading");
+		pfsd_daemon_reload(d);
+		return;
+	}
+	log_info("%s: exiting", strsignal(signo));
+	pfsd_loop_stop(d->loop);
+}
+
+static int main_run(const struct pfsd_conf *c, const char *path)
+{
+	struct pfsd_daemon *d;
+	struct pfsd_loop *loop;
+	int rc;
+
+	loop = pfsd_loop_new();
+	if (loop == NULL)
+		fatal("event loop");
+	d = pfsd_daemon_new(loop, c, path);
+	if (d == NULL) {
+		pfsd_loop_free(loop);
+		return 1;
+	}
+	if (pfsd_loop_signal(loop, SIGHUP, main_on_signal, d) == -1 ||
+	    pfsd_loop_signal(loop, SIGTERM, main_on_signal, d) == -1 ||
+	    pfsd_loop_signal(loop, SIGINT, main_on_signal, d) == -1)
+		fatal("signals");
+	log_info("pfsyncd %s started", PFSD_VERSION);
+	rc = pfsd_loop_run(loop);
+	if (rc == -1)
+		log_warn("event loop");
+	pfsd_daemon_free(d);
+	pfsd_loop_free(loop);
+	return rc == -1 ? 1 : 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct main_opts o;
+	struct pfsd_conf c;
+	char err[512];
+	int level;
+
+	main_opts(argc, argv, &o);
+	if (!o.path_given && access(o.path, F_OK) == -1) {
+		/* No /etc/pfsyncd.conf: run on defaults, nothing to reload. */
+		pfsd_conf_default(&c);
+		o.path = NULL;
+	} else if (pfsd_conf_parse_file(o.path, &c, err, sizeof(err)) == -1) {
+		fprintf(stderr, "pfsyncd: %s\n", err);
+		return 1;
+	}
+	if (o.check) {
+		pfsd_conf_print(&c, stdout);
+		return 0;
+	}
+	level = o.verbose > 0 ? LOG_DEBUG : c.log_level;
+	log_init(o.foreground, level, "pfsyncd");
+	if (geteuid() != 0)
+		fatalx("need root privileges");
+	/* Keep the cwd (relative config and socket paths); no stdio. */
+	if (!o.foreground && daemon(1, 0) == -1)
+		fatal("daemon");
+	/* SIGPIPE would kill us on a closed control client. */
+	signal(SIGPIPE, SIG_IGN);
+	return main_run(&c, o.path);
+}
