@@ -28,21 +28,21 @@
 #include "pfsync/buf.h"
 #include "pfsync/pcap.h"
 
-#define PCAP_MAGIC_USEC 0xa1b2c3d4u
-#define PCAP_MAGIC_NSEC 0xa1b23c4du
+#define PCAP_MAGIC_USEC	   0xa1b2c3d4u
+#define PCAP_MAGIC_NSEC	   0xa1b23c4du
 #define PCAP_VERSION_MAJOR 2
 #define PCAP_VERSION_MINOR 4
-#define PCAP_MAX_CAPLEN 262144u /* libpcap's largest snapshot */
+#define PCAP_MAX_CAPLEN	   262144u /* libpcap's largest snapshot */
 #define PCAP_LINKTYPE_MASK 0xffffu
 
-#define PCAP_ETH_HDR_LEN 14
+#define PCAP_ETH_HDR_LEN    14
 #define PCAP_ETHERTYPE_IPV4 0x0800
 #define PCAP_ETHERTYPE_VLAN 0x8100
-#define PCAP_SLL_HDR_LEN 16
-#define PCAP_IPV4_MIN_HDR 20
+#define PCAP_SLL_HDR_LEN    16
+#define PCAP_IPV4_MIN_HDR   20
 #define PCAP_IPPROTO_PFSYNC 240
-#define PCAP_IP_MF 0x2000
-#define PCAP_IP_OFFMASK 0x1fff
+#define PCAP_IP_MF	    0x2000
+#define PCAP_IP_OFFMASK	    0x1fff
 
 static uint32_t pcap_bswap32(uint32_t v)
 {
@@ -132,8 +132,7 @@ static int pcap_magic(uint32_t be_magic, bool *file_le, bool *nsec)
 	return -1;
 }
 
-int pfs_pcap_get_file_hdr(const uint8_t *p, size_t len,
-			  struct pfs_pcap_file *f)
+int pfs_pcap_get_file_hdr(const uint8_t *p, size_t len, struct pfs_pcap_file *f)
 {
 	struct pfs_rbuf rb;
 	bool file_le, nsec;

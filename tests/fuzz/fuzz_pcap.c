@@ -16,10 +16,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint32_t fuzz_linktypes[] = {
-	PFS_LINKTYPE_PFSYNC,
-	PFS_LINKTYPE_RAW,
-	PFS_LINKTYPE_ETHERNET,
-	PFS_LINKTYPE_LINUX_SLL,
+    PFS_LINKTYPE_PFSYNC,
+    PFS_LINKTYPE_RAW,
+    PFS_LINKTYPE_ETHERNET,
+    PFS_LINKTYPE_LINUX_SLL,
 };
 
 static void fuzz_frame(uint32_t linktype, const uint8_t *frame, size_t len)
@@ -53,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.caplen > size - off)
 			break; /* truncated file */
 		fuzz_frame(f.linktype, data + off, r.caplen);
-		for (size_t i = 0; i < sizeof(fuzz_linktypes) /
-					       sizeof(fuzz_linktypes[0]);
+		for (size_t i = 0;
+		     i < sizeof(fuzz_linktypes) / sizeof(fuzz_linktypes[0]);
 		     i++)
 			if (fuzz_linktypes[i] != f.linktype)
 				fuzz_frame(fuzz_linktypes[i], data + off,

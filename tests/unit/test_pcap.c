@@ -70,8 +70,8 @@ static bool host_is_be(void)
 static void test_put_file_hdr_bytes(void)
 {
 	static const uint8_t want[24] = {
-		0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
-		0,    0,    0,    0,    0xff, 0xff, 0, 0, 246, 0, 0, 0,
+	    0xd4, 0xc3, 0xb2, 0xa1, 2,	  0,	4, 0, 0,   0, 0, 0,
+	    0,	  0,	0,    0,    0xff, 0xff, 0, 0, 246, 0, 0, 0,
 	};
 	uint8_t out[PFS_PCAP_FILE_HDR_LEN];
 
@@ -100,10 +100,10 @@ static void test_file_hdr_orders(void)
 		uint32_t magic;
 		bool nsec;
 	} c[] = {
-		{false, 0xa1b2c3d4, false},
-		{true, 0xa1b2c3d4, false},
-		{false, 0xa1b23c4d, true},
-		{true, 0xa1b23c4d, true},
+	    {false, 0xa1b2c3d4, false},
+	    {true, 0xa1b2c3d4, false},
+	    {false, 0xa1b23c4d, true},
+	    {true, 0xa1b23c4d, true},
 	};
 	uint8_t h[24];
 	struct pfs_pcap_file f;
@@ -274,7 +274,8 @@ static void test_linktype_pfsync(void)
 	memset(f, 3, sizeof(f));
 	memset(&ip, 0x55, sizeof(ip));
 	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_PFSYNC, f, sizeof(f), &pl, &plen,
-			      &ip), 0);
+			      &ip),
+	     0);
 	T_CHECK(pl == f);
 	T_EQ(plen, sizeof(f));
 	T_EQ(ip.has_ip, false);
@@ -328,8 +329,8 @@ static void test_raw_rejects(void)
 	for (size_t i = 0; i < sizeof(protos); i++) {
 		n = put_ipv4(f, protos[i], 20 + BODY_LEN);
 		errno = 0;
-		T_EQ(pfs_pcap_payload(PFS_LINKTYPE_RAW, f, n, &pl, &plen,
-				      NULL), -1);
+		T_EQ(pfs_pcap_payload(PFS_LINKTYPE_RAW, f, n, &pl, &plen, NULL),
+		     -1);
 		T_EQ(errno, EINVAL);
 	}
 	n = put_ipv4(f, 240, 20 + BODY_LEN);
@@ -378,8 +379,8 @@ static void test_linktype_ethernet(void)
 	T_EQ(check_truncations(f, n, PFS_LINKTYPE_ETHERNET, 14 + 20), 0);
 	/* Ethernet pads to 60 bytes: padding is not payload */
 	put_ipv4(f + h, 240, 20 + 4);
-	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_ETHERNET, f, 60, &pl, &plen,
-			      NULL), 0);
+	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_ETHERNET, f, 60, &pl, &plen, NULL),
+	     0);
 	T_CHECK(pl == f + 34);
 	T_EQ(plen, 4);
 }
@@ -405,8 +406,9 @@ static void test_ethernet_rejects(void)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		size_t h = put_eth(f, false, types[i]);
 		size_t n = h + put_ipv4(f + h, 240, 20 + BODY_LEN);
-		T_EQ(pfs_pcap_payload(PFS_LINKTYPE_ETHERNET, f, n, &pl,
-				      &plen, NULL), -1);
+		T_EQ(pfs_pcap_payload(PFS_LINKTYPE_ETHERNET, f, n, &pl, &plen,
+				      NULL),
+		     -1);
 	}
 	/* two stacked tags: only one is skipped */
 	size_t h = put_eth(f, true, 0x8100);
@@ -425,9 +427,9 @@ static void test_ethernet_rejects(void)
 static size_t put_sll(uint8_t *f, uint16_t proto)
 {
 	memset(f, 0, 16);
-	be16(f, 0);	 /* PACKET_HOST */
-	be16(f + 2, 1);	 /* ARPHRD_ETHER */
-	be16(f + 4, 6);	 /* address length */
+	be16(f, 0);	/* PACKET_HOST */
+	be16(f + 2, 1); /* ARPHRD_ETHER */
+	be16(f + 4, 6); /* address length */
 	memset(f + 6, 0x22, 6);
 	be16(f + 14, proto);
 	return 16;
@@ -444,12 +446,12 @@ static void test_linktype_sll(void)
 	check_ip_payload(f, n, PFS_LINKTYPE_LINUX_SLL, 16);
 	T_EQ(check_truncations(f, n, PFS_LINKTYPE_LINUX_SLL, 16 + 20), 0);
 	put_sll(f, 0x86dd);
-	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_LINUX_SLL, f, n, &pl, &plen,
-			      NULL), -1);
+	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_LINUX_SLL, f, n, &pl, &plen, NULL),
+	     -1);
 	put_sll(f, 0x0800);
 	f[16 + 9] = 6; /* TCP */
-	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_LINUX_SLL, f, n, &pl, &plen,
-			      NULL), -1);
+	T_EQ(pfs_pcap_payload(PFS_LINKTYPE_LINUX_SLL, f, n, &pl, &plen, NULL),
+	     -1);
 }
 
 /* A whole file in memory, written with the library and walked back. */
@@ -478,8 +480,8 @@ static void test_file_walk(void)
 		T_EQ(pfs_pcap_get_rec_hdr(&f, file + p, off - p, &r), 0);
 		p += 16;
 		T_CHECK(r.caplen <= off - p);
-		if (pfs_pcap_payload(f.linktype, file + p, r.caplen, &pl,
-				     &plen, NULL) == 0)
+		if (pfs_pcap_payload(f.linktype, file + p, r.caplen, &pl, &plen,
+				     NULL) == 0)
 			seen++;
 		p += r.caplen;
 	}
