@@ -296,20 +296,20 @@ static void test_levels(void)
 {
 	struct {
 		uint8_t proto, s, d;
-		const char *want;
+		const char *name, *want;
 	} c[] = {
-		{6, 0, 10, "CLOSED:TIME_WAIT"},
-		{6, 3, 9, "SYN_RCVD:FIN_WAIT_2"},
-		{6, 11, 4, "PROXY:SRC"},
-		{6, 4, 12, "PROXY:DST"},
-		{6, 13, 4, "<BAD STATE LEVELS 13:4>"},
-		{17, 0, 3, "0:3"},
-		{1, 1, 0, "1:0"},
-		{58, 2, 0, "MULTIPLE:NO_TRAFFIC"},
-		{200, 1, 1, "SINGLE:SINGLE"},
+		{6, 0, 10, "tcp", "CLOSED:TIME_WAIT"},
+		{6, 3, 9, "tcp", "SYN_RCVD:FIN_WAIT_2"},
+		{6, 11, 4, "tcp", "PROXY:SRC"},
+		{6, 4, 12, "tcp", "PROXY:DST"},
+		{6, 13, 4, "tcp", "<BAD STATE LEVELS 13:4>"},
+		{17, 0, 3, "udp", "0:3"},
+		{1, 1, 0, "icmp", "1:0"},
+		{58, 2, 0, "ipv6-icmp", "MULTIPLE:NO_TRAFFIC"},
+		{200, 1, 1, "200", "SINGLE:SINGLE"},
 	};
 	uint8_t b[T_FRAME_MAX];
-	char want[256];
+	char want[256], *got;
 	struct t_st s;
 	size_t i;
 
@@ -321,26 +321,15 @@ static void test_levels(void)
 		t_hdr(b, 3, PFS_V3_ACT_UPD, 1);
 		t_state(b + 20, &s);
 		snprintf(want, sizeof(want),
-			 "PFSYNC UPD ST:\n\tall %s%s 10.0.0.1:1234 -> "
+			 "PFSYNC UPD ST:\n\tall %s 10.0.0.1:1234 -> "
 			 "10.0.0.2:80       %s\n",
-			 c[i].proto == 1	? "icmp"
-			 : c[i].proto == 6	? "tcp"
-			 : c[i].proto == 17	? "udp"
-			 : c[i].proto == 58	? "ipv6-icmp"
-						: "200",
-			 "", c[i].want);
-		{
-			char *got = t_print(b, 260, CTL_PRINT_V);
-
-			/* compare the first two lines only */
-			char *nl = strchr(got, '\n');
-
-			nl = nl ? strchr(nl + 1, '\n') : NULL;
-			if (nl)
-				nl[1] = '\0';
-			T_CHECK(t_streq(got, want, __LINE__));
-			free(got);
-		}
+			 c[i].name, c[i].want);
+		got = t_print(b, 260, CTL_PRINT_V);
+		/* the first two lines; the verbose lines are tested above */
+		T_CHECK(strncmp(got, want, strlen(want)) == 0);
+		if (strncmp(got, want, strlen(want)) != 0)
+			fprintf(stderr, "got:\n%swant:\n%s", got, want);
+		free(got);
 	}
 }
 
