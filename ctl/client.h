@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #define CTL_DEFAULT_SOCKET "/run/pfsyncd.sock"
+/* pfsyncctl's own version, kept in step with pfsyncd's PFSD_VERSION. */
+#define CTL_PROGRAM_VERSION "0.1"
 
 /*
  * Send argv (argc words, flags PFS_CTL_F_*) to the daemon listening on
