@@ -784,8 +784,10 @@ static int cmd_flush(struct cmd_req *r)
 		pfsd_out_printf(r->out, "{\"flushed\":%zu}\n",
 				before - pfs_table_count(r->d->table));
 	else
-		pfsd_out_printf(r->out, "%zu states flushed\n",
-				before - pfs_table_count(r->d->table));
+		pfsd_out_printf(r->out, "%zu state%s flushed\n",
+				before - pfs_table_count(r->d->table),
+				before - pfs_table_count(r->d->table) == 1 ?
+				"" : "s");
 	return 0;
 }
 
