@@ -1,0 +1,251 @@
+/*
+ * test_commands.c - the daemon's control commands on a memory table (an
+ * engine whose output is recorded, no sockets), the tap's IPv4 header,
+ * the raw-socket IP parser and the timeout classes.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfsync/ctlmsg.h"
+#include "pfsync/engine.h"
+#include "pfsync/table.h"
+
+#include "commands.h"
+#include "control.h"
+#include "daemon.h"
+#include "loop.h"
+#include "t.h"
+#include "transport.h"
+#include "tun.h"
+
+static unsigned out_pkts;
+static uint8_t out_last_action;
+
+static int rec_output(void *ctx, const uint8_t *local, size_t local_len,
+		      const uint8_t *wire, size_t wire_len, uint32_t dst)
+{
+	(void)ctx;
+	(void)wire;
+	(void)wire_len;
+	(void)dst;
+	out_pkts++;
+	if (local_len > 2)
+		out_last_action = local[2];
+	return 0;
+}
+
+static const struct pfs_engine_ops rec_ops = { .output = rec_output };
+
+static struct pfsd_daemon *fake_daemon(void)
+{
+	struct pfsd_daemon *d = calloc(1, sizeof(*d));
+	struct pfs_engine_conf ec;
+
+	pfsd_conf_default(&d->conf);
+	d->hostid = 0x0a000001;
+	d->loop = pfsd_loop_new();
+	d->table = pfs_table_new(0);
+	pfs_engine_conf_default(&ec);
+	ec.hostid = d->hostid;
+	ec.tap = true;
+	d->engine = pfs_engine_new(&ec, d->table, &rec_ops, d, pfsd_now_ms());
+	return d;
+}
+
+static void fake_free(struct pfsd_daemon *d)
+{
+	pfs_engine_free(d->engine);
+	pfs_table_free(d->table);
+	pfsd_loop_free(d->loop);
+	free(d);
+}
+
+/* Run one command line; returns status, output in *o (caller frees). */
+static int run(struct pfsd_daemon *d, unsigned flags, struct pfsd_out *o,
+	       char *err, const char *line)
+{
+	char buf[256], *argv[16], *tok;
+	int argc = 0;
+
+	memset(o, 0, sizeof(*o));
+	err[0] = '\0';
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok(buf, " "); tok != NULL && argc < 16;
+	     tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	return pfsd_commands_handle(d, argc, argv, flags, o, err, 256);
+}
+
+static void test_add_list_kill(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfsd_out o;
+	char err[256], cmd[64];
+	uint64_t id;
+
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:1234 10.0.0.2:80"), 0);
+	T_EQ(o.len, 17);
+	id = strtoull(o.buf, NULL, 16);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 1);
+	T_CHECK(pfs_table_find_id(d->table, id, 0x0a000001) != NULL);
+	T_EQ(run(d, 0, &o, err, "states"), 0);
+	T_CHECK(o.buf != NULL &&
+		strcmp(o.buf, "all tcp 10.0.0.1:1234 -> 10.0.0.2:80       "
+			      "ESTABLISHED:ESTABLISHED\n") == 0);
+	free(o.buf);
+	T_EQ(run(d, PFS_CTL_F_JSON, &o, err, "states"), 0);
+	T_CHECK(o.buf != NULL && o.buf[0] == '[' &&
+		strstr(o.buf, "\"proto\":\"tcp\"") != NULL);
+	free(o.buf);
+	out_pkts = 0;
+	snprintf(cmd, sizeof(cmd), "kill %016llx", (unsigned long long)id);
+	T_EQ(run(d, 0, &o, err, cmd), 0);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 0);
+	pfs_engine_flush(d->engine, pfsd_now_ms());
+	T_CHECK(out_pkts >= 1);
+	T_EQ(run(d, 0, &o, err, "kill 0123456789abcdef"), ENOENT);
+	T_CHECK(strcmp(err, "kill: no state with id 0123456789abcdef") == 0);
+	free(o.buf);
+	fake_free(d);
+}
+
+static void test_update_advances(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfsd_out o;
+	struct pfs_state *st;
+	char err[256], cmd[80];
+	uint64_t id;
+	uint32_t seq;
+
+	T_EQ(run(d, 0, &o, err, "add tcp [fd00::1]:1 [fd00::2]:2 in"), 0);
+	id = strtoull(o.buf, NULL, 16);
+	free(o.buf);
+	st = pfs_table_find_id(d->table, id, d->hostid);
+	T_CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	T_EQ(st->af, AF_INET6);
+	T_EQ(st->direction, PFS_DIR_IN);
+	seq = st->src.seqlo;
+	snprintf(cmd, sizeof(cmd), "update %llx state FIN_WAIT_2:TIME_WAIT",
+		 (unsigned long long)id);
+	T_EQ(run(d, 0, &o, err, cmd), 0);
+	free(o.buf);
+	T_EQ(st->src.seqlo, seq + 1448);
+	T_EQ(st->src.state, PFS_TCPS_FIN_WAIT_2);
+	T_EQ(st->dst.state, PFS_TCPS_TIME_WAIT);
+	T_EQ(st->timeout, PFS_TM_TCP_CLOSED);
+	fake_free(d);
+}
+
+static void test_errors_and_flush(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfsd_out o;
+	char err[256];
+
+	T_EQ(run(d, 0, &o, err, "add sctp 1.2.3.4 5.6.7.8"), EINVAL);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add tcp 1.2.3.4:1 [fd00::1]:2"), EINVAL);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add udp 1.2.3.4:1 5.6.7.8:2 state X:Y"),
+	     EINVAL);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "frobnicate"), EINVAL);
+	T_CHECK(strstr(err, "unknown command") != NULL);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add udp 1.2.3.4:1 5.6.7.8:2 if eth0"), 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add 47 1.2.3.4 5.6.7.8 no-sync"), 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err,
+		 "add tcp 1.2.3.4:1 5.6.7.9:2 state PROXY:SRC:PROXY:DST"), 0);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 3);
+	T_EQ(run(d, 0, &o, err, "flush"), 0);
+	T_CHECK(o.buf != NULL && strcmp(o.buf, "3 states flushed\n") == 0);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 0);
+	fake_free(d);
+}
+
+static void test_tun_header(void)
+{
+	uint8_t h[PFSD_TUN_IPHDR];
+	uint32_t sum = 0;
+	size_t i;
+
+	pfsd_tun_ip_header(h, 36, 0x1234, 0x0a000001, 0xe00000f0);
+	T_EQ(h[0], 0x45);
+	T_EQ(h[1], 0x10);
+	T_EQ(h[2] << 8 | h[3], 56);
+	T_EQ(h[6], 0x40);
+	T_EQ(h[8], 255);
+	T_EQ(h[9], 240);
+	T_EQ(h[16], 224);
+	T_EQ(h[19], 240);
+	for (i = 0; i < sizeof(h); i += 2)
+		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	T_EQ(sum, 0xffff); /* a valid header sums to all ones */
+}
+
+static void test_parse_ip(void)
+{
+	uint8_t p[64];
+	const uint8_t *pl;
+	size_t plen;
+	uint32_t src;
+	uint8_t ttl;
+
+	pfsd_tun_ip_header(p, 10, 1, 0x0a000002, 0xe00000f0);
+	memset(p + 20, 0xab, 10);
+	T_EQ(pfsd_transport_parse_ip(p, 30, &src, &ttl, &pl, &plen), 0);
+	T_EQ(src, 0x0a000002);
+	T_EQ(ttl, 255);
+	T_EQ(plen, 10);
+	T_CHECK(pl == p + 20);
+	/* trailing bytes beyond tot_len are not payload */
+	T_EQ(pfsd_transport_parse_ip(p, 40, &src, &ttl, &pl, &plen), 0);
+	T_EQ(plen, 10);
+	T_EQ(pfsd_transport_parse_ip(p, 19, &src, &ttl, &pl, &plen), -1);
+	p[9] = 6;
+	T_EQ(pfsd_transport_parse_ip(p, 30, &src, &ttl, &pl, &plen), -1);
+	p[9] = 240;
+	p[0] = 0x4f; /* ihl 60 > 30 bytes read */
+	T_EQ(pfsd_transport_parse_ip(p, 30, &src, &ttl, &pl, &plen), -1);
+}
+
+static void test_timeout_classes(void)
+{
+	T_EQ(pfsd_commands_timeout_class(IPPROTO_TCP, 4, 4),
+	     PFS_TM_TCP_ESTABLISHED);
+	T_EQ(pfsd_commands_timeout_class(IPPROTO_TCP, 2, 0),
+	     PFS_TM_TCP_OPENING);
+	T_EQ(pfsd_commands_timeout_class(IPPROTO_TCP, 9, 4),
+	     PFS_TM_TCP_FIN_WAIT);
+	T_EQ(pfsd_commands_timeout_class(IPPROTO_UDP, 1, 0),
+	     PFS_TM_UDP_FIRST_PACKET);
+	T_EQ(pfsd_commands_timeout_class(IPPROTO_UDP, 2, 2),
+	     PFS_TM_UDP_MULTIPLE);
+	T_EQ(pfsd_commands_timeout_class(47, 1, 1), PFS_TM_OTHER_SINGLE);
+	T_EQ(pfsd_commands_timeout_secs(PFS_TM_TCP_ESTABLISHED), 86400);
+	T_EQ(pfsd_commands_timeout_secs(PFS_TM_MAX), 0);
+}
+
+int main(void)
+{
+	T_RUN(test_add_list_kill);
+	T_RUN(test_update_advances);
+	T_RUN(test_errors_and_flush);
+	T_RUN(test_tun_header);
+	T_RUN(test_parse_ip);
+	T_RUN(test_timeout_classes);
+	return t_done();
+}
