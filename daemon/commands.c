@@ -122,6 +122,7 @@ void pfsd_commands_new_state(struct pfsd_daemon *d, struct pfs_state *st,
 			     uint8_t proto, uint8_t src, uint8_t dst)
 {
 	uint32_t now = pfsd_daemon_now_sec();
+	uint32_t mix;
 
 	memset(st, 0, sizeof(*st));
 	st->id = pfs_engine_new_id(d->engine);
@@ -133,9 +134,9 @@ void pfsd_commands_new_state(struct pfsd_daemon *d, struct pfs_state *st,
 	st->timeout = pfsd_commands_timeout_class(proto, src, dst);
 	st->expire = now + pfsd_commands_timeout_secs(st->timeout);
 	/* Distinct, plausible initial sequence numbers per state. */
-	cmd_init_peer(&st->src, proto, src, (uint32_t)(st->id * 2654435761u));
-	cmd_init_peer(&st->dst, proto, dst,
-		      (uint32_t)(st->id * 2246822519u) ^ 0x5bd1e995u);
+	mix = (uint32_t)(st->id ^ st->id >> 32) * 2654435761u;
+	cmd_init_peer(&st->src, proto, src, mix);
+	cmd_init_peer(&st->dst, proto, dst, mix * 2246822519u ^ 0x5bd1e995u);
 }
 
 /* --- names --------------------------------------------------------------- */
