@@ -8,14 +8,14 @@
 #include "pfsync/stats.h"
 
 static const char *const pfs_stat_names[PFS_NSTATS] = {
-	[PFS_STAT_IPACKETS] = "ipackets",   [PFS_STAT_IPACKETS6] = "ipackets6",
-	[PFS_STAT_BADIF] = "badif",	    [PFS_STAT_BADTTL] = "badttl",
-	[PFS_STAT_HDROPS] = "hdrops",	    [PFS_STAT_BADVER] = "badver",
-	[PFS_STAT_BADACT] = "badact",	    [PFS_STAT_BADLEN] = "badlen",
-	[PFS_STAT_BADAUTH] = "badauth",	    [PFS_STAT_STALE] = "stale",
-	[PFS_STAT_BADVAL] = "badval",	    [PFS_STAT_BADSTATE] = "badstate",
-	[PFS_STAT_OPACKETS] = "opackets",   [PFS_STAT_OPACKETS6] = "opackets6",
-	[PFS_STAT_ONOMEM] = "onomem",	    [PFS_STAT_OERRORS] = "oerrors",
+    [PFS_STAT_IPACKETS] = "ipackets", [PFS_STAT_IPACKETS6] = "ipackets6",
+    [PFS_STAT_BADIF] = "badif",	      [PFS_STAT_BADTTL] = "badttl",
+    [PFS_STAT_HDROPS] = "hdrops",     [PFS_STAT_BADVER] = "badver",
+    [PFS_STAT_BADACT] = "badact",     [PFS_STAT_BADLEN] = "badlen",
+    [PFS_STAT_BADAUTH] = "badauth",   [PFS_STAT_STALE] = "stale",
+    [PFS_STAT_BADVAL] = "badval",     [PFS_STAT_BADSTATE] = "badstate",
+    [PFS_STAT_OPACKETS] = "opackets", [PFS_STAT_OPACKETS6] = "opackets6",
+    [PFS_STAT_ONOMEM] = "onomem",     [PFS_STAT_OERRORS] = "oerrors",
 };
 
 /* Returns "?" for a value outside the 16 slots. */

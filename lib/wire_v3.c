@@ -138,8 +138,7 @@ enum {
 	PFS_V3_UPD_END = 88
 };
 _Static_assert(PFS_V3_UPD_DST == PFS_V3_UPD_SRC + PFS_V3_PEER_LEN, "src");
-_Static_assert(PFS_V3_UPD_CREATORID == PFS_V3_UPD_DST + PFS_V3_PEER_LEN,
-	       "dst");
+_Static_assert(PFS_V3_UPD_CREATORID == PFS_V3_UPD_DST + PFS_V3_PEER_LEN, "dst");
 _Static_assert(PFS_V3_UPD_END == PFS_V3_UPD_PAD + 6, "upd pad");
 _Static_assert(PFS_V3_UPD_END == PFS_V3_UPD_LEN, "pfsync_state_upd is 88");
 
@@ -206,17 +205,17 @@ struct pfs_v3_action_info {
 };
 
 static const struct pfs_v3_action_info pfs_v3_actions[PFS_V3_ACT_MAX] = {
-	[PFS_V3_ACT_CLR] = {"CLR ST", PFS_V3_CLR_LEN, true},
-	[PFS_V3_ACT_INS] = {"INS ST", PFS_V3_STATE_LEN, false},
-	[PFS_V3_ACT_UPD] = {"UPD ST", PFS_V3_STATE_LEN, false},
-	[PFS_V3_ACT_DEL] = {"DEL ST", PFS_V3_STATE_LEN, false},
-	[PFS_V3_ACT_UPD_C] = {"UPD ST COMP", PFS_V3_UPD_LEN, false},
-	[PFS_V3_ACT_DEL_C] = {"DEL ST COMP", PFS_V3_DEL_LEN, false},
-	[PFS_V3_ACT_INS_F] = {"INS FR", 0, false},
-	[PFS_V3_ACT_DEL_F] = {"DEL FR", 0, false},
-	[PFS_V3_ACT_UREQ] = {"UPD REQ", PFS_V3_UREQ_LEN, false},
-	[PFS_V3_ACT_BUS] = {"BLK UPD STAT", PFS_V3_BUS_LEN, true},
-	[PFS_V3_ACT_TDB_UPD] = {"TDB UPD", PFS_V3_TDB_LEN, false},
+    [PFS_V3_ACT_CLR] = {"CLR ST", PFS_V3_CLR_LEN, true},
+    [PFS_V3_ACT_INS] = {"INS ST", PFS_V3_STATE_LEN, false},
+    [PFS_V3_ACT_UPD] = {"UPD ST", PFS_V3_STATE_LEN, false},
+    [PFS_V3_ACT_DEL] = {"DEL ST", PFS_V3_STATE_LEN, false},
+    [PFS_V3_ACT_UPD_C] = {"UPD ST COMP", PFS_V3_UPD_LEN, false},
+    [PFS_V3_ACT_DEL_C] = {"DEL ST COMP", PFS_V3_DEL_LEN, false},
+    [PFS_V3_ACT_INS_F] = {"INS FR", 0, false},
+    [PFS_V3_ACT_DEL_F] = {"DEL FR", 0, false},
+    [PFS_V3_ACT_UREQ] = {"UPD REQ", PFS_V3_UREQ_LEN, false},
+    [PFS_V3_ACT_BUS] = {"BLK UPD STAT", PFS_V3_BUS_LEN, true},
+    [PFS_V3_ACT_TDB_UPD] = {"TDB UPD", PFS_V3_TDB_LEN, false},
 };
 
 uint8_t pfs_v3_af_to_wire(uint8_t linux_af)
@@ -275,6 +274,74 @@ unsigned pfs_v3_maxcount(unsigned mtu)
 	return n > PFS_V3_MAXCOUNT_CAP ? PFS_V3_MAXCOUNT_CAP : n;
 }
 
+/* --- record windows ------------------------------------------------------- */
+
+/*
+ * The hot path checks bounds once per record, not once per field: a record
+ * is first taken whole from the checked cursor (pfs_v3_rd_take and
+ * pfs_v3_wr_take), then each field is loaded or stored at its offset from
+ * the enums above, inside that window.  Addressing by constant offset from
+ * one local base pointer (rather than advancing a pointer kept in memory)
+ * lets the compiler merge the byte accesses into single loads and stores:
+ * with char-typed pointers every byte store could otherwise alias the
+ * pointer itself.  A record that does not fit sets the cursor's sticky
+ * error and leaves the output zeroed (decoders) or the buffer untouched
+ * (encoders).
+ */
+static const uint8_t *pfs_v3_rd_take(struct pfs_rbuf *rb, size_t n)
+{
+	pfs_rbuf_skip(rb, n);
+	if (rb->err)
+		return NULL;
+	return rb->base + rb->off - n;
+}
+
+/* The window is zeroed first, so padding never needs writing. */
+static uint8_t *pfs_v3_wr_take(struct pfs_wbuf *wb, size_t n)
+{
+	pfs_wbuf_put_zero(wb, n);
+	if (wb->err)
+		return NULL;
+	return wb->base + wb->off - n;
+}
+
+static inline uint16_t pfs_v3_ld16(const uint8_t *p, size_t off)
+{
+	return (uint16_t)((unsigned)p[off] << 8 | p[off + 1]);
+}
+
+static inline uint32_t pfs_v3_ld32(const uint8_t *p, size_t off)
+{
+	return (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 |
+	       (uint32_t)p[off + 2] << 8 | p[off + 3];
+}
+
+/* Also the 64-bit counters: high 32-bit word first, each big-endian. */
+static inline uint64_t pfs_v3_ld64(const uint8_t *p, size_t off)
+{
+	return (uint64_t)pfs_v3_ld32(p, off) << 32 | pfs_v3_ld32(p, off + 4);
+}
+
+static inline void pfs_v3_st16(uint8_t *p, size_t off, uint16_t v)
+{
+	p[off] = (uint8_t)(v >> 8);
+	p[off + 1] = (uint8_t)v;
+}
+
+static inline void pfs_v3_st32(uint8_t *p, size_t off, uint32_t v)
+{
+	p[off] = (uint8_t)(v >> 24);
+	p[off + 1] = (uint8_t)(v >> 16);
+	p[off + 2] = (uint8_t)(v >> 8);
+	p[off + 3] = (uint8_t)v;
+}
+
+static inline void pfs_v3_st64(uint8_t *p, size_t off, uint64_t v)
+{
+	pfs_v3_st32(p, off, (uint32_t)(v >> 32));
+	pfs_v3_st32(p, off + 4, (uint32_t)v);
+}
+
 /* --- names and hosts ------------------------------------------------------ */
 
 /*
@@ -282,290 +349,365 @@ unsigned pfs_v3_maxcount(unsigned mtu)
  * up to the first NUL (at most 15) and zeroes the rest, so the result is
  * always a terminated C string and re-encodes to the same bytes.
  */
-static void pfs_v3_get_ifname(struct pfs_rbuf *rb, char *name)
+static inline void pfs_v3_ld_ifname(const uint8_t *p, char *name)
 {
-	size_t n;
+	size_t n = strnlen((const char *)p, PFS_IFNAMSIZ - 1);
 
-	pfs_rbuf_get_bytes(rb, name, PFS_IFNAMSIZ);
-	n = strnlen(name, PFS_IFNAMSIZ - 1);
+	memcpy(name, p, n);
 	memset(name + n, 0, PFS_IFNAMSIZ - n);
 }
 
-static void pfs_v3_put_ifname(struct pfs_wbuf *wb, const char *name)
+/* The window is zero, so only the name's bytes are copied. */
+static inline void pfs_v3_st_ifname(uint8_t *p, const char *name)
 {
-	size_t n = strnlen(name, PFS_IFNAMSIZ - 1);
-
-	pfs_wbuf_put_bytes(wb, name, n);
-	pfs_wbuf_put_zero(wb, PFS_IFNAMSIZ - n);
+	memcpy(p, name, strnlen(name, PFS_IFNAMSIZ - 1));
 }
 
-static void pfs_v3_get_host(struct pfs_rbuf *rb, struct pfs_host *h)
+static inline void pfs_v3_ld_host(const uint8_t *p, struct pfs_host *h)
 {
-	pfs_rbuf_get_bytes(rb, h->addr.a, sizeof(h->addr.a));
-	h->port = pfs_rbuf_get_be16(rb);
-	pfs_rbuf_skip(rb, PFS_V3_HOST_LEN - PFS_V3_HOST_PAD);
+	memcpy(h->addr.a, p + PFS_V3_HOST_ADDR, sizeof(h->addr.a));
+	h->port = pfs_v3_ld16(p, PFS_V3_HOST_PORT);
 }
 
-static void pfs_v3_put_host(struct pfs_wbuf *wb, const struct pfs_host *h)
+static inline void pfs_v3_st_host(uint8_t *p, const struct pfs_host *h)
 {
-	pfs_wbuf_put_bytes(wb, h->addr.a, sizeof(h->addr.a));
-	pfs_wbuf_put_be16(wb, h->port);
-	pfs_wbuf_put_zero(wb, PFS_V3_HOST_LEN - PFS_V3_HOST_PAD);
+	memcpy(p + PFS_V3_HOST_ADDR, h->addr.a, sizeof(h->addr.a));
+	pfs_v3_st16(p, PFS_V3_HOST_PORT, h->port);
 }
 
 /* --- peers ---------------------------------------------------------------- */
 
-void pfs_v3_get_peer(struct pfs_rbuf *rb, struct pfs_peer *p)
+static inline void pfs_v3_ld_peer(const uint8_t *p, struct pfs_peer *pe)
 {
-	p->scrub.flags = pfs_rbuf_get_be16(rb);
-	p->scrub.ttl = pfs_rbuf_get_u8(rb);
-	p->scrub.valid = pfs_rbuf_get_u8(rb);
-	p->scrub.ts_mod = pfs_rbuf_get_be32(rb);
-	p->seqlo = pfs_rbuf_get_be32(rb);
-	p->seqhi = pfs_rbuf_get_be32(rb);
-	p->seqdiff = pfs_rbuf_get_be32(rb);
-	p->max_win = pfs_rbuf_get_be16(rb);
-	p->mss = pfs_rbuf_get_be16(rb);
-	p->state = pfs_rbuf_get_u8(rb);
-	p->wscale = pfs_rbuf_get_u8(rb);
-	pfs_rbuf_skip(rb, PFS_V3_PEER_LEN - PFS_V3_PEER_PAD);
+	pe->scrub.flags = pfs_v3_ld16(p, PFS_V3_PEER_SCRUB_FLAGS);
+	pe->scrub.ttl = p[PFS_V3_PEER_SCRUB_TTL];
+	pe->scrub.valid = p[PFS_V3_PEER_SCRUB_FLAG];
+	pe->scrub.ts_mod = pfs_v3_ld32(p, PFS_V3_PEER_SCRUB_TS_MOD);
+	pe->seqlo = pfs_v3_ld32(p, PFS_V3_PEER_SEQLO);
+	pe->seqhi = pfs_v3_ld32(p, PFS_V3_PEER_SEQHI);
+	pe->seqdiff = pfs_v3_ld32(p, PFS_V3_PEER_SEQDIFF);
+	pe->max_win = pfs_v3_ld16(p, PFS_V3_PEER_MAX_WIN);
+	pe->mss = pfs_v3_ld16(p, PFS_V3_PEER_MSS);
+	pe->state = p[PFS_V3_PEER_STATE];
+	pe->wscale = p[PFS_V3_PEER_WSCALE];
 }
 
-void pfs_v3_put_peer(struct pfs_wbuf *wb, const struct pfs_peer *p)
+static inline void pfs_v3_st_peer(uint8_t *p, const struct pfs_peer *pe)
 {
-	pfs_wbuf_put_be16(wb, p->scrub.flags);
-	pfs_wbuf_put_u8(wb, p->scrub.ttl);
-	pfs_wbuf_put_u8(wb, p->scrub.valid);
-	pfs_wbuf_put_be32(wb, p->scrub.ts_mod);
-	pfs_wbuf_put_be32(wb, p->seqlo);
-	pfs_wbuf_put_be32(wb, p->seqhi);
-	pfs_wbuf_put_be32(wb, p->seqdiff);
-	pfs_wbuf_put_be16(wb, p->max_win);
-	pfs_wbuf_put_be16(wb, p->mss);
-	pfs_wbuf_put_u8(wb, p->state);
-	pfs_wbuf_put_u8(wb, p->wscale);
-	pfs_wbuf_put_zero(wb, PFS_V3_PEER_LEN - PFS_V3_PEER_PAD);
+	pfs_v3_st16(p, PFS_V3_PEER_SCRUB_FLAGS, pe->scrub.flags);
+	p[PFS_V3_PEER_SCRUB_TTL] = pe->scrub.ttl;
+	p[PFS_V3_PEER_SCRUB_FLAG] = pe->scrub.valid;
+	pfs_v3_st32(p, PFS_V3_PEER_SCRUB_TS_MOD, pe->scrub.ts_mod);
+	pfs_v3_st32(p, PFS_V3_PEER_SEQLO, pe->seqlo);
+	pfs_v3_st32(p, PFS_V3_PEER_SEQHI, pe->seqhi);
+	pfs_v3_st32(p, PFS_V3_PEER_SEQDIFF, pe->seqdiff);
+	pfs_v3_st16(p, PFS_V3_PEER_MAX_WIN, pe->max_win);
+	pfs_v3_st16(p, PFS_V3_PEER_MSS, pe->mss);
+	p[PFS_V3_PEER_STATE] = pe->state;
+	p[PFS_V3_PEER_WSCALE] = pe->wscale;
+}
+
+void pfs_v3_get_peer(struct pfs_rbuf *rb, struct pfs_peer *pe)
+{
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_PEER_LEN);
+
+	if (p != NULL)
+		pfs_v3_ld_peer(p, pe);
+	else
+		memset(pe, 0, sizeof(*pe));
+}
+
+void pfs_v3_put_peer(struct pfs_wbuf *wb, const struct pfs_peer *pe)
+{
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_PEER_LEN);
+
+	if (p != NULL)
+		pfs_v3_st_peer(p, pe);
 }
 
 /* --- header --------------------------------------------------------------- */
 
 void pfs_v3_get_header(struct pfs_rbuf *rb, struct pfs_v3_header *h)
 {
-	h->version = pfs_rbuf_get_u8(rb);
-	h->af = pfs_rbuf_get_u8(rb);
-	h->action = pfs_rbuf_get_u8(rb);
-	h->count = pfs_rbuf_get_u8(rb);
-	pfs_rbuf_get_bytes(rb, h->chksum, sizeof(h->chksum));
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_HDR_LEN);
+
+	if (p == NULL) {
+		memset(h, 0, sizeof(*h));
+		return;
+	}
+	h->version = p[PFS_V3_HDR_VERSION];
+	h->af = p[PFS_V3_HDR_AF];
+	h->action = p[PFS_V3_HDR_ACTION];
+	h->count = p[PFS_V3_HDR_COUNT];
+	memcpy(h->chksum, p + PFS_V3_HDR_CHKSUM, sizeof(h->chksum));
 }
 
 /* The header af byte is always sent as 0 (reference §1.2), whatever h says. */
 void pfs_v3_put_header(struct pfs_wbuf *wb, const struct pfs_v3_header *h)
 {
-	pfs_wbuf_put_u8(wb, h->version);
-	pfs_wbuf_put_u8(wb, 0);
-	pfs_wbuf_put_u8(wb, h->action);
-	pfs_wbuf_put_u8(wb, h->count);
-	pfs_wbuf_put_bytes(wb, h->chksum, sizeof(h->chksum));
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_HDR_LEN);
+
+	if (p == NULL)
+		return;
+	p[PFS_V3_HDR_VERSION] = h->version;
+	p[PFS_V3_HDR_ACTION] = h->action;
+	p[PFS_V3_HDR_COUNT] = h->count;
+	memcpy(p + PFS_V3_HDR_CHKSUM, h->chksum, sizeof(h->chksum));
 }
 
-/* --- full state (INS, UPD, DEL) ------------------------------------------ */
+/* --- full state (INS, UPD, DEL) ------------------------------------------- */
 
 /* Offsets 0..175: id, ifname, the three hosts, the two peers, rt_addr. */
-static void pfs_v3_get_state_keys(struct pfs_rbuf *rb, struct pfs_state *st)
+static inline void pfs_v3_ld_state_keys(const uint8_t *p, struct pfs_state *st)
 {
-	st->id = pfs_rbuf_get_be64(rb);
-	pfs_v3_get_ifname(rb, st->ifname);
-	pfs_v3_get_host(rb, &st->lan);
-	pfs_v3_get_host(rb, &st->gwy);
-	pfs_v3_get_host(rb, &st->ext);
-	pfs_v3_get_peer(rb, &st->src);
-	pfs_v3_get_peer(rb, &st->dst);
-	pfs_rbuf_get_bytes(rb, st->rt_addr.a, sizeof(st->rt_addr.a));
+	st->id = pfs_v3_ld64(p, PFS_V3_ST_ID);
+	pfs_v3_ld_ifname(p + PFS_V3_ST_IFNAME, st->ifname);
+	pfs_v3_ld_host(p + PFS_V3_ST_LAN, &st->lan);
+	pfs_v3_ld_host(p + PFS_V3_ST_GWY, &st->gwy);
+	pfs_v3_ld_host(p + PFS_V3_ST_EXT, &st->ext);
+	pfs_v3_ld_peer(p + PFS_V3_ST_SRC, &st->src);
+	pfs_v3_ld_peer(p + PFS_V3_ST_DST, &st->dst);
+	memcpy(st->rt_addr.a, p + PFS_V3_ST_RT_ADDR, sizeof(st->rt_addr.a));
 }
 
 /* Offsets 176..239: rule numbers, times, counters, ids and single bytes. */
-static void pfs_v3_get_state_tail(struct pfs_rbuf *rb, struct pfs_state *st)
+static inline void pfs_v3_ld_state_tail(const uint8_t *p, struct pfs_state *st)
 {
-	st->rule = pfs_rbuf_get_be32(rb);
-	st->anchor = pfs_rbuf_get_be32(rb);
-	st->nat_rule = pfs_rbuf_get_be32(rb);
-	st->creation = pfs_rbuf_get_be32(rb);
-	st->expire = pfs_rbuf_get_be32(rb);
-	/* hi word then lo word, both big-endian: a big-endian u64 */
-	st->packets[0] = pfs_rbuf_get_be64(rb);
-	st->packets[1] = pfs_rbuf_get_be64(rb);
-	st->bytes[0] = pfs_rbuf_get_be64(rb);
-	st->bytes[1] = pfs_rbuf_get_be64(rb);
-	st->creatorid = pfs_rbuf_get_be32(rb);
-	st->af = pfs_v3_af_from_wire(pfs_rbuf_get_u8(rb));
-	st->proto = pfs_rbuf_get_u8(rb);
-	st->direction = pfs_rbuf_get_u8(rb);
-	st->log = pfs_rbuf_get_u8(rb);
-	st->allow_opts = pfs_rbuf_get_u8(rb);
-	st->timeout = pfs_rbuf_get_u8(rb);
-	st->sync_flags = pfs_rbuf_get_u8(rb);
-	st->updates = pfs_rbuf_get_u8(rb);
+	st->rule = pfs_v3_ld32(p, PFS_V3_ST_RULE);
+	st->anchor = pfs_v3_ld32(p, PFS_V3_ST_ANCHOR);
+	st->nat_rule = pfs_v3_ld32(p, PFS_V3_ST_NAT_RULE);
+	st->creation = pfs_v3_ld32(p, PFS_V3_ST_CREATION);
+	st->expire = pfs_v3_ld32(p, PFS_V3_ST_EXPIRE);
+	st->packets[0] = pfs_v3_ld64(p, PFS_V3_ST_PACKETS);
+	st->packets[1] = pfs_v3_ld64(p, PFS_V3_ST_PACKETS + 8);
+	st->bytes[0] = pfs_v3_ld64(p, PFS_V3_ST_BYTES);
+	st->bytes[1] = pfs_v3_ld64(p, PFS_V3_ST_BYTES + 8);
+	st->creatorid = pfs_v3_ld32(p, PFS_V3_ST_CREATORID);
+	st->af = pfs_v3_af_from_wire(p[PFS_V3_ST_AF]);
+	st->proto = p[PFS_V3_ST_PROTO];
+	st->direction = p[PFS_V3_ST_DIRECTION];
+	st->log = p[PFS_V3_ST_LOG];
+	st->allow_opts = p[PFS_V3_ST_ALLOW_OPTS];
+	st->timeout = p[PFS_V3_ST_TIMEOUT];
+	st->sync_flags = p[PFS_V3_ST_SYNC_FLAGS];
+	st->updates = p[PFS_V3_ST_UPDATES];
 }
 
 /* creation and expire stay wire-relative; the engine converts them. */
 void pfs_v3_get_state(struct pfs_rbuf *rb, struct pfs_state *st)
 {
-	pfs_v3_get_state_keys(rb, st);
-	pfs_v3_get_state_tail(rb, st);
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_STATE_LEN);
+
+	if (p == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	pfs_v3_ld_state_keys(p, st);
+	pfs_v3_ld_state_tail(p, st);
 	st->sync_time = 0; /* not on the wire */
 }
 
-static void pfs_v3_put_state_keys(struct pfs_wbuf *wb,
-				  const struct pfs_state *st)
+static inline void pfs_v3_st_state_keys(uint8_t *p, const struct pfs_state *st)
 {
-	pfs_wbuf_put_be64(wb, st->id);
-	pfs_v3_put_ifname(wb, st->ifname);
-	pfs_v3_put_host(wb, &st->lan);
-	pfs_v3_put_host(wb, &st->gwy);
-	pfs_v3_put_host(wb, &st->ext);
-	pfs_v3_put_peer(wb, &st->src);
-	pfs_v3_put_peer(wb, &st->dst);
-	pfs_wbuf_put_bytes(wb, st->rt_addr.a, sizeof(st->rt_addr.a));
+	pfs_v3_st64(p, PFS_V3_ST_ID, st->id);
+	pfs_v3_st_ifname(p + PFS_V3_ST_IFNAME, st->ifname);
+	pfs_v3_st_host(p + PFS_V3_ST_LAN, &st->lan);
+	pfs_v3_st_host(p + PFS_V3_ST_GWY, &st->gwy);
+	pfs_v3_st_host(p + PFS_V3_ST_EXT, &st->ext);
+	pfs_v3_st_peer(p + PFS_V3_ST_SRC, &st->src);
+	pfs_v3_st_peer(p + PFS_V3_ST_DST, &st->dst);
+	memcpy(p + PFS_V3_ST_RT_ADDR, st->rt_addr.a, sizeof(st->rt_addr.a));
 }
 
-static void pfs_v3_put_state_tail(struct pfs_wbuf *wb,
-				  const struct pfs_state *st)
+static inline void pfs_v3_st_state_tail(uint8_t *p, const struct pfs_state *st)
 {
-	pfs_wbuf_put_be32(wb, st->rule);
-	pfs_wbuf_put_be32(wb, st->anchor);
-	pfs_wbuf_put_be32(wb, st->nat_rule);
-	pfs_wbuf_put_be32(wb, st->creation);
-	pfs_wbuf_put_be32(wb, st->expire);
-	pfs_wbuf_put_be64(wb, st->packets[0]);
-	pfs_wbuf_put_be64(wb, st->packets[1]);
-	pfs_wbuf_put_be64(wb, st->bytes[0]);
-	pfs_wbuf_put_be64(wb, st->bytes[1]);
-	pfs_wbuf_put_be32(wb, st->creatorid);
-	pfs_wbuf_put_u8(wb, pfs_v3_af_to_wire(st->af));
-	pfs_wbuf_put_u8(wb, st->proto);
-	pfs_wbuf_put_u8(wb, st->direction);
-	pfs_wbuf_put_u8(wb, st->log);
-	pfs_wbuf_put_u8(wb, st->allow_opts);
-	pfs_wbuf_put_u8(wb, st->timeout);
-	pfs_wbuf_put_u8(wb, st->sync_flags);
-	pfs_wbuf_put_u8(wb, st->updates);
+	pfs_v3_st32(p, PFS_V3_ST_RULE, st->rule);
+	pfs_v3_st32(p, PFS_V3_ST_ANCHOR, st->anchor);
+	pfs_v3_st32(p, PFS_V3_ST_NAT_RULE, st->nat_rule);
+	pfs_v3_st32(p, PFS_V3_ST_CREATION, st->creation);
+	pfs_v3_st32(p, PFS_V3_ST_EXPIRE, st->expire);
+	pfs_v3_st64(p, PFS_V3_ST_PACKETS, st->packets[0]);
+	pfs_v3_st64(p, PFS_V3_ST_PACKETS + 8, st->packets[1]);
+	pfs_v3_st64(p, PFS_V3_ST_BYTES, st->bytes[0]);
+	pfs_v3_st64(p, PFS_V3_ST_BYTES + 8, st->bytes[1]);
+	pfs_v3_st32(p, PFS_V3_ST_CREATORID, st->creatorid);
+	p[PFS_V3_ST_AF] = pfs_v3_af_to_wire(st->af);
+	p[PFS_V3_ST_PROTO] = st->proto;
+	p[PFS_V3_ST_DIRECTION] = st->direction;
+	p[PFS_V3_ST_LOG] = st->log;
+	p[PFS_V3_ST_ALLOW_OPTS] = st->allow_opts;
+	p[PFS_V3_ST_TIMEOUT] = st->timeout;
+	p[PFS_V3_ST_SYNC_FLAGS] = st->sync_flags;
+	p[PFS_V3_ST_UPDATES] = st->updates;
 }
 
 /* The caller has already made creation and expire wire-relative. */
 void pfs_v3_put_state(struct pfs_wbuf *wb, const struct pfs_state *st)
 {
-	pfs_v3_put_state_keys(wb, st);
-	pfs_v3_put_state_tail(wb, st);
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_STATE_LEN);
+
+	if (p == NULL)
+		return;
+	pfs_v3_st_state_keys(p, st);
+	pfs_v3_st_state_tail(p, st);
 }
 
-/* --- compressed and small records ---------------------------------------- */
+/* --- compressed and small records ----------------------------------------- */
 
 void pfs_v3_get_upd(struct pfs_rbuf *rb, struct pfs_v3_upd *u)
 {
-	u->id = pfs_rbuf_get_be64(rb);
-	pfs_v3_get_peer(rb, &u->src);
-	pfs_v3_get_peer(rb, &u->dst);
-	u->creatorid = pfs_rbuf_get_be32(rb);
-	u->expire = pfs_rbuf_get_be32(rb);
-	u->timeout = pfs_rbuf_get_u8(rb);
-	u->updates = pfs_rbuf_get_u8(rb);
-	pfs_rbuf_skip(rb, PFS_V3_UPD_END - PFS_V3_UPD_PAD);
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_UPD_LEN);
+
+	if (p == NULL) {
+		memset(u, 0, sizeof(*u));
+		return;
+	}
+	u->id = pfs_v3_ld64(p, PFS_V3_UPD_ID);
+	pfs_v3_ld_peer(p + PFS_V3_UPD_SRC, &u->src);
+	pfs_v3_ld_peer(p + PFS_V3_UPD_DST, &u->dst);
+	u->creatorid = pfs_v3_ld32(p, PFS_V3_UPD_CREATORID);
+	u->expire = pfs_v3_ld32(p, PFS_V3_UPD_EXPIRE);
+	u->timeout = p[PFS_V3_UPD_TIMEOUT];
+	u->updates = p[PFS_V3_UPD_UPDATES];
 }
 
 void pfs_v3_put_upd(struct pfs_wbuf *wb, const struct pfs_v3_upd *u)
 {
-	pfs_wbuf_put_be64(wb, u->id);
-	pfs_v3_put_peer(wb, &u->src);
-	pfs_v3_put_peer(wb, &u->dst);
-	pfs_wbuf_put_be32(wb, u->creatorid);
-	pfs_wbuf_put_be32(wb, u->expire);
-	pfs_wbuf_put_u8(wb, u->timeout);
-	pfs_wbuf_put_u8(wb, u->updates);
-	pfs_wbuf_put_zero(wb, PFS_V3_UPD_END - PFS_V3_UPD_PAD);
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_UPD_LEN);
+
+	if (p == NULL)
+		return;
+	pfs_v3_st64(p, PFS_V3_UPD_ID, u->id);
+	pfs_v3_st_peer(p + PFS_V3_UPD_SRC, &u->src);
+	pfs_v3_st_peer(p + PFS_V3_UPD_DST, &u->dst);
+	pfs_v3_st32(p, PFS_V3_UPD_CREATORID, u->creatorid);
+	pfs_v3_st32(p, PFS_V3_UPD_EXPIRE, u->expire);
+	p[PFS_V3_UPD_TIMEOUT] = u->timeout;
+	p[PFS_V3_UPD_UPDATES] = u->updates;
 }
 
 void pfs_v3_get_del(struct pfs_rbuf *rb, struct pfs_v3_del *d)
 {
-	d->id = pfs_rbuf_get_be64(rb);
-	d->creatorid = pfs_rbuf_get_be32(rb);
-	d->src_state = pfs_rbuf_get_u8(rb);
-	d->dst_state = pfs_rbuf_get_u8(rb);
-	pfs_rbuf_skip(rb, PFS_V3_DEL_END - PFS_V3_DEL_PAD);
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_DEL_LEN);
+
+	if (p == NULL) {
+		memset(d, 0, sizeof(*d));
+		return;
+	}
+	d->id = pfs_v3_ld64(p, PFS_V3_DEL_ID);
+	d->creatorid = pfs_v3_ld32(p, PFS_V3_DEL_CREATORID);
+	d->src_state = p[PFS_V3_DEL_SRC_STATE];
+	d->dst_state = p[PFS_V3_DEL_DST_STATE];
 }
 
 void pfs_v3_put_del(struct pfs_wbuf *wb, const struct pfs_v3_del *d)
 {
-	pfs_wbuf_put_be64(wb, d->id);
-	pfs_wbuf_put_be32(wb, d->creatorid);
-	pfs_wbuf_put_u8(wb, d->src_state);
-	pfs_wbuf_put_u8(wb, d->dst_state);
-	pfs_wbuf_put_zero(wb, PFS_V3_DEL_END - PFS_V3_DEL_PAD);
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_DEL_LEN);
+
+	if (p == NULL)
+		return;
+	pfs_v3_st64(p, PFS_V3_DEL_ID, d->id);
+	pfs_v3_st32(p, PFS_V3_DEL_CREATORID, d->creatorid);
+	p[PFS_V3_DEL_SRC_STATE] = d->src_state;
+	p[PFS_V3_DEL_DST_STATE] = d->dst_state;
 }
 
 void pfs_v3_get_ureq(struct pfs_rbuf *rb, struct pfs_v3_ureq *r)
 {
-	r->id = pfs_rbuf_get_be64(rb);
-	r->creatorid = pfs_rbuf_get_be32(rb);
-	pfs_rbuf_skip(rb, PFS_V3_UREQ_LEN - PFS_V3_UREQ_PAD);
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_UREQ_LEN);
+
+	if (p == NULL) {
+		memset(r, 0, sizeof(*r));
+		return;
+	}
+	r->id = pfs_v3_ld64(p, PFS_V3_UREQ_ID);
+	r->creatorid = pfs_v3_ld32(p, PFS_V3_UREQ_CREATORID);
 }
 
 void pfs_v3_put_ureq(struct pfs_wbuf *wb, const struct pfs_v3_ureq *r)
 {
-	pfs_wbuf_put_be64(wb, r->id);
-	pfs_wbuf_put_be32(wb, r->creatorid);
-	pfs_wbuf_put_zero(wb, PFS_V3_UREQ_LEN - PFS_V3_UREQ_PAD);
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_UREQ_LEN);
+
+	if (p == NULL)
+		return;
+	pfs_v3_st64(p, PFS_V3_UREQ_ID, r->id);
+	pfs_v3_st32(p, PFS_V3_UREQ_CREATORID, r->creatorid);
 }
 
 void pfs_v3_get_clr(struct pfs_rbuf *rb, struct pfs_v3_clr *c)
 {
-	pfs_v3_get_ifname(rb, c->ifname);
-	c->creatorid = pfs_rbuf_get_be32(rb);
-	pfs_rbuf_skip(rb, PFS_V3_CLR_LEN - PFS_V3_CLR_PAD);
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_CLR_LEN);
+
+	if (p == NULL) {
+		memset(c, 0, sizeof(*c));
+		return;
+	}
+	pfs_v3_ld_ifname(p + PFS_V3_CLR_IFNAME, c->ifname);
+	c->creatorid = pfs_v3_ld32(p, PFS_V3_CLR_CREATORID);
 }
 
 void pfs_v3_put_clr(struct pfs_wbuf *wb, const struct pfs_v3_clr *c)
 {
-	pfs_v3_put_ifname(wb, c->ifname);
-	pfs_wbuf_put_be32(wb, c->creatorid);
-	pfs_wbuf_put_zero(wb, PFS_V3_CLR_LEN - PFS_V3_CLR_PAD);
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_CLR_LEN);
+
+	if (p == NULL)
+		return;
+	pfs_v3_st_ifname(p + PFS_V3_CLR_IFNAME, c->ifname);
+	pfs_v3_st32(p, PFS_V3_CLR_CREATORID, c->creatorid);
 }
 
 void pfs_v3_get_bus(struct pfs_rbuf *rb, struct pfs_v3_bus *b)
 {
-	b->creatorid = pfs_rbuf_get_be32(rb);
-	b->endtime = pfs_rbuf_get_be32(rb);
-	b->status = pfs_rbuf_get_u8(rb);
-	pfs_rbuf_skip(rb, PFS_V3_BUS_LEN - PFS_V3_BUS_PAD);
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_BUS_LEN);
+
+	if (p == NULL) {
+		memset(b, 0, sizeof(*b));
+		return;
+	}
+	b->creatorid = pfs_v3_ld32(p, PFS_V3_BUS_CREATORID);
+	b->endtime = pfs_v3_ld32(p, PFS_V3_BUS_ENDTIME);
+	b->status = p[PFS_V3_BUS_STATUS];
 }
 
 void pfs_v3_put_bus(struct pfs_wbuf *wb, const struct pfs_v3_bus *b)
 {
-	pfs_wbuf_put_be32(wb, b->creatorid);
-	pfs_wbuf_put_be32(wb, b->endtime);
-	pfs_wbuf_put_u8(wb, b->status);
-	pfs_wbuf_put_zero(wb, PFS_V3_BUS_LEN - PFS_V3_BUS_PAD);
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_BUS_LEN);
+
+	if (p == NULL)
+		return;
+	pfs_v3_st32(p, PFS_V3_BUS_CREATORID, b->creatorid);
+	pfs_v3_st32(p, PFS_V3_BUS_ENDTIME, b->endtime);
+	p[PFS_V3_BUS_STATUS] = b->status;
 }
 
 void pfs_v3_get_tdb(struct pfs_rbuf *rb, struct pfs_v3_tdb *t)
 {
-	t->spi = pfs_rbuf_get_be32(rb);
-	pfs_rbuf_get_bytes(rb, t->dst, sizeof(t->dst));
-	t->rpl = pfs_rbuf_get_be32(rb);
-	t->cur_bytes = pfs_rbuf_get_be64(rb);
-	t->sproto = pfs_rbuf_get_u8(rb);
-	t->updates = pfs_rbuf_get_u8(rb);
-	pfs_rbuf_skip(rb, PFS_V3_TDB_LEN - PFS_V3_TDB_PAD);
+	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_TDB_LEN);
+
+	if (p == NULL) {
+		memset(t, 0, sizeof(*t));
+		return;
+	}
+	t->spi = pfs_v3_ld32(p, PFS_V3_TDB_SPI);
+	memcpy(t->dst, p + PFS_V3_TDB_DST, sizeof(t->dst));
+	t->rpl = pfs_v3_ld32(p, PFS_V3_TDB_RPL);
+	t->cur_bytes = pfs_v3_ld64(p, PFS_V3_TDB_CUR_BYTES);
+	t->sproto = p[PFS_V3_TDB_SPROTO];
+	t->updates = p[PFS_V3_TDB_UPDATES];
 }
 
 void pfs_v3_put_tdb(struct pfs_wbuf *wb, const struct pfs_v3_tdb *t)
 {
-	pfs_wbuf_put_be32(wb, t->spi);
-	pfs_wbuf_put_bytes(wb, t->dst, sizeof(t->dst));
-	pfs_wbuf_put_be32(wb, t->rpl);
-	pfs_wbuf_put_be64(wb, t->cur_bytes);
-	pfs_wbuf_put_u8(wb, t->sproto);
-	pfs_wbuf_put_u8(wb, t->updates);
-	pfs_wbuf_put_zero(wb, PFS_V3_TDB_LEN - PFS_V3_TDB_PAD);
+	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_TDB_LEN);
+
+	if (p == NULL)
+		return;
+	pfs_v3_st32(p, PFS_V3_TDB_SPI, t->spi);
+	memcpy(p + PFS_V3_TDB_DST, t->dst, sizeof(t->dst));
+	pfs_v3_st32(p, PFS_V3_TDB_RPL, t->rpl);
+	pfs_v3_st64(p, PFS_V3_TDB_CUR_BYTES, t->cur_bytes);
+	p[PFS_V3_TDB_SPROTO] = t->sproto;
+	p[PFS_V3_TDB_UPDATES] = t->updates;
 }
 
 /* --- frames --------------------------------------------------------------- */

@@ -79,7 +79,8 @@ static int fz_eq_small(uint8_t action, const union pfs_v3_record *a,
 		return a->ureq.id == b->ureq.id &&
 		       a->ureq.creatorid == b->ureq.creatorid;
 	case PFS_V3_ACT_CLR:
-		return memcmp(a->clr.ifname, b->clr.ifname, PFS_IFNAMSIZ) == 0 &&
+		return memcmp(a->clr.ifname, b->clr.ifname, PFS_IFNAMSIZ) ==
+			   0 &&
 		       a->clr.creatorid == b->clr.creatorid;
 	case PFS_V3_ACT_BUS:
 		return a->bus.creatorid == b->bus.creatorid &&

@@ -48,7 +48,7 @@ static void gbytes(uint8_t *b, size_t off, const void *p, size_t n)
 	memcpy(b + off, p, n);
 }
 
-/* --- fixtures -------------------------------------------------------------- */
+/* --- fixtures ------------------------------------------------------------- */
 
 static void fx_addr4(struct pfs_addr *a, uint8_t x, uint8_t y, uint8_t z,
 		     uint8_t w)
@@ -170,7 +170,7 @@ static void g_state(uint8_t *b, size_t off, uint8_t k)
 	g8(b, off + 239, 7);
 }
 
-/* --- field comparisons ----------------------------------------------------- */
+/* --- field comparisons ---------------------------------------------------- */
 
 static int eq_peer(const struct pfs_peer *a, const struct pfs_peer *b)
 {
@@ -204,12 +204,12 @@ static int eq_state(const struct pfs_state *a, const struct pfs_state *b)
 	       a->anchor == b->anchor && a->nat_rule == b->nat_rule &&
 	       a->creation == b->creation && a->expire == b->expire &&
 	       a->packets[0] == b->packets[0] &&
-	       a->packets[1] == b->packets[1] &&
-	       a->bytes[0] == b->bytes[0] && a->bytes[1] == b->bytes[1] &&
-	       a->af == b->af && a->proto == b->proto &&
-	       a->direction == b->direction && a->log == b->log &&
-	       a->allow_opts == b->allow_opts && a->timeout == b->timeout &&
-	       a->sync_flags == b->sync_flags && a->updates == b->updates;
+	       a->packets[1] == b->packets[1] && a->bytes[0] == b->bytes[0] &&
+	       a->bytes[1] == b->bytes[1] && a->af == b->af &&
+	       a->proto == b->proto && a->direction == b->direction &&
+	       a->log == b->log && a->allow_opts == b->allow_opts &&
+	       a->timeout == b->timeout && a->sync_flags == b->sync_flags &&
+	       a->updates == b->updates;
 }
 
 static int eq_upd(const struct pfs_v3_upd *a, const struct pfs_v3_upd *b)
@@ -227,7 +227,7 @@ static int eq_tdb(const struct pfs_v3_tdb *a, const struct pfs_v3_tdb *b)
 	       a->sproto == b->sproto && a->updates == b->updates;
 }
 
-/* --- small-record fixtures and their golden bytes -------------------------- */
+/* --- small-record fixtures and their golden bytes ------------------------- */
 
 static void fx_upd(struct pfs_v3_upd *u, uint8_t k)
 {
@@ -363,7 +363,7 @@ static void fx_hdr(struct pfs_v3_header *h, uint8_t action, uint8_t count)
 		h->chksum[i] = (uint8_t)(0xc0 + i);
 }
 
-/* --- golden records --------------------------------------------------------- */
+/* --- golden records ------------------------------------------------------- */
 
 static void test_golden_header(void)
 {
@@ -421,7 +421,7 @@ static void test_golden_state(void)
 }
 
 /* Encode with put, compare with the golden bytes, decode back with get. */
-#define CHECK_GOLDEN(LEN, put, get, fx, golden, eq)                           \
+#define CHECK_GOLDEN(LEN, put, get, fx, golden, eq)                            \
 	do {                                                                   \
 		uint8_t exp_[LEN] = {0}, out_[LEN];                            \
 		struct pfs_wbuf wb_;                                           \
@@ -457,7 +457,7 @@ static void test_golden_del(void)
 	CHECK_GOLDEN(PFS_V3_DEL_LEN, pfs_v3_put_del, pfs_v3_get_del, d,
 		     g_del(exp_, 0, 0),
 		     dec.id == d.id && dec.creatorid == d.creatorid &&
-			     dec.src_state == 0 && dec.dst_state == 0);
+			 dec.src_state == 0 && dec.dst_state == 0);
 	/* a non-zero src/dst state byte is carried both ways */
 	d.src_state = 4;
 	d.dst_state = 9;
@@ -481,10 +481,9 @@ static void test_golden_clr(void)
 	struct pfs_v3_clr c, dec;
 
 	fx_clr(&c);
-	CHECK_GOLDEN(PFS_V3_CLR_LEN, pfs_v3_put_clr, pfs_v3_get_clr, c,
-		     g_clr(exp_, 0),
-		     strcmp(dec.ifname, "carp0") == 0 &&
-			     dec.creatorid == 0x0badf00d);
+	CHECK_GOLDEN(
+	    PFS_V3_CLR_LEN, pfs_v3_put_clr, pfs_v3_get_clr, c, g_clr(exp_, 0),
+	    strcmp(dec.ifname, "carp0") == 0 && dec.creatorid == 0x0badf00d);
 }
 
 static void test_golden_bus(void)
@@ -495,7 +494,7 @@ static void test_golden_bus(void)
 	CHECK_GOLDEN(PFS_V3_BUS_LEN, pfs_v3_put_bus, pfs_v3_get_bus, bu,
 		     g_bus(exp_, 0),
 		     dec.creatorid == bu.creatorid &&
-			     dec.endtime == bu.endtime && dec.status == 2);
+			 dec.endtime == bu.endtime && dec.status == 2);
 }
 
 static void test_golden_tdb(void)
@@ -516,7 +515,7 @@ static void test_golden_peer(void)
 		     g_peer(exp_, 0, 5), eq_peer(&dec, &p));
 }
 
-/* --- whole frames of every action ------------------------------------------- */
+/* --- whole frames of every action ----------------------------------------- */
 
 static void frame_put_record(struct pfs_wbuf *wb, uint8_t action, uint8_t k)
 {
@@ -693,7 +692,7 @@ static void test_frame_fragments(void)
 	check_frame(PFS_V3_ACT_DEL_F, 5, 0, 0);
 }
 
-/* --- refusals ---------------------------------------------------------------- */
+/* --- refusals ------------------------------------------------------------- */
 
 static void test_parse_hdrops(void)
 {
@@ -795,7 +794,7 @@ static void test_parse_trailing(void)
 	T_EQ(d.upd.creatorid, 0);
 }
 
-/* --- short buffers in every record decoder and encoder ---------------------- */
+/* --- short buffers in every record decoder and encoder -------------------- */
 
 static void check_short_get(size_t reclen, uint8_t action)
 {
@@ -864,7 +863,7 @@ static void test_short_encode(void)
 	}
 }
 
-/* --- af, ifname, maxcount, names -------------------------------------------- */
+/* --- af, ifname, maxcount, names ------------------------------------------ */
 
 static void test_af(void)
 {
@@ -883,7 +882,7 @@ static void test_af(void)
 	T_EQ(pfs_v3_af_from_wire(10), 0);
 	T_EQ(pfs_v3_af_from_wire(28), 0); /* FreeBSD's AF_INET6 */
 	T_EQ(pfs_v3_af_from_wire(0), 0);
-	/* in a state: Linux 10 goes out as 24 at offset 232, 28 comes in as 0 */
+	/* in a state: Linux 10 goes out as 24 at 232; 28 comes in as 0 */
 	fx_state(&st, 1);
 	pfs_wbuf_init(&wb, b, sizeof(b));
 	pfs_v3_put_state(&wb, &st);
@@ -943,12 +942,12 @@ static void test_maxcount(void)
 static void test_names(void)
 {
 	static const char *const names[] = {
-		"CLR ST", "INS ST", "UPD ST", "DEL ST", "UPD ST COMP",
-		"DEL ST COMP", "INS FR", "DEL FR", "UPD REQ",
-		"BLK UPD STAT", "TDB UPD",
+	    "CLR ST",	   "INS ST",	   "UPD ST",  "DEL ST",
+	    "UPD ST COMP", "DEL ST COMP",  "INS FR",  "DEL FR",
+	    "UPD REQ",	   "BLK UPD STAT", "TDB UPD",
 	};
 	static const size_t lens[] = {24, 240, 240, 240, 88, 16,
-				      0,  0,   16,  16,  48};
+				      0,  0,   16,  16,	 48};
 	unsigned a;
 
 	for (a = 0; a < PFS_V3_ACT_MAX; a++) {
@@ -964,7 +963,7 @@ static void test_names(void)
 	T_CHECK(strcmp(pfs_stat_name(PFS_NSTATS), "?") == 0);
 }
 
-/* --- random round trips ------------------------------------------------------ */
+/* --- random round trips --------------------------------------------------- */
 
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
 
