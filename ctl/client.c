@@ -18,7 +18,7 @@
 #define CLIENT_MSG_CAP (PFS_CTL_HDR_LEN + PFS_CTL_MAX_BODY)
 
 static void client_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void client_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -117,8 +117,7 @@ static int client_send(int fd, uint16_t flags, int argc, char *argv[],
 }
 
 /* Handle an END body: the final status, with a message for a failure. */
-static int client_end(const uint8_t *body, size_t len, char *err,
-		      size_t errlen)
+static int client_end(const uint8_t *body, size_t len, char *err, size_t errlen)
 {
 	int32_t status;
 
@@ -160,8 +159,9 @@ static int client_answer(int fd, int outfd, uint8_t *msg, char *err,
 	for (;;) {
 		rc = client_read_msg(fd, msg, &h);
 		if (rc == 0) {
-			client_err(err, errlen, "pfsyncd closed the "
-						"connection without an answer");
+			client_err(err, errlen,
+				   "pfsyncd closed the "
+				   "connection without an answer");
 			return -1;
 		}
 		if (rc == -1) {
@@ -172,8 +172,10 @@ static int client_answer(int fd, int outfd, uint8_t *msg, char *err,
 		if (h.type == PFS_CTL_END)
 			return client_end(body, h.len, err, errlen);
 		if (h.type != PFS_CTL_DATA) {
-			client_err(err, errlen, "unexpected message type %u "
-						"from pfsyncd", h.type);
+			client_err(err, errlen,
+				   "unexpected message type %u "
+				   "from pfsyncd",
+				   h.type);
 			return -1;
 		}
 		if (client_write_all(outfd, body, h.len) == -1) {
@@ -183,8 +185,8 @@ static int client_answer(int fd, int outfd, uint8_t *msg, char *err,
 	}
 }
 
-int ctl_client_request(const char *path, uint16_t flags, int argc,
-		       char *argv[], int outfd, char *err, size_t errlen)
+int ctl_client_request(const char *path, uint16_t flags, int argc, char *argv[],
+		       int outfd, char *err, size_t errlen)
 {
 	uint8_t *msg;
 	int fd, rc = -1;

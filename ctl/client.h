@@ -20,7 +20,7 @@
  * strerror) in err; or -1 with a message in err when the exchange itself
  * failed (cannot connect, I/O error, protocol error).
  */
-int ctl_client_request(const char *path, uint16_t flags, int argc,
-		       char *argv[], int outfd, char *err, size_t errlen);
+int ctl_client_request(const char *path, uint16_t flags, int argc, char *argv[],
+		       int outfd, char *err, size_t errlen);
 
 #endif

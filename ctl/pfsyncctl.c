@@ -19,17 +19,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: pfsyncctl [-jv] [-s socket] command [args ...]\n"
-		"commands:\n"
-		"  pfsync0 [up|down] [syncdev IF|-syncdev] "
-		"[syncpeer A.B.C.D|-syncpeer] [maxupd N]\n"
-		"  stats | states | bulk | version\n"
-		"  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
-		"[state S:D]\n"
-		"  update ID [state S:D] | kill ID | flush [IFNAME]\n"
-		"  churn RATE [SECONDS] [max N]\n"
-		"  decode [-v] [-e] [-c COUNT] FILE | -i IFACE\n");
+	fprintf(f, "usage: pfsyncctl [-jv] [-s socket] command [args ...]\n"
+		   "commands:\n"
+		   "  pfsync0 [up|down] [syncdev IF|-syncdev] "
+		   "[syncpeer A.B.C.D|-syncpeer] [maxupd N]\n"
+		   "  stats | states | bulk | version\n"
+		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
+		   "[state S:D]\n"
+		   "  update ID [state S:D] | kill ID | flush [IFNAME]\n"
+		   "  churn RATE [SECONDS] [max N]\n"
+		   "  decode [-v] [-e] [-c COUNT] FILE | -i IFACE\n");
 }
 
 /* The local half of `version`: what this binary speaks. */

@@ -26,7 +26,7 @@
 #include "pfsync/ctlmsg.h"
 
 #define CTL_MAX_CLIENTS 64
-#define CTL_IN_CAP (PFS_CTL_HDR_LEN + PFS_CTL_MAX_BODY)
+#define CTL_IN_CAP	(PFS_CTL_HDR_LEN + PFS_CTL_MAX_BODY)
 /* Room for the NUL-terminated copies of every argument of one request. */
 #define CTL_ARG_STORE (PFS_CTL_MAX_BODY + PFS_CTL_MAX_ARGS)
 
@@ -300,8 +300,8 @@ static int ctl_request(struct ctl_client *cl, const struct pfs_ctl_hdr *h)
 	store = malloc(CTL_ARG_STORE);
 	if (store == NULL)
 		return -1;
-	argc = pfs_ctl_decode_request(cl->in + PFS_CTL_HDR_LEN, h->len,
-				      &flags, argv, store, CTL_ARG_STORE);
+	argc = pfs_ctl_decode_request(cl->in + PFS_CTL_HDR_LEN, h->len, &flags,
+				      argv, store, CTL_ARG_STORE);
 	if (argc < 1) {
 		free(store);
 		errno = EPROTO;
@@ -491,9 +491,9 @@ fail:
 	return -1;
 }
 
-struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop,
-				      const char *path, unsigned mode,
-				      pfsd_ctl_handler handler, void *ctx)
+struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop, const char *path,
+				      unsigned mode, pfsd_ctl_handler handler,
+				      void *ctx)
 {
 	struct pfsd_control *c;
 

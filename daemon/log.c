@@ -47,11 +47,10 @@ static void log_stamp(char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03ld ", ts.tv_nsec / 1000000);
 }
 
-static void log_vlog(int pri, const char *errstr, const char *fmt,
-		     va_list ap) __attribute__((format(printf, 3, 0)));
+static void log_vlog(int pri, const char *errstr, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
-static void log_vlog(int pri, const char *errstr, const char *fmt,
-		     va_list ap)
+static void log_vlog(int pri, const char *errstr, const char *fmt, va_list ap)
 {
 	char msg[1024], stamp[40];
 

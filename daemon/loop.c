@@ -31,7 +31,7 @@
 
 #define LOOP_MAX_EVENTS 64
 #define LOOP_MAX_TIMERS 0xffff
-#define LOOP_NSIG 65
+#define LOOP_NSIG	65
 
 struct loop_fd {
 	pfsd_fd_cb cb; /* NULL: slot unused */
@@ -41,7 +41,7 @@ struct loop_fd {
 
 struct loop_timer {
 	uint64_t at;
-	uint64_t seq;	/* arming order: a pass fires only older timers */
+	uint64_t seq;	  /* arming order: a pass fires only older timers */
 	pfsd_timer_cb cb; /* NULL: slot free */
 	void *arg;
 	int heap_idx; /* -1: not armed */
@@ -370,8 +370,7 @@ static void loop_timers_run(void *arg, int fd, uint32_t events)
 	int slot;
 
 	(void)events;
-	if (read(fd, &expirations, sizeof(expirations)) < 0 &&
-	    errno != EAGAIN)
+	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		return;
 	while (!l->stop && l->heap_len > 0) {
 		slot = l->heap[0];

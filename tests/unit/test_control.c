@@ -94,8 +94,7 @@ struct result {
  * loop serves it until SIGCHLD.  The child reports rc and err through a
  * pipe.
  */
-static void run_client(uint16_t flags, int argc, char *argv[],
-		       struct result *r)
+static void run_client(uint16_t flags, int argc, char *argv[], struct result *r)
 {
 	char tmpl[] = "/tmp/pfsd-ctl-out-XXXXXX";
 	int ofd = mkstemp(tmpl), p[2], st;
@@ -138,7 +137,7 @@ static void test_echo(void)
 	run_client(PFS_CTL_F_JSON | PFS_CTL_F_VERBOSE, 5, argv, &r);
 	T_EQ(r.rc, 0);
 	T_CHECK(r.out && strcmp(r.out, "flags=3 argc=5 [pfsync0] [syncdev] "
-					"[eth2] [maxupd] [64]\n") == 0);
+				       "[eth2] [maxupd] [64]\n") == 0);
 	free(r.out);
 	/* The same server answers the next client. */
 	run_client(0, 1, (char *[]){"stats"}, &r);
@@ -245,8 +244,7 @@ static void expect_eproto(const uint8_t *msg, size_t len)
 	T_EQ(pfs_ctl_hdr_decode(r.buf, r.len, &h), 0);
 	T_EQ(h.type, PFS_CTL_END);
 	T_EQ(r.len, PFS_CTL_HDR_LEN + h.len);
-	T_EQ(pfs_ctl_decode_end(r.buf + 8, h.len, &st, text, sizeof(text)),
-	     0);
+	T_EQ(pfs_ctl_decode_end(r.buf + 8, h.len, &st, text, sizeof(text)), 0);
 	T_EQ(st, EPROTO);
 }
 
@@ -257,7 +255,7 @@ static void test_malformed(void)
 	static const uint8_t empty[] = {'P', 'S', 1, 1, 0, 0, 0, 4, 0, 0, 0, 0};
 	static const uint8_t toolong[] = {'P', 'S', 1, 1, 0, 1, 0, 1};
 	static const uint8_t nul[] = {'P', 'S', 1, 1, 0, 0, 0, 7,
-				      0, 0, 0, 1, 0, 1, 0};
+				      0,   0,	0, 1, 0, 1, 0};
 	struct result r;
 	int calls = handler_calls;
 

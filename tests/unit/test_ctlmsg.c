@@ -13,12 +13,14 @@
 static void test_golden_request(void)
 {
 	/* "pfsyncctl -j pfsync0 up" as the header comment lays it out. */
+	/* clang-format off */
 	static const uint8_t want[] = {
 		'P', 'S', 1, 1, 0, 0, 0, 17,	    /* header, body 17 */
 		0x00, 0x01, 0x00, 0x02,		    /* flags JSON, argc 2 */
 		0x00, 0x07, 'p', 'f', 's', 'y', 'n', 'c', '0', /* argv[0] */
 		0x00, 0x02, 'u', 'p',		    /* argv[1] */
 	};
+	/* clang-format on */
 	char *argv[] = {"pfsync0", "up"};
 	uint8_t out[64];
 	ssize_t n;
@@ -31,7 +33,7 @@ static void test_golden_request(void)
 static void test_golden_end(void)
 {
 	static const uint8_t want[] = {
-		'P', 'S', 1, 3, 0, 0, 0, 7, 0, 0, 0, 22, 'b', 'a', 'd',
+	    'P', 'S', 1, 3, 0, 0, 0, 7, 0, 0, 0, 22, 'b', 'a', 'd',
 	};
 	uint8_t out[32];
 
@@ -76,8 +78,8 @@ static void test_request_max_args(void)
 		in[i] = "x";
 	n = pfs_ctl_encode_request(out, sizeof(out), 0, PFS_CTL_MAX_ARGS, in);
 	T_CHECK(n > 0);
-	T_EQ(pfs_ctl_decode_request(out + 8, (size_t)n - 8, &flags, argv,
-				    store, sizeof(store)),
+	T_EQ(pfs_ctl_decode_request(out + 8, (size_t)n - 8, &flags, argv, store,
+				    sizeof(store)),
 	     PFS_CTL_MAX_ARGS);
 	errno = 0;
 	T_EQ(pfs_ctl_encode_request(out, sizeof(out), 0, PFS_CTL_MAX_ARGS + 1,
@@ -88,8 +90,8 @@ static void test_request_max_args(void)
 	out[8 + 2] = 0;
 	out[8 + 3] = PFS_CTL_MAX_ARGS + 1;
 	errno = 0;
-	T_EQ(pfs_ctl_decode_request(out + 8, (size_t)n - 8, &flags, argv,
-				    store, sizeof(store)),
+	T_EQ(pfs_ctl_decode_request(out + 8, (size_t)n - 8, &flags, argv, store,
+				    sizeof(store)),
 	     -1);
 	T_EQ(errno, EPROTO);
 }
