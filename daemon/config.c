@@ -30,6 +30,8 @@
 #define CONF_MODE_MAX	   0777u
 #define CONF_BULK_PKTS_MAX 1024u
 #define CONF_BULK_TICK_MAX 1000u /* ms */
+#define CONF_BULK_RETRY_MIN 100u /* ms */
+#define CONF_BULK_RETRY_MAX 60000u
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
 
@@ -302,6 +304,7 @@ enum conf_kw_id {
 	KW_CAPTURE,
 	KW_BULK_PACE,
 	KW_BULK_TICK,
+	KW_BULK_RETRY,
 	KW_MTU,
 	KW_COUNT
 };
@@ -494,6 +497,15 @@ static int conf_kw_bulk_tick(struct conf_parse *p, int argc, char *argv[])
 			    &p->conf.bulk_tick_ms, p->msg, sizeof p->msg);
 }
 
+/* bulk-retry MS: how long to wait for a bulk update before asking again */
+static int conf_kw_bulk_retry(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("bulk-retry", argv[0], CONF_BULK_RETRY_MIN,
+			    CONF_BULK_RETRY_MAX, &p->conf.bulk_retry_ms, p->msg,
+			    sizeof p->msg);
+}
+
 /* mtu: 0 follows the syncdev; otherwise 576..65535. */
 static int conf_kw_mtu(struct conf_parse *p, int argc, char *argv[])
 {
@@ -522,6 +534,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_CAPTURE] = {"capture", 1, false, conf_kw_capture},
     [KW_BULK_PACE] = {"bulk-pace", 1, false, conf_kw_bulk_pace},
     [KW_BULK_TICK] = {"bulk-tick", 1, false, conf_kw_bulk_tick},
+    [KW_BULK_RETRY] = {"bulk-retry", 1, false, conf_kw_bulk_retry},
     [KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
 };
 
@@ -666,6 +679,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->log_level = LOG_INFO;
 	c->bulk_pkts = 32;
 	c->bulk_tick_ms = 1;
+	c->bulk_retry_ms = 5000;
 	c->mtu = 0;
 }
 
@@ -826,6 +840,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	conf_print_quoted(f, c->capture);
 	fprintf(f, "\nbulk-pace %u\n", c->bulk_pkts);
 	fprintf(f, "bulk-tick %u\n", c->bulk_tick_ms);
+	fprintf(f, "bulk-retry %u\n", c->bulk_retry_ms);
 	fprintf(f, "mtu %u\n", c->mtu);
 }
 
@@ -839,5 +854,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->log_level == b->log_level &&
 	       strcmp(a->capture, b->capture) == 0 &&
 	       a->bulk_pkts == b->bulk_pkts &&
-	       a->bulk_tick_ms == b->bulk_tick_ms && a->mtu == b->mtu;
+	       a->bulk_tick_ms == b->bulk_tick_ms &&
+	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu;
 }

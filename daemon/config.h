@@ -12,6 +12,7 @@
  *   capture "/var/log/pfsync0.pcap"
  *   bulk-pace 32               (packets per bulk tick)
  *   bulk-tick 1                (milliseconds)
+ *   bulk-retry 5000            (ms between bulk requests; 12 tries)
  *   mtu 1500                   (override the syncdev MTU)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
@@ -51,6 +52,7 @@ struct pfsd_conf {
 	char capture[256];	/* pcap file of pfsync0 packets, "" = none */
 	unsigned bulk_pkts;	/* default 32 */
 	unsigned bulk_tick_ms;	/* default 1 */
+	unsigned bulk_retry_ms; /* default 5000 */
 	unsigned mtu;		/* 0 = follow the syncdev */
 };
 

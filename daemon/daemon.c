@@ -78,6 +78,8 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 		ec->bulk_pkts = c->bulk_pkts;
 	if (c->bulk_tick_ms != 0)
 		ec->bulk_tick_ms = c->bulk_tick_ms;
+	if (c->bulk_retry_ms != 0)
+		ec->bulk_retry_ms = c->bulk_retry_ms;
 	ec->state_limit = PFSD_STATE_LIMIT;
 }
 

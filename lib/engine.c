@@ -30,13 +30,15 @@ void pfs_engine_conf_default(struct pfs_engine_conf *c)
 	c->mtu = PFS_MTU_DEFAULT;
 	c->bulk_pkts = 1;
 	c->bulk_tick_ms = 10;
+	c->bulk_retry_ms = PFS_BULK_RETRY_MS;
 	c->state_limit = 10000;
 }
 
 static bool eng_conf_ok(const struct pfs_engine_conf *c)
 {
 	/* maxupd is a byte, so <= 255 holds by its type */
-	return c->hostid != 0 && c->bulk_pkts >= 1 && c->bulk_tick_ms >= 1;
+	return c->hostid != 0 && c->bulk_pkts >= 1 && c->bulk_tick_ms >= 1 &&
+	       c->bulk_retry_ms >= 1;
 }
 
 static unsigned eng_maxcount(const struct pfs_engine_conf *c)

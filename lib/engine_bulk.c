@@ -37,7 +37,7 @@ void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms)
 	e->ureq_sent = now_s ? now_s : 1;
 	e->bulk_tries = 0;
 	eng_set_synced(e, false);
-	e->bulkfail_at = now_ms + PFS_BULK_RETRY_MS;
+	e->bulkfail_at = now_ms + e->conf.bulk_retry_ms;
 	eng_send_ureq0(e, now_ms);
 }
 
@@ -55,7 +55,7 @@ void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms)
 	if (e->ureq_sent == 0)
 		return;
 	if (e->bulk_tries++ < PFS_BULK_MAX_TRIES) {
-		e->bulkfail_at = now_ms + PFS_BULK_RETRY_MS;
+		e->bulkfail_at = now_ms + e->conf.bulk_retry_ms;
 		eng_send_ureq0(e, now_ms);
 		return;
 	}
@@ -79,8 +79,8 @@ void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		ticks = e->conf.state_limit /
 			((uint64_t)e->conf.bulk_pkts * e->maxcount);
 		ms = ticks * e->conf.bulk_tick_ms;
-		if (ms < PFS_BULK_RETRY_MS)
-			ms = PFS_BULK_RETRY_MS;
+		if (ms < e->conf.bulk_retry_ms)
+			ms = e->conf.bulk_retry_ms;
 		e->bulkfail_at = now_ms + ms;
 	} else if (b->status == PFS_V3_BUS_END) {
 		if ((int64_t)eng_secs(now_ms) - (int64_t)b->endtime >=

@@ -39,6 +39,7 @@ struct pfs_engine_conf {
 	unsigned bulk_pkts;	/* bulk pace: packets per tick (NetBSD 1) */
 	unsigned bulk_tick_ms;	/* bulk tick (NetBSD 10 ms) */
 	unsigned state_limit;	/* for the BUS START timeout (pf 10000) */
+	unsigned bulk_retry_ms;	/* wait before asking again (pf 5000) */
 	uint8_t chksum[PFS_V3_CHKSUM_LEN]; /* ruleset digest in headers */
 };
 
