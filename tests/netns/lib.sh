@@ -106,6 +106,8 @@ hostid $hostid
 control "$T/$name.sock"
 backend memory
 log-level debug
+bulk-retry ${BULK_RETRY:-300}
+${EXTRA_CONF:-}
 ${CAPTURE:+capture \"$T/$name.pcap\"}
 CONF
 	ip netns exec "$(ns "$name")" "$PFSYNCD" -d -f "$conf" \
