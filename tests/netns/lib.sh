@@ -99,7 +99,8 @@ daemon_start() {
 	local name=$1 hostid=$2
 	shift 2
 	local words=${*:-up syncdev sync0}
-	local conf=$T/$name.conf
+	local conf=$T/$name.conf cap=""
+	[ -n "${CAPTURE:-}" ] && cap="capture \"$T/$name.pcap\""
 	cat >"$conf" <<CONF
 interface pfsync0 $words
 hostid $hostid
@@ -108,7 +109,7 @@ backend memory
 log-level debug
 bulk-retry ${BULK_RETRY:-300}
 ${EXTRA_CONF:-}
-${CAPTURE:+capture \"$T/$name.pcap\"}
+$cap
 CONF
 	ip netns exec "$(ns "$name")" "$PFSYNCD" -d -f "$conf" \
 		>"$T/$name.log" 2>&1 &
