@@ -13,8 +13,9 @@
  * recognised as stale and dropped.
  *
  * Timer ids are (generation << 16) | (slot + 1): slots are recycled, the
- * generation makes a stale id harmless.  A timer that fired stays known, so
- * pfsd_loop_timer_move re-arms it, until pfsd_loop_timer_cancel frees it.
+ * generation makes a stale id harmless.  Timers are one-shot: once its
+ * callback returns, a fired timer is freed unless the callback re-armed it
+ * with pfsd_loop_timer_move, so callers that forget a fired id leak nothing.
  */
 #include <errno.h>
 #include <signal.h>
@@ -339,14 +340,11 @@ void pfsd_loop_timer_move(struct pfsd_loop *l, int id, uint64_t at_ms)
 	loop_timerfd_sync(l);
 }
 
-void pfsd_loop_timer_cancel(struct pfsd_loop *l, int id)
+/* Return a slot to the free list; its old id stops matching. */
+static void loop_timer_free(struct pfsd_loop *l, int slot)
 {
-	int slot = l ? loop_timer_slot(l, id) : -1;
-	struct loop_timer *t;
+	struct loop_timer *t = &l->timers[slot];
 
-	if (slot < 0)
-		return;
-	t = &l->timers[slot];
 	loop_heap_remove(l, slot);
 	t->cb = NULL;
 	t->arg = NULL;
@@ -354,6 +352,15 @@ void pfsd_loop_timer_cancel(struct pfsd_loop *l, int id)
 	t->gen = (uint16_t)((t->gen + 1) & 0x7fff);
 	t->next_free = l->free_timer;
 	l->free_timer = slot;
+}
+
+void pfsd_loop_timer_cancel(struct pfsd_loop *l, int id)
+{
+	int slot = l ? loop_timer_slot(l, id) : -1;
+
+	if (slot < 0)
+		return;
+	loop_timer_free(l, slot);
 	loop_timerfd_sync(l);
 }
 
@@ -367,7 +374,7 @@ static void loop_timers_run(void *arg, int fd, uint32_t events)
 	struct pfsd_loop *l = arg;
 	uint64_t expirations, now = pfsd_now_ms(), pass = l->seq;
 	struct loop_timer *t;
-	int slot;
+	int slot, id;
 
 	(void)events;
 	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
@@ -378,7 +385,12 @@ static void loop_timers_run(void *arg, int fd, uint32_t events)
 		if (t->at > now || t->seq > pass)
 			break;
 		loop_heap_remove(l, slot);
+		id = loop_timer_id(l, slot);
 		t->cb(t->arg);
+		/* Still known and not re-armed by its callback: done. */
+		slot = loop_timer_slot(l, id);
+		if (slot >= 0 && l->timers[slot].heap_idx < 0)
+			loop_timer_free(l, slot);
 	}
 	l->armed_at = 0; /* the timerfd expired: force a re-arm */
 	loop_timerfd_sync(l);

@@ -99,15 +99,58 @@ static void test_timer_move_cancel(void)
 	T_EQ(r.n, 2);
 	T_EQ(r.order[0], 3);
 	T_EQ(r.order[1], 1);
-	/* A fired timer can be re-armed by moving it. */
+	/* Fired one-shot timers are freed: their ids are dead. */
+	pfsd_loop_timer_move(l, ic, pfsd_now_ms());
+	pfsd_loop_timer_cancel(l, ia);
 	r.stop_after = 3;
-	pfsd_loop_timer_move(l, ic, pfsd_now_ms() + 5);
+	ib = pfsd_loop_timer_add(l, pfsd_now_ms() + 20, rec_timer, &b);
+	/* A recycled slot gets a new id; the old ids stay dead. */
+	T_CHECK(ib > 0 && ib != ia && ib != ic);
 	T_EQ(pfsd_loop_run(l), 0);
 	T_EQ(r.n, 3);
-	T_EQ(r.order[2], 3);
-	/* A recycled slot gets a new id; the old id stays dead. */
-	pfsd_loop_timer_cancel(l, ia);
-	T_CHECK(pfsd_loop_timer_add(l, now, rec_timer, &a) != ia);
+	T_EQ(r.order[2], 2);
+	pfsd_loop_free(l);
+}
+
+struct rearm {
+	struct pfsd_loop *loop;
+	int id;
+	int fired;
+};
+
+static void rearm_cb(void *arg)
+{
+	struct rearm *r = arg;
+
+	if (++r->fired == 3)
+		pfsd_loop_stop(r->loop);
+	else
+		pfsd_loop_timer_move(r->loop, r->id, pfsd_now_ms() + 2);
+}
+
+static void test_timer_rearm(void)
+{
+	struct pfsd_loop *l = pfsd_loop_new();
+	struct rearm r = {.loop = l};
+	int i, id;
+
+	if (l == NULL) {
+		T_CHECK(l != NULL);
+		return;
+	}
+	/* A callback keeps its timer alive by moving it. */
+	r.id = pfsd_loop_timer_add(l, pfsd_now_ms() + 2, rearm_cb, &r);
+	T_EQ(pfsd_loop_run(l), 0);
+	T_EQ(r.fired, 3);
+	/* Many fire-and-forget timers do not exhaust the slots. */
+	for (i = 0; i < 66000; i++) {
+		id = pfsd_loop_timer_add(l, 0, rearm_cb, &r);
+		T_CHECK(id > 0);
+		if (id <= 0)
+			break;
+		r.fired = 2;
+		T_EQ(pfsd_loop_run(l), 0);
+	}
 	pfsd_loop_free(l);
 }
 
@@ -297,6 +340,7 @@ int main(void)
 	T_RUN(test_timers_in_order);
 	T_RUN(test_timer_move_cancel);
 	T_RUN(test_timer_cancel_self);
+	T_RUN(test_timer_rearm);
 	T_RUN(test_many_timers);
 	T_RUN(test_fd_callback);
 	T_RUN(test_signal);
