@@ -39,10 +39,15 @@
 #define TBL_MIN_BUCKETS 256u
 #define TBL_MAX_BUCKETS ((size_t)1 << 31)
 
-/* Odd multipliers for the hashes (the first is 2^64 / golden ratio). */
+/*
+ * Odd multipliers for the hashes (the first is 2^64 / golden ratio, the
+ * others random).
+ */
 #define TBL_K0 0x9e3779b97f4a7c15ULL
 #define TBL_K1 0xd0b2529a9b0457cfULL
 #define TBL_K2 0xcde75e99d77ad8e9ULL
+#define TBL_K3 0xaa1a637cb4185189ULL
+#define TBL_K4 0xe3c1b5a2f0d94e27ULL
 
 struct tbl_entry {
 	struct pfs_state st; /* first: a state pointer is an entry pointer */
@@ -93,12 +98,10 @@ static uint64_t tbl_hash_id(uint64_t id, uint32_t creatorid)
 	return tbl_mix(id ^ ((uint64_t)creatorid * TBL_K0));
 }
 
-/* Only the first 4 bytes of an IPv4 pf_addr are meaningful, as in pf. */
-static size_t tbl_addr_len(uint8_t af)
-{
-	return af == AF_INET ? 4 : 16;
-}
-
+/*
+ * An address as two words; only the first 4 bytes of an IPv4 pf_addr are
+ * meaningful (as in pf), so the rest never reaches a hash or a compare.
+ */
 static void tbl_addr_words(const struct pfs_addr *a, uint8_t af,
 			   uint64_t w[2])
 {
@@ -113,38 +116,43 @@ static void tbl_addr_words(const struct pfs_addr *a, uint8_t af,
 	}
 }
 
-static uint64_t tbl_hash_step(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * TBL_K1;
-	return h ^ (h >> 31);
-}
-
-/* Hashes the key's fields one by one, never its padding. */
+/*
+ * Hashes the key's fields, never its padding.  The four address words are
+ * multiplied independently (short dependency chains, so lookups overlap
+ * well in the CPU) and the sum is then mixed.
+ */
 static uint64_t tbl_hash_key(const struct pfs_flowkey *k)
 {
-	uint64_t w[4], h;
-	int i;
+	uint64_t w[4], hdr;
 
 	tbl_addr_words(&k->lan.addr, k->af, &w[0]);
 	tbl_addr_words(&k->ext.addr, k->af, &w[2]);
-	h = ((uint64_t)k->af << 48 | (uint64_t)k->proto << 40 |
-	     (uint64_t)k->direction << 32 | (uint64_t)k->lan.port << 16 |
-	     k->ext.port) * TBL_K0;
-	for (i = 0; i < 4; i++)
-		h = tbl_hash_step(h, w[i]);
-	return tbl_mix(h);
+	hdr = (uint64_t)k->af << 48 | (uint64_t)k->proto << 40 |
+	      (uint64_t)k->direction << 32 | (uint64_t)k->lan.port << 16 |
+	      k->ext.port;
+	return tbl_mix(hdr * TBL_K0 + w[0] * TBL_K1 + w[1] * TBL_K2 +
+		       w[2] * TBL_K3 + w[3] * TBL_K4);
+}
+
+/* Compares the address bytes the family uses, a word at a time. */
+static int tbl_addr_eq(const struct pfs_addr *a, const struct pfs_addr *b,
+		       uint8_t af)
+{
+	uint64_t x[2], y[2];
+
+	tbl_addr_words(a, af, x);
+	tbl_addr_words(b, af, y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
 static int tbl_key_match(const struct pfs_state *st,
 			 const struct pfs_flowkey *k)
 {
-	size_t n = tbl_addr_len(k->af);
-
 	return st->af == k->af && st->proto == k->proto &&
 	       st->direction == k->direction && st->lan.port == k->lan.port &&
 	       st->ext.port == k->ext.port &&
-	       memcmp(st->lan.addr.a, k->lan.addr.a, n) == 0 &&
-	       memcmp(st->ext.addr.a, k->ext.addr.a, n) == 0;
+	       tbl_addr_eq(&st->lan.addr, &k->lan.addr, k->af) &&
+	       tbl_addr_eq(&st->ext.addr, &k->ext.addr, k->af);
 }
 
 /* ---- slots and chains ------------------------------------------------- */
@@ -185,10 +193,10 @@ static void tbl_unlink(const struct pfs_table *t, uint32_t *head,
 	*p = *tbl_link(t, slot, key);
 }
 
-static uint32_t tbl_lookup_id(const struct pfs_table *t, uint64_t id,
-			      uint32_t creatorid)
+static uint32_t tbl_lookup_id(const struct pfs_table *t, uint64_t h,
+			      uint64_t id, uint32_t creatorid)
 {
-	uint32_t s = *tbl_id_bucket(t, tbl_hash_id(id, creatorid));
+	uint32_t s = *tbl_id_bucket(t, h);
 	const struct tbl_entry *e;
 
 	while (s != TBL_NIL) {
@@ -396,14 +404,17 @@ size_t pfs_table_memory(const struct pfs_table *t)
 struct pfs_state *pfs_table_insert(struct pfs_table *t,
 				   const struct pfs_state *st)
 {
+	uint64_t hid = tbl_hash_id(st->id, st->creatorid), hkey;
 	struct pfs_flowkey k;
 	struct tbl_entry *e;
-	uint64_t hkey;
 	uint32_t s;
 
 	pfs_state_flowkey(st, &k);
 	hkey = tbl_hash_key(&k);
-	if (tbl_lookup_id(t, st->id, st->creatorid) != TBL_NIL ||
+	/* both indexes miss the cache at this size: fetch them together */
+	__builtin_prefetch(tbl_id_bucket(t, hid));
+	__builtin_prefetch(tbl_key_bucket(t, hkey));
+	if (tbl_lookup_id(t, hid, st->id, st->creatorid) != TBL_NIL ||
 	    tbl_lookup_key(t, hkey, &k) != TBL_NIL) {
 		errno = EEXIST;
 		return NULL;
@@ -413,7 +424,7 @@ struct pfs_state *pfs_table_insert(struct pfs_table *t,
 		return NULL;
 	e = tbl_entry(t, s);
 	e->st = *st;
-	tbl_link_slot(t, s, tbl_hash_id(st->id, st->creatorid), hkey);
+	tbl_link_slot(t, s, hid, hkey);
 	t->count++;
 	if (t->count > t->nbuckets && t->nbuckets < TBL_MAX_BUCKETS)
 		(void)tbl_rehash(t, t->nbuckets * 2);
@@ -423,7 +434,7 @@ struct pfs_state *pfs_table_insert(struct pfs_table *t,
 struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
 				    uint32_t creatorid)
 {
-	uint32_t s = tbl_lookup_id(t, id, creatorid);
+	uint32_t s = tbl_lookup_id(t, tbl_hash_id(id, creatorid), id, creatorid);
 
 	return s == TBL_NIL ? NULL : &tbl_entry(t, s)->st;
 }
@@ -450,7 +461,8 @@ static void tbl_remove_slot(struct pfs_table *t, uint32_t s)
 void pfs_table_remove(struct pfs_table *t, struct pfs_state *st)
 {
 	/* ids are unique, so the id index gives the state's slot */
-	uint32_t s = tbl_lookup_id(t, st->id, st->creatorid);
+	uint32_t s = tbl_lookup_id(t, tbl_hash_id(st->id, st->creatorid),
+				   st->id, st->creatorid);
 
 	if (s != TBL_NIL && &tbl_entry(t, s)->st == st)
 		tbl_remove_slot(t, s);
