@@ -337,7 +337,7 @@ static int tbl_rehash(struct pfs_table *t, size_t n)
 	return 0;
 }
 
-/* ---- the API -------------------------------------------------------------- */
+/* ---- the API ------------------------------------------------------------ */
 
 static size_t tbl_pow2_at_least(size_t n)
 {
@@ -434,7 +434,8 @@ struct pfs_state *pfs_table_insert(struct pfs_table *t,
 struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
 				    uint32_t creatorid)
 {
-	uint32_t s = tbl_lookup_id(t, tbl_hash_id(id, creatorid), id, creatorid);
+	uint64_t h = tbl_hash_id(id, creatorid);
+	uint32_t s = tbl_lookup_id(t, h, id, creatorid);
 
 	return s == TBL_NIL ? NULL : &tbl_entry(t, s)->st;
 }

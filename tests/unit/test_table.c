@@ -464,18 +464,21 @@ static void test_random_model(void)
 	struct pfs_table *t = pfs_table_new(0);
 	int op, bad = 0;
 	uint32_t r;
+	int i, k;
 
 	memset(m.key_of, 0xff, sizeof(m.key_of));
 	memset(m.id_of, 0xff, sizeof(m.id_of));
 	m.count = 0;
 	for (op = 0; op < M_OPS; op++) {
 		r = rnd(1000);
+		i = (int)rnd(M_IDS);
+		k = (int)rnd(M_KEYS);
 		if (r < 450)
-			bad += !m_insert(t, &m, (int)rnd(M_IDS), (int)rnd(M_KEYS));
+			bad += !m_insert(t, &m, i, k);
 		else if (r < 750)
-			bad += !m_remove(t, &m, (int)rnd(M_IDS));
+			bad += !m_remove(t, &m, i);
 		else if (r < 998)
-			bad += !m_find_key(t, &m, (int)rnd(M_KEYS));
+			bad += !m_find_key(t, &m, k);
 		else if (r < 999)
 			m_clear_creator(t, &m, m_creator((int)rnd(4)));
 		else
