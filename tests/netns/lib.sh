@@ -8,6 +8,11 @@
 #                               interface words default "up syncdev sync0"
 #   ctl NAME ARGS...            pfsyncctl against NAME's daemon
 #   wait_for SECS CMD...        retry CMD until it succeeds or time is up
+#   tables_equal A B...         same replicated state set on every daemon
+#   ncreator NAME HOSTID        states a daemon holds from one creator
+#   bulk_done NAME              the daemon's bulk status is "done"
+#   capture_start FILE          tcpdump of protocol 240 on the bridge
+#   daemons_healthy             every daemon alive, no sanitizer report
 #
 # Namespaces are named pfsT<pid>-<name>; the sockets, configs and logs are in
 # $T (a mktemp directory).  Daemons are stopped by PID.
@@ -153,4 +158,137 @@ check() { # description, command...
 	else
 		fail "$what"
 	fi
+}
+
+PY=/usr/bin/python3
+
+# state_keys NAME: one sorted line per state with what pfsync replicates
+# (id, creator, addresses, peer states, sequence window); local counters
+# such as age and packets differ between nodes and are left out.
+state_keys() {
+	ctl "$1" -j states | $PY -c '
+import json, sys
+for s in sorted(json.load(sys.stdin), key=lambda s: (s["creatorid"], s["id"])):
+	h = lambda k: "%s.%u" % (s[k]["addr"], s[k]["port"])
+	print(s["creatorid"], s["id"], s["af"], s["proto"], s["direction"],
+	      h("lan"), h("gwy"), h("ext"), s["src_state"], s["dst_state"],
+	      s["src_seqlo"], s["src_seqhi"])'
+}
+
+# tables_equal A B...: every daemon holds the same set of states
+tables_equal() {
+	local first=$1 ref n
+	shift
+	ref=$(state_keys "$first") || return 1
+	for n in "$@"; do
+		[ "$(state_keys "$n")" = "$ref" ] || return 1
+	done
+}
+
+# ncreator NAME HOSTID: number of states created by HOSTID (a number)
+ncreator() {
+	ctl "$1" -j states | $PY -c '
+import json, sys
+c = int(sys.argv[1], 0)
+print(sum(1 for s in json.load(sys.stdin) if int(s["creatorid"], 16) == c))' \
+		"$2"
+}
+
+# json_field NAME FIELD ARGS...: one field of `ctl NAME -j ARGS...`
+json_field() {
+	local name=$1 field=$2
+	shift 2
+	ctl "$name" -j "$@" | $PY -c \
+		'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' \
+		"$field"
+}
+
+bulk_done() { [ "$(json_field "$1" bulk pfsync0)" = done ]; }
+
+# state_field NAME [CREATOR:]ID FIELD: one field of one state, empty if
+# absent.  State ids are unique only per creator (two daemons started in
+# the same second hand out the same ids), so name the creator (8 hex
+# digits, as in JSON) whenever another node could hold the same id.
+state_field() {
+	ctl "$1" -j states | $PY -c '
+import json, sys
+c, _, i = sys.argv[1].rpartition(":")
+for s in json.load(sys.stdin):
+	if s["id"] == i and c in ("", s["creatorid"]):
+		print(s[sys.argv[2]])' "$2" "$3"
+}
+
+# unique_id NAME HOSTID: the id of a state created by HOSTID that no other
+# creator uses in NAME's table (so `kill ID` on NAME cannot pick another)
+unique_id() {
+	ctl "$1" -j states | $PY -c '
+import json, sys
+st = json.load(sys.stdin)
+c = "%08x" % int(sys.argv[1], 0)
+ids = [s["id"] for s in st]
+print([s["id"] for s in st if s["creatorid"] == c and ids.count(s["id"]) == 1][0])' "$2"
+}
+
+# field_is NAME ID FIELD VALUE: for wait_for, which re-runs it
+field_is() { [ "$(state_field "$1" "$2" "$3")" = "$4" ]; }
+
+# count_is VALUE CMD...: CMD prints VALUE (for wait_for)
+count_is() {
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+
+# capture_start FILE: tcpdump protocol 240 on the bridge, until cleanup
+# or capture_stop; returns once tcpdump is listening.
+capture_start() {
+	local f=$1
+	ip netns exec "$(ns sw)" tcpdump -i br0 -w "$f" -U -s 0 ip proto 240 \
+		>"$T/tcpdump.log" 2>&1 &
+	CAPTURE_PID=$!
+	PIDS+=("$CAPTURE_PID")
+	wait_for 5 grep -q listening "$T/tcpdump.log" ||
+		fail "tcpdump did not start"
+	sleep 0.3
+}
+
+capture_stop() {
+	sleep 0.3 # let -U write the last packets
+	kill "$CAPTURE_PID" 2>/dev/null
+	wait "$CAPTURE_PID" 2>/dev/null
+	return 0
+}
+
+# daemons_healthy: every daemon started is still running and its log has
+# no sanitizer report
+daemons_healthy() {
+	local f p
+	for p in "${PIDS[@]}"; do
+		[ "$p" = "${CAPTURE_PID:-}" ] && continue
+		[ -n "${DEAD_PIDS:-}" ] && [[ " $DEAD_PIDS " == *" $p "* ]] &&
+			continue
+		kill -0 "$p" 2>/dev/null || { echo "pid $p died"; return 1; }
+	done
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
+			"$f"; then
+			echo "sanitizer report in $f"
+			return 1
+		fi
+	done
+}
+
+# daemon_stop NAME: SIGTERM the daemon by PID, wait for it, keep its log
+# as NAME-runPID.log so a restart does not overwrite it; fails unless the
+# daemon exited cleanly (a leak report makes the exit status non-zero)
+daemon_stop() {
+	local p rc
+	p=$(daemon_pid "$1")
+	kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	rc=$?
+	DEAD_PIDS="${DEAD_PIDS:-} $p"
+	mv "$T/$1.log" "$T/$1-run$p.log"
+	[ "$rc" -eq 0 ] || { echo "daemon $1 exited with $rc"; return 1; }
 }
