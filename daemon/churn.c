@@ -15,6 +15,7 @@
 #include "churn.h"
 #include "commands.h"
 #include "daemon.h"
+#include "latency.h"
 #include "log.h"
 
 struct churn_ref {
@@ -30,6 +31,7 @@ struct pfsd_churn {
 	uint64_t rng;
 	uint32_t flow; /* next flow number: unique addresses */
 	int timer_id;
+	bool stamp; /* mark each change with its time (latency.h) */
 	struct churn_ref *ring;
 	size_t cap, head, live;
 	struct pfsd_churn_stats stats;
@@ -70,6 +72,8 @@ static void churn_create(struct pfsd_churn *c, uint64_t now)
 	st.gwy = st.lan;
 	churn_put_v4(&st.ext.addr, 0x0aff0001u);
 	st.ext.port = 443;
+	if (c->stamp)
+		pfsd_latency_stamp(&st, pfsd_latency_now_us());
 	if (pfs_engine_insert(c->d->engine, &st, now) == -1) {
 		c->stats.failed++;
 		return;
@@ -99,6 +103,8 @@ static void churn_update(struct pfsd_churn *c, uint64_t now)
 	st.bytes[0] += 1448;
 	st.expire = (uint32_t)(now / 1000) +
 		    pfsd_commands_timeout_secs(st.timeout);
+	if (c->stamp)
+		pfsd_latency_stamp(&st, pfsd_latency_now_us());
 	if (pfs_engine_update(c->d->engine, &st, now) == -1)
 		c->stats.failed++;
 	else
@@ -117,21 +123,38 @@ static void churn_delete(struct pfsd_churn *c, uint64_t now)
 	c->live--;
 }
 
-/* One change: create, update or delete, a third each, within bounds. */
-static void churn_one(struct pfsd_churn *c, uint64_t now)
+/*
+ * n changes, each a create, an update or a delete at random (a third
+ * each), made grouped by kind: a pfsync v3 packet carries one action, so
+ * interleaved kinds would each close the pending packet (one or two
+ * records a packet); grouped, packets fill up.  Deletes (the oldest)
+ * first, then creates, then updates; a change the bounds forbid becomes
+ * one of the next kind.
+ */
+static void churn_batch(struct pfsd_churn *c, uint64_t n, uint64_t now)
 {
-	unsigned pick = (unsigned)(churn_rand(c) % 3);
+	uint64_t k[3] = {0, 0, 0}, i;
 
-	if (c->live == 0)
-		pick = 0;
-	else if (pick == 0 && c->live >= c->cap)
-		pick = 1 + (unsigned)(churn_rand(c) % 2);
-	if (pick == 0)
-		churn_create(c, now);
-	else if (pick == 1)
-		churn_update(c, now);
-	else
-		churn_delete(c, now);
+	for (i = 0; i < n; i++)
+		k[churn_rand(c) % 3]++;
+	for (i = 0; i < k[2]; i++) {
+		if (c->live == 0)
+			k[0]++;
+		else
+			churn_delete(c, now);
+	}
+	for (i = 0; i < k[0]; i++) {
+		if (c->live >= c->cap)
+			k[1]++;
+		else
+			churn_create(c, now);
+	}
+	for (i = 0; i < k[1]; i++) {
+		if (c->live == 0)
+			churn_create(c, now);
+		else
+			churn_update(c, now);
+	}
 }
 
 static void churn_tick(void *arg);
@@ -157,13 +180,13 @@ static void churn_tick(void *arg)
 	uint64_t now = pfsd_daemon_now_ms();
 	uint64_t t = now < c->end_ms ? now : c->end_ms;
 	uint64_t due = (t - c->start_ms) * c->rate / 1000;
-	uint64_t n = 0;
+	uint64_t n = due > c->done ? due - c->done : 0;
 
 	c->timer_id = 0;
-	while (c->done < due && n++ < PFSD_CHURN_MAX_PER_TICK) {
-		churn_one(c, now);
-		c->done++;
-	}
+	if (n > PFSD_CHURN_MAX_PER_TICK)
+		n = PFSD_CHURN_MAX_PER_TICK;
+	churn_batch(c, n, now);
+	c->done += n;
 	c->stats.live = c->live;
 	pfsd_daemon_kick(c->d);
 	if (now >= c->end_ms) {
@@ -219,6 +242,11 @@ void pfsd_churn_free(struct pfsd_churn *c)
 	churn_stop(c);
 	free(c->ring);
 	free(c);
+}
+
+void pfsd_churn_set_stamp(struct pfsd_churn *c, bool on)
+{
+	c->stamp = on;
 }
 
 const struct pfsd_churn_stats *pfsd_churn_stats(const struct pfsd_churn *c)

@@ -29,6 +29,9 @@ struct pfsd_churn_stats {
 /* Start a run; NULL with errno (EINVAL for a zero rate or max). */
 struct pfsd_churn *pfsd_churn_start(struct pfsd_daemon *d, unsigned rate,
 				    unsigned seconds, unsigned max);
+/* Stamp each change with its time for the peer's latency histogram
+ * (latency.h); off by default. */
+void pfsd_churn_set_stamp(struct pfsd_churn *c, bool on);
 /* Stop (if running) and free; the states it made stay. NULL-safe. */
 void pfsd_churn_free(struct pfsd_churn *c);
 const struct pfsd_churn_stats *pfsd_churn_stats(const struct pfsd_churn *c);

@@ -21,6 +21,7 @@
 #include "churn.h"
 #include "commands.h"
 #include "daemon.h"
+#include "latency.h"
 #include "log.h"
 #include "transport.h"
 #include "tun.h"
@@ -460,6 +461,32 @@ static const struct {
 	{ PFS_STAT_OERRORS, "send error", "", 2, false },
 };
 
+/* The churn generator's work so far (the last run's, while it exists). */
+static uint64_t cmd_churn_made(const struct pfsd_daemon *d)
+{
+	const struct pfsd_churn_stats *c;
+
+	if (d->churn == NULL)
+		return 0;
+	c = pfsd_churn_stats(d->churn);
+	return c->created + c->updated + c->deleted;
+}
+
+static void cmd_stats_churn_text(struct cmd_req *r)
+{
+	const struct pfsd_churn_stats *c;
+
+	if (r->d->churn == NULL)
+		return;
+	c = pfsd_churn_stats(r->d->churn);
+	pfsd_out_printf(r->out,
+			"churn: %s\n\t%" PRIu64 " created\n\t%" PRIu64
+			" updated\n\t%" PRIu64 " deleted\n\t%" PRIu64
+			" failed\n\t%zu live\n",
+			c->running ? "running" : "done", c->created,
+			c->updated, c->deleted, c->failed, c->live);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -484,6 +511,14 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 			"\t%" PRIu64 " tap copies dropped\n",
 			ts->own, ts->malformed, ts->send_errors,
 			pfsd_tun_drops(r->d->tun));
+	pfsd_out_printf(r->out,
+			"\t%" PRIu64 " peer inserts applied\n"
+			"\t%" PRIu64 " peer updates applied\n"
+			"\t%" PRIu64 " peer deletes applied\n",
+			r->d->applied[PFS_OP_INSERT],
+			r->d->applied[PFS_OP_UPDATE],
+			r->d->applied[PFS_OP_DELETE]);
+	cmd_stats_churn_text(r);
 }
 
 static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
@@ -498,9 +533,13 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 	pfsd_out_printf(r->out,
 			"\"own\":%" PRIu64 ",\"malformed\":%" PRIu64
 			",\"send_failures\":%" PRIu64
-			",\"tap_drops\":%" PRIu64 "}\n",
+			",\"tap_drops\":%" PRIu64 ",\"applied_ins\":%" PRIu64
+			",\"applied_upd\":%" PRIu64 ",\"applied_del\":%" PRIu64
+			",\"churn_made\":%" PRIu64 "}\n",
 			ts->own, ts->malformed, ts->send_errors,
-			pfsd_tun_drops(r->d->tun));
+			pfsd_tun_drops(r->d->tun), r->d->applied[PFS_OP_INSERT],
+			r->d->applied[PFS_OP_UPDATE],
+			r->d->applied[PFS_OP_DELETE], cmd_churn_made(r->d));
 }
 
 static int cmd_stats(struct cmd_req *r)
@@ -817,10 +856,13 @@ static int cmd_uint(const char *s, unsigned long max, unsigned *out)
 	return 0;
 }
 
-/* churn RATE [SECONDS] [max N]; churn stop */
+#define CMD_CHURN_USAGE "usage: churn RATE [SECONDS] [max N] [stamp]"
+
+/* churn RATE [SECONDS] [max N] [stamp]; churn stop */
 static int cmd_churn(struct cmd_req *r)
 {
 	unsigned rate, secs = 10, max = 10000;
+	bool stamp = false;
 	int i = 2;
 
 	if (r->argc == 2 && strcmp(r->argv[1], "stop") == 0) {
@@ -829,8 +871,9 @@ static int cmd_churn(struct cmd_req *r)
 		return 0;
 	}
 	if (r->argc < 2 || cmd_uint(r->argv[1], 10000000, &rate) == -1)
-		return cmd_fail(r, EINVAL, "usage: churn RATE [SECONDS] [max N]");
+		return cmd_fail(r, EINVAL, CMD_CHURN_USAGE);
 	if (i < r->argc && strcmp(r->argv[i], "max") != 0 &&
+	    strcmp(r->argv[i], "stamp") != 0 &&
 	    cmd_uint(r->argv[i++], 86400, &secs) == -1)
 		return cmd_fail(r, EINVAL, "churn: bad SECONDS \"%s\"",
 				r->argv[i - 1]);
@@ -840,16 +883,93 @@ static int cmd_churn(struct cmd_req *r)
 					r->argv[i + 1]);
 		i += 2;
 	}
+	if (i < r->argc && strcmp(r->argv[i], "stamp") == 0) {
+		stamp = true;
+		i++;
+	}
 	if (i != r->argc)
-		return cmd_fail(r, EINVAL, "usage: churn RATE [SECONDS] [max N]");
+		return cmd_fail(r, EINVAL, CMD_CHURN_USAGE);
 	pfsd_churn_free(r->d->churn);
 	r->d->churn = pfsd_churn_start(r->d, rate, secs, max);
 	if (r->d->churn == NULL)
 		return cmd_fail(r, errno, "churn: %s", strerror(errno));
+	pfsd_churn_set_stamp(r->d->churn, stamp);
 	if (!r->json)
 		pfsd_out_printf(r->out,
 				"churn: %u changes/s for %u s, at most %u "
 				"states\n", rate, secs, max);
+	return 0;
+}
+
+/* --- latency ------------------------------------------------------------ */
+
+static const double cmd_lat_q[] = {0.5, 0.9, 0.99, 0.999};
+static const char *const cmd_lat_qname[] = {"p50", "p90", "p99", "p999"};
+#define CMD_LAT_NQ (sizeof(cmd_lat_q) / sizeof(cmd_lat_q[0]))
+
+static void cmd_latency_text(struct cmd_req *r, const struct pfsd_latency *l)
+{
+	size_t i;
+
+	pfsd_out_printf(r->out, "latency: %" PRIu64 " stamped changes applied",
+			l->count);
+	if (l->count != 0)
+		pfsd_out_printf(r->out, ", mean %" PRIu64 " us, max %u us",
+				l->sum_us / l->count, (unsigned)l->max_us);
+	pfsd_out_printf(r->out, "\n");
+	for (i = 0; i < CMD_LAT_NQ && l->count != 0; i++)
+		pfsd_out_printf(r->out, "\t%s <= %u us\n", cmd_lat_qname[i],
+				(unsigned)pfsd_latency_quantile(l,
+								cmd_lat_q[i]));
+	if (!r->verbose)
+		return;
+	for (i = 0; i < PFSD_LAT_NBUCKETS; i++)
+		if (l->bucket[i] != 0)
+			pfsd_out_printf(r->out, "\t<= %10u us %12" PRIu64 "\n",
+					(unsigned)pfsd_latency_bucket_max(
+						(unsigned)i),
+					l->bucket[i]);
+}
+
+static void cmd_latency_json(struct cmd_req *r, const struct pfsd_latency *l)
+{
+	const char *sep = "";
+	size_t i;
+
+	pfsd_out_printf(r->out, "{\"count\":%" PRIu64 ",\"mean_us\":%" PRIu64
+			",\"max_us\":%u", l->count,
+			l->count ? l->sum_us / l->count : 0,
+			(unsigned)l->max_us);
+	for (i = 0; i < CMD_LAT_NQ; i++)
+		pfsd_out_printf(r->out, ",\"%s_us\":%u", cmd_lat_qname[i],
+				(unsigned)pfsd_latency_quantile(l,
+								cmd_lat_q[i]));
+	/* the non-empty buckets as [upper bound in us, count] pairs */
+	pfsd_out_printf(r->out, ",\"buckets\":[");
+	for (i = 0; i < PFSD_LAT_NBUCKETS; i++) {
+		if (l->bucket[i] == 0)
+			continue;
+		pfsd_out_printf(r->out, "%s[%u,%" PRIu64 "]", sep,
+				(unsigned)pfsd_latency_bucket_max((unsigned)i),
+				l->bucket[i]);
+		sep = ",";
+	}
+	pfsd_out_printf(r->out, "]}\n");
+}
+
+/* latency; latency reset */
+static int cmd_latency(struct cmd_req *r)
+{
+	if (r->argc == 2 && strcmp(r->argv[1], "reset") == 0) {
+		pfsd_latency_reset(&r->d->lat);
+		return 0;
+	}
+	if (r->argc != 1)
+		return cmd_fail(r, EINVAL, "usage: latency [reset]");
+	if (r->json)
+		cmd_latency_json(r, &r->d->lat);
+	else
+		cmd_latency_text(r, &r->d->lat);
 	return 0;
 }
 
@@ -878,7 +998,7 @@ static const struct {
 	{ "bulk", cmd_bulk },	  { "add", cmd_add },
 	{ "update", cmd_update }, { "kill", cmd_kill },
 	{ "flush", cmd_flush },	  { "churn", cmd_churn },
-	{ "version", cmd_version },
+	{ "version", cmd_version }, { "latency", cmd_latency },
 };
 
 int pfsd_commands_handle(void *ctx, int argc, char *argv[], unsigned flags,

@@ -119,9 +119,21 @@ static void dmn_synced(void *ctx, bool synced)
 		log_info("%s: waiting for a bulk update", d->conf.ifname);
 }
 
+/* Count what peers changed; time the stamped changes (latency.h). */
+static void dmn_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
+{
+	struct pfsd_daemon *d = ctx;
+	uint32_t delay;
+
+	d->applied[op]++;
+	if (op != PFS_OP_DELETE &&
+	    pfsd_latency_delay(st, d->rx_now_us, &delay))
+		pfsd_latency_record(&d->lat, delay);
+}
+
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
-	.applied = NULL,
+	.applied = dmn_applied,
 	.cleared = NULL,
 	.synced = dmn_synced,
 };
@@ -131,7 +143,9 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 {
 	struct pfsd_daemon *d = arg;
 
-	pfs_engine_input(d->engine, pkt, len, m, pfsd_daemon_now_ms());
+	/* one clock read per packet: its records are applied together */
+	d->rx_now_us = pfsd_latency_now_us();
+	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
 	pfsd_daemon_kick(d);
 }
 

@@ -14,6 +14,7 @@
 #include "pfsync/table.h"
 
 #include "config.h"
+#include "latency.h"
 #include "loop.h"
 
 #define PFSD_STATE_LIMIT (1u << 20)
@@ -43,6 +44,9 @@ struct pfsd_daemon {
 	bool synced;		/* last ops->synced report */
 	uint64_t send_fail;	/* packets the transport failed to send */
 	bool cap_failed;	/* a capture write failed (logged once) */
+	uint64_t rx_now_us;	/* arrival time of the packet being applied */
+	uint64_t applied[3];	/* peer changes applied, by enum pfs_op */
+	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 };
 
 /* Build everything from a config; NULL on a fatal setup error (logged). */
