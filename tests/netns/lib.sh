@@ -239,6 +239,28 @@ count_is() {
 	[ "$("$@")" = "$want" ]
 }
 
+# add_many NAME FROM TO: create TCP states FROM..TO-1 on NAME, each with its
+# own source address in 10.128.0.0/9 (the control socket is a file, so
+# pfsyncctl runs without entering the namespace: faster for thousands)
+add_many() {
+	local name=$1 i
+	for ((i = $2; i < $3; i++)); do
+		"$PFSYNCCTL" -s "$T/$name.sock" add tcp \
+			"10.$((128 + i / 65536)).$((i / 256 % 256)).$((i % 256)):1024" \
+			10.99.0.1:80 >/dev/null || return 1
+	done
+}
+
+# drop240 NAME / undrop240 NAME: drop protocol 240 on NAME's input (the
+# receiver's input hook: dropping on output would make sendto() fail)
+drop240() {
+	ip netns exec "$(ns "$1")" nft 'table inet loss { chain input {
+		type filter hook input priority -10; policy accept;
+		ip protocol 240 counter drop; }; }'
+}
+
+undrop240() { ip netns exec "$(ns "$1")" nft delete table inet loss; }
+
 # capture_start FILE: tcpdump protocol 240 on the bridge, until cleanup
 # or capture_stop; returns once tcpdump is listening.
 capture_start() {
