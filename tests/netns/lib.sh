@@ -278,6 +278,7 @@ capture_stop() {
 	sleep 0.3 # let -U write the last packets
 	kill "$CAPTURE_PID" 2>/dev/null
 	wait "$CAPTURE_PID" 2>/dev/null
+	DEAD_PIDS="${DEAD_PIDS:-} $CAPTURE_PID"
 	return 0
 }
 
