@@ -131,8 +131,8 @@ static void decode_print_time(FILE *out, uint32_t sec, uint32_t usec)
 
 	if (localtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	fprintf(out, "%02d:%02d:%02d.%06u ", tm.tm_hour, tm.tm_min,
-		tm.tm_sec, usec);
+	fprintf(out, "%02d:%02d:%02d.%06u ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		usec);
 }
 
 static void decode_print_ip(FILE *out, const struct pfs_pcap_ipinfo *ip)
@@ -264,18 +264,18 @@ int ctl_decode_stream(FILE *in, const char *name,
 static int decode_attach_filter(int fd)
 {
 	static const struct sock_filter prog[] = {
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
-		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 3),
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 240, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, DECODE_LIVE_BUF),
-		BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+	    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 240, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, DECODE_LIVE_BUF),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog fp = {
-		.len = sizeof(prog) / sizeof(prog[0]),
-		/* the kernel only reads the program */
-		.filter = (struct sock_filter *)(uintptr_t)prog,
+	    .len = sizeof(prog) / sizeof(prog[0]),
+	    /* the kernel only reads the program */
+	    .filter = (struct sock_filter *)(uintptr_t)prog,
 	};
 
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
@@ -339,9 +339,9 @@ static int decode_live_one(int fd, int is_lo, uint8_t *buf,
 	if (is_lo && from.sll_pkttype == PACKET_OUTGOING)
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	done = decode_frame(PFS_LINKTYPE_RAW, buf, (size_t)n,
-			    (uint32_t)ts.tv_sec,
-			    (uint32_t)(ts.tv_nsec / 1000), o, out, t);
+	done =
+	    decode_frame(PFS_LINKTYPE_RAW, buf, (size_t)n, (uint32_t)ts.tv_sec,
+			 (uint32_t)(ts.tv_nsec / 1000), o, out, t);
 	fflush(out);
 	return done;
 }
@@ -375,8 +375,8 @@ static int decode_live_loop(int fd, int sfd, int is_lo,
 	return rc == -1 ? -1 : 0;
 }
 
-static int decode_live(const struct ctl_decode_opts *o, FILE *out,
-		       FILE *err, struct ctl_decode_tally *t)
+static int decode_live(const struct ctl_decode_opts *o, FILE *out, FILE *err,
+		       struct ctl_decode_tally *t)
 {
 	sigset_t set, old;
 	int fd, sfd, is_lo = 0, rc = -1;
@@ -400,8 +400,8 @@ static int decode_live(const struct ctl_decode_opts *o, FILE *out,
 	return rc;
 }
 
-static int decode_file(const struct ctl_decode_opts *o, FILE *out,
-		       FILE *err, struct ctl_decode_tally *t)
+static int decode_file(const struct ctl_decode_opts *o, FILE *out, FILE *err,
+		       struct ctl_decode_tally *t)
 {
 	FILE *in = stdin;
 	const char *name = "stdin";
@@ -411,8 +411,7 @@ static int decode_file(const struct ctl_decode_opts *o, FILE *out,
 		name = o->file;
 		in = fopen(o->file, "rb");
 		if (in == NULL) {
-			fprintf(err, "decode: %s: %s\n", name,
-				strerror(errno));
+			fprintf(err, "decode: %s: %s\n", name, strerror(errno));
 			return -1;
 		}
 	}
@@ -436,8 +435,9 @@ int ctl_decode_main(int argc, char *argv[])
 		rc = decode_live(&o, stdout, stderr, &t);
 	fflush(stdout);
 	if (o.flags & CTL_PRINT_V)
-		fprintf(stderr, "decode: %lu packets printed, %lu skipped "
-				"(not pfsync)\n",
+		fprintf(stderr,
+			"decode: %lu packets printed, %lu skipped "
+			"(not pfsync)\n",
 			t.printed, t.skipped);
 	return rc == -1 ? 1 : 0;
 }

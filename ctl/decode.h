@@ -16,10 +16,10 @@
 #include <stdio.h>
 
 struct ctl_decode_opts {
-	unsigned flags;		 /* CTL_PRINT_* */
-	unsigned long count;	 /* stop after this many packets, 0 = all */
-	const char *file;	 /* "-" = stdin; NULL when live */
-	const char *ifname;	 /* live capture interface, or NULL */
+	unsigned flags;	     /* CTL_PRINT_* */
+	unsigned long count; /* stop after this many packets, 0 = all */
+	const char *file;    /* "-" = stdin; NULL when live */
+	const char *ifname;  /* live capture interface, or NULL */
 };
 
 struct ctl_decode_tally {

@@ -22,16 +22,16 @@
 #define PRINT_HOST_LEN (INET6_ADDRSTRLEN + 16)
 
 static const char *const print_tcp_names[] = {
-	"CLOSED",     "LISTEN",	    "SYN_SENT",	  "SYN_RCVD",
-	"ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-	"LAST_ACK",   "FIN_WAIT_2", "TIME_WAIT",
+    "CLOSED",	   "LISTEN",	 "SYN_SENT",   "SYN_RCVD",
+    "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
+    "LAST_ACK",	   "FIN_WAIT_2", "TIME_WAIT",
 };
 
 /* PFUDPS_NAMES and PFOTHERS_NAMES are the same three words */
 static const char *const print_udp_names[] = {
-	"NO_TRAFFIC",
-	"SINGLE",
-	"MULTIPLE",
+    "NO_TRAFFIC",
+    "SINGLE",
+    "MULTIPLE",
 };
 
 /* The protocol names BSD's /etc/protocols gives pfctl; others print as
@@ -41,9 +41,9 @@ static const struct {
 	uint8_t proto;
 	const char *name;
 } print_protos[] = {
-	{1, "icmp"}, {2, "igmp"},  {6, "tcp"},	 {17, "udp"},
-	{47, "gre"}, {50, "esp"},  {51, "ah"},	 {58, "ipv6-icmp"},
-	{103, "pim"}, {112, "carp"}, {132, "sctp"}, {240, "pfsync"},
+    {1, "icmp"},  {2, "igmp"},	 {6, "tcp"},	{17, "udp"},
+    {47, "gre"},  {50, "esp"},	 {51, "ah"},	{58, "ipv6-icmp"},
+    {103, "pim"}, {112, "carp"}, {132, "sctp"}, {240, "pfsync"},
 };
 
 const char *ctl_tcp_state_name(uint8_t state)
@@ -170,8 +170,7 @@ static void print_seq(FILE *out, const struct pfs_peer *p, int wscale)
 
 static void print_hms(FILE *out, uint32_t secs)
 {
-	fprintf(out, "%02u:%02u:%02u", secs / 3600, secs / 60 % 60,
-		secs % 60);
+	fprintf(out, "%02u:%02u:%02u", secs / 3600, secs / 60 % 60, secs % 60);
 }
 
 /* Second and third lines of a verbose state (without the id line). */

@@ -32,9 +32,9 @@
 
 #include "pfsync/state.h"
 
-#define CTL_PRINT_V 1u	/* -v: every record */
+#define CTL_PRINT_V  1u /* -v: every record */
 #define CTL_PRINT_VV 2u /* -vv: also the updates counters */
-#define CTL_PRINT_E 4u	/* -e: "PFSYNCv3 count N: " prefix */
+#define CTL_PRINT_E  4u /* -e: "PFSYNCv3 count N: " prefix */
 
 void ctl_print_v3(FILE *out, const uint8_t *pkt, size_t len, unsigned flags);
 

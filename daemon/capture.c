@@ -100,8 +100,7 @@ fail:
 	return NULL;
 }
 
-int pfsd_capture_write(struct pfsd_capture *c, const uint8_t *pkt,
-		       size_t len)
+int pfsd_capture_write(struct pfsd_capture *c, const uint8_t *pkt, size_t len)
 {
 	uint8_t hdr[PFS_PCAP_REC_HDR_LEN];
 	struct pfs_pcap_rec r;

@@ -29,8 +29,7 @@ struct pfsd_capture *pfsd_capture_open(const char *path);
  * Returns 0, or -1 with errno set; a failed write leaves no partial
  * record behind (the file is cut back), so the file stays readable.
  */
-int pfsd_capture_write(struct pfsd_capture *c, const uint8_t *pkt,
-		       size_t len);
+int pfsd_capture_write(struct pfsd_capture *c, const uint8_t *pkt, size_t len);
 
 /* Records written so far. */
 unsigned long long pfsd_capture_count(const struct pfsd_capture *c);

@@ -55,8 +55,8 @@ static void t_ureq(uint8_t *p, uint8_t id)
 	p[0] = PFS_V3_VERSION;
 	p[2] = PFS_V3_ACT_UREQ;
 	p[3] = 1;
-	p[27] = id;	/* low byte of the 64-bit id at offset 20 */
-	p[31] = 0x01;	/* creatorid 0x00000001 at offset 28 */
+	p[27] = id;   /* low byte of the 64-bit id at offset 20 */
+	p[31] = 0x01; /* creatorid 0x00000001 at offset 28 */
 }
 
 static void test_write_read_back(void)
@@ -284,17 +284,17 @@ static void test_decode_raw_ip(void)
 	/* 05:04:03 UTC on day 0, 42 microseconds */
 	t_raw_rec(f, 18243, 42, 240, pkt, sizeof(pkt));
 	t_raw_rec(f, 18244, 0, 6, pkt, sizeof(pkt)); /* TCP: skipped */
-	t_raw_rec(f, 18245, 999999, 240, pkt, 30); /* cut record */
+	t_raw_rec(f, 18245, 999999, 240, pkt, 30);   /* cut record */
 	fclose(f);
 	text = t_decode(path, &o, &rc, &etext, &t);
 	T_EQ(rc, 0);
 	T_EQ(t.printed, 2);
 	T_EQ(t.skipped, 1);
-	T_CHECK(strcmp(text, "05:04:03.000042 10.0.0.1 > 224.0.0.240: "
-			     "PFSYNCv3 count 1: PFSYNC UPD REQ:\n"
-			     "05:04:05.999999 10.0.0.1 > 224.0.0.240: "
-			     "PFSYNCv3 count 1: PFSYNC UPD REQ: [|pfsync]\n") ==
-		0);
+	T_CHECK(strcmp(text,
+		       "05:04:03.000042 10.0.0.1 > 224.0.0.240: "
+		       "PFSYNCv3 count 1: PFSYNC UPD REQ:\n"
+		       "05:04:05.999999 10.0.0.1 > 224.0.0.240: "
+		       "PFSYNCv3 count 1: PFSYNC UPD REQ: [|pfsync]\n") == 0);
 	if (strncmp(text, "05:04:03", 8) != 0)
 		fprintf(stderr, "got: %s", text);
 	T_EQ(strlen(etext), 0);
@@ -336,7 +336,8 @@ static void test_decode_bad_files(void)
 	free(text);
 	free(etext);
 
-	pfs_pcap_put_file_hdr(buf, 228, 65535); /* IPv4 link type: unsupported */
+	pfs_pcap_put_file_hdr(buf, 228,
+			      65535); /* IPv4 link type: unsupported */
 	t_write_file(path, buf, PFS_PCAP_FILE_HDR_LEN);
 	text = t_decode(path, &o, &rc, &etext, &t);
 	T_EQ(rc, -1);
@@ -351,8 +352,7 @@ static void test_decode_bad_files(void)
 	t_write_file(path, buf, sizeof(buf));
 	text = t_decode(path, &o, &rc, &etext, &t);
 	T_EQ(rc, -1);
-	T_CHECK(strcmp(etext, "decode: x.pcap: truncated capture file\n") ==
-		0);
+	T_CHECK(strcmp(etext, "decode: x.pcap: truncated capture file\n") == 0);
 	T_EQ(t.printed, 0);
 	free(text);
 	free(etext);

@@ -203,7 +203,7 @@ static int t_streq(const char *got, const char *want, int line)
 	"ESTABLISHED:ESTABLISHED\n"
 #define UPD4_LINE2 "\t   [1000 + 65535](+5) wscale 7  [2000 + 32768] wscale 2\n"
 #define UPD4_LINE3                                                             \
-	"\t   age 01:02:03, expires in 00:00:30, 10:20 pkts, "                  \
+	"\t   age 01:02:03, expires in 00:00:30, 10:20 pkts, "                 \
 	"1000:2000 bytes, rule 4\n"
 #define UPD4_ID "\t   id: 0102030405060708 creatorid: 0a000001"
 
@@ -222,7 +222,7 @@ static void test_upd_ipv4(void)
 		 "\n");
 	T_PRINTS(b, 260, CTL_PRINT_V | CTL_PRINT_VV | CTL_PRINT_E,
 		 "PFSYNCv3 count 1: PFSYNC UPD ST:\n" UPD4_LINE1 UPD4_LINE2
-			 UPD4_LINE3 UPD4_ID " updates: 3\n");
+		     UPD4_LINE3 UPD4_ID " updates: 3\n");
 	/* trailing bytes after the records are ignored, as pfsync does */
 	memset(b + 260, 0x55, 40);
 	T_PRINTS(b, 300, CTL_PRINT_V,
@@ -298,15 +298,15 @@ static void test_levels(void)
 		uint8_t proto, s, d;
 		const char *name, *want;
 	} c[] = {
-		{6, 0, 10, "tcp", "CLOSED:TIME_WAIT"},
-		{6, 3, 9, "tcp", "SYN_RCVD:FIN_WAIT_2"},
-		{6, 11, 4, "tcp", "PROXY:SRC"},
-		{6, 4, 12, "tcp", "PROXY:DST"},
-		{6, 13, 4, "tcp", "<BAD STATE LEVELS 13:4>"},
-		{17, 0, 3, "udp", "0:3"},
-		{1, 1, 0, "icmp", "1:0"},
-		{58, 2, 0, "ipv6-icmp", "MULTIPLE:NO_TRAFFIC"},
-		{200, 1, 1, "200", "SINGLE:SINGLE"},
+	    {6, 0, 10, "tcp", "CLOSED:TIME_WAIT"},
+	    {6, 3, 9, "tcp", "SYN_RCVD:FIN_WAIT_2"},
+	    {6, 11, 4, "tcp", "PROXY:SRC"},
+	    {6, 4, 12, "tcp", "PROXY:DST"},
+	    {6, 13, 4, "tcp", "<BAD STATE LEVELS 13:4>"},
+	    {17, 0, 3, "udp", "0:3"},
+	    {1, 1, 0, "icmp", "1:0"},
+	    {58, 2, 0, "ipv6-icmp", "MULTIPLE:NO_TRAFFIC"},
+	    {200, 1, 1, "200", "SINGLE:SINGLE"},
 	};
 	uint8_t b[T_FRAME_MAX];
 	char want[256], *got;
@@ -479,7 +479,7 @@ static void test_truncated(void)
 	t_state(b + 260, &s);
 	T_PRINTS(b, 499, CTL_PRINT_V,
 		 "PFSYNC UPD ST: [|pfsync]\n" UPD4_LINE1 UPD4_LINE2 UPD4_LINE3
-			 UPD4_ID "\n");
+		     UPD4_ID "\n");
 	T_PRINTS(b, 259, CTL_PRINT_V | CTL_PRINT_E,
 		 "PFSYNCv3 count 2: PFSYNC UPD ST: [|pfsync]\n");
 	t_hdr(b, 3, PFS_V3_ACT_BUS, 0);
@@ -490,8 +490,7 @@ static void test_truncated(void)
 		for (n = 0; n < 20 + 6 * 240; n += 7) {
 			char *got = t_print(b, n, CTL_PRINT_V | CTL_PRINT_VV);
 
-			T_CHECK(got[0] != '\0' &&
-				got[strlen(got) - 1] == '\n');
+			T_CHECK(got[0] != '\0' && got[strlen(got) - 1] == '\n');
 			free(got);
 		}
 	}
