@@ -527,6 +527,36 @@ static void test_print_state_plain(void)
 	T_CHECK(ctl_tcp_state_name(11) == NULL);
 }
 
+/*
+ * Random bytes behind a valid version byte, every action, random lengths
+ * and counts: the printer must stay in bounds (ASan) and always end its
+ * output with a newline.
+ */
+static void test_random_frames(void)
+{
+	static uint8_t b[T_FRAME_MAX];
+	uint32_t x = 0x12345678;
+	size_t i, n;
+	int round;
+
+	for (round = 0; round < 3000; round++) {
+		for (i = 0; i < sizeof(b); i++) {
+			x = x * 1103515245u + 12345u;
+			b[i] = (uint8_t)(x >> 16);
+		}
+		b[0] = PFS_V3_VERSION;
+		b[2] = (uint8_t)(round % (PFS_V3_ACT_MAX + 1));
+		n = (size_t)(x % sizeof(b));
+		{
+			char *got = t_print(
+			    b, n, CTL_PRINT_V | CTL_PRINT_VV | CTL_PRINT_E);
+
+			T_CHECK(got[0] != '\0' && got[strlen(got) - 1] == '\n');
+			free(got);
+		}
+	}
+}
+
 int main(void)
 {
 	T_RUN(test_upd_ipv4);
@@ -543,5 +573,6 @@ int main(void)
 	T_RUN(test_refused);
 	T_RUN(test_truncated);
 	T_RUN(test_print_state_plain);
+	T_RUN(test_random_frames);
 	return t_done();
 }
