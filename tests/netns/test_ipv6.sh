@@ -56,14 +56,14 @@ id1=$(ctl A add tcp '[fd00:1::10]:40000' '[fd00:2::20]:443' out \
 id2=$(ctl A add udp '[fd00:1::10]:5353' '[2001:db8::53]:53' in)
 check "B holds both states" wait_for 5 has_states B 2
 ctl B states >"$T/b.txt"
-# the daemon prints hosts in pfctl's form (fd00::1[443]), decode in the
-# bracketed form ([fd00::1]:443); an inbound state lists lan first
+# states and decode print IPv6 hosts as [fd00::1]:443, the form `add`
+# takes; an inbound state lists lan first
 check "B: tcp state with the same addresses" grep -qF \
-	"all tcp fd00:1::10[40000] -> fd00:2::20[443]" "$T/b.txt"
+	"all tcp [fd00:1::10]:40000 -> [fd00:2::20]:443" "$T/b.txt"
 check "B: tcp state established" grep -q \
-	'fd00:2::20\[443\] *ESTABLISHED:ESTABLISHED$' "$T/b.txt"
+	'\[fd00:2::20\]:443 *ESTABLISHED:ESTABLISHED$' "$T/b.txt"
 check "B: udp state (inbound) with the same addresses" grep -qF \
-	"all udp 2001:db8::53[53] <- fd00:1::10[5353]" "$T/b.txt"
+	"all udp [2001:db8::53]:53 <- [fd00:1::10]:5353" "$T/b.txt"
 ctl B -j states >"$T/b.json"
 # in memory the family is the host's AF_INET6 (10 on Linux)
 check "B: JSON af is AF_INET6 (10) for both" test "$(/usr/bin/python3 -c 'import json,sys
