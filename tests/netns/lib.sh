@@ -226,7 +226,8 @@ import json, sys
 st = json.load(sys.stdin)
 c = "%08x" % int(sys.argv[1], 0)
 ids = [s["id"] for s in st]
-print([s["id"] for s in st if s["creatorid"] == c and ids.count(s["id"]) == 1][0])' "$2"
+print([s["id"] for s in st
+       if s["creatorid"] == c and ids.count(s["id"]) == 1][0])' "$2"
 }
 
 # field_is NAME ID FIELD VALUE: for wait_for, which re-runs it

@@ -80,7 +80,8 @@ check "tables equal after a foreign kill" wait_for 5 tables_equal A B C
 
 # updates from B on its own states reach A and C
 bid=00000002:$(unique_id B 2) || fail "no state of B"
-ctl B update "${bid#*:}" state ESTABLISHED:FIN_WAIT_2 >/dev/null || fail "B update"
+ctl B update "${bid#*:}" state ESTABLISHED:FIN_WAIT_2 >/dev/null ||
+	fail "B update"
 check "B's update reaches A" \
 	wait_for 5 field_is A "$bid" dst_state FIN_WAIT_2
 check "tables equal after B's update" wait_for 5 tables_equal A B C
