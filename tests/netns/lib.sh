@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/netns/lib.sh - helpers for namespace tests with real daemons.
 # Source it from a test script; it sets a trap that cleans up on every exit.
 #
@@ -203,7 +204,7 @@ json_field() {
 		"$field"
 }
 
-bulk_done() { [ "$(json_field "$1" bulk pfsync0)" = done ]; }
+bulk_done() { [ "$(json_field "$1" bulk pfsync0)" = "done" ]; }
 
 # state_field NAME [CREATOR:]ID FIELD: one field of one state, empty if
 # absent.  State ids are unique only per creator (two daemons started in
