@@ -37,6 +37,19 @@ struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
 				    uint32_t creatorid);
 struct pfs_state *pfs_table_find_key(const struct pfs_table *t,
 				     const struct pfs_flowkey *k);
+/*
+ * Batched lookups: out[i] is what pfs_table_find_id(t, ids[i],
+ * creatorids[i]) (or pfs_table_find_key(t, &keys[i])) returns, NULL on a
+ * miss; any n, duplicates allowed.  The cache misses of up to 16 lookups
+ * overlap, which a loop of single finds cannot do: use them wherever
+ * several states are wanted at once (the records of a packet).
+ */
+void pfs_table_find_id_batch(const struct pfs_table *t, size_t n,
+			     const uint64_t *ids, const uint32_t *creatorids,
+			     struct pfs_state **out);
+void pfs_table_find_key_batch(const struct pfs_table *t, size_t n,
+			      const struct pfs_flowkey *keys,
+			      struct pfs_state **out);
 /* Removes a stored state; st must come from this table. */
 void pfs_table_remove(struct pfs_table *t, struct pfs_state *st);
 /* Removes every state of a creator; returns how many. */
