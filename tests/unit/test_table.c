@@ -338,6 +338,8 @@ static void test_growth(void)
 	T_EQ(bad, 0);
 	T_EQ(pfs_table_count(t), N);
 	T_CHECK(pfs_table_memory(t) > mem0);
+	/* the budget: 256 bytes a state, indexes and chunk slack included */
+	T_CHECK(pfs_table_memory(t) <= (size_t)N * 256);
 	for (i = 0; i < N; i++) {
 		if (pfs_table_find_id(t, i * 7919, 3) != ptr[i] ||
 		    !find_by_k(t, (uint32_t)i, &q) || q != ptr[i] ||
@@ -347,6 +349,120 @@ static void test_growth(void)
 	T_EQ(bad, 0);
 	pfs_table_free(t);
 	free(ptr);
+}
+
+/*
+ * Batches of every length up to 40 (several groups of 16) with hits,
+ * misses and duplicates give exactly the single lookups' answers, by id
+ * and by key, including after removals.
+ */
+static uint32_t batch_k(uint32_t seed, size_t i)
+{
+	return (seed * 2654435761u + (uint32_t)i * 40503u) % 3300;
+}
+
+static int batch_agrees(const struct pfs_table *t, size_t n, uint32_t seed)
+{
+	uint64_t ids[40];
+	uint32_t cr[40];
+	struct pfs_flowkey keys[40];
+	struct pfs_state *a[40], *b[40], st;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < n; i++) {
+		/* a third miss; every 7th repeats entry i / 2 */
+		uint32_t k = batch_k(seed, i % 7 == 0 ? i / 2 : i);
+
+		ids[i] = k;
+		cr[i] = 5;
+		mk_state(&st, 0, 0, k);
+		pfs_state_flowkey(&st, &keys[i]);
+	}
+	memset(a, 0x5a, sizeof(a));
+	memset(b, 0x5a, sizeof(b));
+	pfs_table_find_id_batch(t, n, ids, cr, a);
+	pfs_table_find_key_batch(t, n, keys, b);
+	for (i = 0; i < n; i++) {
+		bad += a[i] != pfs_table_find_id(t, ids[i], cr[i]);
+		bad += b[i] != pfs_table_find_key(t, &keys[i]);
+		bad += a[i] != b[i]; /* id k and key k are one state here */
+	}
+	return bad;
+}
+
+static void test_batch(void)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_state *p;
+	uint64_t ids[3] = {6, 6, 999999};
+	uint32_t cr[3] = {5, 5, 5};
+	struct pfs_state *out[3];
+	uint32_t k;
+	size_t n;
+	int bad = 0, hits = 0;
+
+	for (k = 0; k < 3000; k += 3)
+		T_CHECK(ins(t, k, 5, k) != NULL);
+	for (k = 1; k < 3000; k += 3)
+		T_CHECK(ins(t, k, 5, k) != NULL);
+	for (k = 1; k < 3000; k += 6) /* removed: misses next to hits */
+		pfs_table_remove(t, pfs_table_find_id(t, k, 5));
+	for (n = 0; n <= 40; n++)
+		bad += batch_agrees(t, n, (uint32_t)n + 1);
+	T_EQ(bad, 0);
+	/* a duplicate gets the same pointer, a miss NULL */
+	pfs_table_find_id_batch(t, 3, ids, cr, out);
+	T_CHECK(out[0] != NULL && out[0] == out[1]);
+	T_EQ(out[0]->id, 6);
+	T_CHECK(out[2] == NULL);
+	/* the empty table: every lookup misses */
+	pfs_table_clear(t);
+	pfs_table_find_id_batch(t, 3, ids, cr, out);
+	for (n = 0; n < 3; n++)
+		hits += out[n] != NULL;
+	T_EQ(hits, 0);
+	p = ins(t, 6, 5, 6);
+	pfs_table_find_id_batch(t, 3, ids, cr, out);
+	T_CHECK(out[0] == p && out[1] == p && out[2] == NULL);
+	pfs_table_free(t);
+}
+
+/*
+ * Many states whose 32-bit index hashes collide would break an index
+ * that trusted its hash tags.  Ids that differ only above bit 63 cannot
+ * be made, but a table this large has real 32-bit collisions among its
+ * hashes (about n^2 / 2^33): 200 000 states give a handful, and every
+ * state must still be found by id and by key, singly and in batches.
+ */
+static void test_many_batched(void)
+{
+	enum { N = 200000 };
+	struct pfs_table *t = pfs_table_new(N);
+	static uint64_t ids[N];
+	static uint32_t cr[N];
+	static struct pfs_state *out[N];
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < N; i++) {
+		ids[i] = (uint64_t)i << 40 | i;
+		cr[i] = (uint32_t)i * 31u;
+		bad += ins(t, ids[i], cr[i], (uint32_t)i) == NULL;
+	}
+	T_EQ(bad, 0);
+	pfs_table_find_id_batch(t, N, ids, cr, out);
+	for (i = 0; i < N; i++)
+		bad += out[i] == NULL || out[i]->rule != i;
+	T_EQ(bad, 0);
+	for (i = 0; i < N; i += 2)
+		pfs_table_remove(t, out[i]);
+	pfs_table_find_id_batch(t, N, ids, cr, out);
+	for (i = 0; i < N; i++)
+		bad += (out[i] == NULL) != (i % 2 == 0);
+	T_EQ(bad, 0);
+	T_EQ(pfs_table_count(t), N / 2);
+	pfs_table_free(t);
 }
 
 /* ---- randomized comparison with an array model ---------------------- */
@@ -505,6 +621,8 @@ int main(void)
 	T_RUN(test_walk_remove_others);
 	T_RUN(test_slot_reuse);
 	T_RUN(test_growth);
+	T_RUN(test_batch);
+	T_RUN(test_many_batched);
 	T_RUN(test_random_model);
 	return t_done();
 }
