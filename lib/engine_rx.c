@@ -29,6 +29,55 @@ struct eng_rx {
 
 typedef void (*eng_rx_fn)(struct eng_rx *rx);
 
+/* Records decoded and looked up together (a packet of UPD_C holds 13). */
+#define ENG_RX_GROUP 16
+
+static size_t eng_rx_group_len(const struct eng_rx *rx, size_t first)
+{
+	size_t left = rx->f->nrec - first;
+
+	return left < ENG_RX_GROUP ? left : ENG_RX_GROUP;
+}
+
+/* The state a record of UPD, DEL, UPD_C or DEL_C names. */
+static void eng_rx_rec_id(uint8_t action, const union pfs_v3_record *r,
+			  uint64_t *id, uint32_t *creatorid)
+{
+	if (action == PFS_V3_ACT_UPD_C) {
+		*id = r->upd.id;
+		*creatorid = r->upd.creatorid;
+	} else if (action == PFS_V3_ACT_DEL_C) {
+		*id = r->del.id;
+		*creatorid = r->del.creatorid;
+	} else {
+		*id = r->state.id;
+		*creatorid = r->state.creatorid;
+	}
+}
+
+/*
+ * Decodes n records from first into r[] and looks their states up in one
+ * batch, which overlaps the cache misses of a large table.  The results
+ * are only a prefetch: the handlers still find each state themselves, in
+ * record order, since a record may insert or remove a state a later one
+ * names; those finds now hit the cache.
+ */
+static void eng_rx_decode_group(const struct eng_rx *rx, size_t first,
+				size_t n, union pfs_v3_record *r)
+{
+	uint64_t ids[ENG_RX_GROUP];
+	uint32_t creators[ENG_RX_GROUP];
+	struct pfs_state *found[ENG_RX_GROUP];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pfs_v3_frame_record(rx->f, first + i, &r[i]);
+		eng_rx_rec_id(rx->f->hdr.action, &r[i], &ids[i],
+			      &creators[i]);
+	}
+	pfs_table_find_id_batch(rx->e->table, n, ids, creators, found);
+}
+
 static void eng_badstate(struct eng_rx *rx)
 {
 	rx->e->stats[PFS_STAT_BADSTATE]++;
@@ -164,13 +213,15 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 
 static void eng_rx_upd(struct eng_rx *rx)
 {
-	union pfs_v3_record r;
+	union pfs_v3_record r[ENG_RX_GROUP];
 	bool replied = false;
-	size_t i;
+	size_t i, j, n;
 
-	for (i = 0; i < rx->f->nrec; i++) {
-		pfs_v3_frame_record(rx->f, i, &r);
-		eng_rx_upd_one(rx, &r.state, &replied);
+	for (i = 0; i < rx->f->nrec; i += n) {
+		n = eng_rx_group_len(rx, i);
+		eng_rx_decode_group(rx, i, n, r);
+		for (j = 0; j < n; j++)
+			eng_rx_upd_one(rx, &r[j].state, &replied);
 	}
 	if (replied)
 		pfs_engine_flush(rx->e, rx->now_ms);
@@ -234,12 +285,14 @@ static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
 static void eng_rx_upd_c(struct eng_rx *rx)
 {
 	struct eng_upd_c_run run = {false, false};
-	union pfs_v3_record r;
-	size_t i;
+	union pfs_v3_record r[ENG_RX_GROUP];
+	size_t i, j, n;
 
-	for (i = 0; i < rx->f->nrec; i++) {
-		pfs_v3_frame_record(rx->f, i, &r);
-		eng_rx_upd_c_one(rx, &r.upd, &run);
+	for (i = 0; i < rx->f->nrec; i += n) {
+		n = eng_rx_group_len(rx, i);
+		eng_rx_decode_group(rx, i, n, r);
+		for (j = 0; j < n; j++)
+			eng_rx_upd_c_one(rx, &r[j].upd, &run);
 	}
 	if (run.requested || run.stale)
 		pfs_engine_flush(rx->e, rx->now_ms);
@@ -257,26 +310,25 @@ static void eng_rx_del_id(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
 	pfs_table_remove(rx->e->table, s);
 }
 
-/* DEL: only id and creatorid of the 240-byte record are used. */
+/*
+ * DEL and DEL_C: only id and creatorid are used (of the 240-byte DEL
+ * record too).
+ */
 static void eng_rx_del(struct eng_rx *rx)
 {
-	union pfs_v3_record r;
-	size_t i;
+	union pfs_v3_record r[ENG_RX_GROUP];
+	size_t i, j, n;
+	uint64_t id;
+	uint32_t creatorid;
 
-	for (i = 0; i < rx->f->nrec; i++) {
-		pfs_v3_frame_record(rx->f, i, &r);
-		eng_rx_del_id(rx, r.state.id, r.state.creatorid);
-	}
-}
-
-static void eng_rx_del_c(struct eng_rx *rx)
-{
-	union pfs_v3_record r;
-	size_t i;
-
-	for (i = 0; i < rx->f->nrec; i++) {
-		pfs_v3_frame_record(rx->f, i, &r);
-		eng_rx_del_id(rx, r.del.id, r.del.creatorid);
+	for (i = 0; i < rx->f->nrec; i += n) {
+		n = eng_rx_group_len(rx, i);
+		eng_rx_decode_group(rx, i, n, r);
+		for (j = 0; j < n; j++) {
+			eng_rx_rec_id(rx->f->hdr.action, &r[j], &id,
+				      &creatorid);
+			eng_rx_del_id(rx, id, creatorid);
+		}
 	}
 }
 
@@ -326,7 +378,7 @@ static const struct {
 	[PFS_V3_ACT_UPD] = {eng_rx_upd, "upd"},
 	[PFS_V3_ACT_DEL] = {eng_rx_del, "del"},
 	[PFS_V3_ACT_UPD_C] = {eng_rx_upd_c, "upd_c"},
-	[PFS_V3_ACT_DEL_C] = {eng_rx_del_c, "del_c"},
+	[PFS_V3_ACT_DEL_C] = {eng_rx_del, "del_c"},
 	[PFS_V3_ACT_INS_F] = {NULL, "ins_f"},
 	[PFS_V3_ACT_DEL_F] = {NULL, "del_f"},
 	[PFS_V3_ACT_UREQ] = {eng_rx_ureq, "ureq"},
