@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""tcpecho.py - a TCP echo server and a probing client for failover tests.
+
+  tcpecho.py server ADDR PORT
+      Echo every byte received on every connection.  Prints "listening"
+      once the socket accepts connections.
+
+  tcpecho.py client ADDR PORT SECONDS [--interval S] [--stall S]
+                    [--grace S] [--progress S]
+      Open ONE connection and send a numbered line every --interval
+      seconds (default 0.1) for SECONDS.  Every echo is checked against
+      what was sent.  A gap longer than --stall (default 0.5 s) between
+      two echoes while lines are outstanding is a stall.  After the last
+      line, wait up to --grace seconds (default 8) for the remaining
+      echoes.  Prints a progress line every --progress seconds (default
+      1) and a final line:
+
+        result: ok sent=N echoed=N stalls=K longest=X.XXs reset=no
+
+  Exit status: 0 every line echoed in order, no reset; 1 echoes missing
+  at the end (the connection stalled for good); 2 the connection was
+  reset or closed by the peer; 3 the connection could not be opened;
+  4 an echo did not match what was sent.
+"""
+
+import argparse
+import select
+import socket
+import sys
+import threading
+import time
+
+
+def serve_one(conn):
+    with conn:
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            try:
+                conn.sendall(data)
+            except OSError:
+                return
+
+
+def server(args):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.addr, args.port))
+    ls.listen(16)
+    print("listening", flush=True)
+    while True:
+        conn, peer = ls.accept()
+        print("connection from %s:%d" % peer, flush=True)
+        threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+
+class Probe:
+    """The client's bookkeeping: what was sent, what came back, when."""
+
+    def __init__(self, args):
+        self.args = args
+        self.sent = 0
+        self.echoed = 0
+        self.stalls = 0
+        self.longest = 0.0
+        self.mismatch = False
+        self.reset = ""
+        self.pending = b""
+        self.t0 = time.monotonic()
+        self.last_echo = self.t0
+        self.in_stall = False
+
+    def now(self):
+        return time.monotonic() - self.t0
+
+    def line(self, n):
+        return b"seq %06d\n" % n
+
+    def take(self, data):
+        """Check echoed bytes line by line against what was sent."""
+        self.pending += data
+        while b"\n" in self.pending:
+            got, _, self.pending = self.pending.partition(b"\n")
+            if got + b"\n" != self.line(self.echoed):
+                self.mismatch = True
+            self.echoed += 1
+        self.note_gap(time.monotonic())
+        self.last_echo = time.monotonic()
+        if self.in_stall:
+            print("t=%.1fs echoes resume after %.2fs"
+                  % (self.now(), self.gap_len), flush=True)
+            self.in_stall = False
+
+    def note_gap(self, t):
+        """Record a stall: echoes outstanding and none for --stall s."""
+        gap = t - self.last_echo
+        if self.echoed >= self.sent and not self.in_stall:
+            return
+        if gap > self.args.stall:
+            if not self.in_stall:
+                self.stalls += 1
+                self.in_stall = True
+                print("t=%.1fs stall: no echo for %.1fs (%d outstanding)"
+                      % (self.now(), gap, self.sent - self.echoed),
+                      flush=True)
+            self.gap_len = gap
+            self.longest = max(self.longest, gap)
+
+    def progress(self):
+        print("t=%.1fs sent=%d echoed=%d" % (self.now(), self.sent,
+                                             self.echoed), flush=True)
+
+
+def client_loop(p, s):
+    a = p.args
+    next_send = time.monotonic()
+    next_prog = next_send + a.progress
+    end_send = next_send + a.seconds
+    deadline = end_send + a.grace
+    while True:
+        t = time.monotonic()
+        if t >= end_send and p.echoed >= p.sent:
+            return
+        if t >= deadline:
+            return
+        if t < end_send and t >= next_send:
+            s.sendall(p.line(p.sent))
+            p.sent += 1
+            next_send += a.interval
+        if t >= next_prog:
+            p.progress()
+            next_prog += a.progress
+        wake = min(next_send if t < end_send else deadline, next_prog,
+                   deadline)
+        r, _, _ = select.select([s], [], [], max(0.0, wake - t))
+        if r:
+            data = s.recv(65536)
+            if not data:
+                p.reset = "closed"
+                return
+            p.take(data)
+        else:
+            p.note_gap(time.monotonic())
+
+
+def client(args):
+    p = Probe(args)
+    try:
+        s = socket.create_connection((args.addr, args.port), timeout=5)
+    except OSError as e:
+        print("result: connect failed: %s" % e, flush=True)
+        return 3
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.settimeout(None)
+    print("connected %s:%d -> %s:%d" % (s.getsockname() + s.getpeername()),
+          flush=True)
+    try:
+        client_loop(p, s)
+    except OSError as e:
+        p.reset = e.__class__.__name__
+    s.close()
+    p.progress()
+    ok = not p.reset and not p.mismatch and p.echoed == p.sent
+    print("result: %s sent=%d echoed=%d stalls=%d longest=%.2fs reset=%s%s"
+          % ("ok" if ok else "FAILED", p.sent, p.echoed, p.stalls,
+             p.longest, p.reset or "no",
+             " MISMATCH" if p.mismatch else ""), flush=True)
+    if p.reset:
+        return 2
+    if p.mismatch:
+        return 4
+    return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mode", choices=["server", "client"])
+    ap.add_argument("addr")
+    ap.add_argument("port", type=int)
+    ap.add_argument("seconds", type=float, nargs="?", default=10.0)
+    ap.add_argument("--interval", type=float, default=0.1)
+    ap.add_argument("--stall", type=float, default=0.5)
+    ap.add_argument("--grace", type=float, default=8.0)
+    ap.add_argument("--progress", type=float, default=1.0)
+    args = ap.parse_args()
+    if args.mode == "server":
+        server(args)
+        return 0
+    return client(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
