@@ -20,6 +20,7 @@
 
 #include "churn.h"
 #include "commands.h"
+#include "ctnl.h"
 #include "daemon.h"
 #include "latency.h"
 #include "log.h"
@@ -285,7 +286,7 @@ static int cmd_parse_host(const char *s, uint8_t *af, struct pfs_host *h)
 	return 0;
 }
 
-/* pfctl's form: 10.0.0.1:1234, fd00::1[1234]. */
+/* 10.0.0.1:1234 and [fd00::1]:1234: the form `add` takes and decode prints */
 static void cmd_fmt_host(char *buf, size_t cap, uint8_t af,
 			 const struct pfs_host *h)
 {
@@ -295,7 +296,7 @@ static void cmd_fmt_host(char *buf, size_t cap, uint8_t af,
 		      sizeof(a)) == NULL)
 		strcpy(a, "?");
 	if (af == AF_INET6)
-		snprintf(buf, cap, "%s[%u]", a, h->port);
+		snprintf(buf, cap, "[%s]:%u", a, h->port);
 	else
 		snprintf(buf, cap, "%s:%u", a, h->port);
 }
@@ -487,6 +488,55 @@ static void cmd_stats_churn_text(struct cmd_req *r)
 			c->updated, c->deleted, c->failed, c->live);
 }
 
+/* The conntrack backend's counters (stats -v); failures by errno. */
+static void cmd_stats_ct_text(struct cmd_req *r)
+{
+	const struct pfsd_ctnl_stats *c;
+	size_t i;
+
+	if (r->d->ct == NULL)
+		return;
+	c = pfsd_ctnl_stats(r->d->ct);
+	pfsd_out_printf(r->out,
+			"conntrack:\n\t%" PRIu64 " kernel writes ok\n"
+			"\t%" PRIu64 " kernel writes failed\n",
+			c->ct_ok, c->ct_fail);
+	for (i = 0; i < PFSD_CTNL_ERRNO_MAX; i++)
+		if (c->fail_errno[i] != 0)
+			pfsd_out_printf(r->out, "\t\t%" PRIu64 " %s\n",
+					c->fail_errno[i],
+					i == 0 ? "other" : strerror((int)i));
+	pfsd_out_printf(r->out,
+			"\t%" PRIu64 " events\n\t%" PRIu64
+			" echoes of our writes ignored\n\t%" PRIu64
+			" entries not synced\n\t%" PRIu64
+			" malformed messages\n\t%" PRIu64
+			" event overruns\n\t%" PRIu64 " resyncs\n\t%" PRIu64
+			" refreshes announced\n\t%" PRIu64
+			" states gone from the kernel\n",
+			c->events, c->own, c->skipped, c->malformed,
+			c->enobufs, c->resyncs, c->refreshed, c->reconciled);
+}
+
+static void cmd_stats_ct_json(struct cmd_req *r)
+{
+	const struct pfsd_ctnl_stats *c;
+
+	if (r->d->ct == NULL)
+		return;
+	c = pfsd_ctnl_stats(r->d->ct);
+	pfsd_out_printf(r->out,
+			",\"ct_ok\":%" PRIu64 ",\"ct_fail\":%" PRIu64
+			",\"ct_events\":%" PRIu64 ",\"ct_own\":%" PRIu64
+			",\"ct_skipped\":%" PRIu64 ",\"ct_malformed\":%" PRIu64
+			",\"ct_enobufs\":%" PRIu64 ",\"ct_resyncs\":%" PRIu64
+			",\"ct_refreshed\":%" PRIu64
+			",\"ct_reconciled\":%" PRIu64,
+			c->ct_ok, c->ct_fail, c->events, c->own, c->skipped,
+			c->malformed, c->enobufs, c->resyncs, c->refreshed,
+			c->reconciled);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -519,6 +569,7 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 			r->d->applied[PFS_OP_UPDATE],
 			r->d->applied[PFS_OP_DELETE]);
 	cmd_stats_churn_text(r);
+	cmd_stats_ct_text(r);
 }
 
 static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
@@ -535,11 +586,13 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 			",\"send_failures\":%" PRIu64
 			",\"tap_drops\":%" PRIu64 ",\"applied_ins\":%" PRIu64
 			",\"applied_upd\":%" PRIu64 ",\"applied_del\":%" PRIu64
-			",\"churn_made\":%" PRIu64 "}\n",
+			",\"churn_made\":%" PRIu64,
 			ts->own, ts->malformed, ts->send_errors,
 			pfsd_tun_drops(r->d->tun), r->d->applied[PFS_OP_INSERT],
 			r->d->applied[PFS_OP_UPDATE],
 			r->d->applied[PFS_OP_DELETE], cmd_churn_made(r->d));
+	cmd_stats_ct_json(r);
+	pfsd_out_printf(r->out, "}\n");
 }
 
 static int cmd_stats(struct cmd_req *r)
@@ -1001,6 +1054,20 @@ static const struct {
 	{ "version", cmd_version }, { "latency", cmd_latency },
 };
 
+/* Commands that change the memory table directly: with the conntrack
+ * backend the kernel's table is the truth and conntrack(8) changes it. */
+static bool cmd_memory_only(const char *w)
+{
+	static const char *const words[] = { "add", "update", "kill",
+					      "flush", "churn" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(w, words[i]) == 0)
+			return true;
+	return false;
+}
+
 int pfsd_commands_handle(void *ctx, int argc, char *argv[], unsigned flags,
 			 struct pfsd_out *out, char *err, size_t errlen)
 {
@@ -1018,6 +1085,9 @@ int pfsd_commands_handle(void *ctx, int argc, char *argv[], unsigned flags,
 
 	if (argc < 1)
 		return cmd_fail(&r, EINVAL, "no command");
+	if (r.d->ct != NULL && cmd_memory_only(argv[0]))
+		return cmd_fail(&r, EOPNOTSUPP, "%s: not with the conntrack "
+				"backend (use conntrack(8))", argv[0]);
 	if (strcmp(argv[0], r.d->conf.ifname) == 0)
 		return cmd_if(&r);
 	for (i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)

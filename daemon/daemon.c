@@ -19,6 +19,7 @@
 #include "churn.h"
 #include "commands.h"
 #include "control.h"
+#include "ctnl.h"
 #include "daemon.h"
 #include "log.h"
 #include "transport.h"
@@ -126,15 +127,24 @@ static void dmn_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
 	uint32_t delay;
 
 	d->applied[op]++;
+	pfsd_ctnl_applied(d->ct, op, st); /* NULL-safe: memory backend */
 	if (op != PFS_OP_DELETE &&
 	    pfsd_latency_delay(st, d->rx_now_us, &delay))
 		pfsd_latency_record(&d->lat, delay);
 }
 
+/* A peer's CLR: with conntrack its entries leave the kernel too. */
+static void dmn_cleared(void *ctx, uint32_t creatorid)
+{
+	struct pfsd_daemon *d = ctx;
+
+	pfsd_ctnl_cleared(d->ct, creatorid);
+}
+
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
-	.cleared = NULL,
+	.cleared = dmn_cleared,
 	.synced = dmn_synced,
 };
 
@@ -259,11 +269,17 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
-	if (c->backend != PFSD_BACKEND_MEMORY)
-		log_warnx("backend conntrack is not built in; using memory");
 	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
 		pfsd_daemon_free(d);
 		return NULL;
+	}
+	if (c->backend == PFSD_BACKEND_CONNTRACK) {
+		d->ct = pfsd_ctnl_new(d);
+		if (d->ct == NULL) {
+			log_warnx("conntrack backend failed to start");
+			pfsd_daemon_free(d);
+			return NULL;
+		}
 	}
 	d->synced = pfs_engine_synced(d->engine);
 	log_info("%s: hostid 0x%08x, syncdev %s, mtu %u", c->ifname,
@@ -282,6 +298,8 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 	if (d->timer_id > 0)
 		pfsd_loop_timer_cancel(d->loop, d->timer_id);
 	pfsd_churn_free(d->churn);
+	pfsd_ctnl_free(d->ct);
+	d->ct = NULL;
 	if (d->ctl != NULL) {
 		pfsd_control_free(d->ctl);
 		(void)unlink(d->conf.control); /* clean exit: no stale socket */
@@ -400,9 +418,13 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	dmn_apply_capture(d, c);
 	if (old.log_level != c->log_level)
 		log_setlevel(c->log_level);
-	if (old.backend != c->backend && c->backend != PFSD_BACKEND_MEMORY)
-		log_warnx("backend conntrack is not built in; using memory");
 	d->conf = *c;
+	if (old.backend != c->backend) {
+		log_warnx("backend: a change needs a restart; keeping %s",
+			  old.backend == PFSD_BACKEND_CONNTRACK ? "conntrack" :
+			  "memory");
+		d->conf.backend = old.backend;
+	}
 	if (dmn_wants_bulk(&old, c))
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);

@@ -24,6 +24,7 @@ struct pfsd_tun;
 struct pfsd_control;
 struct pfsd_churn;
 struct pfsd_capture;
+struct pfsd_ctnl;
 
 struct pfsd_daemon {
 	struct pfsd_conf conf;	/* as configured (hostid may be 0) */
@@ -38,6 +39,7 @@ struct pfsd_daemon {
 	struct pfsd_control *ctl;
 	struct pfsd_capture *cap;
 	struct pfsd_churn *churn;
+	struct pfsd_ctnl *ct;	/* conntrack backend, NULL with memory */
 	int timer_id;		/* engine timer, 0 when not armed */
 	uint64_t timer_at;
 	uint64_t bulk_started;	/* ms of our last bulk request */

@@ -5,7 +5,7 @@
 #   netns_init                  unique names, scratch dir, cleanup trap
 #   netns_bridge                a "switch" namespace with bridge br0
 #   netns_node NAME IP [IP6]    namespace NAME with interface sync0 on br0
-#   daemon_start NAME [WORDS..] start pfsyncd in NAME (memory backend),
+#   daemon_start NAME [WORDS..] start pfsyncd in NAME (env BACKEND, default memory),
 #                               interface words default "up syncdev sync0"
 #   ctl NAME ARGS...            pfsyncctl against NAME's daemon
 #   wait_for SECS CMD...        retry CMD until it succeeds or time is up
@@ -111,7 +111,7 @@ daemon_start() {
 interface pfsync0 $words
 hostid $hostid
 control "$T/$name.sock"
-backend memory
+backend ${BACKEND:-memory}
 log-level debug
 bulk-retry ${BULK_RETRY:-300}
 ${EXTRA_CONF:-}

@@ -1,0 +1,678 @@
+/*
+ * ctmap.c - conntrack entry <-> struct pfs_state, and the ctnetlink
+ * messages that carry them (see ctmap.h for the mapping tables).
+ *
+ * A conntrack message is
+ *
+ *   nlmsghdr (16) | nfgenmsg (4: family, version, res_id be16) | attrs
+ *
+ * with nested attributes (all integers big-endian):
+ *
+ *   CTA_TUPLE_ORIG / CTA_TUPLE_REPLY
+ *     CTA_TUPLE_IP    { CTA_IP_V4_SRC/DST (4) | CTA_IP_V6_SRC/DST (16) }
+ *     CTA_TUPLE_PROTO { CTA_PROTO_NUM u8, CTA_PROTO_SRC/DST_PORT be16 |
+ *                       CTA_PROTO_ICMP[V6]_ID be16, _TYPE u8, _CODE u8 }
+ *   CTA_STATUS be32, CTA_TIMEOUT be32, CTA_ID be32, CTA_MARK be32,
+ *   CTA_ZONE be16
+ *   CTA_PROTOINFO { CTA_PROTOINFO_TCP { STATE u8, WSCALE_ORIGINAL u8,
+ *                   WSCALE_REPLY u8, FLAGS_ORIGINAL/REPLY {flags, mask} } }
+ *
+ * The parser takes only attributes whose length fits their type and skips
+ * (and counts) the rest, so a newer kernel's additions never stop it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ctmap.h"
+
+#define CTMAP_ICMP_ECHO 8
+#define CTMAP_ICMPV6_ECHO 128
+
+/* ---- parsing ------------------------------------------------------------*/
+
+/* A walk over one nest: the entry being filled and the tuple, if any. */
+struct ctmap_walk {
+	struct pfsd_ct_entry *e;
+	struct pfsd_ct_tuple *t;
+	uint8_t af;  /* family implied by the addresses seen */
+	bool ip, pn; /* address pair and protocol number seen */
+};
+
+static bool ctmap_len_is(const struct nlattr *a, size_t n)
+{
+	return mnl_attr_get_payload_len(a) == n;
+}
+
+static int ctmap_skip(struct ctmap_walk *w)
+{
+	w->e->skipped++;
+	return MNL_CB_OK;
+}
+
+static uint16_t ctmap_be16(const struct nlattr *a)
+{
+	return ntohs(mnl_attr_get_u16(a));
+}
+
+static uint32_t ctmap_be32(const struct nlattr *a)
+{
+	return ntohl(mnl_attr_get_u32(a));
+}
+
+static int ctmap_ip_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+	int type = mnl_attr_get_type(a);
+	size_t n = type <= CTA_IP_V4_DST ? 4 : 16;
+	uint8_t af = n == 4 ? AF_INET : AF_INET6;
+
+	if (type < CTA_IP_V4_SRC || type > CTA_IP_V6_DST ||
+	    !ctmap_len_is(a, n) || (w->af != 0 && w->af != af))
+		return ctmap_skip(w);
+	w->af = af;
+	if (type == CTA_IP_V4_SRC || type == CTA_IP_V6_SRC)
+		memcpy(w->t->src.a, mnl_attr_get_payload(a), n);
+	else
+		memcpy(w->t->dst.a, mnl_attr_get_payload(a), n);
+	return MNL_CB_OK;
+}
+
+/* CTA_PROTO_*: ports and ICMP fields share one callback (v4 and v6). */
+static int ctmap_proto_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+	struct pfsd_ct_tuple *t = w->t;
+
+	switch (mnl_attr_get_type(a)) {
+	case CTA_PROTO_NUM:
+		if (!ctmap_len_is(a, 1))
+			return ctmap_skip(w);
+		t->proto = mnl_attr_get_u8(a);
+		w->pn = true;
+		return MNL_CB_OK;
+	case CTA_PROTO_SRC_PORT:
+		if (!ctmap_len_is(a, 2))
+			return ctmap_skip(w);
+		t->sport = ctmap_be16(a);
+		return MNL_CB_OK;
+	case CTA_PROTO_DST_PORT:
+		if (!ctmap_len_is(a, 2))
+			return ctmap_skip(w);
+		t->dport = ctmap_be16(a);
+		return MNL_CB_OK;
+	case CTA_PROTO_ICMP_ID:
+	case CTA_PROTO_ICMPV6_ID:
+		if (!ctmap_len_is(a, 2))
+			return ctmap_skip(w);
+		t->sport = t->dport = ctmap_be16(a);
+		return MNL_CB_OK;
+	case CTA_PROTO_ICMP_TYPE:
+	case CTA_PROTO_ICMPV6_TYPE:
+		if (!ctmap_len_is(a, 1))
+			return ctmap_skip(w);
+		t->icmp_type = mnl_attr_get_u8(a);
+		return MNL_CB_OK;
+	case CTA_PROTO_ICMP_CODE:
+	case CTA_PROTO_ICMPV6_CODE:
+		if (!ctmap_len_is(a, 1))
+			return ctmap_skip(w);
+		t->icmp_code = mnl_attr_get_u8(a);
+		return MNL_CB_OK;
+	default:
+		return ctmap_skip(w);
+	}
+}
+
+static int ctmap_tuple_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case CTA_TUPLE_IP:
+		w->ip = true;
+		(void)mnl_attr_parse_nested(a, ctmap_ip_cb, w);
+		return MNL_CB_OK;
+	case CTA_TUPLE_PROTO:
+		(void)mnl_attr_parse_nested(a, ctmap_proto_cb, w);
+		return MNL_CB_OK;
+	default:
+		return ctmap_skip(w);
+	}
+}
+
+/* Fill one tuple; the family must agree with the entry's (first wins). */
+static void ctmap_tuple(const struct nlattr *a, struct pfsd_ct_entry *e,
+			struct pfsd_ct_tuple *t)
+{
+	struct ctmap_walk w = { e, t, 0, false, false };
+
+	memset(t, 0, sizeof(*t));
+	(void)mnl_attr_parse_nested(a, ctmap_tuple_cb, &w);
+	if (!w.ip || !w.pn || w.af == 0 || (e->af != 0 && e->af != w.af))
+		return;
+	e->af = w.af;
+	t->ok = 1;
+}
+
+static int ctmap_flags(const struct nlattr *a, uint8_t *flags)
+{
+	if (!ctmap_len_is(a, sizeof(struct nf_ct_tcp_flags)))
+		return -1;
+	*flags = ((const struct nf_ct_tcp_flags *)
+			  mnl_attr_get_payload(a))->flags;
+	return 0;
+}
+
+static int ctmap_tcp_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+	struct pfsd_ct_entry *e = w->e;
+	int type = mnl_attr_get_type(a), rc = 0;
+
+	if (type == CTA_PROTOINFO_TCP_FLAGS_ORIGINAL)
+		rc = ctmap_flags(a, &e->flags_orig);
+	else if (type == CTA_PROTOINFO_TCP_FLAGS_REPLY)
+		rc = ctmap_flags(a, &e->flags_reply);
+	else if (type > CTA_PROTOINFO_TCP_WSCALE_REPLY || !ctmap_len_is(a, 1))
+		rc = -1;
+	else if (type == CTA_PROTOINFO_TCP_STATE) {
+		e->tcp_state = mnl_attr_get_u8(a);
+		e->have |= PFSD_CT_HAVE_TCP;
+	} else if (type == CTA_PROTOINFO_TCP_WSCALE_ORIGINAL)
+		e->wscale_orig = mnl_attr_get_u8(a);
+	else if (type == CTA_PROTOINFO_TCP_WSCALE_REPLY)
+		e->wscale_reply = mnl_attr_get_u8(a);
+	else
+		rc = -1;
+	return rc == 0 ? MNL_CB_OK : ctmap_skip(w);
+}
+
+static int ctmap_protoinfo_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+
+	if (mnl_attr_get_type(a) != CTA_PROTOINFO_TCP)
+		return ctmap_skip(w);
+	(void)mnl_attr_parse_nested(a, ctmap_tcp_cb, w);
+	return MNL_CB_OK;
+}
+
+/* A be32 scalar attribute into *v, with its HAVE bit. */
+static int ctmap_u32(struct ctmap_walk *w, const struct nlattr *a,
+		     uint32_t *v, unsigned bit)
+{
+	if (!ctmap_len_is(a, 4))
+		return ctmap_skip(w);
+	*v = ctmap_be32(a);
+	w->e->have |= bit;
+	return MNL_CB_OK;
+}
+
+static int ctmap_top_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+	struct pfsd_ct_entry *e = w->e;
+
+	switch (mnl_attr_get_type(a)) {
+	case CTA_TUPLE_ORIG:
+		ctmap_tuple(a, e, &e->orig);
+		return MNL_CB_OK;
+	case CTA_TUPLE_REPLY:
+		ctmap_tuple(a, e, &e->reply);
+		if (e->reply.ok)
+			e->have |= PFSD_CT_HAVE_REPLY;
+		return MNL_CB_OK;
+	case CTA_STATUS:
+		return ctmap_u32(w, a, &e->status, PFSD_CT_HAVE_STATUS);
+	case CTA_TIMEOUT:
+		return ctmap_u32(w, a, &e->timeout, PFSD_CT_HAVE_TIMEOUT);
+	case CTA_ID:
+		return ctmap_u32(w, a, &e->id, PFSD_CT_HAVE_ID);
+	case CTA_MARK:
+		return ctmap_u32(w, a, &e->mark, PFSD_CT_HAVE_MARK);
+	case CTA_ZONE:
+		if (!ctmap_len_is(a, 2))
+			return ctmap_skip(w);
+		e->zone = ctmap_be16(a);
+		e->have |= PFSD_CT_HAVE_ZONE;
+		return MNL_CB_OK;
+	case CTA_PROTOINFO:
+		(void)mnl_attr_parse_nested(a, ctmap_protoinfo_cb, w);
+		return MNL_CB_OK;
+	default:
+		return ctmap_skip(w);
+	}
+}
+
+static int ctmap_kind(const struct nlmsghdr *nlh)
+{
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK)
+		return -1;
+	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+	case IPCTNL_MSG_CT_NEW:
+		if (nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL))
+			return PFSD_CT_NEW;
+		return PFSD_CT_UPDATE;
+	case IPCTNL_MSG_CT_DELETE:
+		return PFSD_CT_DESTROY;
+	default:
+		return -1;
+	}
+}
+
+int pfsd_ctmap_parse(const void *buf, size_t len, struct pfsd_ct_entry *e)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct ctmap_walk w = { e, NULL, 0, false, false };
+	int kind;
+
+	memset(e, 0, sizeof(*e));
+	if (len < sizeof(*nlh) || !mnl_nlmsg_ok(nlh, (int)len) ||
+	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+		goto bad;
+	kind = ctmap_kind(nlh);
+	if (kind < 0)
+		goto bad;
+	(void)mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ctmap_top_cb, &w);
+	if (!e->orig.ok)
+		goto bad;
+	return kind;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+/* ---- entry -> state -----------------------------------------------------*/
+
+/* conntrack TCP state -> pf (src, dst); the table in ctmap.h. */
+static const uint8_t ctmap_tcp_pf[TCP_CONNTRACK_MAX][2] = {
+	[TCP_CONNTRACK_NONE] = { PFS_TCPS_SYN_SENT, PFS_TCPS_CLOSED },
+	[TCP_CONNTRACK_SYN_SENT] = { PFS_TCPS_SYN_SENT, PFS_TCPS_CLOSED },
+	[TCP_CONNTRACK_SYN_RECV] = { PFS_TCPS_SYN_SENT, PFS_TCPS_SYN_SENT },
+	[TCP_CONNTRACK_ESTABLISHED] = { PFS_TCPS_ESTABLISHED,
+					PFS_TCPS_ESTABLISHED },
+	[TCP_CONNTRACK_FIN_WAIT] = { PFS_TCPS_CLOSING, PFS_TCPS_ESTABLISHED },
+	[TCP_CONNTRACK_CLOSE_WAIT] = { PFS_TCPS_FIN_WAIT_2,
+				       PFS_TCPS_ESTABLISHED },
+	[TCP_CONNTRACK_LAST_ACK] = { PFS_TCPS_FIN_WAIT_2, PFS_TCPS_CLOSING },
+	[TCP_CONNTRACK_TIME_WAIT] = { PFS_TCPS_FIN_WAIT_2,
+				      PFS_TCPS_FIN_WAIT_2 },
+	[TCP_CONNTRACK_CLOSE] = { PFS_TCPS_TIME_WAIT, PFS_TCPS_TIME_WAIT },
+	[TCP_CONNTRACK_SYN_SENT2] = { PFS_TCPS_SYN_SENT, PFS_TCPS_SYN_SENT },
+};
+
+void pfsd_ctmap_tcp_to_pf(uint8_t ct, uint8_t *src, uint8_t *dst)
+{
+	if (ct >= TCP_CONNTRACK_MAX)
+		ct = TCP_CONNTRACK_NONE;
+	*src = ctmap_tcp_pf[ct][0];
+	*dst = ctmap_tcp_pf[ct][1];
+}
+
+/* pf's pair, read from the most and the least advanced side. */
+uint8_t pfsd_ctmap_tcp_from_pf(uint8_t src, uint8_t dst)
+{
+	uint8_t hi = src > dst ? src : dst, lo = src > dst ? dst : src;
+
+	if (hi > PFS_TCPS_TIME_WAIT) /* synproxy pseudo states */
+		return TCP_CONNTRACK_SYN_SENT;
+	if (lo >= PFS_TCPS_TIME_WAIT)
+		return TCP_CONNTRACK_CLOSE;
+	if (lo >= PFS_TCPS_FIN_WAIT_2)
+		return TCP_CONNTRACK_TIME_WAIT;
+	if (hi >= PFS_TCPS_FIN_WAIT_2)
+		return lo >= PFS_TCPS_CLOSING ? TCP_CONNTRACK_LAST_ACK
+					      : TCP_CONNTRACK_CLOSE_WAIT;
+	if (hi >= PFS_TCPS_CLOSE_WAIT)
+		return TCP_CONNTRACK_FIN_WAIT;
+	if (lo >= PFS_TCPS_ESTABLISHED)
+		return TCP_CONNTRACK_ESTABLISHED;
+	if (lo >= PFS_TCPS_SYN_SENT)
+		return TCP_CONNTRACK_SYN_RECV;
+	return TCP_CONNTRACK_SYN_SENT;
+}
+
+/* pf's timeout class of a TCP pair (pf_tcp_track's thresholds). */
+static uint8_t ctmap_tcp_class(uint8_t s, uint8_t d)
+{
+	if (s >= PFS_TCPS_FIN_WAIT_2 && d >= PFS_TCPS_FIN_WAIT_2)
+		return PFS_TM_TCP_CLOSED;
+	if (s >= PFS_TCPS_FIN_WAIT_2 || d >= PFS_TCPS_FIN_WAIT_2)
+		return PFS_TM_TCP_FIN_WAIT;
+	if (s >= PFS_TCPS_CLOSE_WAIT || d >= PFS_TCPS_CLOSE_WAIT)
+		return PFS_TM_TCP_CLOSING;
+	if (s < PFS_TCPS_ESTABLISHED || d < PFS_TCPS_ESTABLISHED)
+		return PFS_TM_TCP_OPENING;
+	return PFS_TM_TCP_ESTABLISHED;
+}
+
+static bool ctmap_loopback(uint8_t af, const struct pfs_addr *a)
+{
+	static const uint8_t v6lo[16] = { [15] = 1 };
+
+	if (af == AF_INET)
+		return a->a[0] == 127;
+	return memcmp(a->a, v6lo, sizeof(v6lo)) == 0;
+}
+
+/* pf keeps a window scale only with its flag set (PFS_WSCALE_FLAG). */
+static uint8_t ctmap_wscale_to_pf(uint8_t flags, uint8_t ws)
+{
+	if (!(flags & IP_CT_TCP_FLAG_WINDOW_SCALE))
+		return 0;
+	return (uint8_t)(PFS_WSCALE_FLAG | (ws & PFS_WSCALE_MASK));
+}
+
+static void ctmap_peers_to_pf(const struct pfsd_ct_entry *e,
+			      struct pfs_state *st)
+{
+	bool seen = (e->status & IPS_SEEN_REPLY) != 0;
+
+	switch (st->proto) {
+	case IPPROTO_TCP:
+		pfsd_ctmap_tcp_to_pf(e->tcp_state, &st->src.state,
+				     &st->dst.state);
+		st->src.wscale = ctmap_wscale_to_pf(e->flags_orig,
+						    e->wscale_orig);
+		st->dst.wscale = ctmap_wscale_to_pf(e->flags_reply,
+						    e->wscale_reply);
+		st->timeout = ctmap_tcp_class(st->src.state, st->dst.state);
+		break;
+	case IPPROTO_UDP:
+		st->src.state = seen ? PFS_UDPS_MULTIPLE : PFS_UDPS_SINGLE;
+		st->dst.state = seen ? PFS_UDPS_MULTIPLE : PFS_UDPS_NO_TRAFFIC;
+		st->timeout = seen ? PFS_TM_UDP_MULTIPLE : PFS_TM_UDP_SINGLE;
+		break;
+	default: /* ICMP, ICMPv6 */
+		st->src.state = PFS_UDPS_SINGLE;
+		st->dst.state = seen ? PFS_UDPS_SINGLE : PFS_UDPS_NO_TRAFFIC;
+		st->timeout = seen ? PFS_TM_ICMP_ERROR_REPLY
+				   : PFS_TM_ICMP_FIRST_PACKET;
+		break;
+	}
+}
+
+static bool ctmap_proto_ok(uint8_t af, uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+	       (af == AF_INET && proto == IPPROTO_ICMP) ||
+	       (af == AF_INET6 && proto == IPPROTO_ICMPV6);
+}
+
+static void ctmap_host(struct pfs_host *h, const struct pfs_addr *a,
+		       uint16_t port)
+{
+	h->addr = *a;
+	h->port = port;
+}
+
+int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
+			struct pfs_state *st)
+{
+	const struct pfsd_ct_tuple *o = &e->orig;
+
+	memset(st, 0, sizeof(*st));
+	if (!o->ok || (e->af != AF_INET && e->af != AF_INET6)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!ctmap_proto_ok(e->af, o->proto)) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	if (ctmap_loopback(e->af, &o->src) || ctmap_loopback(e->af, &o->dst)) {
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
+	st->af = e->af;
+	st->proto = o->proto;
+	st->direction = PFS_DIR_OUT;
+	st->rule = st->anchor = PFS_NO_RULE;
+	ctmap_host(&st->lan, &o->src, o->sport);
+	ctmap_host(&st->ext, &o->dst, o->dport);
+	/* the translated source is where replies go back to */
+	if (e->have & PFSD_CT_HAVE_REPLY)
+		ctmap_host(&st->gwy, &e->reply.dst, e->reply.dport);
+	else
+		st->gwy = st->lan;
+	memcpy(st->ifname, "all", 4);
+	st->creation = now_s;
+	st->expire = now_s + e->timeout;
+	ctmap_peers_to_pf(e, st);
+	return 0;
+}
+
+/* ---- state -> entry -----------------------------------------------------*/
+
+static void ctmap_set_tuple(struct pfsd_ct_tuple *t, uint8_t af,
+			    uint8_t proto, const struct pfs_host *s,
+			    const struct pfs_host *d)
+{
+	memset(t, 0, sizeof(*t));
+	t->src = s->addr;
+	t->dst = d->addr;
+	t->sport = s->port;
+	t->dport = d->port;
+	t->proto = proto;
+	t->ok = 1;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		t->icmp_type = af == AF_INET ? CTMAP_ICMP_ECHO
+					     : CTMAP_ICMPV6_ECHO;
+}
+
+/* Window scale applies only when both sides negotiated one. */
+static void ctmap_tcp_from_pf(const struct pfs_state *st,
+			      struct pfsd_ct_entry *e)
+{
+	uint8_t both = (st->src.wscale & st->dst.wscale) & PFS_WSCALE_FLAG;
+	uint8_t f = IP_CT_TCP_FLAG_BE_LIBERAL;
+
+	e->tcp_state = pfsd_ctmap_tcp_from_pf(st->src.state, st->dst.state);
+	if (both) {
+		f |= IP_CT_TCP_FLAG_WINDOW_SCALE;
+		e->wscale_orig = st->src.wscale & PFS_WSCALE_MASK;
+		e->wscale_reply = st->dst.wscale & PFS_WSCALE_MASK;
+	}
+	e->flags_orig = e->flags_reply = f;
+	e->have |= PFSD_CT_HAVE_TCP;
+}
+
+int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
+			  struct pfsd_ct_entry *e)
+{
+	bool in = st->direction == PFS_DIR_IN;
+
+	memset(e, 0, sizeof(*e));
+	if (st->af != AF_INET && st->af != AF_INET6) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (!ctmap_proto_ok(st->af, st->proto)) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	e->af = st->af;
+	/* OUT: (lan -> ext), back (ext -> gwy); IN: (ext -> gwy), back
+	 * (lan -> ext). */
+	ctmap_set_tuple(&e->orig, st->af, st->proto, in ? &st->ext : &st->lan,
+			in ? &st->gwy : &st->ext);
+	ctmap_set_tuple(&e->reply, st->af, st->proto,
+			in ? &st->lan : &st->ext, in ? &st->ext : &st->gwy);
+	/* an echo request's reply tuple is an echo reply (0, or 129) */
+	if (e->reply.icmp_type != 0)
+		e->reply.icmp_type = st->af == AF_INET ? 0 : 129;
+	e->status = IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED;
+	e->timeout = st->expire > now_s ? st->expire - now_s : 1;
+	e->have = PFSD_CT_HAVE_REPLY | PFSD_CT_HAVE_STATUS |
+		  PFSD_CT_HAVE_TIMEOUT;
+	if (st->proto == IPPROTO_TCP)
+		ctmap_tcp_from_pf(st, e);
+	return 0;
+}
+
+bool pfsd_ctmap_is_nat(const struct pfs_state *st)
+{
+	return memcmp(&st->gwy.addr, &st->lan.addr, sizeof(st->gwy.addr)) != 0 ||
+	       st->gwy.port != st->lan.port;
+}
+
+/* ---- builders -----------------------------------------------------------*/
+
+static void ctmap_put_ip(struct nlmsghdr *nlh, uint8_t af,
+			 const struct pfsd_ct_tuple *t)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+
+	if (af == AF_INET) {
+		mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, t->src.a);
+		mnl_attr_put(nlh, CTA_IP_V4_DST, 4, t->dst.a);
+	} else {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, t->src.a);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, t->dst.a);
+	}
+	mnl_attr_nest_end(nlh, n);
+}
+
+static void ctmap_put_proto(struct nlmsghdr *nlh,
+			    const struct pfsd_ct_tuple *t)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
+	if (t->proto == IPPROTO_ICMP) {
+		mnl_attr_put_u16(nlh, CTA_PROTO_ICMP_ID, htons(t->sport));
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_TYPE, t->icmp_type);
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMP_CODE, t->icmp_code);
+	} else if (t->proto == IPPROTO_ICMPV6) {
+		mnl_attr_put_u16(nlh, CTA_PROTO_ICMPV6_ID, htons(t->sport));
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_TYPE, t->icmp_type);
+		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_CODE, t->icmp_code);
+	} else {
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
+		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
+	}
+	mnl_attr_nest_end(nlh, n);
+}
+
+static void ctmap_put_tuple(struct nlmsghdr *nlh, uint16_t type, uint8_t af,
+			    const struct pfsd_ct_tuple *t)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, type);
+
+	ctmap_put_ip(nlh, af, t);
+	ctmap_put_proto(nlh, t);
+	mnl_attr_nest_end(nlh, n);
+}
+
+static void ctmap_put_tcp(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
+{
+	struct nf_ct_tcp_flags fo = { e->flags_orig, e->flags_orig };
+	struct nf_ct_tcp_flags fr = { e->flags_reply, e->flags_reply };
+	struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+	struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+
+	mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, e->tcp_state);
+	if (e->flags_orig & e->flags_reply & IP_CT_TCP_FLAG_WINDOW_SCALE) {
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_ORIGINAL,
+				e->wscale_orig);
+		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_WSCALE_REPLY,
+				e->wscale_reply);
+	}
+	mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, sizeof(fo), &fo);
+	mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_REPLY, sizeof(fr), &fr);
+	mnl_attr_nest_end(nlh, tcp);
+	mnl_attr_nest_end(nlh, pi);
+}
+
+/* Source NAT to the reply destination (gwy), one address and port. */
+static void ctmap_put_nat(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
+{
+	const struct pfsd_ct_tuple *r = &e->reply;
+	struct nlattr *nat = mnl_attr_nest_start(nlh, CTA_NAT_SRC);
+	struct nlattr *p;
+
+	if (e->af == AF_INET) {
+		mnl_attr_put(nlh, CTA_NAT_V4_MINIP, 4, r->dst.a);
+		mnl_attr_put(nlh, CTA_NAT_V4_MAXIP, 4, r->dst.a);
+	} else {
+		mnl_attr_put(nlh, CTA_NAT_V6_MINIP, 16, r->dst.a);
+		mnl_attr_put(nlh, CTA_NAT_V6_MAXIP, 16, r->dst.a);
+	}
+	if (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) {
+		p = mnl_attr_nest_start(nlh, CTA_NAT_PROTO);
+		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MIN, htons(r->dport));
+		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MAX, htons(r->dport));
+		mnl_attr_nest_end(nlh, p);
+	}
+	mnl_attr_nest_end(nlh, nat);
+}
+
+static struct nlmsghdr *ctmap_header(void *buf, uint8_t type, uint16_t flags,
+				     uint8_t af, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = af;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+size_t pfsd_ctmap_build_new(void *buf, size_t len,
+			    const struct pfsd_ct_entry *e, uint16_t flags,
+			    bool nat, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	if (len < PFSD_CTMAP_MSG_MAX || !e->orig.ok)
+		return 0;
+	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_NEW,
+			   (uint16_t)(NLM_F_ACK | flags), e->af, seq);
+	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
+	ctmap_put_tuple(nlh, CTA_TUPLE_REPLY, e->af, &e->reply);
+	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(e->status));
+	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(e->timeout));
+	if (e->have & PFSD_CT_HAVE_TCP)
+		ctmap_put_tcp(nlh, e);
+	if (nat)
+		ctmap_put_nat(nlh, e);
+	return nlh->nlmsg_len;
+}
+
+size_t pfsd_ctmap_build_delete(void *buf, size_t len,
+			       const struct pfsd_ct_entry *e, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	if (len < PFSD_CTMAP_MSG_MAX || !e->orig.ok)
+		return 0;
+	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, e->af, seq);
+	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
+	return nlh->nlmsg_len;
+}
+
+size_t pfsd_ctmap_build_dump(void *buf, size_t len, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	if (len < PFSD_CTMAP_MSG_MAX)
+		return 0;
+	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, seq);
+	return nlh->nlmsg_len;
+}

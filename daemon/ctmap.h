@@ -1,0 +1,128 @@
+/*
+ * ctmap.h - pure mapping between a Linux conntrack entry (ctnetlink
+ * messages) and struct pfs_state.  No sockets, no logging: it parses and
+ * builds netlink messages in caller-owned buffers with libmnl.
+ *
+ * Mapping (state.h): for direction OUT, orig = (lan -> ext) and
+ * reply = (ext -> gwy); for direction IN, orig = (ext -> gwy) and
+ * reply = (lan -> ext).  Without NAT, gwy == lan.  Entries read from the
+ * kernel are always mapped as OUT (conntrack has no notion of direction).
+ *
+ * TCP conntrack state <-> pf peer states (src:dst) and timeout class:
+ *
+ *   conntrack      pf src:dst                 class
+ *   NONE           (read as SYN_SENT)
+ *   SYN_SENT       SYN_SENT:CLOSED            TCP_OPENING
+ *   SYN_RECV       SYN_SENT:SYN_SENT          TCP_OPENING
+ *   SYN_SENT2      SYN_SENT:SYN_SENT          TCP_OPENING
+ *   ESTABLISHED    ESTABLISHED:ESTABLISHED    TCP_ESTABLISHED
+ *   FIN_WAIT       CLOSING:ESTABLISHED        TCP_CLOSING
+ *   CLOSE_WAIT     FIN_WAIT_2:ESTABLISHED     TCP_FIN_WAIT
+ *   LAST_ACK       FIN_WAIT_2:CLOSING         TCP_FIN_WAIT
+ *   TIME_WAIT      FIN_WAIT_2:FIN_WAIT_2      TCP_CLOSED
+ *   CLOSE          TIME_WAIT:TIME_WAIT        TCP_CLOSED
+ *
+ * Every row moves pf's peer states forward only, so a peer's merge rule
+ * accepts the sequence.  Back to conntrack, a pf pair is read from its
+ * most advanced side (pfsd_ctmap_tcp_from_pf); the table round-trips.
+ * UDP: SEEN_REPLY -> MULTIPLE:MULTIPLE, else SINGLE:NO_TRAFFIC.  ICMP
+ * (echo only: id in every port, type echo request on injection) keeps the
+ * same levels.  Other protocols are not synced.
+ */
+#ifndef PFSYNCD_CTMAP_H
+#define PFSYNCD_CTMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfsync/state.h"
+
+/* One tuple: addresses raw network order, ports host order. */
+struct pfsd_ct_tuple {
+	struct pfs_addr src, dst;
+	uint16_t sport, dport; /* ICMP: the id in both */
+	uint8_t proto;
+	uint8_t icmp_type, icmp_code;
+	uint8_t ok; /* address and protocol parts both seen */
+};
+
+/* What a parsed message carried (pfsd_ct_entry.have). */
+#define PFSD_CT_HAVE_REPLY 0x01
+#define PFSD_CT_HAVE_STATUS 0x02
+#define PFSD_CT_HAVE_TIMEOUT 0x04
+#define PFSD_CT_HAVE_ID 0x08
+#define PFSD_CT_HAVE_TCP 0x10
+#define PFSD_CT_HAVE_MARK 0x20
+#define PFSD_CT_HAVE_ZONE 0x40
+
+struct pfsd_ct_entry {
+	uint8_t af; /* AF_INET / AF_INET6 (from the addresses) */
+	struct pfsd_ct_tuple orig, reply;
+	uint32_t status;  /* IPS_* */
+	uint32_t timeout; /* seconds left */
+	uint32_t id;	  /* CTA_ID */
+	uint32_t mark;
+	uint16_t zone;
+	uint8_t tcp_state; /* enum tcp_conntrack */
+	uint8_t wscale_orig, wscale_reply;
+	uint8_t flags_orig, flags_reply; /* IP_CT_TCP_FLAG_* */
+	unsigned have;			 /* PFSD_CT_HAVE_* */
+	unsigned skipped; /* unknown or malformed attributes passed over */
+};
+
+/* Kind of a conntrack message (event or dump reply). */
+enum pfsd_ct_kind {
+	PFSD_CT_OTHER = 0,
+	PFSD_CT_NEW,	/* event NEW (CT_NEW with CREATE|EXCL) */
+	PFSD_CT_UPDATE, /* CT_NEW without them (also every dump entry) */
+	PFSD_CT_DESTROY
+};
+
+/* Room that any message built here fits in. */
+#define PFSD_CTMAP_MSG_MAX 512
+
+/*
+ * Parse one netlink message (buf, len: at least the header) of the
+ * ctnetlink subsystem.  Unknown and malformed attributes are skipped and
+ * counted in e->skipped.  Returns the kind, or -1/EINVAL when the message
+ * is not a conntrack message or has no usable original tuple.
+ */
+int pfsd_ctmap_parse(const void *buf, size_t len, struct pfsd_ct_entry *e);
+
+/*
+ * Entry -> state (everything but id, creatorid and creation, which the
+ * caller owns; creation is set to now_s).  -1 with errno EPROTONOSUPPORT
+ * (not TCP/UDP/ICMP), EADDRNOTAVAIL (loopback) or EINVAL (incomplete).
+ */
+int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
+			struct pfs_state *st);
+
+/* State -> entry to inject: -1/EPROTONOSUPPORT or EAFNOSUPPORT. */
+int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
+			  struct pfsd_ct_entry *e);
+
+/* True when the state is NATed (gwy differs from lan). */
+bool pfsd_ctmap_is_nat(const struct pfs_state *st);
+
+/* The TCP table both ways; pf timeout classes for an entry. */
+void pfsd_ctmap_tcp_to_pf(uint8_t ct, uint8_t *src, uint8_t *dst);
+uint8_t pfsd_ctmap_tcp_from_pf(uint8_t src, uint8_t dst);
+
+/*
+ * Message builders.  Each writes one message into buf (len at least
+ * PFSD_CTMAP_MSG_MAX) and returns its length, or 0 when buf is too small.
+ * new: IPCTNL_MSG_CT_NEW with both tuples, status SEEN_REPLY|ASSURED|
+ * CONFIRMED, timeout and TCP protoinfo (BE_LIBERAL, window scale when both
+ * sides have one); flags are added to NLM_F_REQUEST|NLM_F_ACK; nat adds
+ * CTA_NAT_SRC (create only).  delete: IPCTNL_MSG_CT_DELETE by the original
+ * tuple.  dump: IPCTNL_MSG_CT_GET with NLM_F_DUMP of both families.
+ */
+size_t pfsd_ctmap_build_new(void *buf, size_t len,
+			    const struct pfsd_ct_entry *e, uint16_t flags,
+			    bool nat, uint32_t seq);
+size_t pfsd_ctmap_build_delete(void *buf, size_t len,
+			       const struct pfsd_ct_entry *e, uint32_t seq);
+size_t pfsd_ctmap_build_dump(void *buf, size_t len, uint32_t seq);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * ctnl.h - the Linux conntrack backend (`backend conntrack`): keeps the
+ * engine's table a mirror of the kernel's conntrack table over ctnetlink
+ * (libmnl), and writes the changes peers announce into the kernel.
+ *
+ *  - start: subscribe to NEW/UPDATE/DESTROY events, then dump the table
+ *    into the mirror (local states: our hostid, a fresh engine id);
+ *  - events: NEW -> pfs_engine_insert, UPDATE -> pfs_engine_update of the
+ *    state with that flow key (a peer's state keeps its id and creator),
+ *    DESTROY -> pfs_engine_delete; events caused by our own writes (their
+ *    nlmsg_pid is our write socket's port id) are ignored;
+ *  - ENOBUFS on the event socket: counted, logged once, full resync;
+ *  - every PFSD_CTNL_REFRESH_MS: dump and reconcile (timeouts are
+ *    refreshed without any event; see ctnl.c for the policy);
+ *  - peers' changes (ops->applied, ops->cleared) become synchronous
+ *    CT_NEW / CT_DELETE requests, acknowledged and counted.
+ * Not synced: protocol 240, loopback tuples, protocols other than TCP,
+ * UDP, ICMP and ICMPv6.
+ */
+#ifndef PFSYNCD_CTNL_H
+#define PFSYNCD_CTNL_H
+
+#include <stdint.h>
+
+#include "pfsync/engine.h"
+
+#define PFSD_CTNL_REFRESH_MS 10000
+#define PFSD_CTNL_ERRNO_MAX 136 /* per-errno failure counters */
+
+struct pfsd_daemon;
+struct pfsd_ctnl;
+
+struct pfsd_ctnl_stats {
+	uint64_t ct_ok;		/* kernel writes acknowledged */
+	uint64_t ct_fail;	/* kernel writes refused */
+	uint64_t fail_errno[PFSD_CTNL_ERRNO_MAX]; /* ct_fail by errno */
+	uint64_t events;	/* events received */
+	uint64_t own;		/* echoes of our own writes, ignored */
+	uint64_t skipped;	/* entries not synced (proto, loopback) */
+	uint64_t malformed;	/* messages without a usable tuple */
+	uint64_t enobufs;	/* event socket overruns */
+	uint64_t resyncs;	/* full dumps after the first */
+	uint64_t refreshed;	/* updates announced by a refresh */
+	uint64_t reconciled;	/* mirror states gone from the kernel */
+};
+
+/* Open the sockets, subscribe, dump the table into the mirror. NULL on
+ * error (logged). */
+struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d);
+void pfsd_ctnl_free(struct pfsd_ctnl *c);
+
+/* The engine's ops->applied and ops->cleared, to the kernel. */
+void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
+		       const struct pfs_state *st);
+void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid);
+
+const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c);
+
+#endif
