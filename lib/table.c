@@ -428,6 +428,17 @@ static int tbl_make_room(struct pfs_table *t)
 
 /* ---- lookups ------------------------------------------------------------ */
 
+/*
+ * The home cells (batch stage 1, and single lookups).  A run rarely covers more than a few
+ * cells past the home, so the line holding the home and the next one are
+ * fetched (the sentinel tail keeps p + 7 inside the array).
+ */
+static void tbl_prefetch_home(const struct tbl_index *x, size_t p)
+{
+	__builtin_prefetch(&x->cells[p]);
+	__builtin_prefetch(&x->cells[p + 7]);
+}
+
 /* Scans the cells of hash h from p (a tbl_ix_seek result) for the id. */
 static uint32_t tbl_id_scan(const struct pfs_table *t, size_t p, uint32_t h,
 			    uint64_t id, uint32_t creatorid)
@@ -439,11 +450,22 @@ static uint32_t tbl_id_scan(const struct pfs_table *t, size_t p, uint32_t h,
 	return TBL_NIL;
 }
 
+/* Fetches both cache lines of a state's flow key fields at once. */
+static const struct pfs_state *tbl_key_fetch(const struct pfs_table *t,
+					     uint32_t slot)
+{
+	const struct pfs_state *st = tbl_state(t, slot);
+
+	__builtin_prefetch(&st->lan);
+	__builtin_prefetch(&st->af);
+	return st;
+}
+
 static uint32_t tbl_key_scan(const struct pfs_table *t, size_t p, uint32_t h,
 			     const struct pfs_flowkey *k)
 {
 	for (; tbl_ix_hit(&t->key, p, h); p++)
-		if (tbl_key_match(tbl_state(t, t->key.cells[p].slot), k))
+		if (tbl_key_match(tbl_key_fetch(t, t->key.cells[p].slot), k))
 			return t->key.cells[p].slot;
 	return TBL_NIL;
 }
@@ -451,16 +473,20 @@ static uint32_t tbl_key_scan(const struct pfs_table *t, size_t p, uint32_t h,
 static uint32_t tbl_lookup_id(const struct pfs_table *t, uint32_t h,
 			      uint64_t id, uint32_t creatorid)
 {
-	size_t p = tbl_ix_seek(&t->id, h, tbl_home(h, t->id.nhomes));
+	size_t p = tbl_home(h, t->id.nhomes);
 
+	tbl_prefetch_home(&t->id, p);
+	p = tbl_ix_seek(&t->id, h, p);
 	return tbl_id_scan(t, p, h, id, creatorid);
 }
 
 static uint32_t tbl_lookup_key(const struct pfs_table *t, uint32_t h,
 			       const struct pfs_flowkey *k)
 {
-	size_t p = tbl_ix_seek(&t->key, h, tbl_home(h, t->key.nhomes));
+	size_t p = tbl_home(h, t->key.nhomes);
 
+	tbl_prefetch_home(&t->key, p);
+	p = tbl_ix_seek(&t->key, h, p);
 	return tbl_key_scan(t, p, h, k);
 }
 
@@ -468,17 +494,6 @@ static struct pfs_state *tbl_slot_state(const struct pfs_table *t,
 					uint32_t s)
 {
 	return s == TBL_NIL ? NULL : tbl_state(t, s);
-}
-
-/*
- * Batch stage 1: the home cells.  A run rarely covers more than a few
- * cells past the home, so the line holding the home and the next one are
- * fetched (the sentinel tail keeps p + 7 inside the array).
- */
-static void tbl_prefetch_home(const struct tbl_index *x, size_t p)
-{
-	__builtin_prefetch(&x->cells[p]);
-	__builtin_prefetch(&x->cells[p + 7]);
 }
 
 /*
