@@ -39,14 +39,15 @@
 
 #define TBL_CHUNK_SHIFT 13
 #define TBL_CHUNK_SLOTS (1u << TBL_CHUNK_SHIFT)
-#define TBL_CHUNK_MASK (TBL_CHUNK_SLOTS - 1)
-#define TBL_NIL UINT32_MAX /* empty cell, end of the free list */
-#define TBL_MAX_SLOTS (UINT32_MAX - 16)
-#define TBL_MIN_HOMES 256u
-#define TBL_MAX_HOMES ((size_t)1 << 32)
-#define TBL_TAIL 64u  /* cells past the last home; the last is a sentinel */
-#define TBL_BATCH 16u /* lookups whose cache misses are overlapped */
-#define TBL_LINE 64u
+#define TBL_CHUNK_MASK	(TBL_CHUNK_SLOTS - 1)
+#define TBL_NIL		UINT32_MAX /* empty cell, end of the free list */
+#define TBL_MAX_SLOTS	(UINT32_MAX - 16)
+#define TBL_MIN_HOMES	256u
+#define TBL_MAX_HOMES	((size_t)1 << 32)
+/* cells past the last home; the last is a sentinel */
+#define TBL_TAIL	64u
+#define TBL_BATCH	16u /* lookups whose cache misses are overlapped */
+#define TBL_LINE	64u
 
 /*
  * Odd multipliers for the hashes (the first is 2^64 / golden ratio, the
@@ -91,8 +92,9 @@ struct pfs_table {
 
 _Static_assert(sizeof(struct pfs_state) % 32 == 0,
 	       "states must keep their 32-byte phase in a chunk");
-_Static_assert(sizeof(struct tbl_chunk) - sizeof(struct pfs_state) *
-			   TBL_CHUNK_SLOTS == TBL_CHUNK_SLOTS / 8,
+_Static_assert(sizeof(struct tbl_chunk) -
+		       sizeof(struct pfs_state) * TBL_CHUNK_SLOTS ==
+		   TBL_CHUNK_SLOTS / 8,
 	       "a chunk is its bitmap and its states");
 _Static_assert(sizeof(struct pfs_state) + 28 <= 256,
 	       "state and index cells exceed the 256-byte budget");
@@ -148,8 +150,8 @@ static uint32_t tbl_hash_key_parts(uint8_t af, uint8_t proto, uint8_t dir,
 {
 	uint64_t hdr, x;
 
-	hdr = (uint64_t)af << 48 | (uint64_t)proto << 40 |
-	      (uint64_t)dir << 32 | (uint64_t)lan->port << 16 | ext->port;
+	hdr = (uint64_t)af << 48 | (uint64_t)proto << 40 | (uint64_t)dir << 32 |
+	      (uint64_t)lan->port << 16 | ext->port;
 	if (af == AF_INET)
 		x = ((uint64_t)tbl_v4(&lan->addr) << 32 | tbl_v4(&ext->addr)) *
 		    TBL_K1;
@@ -211,7 +213,7 @@ static uint64_t *tbl_live_word(const struct pfs_table *t, uint32_t slot,
 {
 	*bit = 1ULL << (slot & 63);
 	return &t->chunks[slot >> TBL_CHUNK_SHIFT]
-			->live[(slot & TBL_CHUNK_MASK) >> 6];
+		    ->live[(slot & TBL_CHUNK_MASK) >> 6];
 }
 
 static int tbl_is_live(const struct pfs_table *t, uint32_t slot)
@@ -352,9 +354,8 @@ static void tbl_ix_del_at(struct tbl_index *x, size_t p)
 	struct tbl_cell *c = x->cells;
 	size_t q;
 
-	for (q = p + 1; c[q].slot != TBL_NIL &&
-			tbl_home(c[q].hash, x->nhomes) < q;
-	     q++)
+	for (q = p + 1;
+	     c[q].slot != TBL_NIL && tbl_home(c[q].hash, x->nhomes) < q; q++)
 		c[q - 1] = c[q];
 	c[q - 1].slot = TBL_NIL;
 }
@@ -413,8 +414,7 @@ static int tbl_make_room(struct pfs_table *t)
 {
 	size_t n = t->id.nhomes < t->key.nhomes ? t->id.nhomes : t->key.nhomes;
 
-	if (t->count < n - n / 8 && tbl_ix_room(&t->id) &&
-	    tbl_ix_room(&t->key))
+	if (t->count < n - n / 8 && tbl_ix_room(&t->id) && tbl_ix_room(&t->key))
 		return 0;
 	if (tbl_grow(t) == 0)
 		return 0;
@@ -429,9 +429,9 @@ static int tbl_make_room(struct pfs_table *t)
 /* ---- lookups ------------------------------------------------------------ */
 
 /*
- * The home cells (batch stage 1, and single lookups).  A run rarely covers more than a few
- * cells past the home, so the line holding the home and the next one are
- * fetched (the sentinel tail keeps p + 7 inside the array).
+ * The home cells (batch stage 1, and single lookups).  A run rarely covers more
+ * than a few cells past the home, so the line holding the home and the next one
+ * are fetched (the sentinel tail keeps p + 7 inside the array).
  */
 static void tbl_prefetch_home(const struct tbl_index *x, size_t p)
 {
@@ -490,8 +490,7 @@ static uint32_t tbl_lookup_key(const struct pfs_table *t, uint32_t h,
 	return tbl_key_scan(t, p, h, k);
 }
 
-static struct pfs_state *tbl_slot_state(const struct pfs_table *t,
-					uint32_t s)
+static struct pfs_state *tbl_slot_state(const struct pfs_table *t, uint32_t s)
 {
 	return s == TBL_NIL ? NULL : tbl_state(t, s);
 }
@@ -511,7 +510,8 @@ static size_t tbl_batch_seek(const struct pfs_table *t,
 	if (tbl_ix_hit(x, p, h)) {
 		st = (const char *)tbl_state(t, x->cells[p].slot);
 		if (key) {
-			__builtin_prefetch(st + offsetof(struct pfs_state, lan));
+			__builtin_prefetch(st +
+					   offsetof(struct pfs_state, lan));
 			__builtin_prefetch(st + offsetof(struct pfs_state, af));
 		} else {
 			__builtin_prefetch(st);
@@ -536,7 +536,7 @@ static void tbl_find_id_group(const struct pfs_table *t, size_t n,
 		p[i] = tbl_batch_seek(t, &t->id, h[i], p[i], 0);
 	for (i = 0; i < n; i++)
 		out[i] = tbl_slot_state(
-			t, tbl_id_scan(t, p[i], h[i], ids[i], creatorids[i]));
+		    t, tbl_id_scan(t, p[i], h[i], ids[i], creatorids[i]));
 }
 
 static void tbl_find_key_group(const struct pfs_table *t, size_t n,
@@ -554,8 +554,8 @@ static void tbl_find_key_group(const struct pfs_table *t, size_t n,
 	for (i = 0; i < n; i++)
 		p[i] = tbl_batch_seek(t, &t->key, h[i], p[i], 1);
 	for (i = 0; i < n; i++)
-		out[i] = tbl_slot_state(t,
-					tbl_key_scan(t, p[i], h[i], &keys[i]));
+		out[i] =
+		    tbl_slot_state(t, tbl_key_scan(t, p[i], h[i], &keys[i]));
 }
 
 /* ---- the API ------------------------------------------------------------ */
@@ -621,7 +621,7 @@ size_t pfs_table_memory(const struct pfs_table *t)
 	return sizeof(*t) + t->chunks_cap * sizeof(*t->chunks) +
 	       t->nchunks * sizeof(struct tbl_chunk) +
 	       (tbl_ix_size(t->id.nhomes) + tbl_ix_size(t->key.nhomes)) *
-		       sizeof(struct tbl_cell);
+		   sizeof(struct tbl_cell);
 }
 
 struct pfs_state *pfs_table_insert(struct pfs_table *t,
@@ -658,7 +658,7 @@ struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
 				    uint32_t creatorid)
 {
 	return tbl_slot_state(
-		t, tbl_lookup_id(t, tbl_hash_id(id, creatorid), id, creatorid));
+	    t, tbl_lookup_id(t, tbl_hash_id(id, creatorid), id, creatorid));
 }
 
 struct pfs_state *pfs_table_find_key(const struct pfs_table *t,

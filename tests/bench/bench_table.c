@@ -21,20 +21,20 @@
 #include "pfsync/state.h"
 #include "pfsync/table.h"
 
-#define LOOKUPS 5000000u
-#define BATCH 16u
+#define LOOKUPS	   5000000u
+#define BATCH	   16u
 #define BENCH_RUNS 5
-#define CREATOR 0x51000000u
+#define CREATOR	   0x51000000u
 
 enum { M_INS, M_REINS, M_ID, M_ID_B, M_KEY, M_KEY_B, M_N };
 
 static const char *const metric_name[M_N] = {
-	[M_INS] = "insert (from empty)",
-	[M_REINS] = "insert (warm table)",
-	[M_ID] = "find id",
-	[M_ID_B] = "find id, batch 16",
-	[M_KEY] = "find key",
-	[M_KEY_B] = "find key, batch 16",
+    [M_INS] = "insert (from empty)",
+    [M_REINS] = "insert (warm table)",
+    [M_ID] = "find id",
+    [M_ID_B] = "find id, batch 16",
+    [M_KEY] = "find key",
+    [M_KEY_B] = "find key, batch 16",
 };
 
 /* Wall clock and thread CPU time at one instant. */
@@ -58,8 +58,7 @@ static double secs(clockid_t c)
 
 static struct stamp stamp_now(void)
 {
-	struct stamp s = {secs(CLOCK_MONOTONIC),
-			  secs(CLOCK_THREAD_CPUTIME_ID)};
+	struct stamp s = {secs(CLOCK_MONOTONIC), secs(CLOCK_THREAD_CPUTIME_ID)};
 
 	return s;
 }
@@ -103,10 +102,10 @@ static void bench_state(struct pfs_state *st, uint32_t i)
 static void bench_key(struct pfs_flowkey *k, uint32_t i)
 {
 	static const struct pfs_flowkey tmpl = {
-		.af = AF_INET,
-		.proto = 6,
-		.direction = PFS_DIR_OUT,
-		.ext = {.addr = {{198, 51, 100, 7}}, .port = 443},
+	    .af = AF_INET,
+	    .proto = 6,
+	    .direction = PFS_DIR_OUT,
+	    .ext = {.addr = {{198, 51, 100, 7}}, .port = 443},
 	};
 
 	*k = tmpl;
@@ -143,8 +142,7 @@ static long rss_kb(const char *field)
 	return kb;
 }
 
-static void bench_insert(struct pfs_table *t, uint32_t n, struct run *r,
-			 int m)
+static void bench_insert(struct pfs_table *t, uint32_t n, struct run *r, int m)
 {
 	struct pfs_state st;
 	struct stamp t0 = stamp_now();
@@ -228,8 +226,8 @@ static void bench_find_key(const struct pfs_table *t, const uint32_t *o,
 		printf("  %u key lookups missed\n", miss);
 }
 
-static void bench_find_key_batch(const struct pfs_table *t,
-				 const uint32_t *o, struct run *r)
+static void bench_find_key_batch(const struct pfs_table *t, const uint32_t *o,
+				 struct run *r)
 {
 	struct stamp t0 = stamp_now();
 	struct pfs_flowkey k[BATCH];
@@ -282,8 +280,7 @@ static void print_metric(const struct run *runs, int nruns, int m)
 	       v[1][nruns - 1] / 1e6, v[1][nruns / 2] / 1e6);
 }
 
-static void bench_one(uint32_t n, const uint32_t *o, struct run *r,
-		      int last)
+static void bench_one(uint32_t n, const uint32_t *o, struct run *r, int last)
 {
 	struct pfs_table *t = pfs_table_new(0);
 

@@ -36,8 +36,8 @@ static void mk_state(struct pfs_state *st, uint64_t id, uint32_t creator,
 	memcpy(st->ifname, "eth0", 4);
 }
 
-static struct pfs_state *ins(struct pfs_table *t, uint64_t id,
-			     uint32_t creator, uint32_t k)
+static struct pfs_state *ins(struct pfs_table *t, uint64_t id, uint32_t creator,
+			     uint32_t k)
 {
 	struct pfs_state st;
 
@@ -363,8 +363,8 @@ static uint32_t batch_k(uint32_t seed, size_t i)
 
 static int batch_agrees(const struct pfs_table *t, size_t n, uint32_t seed)
 {
-	uint64_t ids[40];
-	uint32_t cr[40];
+	uint64_t ids[40] = {0};
+	uint32_t cr[40] = {0};
 	struct pfs_flowkey keys[40];
 	struct pfs_state *a[40], *b[40], st;
 	size_t i;
@@ -470,9 +470,9 @@ static void test_many_batched(void)
 enum { M_IDS = 4096, M_KEYS = 3000, M_OPS = 400000 };
 
 struct model {
-	int key_of[M_IDS];    /* key index of a live id, or -1 */
-	int id_of[M_KEYS];    /* id index holding a key, or -1 */
-	uint32_t tag[M_IDS];  /* value stored in st->expire */
+	int key_of[M_IDS];   /* key index of a live id, or -1 */
+	int id_of[M_KEYS];   /* id index holding a key, or -1 */
+	uint32_t tag[M_IDS]; /* value stored in st->expire */
 	size_t count;
 };
 
