@@ -1,0 +1,496 @@
+/*
+ * test_ctmap.c - conntrack entry <-> pfs_state mapping and the ctnetlink
+ * messages: the TCP table both ways, messages built here walked attribute
+ * by attribute with libmnl, and hand-built kernel messages with unknown
+ * and malformed attributes (skipped, never fatal).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ctmap.h"
+#include "t.h"
+
+#define NOW 1000u
+
+static uint8_t buf[PFSD_CTMAP_MSG_MAX];
+
+static void set_v4(struct pfs_host *h, uint8_t a, uint8_t b, uint8_t c,
+		   uint8_t d, uint16_t port)
+{
+	memset(h, 0, sizeof(*h));
+	h->addr.a[0] = a;
+	h->addr.a[1] = b;
+	h->addr.a[2] = c;
+	h->addr.a[3] = d;
+	h->port = port;
+}
+
+static void tcp_state(struct pfs_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->af = AF_INET;
+	st->proto = IPPROTO_TCP;
+	st->direction = PFS_DIR_OUT;
+	set_v4(&st->lan, 10, 1, 0, 10, 40000);
+	st->gwy = st->lan;
+	set_v4(&st->ext, 10, 2, 0, 20, 80);
+	st->src.state = st->dst.state = PFS_TCPS_ESTABLISHED;
+	st->src.wscale = PFS_WSCALE_FLAG | 7;
+	st->dst.wscale = PFS_WSCALE_FLAG | 10;
+	st->expire = NOW + 600;
+	st->timeout = PFS_TM_TCP_ESTABLISHED;
+}
+
+static void test_tcp_table_round_trip(void)
+{
+	uint8_t ct, s, d;
+
+	for (ct = TCP_CONNTRACK_SYN_SENT; ct <= TCP_CONNTRACK_CLOSE; ct++) {
+		pfsd_ctmap_tcp_to_pf(ct, &s, &d);
+		T_EQ(pfsd_ctmap_tcp_from_pf(s, d), ct);
+		/* pf's merge rule reads the pair; the order is symmetric */
+		T_EQ(pfsd_ctmap_tcp_from_pf(d, s), ct);
+	}
+	pfsd_ctmap_tcp_to_pf(TCP_CONNTRACK_ESTABLISHED, &s, &d);
+	T_EQ(s, PFS_TCPS_ESTABLISHED);
+	T_EQ(d, PFS_TCPS_ESTABLISHED);
+	pfsd_ctmap_tcp_to_pf(TCP_CONNTRACK_SYN_SENT, &s, &d);
+	T_EQ(s, PFS_TCPS_SYN_SENT);
+	T_EQ(d, PFS_TCPS_CLOSED);
+	pfsd_ctmap_tcp_to_pf(200, &s, &d); /* out of range: like NONE */
+	T_EQ(s, PFS_TCPS_SYN_SENT);
+	T_EQ(pfsd_ctmap_tcp_from_pf(PFS_TCPS_PROXY_SRC, PFS_TCPS_CLOSED),
+	     TCP_CONNTRACK_SYN_SENT);
+	T_EQ(pfsd_ctmap_tcp_from_pf(PFS_TCPS_CLOSED, PFS_TCPS_CLOSED),
+	     TCP_CONNTRACK_SYN_SENT);
+}
+
+/* Each kernel state maps forward: pf peer states never go back. */
+static void test_tcp_table_monotonic(void)
+{
+	uint8_t ct, s0, d0, s1, d1;
+
+	for (ct = TCP_CONNTRACK_SYN_SENT; ct < TCP_CONNTRACK_CLOSE; ct++) {
+		pfsd_ctmap_tcp_to_pf(ct, &s0, &d0);
+		pfsd_ctmap_tcp_to_pf((uint8_t)(ct + 1), &s1, &d1);
+		T_CHECK(s1 >= s0 && d1 >= d0);
+	}
+}
+
+/* Walk state: one attribute type's payload, found at depth 0 or nested. */
+struct find {
+	int type;
+	const struct nlattr *hit;
+};
+
+static int find_cb(const struct nlattr *a, void *data)
+{
+	struct find *f = data;
+
+	if (mnl_attr_get_type(a) == f->type)
+		f->hit = a;
+	return MNL_CB_OK;
+}
+
+static const struct nlattr *find_top(const struct nlmsghdr *nlh, int type)
+{
+	struct find f = { type, NULL };
+
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), find_cb, &f);
+	return f.hit;
+}
+
+static const struct nlattr *find_in(const struct nlattr *nest, int type)
+{
+	struct find f = { type, NULL };
+
+	if (nest != NULL)
+		mnl_attr_parse_nested(nest, find_cb, &f);
+	return f.hit;
+}
+
+static void test_build_new_bytes(void)
+{
+	static const uint8_t src[4] = { 10, 1, 0, 10 }, dst[4] = { 10, 2, 0,
+								   20 };
+	const struct nlattr *o, *ip, *pr, *a, *tcp;
+	const struct nf_ct_tcp_flags *fl;
+	const struct nfgenmsg *nfg;
+	const struct nlmsghdr *nlh = (const void *)buf;
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+	size_t n;
+
+	tcp_state(&st);
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	n = pfsd_ctmap_build_new(buf, sizeof(buf), &e,
+				 NLM_F_CREATE | NLM_F_EXCL, false, 7);
+	T_CHECK(n > 0 && n == nlh->nlmsg_len);
+	T_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW);
+	T_EQ(nlh->nlmsg_flags,
+	     NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	T_EQ(nlh->nlmsg_seq, 7);
+	nfg = mnl_nlmsg_get_payload(nlh);
+	T_EQ(nfg->nfgen_family, AF_INET);
+	T_EQ(nfg->version, NFNETLINK_V0);
+	o = find_top(nlh, CTA_TUPLE_ORIG);
+	ip = find_in(o, CTA_TUPLE_IP);
+	a = find_in(ip, CTA_IP_V4_SRC);
+	T_CHECK(a != NULL && mnl_attr_get_payload_len(a) == 4);
+	if (a != NULL)
+		T_MEMEQ(mnl_attr_get_payload(a), src, 4);
+	a = find_in(ip, CTA_IP_V4_DST);
+	T_CHECK(a != NULL);
+	if (a != NULL)
+		T_MEMEQ(mnl_attr_get_payload(a), dst, 4);
+	pr = find_in(o, CTA_TUPLE_PROTO);
+	a = find_in(pr, CTA_PROTO_NUM);
+	T_CHECK(a != NULL && mnl_attr_get_u8(a) == IPPROTO_TCP);
+	a = find_in(pr, CTA_PROTO_SRC_PORT);
+	T_CHECK(a != NULL && ntohs(mnl_attr_get_u16(a)) == 40000);
+	/* reply tuple: ext -> gwy */
+	ip = find_in(find_top(nlh, CTA_TUPLE_REPLY), CTA_TUPLE_IP);
+	a = find_in(ip, CTA_IP_V4_SRC);
+	T_CHECK(a != NULL);
+	if (a != NULL)
+		T_MEMEQ(mnl_attr_get_payload(a), dst, 4);
+	a = find_top(nlh, CTA_STATUS);
+	T_CHECK(a != NULL && ntohl(mnl_attr_get_u32(a)) ==
+		(IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED));
+	a = find_top(nlh, CTA_TIMEOUT);
+	T_CHECK(a != NULL && ntohl(mnl_attr_get_u32(a)) == 600);
+	tcp = find_in(find_top(nlh, CTA_PROTOINFO), CTA_PROTOINFO_TCP);
+	a = find_in(tcp, CTA_PROTOINFO_TCP_STATE);
+	T_CHECK(a != NULL && mnl_attr_get_u8(a) == TCP_CONNTRACK_ESTABLISHED);
+	a = find_in(tcp, CTA_PROTOINFO_TCP_WSCALE_ORIGINAL);
+	T_CHECK(a != NULL && mnl_attr_get_u8(a) == 7);
+	a = find_in(tcp, CTA_PROTOINFO_TCP_WSCALE_REPLY);
+	T_CHECK(a != NULL && mnl_attr_get_u8(a) == 10);
+	a = find_in(tcp, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL);
+	T_CHECK(a != NULL && mnl_attr_get_payload_len(a) == sizeof(*fl));
+	if (a != NULL) {
+		fl = mnl_attr_get_payload(a);
+		T_EQ(fl->flags, IP_CT_TCP_FLAG_BE_LIBERAL |
+				IP_CT_TCP_FLAG_WINDOW_SCALE);
+		T_EQ(fl->mask, fl->flags);
+	}
+	T_CHECK(find_top(nlh, CTA_NAT_SRC) == NULL);
+}
+
+/* One side without window scaling: no wscale, liberal only. */
+static void test_build_new_no_wscale(void)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nlattr *tcp, *a;
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	tcp_state(&st);
+	st.dst.wscale = 0;
+	st.expire = NOW - 5; /* expired: the kernel still gets 1 s */
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &e, 0, false, 1) > 0);
+	tcp = find_in(find_top(nlh, CTA_PROTOINFO), CTA_PROTOINFO_TCP);
+	T_CHECK(find_in(tcp, CTA_PROTOINFO_TCP_WSCALE_ORIGINAL) == NULL);
+	a = find_in(tcp, CTA_PROTOINFO_TCP_FLAGS_REPLY);
+	T_CHECK(a != NULL &&
+		((const struct nf_ct_tcp_flags *)mnl_attr_get_payload(a))
+				->flags == IP_CT_TCP_FLAG_BE_LIBERAL);
+	a = find_top(nlh, CTA_TIMEOUT);
+	T_CHECK(a != NULL && ntohl(mnl_attr_get_u32(a)) == 1);
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	T_EQ(pfsd_ctmap_build_new(buf, 100, &e, 0, false, 1), 0);
+}
+
+/* state -> message -> entry -> state keeps what conntrack can hold. */
+static void test_round_trip_tcp(void)
+{
+	struct pfsd_ct_entry e, back;
+	struct pfs_state st, st2;
+	size_t n;
+
+	tcp_state(&st);
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	n = pfsd_ctmap_build_new(buf, sizeof(buf), &e, NLM_F_CREATE, false,
+				 1);
+	/* a kernel event is the same layout with CREATE|EXCL: NEW */
+	((struct nlmsghdr *)(void *)buf)->nlmsg_flags |= NLM_F_EXCL;
+	T_EQ(pfsd_ctmap_parse(buf, n, &back), PFSD_CT_NEW);
+	T_EQ(back.skipped, 0);
+	T_EQ(pfsd_ctmap_to_state(&back, NOW, &st2), 0);
+	T_EQ(st2.af, AF_INET);
+	T_EQ(st2.proto, IPPROTO_TCP);
+	T_EQ(st2.direction, PFS_DIR_OUT);
+	T_MEMEQ(&st2.lan, &st.lan, sizeof(st.lan));
+	T_MEMEQ(&st2.gwy, &st.gwy, sizeof(st.gwy));
+	T_MEMEQ(&st2.ext, &st.ext, sizeof(st.ext));
+	T_EQ(st2.src.state, PFS_TCPS_ESTABLISHED);
+	T_EQ(st2.dst.state, PFS_TCPS_ESTABLISHED);
+	T_EQ(st2.src.wscale, st.src.wscale);
+	T_EQ(st2.dst.wscale, st.dst.wscale);
+	T_EQ(st2.expire, NOW + 600);
+	T_EQ(st2.timeout, PFS_TM_TCP_ESTABLISHED);
+	T_EQ(back.status, IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED);
+}
+
+static void test_round_trip_v6_udp_nat(void)
+{
+	struct pfsd_ct_entry e, back;
+	struct pfs_state st, st2;
+	size_t n;
+
+	memset(&st, 0, sizeof(st));
+	st.af = AF_INET6;
+	st.proto = IPPROTO_UDP;
+	st.direction = PFS_DIR_OUT;
+	st.lan.addr.a[0] = 0xfd;
+	st.lan.addr.a[15] = 1;
+	st.lan.port = 5353;
+	st.gwy.addr.a[0] = 0x20;
+	st.gwy.addr.a[15] = 9;
+	st.gwy.port = 6000;
+	st.ext.addr.a[0] = 0x20;
+	st.ext.addr.a[15] = 2;
+	st.ext.port = 53;
+	st.src.state = st.dst.state = PFS_UDPS_MULTIPLE;
+	st.expire = NOW + 30;
+	T_CHECK(pfsd_ctmap_is_nat(&st));
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	n = pfsd_ctmap_build_new(buf, sizeof(buf), &e, NLM_F_CREATE, true, 2);
+	T_CHECK(n > 0);
+	T_CHECK(find_top((const void *)buf, CTA_NAT_SRC) != NULL);
+	T_EQ(pfsd_ctmap_parse(buf, n, &back), PFSD_CT_NEW);
+	T_EQ(back.af, AF_INET6);
+	T_EQ(back.skipped, 1); /* CTA_NAT_SRC: not read back */
+	T_EQ(pfsd_ctmap_to_state(&back, NOW, &st2), 0);
+	T_MEMEQ(&st2.lan, &st.lan, sizeof(st.lan));
+	T_MEMEQ(&st2.gwy, &st.gwy, sizeof(st.gwy));
+	T_MEMEQ(&st2.ext, &st.ext, sizeof(st.ext));
+	T_EQ(st2.src.state, PFS_UDPS_MULTIPLE);
+	T_EQ(st2.dst.state, PFS_UDPS_MULTIPLE);
+	T_EQ(st2.timeout, PFS_TM_UDP_MULTIPLE);
+	T_EQ(st2.expire, NOW + 30);
+}
+
+/* A peer's IN state: orig (ext -> gwy), reply (lan -> ext). */
+static void test_in_direction(void)
+{
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	tcp_state(&st);
+	st.direction = PFS_DIR_IN;
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	T_MEMEQ(&e.orig.src, &st.ext.addr, sizeof(st.ext.addr));
+	T_EQ(e.orig.sport, st.ext.port);
+	T_MEMEQ(&e.orig.dst, &st.gwy.addr, sizeof(st.gwy.addr));
+	T_MEMEQ(&e.reply.src, &st.lan.addr, sizeof(st.lan.addr));
+	T_EQ(e.reply.dport, st.ext.port);
+}
+
+static void test_udp_icmp_levels(void)
+{
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	memset(&e, 0, sizeof(e));
+	e.af = AF_INET;
+	e.orig.ok = 1;
+	e.orig.proto = IPPROTO_UDP;
+	e.orig.src.a[0] = 10;
+	e.orig.dst.a[0] = 10;
+	e.timeout = 30;
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.src.state, PFS_UDPS_SINGLE);
+	T_EQ(st.dst.state, PFS_UDPS_NO_TRAFFIC);
+	T_EQ(st.timeout, PFS_TM_UDP_SINGLE);
+	T_EQ(memcmp(&st.gwy, &st.lan, sizeof(st.gwy)), 0); /* no reply */
+	e.status = IPS_SEEN_REPLY;
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.src.state, PFS_UDPS_MULTIPLE);
+	T_EQ(st.timeout, PFS_TM_UDP_MULTIPLE);
+	e.orig.proto = IPPROTO_ICMP;
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.timeout, PFS_TM_ICMP_ERROR_REPLY);
+	/* ICMP injected as echo request / echo reply with the id */
+	st.lan.port = st.ext.port = st.gwy.port = 77;
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	T_EQ(e.orig.icmp_type, 8);
+	T_EQ(e.reply.icmp_type, 0);
+	T_EQ(e.orig.sport, 77);
+}
+
+static void test_not_synced(void)
+{
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	memset(&e, 0, sizeof(e));
+	e.af = AF_INET;
+	e.orig.ok = 1;
+	e.orig.proto = 240;
+	e.orig.src.a[0] = 10;
+	e.orig.dst.a[0] = 10;
+	errno = 0;
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), -1);
+	T_EQ(errno, EPROTONOSUPPORT);
+	e.orig.proto = IPPROTO_TCP;
+	e.orig.dst.a[0] = 127;
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), -1);
+	T_EQ(errno, EADDRNOTAVAIL);
+	memset(&e.orig.src, 0, sizeof(e.orig.src));
+	memset(&e.orig.dst, 0, sizeof(e.orig.dst));
+	e.af = AF_INET6;
+	e.orig.src.a[15] = 1; /* ::1 */
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), -1);
+	T_EQ(errno, EADDRNOTAVAIL);
+	e.orig.ok = 0;
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), -1);
+	T_EQ(errno, EINVAL);
+	tcp_state(&st);
+	st.proto = 47;
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), -1);
+	T_EQ(errno, EPROTONOSUPPORT);
+	st.proto = IPPROTO_TCP;
+	st.af = 99;
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), -1);
+	T_EQ(errno, EAFNOSUPPORT);
+}
+
+/* A kernel-like DESTROY event, built by hand with oddities. */
+static size_t kernel_msg(uint8_t type, uint16_t flags, bool with_orig)
+{
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	struct nlattr *o, *n;
+	uint8_t addr[4] = { 192, 0, 2, 1 }, addr2[4] = { 198, 51, 100, 7 };
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = flags;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	mnl_attr_put_u32(nlh, 99, 0xdeadbeef);	     /* unknown */
+	mnl_attr_put_u16(nlh, CTA_STATUS, 0x1234);    /* short: skipped */
+	if (with_orig) {
+		o = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+		n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+		mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, addr);
+		mnl_attr_put(nlh, CTA_IP_V4_DST, 4, addr2);
+		mnl_attr_put_u8(nlh, 42, 1); /* unknown in the nest */
+		mnl_attr_nest_end(nlh, n);
+		n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+		mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_TCP);
+		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(1234));
+		mnl_attr_put_u32(nlh, CTA_PROTO_DST_PORT, 5); /* bad length */
+		mnl_attr_nest_end(nlh, n);
+		mnl_attr_nest_end(nlh, o);
+	}
+	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(42));
+	mnl_attr_put_u32(nlh, CTA_ID, htonl(0x01020304));
+	n = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+	o = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+	mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, TCP_CONNTRACK_TIME_WAIT);
+	mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, 3); /* short */
+	mnl_attr_nest_end(nlh, o);
+	mnl_attr_nest_end(nlh, n);
+	return nlh->nlmsg_len;
+}
+
+static void test_parse_kernel_oddities(void)
+{
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+	size_t n = kernel_msg(IPCTNL_MSG_CT_DELETE, 0, true);
+
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_DESTROY);
+	T_EQ(e.skipped, 5);
+	T_EQ(e.orig.sport, 1234);
+	T_EQ(e.orig.dport, 0);
+	T_EQ(e.timeout, 42);
+	T_EQ(e.id, 0x01020304);
+	T_CHECK(!(e.have & PFSD_CT_HAVE_STATUS));
+	T_EQ(e.tcp_state, TCP_CONNTRACK_TIME_WAIT);
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.lan.addr.a[0], 192);
+	T_EQ(st.ext.addr.a[3], 7);
+	T_EQ(st.timeout, PFS_TM_TCP_CLOSED);
+	/* a truncated tail attribute stops the walk, not the parse */
+	((struct nlmsghdr *)(void *)buf)->nlmsg_len = (uint32_t)(n - 2);
+	T_EQ(pfsd_ctmap_parse(buf, n - 2, &e), PFSD_CT_DESTROY);
+	/* update event: CT_NEW without CREATE|EXCL */
+	n = kernel_msg(IPCTNL_MSG_CT_NEW, 0, true);
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_UPDATE);
+}
+
+static void test_parse_rejects(void)
+{
+	struct pfsd_ct_entry e;
+	size_t n = kernel_msg(IPCTNL_MSG_CT_NEW, 0, false);
+
+	errno = 0;
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), -1); /* no original tuple */
+	T_EQ(errno, EINVAL);
+	n = kernel_msg(IPCTNL_MSG_CT_GET_STATS, 0, true);
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), -1);
+	n = kernel_msg(IPCTNL_MSG_CT_NEW, 0, true);
+	((struct nlmsghdr *)(void *)buf)->nlmsg_type =
+		(NFNL_SUBSYS_CTNETLINK_EXP << 8) | IPCTNL_MSG_CT_NEW;
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), -1);
+	n = kernel_msg(IPCTNL_MSG_CT_NEW, 0, true);
+	T_EQ(pfsd_ctmap_parse(buf, 10, &e), -1);  /* shorter than a header */
+	T_EQ(pfsd_ctmap_parse(buf, n - 8, &e), -1); /* nlmsg_len > len */
+	((struct nlmsghdr *)(void *)buf)->nlmsg_len = 18; /* no nfgenmsg */
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), -1);
+}
+
+static void test_build_delete_dump(void)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nfgenmsg *nfg;
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	tcp_state(&st);
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	T_CHECK(pfsd_ctmap_build_delete(buf, sizeof(buf), &e, 3) > 0);
+	T_EQ(nlh->nlmsg_type,
+	     (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE);
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	T_CHECK(find_top(nlh, CTA_TUPLE_ORIG) != NULL);
+	T_CHECK(find_top(nlh, CTA_TUPLE_REPLY) == NULL);
+	T_CHECK(find_top(nlh, CTA_STATUS) == NULL);
+	T_CHECK(pfsd_ctmap_build_dump(buf, sizeof(buf), 4) > 0);
+	T_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	nfg = mnl_nlmsg_get_payload(nlh);
+	T_EQ(nfg->nfgen_family, AF_UNSPEC);
+	T_EQ(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + sizeof(*nfg));
+	T_EQ(pfsd_ctmap_build_dump(buf, 16, 4), 0);
+}
+
+int main(void)
+{
+	T_RUN(test_tcp_table_round_trip);
+	T_RUN(test_tcp_table_monotonic);
+	T_RUN(test_build_new_bytes);
+	T_RUN(test_build_new_no_wscale);
+	T_RUN(test_round_trip_tcp);
+	T_RUN(test_round_trip_v6_udp_nat);
+	T_RUN(test_in_direction);
+	T_RUN(test_udp_icmp_levels);
+	T_RUN(test_not_synced);
+	T_RUN(test_parse_kernel_oddities);
+	T_RUN(test_parse_rejects);
+	T_RUN(test_build_delete_dump);
+	return t_done();
+}
