@@ -4,8 +4,9 @@
 # firewall B (.253) on a dedicated sync link 192.168.254.0/24.
 #
 # The state table here is pfsyncd's memory backend, driven through
-# pfsyncctl the way pf would drive it; the conntrack backend (real Linux
-# connections surviving a failover) is not built yet - see README.md.
+# pfsyncctl the way pf would drive it.  At the end, scripts/demo-failover.sh
+# shows real Linux connections surviving a keepalived failover with the
+# conntrack backend.
 set -u
 cd "$(dirname "$0")/.."
 export PFSYNCD=$PWD/build/pfsyncd PFSYNCCTL=$PWD/build/pfsyncctl
@@ -63,3 +64,8 @@ printf 'states A created, still held by B: %s, by C: %s\n' \
 	"$(ctl B -j states | grep -o '"creatorid": *"0000aaaa"' | wc -l)" \
 	"$(ctl C -j states | grep -o '"creatorid": *"0000aaaa"' | wc -l)"
 say "done"
+
+# Part two: real connections through keepalived firewalls surviving a
+# failover (pfsyncd with backend conntrack); its own namespaces and cleanup.
+say "Part two: the pfsync(4) failover example with keepalived and conntrack"
+bash scripts/demo-failover.sh
