@@ -7,7 +7,7 @@
 # that pfsyncd copied, carries it on.  Then the same without pfsyncd on B,
 # where the connection dies.  The last line is the verdict.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PFSYNCD=${PFSYNCD:-$PWD/build/pfsyncd}
 export PFSYNCCTL=${PFSYNCCTL:-$PWD/build/pfsyncctl}
 # shellcheck source=../tests/netns/lib.sh

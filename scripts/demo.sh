@@ -8,7 +8,7 @@
 # shows real Linux connections surviving a keepalived failover with the
 # conntrack backend.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PFSYNCD=$PWD/build/pfsyncd PFSYNCCTL=$PWD/build/pfsyncctl
 # shellcheck source=../tests/netns/lib.sh
 source tests/netns/lib.sh

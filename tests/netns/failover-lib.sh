@@ -314,7 +314,8 @@ fo_ct() {
 
 # fo_kill_A: firewall A dies.  Its three cables are pulled first, so the
 # box falls silent at once (as a power cut would), then its keepalived
-# and pfsyncd are stopped by PID.
+# and pfsyncd are stopped by PID; FO_RC_A is pfsyncd's exit status.
+# shellcheck disable=SC2034 # FO_RC_A is read by the test
 fo_kill_A() {
 	ip -n "$(fo_ns swI)" link set p-fwA down
 	ip -n "$(fo_ns swE)" link set p-fwA down

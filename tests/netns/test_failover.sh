@@ -45,6 +45,11 @@ fo_client_wait() {
 	DEAD_PIDS="${DEAD_PIDS:-} $p"
 }
 
+b_lacks_it() { ! fo_ct_has fwB "$PORT"; }
+a_demoted() {
+	! fo_synced fwA && [ "$(cat "$T/sfwA.ready")" = "$FO_DEMOTE" ]
+}
+
 # --- (1) control: no pfsyncd on B ------------------------------------------
 FO=c
 fo_build
@@ -57,8 +62,7 @@ check "control: A is VRRP master" wait_for 15 fo_master fwA
 fo_connect 6 4
 check "control: A tracks the connection (port $PORT)" fo_ct_has fwA "$PORT"
 sleep 1.2 # a flush timer: had anything been synced, it would be by now
-check "control: B has no entry for it (no pfsyncd on B)" \
-	eval '! fo_ct_has fwB "$PORT"'
+check "control: B has no entry for it (no pfsyncd on B)" b_lacks_it
 fo_kill_A
 check "control: B holds the VIPs after A died" wait_for 10 fo_master fwB
 fo_client_wait
@@ -89,8 +93,7 @@ fo_keepalived fwB 100
 check "B's bulk update is done" wait_for 10 fo_synced fwB
 check "B is VRRP master while A's bulk update is pending" \
 	wait_for 15 fo_master fwB
-check "A is pending and demoted ($(cat "$T/sfwA.ready"))" \
-	eval '! fo_synced fwA && [ "$(cat "$T/sfwA.ready")" = "$FO_DEMOTE" ]'
+check "A is pending and demoted ($(cat "$T/sfwA.ready"))" a_demoted
 # A's priority 200-150 is below B's 100: no preemption for 4 advert rounds
 for _ in $(seq 20); do
 	fo_no_vip fwA || fail "A took the VIPs before its bulk update was done"
