@@ -45,9 +45,9 @@
 #define TBL_MIN_HOMES	256u
 #define TBL_MAX_HOMES	((size_t)1 << 32)
 /* cells past the last home; the last is a sentinel */
-#define TBL_TAIL	64u
-#define TBL_BATCH	16u /* lookups whose cache misses are overlapped */
-#define TBL_LINE	64u
+#define TBL_TAIL  64u
+#define TBL_BATCH 16u /* lookups whose cache misses are overlapped */
+#define TBL_LINE  64u
 
 /*
  * Odd multipliers for the hashes (the first is 2^64 / golden ratio, the
@@ -624,19 +624,23 @@ size_t pfs_table_memory(const struct pfs_table *t)
 		   sizeof(struct tbl_cell);
 }
 
-struct pfs_state *pfs_table_insert(struct pfs_table *t,
-				   const struct pfs_state *st)
+/* Both index homes of a new state: they miss the cache together. */
+static void tbl_prefetch_insert(const struct pfs_table *t, uint32_t hid,
+				uint32_t hkey)
 {
-	uint32_t hid, hkey, s;
+	tbl_prefetch_home(&t->id, tbl_home(hid, t->id.nhomes));
+	tbl_prefetch_home(&t->key, tbl_home(hkey, t->key.nhomes));
+}
+
+static struct pfs_state *tbl_insert_hashed(struct pfs_table *t,
+					   const struct pfs_state *st,
+					   uint32_t hid, uint32_t hkey)
+{
 	struct pfs_flowkey k;
+	uint32_t s;
 
 	if (tbl_make_room(t) < 0)
 		return NULL;
-	hid = tbl_hash_id(st->id, st->creatorid);
-	hkey = tbl_hash_state_key(st);
-	/* both indexes miss the cache at this size: fetch them together */
-	tbl_prefetch_home(&t->id, tbl_home(hid, t->id.nhomes));
-	tbl_prefetch_home(&t->key, tbl_home(hkey, t->key.nhomes));
 	pfs_state_flowkey(st, &k);
 	if (tbl_lookup_id(t, hid, st->id, st->creatorid) != TBL_NIL ||
 	    tbl_lookup_key(t, hkey, &k) != TBL_NIL) {
@@ -652,6 +656,54 @@ struct pfs_state *pfs_table_insert(struct pfs_table *t,
 	tbl_ix_add(&t->key, hkey, s);
 	t->count++;
 	return tbl_state(t, s);
+}
+
+struct pfs_state *pfs_table_insert(struct pfs_table *t,
+				   const struct pfs_state *st)
+{
+	uint32_t hid = tbl_hash_id(st->id, st->creatorid);
+	uint32_t hkey = tbl_hash_state_key(st);
+
+	tbl_prefetch_insert(t, hid, hkey);
+	return tbl_insert_hashed(t, st, hid, hkey);
+}
+
+/*
+ * Hashes a group and fetches all its index homes first, then inserts in
+ * order: exactly the single inserts' results, with the misses of the
+ * existence checks overlapped.  A growth in the middle of a group only
+ * makes the later prefetches useless.
+ */
+static size_t tbl_insert_group(struct pfs_table *t, size_t n,
+			       const struct pfs_state *sts,
+			       struct pfs_state **out)
+{
+	uint32_t hid[TBL_BATCH], hkey[TBL_BATCH];
+	size_t i, done = 0;
+
+	for (i = 0; i < n; i++) {
+		hid[i] = tbl_hash_id(sts[i].id, sts[i].creatorid);
+		hkey[i] = tbl_hash_state_key(&sts[i]);
+		tbl_prefetch_insert(t, hid[i], hkey[i]);
+	}
+	for (i = 0; i < n; i++) {
+		out[i] = tbl_insert_hashed(t, &sts[i], hid[i], hkey[i]);
+		done += out[i] != NULL;
+	}
+	return done;
+}
+
+size_t pfs_table_insert_batch(struct pfs_table *t, size_t n,
+			      const struct pfs_state *sts,
+			      struct pfs_state **out)
+{
+	size_t i, m, done = 0;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i < TBL_BATCH ? n - i : TBL_BATCH;
+		done += tbl_insert_group(t, m, sts + i, out + i);
+	}
+	return done;
 }
 
 struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,

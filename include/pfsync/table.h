@@ -33,6 +33,16 @@ size_t pfs_table_memory(const struct pfs_table *t);
  */
 struct pfs_state *pfs_table_insert(struct pfs_table *t,
 				   const struct pfs_state *st);
+/*
+ * Inserts sts[0 .. n-1] in order, exactly as n calls of pfs_table_insert
+ * would (a later duplicate of an earlier element fails with EEXIST), with
+ * the index cache misses of up to 16 states overlapped.  out[i] is the
+ * stored state or NULL; errno is that of the last failure.  Returns how
+ * many were inserted.
+ */
+size_t pfs_table_insert_batch(struct pfs_table *t, size_t n,
+			      const struct pfs_state *sts,
+			      struct pfs_state **out);
 struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
 				    uint32_t creatorid);
 struct pfs_state *pfs_table_find_key(const struct pfs_table *t,

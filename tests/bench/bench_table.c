@@ -2,8 +2,8 @@
  * bench_table.c - state table figures at 1 and 10 million states (or the
  * counts given as arguments):
  *   - insert from an empty table (chunk first touches and index growth
- *     included), and into a warm table (all removed by a walk, then
- *     inserted again: slots and cells already in memory);
+ *     included), one at a time and in batches of 16, and into a warm table (all
+ * removed by a walk, then inserted again: slots and cells already in memory);
  *   - find by id and by flow key in random order, one at a time and in
  *     batches of 16 (pfs_table_find_*_batch);
  *   - bytes per state and the process RSS.
@@ -26,14 +26,12 @@
 #define BENCH_RUNS 5
 #define CREATOR	   0x51000000u
 
-enum { M_INS, M_REINS, M_ID, M_ID_B, M_KEY, M_KEY_B, M_N };
+enum { M_INS, M_INS_B, M_REINS, M_ID, M_ID_B, M_KEY, M_KEY_B, M_N };
 
 static const char *const metric_name[M_N] = {
-    [M_INS] = "insert (from empty)",
-    [M_REINS] = "insert (warm table)",
-    [M_ID] = "find id",
-    [M_ID_B] = "find id, batch 16",
-    [M_KEY] = "find key",
+    [M_INS] = "insert (from empty)",   [M_INS_B] = "insert batch 16 (empty)",
+    [M_REINS] = "insert (warm table)", [M_ID] = "find id",
+    [M_ID_B] = "find id, batch 16",    [M_KEY] = "find key",
     [M_KEY_B] = "find key, batch 16",
 };
 
@@ -159,6 +157,25 @@ static void bench_insert(struct pfs_table *t, uint32_t n, struct run *r, int m)
 		printf("  %u inserts failed\n", fail);
 }
 
+static void bench_insert_batch(struct pfs_table *t, uint32_t n, struct run *r)
+{
+	struct pfs_state st[BATCH], *out[BATCH];
+	struct stamp t0 = stamp_now();
+	uint32_t i, b, m, fail = 0;
+
+	for (b = 0; b < BATCH; b++)
+		bench_template(&st[b]);
+	for (i = 0; i < n; i += m) {
+		m = n - i < BATCH ? n - i : BATCH;
+		for (b = 0; b < m; b++)
+			bench_state(&st[b], i + b);
+		fail += m - (uint32_t)pfs_table_insert_batch(t, m, st, out);
+	}
+	run_rate(r, M_INS_B, t0, n);
+	if (fail)
+		printf("  %u batched inserts failed\n", fail);
+}
+
 /* Random state numbers in [0, n): drawn before the clock starts. */
 static uint32_t *bench_order(uint32_t n)
 {
@@ -275,12 +292,12 @@ static void print_metric(const struct run *runs, int nruns, int m)
 			v[c][i] = runs[i].rate[m][c];
 		qsort(v[c], (size_t)nruns, sizeof(double), cmp_double);
 	}
-	printf("  %-22s %7.2f %7.2f   %7.2f %7.2f\n", metric_name[m],
+	printf("  %-24s %7.2f %7.2f   %7.2f %7.2f\n", metric_name[m],
 	       v[0][nruns - 1] / 1e6, v[0][nruns / 2] / 1e6,
 	       v[1][nruns - 1] / 1e6, v[1][nruns / 2] / 1e6);
 }
 
-static void bench_one(uint32_t n, const uint32_t *o, struct run *r, int last)
+static struct pfs_table *bench_table_new(void)
 {
 	struct pfs_table *t = pfs_table_new(0);
 
@@ -288,6 +305,16 @@ static void bench_one(uint32_t n, const uint32_t *o, struct run *r, int last)
 		perror("pfs_table_new");
 		exit(1);
 	}
+	return t;
+}
+
+static void bench_one(uint32_t n, const uint32_t *o, struct run *r, int last)
+{
+	struct pfs_table *t = bench_table_new();
+
+	bench_insert_batch(t, n, r);
+	pfs_table_free(t);
+	t = bench_table_new();
 	bench_insert(t, n, r, M_INS);
 	bench_find_id(t, o, r);
 	bench_find_id_batch(t, o, r);
@@ -314,7 +341,7 @@ static void bench_run(uint32_t n, int nruns)
 	       sizeof(struct pfs_state), nruns);
 	for (i = 0; i < nruns; i++)
 		bench_one(n, o, &runs[i], i == nruns - 1);
-	printf("  M ops/s                 wall:best  median   cpu:best  "
+	printf("  M ops/s                   wall:best  median   cpu:best  "
 	       "median\n");
 	for (m = 0; m < M_N; m++)
 		print_metric(runs, nruns, m);

@@ -429,6 +429,49 @@ static void test_batch(void)
 }
 
 /*
+ * A batched insert of 45 states (some repeating an id or a key of an
+ * earlier one in the batch, some of a state already stored) succeeds and
+ * fails exactly where single inserts into a twin table do.
+ */
+static void test_insert_batch(void)
+{
+	struct pfs_table *a = pfs_table_new(0), *b = pfs_table_new(0);
+	struct pfs_state sts[45], *out[45], *q;
+	size_t i, done;
+	int bad = 0;
+
+	T_CHECK(ins(a, 3, 9, 3) != NULL && ins(b, 3, 9, 3) != NULL);
+	for (i = 0; i < 45; i++) {
+		/* id i % 30: 15 id repeats; key i % 37: 8 key repeats */
+		mk_state(&sts[i], i % 30, 9, (uint32_t)(i % 37));
+		sts[i].expire = (uint32_t)i;
+	}
+	errno = 0;
+	done = pfs_table_insert_batch(a, 45, sts, out);
+	T_EQ(errno, EEXIST);
+	for (i = 0; i < 45; i++) {
+		q = pfs_table_insert(b, &sts[i]);
+		bad += (q == NULL) != (out[i] == NULL);
+		bad += out[i] != NULL &&
+		       memcmp(out[i], &sts[i], sizeof(sts[i])) != 0;
+	}
+	T_EQ(bad, 0);
+	T_EQ(pfs_table_count(a), pfs_table_count(b));
+	T_EQ(done + 1, pfs_table_count(a));
+	T_CHECK(done > 20 && done < 45);
+	/* the same element won each id in both tables */
+	for (i = 0; i < 30; i++) {
+		q = pfs_table_find_id(a, i, 9);
+		bad += (q == NULL) != (pfs_table_find_id(b, i, 9) == NULL);
+		bad += q != NULL &&
+		       q->expire != pfs_table_find_id(b, i, 9)->expire;
+	}
+	T_EQ(bad, 0);
+	pfs_table_free(a);
+	pfs_table_free(b);
+}
+
+/*
  * Many states whose 32-bit index hashes collide would break an index
  * that trusted its hash tags.  Ids that differ only above bit 63 cannot
  * be made, but a table this large has real 32-bit collisions among its
@@ -622,6 +665,7 @@ int main(void)
 	T_RUN(test_slot_reuse);
 	T_RUN(test_growth);
 	T_RUN(test_batch);
+	T_RUN(test_insert_batch);
 	T_RUN(test_many_batched);
 	T_RUN(test_random_model);
 	return t_done();
