@@ -20,6 +20,7 @@
 #   fo_master NODE           NODE holds both VIPs
 #   fo_server / fo_client    the TCP echo server and the probing client
 #   fo_kill_A                firewall A dies: cables pulled, daemons killed
+#   fo_revive_A HOSTID       cables back, daemons restarted (failback)
 #   fo_counter NODE COMMENT  packets counted by one forward rule
 #   fo_ct_has NODE PORT      NODE's conntrack table has the client's entry
 #   fo_teardown              stop this topology's processes, delete its ns
@@ -93,8 +94,8 @@ fo_topology() {
 
 # The "strict" ruleset: a new connection only by a SYN from the inside, so
 # a firewall without the connection's state cannot pick it up mid-stream.
-# VRRP and the sync link are not tracked (their entries would otherwise
-# land in the conntrack table that pfsyncd syncs).  Every forward rule
+# VRRP, IGMP (multicast joins) and the sync link are not tracked: their
+# entries would otherwise land in the conntrack table that pfsyncd syncs.  Every forward rule
 # counts, named by its comment, for fo_counter.
 fo_firewall() {
 	local n
@@ -103,12 +104,12 @@ fo_firewall() {
 table inet raw {
 	chain pre {
 		type filter hook prerouting priority raw;
-		ip protocol { vrrp, 240 } notrack
+		ip protocol { vrrp, 240, igmp } notrack
 		iifname "sync0" notrack
 	}
 	chain out {
 		type filter hook output priority raw;
-		ip protocol { vrrp, 240 } notrack
+		ip protocol { vrrp, 240, igmp } notrack
 		oifname "sync0" notrack
 	}
 }
@@ -278,11 +279,14 @@ fo_server() {
 	wait_for 5 grep -q listening "$T/${FO}srv.log"
 }
 
-# fo_client SECONDS: the probe in the background, one line per 0.1 s over
-# one connection through the VIPs; its output goes to $T/${FO}cli.log
+# fo_client SECONDS [GRACE [OPTIONS...]]: the probe in the background, one
+# line per 0.1 s over one connection through the VIPs (tcpecho.py client);
+# its output goes to $T/${FO}cli.log
 fo_client() {
+	local secs=$1 grace=${2:-8}
+	shift 2
 	ip netns exec "$(fo_ns cli)" "$PY" "$FO_LIB_DIR/tcpecho.py" client \
-		10.0.0.10 "$FO_PORT" "$1" --grace "${2:-8}" \
+		10.0.0.10 "$FO_PORT" "$secs" --grace "$grace" "$@" \
 		>"$T/${FO}cli.log" 2>&1 &
 	fo_bgpid cli
 }
@@ -324,7 +328,25 @@ fo_kill_A() {
 	fo_stop fwA_ka
 	FO_RC_A=0
 	fo_stop fwA || FO_RC_A=$FO_RC
+	# keep the logs of this life apart from a revived A's
+	mv "$T/${FO}fwA.log" "$T/${FO}fwA-run1.log" 2>/dev/null
+	mv "$T/${FO}fwA.ka.log" "$T/${FO}fwA-run1.ka.log" 2>/dev/null
 	return 0
+}
+
+# fo_revive_A HOSTID: A reboots: its conntrack table starts empty (as
+# pf's state table does after a reboot), its cables are back and its
+# daemons start again: keepalived demoted, pfsyncd asks for a bulk update,
+# and A preempts B only once that is done.  (Without the flush A would
+# hold its own stale entries; see the report of test_failover.)
+fo_revive_A() {
+	ip netns exec "$(fo_ns fwA)" conntrack -F 2>/dev/null
+	ip -n "$(fo_ns fwA)" link set sync0 up
+	ip -n "$(fo_ns swI)" link set p-fwA up
+	ip -n "$(fo_ns swE)" link set p-fwA up
+	fo_pfsyncd fwA "$1" || return 1
+	fo_ready_watch fwA
+	fo_keepalived fwA 200
 }
 
 # fo_stop NAME: SIGTERM one of our processes, wait for it, and mark it as
@@ -354,7 +376,7 @@ fo_alive() {
 # fo_clean_logs: no sanitizer report in this topology's pfsyncd logs
 fo_clean_logs() {
 	! grep -qE 'ERROR: AddressSanitizer|runtime error|LeakSanitizer' \
-		"$T/$FO"fw?.log "$T/$FO"fw?-*.log 2>/dev/null
+		"$T/$FO"fw?.log "$T/$FO"fw?-run?.log 2>/dev/null
 }
 
 # fo_teardown: stop this topology's processes by PID and delete its

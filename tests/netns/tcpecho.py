@@ -6,9 +6,10 @@
       once the socket accepts connections.
 
   tcpecho.py client ADDR PORT SECONDS [--interval S] [--stall S]
-                    [--grace S] [--progress S]
+                    [--grace S] [--progress S] [--bulk BYTES]
       Open ONE connection and send a numbered line every --interval
-      seconds (default 0.1) for SECONDS.  Every echo is checked against
+      seconds (default 0.1) for SECONDS, then, with --bulk BYTES, that
+      many bytes at once on the same connection (all must come back).  Every echo is checked against
       what was sent.  A gap longer than --stall (default 0.5 s) between
       two echoes while lines are outstanding is a stall.  After the last
       line, wait up to --grace seconds (default 8) for the remaining
@@ -73,6 +74,7 @@ class Probe:
         self.t0 = time.monotonic()
         self.last_echo = self.t0
         self.in_stall = False
+        self.bulk_back = 0
 
     def now(self):
         return time.monotonic() - self.t0
@@ -147,6 +149,33 @@ def client_loop(p, s):
             p.note_gap(time.monotonic())
 
 
+def bulk_loop(p, s):
+    """Send --bulk bytes and read them back, within --grace seconds."""
+    want = p.args.bulk
+    chunk = b"B" * 65536
+    out = 0
+    deadline = time.monotonic() + p.args.grace
+    s.setblocking(False)
+    while p.bulk_back < want and time.monotonic() < deadline:
+        w = [s] if out < want else []
+        r, w, _ = select.select([s], w, [], 0.5)
+        if w:
+            try:
+                out += s.send(chunk[:min(len(chunk), want - out)])
+            except BlockingIOError:
+                pass
+        if r:
+            data = s.recv(1 << 20)
+            if not data:
+                p.reset = "closed"
+                return
+            if data.strip(b"B"):
+                p.mismatch = True
+            p.bulk_back += len(data)
+    print("t=%.1fs bulk: %d of %d bytes echoed" % (p.now(), p.bulk_back,
+                                                  want), flush=True)
+
+
 def client(args):
     p = Probe(args)
     try:
@@ -160,13 +189,17 @@ def client(args):
           flush=True)
     try:
         client_loop(p, s)
+        if args.bulk and not p.reset and p.echoed == p.sent:
+            bulk_loop(p, s)
     except OSError as e:
         p.reset = e.__class__.__name__
     s.close()
     p.progress()
-    ok = not p.reset and not p.mismatch and p.echoed == p.sent
-    print("result: %s sent=%d echoed=%d stalls=%d longest=%.2fs reset=%s%s"
-          % ("ok" if ok else "FAILED", p.sent, p.echoed, p.stalls,
+    ok = (not p.reset and not p.mismatch and p.echoed == p.sent and
+          p.bulk_back == args.bulk)
+    bulk = " bulk=%d/%d" % (p.bulk_back, args.bulk) if args.bulk else ""
+    print("result: %s sent=%d echoed=%d%s stalls=%d longest=%.2fs reset=%s%s"
+          % ("ok" if ok else "FAILED", p.sent, p.echoed, bulk, p.stalls,
              p.longest, p.reset or "no",
              " MISMATCH" if p.mismatch else ""), flush=True)
     if p.reset:
@@ -186,6 +219,7 @@ def main():
     ap.add_argument("--stall", type=float, default=0.5)
     ap.add_argument("--grace", type=float, default=8.0)
     ap.add_argument("--progress", type=float, default=1.0)
+    ap.add_argument("--bulk", type=int, default=0)
     args = ap.parse_args()
     if args.mode == "server":
         server(args)

@@ -11,6 +11,8 @@
 #     reset, B's forward counters show established traffic and no policy
 #     drop.  Before that, A (priority 200) starts demoted and does not
 #     preempt B while its bulk update is pending, as carp does for pfsync.
+#     Then A comes back, preempts once synced (failback), and carries the
+#     connection on, 20 MB of bulk included.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 netns_init
@@ -30,7 +32,7 @@ fo_build() {
 # fo_connect: the echo connection through A; sets PORT to its source port
 fo_connect() {
 	fo_server || fail "echo server did not start"
-	fo_client "$1" "$2"
+	fo_client "$@"
 	wait_for 10 fo_echoed_atleast 20 || fail "no echo through A"
 	PORT=$(fo_client_port)
 	[ -n "$PORT" ] || fail "client port unknown"
@@ -105,29 +107,42 @@ check "A's bulk update completes once A hears B" wait_for 5 fo_synced fwA
 check "A preempts B once synced" wait_for 10 fo_master fwA
 check "B gave the VIPs up" wait_for 5 fo_no_vip fwB
 
-fo_connect 8 8
+fo_connect 16 10 --bulk 20000000
 check "A tracks the connection (port $PORT)" fo_ct_has fwA "$PORT"
 check "B holds the connection's entry, synced by pfsyncd" \
 	wait_for 3 fo_ct_has fwB "$PORT"
 fo_ct fwB
-est0=$(fo_counter fwB est)
 fo_kill_A
 check "B holds the VIPs after A died" wait_for 10 fo_master fwB
-fo_client_wait
-cat "$T/scli.log"
-check "the connection survived: every line echoed, no reset" \
-	test "$rc" -eq 0
-check "client saw no reset" grep -q '^result: ok .*reset=no$' "$T/scli.log"
-est=$(($(fo_counter fwB est) - est0))
+check "A's pfsyncd exited cleanly" test "$FO_RC_A" -eq 0
+check "echoes resume through B" wait_for 10 fo_echoed_atleast 50
+est=$(fo_counter fwB est)
 check "B forwarded the connection as established ($est packets)" \
 	test "$est" -gt 0
 check "B dropped none of it by policy" \
 	test "$(fo_counter fwB policy-echo)" -eq 0
 check "B saw no new connection (no SYN: the state came by pfsync)" \
 	test "$(fo_counter fwB new-syn)" -eq 0
-echo "B's invalid counter: $(fo_counter fwB invalid)"
+
+# failback: A comes back, gets B's table by bulk, preempts (the manual's
+# preempt), and carries the connection on in its turn
+estA=$(fo_counter fwA est)
+fo_revive_A 0xc0a8fefe || fail "A's daemons did not start again"
+check "A's second bulk update is done" wait_for 10 fo_synced fwA
+check "A preempts B again" wait_for 10 fo_master fwA
+check "B gave the VIPs up" wait_for 5 fo_no_vip fwB
+fo_client_wait
+cat "$T/scli.log"
+check "the connection survived failover and failback: every line and the
+	20 MB bulk after the failback echoed, no reset" test "$rc" -eq 0
+check "client saw no reset" grep -q '^result: ok .*reset=no$' "$T/scli.log"
+estA=$(($(fo_counter fwA est) - estA))
+check "A forwarded the connection again ($estA packets)" test "$estA" -gt 0
+check "A dropped none of it by policy" \
+	test "$(fo_counter fwA policy-echo)" -eq 0
+echo "invalid counters: A $(fo_counter fwA invalid), B $(fo_counter fwB invalid)"
 ctl sfwB stats
 check "B's pfsyncd and keepalived are alive" fo_alive fwB fwB_ka
-check "A's pfsyncd exited cleanly" test "$FO_RC_A" -eq 0
+check "A's pfsyncd and keepalived are alive" fo_alive fwA fwA_ka
 check "no sanitizer report" fo_clean_logs
 check "every daemon still started is healthy" daemons_healthy
