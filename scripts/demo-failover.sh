@@ -4,8 +4,9 @@
 # takes carp's role, pfsyncd with `backend conntrack` takes pfsync's.  A
 # TCP connection from the inside runs through firewall A; A dies; B takes
 # the virtual addresses over and, holding the connection's conntrack entry
-# that pfsyncd copied, carries it on.  Then the same without pfsyncd on B,
-# where the connection dies.  The last line is the verdict.
+# that pfsyncd copied, carries it on; A reboots, gets the table back by a
+# bulk update and preempts (failback).  Then the same without pfsyncd on
+# B, where the connection dies.  The last line is the verdict.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 export PFSYNCD=${PFSYNCD:-$PWD/build/pfsyncd}
@@ -36,9 +37,17 @@ counters() {
 	done
 	echo
 }
-client_follow() { # print the client's progress live until it exits
-	tail -n +1 -f --pid="$(eval "echo \${PID_${FO}cli}")" \
+SHOWN=0
+client_new() { # print the client's lines not shown yet
+	local n
+	n=$(wc -l <"$T/${FO}cli.log")
+	sed -n "$((SHOWN + 1)),${n}p" "$T/${FO}cli.log" | indent
+	SHOWN=$n
+}
+client_follow() { # ...then live until it exits
+	tail -n +$((SHOWN + 1)) -f --pid="$(eval "echo \${PID_${FO}cli}")" \
 		"$T/${FO}cli.log" | indent
+	SHOWN=0
 }
 client_rc() {
 	local p
@@ -96,10 +105,11 @@ run ctl fwB pfsync0
 
 say "The client opens ONE connection through A and sends a line every 0.1 s"
 fo_server || exit 1
-fo_client 12 8
+echo "(for 16 s, then 20 MB at once on the same connection)"
+fo_client 16 10 --bulk 20000000
 wait_for 10 fo_echoed_atleast 20 || { echo "no echo through A"; exit 1; }
 PORT=$(fo_client_port)
-tail -n 3 "$T/cli.log" | indent
+client_new
 wait_for 3 fo_ct_has fwB "$PORT"
 echo "conntrack table of A (the connection, created by its SYN):"
 fo_ct fwA | indent
@@ -117,15 +127,35 @@ awk -v a="$t0" -v b="$EPOCHREALTIME" \
 	'BEGIN { printf "B took over %.1f s after A died; ", b - a }'
 vips
 echo "The client's progress across the failover:"
-client_follow
-client_rc
-RESULT_SYNC=$(client_result)
-RC_SYNC=$CLI_RC
+wait_for 10 fo_echoed_atleast 55
+client_new
 counters fwB
 EST_SYNC=$(fo_counter fwB est)
 DROP_SYNC=$(fo_counter fwB policy-echo)
 echo "conntrack table of B, now forwarding:"
 fo_ct fwB | indent
+
+say "Firewall A reboots (empty conntrack table) and comes back: failback"
+echo "A starts demoted (keepalived writes -150 into its track file), gets"
+echo "B's table by a bulk update, the watcher writes 0, A preempts:"
+ESTA=$(fo_counter fwA est)
+fo_revive_A 0xc0a8fefe || exit 1
+wait_for 10 fo_master fwA
+sed 's/^/    fwA track file: /' "$T/fwA.watch.log" | tail -n 1
+grep -h 'bulk' "$T/fwA.log" | indent
+grep -h 'effective priority\|Entering MASTER' "$T/fwA.ka.log" | head -4 |
+	indent
+vips
+echo "conntrack table of A, refilled by pfsyncd:"
+fo_ct fwA | indent
+echo "The client's progress across the failback:"
+client_follow
+client_rc
+RESULT_SYNC=$(client_result)
+RC_SYNC=$CLI_RC
+counters fwA
+ESTA=$(($(fo_counter fwA est) - ESTA))
+DROP_SYNC=$((DROP_SYNC + $(fo_counter fwA policy-echo)))
 fo_teardown
 
 say "The same without pfsyncd on B (control)"
@@ -144,6 +174,7 @@ wait_for 10 fo_echoed_atleast 20 || { echo "no echo through A"; exit 1; }
 sleep 1.2
 echo "conntrack table of B before A dies (nothing: no pfsyncd):"
 fo_ct fwB | indent
+echo "Firewall A dies; B takes over with an empty table:"
 fo_kill_A
 wait_for 10 fo_master fwB
 vips
@@ -154,12 +185,12 @@ counters fwB
 fo_teardown
 
 say "Verdict"
-echo "with pfsyncd:    $RESULT_SYNC"
-echo "without pfsyncd: $(grep '^result' "$T/ccli.log")"
-if [ "$RC_SYNC" -eq 0 ] && [ "$EST_SYNC" -gt 0 ] && [ "$DROP_SYNC" -eq 0 ] &&
-	[ "$RC_CTL" -ne 0 ]; then
+echo "with pfsyncd, failover and failback: $RESULT_SYNC"
+echo "without pfsyncd, failover:          $(grep '^result' "$T/ccli.log")"
+if [ "$RC_SYNC" -eq 0 ] && [ "$EST_SYNC" -gt 0 ] && [ "$ESTA" -gt 0 ] &&
+	[ "$DROP_SYNC" -eq 0 ] && [ "$RC_CTL" -ne 0 ]; then
 	echo "VERDICT: PASS - the connection through A survived A's death" \
-		"thanks to pfsyncd, and died without it"
+		"and return thanks to pfsyncd, and died without it"
 else
 	echo "VERDICT: FAIL - see above (with pfsyncd: exit $RC_SYNC," \
 		"without: exit $RC_CTL)"
