@@ -20,7 +20,8 @@
 #   fo_master NODE           NODE holds both VIPs
 #   fo_server / fo_client    the TCP echo server and the probing client
 #   fo_kill_A                firewall A dies: cables pulled, daemons killed
-#   fo_revive_A HOSTID       cables back, daemons restarted (failback)
+#   fo_revive_A HOSTID       A reboots: conntrack flushed, cables back,
+#                            daemons restarted (failback)
 #   fo_counter NODE COMMENT  packets counted by one forward rule
 #   fo_ct_has NODE PORT      NODE's conntrack table has the client's entry
 #   fo_teardown              stop this topology's processes, delete its ns

@@ -11,7 +11,7 @@
 #     reset, B's forward counters show established traffic and no policy
 #     drop.  Before that, A (priority 200) starts demoted and does not
 #     preempt B while its bulk update is pending, as carp does for pfsync.
-#     Then A comes back, preempts once synced (failback), and carries the
+#     Then A reboots, preempts once synced (failback), and carries the
 #     connection on, 20 MB of bulk included.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -22,7 +22,7 @@ source "$(dirname "$0")/failover-lib.sh"
 command -v keepalived >/dev/null || fail "keepalived is not installed"
 command -v conntrack >/dev/null || fail "conntrack is not installed"
 
-# the firewalls, rules and keepalived of one scenario
+# fo_build: the topology and both rulesets of one scenario
 fo_build() {
 	fo_topology
 	fo_firewall fwA || fail "nft ruleset"
