@@ -152,29 +152,6 @@ static void eng_put_header(const struct pfs_engine *e, struct pfs_wbuf *wb,
 	pfs_v3_put_header(wb, &h);
 }
 
-static void eng_put_rec(struct pfs_wbuf *wb, uint8_t action,
-			const union pfs_v3_record *r)
-{
-	switch (action) {
-	case PFS_V3_ACT_INS:
-	case PFS_V3_ACT_UPD:
-	case PFS_V3_ACT_DEL:
-		pfs_v3_put_state(wb, &r->state);
-		break;
-	case PFS_V3_ACT_UREQ:
-		pfs_v3_put_ureq(wb, &r->ureq);
-		break;
-	case PFS_V3_ACT_CLR:
-		pfs_v3_put_clr(wb, &r->clr);
-		break;
-	case PFS_V3_ACT_BUS:
-		pfs_v3_put_bus(wb, &r->bus);
-		break;
-	default:
-		break;
-	}
-}
-
 static size_t eng_encode_local(struct pfs_engine *e)
 {
 	struct pfs_wbuf wb;
@@ -183,7 +160,7 @@ static size_t eng_encode_local(struct pfs_engine *e)
 	pfs_wbuf_init(&wb, e->lbuf, sizeof(e->lbuf));
 	eng_put_header(e, &wb, e->pkt.action, e->pkt.count);
 	for (i = 0; i < e->pkt.count; i++)
-		eng_put_rec(&wb, e->pkt.action, &e->pkt.rec[i]);
+		pfs_v3_put_record(&wb, e->pkt.action, &e->pkt.rec[i]);
 	return wb.off;
 }
 

@@ -781,3 +781,36 @@ void pfs_v3_frame_record(const struct pfs_v3_frame *f, size_t i,
 		break;
 	}
 }
+
+/* One record of an action: the encoder twin of pfs_v3_frame_record. */
+void pfs_v3_put_record(struct pfs_wbuf *wb, uint8_t action,
+		       const union pfs_v3_record *r)
+{
+	switch (action) {
+	case PFS_V3_ACT_INS:
+	case PFS_V3_ACT_UPD:
+	case PFS_V3_ACT_DEL:
+		pfs_v3_put_state(wb, &r->state);
+		break;
+	case PFS_V3_ACT_UPD_C:
+		pfs_v3_put_upd(wb, &r->upd);
+		break;
+	case PFS_V3_ACT_DEL_C:
+		pfs_v3_put_del(wb, &r->del);
+		break;
+	case PFS_V3_ACT_UREQ:
+		pfs_v3_put_ureq(wb, &r->ureq);
+		break;
+	case PFS_V3_ACT_CLR:
+		pfs_v3_put_clr(wb, &r->clr);
+		break;
+	case PFS_V3_ACT_BUS:
+		pfs_v3_put_bus(wb, &r->bus);
+		break;
+	case PFS_V3_ACT_TDB_UPD:
+		pfs_v3_put_tdb(wb, &r->tdb);
+		break;
+	default: /* INS_F, DEL_F and unknown actions carry no records */
+		break;
+	}
+}

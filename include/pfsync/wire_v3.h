@@ -150,6 +150,10 @@ void pfs_v3_frame_record(const struct pfs_v3_frame *f, size_t i,
 			 union pfs_v3_record *rec);
 
 /* Encoders append one element to a writer (sticky error when full). */
+/* One record of an action, the inverse of pfs_v3_frame_record; nothing
+ * for INS_F, DEL_F and out-of-range actions. */
+void pfs_v3_put_record(struct pfs_wbuf *wb, uint8_t action,
+		       const union pfs_v3_record *r);
 void pfs_v3_put_header(struct pfs_wbuf *wb, const struct pfs_v3_header *h);
 void pfs_v3_put_state(struct pfs_wbuf *wb, const struct pfs_state *st);
 void pfs_v3_put_upd(struct pfs_wbuf *wb, const struct pfs_v3_upd *u);

@@ -96,36 +96,6 @@ static int fz_eq_small(uint8_t action, const union pfs_v3_record *a,
 	}
 }
 
-static void fz_put(struct pfs_wbuf *wb, uint8_t action,
-		   const union pfs_v3_record *r)
-{
-	switch (action) {
-	case PFS_V3_ACT_INS:
-	case PFS_V3_ACT_UPD:
-	case PFS_V3_ACT_DEL:
-		pfs_v3_put_state(wb, &r->state);
-		break;
-	case PFS_V3_ACT_UPD_C:
-		pfs_v3_put_upd(wb, &r->upd);
-		break;
-	case PFS_V3_ACT_DEL_C:
-		pfs_v3_put_del(wb, &r->del);
-		break;
-	case PFS_V3_ACT_UREQ:
-		pfs_v3_put_ureq(wb, &r->ureq);
-		break;
-	case PFS_V3_ACT_CLR:
-		pfs_v3_put_clr(wb, &r->clr);
-		break;
-	case PFS_V3_ACT_BUS:
-		pfs_v3_put_bus(wb, &r->bus);
-		break;
-	default:
-		pfs_v3_put_tdb(wb, &r->tdb);
-		break;
-	}
-}
-
 /* Decode record i, re-encode it as a one-record frame, parse, compare. */
 static void fz_record(const struct pfs_v3_frame *f, size_t i)
 {
@@ -140,7 +110,7 @@ static void fz_record(const struct pfs_v3_frame *f, size_t i)
 	h.count = 1;
 	pfs_wbuf_init(&wb, out, sizeof(out));
 	pfs_v3_put_header(&wb, &h);
-	fz_put(&wb, act, &a);
+	pfs_v3_put_record(&wb, act, &a);
 	fz_assert(!wb.err && wb.off == PFS_V3_HDR_LEN + f->reclen);
 	fz_assert(pfs_v3_frame_parse(out, wb.off, &g) == 0 && g.nrec == 1);
 	pfs_v3_frame_record(&g, 0, &b);
