@@ -518,6 +518,13 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 	return 0;
 }
 
+uint64_t pfsd_ctmap_state_id(const struct pfsd_ct_entry *e)
+{
+	if (!(e->have & PFSD_CT_HAVE_ID))
+		return 0;
+	return (uint64_t)e->id; /* high part 0: never a counter id */
+}
+
 bool pfsd_ctmap_is_nat(const struct pfs_state *st)
 {
 	return memcmp(&st->gwy.addr, &st->lan.addr, sizeof(st->gwy.addr)) != 0 ||

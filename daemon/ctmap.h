@@ -102,6 +102,16 @@ int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
 int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 			  struct pfsd_ct_entry *e);
 
+/*
+ * The pfsync id of a local entry, stable for the kernel entry's life and
+ * across daemon restarts: CTA_ID (a 32-bit hash the kernel keeps for the
+ * entry's lifetime) in the low 32 bits, high 32 bits 0.  The engine's
+ * counter ids are (start second << 32) + n with a start second >= 1, so
+ * they never fall in this range.  0 when the entry carried no CTA_ID or
+ * CTA_ID is 0 (the caller then takes a counter id).
+ */
+uint64_t pfsd_ctmap_state_id(const struct pfsd_ct_entry *e);
+
 /* True when the state is NATed (gwy differs from lan). */
 bool pfsd_ctmap_is_nat(const struct pfs_state *st);
 

@@ -16,6 +16,30 @@
  * about once a minute, a busy TCP flow (5 days) every 2.5 days, and a
  * peer's copy never expires while ours lives.  States in the mirror that
  * the dump no longer shows are removed (a lost DESTROY event).
+ *
+ * Identity across a restart of the daemon alone (the kernel keeps its
+ * table, the mirror is lost).  A peer holds our states by (id, creator),
+ * so a re-read entry must come back under the same pair, or the peer's
+ * copy collides with it by flow key: its bulk UPD is refused, our entry
+ * never gets its newer state (nor BE_LIBERAL), and our later updates go
+ * out under an id the peer cannot place.  Two rules:
+ *  - a local entry's id is derived from its CTA_ID (stable for the
+ *    entry's life; pfsd_ctmap_state_id), the same in every life of the
+ *    daemon; a counter id only when CTA_ID is missing or already held by
+ *    another live state of ours (counted: id_taken);
+ *  - the kernel does not remember who created an entry: one we injected
+ *    for peer A comes back from the dump looking like ours.  Every entry
+ *    the startup dump shows is therefore provisional (`prov`): when a
+ *    peer's full state for the same flow key arrives under another id
+ *    (its bulk update), the engine asks pfsd_ctnl_adopt and our state
+ *    takes the peer's id and creator, then merges it as an update (and
+ *    the write puts BE_LIBERAL on the kernel entry).  An entry we saw
+ *    created (a NEW event) is never provisional, so two firewalls that
+ *    both saw one flow keep their own states, as pf does.
+ * A peer's update for a re-read entry of ours, found by id, is applied as
+ * any peer's update: the dump has no sequence numbers, so a copy with
+ * real ones (a pf peer) is newer; if our TCP state is ahead, the merge
+ * calls the peer stale and we answer with our copy.
  */
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -49,6 +73,8 @@ struct pfsd_ctnl {
 	bool enobufs_logged;
 	bool logged[PFSD_CTNL_ERRNO_MAX]; /* failure logged, per errno */
 	struct pfs_table *shadow; /* peers' states we injected (for CLR) */
+	struct pfs_table *prov;	  /* re-read at startup: may be a peer's */
+	bool starting;		  /* the startup dump is running */
 	const struct pfs_state **seen; /* mirror states a dump showed */
 	size_t nseen, capseen;
 	uint8_t *rx;
@@ -157,6 +183,7 @@ static int ctnl_del(struct pfsd_ctnl *c, const struct pfs_state *s)
 
 /* ---- the engine's reports: peers' changes to the kernel ----------------*/
 
+/* A state leaves the mirror: forget it in the shadow and in prov. */
 static void ctnl_shadow_drop(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
 	struct pfs_state *sh = pfs_table_find_id(c->shadow, s->id,
@@ -164,6 +191,9 @@ static void ctnl_shadow_drop(struct pfsd_ctnl *c, const struct pfs_state *s)
 
 	if (sh != NULL)
 		pfs_table_remove(c->shadow, sh);
+	sh = pfs_table_find_id(c->prov, s->id, s->creatorid);
+	if (sh != NULL)
+		pfs_table_remove(c->prov, sh);
 }
 
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
@@ -207,6 +237,32 @@ void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid)
 		ctnl_count(c, rc == -ENOENT ? 0 : rc, "clear", s);
 		pfs_table_remove(c->shadow, s);
 	}
+}
+
+/* The identity rule (top of file): a re-read state of ours that a peer
+ * knows under another id takes that id and creator. */
+bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
+		     const struct pfs_state *peer)
+{
+	struct pfs_state *p, sh;
+
+	if (c == NULL || local->creatorid != c->d->hostid)
+		return false;
+	p = pfs_table_find_id(c->prov, local->id, local->creatorid);
+	if (p == NULL)
+		return false;
+	pfs_table_remove(c->prov, p);
+	c->st.adopted++;
+	log_debug("conntrack: state %016llx/%08x is %016llx/%08x (peer's)",
+		  (unsigned long long)local->id, local->creatorid,
+		  (unsigned long long)peer->id, peer->creatorid);
+	if (peer->creatorid == c->d->hostid)
+		return true; /* ours under an older id: not a peer's */
+	sh = *local;
+	sh.id = peer->id;
+	sh.creatorid = peer->creatorid;
+	(void)pfs_table_insert(c->shadow, &sh);
+	return true;
 }
 
 /* ---- local changes: kernel to the mirror -------------------------------*/
@@ -264,16 +320,36 @@ static void ctnl_update(struct pfsd_ctnl *c, const struct pfs_state *m,
 	(void)pfs_engine_update(c->d->engine, &u, pfsd_daemon_now_ms());
 }
 
-static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c, struct pfs_state *st)
+/* A local entry's id: from its CTA_ID, else a counter id (top of file). */
+static uint64_t ctnl_local_id(struct pfsd_ctnl *c,
+			      const struct pfsd_ct_entry *e)
+{
+	uint64_t id = pfsd_ctmap_state_id(e);
+
+	if (id != 0 &&
+	    pfs_table_find_id(c->d->table, id, c->d->hostid) == NULL)
+		return id;
+	if (id != 0)
+		c->st.id_taken++;
+	return pfs_engine_new_id(c->d->engine);
+}
+
+static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
+				     const struct pfsd_ct_entry *e,
+				     struct pfs_state *st)
 {
 	struct pfs_flowkey k;
+	struct pfs_state *m;
 
-	st->id = pfs_engine_new_id(c->d->engine);
+	st->id = ctnl_local_id(c, e);
 	st->creatorid = c->d->hostid;
 	if (pfs_engine_insert(c->d->engine, st, pfsd_daemon_now_ms()) == -1)
 		return NULL;
 	pfs_state_flowkey(st, &k);
-	return pfs_table_find_key(c->d->table, &k);
+	m = pfs_table_find_key(c->d->table, &k);
+	if (m != NULL && c->starting)
+		(void)pfs_table_insert(c->prov, m);
+	return m;
 }
 
 /*
@@ -287,7 +363,7 @@ static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 	struct pfs_state *m = ctnl_find(c, e, st);
 
 	if (m == NULL)
-		return ctnl_insert(c, st);
+		return ctnl_insert(c, e, st);
 	if (!refresh || ctnl_peers_differ(m, st)) {
 		ctnl_update(c, m, st);
 	} else if (ctnl_expire_moved(m, st->expire, pfsd_daemon_now_sec())) {
@@ -588,12 +664,16 @@ struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
 	c->d = d;
 	c->rx = malloc(CTNL_RXBUF);
 	c->shadow = pfs_table_new(0);
-	if (c->rx == NULL || c->shadow == NULL || ctnl_open_all(c) == -1) {
+	c->prov = pfs_table_new(0);
+	if (c->rx == NULL || c->shadow == NULL || c->prov == NULL ||
+	    ctnl_open_all(c) == -1) {
 		pfsd_ctnl_free(c);
 		return NULL;
 	}
 	/* subscribed first, then dumped: nothing falls in between */
+	c->starting = true;
 	ctnl_resync(c);
+	c->starting = false;
 	log_info("conntrack backend: %zu states in the kernel table",
 		 pfs_table_count(d->table));
 	ctnl_arm(c, PFSD_CTNL_REFRESH_MS);
@@ -613,6 +693,7 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	if (c->wr != NULL)
 		mnl_socket_close(c->wr);
 	pfs_table_free(c->shadow);
+	pfs_table_free(c->prov);
 	free(c->seen);
 	free(c->rx);
 	free(c);

@@ -4,7 +4,8 @@
  * (libmnl), and writes the changes peers announce into the kernel.
  *
  *  - start: subscribe to NEW/UPDATE/DESTROY events, then dump the table
- *    into the mirror (local states: our hostid, a fresh engine id);
+ *    into the mirror (local states: our hostid, the id derived from the
+ *    entry's CTA_ID, so that it survives a restart of the daemon);
  *  - events: NEW -> pfs_engine_insert, UPDATE -> pfs_engine_update of the
  *    state with that flow key (a peer's state keeps its id and creator),
  *    DESTROY -> pfs_engine_delete; events caused by our own writes (their
@@ -20,6 +21,7 @@
 #ifndef PFSYNCD_CTNL_H
 #define PFSYNCD_CTNL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pfsync/engine.h"
@@ -42,6 +44,8 @@ struct pfsd_ctnl_stats {
 	uint64_t resyncs;	/* full dumps after the first */
 	uint64_t refreshed;	/* updates announced by a refresh */
 	uint64_t reconciled;	/* mirror states gone from the kernel */
+	uint64_t id_taken;	/* CTA_ID id taken: a counter id instead */
+	uint64_t adopted;	/* re-read states that took a peer's id */
 };
 
 /* Open the sockets, subscribe, dump the table into the mirror. NULL on
@@ -53,6 +57,10 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c);
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
 void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid);
+/* The engine's ops->adopt: true when `local` was only re-read from the
+ * kernel at startup (its creator unknown), so the peer's identity wins. */
+bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
+		     const struct pfs_state *peer);
 
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c);
 

@@ -141,11 +141,22 @@ static void dmn_cleared(void *ctx, uint32_t creatorid)
 	pfsd_ctnl_cleared(d->ct, creatorid);
 }
 
+/* A peer's state collides by key with one of ours (engine.h): only the
+ * conntrack backend re-reads states whose creator it cannot know. */
+static bool dmn_adopt(void *ctx, const struct pfs_state *local,
+		      const struct pfs_state *peer)
+{
+	struct pfsd_daemon *d = ctx;
+
+	return pfsd_ctnl_adopt(d->ct, local, peer); /* NULL-safe */
+}
+
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
 	.cleared = dmn_cleared,
 	.synced = dmn_synced,
+	.adopt = dmn_adopt,
 };
 
 static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
@@ -198,6 +209,53 @@ void pfsd_daemon_bulk(struct pfsd_daemon *d)
 	pfsd_daemon_kick(d);
 }
 
+/*
+ * pfsync0 is written only while a packet socket listens (tap auto): look
+ * for one every DMN_TAP_POLL_MS.  A tcpdump started now misses at most
+ * that much; with no listener the TUN write per packet is saved.
+ */
+#define DMN_TAP_POLL_MS 200
+
+static void dmn_tap_poll(struct pfsd_daemon *d)
+{
+	unsigned before = pfsd_tun_listeners(d->tun);
+
+	if (pfsd_tun_poll_listeners(d->tun) == -1)
+		return; /* keeps the last count */
+	if (pfsd_tun_listeners(d->tun) != before)
+		log_debug("%s: %u listener%s", pfsd_tun_name(d->tun),
+			  pfsd_tun_listeners(d->tun),
+			  pfsd_tun_listeners(d->tun) == 1 ? "" : "s");
+}
+
+static void dmn_on_tap_timer(void *arg)
+{
+	struct pfsd_daemon *d = arg;
+
+	dmn_tap_poll(d);
+	pfsd_loop_timer_move(d->loop, d->tap_timer,
+			     pfsd_now_ms() + DMN_TAP_POLL_MS);
+}
+
+/* Tap mode from the config; the poll timer runs in both modes so that
+ * the listener count shown by pfsyncctl stays true. */
+static int dmn_tap_setup(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	pfsd_tun_set_tap_always(d->tun, c->tap_always);
+	dmn_tap_poll(d);
+	if (d->tap_timer > 0)
+		return 0;
+	d->tap_timer = pfsd_loop_timer_add(d->loop,
+					   pfsd_now_ms() + DMN_TAP_POLL_MS,
+					   dmn_on_tap_timer, d);
+	if (d->tap_timer < 0) {
+		log_warn("pfsync0 listener timer");
+		d->tap_timer = 0;
+		return -1;
+	}
+	return 0;
+}
+
 static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
 					const struct pfsd_conf *c)
 {
@@ -223,6 +281,8 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 		log_warn("%s: TUN interface", c->ifname);
 		return -1;
 	}
+	if (dmn_tap_setup(d, c) == -1)
+		return -1;
 	d->ctl = dmn_control(d, c);
 	if (d->ctl == NULL)
 		return -1;
@@ -297,6 +357,8 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 		return;
 	if (d->timer_id > 0)
 		pfsd_loop_timer_cancel(d->loop, d->timer_id);
+	if (d->tap_timer > 0)
+		pfsd_loop_timer_cancel(d->loop, d->tap_timer);
 	pfsd_churn_free(d->churn);
 	pfsd_ctnl_free(d->ct);
 	d->ct = NULL;
@@ -346,8 +408,10 @@ static int dmn_apply_tun(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		}
 		pfsd_tun_close(d->tun);
 		d->tun = t;
+		(void)dmn_tap_setup(d, c);
 		return 0;
 	}
+	pfsd_tun_set_tap_always(d->tun, c->tap_always);
 	if (pfsd_tun_mtu(d->tun) != tmtu && pfsd_tun_set_mtu(d->tun, tmtu) == -1)
 		log_warn("%s: mtu %u", c->ifname, tmtu);
 	if (pfsd_tun_is_up(d->tun) != c->up &&

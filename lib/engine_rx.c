@@ -186,6 +186,32 @@ static void eng_stale_upd(struct eng_rx *rx, struct pfs_state *s,
 			       rx->now_ms);
 }
 
+/*
+ * The key of peer state w is taken by another id: ask ops->adopt whether
+ * that state takes w's identity (see engine.h).  The re-keyed state, or
+ * NULL (nothing changed).
+ */
+static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
+				      const struct pfs_state *w)
+{
+	struct pfs_engine *e = rx->e;
+	struct pfs_flowkey k;
+	struct pfs_state *old, tmp;
+
+	if (e->ops.adopt == NULL ||
+	    pfs_table_find_id(e->table, w->id, w->creatorid) != NULL)
+		return NULL;
+	pfs_state_flowkey(w, &k);
+	old = pfs_table_find_key(e->table, &k);
+	if (old == NULL || !e->ops.adopt(e->ctx, old, w))
+		return NULL;
+	tmp = *old;
+	tmp.id = w->id;
+	tmp.creatorid = w->creatorid;
+	pfs_table_remove(e->table, old);
+	return pfs_table_insert(e->table, &tmp);
+}
+
 static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 			   bool *replied)
 {
@@ -199,9 +225,13 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 	s = pfs_table_find_id(rx->e->table, w->id, w->creatorid);
 	if (!s) {
 		/* how bulk updates create states */
-		if (!eng_rx_insert(rx, w))
+		if (eng_rx_insert(rx, w))
+			return;
+		s = eng_rx_adopt(rx, w);
+		if (!s) {
 			eng_badstate(rx);
-		return;
+			return;
+		}
 	}
 	sf = pfs_merge_check(PFS_MERGE_UPD, s->proto, &s->src, &s->dst,
 			     &w->src, &w->dst);

@@ -71,6 +71,17 @@ struct pfs_engine_ops {
 	void (*cleared)(void *ctx, uint32_t creatorid);
 	/* The bulk update finished (or was given up): synced is now true. */
 	void (*synced)(void *ctx, bool synced);
+	/*
+	 * A peer's full state (INS is not asked) has no match by id but its
+	 * flow key is taken by `local`, another id or creator.  Return true
+	 * to let `local` take the peer's id and creator (pfsd re-identifies
+	 * entries it could only re-read from the kernel after a restart);
+	 * the message then applies to it as an update, by the merge rule.
+	 * False (or NULL): the insert fails, as in pf.  Called before the
+	 * change, with both states unchanged.
+	 */
+	bool (*adopt)(void *ctx, const struct pfs_state *local,
+		      const struct pfs_state *peer);
 };
 
 struct pfs_rx_meta {

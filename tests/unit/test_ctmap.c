@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pfsync/engine.h"
+#include "pfsync/table.h"
+
 #include "ctmap.h"
 #include "t.h"
 
@@ -432,6 +435,55 @@ static void test_parse_kernel_oddities(void)
 	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_UPDATE);
 }
 
+static int null_output(void *ctx, const uint8_t *local, size_t llen,
+		       const uint8_t *wire, size_t wlen, uint32_t dst)
+{
+	(void)ctx;
+	(void)local;
+	(void)llen;
+	(void)wire;
+	(void)wlen;
+	(void)dst;
+	return 0;
+}
+
+/* The id of a local entry: CTA_ID, never in the counter ids' range. */
+static void test_state_id(void)
+{
+	static const struct pfs_engine_ops ops = { .output = null_output };
+	struct pfs_engine_conf conf;
+	struct pfs_engine *eng;
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfsd_ct_entry e;
+	size_t n = kernel_msg(IPCTNL_MSG_CT_NEW, 0, true);
+	uint64_t id;
+
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_UPDATE);
+	T_EQ(pfsd_ctmap_state_id(&e), 0x01020304);
+	/* the same entry read again (another life of the daemon): same id */
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_UPDATE);
+	T_EQ(pfsd_ctmap_state_id(&e), 0x01020304);
+	e.id = 0xffffffffu;
+	T_EQ(pfsd_ctmap_state_id(&e), 0xffffffffu);
+	e.id = 0; /* not an id: the caller takes a counter id */
+	T_EQ(pfsd_ctmap_state_id(&e), 0);
+	e.id = 7;
+	e.have &= ~(unsigned)PFSD_CT_HAVE_ID;
+	T_EQ(pfsd_ctmap_state_id(&e), 0);
+	/* counter ids start at (second << 32), second >= 1: above 2^32 - 1 */
+	pfs_engine_conf_default(&conf);
+	conf.hostid = 1;
+	eng = pfs_engine_new(&conf, t, &ops, NULL, 1000);
+	T_CHECK(eng != NULL);
+	if (eng != NULL) {
+		id = pfs_engine_new_id(eng);
+		T_CHECK(id > 0xffffffffu);
+		T_CHECK(pfs_engine_new_id(eng) > id);
+	}
+	pfs_engine_free(eng);
+	pfs_table_free(t);
+}
+
 static void test_parse_rejects(void)
 {
 	struct pfsd_ct_entry e;
@@ -490,6 +542,7 @@ int main(void)
 	T_RUN(test_udp_icmp_levels);
 	T_RUN(test_not_synced);
 	T_RUN(test_parse_kernel_oddities);
+	T_RUN(test_state_id);
 	T_RUN(test_parse_rejects);
 	T_RUN(test_build_delete_dump);
 	return t_done();

@@ -677,6 +677,134 @@ static void test_rx_clr(void)
 	fix_close(&f);
 }
 
+/* ---- adopt: a peer's identity for a state of ours (engine.h) ----------*/
+
+struct adopt_cap {
+	int calls;
+	bool answer;
+	uint64_t local_id, peer_id;
+};
+
+static struct adopt_cap acap;
+
+static bool cap_adopt(void *ctx, const struct pfs_state *local,
+		      const struct pfs_state *peer)
+{
+	(void)ctx;
+	acap.calls++;
+	acap.local_id = local->id;
+	acap.peer_id = peer->id;
+	return acap.answer;
+}
+
+static const struct pfs_engine_ops adopt_ops = {
+	.output = cap_output,
+	.applied = cap_applied,
+	.adopt = cap_adopt,
+};
+
+/* A local state (7, HOST) and a peer's full UPD (5, 77) of its flow. */
+static struct pfs_state *adopt_setup(struct fix *f, struct pfs_state *w,
+				     bool answer)
+{
+	struct pfs_state l = sim_state(7, HOST);
+
+	memset(&cap, 0, sizeof(cap));
+	memset(&acap, 0, sizeof(acap));
+	acap.answer = answer;
+	fix_conf(&f->c, true);
+	f->t = pfs_table_new(0);
+	f->e = pfs_engine_new(&f->c, f->t, &adopt_ops, &cap, T0);
+	*w = l;
+	w->id = 5;
+	w->creatorid = 77;
+	return pfs_table_insert(f->t, &l);
+}
+
+static void test_rx_adopt_refused(void)
+{
+	uint8_t pkt[PFS_V3_MTU_MAX];
+	struct pfs_state w;
+	struct fix f;
+	size_t len;
+
+	T_CHECK(adopt_setup(&f, &w, false) != NULL);
+	len = mk_states(pkt, PFS_V3_ACT_UPD, &w, 1);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
+	T_EQ(acap.calls, 1);
+	T_EQ(acap.local_id, 7);
+	T_EQ(acap.peer_id, 5);
+	T_EQ(pfs_engine_stats(f.e)[PFS_STAT_BADSTATE], 1);
+	T_CHECK(pfs_table_find_id(f.t, 7, HOST) != NULL);
+	T_CHECK(pfs_table_find_id(f.t, 5, 77) == NULL);
+	T_EQ(cap.applied[PFS_OP_UPDATE] + cap.applied[PFS_OP_INSERT], 0);
+	/* a state with no key conflict is inserted without asking */
+	w = sim_state(6, 77);
+	len = mk_states(pkt, PFS_V3_ACT_UPD, &w, 1);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
+	T_EQ(acap.calls, 1);
+	T_EQ(cap.applied[PFS_OP_INSERT], 1);
+	fix_close(&f);
+}
+
+/* Adopted: the state takes (5, 77), then the UPD merges as an update. */
+static void test_rx_adopt_newer(void)
+{
+	uint8_t pkt[PFS_V3_MTU_MAX];
+	struct pfs_state w, *s;
+	struct fix f;
+	size_t len;
+
+	T_CHECK(adopt_setup(&f, &w, true) != NULL);
+	w.src.seqlo = 1500;
+	w.dst.state = PFS_TCPS_FIN_WAIT_2;
+	w.expire = 30;
+	len = mk_states(pkt, PFS_V3_ACT_UPD, &w, 1);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
+	T_EQ(acap.calls, 1);
+	T_CHECK(pfs_table_find_id(f.t, 7, HOST) == NULL);
+	s = pfs_table_find_id(f.t, 5, 77);
+	T_CHECK(s != NULL);
+	T_EQ(pfs_table_count(f.t), 1);
+	if (s != NULL) {
+		T_EQ(s->src.seqlo, 1500);
+		T_EQ(s->dst.state, PFS_TCPS_FIN_WAIT_2);
+		T_EQ(s->expire, 130);
+	}
+	T_EQ(cap.applied[PFS_OP_UPDATE], 1);
+	T_EQ(cap.applied[PFS_OP_INSERT], 0);
+	T_EQ(pfs_engine_stats(f.e)[PFS_STAT_BADSTATE], 0);
+	/* the next UPD finds it by id: no second question */
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
+	T_EQ(acap.calls, 1);
+	T_EQ(cap.applied[PFS_OP_UPDATE], 2);
+	fix_close(&f);
+}
+
+/* Adopted but ours is further on: a stale reply under the peer's id. */
+static void test_rx_adopt_stale(void)
+{
+	uint8_t pkt[PFS_V3_MTU_MAX];
+	struct pfs_state w, *s;
+	struct fix f;
+	size_t len;
+
+	T_CHECK(adopt_setup(&f, &w, true) != NULL);
+	w.src.state = PFS_TCPS_SYN_SENT; /* sfail 1 */
+	len = mk_states(pkt, PFS_V3_ACT_UPD, &w, 1);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
+	s = pfs_table_find_id(f.t, 5, 77);
+	T_CHECK(s != NULL);
+	if (s != NULL)
+		T_EQ(s->src.state, PFS_TCPS_ESTABLISHED);
+	T_EQ(pfs_engine_stats(f.e)[PFS_STAT_BADSTATE], 1);
+	T_EQ(cap.n, 1);
+	check_hdr(cap.p[0].wire, PFS_V3_ACT_UPD, 1, &f.c);
+	T_EQ(be64(cap.p[0].wire + 20), 5);
+	T_EQ(be32(cap.p[0].wire + 20 + 228), 77);
+	fix_close(&f);
+}
+
 /* Set up a known local state for the stale tests. */
 static struct pfs_state *stale_setup(struct fix *f, struct pfs_state *s)
 {
@@ -1006,6 +1134,9 @@ int main(void)
 	T_RUN(test_rx_validation);
 	T_RUN(test_rx_ins_upd_del);
 	T_RUN(test_rx_clr);
+	T_RUN(test_rx_adopt_refused);
+	T_RUN(test_rx_adopt_newer);
+	T_RUN(test_rx_adopt_stale);
 	T_RUN(test_rx_stale_upd_reply);
 	T_RUN(test_rx_sfail7);
 	T_RUN(test_rx_upd_c);
