@@ -387,6 +387,9 @@ static void cmd_if_text(struct cmd_req *r)
 				PFS_BULK_MAX_TRIES);
 	pfsd_out_printf(r->out, " states: %zu\n",
 			pfs_table_count(d->table));
+	pfsd_out_printf(r->out, "\ttap: %s listeners: %u\n",
+			pfsd_tun_tap_always(d->tun) ? "always" : "auto",
+			pfsd_tun_listeners(d->tun));
 }
 
 static void cmd_if_json(struct cmd_req *r)
@@ -406,10 +409,13 @@ static void cmd_if_json(struct cmd_req *r)
 	pfsd_out_printf(r->out,
 			",\"maxupd\":%u,\"hostid\":%u,\"syncdev_mtu\":%u,"
 			"\"bulk\":\"%s\",\"bulk_try\":%u,\"states\":%zu,"
-			"\"tap_drops\":%" PRIu64 "}\n",
+			"\"tap_drops\":%" PRIu64 ",\"tap\":\"%s\","
+			"\"listeners\":%u}\n",
 			c->maxupd, d->hostid, d->mtu, cmd_bulk_word(d),
 			pfs_engine_synced(d->engine) ? 0 : cmd_bulk_try(d),
-			pfs_table_count(d->table), pfsd_tun_drops(d->tun));
+			pfs_table_count(d->table), pfsd_tun_drops(d->tun),
+			pfsd_tun_tap_always(d->tun) ? "always" : "auto",
+			pfsd_tun_listeners(d->tun));
 }
 
 static int cmd_if(struct cmd_req *r)

@@ -306,6 +306,7 @@ enum conf_kw_id {
 	KW_BULK_TICK,
 	KW_BULK_RETRY,
 	KW_MTU,
+	KW_TAP,
 	KW_COUNT
 };
 
@@ -524,6 +525,25 @@ static int conf_kw_mtu(struct conf_parse *p, int argc, char *argv[])
 	return 0;
 }
 
+/* tap always|auto: copies to pfsync0 always, or only while listened to */
+static int conf_kw_tap(struct conf_parse *p, int argc, char *argv[])
+{
+	static const struct conf_name taps[] = {
+	    {"auto", 0},
+	    {"always", 1},
+	};
+	int v;
+
+	(void)argc;
+	if (conf_name_value(taps, CONF_NELEM(taps), argv[0], &v) == 0) {
+		p->conf.tap_always = v != 0;
+		return 0;
+	}
+	conf_msg(p->msg, sizeof p->msg, "tap: '%s' is not always or auto",
+		 argv[0]);
+	return -1;
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -536,6 +556,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_BULK_TICK] = {"bulk-tick", 1, false, conf_kw_bulk_tick},
     [KW_BULK_RETRY] = {"bulk-retry", 1, false, conf_kw_bulk_retry},
     [KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
+    [KW_TAP] = {"tap", 1, false, conf_kw_tap},
 };
 
 static int conf_kw_find(const char *name)
@@ -842,6 +863,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "bulk-tick %u\n", c->bulk_tick_ms);
 	fprintf(f, "bulk-retry %u\n", c->bulk_retry_ms);
 	fprintf(f, "mtu %u\n", c->mtu);
+	fprintf(f, "tap %s\n", c->tap_always ? "always" : "auto");
 }
 
 bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
@@ -855,5 +877,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       strcmp(a->capture, b->capture) == 0 &&
 	       a->bulk_pkts == b->bulk_pkts &&
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
-	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu;
+	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
+	       a->tap_always == b->tap_always;
 }

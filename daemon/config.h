@@ -54,6 +54,7 @@ struct pfsd_conf {
 	unsigned bulk_tick_ms;	/* default 1 */
 	unsigned bulk_retry_ms; /* default 5000 */
 	unsigned mtu;		/* 0 = follow the syncdev */
+	bool tap_always;	/* tap always: pfsync0 copies without a listener */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -41,6 +41,7 @@ struct pfsd_daemon {
 	struct pfsd_churn *churn;
 	struct pfsd_ctnl *ct;	/* conntrack backend, NULL with memory */
 	int timer_id;		/* engine timer, 0 when not armed */
+	int tap_timer;		/* pfsync0 listener poll, 0 when none */
 	uint64_t timer_at;
 	uint64_t bulk_started;	/* ms of our last bulk request */
 	bool synced;		/* last ops->synced report */

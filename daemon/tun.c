@@ -33,6 +33,9 @@ struct pfsd_tun {
 	bool nft_table; /* we installed the drop table */
 	uint16_t ip_id;
 	uint64_t drops;
+	unsigned ifindex;
+	bool tap_always;    /* config tap always */
+	unsigned listeners; /* packet sockets seen at the last poll */
 };
 
 static void tun_put16(uint8_t *p, uint16_t v)
@@ -257,6 +260,7 @@ static int tun_attach(struct pfsd_tun *t, const char *ifname)
 		return -1;
 	memcpy(t->name, ifr.ifr_name, IFNAMSIZ);
 	t->name[IFNAMSIZ - 1] = '\0';
+	t->ifindex = if_nametoindex(t->name);
 	t->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	return t->ctl == -1 ? -1 : 0;
 }
@@ -303,8 +307,8 @@ int pfsd_tun_write(struct pfsd_tun *t, const uint8_t *payload, size_t len,
 	uint8_t hdr[PFSD_TUN_IPHDR];
 	struct iovec iov[2];
 
-	if (!t->up)
-		return 0; /* a down interface sees nothing, as on BSD */
+	if (!pfsd_tun_tapping(t))
+		return 0; /* down, or nobody listens: as bpf on BSD */
 	pfsd_tun_ip_header(hdr, len, t->ip_id++, src, dst);
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = sizeof(hdr);
@@ -335,4 +339,57 @@ const char *pfsd_tun_name(const struct pfsd_tun *t)
 uint64_t pfsd_tun_drops(const struct pfsd_tun *t)
 {
 	return t->drops;
+}
+
+void pfsd_tun_set_tap_always(struct pfsd_tun *t, bool always)
+{
+	t->tap_always = always;
+}
+
+bool pfsd_tun_tap_always(const struct pfsd_tun *t)
+{
+	return t->tap_always;
+}
+
+bool pfsd_tun_tapping(const struct pfsd_tun *t)
+{
+	return t->up && (t->tap_always || t->listeners > 0);
+}
+
+bool pfsd_tun_packet_line_listens(const char *line, unsigned ifindex)
+{
+	unsigned iface;
+	char sk[32];
+
+	/* the header's 5th word is "Iface", which %u does not take */
+	if (sscanf(line, "%31s %*s %*s %*s %u", sk, &iface) != 2)
+		return false;
+	return iface == 0 || iface == ifindex;
+}
+
+/*
+ * /proc/net/packet lists this namespace's packet sockets; a tcpdump on
+ * the device (or on any) is one of them.  A few lines, read every 200 ms.
+ */
+int pfsd_tun_poll_listeners(struct pfsd_tun *t)
+{
+	char line[256];
+	unsigned n = 0;
+	FILE *f;
+
+	f = fopen("/proc/net/packet", "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (t->ifindex != 0 &&
+		    pfsd_tun_packet_line_listens(line, t->ifindex))
+			n++;
+	fclose(f);
+	t->listeners = n;
+	return (int)n;
+}
+
+unsigned pfsd_tun_listeners(const struct pfsd_tun *t)
+{
+	return t->listeners;
 }

@@ -32,10 +32,36 @@ const char *pfsd_tun_name(const struct pfsd_tun *t);
 /*
  * Write one pfsync payload behind an IPv4 header (src, dst host order).
  * Never blocks: a full queue drops the copy (counted).  0 or -1.
+ * In tap mode auto, nothing is built or written while no packet socket
+ * listens on the device (as bpf on BSD taps only with a listener).
  */
 int pfsd_tun_write(struct pfsd_tun *t, const uint8_t *payload, size_t len,
 		   uint32_t src, uint32_t dst);
 uint64_t pfsd_tun_drops(const struct pfsd_tun *t);
+
+/*
+ * Tap mode: always writes every copy; auto (the default) writes only
+ * while pfsd_tun_poll_listeners() last found a listener.
+ */
+void pfsd_tun_set_tap_always(struct pfsd_tun *t, bool always);
+bool pfsd_tun_tap_always(const struct pfsd_tun *t);
+/* Whether the next copy would be written (up, and always or listened). */
+bool pfsd_tun_tapping(const struct pfsd_tun *t);
+
+/*
+ * Count the packet sockets of this namespace that see the device: those
+ * bound to its ifindex and those bound to none (tcpdump -i any), read
+ * from /proc/net/packet.  Returns the count (also kept), or -1/errno.
+ */
+int pfsd_tun_poll_listeners(struct pfsd_tun *t);
+unsigned pfsd_tun_listeners(const struct pfsd_tun *t);
+
+/*
+ * Whether one /proc/net/packet line is a listener of ifindex:
+ *   sk RefCnt Type Proto Iface R Rmem User Inode
+ * with Iface (5th column, decimal) ifindex or 0.  The header is not.
+ */
+bool pfsd_tun_packet_line_listens(const char *line, unsigned ifindex);
 
 /*
  * Build the 20-byte IPv4 header the tap copy carries: version 4, ihl 5,
