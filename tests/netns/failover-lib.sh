@@ -339,12 +339,9 @@ fo_kill_A() {
 # pf's state table does after a reboot), its cables are back and its
 # daemons start again: keepalived demoted, pfsyncd asks for a bulk update,
 # and A preempts B only once that is done.
-# FO_KEEP_CT=1 skips the flush: A's kernel keeps its own stale entries, as
-# after a restart of the daemons alone.  pfsyncd then re-announces them
-# under new ids, B's copies collide with them by flow key ("failed state
-# lookup/insert"), A's stale entry never gets B's state or BE_LIBERAL, and
-# after the failback its strict window marks the connection INVALID (a
-# known limitation of the conntrack backend; tcp_be_liberal=1 hides it).
+# FO_KEEP_CT=1 skips the flush: A's kernel keeps its own entries, as after
+# a restart of the daemons alone.  pfsyncd re-reads them under their
+# CTA_ID-derived ids, so B's bulk update applies to them (test_restart).
 fo_revive_A() {
 	[ -n "${FO_KEEP_CT:-}" ] ||
 		ip netns exec "$(fo_ns fwA)" conntrack -F 2>/dev/null
