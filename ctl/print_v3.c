@@ -1,69 +1,26 @@
 /*
  * print_v3.c - tcpdump-style printer for pfsync v3 packets and pfctl-style
- * printer for states.  Output formats are described in print_v3.h.
+ * printer for states.  Output formats are described in print_v3.h; the
+ * state text itself comes from the shared formatter (pfsync/format.h), so
+ * `pfsyncctl decode -v` and `pfsyncctl states -v` print a state alike.
  *
  * Everything is decoded through the v3 codec (pfs_v3_frame_parse and
  * pfs_v3_frame_record), which hands us host-order structs; nothing here
  * reads the wire bytes itself, so a hostile packet cannot make the
  * printer read out of bounds.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "pfsync/format.h"
 #include "pfsync/stats.h"
 #include "pfsync/wire_v3.h"
 #include "print_v3.h"
 
-/* "[fd00::1]:65535" plus slack */
-#define PRINT_HOST_LEN (INET6_ADDRSTRLEN + 16)
-
-static const char *const print_tcp_names[] = {
-    "CLOSED",	   "LISTEN",	 "SYN_SENT",   "SYN_RCVD",
-    "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-    "LAST_ACK",	   "FIN_WAIT_2", "TIME_WAIT",
-};
-
-/* PFUDPS_NAMES and PFOTHERS_NAMES are the same three words */
-static const char *const print_udp_names[] = {
-    "NO_TRAFFIC",
-    "SINGLE",
-    "MULTIPLE",
-};
-
-/* The protocol names BSD's /etc/protocols gives pfctl; others print as
- * numbers.  A table, not getprotobynumber(), so output does not depend on
- * the host's /etc/protocols. */
-static const struct {
-	uint8_t proto;
-	const char *name;
-} print_protos[] = {
-    {1, "icmp"},  {2, "igmp"},	 {6, "tcp"},	{17, "udp"},
-    {47, "gre"},  {50, "esp"},	 {51, "ah"},	{58, "ipv6-icmp"},
-    {103, "pim"}, {112, "carp"}, {132, "sctp"}, {240, "pfsync"},
-};
-
 const char *ctl_tcp_state_name(uint8_t state)
 {
-	if (state >= sizeof(print_tcp_names) / sizeof(print_tcp_names[0]))
-		return NULL;
-	return print_tcp_names[state];
-}
-
-static void print_proto(FILE *out, uint8_t proto)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(print_protos) / sizeof(print_protos[0]); i++) {
-		if (print_protos[i].proto == proto) {
-			fprintf(out, "%s", print_protos[i].name);
-			return;
-		}
-	}
-	fprintf(out, "%u", proto);
+	return pfs_format_tcp_state_name(state);
 }
 
 /* Interface names come off the wire: print at most 16 bytes, stop at the
@@ -76,176 +33,59 @@ static void print_ifname(FILE *out, const char name[PFS_IFNAMSIZ])
 		fputc(isprint((unsigned char)name[i]) ? name[i] : '?', out);
 }
 
-/*
- * "10.0.0.1:1234", "[fd00::1]:1234"; the port is left out when it is 0,
- * as pfctl does.  IPv6 uses the bracket form of our command language
- * rather than the old pfctl "addr[port]".
- */
-static void print_fmt_host(char *buf, size_t n, uint8_t af,
-			   const struct pfs_host *h)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (af == AF_INET)
-		inet_ntop(AF_INET, h->addr.a, a, sizeof(a));
-	else if (af == AF_INET6)
-		inet_ntop(AF_INET6, h->addr.a, a, sizeof(a));
-	else
-		snprintf(a, sizeof(a), "<af %u>", af);
-	if (h->port == 0)
-		snprintf(buf, n, "%s", a);
-	else if (af == AF_INET6)
-		snprintf(buf, n, "[%s]:%u", a, h->port);
-	else
-		snprintf(buf, n, "%s:%u", a, h->port);
-}
-
-static int print_host_eq(const struct pfs_host *a, const struct pfs_host *b)
-{
-	return a->port == b->port &&
-	       memcmp(a->addr.a, b->addr.a, sizeof(a->addr.a)) == 0;
-}
-
-/*
- * The address part, following the v3-era pfctl print_state: lan first,
- * then gwy only when it differs (NAT or rdr), then ext, joined by "->" for
- * an outbound state and "<-" for an inbound one:
- *   out, nat:  lan -> gwy -> ext      in, rdr:  lan <- gwy <- ext
- * So the internal side is always on the left and the arrow shows which
- * side opened the connection.
- */
-static void print_hosts(FILE *out, const struct pfs_state *st)
-{
-	const char *arrow = st->direction == PFS_DIR_OUT ? " -> " : " <- ";
-	char h[PRINT_HOST_LEN];
-
-	print_fmt_host(h, sizeof(h), st->af, &st->lan);
-	fputs(h, out);
-	if (!print_host_eq(&st->lan, &st->gwy)) {
-		print_fmt_host(h, sizeof(h), st->af, &st->gwy);
-		fprintf(out, "%s%s", arrow, h);
-	}
-	print_fmt_host(h, sizeof(h), st->af, &st->ext);
-	fprintf(out, "%s%s", arrow, h);
-}
-
-/* The peer state column, pfctl's rules and words. */
-static void print_levels(FILE *out, uint8_t proto, const struct pfs_peer *s,
-			 const struct pfs_peer *d)
-{
-	if (proto == IPPROTO_TCP) {
-		if (s->state <= PFS_TCPS_TIME_WAIT &&
-		    d->state <= PFS_TCPS_TIME_WAIT)
-			fprintf(out, "%s:%s", print_tcp_names[s->state],
-				print_tcp_names[d->state]);
-		else if (s->state == PFS_TCPS_PROXY_SRC ||
-			 d->state == PFS_TCPS_PROXY_SRC)
-			fputs("PROXY:SRC", out);
-		else if (s->state == PFS_TCPS_PROXY_DST ||
-			 d->state == PFS_TCPS_PROXY_DST)
-			fputs("PROXY:DST", out);
-		else
-			fprintf(out, "<BAD STATE LEVELS %u:%u>", s->state,
-				d->state);
-	} else if (proto != IPPROTO_ICMP && s->state <= PFS_UDPS_MULTIPLE &&
-		   d->state <= PFS_UDPS_MULTIPLE) {
-		/* UDP and other protocols share the three names; ICMP
-		 * has no meaningful levels and prints numbers */
-		fprintf(out, "%s:%s", print_udp_names[s->state],
-			print_udp_names[d->state]);
-	} else {
-		fprintf(out, "%u:%u", s->state, d->state);
-	}
-}
-
-/* pfctl print_seq: "[seqlo + window](+seqdiff)", window = seqhi - seqlo */
-static void print_seq(FILE *out, const struct pfs_peer *p, int wscale)
-{
-	fprintf(out, "[%u + %u]", p->seqlo, p->seqhi - p->seqlo);
-	if (p->seqdiff)
-		fprintf(out, "(+%u)", p->seqdiff);
-	if (wscale)
-		fprintf(out, " wscale %u", p->wscale & PFS_WSCALE_MASK);
-}
-
 static void print_hms(FILE *out, uint32_t secs)
 {
 	fprintf(out, "%02u:%02u:%02u", secs / 3600, secs / 60 % 60, secs % 60);
 }
 
-/* Second and third lines of a verbose state (without the id line). */
-static void print_state_verbose(FILE *out, const struct pfs_state *st,
-				const struct pfs_peer *s,
-				const struct pfs_peer *d, const char *prefix)
+/* Each line of `text` (lines split at '\n') with `prefix` before it. */
+static void print_lines(FILE *out, const char *prefix, const char *text)
 {
-	/* pfctl shows window scales only when both sides negotiated one */
-	int ws = s->wscale != 0 && d->wscale != 0;
+	const char *nl;
 
-	if (st->proto == IPPROTO_TCP) {
-		fprintf(out, "%s   ", prefix);
-		print_seq(out, s, ws);
-		fputs("  ", out);
-		print_seq(out, d, ws);
-		fputc('\n', out);
+	for (;;) {
+		nl = strchr(text, '\n');
+		fputs(prefix, out);
+		if (nl == NULL) {
+			fputs(text, out);
+			return;
+		}
+		fwrite(text, 1, (size_t)(nl - text + 1), out);
+		text = nl + 1;
 	}
-	fprintf(out, "%s   age ", prefix);
-	print_hms(out, st->creation);
-	fputs(", expires in ", out);
-	print_hms(out, st->expire);
-	fprintf(out, ", %llu:%llu pkts, %llu:%llu bytes",
-		(unsigned long long)st->packets[0],
-		(unsigned long long)st->packets[1],
-		(unsigned long long)st->bytes[0],
-		(unsigned long long)st->bytes[1]);
-	if (st->anchor != PFS_NO_RULE)
-		fprintf(out, ", anchor %u", st->anchor);
-	if (st->rule != PFS_NO_RULE)
-		fprintf(out, ", rule %u", st->rule);
-	fputc('\n', out);
 }
 
 /*
- * Everything but the id line.  pfctl lists the peers in the order the
- * hosts are printed: lan is on the left, and lan is the connection's
- * destination for an inbound state, so for IN the peers are swapped.
+ * The state through the shared formatter (lib/format.c), leaving the id
+ * line open so a caller can append to it.  `st` holds wire-relative
+ * times: creation is the age and expire the seconds left.
  */
-static void print_state_body(FILE *out, const struct pfs_state *st,
+static void print_state_open(FILE *out, const struct pfs_state *st,
 			     unsigned flags, const char *prefix)
 {
-	const struct pfs_peer *s = &st->src, *d = &st->dst;
+	char line[PFS_FORMAT_LINE_LEN], detail[PFS_FORMAT_DETAIL_LEN];
 
-	if (st->direction != PFS_DIR_OUT) {
-		s = &st->dst;
-		d = &st->src;
-	}
-	fputs(prefix, out);
-	print_ifname(out, st->ifname);
-	fputc(' ', out);
-	print_proto(out, st->proto);
-	fputc(' ', out);
-	print_hosts(out, st);
-	fputs("       ", out);
-	print_levels(out, st->proto, s, d);
+	pfs_format_state_line(line, sizeof(line), st);
+	fprintf(out, "%s%s", prefix, line);
+	if (!(flags & CTL_PRINT_V))
+		return;
+	pfs_format_state_detail_at(detail, sizeof(detail), st, st->creation,
+				   st->expire);
 	fputc('\n', out);
-	if (flags & CTL_PRINT_V)
-		print_state_verbose(out, st, s, d, prefix);
+	print_lines(out, prefix, detail);
+}
+
+void ctl_print_state(FILE *out, const struct pfs_state *st, unsigned flags,
+		     const char *prefix)
+{
+	print_state_open(out, st, flags, prefix);
+	fputc('\n', out);
 }
 
 static void print_id(FILE *out, uint64_t id, uint32_t creatorid)
 {
 	fprintf(out, "id: %016llx creatorid: %08x", (unsigned long long)id,
 		creatorid);
-}
-
-void ctl_print_state(FILE *out, const struct pfs_state *st, unsigned flags,
-		     const char *prefix)
-{
-	print_state_body(out, st, flags, prefix);
-	if (flags & CTL_PRINT_V) {
-		fprintf(out, "%s   ", prefix);
-		print_id(out, st->id, st->creatorid);
-		fputc('\n', out);
-	}
 }
 
 /* One record of a verbose packet print; `action` selects the union arm. */
@@ -258,9 +98,7 @@ static void print_record(FILE *out, uint8_t action,
 	case PFS_V3_ACT_INS:
 	case PFS_V3_ACT_UPD:
 	case PFS_V3_ACT_DEL:
-		print_state_body(out, &r->state, CTL_PRINT_V, "\t");
-		fputs("\t   ", out);
-		print_id(out, r->state.id, r->state.creatorid);
+		print_state_open(out, &r->state, CTL_PRINT_V, "\t");
 		if (vv && action == PFS_V3_ACT_UPD)
 			fprintf(out, " updates: %u", r->state.updates);
 		break;

@@ -39,7 +39,8 @@
 void ctl_print_v3(FILE *out, const uint8_t *pkt, size_t len, unsigned flags);
 
 /*
- * Print one state as pfctl -ss does, with `prefix` before every line:
+ * Print one state as pfctl -ss does (the text of pfs_format_state_line
+ * and pfs_format_state_detail_at), with `prefix` before every line:
  *   <prefix>all tcp 10.0.0.1:1234 -> 10.0.0.2:80       ESTABLISHED:ESTABLISHED
  * and with CTL_PRINT_V the sequence windows (TCP), the age / expiry /
  * counters line and the id line.  `st` holds wire-relative times: creation

@@ -15,6 +15,7 @@
 
 #include "pfsync/ctlmsg.h"
 #include "pfsync/engine.h"
+#include "pfsync/format.h"
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
 
@@ -143,40 +144,34 @@ void pfsd_commands_new_state(struct pfsd_daemon *d, struct pfs_state *st,
 
 /* --- names --------------------------------------------------------------- */
 
-static const char *const cmd_tcps[] = {
-	"CLOSED",      "LISTEN",     "SYN_SENT",  "SYN_RCVD",
-	"ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-	"LAST_ACK",    "FIN_WAIT_2", "TIME_WAIT",  "PROXY:SRC",
-	"PROXY:DST",
-};
-static const char *const cmd_udps[] = { "NO_TRAFFIC", "SINGLE", "MULTIPLE" };
-
+/* One peer's state name (pfs_format_peer_state) in a caller's buffer. */
 static const char *cmd_peer_name(uint8_t proto, uint8_t s, char *buf,
 				 size_t cap)
 {
-	if (proto == IPPROTO_TCP && s <= PFS_TCPS_PROXY_DST)
-		return cmd_tcps[s];
-	if (proto != IPPROTO_TCP && s <= PFS_UDPS_MULTIPLE)
-		return cmd_udps[s];
-	snprintf(buf, cap, "%u", s);
+	pfs_format_peer_state(buf, cap, proto, s);
 	return buf;
 }
 
 /* A peer state by name (either table, any case) or number 0..12. */
 static int cmd_parse_peer(const char *s, uint8_t *out)
 {
-	char *end;
+	char name[16], *end;
 	unsigned long v;
-	size_t i;
+	uint8_t i;
 
-	for (i = 0; i < sizeof(cmd_tcps) / sizeof(cmd_tcps[0]); i++)
-		if (strcasecmp(s, cmd_tcps[i]) == 0)
-			return *out = (uint8_t)i, 0;
+	/* the names the printer uses: TCP (with PROXY:SRC/DST), then UDP */
+	for (i = 0; i <= PFS_TCPS_PROXY_DST; i++) {
+		pfs_format_peer_state(name, sizeof(name), IPPROTO_TCP, i);
+		if (strcasecmp(s, name) == 0)
+			return *out = i, 0;
+	}
 	if (strcasecmp(s, "SYN_RECEIVED") == 0)
 		return *out = PFS_TCPS_SYN_RECEIVED, 0;
-	for (i = 0; i < sizeof(cmd_udps) / sizeof(cmd_udps[0]); i++)
-		if (strcasecmp(s, cmd_udps[i]) == 0)
-			return *out = (uint8_t)i, 0;
+	for (i = 0; i <= PFS_UDPS_MULTIPLE; i++) {
+		pfs_format_peer_state(name, sizeof(name), IPPROTO_UDP, i);
+		if (strcasecmp(s, name) == 0)
+			return *out = i, 0;
+	}
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v > PFS_TCPS_PROXY_DST)
@@ -208,19 +203,8 @@ static int cmd_parse_pair(const char *arg, uint8_t *src, uint8_t *dst)
 
 static const char *cmd_proto_name(uint8_t p, char *buf, size_t cap)
 {
-	switch (p) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "ipv6-icmp";
-	default:
-		snprintf(buf, cap, "%u", p);
-		return buf;
-	}
+	pfs_format_proto(buf, cap, p);
+	return buf;
 }
 
 static int cmd_parse_proto(const char *s, uint8_t *p)
@@ -286,21 +270,6 @@ static int cmd_parse_host(const char *s, uint8_t *af, struct pfs_host *h)
 	return 0;
 }
 
-/* 10.0.0.1:1234 and [fd00::1]:1234: the form `add` takes and decode prints */
-static void cmd_fmt_host(char *buf, size_t cap, uint8_t af,
-			 const struct pfs_host *h)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, h->addr.a, a,
-		      sizeof(a)) == NULL)
-		strcpy(a, "?");
-	if (af == AF_INET6)
-		snprintf(buf, cap, "[%s]:%u", a, h->port);
-	else
-		snprintf(buf, cap, "%s:%u", a, h->port);
-}
-
 static int cmd_parse_id(const char *s, uint64_t *id)
 {
 	char *end;
@@ -336,14 +305,6 @@ static int cmd_fail(struct cmd_req *r, int e, const char *fmt, ...)
 	vsnprintf(r->err, r->errlen, fmt, ap);
 	va_end(ap);
 	return e;
-}
-
-static void cmd_hms(char *buf, size_t cap, int64_t s)
-{
-	if (s < 0)
-		s = 0;
-	snprintf(buf, cap, "%02" PRId64 ":%02" PRId64 ":%02" PRId64, s / 3600,
-		 s / 60 % 60, s % 60);
 }
 
 /* --- pfsync0 ------------------------------------------------------------- */
@@ -616,32 +577,18 @@ static int cmd_stats(struct cmd_req *r)
 
 /* --- states -------------------------------------------------------------- */
 
+/* The shared pfctl-style text (pfsync/format.h), as decode -v prints it. */
 static void cmd_state_text(struct cmd_req *r, const struct pfs_state *st,
 			   uint32_t now)
 {
-	char pb[8], lan[64], ext[64], hosts[160], s1[8], s2[8], age[32],
-		exp[32];
-	bool out = st->direction != PFS_DIR_IN;
+	char line[PFS_FORMAT_LINE_LEN], detail[PFS_FORMAT_DETAIL_LEN];
 
-	cmd_fmt_host(lan, sizeof(lan), st->af, &st->lan);
-	cmd_fmt_host(ext, sizeof(ext), st->af, &st->ext);
-	snprintf(hosts, sizeof(hosts), "%s %s %s", lan, out ? "->" : "<-",
-		 ext);
-	pfsd_out_printf(r->out, "%s %s %-32s   %s:%s\n",
-			st->ifname[0] != '\0' ? st->ifname : "all",
-			cmd_proto_name(st->proto, pb, sizeof(pb)), hosts,
-			cmd_peer_name(st->proto, st->src.state, s1, sizeof(s1)),
-			cmd_peer_name(st->proto, st->dst.state, s2,
-				      sizeof(s2)));
+	pfs_format_state_line(line, sizeof(line), st);
+	pfsd_out_printf(r->out, "%s\n", line);
 	if (!r->verbose)
 		return;
-	cmd_hms(age, sizeof(age), (int64_t)now - st->creation);
-	cmd_hms(exp, sizeof(exp), (int64_t)st->expire - now);
-	pfsd_out_printf(r->out,
-			"   id: %016" PRIx64 " creatorid: %08x age %s, "
-			"expires in %s, updates %" PRIu64 "\n",
-			st->id, st->creatorid, age, exp,
-			st->packets[0] + st->packets[1]);
+	pfs_format_state_detail(detail, sizeof(detail), st, now);
+	pfsd_out_printf(r->out, "%s\n", detail);
 }
 
 static void cmd_json_host(struct cmd_req *r, const char *key, uint8_t af,
@@ -661,7 +608,7 @@ static void cmd_json_host(struct cmd_req *r, const char *key, uint8_t af,
 static void cmd_state_json(struct cmd_req *r, const struct pfs_state *st,
 			   uint32_t now, bool first)
 {
-	char pb[8], s1[8], s2[8];
+	char pb[16], s1[16], s2[16];
 
 	pfsd_out_printf(r->out, "%s{\"id\":\"%016" PRIx64
 				"\",\"creatorid\":\"%08x\",\"ifname\":",

@@ -10,12 +10,14 @@
 
 #include "pfsync/ctlmsg.h"
 #include "pfsync/engine.h"
+#include "pfsync/format.h"
 #include "pfsync/table.h"
 
 #include "commands.h"
 #include "control.h"
 #include "daemon.h"
 #include "loop.h"
+#include "print_v3.h"
 #include "t.h"
 #include "transport.h"
 #include "tun.h"
@@ -239,11 +241,78 @@ static void test_timeout_classes(void)
 	T_EQ(pfsd_commands_timeout_secs(PFS_TM_MAX), 0);
 }
 
+/* ctl_print_state of the state as it would travel (times relative). */
+static char *decode_text(const struct pfs_state *st, uint32_t now)
+{
+	struct pfs_state w = *st;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		abort();
+	w.creation = now - st->creation;
+	w.expire = st->expire > now ? st->expire - now : 0;
+	ctl_print_state(f, &w, CTL_PRINT_V, "");
+	fclose(f);
+	return text;
+}
+
+/* `states -v` and `decode -v` print the same text for the same state:
+ * inbound rdr-less UDP on an interface, and outbound TCP on IPv6. */
+static void test_states_text_matches_decode(void)
+{
+	static const char *const adds[] = {
+	    "add udp 10.9.0.1:5353 10.9.0.2:53 in if eth1 "
+	    "state SINGLE:MULTIPLE",
+	    "add tcp [fd00::1]:40000 [fd00::2]:443 state SYN_SENT:LISTEN",
+	};
+	struct pfsd_daemon *d = fake_daemon();
+	const struct pfs_state *st;
+	struct pfsd_out o;
+	char err[256], *want;
+	uint32_t now;
+	size_t i, cur;
+
+	for (i = 0; i < 2; i++) {
+		T_EQ(run(d, 0, &o, err, "flush"), 0);
+		free(o.buf);
+		T_EQ(run(d, 0, &o, err, adds[i]), 0);
+		free(o.buf);
+		cur = 0;
+		st = pfs_table_next(d->table, &cur);
+		T_CHECK(st != NULL);
+		if (st == NULL)
+			break;
+		/* the second must not tick between the two prints */
+		for (;;) {
+			now = pfsd_daemon_now_sec();
+			T_EQ(run(d, PFS_CTL_F_VERBOSE, &o, err, "states"), 0);
+			if (now == pfsd_daemon_now_sec())
+				break;
+			free(o.buf);
+		}
+		want = decode_text(st, now);
+		T_CHECK(o.buf != NULL && strcmp(o.buf, want) == 0);
+		if (o.buf != NULL && strcmp(o.buf, want) != 0)
+			fprintf(stderr, "states:\n%sdecode:\n%s", o.buf, want);
+		free(want);
+		free(o.buf);
+	}
+	T_EQ(run(d, 0, &o, err, "states"), 0);
+	T_CHECK(o.buf != NULL &&
+		strcmp(o.buf, "all tcp [fd00::1]:40000 -> [fd00::2]:443       "
+			      "SYN_SENT:LISTEN\n") == 0);
+	free(o.buf);
+	fake_free(d);
+}
+
 int main(void)
 {
 	T_RUN(test_add_list_kill);
 	T_RUN(test_update_advances);
 	T_RUN(test_errors_and_flush);
+	T_RUN(test_states_text_matches_decode);
 	T_RUN(test_tun_header);
 	T_RUN(test_parse_ip);
 	T_RUN(test_timeout_classes);
