@@ -85,6 +85,18 @@ check "decode: inet6 udp state" grep -qF \
 	"all udp [2001:db8::53]:53 <- [fd00:1::10]:5353" "$T/wire.txt"
 check "decode: id and creatorid" grep -qF "id: $id1 creatorid: 0a000001" \
 	"$T/wire.txt"
+# one state printer (lib/format.c): every line of `states -v` on B but the
+# age line (B's clock, not the INS's) is a line of decode -v of the wire
+ctl B -v states | grep -v '^   age ' >"$T/bv.txt"
+lines_in() { # FILE-OF-LINES FILE: each line, tab-prefixed, is a line of FILE
+	while IFS= read -r l; do
+		grep -qxF "$(printf '\t%s' "$l")" "$2" || return 1
+	done <"$1"
+}
+check "states -v and decode -v print each state alike" \
+	lines_in "$T/bv.txt" "$T/wire.txt"
+check "states -v: line, seq windows, id for tcp; line, id for udp" \
+	test "$(wc -l <"$T/bv.txt")" -eq 5
 ins_af_bytes "$T/wire.pcap" 10.77.0.1 >"$T/af.txt"
 echo "INS records (af proto): $(tr '\n' ';' <"$T/af.txt")"
 check "two INS records from A" test "$(wc -l <"$T/af.txt")" -eq 2
