@@ -84,6 +84,16 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 	ec->state_limit = PFSD_STATE_LIMIT;
 }
 
+/* Queued sends that failed at a later flush: the engine's OERRORS and
+ * our send_fail count them as if the output call itself had failed. */
+static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
+{
+	if (n == 0)
+		return;
+	d->send_fail += n;
+	pfs_engine_count_oerrors(d->engine, n);
+}
+
 /* Engine output: the tap and capture get the local form, the wire the
  * (possibly compressed) wire form. */
 static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
@@ -102,11 +112,22 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	}
 	if (wire == NULL)
 		return 0;
-	if (pfsd_transport_send(d->tp, wire, wire_len, dst) == -1) {
+	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
+	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
 		return -1;
 	}
+	dmn_count_failures(d, pfsd_transport_take_failures(d->tp));
 	return 0;
+}
+
+/* Send the wakeup's queued packets; failures go to OERRORS too. */
+static void dmn_after_wakeup(void *arg)
+{
+	struct pfsd_daemon *d = arg;
+
+	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
+				      pfsd_transport_take_failures(d->tp));
 }
 
 static void dmn_synced(void *ctx, bool synced)
@@ -341,6 +362,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 			return NULL;
 		}
 	}
+	pfsd_loop_set_after(loop, dmn_after_wakeup, d);
 	d->synced = pfs_engine_synced(d->engine);
 	log_info("%s: hostid 0x%08x, syncdev %s, mtu %u", c->ifname,
 		 d->hostid, c->syncdev[0] != '\0' ? c->syncdev : "none",
@@ -355,6 +377,7 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 {
 	if (d == NULL)
 		return;
+	pfsd_loop_set_after(d->loop, NULL, NULL);
 	if (d->timer_id > 0)
 		pfsd_loop_timer_cancel(d->loop, d->timer_id);
 	if (d->tap_timer > 0)
@@ -388,6 +411,7 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 			 strerror(errno));
 		return -1;
 	}
+	dmn_after_wakeup(d); /* the old socket's queue first */
 	pfsd_transport_free(d->tp);
 	d->tp = tp;
 	return 0;

@@ -71,6 +71,8 @@ struct pfsd_loop {
 	uint64_t armed_at; /* what the timerfd is set to; 0: disarmed */
 	sigset_t sigmask;
 	struct loop_sig sigs[LOOP_NSIG];
+	pfsd_timer_cb after_cb; /* after each wakeup, NULL: none */
+	void *after_arg;
 };
 
 uint64_t pfsd_now_ms(void)
@@ -513,8 +515,17 @@ int pfsd_loop_run(struct pfsd_loop *l)
 		/* Level-triggered: events left after a stop come back. */
 		for (i = 0; i < n && !l->stop; i++)
 			loop_dispatch(l, &evs[i]);
+		/* also after a stop: what the batch queued still goes out */
+		if (l->after_cb != NULL)
+			l->after_cb(l->after_arg);
 	}
 	return 0;
+}
+
+void pfsd_loop_set_after(struct pfsd_loop *l, pfsd_timer_cb cb, void *arg)
+{
+	l->after_cb = cb;
+	l->after_arg = arg;
 }
 
 void pfsd_loop_stop(struct pfsd_loop *l)

@@ -36,6 +36,12 @@ void pfsd_loop_timer_cancel(struct pfsd_loop *l, int id);
 int pfsd_loop_signal(struct pfsd_loop *l, int signo, pfsd_signal_cb cb,
 		     void *arg);
 
+/*
+ * Call cb once after each wakeup, when every event of the batch was
+ * handled (batched output is flushed there).  One hook; NULL removes it.
+ */
+void pfsd_loop_set_after(struct pfsd_loop *l, pfsd_timer_cb cb, void *arg);
+
 /* Run until pfsd_loop_stop(); returns 0, or -1 on an epoll error. */
 int pfsd_loop_run(struct pfsd_loop *l);
 void pfsd_loop_stop(struct pfsd_loop *l);

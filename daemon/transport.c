@@ -36,6 +36,13 @@ struct pfsd_transport {
 	pfsd_tp_rx_cb cb;
 	void *arg;
 	struct pfsd_tp_stats stats;
+	/* the send queue: slot i is txmsg[i] -> txiov[i] -> txbuf[i] */
+	unsigned txn;
+	unsigned tx_failed; /* by flushes of a full queue, not yet taken */
+	struct mmsghdr txmsg[PFSD_TP_TX_BATCH];
+	struct iovec txiov[PFSD_TP_TX_BATCH];
+	struct sockaddr_in txto[PFSD_TP_TX_BATCH];
+	uint8_t txbuf[PFSD_TP_TX_BATCH][PFSD_TP_TX_SLOT];
 	uint8_t rxbuf[TP_RX_BUF];
 };
 
@@ -162,6 +169,7 @@ void pfsd_transport_free(struct pfsd_transport *t)
 {
 	if (t == NULL)
 		return;
+	(void)pfsd_transport_flush(t); /* last packets (a CLR) still go */
 	pfsd_loop_del_fd(t->loop, t->fd);
 	close(t->fd); /* leaves the group too */
 	free(t);
@@ -278,28 +286,95 @@ static void tp_on_readable(void *arg, int fd, uint32_t events)
 			break;
 }
 
+static void tp_dst(struct sockaddr_in *sin, uint32_t dst)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(dst);
+}
+
+static void tp_send_failed(struct pfsd_transport *t, int e,
+			   const struct sockaddr_in *sin)
+{
+	t->stats.send_errors++;
+	/* Once per cause: an nft drop (EPERM) can last a while. */
+	if (e != t->last_errno)
+		log_warn("pfsync send to %s", inet_ntoa(sin->sin_addr));
+	t->last_errno = e;
+	errno = e;
+}
+
 int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
 			size_t len, uint32_t dst)
 {
 	struct sockaddr_in sin;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(dst);
+	t->tx_failed += pfsd_transport_flush(t);
+	tp_dst(&sin, dst);
 	if (sendto(t->fd, p, len, 0, (const struct sockaddr *)&sin,
 		   sizeof(sin)) == -1) {
-		int e = errno;
-
-		t->stats.send_errors++;
-		/* Once per cause: an nft drop (EPERM) can last a while. */
-		if (e != t->last_errno)
-			log_warn("pfsync send to %s", inet_ntoa(sin.sin_addr));
-		t->last_errno = e;
-		errno = e;
+		tp_send_failed(t, errno, &sin);
 		return -1;
 	}
 	t->last_errno = 0;
 	return 0;
+}
+
+int pfsd_transport_queue(struct pfsd_transport *t, const uint8_t *p,
+			 size_t len, uint32_t dst)
+{
+	unsigned i = t->txn;
+
+	if (len > PFSD_TP_TX_SLOT)
+		return pfsd_transport_send(t, p, len, dst);
+	memcpy(t->txbuf[i], p, len);
+	t->txiov[i].iov_base = t->txbuf[i];
+	t->txiov[i].iov_len = len;
+	tp_dst(&t->txto[i], dst);
+	memset(&t->txmsg[i], 0, sizeof(t->txmsg[i]));
+	t->txmsg[i].msg_hdr.msg_name = &t->txto[i];
+	t->txmsg[i].msg_hdr.msg_namelen = sizeof(t->txto[i]);
+	t->txmsg[i].msg_hdr.msg_iov = &t->txiov[i];
+	t->txmsg[i].msg_hdr.msg_iovlen = 1;
+	t->txn++;
+	if (t->txn == PFSD_TP_TX_BATCH)
+		t->tx_failed += pfsd_transport_flush(t);
+	return 0;
+}
+
+/*
+ * sendmmsg stops at the first packet that fails: it returns how many
+ * went before it, or -1 when the first one fails.  That one is counted
+ * and skipped, the rest are sent on, as single sendto calls would.
+ */
+unsigned pfsd_transport_flush(struct pfsd_transport *t)
+{
+	unsigned done = 0, failed = 0;
+	int r;
+
+	while (done < t->txn) {
+		r = sendmmsg(t->fd, t->txmsg + done, t->txn - done, 0);
+		if (r > 0) {
+			done += (unsigned)r;
+			t->last_errno = 0;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		tp_send_failed(t, r == -1 ? errno : EIO, &t->txto[done]);
+		failed++;
+		done++;
+	}
+	t->txn = 0;
+	return failed;
+}
+
+unsigned pfsd_transport_take_failures(struct pfsd_transport *t)
+{
+	unsigned n = t->tx_failed;
+
+	t->tx_failed = 0;
+	return n;
 }
 
 uint32_t pfsd_transport_src(const struct pfsd_transport *t)

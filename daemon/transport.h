@@ -38,9 +38,29 @@ struct pfsd_transport *pfsd_transport_new(struct pfsd_loop *loop,
 void pfsd_transport_free(struct pfsd_transport *t);
 
 /* Send one pfsync payload to dst (IPv4, host order).  0 or -1/errno.
- * A failure is logged once per errno value until a send succeeds. */
+ * A failure is logged once per errno value until a send succeeds.
+ * Queued packets go first, so the order on the wire is kept. */
 int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
 			size_t len, uint32_t dst);
+
+/*
+ * Batched sends: queue a copy of the payload; the queue goes out with
+ * one sendmmsg when PFSD_TP_TX_BATCH packets wait and at every
+ * pfsd_transport_flush() (the daemon flushes after each loop wakeup).
+ * Returns 0 when queued; a payload larger than a slot flushes the queue
+ * and is sent at once (0 or -1 as pfsd_transport_send).  Failures of
+ * queued packets are counted by the flush, not here.
+ */
+#define PFSD_TP_TX_BATCH 16
+#define PFSD_TP_TX_SLOT 2048 /* pfsync packets: MCLBYTES at most */
+int pfsd_transport_queue(struct pfsd_transport *t, const uint8_t *p,
+			 size_t len, uint32_t dst);
+/* Send what is queued, in order; the number of packets that failed
+ * (each also counted in send_errors).  Cheap when nothing is queued. */
+unsigned pfsd_transport_flush(struct pfsd_transport *t);
+/* The failures of the flushes done inside pfsd_transport_queue() (a
+ * full queue) since the last call; reading resets it. */
+unsigned pfsd_transport_take_failures(struct pfsd_transport *t);
 
 /* The syncdev's first IPv4 address (host order), 0 when none. */
 uint32_t pfsd_transport_src(const struct pfsd_transport *t);

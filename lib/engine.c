@@ -93,6 +93,11 @@ const uint64_t *pfs_engine_stats(const struct pfs_engine *e)
 	return e->stats;
 }
 
+void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n)
+{
+	e->stats[PFS_STAT_OERRORS] += n;
+}
+
 uint64_t pfs_engine_new_id(struct pfs_engine *e)
 {
 	return e->next_id++;

@@ -151,5 +151,8 @@ uint64_t pfs_engine_next_timeout(const struct pfs_engine *e);
 void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms);
 
 const uint64_t *pfs_engine_stats(const struct pfs_engine *e); /* [PFS_NSTATS] */
+/* Sends that failed after output() returned (the daemon batches them):
+ * added to OERRORS, as if output() had returned -1 for each. */
+void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);
 
 #endif

@@ -75,6 +75,37 @@ static void test_timers_in_order(void)
 	pfsd_loop_free(l);
 }
 
+/* The after-wakeup hook runs once per wakeup, after all its events,
+ * and after the wakeup that stopped the loop too. */
+static void test_after_wakeup(void)
+{
+	struct pfsd_loop *l = pfsd_loop_new();
+	struct rec r = {.loop = l, .stop_after = 4};
+	struct tag t[4] = {{&r, 1}, {&r, 2}, {&r, 3}, {&r, 100}};
+	uint64_t now = pfsd_now_ms();
+
+	T_CHECK(l != NULL);
+	if (l == NULL)
+		return;
+	pfsd_loop_set_after(l, rec_timer, &t[3]);
+	T_CHECK(pfsd_loop_timer_add(l, now + 10, rec_timer, &t[0]) > 0);
+	T_CHECK(pfsd_loop_timer_add(l, now + 10, rec_timer, &t[1]) > 0);
+	T_CHECK(pfsd_loop_timer_add(l, now + 40, rec_timer, &t[2]) > 0);
+	T_EQ(pfsd_loop_run(l), 0);
+	T_EQ(r.n, 5);
+	T_EQ(r.order[0], 1);
+	T_EQ(r.order[1], 2);
+	T_EQ(r.order[2], 100);
+	T_EQ(r.order[3], 3);
+	T_EQ(r.order[4], 100);
+	pfsd_loop_set_after(l, NULL, NULL);
+	T_CHECK(pfsd_loop_timer_add(l, pfsd_now_ms(), rec_timer, &t[0]) > 0);
+	r.stop_after = 6;
+	T_EQ(pfsd_loop_run(l), 0);
+	T_EQ(r.n, 6); /* no hook any more */
+	pfsd_loop_free(l);
+}
+
 static void test_timer_move_cancel(void)
 {
 	struct pfsd_loop *l = pfsd_loop_new();
@@ -338,6 +369,7 @@ int main(void)
 {
 	T_RUN(test_now_monotonic);
 	T_RUN(test_timers_in_order);
+	T_RUN(test_after_wakeup);
 	T_RUN(test_timer_move_cancel);
 	T_RUN(test_timer_cancel_self);
 	T_RUN(test_timer_rearm);
