@@ -480,9 +480,12 @@ static void cmd_stats_ct_text(struct cmd_req *r)
 			" malformed messages\n\t%" PRIu64
 			" event overruns\n\t%" PRIu64 " resyncs\n\t%" PRIu64
 			" refreshes announced\n\t%" PRIu64
-			" states gone from the kernel\n",
+			" states gone from the kernel\n\t%" PRIu64
+			" kernel ids taken, counter ids used\n\t%" PRIu64
+			" re-read states that took a peer's id\n",
 			c->events, c->own, c->skipped, c->malformed,
-			c->enobufs, c->resyncs, c->refreshed, c->reconciled);
+			c->enobufs, c->resyncs, c->refreshed, c->reconciled,
+			c->id_taken, c->adopted);
 }
 
 static void cmd_stats_ct_json(struct cmd_req *r)
@@ -498,10 +501,11 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 			",\"ct_skipped\":%" PRIu64 ",\"ct_malformed\":%" PRIu64
 			",\"ct_enobufs\":%" PRIu64 ",\"ct_resyncs\":%" PRIu64
 			",\"ct_refreshed\":%" PRIu64
-			",\"ct_reconciled\":%" PRIu64,
+			",\"ct_reconciled\":%" PRIu64
+			",\"ct_id_taken\":%" PRIu64 ",\"ct_adopted\":%" PRIu64,
 			c->ct_ok, c->ct_fail, c->events, c->own, c->skipped,
 			c->malformed, c->enobufs, c->resyncs, c->refreshed,
-			c->reconciled);
+			c->reconciled, c->id_taken, c->adopted);
 }
 
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
