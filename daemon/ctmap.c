@@ -22,6 +22,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
@@ -275,7 +276,9 @@ int pfsd_ctmap_parse(const void *buf, size_t len, struct pfsd_ct_entry *e)
 	int kind;
 
 	memset(e, 0, sizeof(*e));
-	if (len < sizeof(*nlh) || !mnl_nlmsg_ok(nlh, (int)len) ||
+	/* not mnl_nlmsg_ok(): it compares (int)nlmsg_len, so a length of
+	 * 0x80000000 and more passes as negative (found by fuzz_ctmap) */
+	if (len < sizeof(*nlh) || len > INT_MAX || nlh->nlmsg_len > len ||
 	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
 		goto bad;
 	kind = ctmap_kind(nlh);

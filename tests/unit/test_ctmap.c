@@ -12,6 +12,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -505,6 +506,27 @@ static void test_parse_rejects(void)
 	T_EQ(pfsd_ctmap_parse(buf, n, &e), -1);
 }
 
+/* Regression (fuzz_ctmap): nlmsg_len >= 0x80000000 passed libmnl's
+ * signed length check and the attribute walk read past the message. */
+static void test_parse_huge_nlmsg_len(void)
+{
+	struct pfsd_ct_entry e;
+	size_t n = kernel_msg(IPCTNL_MSG_CT_NEW, 0, true);
+	uint8_t *exact = malloc(n);
+
+	T_CHECK(exact != NULL);
+	if (exact == NULL)
+		return;
+	memcpy(exact, buf, n);
+	((struct nlmsghdr *)(void *)exact)->nlmsg_len = 0x80000000u;
+	errno = 0;
+	T_EQ(pfsd_ctmap_parse(exact, n, &e), -1);
+	T_EQ(errno, EINVAL);
+	((struct nlmsghdr *)(void *)exact)->nlmsg_len = 0xffffffffu;
+	T_EQ(pfsd_ctmap_parse(exact, n, &e), -1);
+	free(exact);
+}
+
 static void test_build_delete_dump(void)
 {
 	const struct nlmsghdr *nlh = (const void *)buf;
@@ -544,6 +566,7 @@ int main(void)
 	T_RUN(test_parse_kernel_oddities);
 	T_RUN(test_state_id);
 	T_RUN(test_parse_rejects);
+	T_RUN(test_parse_huge_nlmsg_len);
 	T_RUN(test_build_delete_dump);
 	return t_done();
 }
