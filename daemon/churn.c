@@ -102,7 +102,7 @@ static void churn_update(struct pfsd_churn *c, uint64_t now)
 	st.packets[0]++;
 	st.bytes[0] += 1448;
 	st.expire = (uint32_t)(now / 1000) +
-		    pfsd_commands_timeout_secs(st.timeout);
+		    pfs_timeout_default(st.timeout);
 	if (c->stamp)
 		pfsd_latency_stamp(&st, pfsd_latency_now_us());
 	if (pfs_engine_update(c->d->engine, &st, now) == -1)

@@ -42,71 +42,6 @@ struct cmd_req {
 	size_t errlen;
 };
 
-/* --- timeouts ------------------------------------------------------------ */
-
-uint32_t pfsd_commands_timeout_secs(uint8_t tclass)
-{
-	/* pf's defaults (pfctl -st), indexed by PFS_TM_* */
-	static const uint32_t secs[PFS_TM_MAX] = {
-		[PFS_TM_TCP_FIRST_PACKET] = 120,
-		[PFS_TM_TCP_OPENING] = 30,
-		[PFS_TM_TCP_ESTABLISHED] = 86400,
-		[PFS_TM_TCP_CLOSING] = 900,
-		[PFS_TM_TCP_FIN_WAIT] = 45,
-		[PFS_TM_TCP_CLOSED] = 90,
-		[PFS_TM_UDP_FIRST_PACKET] = 60,
-		[PFS_TM_UDP_SINGLE] = 30,
-		[PFS_TM_UDP_MULTIPLE] = 60,
-		[PFS_TM_ICMP_FIRST_PACKET] = 20,
-		[PFS_TM_ICMP_ERROR_REPLY] = 10,
-		[PFS_TM_OTHER_FIRST_PACKET] = 60,
-		[PFS_TM_OTHER_SINGLE] = 30,
-		[PFS_TM_OTHER_MULTIPLE] = 60,
-		[PFS_TM_FRAG] = 30,
-		[PFS_TM_INTERVAL] = 10,
-	};
-
-	return tclass < PFS_TM_MAX ? secs[tclass] : 0;
-}
-
-static uint8_t cmd_tcp_class(uint8_t s, uint8_t d)
-{
-	if (s > PFS_TCPS_TIME_WAIT || d > PFS_TCPS_TIME_WAIT)
-		return PFS_TM_TCP_OPENING; /* synproxy */
-	if (s >= PFS_TCPS_FIN_WAIT_2 && d >= PFS_TCPS_FIN_WAIT_2)
-		return PFS_TM_TCP_CLOSED;
-	if (s >= PFS_TCPS_FIN_WAIT_2 || d >= PFS_TCPS_FIN_WAIT_2)
-		return PFS_TM_TCP_FIN_WAIT;
-	if (s >= PFS_TCPS_CLOSE_WAIT || d >= PFS_TCPS_CLOSE_WAIT)
-		return PFS_TM_TCP_CLOSING;
-	if (s < PFS_TCPS_ESTABLISHED || d < PFS_TCPS_ESTABLISHED)
-		return PFS_TM_TCP_OPENING;
-	return PFS_TM_TCP_ESTABLISHED;
-}
-
-uint8_t pfsd_commands_timeout_class(uint8_t proto, uint8_t src, uint8_t dst)
-{
-	uint8_t base;
-
-	switch (proto) {
-	case IPPROTO_TCP:
-		return cmd_tcp_class(src, dst);
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		return PFS_TM_ICMP_FIRST_PACKET;
-	case IPPROTO_UDP:
-		base = PFS_TM_UDP_FIRST_PACKET;
-		break;
-	default:
-		base = PFS_TM_OTHER_FIRST_PACKET;
-		break;
-	}
-	if (src == PFS_UDPS_MULTIPLE && dst == PFS_UDPS_MULTIPLE)
-		return (uint8_t)(base + 2);
-	if (dst == PFS_UDPS_NO_TRAFFIC)
-		return base;
-	return (uint8_t)(base + 1);
-}
 
 static void cmd_init_peer(struct pfs_peer *p, uint8_t proto, uint8_t state,
 			  uint32_t seq)
@@ -134,8 +69,8 @@ void pfsd_commands_new_state(struct pfsd_daemon *d, struct pfs_state *st,
 	st->anchor = PFS_NO_RULE;
 	st->proto = proto;
 	st->creation = now;
-	st->timeout = pfsd_commands_timeout_class(proto, src, dst);
-	st->expire = now + pfsd_commands_timeout_secs(st->timeout);
+	st->timeout = pfs_state_timeout_class(proto, src, dst);
+	st->expire = now + pfs_timeout_default(st->timeout);
 	/* Distinct, plausible initial sequence numbers per state. */
 	mix = (uint32_t)(st->id ^ st->id >> 32) * 2654435761u;
 	cmd_init_peer(&st->src, proto, src, mix);
@@ -769,9 +704,9 @@ static void cmd_one_packet(struct pfs_state *st, uint32_t now)
 	}
 	st->packets[0]++;
 	st->bytes[0] += CMD_SEQ_STEP;
-	st->timeout = pfsd_commands_timeout_class(st->proto, st->src.state,
+	st->timeout = pfs_state_timeout_class(st->proto, st->src.state,
 						  st->dst.state);
-	st->expire = now + pfsd_commands_timeout_secs(st->timeout);
+	st->expire = now + pfs_timeout_default(st->timeout);
 }
 
 static int cmd_update(struct cmd_req *r)

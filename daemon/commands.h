@@ -22,10 +22,6 @@ struct pfsd_daemon;
 int pfsd_commands_handle(void *ctx, int argc, char *argv[], unsigned flags,
 			 struct pfsd_out *out, char *err, size_t errlen);
 
-/* pf's default timeout in seconds for a timeout class. */
-uint32_t pfsd_commands_timeout_secs(uint8_t tclass);
-/* The timeout class pf would give a state with these peer states. */
-uint8_t pfsd_commands_timeout_class(uint8_t proto, uint8_t src, uint8_t dst);
 
 /*
  * Fill *st as a new local state of the memory backend: fresh id from the

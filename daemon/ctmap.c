@@ -343,20 +343,6 @@ uint8_t pfsd_ctmap_tcp_from_pf(uint8_t src, uint8_t dst)
 	return TCP_CONNTRACK_SYN_SENT;
 }
 
-/* pf's timeout class of a TCP pair (pf_tcp_track's thresholds). */
-static uint8_t ctmap_tcp_class(uint8_t s, uint8_t d)
-{
-	if (s >= PFS_TCPS_FIN_WAIT_2 && d >= PFS_TCPS_FIN_WAIT_2)
-		return PFS_TM_TCP_CLOSED;
-	if (s >= PFS_TCPS_FIN_WAIT_2 || d >= PFS_TCPS_FIN_WAIT_2)
-		return PFS_TM_TCP_FIN_WAIT;
-	if (s >= PFS_TCPS_CLOSE_WAIT || d >= PFS_TCPS_CLOSE_WAIT)
-		return PFS_TM_TCP_CLOSING;
-	if (s < PFS_TCPS_ESTABLISHED || d < PFS_TCPS_ESTABLISHED)
-		return PFS_TM_TCP_OPENING;
-	return PFS_TM_TCP_ESTABLISHED;
-}
-
 static bool ctmap_loopback(uint8_t af, const struct pfs_addr *a)
 {
 	static const uint8_t v6lo[16] = { [15] = 1 };
@@ -387,7 +373,8 @@ static void ctmap_peers_to_pf(const struct pfsd_ct_entry *e,
 						    e->wscale_orig);
 		st->dst.wscale = ctmap_wscale_to_pf(e->flags_reply,
 						    e->wscale_reply);
-		st->timeout = ctmap_tcp_class(st->src.state, st->dst.state);
+		st->timeout = pfs_state_timeout_class(IPPROTO_TCP, st->src.state,
+						      st->dst.state);
 		break;
 	case IPPROTO_UDP:
 		st->src.state = seen ? PFS_UDPS_MULTIPLE : PFS_UDPS_SINGLE;

@@ -1,6 +1,7 @@
 /*
  * state.c - helpers on the host-order firewall state.
  */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "pfsync/state.h"
@@ -18,4 +19,68 @@ void pfs_state_flowkey(const struct pfs_state *st, struct pfs_flowkey *k)
 	k->direction = st->direction;
 	k->lan = st->lan;
 	k->ext = st->ext;
+}
+
+uint32_t pfs_timeout_default(uint8_t tclass)
+{
+	/* pf's defaults (pfctl -st), indexed by PFS_TM_* */
+	static const uint32_t secs[PFS_TM_MAX] = {
+		[PFS_TM_TCP_FIRST_PACKET] = 120,
+		[PFS_TM_TCP_OPENING] = 30,
+		[PFS_TM_TCP_ESTABLISHED] = 86400,
+		[PFS_TM_TCP_CLOSING] = 900,
+		[PFS_TM_TCP_FIN_WAIT] = 45,
+		[PFS_TM_TCP_CLOSED] = 90,
+		[PFS_TM_UDP_FIRST_PACKET] = 60,
+		[PFS_TM_UDP_SINGLE] = 30,
+		[PFS_TM_UDP_MULTIPLE] = 60,
+		[PFS_TM_ICMP_FIRST_PACKET] = 20,
+		[PFS_TM_ICMP_ERROR_REPLY] = 10,
+		[PFS_TM_OTHER_FIRST_PACKET] = 60,
+		[PFS_TM_OTHER_SINGLE] = 30,
+		[PFS_TM_OTHER_MULTIPLE] = 60,
+		[PFS_TM_FRAG] = 30,
+		[PFS_TM_INTERVAL] = 10,
+	};
+
+	return tclass < PFS_TM_MAX ? secs[tclass] : 0;
+}
+
+static uint8_t state_tcp_class(uint8_t s, uint8_t d)
+{
+	if (s > PFS_TCPS_TIME_WAIT || d > PFS_TCPS_TIME_WAIT)
+		return PFS_TM_TCP_OPENING; /* synproxy */
+	if (s >= PFS_TCPS_FIN_WAIT_2 && d >= PFS_TCPS_FIN_WAIT_2)
+		return PFS_TM_TCP_CLOSED;
+	if (s >= PFS_TCPS_FIN_WAIT_2 || d >= PFS_TCPS_FIN_WAIT_2)
+		return PFS_TM_TCP_FIN_WAIT;
+	if (s >= PFS_TCPS_CLOSE_WAIT || d >= PFS_TCPS_CLOSE_WAIT)
+		return PFS_TM_TCP_CLOSING;
+	if (s < PFS_TCPS_ESTABLISHED || d < PFS_TCPS_ESTABLISHED)
+		return PFS_TM_TCP_OPENING;
+	return PFS_TM_TCP_ESTABLISHED;
+}
+
+uint8_t pfs_state_timeout_class(uint8_t proto, uint8_t src, uint8_t dst)
+{
+	uint8_t base;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		return state_tcp_class(src, dst);
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return PFS_TM_ICMP_FIRST_PACKET;
+	case IPPROTO_UDP:
+		base = PFS_TM_UDP_FIRST_PACKET;
+		break;
+	default:
+		base = PFS_TM_OTHER_FIRST_PACKET;
+		break;
+	}
+	if (src == PFS_UDPS_MULTIPLE && dst == PFS_UDPS_MULTIPLE)
+		return (uint8_t)(base + 2);
+	if (dst == PFS_UDPS_NO_TRAFFIC)
+		return base;
+	return (uint8_t)(base + 1);
 }

@@ -156,4 +156,9 @@ struct pfs_flowkey {
 
 void pfs_state_flowkey(const struct pfs_state *st, struct pfs_flowkey *k);
 
+/* pf's default timeout in seconds of a class (pfctl -st); 0 past the last. */
+uint32_t pfs_timeout_default(uint8_t tclass);
+/* The timeout class pf gives a state of proto with these peer states. */
+uint8_t pfs_state_timeout_class(uint8_t proto, uint8_t src, uint8_t dst);
+
 #endif

@@ -226,19 +226,19 @@ static void test_parse_ip(void)
 
 static void test_timeout_classes(void)
 {
-	T_EQ(pfsd_commands_timeout_class(IPPROTO_TCP, 4, 4),
+	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 4, 4),
 	     PFS_TM_TCP_ESTABLISHED);
-	T_EQ(pfsd_commands_timeout_class(IPPROTO_TCP, 2, 0),
+	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 2, 0),
 	     PFS_TM_TCP_OPENING);
-	T_EQ(pfsd_commands_timeout_class(IPPROTO_TCP, 9, 4),
+	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 9, 4),
 	     PFS_TM_TCP_FIN_WAIT);
-	T_EQ(pfsd_commands_timeout_class(IPPROTO_UDP, 1, 0),
+	T_EQ(pfs_state_timeout_class(IPPROTO_UDP, 1, 0),
 	     PFS_TM_UDP_FIRST_PACKET);
-	T_EQ(pfsd_commands_timeout_class(IPPROTO_UDP, 2, 2),
+	T_EQ(pfs_state_timeout_class(IPPROTO_UDP, 2, 2),
 	     PFS_TM_UDP_MULTIPLE);
-	T_EQ(pfsd_commands_timeout_class(47, 1, 1), PFS_TM_OTHER_SINGLE);
-	T_EQ(pfsd_commands_timeout_secs(PFS_TM_TCP_ESTABLISHED), 86400);
-	T_EQ(pfsd_commands_timeout_secs(PFS_TM_MAX), 0);
+	T_EQ(pfs_state_timeout_class(47, 1, 1), PFS_TM_OTHER_SINGLE);
+	T_EQ(pfs_timeout_default(PFS_TM_TCP_ESTABLISHED), 86400);
+	T_EQ(pfs_timeout_default(PFS_TM_MAX), 0);
 }
 
 /* ctl_print_state of the state as it would travel (times relative). */
