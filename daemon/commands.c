@@ -4,6 +4,7 @@
  * handler; show commands write text or JSON into the caller's pfsd_out.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -205,26 +206,57 @@ static int cmd_parse_host(const char *s, uint8_t *af, struct pfs_host *h)
 	return 0;
 }
 
-static int cmd_parse_id(const char *s, uint64_t *id)
+/* A state named on the command line: "ID" or "ID/CREATOR", both hex. */
+struct cmd_ref {
+	uint64_t id;
+	uint32_t creator;
+	bool has_creator;
+};
+
+static int cmd_parse_hex(const char *s, const char *stop, uint64_t max,
+			 uint64_t *v)
 {
 	char *end;
 
+	if (!isxdigit((unsigned char)*s)) /* strtoull takes " -+" too */
+		return -1;
 	errno = 0;
-	*id = strtoull(s, &end, 16);
-	return errno != 0 || end == s || *end != '\0' ? -1 : 0;
+	*v = strtoull(s, &end, 16);
+	return errno != 0 || end == s || end != stop || *v > max ? -1 : 0;
 }
 
-/* Our own state with this id first, else any creator's. */
-static struct pfs_state *cmd_find(struct pfsd_daemon *d, uint64_t id)
+static int cmd_parse_ref(const char *s, struct cmd_ref *ref)
+{
+	const char *slash = strchr(s, '/');
+	uint64_t creator;
+
+	memset(ref, 0, sizeof(*ref));
+	if (slash == NULL)
+		return cmd_parse_hex(s, s + strlen(s), UINT64_MAX, &ref->id);
+	if (cmd_parse_hex(s, slash, UINT64_MAX, &ref->id) == -1 ||
+	    cmd_parse_hex(slash + 1, slash + 1 + strlen(slash + 1),
+			  UINT32_MAX, &creator) == -1)
+		return -1;
+	ref->creator = (uint32_t)creator;
+	ref->has_creator = true;
+	return 0;
+}
+
+/* ID/CREATOR exactly; a bare ID: our own state first, else any creator's
+ * (ids are unique per creator only). */
+static struct pfs_state *cmd_find(struct pfsd_daemon *d,
+				  const struct cmd_ref *ref)
 {
 	struct pfs_state *st;
 	size_t cur = 0;
 
-	st = pfs_table_find_id(d->table, id, d->hostid);
+	if (ref->has_creator)
+		return pfs_table_find_id(d->table, ref->id, ref->creator);
+	st = pfs_table_find_id(d->table, ref->id, d->hostid);
 	if (st != NULL)
 		return st;
 	while ((st = pfs_table_next(d->table, &cur)) != NULL)
-		if (st->id == id)
+		if (st->id == ref->id)
 			return st;
 	return NULL;
 }
@@ -712,17 +744,18 @@ static void cmd_one_packet(struct pfs_state *st, uint32_t now)
 static int cmd_update(struct cmd_req *r)
 {
 	struct pfs_state *cur, st;
-	uint64_t id;
+	struct cmd_ref ref;
 
 	if ((r->argc != 2 && r->argc != 4) ||
 	    (r->argc == 4 && strcmp(r->argv[2], "state") != 0))
-		return cmd_fail(r, EINVAL, "usage: update ID [state SRC:DST]");
-	if (cmd_parse_id(r->argv[1], &id) == -1)
+		return cmd_fail(r, EINVAL,
+				"usage: update ID[/CREATOR] [state SRC:DST]");
+	if (cmd_parse_ref(r->argv[1], &ref) == -1)
 		return cmd_fail(r, EINVAL, "update: bad id \"%s\"", r->argv[1]);
-	cur = cmd_find(r->d, id);
+	cur = cmd_find(r->d, &ref);
 	if (cur == NULL)
-		return cmd_fail(r, ENOENT, "update: no state with id %016" PRIx64,
-				id);
+		return cmd_fail(r, ENOENT, "update: no state with id %s",
+				r->argv[1]);
 	st = *cur;
 	if (r->argc == 4 &&
 	    cmd_parse_pair(r->argv[3], &st.src.state, &st.dst.state) == -1)
@@ -738,16 +771,16 @@ static int cmd_update(struct cmd_req *r)
 static int cmd_kill(struct cmd_req *r)
 {
 	struct pfs_state *st;
-	uint64_t id;
+	struct cmd_ref ref;
 
 	if (r->argc != 2)
-		return cmd_fail(r, EINVAL, "usage: kill ID");
-	if (cmd_parse_id(r->argv[1], &id) == -1)
+		return cmd_fail(r, EINVAL, "usage: kill ID[/CREATOR]");
+	if (cmd_parse_ref(r->argv[1], &ref) == -1)
 		return cmd_fail(r, EINVAL, "kill: bad id \"%s\"", r->argv[1]);
-	st = cmd_find(r->d, id);
+	st = cmd_find(r->d, &ref);
 	if (st == NULL)
-		return cmd_fail(r, ENOENT, "kill: no state with id %016" PRIx64,
-				id);
+		return cmd_fail(r, ENOENT, "kill: no state with id %s",
+				r->argv[1]);
 	if (pfs_engine_kill(r->d->engine, st->id, st->creatorid,
 			    pfsd_daemon_now_ms()) == -1)
 		return cmd_fail(r, errno, "kill: %s", strerror(errno));

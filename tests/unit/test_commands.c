@@ -115,6 +115,51 @@ static void test_add_list_kill(void)
 	fake_free(d);
 }
 
+/* Ids are unique per creator: ID/CREATOR names one state exactly. */
+static void test_kill_by_creator(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfs_state st, *mine;
+	struct pfsd_out o;
+	char err[256], cmd[64];
+	uint64_t id;
+
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:1234 10.0.0.2:80"), 0);
+	id = strtoull(o.buf, NULL, 16);
+	free(o.buf);
+	mine = pfs_table_find_id(d->table, id, 0x0a000001);
+	T_CHECK(mine != NULL);
+	if (mine == NULL) {
+		fake_free(d);
+		return;
+	}
+	st = *mine; /* a peer's state with the same id, another flow */
+	st.creatorid = 0x0b000002;
+	st.lan.port = 4321;
+	T_CHECK(pfs_table_insert(d->table, &st) != NULL);
+	snprintf(cmd, sizeof(cmd), "kill %llx/0b000002", (unsigned long long)id);
+	T_EQ(run(d, 0, &o, err, cmd), 0);
+	free(o.buf);
+	T_CHECK(pfs_table_find_id(d->table, id, 0x0b000002) == NULL);
+	T_CHECK(pfs_table_find_id(d->table, id, 0x0a000001) != NULL);
+	snprintf(cmd, sizeof(cmd), "update %llx/0a000001 state 9:9",
+		 (unsigned long long)id);
+	T_EQ(run(d, 0, &o, err, cmd), 0);
+	free(o.buf);
+	mine = pfs_table_find_id(d->table, id, 0x0a000001);
+	T_CHECK(mine != NULL && mine->src.state == 9);
+	T_EQ(run(d, 0, &o, err, "kill 1/0c000003"), ENOENT);
+	T_CHECK(strcmp(err, "kill: no state with id 1/0c000003") == 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "kill 1/123456789"), EINVAL); /* > 32 bits */
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "kill 1/"), EINVAL);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "kill -1"), EINVAL);
+	free(o.buf);
+	fake_free(d);
+}
+
 static void test_update_advances(void)
 {
 	struct pfsd_daemon *d = fake_daemon();
@@ -310,6 +355,7 @@ static void test_states_text_matches_decode(void)
 int main(void)
 {
 	T_RUN(test_add_list_kill);
+	T_RUN(test_kill_by_creator);
 	T_RUN(test_update_advances);
 	T_RUN(test_errors_and_flush);
 	T_RUN(test_states_text_matches_decode);
