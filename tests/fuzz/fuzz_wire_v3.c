@@ -14,6 +14,7 @@
 
 #include "pfsync/buf.h"
 #include "pfsync/wire_v3.h"
+#include "../unit/t_state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,29 +24,13 @@ static void fz_assert(int ok)
 		abort();
 }
 
-static int fz_eq_peer(const struct pfs_peer *a, const struct pfs_peer *b)
-{
-	return a->scrub.flags == b->scrub.flags &&
-	       a->scrub.ttl == b->scrub.ttl &&
-	       a->scrub.valid == b->scrub.valid &&
-	       a->scrub.ts_mod == b->scrub.ts_mod && a->seqlo == b->seqlo &&
-	       a->seqhi == b->seqhi && a->seqdiff == b->seqdiff &&
-	       a->max_win == b->max_win && a->mss == b->mss &&
-	       a->state == b->state && a->wscale == b->wscale;
-}
-
-static int fz_eq_host(const struct pfs_host *a, const struct pfs_host *b)
-{
-	return memcmp(a->addr.a, b->addr.a, 16) == 0 && a->port == b->port;
-}
-
 static int fz_eq_state(const struct pfs_state *a, const struct pfs_state *b)
 {
 	return a->id == b->id && a->creatorid == b->creatorid &&
 	       memcmp(a->ifname, b->ifname, PFS_IFNAMSIZ) == 0 &&
-	       fz_eq_host(&a->lan, &b->lan) && fz_eq_host(&a->gwy, &b->gwy) &&
-	       fz_eq_host(&a->ext, &b->ext) && fz_eq_peer(&a->src, &b->src) &&
-	       fz_eq_peer(&a->dst, &b->dst) &&
+	       t_host_eq(&a->lan, &b->lan) && t_host_eq(&a->gwy, &b->gwy) &&
+	       t_host_eq(&a->ext, &b->ext) && t_peer_eq(&a->src, &b->src) &&
+	       t_peer_eq(&a->dst, &b->dst) &&
 	       memcmp(a->rt_addr.a, b->rt_addr.a, 16) == 0 &&
 	       a->rule == b->rule && a->anchor == b->anchor &&
 	       a->nat_rule == b->nat_rule && a->creation == b->creation &&
@@ -61,7 +46,7 @@ static int fz_eq_state(const struct pfs_state *a, const struct pfs_state *b)
 static int fz_eq_upd(const struct pfs_v3_upd *a, const struct pfs_v3_upd *b)
 {
 	return a->id == b->id && a->creatorid == b->creatorid &&
-	       fz_eq_peer(&a->src, &b->src) && fz_eq_peer(&a->dst, &b->dst) &&
+	       t_peer_eq(&a->src, &b->src) && t_peer_eq(&a->dst, &b->dst) &&
 	       a->expire == b->expire && a->timeout == b->timeout &&
 	       a->updates == b->updates;
 }

@@ -21,21 +21,11 @@
 
 #include "ctmap.h"
 #include "t.h"
+#include "t_state.h"
 
 #define NOW 1000u
 
 static uint8_t buf[PFSD_CTMAP_MSG_MAX];
-
-static void set_v4(struct pfs_host *h, uint8_t a, uint8_t b, uint8_t c,
-		   uint8_t d, uint16_t port)
-{
-	memset(h, 0, sizeof(*h));
-	h->addr.a[0] = a;
-	h->addr.a[1] = b;
-	h->addr.a[2] = c;
-	h->addr.a[3] = d;
-	h->port = port;
-}
 
 static void tcp_state(struct pfs_state *st)
 {
@@ -43,9 +33,9 @@ static void tcp_state(struct pfs_state *st)
 	st->af = AF_INET;
 	st->proto = IPPROTO_TCP;
 	st->direction = PFS_DIR_OUT;
-	set_v4(&st->lan, 10, 1, 0, 10, 40000);
+	t_host4(&st->lan, 10, 1, 0, 10, 40000);
 	st->gwy = st->lan;
-	set_v4(&st->ext, 10, 2, 0, 20, 80);
+	t_host4(&st->ext, 10, 2, 0, 20, 80);
 	st->src.state = st->dst.state = PFS_TCPS_ESTABLISHED;
 	st->src.wscale = PFS_WSCALE_FLAG | 7;
 	st->dst.wscale = PFS_WSCALE_FLAG | 10;

@@ -12,6 +12,7 @@
 
 #include "pfsync/format.h"
 #include "t.h"
+#include "t_state.h"
 
 static int t_streq(const char *got, const char *want, int line)
 {
@@ -23,17 +24,6 @@ static int t_streq(const char *got, const char *want, int line)
 }
 
 #define T_STREQ(got, want) T_CHECK(t_streq((got), (want), __LINE__))
-
-static void t_host4(struct pfs_host *h, uint8_t a, uint8_t b, uint8_t c,
-		    uint8_t d, uint16_t port)
-{
-	memset(h, 0, sizeof(*h));
-	h->addr.a[0] = a;
-	h->addr.a[1] = b;
-	h->addr.a[2] = c;
-	h->addr.a[3] = d;
-	h->port = port;
-}
 
 /* fd00::<last>, port */
 static void t_host6(struct pfs_host *h, uint8_t last, uint16_t port)

@@ -24,6 +24,7 @@
 #include "pfsync/table.h"
 #include "sim.h"
 #include "t.h"
+#include "t_state.h"
 
 #define T0 100000u
 
@@ -206,30 +207,13 @@ static void bulk_phase(struct run *r, int first, int last)
 	sim_run_until(&r->net, r->net.now_ms + 1500, 50);
 }
 
-/* Field by field: the structs have padding that memcmp would see. */
-static bool same_peer(const struct pfs_peer *a, const struct pfs_peer *b)
-{
-	return a->seqlo == b->seqlo && a->seqhi == b->seqhi &&
-	       a->seqdiff == b->seqdiff && a->max_win == b->max_win &&
-	       a->mss == b->mss && a->state == b->state &&
-	       a->wscale == b->wscale && a->scrub.valid == b->scrub.valid &&
-	       a->scrub.ts_mod == b->scrub.ts_mod &&
-	       a->scrub.flags == b->scrub.flags && a->scrub.ttl == b->scrub.ttl;
-}
-
-static bool same_host(const struct pfs_host *a, const struct pfs_host *b)
-{
-	return memcmp(a->addr.a, b->addr.a, sizeof(a->addr.a)) == 0 &&
-	       a->port == b->port;
-}
-
 static bool same_synced(const struct pfs_state *a, const struct pfs_state *b)
 {
 	return a->af == b->af && a->proto == b->proto &&
 	       a->direction == b->direction && a->timeout == b->timeout &&
-	       same_host(&a->lan, &b->lan) && same_host(&a->gwy, &b->gwy) &&
-	       same_host(&a->ext, &b->ext) && same_peer(&a->src, &b->src) &&
-	       same_peer(&a->dst, &b->dst) &&
+	       t_host_eq(&a->lan, &b->lan) && t_host_eq(&a->gwy, &b->gwy) &&
+	       t_host_eq(&a->ext, &b->ext) && t_peer_eq(&a->src, &b->src) &&
+	       t_peer_eq(&a->dst, &b->dst) &&
 	       memcmp(a->ifname, b->ifname, sizeof(a->ifname)) == 0;
 }
 

@@ -16,6 +16,7 @@
 #include "pfsync/stats.h"
 #include "pfsync/wire_v3.h"
 #include "t.h"
+#include "t_state.h"
 
 /* --- golden helpers: big-endian stores at an explicit offset -------------- */
 
@@ -172,29 +173,13 @@ static void g_state(uint8_t *b, size_t off, uint8_t k)
 
 /* --- field comparisons ---------------------------------------------------- */
 
-static int eq_peer(const struct pfs_peer *a, const struct pfs_peer *b)
-{
-	return a->scrub.flags == b->scrub.flags &&
-	       a->scrub.ttl == b->scrub.ttl &&
-	       a->scrub.valid == b->scrub.valid &&
-	       a->scrub.ts_mod == b->scrub.ts_mod && a->seqlo == b->seqlo &&
-	       a->seqhi == b->seqhi && a->seqdiff == b->seqdiff &&
-	       a->max_win == b->max_win && a->mss == b->mss &&
-	       a->state == b->state && a->wscale == b->wscale;
-}
-
-static int eq_host(const struct pfs_host *a, const struct pfs_host *b)
-{
-	return memcmp(a->addr.a, b->addr.a, 16) == 0 && a->port == b->port;
-}
-
 static int eq_state_keys(const struct pfs_state *a, const struct pfs_state *b)
 {
 	return a->id == b->id && a->creatorid == b->creatorid &&
 	       memcmp(a->ifname, b->ifname, PFS_IFNAMSIZ) == 0 &&
-	       eq_host(&a->lan, &b->lan) && eq_host(&a->gwy, &b->gwy) &&
-	       eq_host(&a->ext, &b->ext) && eq_peer(&a->src, &b->src) &&
-	       eq_peer(&a->dst, &b->dst) &&
+	       t_host_eq(&a->lan, &b->lan) && t_host_eq(&a->gwy, &b->gwy) &&
+	       t_host_eq(&a->ext, &b->ext) && t_peer_eq(&a->src, &b->src) &&
+	       t_peer_eq(&a->dst, &b->dst) &&
 	       memcmp(a->rt_addr.a, b->rt_addr.a, 16) == 0;
 }
 
@@ -215,7 +200,7 @@ static int eq_state(const struct pfs_state *a, const struct pfs_state *b)
 static int eq_upd(const struct pfs_v3_upd *a, const struct pfs_v3_upd *b)
 {
 	return a->id == b->id && a->creatorid == b->creatorid &&
-	       eq_peer(&a->src, &b->src) && eq_peer(&a->dst, &b->dst) &&
+	       t_peer_eq(&a->src, &b->src) && t_peer_eq(&a->dst, &b->dst) &&
 	       a->expire == b->expire && a->timeout == b->timeout &&
 	       a->updates == b->updates;
 }
@@ -512,7 +497,7 @@ static void test_golden_peer(void)
 
 	fx_peer(&p, 5);
 	CHECK_GOLDEN(32, pfs_v3_put_peer, pfs_v3_get_peer, p,
-		     g_peer(exp_, 0, 5), eq_peer(&dec, &p));
+		     g_peer(exp_, 0, 5), t_peer_eq(&dec, &p));
 }
 
 /* --- whole frames of every action ----------------------------------------- */
