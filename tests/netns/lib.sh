@@ -73,11 +73,35 @@ ns() { echo "$NS_PREFIX-$1"; }
 netns_bridge() {
 	local sw
 	sw=$(ns sw)
-	ip netns add "$sw"
-	NSES+=("$sw")
-	ip -n "$sw" link set lo up
+	netns_add sw
 	ip -n "$sw" link add br0 type bridge
 	ip -n "$sw" link set br0 up
+}
+
+# netns_add NAME: a bare namespace (lo up), cleaned up with the others
+netns_add() {
+	local n
+	n=$(ns "$1")
+	ip netns add "$n"
+	NSES+=("$n")
+	ip -n "$n" link set lo up
+}
+
+# netns_link NAME1 IF1 IPV4/LEN NAME2 IF2 IPV4/LEN: a veth between two
+# namespaces, each end renamed, addressed and up
+netns_link() {
+	local n1 n2 tmp="pfk$$x${#NSES[@]}$RANDOM"
+	n1=$(ns "$1")
+	n2=$(ns "$4")
+	ip link add "${tmp}a" type veth peer name "${tmp}b"
+	ip link set "${tmp}a" netns "$n1"
+	ip link set "${tmp}b" netns "$n2"
+	ip -n "$n1" link set "${tmp}a" name "$2"
+	ip -n "$n2" link set "${tmp}b" name "$5"
+	ip -n "$n1" addr add "$3" dev "$2"
+	ip -n "$n2" addr add "$6" dev "$5"
+	ip -n "$n1" link set "$2" up
+	ip -n "$n2" link set "$5" up
 }
 
 # netns_node NAME IPV4 [IPV6]: node namespace with "sync0" on the bridge
@@ -86,9 +110,7 @@ netns_node() {
 	n=$(ns "$name")
 	sw=$(ns sw)
 	idx=${#NSES[@]}
-	ip netns add "$n"
-	NSES+=("$n")
-	ip -n "$n" link set lo up
+	netns_add "$name"
 	ip link add "pfa$$x$idx" type veth peer name "pfb$$x$idx"
 	ip link set "pfa$$x$idx" netns "$n"
 	ip link set "pfb$$x$idx" netns "$sw"

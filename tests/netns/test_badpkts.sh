@@ -44,18 +44,8 @@ netns_bridge
 netns_node A 10.77.0.1
 netns_node B 10.77.0.2
 X=$(ns X)
-ip netns add "$X"
-NSES+=("$X")
-ip -n "$X" link set lo up
-ip link add "pfx$$a" type veth peer name "pfx$$b"
-ip link set "pfx$$a" netns "$X"
-ip link set "pfx$$b" netns "$(ns B)"
-ip -n "$X" link set "pfx$$a" name x0
-ip -n "$(ns B)" link set "pfx$$b" name other0
-ip -n "$X" addr add 10.78.0.1/24 dev x0
-ip -n "$(ns B)" addr add 10.78.0.2/24 dev other0
-ip -n "$X" link set x0 up
-ip -n "$(ns B)" link set other0 up
+netns_add X
+netns_link X x0 10.78.0.1/24 B other0 10.78.0.2/24
 
 daemon_start B 0x0a000002
 check "B bulk done" wait_for 10 bulk_done B

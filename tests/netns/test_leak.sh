@@ -26,18 +26,8 @@ count_far() { # packets of protocol 240 seen by F
 netns_bridge
 netns_node A 10.77.0.1
 F=$(ns F)
-ip netns add "$F"
-NSES+=("$F")
-ip -n "$F" link set lo up
-ip link add "pfl$$a" type veth peer name "pfl$$b"
-ip link set "pfl$$a" netns "$(ns A)"
-ip link set "pfl$$b" netns "$F"
-ip -n "$(ns A)" link set "pfl$$a" name far0
-ip -n "$F" link set "pfl$$b" name f0
-ip -n "$(ns A)" addr add 10.79.0.1/24 dev far0
-ip -n "$F" addr add 10.79.0.2/24 dev f0
-ip -n "$(ns A)" link set far0 up
-ip -n "$F" link set f0 up
+netns_add F
+netns_link A far0 10.79.0.1/24 F f0 10.79.0.2/24
 ip netns exec "$(ns A)" sysctl -qw net.ipv4.ip_forward=1
 check "forwarding on in A" test \
 	"$(ip netns exec "$(ns A)" sysctl -n net.ipv4.ip_forward)" -eq 1
