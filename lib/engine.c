@@ -273,12 +273,6 @@ static int eng_find_dup(const struct pfs_engine *e, const struct pfs_state *st)
 	return -1;
 }
 
-/* Wire times are relative: creation is an age, expire the time left. */
-static uint32_t eng_wire_expire(const struct pfs_state *st, uint32_t now_s)
-{
-	return st->expire > now_s ? st->expire - now_s : 0;
-}
-
 static void eng_fill_new(struct pfs_state *w, const struct pfs_state *st,
 			 unsigned flags, uint32_t now_s)
 {
@@ -323,7 +317,7 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 	/* new or collapsed: the peers and expire are (re)written */
 	w->src = st->src;
 	w->dst = st->dst;
-	w->expire = eng_wire_expire(st, now_s);
+	w->expire = pfs_state_wire_expire(st, now_s);
 	e->pkt.net_timeout[i] = st->timeout;
 	if (e->pkt.count == e->maxcount ||
 	    (e->conf.maxupd != 0 && w->updates >= e->conf.maxupd))

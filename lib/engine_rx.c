@@ -102,7 +102,7 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 	struct pfs_state tmp = *w, *s;
 
 	tmp.creation = rx->now_s >= w->creation ? rx->now_s - w->creation : 0;
-	tmp.expire = rx->now_s + w->expire;
+	tmp.expire = pfs_state_expire_from_wire(w->expire, w->timeout, rx->now_s);
 	memset(tmp.packets, 0, sizeof(tmp.packets));
 	memset(tmp.bytes, 0, sizeof(tmp.bytes));
 	tmp.sync_flags = 0;
@@ -156,7 +156,7 @@ static void eng_apply(struct eng_rx *rx, struct pfs_state *s,
 {
 	pfs_merge_import_peer(&s->src, src, false);
 	pfs_merge_import_peer(&s->dst, dst, true);
-	s->expire = rx->now_s + expire;
+	s->expire = pfs_state_expire_from_wire(expire, timeout, rx->now_s);
 	s->timeout = timeout;
 	eng_applied(rx, PFS_OP_UPDATE, s);
 }
@@ -416,6 +416,23 @@ static const struct {
 	[PFS_V3_ACT_TDB_UPD] = {NULL, "tdb_upd"},
 };
 
+/*
+ * NetBSD checks the length inside each action's case, so a short packet
+ * of an action it ignores moves no counter: TDB_UPD has no case at all,
+ * and a BUS is dropped for "no bulk update awaited" before its pullup.
+ */
+static bool eng_rx_counts_refusal(const struct pfs_engine *e,
+				  const struct pfs_v3_frame *f, int rc)
+{
+	if (rc != PFS_STAT_BADLEN)
+		return true;
+	if (f->hdr.action == PFS_V3_ACT_TDB_UPD)
+		return false;
+	if (f->hdr.action == PFS_V3_ACT_BUS && e->ureq_sent == 0)
+		return false;
+	return true;
+}
+
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
@@ -436,7 +453,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	}
 	rc = pfs_v3_frame_parse(pkt, len, &f);
 	if (rc != 0) {
-		if (rc > 0 && rc < PFS_NSTATS)
+		if (rc > 0 && rc < PFS_NSTATS && eng_rx_counts_refusal(e, &f, rc))
 			e->stats[rc]++;
 		return;
 	}

@@ -46,6 +46,22 @@ uint32_t pfs_timeout_default(uint8_t tclass)
 	return tclass < PFS_TM_MAX ? secs[tclass] : 0;
 }
 
+uint32_t pfs_state_wire_expire(const struct pfs_state *st, uint32_t now)
+{
+	uint32_t tmo = pfs_timeout_default(st->timeout);
+	uint64_t last = st->expire > tmo ? (uint64_t)st->expire - tmo : 0;
+
+	return last > now ? (uint32_t)(last - now) : 0;
+}
+
+uint32_t pfs_state_expire_from_wire(uint32_t wire, uint8_t tclass,
+				    uint32_t now)
+{
+	uint64_t at = (uint64_t)now + wire + pfs_timeout_default(tclass);
+
+	return at > UINT32_MAX ? UINT32_MAX : (uint32_t)at;
+}
+
 static uint8_t state_tcp_class(uint8_t s, uint8_t d)
 {
 	if (s > PFS_TCPS_TIME_WAIT || d > PFS_TCPS_TIME_WAIT)

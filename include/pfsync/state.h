@@ -161,4 +161,21 @@ uint32_t pfs_timeout_default(uint8_t tclass);
 /* The timeout class pf gives a state of proto with these peer states. */
 uint8_t pfs_state_timeout_class(uint8_t proto, uint8_t src, uint8_t dst);
 
+/*
+ * The wire `expire` has NetBSD's meaning: in its pf, st->expire is the
+ * second of the last packet and a state dies at expire + the timeout of
+ * its class.  The sender puts st->expire - now when positive, else 0 (a
+ * live state travels as 0); the receiver sets "last packet = now +
+ * wire", so the state lives a full timeout of its class from then on.
+ * Our st->expire is the absolute second the state dies, so our "last
+ * packet" is st->expire minus the class timeout.
+ *
+ * pfs_state_wire_expire: what to put on the wire for st at now.
+ * pfs_state_expire_from_wire: the absolute expiry of a state received
+ * with wire value `wire` and timeout class `tclass` at now (saturating).
+ */
+uint32_t pfs_state_wire_expire(const struct pfs_state *st, uint32_t now);
+uint32_t pfs_state_expire_from_wire(uint32_t wire, uint8_t tclass,
+				    uint32_t now);
+
 #endif

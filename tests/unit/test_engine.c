@@ -229,7 +229,7 @@ static void test_ins_frame(void)
 	T_EQ(be32(r + 96 + 8), 0xdeadbeef); /* src.seqlo */
 	T_EQ(be32(r + 184), 0);		    /* nat_rule */
 	T_EQ(be32(r + 188), 10);	    /* creation: age */
-	T_EQ(be32(r + 192), 30);	    /* expire: time left */
+	T_EQ(be32(r + 192), 0); /* expire: last packet - now, 0 when live */
 	T_EQ(be32(r + 228), HOST);
 	T_EQ(r[232], PFS_V3_AF_INET);
 	T_EQ(r[233], 6);
@@ -613,7 +613,7 @@ static void test_rx_ins_upd_del(void)
 	l = pfs_table_find_id(f.t, 5, 77);
 	T_CHECK(l != NULL);
 	T_EQ(l->creation, 70);
-	T_EQ(l->expire, 100);
+	T_EQ(l->expire, 100 + 86400); /* last packet now + tcp.established */
 	T_EQ(l->packets[0], 0);
 	T_EQ(l->sync_flags, 0);
 	T_EQ(cap.applied[PFS_OP_INSERT], 1);
@@ -628,7 +628,7 @@ static void test_rx_ins_upd_del(void)
 	T_EQ(l->src.seqlo, 1500);
 	T_EQ(l->dst.state, PFS_TCPS_FIN_WAIT_2);
 	T_EQ(l->timeout, PFS_TM_TCP_CLOSING);
-	T_EQ(l->expire, 106);
+	T_EQ(l->expire, 101 + 5 + 900); /* now + wire + tcp.closing */
 	T_EQ(cap.applied[PFS_OP_UPDATE], 1);
 	/* learned states are never rebroadcast */
 	pfs_engine_flush(f.e, T0 + 1000);
@@ -769,7 +769,7 @@ static void test_rx_adopt_newer(void)
 	if (s != NULL) {
 		T_EQ(s->src.seqlo, 1500);
 		T_EQ(s->dst.state, PFS_TCPS_FIN_WAIT_2);
-		T_EQ(s->expire, 130);
+		T_EQ(s->expire, 100 + 30 + 86400);
 	}
 	T_EQ(cap.applied[PFS_OP_UPDATE], 1);
 	T_EQ(cap.applied[PFS_OP_INSERT], 0);
