@@ -475,6 +475,44 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 			c->reconciled, c->id_taken, c->adopted);
 }
 
+/* Reliable delivery between pfsyncd peers (stats -v), one line each. */
+static const char *const cmd_rel_lines[PFS_REL_NSTATS] = {
+	[PFS_REL_GAPS] = "packets found missing from a peer",
+	[PFS_REL_NACKS] = "NACKs sent",
+	[PFS_REL_RECOVERED] = "missing packets received again",
+	[PFS_REL_LOST] = "missing packets given up (resynced by bulk)",
+	[PFS_REL_DUPS] = "duplicate packets dropped",
+	[PFS_REL_HELD] = "packets held back for order",
+	[PFS_REL_RESENT] = "packets resent on a NACK",
+	[PFS_REL_GONE] = "NACKs for packets no longer held",
+	[PFS_REL_RESYNCS] = "bulk updates asked for after a loss",
+	[PFS_REL_SWEPT] = "peer states swept by a complete bulk",
+	[PFS_REL_REFUSED] = "deleted states refused back",
+	[PFS_REL_TOMB_FULL] = "deletes not remembered (set full)",
+};
+
+static void cmd_stats_rel_text(struct cmd_req *r)
+{
+	const uint64_t *v = pfs_engine_rel_stats(r->d->engine);
+	int i;
+
+	pfsd_out_printf(r->out, "reliable: %s\n",
+			r->d->conf.reliable ? "on" : "off");
+	for (i = 0; i < PFS_REL_NSTATS; i++)
+		pfsd_out_printf(r->out, "\t%" PRIu64 " %s\n", v[i],
+				cmd_rel_lines[i]);
+}
+
+static void cmd_stats_rel_json(struct cmd_req *r)
+{
+	const uint64_t *v = pfs_engine_rel_stats(r->d->engine);
+	int i;
+
+	for (i = 0; i < PFS_REL_NSTATS; i++)
+		pfsd_out_printf(r->out, ",\"%s\":%" PRIu64,
+				pfs_rel_stat_name((enum pfs_rel_stat)i), v[i]);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -506,6 +544,7 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 			r->d->applied[PFS_OP_INSERT],
 			r->d->applied[PFS_OP_UPDATE],
 			r->d->applied[PFS_OP_DELETE]);
+	cmd_stats_rel_text(r);
 	cmd_stats_churn_text(r);
 	cmd_stats_ct_text(r);
 }
@@ -529,6 +568,7 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 			pfsd_tun_drops(r->d->tun), r->d->applied[PFS_OP_INSERT],
 			r->d->applied[PFS_OP_UPDATE],
 			r->d->applied[PFS_OP_DELETE], cmd_churn_made(r->d));
+	cmd_stats_rel_json(r);
 	cmd_stats_ct_json(r);
 	pfsd_out_printf(r->out, "}\n");
 }

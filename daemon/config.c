@@ -32,6 +32,7 @@
 #define CONF_BULK_TICK_MAX 1000u /* ms */
 #define CONF_BULK_RETRY_MIN 100u /* ms */
 #define CONF_BULK_RETRY_MAX 60000u
+#define CONF_TOMB_MAX 86400u
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
 
@@ -307,6 +308,8 @@ enum conf_kw_id {
 	KW_BULK_RETRY,
 	KW_MTU,
 	KW_TAP,
+	KW_RELIABLE,
+	KW_TOMBSTONE,
 	KW_COUNT
 };
 
@@ -544,6 +547,33 @@ static int conf_kw_tap(struct conf_parse *p, int argc, char *argv[])
 	return -1;
 }
 
+/* reliable on|off: sequence numbers and resends between pfsyncd peers */
+static int conf_kw_reliable(struct conf_parse *p, int argc, char *argv[])
+{
+	static const struct conf_name onoff[] = {
+	    {"off", 0},
+	    {"on", 1},
+	};
+	int v;
+
+	(void)argc;
+	if (conf_name_value(onoff, CONF_NELEM(onoff), argv[0], &v) == 0) {
+		p->conf.reliable = v != 0;
+		return 0;
+	}
+	conf_msg(p->msg, sizeof p->msg, "reliable: '%s' is not on or off",
+		 argv[0]);
+	return -1;
+}
+
+/* tombstone S: seconds our deleted states are refused back (0: off) */
+static int conf_kw_tombstone(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("tombstone", argv[0], 0, CONF_TOMB_MAX,
+			    &p->conf.tomb_s, p->msg, sizeof p->msg);
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -557,6 +587,8 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_BULK_RETRY] = {"bulk-retry", 1, false, conf_kw_bulk_retry},
     [KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
     [KW_TAP] = {"tap", 1, false, conf_kw_tap},
+    [KW_RELIABLE] = {"reliable", 1, false, conf_kw_reliable},
+    [KW_TOMBSTONE] = {"tombstone", 1, false, conf_kw_tombstone},
 };
 
 static int conf_kw_find(const char *name)
@@ -702,6 +734,8 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->bulk_tick_ms = 1;
 	c->bulk_retry_ms = 5000;
 	c->mtu = 0;
+	c->reliable = true;
+	c->tomb_s = 600;
 }
 
 int pfsd_conf_parse_string(const char *text, const char *name,
@@ -864,6 +898,8 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "bulk-retry %u\n", c->bulk_retry_ms);
 	fprintf(f, "mtu %u\n", c->mtu);
 	fprintf(f, "tap %s\n", c->tap_always ? "always" : "auto");
+	fprintf(f, "reliable %s\n", c->reliable ? "on" : "off");
+	fprintf(f, "tombstone %u\n", c->tomb_s);
 }
 
 bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
@@ -878,5 +914,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->bulk_pkts == b->bulk_pkts &&
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
 	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
-	       a->tap_always == b->tap_always;
+	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
+	       a->tomb_s == b->tomb_s;
 }

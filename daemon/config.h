@@ -14,6 +14,8 @@
  *   bulk-tick 1                (milliseconds)
  *   bulk-retry 5000            (ms between bulk requests; 12 tries)
  *   mtu 1500                   (override the syncdev MTU)
+ *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
+ *   tombstone 600              (s our deleted states are refused back)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
  * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
@@ -55,6 +57,8 @@ struct pfsd_conf {
 	unsigned bulk_retry_ms; /* default 5000 */
 	unsigned mtu;		/* 0 = follow the syncdev */
 	bool tap_always;	/* tap always: pfsync0 copies without a listener */
+	bool reliable;		/* default on: sequence numbers, resends */
+	unsigned tomb_s;	/* default 600: our deletes refused back */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -82,6 +82,8 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 	if (c->bulk_retry_ms != 0)
 		ec->bulk_retry_ms = c->bulk_retry_ms;
 	ec->state_limit = PFSD_STATE_LIMIT;
+	ec->reliable = c->reliable;
+	ec->tomb_s = c->tomb_s;
 }
 
 /* Queued sends that failed at a later flush: the engine's OERRORS and
@@ -102,9 +104,10 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	struct pfsd_daemon *d = ctx;
 	uint32_t src = pfsd_transport_src(d->tp);
 
-	if (d->tun != NULL)
+	/* local_len 0: a pfsyncd heartbeat, NACK or resend, not for pfsync0 */
+	if (d->tun != NULL && local_len > 0)
 		(void)pfsd_tun_write(d->tun, local, local_len, src, dst);
-	if (d->cap != NULL &&
+	if (d->cap != NULL && local_len > 0 &&
 	    pfsd_capture_write(d->cap, local, local_len) == -1 &&
 	    !d->cap_failed) {
 		log_warn("capture %s", d->conf.capture);

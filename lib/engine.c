@@ -41,13 +41,46 @@ static bool eng_conf_ok(const struct pfs_engine_conf *c)
 	       c->bulk_retry_ms >= 1;
 }
 
+/*
+ * pfsync's maxcount; with the pfsyncd trailer one record fewer when the
+ * trailer would not fit in the MTU with a 20-byte IP header (at 1500 it
+ * fits: 20 + 20 + 6 * 240 + 12 = 1492).
+ */
 static unsigned eng_maxcount(const struct pfs_engine_conf *c)
 {
-	unsigned n = pfs_v3_maxcount(c->mtu ? c->mtu : PFS_MTU_DEFAULT);
+	unsigned mtu = c->mtu ? c->mtu : PFS_MTU_DEFAULT;
+	unsigned n = pfs_v3_maxcount(mtu);
 
 	if (n > ENG_MAXREC)
 		n = ENG_MAXREC;
+	if (c->reliable && n > 1 &&
+	    20 + PFS_V3_HDR_LEN + n * PFS_V3_STATE_LEN + PFS_EXT_LEN > mtu)
+		n--;
 	return n ? n : 1;
+}
+
+/* The optional parts a configuration asks for: the reliable stream and
+ * the set of our deleted states. */
+static int eng_conf_parts(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->conf.reliable && eng_rel_open(e, now_ms) < 0)
+		return -1;
+	if (!e->conf.reliable)
+		eng_rel_close(e);
+	if (e->conf.tomb_s && !e->tomb && !(e->tomb = pfs_tomb_new(0)))
+		return -1;
+	return 0;
+}
+
+/* The table may come from an engine before us: its bulk generations
+ * mean nothing to ours (the sweep compares them). */
+static void eng_forget_heard(struct pfs_engine *e)
+{
+	struct pfs_state *s;
+	size_t cur = 0;
+
+	while ((s = pfs_table_next(e->table, &cur)) != NULL)
+		s->heard_gen = 0;
 }
 
 struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
@@ -75,11 +108,20 @@ struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
 	e->next_id = (uint64_t)eng_secs(now_ms) << 32;
 	if (e->next_id == 0)
 		e->next_id = 1;
+	eng_forget_heard(e);
+	if (eng_conf_parts(e, now_ms) < 0) {
+		pfs_engine_free(e);
+		return NULL;
+	}
 	return e;
 }
 
 void pfs_engine_free(struct pfs_engine *e)
 {
+	if (!e)
+		return;
+	eng_rel_close(e);
+	pfs_tomb_free(e->tomb);
 	free(e);
 }
 
@@ -91,6 +133,11 @@ const struct pfs_engine_conf *pfs_engine_conf(const struct pfs_engine *e)
 const uint64_t *pfs_engine_stats(const struct pfs_engine *e)
 {
 	return e->stats;
+}
+
+const uint64_t *pfs_engine_rel_stats(const struct pfs_engine *e)
+{
+	return e->rel_stats;
 }
 
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n)
@@ -128,11 +175,6 @@ static bool eng_nobody_listens(const struct pfs_engine *e)
 	return !e->conf.syncdev && e->conf.syncpeer == 0 && !e->conf.tap;
 }
 
-/* The wire goes nowhere without a syncdev and with the group as peer. */
-static bool eng_wire_off(const struct pfs_engine *e)
-{
-	return !e->conf.syncdev && e->conf.syncpeer == 0;
-}
 
 static void eng_drop(struct pfs_engine *e)
 {
@@ -213,12 +255,12 @@ static uint32_t eng_dst(struct pfs_engine *e)
 
 void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 {
-	const uint8_t *wire = NULL;
+	uint8_t *wire = NULL;
 	size_t llen, wlen = 0;
 	uint32_t dst;
+	bool unicast;
 	int rc;
 
-	(void)now_ms;
 	e->flush_at = ENG_NEVER;
 	if (!e->pkt.active)
 		return;
@@ -231,8 +273,11 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 			wlen = eng_encode_net(e);
 		}
 	}
+	unicast = e->sendaddr_set; /* a reply to one peer: not in the stream */
 	dst = eng_dst(e);
 	eng_drop(e);
+	if (wire && !unicast)
+		wlen = eng_rel_stamp(e, wire, wlen, ENG_WIRE_MAX, now_ms);
 	if (wire)
 		e->stats[PFS_STAT_OPACKETS]++;
 	rc = e->ops.output(e->ctx, e->lbuf, llen, wire, wlen, dst);
@@ -360,11 +405,11 @@ int pfs_engine_set_conf(struct pfs_engine *e, const struct pfs_engine_conf *c,
 		e->conf = *c;
 		e->maxcount = eng_maxcount(c);
 	}
-	if (dev || peer || mtu)
+	if (dev || peer || mtu || c->reliable != e->conf.reliable)
 		pfs_engine_flush(e, now_ms);
 	e->conf = *c;
 	e->maxcount = eng_maxcount(c);
-	return 0;
+	return eng_conf_parts(e, now_ms);
 }
 
 /* ---- local hooks -------------------------------------------------------*/
@@ -382,6 +427,8 @@ int pfs_engine_insert(struct pfs_engine *e, const struct pfs_state *st,
 	s = pfs_table_insert(e->table, &tmp);
 	if (!s)
 		return -1;
+	if (e->tomb && s->creatorid == e->conf.hostid)
+		pfs_tomb_del(e->tomb, s->id, s->creatorid); /* an id reused */
 	if (s->sync_flags == 0)
 		eng_pack_state(e, PFS_V3_ACT_INS, s, ENG_F_COMPRESS, now_ms);
 	return 0;
@@ -408,6 +455,23 @@ int pfs_engine_update(struct pfs_engine *e, const struct pfs_state *st,
 	return 0;
 }
 
+/*
+ * Our own states, once deleted, are remembered for tomb_s seconds: a
+ * peer's copy that comes back (a delete it lost, a bulk from a peer that
+ * still holds it) is refused and answered with a delete (engine_rx.c).
+ */
+static void eng_remember_deleted(struct pfs_engine *e,
+				 const struct pfs_state *s, uint64_t now_ms)
+{
+	uint32_t now_s = eng_secs(now_ms);
+
+	if (!e->tomb || s->creatorid != e->conf.hostid)
+		return;
+	if (pfs_tomb_add(e->tomb, s->id, s->creatorid, now_s + e->conf.tomb_s,
+			 now_s) < 0)
+		e->rel_stats[PFS_REL_TOMB_FULL]++;
+}
+
 /* Delete (expiry, local removal): announced only for our own states. */
 int pfs_engine_delete(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 		      uint64_t now_ms)
@@ -420,6 +484,7 @@ int pfs_engine_delete(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 	}
 	if (s->creatorid == e->conf.hostid && s->sync_flags == 0)
 		eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS, now_ms);
+	eng_remember_deleted(e, s, now_ms);
 	pfs_table_remove(e->table, s);
 	return 0;
 }
@@ -436,6 +501,7 @@ int pfs_engine_kill(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 	}
 	if (!(s->sync_flags & PFS_SF_NOSYNC))
 		eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS, now_ms);
+	eng_remember_deleted(e, s, now_ms);
 	pfs_table_remove(e->table, s);
 	return 0;
 }
@@ -455,12 +521,11 @@ int pfs_engine_clear(struct pfs_engine *e, const char *ifname,
 
 	if (!ifname)
 		ifname = "";
-	if (ifname[0] == '\0') {
-		pfs_table_clear(e->table);
-	} else {
-		while ((s = pfs_table_next(e->table, &cur)) != NULL)
-			if (eng_ifname_match(s, ifname))
-				pfs_table_remove(e->table, s);
+	while ((s = pfs_table_next(e->table, &cur)) != NULL) {
+		if (ifname[0] != '\0' && !eng_ifname_match(s, ifname))
+			continue;
+		eng_remember_deleted(e, s, now_ms);
+		pfs_table_remove(e->table, s);
 	}
 	memset(&r, 0, sizeof(r));
 	strncpy(r.clr.ifname, ifname, sizeof(r.clr.ifname) - 1);
@@ -479,7 +544,8 @@ static uint64_t eng_min(uint64_t a, uint64_t b)
 
 uint64_t pfs_engine_next_timeout(const struct pfs_engine *e)
 {
-	return eng_min(e->flush_at, eng_min(e->bulkfail_at, e->bulk_tick_at));
+	return eng_min(eng_min(e->flush_at, eng_rel_next_timeout(e)),
+		       eng_min(e->bulkfail_at, e->bulk_tick_at));
 }
 
 void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
@@ -490,4 +556,5 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
 		eng_bulk_fail(e, now_ms);
 	if (e->bulk_tick_at <= now_ms)
 		eng_bulk_tick(e, now_ms);
+	eng_rel_timer(e, now_ms);
 }

@@ -36,6 +36,8 @@ void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms)
 	/* 0 means "no request": a request at second 0 is stored as 1 */
 	e->ureq_sent = now_s ? now_s : 1;
 	e->bulk_tries = 0;
+	e->bulk_gen++; /* states heard from now on belong to this bulk */
+	e->sweep_ok = false;
 	eng_set_synced(e, false);
 	e->bulkfail_at = now_ms + e->conf.bulk_retry_ms;
 	eng_send_ureq0(e, now_ms);

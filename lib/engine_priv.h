@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "pfsync/engine.h"
+#include "pfsync/tomb.h"
+#include "pfsync/wire_ext.h"
 
 /*
  * The largest maxcount: the MTU is clamped to 2048 (MCLBYTES), so at most
@@ -19,6 +21,8 @@
 #define ENG_MAXREC ((PFS_V3_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_STATE_LEN)
 #define ENG_PKT_MAX (PFS_V3_HDR_LEN + ENG_MAXREC * PFS_V3_STATE_LEN)
 #define ENG_NEVER UINT64_MAX
+/* a packet on the wire: the largest pfsync packet and the pfsyncd trailer */
+#define ENG_WIRE_MAX (ENG_PKT_MAX + PFS_EXT_LEN)
 
 /* pfsync_pack_state flags */
 #define ENG_F_COMPRESS 0x01 /* local change: UPD/DEL go compressed on wire */
@@ -69,13 +73,29 @@ struct pfs_engine {
 	size_t bulk_cursor;
 	uint64_t bulk_tick_at;
 
-	uint8_t lbuf[ENG_PKT_MAX]; /* encoded local packet */
-	uint8_t nbuf[ENG_PKT_MAX]; /* encoded compressed packet */
+	/* reliable delivery between pfsyncd peers (engine_rel.c) */
+	struct eng_rel *rel;   /* NULL while conf.reliable is off */
+	uint64_t rel_stats[PFS_REL_NSTATS];
+	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
+	uint16_t bulk_gen;     /* stamped on states heard from a peer */
+	bool rx_in_order;      /* applying a sequenced packet of a peer */
+	bool rx_replay;	       /* ... one sent before we joined its stream */
+	bool sweep_ok;	       /* a peer's bulk is arriving whole */
+	uint32_t sweep_creator; /* ... from this peer */
+
+	uint8_t lbuf[ENG_WIRE_MAX]; /* encoded local packet */
+	uint8_t nbuf[ENG_WIRE_MAX]; /* encoded compressed packet */
 };
 
 static inline uint32_t eng_secs(uint64_t now_ms)
 {
 	return (uint32_t)(now_ms / 1000);
+}
+
+/* The wire goes nowhere without a syncdev and with the group as peer. */
+static inline bool eng_wire_off(const struct pfs_engine *e)
+{
+	return !e->conf.syncdev && e->conf.syncpeer == 0;
 }
 
 /* engine.c */
@@ -84,6 +104,24 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 void eng_pack_rec(struct pfs_engine *e, uint8_t action,
 		  const union pfs_v3_record *r, uint64_t now_ms);
 void eng_set_synced(struct pfs_engine *e, bool synced);
+
+/* engine_rx.c */
+void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		  const struct pfs_rx_meta *m, uint64_t now_ms);
+
+/* engine_rel.c */
+int eng_rel_open(struct pfs_engine *e, uint64_t now_ms);
+void eng_rel_close(struct pfs_engine *e);
+size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
+		     size_t cap, uint64_t now_ms);
+void eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+		    uint64_t now_ms);
+void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
+		   const struct pfs_rx_meta *m, uint64_t now_ms);
+uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
+void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
+int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		   uint32_t dst);
 
 /* engine_bulk.c */
 void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms);

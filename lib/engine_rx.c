@@ -78,14 +78,18 @@ static void eng_rx_decode_group(const struct eng_rx *rx, size_t first,
 	pfs_table_find_id_batch(rx->e->table, n, ids, creators, found);
 }
 
+/* Replayed history (engine_rel.c) names states long gone: not counted. */
 static void eng_badstate(struct eng_rx *rx)
 {
-	rx->e->stats[PFS_STAT_BADSTATE]++;
+	if (!rx->e->rx_replay)
+		rx->e->stats[PFS_STAT_BADSTATE]++;
 }
 
 static void eng_applied(struct eng_rx *rx, enum pfs_op op,
-			const struct pfs_state *st)
+			struct pfs_state *st)
 {
+	if (op != PFS_OP_DELETE)
+		st->heard_gen = rx->e->bulk_gen; /* for the bulk's sweep */
 	if (rx->e->ops.applied)
 		rx->e->ops.applied(rx->e->ctx, op, st);
 }
@@ -96,10 +100,35 @@ static void eng_applied(struct eng_rx *rx, enum pfs_op op,
  * here never announces).  The rule number is kept only when the ruleset
  * digests match and there is no anchor; otherwise the default rule.
  */
+/*
+ * A state we created and deleted, offered back by a peer that still holds
+ * it: refused, and the peer is told with a delete (the full form: only
+ * id and creatorid are read, pfsync-v3.md 4.5).
+ */
+static bool eng_rx_refuse_deleted(struct eng_rx *rx, uint64_t id,
+				  uint32_t creatorid)
+{
+	struct pfs_engine *e = rx->e;
+	struct pfs_state del;
+
+	if (!e->tomb || creatorid != e->conf.hostid ||
+	    !pfs_tomb_has(e->tomb, id, creatorid, rx->now_s))
+		return false;
+	e->rel_stats[PFS_REL_REFUSED]++;
+	memset(&del, 0, sizeof(del));
+	del.id = id;
+	del.creatorid = creatorid;
+	eng_pack_state(e, PFS_V3_ACT_DEL, &del, 0, rx->now_ms);
+	return true;
+}
+
 static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 				       const struct pfs_state *w)
 {
 	struct pfs_state tmp = *w, *s;
+
+	if (eng_rx_refuse_deleted(rx, w->id, w->creatorid))
+		return NULL;
 
 	tmp.creation = rx->now_s >= w->creation ? rx->now_s - w->creation : 0;
 	tmp.expire = pfs_state_expire_from_wire(w->expire, w->timeout, rx->now_s);
@@ -175,7 +204,7 @@ static void eng_stale_upd(struct eng_rx *rx, struct pfs_state *s,
 		eng_applied(rx, PFS_OP_UPDATE, s);
 	}
 	eng_badstate(rx);
-	if (w->sync_flags & PFS_SF_STALE)
+	if ((w->sync_flags & PFS_SF_STALE) || rx->e->rx_replay)
 		return;
 	if (!*replied)
 		pfs_engine_flush(rx->e, rx->now_ms);
@@ -263,6 +292,8 @@ static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
 	struct pfs_engine *e = rx->e;
 	union pfs_v3_record r;
 
+	if (e->rx_replay)
+		return; /* history: the state may well be gone */
 	memset(&r, 0, sizeof(r));
 	r.ureq.id = u->id;
 	r.ureq.creatorid = u->creatorid;
@@ -301,8 +332,10 @@ static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
 		eng_apply(rx, s, &u->src, &u->dst, u->expire, u->timeout);
 		return;
 	}
-	/* UPD_C has no STALE flag: always answer */
+	/* UPD_C has no STALE flag: always answer (but not to history) */
 	eng_badstate(rx);
+	if (rx->e->rx_replay)
+		return;
 	if (!run->stale || run->requested)
 		pfs_engine_flush(rx->e, rx->now_ms);
 	run->requested = false;
@@ -395,6 +428,7 @@ static void eng_rx_bus(struct eng_rx *rx)
 	union pfs_v3_record r;
 
 	pfs_v3_frame_record(rx->f, 0, &r);
+	eng_rel_bus_in(rx->e, &r.bus, rx->now_ms);
 	eng_bulk_bus_in(rx->e, &r.bus, rx->now_ms);
 }
 
@@ -433,11 +467,33 @@ static bool eng_rx_counts_refusal(const struct pfs_engine *e,
 	return true;
 }
 
+/* Apply a received packet that passed the checks of pfs_engine_input. */
+void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		  const struct pfs_rx_meta *m, uint64_t now_ms)
+{
+	struct pfs_v3_frame f;
+	struct eng_rx rx;
+
+	if (pfs_v3_frame_parse(pkt, len, &f) != 0)
+		return;
+	if (f.hdr.action >= PFS_V3_ACT_MAX || !eng_rx_actions[f.hdr.action].fn)
+		return;
+	rx.e = e;
+	rx.f = &f;
+	rx.m = m;
+	rx.now_ms = now_ms;
+	rx.now_s = eng_secs(now_ms);
+	rx.chksum_ok = memcmp(f.hdr.chksum, e->conf.chksum,
+			      PFS_V3_CHKSUM_LEN) == 0;
+	eng_rx_actions[f.hdr.action].fn(&rx);
+}
+
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	struct pfs_v3_frame f;
-	struct eng_rx rx;
+	struct pfs_ext x;
+	size_t used;
 	int rc;
 
 	e->stats[PFS_STAT_IPACKETS]++;
@@ -457,14 +513,11 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 			e->stats[rc]++;
 		return;
 	}
-	if (f.hdr.action >= PFS_V3_ACT_MAX || !eng_rx_actions[f.hdr.action].fn)
+	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c) */
+	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
+	if (e->rel && pfs_ext_get(pkt, len, used, &x) == 0) {
+		eng_rel_input(e, pkt, used, &x, m, now_ms);
 		return;
-	rx.e = e;
-	rx.f = &f;
-	rx.m = m;
-	rx.now_ms = now_ms;
-	rx.now_s = eng_secs(now_ms);
-	rx.chksum_ok = memcmp(f.hdr.chksum, e->conf.chksum,
-			      PFS_V3_CHKSUM_LEN) == 0;
-	eng_rx_actions[f.hdr.action].fn(&rx);
+	}
+	eng_rx_apply(e, pkt, len, m, now_ms);
 }

@@ -25,3 +25,25 @@ const char *pfs_stat_name(enum pfs_stat s)
 		return "?";
 	return pfs_stat_names[s];
 }
+
+static const char *const pfs_rel_stat_names[PFS_REL_NSTATS] = {
+    [PFS_REL_GAPS] = "rel_gaps",
+    [PFS_REL_NACKS] = "rel_nacks",
+    [PFS_REL_RECOVERED] = "rel_recovered",
+    [PFS_REL_LOST] = "rel_lost",
+    [PFS_REL_DUPS] = "rel_dups",
+    [PFS_REL_HELD] = "rel_held",
+    [PFS_REL_RESENT] = "rel_resent",
+    [PFS_REL_GONE] = "rel_gone",
+    [PFS_REL_RESYNCS] = "rel_resyncs",
+    [PFS_REL_SWEPT] = "rel_swept",
+    [PFS_REL_REFUSED] = "rel_refused",
+    [PFS_REL_TOMB_FULL] = "rel_tomb_full",
+};
+
+const char *pfs_rel_stat_name(enum pfs_rel_stat s)
+{
+	if ((unsigned)s >= PFS_REL_NSTATS)
+		return "?";
+	return pfs_rel_stat_names[s];
+}

@@ -40,6 +40,11 @@ struct pfs_engine_conf {
 	unsigned bulk_tick_ms;	/* bulk tick (NetBSD 10 ms) */
 	unsigned state_limit;	/* for the BUS START timeout (pf 10000) */
 	unsigned bulk_retry_ms;	/* wait before asking again (pf 5000) */
+	bool reliable;		/* pfsyncd trailer: sequence numbers, NACKs,
+				   resends between pfsyncd peers (off in
+				   NetBSD; see wire_ext.h) */
+	uint32_t tomb_s;	/* remember our own deleted states this
+				   long, refusing them back (0: off) */
 	uint8_t chksum[PFS_V3_CHKSUM_LEN]; /* ruleset digest in headers */
 };
 
@@ -57,7 +62,9 @@ struct pfs_engine_ops {
 	 * One packet was sent: `local` is its full form (what pfsync0
 	 * shows, starting at the pfsync header).  `wire` is what goes on
 	 * the wire (the compressed form when it differs, else == local) or
-	 * NULL when nothing is sent (no syncdev and no peer).  dst is the
+	 * NULL when nothing is sent (no syncdev and no peer).  local_len 0:
+	 * nothing for pfsync0 (pfsyncd's heartbeats, NACKs and resends,
+	 * which are not state changes; local is then valid).  dst is the
 	 * IPv4 destination, host order.  Returns 0, or -1 if sending failed
 	 * (counted in OERRORS).
 	 */
@@ -151,6 +158,8 @@ uint64_t pfs_engine_next_timeout(const struct pfs_engine *e);
 void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms);
 
 const uint64_t *pfs_engine_stats(const struct pfs_engine *e); /* [PFS_NSTATS] */
+/* pfsyncd's reliability counters, [PFS_REL_NSTATS] (stats.h). */
+const uint64_t *pfs_engine_rel_stats(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):
  * added to OERRORS, as if output() had returned -1 for each. */
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);

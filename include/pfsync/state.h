@@ -143,6 +143,8 @@ struct pfs_state {
 	uint8_t timeout; /* enum pfs_timeout */
 	uint8_t sync_flags;
 	uint8_t updates; /* wire only: times collapsed in a packet */
+	uint16_t heard_gen; /* engine bookkeeping: bulk generation in which
+			       a peer last told us of it (the sweep) */
 };
 
 /* The flow key a state is indexed by besides (id, creatorid). */

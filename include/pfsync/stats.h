@@ -30,4 +30,27 @@ enum pfs_stat {
 /* Short symbolic name ("ipackets", "badttl", ...) of a counter slot. */
 const char *pfs_stat_name(enum pfs_stat s);
 
+/*
+ * pfsyncd's own counters of reliable delivery between pfsyncd peers and
+ * of the guards against deleted states coming back (engine_rel.c).
+ */
+enum pfs_rel_stat {
+	PFS_REL_GAPS = 0,	/* packets found missing in a peer's stream */
+	PFS_REL_NACKS,		/* NACKs sent (asking for missing packets) */
+	PFS_REL_RECOVERED,	/* missing packets received again */
+	PFS_REL_LOST,		/* missing packets given up on (then resync) */
+	PFS_REL_DUPS,		/* packets received twice, dropped */
+	PFS_REL_HELD,		/* packets held back until a gap filled */
+	PFS_REL_RESENT,		/* packets we sent again on a NACK */
+	PFS_REL_GONE,		/* NACKs for packets no longer held */
+	PFS_REL_RESYNCS,	/* bulk updates asked for after a loss */
+	PFS_REL_SWEPT,		/* peer states a complete bulk did not hold */
+	PFS_REL_REFUSED,	/* our deleted states offered back, refused */
+	PFS_REL_TOMB_FULL,	/* deletes not remembered: the set was full */
+	PFS_REL_NSTATS
+};
+
+/* Short symbolic name ("rel_gaps", ...) of a reliability counter. */
+const char *pfs_rel_stat_name(enum pfs_rel_stat s);
+
 #endif

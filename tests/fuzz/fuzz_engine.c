@@ -7,7 +7,8 @@
  * advances 300 ms per packet and timers run, so bulk sends, retries and
  * flushes are exercised too.  After every packet the table must be
  * consistent: its count equals a walk, and every state's peer states and
- * timeout are within pfsync's valid ranges.
+ * timeout are within pfsync's valid ranges.  Half the runs have the
+ * reliable layer on (engine_rel.c): trailers, held packets, NACKs.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -81,6 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.hostid = 1;
 	c.syncdev = true;
 	c.maxupd = 2;
+	c.reliable = (size & 2) != 0; /* pfsyncd trailers, NACKs, resends */
+	c.tomb_s = 60;
 	if (!t)
 		return 0;
 	fz_prefill(t);

@@ -10,6 +10,10 @@
 # carrying updates 4, 4 and 1, the first two without waiting for the timer.
 source "$(dirname "$0")/lib.sh"
 netns_init
+# plain pfsync v3, as between BSD peers: this test checks NetBSD's wire
+# behaviour; pfsyncd's reliable layer (heartbeats, NACKs, resends between
+# pfsyncd peers) is tested in test_reliable.sh
+EXTRA_CONF="reliable off"
 
 bulk_done() { ctl "$1" pfsync0 | grep -q 'bulk: done'; }
 has_states() { test "$(ctl "$1" states | grep -c "${3:-.}")" -eq "$2"; }

@@ -6,6 +6,10 @@
 # which answers with the full state.
 source "$(dirname "$0")/lib.sh"
 netns_init
+# plain pfsync v3, as between BSD peers: this test checks NetBSD's wire
+# behaviour; pfsyncd's reliable layer (heartbeats, NACKs, resends between
+# pfsyncd peers) is tested in test_reliable.sh
+EXTRA_CONF="reliable off"
 netns_bridge
 netns_node A 10.80.0.1
 netns_node B 10.80.0.2

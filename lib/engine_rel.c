@@ -1,0 +1,599 @@
+/*
+ * engine_rel.c - reliable delivery between pfsyncd peers.
+ *
+ * pfsync v3 sends each change once.  Between pfsyncd peers every packet
+ * sent to the group (or the configured peer) carries a trailer with a
+ * stream number (epoch, new at each start) and a sequence number
+ * (wire_ext.h).  The receiver applies a peer's packets in sequence
+ * order: a packet after a gap is held back, and the missing numbers are
+ * asked for with a NACK, unicast to the sender, which sends them again
+ * from a ring of its last ENG_REL_RING packets, unicast to the asker.
+ * A heartbeat 100 ms after the last packet sent (then every 2 s) names
+ * the last number, so a lost tail is found too.  What cannot be had
+ * again (the sender's ring moved on, the hold-back queue is full, or no
+ * answer after ENG_REL_TRIES NACKs) is given up, counted, and repaired
+ * by a bulk update.  Since packets apply in order, a delete is never
+ * overtaken by an older insert of the same state.
+ *
+ * Joining a stream: the first packet seen of a new epoch may not be the
+ * first sent after our bulk request (that one may be lost), so we also
+ * ask for up to ENG_REL_JOIN_BACK packets before it.  Replaying them is
+ * harmless (in order); what the sender no longer holds is skipped
+ * without alarm, since the startup bulk update covers it.
+ *
+ * Packets from BSD peers (no trailer) apply at once, as before; a BSD
+ * peer ignores the trailer (it reads only the records it is told of).
+ *
+ * Negotiation: until a trailer from a pfsyncd peer has been seen, our
+ * packets go out as plain v3, byte for byte, and a probe (a heartbeat:
+ * an empty UPD_C that a BSD peer counts as received and ignores) goes
+ * out at start and every 30 s.  A pfsyncd that hears one answers with a
+ * heartbeat at once, and from then on both number their packets.
+ * Heartbeats and resends are not copied to pfsync0 (not state changes).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfsync/buf.h"
+#include "pfsync/engine.h"
+#include "pfsync/wire_v3.h"
+
+#include "engine_priv.h"
+
+#define ENG_REL_RING 8192	/* packets kept for resending */
+#define ENG_REL_HOLD 1024	/* packets held back per peer */
+#define ENG_REL_PEERS 32	/* streams followed at once */
+#define ENG_REL_NACK_MS 40	/* wait for an answer before asking again */
+#define ENG_REL_TRIES 25	/* NACKs for one gap before giving up */
+#define ENG_REL_HB_MS 100	/* heartbeat after the last packet */
+#define ENG_REL_IDLE_MS 2000	/* heartbeat while idle ... */
+#define ENG_REL_IDLE_HBS 3	/* ... this many times, then quiet */
+#define ENG_REL_PROBE_MS 30000	/* "is a pfsyncd there?" while none is */
+#define ENG_REL_FORGET_MS 60000 /* a silent stream is forgotten */
+#define ENG_REL_JOIN_BACK 256	/* a stream joined mid-way: ask this far back */
+
+struct eng_rel_pkt {
+	uint32_t seq;
+	uint16_t len; /* 0: empty slot */
+	struct pfs_rx_meta m;
+	uint8_t buf[ENG_WIRE_MAX];
+};
+
+/* One peer's stream, as we receive it. */
+struct eng_rel_peer {
+	uint32_t epoch; /* 0: unused */
+	uint32_t src;	/* where NACKs go (0: the group) */
+	uint32_t next;	/* the number we apply next */
+	uint32_t hi;	/* highest number held back */
+	uint32_t joined; /* first number seen: before it we were not there */
+	unsigned held;
+	unsigned tries;
+	uint64_t nack_at; /* ask again then; ENG_NEVER: no gap */
+	uint64_t heard_ms;
+	struct eng_rel_pkt *hold; /* [ENG_REL_HOLD], allocated at a gap */
+};
+
+struct eng_rel {
+	uint32_t epoch;
+	uint32_t seq;	  /* last number sent, 0: none yet */
+	bool peer_seen;	  /* a pfsyncd peer answered: number our packets */
+	unsigned idle_hbs;
+	uint64_t hb_at;	  /* next heartbeat; probe while no peer is seen */
+	struct eng_rel_pkt *ring; /* [ENG_REL_RING], allocated at first send */
+	struct eng_rel_peer peer[ENG_REL_PEERS];
+};
+
+static uint32_t rel_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return (uint32_t)x;
+}
+
+/* Wrapping "a before b" on 32-bit sequence numbers. */
+static bool rel_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+int eng_rel_open(struct pfs_engine *e, uint64_t now_ms)
+{
+	struct eng_rel *r;
+
+	if (e->rel)
+		return 0;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->epoch = rel_mix((uint64_t)e->conf.hostid << 32 ^ now_ms ^
+			   (uintptr_t)r);
+	if (r->epoch == 0)
+		r->epoch = 1;
+	r->hb_at = now_ms; /* the first probe */
+	e->rel = r;
+	return 0;
+}
+
+void eng_rel_close(struct pfs_engine *e)
+{
+	struct eng_rel *r = e->rel;
+	unsigned i;
+
+	if (!r)
+		return;
+	for (i = 0; i < ENG_REL_PEERS; i++)
+		free(r->peer[i].hold);
+	free(r->ring);
+	free(r);
+	e->rel = NULL;
+}
+
+/* ---- sending -----------------------------------------------------------*/
+
+int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		   uint32_t dst)
+{
+	int rc;
+
+	e->stats[PFS_STAT_OPACKETS]++;
+	rc = e->ops.output(e->ctx, pkt, 0, pkt, len, dst); /* not for pfsync0 */
+	if (rc < 0)
+		e->stats[PFS_STAT_OERRORS]++;
+	return rc;
+}
+
+static uint32_t rel_group(const struct pfs_engine *e)
+{
+	return e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
+}
+
+/* An empty UPD_C carrying only a trailer (HB, NACK, GONE). */
+static void rel_send_ctl(struct pfs_engine *e, const struct pfs_ext *x,
+			 uint32_t dst)
+{
+	uint8_t buf[PFS_V3_HDR_LEN + PFS_EXT_LEN];
+	struct pfs_v3_header h;
+	struct pfs_wbuf wb;
+
+	memset(&h, 0, sizeof(h));
+	h.version = PFS_V3_VERSION;
+	h.action = PFS_V3_ACT_UPD_C;
+	memcpy(h.chksum, e->conf.chksum, sizeof(h.chksum));
+	pfs_wbuf_init(&wb, buf, sizeof(buf));
+	pfs_v3_put_header(&wb, &h);
+	pfs_ext_put(&wb, x);
+	(void)eng_output_raw(e, buf, wb.off, dst);
+}
+
+/*
+ * A packet to the group or the configured peer is about to leave: give it
+ * the next number, append the trailer and keep a copy.  Returns the new
+ * length (len when the trailer does not fit or the ring cannot be had).
+ */
+size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
+		     size_t cap, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+	struct pfs_ext x = {.kind = PFS_EXT_DATA};
+	struct eng_rel_pkt *slot;
+	struct pfs_wbuf wb;
+
+	if (!r || !r->peer_seen || len + PFS_EXT_LEN > cap)
+		return len;
+	if (!r->ring) {
+		r->ring = calloc(ENG_REL_RING, sizeof(*r->ring));
+		if (!r->ring)
+			return len;
+	}
+	x.epoch = r->epoch;
+	x.seq = ++r->seq;
+	if (x.seq == 0)
+		x.seq = ++r->seq; /* 0 means "none" in a heartbeat */
+	pfs_wbuf_init(&wb, wire + len, PFS_EXT_LEN);
+	pfs_ext_put(&wb, &x);
+	len += PFS_EXT_LEN;
+	slot = &r->ring[x.seq % ENG_REL_RING];
+	slot->seq = x.seq;
+	slot->len = (uint16_t)len;
+	memcpy(slot->buf, wire, len);
+	if (r->hb_at == ENG_NEVER || r->hb_at > now_ms + ENG_REL_HB_MS)
+		r->hb_at = now_ms + ENG_REL_HB_MS;
+	r->idle_hbs = 0;
+	return len;
+}
+
+static void rel_heartbeat(struct pfs_engine *e, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+	struct pfs_ext x = {.kind = PFS_EXT_HB};
+
+	x.epoch = r->epoch;
+	x.seq = r->seq;
+	rel_send_ctl(e, &x, rel_group(e));
+	if (!r->peer_seen)
+		r->hb_at = now_ms + ENG_REL_PROBE_MS;
+	else if (++r->idle_hbs < ENG_REL_IDLE_HBS)
+		r->hb_at = now_ms + ENG_REL_IDLE_MS;
+	else
+		r->hb_at = ENG_NEVER; /* quiet until we send again */
+}
+
+/* A peer asks for numbers [seq, seq + arg) of our stream again. */
+static void rel_resend(struct pfs_engine *e, const struct pfs_ext *x,
+		       uint32_t to)
+{
+	struct eng_rel *r = e->rel;
+	struct pfs_ext gone = {.kind = PFS_EXT_GONE};
+	uint32_t oldest, s, n = x->arg;
+	const struct eng_rel_pkt *p;
+
+	if (x->epoch != r->epoch || !r->ring)
+		return;
+	oldest = r->seq >= ENG_REL_RING ? r->seq - ENG_REL_RING + 1 : 1;
+	if (rel_before(x->seq, oldest)) {
+		gone.epoch = r->epoch;
+		gone.seq = oldest;
+		e->rel_stats[PFS_REL_GONE]++;
+		rel_send_ctl(e, &gone, to);
+	}
+	for (s = x->seq; n > 0; s++, n--) {
+		if (rel_before(r->seq, s))
+			break; /* not sent yet */
+		p = &r->ring[s % ENG_REL_RING];
+		if (p->len == 0 || p->seq != s)
+			continue;
+		e->rel_stats[PFS_REL_RESENT]++;
+		(void)eng_output_raw(e, p->buf, p->len, to);
+	}
+}
+
+/* ---- receiving ----------------------------------------------------------*/
+
+static struct eng_rel_peer *rel_peer(struct eng_rel *r, uint32_t epoch,
+				     uint64_t now_ms)
+{
+	struct eng_rel_peer *p, *free_p = NULL;
+	unsigned i;
+
+	for (i = 0; i < ENG_REL_PEERS; i++) {
+		p = &r->peer[i];
+		if (p->epoch == epoch)
+			return p;
+		if (p->epoch && p->nack_at == ENG_NEVER &&
+		    now_ms - p->heard_ms > ENG_REL_FORGET_MS) {
+			free(p->hold);
+			memset(p, 0, sizeof(*p));
+		}
+		if (!p->epoch && !free_p)
+			free_p = p;
+	}
+	return free_p; /* NULL: too many streams; apply without order */
+}
+
+/*
+ * Packet seq of peer p's stream, applied in order: a bulk it completes may
+ * sweep (eng_rel_bus_in).  One sent before we joined is history replayed
+ * (see the top): it names states long gone and answers nobody, so it
+ * counts no failed lookups and makes no replies.
+ */
+static void rel_apply(struct pfs_engine *e, const struct eng_rel_peer *p,
+		      uint32_t seq, const uint8_t *pkt, size_t len,
+		      const struct pfs_rx_meta *m, uint64_t now_ms)
+{
+	e->rx_in_order = true;
+	e->rx_replay = rel_before(seq, p->joined);
+	eng_rx_apply(e, pkt, len, m, now_ms);
+	e->rx_in_order = false;
+	e->rx_replay = false;
+}
+
+/* Apply what is held from p->next on, while it is contiguous. */
+static void rel_drain(struct pfs_engine *e, struct eng_rel_peer *p,
+		      uint64_t now_ms)
+{
+	struct eng_rel_pkt *h;
+	size_t len;
+
+	while (p->held > 0) {
+		h = &p->hold[p->next % ENG_REL_HOLD];
+		if (h->len == 0 || h->seq != p->next)
+			break;
+		len = h->len;
+		h->len = 0;
+		p->next++;
+		p->held--;
+		p->tries = 0; /* progress: the gap is being filled */
+		rel_apply(e, p, h->seq, h->buf, len, &h->m, now_ms);
+	}
+	if (!rel_before(p->next, p->hi + 1)) {
+		p->nack_at = ENG_NEVER; /* nothing known missing */
+		p->tries = 0;
+	}
+}
+
+static void rel_nack(struct pfs_engine *e, struct eng_rel_peer *p,
+		     uint32_t last, uint64_t now_ms)
+{
+	struct pfs_ext x = {.kind = PFS_EXT_NACK};
+	uint32_t n = last - p->next + 1;
+
+	x.epoch = p->epoch;
+	x.seq = p->next;
+	x.arg = (uint16_t)(n > 0xffff ? 0xffff : n);
+	e->rel_stats[PFS_REL_NACKS]++;
+	rel_send_ctl(e, &x, p->src ? p->src : rel_group(e));
+	p->tries++;
+	p->nack_at = now_ms + ENG_REL_NACK_MS;
+}
+
+/*
+ * Give up on the numbers before `to`: apply what is held below it in
+ * order, skip the rest, and ask for a bulk update to repair the loss.
+ */
+static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
+		     uint32_t to, uint64_t now_ms)
+{
+	struct eng_rel_pkt *h;
+	size_t len;
+
+	bool joining = rel_before(p->next, p->joined);
+	uint64_t lost = 0;
+
+	while (rel_before(p->next, to)) {
+		h = p->hold ? &p->hold[p->next % ENG_REL_HOLD] : NULL;
+		p->next++;
+		if (h && h->len && h->seq == p->next - 1) {
+			len = h->len;
+			h->len = 0;
+			p->held--;
+			rel_apply(e, p, h->seq, h->buf, len, &h->m, now_ms);
+		} else if (rel_before(p->next - 1, p->joined)) {
+			continue; /* sent before we joined: not a loss */
+		} else {
+			lost++;
+		}
+	}
+	if (rel_before(p->hi, p->next))
+		p->hi = p->next - 1;
+	p->tries = 0;
+	rel_drain(e, p, now_ms);
+	if (joining && lost == 0)
+		return;
+	e->rel_stats[PFS_REL_LOST] += lost;
+	e->sweep_ok = false; /* this bulk, if any, is no longer whole */
+	e->rel_stats[PFS_REL_RESYNCS]++;
+	if (e->ureq_sent == 0)
+		pfs_engine_bulk_request(e, now_ms);
+}
+
+/* Numbers [from, to) are missing; those sent before we joined do not
+ * count as a gap. */
+static void rel_count_gap(struct pfs_engine *e, const struct eng_rel_peer *p,
+			  uint32_t from, uint32_t to)
+{
+	if (rel_before(from, p->joined))
+		from = p->joined;
+	if (rel_before(from, to))
+		e->rel_stats[PFS_REL_GAPS] += to - from;
+}
+
+/* Hold packet seq back until the gap before it fills. */
+static void rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
+		     const uint8_t *pkt, size_t len, uint32_t seq,
+		     const struct pfs_rx_meta *m, uint64_t now_ms)
+{
+	struct eng_rel_pkt *h;
+
+	if (!p->hold) {
+		p->hold = calloc(ENG_REL_HOLD, sizeof(*p->hold));
+		if (!p->hold) {
+			rel_skip(e, p, seq, now_ms);
+			return;
+		}
+	}
+	if (seq - p->next >= ENG_REL_HOLD) {
+		/* too far ahead: give up the oldest part of the gap */
+		rel_skip(e, p, seq - ENG_REL_HOLD + 1, now_ms);
+	}
+	h = &p->hold[seq % ENG_REL_HOLD];
+	if (h->len && h->seq == seq) {
+		e->rel_stats[PFS_REL_DUPS]++;
+		return;
+	}
+	if (p->nack_at == ENG_NEVER) { /* a new gap */
+		rel_count_gap(e, p, p->next, seq);
+		p->hi = seq;
+		p->tries = 0;
+		rel_nack(e, p, seq - 1, now_ms);
+	} else if (rel_before(p->hi, seq)) {
+		rel_count_gap(e, p, p->hi + 1, seq);
+		p->hi = seq;
+	}
+	h->seq = seq;
+	h->len = (uint16_t)len;
+	h->m = *m;
+	memcpy(h->buf, pkt, len);
+	p->held++;
+	e->rel_stats[PFS_REL_HELD]++;
+}
+
+static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
+		     const uint8_t *pkt, size_t len, uint32_t seq,
+		     const struct pfs_rx_meta *m, uint64_t now_ms)
+{
+	if (rel_before(seq, p->next)) {
+		e->rel_stats[PFS_REL_DUPS]++;
+		return;
+	}
+	if (seq != p->next) {
+		rel_hold(e, p, pkt, len, seq, m, now_ms);
+		return;
+	}
+	if (p->nack_at != ENG_NEVER && !rel_before(seq, p->joined))
+		e->rel_stats[PFS_REL_RECOVERED]++;
+	p->next++;
+	rel_apply(e, p, seq, pkt, len, m, now_ms);
+	rel_drain(e, p, now_ms);
+}
+
+/* A heartbeat: numbers up to x->seq were sent; ask for any we lack. */
+static void rel_hb(struct pfs_engine *e, struct eng_rel_peer *p,
+		   uint32_t last, uint64_t now_ms)
+{
+	if (rel_before(last, p->next))
+		return;
+	if (p->nack_at != ENG_NEVER) { /* a gap is being asked for */
+		if (rel_before(p->hi, last)) {
+			rel_count_gap(e, p, p->hi + 1, last + 1);
+			p->hi = last;
+		}
+		return;
+	}
+	rel_count_gap(e, p, p->next, last + 1);
+	p->hi = last;
+	p->tries = 0;
+	rel_nack(e, p, last, now_ms);
+}
+
+static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
+{
+	uint32_t first = x->kind == PFS_EXT_DATA ? x->seq : x->seq + 1;
+
+	p->epoch = x->epoch;
+	p->joined = first;
+	p->next = first > ENG_REL_JOIN_BACK ? first - ENG_REL_JOIN_BACK : 1;
+	p->hi = p->next - 1;
+	p->nack_at = ENG_NEVER;
+	if (x->kind != PFS_EXT_DATA && rel_before(p->next, first)) {
+		/* a heartbeat: ask for what came before right away */
+		p->hi = x->seq;
+		p->nack_at = 0;
+	}
+}
+
+/* The trailer of a packet from a peer whose records end at `used`. */
+void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
+		   const struct pfs_rx_meta *m, uint64_t now_ms)
+{
+	struct eng_rel_peer *p;
+
+	if (x->kind == PFS_EXT_NACK) {
+		rel_resend(e, x, m->src ? m->src : rel_group(e));
+		return;
+	}
+	if (x->epoch == e->rel->epoch)
+		return; /* our own, looped back */
+	if (!e->rel->peer_seen) { /* a pfsyncd peer: answer at once */
+		e->rel->peer_seen = true;
+		e->rel->hb_at = now_ms;
+	}
+	p = rel_peer(e->rel, x->epoch, now_ms);
+	if (!p) {
+		if (x->kind == PFS_EXT_DATA)
+			eng_rx_apply(e, pkt, used, m, now_ms);
+		return;
+	}
+	if (!p->epoch) /* a new stream */
+		rel_join(p, x);
+	p->src = m->src;
+	p->heard_ms = now_ms;
+	if (x->kind == PFS_EXT_DATA)
+		rel_data(e, p, pkt, used, x->seq, m, now_ms);
+	else if (x->kind == PFS_EXT_HB)
+		rel_hb(e, p, x->seq, now_ms);
+	else if (x->kind == PFS_EXT_GONE && rel_before(p->next, x->seq))
+		rel_skip(e, p, x->seq, now_ms);
+}
+
+/* ---- timers --------------------------------------------------------------*/
+
+uint64_t eng_rel_next_timeout(const struct pfs_engine *e)
+{
+	const struct eng_rel *r = e->rel;
+	uint64_t t;
+	unsigned i;
+
+	if (!r)
+		return ENG_NEVER;
+	t = r->hb_at;
+	for (i = 0; i < ENG_REL_PEERS; i++)
+		if (r->peer[i].epoch && r->peer[i].nack_at < t)
+			t = r->peer[i].nack_at;
+	return t;
+}
+
+void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+	struct eng_rel_peer *p;
+	unsigned i;
+
+	if (!r)
+		return;
+	if (r->hb_at <= now_ms) {
+		if (eng_wire_off(e))
+			r->hb_at = ENG_NEVER;
+		else
+			rel_heartbeat(e, now_ms);
+	}
+	for (i = 0; i < ENG_REL_PEERS; i++) {
+		p = &r->peer[i];
+		if (!p->epoch || p->nack_at > now_ms)
+			continue;
+		if (p->tries < ENG_REL_TRIES)
+			rel_nack(e, p, p->hi, now_ms);
+		else
+			rel_skip(e, p, p->hi + 1, now_ms);
+	}
+}
+
+/* ---- the sweep -------------------------------------------------------------*/
+
+/* States of `creator` not heard since our bulk request are gone there. */
+static void rel_sweep(struct pfs_engine *e, uint32_t creator)
+{
+	struct pfs_state *s;
+	size_t cur = 0;
+
+	while ((s = pfs_table_next(e->table, &cur)) != NULL) {
+		if (s->creatorid != creator || s->heard_gen == e->bulk_gen)
+			continue;
+		e->rel_stats[PFS_REL_SWEPT]++;
+		if (e->ops.applied)
+			e->ops.applied(e->ctx, PFS_OP_DELETE, s);
+		pfs_table_remove(e->table, s);
+	}
+}
+
+/*
+ * A bulk update from a pfsyncd peer, received whole and in order from its
+ * BUS START to its BUS END, holds every state that peer created and still
+ * has (pfsync's bulk sends every state it holds).  So the states of that
+ * creator we hold but did not hear since our request are gone there: a
+ * delete we lost, or one made while we were down.  They are removed.  A
+ * BSD peer's bulk (no sequence numbers) or one with a loss sweeps nothing.
+ * Called before the bulk logic sees the BUS (while the request is open).
+ */
+void eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+		    uint64_t now_ms)
+{
+	if (!e->rx_in_order || e->ureq_sent == 0)
+		return;
+	if (b->status == PFS_V3_BUS_START) {
+		e->sweep_ok = true;
+		e->sweep_creator = b->creatorid;
+		return;
+	}
+	if (b->status != PFS_V3_BUS_END || !e->sweep_ok ||
+	    e->sweep_creator != b->creatorid || b->creatorid == e->conf.hostid)
+		return;
+	/* the END must answer our request, as eng_bulk_bus_in checks */
+	if ((int64_t)eng_secs(now_ms) - (int64_t)b->endtime <
+	    (int64_t)e->ureq_sent)
+		return;
+	e->sweep_ok = false;
+	rel_sweep(e, b->creatorid);
+}

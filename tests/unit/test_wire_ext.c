@@ -1,0 +1,160 @@
+/*
+ * test_wire_ext.c - the pfsyncd trailer (wire_ext.h), from bytes written
+ * by hand from its layout, and the negotiation: plain v3 until a pfsyncd
+ * peer is heard, numbered packets after.
+ */
+#include <string.h>
+
+#include "pfsync/buf.h"
+#include "pfsync/engine.h"
+#include "pfsync/table.h"
+#include "pfsync/wire_ext.h"
+#include "sim.h"
+#include "t.h"
+
+/* an empty UPD_C (version 3, af 0, action 4, count 0, zero chksum) with a
+ * HB trailer: magic F5, version 1 / kind 2, arg 0, epoch 0x01020304,
+ * seq 0x0000002a */
+static const uint8_t hb_pkt[32] = {
+	3, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xf5, 0x12, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x2a,
+};
+
+static void test_ext_golden_get(void)
+{
+	struct pfs_ext x;
+
+	T_EQ(pfs_ext_get(hb_pkt, sizeof(hb_pkt), 20, &x), 0);
+	T_EQ(x.kind, PFS_EXT_HB);
+	T_EQ(x.arg, 0);
+	T_EQ(x.epoch, 0x01020304);
+	T_EQ(x.seq, 42);
+}
+
+static void test_ext_golden_put(void)
+{
+	const struct pfs_ext x = {PFS_EXT_NACK, 7, 0xa0b0c0d0u, 0x10000u};
+	static const uint8_t want[12] = {0xf5, 0x13, 0, 7, 0xa0, 0xb0,
+					 0xc0, 0xd0, 0, 1, 0, 0};
+	uint8_t b[12];
+	struct pfs_wbuf wb;
+
+	pfs_wbuf_init(&wb, b, sizeof(b));
+	pfs_ext_put(&wb, &x);
+	T_EQ(wb.off, 12);
+	T_CHECK(!wb.err);
+	T_MEMEQ(b, want, 12);
+	pfs_wbuf_init(&wb, b, 11);
+	pfs_ext_put(&wb, &x);
+	T_CHECK(wb.err); /* does not fit */
+}
+
+/* Anything but exactly 12 valid bytes after the records is no trailer. */
+static void test_ext_rejects(void)
+{
+	uint8_t p[40];
+	struct pfs_ext x;
+
+	memcpy(p, hb_pkt, sizeof(hb_pkt));
+	T_EQ(pfs_ext_get(p, 31, 20, &x), -1); /* 11 bytes */
+	T_EQ(pfs_ext_get(p, 32, 19, &x), -1); /* 13 bytes */
+	T_EQ(pfs_ext_get(p, 32, 33, &x), -1); /* used beyond len */
+	T_EQ(pfs_ext_get(NULL, 32, 20, &x), -1);
+	p[20] = 0xf4; /* magic */
+	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
+	p[20] = 0xf5;
+	p[21] = 0x22; /* version 2 */
+	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
+	p[21] = 0x10; /* kind 0 */
+	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
+	p[21] = 0x15; /* kind 5 */
+	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
+	p[21] = 0x11;
+	memset(p + 24, 0, 4); /* epoch 0 */
+	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
+}
+
+/* ---- negotiation, on one engine -------------------------------------*/
+
+static uint8_t out_pkt[4][PFS_V3_MTU_MAX];
+static size_t out_len[4], out_llen[4];
+static int nout;
+
+static int out(void *ctx, const uint8_t *local, size_t llen,
+	       const uint8_t *wire, size_t wlen, uint32_t dst)
+{
+	(void)ctx, (void)local, (void)dst;
+	if (nout < 4 && wire) {
+		memcpy(out_pkt[nout], wire, wlen);
+		out_len[nout] = wlen;
+		out_llen[nout] = llen;
+		nout++;
+	}
+	return 0;
+}
+
+static void test_negotiation(void)
+{
+	const struct pfs_engine_ops ops = {.output = out};
+	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
+	struct pfs_engine_conf c;
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_engine *e;
+	struct pfs_state s = sim_state(1, 0x100);
+	struct pfs_ext x;
+
+	pfs_engine_conf_default(&c);
+	c.hostid = 0x100;
+	c.syncdev = true;
+	c.reliable = true;
+	e = pfs_engine_new(&c, t, &ops, NULL, 1000);
+	/* the probe at start: a heartbeat, not for pfsync0 */
+	pfs_engine_timer(e, 1000);
+	T_EQ(nout, 1);
+	T_EQ(out_len[0], 32);
+	T_EQ(out_llen[0], 0);
+	T_EQ(out_pkt[0][2], 4); /* UPD_C */
+	T_EQ(out_pkt[0][3], 0); /* count 0 */
+	T_EQ(pfs_ext_get(out_pkt[0], 32, 20, &x), 0);
+	T_EQ(x.kind, PFS_EXT_HB);
+	T_EQ(x.seq, 0);
+	T_EQ(pfs_engine_next_timeout(e), 1000 + 30000);
+	/* nobody answered: an INS is plain v3, byte for byte */
+	T_EQ(pfs_engine_insert(e, &s, 1500), 0);
+	pfs_engine_flush(e, 1500);
+	T_EQ(nout, 2);
+	T_EQ(out_len[1], 20 + 240);
+	/* a pfsyncd peer's heartbeat: we answer at once, then number */
+	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, 2000);
+	pfs_engine_timer(e, 2000);
+	T_EQ(nout, 4);
+	T_EQ(pfs_ext_get(out_pkt[2], out_len[2], 20, &x), 0);
+	T_EQ(x.kind, PFS_EXT_HB);
+	/* joining its stream at 43: we ask for what came before */
+	T_EQ(pfs_ext_get(out_pkt[3], out_len[3], 20, &x), 0);
+	T_EQ(x.kind, PFS_EXT_NACK);
+	T_EQ(x.epoch, 0x01020304);
+	T_EQ(x.seq, 1);
+	T_EQ(x.arg, 42);
+	nout = 0;
+	s = sim_state(2, 0x100);
+	T_EQ(pfs_engine_insert(e, &s, 2010), 0);
+	pfs_engine_flush(e, 2010);
+	T_EQ(nout, 1);
+	T_EQ(out_len[0], 20 + 240 + 12);
+	T_EQ(out_llen[0], 20 + 240); /* pfsync0 gets the v3 packet alone */
+	T_EQ(pfs_ext_get(out_pkt[0], out_len[0], 260, &x), 0);
+	T_EQ(x.kind, PFS_EXT_DATA);
+	T_EQ(x.seq, 1);
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
+int main(void)
+{
+	T_RUN(test_ext_golden_get);
+	T_RUN(test_ext_golden_put);
+	T_RUN(test_ext_rejects);
+	T_RUN(test_negotiation);
+	return t_done();
+}
