@@ -79,7 +79,6 @@ struct pfs_engine {
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
 	bool rx_in_order;      /* applying a sequenced packet of a peer */
-	bool rx_replay;	       /* ... one sent before we joined its stream */
 	bool sweep_ok;	       /* a peer's bulk is arriving whole */
 	uint32_t sweep_creator; /* ... from this peer */
 
@@ -114,7 +113,7 @@ int eng_rel_open(struct pfs_engine *e, uint64_t now_ms);
 void eng_rel_close(struct pfs_engine *e);
 size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 		     size_t cap, uint64_t now_ms);
-void eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		    uint64_t now_ms);
 void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
 		   const struct pfs_rx_meta *m, uint64_t now_ms);

@@ -15,11 +15,11 @@
  * by a bulk update.  Since packets apply in order, a delete is never
  * overtaken by an older insert of the same state.
  *
- * Joining a stream: the first packet seen of a new epoch may not be the
- * first sent after our bulk request (that one may be lost), so we also
- * ask for up to ENG_REL_JOIN_BACK packets before it.  Replaying them is
- * harmless (in order); what the sender no longer holds is skipped
- * without alarm, since the startup bulk update covers it.
+ * Joining a stream: we follow a peer's stream from the first packet we
+ * see of it; what came before is what our bulk request is for.  That
+ * the bulk itself arrived whole is known only when its BUS START and
+ * everything after it arrived in order: otherwise its BUS END does not
+ * end our wait, and the request is repeated (eng_rel_bus_in).
  *
  * Packets from BSD peers (no trailer) apply at once, as before; a BSD
  * peer ignores the trailer (it reads only the records it is told of).
@@ -44,13 +44,13 @@
 #define ENG_REL_HOLD 1024	/* packets held back per peer */
 #define ENG_REL_PEERS 32	/* streams followed at once */
 #define ENG_REL_NACK_MS 40	/* wait for an answer before asking again */
+#define ENG_REL_NACK_RUNS 64	/* runs of missing packets asked at once */
 #define ENG_REL_TRIES 25	/* NACKs for one gap before giving up */
 #define ENG_REL_HB_MS 100	/* heartbeat after the last packet */
 #define ENG_REL_IDLE_MS 2000	/* heartbeat while idle ... */
 #define ENG_REL_IDLE_HBS 3	/* ... this many times, then quiet */
 #define ENG_REL_PROBE_MS 30000	/* "is a pfsyncd there?" while none is */
 #define ENG_REL_FORGET_MS 60000 /* a silent stream is forgotten */
-#define ENG_REL_JOIN_BACK 256	/* a stream joined mid-way: ask this far back */
 
 struct eng_rel_pkt {
 	uint32_t seq;
@@ -65,7 +65,6 @@ struct eng_rel_peer {
 	uint32_t src;	/* where NACKs go (0: the group) */
 	uint32_t next;	/* the number we apply next */
 	uint32_t hi;	/* highest number held back */
-	uint32_t joined; /* first number seen: before it we were not there */
 	unsigned held;
 	unsigned tries;
 	uint64_t nack_at; /* ask again then; ENG_NEVER: no gap */
@@ -273,21 +272,14 @@ static struct eng_rel_peer *rel_peer(struct eng_rel *r, uint32_t epoch,
 	return free_p; /* NULL: too many streams; apply without order */
 }
 
-/*
- * Packet seq of peer p's stream, applied in order: a bulk it completes may
- * sweep (eng_rel_bus_in).  One sent before we joined is history replayed
- * (see the top): it names states long gone and answers nobody, so it
- * counts no failed lookups and makes no replies.
- */
-static void rel_apply(struct pfs_engine *e, const struct eng_rel_peer *p,
-		      uint32_t seq, const uint8_t *pkt, size_t len,
+/* A packet of a peer's stream, applied in order: a bulk it completes
+ * may end our wait and sweep (eng_rel_bus_in). */
+static void rel_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	e->rx_in_order = true;
-	e->rx_replay = rel_before(seq, p->joined);
 	eng_rx_apply(e, pkt, len, m, now_ms);
 	e->rx_in_order = false;
-	e->rx_replay = false;
 }
 
 /* Apply what is held from p->next on, while it is contiguous. */
@@ -306,7 +298,7 @@ static void rel_drain(struct pfs_engine *e, struct eng_rel_peer *p,
 		p->next++;
 		p->held--;
 		p->tries = 0; /* progress: the gap is being filled */
-		rel_apply(e, p, h->seq, h->buf, len, &h->m, now_ms);
+		rel_apply(e, h->buf, len, &h->m, now_ms);
 	}
 	if (!rel_before(p->next, p->hi + 1)) {
 		p->nack_at = ENG_NEVER; /* nothing known missing */
@@ -314,19 +306,73 @@ static void rel_drain(struct pfs_engine *e, struct eng_rel_peer *p,
 	}
 }
 
-static void rel_nack(struct pfs_engine *e, struct eng_rel_peer *p,
-		     uint32_t last, uint64_t now_ms)
+/* Ask for numbers [from, to] of p's stream, unicast to its sender. */
+static void rel_nack_run(struct pfs_engine *e, const struct eng_rel_peer *p,
+			 uint32_t from, uint32_t to)
 {
 	struct pfs_ext x = {.kind = PFS_EXT_NACK};
-	uint32_t n = last - p->next + 1;
+	uint32_t n = to - from + 1;
 
 	x.epoch = p->epoch;
-	x.seq = p->next;
+	x.seq = from;
 	x.arg = (uint16_t)(n > 0xffff ? 0xffff : n);
 	e->rel_stats[PFS_REL_NACKS]++;
 	rel_send_ctl(e, &x, p->src ? p->src : rel_group(e));
+}
+
+static bool rel_is_held(const struct eng_rel_peer *p, uint32_t seq)
+{
+	const struct eng_rel_pkt *h;
+
+	if (!p->hold)
+		return false;
+	h = &p->hold[seq % ENG_REL_HOLD];
+	return h->len && h->seq == seq;
+}
+
+/*
+ * Ask again for every run of missing numbers between p->next and p->hi
+ * (not for those held back, which would come twice), one NACK a run,
+ * at most ENG_REL_NACK_RUNS a round; the next round in ENG_REL_NACK_MS.
+ */
+static void rel_nack_all(struct pfs_engine *e, struct eng_rel_peer *p,
+			 uint64_t now_ms)
+{
+	uint32_t s = p->next, from;
+	unsigned runs = 0;
+
+	while (rel_before(s, p->hi + 1) && runs < ENG_REL_NACK_RUNS) {
+		if (rel_is_held(p, s)) {
+			s++;
+			continue;
+		}
+		from = s;
+		while (rel_before(s, p->hi + 1) && !rel_is_held(p, s))
+			s++;
+		rel_nack_run(e, p, from, s - 1);
+		runs++;
+	}
+	if (runs == 0) { /* all there: nothing to wait for */
+		p->nack_at = ENG_NEVER;
+		p->tries = 0;
+		return;
+	}
 	p->tries++;
 	p->nack_at = now_ms + ENG_REL_NACK_MS;
+}
+
+/* Numbers [from, to] are newly known missing: count them, ask for them. */
+static void rel_gap(struct pfs_engine *e, struct eng_rel_peer *p,
+		    uint32_t from, uint32_t to, uint64_t now_ms)
+{
+	if (rel_before(to, from))
+		return;
+	e->rel_stats[PFS_REL_GAPS] += to - from + 1;
+	rel_nack_run(e, p, from, to);
+	if (p->nack_at == ENG_NEVER) {
+		p->tries = 0;
+		p->nack_at = now_ms + ENG_REL_NACK_MS;
+	}
 }
 
 /*
@@ -339,7 +385,6 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 	struct eng_rel_pkt *h;
 	size_t len;
 
-	bool joining = rel_before(p->next, p->joined);
 	uint64_t lost = 0;
 
 	while (rel_before(p->next, to)) {
@@ -349,9 +394,7 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 			len = h->len;
 			h->len = 0;
 			p->held--;
-			rel_apply(e, p, h->seq, h->buf, len, &h->m, now_ms);
-		} else if (rel_before(p->next - 1, p->joined)) {
-			continue; /* sent before we joined: not a loss */
+			rel_apply(e, h->buf, len, &h->m, now_ms);
 		} else {
 			lost++;
 		}
@@ -360,24 +403,11 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 		p->hi = p->next - 1;
 	p->tries = 0;
 	rel_drain(e, p, now_ms);
-	if (joining && lost == 0)
-		return;
 	e->rel_stats[PFS_REL_LOST] += lost;
 	e->sweep_ok = false; /* this bulk, if any, is no longer whole */
 	e->rel_stats[PFS_REL_RESYNCS]++;
 	if (e->ureq_sent == 0)
 		pfs_engine_bulk_request(e, now_ms);
-}
-
-/* Numbers [from, to) are missing; those sent before we joined do not
- * count as a gap. */
-static void rel_count_gap(struct pfs_engine *e, const struct eng_rel_peer *p,
-			  uint32_t from, uint32_t to)
-{
-	if (rel_before(from, p->joined))
-		from = p->joined;
-	if (rel_before(from, to))
-		e->rel_stats[PFS_REL_GAPS] += to - from;
 }
 
 /* Hold packet seq back until the gap before it fills. */
@@ -403,13 +433,8 @@ static void rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
 		e->rel_stats[PFS_REL_DUPS]++;
 		return;
 	}
-	if (p->nack_at == ENG_NEVER) { /* a new gap */
-		rel_count_gap(e, p, p->next, seq);
-		p->hi = seq;
-		p->tries = 0;
-		rel_nack(e, p, seq - 1, now_ms);
-	} else if (rel_before(p->hi, seq)) {
-		rel_count_gap(e, p, p->hi + 1, seq);
+	if (rel_before(p->hi, seq)) {
+		rel_gap(e, p, p->hi + 1, seq - 1, now_ms);
 		p->hi = seq;
 	}
 	h->seq = seq;
@@ -432,10 +457,13 @@ static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
 		rel_hold(e, p, pkt, len, seq, m, now_ms);
 		return;
 	}
-	if (p->nack_at != ENG_NEVER && !rel_before(seq, p->joined))
+	if (p->nack_at != ENG_NEVER)
 		e->rel_stats[PFS_REL_RECOVERED]++;
 	p->next++;
-	rel_apply(e, p, seq, pkt, len, m, now_ms);
+	p->tries = 0; /* progress */
+	if (rel_before(p->hi, seq))
+		p->hi = seq; /* hi: the highest number known sent */
+	rel_apply(e, pkt, len, m, now_ms);
 	rel_drain(e, p, now_ms);
 }
 
@@ -443,35 +471,19 @@ static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
 static void rel_hb(struct pfs_engine *e, struct eng_rel_peer *p,
 		   uint32_t last, uint64_t now_ms)
 {
-	if (rel_before(last, p->next))
-		return;
-	if (p->nack_at != ENG_NEVER) { /* a gap is being asked for */
-		if (rel_before(p->hi, last)) {
-			rel_count_gap(e, p, p->hi + 1, last + 1);
-			p->hi = last;
-		}
-		return;
+	if (rel_before(p->hi, last)) {
+		rel_gap(e, p, p->hi + 1, last, now_ms);
+		p->hi = last;
 	}
-	rel_count_gap(e, p, p->next, last + 1);
-	p->hi = last;
-	p->tries = 0;
-	rel_nack(e, p, last, now_ms);
 }
 
+/* A new stream: followed from this packet on (see the top). */
 static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
 {
-	uint32_t first = x->kind == PFS_EXT_DATA ? x->seq : x->seq + 1;
-
 	p->epoch = x->epoch;
-	p->joined = first;
-	p->next = first > ENG_REL_JOIN_BACK ? first - ENG_REL_JOIN_BACK : 1;
+	p->next = x->kind == PFS_EXT_DATA ? x->seq : x->seq + 1;
 	p->hi = p->next - 1;
 	p->nack_at = ENG_NEVER;
-	if (x->kind != PFS_EXT_DATA && rel_before(p->next, first)) {
-		/* a heartbeat: ask for what came before right away */
-		p->hi = x->seq;
-		p->nack_at = 0;
-	}
 }
 
 /* The trailer of a packet from a peer whose records end at `used`. */
@@ -544,7 +556,7 @@ void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms)
 		if (!p->epoch || p->nack_at > now_ms)
 			continue;
 		if (p->tries < ENG_REL_TRIES)
-			rel_nack(e, p, p->hi, now_ms);
+			rel_nack_all(e, p, now_ms);
 		else
 			rel_skip(e, p, p->hi + 1, now_ms);
 	}
@@ -575,25 +587,29 @@ static void rel_sweep(struct pfs_engine *e, uint32_t creator)
  * creator we hold but did not hear since our request are gone there: a
  * delete we lost, or one made while we were down.  They are removed.  A
  * BSD peer's bulk (no sequence numbers) or one with a loss sweeps nothing.
- * Called before the bulk logic sees the BUS (while the request is open).
+ * Called before the bulk logic sees the BUS (while the request is open);
+ * false: this END must not end our wait (its bulk is not known whole).
  */
-void eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		    uint64_t now_ms)
 {
 	if (!e->rx_in_order || e->ureq_sent == 0)
-		return;
+		return true; /* a BSD peer's bulk: NetBSD's rules alone */
 	if (b->status == PFS_V3_BUS_START) {
 		e->sweep_ok = true;
 		e->sweep_creator = b->creatorid;
-		return;
+		return true;
 	}
-	if (b->status != PFS_V3_BUS_END || !e->sweep_ok ||
-	    e->sweep_creator != b->creatorid || b->creatorid == e->conf.hostid)
-		return;
+	if (b->status != PFS_V3_BUS_END)
+		return true;
+	if (!e->sweep_ok || e->sweep_creator != b->creatorid)
+		return false; /* not known whole: ask again, do not end */
 	/* the END must answer our request, as eng_bulk_bus_in checks */
 	if ((int64_t)eng_secs(now_ms) - (int64_t)b->endtime <
 	    (int64_t)e->ureq_sent)
-		return;
+		return true;
 	e->sweep_ok = false;
-	rel_sweep(e, b->creatorid);
+	if (b->creatorid != e->conf.hostid)
+		rel_sweep(e, b->creatorid);
+	return true;
 }

@@ -78,11 +78,9 @@ static void eng_rx_decode_group(const struct eng_rx *rx, size_t first,
 	pfs_table_find_id_batch(rx->e->table, n, ids, creators, found);
 }
 
-/* Replayed history (engine_rel.c) names states long gone: not counted. */
 static void eng_badstate(struct eng_rx *rx)
 {
-	if (!rx->e->rx_replay)
-		rx->e->stats[PFS_STAT_BADSTATE]++;
+	rx->e->stats[PFS_STAT_BADSTATE]++;
 }
 
 static void eng_applied(struct eng_rx *rx, enum pfs_op op,
@@ -204,7 +202,7 @@ static void eng_stale_upd(struct eng_rx *rx, struct pfs_state *s,
 		eng_applied(rx, PFS_OP_UPDATE, s);
 	}
 	eng_badstate(rx);
-	if ((w->sync_flags & PFS_SF_STALE) || rx->e->rx_replay)
+	if (w->sync_flags & PFS_SF_STALE)
 		return;
 	if (!*replied)
 		pfs_engine_flush(rx->e, rx->now_ms);
@@ -292,8 +290,6 @@ static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
 	struct pfs_engine *e = rx->e;
 	union pfs_v3_record r;
 
-	if (e->rx_replay)
-		return; /* history: the state may well be gone */
 	memset(&r, 0, sizeof(r));
 	r.ureq.id = u->id;
 	r.ureq.creatorid = u->creatorid;
@@ -332,10 +328,8 @@ static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
 		eng_apply(rx, s, &u->src, &u->dst, u->expire, u->timeout);
 		return;
 	}
-	/* UPD_C has no STALE flag: always answer (but not to history) */
+	/* UPD_C has no STALE flag: always answer */
 	eng_badstate(rx);
-	if (rx->e->rx_replay)
-		return;
 	if (!run->stale || run->requested)
 		pfs_engine_flush(rx->e, rx->now_ms);
 	run->requested = false;
@@ -428,8 +422,8 @@ static void eng_rx_bus(struct eng_rx *rx)
 	union pfs_v3_record r;
 
 	pfs_v3_frame_record(rx->f, 0, &r);
-	eng_rel_bus_in(rx->e, &r.bus, rx->now_ms);
-	eng_bulk_bus_in(rx->e, &r.bus, rx->now_ms);
+	if (eng_rel_bus_in(rx->e, &r.bus, rx->now_ms))
+		eng_bulk_bus_in(rx->e, &r.bus, rx->now_ms);
 }
 
 /* INS_F, DEL_F and TDB_UPD have no handler: ignored, as NetBSD does. */

@@ -102,6 +102,7 @@ static void test_negotiation(void)
 	struct pfs_engine *e;
 	struct pfs_state s = sim_state(1, 0x100);
 	struct pfs_ext x;
+	uint8_t pkt[32];
 
 	pfs_engine_conf_default(&c);
 	c.hostid = 0x100;
@@ -127,15 +128,20 @@ static void test_negotiation(void)
 	/* a pfsyncd peer's heartbeat: we answer at once, then number */
 	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, 2000);
 	pfs_engine_timer(e, 2000);
-	T_EQ(nout, 4);
+	T_EQ(nout, 3);
 	T_EQ(pfs_ext_get(out_pkt[2], out_len[2], 20, &x), 0);
 	T_EQ(x.kind, PFS_EXT_HB);
-	/* joining its stream at 43: we ask for what came before */
+	/* its stream is followed from 43: a DATA 45 shows 43 and 44 lost */
+	memcpy(pkt, hb_pkt, sizeof(hb_pkt));
+	pkt[21] = 0x11; /* DATA */
+	pkt[31] = 45;
+	pfs_engine_input(e, pkt, sizeof(pkt), &m, 2005);
+	T_EQ(nout, 4);
 	T_EQ(pfs_ext_get(out_pkt[3], out_len[3], 20, &x), 0);
 	T_EQ(x.kind, PFS_EXT_NACK);
 	T_EQ(x.epoch, 0x01020304);
-	T_EQ(x.seq, 1);
-	T_EQ(x.arg, 42);
+	T_EQ(x.seq, 43);
+	T_EQ(x.arg, 2);
 	nout = 0;
 	s = sim_state(2, 0x100);
 	T_EQ(pfs_engine_insert(e, &s, 2010), 0);
