@@ -212,6 +212,7 @@ CONF
 fo_pfsyncd() {
 	local node=$1 name=$FO$1 conf cap=""
 	conf=$T/$name.conf
+	sockpath_check "$T/$name.sock" || return 1
 	[ -n "${CAPTURE:-}" ] && cap="capture \"$T/$name.pcap\""
 	cat >"$conf" <<CONF
 interface pfsync0 up syncdev sync0

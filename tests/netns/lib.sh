@@ -22,7 +22,7 @@
 # veths are created straight in their namespaces under their final names
 # (no temporary name in the host's namespace), and every interface name
 # passes ifname_check (at most IFNAMSIZ-1 = 15 bytes).  Unix socket paths
-# are $T/NAME.sock, far below sun_path's 108 bytes.
+# are $T/NAME.sock, far below sun_path's 108 bytes (sockpath_check).
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -113,6 +113,15 @@ ifname_check() {
 	done
 }
 
+# sockpath_check PATH: a Unix socket path fits sun_path (under 108 bytes);
+# otherwise says so and fails
+sockpath_check() {
+	[ "${#1}" -lt 108 ] && return 0
+	echo "sockpath_check: socket path '$1' is ${#1} bytes;" \
+		"sun_path takes at most 107" >&2
+	return 1
+}
+
 # netns_veth NAME1 IF1 NAME2 IF2: a veth made in namespace NAME1 as IF1,
 # its peer made straight in NAME2 as IF2 (no name in the host namespace)
 netns_veth() {
@@ -155,6 +164,7 @@ daemon_start() {
 	shift 2
 	local words=${*:-up syncdev sync0}
 	local conf=$T/$name.conf cap=""
+	sockpath_check "$T/$name.sock" || return 1
 	[ -n "${CAPTURE:-}" ] && cap="capture \"$T/$name.pcap\""
 	cat >"$conf" <<CONF
 interface pfsync0 $words

@@ -6,6 +6,7 @@
 # their namespaces under their final names and checks every name; this
 # test holds it so:
 #   - ifname_check takes 1..15 bytes and says why it refuses the rest;
+#   - sockpath_check refuses a Unix socket path sun_path cannot hold;
 #   - netns_veth refuses a 16-byte name loudly and leaves nothing behind;
 #   - the helpers work for a long node name and many nodes, whatever $$;
 #   - no test or script adds a link in the host namespace, makes a veth
@@ -14,6 +15,7 @@ source "$(dirname "$0")/lib.sh"
 netns_init
 
 refuses() { ! ifname_check "$@" 2>/dev/null; }
+sock_refused() { ! sockpath_check "$@" 2>/dev/null; }
 quiet() { "$@" >/dev/null; }
 
 check "15 bytes accepted" ifname_check sync0 abcdefghijklmno
@@ -27,6 +29,12 @@ check "empty name refused" refuses ''
 check "name with / refused" refuses a/b
 check "name with : refused" refuses a:b
 check "name with a blank refused" refuses 'a b'
+
+long=$T/$(printf 'x%.0s' $(seq 1 90)).sock
+check "a daemon's socket path fits" sockpath_check "$T/fwA.sock"
+check "a socket path of ${#long} bytes refused" \
+	sock_refused "$long"
+check "and named" grep -q "is ${#long} bytes" <<<"$(sockpath_check "$long" 2>&1)"
 
 # a long node name: namespace names are files, only interfaces are short
 LONG=node-with-a-name-well-over-fifteen-bytes
