@@ -5,6 +5,11 @@
 #   netns_init                  unique names, scratch dir, cleanup trap
 #   netns_bridge                a "switch" namespace with bridge br0
 #   netns_node NAME IP [IP6]    namespace NAME with interface sync0 on br0
+#   netns_add NAME              a bare namespace (lo up)
+#   netns_link N1 IF1 IP1 N2 IF2 IP2  a veth between two namespaces, up
+#   netns_veth N1 IF1 N2 IF2    a veth made straight in its namespaces
+#   ifname_check NAME...        fails loudly on a name Linux refuses (> 15)
+#   sockpath_check PATH         fails loudly on a path sun_path cannot hold
 #   daemon_start NAME [WORDS..] start pfsyncd in NAME (env BACKEND, default memory),
 #                               interface words default "up syncdev sync0"
 #   ctl NAME ARGS...            pfsyncctl against NAME's daemon
