@@ -58,14 +58,16 @@ static void print_lines(FILE *out, const char *prefix, const char *text)
 /*
  * The state through the shared formatter (lib/format.c), leaving the id
  * line open so a caller can append to it.  `st` holds wire-relative
- * times: creation is the age and expire the seconds left.
+ * times: creation is the age and expire the seconds left.  An unknown
+ * family prints as "<af AF_LABEL>" (a decoder passes the wire byte).
  */
 static void print_state_open(FILE *out, const struct pfs_state *st,
-			     unsigned flags, const char *prefix)
+			     uint8_t af_label, unsigned flags,
+			     const char *prefix)
 {
 	char line[PFS_FORMAT_LINE_LEN], detail[PFS_FORMAT_DETAIL_LEN];
 
-	pfs_format_state_line(line, sizeof(line), st);
+	pfs_format_state_line_af(line, sizeof(line), st, af_label);
 	fprintf(out, "%s%s", prefix, line);
 	if (!(flags & CTL_PRINT_V))
 		return;
@@ -78,7 +80,7 @@ static void print_state_open(FILE *out, const struct pfs_state *st,
 void ctl_print_state(FILE *out, const struct pfs_state *st, unsigned flags,
 		     const char *prefix)
 {
-	print_state_open(out, st, flags, prefix);
+	print_state_open(out, st, st->af, flags, prefix);
 	fputc('\n', out);
 }
 
@@ -88,9 +90,20 @@ static void print_id(FILE *out, uint64_t id, uint32_t creatorid)
 		creatorid);
 }
 
-/* One record of a verbose packet print; `action` selects the union arm. */
+/* The flag of a timeout class out of range, "" for a good one. */
+static void print_timeout_check(FILE *out, uint8_t tclass)
+{
+	char t[32];
+
+	pfs_format_timeout_check(t, sizeof(t), tclass);
+	fputs(t, out);
+}
+
+/* One record of a verbose packet print; `action` selects the union arm,
+ * `wire_af` is a state record's af byte as it was on the wire. */
 static void print_record(FILE *out, uint8_t action,
-			 const union pfs_v3_record *r, unsigned flags)
+			 const union pfs_v3_record *r, uint8_t wire_af,
+			 unsigned flags)
 {
 	int vv = (flags & CTL_PRINT_VV) != 0;
 
@@ -98,7 +111,7 @@ static void print_record(FILE *out, uint8_t action,
 	case PFS_V3_ACT_INS:
 	case PFS_V3_ACT_UPD:
 	case PFS_V3_ACT_DEL:
-		print_state_open(out, &r->state, CTL_PRINT_V, "\t");
+		print_state_open(out, &r->state, wire_af, CTL_PRINT_V, "\t");
 		if (vv && action == PFS_V3_ACT_UPD)
 			fprintf(out, " updates: %u", r->state.updates);
 		break;
@@ -107,6 +120,7 @@ static void print_record(FILE *out, uint8_t action,
 		print_id(out, r->upd.id, r->upd.creatorid);
 		if (vv)
 			fprintf(out, " updates: %u", r->upd.updates);
+		print_timeout_check(out, r->upd.timeout);
 		break;
 	case PFS_V3_ACT_DEL_C:
 		fputc('\t', out);
@@ -165,7 +179,8 @@ static void print_records(FILE *out, const struct pfs_v3_frame *f,
 	for (i = 0; i < f->nrec; i++) {
 		memset(&r, 0, sizeof(r));
 		pfs_v3_frame_record(f, i, &r);
-		print_record(out, f->hdr.action, &r, flags);
+		print_record(out, f->hdr.action, &r,
+			     pfs_v3_frame_state_af(f, i), flags);
 		print_record_misc(out, f->hdr.action, &r);
 	}
 }

@@ -12,6 +12,7 @@
  *   INS/UPD/DEL  the state (ctl_print_state with CTL_PRINT_V), and with -vv
  *                " updates: N" after the id line of an UPD, as BSD does
  *   UPD_C        id: %016llx creatorid: %08x[ updates: N]    (-vv)
+ *                [ <BAD TIMEOUT N>]
  *   DEL_C, UREQ  id: %016llx creatorid: %08x
  *   CLR          creatorid: %08x[ interface: NAME]
  *   BUS          creatorid: %08x age hh:mm:ss status: start|end
@@ -21,7 +22,9 @@
  * "(action N)"; a frame shorter than its header prints "[|pfsync]", and
  * one whose records are cut short gets " [|pfsync]" (tcpdump's truncation
  * marker) at the end of its header line, then (-v) the records that fit.
- * -vv implies -v.
+ * -vv implies -v.  A state's values that pf would refuse print as they
+ * are on the wire and flagged (pfsync/format.h): "<af N>" with the wire
+ * byte, "<BAD STATE LEVELS s:d>", " <BAD DIRECTION N>", " <BAD TIMEOUT N>".
  */
 #ifndef CTL_PRINT_V3_H
 #define CTL_PRINT_V3_H

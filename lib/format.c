@@ -100,25 +100,33 @@ static void fmt_ifname(struct fmt *f, const char name[PFS_IFNAMSIZ])
 	fmt_puts(f, i > 0 ? safe : "all");
 }
 
-size_t pfs_format_host(char *buf, size_t n, uint8_t af,
-		       const struct pfs_host *h)
+/* A host of family af; an unknown af prints "<af LABEL>". */
+static void fmt_host_label(struct fmt *f, uint8_t af, uint8_t label,
+			   const struct pfs_host *h)
 {
 	char a[INET6_ADDRSTRLEN];
-	struct fmt f;
 
-	fmt_init(&f, buf, n);
 	if (af != AF_INET && af != AF_INET6) {
-		snprintf(a, sizeof(a), "<af %u>", af);
+		snprintf(a, sizeof(a), "<af %u>", label);
 		af = AF_INET; /* "addr:port" */
 	} else if (inet_ntop(af, h->addr.a, a, sizeof(a)) == NULL) {
 		strcpy(a, "?");
 	}
 	if (af == AF_INET6)
-		fmt_printf(&f, "[%s]", a);
+		fmt_printf(f, "[%s]", a);
 	else
-		fmt_puts(&f, a);
+		fmt_puts(f, a);
 	if (h->port != 0)
-		fmt_printf(&f, ":%u", h->port);
+		fmt_printf(f, ":%u", h->port);
+}
+
+size_t pfs_format_host(char *buf, size_t n, uint8_t af,
+		       const struct pfs_host *h)
+{
+	struct fmt f;
+
+	fmt_init(&f, buf, n);
+	fmt_host_label(&f, af, af, h);
 	return f.len;
 }
 
@@ -217,33 +225,25 @@ static int fmt_host_eq(const struct pfs_host *a, const struct pfs_host *b)
 	       memcmp(a->addr.a, b->addr.a, sizeof(a->addr.a)) == 0;
 }
 
-static void fmt_host(struct fmt *f, uint8_t af, const struct pfs_host *h)
-{
-	char s[PFS_FORMAT_HOST_LEN];
-
-	pfs_format_host(s, sizeof(s), af, h);
-	fmt_puts(f, s);
-}
-
 /*
  * The address part, following the v3-era pfctl print_state: lan first,
  * then gwy only when it differs (NAT or rdr), then ext, joined by "->"
  * for an outbound state and "<-" otherwise:
  *   out, nat:  lan -> gwy -> ext      in, rdr:  lan <- gwy <- ext
  * So the internal side is always on the left and the arrow shows which
- * side opened the connection.
+ * side opened the connection.  An unknown family prints "<af LABEL>".
  */
-static void fmt_hosts(struct fmt *f, const struct pfs_state *st)
+static void fmt_hosts(struct fmt *f, const struct pfs_state *st, uint8_t label)
 {
 	const char *arrow = st->direction == PFS_DIR_OUT ? " -> " : " <- ";
 
-	fmt_host(f, st->af, &st->lan);
+	fmt_host_label(f, st->af, label, &st->lan);
 	if (!fmt_host_eq(&st->lan, &st->gwy)) {
 		fmt_puts(f, arrow);
-		fmt_host(f, st->af, &st->gwy);
+		fmt_host_label(f, st->af, label, &st->gwy);
 	}
 	fmt_puts(f, arrow);
-	fmt_host(f, st->af, &st->ext);
+	fmt_host_label(f, st->af, label, &st->ext);
 }
 
 /* pfctl lists the peers in the order the hosts are printed: lan is on
@@ -256,7 +256,30 @@ static void fmt_peers_ordered(const struct pfs_state *st,
 	*d = st->direction == PFS_DIR_OUT ? &st->dst : &st->src;
 }
 
-size_t pfs_format_state_line(char *buf, size_t n, const struct pfs_state *st)
+size_t pfs_format_timeout_check(char *buf, size_t n, uint8_t tclass)
+{
+	struct fmt f;
+
+	fmt_init(&f, buf, n);
+	if (tclass >= PFS_TM_MAX)
+		fmt_printf(&f, " <BAD TIMEOUT %u>", tclass);
+	return f.len;
+}
+
+/* Values pf would refuse and pfctl never shows, flagged after the
+ * levels: a direction past PF_OUT, a timeout class past the last. */
+static void fmt_bad_values(struct fmt *f, const struct pfs_state *st)
+{
+	char t[32];
+
+	if (st->direction > PFS_DIR_OUT)
+		fmt_printf(f, " <BAD DIRECTION %u>", st->direction);
+	pfs_format_timeout_check(t, sizeof(t), st->timeout);
+	fmt_puts(f, t);
+}
+
+size_t pfs_format_state_line_af(char *buf, size_t n, const struct pfs_state *st,
+				uint8_t label)
 {
 	char levels[40];
 	const struct pfs_peer *s, *d;
@@ -268,13 +291,19 @@ size_t pfs_format_state_line(char *buf, size_t n, const struct pfs_state *st)
 	pfs_format_proto(levels, sizeof(levels), st->proto);
 	fmt_puts(&f, levels);
 	fmt_puts(&f, " ");
-	fmt_hosts(&f, st);
+	fmt_hosts(&f, st, label);
 	fmt_peers_ordered(st, &s, &d);
 	pfs_format_peer_states(levels, sizeof(levels), st->proto, s->state,
 			       d->state);
 	/* pfctl: four spaces, then three before the levels */
 	fmt_printf(&f, "       %s", levels);
+	fmt_bad_values(&f, st);
 	return f.len;
+}
+
+size_t pfs_format_state_line(char *buf, size_t n, const struct pfs_state *st)
+{
+	return pfs_format_state_line_af(buf, n, st, st->af);
 }
 
 /* pfctl print_seq: "[seqlo + window](+seqdiff)", window = seqhi - seqlo */

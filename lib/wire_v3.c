@@ -782,6 +782,18 @@ void pfs_v3_frame_record(const struct pfs_v3_frame *f, size_t i,
 	}
 }
 
+/* The af byte of state record i as it is on the wire: pfs_v3_frame_record
+ * translates it, and a family it does not know becomes 0. */
+uint8_t pfs_v3_frame_state_af(const struct pfs_v3_frame *f, size_t i)
+{
+	if (f->hdr.action != PFS_V3_ACT_INS &&
+	    f->hdr.action != PFS_V3_ACT_UPD && f->hdr.action != PFS_V3_ACT_DEL)
+		return 0;
+	if (i >= f->nrec || f->reclen != PFS_V3_STATE_LEN)
+		return 0;
+	return f->body[i * f->reclen + PFS_V3_ST_AF];
+}
+
 /* One record of an action: the encoder twin of pfs_v3_frame_record. */
 void pfs_v3_put_record(struct pfs_wbuf *wb, uint8_t action,
 		       const union pfs_v3_record *r)

@@ -17,6 +17,10 @@
  *              id: %016llx creatorid: %08x
  *
  * An empty interface name prints as "all" (pf's floating-state kif).
+ * Values pf would refuse are shown as they are and flagged, as pfctl
+ * flags bad TCP levels: "<af N>" for an unknown family, and after the
+ * levels " <BAD DIRECTION N>" (past PF_OUT) and " <BAD TIMEOUT N>" (a
+ * timeout class past the last, PFTM_MAX and up).
  */
 #ifndef PFSYNC_FORMAT_H
 #define PFSYNC_FORMAT_H
@@ -76,6 +80,18 @@ size_t pfs_format_peer_states(char *buf, size_t n, uint8_t proto,
  * swapped.  Non-printable bytes of the interface name print as '?'.
  */
 size_t pfs_format_state_line(char *buf, size_t n, const struct pfs_state *st);
+
+/*
+ * The same, with an unknown family (st->af neither AF_INET nor AF_INET6)
+ * printed as "<af LABEL>": the codecs turn a wire family they do not know
+ * into 0, so a decoder passes the byte it read, to show it as it was.
+ */
+size_t pfs_format_state_line_af(char *buf, size_t n,
+				const struct pfs_state *st, uint8_t label);
+
+/* " <BAD TIMEOUT N>" for a timeout class pf does not have (N >=
+ * PFS_TM_MAX), "" for a good one. */
+size_t pfs_format_timeout_check(char *buf, size_t n, uint8_t tclass);
 
 /*
  * The verbose lines after the summary, each starting with three spaces,

@@ -148,6 +148,9 @@ int pfs_v3_frame_parse(const uint8_t *pkt, size_t len, struct pfs_v3_frame *f);
 /* Decode record i (< f->nrec) of a parsed frame into *rec. */
 void pfs_v3_frame_record(const struct pfs_v3_frame *f, size_t i,
 			 union pfs_v3_record *rec);
+/* The af byte of INS, UPD or DEL record i untranslated (decoders show an
+ * unknown family as it was); 0 for other actions and out-of-range i. */
+uint8_t pfs_v3_frame_state_af(const struct pfs_v3_frame *f, size_t i);
 
 /* Encoders append one element to a writer (sticky error when full). */
 /* One record of an action, the inverse of pfs_v3_frame_record; nothing

@@ -26,22 +26,9 @@ HZ=$(getconf CLK_TCK)
 
 # a veth straight between the two nodes: no bridge on the path
 veth_pair() {
-	local a b
-	a=$(ns a)
-	b=$(ns b)
-	ip netns add "$a" && NSES+=("$a")
-	ip netns add "$b" && NSES+=("$b")
-	ip link add "pfa$$" type veth peer name "pfb$$"
-	ip link set "pfa$$" netns "$a"
-	ip link set "pfb$$" netns "$b"
-	ip -n "$a" link set "pfa$$" name sync0
-	ip -n "$b" link set "pfb$$" name sync0
-	ip -n "$a" addr add 10.99.0.1/24 dev sync0
-	ip -n "$b" addr add 10.99.0.2/24 dev sync0
-	ip -n "$a" link set lo up
-	ip -n "$b" link set lo up
-	ip -n "$a" link set sync0 up
-	ip -n "$b" link set sync0 up
+	netns_add a
+	netns_add b
+	netns_link a sync0 10.99.0.1/24 b sync0 10.99.0.2/24
 }
 
 set_mtu() {

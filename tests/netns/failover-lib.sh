@@ -58,7 +58,7 @@ fo_port() {
 	local sw nd
 	sw=$(fo_ns "$1")
 	nd=$(fo_ns "$2")
-	ip -n "$nd" link add "$3" type veth peer name "p-$2" netns "$sw"
+	netns_veth "$FO$2" "$3" "$FO$1" "p-$2"
 	ip -n "$sw" link set "p-$2" master br0 up
 	ip -n "$nd" addr add "$4" dev "$3"
 	ip -n "$nd" link set "$3" up
@@ -80,8 +80,7 @@ fo_topology() {
 	fo_port swE fwA wan 10.0.0.254/24
 	fo_port swE fwB wan 10.0.0.253/24
 	# the crossover cable between the sync interfaces
-	ip -n "$(fo_ns fwA)" link add sync0 type veth peer name sync0 \
-		netns "$(fo_ns fwB)"
+	netns_veth "${FO}fwA" sync0 "${FO}fwB" sync0
 	ip -n "$(fo_ns fwA)" addr add 192.168.254.254/24 dev sync0
 	ip -n "$(fo_ns fwB)" addr add 192.168.254.253/24 dev sync0
 	ip -n "$(fo_ns fwA)" link set sync0 up
@@ -213,6 +212,7 @@ CONF
 fo_pfsyncd() {
 	local node=$1 name=$FO$1 conf cap=""
 	conf=$T/$name.conf
+	sockpath_check "$T/$name.sock" || return 1
 	[ -n "${CAPTURE:-}" ] && cap="capture \"$T/$name.pcap\""
 	cat >"$conf" <<CONF
 interface pfsync0 up syncdev sync0

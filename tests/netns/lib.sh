@@ -5,6 +5,11 @@
 #   netns_init                  unique names, scratch dir, cleanup trap
 #   netns_bridge                a "switch" namespace with bridge br0
 #   netns_node NAME IP [IP6]    namespace NAME with interface sync0 on br0
+#   netns_add NAME              a bare namespace (lo up)
+#   netns_link N1 IF1 IP1 N2 IF2 IP2  a veth between two namespaces, up
+#   netns_veth N1 IF1 N2 IF2    a veth made straight in its namespaces
+#   ifname_check NAME...        fails loudly on a name Linux refuses (> 15)
+#   sockpath_check PATH         fails loudly on a path sun_path cannot hold
 #   daemon_start NAME [WORDS..] start pfsyncd in NAME (env BACKEND, default memory),
 #                               interface words default "up syncdev sync0"
 #   ctl NAME ARGS...            pfsyncctl against NAME's daemon
@@ -17,6 +22,12 @@
 #
 # Namespaces are named pfsT<pid>-<name>; the sockets, configs and logs are in
 # $T (a mktemp directory).  Daemons are stopped by PID.
+#
+# Names must hold for any PID (up to 4194304, 7 digits) and any counter:
+# veths are created straight in their namespaces under their final names
+# (no temporary name in the host's namespace), and every interface name
+# passes ifname_check (at most IFNAMSIZ-1 = 15 bytes).  Unix socket paths
+# are $T/NAME.sock, far below sun_path's 108 bytes (sockpath_check).
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -87,36 +98,66 @@ netns_add() {
 	ip -n "$n" link set lo up
 }
 
+# ifname_check NAME...: each is a valid Linux interface name (1..15 bytes,
+# no '/', ':' or blank); otherwise says which and why, and fails
+ifname_check() {
+	local n
+	for n in "$@"; do
+		if [ -z "$n" ] || [ "${#n}" -gt 15 ]; then
+			echo "ifname_check: interface name '$n' is ${#n} bytes;" \
+				"Linux takes 1 to 15 (IFNAMSIZ-1)" >&2
+			return 1
+		fi
+		case $n in
+		*[/:[:space:]]* | . | ..)
+			echo "ifname_check: interface name '$n' has '/', ':'" \
+				"or a blank, or is . or .." >&2
+			return 1
+			;;
+		esac
+	done
+}
+
+# sockpath_check PATH: a Unix socket path fits sun_path (under 108 bytes);
+# otherwise says so and fails
+sockpath_check() {
+	[ "${#1}" -lt 108 ] && return 0
+	echo "sockpath_check: socket path '$1' is ${#1} bytes;" \
+		"sun_path takes at most 107" >&2
+	return 1
+}
+
+# netns_veth NAME1 IF1 NAME2 IF2: a veth made in namespace NAME1 as IF1,
+# its peer made straight in NAME2 as IF2 (no name in the host namespace)
+netns_veth() {
+	ifname_check "$2" "$4" || fail "netns_veth: bad interface name"
+	ip -n "$(ns "$1")" link add "$2" type veth peer name "$4" \
+		netns "$(ns "$3")" || fail "netns_veth: cannot create $2/$4"
+}
+
 # netns_link NAME1 IF1 IPV4/LEN NAME2 IF2 IPV4/LEN: a veth between two
-# namespaces, each end renamed, addressed and up
+# namespaces, each end addressed and up
 netns_link() {
-	local n1 n2 tmp="pfk$$x${#NSES[@]}$RANDOM"
+	local n1 n2
 	n1=$(ns "$1")
 	n2=$(ns "$4")
-	ip link add "${tmp}a" type veth peer name "${tmp}b"
-	ip link set "${tmp}a" netns "$n1"
-	ip link set "${tmp}b" netns "$n2"
-	ip -n "$n1" link set "${tmp}a" name "$2"
-	ip -n "$n2" link set "${tmp}b" name "$5"
+	netns_veth "$1" "$2" "$4" "$5"
 	ip -n "$n1" addr add "$3" dev "$2"
 	ip -n "$n2" addr add "$6" dev "$5"
 	ip -n "$n1" link set "$2" up
 	ip -n "$n2" link set "$5" up
 }
 
-# netns_node NAME IPV4 [IPV6]: node namespace with "sync0" on the bridge
+# netns_node NAME IPV4 [IPV6]: node namespace with "sync0" on the bridge;
+# the switch's end is called sN, N counting the namespaces made so far
 netns_node() {
-	local name=$1 ip4=$2 ip6=${3:-} n sw idx
+	local name=$1 ip4=$2 ip6=${3:-} n sw port
 	n=$(ns "$name")
 	sw=$(ns sw)
-	idx=${#NSES[@]}
+	port=s${#NSES[@]}
 	netns_add "$name"
-	ip link add "pfa$$x$idx" type veth peer name "pfb$$x$idx"
-	ip link set "pfa$$x$idx" netns "$n"
-	ip link set "pfb$$x$idx" netns "$sw"
-	ip -n "$n" link set "pfa$$x$idx" name sync0
-	ip -n "$sw" link set "pfb$$x$idx" master br0
-	ip -n "$sw" link set "pfb$$x$idx" up
+	netns_veth "$name" sync0 sw "$port"
+	ip -n "$sw" link set "$port" master br0 up
 	ip -n "$n" addr add "$ip4/24" dev sync0
 	[ -n "$ip6" ] && ip -n "$n" -6 addr add "$ip6/64" dev sync0 nodad
 	ip -n "$n" link set sync0 up
@@ -128,6 +169,7 @@ daemon_start() {
 	shift 2
 	local words=${*:-up syncdev sync0}
 	local conf=$T/$name.conf cap=""
+	sockpath_check "$T/$name.sock" || return 1
 	[ -n "${CAPTURE:-}" ] && cap="capture \"$T/$name.pcap\""
 	cat >"$conf" <<CONF
 interface pfsync0 $words

@@ -210,6 +210,39 @@ static void test_line_ipv4(void)
 	T_STREQ(b, "abcdefghijklmn?p icmp 10.0.0.1 -> 10.0.0.2       2:1");
 }
 
+/* An unknown family shows the label a decoder gives (the wire byte),
+ * even one that is a Linux family number; bad values are flagged. */
+static void test_line_bad_values(void)
+{
+	struct pfs_state st;
+	char b[PFS_FORMAT_LINE_LEN];
+
+	t_tcp4(&st);
+	st.af = 0;
+	pfs_format_state_line_af(b, sizeof(b), &st, 10);
+	T_STREQ(b, "all tcp <af 10>:1234 -> <af 10>:80       "
+		   "ESTABLISHED:ESTABLISHED");
+	pfs_format_state_line(b, sizeof(b), &st);
+	T_STREQ(b, "all tcp <af 0>:1234 -> <af 0>:80       "
+		   "ESTABLISHED:ESTABLISHED");
+	/* a known family ignores the label */
+	st.af = AF_INET;
+	T_EQ(pfs_format_state_line_af(b, sizeof(b), &st, 7),
+	     pfs_format_state_line(NULL, 0, &st));
+	T_STREQ(b, "all tcp 10.0.0.1:1234 -> 10.0.0.2:80       "
+		   "ESTABLISHED:ESTABLISHED");
+	st.direction = 3;
+	st.timeout = PFS_TM_MAX;
+	pfs_format_state_line(b, sizeof(b), &st);
+	T_STREQ(b,
+		"all tcp 10.0.0.1:1234 <- 10.0.0.2:80       "
+		"ESTABLISHED:ESTABLISHED <BAD DIRECTION 3> <BAD TIMEOUT 20>");
+	T_EQ(pfs_format_timeout_check(b, sizeof(b), PFS_TM_MAX - 1), 0);
+	T_STREQ(b, "");
+	T_EQ(pfs_format_timeout_check(b, sizeof(b), 255), 18);
+	T_STREQ(b, " <BAD TIMEOUT 255>");
+}
+
 /* Outbound NAT: lan -> gwy -> ext, peers in src:dst order. */
 static void test_line_nat_out(void)
 {
@@ -363,7 +396,7 @@ static void test_worst_case_sizes(void)
 
 	memset(&st, 0xff, sizeof(st));
 	st.af = AF_INET6;
-	st.direction = PFS_DIR_OUT;
+	st.direction = 255; /* flagged, and "<-" as long as "->" */
 	st.proto = IPPROTO_TCP;
 	st.anchor = st.rule = 0xfffffffe;
 	st.gwy.port = 1;
@@ -387,6 +420,7 @@ int main(void)
 	T_RUN(test_other_names);
 	T_RUN(test_peer_states);
 	T_RUN(test_line_ipv4);
+	T_RUN(test_line_bad_values);
 	T_RUN(test_line_nat_out);
 	T_RUN(test_line_rdr_in_ipv6);
 	T_RUN(test_detail_tcp);

@@ -346,9 +346,118 @@ static void test_hostile_fields(void)
 	t_state(b + 20, &s);
 	T_PRINTS(b, 260, CTL_PRINT_V,
 		 "PFSYNC DEL ST:\n"
-		 "\te?[2J? tcp <af 0>:1234 -> <af 0>:80       "
+		 "\te?[2J? tcp <af 7>:1234 -> <af 7>:80       "
 		 "ESTABLISHED:ESTABLISHED\n" UPD4_LINE2 UPD4_LINE3 UPD4_ID
 		 "\n");
+}
+
+/* The wire's af byte (offset 232) as it is: the codec turns a family it
+ * does not know into 0, and 10 (Linux AF_INET6, unknown on the wire
+ * where IPv6 is 24) must not print as an IPv6 address. */
+static void test_unknown_af_as_on_wire(void)
+{
+	static const uint8_t afs[] = {0, 1, 7, 10, 28, 255};
+	uint8_t b[T_FRAME_MAX];
+	char want[256], *got;
+	struct t_st s;
+	size_t i;
+
+	for (i = 0; i < sizeof(afs); i++) {
+		t_st_tcp4(&s);
+		s.af = afs[i];
+		t_hdr(b, 3, PFS_V3_ACT_INS, 1);
+		t_state(b + 20, &s);
+		snprintf(want, sizeof(want),
+			 "PFSYNC INS ST:\n\tall tcp <af %u>:1234 -> "
+			 "<af %u>:80       ESTABLISHED:ESTABLISHED\n",
+			 afs[i], afs[i]);
+		got = t_print(b, 260, CTL_PRINT_V);
+		T_CHECK(strncmp(got, want, strlen(want)) == 0);
+		if (strncmp(got, want, strlen(want)) != 0)
+			fprintf(stderr, "got:\n%swant:\n%s", got, want);
+		free(got);
+	}
+	/* the second record keeps its own family byte */
+	t_st_tcp4(&s);
+	t_hdr(b, 3, PFS_V3_ACT_UPD, 2);
+	t_state(b + 20, &s);
+	s.af = 10;
+	t_state(b + 260, &s);
+	T_PRINTS(b, 500, CTL_PRINT_V,
+		 "PFSYNC UPD ST:\n" UPD4_LINE1 UPD4_LINE2 UPD4_LINE3 UPD4_ID
+		 "\n\tall tcp <af 10>:1234 -> <af 10>:80       "
+		 "ESTABLISHED:ESTABLISHED\n" UPD4_LINE2 UPD4_LINE3 UPD4_ID
+		 "\n");
+}
+
+/* direction (offset 234) past PF_OUT 2 and timeout (offset 237) past
+ * the last class 19 are flagged after the levels, the way bad TCP
+ * levels are; PF_INOUT 0 and class 19 are pf values, unflagged. */
+static void test_bad_direction_timeout(void)
+{
+	struct {
+		uint8_t dir, timeout, sstate;
+		const char *arrow, *tail;
+	} c[] = {
+	    {2, 19, 4, "->", "ESTABLISHED:ESTABLISHED"},
+	    {1, 0, 4, "<-", "ESTABLISHED:ESTABLISHED"},
+	    {0, 2, 4, "<-", "ESTABLISHED:ESTABLISHED"},
+	    {3, 2, 4, "<-", "ESTABLISHED:ESTABLISHED <BAD DIRECTION 3>"},
+	    {255, 2, 4, "<-", "ESTABLISHED:ESTABLISHED <BAD DIRECTION 255>"},
+	    {2, 20, 4, "->", "ESTABLISHED:ESTABLISHED <BAD TIMEOUT 20>"},
+	    {2, 255, 4, "->", "ESTABLISHED:ESTABLISHED <BAD TIMEOUT 255>"},
+	    {7, 23, 13, "<-",
+	     "<BAD STATE LEVELS 4:13> <BAD DIRECTION 7> <BAD TIMEOUT 23>"},
+	};
+	uint8_t b[T_FRAME_MAX];
+	char want[256], *got;
+	struct t_st s;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		t_st_tcp4(&s);
+		s.dir = c[i].dir;
+		s.timeout = c[i].timeout;
+		s.src.state = c[i].sstate;
+		t_hdr(b, 3, PFS_V3_ACT_UPD, 1);
+		t_state(b + 20, &s);
+		snprintf(want, sizeof(want),
+			 "PFSYNC UPD ST:\n\tall tcp 10.0.0.1:1234 %s "
+			 "10.0.0.2:80       %s\n",
+			 c[i].arrow, c[i].tail);
+		got = t_print(b, 260, CTL_PRINT_V);
+		T_CHECK(strncmp(got, want, strlen(want)) == 0);
+		if (strncmp(got, want, strlen(want)) != 0)
+			fprintf(stderr, "got:\n%swant:\n%s", got, want);
+		free(got);
+	}
+}
+
+/* UPD_C's timeout (offset 80 of the 88-byte record) past the last class
+ * is flagged at the end of the id line. */
+static void test_upd_c_bad_timeout(void)
+{
+	uint8_t b[T_FRAME_MAX];
+
+	t_hdr(b, 3, PFS_V3_ACT_UPD_C, 2);
+	memset(b + 20, 0, 2 * PFS_V3_UPD_LEN);
+	t_be64(b + 20, 1);
+	t_be32(b + 20 + 72, 0x0a000001);
+	b[20 + 80] = 19;
+	t_be64(b + 108, 2);
+	t_be32(b + 108 + 72, 0x0a000001);
+	b[108 + 80] = 20;
+	b[108 + 81] = 4;
+	T_PRINTS(b, 196, CTL_PRINT_V,
+		 "PFSYNC UPD ST COMP:\n"
+		 "\tid: 0000000000000001 creatorid: 0a000001\n"
+		 "\tid: 0000000000000002 creatorid: 0a000001"
+		 " <BAD TIMEOUT 20>\n");
+	T_PRINTS(b, 196, CTL_PRINT_V | CTL_PRINT_VV,
+		 "PFSYNC UPD ST COMP:\n"
+		 "\tid: 0000000000000001 creatorid: 0a000001 updates: 0\n"
+		 "\tid: 0000000000000002 creatorid: 0a000001 updates: 4"
+		 " <BAD TIMEOUT 20>\n");
 }
 
 static void test_upd_c(void)
@@ -565,6 +674,9 @@ int main(void)
 	T_RUN(test_nat_ipv4_no_ports);
 	T_RUN(test_levels);
 	T_RUN(test_hostile_fields);
+	T_RUN(test_unknown_af_as_on_wire);
+	T_RUN(test_bad_direction_timeout);
+	T_RUN(test_upd_c_bad_timeout);
 	T_RUN(test_upd_c);
 	T_RUN(test_del_c_and_ureq);
 	T_RUN(test_clr);
