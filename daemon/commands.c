@@ -276,13 +276,12 @@ static int cmd_fail(struct cmd_req *r, int e, const char *fmt, ...)
 
 /* --- pfsync0 ------------------------------------------------------------- */
 
-/* Tries so far of the running bulk request: one per 5 s retry. */
+/* Tries so far of the running bulk request: one more per silent wait. */
 static unsigned cmd_bulk_try(const struct pfsd_daemon *d)
 {
-	uint64_t t = (pfsd_daemon_now_ms() - d->bulk_started) /
-		     PFS_BULK_RETRY_MS + 1;
+	unsigned t = pfs_engine_bulk_tries(d->engine) + 1;
 
-	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
+	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : t;
 }
 
 static const char *cmd_bulk_word(const struct pfsd_daemon *d)

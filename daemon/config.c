@@ -698,7 +698,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->control_mode = 0600;
 	c->backend = PFSD_BACKEND_MEMORY;
 	c->log_level = LOG_INFO;
-	c->bulk_pkts = 32;
+	c->bulk_pkts = 64;
 	c->bulk_tick_ms = 1;
 	c->bulk_retry_ms = 5000;
 	c->mtu = 0;

@@ -81,7 +81,6 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 		ec->bulk_tick_ms = c->bulk_tick_ms;
 	if (c->bulk_retry_ms != 0)
 		ec->bulk_retry_ms = c->bulk_retry_ms;
-	ec->state_limit = PFSD_STATE_LIMIT;
 }
 
 /* Queued sends that failed at a later flush: the engine's OERRORS and

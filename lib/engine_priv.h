@@ -62,11 +62,15 @@ struct pfs_engine {
 	uint32_t ureq_sent;    /* second the request was made, 0 = none */
 	unsigned bulk_tries;
 	uint64_t bulkfail_at;
+	bool bulk_started;     /* a synced peer sent BUS START: await END */
+	bool bulk_peer_end;    /* an unsynced peer finished its walk */
 
 	/* responder side */
 	bool bulk_sending;
 	uint32_t ureq_received;
 	size_t bulk_cursor;
+	size_t bulk_stop;      /* wrap to slot 0 and stop here; 0 = at end */
+	bool bulk_wrapped;
 	uint64_t bulk_tick_at;
 
 	uint8_t lbuf[ENG_PKT_MAX]; /* encoded local packet */
@@ -91,5 +95,6 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms);
 void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms);
 void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		     uint64_t now_ms);
+void eng_bulk_progress(struct pfs_engine *e, uint64_t now_ms);
 
 #endif

@@ -38,8 +38,7 @@ struct pfs_engine_conf {
 			      even with no syncdev and no peer */
 	unsigned bulk_pkts;	/* bulk pace: packets per tick (NetBSD 1) */
 	unsigned bulk_tick_ms;	/* bulk tick (NetBSD 10 ms) */
-	unsigned state_limit;	/* for the BUS START timeout (pf 10000) */
-	unsigned bulk_retry_ms;	/* wait before asking again (pf 5000) */
+	unsigned bulk_retry_ms;	/* silence before asking again (pf 5000) */
 	uint8_t chksum[PFS_V3_CHKSUM_LEN]; /* ruleset digest in headers */
 };
 
@@ -136,10 +135,14 @@ int pfs_engine_clear(struct pfs_engine *e, const char *ifname,
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms);
 
-/* Ask the peers for a full update now (UREQ 0/0, 5 s retries, 12 tries). */
+/* Ask the peers for a full update now (UREQ 0/0, re-sent after
+ * bulk_retry_ms without bulk traffic, 12 times at most). */
 void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
+/* Requests re-sent after a silent wait (0 on the first; progress resets
+ * it). */
+unsigned pfs_engine_bulk_tries(const struct pfs_engine *e);
 /* True while we are sending a bulk update to a peer. */
 bool pfs_engine_bulk_sending(const struct pfs_engine *e);
 

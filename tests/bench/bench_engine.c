@@ -93,7 +93,6 @@ static void setup(struct pfs_table **ta, struct pfs_table **tb,
 	c.syncdev = true;
 	c.bulk_pkts = bulk_pkts;
 	c.bulk_tick_ms = 1;
-	c.state_limit = (unsigned)n;
 	*ta = pfs_table_new(n);
 	*tb = pfs_table_new(n);
 	for (i = 0; i < 2; i++) {

@@ -158,7 +158,7 @@ static void test_defaults(void)
 	T_EQ(c.backend, PFSD_BACKEND_MEMORY);
 	T_EQ(c.log_level, LOG_INFO);
 	T_CHECK(c.capture[0] == '\0');
-	T_EQ(c.bulk_pkts, 32);
+	T_EQ(c.bulk_pkts, 64);
 	T_EQ(c.bulk_tick_ms, 1);
 	T_EQ(c.mtu, 0);
 }
