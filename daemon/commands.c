@@ -474,6 +474,17 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 			c->reconciled, c->id_taken, c->adopted);
 }
 
+/* The sync socket's kernel drops: what SO_RXQ_OVFL told so far, or
+ * /proc/net/raw's count for the socket when that is ahead (drops after
+ * the last packet read show there first); plus replaced sockets'. */
+static uint64_t cmd_kernel_drops(const struct pfsd_daemon *d)
+{
+	uint64_t seen = pfsd_transport_stats(d->tp)->kernel_drops;
+	uint64_t proc = pfsd_transport_proc_drops(d->tp);
+
+	return d->rx_drops_old + (proc > seen ? proc : seen);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -492,10 +503,17 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 	if (!r->verbose)
 		return;
 	pfsd_out_printf(r->out,
-			"pfsyncd:\n\t%" PRIu64 " own packets ignored\n"
+			"pfsyncd:\n\t%" PRIu64 " packets read in %" PRIu64
+			" batches\n"
+			"\t%" PRIu64 " packets dropped by the kernel "
+			"(receive buffer of %u bytes full)\n"
+			"\t%" PRIu64 " bulk updates asked again after a loss\n"
+			"\t%" PRIu64 " own packets ignored\n"
 			"\t%" PRIu64 " malformed IP packets\n"
 			"\t%" PRIu64 " send failures\n"
 			"\t%" PRIu64 " tap copies dropped\n",
+			ts->received, ts->batches, cmd_kernel_drops(r->d),
+			pfsd_transport_rcvbuf(r->d->tp), r->d->bulk_lossy,
 			ts->own, ts->malformed, ts->send_errors,
 			pfsd_tun_drops(r->d->tun));
 	pfsd_out_printf(r->out,
@@ -518,6 +536,12 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 	for (i = 0; i < PFS_NSTATS; i++)
 		pfsd_out_printf(r->out, "\"%s\":%" PRIu64 ",",
 				pfs_stat_name((enum pfs_stat)i), s[i]);
+	pfsd_out_printf(r->out,
+			"\"rx_packets\":%" PRIu64 ",\"rx_batches\":%" PRIu64
+			",\"kernel_drops\":%" PRIu64 ",\"rcvbuf\":%u"
+			",\"bulk_lossy\":%" PRIu64 ",",
+			ts->received, ts->batches, cmd_kernel_drops(r->d),
+			pfsd_transport_rcvbuf(r->d->tp), r->d->bulk_lossy);
 	pfsd_out_printf(r->out,
 			"\"own\":%" PRIu64 ",\"malformed\":%" PRIu64
 			",\"send_failures\":%" PRIu64

@@ -34,6 +34,8 @@
 #define CONF_BULK_RETRY_MAX 60000u
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
+#define CONF_RCVBUF_MIN	   65536u      /* a few bursts */
+#define CONF_RCVBUF_MAX	   (1u << 30)  /* SO_RCVBUFFORCE takes an int */
 
 /* ---- messages ------------------------------------------------------ */
 
@@ -307,6 +309,7 @@ enum conf_kw_id {
 	KW_BULK_RETRY,
 	KW_MTU,
 	KW_TAP,
+	KW_SYNC_RCVBUF,
 	KW_COUNT
 };
 
@@ -544,6 +547,15 @@ static int conf_kw_tap(struct conf_parse *p, int argc, char *argv[])
 	return -1;
 }
 
+/* sync-rcvbuf BYTES: the pfsync socket's receive buffer */
+static int conf_kw_sync_rcvbuf(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("sync-rcvbuf", argv[0], CONF_RCVBUF_MIN,
+			    CONF_RCVBUF_MAX, &p->conf.sync_rcvbuf, p->msg,
+			    sizeof p->msg);
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -557,6 +569,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_BULK_RETRY] = {"bulk-retry", 1, false, conf_kw_bulk_retry},
     [KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
     [KW_TAP] = {"tap", 1, false, conf_kw_tap},
+    [KW_SYNC_RCVBUF] = {"sync-rcvbuf", 1, false, conf_kw_sync_rcvbuf},
 };
 
 static int conf_kw_find(const char *name)
@@ -702,6 +715,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->bulk_tick_ms = 1;
 	c->bulk_retry_ms = 5000;
 	c->mtu = 0;
+	c->sync_rcvbuf = 8u << 20; /* PFSD_TP_SOCKBUF */
 }
 
 int pfsd_conf_parse_string(const char *text, const char *name,
@@ -864,6 +878,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "bulk-retry %u\n", c->bulk_retry_ms);
 	fprintf(f, "mtu %u\n", c->mtu);
 	fprintf(f, "tap %s\n", c->tap_always ? "always" : "auto");
+	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
 }
 
 bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
@@ -878,5 +893,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->bulk_pkts == b->bulk_pkts &&
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
 	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
-	       a->tap_always == b->tap_always;
+	       a->tap_always == b->tap_always &&
+	       a->sync_rcvbuf == b->sync_rcvbuf;
 }

@@ -6,7 +6,9 @@
  * synced, as NetBSD does.  Patience follows progress, not a guess: every
  * bulk packet received while we wait (a full UPD, a BUS START) re-arms
  * the wait and resets the retry count, so a long transfer that is moving
- * is never asked for again; only bulk_retry_ms of silence is.  NetBSD
+ * is never asked for again; only bulk_retry_ms of silence is.  A transfer
+ * the caller saw lose packets (pfs_engine_bulk_lost) is asked for again
+ * at its end instead of making us synced.  NetBSD
  * instead waits state_limit / (maxcount * packets per tick) ticks after
  * a START, which a table near the limit overruns.  A BUS END whose age
  * fits the request ends the wait.
@@ -65,7 +67,7 @@ void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms)
 	/* 0 means "no request": a request at second 0 is stored as 1 */
 	e->ureq_sent = now_s ? now_s : 1;
 	e->bulk_tries = 0;
-	e->bulk_started = e->bulk_peer_end = false;
+	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
 	eng_set_synced(e, false);
 	eng_bulk_wait(e, now_ms);
 	eng_send_ureq0(e, now_ms);
@@ -76,8 +78,38 @@ static void eng_bulk_done(struct pfs_engine *e)
 	e->ureq_sent = 0;
 	e->bulk_tries = 0;
 	e->bulkfail_at = ENG_NEVER;
-	e->bulk_started = e->bulk_peer_end = false;
+	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
 	eng_set_synced(e, true);
+}
+
+/* Ask again after a silent wait or a lossy transfer; give up after the
+ * last try and pretend the transfer succeeded, as NetBSD does. */
+static void eng_bulk_retry(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->bulk_tries++ >= PFS_BULK_MAX_TRIES) {
+		eng_bulk_done(e);
+		return;
+	}
+	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
+	eng_bulk_wait(e, now_ms);
+	eng_send_ureq0(e, now_ms);
+}
+
+/* The transfer ended: synced, unless we know part of it was lost. */
+static void eng_bulk_complete(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->bulk_lost)
+		eng_bulk_retry(e, now_ms);
+	else
+		eng_bulk_done(e);
+}
+
+bool pfs_engine_bulk_lost(struct pfs_engine *e)
+{
+	if (e->ureq_sent == 0)
+		return false;
+	e->bulk_lost = true;
+	return true;
 }
 
 void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms)
@@ -85,17 +117,10 @@ void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms)
 	e->bulkfail_at = ENG_NEVER;
 	if (e->ureq_sent == 0)
 		return;
-	if (e->bulk_peer_end) {
-		eng_bulk_done(e); /* a peer sent all it has; quiet since */
-		return;
-	}
-	if (e->bulk_tries++ < PFS_BULK_MAX_TRIES) {
-		e->bulk_started = false;
-		eng_bulk_wait(e, now_ms);
-		eng_send_ureq0(e, now_ms);
-		return;
-	}
-	eng_bulk_done(e); /* give up: pretend the transfer succeeded */
+	if (e->bulk_peer_end)
+		eng_bulk_complete(e, now_ms); /* a peer sent all; quiet since */
+	else
+		eng_bulk_retry(e, now_ms);
 }
 
 unsigned pfs_engine_bulk_tries(const struct pfs_engine *e)
@@ -130,7 +155,7 @@ void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 	} else if (b->status == PFS_V3_BUS_END) {
 		if ((int64_t)eng_secs(now_ms) - (int64_t)b->endtime >=
 		    (int64_t)e->ureq_sent)
-			eng_bulk_done(e);
+			eng_bulk_complete(e, now_ms);
 	} else if (b->status == PFS_V3_BUS_END_UNSYNCED && !e->bulk_started) {
 		e->bulk_peer_end = true;
 		eng_bulk_progress(e, now_ms);

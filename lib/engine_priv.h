@@ -64,6 +64,7 @@ struct pfs_engine {
 	uint64_t bulkfail_at;
 	bool bulk_started;     /* a synced peer sent BUS START: await END */
 	bool bulk_peer_end;    /* an unsynced peer finished its walk */
+	bool bulk_lost;	       /* packets were lost while we waited */
 
 	/* responder side */
 	bool bulk_sending;

@@ -138,6 +138,13 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 /* Ask the peers for a full update now (UREQ 0/0, re-sent after
  * bulk_retry_ms without bulk traffic, 12 times at most). */
 void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms);
+/*
+ * Packets sent to us were lost (the caller's socket dropped some).  While
+ * a bulk update is awaited, its end then does not make us synced: we ask
+ * again (a try, as after a silent wait).  True when a bulk update is
+ * awaited, i.e. the loss will be made good.
+ */
+bool pfs_engine_bulk_lost(struct pfs_engine *e);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
 /* Requests re-sent after a silent wait (0 on the first; progress resets

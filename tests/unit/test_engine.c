@@ -1145,6 +1145,28 @@ static void test_bulk_unsynced_end(void)
 	fix_close(&f);
 }
 
+/* A transfer the caller saw lose packets is asked for again at its END
+ * instead of making us synced; a clean one then ends the wait. */
+static void test_bulk_lost(void)
+{
+	uint8_t pkt[64];
+	struct fix f;
+	size_t len;
+
+	fix_open(&f, true);
+	T_CHECK(!pfs_engine_bulk_lost(f.e)); /* nothing awaited */
+	pfs_engine_bulk_request(f.e, T0);
+	T_CHECK(pfs_engine_bulk_lost(f.e));
+	len = mk_bus(pkt, PFS_V3_BUS_END, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 500);
+	T_CHECK(!pfs_engine_synced(f.e));
+	T_EQ(count_ureq0(), 2);
+	T_EQ(pfs_engine_bulk_tries(f.e), 1);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 900);
+	T_CHECK(pfs_engine_synced(f.e));
+	fix_close(&f);
+}
+
 /* A request mid-walk does not restart it: the walk goes on, wraps and
  * stops where the request found it; each state is sent once per cycle. */
 static void test_bulk_rerequest_continues(void)
@@ -1254,6 +1276,7 @@ int main(void)
 	T_RUN(test_bulk_progress);
 	T_RUN(test_bulk_unsynced_end);
 	T_RUN(test_bulk_rerequest_continues);
+	T_RUN(test_bulk_lost);
 	T_RUN(test_conf_validate);
 	return t_done();
 }
