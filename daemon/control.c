@@ -8,6 +8,8 @@
  * answered with END(EPROTO) and the connection is closed once that is
  * flushed.  A client whose queue grows past PFSD_CTL_MAX_QUEUE (it does not
  * read, or asked for too much) is dropped: backpressure, not memory growth.
+ * When all CTL_MAX_CLIENTS slots are taken, a new client takes the slot
+ * of the one that has made no progress for the longest time.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -40,6 +42,7 @@ struct ctl_client {
 	size_t in_len;
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
+	uint64_t last_ms; /* last request or reply progress */
 };
 
 struct pfsd_control {
@@ -50,6 +53,7 @@ struct pfsd_control {
 	void *ctx;
 	struct ctl_client *clients;
 	int nclients;
+	uint64_t evicted; /* clients closed to make room */
 };
 
 /* --- the growable output buffer of a handler ------------------------------ */
@@ -247,6 +251,7 @@ static int ctl_flush(struct ctl_client *cl)
 		if (n <= 0)
 			return -1;
 		cl->out_off += (size_t)n;
+		cl->last_ms = pfsd_now_ms();
 	}
 	if (cl->out_len == cl->out_off) {
 		cl->out_off = cl->out_len = 0;
@@ -297,6 +302,7 @@ static int ctl_request(struct ctl_client *cl, const struct pfs_ctl_hdr *h)
 		errno = EPROTO;
 		return 1;
 	}
+	cl->last_ms = pfsd_now_ms();
 	store = malloc(CTL_ARG_STORE);
 	if (store == NULL)
 		return -1;
@@ -405,9 +411,31 @@ static void ctl_client_new(struct pfsd_control *c, int fd)
 	cl->ctl = c;
 	cl->fd = fd;
 	cl->events = EPOLLIN;
+	cl->last_ms = pfsd_now_ms();
 	cl->next = c->clients;
 	c->clients = cl;
 	c->nclients++;
+}
+
+/*
+ * Every slot is taken: close the client that has made no progress for
+ * the longest time (a request never completed, a reply not read), so
+ * clients that stall cannot lock out the next pfsyncctl (a keepalived
+ * check that fails demotes the node).
+ */
+static void ctl_evict(struct pfsd_control *c)
+{
+	struct ctl_client *cl, *old = c->clients;
+
+	for (cl = c->clients; cl != NULL; cl = cl->next)
+		if (cl->last_ms < old->last_ms)
+			old = cl;
+	if (old == NULL)
+		return;
+	c->evicted++;
+	log_warnx("control: %d clients: closing the one idle longest",
+		  c->nclients);
+	ctl_client_close(old);
 }
 
 static void ctl_accept(void *arg, int lfd, uint32_t events)
@@ -424,11 +452,8 @@ static void ctl_accept(void *arg, int lfd, uint32_t events)
 				log_warn("control: accept");
 			return;
 		}
-		if (c->nclients >= CTL_MAX_CLIENTS) {
-			log_warnx("control: too many clients");
-			close(fd);
-			continue;
-		}
+		if (c->nclients >= CTL_MAX_CLIENTS)
+			ctl_evict(c);
 		ctl_client_new(c, fd);
 	}
 }
@@ -489,6 +514,11 @@ static int ctl_listen(const char *path, unsigned mode)
 fail:
 	close(fd);
 	return -1;
+}
+
+uint64_t pfsd_control_evicted(const struct pfsd_control *c)
+{
+	return c != NULL ? c->evicted : 0;
 }
 
 struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop, const char *path,

@@ -46,5 +46,7 @@ struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop,
 				      const char *path, unsigned mode,
 				      pfsd_ctl_handler handler, void *ctx);
 void pfsd_control_free(struct pfsd_control *c);
+/* Clients closed to make room for a new one (all slots were taken). */
+uint64_t pfsd_control_evicted(const struct pfsd_control *c);
 
 #endif

@@ -296,6 +296,45 @@ static void test_split_and_pipelined(void)
 	T_MEMEQ(r.buf + 39 + 8, "flags=0 argc=1 [b]\n", 19);
 }
 
+static void stop_loop(void *arg)
+{
+	(void)arg;
+	pfsd_loop_stop(loop);
+}
+
+/* Serve for ms milliseconds. */
+static void serve_ms(unsigned ms)
+{
+	T_CHECK(pfsd_loop_timer_add(loop, pfsd_now_ms() + ms, stop_loop,
+				    NULL) > 0);
+	T_EQ(pfsd_loop_run(loop), 0);
+}
+
+/* 70 clients that stall holding half a request cannot lock the next
+ * one out: it takes the slot of the one idle longest. */
+static void test_stalled_clients(void)
+{
+	static const uint8_t half[] = {'P', 'S', 1, 1};
+	int fds[70], i, k;
+	struct result r;
+
+	for (i = 0; i < 70; i += 10) {
+		for (k = i; k < i + 10; k++) {
+			fds[k] = raw_connect();
+			T_EQ(write(fds[k], half, sizeof(half)), sizeof(half));
+		}
+		serve_ms(20);
+	}
+	T_CHECK(pfsd_control_evicted(ctl) >= 6);
+	run_client(0, 2, (char *[]){"echo", "ok"}, &r);
+	T_EQ(r.rc, 0);
+	T_CHECK(r.out && strcmp(r.out, "flags=0 argc=2 [echo] [ok]\n") == 0);
+	free(r.out);
+	for (i = 0; i < 70; i++)
+		close(fds[i]);
+	serve_ms(20);
+}
+
 static void test_json_str(void)
 {
 	struct pfsd_out o = {0};
@@ -364,6 +403,7 @@ int main(void)
 	T_RUN(test_connect_error);
 	T_RUN(test_malformed);
 	T_RUN(test_split_and_pipelined);
+	T_RUN(test_stalled_clients);
 	T_RUN(test_json_str);
 	T_RUN(test_stale_socket);
 	pfsd_control_free(ctl);
