@@ -634,28 +634,60 @@ static void cmd_state_json(struct cmd_req *r, const struct pfs_state *st,
 			st->packets[1]);
 }
 
+/*
+ * The states answer is streamed (control.h): CMD_STATES_PART states per
+ * part, walked with a table cursor, so a table of millions is listed in
+ * constant memory.  States removed between parts are skipped; states
+ * added meanwhile may or may not be listed (pfs_table_next).
+ */
+#define CMD_STATES_PART 2048
+
+struct cmd_states_walk {
+	struct cmd_req r; /* a copy: out is swapped for each part */
+	size_t cursor;
+	uint32_t now;
+	bool first;
+};
+
+static int cmd_states_more(void *arg, struct pfsd_out *o)
+{
+	struct cmd_states_walk *w = arg;
+	const struct pfs_state *st;
+	unsigned n = 0;
+
+	w->r.out = o;
+	while (n++ < CMD_STATES_PART &&
+	       (st = pfs_table_next(w->r.d->table, &w->cursor)) != NULL) {
+		if (w->r.json)
+			cmd_state_json(&w->r, st, w->now, w->first);
+		else
+			cmd_state_text(&w->r, st, w->now);
+		w->first = false;
+	}
+	if (n <= CMD_STATES_PART) { /* the table's end */
+		if (w->r.json)
+			pfsd_out_printf(o, "]\n");
+		return 0;
+	}
+	return 1;
+}
+
 static int cmd_states(struct cmd_req *r)
 {
-	uint32_t now = pfsd_daemon_now_sec();
-	const struct pfs_state *st;
-	size_t cur = 0;
-	bool first = true;
+	struct cmd_states_walk *w;
 
 	if (r->argc != 1)
 		return cmd_fail(r, EINVAL, "usage: states");
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return cmd_fail(r, ENOMEM, "states: out of memory");
+	w->r = *r;
+	w->r.argv = NULL; /* the request's, gone after this call */
+	w->now = pfsd_daemon_now_sec();
+	w->first = true;
 	if (r->json)
 		pfsd_out_printf(r->out, "[");
-	while ((st = pfs_table_next(r->d->table, &cur)) != NULL) {
-		if (r->json)
-			cmd_state_json(r, st, now, first);
-		else
-			cmd_state_text(r, st, now);
-		first = false;
-		if (r->out->oom)
-			return cmd_fail(r, ENOMEM, "states: out of memory");
-	}
-	if (r->json)
-		pfsd_out_printf(r->out, "]\n");
+	pfsd_out_stream(r->out, cmd_states_more, free, w);
 	return 0;
 }
 

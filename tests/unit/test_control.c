@@ -38,7 +38,31 @@ static char big_byte(size_t i)
 	return (char)('a' + (i * 7 + i / 65537) % 26);
 }
 
-/* "echo ARGS", "fail", "big", "huge" and "json S". */
+/* A streamed answer of PFSD_CTL_MAX_QUEUE + 1 bytes in 1 MB parts. */
+struct stream_ctx {
+	size_t done, total;
+};
+
+static int stream_more(void *arg, struct pfsd_out *o)
+{
+	struct stream_ctx *sc = arg;
+	char chunk[4096];
+	size_t end = sc->done + (1u << 20), j, c;
+
+	if (end > sc->total)
+		end = sc->total;
+	while (sc->done < end) {
+		c = end - sc->done < sizeof(chunk) ? end - sc->done
+						   : sizeof(chunk);
+		for (j = 0; j < c; j++)
+			chunk[j] = big_byte(sc->done + j);
+		pfsd_out_write(o, chunk, c);
+		sc->done += c;
+	}
+	return sc->done < sc->total;
+}
+
+/* "echo ARGS", "fail", "big", "huge", "stream" and "json S". */
 static int echo_handler(void *ctx, int argc, char *argv[], unsigned flags,
 			struct pfsd_out *out, char *err, size_t errlen)
 {
@@ -62,6 +86,15 @@ static int echo_handler(void *ctx, int argc, char *argv[], unsigned flags,
 				chunk[j] = big_byte(i + j);
 			pfsd_out_write(out, chunk, c);
 		}
+		return 0;
+	}
+	if (strcmp(argv[0], "stream") == 0) {
+		struct stream_ctx *sc = calloc(1, sizeof(*sc));
+
+		if (sc == NULL)
+			return ENOMEM;
+		sc->total = PFSD_CTL_MAX_QUEUE + 1;
+		pfsd_out_stream(out, stream_more, free, sc);
 		return 0;
 	}
 	if (strcmp(argv[0], "json") == 0 && argc == 2) {
@@ -180,6 +213,25 @@ static void test_queue_limit(void)
 	T_EQ(r.rc, -1);
 	T_CHECK(strstr(r.err, "without an answer") != NULL);
 	T_EQ(r.len, 0);
+	free(r.out);
+}
+
+/* The same size streamed: no queue limit, all of it arrives in order. */
+static void test_stream(void)
+{
+	struct result r;
+	size_t i, bad = 0;
+
+	run_client(0, 1, (char *[]){"stream"}, &r);
+	T_EQ(r.rc, 0);
+	T_EQ(r.len, PFSD_CTL_MAX_QUEUE + 1);
+	for (i = 0; r.out && i < r.len; i++)
+		bad += r.out[i] != big_byte(i);
+	T_EQ(bad, 0);
+	free(r.out);
+	/* and the server answers the next request */
+	run_client(0, 2, (char *[]){"echo", "ok"}, &r);
+	T_EQ(r.rc, 0);
 	free(r.out);
 }
 
@@ -400,6 +452,7 @@ int main(void)
 	T_RUN(test_error_status);
 	T_RUN(test_big_output);
 	T_RUN(test_queue_limit);
+	T_RUN(test_stream);
 	T_RUN(test_connect_error);
 	T_RUN(test_malformed);
 	T_RUN(test_split_and_pipelined);
