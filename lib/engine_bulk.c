@@ -137,11 +137,20 @@ void eng_bulk_progress(struct pfs_engine *e, uint64_t now_ms)
 	eng_bulk_wait(e, now_ms);
 }
 
+/* The walk an END closes began no earlier than our request. */
+static bool eng_bulk_end_fits(const struct pfs_engine *e,
+			      const struct pfs_v3_bus *b, uint64_t now_ms)
+{
+	return (int64_t)eng_secs(now_ms) - (int64_t)b->endtime >=
+	       (int64_t)e->ureq_sent;
+}
+
 /*
  * START: a synced peer is walking its table; wait for its END (progress
  * re-arms the wait).  END: accepted when the transfer began no earlier
  * than our request (now - endtime >= request second).  An unsynced
- * peer's END counts only while no synced peer has started.
+ * peer's END, by the same rule, counts only while no synced peer has
+ * started.
  */
 void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		     uint64_t now_ms)
@@ -153,10 +162,10 @@ void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		e->bulk_peer_end = false;
 		eng_bulk_progress(e, now_ms);
 	} else if (b->status == PFS_V3_BUS_END) {
-		if ((int64_t)eng_secs(now_ms) - (int64_t)b->endtime >=
-		    (int64_t)e->ureq_sent)
+		if (eng_bulk_end_fits(e, b, now_ms))
 			eng_bulk_complete(e, now_ms);
-	} else if (b->status == PFS_V3_BUS_END_UNSYNCED && !e->bulk_started) {
+	} else if (b->status == PFS_V3_BUS_END_UNSYNCED && !e->bulk_started &&
+		   eng_bulk_end_fits(e, b, now_ms)) {
 		e->bulk_peer_end = true;
 		eng_bulk_progress(e, now_ms);
 	}

@@ -1125,6 +1125,10 @@ static void test_bulk_unsynced_end(void)
 
 	fix_open(&f, true);
 	pfs_engine_bulk_request(f.e, T0);
+	/* a walk that began before our request (second 99) does not count */
+	len = mk_bus(pkt, PFS_V3_BUS_END_UNSYNCED, 2);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 1000);
+	T_EQ(pfs_engine_next_timeout(f.e), T0 + 5000);
 	len = mk_bus(pkt, PFS_V3_BUS_END_UNSYNCED, 0);
 	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 100);
 	T_CHECK(!pfs_engine_synced(f.e));
