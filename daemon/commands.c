@@ -892,13 +892,13 @@ static int cmd_uint(const char *s, unsigned long max, unsigned *out)
 	return 0;
 }
 
-#define CMD_CHURN_USAGE "usage: churn RATE [SECONDS] [max N] [stamp]"
+#define CMD_CHURN_USAGE "usage: churn RATE [SECONDS] [max N] [stamp] [fill]"
 
-/* churn RATE [SECONDS] [max N] [stamp]; churn stop */
+/* churn RATE [SECONDS] [max N] [stamp] [fill]; churn stop */
 static int cmd_churn(struct cmd_req *r)
 {
 	unsigned rate, secs = 10, max = 10000;
-	bool stamp = false;
+	bool stamp = false, fill = false;
 	int i = 2;
 
 	if (r->argc == 2 && strcmp(r->argv[1], "stop") == 0) {
@@ -909,7 +909,7 @@ static int cmd_churn(struct cmd_req *r)
 	if (r->argc < 2 || cmd_uint(r->argv[1], 10000000, &rate) == -1)
 		return cmd_fail(r, EINVAL, CMD_CHURN_USAGE);
 	if (i < r->argc && strcmp(r->argv[i], "max") != 0 &&
-	    strcmp(r->argv[i], "stamp") != 0 &&
+	    strcmp(r->argv[i], "stamp") != 0 && strcmp(r->argv[i], "fill") != 0 &&
 	    cmd_uint(r->argv[i++], 86400, &secs) == -1)
 		return cmd_fail(r, EINVAL, "churn: bad SECONDS \"%s\"",
 				r->argv[i - 1]);
@@ -923,6 +923,10 @@ static int cmd_churn(struct cmd_req *r)
 		stamp = true;
 		i++;
 	}
+	if (i < r->argc && strcmp(r->argv[i], "fill") == 0) {
+		fill = true;
+		i++;
+	}
 	if (i != r->argc)
 		return cmd_fail(r, EINVAL, CMD_CHURN_USAGE);
 	pfsd_churn_free(r->d->churn);
@@ -930,6 +934,7 @@ static int cmd_churn(struct cmd_req *r)
 	if (r->d->churn == NULL)
 		return cmd_fail(r, errno, "churn: %s", strerror(errno));
 	pfsd_churn_set_stamp(r->d->churn, stamp);
+	pfsd_churn_set_fill(r->d->churn, fill);
 	if (!r->json)
 		pfsd_out_printf(r->out,
 				"churn: %u changes/s for %u s, at most %u "
