@@ -66,7 +66,7 @@ void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms)
 
 	/* 0 means "no request": a request at second 0 is stored as 1 */
 	e->ureq_sent = now_s ? now_s : 1;
-	e->bulk_tries = 0;
+	e->bulk_tries = e->bulk_loss_tries = 0;
 	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
 	eng_set_synced(e, false);
 	eng_bulk_wait(e, now_ms);
@@ -76,30 +76,35 @@ void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms)
 static void eng_bulk_done(struct pfs_engine *e)
 {
 	e->ureq_sent = 0;
-	e->bulk_tries = 0;
+	e->bulk_tries = e->bulk_loss_tries = 0;
 	e->bulkfail_at = ENG_NEVER;
 	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
 	eng_set_synced(e, true);
 }
 
-/* Ask again after a silent wait or a lossy transfer; give up after the
- * last try and pretend the transfer succeeded, as NetBSD does. */
-static void eng_bulk_retry(struct pfs_engine *e, uint64_t now_ms)
+static void eng_bulk_ask_again(struct pfs_engine *e, uint64_t now_ms)
 {
-	if (e->bulk_tries++ >= PFS_BULK_MAX_TRIES) {
-		eng_bulk_done(e);
-		return;
-	}
 	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
 	eng_bulk_wait(e, now_ms);
 	eng_send_ureq0(e, now_ms);
 }
 
-/* The transfer ended: synced, unless we know part of it was lost. */
+/* Ask again after a silent wait; give up after the last try and pretend
+ * the transfer succeeded, as NetBSD does. */
+static void eng_bulk_retry(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->bulk_tries++ >= PFS_BULK_MAX_TRIES)
+		eng_bulk_done(e);
+	else
+		eng_bulk_ask_again(e, now_ms);
+}
+
+/* The transfer ended: synced, unless we know part of it was lost; then
+ * we ask again, up to 12 times (progress does not reset this count). */
 static void eng_bulk_complete(struct pfs_engine *e, uint64_t now_ms)
 {
-	if (e->bulk_lost)
-		eng_bulk_retry(e, now_ms);
+	if (e->bulk_lost && e->bulk_loss_tries++ < PFS_BULK_MAX_TRIES)
+		eng_bulk_ask_again(e, now_ms);
 	else
 		eng_bulk_done(e);
 }
@@ -125,7 +130,7 @@ void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms)
 
 unsigned pfs_engine_bulk_tries(const struct pfs_engine *e)
 {
-	return e->bulk_tries;
+	return e->bulk_tries + e->bulk_loss_tries;
 }
 
 /* A bulk packet arrived while we wait: the transfer is moving. */

@@ -60,7 +60,8 @@ struct pfs_engine {
 	/* requester side of the bulk update */
 	bool synced;
 	uint32_t ureq_sent;    /* second the request was made, 0 = none */
-	unsigned bulk_tries;
+	unsigned bulk_tries;   /* silent waits in a row */
+	unsigned bulk_loss_tries; /* transfers that lost packets */
 	uint64_t bulkfail_at;
 	bool bulk_started;     /* a synced peer sent BUS START: await END */
 	bool bulk_peer_end;    /* an unsynced peer finished its walk */

@@ -141,14 +141,14 @@ void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms);
 /*
  * Packets sent to us were lost (the caller's socket dropped some).  While
  * a bulk update is awaited, its end then does not make us synced: we ask
- * again (a try, as after a silent wait).  True when a bulk update is
- * awaited, i.e. the loss will be made good.
+ * again, up to 12 times.  True when a bulk update is awaited, i.e. the
+ * loss will be made good.
  */
 bool pfs_engine_bulk_lost(struct pfs_engine *e);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
-/* Requests re-sent after a silent wait (0 on the first; progress resets
- * it). */
+/* Requests re-sent after a silent wait (progress resets that count) or
+ * a lossy transfer; 0 on the first request. */
 unsigned pfs_engine_bulk_tries(const struct pfs_engine *e);
 /* True while we are sending a bulk update to a peer. */
 bool pfs_engine_bulk_sending(const struct pfs_engine *e);

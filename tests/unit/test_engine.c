@@ -1168,6 +1168,24 @@ static void test_bulk_lost(void)
 	T_EQ(pfs_engine_bulk_tries(f.e), 1);
 	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 900);
 	T_CHECK(pfs_engine_synced(f.e));
+	/* every transfer lossy, each with progress: 12 more asks, then
+	 * given up (progress does not reset the count of lossy ones) */
+	{
+		struct pfs_state s = sim_state(1, 77);
+		uint8_t upd[PFS_V3_MTU_MAX];
+		size_t ulen = mk_states(upd, PFS_V3_ACT_UPD, &s, 1);
+		int k;
+
+		pfs_engine_bulk_request(f.e, T0 + 1000);
+		for (k = 0; k < 13; k++) {
+			T_CHECK(!pfs_engine_synced(f.e));
+			pfs_engine_input(f.e, upd, ulen, &rx_ok, T0 + 1001);
+			pfs_engine_bulk_lost(f.e);
+			pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 1002);
+		}
+		T_CHECK(pfs_engine_synced(f.e));
+		T_EQ(count_ureq0(), 2 + 13);
+	}
 	fix_close(&f);
 }
 
