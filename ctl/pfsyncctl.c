@@ -27,7 +27,7 @@ static void usage(FILE *f)
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
 		   "[state S:D]\n"
 		   "  update ID [state S:D] | kill ID | flush [IFNAME]\n"
-		   "  churn RATE [SECONDS] [max N]\n"
+		   "  churn RATE [SECONDS] [max N] [stamp] [fill]\n"
 		   "  decode [-v] [-e] [-c COUNT] FILE | -i IFACE\n");
 }
 

@@ -157,6 +157,8 @@ static void print_record_misc(FILE *out, uint8_t action,
 			fputs(" status: start", out);
 		else if (r->bus.status == PFS_V3_BUS_END)
 			fputs(" status: end", out);
+		else if (r->bus.status == PFS_V3_BUS_END_UNSYNCED)
+			fputs(" status: end-unsynced", out);
 		else
 			fprintf(out, " status: %u", r->bus.status);
 		break;

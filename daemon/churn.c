@@ -32,6 +32,7 @@ struct pfsd_churn {
 	uint32_t flow; /* next flow number: unique addresses */
 	int timer_id;
 	bool stamp; /* mark each change with its time (latency.h) */
+	bool fill;  /* creates only, until max live states: then stop */
 	struct churn_ref *ring;
 	size_t cap, head, live;
 	struct pfsd_churn_stats stats;
@@ -135,6 +136,11 @@ static void churn_batch(struct pfsd_churn *c, uint64_t n, uint64_t now)
 {
 	uint64_t k[3] = {0, 0, 0}, i;
 
+	if (c->fill) {
+		for (i = 0; i < n && c->live < c->cap; i++)
+			churn_create(c, now);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		k[churn_rand(c) % 3]++;
 	for (i = 0; i < k[2]; i++) {
@@ -189,7 +195,7 @@ static void churn_tick(void *arg)
 	c->done += n;
 	c->stats.live = c->live;
 	pfsd_daemon_kick(c->d);
-	if (now >= c->end_ms) {
+	if (now >= c->end_ms || (c->fill && c->live >= c->cap)) {
 		churn_stop(c);
 		return;
 	}
@@ -247,6 +253,11 @@ void pfsd_churn_free(struct pfsd_churn *c)
 void pfsd_churn_set_stamp(struct pfsd_churn *c, bool on)
 {
 	c->stamp = on;
+}
+
+void pfsd_churn_set_fill(struct pfsd_churn *c, bool on)
+{
+	c->fill = on;
 }
 
 const struct pfsd_churn_stats *pfsd_churn_stats(const struct pfsd_churn *c)

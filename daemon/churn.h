@@ -32,6 +32,9 @@ struct pfsd_churn *pfsd_churn_start(struct pfsd_daemon *d, unsigned rate,
 /* Stamp each change with its time for the peer's latency histogram
  * (latency.h); off by default. */
 void pfsd_churn_set_stamp(struct pfsd_churn *c, bool on);
+/* Create only, up to MAX live states, then end the run (fills a table
+ * for a bulk update benchmark); off by default. */
+void pfsd_churn_set_fill(struct pfsd_churn *c, bool on);
 /* Stop (if running) and free; the states it made stay. NULL-safe. */
 void pfsd_churn_free(struct pfsd_churn *c);
 const struct pfsd_churn_stats *pfsd_churn_stats(const struct pfsd_churn *c);

@@ -276,13 +276,12 @@ static int cmd_fail(struct cmd_req *r, int e, const char *fmt, ...)
 
 /* --- pfsync0 ------------------------------------------------------------- */
 
-/* Tries so far of the running bulk request: one per 5 s retry. */
+/* Tries so far of the running bulk request: one more per silent wait. */
 static unsigned cmd_bulk_try(const struct pfsd_daemon *d)
 {
-	uint64_t t = (pfsd_daemon_now_ms() - d->bulk_started) /
-		     PFS_BULK_RETRY_MS + 1;
+	unsigned t = pfs_engine_bulk_tries(d->engine) + 1;
 
-	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
+	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : t;
 }
 
 static const char *cmd_bulk_word(const struct pfsd_daemon *d)
@@ -513,6 +512,17 @@ static void cmd_stats_rel_json(struct cmd_req *r)
 				pfs_rel_stat_name((enum pfs_rel_stat)i), v[i]);
 }
 
+/* The sync socket's kernel drops: what SO_RXQ_OVFL told so far, or
+ * /proc/net/raw's count for the socket when that is ahead (drops after
+ * the last packet read show there first); plus replaced sockets'. */
+static uint64_t cmd_kernel_drops(const struct pfsd_daemon *d)
+{
+	uint64_t seen = pfsd_transport_stats(d->tp)->kernel_drops;
+	uint64_t proc = pfsd_transport_proc_drops(d->tp);
+
+	return d->rx_drops_old + (proc > seen ? proc : seen);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -531,11 +541,20 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 	if (!r->verbose)
 		return;
 	pfsd_out_printf(r->out,
-			"pfsyncd:\n\t%" PRIu64 " own packets ignored\n"
+			"pfsyncd:\n\t%" PRIu64 " packets read in %" PRIu64
+			" batches\n"
+			"\t%" PRIu64 " packets dropped by the kernel "
+			"(receive buffer of %u bytes full)\n"
+			"\t%" PRIu64 " bulk updates asked again after a loss\n"
+			"\t%" PRIu64 " control clients closed to make room\n"
+			"\t%" PRIu64 " own packets ignored\n"
 			"\t%" PRIu64 " malformed IP packets\n"
 			"\t%" PRIu64 " send failures\n"
 			"\t%" PRIu64 " tap copies dropped\n",
-			ts->own, ts->malformed, ts->send_errors,
+			ts->received, ts->batches, cmd_kernel_drops(r->d),
+			pfsd_transport_rcvbuf(r->d->tp), r->d->bulk_lossy,
+			pfsd_control_evicted(r->d->ctl), ts->own,
+			ts->malformed, ts->send_errors,
 			pfsd_tun_drops(r->d->tun));
 	pfsd_out_printf(r->out,
 			"\t%" PRIu64 " peer inserts applied\n"
@@ -558,6 +577,13 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 	for (i = 0; i < PFS_NSTATS; i++)
 		pfsd_out_printf(r->out, "\"%s\":%" PRIu64 ",",
 				pfs_stat_name((enum pfs_stat)i), s[i]);
+	pfsd_out_printf(r->out,
+			"\"rx_packets\":%" PRIu64 ",\"rx_batches\":%" PRIu64
+			",\"kernel_drops\":%" PRIu64 ",\"rcvbuf\":%u"
+			",\"bulk_lossy\":%" PRIu64 ",\"ctl_evicted\":%" PRIu64 ",",
+			ts->received, ts->batches, cmd_kernel_drops(r->d),
+			pfsd_transport_rcvbuf(r->d->tp), r->d->bulk_lossy,
+			pfsd_control_evicted(r->d->ctl));
 	pfsd_out_printf(r->out,
 			"\"own\":%" PRIu64 ",\"malformed\":%" PRIu64
 			",\"send_failures\":%" PRIu64
@@ -648,28 +674,60 @@ static void cmd_state_json(struct cmd_req *r, const struct pfs_state *st,
 			st->packets[1]);
 }
 
+/*
+ * The states answer is streamed (control.h): CMD_STATES_PART states per
+ * part, walked with a table cursor, so a table of millions is listed in
+ * constant memory.  States removed between parts are skipped; states
+ * added meanwhile may or may not be listed (pfs_table_next).
+ */
+#define CMD_STATES_PART 2048
+
+struct cmd_states_walk {
+	struct cmd_req r; /* a copy: out is swapped for each part */
+	size_t cursor;
+	uint32_t now;
+	bool first;
+};
+
+static int cmd_states_more(void *arg, struct pfsd_out *o)
+{
+	struct cmd_states_walk *w = arg;
+	const struct pfs_state *st;
+	unsigned n = 0;
+
+	w->r.out = o;
+	while (n++ < CMD_STATES_PART &&
+	       (st = pfs_table_next(w->r.d->table, &w->cursor)) != NULL) {
+		if (w->r.json)
+			cmd_state_json(&w->r, st, w->now, w->first);
+		else
+			cmd_state_text(&w->r, st, w->now);
+		w->first = false;
+	}
+	if (n <= CMD_STATES_PART) { /* the table's end */
+		if (w->r.json)
+			pfsd_out_printf(o, "]\n");
+		return 0;
+	}
+	return 1;
+}
+
 static int cmd_states(struct cmd_req *r)
 {
-	uint32_t now = pfsd_daemon_now_sec();
-	const struct pfs_state *st;
-	size_t cur = 0;
-	bool first = true;
+	struct cmd_states_walk *w;
 
 	if (r->argc != 1)
 		return cmd_fail(r, EINVAL, "usage: states");
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return cmd_fail(r, ENOMEM, "states: out of memory");
+	w->r = *r;
+	w->r.argv = NULL; /* the request's, gone after this call */
+	w->now = pfsd_daemon_now_sec();
+	w->first = true;
 	if (r->json)
 		pfsd_out_printf(r->out, "[");
-	while ((st = pfs_table_next(r->d->table, &cur)) != NULL) {
-		if (r->json)
-			cmd_state_json(r, st, now, first);
-		else
-			cmd_state_text(r, st, now);
-		first = false;
-		if (r->out->oom)
-			return cmd_fail(r, ENOMEM, "states: out of memory");
-	}
-	if (r->json)
-		pfsd_out_printf(r->out, "]\n");
+	pfsd_out_stream(r->out, cmd_states_more, free, w);
 	return 0;
 }
 
@@ -874,13 +932,13 @@ static int cmd_uint(const char *s, unsigned long max, unsigned *out)
 	return 0;
 }
 
-#define CMD_CHURN_USAGE "usage: churn RATE [SECONDS] [max N] [stamp]"
+#define CMD_CHURN_USAGE "usage: churn RATE [SECONDS] [max N] [stamp] [fill]"
 
-/* churn RATE [SECONDS] [max N] [stamp]; churn stop */
+/* churn RATE [SECONDS] [max N] [stamp] [fill]; churn stop */
 static int cmd_churn(struct cmd_req *r)
 {
 	unsigned rate, secs = 10, max = 10000;
-	bool stamp = false;
+	bool stamp = false, fill = false;
 	int i = 2;
 
 	if (r->argc == 2 && strcmp(r->argv[1], "stop") == 0) {
@@ -891,7 +949,7 @@ static int cmd_churn(struct cmd_req *r)
 	if (r->argc < 2 || cmd_uint(r->argv[1], 10000000, &rate) == -1)
 		return cmd_fail(r, EINVAL, CMD_CHURN_USAGE);
 	if (i < r->argc && strcmp(r->argv[i], "max") != 0 &&
-	    strcmp(r->argv[i], "stamp") != 0 &&
+	    strcmp(r->argv[i], "stamp") != 0 && strcmp(r->argv[i], "fill") != 0 &&
 	    cmd_uint(r->argv[i++], 86400, &secs) == -1)
 		return cmd_fail(r, EINVAL, "churn: bad SECONDS \"%s\"",
 				r->argv[i - 1]);
@@ -905,6 +963,10 @@ static int cmd_churn(struct cmd_req *r)
 		stamp = true;
 		i++;
 	}
+	if (i < r->argc && strcmp(r->argv[i], "fill") == 0) {
+		fill = true;
+		i++;
+	}
 	if (i != r->argc)
 		return cmd_fail(r, EINVAL, CMD_CHURN_USAGE);
 	pfsd_churn_free(r->d->churn);
@@ -912,6 +974,7 @@ static int cmd_churn(struct cmd_req *r)
 	if (r->d->churn == NULL)
 		return cmd_fail(r, errno, "churn: %s", strerror(errno));
 	pfsd_churn_set_stamp(r->d->churn, stamp);
+	pfsd_churn_set_fill(r->d->churn, fill);
 	if (!r->json)
 		pfsd_out_printf(r->out,
 				"churn: %u changes/s for %u s, at most %u "

@@ -35,6 +35,8 @@
 #define CONF_TOMB_MAX 86400u
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
+#define CONF_RCVBUF_MIN	   65536u      /* a few bursts */
+#define CONF_RCVBUF_MAX	   (1u << 30)  /* SO_RCVBUFFORCE takes an int */
 
 /* ---- messages ------------------------------------------------------ */
 
@@ -310,6 +312,7 @@ enum conf_kw_id {
 	KW_TAP,
 	KW_RELIABLE,
 	KW_TOMBSTONE,
+	KW_SYNC_RCVBUF,
 	KW_COUNT
 };
 
@@ -574,6 +577,15 @@ static int conf_kw_tombstone(struct conf_parse *p, int argc, char *argv[])
 			    &p->conf.tomb_s, p->msg, sizeof p->msg);
 }
 
+/* sync-rcvbuf BYTES: the pfsync socket's receive buffer */
+static int conf_kw_sync_rcvbuf(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("sync-rcvbuf", argv[0], CONF_RCVBUF_MIN,
+			    CONF_RCVBUF_MAX, &p->conf.sync_rcvbuf, p->msg,
+			    sizeof p->msg);
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -589,6 +601,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_TAP] = {"tap", 1, false, conf_kw_tap},
     [KW_RELIABLE] = {"reliable", 1, false, conf_kw_reliable},
     [KW_TOMBSTONE] = {"tombstone", 1, false, conf_kw_tombstone},
+    [KW_SYNC_RCVBUF] = {"sync-rcvbuf", 1, false, conf_kw_sync_rcvbuf},
 };
 
 static int conf_kw_find(const char *name)
@@ -730,12 +743,13 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->control_mode = 0600;
 	c->backend = PFSD_BACKEND_MEMORY;
 	c->log_level = LOG_INFO;
-	c->bulk_pkts = 32;
+	c->bulk_pkts = 64;
 	c->bulk_tick_ms = 1;
 	c->bulk_retry_ms = 5000;
 	c->mtu = 0;
 	c->reliable = true;
 	c->tomb_s = 600;
+	c->sync_rcvbuf = 8u << 20; /* PFSD_TP_SOCKBUF */
 }
 
 int pfsd_conf_parse_string(const char *text, const char *name,
@@ -900,6 +914,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "tap %s\n", c->tap_always ? "always" : "auto");
 	fprintf(f, "reliable %s\n", c->reliable ? "on" : "off");
 	fprintf(f, "tombstone %u\n", c->tomb_s);
+	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
 }
 
 bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
@@ -915,5 +930,5 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
 	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
-	       a->tomb_s == b->tomb_s;
+	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf;
 }

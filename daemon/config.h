@@ -10,10 +10,12 @@
  *   backend memory | conntrack
  *   log-level error | warning | info | debug
  *   capture "/var/log/pfsync0.pcap"
- *   bulk-pace 32               (packets per bulk tick)
+ *   bulk-pace 64               (packets per bulk tick)
  *   bulk-tick 1                (milliseconds)
- *   bulk-retry 5000            (ms between bulk requests; 12 tries)
+ *   bulk-retry 5000            (ms of bulk silence before asking again)
  *   mtu 1500                   (override the syncdev MTU)
+ *   tap auto | always
+ *   sync-rcvbuf 8388608        (pfsync socket receive buffer, bytes)
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
  *
@@ -52,13 +54,14 @@ struct pfsd_conf {
 	enum pfsd_backend backend;
 	int log_level;		/* syslog LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	char capture[256];	/* pcap file of pfsync0 packets, "" = none */
-	unsigned bulk_pkts;	/* default 32 */
+	unsigned bulk_pkts;	/* default 64 */
 	unsigned bulk_tick_ms;	/* default 1 */
 	unsigned bulk_retry_ms; /* default 5000 */
 	unsigned mtu;		/* 0 = follow the syncdev */
 	bool tap_always;	/* tap always: pfsync0 copies without a listener */
 	bool reliable;		/* default on: sequence numbers, resends */
 	unsigned tomb_s;	/* default 600: our deletes refused back */
+	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -8,6 +8,8 @@
  * answered with END(EPROTO) and the connection is closed once that is
  * flushed.  A client whose queue grows past PFSD_CTL_MAX_QUEUE (it does not
  * read, or asked for too much) is dropped: backpressure, not memory growth.
+ * When all CTL_MAX_CLIENTS slots are taken, a new client takes the slot
+ * of the one that has made no progress for the longest time.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -40,7 +42,16 @@ struct ctl_client {
 	size_t in_len;
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
+	uint64_t last_ms; /* last request or reply progress */
+	/* a streamed answer in progress: no new request is read meanwhile */
+	pfsd_out_more_fn more;
+	void (*more_free)(void *arg);
+	void *more_arg;
+	int more_status;
 };
+
+/* Queue the next streamed part once less than this waits to be sent. */
+#define CTL_STREAM_LOW (256u << 10)
 
 struct pfsd_control {
 	struct pfsd_loop *loop;
@@ -50,6 +61,7 @@ struct pfsd_control {
 	void *ctx;
 	struct ctl_client *clients;
 	int nclients;
+	uint64_t evicted; /* clients closed to make room */
 };
 
 /* --- the growable output buffer of a handler ------------------------------ */
@@ -104,6 +116,14 @@ void pfsd_out_printf(struct pfsd_out *o, const char *fmt, ...)
 	o->len += (size_t)n;
 }
 
+void pfsd_out_stream(struct pfsd_out *o, pfsd_out_more_fn more,
+		     void (*free_arg)(void *arg), void *arg)
+{
+	o->more = more;
+	o->more_free = free_arg;
+	o->more_arg = arg;
+}
+
 /* JSON string escapes (RFC 8259 section 7); other bytes pass as UTF-8. */
 void pfsd_out_json_str(struct pfsd_out *o, const char *s)
 {
@@ -151,6 +171,8 @@ static void ctl_client_close(struct ctl_client *cl)
 		}
 	}
 	c->nclients--;
+	if (cl->more_free != NULL)
+		cl->more_free(cl->more_arg);
 	pfsd_loop_del_fd(c->loop, cl->fd);
 	close(cl->fd);
 	free(cl->in);
@@ -225,17 +247,53 @@ static void ctl_set_events(struct ctl_client *cl)
 {
 	uint32_t ev = cl->closing ? 0 : EPOLLIN;
 
-	if (cl->out_len > cl->out_off)
+	if (cl->out_len > cl->out_off || cl->more != NULL)
 		ev |= EPOLLOUT;
 	if (ev != cl->events &&
 	    pfsd_loop_mod_fd(cl->ctl->loop, cl->fd, ev) == 0)
 		cl->events = ev;
 }
 
+static int ctl_parse(struct ctl_client *cl);
+
+static void ctl_stream_end(struct ctl_client *cl)
+{
+	if (cl->more_free != NULL)
+		cl->more_free(cl->more_arg);
+	cl->more = NULL;
+	cl->more_free = NULL;
+	cl->more_arg = NULL;
+}
+
+/* Queue streamed parts while little is queued; -1 drops the client. */
+static int ctl_stream(struct ctl_client *cl)
+{
+	struct pfsd_out o;
+	int more, rc = 0;
+
+	while (rc == 0 && cl->more != NULL &&
+	       cl->out_len - cl->out_off < CTL_STREAM_LOW) {
+		memset(&o, 0, sizeof(o));
+		more = cl->more(cl->more_arg, &o);
+		rc = o.oom ? -1 : ctl_queue_data(cl, o.buf, o.len);
+		free(o.buf);
+		if (rc == 0 && more == 0) {
+			ctl_stream_end(cl);
+			rc = ctl_queue_end(cl, cl->more_status, "");
+			if (rc == 0)
+				rc = ctl_parse(cl); /* pipelined requests */
+		}
+	}
+	return rc;
+}
+
 /* Write what the socket takes; returns -1 when the client must go. */
 static int ctl_flush(struct ctl_client *cl)
 {
 	ssize_t n;
+
+	if (ctl_stream(cl) == -1)
+		return -1;
 
 	while (cl->out_len > cl->out_off) {
 		n = send(cl->fd, cl->out + cl->out_off,
@@ -247,10 +305,11 @@ static int ctl_flush(struct ctl_client *cl)
 		if (n <= 0)
 			return -1;
 		cl->out_off += (size_t)n;
+		cl->last_ms = pfsd_now_ms();
 	}
 	if (cl->out_len == cl->out_off) {
 		cl->out_off = cl->out_len = 0;
-		if (cl->closing)
+		if (cl->closing && cl->more == NULL)
 			return -1;
 	}
 	ctl_set_events(cl);
@@ -276,8 +335,17 @@ static int ctl_run(struct ctl_client *cl, int argc, char *argv[],
 	if (status < 0)
 		status = EINVAL; /* the contract is 0 or a positive errno */
 	rc = ctl_queue_data(cl, out.buf, out.len);
-	if (rc == 0)
-		rc = ctl_queue_end(cl, status, err);
+	if (rc == 0 && out.more != NULL && status == 0) {
+		cl->more = out.more; /* the END follows the last part */
+		cl->more_free = out.more_free;
+		cl->more_arg = out.more_arg;
+		cl->more_status = status;
+	} else {
+		if (out.more_free != NULL)
+			out.more_free(out.more_arg);
+		if (rc == 0)
+			rc = ctl_queue_end(cl, status, err);
+	}
 	free(out.buf);
 	if (rc == -1)
 		log_warnx("control: dropping a client: reply of %zu bytes "
@@ -297,6 +365,7 @@ static int ctl_request(struct ctl_client *cl, const struct pfs_ctl_hdr *h)
 		errno = EPROTO;
 		return 1;
 	}
+	cl->last_ms = pfsd_now_ms();
 	store = malloc(CTL_ARG_STORE);
 	if (store == NULL)
 		return -1;
@@ -323,7 +392,8 @@ static int ctl_parse(struct ctl_client *cl)
 	size_t total = 0;
 	int rc;
 
-	while (!cl->closing && cl->in_len >= PFS_CTL_HDR_LEN) {
+	while (!cl->closing && cl->more == NULL &&
+	       cl->in_len >= PFS_CTL_HDR_LEN) {
 		rc = pfs_ctl_hdr_decode(cl->in, cl->in_len, &h);
 		if (rc == 0) {
 			total = PFS_CTL_HDR_LEN + h.len;
@@ -405,9 +475,31 @@ static void ctl_client_new(struct pfsd_control *c, int fd)
 	cl->ctl = c;
 	cl->fd = fd;
 	cl->events = EPOLLIN;
+	cl->last_ms = pfsd_now_ms();
 	cl->next = c->clients;
 	c->clients = cl;
 	c->nclients++;
+}
+
+/*
+ * Every slot is taken: close the client that has made no progress for
+ * the longest time (a request never completed, a reply not read), so
+ * clients that stall cannot lock out the next pfsyncctl (a keepalived
+ * check that fails demotes the node).
+ */
+static void ctl_evict(struct pfsd_control *c)
+{
+	struct ctl_client *cl, *old = c->clients;
+
+	for (cl = c->clients; cl != NULL; cl = cl->next)
+		if (cl->last_ms < old->last_ms)
+			old = cl;
+	if (old == NULL)
+		return;
+	c->evicted++;
+	log_warnx("control: %d clients: closing the one idle longest",
+		  c->nclients);
+	ctl_client_close(old);
 }
 
 static void ctl_accept(void *arg, int lfd, uint32_t events)
@@ -424,11 +516,8 @@ static void ctl_accept(void *arg, int lfd, uint32_t events)
 				log_warn("control: accept");
 			return;
 		}
-		if (c->nclients >= CTL_MAX_CLIENTS) {
-			log_warnx("control: too many clients");
-			close(fd);
-			continue;
-		}
+		if (c->nclients >= CTL_MAX_CLIENTS)
+			ctl_evict(c);
 		ctl_client_new(c, fd);
 	}
 }
@@ -489,6 +578,11 @@ static int ctl_listen(const char *path, unsigned mode)
 fail:
 	close(fd);
 	return -1;
+}
+
+uint64_t pfsd_control_evicted(const struct pfsd_control *c)
+{
+	return c != NULL ? c->evicted : 0;
 }
 
 struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop, const char *path,

@@ -16,13 +16,31 @@
 
 #define PFSD_CTL_MAX_QUEUE (64u << 20)
 
+/*
+ * A streamed answer: called again whenever the client has read most of
+ * what was queued, to append the next part to o; returns 1 while there
+ * is more, 0 when the answer is complete.  free releases arg (also when
+ * the client goes away first).
+ */
+struct pfsd_out;
+typedef int (*pfsd_out_more_fn)(void *arg, struct pfsd_out *o);
+
 /* Growable output buffer a handler writes its answer into. */
 struct pfsd_out {
 	char *buf;
 	size_t len;
 	size_t cap;
 	int oom; /* an append failed */
+	pfsd_out_more_fn more; /* set by pfsd_out_stream */
+	void (*more_free)(void *arg);
+	void *more_arg;
 };
+
+/* Stream the rest of the answer: what the handler wrote goes first, then
+ * more(arg, ...) parts as the client reads them (constant memory for any
+ * size), then the END with the handler's status. */
+void pfsd_out_stream(struct pfsd_out *o, pfsd_out_more_fn more,
+		     void (*free_arg)(void *arg), void *arg);
 
 void pfsd_out_printf(struct pfsd_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -46,5 +64,7 @@ struct pfsd_control *pfsd_control_new(struct pfsd_loop *loop,
 				      const char *path, unsigned mode,
 				      pfsd_ctl_handler handler, void *ctx);
 void pfsd_control_free(struct pfsd_control *c);
+/* Clients closed to make room for a new one (all slots were taken). */
+uint64_t pfsd_control_evicted(const struct pfsd_control *c);
 
 #endif

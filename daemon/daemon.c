@@ -6,6 +6,7 @@
  * changes (SIGHUP, pfsyncctl pfsync0 WORDS) by difference.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,6 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 		ec->bulk_tick_ms = c->bulk_tick_ms;
 	if (c->bulk_retry_ms != 0)
 		ec->bulk_retry_ms = c->bulk_retry_ms;
-	ec->state_limit = PFSD_STATE_LIMIT;
 	ec->reliable = c->reliable;
 	ec->tomb_s = c->tomb_s;
 }
@@ -183,11 +183,28 @@ static const struct pfs_engine_ops dmn_ops = {
 	.adopt = dmn_adopt,
 };
 
+/* The kernel dropped packets on the sync socket since the last one we
+ * read: a bulk update under way must not end as synced. */
+static void dmn_rx_drops(struct pfsd_daemon *d)
+{
+	uint64_t drops = pfsd_transport_stats(d->tp)->kernel_drops;
+
+	if (drops == d->rx_drops)
+		return;
+	log_warnx("%s: the kernel dropped %" PRIu64 " pfsync packets "
+		  "(receive buffer full)",
+		  d->conf.ifname, drops - d->rx_drops);
+	d->rx_drops = drops;
+	if (pfs_engine_bulk_lost(d->engine))
+		d->bulk_lossy++;
+}
+
 static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 		   const struct pfs_rx_meta *m)
 {
 	struct pfsd_daemon *d = arg;
 
+	dmn_rx_drops(d);
 	/* one clock read per packet: its records are applied together */
 	d->rx_now_us = pfsd_latency_now_us();
 	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
@@ -294,7 +311,8 @@ static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
 
 static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	d->tp = pfsd_transport_new(d->loop, c->syncdev, dmn_rx, d);
+	d->tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx,
+				   d);
 	if (d->tp == NULL) {
 		log_warn("pfsync socket (syncdev \"%s\")", c->syncdev);
 		return -1;
@@ -406,17 +424,26 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 {
 	struct pfsd_transport *tp;
 
-	if (strcmp(d->conf.syncdev, c->syncdev) == 0)
+	if (strcmp(d->conf.syncdev, c->syncdev) == 0) {
+		if (d->conf.sync_rcvbuf != c->sync_rcvbuf &&
+		    pfsd_transport_set_rcvbuf(d->tp, c->sync_rcvbuf) == -1) {
+			snprintf(err, errlen, "sync-rcvbuf %u: %s",
+				 c->sync_rcvbuf, strerror(errno));
+			return -1;
+		}
 		return 0;
-	tp = pfsd_transport_new(d->loop, c->syncdev, dmn_rx, d);
+	}
+	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx, d);
 	if (tp == NULL) {
 		snprintf(err, errlen, "syncdev %s: %s", c->syncdev,
 			 strerror(errno));
 		return -1;
 	}
 	dmn_after_wakeup(d); /* the old socket's queue first */
+	d->rx_drops_old += pfsd_transport_stats(d->tp)->kernel_drops;
 	pfsd_transport_free(d->tp);
 	d->tp = tp;
+	d->rx_drops = 0;
 	return 0;
 }
 

@@ -49,6 +49,9 @@ struct pfsd_daemon {
 	bool cap_failed;	/* a capture write failed (logged once) */
 	uint64_t rx_now_us;	/* arrival time of the packet being applied */
 	uint64_t applied[3];	/* peer changes applied, by enum pfs_op */
+	uint64_t rx_drops;	/* the sync socket's kernel drops seen */
+	uint64_t rx_drops_old;	/* those of sockets replaced by a reload */
+	uint64_t bulk_lossy;	/* bulk updates asked again after a loss */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 };
 

@@ -38,6 +38,7 @@ struct loop_fd {
 	pfsd_fd_cb cb; /* NULL: slot unused */
 	void *arg;
 	uint32_t gen;
+	bool first; /* handled before the others of a wakeup */
 };
 
 struct loop_timer {
@@ -162,7 +163,14 @@ void pfsd_loop_del_fd(struct pfsd_loop *l, int fd)
 	(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 	e->cb = NULL;
 	e->arg = NULL;
+	e->first = false;
 	e->gen++;
+}
+
+void pfsd_loop_fd_first(struct pfsd_loop *l, int fd)
+{
+	if (fd >= 0 && (size_t)fd < l->nfds && l->fds[fd].cb != NULL)
+		l->fds[fd].first = true;
 }
 
 /* --- timer heap ---------------------------------------------------------- */
@@ -484,19 +492,29 @@ void pfsd_loop_free(struct pfsd_loop *l)
 	errno = saved;
 }
 
-static void loop_dispatch(struct pfsd_loop *l, const struct epoll_event *ev)
+/* The entry of an event, or NULL when it is stale: deleted (or
+ * replaced) by an earlier callback of this batch. */
+static struct loop_fd *loop_event_fd(struct pfsd_loop *l,
+				     const struct epoll_event *ev)
 {
 	int fd = (int)(uint32_t)ev->data.u64;
 	uint32_t gen = (uint32_t)(ev->data.u64 >> 32);
 	struct loop_fd *e;
 
 	if ((size_t)fd >= l->nfds)
-		return;
+		return NULL;
 	e = &l->fds[fd];
-	/* Deleted (or replaced) by an earlier callback of this batch. */
-	if (e->cb == NULL || e->gen != gen)
-		return;
-	e->cb(e->arg, fd, ev->events);
+	return e->cb == NULL || e->gen != gen ? NULL : e;
+}
+
+/* Pass "first" handles the fds marked first, the second pass the rest. */
+static void loop_dispatch(struct pfsd_loop *l, const struct epoll_event *ev,
+			  bool first)
+{
+	struct loop_fd *e = loop_event_fd(l, ev);
+
+	if (e != NULL && e->first == first)
+		e->cb(e->arg, (int)(uint32_t)ev->data.u64, ev->events);
 }
 
 int pfsd_loop_run(struct pfsd_loop *l)
@@ -514,7 +532,9 @@ int pfsd_loop_run(struct pfsd_loop *l)
 		}
 		/* Level-triggered: events left after a stop come back. */
 		for (i = 0; i < n && !l->stop; i++)
-			loop_dispatch(l, &evs[i]);
+			loop_dispatch(l, &evs[i], true);
+		for (i = 0; i < n && !l->stop; i++)
+			loop_dispatch(l, &evs[i], false);
 		/* also after a stop: what the batch queued still goes out */
 		if (l->after_cb != NULL)
 			l->after_cb(l->after_arg);

@@ -24,6 +24,8 @@ int pfsd_loop_add_fd(struct pfsd_loop *l, int fd, uint32_t events,
 		     pfsd_fd_cb cb, void *arg);
 int pfsd_loop_mod_fd(struct pfsd_loop *l, int fd, uint32_t events);
 void pfsd_loop_del_fd(struct pfsd_loop *l, int fd);
+/* Handle fd's events before the others of the same wakeup. */
+void pfsd_loop_fd_first(struct pfsd_loop *l, int fd);
 
 /* One-shot timer at an absolute monotonic time; a timer id > 0, or -1.
  * Re-arming an id moves it; cancel of an unknown id is harmless. */

@@ -8,11 +8,13 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pfsync/wire_v3.h"
@@ -20,9 +22,16 @@
 #include "log.h"
 #include "transport.h"
 
-#define TP_MAX_LOCAL 16	   /* addresses of ours we recognise */
-#define TP_RX_BUF 65536	   /* one IPv4 datagram at most */
+#define TP_MAX_LOCAL  16   /* addresses of ours we recognise */
+#define TP_RX_SLOT    9216 /* one datagram: a jumbo frame's worth */
 #define TP_IP_MIN_HDR 20
+
+/* Ancillary data of one received datagram: IP_PKTINFO, SO_RXQ_OVFL. */
+union tp_cbuf {
+	struct cmsghdr align;
+	uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+		  CMSG_SPACE(sizeof(uint32_t))];
+};
 
 struct pfsd_transport {
 	struct pfsd_loop *loop;
@@ -43,7 +52,13 @@ struct pfsd_transport {
 	struct iovec txiov[PFSD_TP_TX_BATCH];
 	struct sockaddr_in txto[PFSD_TP_TX_BATCH];
 	uint8_t txbuf[PFSD_TP_TX_BATCH][PFSD_TP_TX_SLOT];
-	uint8_t rxbuf[TP_RX_BUF];
+	/* the receive batch: slot i is rxmsg[i] -> rxiov[i] -> rxbuf[i] */
+	struct mmsghdr rxmsg[PFSD_TP_RX_BATCH];
+	struct iovec rxiov[PFSD_TP_RX_BATCH];
+	union tp_cbuf rxcbuf[PFSD_TP_RX_BATCH];
+	uint8_t rxbuf[PFSD_TP_RX_BATCH][TP_RX_SLOT];
+	uint32_t ovfl_last; /* the kernel's drop count last seen */
+	bool ovfl_seen;
 };
 
 static int tp_setint(int fd, int level, int opt, int v)
@@ -82,17 +97,17 @@ static unsigned tp_get_mtu(int fd, const char *ifname)
 	return (unsigned)ifr.ifr_mtu;
 }
 
-/* Options every pfsync socket gets, syncdev or not. */
+/* Options every pfsync socket gets, syncdev or not.  SO_RXQ_OVFL has
+ * the kernel tell, with each datagram, how many it dropped on this socket
+ * (receive buffer full): the losses pfsync v3 never resends. */
 static int tp_setup_common(int fd)
 {
 	if (tp_setint(fd, IPPROTO_IP, IP_PKTINFO, 1) == -1 ||
+	    tp_setint(fd, SOL_SOCKET, SO_RXQ_OVFL, 1) == -1 ||
 	    tp_setint(fd, IPPROTO_IP, IP_TTL, PFS_V3_TTL) == -1 ||
 	    tp_setint(fd, IPPROTO_IP, IP_TOS, IPTOS_LOWDELAY) == -1 ||
 	    tp_setint(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO) == -1)
 		return -1;
-	/* FORCE needs CAP_NET_ADMIN; fall back to the capped request. */
-	if (tp_setint(fd, SOL_SOCKET, SO_RCVBUFFORCE, PFSD_TP_SOCKBUF) == -1)
-		(void)tp_setint(fd, SOL_SOCKET, SO_RCVBUF, PFSD_TP_SOCKBUF);
 	if (tp_setint(fd, SOL_SOCKET, SO_SNDBUFFORCE, PFSD_TP_SOCKBUF) == -1)
 		(void)tp_setint(fd, SOL_SOCKET, SO_SNDBUF, PFSD_TP_SOCKBUF);
 	return 0;
@@ -106,11 +121,11 @@ static int tp_setup_syncdev(struct pfsd_transport *t)
 	memset(&mr, 0, sizeof(mr));
 	mr.imr_multiaddr.s_addr = htonl(PFS_V3_GROUP);
 	mr.imr_ifindex = (int)t->ifindex;
-	if (setsockopt(t->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
-		       sizeof(mr)) == -1)
+	if (setsockopt(t->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) ==
+	    -1)
 		return -1;
-	if (setsockopt(t->fd, IPPROTO_IP, IP_MULTICAST_IF, &mr,
-		       sizeof(mr)) == -1)
+	if (setsockopt(t->fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr)) ==
+	    -1)
 		return -1;
 	if (tp_setint(t->fd, IPPROTO_IP, IP_MULTICAST_TTL, PFS_V3_TTL) == -1 ||
 	    tp_setint(t->fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0) == -1)
@@ -121,6 +136,65 @@ static int tp_setup_syncdev(struct pfsd_transport *t)
 }
 
 static void tp_on_readable(void *arg, int fd, uint32_t events);
+
+int pfsd_transport_set_rcvbuf(struct pfsd_transport *t, unsigned bytes)
+{
+	/* FORCE needs CAP_NET_ADMIN; fall back to the capped request. */
+	if (tp_setint(t->fd, SOL_SOCKET, SO_RCVBUFFORCE, (int)bytes) == 0)
+		return 0;
+	return tp_setint(t->fd, SOL_SOCKET, SO_RCVBUF, (int)bytes);
+}
+
+/*
+ * /proc/net/raw, one line per raw socket of this namespace:
+ *   sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref ptr drops
+ */
+uint64_t pfsd_transport_proc_drops(const struct pfsd_transport *t)
+{
+	unsigned long inode, drops;
+	uint64_t found = 0;
+	char line[512];
+	struct stat st;
+	FILE *f;
+
+	if (fstat(t->fd, &st) == -1)
+		return 0;
+	f = fopen("/proc/net/raw", "re");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line,
+			   "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s "
+			   "%*s %lu",
+			   &inode, &drops) == 2 &&
+		    inode == (unsigned long)st.st_ino) {
+			found = drops;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+unsigned pfsd_transport_rcvbuf(const struct pfsd_transport *t)
+{
+	socklen_t len = sizeof(int);
+	int v = 0;
+
+	if (getsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == -1)
+		return 0;
+	return (unsigned)v; /* what the kernel accounts: twice the request */
+}
+
+static void tp_rx_init(struct pfsd_transport *t)
+{
+	unsigned i;
+
+	for (i = 0; i < PFSD_TP_RX_BATCH; i++) {
+		t->rxiov[i].iov_base = t->rxbuf[i];
+		t->rxiov[i].iov_len = TP_RX_SLOT;
+	}
+}
 
 static int tp_open(struct pfsd_transport *t, const char *syncdev)
 {
@@ -138,11 +212,15 @@ static int tp_open(struct pfsd_transport *t, const char *syncdev)
 		if (tp_setup_syncdev(t) == -1)
 			return -1;
 	}
-	return pfsd_loop_add_fd(t->loop, t->fd, EPOLLIN, tp_on_readable, t);
+	if (pfsd_loop_add_fd(t->loop, t->fd, EPOLLIN, tp_on_readable, t) == -1)
+		return -1;
+	/* peers' packets are never resent: read them before anything else */
+	pfsd_loop_fd_first(t->loop, t->fd);
+	return 0;
 }
 
 struct pfsd_transport *pfsd_transport_new(struct pfsd_loop *loop,
-					  const char *syncdev,
+					  const char *syncdev, unsigned rcvbuf,
 					  pfsd_tp_rx_cb cb, void *arg)
 {
 	struct pfsd_transport *t;
@@ -154,7 +232,9 @@ struct pfsd_transport *pfsd_transport_new(struct pfsd_loop *loop,
 	t->loop = loop;
 	t->cb = cb;
 	t->arg = arg;
-	if (tp_open(t, syncdev) == -1) {
+	tp_rx_init(t);
+	if (tp_open(t, syncdev) == -1 ||
+	    pfsd_transport_set_rcvbuf(t, rcvbuf) == -1) {
 		saved = errno;
 		if (t->fd != -1)
 			close(t->fd);
@@ -186,8 +266,7 @@ void pfsd_transport_free(struct pfsd_transport *t)
  *  16  4  destination address
  */
 int pfsd_transport_parse_ip(const uint8_t *pkt, size_t len, uint32_t *src,
-			    uint8_t *ttl, const uint8_t **payload,
-			    size_t *plen)
+			    uint8_t *ttl, const uint8_t **payload, size_t *plen)
 {
 	size_t ihl, tot;
 
@@ -218,72 +297,111 @@ static bool tp_is_local(const struct pfsd_transport *t, uint32_t src)
 	return false;
 }
 
-static unsigned tp_cmsg_ifindex(struct msghdr *mh)
+/* The ingress interface, and the kernel's drop count into *ovfl when
+ * the datagram carries one (true). */
+static unsigned tp_cmsg(struct msghdr *mh, uint32_t *ovfl, bool *has_ovfl)
 {
+	unsigned ifindex = 0;
 	struct cmsghdr *c;
 
+	*has_ovfl = false;
 	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
 		struct in_pktinfo pi;
 
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(ovfl, CMSG_DATA(c), sizeof(*ovfl));
+			*has_ovfl = true;
+		}
 		if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO)
 			continue;
 		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-		return (unsigned)pi.ipi_ifindex;
+		ifindex = (unsigned)pi.ipi_ifindex;
 	}
-	return 0;
+	return ifindex;
 }
 
-/* Read one datagram; 1 if one was handled, 0 if the socket is empty. */
-static int tp_read_one(struct pfsd_transport *t)
+/* The drop count is the socket's, a u32 that wraps: add what it grew. */
+static void tp_count_drops(struct pfsd_transport *t, uint32_t ovfl)
 {
-	union {
-		struct cmsghdr align;
-		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	} cbuf;
-	struct iovec iov = { t->rxbuf, sizeof(t->rxbuf) };
-	struct msghdr mh;
+	if (t->ovfl_seen)
+		t->stats.kernel_drops += (uint32_t)(ovfl - t->ovfl_last);
+	else
+		t->stats.kernel_drops += ovfl;
+	t->ovfl_last = ovfl;
+	t->ovfl_seen = true;
+}
+
+/* Hand one received datagram (slot i, n bytes) to the callback. */
+static void tp_handle(struct pfsd_transport *t, unsigned i, size_t n)
+{
+	struct msghdr *mh = &t->rxmsg[i].msg_hdr;
 	struct pfs_rx_meta m;
 	const uint8_t *pl;
+	unsigned ifindex;
+	uint32_t ovfl = 0;
+	bool has_ovfl;
 	size_t plen;
-	ssize_t n;
 
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.b;
-	mh.msg_controllen = sizeof(cbuf.b);
-	n = recvmsg(t->fd, &mh, 0);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("pfsync socket: recvmsg");
-		return 0;
-	}
+	ifindex = tp_cmsg(mh, &ovfl, &has_ovfl);
+	if (has_ovfl)
+		tp_count_drops(t, ovfl);
+	t->stats.received++;
 	memset(&m, 0, sizeof(m));
-	if ((mh.msg_flags & MSG_TRUNC) != 0 ||
-	    pfsd_transport_parse_ip(t->rxbuf, (size_t)n, &m.src, &m.ttl, &pl,
+	if ((mh->msg_flags & MSG_TRUNC) != 0 ||
+	    pfsd_transport_parse_ip(t->rxbuf[i], n, &m.src, &m.ttl, &pl,
 				    &plen) == -1) {
 		t->stats.malformed++;
-		return 1;
+		return;
 	}
 	if (tp_is_local(t, m.src)) {
 		t->stats.own++;
-		return 1;
+		return;
 	}
-	m.on_syncdev = t->ifindex != 0 && tp_cmsg_ifindex(&mh) == t->ifindex;
+	m.on_syncdev = t->ifindex != 0 && ifindex == t->ifindex;
 	t->cb(t->arg, pl, plen, &m);
-	return 1;
+}
+
+/* One recvmmsg: the number of datagrams handled, 0 when empty. */
+static unsigned tp_read_batch(struct pfsd_transport *t)
+{
+	unsigned i;
+	int n;
+
+	for (i = 0; i < PFSD_TP_RX_BATCH; i++) {
+		struct msghdr *mh = &t->rxmsg[i].msg_hdr;
+
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_iov = &t->rxiov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = t->rxcbuf[i].b;
+		mh->msg_controllen = sizeof(t->rxcbuf[i].b);
+	}
+	n = recvmmsg(t->fd, t->rxmsg, PFSD_TP_RX_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			log_warn("pfsync socket: recvmmsg");
+		return 0;
+	}
+	t->stats.batches++;
+	for (i = 0; i < (unsigned)n; i++)
+		tp_handle(t, i, t->rxmsg[i].msg_len);
+	return (unsigned)n;
 }
 
 static void tp_on_readable(void *arg, int fd, uint32_t events)
 {
 	struct pfsd_transport *t = arg;
-	int i;
+	unsigned done = 0, n;
 
 	(void)fd;
 	(void)events;
-	for (i = 0; i < PFSD_TP_RX_BUDGET; i++)
-		if (tp_read_one(t) == 0)
+	while (done < PFSD_TP_RX_BUDGET) {
+		n = tp_read_batch(t);
+		done += n;
+		if (n < PFSD_TP_RX_BATCH)
 			break;
+	}
 }
 
 static void tp_dst(struct sockaddr_in *sin, uint32_t dst)
@@ -304,8 +422,8 @@ static void tp_send_failed(struct pfsd_transport *t, int e,
 	errno = e;
 }
 
-int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
-			size_t len, uint32_t dst)
+int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p, size_t len,
+			uint32_t dst)
 {
 	struct sockaddr_in sin;
 
@@ -320,8 +438,8 @@ int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
 	return 0;
 }
 
-int pfsd_transport_queue(struct pfsd_transport *t, const uint8_t *p,
-			 size_t len, uint32_t dst)
+int pfsd_transport_queue(struct pfsd_transport *t, const uint8_t *p, size_t len,
+			 uint32_t dst)
 {
 	unsigned i = t->txn;
 

@@ -17,9 +17,12 @@
 
 #include "loop.h"
 
-/* At most this many packets are read per wakeup, to stay fair. */
+/* At most this many packets are read per wakeup, to stay fair, with
+ * one recvmmsg per PFSD_TP_RX_BATCH. */
 #define PFSD_TP_RX_BUDGET 256
-/* Requested socket buffer sizes, to survive bulk bursts. */
+#define PFSD_TP_RX_BATCH 32
+/* Socket buffer sizes: the send buffer, and the default receive buffer
+ * (config sync-rcvbuf), room for bursts: 8 MB hold ~3500 full packets. */
 #define PFSD_TP_SOCKBUF (8u << 20)
 
 typedef void (*pfsd_tp_rx_cb)(void *arg, const uint8_t *pkt, size_t len,
@@ -28,13 +31,22 @@ typedef void (*pfsd_tp_rx_cb)(void *arg, const uint8_t *pkt, size_t len,
 struct pfsd_transport;
 
 /*
- * Open the socket and register it with the loop.  syncdev may be "" (no
- * group membership; unicast sends only).  NULL with errno on failure; a
- * syncdev that does not exist is an error (ENODEV).
+ * Open the socket and register it with the loop, read first in each
+ * wakeup.  syncdev may be "" (no group membership; unicast sends only).
+ * rcvbuf is the receive buffer asked for (SO_RCVBUFFORCE when allowed,
+ * else SO_RCVBUF, capped by net.core.rmem_max).  NULL with errno on
+ * failure; a syncdev that does not exist is an error (ENODEV).
  */
 struct pfsd_transport *pfsd_transport_new(struct pfsd_loop *loop,
-					  const char *syncdev,
+					  const char *syncdev, unsigned rcvbuf,
 					  pfsd_tp_rx_cb cb, void *arg);
+/* Ask for another receive buffer size (0 or -1/errno); the size the
+ * kernel accounts (twice the request, as SO_RCVBUF reads back). */
+int pfsd_transport_set_rcvbuf(struct pfsd_transport *t, unsigned bytes);
+unsigned pfsd_transport_rcvbuf(const struct pfsd_transport *t);
+/* The socket's drop count in /proc/net/raw (drops after the last datagram
+ * read show here first); 0 when not found. */
+uint64_t pfsd_transport_proc_drops(const struct pfsd_transport *t);
 void pfsd_transport_free(struct pfsd_transport *t);
 
 /* Send one pfsync payload to dst (IPv4, host order).  0 or -1/errno.
@@ -67,12 +79,18 @@ uint32_t pfsd_transport_src(const struct pfsd_transport *t);
 /* The syncdev's MTU, 0 when there is no syncdev. */
 unsigned pfsd_transport_mtu(const struct pfsd_transport *t);
 
-/* Counters kept here (besides the engine's): packets ignored because we
- * sent them, and reads that were truncated or not IPv4/240. */
+/* Counters kept here (besides the engine's): datagrams read and the
+ * recvmmsg calls that read them, packets ignored because we sent them,
+ * reads that were truncated or not IPv4/240, and datagrams the kernel
+ * dropped on this socket because its receive buffer was full (learnt
+ * from SO_RXQ_OVFL with the next datagram read). */
 struct pfsd_tp_stats {
+	uint64_t received;
+	uint64_t batches;
 	uint64_t own;
 	uint64_t malformed;
 	uint64_t send_errors;
+	uint64_t kernel_drops;
 };
 const struct pfsd_tp_stats *pfsd_transport_stats(const struct pfsd_transport *t);
 

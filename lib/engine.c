@@ -31,7 +31,6 @@ void pfs_engine_conf_default(struct pfs_engine_conf *c)
 	c->bulk_pkts = 1;
 	c->bulk_tick_ms = 10;
 	c->bulk_retry_ms = PFS_BULK_RETRY_MS;
-	c->state_limit = 10000;
 }
 
 static bool eng_conf_ok(const struct pfs_engine_conf *c)

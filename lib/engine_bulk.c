@@ -1,15 +1,34 @@
 /*
  * engine_bulk.c - the bulk update of pfsync v3 (reference §5).
  *
- * Requester: UREQ {0, 0}, re-sent every 5 s up to 12 times; a BUS START
- * stretches the wait, a BUS END whose age fits the request ends it; after
- * the last retry we give up and call ourselves synced, as NetBSD does.
+ * Requester: UREQ {0, 0}, re-sent after bulk_retry_ms without progress,
+ * up to 12 times; after the last retry we give up and call ourselves
+ * synced, as NetBSD does.  Patience follows progress, not a guess: every
+ * bulk packet received while we wait (a full UPD, a BUS START) re-arms
+ * the wait and resets the retry count, so a long transfer that is moving
+ * is never asked for again; only bulk_retry_ms of silence is.  A transfer
+ * the caller saw lose packets (pfs_engine_bulk_lost) is asked for again
+ * at its end instead of making us synced.  NetBSD
+ * instead waits state_limit / (maxcount * packets per tick) ticks after
+ * a START, which a table near the limit overruns.  A BUS END whose age
+ * fits the request ends the wait.
  *
- * Responder: on UREQ {0, 0} walk the whole table once, from slot cursor 0,
- * sending full UPDs of the states not sent since the request (a request
- * arriving mid-walk restarts a full cycle).  The pace is a parameter:
- * bulk_pkts full packets every bulk_tick_ms (NetBSD: 1 per 10 ms tick).
- * BUS START and END go out only while we are synced ourselves.
+ * Responder: on UREQ {0, 0} walk the whole table once, sending full UPDs
+ * of the states not sent since the request.  A request arriving mid-walk
+ * does not restart it: as in NetBSD (bulk_terminator) the walk goes on
+ * to the end, wraps to slot 0 and stops where the new request found it,
+ * a full cycle for the new requester and no repeat for the old one.  The
+ * pace is a parameter: bulk_pkts full packets every bulk_tick_ms (NetBSD:
+ * 1 per 10 ms tick).
+ *
+ * BUS START and END go out only while we are synced ourselves, as in
+ * NetBSD: a node still waiting for its own bulk must not tell a peer its
+ * table is complete.  It ends its walk with an END of status
+ * PFS_V3_BUS_END_UNSYNCED instead, which NetBSD ignores (it knows only 1
+ * and 2).  A pfsyncd requester that heard no START from a synced peer
+ * takes it as "this peer has sent all it has" and is done once nothing
+ * more arrives for ENG_BULK_SETTLE_MS: two nodes started together are in
+ * sync in about a second instead of timing out after 13 retries.
  */
 #include <string.h>
 
@@ -18,6 +37,9 @@
 #include "pfsync/wire_v3.h"
 
 #include "engine_priv.h"
+
+/* Quiet time after an unsynced peer's END before we call ourselves done. */
+#define ENG_BULK_SETTLE_MS 1000
 
 static void eng_send_ureq0(struct pfs_engine *e, uint64_t now_ms)
 {
@@ -29,26 +51,72 @@ static void eng_send_ureq0(struct pfs_engine *e, uint64_t now_ms)
 	pfs_engine_flush(e, now_ms);
 }
 
+static void eng_bulk_wait(struct pfs_engine *e, uint64_t now_ms)
+{
+	uint64_t ms = e->conf.bulk_retry_ms;
+
+	if (e->bulk_peer_end && ms > ENG_BULK_SETTLE_MS)
+		ms = ENG_BULK_SETTLE_MS;
+	e->bulkfail_at = now_ms + ms;
+}
+
 void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms)
 {
 	uint32_t now_s = eng_secs(now_ms);
 
 	/* 0 means "no request": a request at second 0 is stored as 1 */
 	e->ureq_sent = now_s ? now_s : 1;
-	e->bulk_tries = 0;
+	e->bulk_tries = e->bulk_loss_tries = 0;
+	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
 	e->bulk_gen++; /* states heard from now on belong to this bulk */
 	e->sweep_ok = false;
 	eng_set_synced(e, false);
-	e->bulkfail_at = now_ms + e->conf.bulk_retry_ms;
+	eng_bulk_wait(e, now_ms);
 	eng_send_ureq0(e, now_ms);
 }
 
 static void eng_bulk_done(struct pfs_engine *e)
 {
 	e->ureq_sent = 0;
-	e->bulk_tries = 0;
+	e->bulk_tries = e->bulk_loss_tries = 0;
 	e->bulkfail_at = ENG_NEVER;
+	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
 	eng_set_synced(e, true);
+}
+
+static void eng_bulk_ask_again(struct pfs_engine *e, uint64_t now_ms)
+{
+	e->bulk_started = e->bulk_peer_end = e->bulk_lost = false;
+	eng_bulk_wait(e, now_ms);
+	eng_send_ureq0(e, now_ms);
+}
+
+/* Ask again after a silent wait; give up after the last try and pretend
+ * the transfer succeeded, as NetBSD does. */
+static void eng_bulk_retry(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->bulk_tries++ >= PFS_BULK_MAX_TRIES)
+		eng_bulk_done(e);
+	else
+		eng_bulk_ask_again(e, now_ms);
+}
+
+/* The transfer ended: synced, unless we know part of it was lost; then
+ * we ask again, up to 12 times (progress does not reset this count). */
+static void eng_bulk_complete(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->bulk_lost && e->bulk_loss_tries++ < PFS_BULK_MAX_TRIES)
+		eng_bulk_ask_again(e, now_ms);
+	else
+		eng_bulk_done(e);
+}
+
+bool pfs_engine_bulk_lost(struct pfs_engine *e)
+{
+	if (e->ureq_sent == 0)
+		return false;
+	e->bulk_lost = true;
+	return true;
 }
 
 void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms)
@@ -56,48 +124,70 @@ void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms)
 	e->bulkfail_at = ENG_NEVER;
 	if (e->ureq_sent == 0)
 		return;
-	if (e->bulk_tries++ < PFS_BULK_MAX_TRIES) {
-		e->bulkfail_at = now_ms + e->conf.bulk_retry_ms;
-		eng_send_ureq0(e, now_ms);
+	if (e->bulk_peer_end)
+		eng_bulk_complete(e, now_ms); /* a peer sent all; quiet since */
+	else
+		eng_bulk_retry(e, now_ms);
+}
+
+unsigned pfs_engine_bulk_tries(const struct pfs_engine *e)
+{
+	return e->bulk_tries + e->bulk_loss_tries;
+}
+
+/* A bulk packet arrived while we wait: the transfer is moving. */
+void eng_bulk_progress(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->ureq_sent == 0)
 		return;
-	}
-	eng_bulk_done(e); /* give up: pretend the transfer succeeded */
+	e->bulk_tries = 0;
+	eng_bulk_wait(e, now_ms);
+}
+
+/* The walk an END closes began no earlier than our request. */
+static bool eng_bulk_end_fits(const struct pfs_engine *e,
+			      const struct pfs_v3_bus *b, uint64_t now_ms)
+{
+	return (int64_t)eng_secs(now_ms) - (int64_t)b->endtime >=
+	       (int64_t)e->ureq_sent;
 }
 
 /*
- * BUS START: the sender is walking its table; wait state_limit /
- * (bulk_pkts * maxcount) ticks for the END (NetBSD counts callout ticks),
- * never less than the 5 s retry.  END: accepted when the transfer began
- * no earlier than our request (now - endtime >= request second).
+ * START: a synced peer is walking its table; wait for its END (progress
+ * re-arms the wait).  END: accepted when the transfer began no earlier
+ * than our request (now - endtime >= request second).  An unsynced
+ * peer's END, by the same rule, counts only while no synced peer has
+ * started.
  */
 void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		     uint64_t now_ms)
 {
-	uint64_t ticks, ms;
-
 	if (e->ureq_sent == 0)
 		return;
 	if (b->status == PFS_V3_BUS_START) {
-		ticks = e->conf.state_limit /
-			((uint64_t)e->conf.bulk_pkts * e->maxcount);
-		ms = ticks * e->conf.bulk_tick_ms;
-		if (ms < e->conf.bulk_retry_ms)
-			ms = e->conf.bulk_retry_ms;
-		e->bulkfail_at = now_ms + ms;
+		e->bulk_started = true;
+		e->bulk_peer_end = false;
+		eng_bulk_progress(e, now_ms);
 	} else if (b->status == PFS_V3_BUS_END) {
-		if ((int64_t)eng_secs(now_ms) - (int64_t)b->endtime >=
-		    (int64_t)e->ureq_sent)
-			eng_bulk_done(e);
+		if (eng_bulk_end_fits(e, b, now_ms))
+			eng_bulk_complete(e, now_ms);
+	} else if (b->status == PFS_V3_BUS_END_UNSYNCED && !e->bulk_started &&
+		   eng_bulk_end_fits(e, b, now_ms)) {
+		e->bulk_peer_end = true;
+		eng_bulk_progress(e, now_ms);
 	}
 }
 
-static void eng_send_bus(struct pfs_engine *e, uint8_t status,
-			 uint32_t endtime, uint64_t now_ms)
+/* Unsynced, we send no START and an END only pfsyncd takes (above). */
+static void eng_send_bus(struct pfs_engine *e, uint8_t status, uint32_t endtime,
+			 uint64_t now_ms)
 {
 	union pfs_v3_record r;
 
-	if (!e->synced)
+	if (!e->synced && status == PFS_V3_BUS_START)
 		return;
+	if (!e->synced)
+		status = PFS_V3_BUS_END_UNSYNCED;
 	memset(&r, 0, sizeof(r));
 	r.bus.creatorid = e->conf.hostid;
 	r.bus.endtime = endtime;
@@ -106,13 +196,21 @@ static void eng_send_bus(struct pfs_engine *e, uint8_t status,
 	eng_pack_rec(e, PFS_V3_ACT_BUS, &r, now_ms);
 }
 
+/* A request mid-walk: go on, wrap, stop where it found us (NetBSD). */
 void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms)
 {
 	e->ureq_received = eng_secs(now_ms);
-	e->bulk_cursor = 0;
-	e->bulk_sending = true;
+	if (!e->bulk_sending) {
+		e->bulk_cursor = 0;
+		e->bulk_stop = 0;
+		e->bulk_wrapped = false;
+		e->bulk_sending = true;
+		e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
+	} else {
+		e->bulk_stop = e->bulk_cursor; /* 0: the walk to the end is */
+		e->bulk_wrapped = false;       /* already a full cycle */
+	}
 	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
-	e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
 }
 
 /* Sent since the request (by a local update or this walk)? Then skip. */
@@ -130,7 +228,24 @@ static void eng_bulk_end(struct pfs_engine *e, uint64_t now_ms)
 	eng_send_bus(e, PFS_V3_BUS_END, now_s - e->ureq_received, now_ms);
 	e->bulk_sending = false;
 	e->ureq_received = 0;
+	e->bulk_cursor = e->bulk_stop = 0;
+	e->bulk_wrapped = false;
+}
+
+/* The next state of the walk, wrapping once when a stop is set; NULL
+ * when the walk is over. */
+static struct pfs_state *eng_bulk_next(struct pfs_engine *e)
+{
+	struct pfs_state *s;
+
+	if (e->bulk_wrapped && e->bulk_cursor >= e->bulk_stop)
+		return NULL;
+	s = pfs_table_next(e->table, &e->bulk_cursor);
+	if (s != NULL || e->bulk_stop == 0 || e->bulk_wrapped)
+		return s;
+	e->bulk_wrapped = true;
 	e->bulk_cursor = 0;
+	return eng_bulk_next(e);
 }
 
 void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
@@ -143,7 +258,7 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 		return;
 	pfs_engine_flush(e, now_ms);
 	while (n < limit) {
-		s = pfs_table_next(e->table, &e->bulk_cursor);
+		s = eng_bulk_next(e);
 		if (!s) {
 			eng_bulk_end(e, now_ms);
 			break;

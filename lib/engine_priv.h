@@ -64,13 +64,19 @@ struct pfs_engine {
 	/* requester side of the bulk update */
 	bool synced;
 	uint32_t ureq_sent;    /* second the request was made, 0 = none */
-	unsigned bulk_tries;
+	unsigned bulk_tries;   /* silent waits in a row */
+	unsigned bulk_loss_tries; /* transfers that lost packets */
 	uint64_t bulkfail_at;
+	bool bulk_started;     /* a synced peer sent BUS START: await END */
+	bool bulk_peer_end;    /* an unsynced peer finished its walk */
+	bool bulk_lost;	       /* packets were lost while we waited */
 
 	/* responder side */
 	bool bulk_sending;
 	uint32_t ureq_received;
 	size_t bulk_cursor;
+	size_t bulk_stop;      /* wrap to slot 0 and stop here; 0 = at end */
+	bool bulk_wrapped;
 	uint64_t bulk_tick_at;
 
 	/* reliable delivery between pfsyncd peers (engine_rel.c) */
@@ -128,5 +134,6 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms);
 void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms);
 void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		     uint64_t now_ms);
+void eng_bulk_progress(struct pfs_engine *e, uint64_t now_ms);
 
 #endif

@@ -472,6 +472,8 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		return;
 	if (f.hdr.action >= PFS_V3_ACT_MAX || !eng_rx_actions[f.hdr.action].fn)
 		return;
+	if (f.hdr.action == PFS_V3_ACT_UPD)
+		eng_bulk_progress(e, now_ms); /* bulk traffic, if we wait */
 	rx.e = e;
 	rx.f = &f;
 	rx.m = m;

@@ -38,8 +38,7 @@ struct pfs_engine_conf {
 			      even with no syncdev and no peer */
 	unsigned bulk_pkts;	/* bulk pace: packets per tick (NetBSD 1) */
 	unsigned bulk_tick_ms;	/* bulk tick (NetBSD 10 ms) */
-	unsigned state_limit;	/* for the BUS START timeout (pf 10000) */
-	unsigned bulk_retry_ms;	/* wait before asking again (pf 5000) */
+	unsigned bulk_retry_ms;	/* silence before asking again (pf 5000) */
 	bool reliable;		/* pfsyncd trailer: sequence numbers, NACKs,
 				   resends between pfsyncd peers (off in
 				   NetBSD; see wire_ext.h) */
@@ -143,10 +142,21 @@ int pfs_engine_clear(struct pfs_engine *e, const char *ifname,
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms);
 
-/* Ask the peers for a full update now (UREQ 0/0, 5 s retries, 12 tries). */
+/* Ask the peers for a full update now (UREQ 0/0, re-sent after
+ * bulk_retry_ms without bulk traffic, 12 times at most). */
 void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms);
+/*
+ * Packets sent to us were lost (the caller's socket dropped some).  While
+ * a bulk update is awaited, its end then does not make us synced: we ask
+ * again, up to 12 times.  True when a bulk update is awaited, i.e. the
+ * loss will be made good.
+ */
+bool pfs_engine_bulk_lost(struct pfs_engine *e);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
+/* Requests re-sent after a silent wait (progress resets that count) or
+ * a lossy transfer; 0 on the first request. */
+unsigned pfs_engine_bulk_tries(const struct pfs_engine *e);
 /* True while we are sending a bulk update to a peer. */
 bool pfs_engine_bulk_sending(const struct pfs_engine *e);
 

@@ -37,6 +37,9 @@
 #define PFS_V3_MTU_MAX 2048 /* MCLBYTES clamp */
 #define PFS_V3_BUS_START 1
 #define PFS_V3_BUS_END 2
+/* pfsyncd: END from a node still waiting for its own bulk (engine_bulk.c);
+ * NetBSD ignores BUS status values other than START and END. */
+#define PFS_V3_BUS_END_UNSYNCED 0x82
 
 enum pfs_v3_action {
 	PFS_V3_ACT_CLR = 0,

@@ -64,12 +64,14 @@ static void fake_free(struct pfsd_daemon *d)
 	free(d);
 }
 
-/* Run one command line; returns status, output in *o (caller frees). */
+/* Run one command line; returns status, output in *o (caller frees).
+ * A streamed answer is read to its end, part after part, as the control
+ * server does. */
 static int run(struct pfsd_daemon *d, unsigned flags, struct pfsd_out *o,
 	       char *err, const char *line)
 {
 	char buf[256], *argv[16], *tok;
-	int argc = 0;
+	int argc = 0, rc;
 
 	memset(o, 0, sizeof(*o));
 	err[0] = '\0';
@@ -77,7 +79,14 @@ static int run(struct pfsd_daemon *d, unsigned flags, struct pfsd_out *o,
 	for (tok = strtok(buf, " "); tok != NULL && argc < 16;
 	     tok = strtok(NULL, " "))
 		argv[argc++] = tok;
-	return pfsd_commands_handle(d, argc, argv, flags, o, err, 256);
+	rc = pfsd_commands_handle(d, argc, argv, flags, o, err, 256);
+	if (o->more == NULL)
+		return rc;
+	while (o->more(o->more_arg, o) == 1)
+		;
+	o->more_free(o->more_arg);
+	o->more = NULL;
+	return rc;
 }
 
 static void test_add_list_kill(void)

@@ -158,7 +158,7 @@ static void test_defaults(void)
 	T_EQ(c.backend, PFSD_BACKEND_MEMORY);
 	T_EQ(c.log_level, LOG_INFO);
 	T_CHECK(c.capture[0] == '\0');
-	T_EQ(c.bulk_pkts, 32);
+	T_EQ(c.bulk_pkts, 64);
 	T_EQ(c.bulk_tick_ms, 1);
 	T_EQ(c.mtu, 0);
 }
@@ -291,7 +291,7 @@ static void test_equal(void)
 	int i;
 
 	pfsd_conf_default(&a);
-	for (i = 0; i < 14; i++) {
+	for (i = 0; i < 15; i++) {
 		pfsd_conf_default(&b);
 		T_CHECK(pfsd_conf_equal(&a, &b));
 		switch (i) {
@@ -336,6 +336,9 @@ static void test_equal(void)
 			break;
 		case 13:
 			b.mtu = 1500;
+			break;
+		case 14:
+			b.sync_rcvbuf = 65536;
 			break;
 		}
 		T_CHECK(!pfsd_conf_equal(&a, &b));
@@ -416,6 +419,7 @@ static void random_conf(unsigned *seed, struct pfsd_conf *c)
 	c->bulk_pkts = 1 + rnd(seed, 1024);
 	c->bulk_tick_ms = 1 + rnd(seed, 1000);
 	c->mtu = rnd(seed, 2) ? 0 : 576 + rnd(seed, 65535 - 576 + 1);
+	c->sync_rcvbuf = 65536 + rnd(seed, 1u << 29);
 }
 
 static void test_print_random(void)

@@ -38,7 +38,31 @@ static char big_byte(size_t i)
 	return (char)('a' + (i * 7 + i / 65537) % 26);
 }
 
-/* "echo ARGS", "fail", "big", "huge" and "json S". */
+/* A streamed answer of PFSD_CTL_MAX_QUEUE + 1 bytes in 1 MB parts. */
+struct stream_ctx {
+	size_t done, total;
+};
+
+static int stream_more(void *arg, struct pfsd_out *o)
+{
+	struct stream_ctx *sc = arg;
+	char chunk[4096];
+	size_t end = sc->done + (1u << 20), j, c;
+
+	if (end > sc->total)
+		end = sc->total;
+	while (sc->done < end) {
+		c = end - sc->done < sizeof(chunk) ? end - sc->done
+						   : sizeof(chunk);
+		for (j = 0; j < c; j++)
+			chunk[j] = big_byte(sc->done + j);
+		pfsd_out_write(o, chunk, c);
+		sc->done += c;
+	}
+	return sc->done < sc->total;
+}
+
+/* "echo ARGS", "fail", "big", "huge", "stream" and "json S". */
 static int echo_handler(void *ctx, int argc, char *argv[], unsigned flags,
 			struct pfsd_out *out, char *err, size_t errlen)
 {
@@ -62,6 +86,15 @@ static int echo_handler(void *ctx, int argc, char *argv[], unsigned flags,
 				chunk[j] = big_byte(i + j);
 			pfsd_out_write(out, chunk, c);
 		}
+		return 0;
+	}
+	if (strcmp(argv[0], "stream") == 0) {
+		struct stream_ctx *sc = calloc(1, sizeof(*sc));
+
+		if (sc == NULL)
+			return ENOMEM;
+		sc->total = PFSD_CTL_MAX_QUEUE + 1;
+		pfsd_out_stream(out, stream_more, free, sc);
 		return 0;
 	}
 	if (strcmp(argv[0], "json") == 0 && argc == 2) {
@@ -183,6 +216,25 @@ static void test_queue_limit(void)
 	free(r.out);
 }
 
+/* The same size streamed: no queue limit, all of it arrives in order. */
+static void test_stream(void)
+{
+	struct result r;
+	size_t i, bad = 0;
+
+	run_client(0, 1, (char *[]){"stream"}, &r);
+	T_EQ(r.rc, 0);
+	T_EQ(r.len, PFSD_CTL_MAX_QUEUE + 1);
+	for (i = 0; r.out && i < r.len; i++)
+		bad += r.out[i] != big_byte(i);
+	T_EQ(bad, 0);
+	free(r.out);
+	/* and the server answers the next request */
+	run_client(0, 2, (char *[]){"echo", "ok"}, &r);
+	T_EQ(r.rc, 0);
+	free(r.out);
+}
+
 static void test_connect_error(void)
 {
 	char err[256];
@@ -296,6 +348,45 @@ static void test_split_and_pipelined(void)
 	T_MEMEQ(r.buf + 39 + 8, "flags=0 argc=1 [b]\n", 19);
 }
 
+static void stop_loop(void *arg)
+{
+	(void)arg;
+	pfsd_loop_stop(loop);
+}
+
+/* Serve for ms milliseconds. */
+static void serve_ms(unsigned ms)
+{
+	T_CHECK(pfsd_loop_timer_add(loop, pfsd_now_ms() + ms, stop_loop,
+				    NULL) > 0);
+	T_EQ(pfsd_loop_run(loop), 0);
+}
+
+/* 70 clients that stall holding half a request cannot lock the next
+ * one out: it takes the slot of the one idle longest. */
+static void test_stalled_clients(void)
+{
+	static const uint8_t half[] = {'P', 'S', 1, 1};
+	int fds[70], i, k;
+	struct result r;
+
+	for (i = 0; i < 70; i += 10) {
+		for (k = i; k < i + 10; k++) {
+			fds[k] = raw_connect();
+			T_EQ(write(fds[k], half, sizeof(half)), sizeof(half));
+		}
+		serve_ms(20);
+	}
+	T_CHECK(pfsd_control_evicted(ctl) >= 6);
+	run_client(0, 2, (char *[]){"echo", "ok"}, &r);
+	T_EQ(r.rc, 0);
+	T_CHECK(r.out && strcmp(r.out, "flags=0 argc=2 [echo] [ok]\n") == 0);
+	free(r.out);
+	for (i = 0; i < 70; i++)
+		close(fds[i]);
+	serve_ms(20);
+}
+
 static void test_json_str(void)
 {
 	struct pfsd_out o = {0};
@@ -361,9 +452,11 @@ int main(void)
 	T_RUN(test_error_status);
 	T_RUN(test_big_output);
 	T_RUN(test_queue_limit);
+	T_RUN(test_stream);
 	T_RUN(test_connect_error);
 	T_RUN(test_malformed);
 	T_RUN(test_split_and_pipelined);
+	T_RUN(test_stalled_clients);
 	T_RUN(test_json_str);
 	T_RUN(test_stale_socket);
 	pfsd_control_free(ctl);

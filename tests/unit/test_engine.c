@@ -993,10 +993,10 @@ static void test_bus_end_rule(void)
 	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
 	T_EQ(cap.synced_calls, 0);
 	pfs_engine_bulk_request(f.e, T0); /* second 100 */
-	/* START stretches the wait: 10000 / (1 * 6) ticks of 10 ms */
+	/* START re-arms the wait: bulk_retry_ms from now */
 	len = mk_bus(pkt, PFS_V3_BUS_START, 0);
 	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 1000);
-	T_EQ(pfs_engine_next_timeout(f.e), T0 + 1000 + 16660);
+	T_EQ(pfs_engine_next_timeout(f.e), T0 + 1000 + 5000);
 	/* second 110: endtime 20 means started at 90 < 100: ignored */
 	len = mk_bus(pkt, PFS_V3_BUS_END, 20);
 	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 10000);
@@ -1063,7 +1063,8 @@ static void test_bulk_responder_pacing(void)
 	fix_close(&f);
 }
 
-/* An unsynced responder sends the states but no BUS. */
+/* An unsynced responder sends the states, no START, and an END of its
+ * own status that NetBSD ignores. */
 static void test_bulk_unsynced_no_bus(void)
 {
 	struct pfs_state s = sim_state(1, HOST);
@@ -1079,8 +1080,157 @@ static void test_bulk_unsynced_no_bus(void)
 	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
 	pfs_engine_timer(f.e, T0 + 10);
 	pfs_engine_timer(f.e, T0 + 20);
-	T_EQ(cap.n, 1);
+	T_EQ(cap.n, 2);
 	T_EQ(cap.p[0].wire[2], PFS_V3_ACT_UPD);
+	T_EQ(cap.p[1].wire[2], PFS_V3_ACT_BUS);
+	T_EQ(cap.p[1].wire[28], PFS_V3_BUS_END_UNSYNCED);
+	fix_close(&f);
+}
+
+/* Patience follows progress: bulk UPDs keep a long transfer waited for,
+ * with no re-request; silence after them still re-requests. */
+static void test_bulk_progress(void)
+{
+	struct pfs_state s = sim_state(1, 77);
+	uint8_t pkt[PFS_V3_MTU_MAX];
+	struct fix f;
+	uint64_t t;
+	size_t len;
+
+	fix_open(&f, true);
+	pfs_engine_bulk_request(f.e, T0);
+	for (t = T0 + 4000; t < T0 + 120000; t += 4000) {
+		s.id++;
+		len = mk_states(pkt, PFS_V3_ACT_UPD, &s, 1);
+		pfs_engine_input(f.e, pkt, len, &rx_ok, t);
+		T_EQ(pfs_engine_next_timeout(f.e), t + 5000);
+		pfs_engine_timer(f.e, t); /* nothing due */
+	}
+	T_EQ(count_ureq0(), 1);
+	T_CHECK(!pfs_engine_synced(f.e));
+	t = pfs_engine_next_timeout(f.e);
+	pfs_engine_timer(f.e, t); /* 5 s of silence: ask again */
+	T_EQ(count_ureq0(), 2);
+	T_CHECK(!pfs_engine_synced(f.e));
+	fix_close(&f);
+}
+
+/* An unsynced peer's END: done after a quiet second, unless a synced
+ * peer has started a walk, whose END is then awaited. */
+static void test_bulk_unsynced_end(void)
+{
+	uint8_t pkt[64];
+	struct fix f;
+	size_t len;
+
+	fix_open(&f, true);
+	pfs_engine_bulk_request(f.e, T0);
+	/* a walk that began before our request (second 99) does not count */
+	len = mk_bus(pkt, PFS_V3_BUS_END_UNSYNCED, 2);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 1000);
+	T_EQ(pfs_engine_next_timeout(f.e), T0 + 5000);
+	len = mk_bus(pkt, PFS_V3_BUS_END_UNSYNCED, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 100);
+	T_CHECK(!pfs_engine_synced(f.e));
+	T_EQ(pfs_engine_next_timeout(f.e), T0 + 1100);
+	pfs_engine_timer(f.e, T0 + 1100);
+	T_CHECK(pfs_engine_synced(f.e));
+	T_EQ(count_ureq0(), 1);
+
+	pfs_engine_bulk_request(f.e, T0 + 2000);
+	len = mk_bus(pkt, PFS_V3_BUS_START, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 2100);
+	len = mk_bus(pkt, PFS_V3_BUS_END_UNSYNCED, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 2200);
+	T_EQ(pfs_engine_next_timeout(f.e), T0 + 2100 + 5000);
+	len = mk_bus(pkt, PFS_V3_BUS_END, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 3000);
+	T_CHECK(pfs_engine_synced(f.e));
+	fix_close(&f);
+}
+
+/* A transfer the caller saw lose packets is asked for again at its END
+ * instead of making us synced; a clean one then ends the wait. */
+static void test_bulk_lost(void)
+{
+	uint8_t pkt[64];
+	struct fix f;
+	size_t len;
+
+	fix_open(&f, true);
+	T_CHECK(!pfs_engine_bulk_lost(f.e)); /* nothing awaited */
+	pfs_engine_bulk_request(f.e, T0);
+	T_CHECK(pfs_engine_bulk_lost(f.e));
+	len = mk_bus(pkt, PFS_V3_BUS_END, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 500);
+	T_CHECK(!pfs_engine_synced(f.e));
+	T_EQ(count_ureq0(), 2);
+	T_EQ(pfs_engine_bulk_tries(f.e), 1);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 900);
+	T_CHECK(pfs_engine_synced(f.e));
+	/* every transfer lossy, each with progress: 12 more asks, then
+	 * given up (progress does not reset the count of lossy ones) */
+	{
+		struct pfs_state s = sim_state(1, 77);
+		uint8_t upd[PFS_V3_MTU_MAX];
+		size_t ulen = mk_states(upd, PFS_V3_ACT_UPD, &s, 1);
+		int k;
+
+		pfs_engine_bulk_request(f.e, T0 + 1000);
+		for (k = 0; k < 13; k++) {
+			T_CHECK(!pfs_engine_synced(f.e));
+			pfs_engine_input(f.e, upd, ulen, &rx_ok, T0 + 1001);
+			pfs_engine_bulk_lost(f.e);
+			pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 1002);
+		}
+		T_CHECK(pfs_engine_synced(f.e));
+		T_EQ(count_ureq0(), 2 + 13);
+	}
+	fix_close(&f);
+}
+
+/* A request mid-walk does not restart it: the walk goes on, wraps and
+ * stops where the request found it; each state is sent once per cycle. */
+static void test_bulk_rerequest_continues(void)
+{
+	uint8_t pkt[64];
+	unsigned i, k, first[8];
+	struct fix f;
+	size_t len;
+	int npkt = 0, nbus = 0;
+
+	fix_open(&f, true);
+	for (i = 1; i <= 20; i++) {
+		struct pfs_state s = sim_state(i, 77);
+
+		pfs_table_insert(f.t, &s);
+	}
+	len = mk_ureq(pkt, 0, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
+	pfs_engine_timer(f.e, T0 + 10); /* states 1..6 */
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0 + 15);
+	for (k = 2; pfs_engine_bulk_sending(f.e) && k < 10; k++)
+		pfs_engine_timer(f.e, T0 + 10 * k);
+	T_CHECK(!pfs_engine_bulk_sending(f.e));
+	for (k = 0; k < (unsigned)cap.n; k++) {
+		if (cap.p[k].wire[2] == PFS_V3_ACT_BUS) {
+			nbus++;
+			continue;
+		}
+		T_CHECK(npkt < 8);
+		first[npkt++] = (unsigned)be64(cap.p[k].wire + 20);
+	}
+	/* 1-6 | 7-12, 13-18, 19 20 (wrap) 1-4, 5 6; START twice, END */
+	T_EQ(npkt, 5);
+	T_EQ(first[0], 1);
+	T_EQ(first[1], 7);
+	T_EQ(first[2], 13);
+	T_EQ(first[3], 19);
+	T_EQ(be64(cap.p[cap.n - 3].wire + 20 + 2 * 240), 1);
+	T_EQ(first[4], 5);
+	T_EQ(cap.p[cap.n - 2].wire[3], 2);
+	T_EQ(nbus, 3);
+	T_EQ(cap.p[cap.n - 1].wire[28], PFS_V3_BUS_END);
 	fix_close(&f);
 }
 
@@ -1145,6 +1295,10 @@ int main(void)
 	T_RUN(test_bus_end_rule);
 	T_RUN(test_bulk_responder_pacing);
 	T_RUN(test_bulk_unsynced_no_bus);
+	T_RUN(test_bulk_progress);
+	T_RUN(test_bulk_unsynced_end);
+	T_RUN(test_bulk_rerequest_continues);
+	T_RUN(test_bulk_lost);
 	T_RUN(test_conf_validate);
 	return t_done();
 }

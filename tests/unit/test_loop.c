@@ -304,6 +304,48 @@ static void test_fd_callback(void)
 	pfsd_loop_free(l);
 }
 
+struct first_ctx {
+	struct pfsd_loop *loop;
+	int order[4];
+	int n;
+};
+
+static void first_read(void *arg, int fd, uint32_t events)
+{
+	struct first_ctx *c = arg;
+	char ch;
+
+	(void)events;
+	if (read(fd, &ch, 1) == 1 && c->n < 4)
+		c->order[c->n++] = ch;
+	if (c->n == 3)
+		pfsd_loop_stop(c->loop);
+}
+
+/* An fd marked first is handled before the others of its wakeup,
+ * whatever order epoll reports them in. */
+static void test_fd_first(void)
+{
+	struct pfsd_loop *l = pfsd_loop_new();
+	struct first_ctx c = {.loop = l};
+	int p[3][2], i;
+
+	for (i = 0; i < 3; i++)
+		if (pipe(p[i]) == -1)
+			T_CHECK(0);
+	for (i = 0; i < 3; i++)
+		T_EQ(pfsd_loop_add_fd(l, p[i][0], EPOLLIN, first_read, &c), 0);
+	pfsd_loop_fd_first(l, p[2][0]);
+	for (i = 0; i < 3; i++)
+		T_EQ(write(p[i][1], &"abc"[i], 1), 1);
+	T_EQ(pfsd_loop_run(l), 0);
+	T_EQ(c.n, 3);
+	T_EQ(c.order[0], 'c');
+	for (i = 0; i < 3; i++)
+		close(p[i][0]), close(p[i][1]);
+	pfsd_loop_free(l);
+}
+
 static void on_signal(void *arg, int signo)
 {
 	struct rec *r = arg;
@@ -375,6 +417,7 @@ int main(void)
 	T_RUN(test_timer_rearm);
 	T_RUN(test_many_timers);
 	T_RUN(test_fd_callback);
+	T_RUN(test_fd_first);
 	T_RUN(test_signal);
 	T_RUN(test_stop_from_callback);
 	return t_done();
