@@ -34,7 +34,7 @@
 
 #include "ctmap.h"
 
-#define CTMAP_ICMP_ECHO 8
+#define CTMAP_ICMP_ECHO	  8
 #define CTMAP_ICMPV6_ECHO 128
 
 /* ---- parsing ------------------------------------------------------------*/
@@ -153,7 +153,7 @@ static int ctmap_tuple_cb(const struct nlattr *a, void *data)
 static void ctmap_tuple(const struct nlattr *a, struct pfsd_ct_entry *e,
 			struct pfsd_ct_tuple *t)
 {
-	struct ctmap_walk w = { e, t, 0, false, false };
+	struct ctmap_walk w = {e, t, 0, false, false};
 
 	memset(t, 0, sizeof(*t));
 	(void)mnl_attr_parse_nested(a, ctmap_tuple_cb, &w);
@@ -167,8 +167,8 @@ static int ctmap_flags(const struct nlattr *a, uint8_t *flags)
 {
 	if (!ctmap_len_is(a, sizeof(struct nf_ct_tcp_flags)))
 		return -1;
-	*flags = ((const struct nf_ct_tcp_flags *)
-			  mnl_attr_get_payload(a))->flags;
+	*flags =
+	    ((const struct nf_ct_tcp_flags *)mnl_attr_get_payload(a))->flags;
 	return 0;
 }
 
@@ -207,8 +207,8 @@ static int ctmap_protoinfo_cb(const struct nlattr *a, void *data)
 }
 
 /* A be32 scalar attribute into *v, with its HAVE bit. */
-static int ctmap_u32(struct ctmap_walk *w, const struct nlattr *a,
-		     uint32_t *v, unsigned bit)
+static int ctmap_u32(struct ctmap_walk *w, const struct nlattr *a, uint32_t *v,
+		     unsigned bit)
 {
 	if (!ctmap_len_is(a, 4))
 		return ctmap_skip(w);
@@ -272,7 +272,7 @@ static int ctmap_kind(const struct nlmsghdr *nlh)
 int pfsd_ctmap_parse(const void *buf, size_t len, struct pfsd_ct_entry *e)
 {
 	const struct nlmsghdr *nlh = buf;
-	struct ctmap_walk w = { e, NULL, 0, false, false };
+	struct ctmap_walk w = {e, NULL, 0, false, false};
 	int kind;
 
 	memset(e, 0, sizeof(*e));
@@ -297,19 +297,16 @@ bad:
 
 /* conntrack TCP state -> pf (src, dst); the table in ctmap.h. */
 static const uint8_t ctmap_tcp_pf[TCP_CONNTRACK_MAX][2] = {
-	[TCP_CONNTRACK_NONE] = { PFS_TCPS_SYN_SENT, PFS_TCPS_CLOSED },
-	[TCP_CONNTRACK_SYN_SENT] = { PFS_TCPS_SYN_SENT, PFS_TCPS_CLOSED },
-	[TCP_CONNTRACK_SYN_RECV] = { PFS_TCPS_SYN_SENT, PFS_TCPS_SYN_SENT },
-	[TCP_CONNTRACK_ESTABLISHED] = { PFS_TCPS_ESTABLISHED,
-					PFS_TCPS_ESTABLISHED },
-	[TCP_CONNTRACK_FIN_WAIT] = { PFS_TCPS_CLOSING, PFS_TCPS_ESTABLISHED },
-	[TCP_CONNTRACK_CLOSE_WAIT] = { PFS_TCPS_FIN_WAIT_2,
-				       PFS_TCPS_ESTABLISHED },
-	[TCP_CONNTRACK_LAST_ACK] = { PFS_TCPS_FIN_WAIT_2, PFS_TCPS_CLOSING },
-	[TCP_CONNTRACK_TIME_WAIT] = { PFS_TCPS_FIN_WAIT_2,
-				      PFS_TCPS_FIN_WAIT_2 },
-	[TCP_CONNTRACK_CLOSE] = { PFS_TCPS_TIME_WAIT, PFS_TCPS_TIME_WAIT },
-	[TCP_CONNTRACK_SYN_SENT2] = { PFS_TCPS_SYN_SENT, PFS_TCPS_SYN_SENT },
+    [TCP_CONNTRACK_NONE] = {PFS_TCPS_SYN_SENT, PFS_TCPS_CLOSED},
+    [TCP_CONNTRACK_SYN_SENT] = {PFS_TCPS_SYN_SENT, PFS_TCPS_CLOSED},
+    [TCP_CONNTRACK_SYN_RECV] = {PFS_TCPS_SYN_SENT, PFS_TCPS_SYN_SENT},
+    [TCP_CONNTRACK_ESTABLISHED] = {PFS_TCPS_ESTABLISHED, PFS_TCPS_ESTABLISHED},
+    [TCP_CONNTRACK_FIN_WAIT] = {PFS_TCPS_CLOSING, PFS_TCPS_ESTABLISHED},
+    [TCP_CONNTRACK_CLOSE_WAIT] = {PFS_TCPS_FIN_WAIT_2, PFS_TCPS_ESTABLISHED},
+    [TCP_CONNTRACK_LAST_ACK] = {PFS_TCPS_FIN_WAIT_2, PFS_TCPS_CLOSING},
+    [TCP_CONNTRACK_TIME_WAIT] = {PFS_TCPS_FIN_WAIT_2, PFS_TCPS_FIN_WAIT_2},
+    [TCP_CONNTRACK_CLOSE] = {PFS_TCPS_TIME_WAIT, PFS_TCPS_TIME_WAIT},
+    [TCP_CONNTRACK_SYN_SENT2] = {PFS_TCPS_SYN_SENT, PFS_TCPS_SYN_SENT},
 };
 
 void pfsd_ctmap_tcp_to_pf(uint8_t ct, uint8_t *src, uint8_t *dst)
@@ -345,7 +342,7 @@ uint8_t pfsd_ctmap_tcp_from_pf(uint8_t src, uint8_t dst)
 
 static bool ctmap_loopback(uint8_t af, const struct pfs_addr *a)
 {
-	static const uint8_t v6lo[16] = { [15] = 1 };
+	static const uint8_t v6lo[16] = {[15] = 1};
 
 	if (af == AF_INET)
 		return a->a[0] == 127;
@@ -360,6 +357,20 @@ static uint8_t ctmap_wscale_to_pf(uint8_t flags, uint8_t ws)
 	return (uint8_t)(PFS_WSCALE_FLAG | (ws & PFS_WSCALE_MASK));
 }
 
+/* UDP and ICMP peer states from the status bits (ctmap.h). */
+static void ctmap_dgram_to_pf(uint32_t status, bool icmp, struct pfs_state *st)
+{
+	if (status & IPS_ASSURED) {
+		st->src.state = st->dst.state = PFS_UDPS_MULTIPLE;
+	} else if (status & IPS_SEEN_REPLY) {
+		st->src.state = icmp ? PFS_UDPS_SINGLE : PFS_UDPS_MULTIPLE;
+		st->dst.state = PFS_UDPS_SINGLE;
+	} else {
+		st->src.state = PFS_UDPS_SINGLE;
+		st->dst.state = PFS_UDPS_NO_TRAFFIC;
+	}
+}
+
 static void ctmap_peers_to_pf(const struct pfsd_ct_entry *e,
 			      struct pfs_state *st)
 {
@@ -369,23 +380,22 @@ static void ctmap_peers_to_pf(const struct pfsd_ct_entry *e,
 	case IPPROTO_TCP:
 		pfsd_ctmap_tcp_to_pf(e->tcp_state, &st->src.state,
 				     &st->dst.state);
-		st->src.wscale = ctmap_wscale_to_pf(e->flags_orig,
-						    e->wscale_orig);
-		st->dst.wscale = ctmap_wscale_to_pf(e->flags_reply,
-						    e->wscale_reply);
-		st->timeout = pfs_state_timeout_class(IPPROTO_TCP, st->src.state,
-						      st->dst.state);
+		st->src.wscale =
+		    ctmap_wscale_to_pf(e->flags_orig, e->wscale_orig);
+		st->dst.wscale =
+		    ctmap_wscale_to_pf(e->flags_reply, e->wscale_reply);
+		st->timeout = pfs_state_timeout_class(
+		    IPPROTO_TCP, st->src.state, st->dst.state);
 		break;
 	case IPPROTO_UDP:
-		st->src.state = seen ? PFS_UDPS_MULTIPLE : PFS_UDPS_SINGLE;
-		st->dst.state = seen ? PFS_UDPS_MULTIPLE : PFS_UDPS_NO_TRAFFIC;
-		st->timeout = seen ? PFS_TM_UDP_MULTIPLE : PFS_TM_UDP_SINGLE;
+		ctmap_dgram_to_pf(e->status, false, st);
+		st->timeout = pfs_state_timeout_class(
+		    IPPROTO_UDP, st->src.state, st->dst.state);
 		break;
 	default: /* ICMP, ICMPv6 */
-		st->src.state = PFS_UDPS_SINGLE;
-		st->dst.state = seen ? PFS_UDPS_SINGLE : PFS_UDPS_NO_TRAFFIC;
-		st->timeout = seen ? PFS_TM_ICMP_ERROR_REPLY
-				   : PFS_TM_ICMP_FIRST_PACKET;
+		ctmap_dgram_to_pf(e->status, true, st);
+		st->timeout =
+		    seen ? PFS_TM_ICMP_ERROR_REPLY : PFS_TM_ICMP_FIRST_PACKET;
 		break;
 	}
 }
@@ -402,6 +412,51 @@ static void ctmap_host(struct pfs_host *h, const struct pfs_addr *a,
 {
 	h->addr = *a;
 	h->port = port;
+}
+
+static bool ctmap_end_differs(const struct pfs_addr *a, uint16_t ap,
+			      const struct pfs_addr *b, uint16_t bp)
+{
+	return memcmp(a, b, sizeof(*a)) != 0 || ap != bp;
+}
+
+/* Source NAT: replies go back to another address than the origin's. */
+static bool ctmap_snat(const struct pfsd_ct_entry *e)
+{
+	return ctmap_end_differs(&e->reply.dst, e->reply.dport, &e->orig.src,
+				 e->orig.sport);
+}
+
+/* Destination NAT: replies come from another address than the one the
+ * origin sent to. */
+static bool ctmap_dnat(const struct pfsd_ct_entry *e)
+{
+	return ctmap_end_differs(&e->reply.src, e->reply.sport, &e->orig.dst,
+				 e->orig.dport);
+}
+
+/* The tuples as pf hosts (ctmap.h): a destination translation alone is
+ * pf's inbound rdr state, anything else an outbound state. */
+static void ctmap_hosts(const struct pfsd_ct_entry *e, struct pfs_state *st)
+{
+	const struct pfsd_ct_tuple *o = &e->orig, *r = &e->reply;
+	bool reply = (e->have & PFSD_CT_HAVE_REPLY) != 0;
+
+	if (reply && ctmap_dnat(e) && !ctmap_snat(e)) {
+		st->direction = PFS_DIR_IN;
+		ctmap_host(&st->lan, &r->src, r->sport);
+		ctmap_host(&st->gwy, &o->dst, o->dport);
+		ctmap_host(&st->ext, &o->src, o->sport);
+		return;
+	}
+	st->direction = PFS_DIR_OUT;
+	ctmap_host(&st->lan, &o->src, o->sport);
+	ctmap_host(&st->ext, &o->dst, o->dport);
+	/* the translated source is where replies go back to */
+	if (reply)
+		ctmap_host(&st->gwy, &r->dst, r->dport);
+	else
+		st->gwy = st->lan;
 }
 
 int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
@@ -424,15 +479,8 @@ int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
 	}
 	st->af = e->af;
 	st->proto = o->proto;
-	st->direction = PFS_DIR_OUT;
 	st->rule = st->anchor = PFS_NO_RULE;
-	ctmap_host(&st->lan, &o->src, o->sport);
-	ctmap_host(&st->ext, &o->dst, o->dport);
-	/* the translated source is where replies go back to */
-	if (e->have & PFSD_CT_HAVE_REPLY)
-		ctmap_host(&st->gwy, &e->reply.dst, e->reply.dport);
-	else
-		st->gwy = st->lan;
+	ctmap_hosts(e, st);
 	memcpy(st->ifname, "all", 4);
 	st->creation = now_s;
 	st->expire = now_s + e->timeout;
@@ -442,9 +490,8 @@ int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
 
 /* ---- state -> entry -----------------------------------------------------*/
 
-static void ctmap_set_tuple(struct pfsd_ct_tuple *t, uint8_t af,
-			    uint8_t proto, const struct pfs_host *s,
-			    const struct pfs_host *d)
+static void ctmap_set_tuple(struct pfsd_ct_tuple *t, uint8_t af, uint8_t proto,
+			    const struct pfs_host *s, const struct pfs_host *d)
 {
 	memset(t, 0, sizeof(*t));
 	t->src = s->addr;
@@ -454,8 +501,8 @@ static void ctmap_set_tuple(struct pfsd_ct_tuple *t, uint8_t af,
 	t->proto = proto;
 	t->ok = 1;
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
-		t->icmp_type = af == AF_INET ? CTMAP_ICMP_ECHO
-					     : CTMAP_ICMPV6_ECHO;
+		t->icmp_type =
+		    af == AF_INET ? CTMAP_ICMP_ECHO : CTMAP_ICMPV6_ECHO;
 }
 
 /* Window scale applies only when both sides negotiated one. */
@@ -473,6 +520,35 @@ static void ctmap_tcp_from_pf(const struct pfs_state *st,
 	}
 	e->flags_orig = e->flags_reply = f;
 	e->have |= PFSD_CT_HAVE_TCP;
+}
+
+/* conntrack's status bits of a TCP state: a reply seen once the peer
+ * answered, assured once established (as the kernel sets them). */
+static uint32_t ctmap_tcp_status(uint8_t ct)
+{
+	switch (ct) {
+	case TCP_CONNTRACK_NONE:
+	case TCP_CONNTRACK_SYN_SENT:
+		return 0;
+	case TCP_CONNTRACK_SYN_RECV:
+	case TCP_CONNTRACK_SYN_SENT2:
+		return IPS_SEEN_REPLY;
+	default:
+		return IPS_SEEN_REPLY | IPS_ASSURED;
+	}
+}
+
+uint32_t pfsd_ctmap_status(const struct pfs_state *st)
+{
+	uint8_t s = st->src.state, d = st->dst.state;
+
+	if (st->proto == IPPROTO_TCP)
+		return ctmap_tcp_status(pfsd_ctmap_tcp_from_pf(s, d));
+	if (d == PFS_UDPS_NO_TRAFFIC)
+		return 0;
+	if (s >= PFS_UDPS_MULTIPLE && d >= PFS_UDPS_MULTIPLE)
+		return IPS_SEEN_REPLY | IPS_ASSURED;
+	return IPS_SEEN_REPLY;
 }
 
 int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
@@ -494,15 +570,15 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 	 * (lan -> ext). */
 	ctmap_set_tuple(&e->orig, st->af, st->proto, in ? &st->ext : &st->lan,
 			in ? &st->gwy : &st->ext);
-	ctmap_set_tuple(&e->reply, st->af, st->proto,
-			in ? &st->lan : &st->ext, in ? &st->ext : &st->gwy);
+	ctmap_set_tuple(&e->reply, st->af, st->proto, in ? &st->lan : &st->ext,
+			in ? &st->ext : &st->gwy);
 	/* an echo request's reply tuple is an echo reply (0, or 129) */
 	if (e->reply.icmp_type != 0)
 		e->reply.icmp_type = st->af == AF_INET ? 0 : 129;
-	e->status = IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED;
+	e->status = IPS_CONFIRMED | pfsd_ctmap_status(st);
 	e->timeout = st->expire > now_s ? st->expire - now_s : 1;
-	e->have = PFSD_CT_HAVE_REPLY | PFSD_CT_HAVE_STATUS |
-		  PFSD_CT_HAVE_TIMEOUT;
+	e->have =
+	    PFSD_CT_HAVE_REPLY | PFSD_CT_HAVE_STATUS | PFSD_CT_HAVE_TIMEOUT;
 	if (st->proto == IPPROTO_TCP)
 		ctmap_tcp_from_pf(st, e);
 	return 0;
@@ -517,7 +593,8 @@ uint64_t pfsd_ctmap_state_id(const struct pfsd_ct_entry *e)
 
 bool pfsd_ctmap_is_nat(const struct pfs_state *st)
 {
-	return memcmp(&st->gwy.addr, &st->lan.addr, sizeof(st->gwy.addr)) != 0 ||
+	return memcmp(&st->gwy.addr, &st->lan.addr, sizeof(st->gwy.addr)) !=
+		   0 ||
 	       st->gwy.port != st->lan.port;
 }
 
@@ -538,8 +615,7 @@ static void ctmap_put_ip(struct nlmsghdr *nlh, uint8_t af,
 	mnl_attr_nest_end(nlh, n);
 }
 
-static void ctmap_put_proto(struct nlmsghdr *nlh,
-			    const struct pfsd_ct_tuple *t)
+static void ctmap_put_proto(struct nlmsghdr *nlh, const struct pfsd_ct_tuple *t)
 {
 	struct nlattr *n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 
@@ -571,8 +647,8 @@ static void ctmap_put_tuple(struct nlmsghdr *nlh, uint16_t type, uint8_t af,
 
 static void ctmap_put_tcp(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
 {
-	struct nf_ct_tcp_flags fo = { e->flags_orig, e->flags_orig };
-	struct nf_ct_tcp_flags fr = { e->flags_reply, e->flags_reply };
+	struct nf_ct_tcp_flags fo = {e->flags_orig, e->flags_orig};
+	struct nf_ct_tcp_flags fr = {e->flags_reply, e->flags_reply};
 	struct nlattr *pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
 	struct nlattr *tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
 
@@ -589,27 +665,42 @@ static void ctmap_put_tcp(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
 	mnl_attr_nest_end(nlh, pi);
 }
 
-/* Source NAT to the reply destination (gwy), one address and port. */
-static void ctmap_put_nat(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
+/* One translation (CTA_NAT_SRC or _DST) to a single address and port. */
+static void ctmap_put_nat(struct nlmsghdr *nlh, uint16_t type, uint8_t af,
+			  uint8_t proto, const struct pfs_addr *a,
+			  uint16_t port)
 {
-	const struct pfsd_ct_tuple *r = &e->reply;
-	struct nlattr *nat = mnl_attr_nest_start(nlh, CTA_NAT_SRC);
+	struct nlattr *nat = mnl_attr_nest_start(nlh, type);
 	struct nlattr *p;
 
-	if (e->af == AF_INET) {
-		mnl_attr_put(nlh, CTA_NAT_V4_MINIP, 4, r->dst.a);
-		mnl_attr_put(nlh, CTA_NAT_V4_MAXIP, 4, r->dst.a);
+	if (af == AF_INET) {
+		mnl_attr_put(nlh, CTA_NAT_V4_MINIP, 4, a->a);
+		mnl_attr_put(nlh, CTA_NAT_V4_MAXIP, 4, a->a);
 	} else {
-		mnl_attr_put(nlh, CTA_NAT_V6_MINIP, 16, r->dst.a);
-		mnl_attr_put(nlh, CTA_NAT_V6_MAXIP, 16, r->dst.a);
+		mnl_attr_put(nlh, CTA_NAT_V6_MINIP, 16, a->a);
+		mnl_attr_put(nlh, CTA_NAT_V6_MAXIP, 16, a->a);
 	}
-	if (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) {
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		p = mnl_attr_nest_start(nlh, CTA_NAT_PROTO);
-		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MIN, htons(r->dport));
-		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MAX, htons(r->dport));
+		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MIN, htons(port));
+		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MAX, htons(port));
 		mnl_attr_nest_end(nlh, p);
 	}
 	mnl_attr_nest_end(nlh, nat);
+}
+
+/* Source NAT to the reply destination, destination NAT to the reply
+ * source, each only where the tuples differ. */
+static void ctmap_put_nats(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
+{
+	const struct pfsd_ct_tuple *r = &e->reply;
+
+	if (ctmap_snat(e))
+		ctmap_put_nat(nlh, CTA_NAT_SRC, e->af, r->proto, &r->dst,
+			      r->dport);
+	if (ctmap_dnat(e))
+		ctmap_put_nat(nlh, CTA_NAT_DST, e->af, r->proto, &r->src,
+			      r->sport);
 }
 
 static struct nlmsghdr *ctmap_header(void *buf, uint8_t type, uint16_t flags,
@@ -632,33 +723,37 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 			    const struct pfsd_ct_entry *e, uint16_t flags,
 			    bool nat, uint32_t seq)
 {
+	bool create = (flags & NLM_F_CREATE) != 0;
 	struct nlmsghdr *nlh;
 
 	if (len < PFSD_CTMAP_MSG_MAX || !e->orig.ok)
 		return 0;
 	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
-	nlh = ctmap_header(buf, IPCTNL_MSG_CT_NEW,
-			   (uint16_t)(NLM_F_ACK | flags), e->af, seq);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_NEW, flags, e->af, seq);
 	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
 	ctmap_put_tuple(nlh, CTA_TUPLE_REPLY, e->af, &e->reply);
-	mnl_attr_put_u32(nlh, CTA_STATUS, htonl(e->status));
+	/* SEEN_REPLY and ASSURED can only be set: an update without them
+	 * leaves the status alone instead of failing with EBUSY */
+	if (create || (e->status & IPS_SEEN_REPLY))
+		mnl_attr_put_u32(nlh, CTA_STATUS, htonl(e->status));
 	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(e->timeout));
 	if (e->have & PFSD_CT_HAVE_TCP)
 		ctmap_put_tcp(nlh, e);
 	if (nat)
-		ctmap_put_nat(nlh, e);
+		ctmap_put_nats(nlh, e);
 	return nlh->nlmsg_len;
 }
 
 size_t pfsd_ctmap_build_delete(void *buf, size_t len,
-			       const struct pfsd_ct_entry *e, uint32_t seq)
+			       const struct pfsd_ct_entry *e, uint16_t flags,
+			       uint32_t seq)
 {
 	struct nlmsghdr *nlh;
 
 	if (len < PFSD_CTMAP_MSG_MAX || !e->orig.ok)
 		return 0;
 	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
-	nlh = ctmap_header(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, e->af, seq);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_DELETE, flags, e->af, seq);
 	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
 	return nlh->nlmsg_len;
 }

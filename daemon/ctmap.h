@@ -5,8 +5,16 @@
  *
  * Mapping (state.h): for direction OUT, orig = (lan -> ext) and
  * reply = (ext -> gwy); for direction IN, orig = (ext -> gwy) and
- * reply = (lan -> ext).  Without NAT, gwy == lan.  Entries read from the
- * kernel are always mapped as OUT (conntrack has no notion of direction).
+ * reply = (lan -> ext).  Without NAT, gwy == lan.  An entry read from the
+ * kernel with a destination translation only (a port forward: the reply
+ * comes from another address or port than the original destination) is
+ * pf's inbound rdr state: lan = the inside server (reply source), gwy =
+ * the address the client used (original destination), ext = the client.
+ * Every other entry is OUT (conntrack has no notion of direction); with
+ * both translations v3 keeps only the source one.  Injected, a state with
+ * gwy != lan gets CTA_NAT_SRC where the reply destination differs from
+ * the original source, CTA_NAT_DST where the reply source differs from
+ * the original destination.
  *
  * TCP conntrack state <-> pf peer states (src:dst) and timeout class:
  *
@@ -25,9 +33,16 @@
  * Every row moves pf's peer states forward only, so a peer's merge rule
  * accepts the sequence.  Back to conntrack, a pf pair is read from its
  * most advanced side (pfsd_ctmap_tcp_from_pf); the table round-trips.
- * UDP: SEEN_REPLY -> MULTIPLE:MULTIPLE, else SINGLE:NO_TRAFFIC.  ICMP
- * (echo only: id in every port, type echo request on injection) keeps the
- * same levels.  Other protocols are not synced.
+ * UDP: ASSURED -> MULTIPLE:MULTIPLE, SEEN_REPLY -> MULTIPLE:SINGLE,
+ * else SINGLE:NO_TRAFFIC.  ICMP (echo only: id in every port, type echo
+ * request on injection): ASSURED -> MULTIPLE:MULTIPLE, SEEN_REPLY ->
+ * SINGLE:SINGLE, else SINGLE:NO_TRAFFIC.  Other protocols are not synced.
+ *
+ * Status bits written back (pfsd_ctmap_status) follow the same tables:
+ * TCP SEEN_REPLY from SYN_RECV on, ASSURED from ESTABLISHED on; UDP and
+ * ICMP SEEN_REPLY when dst has traffic, ASSURED when both are MULTIPLE.
+ * So an unreplied entry stays UNREPLIED on the peer, and a datagram flow
+ * is assured there only when it is at the source.
  */
 #ifndef PFSYNCD_CTMAP_H
 #define PFSYNCD_CTMAP_H
@@ -48,13 +63,13 @@ struct pfsd_ct_tuple {
 };
 
 /* What a parsed message carried (pfsd_ct_entry.have). */
-#define PFSD_CT_HAVE_REPLY 0x01
-#define PFSD_CT_HAVE_STATUS 0x02
+#define PFSD_CT_HAVE_REPLY   0x01
+#define PFSD_CT_HAVE_STATUS  0x02
 #define PFSD_CT_HAVE_TIMEOUT 0x04
-#define PFSD_CT_HAVE_ID 0x08
-#define PFSD_CT_HAVE_TCP 0x10
-#define PFSD_CT_HAVE_MARK 0x20
-#define PFSD_CT_HAVE_ZONE 0x40
+#define PFSD_CT_HAVE_ID	     0x08
+#define PFSD_CT_HAVE_TCP     0x10
+#define PFSD_CT_HAVE_MARK    0x20
+#define PFSD_CT_HAVE_ZONE    0x40
 
 struct pfsd_ct_entry {
 	uint8_t af; /* AF_INET / AF_INET6 (from the addresses) */
@@ -112,6 +127,9 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
  */
 uint64_t pfsd_ctmap_state_id(const struct pfsd_ct_entry *e);
 
+/* IPS_SEEN_REPLY / IPS_ASSURED of a state (the tables above). */
+uint32_t pfsd_ctmap_status(const struct pfs_state *st);
+
 /* True when the state is NATed (gwy differs from lan). */
 bool pfsd_ctmap_is_nat(const struct pfs_state *st);
 
@@ -122,17 +140,21 @@ uint8_t pfsd_ctmap_tcp_from_pf(uint8_t src, uint8_t dst);
 /*
  * Message builders.  Each writes one message into buf (len at least
  * PFSD_CTMAP_MSG_MAX) and returns its length, or 0 when buf is too small.
- * new: IPCTNL_MSG_CT_NEW with both tuples, status SEEN_REPLY|ASSURED|
- * CONFIRMED, timeout and TCP protoinfo (BE_LIBERAL, window scale when both
- * sides have one); flags are added to NLM_F_REQUEST|NLM_F_ACK; nat adds
- * CTA_NAT_SRC (create only).  delete: IPCTNL_MSG_CT_DELETE by the original
- * tuple.  dump: IPCTNL_MSG_CT_GET with NLM_F_DUMP of both families.
+ * new: IPCTNL_MSG_CT_NEW with both tuples, status CONFIRMED plus the
+ * state's bits (on an update only when it has SEEN_REPLY: the kernel
+ * refuses to clear a bit), timeout and TCP protoinfo (BE_LIBERAL, window
+ * scale when both sides have one); flags are added to NLM_F_REQUEST (no
+ * NLM_F_ACK unless given: errors are reported anyway); nat adds
+ * CTA_NAT_SRC / CTA_NAT_DST (create only).  delete: IPCTNL_MSG_CT_DELETE
+ * by the original tuple, flags as for new.  dump: IPCTNL_MSG_CT_GET with
+ * NLM_F_DUMP of both families.
  */
 size_t pfsd_ctmap_build_new(void *buf, size_t len,
 			    const struct pfsd_ct_entry *e, uint16_t flags,
 			    bool nat, uint32_t seq);
 size_t pfsd_ctmap_build_delete(void *buf, size_t len,
-			       const struct pfsd_ct_entry *e, uint32_t seq);
+			       const struct pfsd_ct_entry *e, uint16_t flags,
+			       uint32_t seq);
 size_t pfsd_ctmap_build_dump(void *buf, size_t len, uint32_t seq);
 
 #endif

@@ -41,40 +41,50 @@
  * real ones (a pf peer) is newer; if our TCP state is ahead, the merge
  * calls the peer stale and we answer with our copy.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_compat.h>
+#include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "pfsync/table.h"
 
 #include "ctmap.h"
 #include "ctnl.h"
+#include "ctwr.h"
 #include "daemon.h"
 #include "log.h"
 
-#define CTNL_RCVBUF (16 * 1024 * 1024)
-#define CTNL_RXBUF (64 * 1024)
-#define CTNL_EV_BATCH 64      /* recvs per wakeup: others get a turn */
-#define CTNL_RESYNC_MS 200    /* after an overrun */
+#define CTNL_RCVBUF	   (16 * 1024 * 1024)
+#define CTNL_RXBUF	   (64 * 1024)
+#define CTNL_EV_BATCH	   64  /* recvs per wakeup: others get a turn */
+#define CTNL_DUMP_BATCH	   8   /* dump recvs per wakeup (~100 entries each) */
+#define CTNL_RESYNC_MS	   200 /* after an overrun */
 #define CTNL_REFRESH_MIN_S 5
+#define CTNL_START_WAIT_MS 30000 /* the startup dump, at most */
 
 struct pfsd_ctnl {
 	struct pfsd_daemon *d;
-	struct mnl_socket *ev, *wr;
+	struct mnl_socket *ev, *dump;
+	struct pfsd_ctwr *w;
 	uint32_t wr_portid;
-	uint32_t seq;
+	uint32_t seq, dump_seq;
 	int timer_id;
 	bool enobufs_logged;
 	bool logged[PFSD_CTNL_ERRNO_MAX]; /* failure logged, per errno */
 	struct pfs_table *shadow; /* peers' states we injected (for CLR) */
 	struct pfs_table *prov;	  /* re-read at startup: may be a peer's */
 	bool starting;		  /* the startup dump is running */
+	bool dumping;		  /* a dump is being read */
+	bool dump_again;	  /* events were lost during it */
+	int dump_oom;
 	const struct pfs_state **seen; /* mirror states a dump showed */
 	size_t nseen, capseen;
 	uint8_t *rx;
@@ -82,15 +92,32 @@ struct pfsd_ctnl {
 };
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms);
+static void ctnl_seen(struct pfsd_ctnl *c, const struct pfs_state *s);
 
-/* ---- synchronous requests on `wr` -------------------------------------*/
+/* ---- the writer's reports ----------------------------------------------*/
 
-static void ctnl_count(struct pfsd_ctnl *c, int err, const char *what,
-		       const struct pfs_state *s)
+static const char *ctnl_what(uint8_t kind)
 {
-	unsigned i = err < 0 ? (unsigned)-err : 0;
+	switch (kind) {
+	case PFSD_CTWR_DELETE:
+		return "delete";
+	case PFSD_CTWR_UPSERT:
+		return "write";
+	case PFSD_CTWR_CREATE:
+	case PFSD_CTWR_CREATE_NAT:
+		return "insert";
+	default:
+		return "update";
+	}
+}
 
-	if (err == 0) {
+/* One request done (ctwr.h): counted, the first failure per errno logged. */
+static void ctnl_done(void *arg, const struct pfsd_ctwr_req *r)
+{
+	struct pfsd_ctnl *c = arg;
+	unsigned i = r->err < 0 ? (unsigned)-r->err : 0;
+
+	if (r->err == 0) {
 		c->st.ct_ok++;
 		return;
 	}
@@ -101,84 +128,26 @@ static void ctnl_count(struct pfsd_ctnl *c, int err, const char *what,
 	if (c->logged[i])
 		return;
 	c->logged[i] = true;
-	log_warnx("conntrack %s (state %016llx/%08x): %s (logged once)", what,
-		  (unsigned long long)s->id, s->creatorid, strerror(-err));
+	log_warnx("conntrack %s (state %016llx/%08x): %s (logged once)",
+		  ctnl_what(r->kind), (unsigned long long)r->id, r->creatorid,
+		  strerror(-r->err));
 }
 
-/* The ack of request seq: 0 or -errno.  Other messages are skipped. */
-static int ctnl_ack(struct pfsd_ctnl *c, uint32_t seq)
+/* Queue a state's write; a state that cannot be written is a failure. */
+static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
+		       enum pfsd_ctwr_kind kind)
 {
-	const struct nlmsghdr *nlh;
-	const struct nlmsgerr *ne;
-	ssize_t n;
-	int len;
+	struct pfsd_ctwr_req r;
 
-	for (;;) {
-		n = mnl_socket_recvfrom(c->wr, c->rx, CTNL_RXBUF);
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		len = (int)n;
-		for (nlh = (const void *)c->rx; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != seq ||
-			    nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ne)))
-				return -EPROTO;
-			ne = mnl_nlmsg_get_payload(nlh);
-			return ne->error;
-		}
-	}
-}
-
-static int ctnl_request(struct pfsd_ctnl *c, const void *msg, size_t len)
-{
-	const struct nlmsghdr *nlh = msg;
-
-	if (len == 0)
-		return -EINVAL;
-	if (mnl_socket_sendto(c->wr, msg, len) < 0)
-		return -errno;
-	return ctnl_ack(c, nlh->nlmsg_seq);
-}
-
-/* CT_NEW: create (EXCL) then update, or update then create. */
-static int ctnl_put(struct pfsd_ctnl *c, const struct pfs_state *s,
-		    bool create_first)
-{
-	struct pfsd_ct_entry e;
-	uint8_t msg[PFSD_CTMAP_MSG_MAX];
-	bool nat = pfsd_ctmap_is_nat(s);
-	int rc;
-
-	if (pfsd_ctmap_from_state(s, pfsd_daemon_now_sec(), &e) == -1)
-		return -errno;
-	if (create_first) {
-		rc = ctnl_request(c, msg, pfsd_ctmap_build_new(msg, sizeof(msg),
-			&e, NLM_F_CREATE | NLM_F_EXCL, nat, ++c->seq));
-		if (rc != -EEXIST)
-			return rc;
-		/* NAT is create-only: an update carries none */
-		return ctnl_request(c, msg, pfsd_ctmap_build_new(msg,
-			sizeof(msg), &e, 0, false, ++c->seq));
-	}
-	rc = ctnl_request(c, msg, pfsd_ctmap_build_new(msg, sizeof(msg), &e,
-						       0, false, ++c->seq));
-	if (rc != -ENOENT)
-		return rc;
-	return ctnl_request(c, msg, pfsd_ctmap_build_new(msg, sizeof(msg),
-		&e, NLM_F_CREATE | NLM_F_EXCL, nat, ++c->seq));
-}
-
-static int ctnl_del(struct pfsd_ctnl *c, const struct pfs_state *s)
-{
-	struct pfsd_ct_entry e;
-	uint8_t msg[PFSD_CTMAP_MSG_MAX];
-
-	if (pfsd_ctmap_from_state(s, pfsd_daemon_now_sec(), &e) == -1)
-		return -errno;
-	return ctnl_request(c, msg, pfsd_ctmap_build_delete(msg, sizeof(msg),
-							    &e, ++c->seq));
+	memset(&r, 0, sizeof(r));
+	if (pfsd_ctmap_from_state(s, pfsd_daemon_now_sec(), &r.e) == 0 &&
+	    pfsd_ctwr_put(c->w, &r.e, kind, s->id, s->creatorid) == 0)
+		return;
+	r.kind = (uint8_t)kind;
+	r.id = s->id;
+	r.creatorid = s->creatorid;
+	r.err = -errno;
+	ctnl_done(c, &r);
 }
 
 /* ---- the engine's reports: peers' changes to the kernel ----------------*/
@@ -186,8 +155,8 @@ static int ctnl_del(struct pfsd_ctnl *c, const struct pfs_state *s)
 /* A state leaves the mirror: forget it in the shadow and in prov. */
 static void ctnl_shadow_drop(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
-	struct pfs_state *sh = pfs_table_find_id(c->shadow, s->id,
-						 s->creatorid);
+	struct pfs_state *sh =
+	    pfs_table_find_id(c->shadow, s->id, s->creatorid);
 
 	if (sh != NULL)
 		pfs_table_remove(c->shadow, sh);
@@ -196,26 +165,38 @@ static void ctnl_shadow_drop(struct pfsd_ctnl *c, const struct pfs_state *s)
 		pfs_table_remove(c->prov, sh);
 }
 
+/* A peer's change during a dump: the dump may have passed its entry
+ * already, so the sweep must not take it for gone. */
+static void ctnl_seen_peer(struct pfsd_ctnl *c, const struct pfs_state *st)
+{
+	if (c->dumping)
+		ctnl_seen(
+		    c, pfs_table_find_id(c->d->table, st->id, st->creatorid));
+}
+
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st)
 {
-	int rc;
+	bool nat;
 
 	if (c == NULL)
 		return;
+	nat = pfsd_ctmap_is_nat(st);
 	switch (op) {
 	case PFS_OP_INSERT:
 		(void)pfs_table_insert(c->shadow, st);
-		ctnl_count(c, ctnl_put(c, st, true), "insert", st);
+		ctnl_seen_peer(c, st);
+		ctnl_write(c, st,
+			   nat ? PFSD_CTWR_CREATE_NAT : PFSD_CTWR_UPSERT);
 		break;
 	case PFS_OP_UPDATE:
-		ctnl_count(c, ctnl_put(c, st, false), "update", st);
+		ctnl_seen_peer(c, st);
+		ctnl_write(c, st,
+			   nat ? PFSD_CTWR_UPDATE_NAT : PFSD_CTWR_UPSERT);
 		break;
 	case PFS_OP_DELETE:
 		ctnl_shadow_drop(c, st);
-		rc = ctnl_del(c, st);
-		/* the kernel may have expired it first: not a failure */
-		ctnl_count(c, rc == -ENOENT ? 0 : rc, "delete", st);
+		ctnl_write(c, st, PFSD_CTWR_DELETE);
 		break;
 	}
 }
@@ -226,17 +207,21 @@ void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid)
 {
 	struct pfs_state *s;
 	size_t cur = 0;
-	int rc;
 
 	if (c == NULL)
 		return;
 	while ((s = pfs_table_next(c->shadow, &cur)) != NULL) {
 		if (s->creatorid != creatorid)
 			continue;
-		rc = ctnl_del(c, s);
-		ctnl_count(c, rc == -ENOENT ? 0 : rc, "clear", s);
+		ctnl_write(c, s, PFSD_CTWR_DELETE);
 		pfs_table_remove(c->shadow, s);
 	}
+}
+
+void pfsd_ctnl_flush(struct pfsd_ctnl *c)
+{
+	if (c != NULL)
+		pfsd_ctwr_flush(c->w);
 }
 
 /* The identity rule (top of file): a re-read state of ours that a peer
@@ -291,8 +276,7 @@ static bool ctnl_peers_differ(const struct pfs_state *a,
 			      const struct pfs_state *b)
 {
 	return a->src.state != b->src.state || a->dst.state != b->dst.state ||
-	       a->src.wscale != b->src.wscale ||
-	       a->dst.wscale != b->dst.wscale;
+	       a->src.wscale != b->src.wscale || a->dst.wscale != b->dst.wscale;
 }
 
 /* The refresh rule (top of file). */
@@ -326,8 +310,7 @@ static uint64_t ctnl_local_id(struct pfsd_ctnl *c,
 {
 	uint64_t id = pfsd_ctmap_state_id(e);
 
-	if (id != 0 &&
-	    pfs_table_find_id(c->d->table, id, c->d->hostid) == NULL)
+	if (id != 0 && pfs_table_find_id(c->d->table, id, c->d->hostid) == NULL)
 		return id;
 	if (id != 0)
 		c->st.id_taken++;
@@ -353,18 +336,21 @@ static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 }
 
 /*
- * One entry seen in an event (refresh false: always announce) or a dump
- * (refresh true: only by the refresh rule).  Returns the mirror state.
+ * One entry seen in an event or a dump: new to the mirror, inserted; else
+ * announced only when what pfsync carries changed (TCP state, window
+ * scale, the status bits behind the datagram states) or by the refresh
+ * rule, so a change pfsync does not carry (a mark) makes no traffic.
+ * Returns the mirror state.
  */
 static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 					   const struct pfsd_ct_entry *e,
-					   struct pfs_state *st, bool refresh)
+					   struct pfs_state *st)
 {
 	struct pfs_state *m = ctnl_find(c, e, st);
 
 	if (m == NULL)
 		return ctnl_insert(c, e, st);
-	if (!refresh || ctnl_peers_differ(m, st)) {
+	if (ctnl_peers_differ(m, st)) {
 		ctnl_update(c, m, st);
 	} else if (ctnl_expire_moved(m, st->expire, pfsd_daemon_now_sec())) {
 		c->st.refreshed++;
@@ -412,16 +398,19 @@ static void ctnl_event(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
 	int kind;
 
 	c->st.events++;
+	/* the socket filter drops these in the kernel; kept as a guard */
 	if (nlh->nlmsg_pid == c->wr_portid && c->wr_portid != 0) {
 		c->st.own++;
 		return;
 	}
 	kind = ctnl_entry(c, nlh, &e, &st);
 	if (kind == PFSD_CT_NEW || kind == PFSD_CT_UPDATE)
-		(void)ctnl_upsert(c, &e, &st, false);
+		ctnl_seen(c, ctnl_upsert(c, &e, &st));
 	else if (kind == PFSD_CT_DESTROY)
 		ctnl_destroy(c, &e, &st);
 }
+
+static void ctnl_dump_start(struct pfsd_ctnl *c);
 
 static void ctnl_overrun(struct pfsd_ctnl *c)
 {
@@ -430,7 +419,10 @@ static void ctnl_overrun(struct pfsd_ctnl *c)
 		log_warnx("conntrack events overrun (ENOBUFS): events were "
 			  "lost, resyncing (logged once)");
 	c->enobufs_logged = true;
-	ctnl_arm(c, CTNL_RESYNC_MS);
+	if (c->dumping)
+		c->dump_again = true; /* it may have passed a lost one */
+	else
+		ctnl_arm(c, CTNL_RESYNC_MS);
 }
 
 static void ctnl_ev_read(void *arg, int fd, uint32_t events)
@@ -449,7 +441,9 @@ static void ctnl_ev_read(void *arg, int fd, uint32_t events)
 				ctnl_overrun(c);
 			else if (errno != EAGAIN && errno != EINTR)
 				log_warn("conntrack events");
-			break;
+			if (errno != ENOBUFS)
+				break;
+			continue;
 		}
 		len = (int)n;
 		for (nlh = (const void *)c->rx; mnl_nlmsg_ok(nlh, len);
@@ -459,7 +453,7 @@ static void ctnl_ev_read(void *arg, int fd, uint32_t events)
 	pfsd_daemon_kick(c->d);
 }
 
-/* ---- dump and reconcile --------------------------------------------------*/
+/* ---- dump and reconcile, read from the loop a few recvs at a time -------*/
 
 static int ctnl_seen_add(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
@@ -478,11 +472,17 @@ static int ctnl_seen_add(struct pfsd_ctnl *c, const struct pfs_state *s)
 	return 0;
 }
 
-/* One dump reply message: 1 at NLMSG_DONE, -errno, else 0. */
-static int ctnl_dump_msg(struct pfsd_ctnl *c, const struct nlmsghdr *nlh,
-			 int *oom)
+/* A mirror state that is in the kernel (a dump showed it, or an event or
+ * a write touched it while a dump runs). */
+static void ctnl_seen(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
-	const struct pfs_state *m;
+	if (c->dumping && s != NULL && ctnl_seen_add(c, s) == -1)
+		c->dump_oom = 1;
+}
+
+/* One dump reply message: 1 at NLMSG_DONE, -errno, else 0. */
+static int ctnl_dump_msg(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
+{
 	struct pfsd_ct_entry e;
 	struct pfs_state st;
 	const struct nlmsgerr *ne;
@@ -497,35 +497,8 @@ static int ctnl_dump_msg(struct pfsd_ctnl *c, const struct nlmsghdr *nlh,
 	}
 	if (ctnl_entry(c, nlh, &e, &st) < 0)
 		return 0;
-	m = ctnl_upsert(c, &e, &st, true);
-	if (m != NULL && ctnl_seen_add(c, m) == -1)
-		*oom = 1;
+	ctnl_seen(c, ctnl_upsert(c, &e, &st));
 	return 0;
-}
-
-static int ctnl_dump(struct pfsd_ctnl *c, int *oom)
-{
-	uint8_t msg[PFSD_CTMAP_MSG_MAX];
-	const struct nlmsghdr *nlh;
-	uint32_t seq = ++c->seq;
-	ssize_t n;
-	int len, rc = 0;
-
-	if (mnl_socket_sendto(c->wr, msg, pfsd_ctmap_build_dump(msg,
-			      sizeof(msg), seq)) < 0)
-		return -errno;
-	while (rc == 0) {
-		n = mnl_socket_recvfrom(c->wr, c->rx, CTNL_RXBUF);
-		if (n < 0)
-			return -errno;
-		len = (int)n;
-		for (nlh = (const void *)c->rx;
-		     rc == 0 && mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len))
-			if (nlh->nlmsg_seq == seq)
-				rc = ctnl_dump_msg(c, nlh, oom);
-	}
-	return rc < 0 ? rc : 0;
 }
 
 static int ctnl_ptr_cmp(const void *a, const void *b)
@@ -561,19 +534,88 @@ static void ctnl_sweep(struct pfsd_ctnl *c)
 	}
 }
 
-static void ctnl_resync(struct pfsd_ctnl *c)
+/* The dump's end (rc: 1 done, -errno failed): reconcile, then the next. */
+static void ctnl_dump_end(struct pfsd_ctnl *c, int rc)
 {
-	int oom = 0, rc;
+	bool again = c->dump_again;
 
-	c->nseen = 0;
-	rc = ctnl_dump(c, &oom);
+	/* writes queued so far must reach the kernel before it is judged */
 	if (rc < 0)
 		log_warnx("conntrack dump: %s", strerror(-rc));
-	else if (oom)
+	else if (c->dump_oom)
 		log_warnx("conntrack dump: out of memory, no reconcile");
 	else
 		ctnl_sweep(c);
+	c->dumping = false;
+	c->dump_again = false;
+	c->nseen = 0;
+	if (again || rc < 0)
+		ctnl_arm(c, CTNL_RESYNC_MS);
+	else
+		ctnl_arm(c, PFSD_CTNL_REFRESH_MS);
 	pfsd_daemon_kick(c->d);
+}
+
+/* Up to max recvs of the dump; 1 when it ended, 0 if more is to come. */
+static int ctnl_dump_read(struct pfsd_ctnl *c, int max)
+{
+	const struct nlmsghdr *nlh;
+	ssize_t n;
+	int i, len, rc = 0;
+
+	for (i = 0; i < max && rc == 0; i++) {
+		n = recv(mnl_socket_get_fd(c->dump), c->rx, CTNL_RXBUF,
+			 MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EPROTO;
+			break;
+		}
+		len = (int)n;
+		for (nlh = (const void *)c->rx;
+		     rc == 0 && mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len))
+			if (nlh->nlmsg_seq == c->dump_seq)
+				rc = ctnl_dump_msg(c, nlh);
+	}
+	if (rc == 0)
+		return 0;
+	ctnl_dump_end(c, rc);
+	return 1;
+}
+
+static void ctnl_dump_ready(void *arg, int fd, uint32_t events)
+{
+	struct pfsd_ctnl *c = arg;
+
+	(void)fd;
+	(void)events;
+	if (c->dumping)
+		(void)ctnl_dump_read(c, CTNL_DUMP_BATCH);
+	else /* a stale reply of an abandoned dump */
+		(void)recv(mnl_socket_get_fd(c->dump), c->rx, CTNL_RXBUF,
+			   MSG_DONTWAIT);
+}
+
+static void ctnl_dump_start(struct pfsd_ctnl *c)
+{
+	uint8_t msg[PFSD_CTMAP_MSG_MAX];
+
+	c->dump_seq = ++c->seq;
+	c->nseen = 0;
+	c->dump_oom = 0;
+	c->dump_again = false;
+	/* what we wrote so far is in the kernel before the walk starts */
+	pfsd_ctwr_flush(c->w);
+	if (mnl_socket_sendto(
+		c->dump, msg,
+		pfsd_ctmap_build_dump(msg, sizeof(msg), c->dump_seq)) < 0) {
+		log_warn("conntrack dump");
+		ctnl_arm(c, PFSD_CTNL_REFRESH_MS);
+		return;
+	}
+	c->dumping = true;
 }
 
 static void ctnl_on_timer(void *arg)
@@ -581,9 +623,10 @@ static void ctnl_on_timer(void *arg)
 	struct pfsd_ctnl *c = arg;
 
 	c->timer_id = 0;
+	if (c->dumping)
+		return;
 	c->st.resyncs++;
-	ctnl_resync(c);
-	ctnl_arm(c, PFSD_CTNL_REFRESH_MS);
+	ctnl_dump_start(c);
 }
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
@@ -599,6 +642,20 @@ static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
 		log_warn("conntrack refresh timer");
 		c->timer_id = 0;
 	}
+}
+
+/* The startup dump, read to its end before the loop runs. */
+static void ctnl_dump_startup(struct pfsd_ctnl *c)
+{
+	struct pollfd p = {mnl_socket_get_fd(c->dump), POLLIN, 0};
+
+	c->starting = true;
+	ctnl_dump_start(c);
+	while (c->dumping && poll(&p, 1, CTNL_START_WAIT_MS) > 0)
+		(void)ctnl_dump_read(c, CTNL_DUMP_BATCH);
+	if (c->dumping)
+		ctnl_dump_end(c, -ETIMEDOUT);
+	c->starting = false;
 }
 
 /* ---- setup ---------------------------------------------------------------*/
@@ -625,31 +682,52 @@ static void ctnl_rcvbuf(struct mnl_socket *s)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 }
 
+/*
+ * The echoes of our own writes never reach user space: a socket filter
+ * on the event socket drops every message whose nlmsg_pid is the
+ * writer's port id (the kernel sets it to the port id of the socket
+ * whose request caused the event; 0 for the kernel's own changes).  An
+ * event skb holds one message, so its header is at offset 0.  BPF loads
+ * words big-endian, hence the ntohl of the host-order port id.
+ */
+static int ctnl_filter_own(struct mnl_socket *ev, uint32_t portid)
+{
+	struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct nlmsghdr, nlmsg_pid)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(portid), 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
+
+	return setsockopt(mnl_socket_get_fd(ev), SOL_SOCKET, SO_ATTACH_FILTER,
+			  &prog, sizeof(prog));
+}
+
 static int ctnl_open_all(struct pfsd_ctnl *c)
 {
-	struct timeval tv = { 2, 0 }; /* a write never hangs the loop */
-
-	c->ev = ctnl_open(NF_NETLINK_CONNTRACK_NEW |
-			  NF_NETLINK_CONNTRACK_UPDATE |
+	c->ev =
+	    ctnl_open(NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE |
 			  NF_NETLINK_CONNTRACK_DESTROY,
-			  SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (c->ev == NULL) {
-		log_warn("conntrack event socket");
+		      SOCK_NONBLOCK | SOCK_CLOEXEC);
+	c->dump = ctnl_open(0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	c->w = pfsd_ctwr_new(ctnl_done, c);
+	if (c->ev == NULL || c->dump == NULL || c->w == NULL) {
+		log_warn("conntrack sockets");
 		return -1;
 	}
 	ctnl_rcvbuf(c->ev);
-	c->wr = ctnl_open(0, SOCK_CLOEXEC);
-	if (c->wr == NULL) {
-		log_warn("conntrack socket");
-		return -1;
-	}
-	ctnl_rcvbuf(c->wr);
-	(void)setsockopt(mnl_socket_get_fd(c->wr), SOL_SOCKET, SO_RCVTIMEO,
-			 &tv, sizeof(tv));
-	c->wr_portid = mnl_socket_get_portid(c->wr);
+	ctnl_rcvbuf(c->dump);
+	c->wr_portid = pfsd_ctwr_portid(c->w);
+	if (ctnl_filter_own(c->ev, c->wr_portid) == -1)
+		log_warn("conntrack events: no echo filter (echoes are "
+			 "dropped in user space)");
 	if (pfsd_loop_add_fd(c->d->loop, mnl_socket_get_fd(c->ev), EPOLLIN,
-			     ctnl_ev_read, c) == -1) {
-		log_warn("conntrack event socket: loop");
+			     ctnl_ev_read, c) == -1 ||
+	    pfsd_loop_add_fd(c->d->loop, mnl_socket_get_fd(c->dump), EPOLLIN,
+			     ctnl_dump_ready, c) == -1) {
+		log_warn("conntrack sockets: loop");
 		return -1;
 	}
 	return 0;
@@ -671,12 +749,10 @@ struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
 		return NULL;
 	}
 	/* subscribed first, then dumped: nothing falls in between */
-	c->starting = true;
-	ctnl_resync(c);
-	c->starting = false;
+	ctnl_dump_startup(c);
+	c->st.resyncs = 0;
 	log_info("conntrack backend: %zu states in the kernel table",
 		 pfs_table_count(d->table));
-	ctnl_arm(c, PFSD_CTNL_REFRESH_MS);
 	return c;
 }
 
@@ -690,8 +766,13 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 		pfsd_loop_del_fd(c->d->loop, mnl_socket_get_fd(c->ev));
 		mnl_socket_close(c->ev);
 	}
-	if (c->wr != NULL)
-		mnl_socket_close(c->wr);
+	if (c->dump != NULL) {
+		pfsd_loop_del_fd(c->d->loop, mnl_socket_get_fd(c->dump));
+		mnl_socket_close(c->dump);
+	}
+	if (c->w != NULL)
+		pfsd_ctwr_flush(c->w);
+	pfsd_ctwr_free(c->w);
 	pfs_table_free(c->shadow);
 	pfs_table_free(c->prov);
 	free(c->seen);

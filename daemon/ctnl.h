@@ -8,13 +8,17 @@
  *    entry's CTA_ID, so that it survives a restart of the daemon);
  *  - events: NEW -> pfs_engine_insert, UPDATE -> pfs_engine_update of the
  *    state with that flow key (a peer's state keeps its id and creator),
- *    DESTROY -> pfs_engine_delete; events caused by our own writes (their
- *    nlmsg_pid is our write socket's port id) are ignored;
+ *    DESTROY -> pfs_engine_delete; a change pfsync does not carry (a
+ *    mark) is not announced; events caused by our own writes (their
+ *    nlmsg_pid is our writer's port id) are dropped in the kernel by a
+ *    socket filter;
  *  - ENOBUFS on the event socket: counted, logged once, full resync;
  *  - every PFSD_CTNL_REFRESH_MS: dump and reconcile (timeouts are
- *    refreshed without any event; see ctnl.c for the policy);
- *  - peers' changes (ops->applied, ops->cleared) become synchronous
- *    CT_NEW / CT_DELETE requests, acknowledged and counted.
+ *    refreshed without any event; see ctnl.c for the policy); dumps are
+ *    read from the loop a few recvs at a time, between other work;
+ *  - peers' changes (ops->applied, ops->cleared) become CT_NEW /
+ *    CT_DELETE requests batched many to a sendmsg without acks (ctwr.h),
+ *    sent by pfsd_ctnl_flush after each loop wakeup; failures counted.
  * Not synced: protocol 240, loopback tuples, protocols other than TCP,
  * UDP, ICMP and ICMPv6.
  */
@@ -33,7 +37,7 @@ struct pfsd_daemon;
 struct pfsd_ctnl;
 
 struct pfsd_ctnl_stats {
-	uint64_t ct_ok;		/* kernel writes acknowledged */
+	uint64_t ct_ok;		/* kernel writes done */
 	uint64_t ct_fail;	/* kernel writes refused */
 	uint64_t fail_errno[PFSD_CTNL_ERRNO_MAX]; /* ct_fail by errno */
 	uint64_t events;	/* events received */
@@ -57,6 +61,8 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c);
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
 void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid);
+/* Send the writes queued in this wakeup (after every loop wakeup). */
+void pfsd_ctnl_flush(struct pfsd_ctnl *c);
 /* The engine's ops->adopt: true when `local` was only re-read from the
  * kernel at startup (its creator unknown), so the peer's identity wins. */
 bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,

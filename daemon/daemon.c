@@ -129,6 +129,7 @@ static void dmn_after_wakeup(void *arg)
 {
 	struct pfsd_daemon *d = arg;
 
+	pfsd_ctnl_flush(d->ct); /* NULL-safe: the kernel writes of the wakeup */
 	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
 				      pfsd_transport_take_failures(d->tp));
 }

@@ -35,7 +35,7 @@ static void fz_round_trip(const struct pfsd_ct_entry *e)
 	fz_assert(memcmp(&e3.orig.src, &e->orig.src, 16) == 0);
 	fz_assert(memcmp(&e3.orig.dst, &e->orig.dst, 16) == 0);
 	fz_assert(e3.orig.sport == e->orig.sport);
-	n = pfsd_ctmap_build_delete(msg, sizeof(msg), &e2, 2);
+	n = pfsd_ctmap_build_delete(msg, sizeof(msg), &e2, 0, 2);
 	fz_assert(n > 0 && pfsd_ctmap_parse(msg, n, &e3) == PFSD_CT_DESTROY);
 }
 

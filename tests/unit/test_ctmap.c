@@ -12,6 +12,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -129,8 +130,8 @@ static void test_build_new_bytes(void)
 				 NLM_F_CREATE | NLM_F_EXCL, false, 7);
 	T_CHECK(n > 0 && n == nlh->nlmsg_len);
 	T_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW);
-	T_EQ(nlh->nlmsg_flags,
-	     NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	/* no NLM_F_ACK: the writer batches and reads errors only */
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
 	T_EQ(nlh->nlmsg_seq, 7);
 	nfg = mnl_nlmsg_get_payload(nlh);
 	T_EQ(nfg->nfgen_family, AF_INET);
@@ -200,7 +201,7 @@ static void test_build_new_no_wscale(void)
 				->flags == IP_CT_TCP_FLAG_BE_LIBERAL);
 	a = find_top(nlh, CTA_TIMEOUT);
 	T_CHECK(a != NULL && ntohl(mnl_attr_get_u32(a)) == 1);
-	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST);
 	T_EQ(pfsd_ctmap_build_new(buf, 100, &e, 0, false, 1), 0);
 }
 
@@ -272,6 +273,7 @@ static void test_round_trip_v6_udp_nat(void)
 	T_EQ(st2.dst.state, PFS_UDPS_MULTIPLE);
 	T_EQ(st2.timeout, PFS_TM_UDP_MULTIPLE);
 	T_EQ(st2.expire, NOW + 30);
+	T_EQ(back.status, IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED);
 }
 
 /* A peer's IN state: orig (ext -> gwy), reply (lan -> ext). */
@@ -305,12 +307,18 @@ static void test_udp_icmp_levels(void)
 	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
 	T_EQ(st.src.state, PFS_UDPS_SINGLE);
 	T_EQ(st.dst.state, PFS_UDPS_NO_TRAFFIC);
-	T_EQ(st.timeout, PFS_TM_UDP_SINGLE);
+	T_EQ(st.timeout, PFS_TM_UDP_FIRST_PACKET); /* pf's class for it */
 	T_EQ(memcmp(&st.gwy, &st.lan, sizeof(st.gwy)), 0); /* no reply */
 	e.status = IPS_SEEN_REPLY;
 	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
 	T_EQ(st.src.state, PFS_UDPS_MULTIPLE);
+	T_EQ(st.dst.state, PFS_UDPS_SINGLE);
+	T_EQ(st.timeout, PFS_TM_UDP_SINGLE);
+	e.status = IPS_SEEN_REPLY | IPS_ASSURED;
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.dst.state, PFS_UDPS_MULTIPLE);
 	T_EQ(st.timeout, PFS_TM_UDP_MULTIPLE);
+	e.status = IPS_SEEN_REPLY;
 	e.orig.proto = IPPROTO_ICMP;
 	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
 	T_EQ(st.timeout, PFS_TM_ICMP_ERROR_REPLY);
@@ -526,9 +534,12 @@ static void test_build_delete_dump(void)
 
 	tcp_state(&st);
 	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
-	T_CHECK(pfsd_ctmap_build_delete(buf, sizeof(buf), &e, 3) > 0);
+	T_CHECK(pfsd_ctmap_build_delete(buf, sizeof(buf), &e, 0, 3) > 0);
 	T_EQ(nlh->nlmsg_type,
 	     (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE);
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST);
+	T_CHECK(pfsd_ctmap_build_delete(buf, sizeof(buf), &e, NLM_F_ACK, 3) >
+		0);
 	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
 	T_CHECK(find_top(nlh, CTA_TUPLE_ORIG) != NULL);
 	T_CHECK(find_top(nlh, CTA_TUPLE_REPLY) == NULL);
@@ -540,6 +551,232 @@ static void test_build_delete_dump(void)
 	T_EQ(nfg->nfgen_family, AF_UNSPEC);
 	T_EQ(nlh->nlmsg_len, MNL_NLMSG_HDRLEN + sizeof(*nfg));
 	T_EQ(pfsd_ctmap_build_dump(buf, 16, 4), 0);
+}
+
+/* The status bits a peer's entry is written with follow the state: an
+ * unreplied entry stays unreplied, a datagram flow is assured only when
+ * the source's is. */
+static uint32_t status_of(uint8_t proto, uint8_t s, uint8_t d)
+{
+	struct pfs_state st;
+
+	tcp_state(&st);
+	st.proto = proto;
+	st.src.state = s;
+	st.dst.state = d;
+	return pfsd_ctmap_status(&st);
+}
+
+static void test_status_from_state(void)
+{
+	const uint32_t both = IPS_SEEN_REPLY | IPS_ASSURED;
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	T_EQ(status_of(IPPROTO_TCP, PFS_TCPS_SYN_SENT, PFS_TCPS_CLOSED), 0);
+	T_EQ(status_of(IPPROTO_TCP, PFS_TCPS_SYN_SENT, PFS_TCPS_SYN_SENT),
+	     IPS_SEEN_REPLY);
+	T_EQ(status_of(IPPROTO_TCP, PFS_TCPS_ESTABLISHED,
+		       PFS_TCPS_ESTABLISHED), both);
+	T_EQ(status_of(IPPROTO_TCP, PFS_TCPS_TIME_WAIT, PFS_TCPS_TIME_WAIT),
+	     both);
+	T_EQ(status_of(IPPROTO_UDP, PFS_UDPS_SINGLE, PFS_UDPS_NO_TRAFFIC), 0);
+	T_EQ(status_of(IPPROTO_UDP, PFS_UDPS_MULTIPLE, PFS_UDPS_NO_TRAFFIC),
+	     0);
+	T_EQ(status_of(IPPROTO_UDP, PFS_UDPS_MULTIPLE, PFS_UDPS_SINGLE),
+	     IPS_SEEN_REPLY);
+	T_EQ(status_of(IPPROTO_UDP, PFS_UDPS_MULTIPLE, PFS_UDPS_MULTIPLE),
+	     both);
+	T_EQ(status_of(IPPROTO_ICMP, PFS_UDPS_SINGLE, PFS_UDPS_SINGLE),
+	     IPS_SEEN_REPLY);
+	/* written: CONFIRMED plus those bits */
+	tcp_state(&st);
+	st.src.state = PFS_TCPS_SYN_SENT;
+	st.dst.state = PFS_TCPS_CLOSED;
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	T_EQ(e.status, IPS_CONFIRMED);
+	T_EQ(e.tcp_state, TCP_CONNTRACK_SYN_SENT);
+}
+
+/* Every conntrack status a kernel entry can have comes back the same
+ * through pf's datagram states. */
+static void test_status_round_trip(void)
+{
+	static const uint32_t sts[] = { 0, IPS_SEEN_REPLY,
+					IPS_SEEN_REPLY | IPS_ASSURED };
+	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_ICMP };
+	struct pfsd_ct_entry e, e2;
+	struct pfs_state st;
+	size_t i, j;
+
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < 3; i++) {
+			memset(&e, 0, sizeof(e));
+			e.af = AF_INET;
+			e.orig.ok = 1;
+			e.orig.proto = protos[j];
+			e.orig.src.a[0] = 10;
+			e.orig.dst.a[0] = 11;
+			e.status = sts[i];
+			T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+			T_EQ(pfsd_ctmap_from_state(&st, NOW, &e2), 0);
+			T_EQ(e2.status, IPS_CONFIRMED | sts[i]);
+		}
+}
+
+/* An update leaves the status alone unless it sets SEEN_REPLY: the
+ * kernel refuses (EBUSY) to clear a bit it has. */
+static void test_update_status_attr(void)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	tcp_state(&st);
+	st.src.state = PFS_TCPS_SYN_SENT;
+	st.dst.state = PFS_TCPS_CLOSED;
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), 0);
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &e, 0, false, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_STATUS) == NULL);
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &e, NLM_F_CREATE,
+				     false, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_STATUS) != NULL);
+}
+
+/* A kernel entry as `conntrack -L` shows a port forward (nft dnat to
+ * 10.0.0.5:8080):
+ *   tcp ESTABLISHED src=198.51.100.7 dst=203.0.113.1 sport=40000 dport=80
+ *                   src=10.0.0.5 dst=198.51.100.7 sport=8080 dport=40000
+ * in ctnetlink's layout, with the attributes the kernel sends. */
+static size_t dnat_msg(const uint8_t *rsrc, uint16_t rsport,
+		       const uint8_t *rdst, uint16_t rdport)
+{
+	static const uint8_t cli[4] = { 198, 51, 100, 7 },
+			     pub[4] = { 203, 0, 113, 1 };
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	struct nlattr *o, *n;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	o = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, cli);
+	mnl_attr_put(nlh, CTA_IP_V4_DST, 4, pub);
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_TCP);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(40000));
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(80));
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_nest_end(nlh, o);
+	o = mnl_attr_nest_start(nlh, CTA_TUPLE_REPLY);
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, rsrc);
+	mnl_attr_put(nlh, CTA_IP_V4_DST, 4, rdst);
+	mnl_attr_nest_end(nlh, n);
+	n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_TCP);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(rsport));
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(rdport));
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_nest_end(nlh, o);
+	mnl_attr_put_u32(nlh, CTA_STATUS,
+			 htonl(IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED |
+			       IPS_DST_NAT | IPS_DST_NAT_DONE |
+			       IPS_SRC_NAT_DONE));
+	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(431999));
+	o = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+	n = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+	mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE,
+			TCP_CONNTRACK_ESTABLISHED);
+	mnl_attr_nest_end(nlh, n);
+	mnl_attr_nest_end(nlh, o);
+	return nlh->nlmsg_len;
+}
+
+static const struct nlattr *nat_ip(const struct nlattr *nat)
+{
+	return find_in(nat, CTA_NAT_V4_MINIP);
+}
+
+/* A port forward is pf's inbound rdr state, and is written back with
+ * CTA_NAT_DST to the inside server, so the reply tuple is the same. */
+static void test_dnat_is_rdr(void)
+{
+	static const uint8_t srv[4] = { 10, 0, 0, 5 },
+			     cli[4] = { 198, 51, 100, 7 },
+			     pub[4] = { 203, 0, 113, 1 };
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nlattr *nat, *a;
+	struct pfsd_ct_entry e, w;
+	struct pfs_state st;
+	size_t n = dnat_msg(srv, 8080, cli, 40000);
+
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_NEW);
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.direction, PFS_DIR_IN);
+	T_MEMEQ(st.lan.addr.a, srv, 4);
+	T_EQ(st.lan.port, 8080);
+	T_MEMEQ(st.gwy.addr.a, pub, 4);
+	T_EQ(st.gwy.port, 80);
+	T_MEMEQ(st.ext.addr.a, cli, 4);
+	T_EQ(st.ext.port, 40000);
+	T_CHECK(pfsd_ctmap_is_nat(&st));
+	/* back to the kernel: the same two tuples, DNAT to the server */
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &w), 0);
+	T_MEMEQ(&w.orig, &e.orig, offsetof(struct pfsd_ct_tuple, icmp_type));
+	T_MEMEQ(&w.reply, &e.reply, offsetof(struct pfsd_ct_tuple, icmp_type));
+	T_EQ(w.status, IPS_CONFIRMED | IPS_SEEN_REPLY | IPS_ASSURED);
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w,
+				     NLM_F_CREATE | NLM_F_EXCL, true, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_NAT_SRC) == NULL);
+	nat = find_top(nlh, CTA_NAT_DST);
+	T_CHECK(nat != NULL);
+	a = nat_ip(nat);
+	T_CHECK(a != NULL);
+	if (a != NULL)
+		T_MEMEQ(mnl_attr_get_payload(a), srv, 4);
+	a = find_in(find_in(nat, CTA_NAT_PROTO), CTA_PROTONAT_PORT_MIN);
+	T_CHECK(a != NULL && ntohs(mnl_attr_get_u16(a)) == 8080);
+	/* an update carries no NAT (the kernel refuses it there) */
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w, 0, false, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_NAT_DST) == NULL);
+}
+
+/* Source NAT stays an outbound state written with CTA_NAT_SRC only; an
+ * entry with both translations keeps its source half (all v3 holds). */
+static void test_snat_and_both(void)
+{
+	static const uint8_t cli[4] = { 198, 51, 100, 7 },
+			     pub[4] = { 203, 0, 113, 1 },
+			     masq[4] = { 192, 0, 2, 9 }, srv[4] = { 10, 0, 0, 5 };
+	const struct nlmsghdr *nlh = (const void *)buf;
+	struct pfsd_ct_entry e, w;
+	struct pfs_state st;
+	size_t n = dnat_msg(pub, 80, masq, 61000); /* SNAT only */
+
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_NEW);
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.direction, PFS_DIR_OUT);
+	T_MEMEQ(st.lan.addr.a, cli, 4);
+	T_MEMEQ(st.gwy.addr.a, masq, 4);
+	T_EQ(st.gwy.port, 61000);
+	T_MEMEQ(st.ext.addr.a, pub, 4);
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &w), 0);
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w,
+				     NLM_F_CREATE | NLM_F_EXCL, true, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_NAT_SRC) != NULL);
+	T_CHECK(find_top(nlh, CTA_NAT_DST) == NULL);
+	n = dnat_msg(srv, 8080, masq, 61000); /* both */
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_NEW);
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.direction, PFS_DIR_OUT);
+	T_MEMEQ(st.gwy.addr.a, masq, 4);
 }
 
 int main(void)
@@ -558,5 +795,10 @@ int main(void)
 	T_RUN(test_parse_rejects);
 	T_RUN(test_parse_huge_nlmsg_len);
 	T_RUN(test_build_delete_dump);
+	T_RUN(test_status_from_state);
+	T_RUN(test_status_round_trip);
+	T_RUN(test_update_status_attr);
+	T_RUN(test_dnat_is_rdr);
+	T_RUN(test_snat_and_both);
 	return t_done();
 }
