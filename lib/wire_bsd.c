@@ -61,6 +61,7 @@ void pfs_bsd_extra_default(struct pfs_bsd_extra *x, const struct pfs_state *st)
 	memset(x, 0, sizeof(*x));
 	x->key_af[0] = st->af;
 	x->key_af[1] = st->af;
+	x->stack_proto = st->proto;
 	x->rtableid[0] = PFS_BSD_RTABLE_NONE;
 	x->rtableid[1] = PFS_BSD_RTABLE_NONE;
 }

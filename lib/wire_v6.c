@@ -199,6 +199,7 @@ static void v6_ld_state_tail(const uint8_t *p, struct pfs_bsd_state *s)
 	s->x.max_mss = wb_ld16(p, V6_ST_MAX_MSS);
 	s->st.af = pfs_v6_af_from_wire(p[V6_ST_AF]);
 	s->st.proto = p[V6_ST_PROTO];
+	s->x.stack_proto = s->st.proto; /* v6 has one protocol */
 	s->st.direction = p[V6_ST_DIRECTION];
 	s->st.log = p[V6_ST_LOG];
 	s->x.rt = p[V6_ST_RT];

@@ -145,7 +145,7 @@ struct pfs_bsd_key {
 };
 
 /* Defaults of the extra fields for a state that came from elsewhere:
- * key families from st->af, no routing table, everything else 0. */
+ * key families and stack_proto from st, no routing table, the rest 0. */
 void pfs_bsd_extra_default(struct pfs_bsd_extra *x, const struct pfs_state *st);
 
 /* The two keys <-> lan / gwy / ext (the "Keys" rule above). */

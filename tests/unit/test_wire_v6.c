@@ -135,6 +135,7 @@ static void fx_state(struct pfs_bsd_state *s, uint8_t k)
 	st->updates = 7;
 	s->x.key_af[0] = st->af;
 	s->x.key_af[1] = st->af;
+	s->x.stack_proto = st->proto;
 	s->x.rtableid[0] = k ? -1 : 3;
 	s->x.rtableid[1] = -1;
 	s->x.max_mss = k ? 0 : 1400;
