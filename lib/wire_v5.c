@@ -670,6 +670,14 @@ static void v5_poke16(struct pfs_wbuf *wb, size_t off, uint16_t v)
 	pfs_wbuf_poke_u8(wb, off + 1, (uint8_t)v);
 }
 
+/* The open section's count is written once, when it closes: a record
+ * costs no second pass over the buffer. */
+static void v5_close_section(struct pfs_v5_writer *w)
+{
+	if (w->open)
+		v5_poke16(&w->wb, w->sub_off + 2, w->count);
+}
+
 int pfs_v5_writer_add(struct pfs_v5_writer *w, uint8_t action,
 		      const union pfs_v5_record *r)
 {
@@ -685,6 +693,7 @@ int pfs_v5_writer_add(struct pfs_v5_writer *w, uint8_t action,
 	if (pfs_wbuf_left(&w->wb) < need || w->wb.off + need > UINT16_MAX)
 		return -1;
 	if (!same) {
+		v5_close_section(w);
 		memset(&sub, 0, sizeof(sub));
 		sub.action = action;
 		w->sub_off = w->wb.off;
@@ -695,7 +704,6 @@ int pfs_v5_writer_add(struct pfs_v5_writer *w, uint8_t action,
 	}
 	pfs_v5_put_record(&w->wb, action, r);
 	w->count++;
-	v5_poke16(&w->wb, w->sub_off + 2, w->count);
 	return w->wb.err ? -1 : 0;
 }
 
@@ -705,6 +713,7 @@ size_t pfs_v5_writer_finish(struct pfs_v5_writer *w)
 
 	if (w->wb.err)
 		return 0;
+	v5_close_section(w);
 	pfs_bsd_put_subheader(&w->wb, &eof);
 	w->open = false;
 	pfs_bsd_poke_len(&w->wb, 0, (uint16_t)w->wb.off);

@@ -470,6 +470,14 @@ static void v6_poke16(struct pfs_wbuf *wb, size_t off, uint16_t v)
 	pfs_wbuf_poke_u8(wb, off + 1, (uint8_t)v);
 }
 
+/* The open section's count is written once, when it closes: a record
+ * costs no second pass over the buffer. */
+static void v6_close_section(struct pfs_v6_writer *w)
+{
+	if (w->open)
+		v6_poke16(&w->wb, w->sub_off + 2, w->count);
+}
+
 int pfs_v6_writer_add(struct pfs_v6_writer *w, uint8_t action,
 		      const union pfs_v6_record *r)
 {
@@ -484,6 +492,7 @@ int pfs_v6_writer_add(struct pfs_v6_writer *w, uint8_t action,
 	if (pfs_wbuf_left(&w->wb) < need || w->wb.off + need > UINT16_MAX)
 		return -1;
 	if (!same) {
+		v6_close_section(w);
 		sub.action = action;
 		sub.words = (uint8_t)(rl / 4);
 		sub.count = 0;
@@ -495,7 +504,6 @@ int pfs_v6_writer_add(struct pfs_v6_writer *w, uint8_t action,
 	}
 	pfs_v6_put_record(&w->wb, action, r);
 	w->count++;
-	v6_poke16(&w->wb, w->sub_off + 2, w->count);
 	return w->wb.err ? -1 : 0;
 }
 
@@ -503,6 +511,7 @@ size_t pfs_v6_writer_finish(struct pfs_v6_writer *w)
 {
 	if (w->wb.err)
 		return 0;
+	v6_close_section(w);
 	pfs_bsd_poke_len(&w->wb, 0, (uint16_t)w->wb.off);
 	return w->wb.err ? 0 : w->wb.off;
 }
