@@ -33,7 +33,7 @@ CTL_SRC  := $(filter-out $(CTL_MAIN),$(wildcard ctl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-HDRS     := $(wildcard include/pfsync/*.h daemon/*.h ctl/*.h tests/unit/*.h)
+HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h ctl/*.h tests/unit/*.h)
 
 # --- optimised build (rel) and sanitizer build (asan) ----------------------
 define objs

@@ -1,17 +1,17 @@
 /*
  * decode.c - `pfsyncctl decode`: pcap files and live capture through the
- * pfsync v3 printer (see decode.h).  Runs locally, never talks to the
- * daemon.
+ * pfsync printers, v3, v5 or v6 by each packet's version byte (see
+ * decode.h).  Runs locally, never talks to the daemon.
  *
  * Files are read as a stream (stdin works), one record at a time: a
  * 16-byte record header, then caplen bytes.  lib/pcap.c parses the headers
- * and finds the pfsync payload for each link type (246, raw IPv4,
- * Ethernet, Linux SLL).
+ * and finds the pfsync payload for each link type (246, OpenBSD's 18, raw
+ * IP, Ethernet, Linux SLL and SLL2; IPv4 or IPv6).
  *
  * Live capture uses an AF_PACKET SOCK_DGRAM socket: the kernel strips the
  * link header, so an Ethernet device and a TUN device both give the bare
  * IP packet.  A classic BPF program keeps everything but IPv4 protocol 240
- * in the kernel.  SIGINT and SIGTERM arrive on a signalfd polled next to
+ * and IPv6 next header 240 in the kernel.  SIGINT and SIGTERM arrive on a signalfd polled next to
  * the socket, so Ctrl-C ends the loop without a signal handler.
  */
 #include <arpa/inet.h>
@@ -34,6 +34,7 @@
 
 #include "decode.h"
 #include "pfsync/pcap.h"
+#include "print_bsd.h"
 #include "print_v3.h"
 
 /* The largest record we accept from a file: any sane snaplen fits. */
@@ -137,11 +138,16 @@ static void decode_print_time(FILE *out, uint32_t sec, uint32_t usec)
 
 static void decode_print_ip(FILE *out, const struct pfs_pcap_ipinfo *ip)
 {
-	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	uint32_t src = htonl(ip->src), dst = htonl(ip->dst);
 
-	inet_ntop(AF_INET, &src, s, sizeof(s));
-	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	if (ip->af == AF_INET6) {
+		inet_ntop(AF_INET6, ip->src6, s, sizeof(s));
+		inet_ntop(AF_INET6, ip->dst6, d, sizeof(d));
+	} else {
+		inet_ntop(AF_INET, &src, s, sizeof(s));
+		inet_ntop(AF_INET, &dst, d, sizeof(d));
+	}
 	fprintf(out, "%s > %s: ", s, d);
 }
 
@@ -166,7 +172,7 @@ static int decode_frame(uint32_t linktype, const uint8_t *frame, size_t len,
 	decode_print_time(out, sec, usec);
 	if (ip.has_ip)
 		decode_print_ip(out, &ip);
-	ctl_print_v3(out, pl, plen, o->flags);
+	ctl_print_pfsync(out, pl, plen, o->flags);
 	t->printed++;
 	return o->count != 0 && t->printed >= o->count;
 }
@@ -174,7 +180,9 @@ static int decode_frame(uint32_t linktype, const uint8_t *frame, size_t len,
 static int decode_linktype_ok(uint32_t lt)
 {
 	return lt == PFS_LINKTYPE_PFSYNC || lt == PFS_LINKTYPE_RAW ||
-	       lt == PFS_LINKTYPE_ETHERNET || lt == PFS_LINKTYPE_LINUX_SLL;
+	       lt == PFS_LINKTYPE_ETHERNET || lt == PFS_LINKTYPE_LINUX_SLL ||
+	       lt == PFS_LINKTYPE_LINUX_SLL2 ||
+	       lt == PFS_LINKTYPE_OPENBSD_PFSYNC;
 }
 
 static int decode_read_file_hdr(FILE *in, const char *name,
@@ -259,15 +267,19 @@ int ctl_decode_stream(FILE *in, const char *name,
 
 /*
  * Classic BPF, run on the packet from its network header (SOCK_DGRAM):
- * accept IPv4 (version nibble 4) with protocol 240, drop the rest.
+ * accept IPv4 (version nibble 4) with protocol 240 and IPv6 (nibble 6)
+ * with next header 240, drop the rest.
  */
 static int decode_attach_filter(int fd)
 {
 	static const struct sock_filter prog[] = {
 	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
 	    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 3),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 2),
 	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 240, 3, 4),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x60, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 240, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, DECODE_LIVE_BUF),
 	    BPF_STMT(BPF_RET | BPF_K, 0),

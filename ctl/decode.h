@@ -1,12 +1,13 @@
 /*
- * decode.h - `pfsyncctl decode`: print pfsync v3 packets from a pcap file
- * or from a live interface, like BSD tcpdump's pfsync printer.
+ * decode.h - `pfsyncctl decode`: print pfsync packets of every dialect
+ * (NetBSD v3, FreeBSD v5, OpenBSD v6, told apart by the version byte)
+ * from a pcap file or from a live interface, like each BSD's tcpdump.
  *
  *   decode [-v[v]] [-e] [-c COUNT] FILE | -r FILE | - | -i IFACE
  *
  * Each packet is one line "HH:MM:SS.uuuuuu [SRC > DST: ]<printer output>"
- * (local time; the address part only for packets that came inside IPv4),
- * followed by the record lines of ctl_print_v3.  Frames that are not
+ * (local time; the address part only for packets that came inside IPv4
+ * or IPv6), followed by the lines of ctl_print_pfsync (print_bsd.h).  Frames that are not
  * pfsync are skipped and counted; -v prints the tally on stderr at the end.
  * Exit status 0, or 1 with a "decode: ..." message on stderr.
  */

@@ -306,6 +306,50 @@ size_t pfs_format_state_line(char *buf, size_t n, const struct pfs_state *st)
 	return pfs_format_state_line_af(buf, n, st, st->af);
 }
 
+/*
+ * The address part as pfctl prints it since the two-key states of
+ * OpenBSD 4.5 (and FreeBSD's pfctl): the local address of the key pf
+ * looks a packet up by first, the other key's local address in
+ * parentheses when it differs, then the remote side:
+ *   out, nat:  lan (gwy) -> ext      in, rdr:  gwy (lan) <- ext
+ */
+static void fmt_hosts_keys(struct fmt *f, const struct pfs_state *st)
+{
+	int out = st->direction == PFS_DIR_OUT;
+	const struct pfs_host *first = out ? &st->lan : &st->gwy;
+	const struct pfs_host *other = out ? &st->gwy : &st->lan;
+
+	fmt_host_label(f, st->af, st->af, first);
+	if (!fmt_host_eq(first, other)) {
+		fmt_puts(f, " (");
+		fmt_host_label(f, st->af, st->af, other);
+		fmt_puts(f, ")");
+	}
+	fmt_puts(f, out ? " -> " : " <- ");
+	fmt_host_label(f, st->af, st->af, &st->ext);
+}
+
+size_t pfs_format_state_line_keys(char *buf, size_t n,
+				  const struct pfs_state *st)
+{
+	char levels[40];
+	const struct pfs_peer *s, *d;
+	struct fmt f;
+
+	fmt_init(&f, buf, n);
+	fmt_ifname(&f, st->ifname);
+	fmt_puts(&f, " ");
+	pfs_format_proto(levels, sizeof(levels), st->proto);
+	fmt_puts(&f, levels);
+	fmt_puts(&f, " ");
+	fmt_hosts_keys(&f, st);
+	fmt_peers_ordered(st, &s, &d);
+	pfs_format_peer_states(levels, sizeof(levels), st->proto, s->state,
+			       d->state);
+	fmt_printf(&f, "       %s", levels);
+	return f.len;
+}
+
 /* pfctl print_seq: "[seqlo + window](+seqdiff)", window = seqhi - seqlo */
 static void fmt_seq(struct fmt *f, const struct pfs_peer *p, int wscale)
 {

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "pfsync/buf.h"
 #include "pfsync/pcap.h"
@@ -38,7 +39,10 @@
 #define PCAP_ETH_HDR_LEN    14
 #define PCAP_ETHERTYPE_IPV4 0x0800
 #define PCAP_ETHERTYPE_VLAN 0x8100
+#define PCAP_ETHERTYPE_IPV6 0x86dd
 #define PCAP_SLL_HDR_LEN    16
+#define PCAP_SLL2_HDR_LEN   20
+#define PCAP_IPV6_HDR_LEN   40
 #define PCAP_IPV4_MIN_HDR   20
 #define PCAP_IPPROTO_PFSYNC 240
 #define PCAP_IP_MF	    0x2000
@@ -215,9 +219,69 @@ static int pcap_ipv4(const uint8_t *pkt, size_t len, const uint8_t **payload,
 		return -1;
 	end = len < tot_len ? len : tot_len;
 	ip->has_ip = true;
+	ip->af = AF_INET;
 	*payload = pkt + hlen;
 	*plen = end - hlen;
 	return 0;
+}
+
+/*
+ * IPv6 header (RFC 8200), fields we use (FreeBSD 14 sends pfsync over
+ * IPv6, to ff12::f0 or an IPv6 syncpeer):
+ *
+ *   0  version:4 ...   4  payload length   6  next header   7  hop limit
+ *   8  source (16)    24  destination (16)
+ *
+ * pfsync follows the fixed header directly: a packet with extension
+ * headers is not taken as pfsync.  The payload ends at min(captured,
+ * 40 + payload length).
+ */
+static int pcap_ipv6(const uint8_t *pkt, size_t len, const uint8_t **payload,
+		     size_t *plen, struct pfs_pcap_ipinfo *ip)
+{
+	struct pfs_rbuf rb;
+	uint8_t ver, nh;
+	uint16_t paylen;
+	size_t end;
+
+	pfs_rbuf_init(&rb, pkt, len);
+	ver = pfs_rbuf_get_u8(&rb);
+	pfs_rbuf_skip(&rb, 3); /* traffic class, flow label */
+	paylen = pfs_rbuf_get_be16(&rb);
+	nh = pfs_rbuf_get_u8(&rb);
+	ip->ttl = pfs_rbuf_get_u8(&rb);
+	pfs_rbuf_get_bytes(&rb, ip->src6, 16);
+	pfs_rbuf_get_bytes(&rb, ip->dst6, 16);
+	if (rb.err || ver >> 4 != 6 || nh != PCAP_IPPROTO_PFSYNC)
+		return -1;
+	end = (size_t)PCAP_IPV6_HDR_LEN + paylen;
+	if (end > len)
+		end = len;
+	ip->has_ip = true;
+	ip->af = AF_INET6;
+	*payload = pkt + PCAP_IPV6_HDR_LEN;
+	*plen = end - PCAP_IPV6_HDR_LEN;
+	return 0;
+}
+
+/* An IP packet of either version, by its version nibble. */
+static int pcap_ip(const uint8_t *pkt, size_t len, const uint8_t **payload,
+		   size_t *plen, struct pfs_pcap_ipinfo *ip)
+{
+	if (len > 0 && pkt[0] >> 4 == 6)
+		return pcap_ipv6(pkt, len, payload, plen, ip);
+	return pcap_ipv4(pkt, len, payload, plen, ip);
+}
+
+static int pcap_by_ethertype(uint16_t type, const uint8_t *pkt, size_t len,
+			     const uint8_t **payload, size_t *plen,
+			     struct pfs_pcap_ipinfo *ip)
+{
+	if (type == PCAP_ETHERTYPE_IPV4)
+		return pcap_ipv4(pkt, len, payload, plen, ip);
+	if (type == PCAP_ETHERTYPE_IPV6)
+		return pcap_ipv6(pkt, len, payload, plen, ip);
+	return -1;
 }
 
 /* Ethernet II: dst 6, src 6, ethertype 2; an 802.1Q tag inserts 4 bytes
@@ -236,9 +300,10 @@ static int pcap_ethernet(const uint8_t *frame, size_t len,
 		pfs_rbuf_skip(&rb, 2); /* TCI */
 		type = pfs_rbuf_get_be16(&rb);
 	}
-	if (rb.err || type != PCAP_ETHERTYPE_IPV4)
+	if (rb.err)
 		return -1;
-	return pcap_ipv4(frame + rb.off, len - rb.off, payload, plen, ip);
+	return pcap_by_ethertype(type, frame + rb.off, len - rb.off, payload,
+				 plen, ip);
 }
 
 /* Linux cooked capture v1: packet type 2, ARPHRD 2, address length 2,
@@ -252,10 +317,45 @@ static int pcap_sll(const uint8_t *frame, size_t len, const uint8_t **payload,
 	pfs_rbuf_init(&rb, frame, len);
 	pfs_rbuf_skip(&rb, PCAP_SLL_HDR_LEN - 2);
 	proto = pfs_rbuf_get_be16(&rb);
-	if (rb.err || proto != PCAP_ETHERTYPE_IPV4)
+	if (rb.err)
 		return -1;
-	return pcap_ipv4(frame + PCAP_SLL_HDR_LEN, len - PCAP_SLL_HDR_LEN,
-			 payload, plen, ip);
+	return pcap_by_ethertype(proto, frame + PCAP_SLL_HDR_LEN,
+				 len - PCAP_SLL_HDR_LEN, payload, plen, ip);
+}
+
+/* Linux cooked capture v2: protocol 2 (an ethertype), reserved 2,
+ * interface index 4, ARPHRD 2, packet type 1, address length 1,
+ * address 8 - 20 bytes. */
+static int pcap_sll2(const uint8_t *frame, size_t len, const uint8_t **payload,
+		     size_t *plen, struct pfs_pcap_ipinfo *ip)
+{
+	struct pfs_rbuf rb;
+	uint16_t proto;
+
+	pfs_rbuf_init(&rb, frame, len);
+	proto = pfs_rbuf_get_be16(&rb);
+	pfs_rbuf_skip(&rb, PCAP_SLL2_HDR_LEN - 2);
+	if (rb.err)
+		return -1;
+	return pcap_by_ethertype(proto, frame + PCAP_SLL2_HDR_LEN,
+				 len - PCAP_SLL2_HDR_LEN, payload, plen, ip);
+}
+
+/*
+ * OpenBSD's DLT_PFSYNC (18, written as is into its savefiles): the tap
+ * of the 2023 pfsync sits after the IP header is prepended (reference
+ * §4.1), so an IPv4 packet is unwrapped; a frame that starts with a
+ * pfsync version byte (3, 5, 6, never 0x4N) is the payload itself.
+ */
+static int pcap_obsd_pfsync(const uint8_t *frame, size_t len,
+			    const uint8_t **payload, size_t *plen,
+			    struct pfs_pcap_ipinfo *ip)
+{
+	if (len > 0 && frame[0] >> 4 == 4)
+		return pcap_ipv4(frame, len, payload, plen, ip);
+	*payload = frame;
+	*plen = len;
+	return 0;
 }
 
 static int pcap_dispatch(uint32_t linktype, const uint8_t *frame, size_t len,
@@ -269,8 +369,12 @@ static int pcap_dispatch(uint32_t linktype, const uint8_t *frame, size_t len,
 		*payload = frame;
 		*plen = len;
 		return 0;
+	case PFS_LINKTYPE_OPENBSD_PFSYNC:
+		return pcap_obsd_pfsync(frame, len, payload, plen, ip);
 	case PFS_LINKTYPE_RAW:
-		return pcap_ipv4(frame, len, payload, plen, ip);
+		return pcap_ip(frame, len, payload, plen, ip);
+	case PFS_LINKTYPE_LINUX_SLL2:
+		return pcap_sll2(frame, len, payload, plen, ip);
 	case PFS_LINKTYPE_ETHERNET:
 		return pcap_ethernet(frame, len, payload, plen, ip);
 	case PFS_LINKTYPE_LINUX_SLL:

@@ -94,6 +94,17 @@ size_t pfs_format_state_line_af(char *buf, size_t n,
 size_t pfs_format_timeout_check(char *buf, size_t n, uint8_t tclass);
 
 /*
+ * The same summary in the form of pfctl since two-key states (OpenBSD
+ * 4.5 on, FreeBSD), which BSD tcpdump uses for v5 and v6 states: the
+ * looked-up key's local host, the other key's in parentheses when it
+ * differs, then the remote host:
+ *   IFNAME PROTO LAN (GWY) -> EXT       SRC:DST     (outbound)
+ *   IFNAME PROTO GWY (LAN) <- EXT       SRC:DST     (otherwise)
+ */
+size_t pfs_format_state_line_keys(char *buf, size_t n,
+				  const struct pfs_state *st);
+
+/*
  * The verbose lines after the summary, each starting with three spaces,
  * separated by '\n' and without a trailing newline; the last one is the
  * id line, so a caller may append to it (" updates: N").  `st` holds the

@@ -20,6 +20,8 @@ static const uint32_t fuzz_linktypes[] = {
     PFS_LINKTYPE_RAW,
     PFS_LINKTYPE_ETHERNET,
     PFS_LINKTYPE_LINUX_SLL,
+    PFS_LINKTYPE_LINUX_SLL2,
+    PFS_LINKTYPE_OPENBSD_PFSYNC,
 };
 
 static void fuzz_frame(uint32_t linktype, const uint8_t *frame, size_t len)

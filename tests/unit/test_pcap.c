@@ -349,8 +349,11 @@ static void test_raw_rejects(void)
 	/* unknown link types */
 	n = put_ipv4(f, 240, 20 + BODY_LEN);
 	T_EQ(pfs_pcap_payload(0, f, n, &pl, &plen, NULL), -1);
-	T_EQ(pfs_pcap_payload(18, f, n, &pl, &plen, NULL), -1);
+	T_EQ(pfs_pcap_payload(121, f, n, &pl, &plen, NULL), -1);
 	T_EQ(pfs_pcap_payload(228, f, n, &pl, &plen, NULL), -1);
+	/* OpenBSD's DLT_PFSYNC 18 unwraps the IPv4 packet it may hold */
+	T_EQ(pfs_pcap_payload(18, f, n, &pl, &plen, NULL), 0);
+	T_CHECK(pl == f + 20);
 }
 
 static size_t put_eth(uint8_t *f, bool vlan, uint16_t type)

@@ -1,0 +1,158 @@
+/*
+ * dialect.h - the seam between the engine and the wire: the engine says
+ * *what* to announce in dialect-neutral messages over struct pfs_state;
+ * a dialect says *how* it is framed.
+ *
+ *   engine --pfs_msg--> pfs_framer (v3 | v5 | v6) --bytes--> transport
+ *   transport --bytes--> pfs_dialect_rx --pfs_msg--> engine
+ *
+ * Messages: insert and update (a full state), compressed update (ids and
+ * the two TCP peers), delete (by id), clear (by creator, optionally one
+ * interface), update request (id 0 / creator 0 asks for a bulk), bulk
+ * status, and insert ack (defer).  How each dialect frames them:
+ *
+ *   msg      v3 (NetBSD)           v5 (FreeBSD)            v6 (OpenBSD)
+ *   INS      INS 240 B             INS_1301/1400/1500      INS 264 B
+ *   UPD      UPD 240 B             UPD_1301/1400/1500      UPD 264 B
+ *   UPD_C    UPD_C 88 B            UPD_C 84 B              UPD_C 84 B
+ *   DEL      DEL_C 16 B            DEL_C 12 B              DEL_C 12 B
+ *   CLR      CLR 24 B              CLR 20 B                CLR 20 B
+ *   UREQ     UREQ 16 B             UPD_REQ 12 B            UPD_REQ 12 B
+ *   BUS      BUS 16 B              BUS 12 B                BUS 12 B
+ *   INS_ACK  (none: EOPNOTSUPP)    INS_ACK 12 B            INS_ACK 12 B
+ *
+ * v3 carries one action per packet, so a framer refuses a message of
+ * another kind with PFS_FRAME_FULL and the engine sends what it has; v5
+ * and v6 put consecutive messages of one kind in one section and any
+ * number of sections in a packet (v5 ends it with EOF).  What a dialect
+ * has no field for follows the rules of wire_bsd.h (keys, af values,
+ * rdomain, flags); a received v5/v6 state that breaks them, or the
+ * receivers' value checks, is dropped and counted as badval.
+ *
+ * Defer and IPsec TDB sync are not carried yet; they would be two more
+ * kinds here (INS_ACK is already one; a TDB message with spi, dst, rpl
+ * and byte count for v6 TDB / v5 TDB), framed the same way.
+ */
+#ifndef PFSYNC_DIALECT_H
+#define PFSYNC_DIALECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfsync/buf.h"
+#include "pfsync/state.h"
+#include "pfsync/wire_v5.h"
+#include "pfsync/wire_v6.h"
+
+enum pfs_msg_kind {
+	PFS_MSG_INS = 1,
+	PFS_MSG_UPD,
+	PFS_MSG_UPD_C,
+	PFS_MSG_DEL,
+	PFS_MSG_CLR,
+	PFS_MSG_UREQ,
+	PFS_MSG_BUS,
+	PFS_MSG_INS_ACK
+};
+
+/* A compressed update: what every dialect's UPD_C carries. */
+struct pfs_msg_upd_c {
+	uint64_t id;
+	uint32_t creatorid;
+	struct pfs_peer src;
+	struct pfs_peer dst;
+	uint32_t expire;
+	uint8_t timeout;
+	uint8_t updates; /* v3 only; 0 from v5 and v6 */
+};
+
+struct pfs_msg {
+	enum pfs_msg_kind kind;
+	union {
+		/* INS, UPD: the state, times wire-relative (age, left) */
+		const struct pfs_state *state;
+		/* DEL, UREQ, INS_ACK */
+		struct {
+			uint64_t id;
+			uint32_t creatorid;
+		} ref;
+		struct pfs_msg_upd_c upd_c;
+		struct {
+			char ifname[PFS_IFNAMSIZ]; /* "" = every interface */
+			uint32_t creatorid;
+		} clr;
+		struct {
+			uint32_t creatorid;
+			uint32_t endtime;
+			uint8_t status; /* 1 start, 2 end */
+		} bus;
+	} u;
+};
+
+enum pfs_dialect_id {
+	PFS_DIALECT_V3 = 3,
+	PFS_DIALECT_V5 = 5,
+	PFS_DIALECT_V6 = 6
+};
+
+#define PFS_FRAME_FULL 1 /* send the packet, then add the message again */
+
+/* One packet being built; lives in the caller's memory. */
+struct pfs_framer {
+	enum pfs_dialect_id dialect;
+	unsigned fmt; /* v5 state format (1301, 1400, 1500) */
+	union {
+		struct {
+			struct pfs_wbuf wb;
+			uint8_t action;
+			uint8_t count;
+			bool single; /* CLR, BUS: one record, count 0 */
+		} v3;
+		struct pfs_v5_writer v5;
+		struct pfs_v6_writer v6;
+	} w;
+};
+
+/*
+ * Start a packet in buf (cap bytes: the sync interface's MTU less the IP
+ * header).  fmt is the v5 state format and ignored otherwise.  Returns 0,
+ * or -1 for an unknown dialect or format or a buffer too small.
+ */
+int pfs_framer_init(struct pfs_framer *f, enum pfs_dialect_id d, unsigned fmt,
+		    uint8_t *buf, size_t cap);
+
+/*
+ * Add one message: 0 when added, PFS_FRAME_FULL when it does not fit in
+ * this packet (nothing written), -1 when the dialect cannot carry it.
+ */
+int pfs_framer_add(struct pfs_framer *f, const struct pfs_msg *m);
+
+/* True when no message has been added since init. */
+bool pfs_framer_empty(const struct pfs_framer *f);
+
+/* Close the packet; returns its length (0 if empty or broken). */
+size_t pfs_framer_finish(struct pfs_framer *f);
+
+/* What the receive walk met besides the messages it handed on. */
+struct pfs_rx_result {
+	int refused;	  /* 0, or the pfs_stat slot that ended the packet */
+	unsigned badval;  /* states dropped by the value checks */
+	unsigned skipped; /* records of kinds we do not apply (TDB, ...) */
+	enum pfs_dialect_id dialect;
+	unsigned fmt; /* v5: format of the last state seen, else 0 */
+};
+
+/* Called per message; return 0 to go on, anything else to stop. */
+typedef int (*pfs_msg_fn)(const struct pfs_msg *m, void *arg);
+
+/*
+ * Walk a packet of any dialect (by its version byte) and hand each
+ * message to fn, in packet order.  Returns 0, or the pfs_stat slot that
+ * refused the packet (also in r->refused; messages before the refusal
+ * have been handed on, as the BSDs apply them).
+ */
+int pfs_dialect_rx(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
+		   struct pfs_rx_result *r);
+
+#endif

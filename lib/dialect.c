@@ -1,0 +1,555 @@
+/*
+ * dialect.c - dialect-neutral messages framed as v3, v5 or v6 and packets
+ * of any of them walked back into messages (see dialect.h).  The byte
+ * work is the codecs' (wire_v3.c, wire_v5.c, wire_v6.c); this file only
+ * maps message kinds onto actions and records.
+ */
+#include <string.h>
+
+#include "pfsync/dialect.h"
+#include "pfsync/stats.h"
+#include "pfsync/wire_v3.h"
+
+/* --- framing: v3, one action per packet ----------------------------------- */
+
+static int v3_action(enum pfs_msg_kind k)
+{
+	switch (k) {
+	case PFS_MSG_INS:
+		return PFS_V3_ACT_INS;
+	case PFS_MSG_UPD:
+		return PFS_V3_ACT_UPD;
+	case PFS_MSG_UPD_C:
+		return PFS_V3_ACT_UPD_C;
+	case PFS_MSG_DEL:
+		return PFS_V3_ACT_DEL_C;
+	case PFS_MSG_CLR:
+		return PFS_V3_ACT_CLR;
+	case PFS_MSG_UREQ:
+		return PFS_V3_ACT_UREQ;
+	case PFS_MSG_BUS:
+		return PFS_V3_ACT_BUS;
+	default:
+		return -1; /* INS_ACK: v3 has no defer */
+	}
+}
+
+static void v3_record(const struct pfs_msg *m, union pfs_v3_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	switch (m->kind) {
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
+		r->state = *m->u.state;
+		break;
+	case PFS_MSG_UPD_C:
+		r->upd.id = m->u.upd_c.id;
+		r->upd.creatorid = m->u.upd_c.creatorid;
+		r->upd.src = m->u.upd_c.src;
+		r->upd.dst = m->u.upd_c.dst;
+		r->upd.expire = m->u.upd_c.expire;
+		r->upd.timeout = m->u.upd_c.timeout;
+		r->upd.updates = m->u.upd_c.updates;
+		break;
+	case PFS_MSG_DEL: /* DEL_C: the peer states stay 0, as v3 sends */
+		r->del.id = m->u.ref.id;
+		r->del.creatorid = m->u.ref.creatorid;
+		break;
+	case PFS_MSG_UREQ:
+		r->ureq.id = m->u.ref.id;
+		r->ureq.creatorid = m->u.ref.creatorid;
+		break;
+	case PFS_MSG_CLR:
+		memcpy(r->clr.ifname, m->u.clr.ifname, PFS_IFNAMSIZ);
+		r->clr.ifname[PFS_IFNAMSIZ - 1] = '\0';
+		r->clr.creatorid = m->u.clr.creatorid;
+		break;
+	default:
+		r->bus.creatorid = m->u.bus.creatorid;
+		r->bus.endtime = m->u.bus.endtime;
+		r->bus.status = m->u.bus.status;
+		break;
+	}
+}
+
+static int v3_add(struct pfs_framer *f, const struct pfs_msg *m)
+{
+	int act = v3_action(m->kind);
+	union pfs_v3_record r;
+	size_t rl;
+
+	if (act < 0)
+		return -1;
+	rl = pfs_v3_reclen((uint8_t)act);
+	if (f->w.v3.count > 0 && (f->w.v3.action != act || f->w.v3.single ||
+				  f->w.v3.count >= PFS_V3_MAXCOUNT_CAP))
+		return PFS_FRAME_FULL;
+	if (pfs_wbuf_left(&f->w.v3.wb) < rl)
+		return f->w.v3.count > 0 ? PFS_FRAME_FULL : -1;
+	v3_record(m, &r);
+	pfs_v3_put_record(&f->w.v3.wb, (uint8_t)act, &r);
+	f->w.v3.action = (uint8_t)act;
+	f->w.v3.single = act == PFS_V3_ACT_CLR || act == PFS_V3_ACT_BUS;
+	f->w.v3.count++;
+	return f->w.v3.wb.err ? -1 : 0;
+}
+
+/* The header goes in last: action and count are known only now. */
+static size_t v3_finish(struct pfs_framer *f)
+{
+	struct pfs_wbuf *wb = &f->w.v3.wb;
+
+	if (f->w.v3.count == 0 || wb->err)
+		return 0;
+	pfs_wbuf_poke_u8(wb, 0, PFS_V3_VERSION);
+	pfs_wbuf_poke_u8(wb, 2, f->w.v3.action);
+	pfs_wbuf_poke_u8(wb, 3, f->w.v3.single ? 0 : f->w.v3.count);
+	return wb->err ? 0 : wb->off;
+}
+
+/* --- framing: v5 and v6, sections ----------------------------------------- */
+
+static int bsd_action(const struct pfs_framer *f, enum pfs_msg_kind k)
+{
+	int v5 = f->dialect == PFS_DIALECT_V5;
+
+	switch (k) {
+	case PFS_MSG_INS:
+		return v5 ? pfs_v5_ins_action(f->fmt) : PFS_V6_ACT_INS;
+	case PFS_MSG_UPD:
+		return v5 ? pfs_v5_upd_action(f->fmt) : PFS_V6_ACT_UPD;
+	case PFS_MSG_UPD_C:
+		return PFS_V6_ACT_UPD_C; /* same number in v5 */
+	case PFS_MSG_DEL:
+		return PFS_V6_ACT_DEL_C;
+	case PFS_MSG_CLR:
+		return PFS_V6_ACT_CLR;
+	case PFS_MSG_UREQ:
+		return PFS_V6_ACT_UPD_REQ;
+	case PFS_MSG_BUS:
+		return PFS_V6_ACT_BUS;
+	case PFS_MSG_INS_ACK:
+		return PFS_V6_ACT_INS_ACK;
+	default:
+		return -1;
+	}
+}
+
+/* v5 and v6 records share their C types (wire_bsd.h), so one union of
+ * either dialect is filled through the same members. */
+static void bsd_record(const struct pfs_msg *m, struct pfs_bsd_state *st,
+		       struct pfs_bsd_upd_c *u, struct pfs_bsd_ref *ref,
+		       struct pfs_bsd_clr *c, struct pfs_bsd_bus *b)
+{
+	switch (m->kind) {
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
+		st->st = *m->u.state;
+		pfs_bsd_extra_default(&st->x, &st->st);
+		break;
+	case PFS_MSG_UPD_C:
+		memset(u, 0, sizeof(*u));
+		u->id = m->u.upd_c.id;
+		u->creatorid = m->u.upd_c.creatorid;
+		u->src = m->u.upd_c.src;
+		u->dst = m->u.upd_c.dst;
+		u->expire = m->u.upd_c.expire;
+		u->timeout = m->u.upd_c.timeout;
+		break;
+	case PFS_MSG_CLR:
+		memcpy(c->ifname, m->u.clr.ifname, PFS_IFNAMSIZ);
+		c->ifname[PFS_IFNAMSIZ - 1] = '\0';
+		c->creatorid = m->u.clr.creatorid;
+		break;
+	case PFS_MSG_BUS:
+		memset(b, 0, sizeof(*b));
+		b->creatorid = m->u.bus.creatorid;
+		b->endtime = m->u.bus.endtime;
+		b->status = m->u.bus.status;
+		break;
+	default: /* DEL, UREQ, INS_ACK */
+		ref->id = m->u.ref.id;
+		ref->creatorid = m->u.ref.creatorid;
+		break;
+	}
+}
+
+static int bsd_add(struct pfs_framer *f, const struct pfs_msg *m)
+{
+	union pfs_v6_record r6;
+	union pfs_v5_record r5;
+	int act = bsd_action(f, m->kind), rc;
+	bool empty = pfs_framer_empty(f);
+
+	if (act <= 0 && m->kind != PFS_MSG_CLR)
+		return -1;
+	if (f->dialect == PFS_DIALECT_V6) {
+		bsd_record(m, &r6.state, &r6.upd_c, &r6.ref, &r6.clr, &r6.bus);
+		rc = pfs_v6_writer_add(&f->w.v6, (uint8_t)act, &r6);
+	} else {
+		bsd_record(m, &r5.state, &r5.upd_c, &r5.ref, &r5.clr, &r5.bus);
+		rc = pfs_v5_writer_add(&f->w.v5, (uint8_t)act, &r5);
+	}
+	if (rc == 0)
+		return 0;
+	return empty ? -1 : PFS_FRAME_FULL;
+}
+
+/* --- framer entry points -------------------------------------------------- */
+
+int pfs_framer_init(struct pfs_framer *f, enum pfs_dialect_id d, unsigned fmt,
+		    uint8_t *buf, size_t cap)
+{
+	memset(f, 0, sizeof(*f));
+	f->dialect = d;
+	switch (d) {
+	case PFS_DIALECT_V3:
+		pfs_wbuf_init(&f->w.v3.wb, buf, cap);
+		pfs_wbuf_put_zero(&f->w.v3.wb, PFS_V3_HDR_LEN);
+		return f->w.v3.wb.err ? -1 : 0;
+	case PFS_DIALECT_V5:
+		if (pfs_v5_state_len(fmt) == 0)
+			return -1;
+		f->fmt = fmt;
+		return pfs_v5_writer_init(&f->w.v5, buf, cap, NULL);
+	case PFS_DIALECT_V6:
+		return pfs_v6_writer_init(&f->w.v6, buf, cap);
+	default:
+		return -1;
+	}
+}
+
+int pfs_framer_add(struct pfs_framer *f, const struct pfs_msg *m)
+{
+	if (f->dialect == PFS_DIALECT_V3)
+		return v3_add(f, m);
+	return bsd_add(f, m);
+}
+
+bool pfs_framer_empty(const struct pfs_framer *f)
+{
+	switch (f->dialect) {
+	case PFS_DIALECT_V3:
+		return f->w.v3.count == 0;
+	case PFS_DIALECT_V5:
+		return !f->w.v5.open;
+	default:
+		return !f->w.v6.open;
+	}
+}
+
+size_t pfs_framer_finish(struct pfs_framer *f)
+{
+	if (pfs_framer_empty(f))
+		return 0;
+	switch (f->dialect) {
+	case PFS_DIALECT_V3:
+		return v3_finish(f);
+	case PFS_DIALECT_V5:
+		return pfs_v5_writer_finish(&f->w.v5);
+	default:
+		return pfs_v6_writer_finish(&f->w.v6);
+	}
+}
+
+/* --- receive: v3 ---------------------------------------------------------- */
+
+/* One decoded v3 record as a message; 1 if it is not one we apply. */
+static int v3_msg(uint8_t act, const union pfs_v3_record *r, struct pfs_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	switch (act) {
+	case PFS_V3_ACT_INS:
+	case PFS_V3_ACT_UPD:
+		m->kind = act == PFS_V3_ACT_INS ? PFS_MSG_INS : PFS_MSG_UPD;
+		m->u.state = &r->state;
+		return 0;
+	case PFS_V3_ACT_DEL:
+		m->kind = PFS_MSG_DEL;
+		m->u.ref.id = r->state.id;
+		m->u.ref.creatorid = r->state.creatorid;
+		return 0;
+	case PFS_V3_ACT_DEL_C:
+		m->kind = PFS_MSG_DEL;
+		m->u.ref.id = r->del.id;
+		m->u.ref.creatorid = r->del.creatorid;
+		return 0;
+	case PFS_V3_ACT_UREQ:
+		m->kind = PFS_MSG_UREQ;
+		m->u.ref.id = r->ureq.id;
+		m->u.ref.creatorid = r->ureq.creatorid;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* The v3 records that are not ids: UPD_C, CLR, BUS. */
+static int v3_msg_misc(uint8_t act, const union pfs_v3_record *r,
+		       struct pfs_msg *m)
+{
+	switch (act) {
+	case PFS_V3_ACT_UPD_C:
+		m->kind = PFS_MSG_UPD_C;
+		m->u.upd_c.id = r->upd.id;
+		m->u.upd_c.creatorid = r->upd.creatorid;
+		m->u.upd_c.src = r->upd.src;
+		m->u.upd_c.dst = r->upd.dst;
+		m->u.upd_c.expire = r->upd.expire;
+		m->u.upd_c.timeout = r->upd.timeout;
+		m->u.upd_c.updates = r->upd.updates;
+		return 0;
+	case PFS_V3_ACT_CLR:
+		m->kind = PFS_MSG_CLR;
+		memcpy(m->u.clr.ifname, r->clr.ifname, PFS_IFNAMSIZ);
+		m->u.clr.creatorid = r->clr.creatorid;
+		return 0;
+	case PFS_V3_ACT_BUS:
+		m->kind = PFS_MSG_BUS;
+		m->u.bus.creatorid = r->bus.creatorid;
+		m->u.bus.endtime = r->bus.endtime;
+		m->u.bus.status = r->bus.status;
+		return 0;
+	default:
+		return 1; /* TDB_UPD, INS_F, DEL_F */
+	}
+}
+
+/* v3 states are checked by the engine's own v3 rules, not here. */
+static int rx_v3(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
+		 struct pfs_rx_result *res)
+{
+	struct pfs_v3_frame f;
+	union pfs_v3_record r;
+	struct pfs_msg m;
+	size_t i;
+	int rc = pfs_v3_frame_parse(pkt, len, &f);
+
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < f.nrec; i++) {
+		pfs_v3_frame_record(&f, i, &r);
+		if (v3_msg(f.hdr.action, &r, &m) != 0 &&
+		    v3_msg_misc(f.hdr.action, &r, &m) != 0) {
+			res->skipped++;
+			continue;
+		}
+		if (fn(&m, arg) != 0)
+			break;
+	}
+	return 0;
+}
+
+/* --- receive: v5 and v6 --------------------------------------------------- */
+
+/* A BSD record as a message, the state checked first; 1 = not handed on. */
+static int bsd_msg(int kind, const struct pfs_bsd_state *st,
+		   const struct pfs_bsd_upd_c *u, const struct pfs_bsd_ref *ref,
+		   const struct pfs_bsd_clr *c, const struct pfs_bsd_bus *b,
+		   struct pfs_msg *m, struct pfs_rx_result *res)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = (enum pfs_msg_kind)kind;
+	switch (kind) {
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
+		if (pfs_bsd_state_check(st) != 0) {
+			res->badval++;
+			return 1;
+		}
+		m->u.state = &st->st;
+		return 0;
+	case PFS_MSG_UPD_C:
+		m->u.upd_c.id = u->id;
+		m->u.upd_c.creatorid = u->creatorid;
+		m->u.upd_c.src = u->src;
+		m->u.upd_c.dst = u->dst;
+		m->u.upd_c.expire = u->expire;
+		m->u.upd_c.timeout = u->timeout;
+		return 0;
+	case PFS_MSG_CLR:
+		memcpy(m->u.clr.ifname, c->ifname, PFS_IFNAMSIZ);
+		m->u.clr.creatorid = c->creatorid;
+		return 0;
+	case PFS_MSG_BUS:
+		m->u.bus.creatorid = b->creatorid;
+		m->u.bus.endtime = b->endtime;
+		m->u.bus.status = b->status;
+		return 0;
+	case PFS_MSG_DEL:
+	case PFS_MSG_UREQ:
+	case PFS_MSG_INS_ACK:
+		m->u.ref.id = ref->id;
+		m->u.ref.creatorid = ref->creatorid;
+		return 0;
+	default:
+		res->skipped++;
+		return 1;
+	}
+}
+
+/* Message kind of a v6 action; 0 for TDB and the skipped ones. */
+static int v6_kind(uint8_t act)
+{
+	switch (act) {
+	case PFS_V6_ACT_INS:
+		return PFS_MSG_INS;
+	case PFS_V6_ACT_UPD:
+		return PFS_MSG_UPD;
+	case PFS_V6_ACT_UPD_C:
+		return PFS_MSG_UPD_C;
+	case PFS_V6_ACT_DEL:
+	case PFS_V6_ACT_DEL_C:
+		return PFS_MSG_DEL;
+	case PFS_V6_ACT_CLR:
+		return PFS_MSG_CLR;
+	case PFS_V6_ACT_UPD_REQ:
+		return PFS_MSG_UREQ;
+	case PFS_V6_ACT_BUS:
+		return PFS_MSG_BUS;
+	case PFS_V6_ACT_INS_ACK:
+		return PFS_MSG_INS_ACK;
+	default:
+		return 0;
+	}
+}
+
+/* v5 numbers agree with v6 except for the state actions. */
+static int v5_kind(uint8_t act)
+{
+	switch (act) {
+	case PFS_V5_ACT_INS_1301:
+	case PFS_V5_ACT_INS_1400:
+	case PFS_V5_ACT_INS_1500:
+		return PFS_MSG_INS;
+	case PFS_V5_ACT_UPD_1301:
+	case PFS_V5_ACT_UPD_1400:
+	case PFS_V5_ACT_UPD_1500:
+		return PFS_MSG_UPD;
+	case PFS_V5_ACT_TDB:
+		return 0;
+	default:
+		return v6_kind(act);
+	}
+}
+
+/* A DEL carrying a full state needs no value check: only ids are used. */
+static void bsd_del_ref(struct pfs_bsd_ref *ref, const struct pfs_bsd_state *st)
+{
+	uint64_t id = st->st.id;
+	uint32_t creatorid = st->st.creatorid;
+
+	ref->id = id;
+	ref->creatorid = creatorid;
+}
+
+/* The records of one section; 1 when fn asked to stop. */
+static int rx_section6(const struct pfs_v6_section *s, pfs_msg_fn fn, void *arg,
+		       struct pfs_rx_result *res)
+{
+	union pfs_v6_record r;
+	struct pfs_msg m;
+	size_t i;
+	int kind = v6_kind(s->sub.action);
+
+	for (i = 0; i < s->sub.count; i++) {
+		if (s->skip || kind == 0) {
+			res->skipped++;
+			continue;
+		}
+		pfs_v6_section_record(s, i, &r);
+		if (s->sub.action == PFS_V6_ACT_DEL)
+			bsd_del_ref(&r.ref, &r.state);
+		if (bsd_msg(kind, &r.state, &r.upd_c, &r.ref, &r.clr, &r.bus,
+			    &m, res) == 0 &&
+		    fn(&m, arg) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int rx_section5(const struct pfs_v5_section *s, pfs_msg_fn fn, void *arg,
+		       struct pfs_rx_result *res)
+{
+	union pfs_v5_record r;
+	struct pfs_msg m;
+	size_t i;
+	int kind = v5_kind(s->sub.action);
+
+	if (pfs_v5_action_format(s->sub.action) != 0 &&
+	    s->sub.action != PFS_V5_ACT_DEL)
+		res->fmt = pfs_v5_action_format(s->sub.action);
+	for (i = 0; i < s->sub.count; i++) {
+		if (kind == 0) {
+			res->skipped++;
+			continue;
+		}
+		pfs_v5_section_record(s, i, &r);
+		if (s->sub.action == PFS_V5_ACT_DEL)
+			bsd_del_ref(&r.ref, &r.state);
+		if (bsd_msg(kind, &r.state, &r.upd_c, &r.ref, &r.clr, &r.bus,
+			    &m, res) == 0 &&
+		    fn(&m, arg) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int rx_v6(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
+		 struct pfs_rx_result *res)
+{
+	struct pfs_v6_frame f;
+	struct pfs_v6_section s;
+	int rc = pfs_v6_frame_parse(pkt, len, &f);
+
+	if (rc != 0)
+		return rc;
+	while ((rc = pfs_v6_frame_next(&f, &s)) == 0)
+		if (rx_section6(&s, fn, arg, res) != 0)
+			return 0;
+	return rc == PFS_V6_END ? 0 : rc;
+}
+
+static int rx_v5(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
+		 struct pfs_rx_result *res)
+{
+	struct pfs_v5_frame f;
+	struct pfs_v5_section s;
+	int rc = pfs_v5_frame_parse(pkt, len, &f);
+
+	if (rc != 0)
+		return rc;
+	while ((rc = pfs_v5_frame_next(&f, &s)) == 0)
+		if (rx_section5(&s, fn, arg, res) != 0)
+			return 0;
+	return rc == PFS_V5_END ? 0 : rc;
+}
+
+int pfs_dialect_rx(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
+		   struct pfs_rx_result *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (pkt == NULL || len == 0) {
+		r->refused = PFS_STAT_HDROPS;
+		return r->refused;
+	}
+	r->dialect = (enum pfs_dialect_id)pkt[0];
+	switch (pkt[0]) {
+	case PFS_DIALECT_V3:
+		rc = rx_v3(pkt, len, fn, arg, r);
+		break;
+	case PFS_DIALECT_V5:
+		rc = rx_v5(pkt, len, fn, arg, r);
+		break;
+	case PFS_DIALECT_V6:
+		rc = rx_v6(pkt, len, fn, arg, r);
+		break;
+	default:
+		rc = len < PFS_BSD_HDR_LEN ? PFS_STAT_HDROPS : PFS_STAT_BADVER;
+		break;
+	}
+	r->refused = rc;
+	return rc;
+}
