@@ -23,7 +23,7 @@ static void usage(FILE *f)
 		   "commands:\n"
 		   "  pfsync0 [up|down] [syncdev IF|-syncdev] "
 		   "[syncpeer A.B.C.D|-syncpeer] [maxupd N]\n"
-		   "  stats | states | bulk | version\n"
+		   "  stats | states | bulk | bulk-done | metrics | version\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
 		   "[state S:D]\n"
 		   "  update ID [state S:D] | kill ID | flush [IFNAME]\n"

@@ -14,6 +14,7 @@
  *   bulk-tick 1                (milliseconds)
  *   bulk-retry 5000            (ms between bulk requests; 12 tries)
  *   mtu 1500                   (override the syncdev MTU)
+ *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
  * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
@@ -55,6 +56,7 @@ struct pfsd_conf {
 	unsigned bulk_retry_ms; /* default 5000 */
 	unsigned mtu;		/* 0 = follow the syncdev */
 	bool tap_always;	/* tap always: pfsync0 copies without a listener */
+	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

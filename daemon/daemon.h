@@ -16,6 +16,7 @@
 #include "config.h"
 #include "latency.h"
 #include "loop.h"
+#include "peers.h"
 
 #define PFSD_STATE_LIMIT (1u << 20)
 
@@ -25,6 +26,7 @@ struct pfsd_control;
 struct pfsd_churn;
 struct pfsd_capture;
 struct pfsd_ctnl;
+struct pfsd_mhttp;
 
 struct pfsd_daemon {
 	struct pfsd_conf conf;	/* as configured (hostid may be 0) */
@@ -50,6 +52,8 @@ struct pfsd_daemon {
 	uint64_t rx_now_us;	/* arrival time of the packet being applied */
 	uint64_t applied[3];	/* peer changes applied, by enum pfs_op */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
+	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
+	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
 };
 
 /* Build everything from a config; NULL on a fatal setup error (logged). */
