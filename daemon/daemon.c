@@ -24,6 +24,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "notify.h"
 #include "transport.h"
 #include "tun.h"
 
@@ -132,6 +133,18 @@ static void dmn_after_wakeup(void *arg)
 				      pfsd_transport_take_failures(d->tp));
 }
 
+void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
+{
+	const char *sd = d->conf.syncdev;
+
+	(void)pfsd_notifyf("STATUS=%s: %s, syncdev %s, hostid 0x%08x",
+			   d->conf.ifname,
+			   pfs_engine_synced(d->engine) ?
+				   "bulk update done" :
+				   "waiting for a bulk update",
+			   sd[0] != '\0' ? sd : "none", d->hostid);
+}
+
 static void dmn_synced(void *ctx, bool synced)
 {
 	struct pfsd_daemon *d = ctx;
@@ -141,6 +154,7 @@ static void dmn_synced(void *ctx, bool synced)
 		log_info("%s: bulk update finished", d->conf.ifname);
 	else
 		log_info("%s: waiting for a bulk update", d->conf.ifname);
+	pfsd_daemon_notify_status(d);
 }
 
 /* Count what peers changed; time the stamped changes (latency.h). */

@@ -72,6 +72,9 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 /* SIGHUP: parse conf_path again and apply it (errors are logged). */
 void pfsd_daemon_reload(struct pfsd_daemon *d);
 
+/* STATUS= for the service manager: the bulk state (notify.h). */
+void pfsd_daemon_notify_status(const struct pfsd_daemon *d);
+
 /* Ask the peers for a full update (and remember when, for status). */
 void pfsd_daemon_bulk(struct pfsd_daemon *d);
 /* Re-arm the engine timer after any call into the engine. */
