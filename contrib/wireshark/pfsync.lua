@@ -20,6 +20,13 @@
 -- record, count 0).  All multi-byte fields are big-endian.  Malformed
 -- packets get expert info, never a Lua error.
 
+-- Loaded once: the Debian package links this file into Wireshark's Lua
+-- plugin folder, and `-X lua_script:` may name it again.
+if pfsyncd_dissector_loaded then
+	return
+end
+pfsyncd_dissector_loaded = true
+
 local pfsync = Proto("pfsync", "pfsync v3 (pf state synchronisation)")
 
 local HDR_LEN = 20
