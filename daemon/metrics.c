@@ -234,7 +234,23 @@ static void met_table(const struct pfsd_daemon *d, struct pfsd_out *o)
 			     other);
 }
 
-static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o)
+/* The try of the bulk request awaited (1..12, one per retry interval
+ * since the request), 0 when none is. */
+static unsigned met_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms)
+{
+	uint64_t retry = d->conf.bulk_retry_ms ? d->conf.bulk_retry_ms
+					       : PFS_BULK_RETRY_MS;
+	uint64_t t;
+
+	if (pfs_engine_synced(d->engine))
+		return 0;
+	t = (now_ms > d->bulk_started ? now_ms - d->bulk_started : 0) /
+		    retry + 1;
+	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
+}
+
+static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
+		     uint64_t now_ms)
 {
 	bool sending = pfs_engine_bulk_sending(d->engine);
 	bool synced = pfs_engine_synced(d->engine);
@@ -252,6 +268,9 @@ static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o)
 	met_labelled(o, "pfsync_bulk_state", "state", "sending", sending);
 	met_labelled(o, "pfsync_bulk_state", "state", "done",
 		     synced && !sending);
+	met_one(o, "pfsync_bulk_request_try", "gauge",
+		"Try (1 to 12) of the bulk request awaited, 0 when none is.",
+		met_bulk_try(d, now_ms));
 }
 
 static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
@@ -340,7 +359,7 @@ void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
 	met_daemon_stats(d, o);
 	met_conntrack(d, o);
 	met_table(d, o);
-	met_bulk(d, o);
+	met_bulk(d, o, now_ms);
 	met_peers(d, o, now_ms, wall_ms);
 	met_latency(d, o);
 }

@@ -218,6 +218,7 @@ static void test_render(void)
 	T_EQ(sample(t, "pfsyncd_peer_changes_applied_total{op=\"update\"}"), 7);
 	T_EQ(sample(t, "pfsync_bulk_synced"), 1);
 	T_EQ(sample(t, "pfsync_bulk_state{state=\"done\"}"), 1);
+	T_EQ(sample(t, "pfsync_bulk_request_try"), 0);
 	/* last packet 2.5 s before wall 1700000000.000 */
 	T_CHECK(sample(t, "pfsync_peer_last_seen_timestamp_seconds"
 			  "{peer=\"10.77.0.2\"}") == 1699999997.5);
@@ -404,13 +405,15 @@ static void test_commands(void)
 	T_CHECK(o.buf != NULL && strcmp(o.buf, "bulk update done\n") == 0);
 	free(o.buf);
 	d->conf.syncdev[0] = 'x'; /* a bulk request needs a syncdev */
-	pfs_engine_bulk_request(d->engine, pfsd_now_ms());
+	d->bulk_started = pfsd_now_ms();
+	pfs_engine_bulk_request(d->engine, d->bulk_started);
 	T_EQ(run(d, "bulk-done", &o, err), EAGAIN);
 	T_CHECK(strncmp(err, "bulk update pending", 19) == 0);
 	free(o.buf);
 	T_EQ(run(d, "metrics", &o, err), 0);
 	T_CHECK(o.buf != NULL && format_ok(o.buf));
 	T_CHECK(o.buf != NULL && sample(o.buf, "pfsync_bulk_synced") == 0);
+	T_CHECK(o.buf != NULL && sample(o.buf, "pfsync_bulk_request_try") == 1);
 	free(o.buf);
 	fake_free(d);
 }
