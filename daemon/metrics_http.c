@@ -105,29 +105,57 @@ static void mhttp_close(struct mhttp_client *c)
 	free(c);
 }
 
-/* The status and body for the request line in c->in. */
+/* Does the request (len bytes) start with `p`? */
+static bool mhttp_starts(const char *req, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	return len >= n && memcmp(req, p, n) == 0;
+}
+
+int pfsd_mhttp_route(const char *req, size_t len)
+{
+	if (len >= PFSD_MHTTP_REQ_MAX)
+		return 400;
+	if (!mhttp_starts(req, len, "GET "))
+		return 405;
+	if (mhttp_starts(req, len, "GET /metrics ") ||
+	    mhttp_starts(req, len, "GET / "))
+		return 200;
+	return 404;
+}
+
+static const char *mhttp_status(int code)
+{
+	switch (code) {
+	case 200:
+		return "200 OK";
+	case 404:
+		return "404 Not Found";
+	case 405:
+		return "405 Method Not Allowed";
+	default:
+		return "400 Bad Request";
+	}
+}
+
+/* The status and body for the request in c->in. */
 static void mhttp_answer(struct mhttp_client *c)
 {
-	struct pfsd_out body = {0};
-	const char *status = "200 OK", *ctype = PFSD_METRICS_CTYPE;
+	struct pfsd_out body = { 0 };
+	const char *ctype = PFSD_METRICS_CTYPE;
+	int code = pfsd_mhttp_route(c->in, c->in_len);
 
-	if (c->in_len >= sizeof(c->in))
-		status = "400 Bad Request";
-	else if (strncmp(c->in, "GET ", 4) != 0)
-		status = "405 Method Not Allowed";
-	else if (strncmp(c->in + 4, "/metrics ", 9) != 0 &&
-		 strncmp(c->in + 4, "/ ", 2) != 0)
-		status = "404 Not Found";
-	if (strcmp(status, "200 OK") == 0)
+	if (code == 200)
 		c->h->render(c->h->ctx, &body);
 	else {
 		ctype = "text/plain; charset=utf-8";
-		pfsd_out_printf(&body, "%s\n", status);
+		pfsd_out_printf(&body, "%s\n", mhttp_status(code));
 	}
 	pfsd_out_printf(&c->out,
 			"HTTP/1.0 %s\r\nContent-Type: %s\r\n"
 			"Content-Length: %zu\r\nConnection: close\r\n\r\n",
-			status, ctype, body.len);
+			mhttp_status(code), ctype, body.len);
 	pfsd_out_write(&c->out, body.buf, body.len);
 	free(body.buf);
 	c->answering = true;

@@ -32,6 +32,13 @@ struct pfsd_mhttp;
 int pfsd_mhttp_parse_addr(const char *s, struct sockaddr_storage *ss,
 			  socklen_t *len);
 
+/*
+ * The answer to a request head of len bytes (not NUL-terminated): 200
+ * for GET /metrics or GET /, 404 for another path, 405 for another
+ * method, 400 when it is PFSD_MHTTP_REQ_MAX bytes or more.
+ */
+int pfsd_mhttp_route(const char *req, size_t len);
+
 /* Listen on addr (as parsed above); NULL with errno on failure. */
 struct pfsd_mhttp *pfsd_mhttp_new(struct pfsd_loop *loop, const char *addr,
 				  pfsd_mhttp_render render, void *ctx);
