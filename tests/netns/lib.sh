@@ -87,10 +87,19 @@ netns_add() {
 	ip -n "$n" link set lo up
 }
 
+# netns_tmpif PID N: the temporary name of the N-th veth pair a test
+# creates in the host namespace (before its ends move into namespaces),
+# without the a/b suffix: "pk" PID "x" N, at most 14 characters for any
+# PID up to 4194304 and N below 1000, so the ends fit IFNAMSIZ (15).
+netns_tmpif() { echo "pk${1}x$(($2 % 1000))"; }
+NETNS_NLINKS=0
+
 # netns_link NAME1 IF1 IPV4/LEN NAME2 IF2 IPV4/LEN: a veth between two
 # namespaces, each end renamed, addressed and up
 netns_link() {
-	local n1 n2 tmp="pfk$$x${#NSES[@]}$RANDOM"
+	local n1 n2 tmp
+	tmp=$(netns_tmpif $$ "$NETNS_NLINKS")
+	NETNS_NLINKS=$((NETNS_NLINKS + 1))
 	n1=$(ns "$1")
 	n2=$(ns "$4")
 	ip link add "${tmp}a" type veth peer name "${tmp}b"
