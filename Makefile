@@ -6,6 +6,7 @@
 #   make bench    run the benchmarks and print figures
 #   make demo     two firewalls in namespaces syncing, then a failover
 #   make deps     install the Debian packages the build and tests need
+#   make deb      build build/deb/pfsyncd_<version>_<arch>.deb (dpkg tools)
 
 CC      ?= cc
 FUZZCC  ?= clang
@@ -17,7 +18,8 @@ endif
 ifneq ($(WERROR),)
 WARN    += -Werror
 endif
-CPPFLAGS := -Iinclude -D_GNU_SOURCE
+# CPPFLAGS and LDFLAGS from the environment are kept (dpkg-buildflags)
+CPPFLAGS := -Iinclude -D_GNU_SOURCE $(CPPFLAGS)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 $(WARN)
 LIBS    := -lmnl -lsodium
@@ -71,9 +73,9 @@ $(B)/%.a:
 	rm -f $@ && ar rcs $@ $^
 
 $(PFSYNCD): $(B)/rel/$(DMN_MAIN:.c=.o) $(REL_DMN) $(REL_LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(PFSYNCCTL): $(B)/rel/$(CTL_MAIN:.c=.o) $(REL_CTL) $(REL_LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # sanitizer builds of the programs, used by the namespace tests
 $(B)/asan/pfsyncd: $(B)/asan/$(DMN_MAIN:.c=.o) $(ASAN_DMN) $(ASAN_LIB)
@@ -126,6 +128,11 @@ bench: deps all $(BENCH_BIN)
 demo: deps all
 	scripts/demo.sh
 
+# DEB_VERSION=x overrides the package version (debian/changelog's)
+deb:
+	scripts/deps-deb.sh
+	scripts/build-deb.sh
+
 format:
 	clang-format -i $(wildcard include/pfsync/*.h lib/*.c lib/*.h daemon/*.c \
 		daemon/*.h ctl/*.c ctl/*.h tests/*/*.c tests/*/*.h)
@@ -133,5 +140,5 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps build-tests check check-unit fuzz bench demo format clean
+.PHONY: all deps build-tests check check-unit fuzz bench demo deb format clean
 .SECONDARY:

@@ -3,7 +3,8 @@
  *
  *   pfsyncctl [-s socket] [-j] [-v] COMMAND [ARGS...]
  *
- * Every command but `decode` (which reads a capture locally) is sent to
+ * Every command but `decode` (which reads a capture locally) and `top`
+ * (which asks for `metrics` again and again and draws them) is sent to
  * the daemon unchanged; its answer goes to stdout.  A failure prints
  * "pfsyncctl: <message>" on stderr and exits 1.
  */
@@ -16,6 +17,7 @@
 #include "client.h"
 #include "decode.h"
 #include "pfsync/ctlmsg.h"
+#include "top.h"
 
 static void usage(FILE *f)
 {
@@ -23,12 +25,13 @@ static void usage(FILE *f)
 		   "commands:\n"
 		   "  pfsync0 [up|down] [syncdev IF|-syncdev] "
 		   "[syncpeer A.B.C.D|-syncpeer] [maxupd N]\n"
-		   "  stats | states | bulk | version\n"
+		   "  stats | states | bulk | bulk-done | metrics | version\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
 		   "[state S:D]\n"
 		   "  update ID [state S:D] | kill ID | flush [IFNAME]\n"
 		   "  churn RATE [SECONDS] [max N] [stamp] [fill]\n"
-		   "  decode [-v] [-e] [-c COUNT] FILE | -i IFACE\n");
+		   "  decode [-v] [-e] [-c COUNT] FILE | -i IFACE\n"
+		   "  top [-d SECONDS] [-n COUNT]\n");
 }
 
 /* The local half of `version`: what this binary speaks. */
@@ -93,6 +96,8 @@ int main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "decode") == 0)
 		return ctl_decode_main(argc, argv);
+	if (strcmp(argv[0], "top") == 0)
+		return ctl_top_main(path, argc, argv);
 	if (strcmp(argv[0], "version") == 0)
 		print_local_version(flags & PFS_CTL_F_JSON);
 	return send_command(path, flags, argc, argv);

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "latency.h"
 #include "log.h"
+#include "metrics.h"
 #include "transport.h"
 #include "tun.h"
 
@@ -909,6 +910,34 @@ static int cmd_flush(struct cmd_req *r)
 
 /* --- bulk, churn, version ------------------------------------------------ */
 
+/* bulk-done: status 0 only when no bulk update is awaited, for
+ * keepalived's track_script and scripts (pfsyncctl exits 1 otherwise). */
+static int cmd_bulk_done(struct cmd_req *r)
+{
+	bool done = pfs_engine_synced(r->d->engine);
+
+	if (r->argc != 1)
+		return cmd_fail(r, EINVAL, "usage: bulk-done");
+	if (r->json)
+		pfsd_out_printf(r->out, "{\"bulk\":\"%s\",\"done\":%s}\n",
+				cmd_bulk_word(r->d), done ? "true" : "false");
+	if (!done)
+		return cmd_fail(r, EAGAIN, "bulk update pending (try %u/%u)",
+				cmd_bulk_try(r->d), PFS_BULK_MAX_TRIES);
+	if (!r->json)
+		pfsd_out_printf(r->out, "bulk update done\n");
+	return 0;
+}
+
+/* metrics: Prometheus text (metrics.h); -j does not apply. */
+static int cmd_metrics(struct cmd_req *r)
+{
+	if (r->argc != 1)
+		return cmd_fail(r, EINVAL, "usage: metrics");
+	pfsd_metrics_render_now(r->d, r->out);
+	return 0;
+}
+
 static int cmd_bulk(struct cmd_req *r)
 {
 	if (r->argc != 1)
@@ -1080,6 +1109,7 @@ static const struct {
 	{ "update", cmd_update }, { "kill", cmd_kill },
 	{ "flush", cmd_flush },	  { "churn", cmd_churn },
 	{ "version", cmd_version }, { "latency", cmd_latency },
+	{ "bulk-done", cmd_bulk_done }, { "metrics", cmd_metrics },
 };
 
 /* Commands that change the memory table directly: with the conntrack

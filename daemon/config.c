@@ -19,6 +19,7 @@
 #include <syslog.h>
 
 #include "config.h"
+#include "metrics_http.h"
 
 #define CONF_LINE_MAX  4096	 /* bytes in one line, newline excluded */
 #define CONF_WORDS_MAX 64	 /* words on one line */
@@ -313,6 +314,7 @@ enum conf_kw_id {
 	KW_RELIABLE,
 	KW_TOMBSTONE,
 	KW_SYNC_RCVBUF,
+	KW_METRICS_LISTEN,
 	KW_COUNT
 };
 
@@ -586,6 +588,26 @@ static int conf_kw_sync_rcvbuf(struct conf_parse *p, int argc, char *argv[])
 			    sizeof p->msg);
 }
 
+/* metrics-listen ADDR:PORT ("" turns the listener off) */
+static int conf_kw_metrics_listen(struct conf_parse *p, int argc, char *argv[])
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	(void)argc;
+	if (argv[0][0] != '\0' &&
+	    pfsd_mhttp_parse_addr(argv[0], &ss, &len) == -1) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "metrics-listen: '%.40s' is not A.B.C.D:PORT or "
+			 "[IPV6]:PORT",
+			 argv[0]);
+		return -1;
+	}
+	return conf_string("metrics-listen", argv[0], p->conf.metrics_listen,
+			   sizeof p->conf.metrics_listen, p->msg,
+			   sizeof p->msg);
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -602,6 +624,8 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_RELIABLE] = {"reliable", 1, false, conf_kw_reliable},
     [KW_TOMBSTONE] = {"tombstone", 1, false, conf_kw_tombstone},
     [KW_SYNC_RCVBUF] = {"sync-rcvbuf", 1, false, conf_kw_sync_rcvbuf},
+    [KW_METRICS_LISTEN] = {"metrics-listen", 1, false,
+			   conf_kw_metrics_listen},
 };
 
 static int conf_kw_find(const char *name)
@@ -915,6 +939,8 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "reliable %s\n", c->reliable ? "on" : "off");
 	fprintf(f, "tombstone %u\n", c->tomb_s);
 	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
+	if (c->metrics_listen[0] != '\0') /* only when set: older goldens */
+		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
 }
 
 bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
@@ -930,5 +956,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
 	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
-	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf;
+	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
+	       strcmp(a->metrics_listen, b->metrics_listen) == 0;
 }

@@ -18,6 +18,7 @@
  *   sync-rcvbuf 8388608        (pfsync socket receive buffer, bytes)
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
+ *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
  * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
@@ -62,6 +63,7 @@ struct pfsd_conf {
 	bool reliable;		/* default on: sequence numbers, resends */
 	unsigned tomb_s;	/* default 600: our deletes refused back */
 	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
+	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -23,6 +23,9 @@
 #include "ctnl.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
+#include "notify.h"
 #include "transport.h"
 #include "tun.h"
 
@@ -134,6 +137,18 @@ static void dmn_after_wakeup(void *arg)
 				      pfsd_transport_take_failures(d->tp));
 }
 
+void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
+{
+	const char *sd = d->conf.syncdev;
+
+	(void)pfsd_notifyf("STATUS=%s: %s, syncdev %s, hostid 0x%08x",
+			   d->conf.ifname,
+			   pfs_engine_synced(d->engine) ?
+				   "bulk update done" :
+				   "waiting for a bulk update",
+			   sd[0] != '\0' ? sd : "none", d->hostid);
+}
+
 static void dmn_synced(void *ctx, bool synced)
 {
 	struct pfsd_daemon *d = ctx;
@@ -143,6 +158,7 @@ static void dmn_synced(void *ctx, bool synced)
 		log_info("%s: bulk update finished", d->conf.ifname);
 	else
 		log_info("%s: waiting for a bulk update", d->conf.ifname);
+	pfsd_daemon_notify_status(d);
 }
 
 /* Count what peers changed; time the stamped changes (latency.h). */
@@ -208,6 +224,7 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	dmn_rx_drops(d);
 	/* one clock read per packet: its records are applied together */
 	d->rx_now_us = pfsd_latency_now_us();
+	pfsd_peers_seen(&d->peers, m->src, d->rx_now_us / 1000);
 	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
 	pfsd_daemon_kick(d);
 }
@@ -310,6 +327,27 @@ static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
 	return ctl;
 }
 
+static void dmn_render_metrics(void *ctx, struct pfsd_out *o)
+{
+	pfsd_metrics_render_now(ctx, o);
+}
+
+/* metrics-listen: (re)open the scrape listener; a failure is logged and
+ * leaves it off (metrics stay readable with pfsyncctl metrics). */
+static int dmn_metrics_listen(struct pfsd_daemon *d, const char *addr)
+{
+	pfsd_mhttp_free(d->mhttp);
+	d->mhttp = NULL;
+	if (addr[0] == '\0')
+		return 0;
+	d->mhttp = pfsd_mhttp_new(d->loop, addr, dmn_render_metrics, d);
+	if (d->mhttp == NULL) {
+		log_warn("metrics-listen %s", addr);
+		return -1;
+	}
+	return 0;
+}
+
 static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
 	d->tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx,
@@ -336,7 +374,7 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 			return -1;
 		}
 	}
-	return 0;
+	return dmn_metrics_listen(d, c->metrics_listen);
 }
 
 static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
@@ -405,6 +443,7 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 	if (d->tap_timer > 0)
 		pfsd_loop_timer_cancel(d->loop, d->tap_timer);
 	pfsd_churn_free(d->churn);
+	pfsd_mhttp_free(d->mhttp);
 	pfsd_ctnl_free(d->ct);
 	d->ct = NULL;
 	if (d->ctl != NULL) {
@@ -535,6 +574,8 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		return -1;
 	dmn_apply_control(d, c);
 	dmn_apply_capture(d, c);
+	if (strcmp(old.metrics_listen, c->metrics_listen) != 0)
+		(void)dmn_metrics_listen(d, c->metrics_listen);
 	if (old.log_level != c->log_level)
 		log_setlevel(c->log_level);
 	d->conf = *c;

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "latency.h"
 #include "loop.h"
+#include "peers.h"
 
 #define PFSD_STATE_LIMIT (1u << 20)
 
@@ -25,6 +26,7 @@ struct pfsd_control;
 struct pfsd_churn;
 struct pfsd_capture;
 struct pfsd_ctnl;
+struct pfsd_mhttp;
 
 struct pfsd_daemon {
 	struct pfsd_conf conf;	/* as configured (hostid may be 0) */
@@ -53,6 +55,8 @@ struct pfsd_daemon {
 	uint64_t rx_drops_old;	/* those of sockets replaced by a reload */
 	uint64_t bulk_lossy;	/* bulk updates asked again after a loss */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
+	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
+	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
 };
 
 /* Build everything from a config; NULL on a fatal setup error (logged). */
@@ -70,6 +74,9 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		      char *err, size_t errlen);
 /* SIGHUP: parse conf_path again and apply it (errors are logged). */
 void pfsd_daemon_reload(struct pfsd_daemon *d);
+
+/* STATUS= for the service manager: the bulk state (notify.h). */
+void pfsd_daemon_notify_status(const struct pfsd_daemon *d);
 
 /* Ask the peers for a full update (and remember when, for status). */
 void pfsd_daemon_bulk(struct pfsd_daemon *d);

@@ -3,6 +3,11 @@
  * with a wall-clock timestamp; otherwise to syslog(3) under the daemon's
  * ident.  log_warn and fatal append strerror(errno), like OpenBSD's.
  *
+ * Under systemd (pfsyncd -d with stderr connected to the journal, which
+ * $JOURNAL_STREAM names by device:inode) each line is "<N>message"
+ * instead: sd-daemon(3)'s priority prefix, so the journal keeps the
+ * level, and no timestamp of our own (the journal has one).
+ *
  * The state below is the process's one logging sink: it is set once by
  * log_init and read by every call, so it lives in the daemon (never lib/).
  */
@@ -11,17 +16,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 
 #include "log.h"
 
 static int log_foreground = 1;
+static int log_journal;
 static int log_level = LOG_INFO;
+
+/* stderr is the stream $JOURNAL_STREAM ("DEV:INODE") names. */
+static int log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(2, &sb) == -1)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev &&
+	       (unsigned long long)sb.st_ino == ino;
+}
 
 void log_init(int foreground, int level, const char *ident)
 {
 	log_foreground = foreground;
+	log_journal = foreground && log_stderr_is_journal();
 	log_level = level;
 	if (!foreground)
 		openlog(ident ? ident : "pfsyncd", LOG_PID | LOG_NDELAY,
@@ -57,6 +80,13 @@ static void log_vlog(int pri, const char *errstr, const char *fmt, va_list ap)
 	if (pri > log_level)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_journal) {
+		if (errstr)
+			fprintf(stderr, "<%d>%s: %s\n", pri, msg, errstr);
+		else
+			fprintf(stderr, "<%d>%s\n", pri, msg);
+		return;
+	}
 	if (log_foreground) {
 		log_stamp(stamp, sizeof(stamp));
 		if (errstr)

@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
 
 struct main_opts {
 	bool foreground;
@@ -67,10 +68,14 @@ static void main_on_signal(void *arg, int signo)
 
 	if (signo == SIGHUP) {
 		log_info("SIGHUP: reloading");
+		(void)pfsd_notify("RELOADING=1");
 		pfsd_daemon_reload(d);
+		(void)pfsd_notify("READY=1");
+		pfsd_daemon_notify_status(d);
 		return;
 	}
 	log_info("%s: exiting", strsignal(signo));
+	(void)pfsd_notify("STOPPING=1");
 	pfsd_loop_stop(d->loop);
 }
 
@@ -93,6 +98,10 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 	    pfsd_loop_signal(loop, SIGINT, main_on_signal, d) == -1)
 		fatal("signals");
 	log_info("pfsyncd %s started", PFSD_VERSION);
+	/* sockets open, signals routed: ready for systemd (Type=notify) */
+	if (pfsd_notify("READY=1") == -1)
+		log_warn("sd_notify %s", getenv("NOTIFY_SOCKET"));
+	pfsd_daemon_notify_status(d);
 	rc = pfsd_loop_run(loop);
 	if (rc == -1)
 		log_warn("event loop");

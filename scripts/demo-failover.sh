@@ -77,25 +77,23 @@ echo "pfsyncd.conf of B, with the manual's words (bulk-retry: the 5 s"
 echo "retry of NetBSD shortened for the demo):"
 fo_pfsyncd fwB 0xc0a8fefd 200 || exit 1
 grep -v '^$' "$T/fwB.conf" | indent
-echo "keepalived holds a node demoted (track file -150) until its pfsyncd's"
-echo "bulk update is done, as carp's demotion counter waits for pfsync:"
-fo_ready_watch fwB
+echo "keepalived (contrib/keepalived/keepalived.conf, as shipped but for the"
+echo "site's names) holds a node demoted (-150) until its pfsyncd's bulk"
+echo "update is done, as carp's demotion counter waits for pfsync: the"
+echo "vrrp_script runs pfsync-keepalived check (pfsyncctl bulk-done):"
 fo_keepalived fwB 100
-sed -n '/^track_file/,/^}/p;/^vrrp_sync_group/,/^}/p' "$T/fwB.ka.conf" |
+sed -n '/^vrrp_script/,/^}/p;/^vrrp_sync_group/,/^}/p' "$T/fwB.ka.conf" |
 	indent
 echo "B asks for a bulk update; nobody answers, so after 12 tries it calls"
 echo "itself synced (the first firewall of a pair) and becomes master:"
 wait_for 15 fo_master fwB || { echo "B did not become master"; exit 1; }
-sed 's/^/    fwB track file: /' "$T/fwB.watch.log"
 grep -h 'Entering MASTER' "$T/fwB.ka.log" | head -2 | indent
 vips
 
 say "Firewall A boots (priority 200): demoted until B's bulk update is in"
 fo_pfsyncd fwA 0xc0a8fefe || exit 1
-fo_ready_watch fwA
 fo_keepalived fwA 200
 wait_for 15 fo_master fwA || { echo "A did not become master"; exit 1; }
-sed 's/^/    fwA track file: /' "$T/fwA.watch.log"
 grep -h 'effective priority\|Entering MASTER' "$T/fwA.ka.log" | head -4 |
 	indent
 grep -h 'bulk' "$T/fwA.log" | indent
@@ -136,12 +134,11 @@ echo "conntrack table of B, now forwarding:"
 fo_ct fwB | indent
 
 say "Firewall A reboots (empty conntrack table) and comes back: failback"
-echo "A starts demoted (keepalived writes -150 into its track file), gets"
-echo "B's table by a bulk update, the watcher writes 0, A preempts:"
+echo "A starts demoted (the check fails: bulk update pending), gets B's"
+echo "table by a bulk update, the check passes, A preempts:"
 ESTA=$(fo_counter fwA est)
 fo_revive_A 0xc0a8fefe || exit 1
 wait_for 10 fo_master fwA
-sed 's/^/    fwA track file: /' "$T/fwA.watch.log" | tail -n 1
 grep -h 'bulk' "$T/fwA.log" | indent
 grep -h 'effective priority\|Entering MASTER' "$T/fwA.ka.log" | head -4 |
 	indent
@@ -163,8 +160,6 @@ FO=c
 fo_topology
 fo_firewall fwA && fo_firewall fwB || exit 1
 fo_pfsyncd fwA 0xc0a8fefe || exit 1
-fo_ready_watch fwA
-fo_ready_watch fwB
 fo_keepalived fwA 200
 fo_keepalived fwB 100
 wait_for 15 fo_master fwA || { echo "A did not become master"; exit 1; }

@@ -13,10 +13,9 @@
 #
 #   fo_topology              namespaces, links, addresses, routes, sysctls
 #   fo_firewall NODE         the strict nft ruleset in NODE (fwA or fwB)
-#   fo_keepalived NODE PRIO  keepalived in NODE, demoted until synced
+#   fo_keepalived NODE PRIO  keepalived in NODE (the shipped example
+#                            config and helper), demoted until synced
 #   fo_pfsyncd NODE HOSTID [RETRY]  pfsyncd, backend conntrack, in NODE
-#   fo_ready_watch NODE      keeps NODE's keepalived track file in step with
-#                            pfsyncd's bulk status (0 synced, -150 not)
 #   fo_master NODE           NODE holds both VIPs
 #   fo_server / fo_client    the TCP echo server and the probing client
 #   fo_kill_A                firewall A dies: cables pulled, daemons killed
@@ -28,7 +27,7 @@
 
 FO=${FO:-}
 FO_ADVERT=${FO_ADVERT:-0.5}  # VRRP advert interval, s (VRRPv3 below 1)
-FO_DEMOTE=${FO_DEMOTE:--150} # track file value while not synced
+FO_DEMOTE=${FO_DEMOTE:--150} # priority change while not synced
 FO_PORT=${FO_PORT:-5000}
 FO_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FO_PIDS=()
@@ -149,58 +148,31 @@ fo_counter() {
 		} END { print s + 0 }'
 }
 
-# fo_keepalived NODE PRIO: carp's role.  Both firewalls start BACKUP and
-# preempt; a vrrp_sync_group moves the two VIPs together.  The group tracks
-# NODE.ready: keepalived writes FO_DEMOTE there at every start, so a node
-# starts demoted below its peer and takes the VIPs only once the file says
-# 0 (pfsyncd's bulk update done), as carp's demotion counter does for
-# pfsync.  A lone node still becomes master: a missing peer never blocks.
+# fo_keepalived NODE PRIO: carp's role, with the keepalived.conf that ships
+# in contrib/keepalived (installed as /usr/share/doc/pfsyncd/examples/):
+# only the site's values change (interfaces lan/wan, router_id, priority,
+# advert interval, the helper's path and NODE's control socket).  Both
+# firewalls start BACKUP and preempt; a vrrp_sync_group moves the two VIPs
+# together.  The group tracks `pfsync-keepalived check` (pfsyncctl
+# bulk-done) with weight FO_DEMOTE and init_fail: a node starts demoted
+# below its peer and takes the VIPs only once its pfsyncd's bulk update is
+# done, as carp's demotion counter does for pfsync.  A lone node still
+# becomes master: a missing peer never blocks.  The notify hook logs each
+# transition and asks for a bulk update on BACKUP.
 fo_keepalived() {
-	local node=$1 prio=$2 name=$FO$1 n
+	local node=$1 prio=$2 name=$FO$1 n helper
 	n=$(fo_ns "$node")
-	cat >"$T/$name.ka.conf" <<CONF
-global_defs {
-	router_id $name
-	vrrp_higher_prio_send_advert true
-}
-track_file sync_ready {
-	file "$T/$name.ready"
-	weight 1
-	init_file $FO_DEMOTE overwrite
-}
-vrrp_sync_group FW {
-	group {
-		EXT
-		INT
-	}
-	track_file {
-		sync_ready weight 1
-	}
-}
-vrrp_instance EXT {
-	state BACKUP
-	interface wan
-	virtual_router_id 1
-	version 3
-	priority $prio
-	advert_int $FO_ADVERT
-	virtual_ipaddress {
-		10.0.0.1/24
-	}
-}
-vrrp_instance INT {
-	state BACKUP
-	interface lan
-	virtual_router_id 2
-	version 3
-	priority $prio
-	advert_int $FO_ADVERT
-	virtual_ipaddress {
-		192.168.0.1/24
-	}
-}
-CONF
-	ip netns exec "$n" keepalived -n -l -D -P -G -f "$T/$name.ka.conf" \
+	helper="$TOP/contrib/keepalived/pfsync-keepalived"
+	sed -e "s|router_id fw1|router_id $name|" \
+		-e "s|priority 200|priority $prio|" \
+		-e "s|interface eth0|interface lan|" \
+		-e "s|interface eth1|interface wan|" \
+		-e "s|advert_int 1|advert_int $FO_ADVERT|" \
+		-e "s|weight -150|weight $FO_DEMOTE|" \
+		-e "s|/usr/share/pfsyncd/pfsync-keepalived \([a-z]*\)|$helper \1 -s $T/$name.sock|" \
+		"$TOP/contrib/keepalived/keepalived.conf" >"$T/$name.ka.conf"
+	ip netns exec "$n" env PFSYNCCTL="$PFSYNCCTL" \
+		keepalived -n -l -D -P -G -f "$T/$name.ka.conf" \
 		-p "$T/$name.ka.pid" -r "$T/$name.vrrp.pid" \
 		>"$T/$name.ka.log" 2>&1 &
 	fo_bgpid "${node}_ka"
@@ -234,29 +206,6 @@ CONF
 fo_synced() {
 	"$PFSYNCCTL" -s "$T/$FO$1.sock" pfsync0 2>/dev/null |
 		grep -q 'bulk: done'
-}
-
-# fo_ready_watch NODE: the glue between pfsyncd and keepalived.  Every
-# 0.2 s, write 0 to the track file if NODE's pfsyncd is synced, FO_DEMOTE
-# if not (or if pfsyncd is not running).  The file is compared, not our
-# last write, because keepalived overwrites it when it (re)starts.
-# keepalived re-reads a track file whenever it is modified.
-fo_ready_watch() {
-	local node=$1 f=$T/$FO$1.ready
-	(
-		trap 'exit 0' TERM
-		while :; do
-			v=$FO_DEMOTE
-			fo_synced "$node" && v=0
-			if [ "$(cat "$f" 2>/dev/null)" != "$v" ]; then
-				echo "$v" >"$f"
-				echo "$(date +%T.%N | cut -c1-12) ready=$v" \
-					>>"$T/$FO$node.watch.log"
-			fi
-			sleep 0.2
-		done
-	) &
-	fo_bgpid "${node}_watch"
 }
 
 # fo_master NODE: NODE holds both VIPs (and so forwards for both sides)
@@ -325,7 +274,6 @@ fo_kill_A() {
 	ip -n "$(fo_ns swI)" link set p-fwA down
 	ip -n "$(fo_ns swE)" link set p-fwA down
 	ip -n "$(fo_ns fwA)" link set sync0 down
-	fo_stop fwA_watch
 	fo_stop fwA_ka
 	FO_RC_A=0
 	fo_stop fwA || FO_RC_A=$FO_RC
@@ -349,7 +297,6 @@ fo_revive_A() {
 	ip -n "$(fo_ns swI)" link set p-fwA up
 	ip -n "$(fo_ns swE)" link set p-fwA up
 	fo_pfsyncd fwA "$1" || return 1
-	fo_ready_watch fwA
 	fo_keepalived fwA 200
 }
 

@@ -1,0 +1,375 @@
+/*
+ * metrics.c - Prometheus text rendering of the daemon's figures (see
+ * metrics.h).  Read-only: it looks at the engine, table, transport, tap,
+ * backend and latency histogram through their accessors.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "pfsync/engine.h"
+#include "pfsync/stats.h"
+#include "pfsync/table.h"
+#include "pfsync/wire_v3.h"
+
+#include "churn.h"
+#include "commands.h"
+#include "ctnl.h"
+#include "daemon.h"
+#include "latency.h"
+#include "metrics.h"
+#include "peers.h"
+#include "transport.h"
+#include "tun.h"
+
+/* Creators counted one by one; the rest are summed as "other". */
+#define MET_CREATORS_MAX 64
+
+static void met_head(struct pfsd_out *o, const char *name, const char *type,
+		     const char *help)
+{
+	pfsd_out_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+			type);
+}
+
+static void met_u64(struct pfsd_out *o, const char *name, uint64_t v)
+{
+	pfsd_out_printf(o, "%s %" PRIu64 "\n", name, v);
+}
+
+static void met_one(struct pfsd_out *o, const char *name, const char *type,
+		    const char *help, uint64_t v)
+{
+	met_head(o, name, type, help);
+	met_u64(o, name, v);
+}
+
+/* A label value with the exposition format's escapes (\\, \", \n). */
+static void met_label_value(struct pfsd_out *o, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			pfsd_out_write(o, "\\\\", 2);
+		else if (*s == '"')
+			pfsd_out_write(o, "\\\"", 2);
+		else if (*s == '\n')
+			pfsd_out_write(o, "\\n", 2);
+		else
+			pfsd_out_write(o, s, 1);
+	}
+}
+
+static void met_labelled(struct pfsd_out *o, const char *name,
+			 const char *label, const char *value, uint64_t v)
+{
+	pfsd_out_printf(o, "%s{%s=\"", name, label);
+	met_label_value(o, value);
+	pfsd_out_printf(o, "\"} %" PRIu64 "\n", v);
+}
+
+/* --- the 16 pfsync counters ---------------------------------------------- */
+
+/* Each slot under one metric name and a label value. */
+static const struct {
+	enum pfs_stat slot;
+	const char *name;
+	const char *value; /* of the label the family uses */
+} met_stats[PFS_NSTATS] = {
+    {PFS_STAT_IPACKETS, "pfsync_received_packets_total", "ipv4"},
+    {PFS_STAT_IPACKETS6, "pfsync_received_packets_total", "ipv6"},
+    {PFS_STAT_OPACKETS, "pfsync_sent_packets_total", "ipv4"},
+    {PFS_STAT_OPACKETS6, "pfsync_sent_packets_total", "ipv6"},
+    {PFS_STAT_BADIF, "pfsync_discarded_packets_total", "badif"},
+    {PFS_STAT_BADTTL, "pfsync_discarded_packets_total", "badttl"},
+    {PFS_STAT_HDROPS, "pfsync_discarded_packets_total", "hdrops"},
+    {PFS_STAT_BADVER, "pfsync_discarded_packets_total", "badver"},
+    {PFS_STAT_BADAUTH, "pfsync_discarded_packets_total", "badauth"},
+    {PFS_STAT_BADACT, "pfsync_discarded_packets_total", "badact"},
+    {PFS_STAT_BADLEN, "pfsync_discarded_packets_total", "badlen"},
+    {PFS_STAT_BADVAL, "pfsync_discarded_states_total", "badval"},
+    {PFS_STAT_STALE, "pfsync_discarded_states_total", "stale"},
+    {PFS_STAT_BADSTATE, "pfsync_discarded_states_total", "badstate"},
+    {PFS_STAT_ONOMEM, "pfsync_send_errors_total", "onomem"},
+    {PFS_STAT_OERRORS, "pfsync_send_errors_total", "oerrors"},
+};
+
+static const char *met_stat_help(const char *name, const char **label)
+{
+	*label = "reason";
+	if (strcmp(name, "pfsync_received_packets_total") == 0) {
+		*label = "family";
+		return "pfsync packets received (netstat -s -p pfsync).";
+	}
+	if (strcmp(name, "pfsync_sent_packets_total") == 0) {
+		*label = "family";
+		return "pfsync packets sent.";
+	}
+	if (strcmp(name, "pfsync_discarded_packets_total") == 0)
+		return "Received pfsync packets discarded, by reason.";
+	if (strcmp(name, "pfsync_discarded_states_total") == 0)
+		return "Received states discarded, by reason.";
+	return "pfsync packets that could not be sent, by reason.";
+}
+
+static void met_pfsync_stats(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *s = pfs_engine_stats(d->engine);
+	const char *label, *help;
+	size_t i;
+
+	for (i = 0; i < PFS_NSTATS; i++) {
+		help = met_stat_help(met_stats[i].name, &label);
+		if (i == 0 ||
+		    strcmp(met_stats[i].name, met_stats[i - 1].name) != 0)
+			met_head(o, met_stats[i].name, "counter", help);
+		met_labelled(o, met_stats[i].name, label, met_stats[i].value,
+			     s[met_stats[i].slot]);
+	}
+}
+
+/* --- the daemon's own counters ------------------------------------------- */
+
+static void met_daemon_stats(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	static const char *const ops[3] = {"insert", "update", "delete"};
+	const struct pfsd_tp_stats *ts =
+	    d->tp ? pfsd_transport_stats(d->tp) : NULL;
+	size_t i;
+
+	met_one(o, "pfsyncd_own_packets_ignored_total", "counter",
+		"Packets received that we sent ourselves.", ts ? ts->own : 0);
+	met_one(o, "pfsyncd_malformed_packets_total", "counter",
+		"Reads that were truncated or not IPv4 protocol 240.",
+		ts ? ts->malformed : 0);
+	met_one(o, "pfsyncd_send_failures_total", "counter",
+		"Packets the transport failed to send.", d->send_fail);
+	met_one(o, "pfsyncd_tap_drops_total", "counter",
+		"Copies the pfsync0 tap could not take.",
+		d->tun ? pfsd_tun_drops(d->tun) : 0);
+	met_head(o, "pfsyncd_peer_changes_applied_total", "counter",
+		 "State changes from peers applied to the table, by kind.");
+	for (i = 0; i < 3; i++)
+		met_labelled(o, "pfsyncd_peer_changes_applied_total", "op",
+			     ops[i], d->applied[i]);
+}
+
+static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const struct pfsd_ctnl_stats *c;
+
+	if (d->ct == NULL)
+		return;
+	c = pfsd_ctnl_stats(d->ct);
+	met_head(o, "pfsyncd_conntrack_writes_total", "counter",
+		 "Writes of peer states into the kernel, by result.");
+	met_labelled(o, "pfsyncd_conntrack_writes_total", "result", "ok",
+		     c->ct_ok);
+	met_labelled(o, "pfsyncd_conntrack_writes_total", "result", "failed",
+		     c->ct_fail);
+	met_one(o, "pfsyncd_conntrack_events_total", "counter",
+		"Conntrack events received.", c->events);
+	met_one(o, "pfsyncd_conntrack_malformed_total", "counter",
+		"Conntrack messages without a usable tuple.", c->malformed);
+	met_one(o, "pfsyncd_conntrack_overruns_total", "counter",
+		"Conntrack event socket overruns (ENOBUFS).", c->enobufs);
+	met_one(o, "pfsyncd_conntrack_resyncs_total", "counter",
+		"Full conntrack dumps after the first.", c->resyncs);
+}
+
+/* --- table, bulk, peers, latency ----------------------------------------- */
+
+struct met_creator {
+	uint32_t id;
+	uint64_t n;
+};
+
+/* States per creator: the first MET_CREATORS_MAX creators met, the rest
+ * in *other.  Returns the number of creators listed. */
+static size_t met_count_creators(const struct pfsd_daemon *d,
+				 struct met_creator *cr, uint64_t *other)
+{
+	struct pfs_state *st;
+	size_t cur = 0, n = 0, i;
+
+	*other = 0;
+	while ((st = pfs_table_next(d->table, &cur)) != NULL) {
+		for (i = 0; i < n && cr[i].id != st->creatorid; i++)
+			;
+		if (i == n && n == MET_CREATORS_MAX) {
+			(*other)++;
+			continue;
+		}
+		if (i == n) {
+			cr[n].id = st->creatorid;
+			cr[n++].n = 0;
+		}
+		cr[i].n++;
+	}
+	return n;
+}
+
+static void met_table(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	struct met_creator cr[MET_CREATORS_MAX];
+	char id[16];
+	uint64_t other;
+	size_t i, n;
+
+	met_one(o, "pfsync_states", "gauge", "States in the table.",
+		pfs_table_count(d->table));
+	n = met_count_creators(d, cr, &other);
+	met_head(o, "pfsync_states_by_creator", "gauge",
+		 "States in the table by creator id (hostid, hex).");
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%08x", cr[i].id);
+		met_labelled(o, "pfsync_states_by_creator", "creator", id,
+			     cr[i].n);
+	}
+	if (other != 0)
+		met_labelled(o, "pfsync_states_by_creator", "creator", "other",
+			     other);
+}
+
+/* The try of the bulk request awaited (1..12, one per retry interval
+ * since the request), 0 when none is. */
+static unsigned met_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms)
+{
+	uint64_t retry = d->conf.bulk_retry_ms ? d->conf.bulk_retry_ms
+					       : PFS_BULK_RETRY_MS;
+	uint64_t t;
+
+	if (pfs_engine_synced(d->engine))
+		return 0;
+	t = (now_ms > d->bulk_started ? now_ms - d->bulk_started : 0) /
+		    retry + 1;
+	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
+}
+
+static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
+		     uint64_t now_ms)
+{
+	bool sending = pfs_engine_bulk_sending(d->engine);
+	bool synced = pfs_engine_synced(d->engine);
+
+	met_one(o, "pfsync_bulk_synced", "gauge",
+		"1 when no bulk update is awaited (in sync), 0 while "
+		"waiting for one.",
+		synced ? 1 : 0);
+	met_one(o, "pfsync_bulk_sending", "gauge",
+		"1 while sending a bulk update to a peer.", sending ? 1 : 0);
+	met_head(o, "pfsync_bulk_state", "gauge",
+		 "Bulk update state: pending, sending or done (one is 1).");
+	met_labelled(o, "pfsync_bulk_state", "state", "pending",
+		     !synced && !sending);
+	met_labelled(o, "pfsync_bulk_state", "state", "sending", sending);
+	met_labelled(o, "pfsync_bulk_state", "state", "done",
+		     synced && !sending);
+	met_one(o, "pfsync_bulk_request_try", "gauge",
+		"Try (1 to 12) of the bulk request awaited, 0 when none is.",
+		met_bulk_try(d, now_ms));
+}
+
+static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
+		      uint64_t now_ms, uint64_t wall_ms)
+{
+	const struct pfsd_peers *ps = &d->peers;
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint64_t ago;
+	size_t i;
+
+	met_head(o, "pfsync_peer_last_seen_timestamp_seconds", "gauge",
+		 "Unix time of the last pfsync packet from each peer.");
+	for (i = 0; i < ps->n; i++) {
+		a.s_addr = htonl(ps->p[i].addr);
+		inet_ntop(AF_INET, &a, addr, sizeof(addr));
+		ago = now_ms > ps->p[i].last_ms ? now_ms - ps->p[i].last_ms : 0;
+		pfsd_out_printf(o,
+				"pfsync_peer_last_seen_timestamp_seconds"
+				"{peer=\"%s\"} %.3f\n",
+				addr, (double)(wall_ms - ago) / 1000.0);
+	}
+	met_head(o, "pfsync_peer_received_packets_total", "counter",
+		 "pfsync packets received from each peer.");
+	for (i = 0; i < ps->n; i++) {
+		a.s_addr = htonl(ps->p[i].addr);
+		inet_ntop(AF_INET, &a, addr, sizeof(addr));
+		met_labelled(o, "pfsync_peer_received_packets_total", "peer",
+			     addr, ps->p[i].packets);
+	}
+}
+
+/*
+ * The histogram with one `le` per power of two of microseconds (the
+ * end of each octave of latency.h's buckets, so every cumulative count
+ * is exact), up to 2^26 us (67 s), then +Inf.
+ */
+#define MET_LAT_LAST_OCTAVE 26
+
+static void met_latency(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const struct pfsd_latency *l = &d->lat;
+	const char *name = "pfsyncd_apply_latency_seconds";
+	uint64_t cum = 0;
+	unsigned b = 0, k;
+	uint32_t le_us;
+
+	met_head(o, name, "histogram",
+		 "Delay from a stamped change on a peer to its apply here "
+		 "(churn ... stamp).");
+	for (k = 4; k <= MET_LAT_LAST_OCTAVE; k++) {
+		le_us = (uint32_t)((1u << k) - 1);
+		for (; b < PFSD_LAT_NBUCKETS &&
+		       pfsd_latency_bucket_max(b) <= le_us;
+		     b++)
+			cum += l->bucket[b];
+		pfsd_out_printf(o, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name,
+				(double)le_us / 1e6, cum);
+	}
+	pfsd_out_printf(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+			l->count);
+	pfsd_out_printf(o, "%s_sum %.6f\n", name, (double)l->sum_us / 1e6);
+	pfsd_out_printf(o, "%s_count %" PRIu64 "\n", name, l->count);
+}
+
+static void met_info(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	char hostid[16];
+
+	snprintf(hostid, sizeof(hostid), "%08x", d->hostid);
+	met_head(o, "pfsyncd_info", "gauge",
+		 "Version, hostid and sync device of this daemon.");
+	pfsd_out_printf(o,
+			"pfsyncd_info{version=\"%s\",hostid=\"%s\","
+			"syncdev=\"",
+			PFSD_VERSION, hostid);
+	met_label_value(o, d->conf.syncdev);
+	pfsd_out_printf(o, "\",protocol=\"%d\"} 1\n", PFS_V3_VERSION);
+}
+
+void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
+			 uint64_t now_ms, uint64_t wall_ms)
+{
+	met_info(d, o);
+	met_pfsync_stats(d, o);
+	met_daemon_stats(d, o);
+	met_conntrack(d, o);
+	met_table(d, o);
+	met_bulk(d, o, now_ms);
+	met_peers(d, o, now_ms, wall_ms);
+	met_latency(d, o);
+}
+
+void pfsd_metrics_render_now(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pfsd_metrics_render(d, o, pfsd_daemon_now_ms(),
+			    (uint64_t)ts.tv_sec * 1000 +
+				(uint64_t)ts.tv_nsec / 1000000);
+}

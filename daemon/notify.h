@@ -1,0 +1,20 @@
+/*
+ * notify.h - the service manager's readiness protocol (sd_notify(3)),
+ * written by hand: one datagram of "KEY=VALUE" lines to the AF_UNIX socket
+ * named by $NOTIFY_SOCKET (a path, or "@name" for the abstract namespace).
+ * Without $NOTIFY_SOCKET every call does nothing, so the daemon behaves
+ * the same outside systemd.  No libsystemd.
+ *
+ * pfsyncd sends READY=1 once its sockets are open, STATUS= with the bulk
+ * state whenever it changes, RELOADING=1 / READY=1 around a SIGHUP reload
+ * and STOPPING=1 on the way out (Type=notify in pfsyncd.service).
+ */
+#ifndef PFSYNCD_NOTIFY_H
+#define PFSYNCD_NOTIFY_H
+
+/* Send the text as one datagram; 1 sent, 0 no $NOTIFY_SOCKET, -1 error. */
+int pfsd_notify(const char *text);
+/* printf-style pfsd_notify. */
+int pfsd_notifyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

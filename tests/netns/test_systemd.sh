@@ -1,0 +1,75 @@
+#!/bin/bash
+# test_systemd.sh - what pfsyncd.service relies on, without a running
+# systemd: the sd_notify protocol over $NOTIFY_SOCKET (READY=1 only once
+# the control socket exists, STATUS= with the bulk state, RELOADING=1 and
+# READY=1 around SIGHUP, STOPPING=1 at SIGTERM), journal priorities on
+# stderr when $JOURNAL_STREAM names it ("<6>..." without our timestamp),
+# and `systemd-analyze verify` of the shipped unit.
+source "$(dirname "$0")/lib.sh"
+netns_init
+D=$(dirname "$0")
+
+netns_bridge
+netns_node A 10.77.0.1
+netns_node B 10.77.0.2
+daemon_start B 0x0a000002
+
+$PY "$D/notifyd.py" "$T/notify.sock" "$T/notify.out" "$T/A.sock" &
+PIDS+=("$!")
+wait_for 5 test -S "$T/notify.sock" || fail "notify socket"
+
+cat >"$T/A.conf" <<CONF
+interface pfsync0 up syncdev sync0
+hostid 0x0a000001
+control "$T/A.sock"
+log-level debug
+bulk-retry 300
+CONF
+: >"$T/A.log"
+js=$(stat -c '%d:%i' "$T/A.log")
+ip netns exec "$(ns A)" env NOTIFY_SOCKET="$T/notify.sock" \
+	JOURNAL_STREAM="$js" "$PFSYNCD" -d -f "$T/A.conf" 2>>"$T/A.log" &
+PIDS+=("$!")
+PID_A=$!
+
+has() { grep -q "$1" "$T/notify.out"; }
+check "READY=1 sent" wait_for 10 has '^. READY=1$'
+check "READY=1 only after the control socket exists" \
+	grep -q '^1 READY=1$' "$T/notify.out"
+check "not ready before it" sh -c "! grep -q '^0 READY=1' '$T/notify.out'"
+check "STATUS= says the bulk state" has '^. STATUS=pfsync0: .*syncdev sync0, hostid 0x0a000001'
+check "STATUS= reaches bulk update done" wait_for 10 has 'STATUS=pfsync0: bulk update done'
+
+n=$(grep -c 'READY=1' "$T/notify.out")
+kill -HUP "$PID_A"
+check "RELOADING=1 on SIGHUP" wait_for 5 has 'RELOADING=1'
+check "READY=1 again after the reload" wait_for 5 \
+	test "$(grep -c 'READY=1' "$T/notify.out")" -gt "$n"
+
+# a broken file: the reload is refused with a warning (<4>)
+echo "bogus word" >>"$T/A.conf"
+kill -HUP "$PID_A"
+check "warning logged as <4>" wait_for 5 grep -q '^<4>reload: .*keeping the running config' "$T/A.log"
+
+kill "$PID_A"
+wait "$PID_A"
+rc=$?
+check "clean exit" test "$rc" -eq 0
+check "STOPPING=1 on SIGTERM" wait_for 5 has 'STOPPING=1'
+
+cat "$T/A.log" | head -5
+check "journal priority prefixes: info" grep -q '^<6>pfsyncd .* started$' "$T/A.log"
+check "no timestamps of our own under the journal" \
+	sh -c "! grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2} ' '$T/A.log'"
+check "every line has a priority" sh -c "! grep -qv '^<[0-7]>' '$T/A.log'"
+
+# without $JOURNAL_STREAM (pfsyncd -d by hand): timestamps, no prefix
+check "B logs with timestamps" grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2} .*started' "$T/B.log"
+
+# the unit: systemd-analyze verify, with the build's binaries in it
+sed -e "s|/usr/sbin/pfsyncd|$TOP/build/pfsyncd|" \
+	"$TOP/contrib/systemd/pfsyncd.service" >"$T/pfsyncd.service"
+check "systemd-analyze verify: no complaint" sh -c \
+	"systemd-analyze verify --man=no '$T/pfsyncd.service' >'$T/verify.out' 2>&1 && ! grep -q . '$T/verify.out' || { cat '$T/verify.out'; false; }"
+check "unit: Type=notify, reload by SIGHUP" sh -c \
+	"grep -qx 'Type=notify' '$T/pfsyncd.service' && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' '$T/pfsyncd.service'"
