@@ -17,11 +17,13 @@
 #include "pfsync/ctlmsg.h"
 #include "pfsync/engine.h"
 #include "pfsync/format.h"
+#include "pfsync/seal.h"
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
 
 #include "churn.h"
 #include "commands.h"
+#include "crypt.h"
 #include "ctnl.h"
 #include "daemon.h"
 #include "latency.h"
@@ -475,6 +477,58 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 			c->reconciled, c->id_taken, c->adopted);
 }
 
+/* Sealed packets (stats -v), when a key is configured. */
+static const char *const cmd_seal_lines[PFS_SEAL_RX_MAX] = {
+	[PFS_SEAL_RX_OK] = "sealed packets opened",
+	[PFS_SEAL_RX_SHORT] = "dropped: truncated",
+	[PFS_SEAL_RX_UNSEALED] = "dropped: not sealed",
+	[PFS_SEAL_RX_BADKEY] = "dropped: unknown key",
+	[PFS_SEAL_RX_AUTH] = "dropped: failed authentication",
+	[PFS_SEAL_RX_REPLAY] = "dropped: replayed",
+	[PFS_SEAL_RX_OLD] = "dropped: older than the replay window",
+};
+
+static void cmd_stats_seal_text(struct cmd_req *r)
+{
+	const struct pfs_seal *s;
+	const uint64_t *v;
+	int i;
+
+	if (r->d->crypt == NULL)
+		return;
+	s = pfsd_crypt_sealer(r->d->crypt);
+	v = pfs_seal_rx_stats(s);
+	pfsd_out_printf(r->out,
+			"seal: key %08x, %u key%s accepted\n"
+			"\t%" PRIu64 " sealed packets sent\n",
+			pfs_seal_send_keyid(s), pfs_seal_nkeys(s),
+			pfs_seal_nkeys(s) == 1 ? "" : "s",
+			pfs_seal_tx_count(s));
+	for (i = 0; i < PFS_SEAL_RX_MAX; i++)
+		pfsd_out_printf(r->out, "\t%" PRIu64 " %s\n", v[i],
+				cmd_seal_lines[i]);
+}
+
+static void cmd_stats_seal_json(struct cmd_req *r)
+{
+	const struct pfs_seal *s;
+	const uint64_t *v;
+	int i;
+
+	if (r->d->crypt == NULL)
+		return;
+	s = pfsd_crypt_sealer(r->d->crypt);
+	v = pfs_seal_rx_stats(s);
+	pfsd_out_printf(r->out,
+			",\"seal_keyid\":\"%08x\",\"seal_keys\":%u"
+			",\"seal_tx\":%" PRIu64,
+			pfs_seal_send_keyid(s), pfs_seal_nkeys(s),
+			pfs_seal_tx_count(s));
+	for (i = 0; i < PFS_SEAL_RX_MAX; i++)
+		pfsd_out_printf(r->out, ",\"seal_%s\":%" PRIu64,
+				pfs_seal_rx_name((enum pfs_seal_rx)i), v[i]);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -508,6 +562,7 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 			r->d->applied[PFS_OP_DELETE]);
 	cmd_stats_churn_text(r);
 	cmd_stats_ct_text(r);
+	cmd_stats_seal_text(r);
 }
 
 static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
@@ -530,6 +585,7 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 			r->d->applied[PFS_OP_UPDATE],
 			r->d->applied[PFS_OP_DELETE], cmd_churn_made(r->d));
 	cmd_stats_ct_json(r);
+	cmd_stats_seal_json(r);
 	pfsd_out_printf(r->out, "}\n");
 }
 

@@ -14,6 +14,13 @@
  *   bulk-tick 1                (milliseconds)
  *   bulk-retry 5000            (ms between bulk requests; 12 tries)
  *   mtu 1500                   (override the syncdev MTU)
+ *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
+ *   key-grace 60               (seconds both keys live at a rotation)
+ *   cluster "dc1-fw"           (bound into every sealed packet)
+ *   transport raw | udp [port 8240]
+ *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable)
+ *   user pfsyncd               (run as; "root" keeps root)
+ *   seccomp yes | no           (system call filter after setup)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
  * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
@@ -38,6 +45,15 @@ enum pfsd_backend {
 	PFSD_BACKEND_CONNTRACK = 1
 };
 
+enum pfsd_transport_kind {
+	PFSD_TRANSPORT_RAW = 0, /* IP protocol 240 */
+	PFSD_TRANSPORT_UDP = 1
+};
+
+#define PFSD_UDP_PORT 8240
+#define PFSD_PEERS_MAX 16
+#define PFSD_KEY_GRACE 60
+
 struct pfsd_conf {
 	char ifname[IFNAMSIZ];	/* the tap interface, "pfsync0" */
 	bool up;
@@ -55,6 +71,16 @@ struct pfsd_conf {
 	unsigned bulk_retry_ms; /* default 5000 */
 	unsigned mtu;		/* 0 = follow the syncdev */
 	bool tap_always;	/* tap always: pfsync0 copies without a listener */
+	/* the words below are printed only when not at their default */
+	char key[256];		/* key file, "" = none (plain v3) */
+	unsigned key_grace;	/* seconds, default 60 */
+	char cluster[65];	/* cluster name in the AD, default "" */
+	enum pfsd_transport_kind transport;
+	unsigned udp_port;	/* default PFSD_UDP_PORT */
+	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
+	unsigned npeers;
+	char user[33];		/* "" = pfsyncd if it exists, else nobody */
+	bool no_seccomp;	/* seccomp no */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -19,6 +19,7 @@
 #include "churn.h"
 #include "commands.h"
 #include "control.h"
+#include "crypt.h"
 #include "ctnl.h"
 #include "daemon.h"
 #include "log.h"
@@ -45,6 +46,12 @@ uint32_t pfsd_daemon_random_hostid(void)
 	return v;
 }
 
+/* Bytes a packet gains between the engine and the wire: the seal. */
+static unsigned dmn_overhead(const struct pfsd_conf *c)
+{
+	return c->key[0] != '\0' ? PFS_SEAL_OVERHEAD : 0;
+}
+
 /* The MTU the engine sizes packets for: the syncdev's, or the config's
  * when that is smaller (pfsync_setmtu); 1500 without a syncdev. */
 static unsigned dmn_mtu(const struct pfsd_daemon *d, const struct pfsd_conf *c)
@@ -54,8 +61,8 @@ static unsigned dmn_mtu(const struct pfsd_daemon *d, const struct pfsd_conf *c)
 	if (dev == 0)
 		dev = PFS_MTU_DEFAULT;
 	if (c->mtu != 0 && c->mtu < dev)
-		return c->mtu;
-	return dev;
+		dev = c->mtu;
+	return dev - dmn_overhead(c);
 }
 
 /* pfsync0's MTU follows maxcount, as if_pfsync does: 20 + n * 240. */
@@ -112,6 +119,13 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	}
 	if (wire == NULL)
 		return 0;
+	if (d->crypt != NULL) {
+		wire = pfsd_crypt_seal(d->crypt, wire, wire_len, &wire_len);
+		if (wire == NULL) {
+			d->send_fail++;
+			return -1;
+		}
+	}
 	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
 	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
@@ -185,6 +199,11 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 {
 	struct pfsd_daemon *d = arg;
 
+	if (d->crypt != NULL) {
+		pkt = pfsd_crypt_open(d->crypt, pkt, len, &len);
+		if (pkt == NULL)
+			return; /* counted by reason (stats -v) */
+	}
 	/* one clock read per packet: its records are applied together */
 	d->rx_now_us = pfsd_latency_now_us();
 	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
@@ -289,8 +308,24 @@ static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
 	return ctl;
 }
 
+static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	char err[256];
+
+	if (c->key[0] == '\0')
+		return 0;
+	d->crypt = pfsd_crypt_new(c, d->hostid, err, sizeof(err));
+	if (d->crypt == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
+	if (dmn_open_crypt(d, c) == -1)
+		return -1;
 	d->tp = pfsd_transport_new(d->loop, c->syncdev, dmn_rx, d);
 	if (d->tp == NULL) {
 		log_warn("pfsync socket (syncdev \"%s\")", c->syncdev);
@@ -394,6 +429,7 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 	pfsd_capture_close(d->cap);
 	pfsd_tun_close(d->tun);
 	pfsd_transport_free(d->tp);
+	pfsd_crypt_free(d->crypt);
 	free(d);
 }
 
@@ -484,6 +520,31 @@ static bool dmn_wants_bulk(const struct pfsd_conf *o, const struct pfsd_conf *c)
 	return c->syncpeer != 0 && c->syncpeer != o->syncpeer;
 }
 
+/*
+ * Keys: a key file set, changed or re-read (a reload rotates the key in
+ * it, seal.h); "" goes back to plain v3.  Before anything else changes,
+ * so that a bad key file leaves the running config in force.
+ */
+static int dmn_apply_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			   uint32_t hostid, char *err, size_t errlen)
+{
+	struct pfsd_crypt *cr;
+
+	if (c->key[0] == '\0') {
+		pfsd_crypt_free(d->crypt);
+		d->crypt = NULL;
+		return 0;
+	}
+	if (d->crypt != NULL)
+		return pfsd_crypt_apply(d->crypt, c, hostid, err, errlen);
+	cr = pfsd_crypt_new(c, hostid, err, errlen);
+	if (cr == NULL)
+		return -1;
+	dmn_after_wakeup(d); /* what is queued goes out as it was made */
+	d->crypt = cr;
+	return 0;
+}
+
 int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		      char *err, size_t errlen)
 {
@@ -491,6 +552,8 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
 	struct pfsd_conf old = d->conf;
 
+	if (dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
+		return -1;
 	if (dmn_apply_syncdev(d, c, err, errlen) == -1)
 		return -1;
 	d->hostid = hostid;
@@ -531,6 +594,11 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		return;
 	}
 	if (pfsd_conf_equal(&c, &d->conf)) {
+		/* the key file may hold a new key all the same */
+		if (d->crypt != NULL &&
+		    pfsd_crypt_apply(d->crypt, &c, d->hostid, err,
+				     sizeof(err)) == -1)
+			log_warnx("reload: %s; keeping the keys", err);
 		log_info("reload: %s unchanged", d->conf_path);
 		return;
 	}
