@@ -106,7 +106,8 @@ const uint8_t *pfsd_crypt_open(struct pfsd_crypt *cr, const uint8_t *p,
 	return cr->in;
 }
 
-const struct pfs_seal *pfsd_crypt_sealer(const struct pfsd_crypt *cr)
+const struct pfs_seal *pfsd_crypt_sealer(struct pfsd_crypt *cr)
 {
+	pfs_seal_tick(cr->seal, pfsd_now_ms());
 	return cr->seal;
 }

@@ -32,6 +32,7 @@ const uint8_t *pfsd_crypt_seal(struct pfsd_crypt *cr, const uint8_t *p,
  * is dropped (counted by reason). */
 const uint8_t *pfsd_crypt_open(struct pfsd_crypt *cr, const uint8_t *p,
 			       size_t len, size_t *outlen);
-const struct pfs_seal *pfsd_crypt_sealer(const struct pfsd_crypt *cr);
+/* The sealer, its ring moved on to now (for status and stats). */
+const struct pfs_seal *pfsd_crypt_sealer(struct pfsd_crypt *cr);
 
 #endif
