@@ -30,6 +30,7 @@
 #include "log.h"
 #include "transport.h"
 #include "tun.h"
+#include "udp.h"
 
 #define CMD_SEQ_STEP 1448 /* bytes one simulated packet carries */
 #define CMD_WINDOW 65535
@@ -529,6 +530,38 @@ static void cmd_stats_seal_json(struct cmd_req *r)
 				pfs_seal_rx_name((enum pfs_seal_rx)i), v[i]);
 }
 
+static void cmd_stats_udp_text(struct cmd_req *r)
+{
+	const struct pfsd_udp_stats *u;
+
+	if (r->d->udp == NULL)
+		return;
+	u = pfsd_udp_stats(r->d->udp);
+	pfsd_out_printf(r->out,
+			"udp: port %u\n\t%" PRIu64 " datagrams received\n"
+			"\t%" PRIu64 " datagrams from no peer dropped\n"
+			"\t%" PRIu64 " protocol 240 packets ignored\n"
+			"\t%" PRIu64 " datagrams sent\n"
+			"\t%" PRIu64 " send failures\n",
+			pfsd_udp_port(r->d->udp), u->rx, u->unknown,
+			u->raw_ignored, u->tx, u->send_errors);
+}
+
+static void cmd_stats_udp_json(struct cmd_req *r)
+{
+	const struct pfsd_udp_stats *u;
+
+	if (r->d->udp == NULL)
+		return;
+	u = pfsd_udp_stats(r->d->udp);
+	pfsd_out_printf(r->out,
+			",\"udp_rx\":%" PRIu64 ",\"udp_unknown\":%" PRIu64
+			",\"udp_raw_ignored\":%" PRIu64 ",\"udp_tx\":%" PRIu64
+			",\"udp_send_errors\":%" PRIu64,
+			u->rx, u->unknown, u->raw_ignored, u->tx,
+			u->send_errors);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -563,6 +596,7 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 	cmd_stats_churn_text(r);
 	cmd_stats_ct_text(r);
 	cmd_stats_seal_text(r);
+	cmd_stats_udp_text(r);
 }
 
 static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
@@ -586,6 +620,7 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 			r->d->applied[PFS_OP_DELETE], cmd_churn_made(r->d));
 	cmd_stats_ct_json(r);
 	cmd_stats_seal_json(r);
+	cmd_stats_udp_json(r);
 	pfsd_out_printf(r->out, "}\n");
 }
 
