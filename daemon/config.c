@@ -628,12 +628,19 @@ static int conf_kw_user(struct conf_parse *p, int argc, char *argv[])
 
 static int conf_kw_seccomp(struct conf_parse *p, int argc, char *argv[])
 {
+	static const struct conf_name modes[] = {
+	    {"yes", PFSD_SECCOMP_ON},
+	    {"no", PFSD_SECCOMP_OFF},
+	    {"log", PFSD_SECCOMP_LOG},
+	};
+	int v;
+
 	(void)argc;
-	if (strcmp(argv[0], "yes") == 0 || strcmp(argv[0], "no") == 0) {
-		p->conf.no_seccomp = strcmp(argv[0], "no") == 0;
+	if (conf_name_value(modes, CONF_NELEM(modes), argv[0], &v) == 0) {
+		p->conf.seccomp = (enum pfsd_seccomp_mode)v;
 		return 0;
 	}
-	conf_msg(p->msg, sizeof p->msg, "seccomp: '%s' is not yes or no",
+	conf_msg(p->msg, sizeof p->msg, "seccomp: '%s' is not yes, no or log",
 		 argv[0]);
 	return -1;
 }
@@ -982,8 +989,9 @@ static void conf_print_security(const struct pfsd_conf *c, FILE *f)
 		conf_print_quoted(f, c->user);
 		fputc('\n', f);
 	}
-	if (c->no_seccomp)
-		fputs("seccomp no\n", f);
+	if (c->seccomp != PFSD_SECCOMP_ON)
+		fprintf(f, "seccomp %s\n",
+			c->seccomp == PFSD_SECCOMP_OFF ? "no" : "log");
 }
 
 void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
@@ -1029,5 +1037,5 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->npeers == b->npeers &&
 	       memcmp(a->peers, b->peers, a->npeers * sizeof a->peers[0]) ==
 		   0 &&
-	       strcmp(a->user, b->user) == 0 && a->no_seccomp == b->no_seccomp;
+	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp;
 }

@@ -20,7 +20,7 @@
  *   transport raw | udp [port 8240]
  *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable)
  *   user pfsyncd               (run as; "root" keeps root)
- *   seccomp yes | no           (system call filter after setup)
+ *   seccomp yes | no | log     (system call filter after setup)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
  * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
@@ -48,6 +48,12 @@ enum pfsd_backend {
 enum pfsd_transport_kind {
 	PFSD_TRANSPORT_RAW = 0, /* IP protocol 240 */
 	PFSD_TRANSPORT_UDP = 1
+};
+
+enum pfsd_seccomp_mode {
+	PFSD_SECCOMP_ON = 0,  /* other calls stop the daemon */
+	PFSD_SECCOMP_OFF = 1,
+	PFSD_SECCOMP_LOG = 2  /* other calls allowed and logged by the kernel */
 };
 
 #define PFSD_UDP_PORT 8240
@@ -80,7 +86,7 @@ struct pfsd_conf {
 	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
 	unsigned npeers;
 	char user[33];		/* "" = pfsyncd if it exists, else nobody */
-	bool no_seccomp;	/* seccomp no */
+	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -11,8 +11,9 @@ netns_init
 
 counter() { json_field "$1" "$2" stats; }
 counter_is() { [ "$(counter "$1" "$2")" = "$3" ]; }
+# a key file as the daemon wants it: 0600, owned by the user it runs as
 newkey() { head -c 32 /dev/urandom | base64 >"$1.new" && chmod 600 "$1.new" &&
-	mv "$1.new" "$1"; }
+	chown "$DAEMON_USER" "$1.new" && mv "$1.new" "$1"; }
 
 netns_bridge
 netns_node A 10.77.0.1
@@ -20,7 +21,7 @@ netns_node B 10.77.0.2
 for n in A B; do
 	newkey "$T/$n.key"
 done
-cp "$T/A.key" "$T/B.key"
+cp -p "$T/A.key" "$T/B.key"
 for n in A B; do
 	EXTRA_CONF="key \"$T/$n.key\"
 key-grace 2
@@ -34,7 +35,7 @@ check "same key on both" counter_is B seal_keyid "$K1"
 ctl A churn 300 8 max 300 >/dev/null
 sleep 2
 newkey "$T/A.key"
-cp "$T/A.key" "$T/B.key.new" && chmod 600 "$T/B.key.new"
+cp -p "$T/A.key" "$T/B.key.new"
 kill -HUP "$(daemon_pid A)"
 check "A accepts both keys" wait_for 5 counter_is A seal_keys 2
 check "A still sends with key 1" counter_is A seal_keyid "$K1"
