@@ -28,6 +28,7 @@ NS_PREFIX=""
 T=""
 PIDS=()
 NSES=()
+LINK_N=0
 
 netns_cleanup() {
 	local rc=$?
@@ -92,7 +93,8 @@ netns_add() {
 # netns_link NAME1 IF1 IPV4/LEN NAME2 IF2 IPV4/LEN: a veth between two
 # namespaces, each end renamed, addressed and up
 netns_link() {
-	local n1 n2 tmp="pfk$$x${#NSES[@]}$RANDOM"
+	# temporary names: <= 15 bytes for any PID up to 7 digits
+	local n1 n2 tmp="pk$$l$((LINK_N++))"
 	n1=$(ns "$1")
 	n2=$(ns "$4")
 	ip link add "${tmp}a" type veth peer name "${tmp}b"
