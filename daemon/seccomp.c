@@ -143,25 +143,28 @@ static const int sc_allowed[] = {
     SYS_pipe,
     SYS_poll,
 #endif
+    /* libc: the time zone (localtime), sigaltstack, robust futexes */
+    SYS_readlinkat,
+    SYS_faccessat,
+    SYS_faccessat2,
+    SYS_sigaltstack,
+    SYS_set_robust_list,
+    SYS_rseq,
+    SYS_getppid,
+    SYS_kill,
+#ifdef SYS_readlink
+    SYS_readlink,
+    SYS_getdents,
+#endif
 #ifdef SC_SANITIZER
     /* ASan's reports and LSan's leak check at exit */
     SYS_clone,
     SYS_ptrace,
     SYS_prctl,
-    SYS_sigaltstack,
-    SYS_readlinkat,
-    SYS_set_robust_list,
-    SYS_kill,
-    SYS_getppid,
     SYS_setrlimit,
-    SYS_faccessat,
-    SYS_faccessat2,
-    SYS_rseq,
     SYS_munlock,
     SYS_mlock,
-#ifdef SYS_readlink
-    SYS_readlink,
-    SYS_getdents,
+#ifdef SYS_arch_prctl
     SYS_arch_prctl,
 #endif
 #endif
