@@ -21,8 +21,10 @@ run() {
 	out=$(EXTRA_CONF=$2 bash "$HERE/bench_netns.sh" 2>&1)
 	echo "== $label"
 	echo "$out" | sed -n '/^ *rate /,/^max sustained (MTU/p'
-	echo "$out" | sed -n 's/^max sustained, MTU 1500: \([0-9]*\) .*/\1/p' \
-		>"$KEYDIR/$label"
+	# the best applied/s of a row where B applied >= 99 % of what A made
+	echo "$out" | sed -n '/^ *rate /,/^max sustained (MTU/p' |
+		awk '$11 + 0 >= 99 && $3 > b { b = $3 } END { print b + 0 }' \
+			>"$KEYDIR/$label"
 }
 
 run plain ""
@@ -33,11 +35,12 @@ peer 10.99.0.1
 peer 10.99.0.2"
 p=$(cat "$KEYDIR/plain")
 echo
-echo "two-daemon sync rate, max sustained changes/s applied on B (MTU 1500):"
+echo "two-daemon sync rate: best changes/s applied on B with >= 99 % of A's"
+echo "changes applied (MTU 1500; the 2 shared cores make it noisy):"
 for l in plain sealed sealed-udp; do
 	v=$(cat "$KEYDIR/$l")
 	printf '  %-11s %9s' "$l" "${v:-none}"
-	[ -n "$v" ] && [ -n "$p" ] && [ "$p" -gt 0 ] &&
+	[ -n "$v" ] && [ -n "$p" ] && [ "$p" -gt 0 ] && [ "$v" -gt 0 ] &&
 		printf '  %5.1f %% of plain' "$(echo "100 * $v / $p" | bc -l)"
 	echo
 done
