@@ -480,13 +480,13 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 
 /* Sealed packets (stats -v), when a key is configured. */
 static const char *const cmd_seal_lines[PFS_SEAL_RX_MAX] = {
-	[PFS_SEAL_RX_OK] = "sealed packets opened",
-	[PFS_SEAL_RX_SHORT] = "dropped: truncated",
-	[PFS_SEAL_RX_UNSEALED] = "dropped: not sealed",
-	[PFS_SEAL_RX_BADKEY] = "dropped: unknown key",
-	[PFS_SEAL_RX_AUTH] = "dropped: failed authentication",
-	[PFS_SEAL_RX_REPLAY] = "dropped: replayed",
-	[PFS_SEAL_RX_OLD] = "dropped: older than the replay window",
+    [PFS_SEAL_RX_OK] = "sealed packets opened",
+    [PFS_SEAL_RX_SHORT] = "dropped: truncated",
+    [PFS_SEAL_RX_UNSEALED] = "dropped: not sealed",
+    [PFS_SEAL_RX_BADKEY] = "dropped: unknown key",
+    [PFS_SEAL_RX_AUTH] = "dropped: failed authentication",
+    [PFS_SEAL_RX_REPLAY] = "dropped: replayed",
+    [PFS_SEAL_RX_OLD] = "dropped: older than the replay window",
 };
 
 static void cmd_stats_seal_text(struct cmd_req *r)

@@ -34,7 +34,7 @@
 #define CONF_BULK_RETRY_MAX 60000u
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
-#define CONF_KEY_GRACE_MAX 86400u /* s */
+#define CONF_KEY_GRACE_MAX  86400u /* s */
 
 /* ---- messages ------------------------------------------------------ */
 
@@ -622,8 +622,8 @@ static int conf_kw_user(struct conf_parse *p, int argc, char *argv[])
 		conf_msg(p->msg, sizeof p->msg, "user: empty name");
 		return -1;
 	}
-	return conf_string("user", argv[0], p->conf.user,
-			   sizeof p->conf.user, p->msg, sizeof p->msg);
+	return conf_string("user", argv[0], p->conf.user, sizeof p->conf.user,
+			   p->msg, sizeof p->msg);
 }
 
 static int conf_kw_seccomp(struct conf_parse *p, int argc, char *argv[])
@@ -1030,8 +1030,8 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->bulk_pkts == b->bulk_pkts &&
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
 	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
-	       a->tap_always == b->tap_always &&
-	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
+	       a->tap_always == b->tap_always && strcmp(a->key, b->key) == 0 &&
+	       a->key_grace == b->key_grace &&
 	       strcmp(a->cluster, b->cluster) == 0 &&
 	       a->transport == b->transport && a->udp_port == b->udp_port &&
 	       a->npeers == b->npeers &&

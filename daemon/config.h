@@ -51,12 +51,12 @@ enum pfsd_transport_kind {
 };
 
 enum pfsd_seccomp_mode {
-	PFSD_SECCOMP_ON = 0,  /* other calls stop the daemon */
+	PFSD_SECCOMP_ON = 0, /* other calls stop the daemon */
 	PFSD_SECCOMP_OFF = 1,
-	PFSD_SECCOMP_LOG = 2  /* other calls allowed and logged by the kernel */
+	PFSD_SECCOMP_LOG = 2 /* other calls allowed and logged by the kernel */
 };
 
-#define PFSD_UDP_PORT 8240
+#define PFSD_UDP_PORT  8240
 #define PFSD_PEERS_MAX 16
 #define PFSD_KEY_GRACE 60
 
@@ -78,14 +78,14 @@ struct pfsd_conf {
 	unsigned mtu;		/* 0 = follow the syncdev */
 	bool tap_always;	/* tap always: pfsync0 copies without a listener */
 	/* the words below are printed only when not at their default */
-	char key[256];		/* key file, "" = none (plain v3) */
-	unsigned key_grace;	/* seconds, default 60 */
-	char cluster[65];	/* cluster name in the AD, default "" */
+	char key[256];	    /* key file, "" = none (plain v3) */
+	unsigned key_grace; /* seconds, default 60 */
+	char cluster[65];   /* cluster name in the AD, default "" */
 	enum pfsd_transport_kind transport;
-	unsigned udp_port;	/* default PFSD_UDP_PORT */
+	unsigned udp_port;		/* default PFSD_UDP_PORT */
 	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
 	unsigned npeers;
-	char user[33];		/* "" = pfsyncd if it exists, else nobody */
+	char user[33]; /* "" = pfsyncd if it exists, else nobody */
 	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
 };
 

@@ -84,7 +84,8 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 	ec->hostid = d->hostid;
 	ec->maxupd = (uint8_t)c->maxupd;
 	ec->mtu = mtu;
-	ec->syncdev = c->syncdev[0] != '\0' || c->transport == PFSD_TRANSPORT_UDP;
+	ec->syncdev =
+	    c->syncdev[0] != '\0' || c->transport == PFSD_TRANSPORT_UDP;
 	ec->syncpeer = c->syncpeer;
 	ec->tap = true;
 	if (c->bulk_pkts != 0)
@@ -108,8 +109,8 @@ static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
 
 /* UDP: what goes to the group or the syncpeer goes to every peer; a
  * reply to one requester goes to it alone. */
-static int dmn_output_udp(struct pfsd_daemon *d, const uint8_t *p,
-			  size_t len, uint32_t dst)
+static int dmn_output_udp(struct pfsd_daemon *d, const uint8_t *p, size_t len,
+			  uint32_t dst)
 {
 	unsigned failed;
 

@@ -43,7 +43,7 @@ struct pfsd_daemon {
 	struct pfsd_churn *churn;
 	struct pfsd_ctnl *ct;	/* conntrack backend, NULL with memory */
 	struct pfsd_crypt *crypt; /* sealed packets, NULL without a key */
-	struct pfsd_udp *udp;	/* transport udp, else NULL (raw) */
+	struct pfsd_udp *udp;	  /* transport udp, else NULL (raw) */
 	int timer_id;		/* engine timer, 0 when not armed */
 	int tap_timer;		/* pfsync0 listener poll, 0 when none */
 	uint64_t timer_at;

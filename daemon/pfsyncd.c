@@ -89,7 +89,7 @@ static int main_sandbox(const struct pfsd_conf *c)
 		return -1;
 	}
 	log_info("running as %s%s", pfsd_privdrop_user(c),
-		 c->seccomp == PFSD_SECCOMP_OFF ? ", no seccomp filter"
+		 c->seccomp == PFSD_SECCOMP_OFF	  ? ", no seccomp filter"
 		 : c->seccomp == PFSD_SECCOMP_LOG ? ", seccomp filter logging"
 						  : ", seccomp filter on");
 	return 0;
