@@ -17,11 +17,13 @@
 #include "pfsync/ctlmsg.h"
 #include "pfsync/engine.h"
 #include "pfsync/format.h"
+#include "pfsync/seal.h"
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
 
 #include "churn.h"
 #include "commands.h"
+#include "crypt.h"
 #include "ctnl.h"
 #include "daemon.h"
 #include "latency.h"
@@ -29,6 +31,7 @@
 #include "metrics.h"
 #include "transport.h"
 #include "tun.h"
+#include "udp.h"
 
 #define CMD_SEQ_STEP 1448 /* bytes one simulated packet carries */
 #define CMD_WINDOW 65535
@@ -524,6 +527,90 @@ static uint64_t cmd_kernel_drops(const struct pfsd_daemon *d)
 	return d->rx_drops_old + (proc > seen ? proc : seen);
 }
 
+/* Sealed packets (stats -v), when a key is configured. */
+static const char *const cmd_seal_lines[PFS_SEAL_RX_MAX] = {
+    [PFS_SEAL_RX_OK] = "sealed packets opened",
+    [PFS_SEAL_RX_SHORT] = "dropped: truncated",
+    [PFS_SEAL_RX_UNSEALED] = "dropped: not sealed",
+    [PFS_SEAL_RX_BADKEY] = "dropped: unknown key",
+    [PFS_SEAL_RX_AUTH] = "dropped: failed authentication",
+    [PFS_SEAL_RX_REPLAY] = "dropped: replayed",
+    [PFS_SEAL_RX_OLD] = "dropped: older than the replay window",
+};
+
+static void cmd_stats_seal_text(struct cmd_req *r)
+{
+	const struct pfs_seal *s;
+	const uint64_t *v;
+	int i;
+
+	if (r->d->crypt == NULL)
+		return;
+	s = pfsd_crypt_sealer(r->d->crypt);
+	v = pfs_seal_rx_stats(s);
+	pfsd_out_printf(r->out,
+			"seal: key %08x, %u key%s accepted\n"
+			"\t%" PRIu64 " sealed packets sent\n",
+			pfs_seal_send_keyid(s), pfs_seal_nkeys(s),
+			pfs_seal_nkeys(s) == 1 ? "" : "s",
+			pfs_seal_tx_count(s));
+	for (i = 0; i < PFS_SEAL_RX_MAX; i++)
+		pfsd_out_printf(r->out, "\t%" PRIu64 " %s\n", v[i],
+				cmd_seal_lines[i]);
+}
+
+static void cmd_stats_seal_json(struct cmd_req *r)
+{
+	const struct pfs_seal *s;
+	const uint64_t *v;
+	int i;
+
+	if (r->d->crypt == NULL)
+		return;
+	s = pfsd_crypt_sealer(r->d->crypt);
+	v = pfs_seal_rx_stats(s);
+	pfsd_out_printf(r->out,
+			",\"seal_keyid\":\"%08x\",\"seal_keys\":%u"
+			",\"seal_tx\":%" PRIu64,
+			pfs_seal_send_keyid(s), pfs_seal_nkeys(s),
+			pfs_seal_tx_count(s));
+	for (i = 0; i < PFS_SEAL_RX_MAX; i++)
+		pfsd_out_printf(r->out, ",\"seal_%s\":%" PRIu64,
+				pfs_seal_rx_name((enum pfs_seal_rx)i), v[i]);
+}
+
+static void cmd_stats_udp_text(struct cmd_req *r)
+{
+	const struct pfsd_udp_stats *u;
+
+	if (r->d->udp == NULL)
+		return;
+	u = pfsd_udp_stats(r->d->udp);
+	pfsd_out_printf(r->out,
+			"udp: port %u\n\t%" PRIu64 " datagrams received\n"
+			"\t%" PRIu64 " datagrams from no peer dropped\n"
+			"\t%" PRIu64 " protocol 240 packets ignored\n"
+			"\t%" PRIu64 " datagrams sent\n"
+			"\t%" PRIu64 " send failures\n",
+			pfsd_udp_port(r->d->udp), u->rx, u->unknown,
+			u->raw_ignored, u->tx, u->send_errors);
+}
+
+static void cmd_stats_udp_json(struct cmd_req *r)
+{
+	const struct pfsd_udp_stats *u;
+
+	if (r->d->udp == NULL)
+		return;
+	u = pfsd_udp_stats(r->d->udp);
+	pfsd_out_printf(r->out,
+			",\"udp_rx\":%" PRIu64 ",\"udp_unknown\":%" PRIu64
+			",\"udp_raw_ignored\":%" PRIu64 ",\"udp_tx\":%" PRIu64
+			",\"udp_send_errors\":%" PRIu64,
+			u->rx, u->unknown, u->raw_ignored, u->tx,
+			u->send_errors);
+}
+
 static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 {
 	const struct pfsd_tp_stats *ts = pfsd_transport_stats(r->d->tp);
@@ -567,6 +654,8 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 	cmd_stats_rel_text(r);
 	cmd_stats_churn_text(r);
 	cmd_stats_ct_text(r);
+	cmd_stats_seal_text(r);
+	cmd_stats_udp_text(r);
 }
 
 static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
@@ -597,6 +686,8 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 			r->d->applied[PFS_OP_DELETE], cmd_churn_made(r->d));
 	cmd_stats_rel_json(r);
 	cmd_stats_ct_json(r);
+	cmd_stats_seal_json(r);
+	cmd_stats_udp_json(r);
 	pfsd_out_printf(r->out, "}\n");
 }
 

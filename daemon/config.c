@@ -36,6 +36,7 @@
 #define CONF_TOMB_MAX 86400u
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
+#define CONF_KEY_GRACE_MAX  86400u /* s */
 #define CONF_RCVBUF_MIN	   65536u      /* a few bursts */
 #define CONF_RCVBUF_MAX	   (1u << 30)  /* SO_RCVBUFFORCE takes an int */
 
@@ -315,6 +316,13 @@ enum conf_kw_id {
 	KW_TOMBSTONE,
 	KW_SYNC_RCVBUF,
 	KW_METRICS_LISTEN,
+	KW_KEY,
+	KW_KEY_GRACE,
+	KW_CLUSTER,
+	KW_TRANSPORT,
+	KW_PEER,
+	KW_USER,
+	KW_SECCOMP,
 	KW_COUNT
 };
 
@@ -608,6 +616,99 @@ static int conf_kw_metrics_listen(struct conf_parse *p, int argc, char *argv[])
 			   sizeof p->msg);
 }
 
+/* key PATH: the file is read when the daemon starts or reloads */
+static int conf_kw_key(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_string("key", argv[0], p->conf.key, sizeof p->conf.key,
+			   p->msg, sizeof p->msg);
+}
+
+static int conf_kw_key_grace(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("key-grace", argv[0], 1, CONF_KEY_GRACE_MAX,
+			    &p->conf.key_grace, p->msg, sizeof p->msg);
+}
+
+static int conf_kw_cluster(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_string("cluster", argv[0], p->conf.cluster,
+			   sizeof p->conf.cluster, p->msg, sizeof p->msg);
+}
+
+/* transport raw | udp [port N] */
+static int conf_kw_transport(struct conf_parse *p, int argc, char *argv[])
+{
+	if (strcmp(argv[0], "raw") == 0 && argc == 1) {
+		p->conf.transport = PFSD_TRANSPORT_RAW;
+		return 0;
+	}
+	if (strcmp(argv[0], "udp") != 0 ||
+	    (argc != 1 && (argc != 3 || strcmp(argv[1], "port") != 0))) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "transport: expected raw or udp [port N]");
+		return -1;
+	}
+	p->conf.transport = PFSD_TRANSPORT_UDP;
+	if (argc == 3)
+		return conf_decimal("transport udp port", argv[2], 1, 65535,
+				    &p->conf.udp_port, p->msg, sizeof p->msg);
+	return 0;
+}
+
+static int conf_kw_peer(struct conf_parse *p, int argc, char *argv[])
+{
+	struct in_addr a;
+	struct pfsd_conf *c = &p->conf;
+
+	(void)argc;
+	if (inet_pton(AF_INET, argv[0], &a) != 1 || a.s_addr == 0 ||
+	    IN_MULTICAST(ntohl(a.s_addr))) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "peer: '%s' is not a unicast IPv4 address", argv[0]);
+		return -1;
+	}
+	if (c->npeers == PFSD_PEERS_MAX) {
+		conf_msg(p->msg, sizeof p->msg, "peer: more than %d peers",
+			 PFSD_PEERS_MAX);
+		return -1;
+	}
+	c->peers[c->npeers++] = ntohl(a.s_addr);
+	return 0;
+}
+
+static int conf_kw_user(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	if (argv[0][0] == '\0') {
+		conf_msg(p->msg, sizeof p->msg, "user: empty name");
+		return -1;
+	}
+	return conf_string("user", argv[0], p->conf.user, sizeof p->conf.user,
+			   p->msg, sizeof p->msg);
+}
+
+static int conf_kw_seccomp(struct conf_parse *p, int argc, char *argv[])
+{
+	static const struct conf_name modes[] = {
+	    {"yes", PFSD_SECCOMP_ON},
+	    {"no", PFSD_SECCOMP_OFF},
+	    {"log", PFSD_SECCOMP_LOG},
+	};
+	int v;
+
+	(void)argc;
+	if (conf_name_value(modes, CONF_NELEM(modes), argv[0], &v) == 0) {
+		p->conf.seccomp = (enum pfsd_seccomp_mode)v;
+		return 0;
+	}
+	conf_msg(p->msg, sizeof p->msg, "seccomp: '%s' is not yes, no or log",
+		 argv[0]);
+	return -1;
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -626,6 +727,13 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_SYNC_RCVBUF] = {"sync-rcvbuf", 1, false, conf_kw_sync_rcvbuf},
     [KW_METRICS_LISTEN] = {"metrics-listen", 1, false,
 			   conf_kw_metrics_listen},
+    [KW_KEY] = {"key", 1, false, conf_kw_key},
+    [KW_KEY_GRACE] = {"key-grace", 1, false, conf_kw_key_grace},
+    [KW_CLUSTER] = {"cluster", 1, false, conf_kw_cluster},
+    [KW_TRANSPORT] = {"transport", 3, false, conf_kw_transport},
+    [KW_PEER] = {"peer", 1, true, conf_kw_peer},
+    [KW_USER] = {"user", 1, false, conf_kw_user},
+    [KW_SECCOMP] = {"seccomp", 1, false, conf_kw_seccomp},
 };
 
 static int conf_kw_find(const char *name)
@@ -771,6 +879,8 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->bulk_tick_ms = 1;
 	c->bulk_retry_ms = 5000;
 	c->mtu = 0;
+	c->key_grace = PFSD_KEY_GRACE;
+	c->udp_port = PFSD_UDP_PORT;
 	c->reliable = true;
 	c->tomb_s = 600;
 	c->sync_rcvbuf = 8u << 20; /* PFSD_TP_SOCKBUF */
@@ -915,6 +1025,47 @@ static void conf_print_interface(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, " maxupd %u\n", c->maxupd);
 }
 
+static void conf_print_addr(FILE *f, const char *kw, uint32_t addr)
+{
+	struct in_addr a;
+	char s[INET_ADDRSTRLEN];
+
+	a.s_addr = htonl(addr);
+	inet_ntop(AF_INET, &a, s, sizeof s);
+	fprintf(f, "%s %s\n", kw, s);
+}
+
+/* The words printed only when not at their defaults. */
+static void conf_print_security(const struct pfsd_conf *c, FILE *f)
+{
+	unsigned i;
+
+	if (c->key[0] != '\0') {
+		fputs("key ", f);
+		conf_print_quoted(f, c->key);
+		fputc('\n', f);
+	}
+	if (c->key_grace != PFSD_KEY_GRACE)
+		fprintf(f, "key-grace %u\n", c->key_grace);
+	if (c->cluster[0] != '\0') {
+		fputs("cluster ", f);
+		conf_print_quoted(f, c->cluster);
+		fputc('\n', f);
+	}
+	if (c->transport == PFSD_TRANSPORT_UDP)
+		fprintf(f, "transport udp port %u\n", c->udp_port);
+	for (i = 0; i < c->npeers; i++)
+		conf_print_addr(f, "peer", c->peers[i]);
+	if (c->user[0] != '\0') {
+		fputs("user ", f);
+		conf_print_quoted(f, c->user);
+		fputc('\n', f);
+	}
+	if (c->seccomp != PFSD_SECCOMP_ON)
+		fprintf(f, "seccomp %s\n",
+			c->seccomp == PFSD_SECCOMP_OFF ? "no" : "log");
+}
+
 void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 {
 	const char *s;
@@ -936,6 +1087,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "bulk-retry %u\n", c->bulk_retry_ms);
 	fprintf(f, "mtu %u\n", c->mtu);
 	fprintf(f, "tap %s\n", c->tap_always ? "always" : "auto");
+	conf_print_security(c, f);
 	fprintf(f, "reliable %s\n", c->reliable ? "on" : "off");
 	fprintf(f, "tombstone %u\n", c->tomb_s);
 	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
@@ -957,5 +1109,12 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
-	       strcmp(a->metrics_listen, b->metrics_listen) == 0;
+	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
+	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
+	       strcmp(a->cluster, b->cluster) == 0 &&
+	       a->transport == b->transport && a->udp_port == b->udp_port &&
+	       a->npeers == b->npeers &&
+	       memcmp(a->peers, b->peers, a->npeers * sizeof a->peers[0]) ==
+		   0 &&
+	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp;
 }

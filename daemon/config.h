@@ -19,6 +19,13 @@
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
  *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
+ *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
+ *   key-grace 60               (seconds both keys live at a rotation)
+ *   cluster "dc1-fw"           (bound into every sealed packet)
+ *   transport raw | udp [port 8240]
+ *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable)
+ *   user pfsyncd               (run as; "root" keeps root)
+ *   seccomp yes | no | log     (system call filter after setup)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
  * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
@@ -43,6 +50,21 @@ enum pfsd_backend {
 	PFSD_BACKEND_CONNTRACK = 1
 };
 
+enum pfsd_transport_kind {
+	PFSD_TRANSPORT_RAW = 0, /* IP protocol 240 */
+	PFSD_TRANSPORT_UDP = 1
+};
+
+enum pfsd_seccomp_mode {
+	PFSD_SECCOMP_ON = 0, /* other calls stop the daemon */
+	PFSD_SECCOMP_OFF = 1,
+	PFSD_SECCOMP_LOG = 2 /* other calls allowed and logged by the kernel */
+};
+
+#define PFSD_UDP_PORT  8240
+#define PFSD_PEERS_MAX 16
+#define PFSD_KEY_GRACE 60
+
 struct pfsd_conf {
 	char ifname[IFNAMSIZ];	/* the tap interface, "pfsync0" */
 	bool up;
@@ -64,6 +86,16 @@ struct pfsd_conf {
 	unsigned tomb_s;	/* default 600: our deletes refused back */
 	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
 	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
+	/* the words below are printed only when not at their default */
+	char key[256];	    /* key file, "" = none (plain v3) */
+	unsigned key_grace; /* seconds, default 60 */
+	char cluster[65];   /* cluster name in the AD, default "" */
+	enum pfsd_transport_kind transport;
+	unsigned udp_port;		/* default PFSD_UDP_PORT */
+	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
+	unsigned npeers;
+	char user[33]; /* "" = pfsyncd if it exists, else nobody */
+	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -20,6 +20,7 @@
 #include "churn.h"
 #include "commands.h"
 #include "control.h"
+#include "crypt.h"
 #include "ctnl.h"
 #include "daemon.h"
 #include "log.h"
@@ -28,6 +29,7 @@
 #include "notify.h"
 #include "transport.h"
 #include "tun.h"
+#include "udp.h"
 
 uint64_t pfsd_daemon_now_ms(void)
 {
@@ -49,6 +51,16 @@ uint32_t pfsd_daemon_random_hostid(void)
 	return v;
 }
 
+#define DMN_UDP_HDR 8
+
+/* Bytes a packet gains between the engine and the wire: the seal. */
+static unsigned dmn_overhead(const struct pfsd_conf *c)
+{
+	unsigned n = c->key[0] != '\0' ? PFS_SEAL_OVERHEAD : 0;
+
+	return n + (c->transport == PFSD_TRANSPORT_UDP ? DMN_UDP_HDR : 0);
+}
+
 /* The MTU the engine sizes packets for: the syncdev's, or the config's
  * when that is smaller (pfsync_setmtu); 1500 without a syncdev. */
 static unsigned dmn_mtu(const struct pfsd_daemon *d, const struct pfsd_conf *c)
@@ -58,8 +70,8 @@ static unsigned dmn_mtu(const struct pfsd_daemon *d, const struct pfsd_conf *c)
 	if (dev == 0)
 		dev = PFS_MTU_DEFAULT;
 	if (c->mtu != 0 && c->mtu < dev)
-		return c->mtu;
-	return dev;
+		dev = c->mtu;
+	return dev - dmn_overhead(c);
 }
 
 /* pfsync0's MTU follows maxcount, as if_pfsync does: 20 + n * 240. */
@@ -76,7 +88,8 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 	ec->hostid = d->hostid;
 	ec->maxupd = (uint8_t)c->maxupd;
 	ec->mtu = mtu;
-	ec->syncdev = c->syncdev[0] != '\0';
+	ec->syncdev =
+	    c->syncdev[0] != '\0' || c->transport == PFSD_TRANSPORT_UDP;
 	ec->syncpeer = c->syncpeer;
 	ec->tap = true;
 	if (c->bulk_pkts != 0)
@@ -99,6 +112,21 @@ static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
 	pfs_engine_count_oerrors(d->engine, n);
 }
 
+/* UDP: what goes to the group or the syncpeer goes to every peer; a
+ * reply to one requester goes to it alone. */
+static int dmn_output_udp(struct pfsd_daemon *d, const uint8_t *p, size_t len,
+			  uint32_t dst)
+{
+	unsigned failed;
+
+	if (dst == PFS_V3_GROUP || dst == d->conf.syncpeer)
+		failed = pfsd_udp_send_all(d->udp, p, len);
+	else
+		failed = pfsd_udp_send(d->udp, p, len, dst) == -1;
+	dmn_count_failures(d, failed);
+	return failed != 0 ? -1 : 0;
+}
+
 /* Engine output: the tap and capture get the local form, the wire the
  * (possibly compressed) wire form. */
 static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
@@ -118,6 +146,15 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	}
 	if (wire == NULL)
 		return 0;
+	if (d->crypt != NULL) {
+		wire = pfsd_crypt_seal(d->crypt, wire, wire_len, &wire_len);
+		if (wire == NULL) {
+			d->send_fail++;
+			return -1;
+		}
+	}
+	if (d->udp != NULL)
+		return dmn_output_udp(d, wire, wire_len, dst);
 	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
 	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
@@ -222,11 +259,30 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	struct pfsd_daemon *d = arg;
 
 	dmn_rx_drops(d);
+	if (d->crypt != NULL) {
+		pkt = pfsd_crypt_open(d->crypt, pkt, len, &len);
+		if (pkt == NULL)
+			return; /* counted by reason (stats -v) */
+	}
 	/* one clock read per packet: its records are applied together */
 	d->rx_now_us = pfsd_latency_now_us();
 	pfsd_peers_seen(&d->peers, m->src, d->rx_now_us / 1000);
 	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
 	pfsd_daemon_kick(d);
+}
+
+/* The raw socket's packets: not taken while on UDP (a forged protocol
+ * 240 packet is not a way around the peers list). */
+static void dmn_rx_raw(void *arg, const uint8_t *pkt, size_t len,
+		       const struct pfs_rx_meta *m)
+{
+	struct pfsd_daemon *d = arg;
+
+	if (d->udp != NULL) {
+		pfsd_udp_stats(d->udp)->raw_ignored++;
+		return;
+	}
+	dmn_rx(d, pkt, len, m);
 }
 
 static void dmn_on_timer(void *arg)
@@ -348,14 +404,66 @@ static int dmn_metrics_listen(struct pfsd_daemon *d, const char *addr)
 	return 0;
 }
 
+static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	char err[256];
+
+	if (c->key[0] == '\0')
+		return 0;
+	d->crypt = pfsd_crypt_new(c, d->hostid, err, sizeof(err));
+	if (d->crypt == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The UDP peers: the syncpeer, if set, and the peer lines. */
+static void dmn_udp_peers(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	uint32_t peers[PFSD_PEERS_MAX + 1];
+	size_t n = 0;
+
+	if (c->syncpeer != 0)
+		peers[n++] = c->syncpeer;
+	memcpy(peers + n, c->peers, c->npeers * sizeof(c->peers[0]));
+	pfsd_udp_set_peers(d->udp, peers, n + c->npeers);
+}
+
+static struct pfsd_udp *dmn_udp_new(struct pfsd_daemon *d,
+				    const struct pfsd_conf *c)
+{
+	struct pfsd_udp *u;
+
+	u = pfsd_udp_new(d->loop, c->udp_port, c->syncdev, dmn_rx, d);
+	if (u == NULL)
+		log_warn("udp port %u", c->udp_port);
+	return u;
+}
+
+static int dmn_open_udp(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	if (c->transport != PFSD_TRANSPORT_UDP)
+		return 0;
+	d->udp = dmn_udp_new(d, c);
+	if (d->udp == NULL)
+		return -1;
+	dmn_udp_peers(d, c);
+	return 0;
+}
+
 static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	d->tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx,
-				   d);
+	if (dmn_open_crypt(d, c) == -1)
+		return -1;
+	d->tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf,
+				   dmn_rx_raw, d);
 	if (d->tp == NULL) {
 		log_warn("pfsync socket (syncdev \"%s\")", c->syncdev);
 		return -1;
 	}
+	if (dmn_open_udp(d, c) == -1)
+		return -1;
 	d->mtu = dmn_mtu(d, c);
 	d->tun = pfsd_tun_open(c->ifname, dmn_tun_mtu(d->mtu), c->up);
 	if (d->tun == NULL) {
@@ -427,7 +535,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	log_info("%s: hostid 0x%08x, syncdev %s, mtu %u", c->ifname,
 		 d->hostid, c->syncdev[0] != '\0' ? c->syncdev : "none",
 		 d->mtu);
-	if (c->syncdev[0] != '\0')
+	if (c->syncdev[0] != '\0' || d->udp != NULL)
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
 	return d;
@@ -455,6 +563,8 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 	pfsd_capture_close(d->cap);
 	pfsd_tun_close(d->tun);
 	pfsd_transport_free(d->tp);
+	pfsd_udp_free(d->udp);
+	pfsd_crypt_free(d->crypt);
 	free(d);
 }
 
@@ -473,7 +583,8 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		}
 		return 0;
 	}
-	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx, d);
+	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx_raw,
+				d);
 	if (tp == NULL) {
 		snprintf(err, errlen, "syncdev %s: %s", c->syncdev,
 			 strerror(errno));
@@ -484,6 +595,32 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	pfsd_transport_free(d->tp);
 	d->tp = tp;
 	d->rx_drops = 0;
+	return 0;
+}
+
+/* A new transport, port or syncdev reopens the UDP socket. */
+static int dmn_apply_udp(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			 char *err, size_t errlen)
+{
+	struct pfsd_udp *u;
+
+	if (c->transport != PFSD_TRANSPORT_UDP) {
+		pfsd_udp_free(d->udp);
+		d->udp = NULL;
+		return 0;
+	}
+	if (d->udp == NULL || d->conf.udp_port != c->udp_port ||
+	    strcmp(d->conf.syncdev, c->syncdev) != 0) {
+		u = dmn_udp_new(d, c);
+		if (u == NULL) {
+			snprintf(err, errlen, "udp port %u: %s", c->udp_port,
+				 strerror(errno));
+			return -1;
+		}
+		pfsd_udp_free(d->udp);
+		d->udp = u;
+	}
+	dmn_udp_peers(d, c);
 	return 0;
 }
 
@@ -549,9 +686,39 @@ static void dmn_apply_capture(struct pfsd_daemon *d, const struct pfsd_conf *c)
  * syncpeer set.  A reload that changes nothing else never does. */
 static bool dmn_wants_bulk(const struct pfsd_conf *o, const struct pfsd_conf *c)
 {
+	if (c->transport == PFSD_TRANSPORT_UDP &&
+	    (o->transport != c->transport || o->udp_port != c->udp_port ||
+	     o->npeers != c->npeers ||
+	     memcmp(o->peers, c->peers, c->npeers * sizeof(c->peers[0])) != 0))
+		return true;
 	if (c->syncdev[0] != '\0' && strcmp(o->syncdev, c->syncdev) != 0)
 		return true;
 	return c->syncpeer != 0 && c->syncpeer != o->syncpeer;
+}
+
+/*
+ * Keys: a key file set, changed or re-read (a reload rotates the key in
+ * it, seal.h); "" goes back to plain v3.  Before anything else changes,
+ * so that a bad key file leaves the running config in force.
+ */
+static int dmn_apply_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			   uint32_t hostid, char *err, size_t errlen)
+{
+	struct pfsd_crypt *cr;
+
+	if (c->key[0] == '\0') {
+		pfsd_crypt_free(d->crypt);
+		d->crypt = NULL;
+		return 0;
+	}
+	if (d->crypt != NULL)
+		return pfsd_crypt_apply(d->crypt, c, hostid, err, errlen);
+	cr = pfsd_crypt_new(c, hostid, err, errlen);
+	if (cr == NULL)
+		return -1;
+	dmn_after_wakeup(d); /* what is queued goes out as it was made */
+	d->crypt = cr;
+	return 0;
 }
 
 int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
@@ -561,7 +728,10 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
 	struct pfsd_conf old = d->conf;
 
-	if (dmn_apply_syncdev(d, c, err, errlen) == -1)
+	if (dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
+		return -1;
+	if (dmn_apply_syncdev(d, c, err, errlen) == -1 ||
+	    dmn_apply_udp(d, c, err, errlen) == -1)
 		return -1;
 	d->hostid = hostid;
 	d->mtu = dmn_mtu(d, c);
@@ -603,6 +773,11 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		return;
 	}
 	if (pfsd_conf_equal(&c, &d->conf)) {
+		/* the key file may hold a new key all the same */
+		if (d->crypt != NULL &&
+		    pfsd_crypt_apply(d->crypt, &c, d->hostid, err,
+				     sizeof(err)) == -1)
+			log_warnx("reload: %s; keeping the keys", err);
 		log_info("reload: %s unchanged", d->conf_path);
 		return;
 	}

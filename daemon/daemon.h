@@ -27,6 +27,8 @@ struct pfsd_churn;
 struct pfsd_capture;
 struct pfsd_ctnl;
 struct pfsd_mhttp;
+struct pfsd_crypt;
+struct pfsd_udp;
 
 struct pfsd_daemon {
 	struct pfsd_conf conf;	/* as configured (hostid may be 0) */
@@ -42,6 +44,8 @@ struct pfsd_daemon {
 	struct pfsd_capture *cap;
 	struct pfsd_churn *churn;
 	struct pfsd_ctnl *ct;	/* conntrack backend, NULL with memory */
+	struct pfsd_crypt *crypt; /* sealed packets, NULL without a key */
+	struct pfsd_udp *udp;	  /* transport udp, else NULL (raw) */
 	int timer_id;		/* engine timer, 0 when not armed */
 	int tap_timer;		/* pfsync0 listener poll, 0 when none */
 	uint64_t timer_at;

@@ -15,6 +15,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "privdrop.h"
+#include "seccomp.h"
 #include "loop.h"
 #include "notify.h"
 
@@ -79,6 +81,25 @@ static void main_on_signal(void *arg, int signo)
 	pfsd_loop_stop(d->loop);
 }
 
+/* After setup: another user, two capabilities, a syscall filter. */
+static int main_sandbox(const struct pfsd_conf *c)
+{
+	char err[256];
+
+	if (pfsd_privdrop(c, err, sizeof(err)) == -1 ||
+	    (c->seccomp != PFSD_SECCOMP_OFF &&
+	     pfsd_seccomp_install(c->seccomp == PFSD_SECCOMP_LOG, err,
+				  sizeof(err)) == -1)) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	log_info("running as %s%s", pfsd_privdrop_user(c),
+		 c->seccomp == PFSD_SECCOMP_OFF	  ? ", no seccomp filter"
+		 : c->seccomp == PFSD_SECCOMP_LOG ? ", seccomp filter logging"
+						  : ", seccomp filter on");
+	return 0;
+}
+
 static int main_run(const struct pfsd_conf *c, const char *path)
 {
 	struct pfsd_daemon *d;
@@ -97,6 +118,11 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 	    pfsd_loop_signal(loop, SIGTERM, main_on_signal, d) == -1 ||
 	    pfsd_loop_signal(loop, SIGINT, main_on_signal, d) == -1)
 		fatal("signals");
+	if (main_sandbox(c) == -1) {
+		pfsd_daemon_free(d);
+		pfsd_loop_free(loop);
+		return 1;
+	}
 	log_info("pfsyncd %s started", PFSD_VERSION);
 	/* sockets open, signals routed: ready for systemd (Type=notify) */
 	if (pfsd_notify("READY=1") == -1)

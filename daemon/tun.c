@@ -18,6 +18,7 @@
 #include "pfsync/wire_v3.h"
 
 #include "log.h"
+#include "nftdel.h"
 #include "tun.h"
 
 #define TUN_DEV "/dev/net/tun"
@@ -242,6 +243,9 @@ static void tun_nft_remove(const struct pfsd_tun *t)
 	char table[64], text[128];
 
 	tun_nft_table(t->name, table, sizeof(table));
+	/* over netlink first: after setup we may not start nft (seccomp) */
+	if (pfsd_nft_delete_table(NFPROTO_NETDEV, table) == 0)
+		return;
 	snprintf(text, sizeof(text), "delete table netdev %s\n", table);
 	(void)tun_nft_run(text);
 }

@@ -75,6 +75,8 @@ netns_cleanup() {
 netns_init() {
 	NS_PREFIX="pfsT$$"
 	T=$(mktemp -d /tmp/pfsyncd-test.XXXXXX)
+	# the daemon reads its config and key again as an unprivileged user
+	chmod 755 "$T"
 	trap netns_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
@@ -179,6 +181,7 @@ backend ${BACKEND:-memory}
 log-level debug
 bulk-retry ${BULK_RETRY:-300}
 ${EXTRA_CONF:-}
+${SECCOMP_CONF:-}
 $cap
 CONF
 	ip netns exec "$(ns "$name")" "$PFSYNCD" -d -f "$conf" \
@@ -226,6 +229,14 @@ check() { # description, command...
 }
 
 PY=/usr/bin/python3
+
+# The user the daemons run as after setup (no `user` in their config):
+# files they read again on SIGHUP, such as key files, must be theirs.
+if getent passwd pfsyncd >/dev/null; then
+	DAEMON_USER=pfsyncd
+else
+	DAEMON_USER=nobody
+fi
 
 # state_keys NAME: one sorted line per state with what pfsync replicates
 # (id, creator, addresses, peer states, sequence window); local counters

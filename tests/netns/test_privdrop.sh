@@ -1,0 +1,73 @@
+#!/bin/bash
+# test_privdrop.sh - least privilege, read from /proc: after setup the
+# daemon runs as the unprivileged user (pfsyncd, else nobody) with only
+# CAP_NET_ADMIN and CAP_NET_RAW (effective, permitted and bounding), no
+# new privileges, and seccomp filter mode 2; the control socket keeps
+# its mode.  It still syncs, applies ifconfig words (pfsync0 down/up
+# needs CAP_NET_ADMIN) and reloads; a reload it may no longer do (a new
+# TUN device) is refused and the running config kept.  `user root` and `seccomp no` turn each off.
+#
+#   A 10.77.0.1 --br0-- B 10.77.0.2
+source "$(dirname "$0")/lib.sh"
+netns_init
+
+status() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$(daemon_pid "$1")/status" | xargs; }
+status_is() { [ "$(status "$1" "$2")" = "$3" ]; }
+# CAP_NET_ADMIN (12) and CAP_NET_RAW (13)
+CAPS=0000000000003000
+
+netns_bridge
+netns_node A 10.77.0.1
+netns_node B 10.77.0.2
+EXTRA_CONF="control-mode 0640" daemon_start A 0x0a000001
+daemon_start B 0x0a000002
+UID_WANT=$(id -u "$DAEMON_USER")
+check "A runs as $DAEMON_USER" wait_for 5 sh -c \
+	"sed -n 's/^Uid:[[:space:]]*//p' /proc/$(daemon_pid A)/status |
+	 grep -qx '$UID_WANT[[:space:]]*$UID_WANT[[:space:]]*$UID_WANT[[:space:]]*$UID_WANT'"
+check "A's groups are $DAEMON_USER's only" status_is A Groups \
+	"$(id -g "$DAEMON_USER")"
+check "CapEff NET_ADMIN+NET_RAW" status_is A CapEff $CAPS
+check "CapPrm NET_ADMIN+NET_RAW" status_is A CapPrm $CAPS
+check "CapBnd NET_ADMIN+NET_RAW" status_is A CapBnd $CAPS
+check "CapAmb none" status_is A CapAmb 0000000000000000
+check "NoNewPrivs" status_is A NoNewPrivs 1
+check "Seccomp filter mode" status_is A Seccomp 2
+check "control socket keeps mode 0640" test \
+	"$(stat -c %a "$T/A.sock")" = 640
+check "running as logged" grep -q "running as $DAEMON_USER, seccomp filter on" \
+	"$T/A.log"
+
+# it still does its work
+check "A bulk done" wait_for 10 bulk_done A
+ctl A add tcp 10.9.0.1:1000 10.9.1.1:22 >/dev/null
+check "B has A's state" wait_for 10 count_is 1 ncreator B 0x0a000001
+ctl A pfsync0 down >/dev/null || fail "pfsync0 down"
+check "pfsync0 down (CAP_NET_ADMIN used)" wait_for 5 sh -c \
+	"! ip -n '$(ns A)' link show pfsync0 | grep -q '<.*UP'"
+ctl A pfsync0 up >/dev/null || fail "pfsync0 up"
+check "pfsync0 up again" wait_for 5 sh -c \
+	"ip -n '$(ns A)' link show pfsync0 | grep -q '<.*UP'"
+# a reload the user may not do (a new TUN device): refused, kept running
+sed -i 's/^interface pfsync0 /interface pfsync1 /' "$T/A.conf"
+kill -HUP "$(daemon_pid A)"
+check "reload to pfsync1 refused" wait_for 10 grep -q \
+	"reload: pfsync1: .*; keeping the running config" "$T/A.log"
+sed -i 's/^interface pfsync1 /interface pfsync0 /' "$T/A.conf"
+sed -i 's/^log-level debug$/log-level info/' "$T/A.conf"
+kill -HUP "$(daemon_pid A)"
+check "a reload it may do is applied" wait_for 10 grep -q \
+	"reload: .* applied" "$T/A.log"
+ctl A add tcp 10.9.0.2:1000 10.9.1.1:22 >/dev/null
+check "B has A's second state" wait_for 10 count_is 2 ncreator B 0x0a000001
+check "A alive under the filter" daemons_healthy
+daemon_stop A || fail "A did not exit cleanly"
+check "no SIGSYS in A's log" sh -c "! grep -q 'seccomp: system call' $T/A-run*.log"
+
+# user root / seccomp no turn each off
+EXTRA_CONF="user root
+seccomp no" daemon_start A 0x0a000001
+check "user root keeps uid 0" wait_for 5 sh -c \
+	"sed -n 's/^Uid:[[:space:]]*//p' /proc/$(daemon_pid A)/status | grep -q '^0'"
+check "seccomp no: mode 0" status_is A Seccomp 0
+check "daemons healthy" daemons_healthy
