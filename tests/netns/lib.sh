@@ -88,9 +88,13 @@ netns_add() {
 }
 
 # netns_link NAME1 IF1 IPV4/LEN NAME2 IF2 IPV4/LEN: a veth between two
-# namespaces, each end renamed, addressed and up
+# namespaces, each end renamed, addressed and up.  The temporary names in
+# the host namespace are "pk<pid>x<n>a/b": at most 15 bytes for a 7-digit
+# PID and up to 99 links per test.
+NLINKS=0
 netns_link() {
-	local n1 n2 tmp="pfk$$x${#NSES[@]}$RANDOM"
+	NLINKS=$((NLINKS + 1))
+	local n1 n2 tmp="pk$$x$NLINKS"
 	n1=$(ns "$1")
 	n2=$(ns "$4")
 	ip link add "${tmp}a" type veth peer name "${tmp}b"
