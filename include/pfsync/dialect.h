@@ -21,6 +21,12 @@
  *   BUS      BUS 16 B              BUS 12 B                BUS 12 B
  *   INS_ACK  (none: EOPNOTSUPP)    INS_ACK 12 B            INS_ACK 12 B
  *
+ * A v5 framer writes pfcksum as zeros: FreeBSD then does not trust the
+ * rule numbers in our states (it would only if the digest equalled its own
+ * ruleset's), which is right, since Linux has no pf rules to number.  A
+ * v6 framer writes zeros as OpenBSD does.  v5 and v6 UPD_C carry expire
+ * as given; OpenBSD and FreeBSD senders leave it 0.
+ *
  * v3 carries one action per packet, so a framer refuses a message of
  * another kind with PFS_FRAME_FULL and the engine sends what it has; v5
  * and v6 put consecutive messages of one kind in one section and any
