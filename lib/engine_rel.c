@@ -28,7 +28,9 @@
  * packets go out as plain v3, byte for byte, and a probe (a heartbeat:
  * an empty UPD_C that a BSD peer counts as received and ignores) goes
  * out at start and every 30 s.  A pfsyncd that hears one answers with a
- * heartbeat at once, and from then on both number their packets.
+ * heartbeat at once, and from then on both number their packets.  A bulk
+ * request is numbered even before (a probe as well): the peer's bulk
+ * update that answers it is then numbered from its BUS START on.
  * Heartbeats and resends are not copied to pfsync0 (not state changes).
  */
 #include <stdlib.h>
@@ -180,7 +182,11 @@ size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 	struct eng_rel_pkt *slot;
 	struct pfs_wbuf wb;
 
-	if (!r || !r->peer_seen || len + PFS_EXT_LEN > cap)
+	if (!r || len + PFS_EXT_LEN > cap)
+		return len;
+	/* before a pfsyncd peer is heard only a bulk request is numbered:
+	 * it is a probe too, so the bulk that answers it is numbered whole */
+	if (!r->peer_seen && (len < PFS_V3_HDR_LEN || wire[2] != PFS_V3_ACT_UREQ))
 		return len;
 	if (!r->ring) {
 		r->ring = calloc(ENG_REL_RING, sizeof(*r->ring));
@@ -383,11 +389,15 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 		     uint32_t to, uint64_t now_ms)
 {
 	struct eng_rel_pkt *h;
+	uint32_t dist = to - p->next, walk, i;
+	uint64_t lost = 0;
 	size_t len;
 
-	uint64_t lost = 0;
-
-	while (rel_before(p->next, to)) {
+	if (!rel_before(p->next, to))
+		return;
+	/* held packets lie within ENG_REL_HOLD of next: walk no further */
+	walk = dist < ENG_REL_HOLD ? dist : ENG_REL_HOLD;
+	for (i = 0; i < walk; i++) {
 		h = p->hold ? &p->hold[p->next % ENG_REL_HOLD] : NULL;
 		p->next++;
 		if (h && h->len && h->seq == p->next - 1) {
@@ -399,6 +409,8 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 			lost++;
 		}
 	}
+	lost += dist - walk;
+	p->next = to;
 	if (rel_before(p->hi, p->next))
 		p->hi = p->next - 1;
 	p->tries = 0;
@@ -424,10 +436,8 @@ static void rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
 			return;
 		}
 	}
-	if (seq - p->next >= ENG_REL_HOLD) {
-		/* too far ahead: give up the oldest part of the gap */
-		rel_skip(e, p, seq - ENG_REL_HOLD + 1, now_ms);
-	}
+	if (seq - p->next >= ENG_REL_HOLD) /* too far ahead: give up */
+		rel_skip(e, p, seq - ENG_REL_HOLD + 1, now_ms); /* the oldest */
 	h = &p->hold[seq % ENG_REL_HOLD];
 	if (h->len && h->seq == seq) {
 		e->rel_stats[PFS_REL_DUPS]++;
@@ -471,6 +481,8 @@ static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
 static void rel_hb(struct pfs_engine *e, struct eng_rel_peer *p,
 		   uint32_t last, uint64_t now_ms)
 {
+	if (!rel_before(last, p->next) && last - p->next >= ENG_REL_HOLD)
+		rel_skip(e, p, last - ENG_REL_HOLD + 1, now_ms); /* too far */
 	if (rel_before(p->hi, last)) {
 		rel_gap(e, p, p->hi + 1, last, now_ms);
 		p->hi = last;

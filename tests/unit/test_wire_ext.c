@@ -156,11 +156,45 @@ static void test_negotiation(void)
 	pfs_table_free(t);
 }
 
+/* A number far ahead (a bug, or a forged packet): given up in O(1), not
+ * walked number by number (found by fuzz_engine), and a bulk is asked. */
+static void test_far_ahead(void)
+{
+	const struct pfs_engine_ops ops = {.output = out};
+	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
+	struct pfs_engine_conf c;
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_engine *e;
+	uint8_t pkt[32];
+
+	pfs_engine_conf_default(&c);
+	c.hostid = 0x100;
+	c.syncdev = true;
+	c.reliable = true;
+	e = pfs_engine_new(&c, t, &ops, NULL, 1000);
+	memcpy(pkt, hb_pkt, sizeof(pkt));
+	pkt[21] = 0x11; /* DATA 42 */
+	pfs_engine_input(e, pkt, sizeof(pkt), &m, 1000);
+	pkt[28] = 0x80; /* DATA 0x8000002a */
+	pfs_engine_input(e, pkt, sizeof(pkt), &m, 1001);
+	T_CHECK(pfs_engine_rel_stats(e)[PFS_REL_LOST] > 0x7ffff000u);
+	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_RESYNCS], 1);
+	T_CHECK(!pfs_engine_synced(e)); /* a bulk update is asked for */
+	/* a heartbeat even further ahead: the same */
+	pkt[21] = 0x12;
+	pkt[28] = 0xf0;
+	pfs_engine_input(e, pkt, sizeof(pkt), &m, 1002);
+	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_RESYNCS], 2);
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
 int main(void)
 {
 	T_RUN(test_ext_golden_get);
 	T_RUN(test_ext_golden_put);
 	T_RUN(test_ext_rejects);
 	T_RUN(test_negotiation);
+	T_RUN(test_far_ahead);
 	return t_done();
 }
