@@ -133,6 +133,10 @@ deb:
 	scripts/deps-deb.sh
 	scripts/build-deb.sh
 
+# the package on a clean Debian root made by mmdebstrap (slow: 1-2 min)
+deb-chroot-check: all build/asan/pfsyncd
+	bash tests/pkg/test_deb_chroot.sh
+
 format:
 	clang-format -i $(wildcard include/pfsync/*.h lib/*.c lib/*.h daemon/*.c \
 		daemon/*.h ctl/*.c ctl/*.h tests/*/*.c tests/*/*.h)
@@ -140,5 +144,6 @@ format:
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps build-tests check check-unit fuzz bench demo deb format clean
+.PHONY: all deps build-tests check check-unit fuzz bench demo deb \
+	deb-chroot-check format clean
 .SECONDARY:

@@ -41,8 +41,7 @@ static bool top_label(const char *labels, const char *key, char *buf,
 	return true;
 }
 
-static void top_creator(struct ctl_top_sample *s, const char *labels,
-			double v)
+static void top_creator(struct ctl_top_sample *s, const char *labels, double v)
 {
 	if (s->ncr == CTL_TOP_CREATORS ||
 	    !top_label(labels, "creator", s->cr[s->ncr].id,
@@ -80,8 +79,8 @@ static void top_info(struct ctl_top_sample *s, const char *labels)
 static void top_line(struct ctl_top_sample *s, const char *name,
 		     const char *labels, double v)
 {
-	static const char *const ops[3] = { "\"insert\"", "\"update\"",
-					    "\"delete\"" };
+	static const char *const ops[3] = {"\"insert\"", "\"update\"",
+					   "\"delete\""};
 	int i;
 
 	if (strcmp(name, "pfsync_received_packets_total") == 0)
@@ -139,9 +138,9 @@ int ctl_top_parse(const char *text, struct ctl_top_sample *s)
 		labels[0] = '\0';
 		if (br != NULL) {
 			/* label values hold no space (addresses, hex, words) */
-			n = (size_t)(sp - br) < sizeof(labels) - 1 ?
-				    (size_t)(sp - br) :
-				    sizeof(labels) - 1;
+			n = (size_t)(sp - br) < sizeof(labels) - 1
+				? (size_t)(sp - br)
+				: sizeof(labels) - 1;
 			memcpy(labels, br, n);
 			labels[n] = '\0';
 		}
@@ -199,8 +198,7 @@ static void top_draw_rates(FILE *out, const struct ctl_top_sample *p,
 		top_rate(c->rx, q->rx, dt), top_rate(c->tx, q->tx, dt),
 		top_rate(c->drops, q->drops, dt),
 		top_rate(c->send_errors, q->send_errors, dt));
-	fprintf(out,
-		"applied/s: inserts %6.1f  updates %8.1f  deletes %6.1f\n",
+	fprintf(out, "applied/s: inserts %6.1f  updates %8.1f  deletes %6.1f\n",
 		top_rate(c->applied[0], q->applied[0], dt),
 		top_rate(c->applied[1], q->applied[1], dt),
 		top_rate(c->applied[2], q->applied[2], dt));
@@ -250,8 +248,7 @@ static void top_draw_peers(FILE *out, const struct ctl_top_sample *p,
 }
 
 void ctl_top_draw(FILE *out, const struct ctl_top_sample *prev,
-		  const struct ctl_top_sample *cur, double now,
-		  unsigned width)
+		  const struct ctl_top_sample *cur, double now, unsigned width)
 {
 	unsigned bar = width > 40 + TOP_BAR ? TOP_BAR : width / 4;
 
@@ -286,7 +283,7 @@ static double top_wall(void)
 /* Ask for `metrics` into a memory file and parse the answer. */
 static int top_fetch(const char *sock, struct ctl_top_sample *s)
 {
-	char *argv[] = { "metrics" }, err[256], *text = NULL;
+	char *argv[] = {"metrics"}, err[256], *text = NULL;
 	int fd, rc = -1;
 	off_t len;
 

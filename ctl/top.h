@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #define CTL_TOP_CREATORS 32
-#define CTL_TOP_PEERS 16
+#define CTL_TOP_PEERS	 16
 
 struct ctl_top_sample {
 	uint64_t t_ms; /* monotonic time of the answer */
@@ -52,8 +52,7 @@ int ctl_top_parse(const char *text, struct ctl_top_sample *s);
  * `now` the Unix time for the peers' ages, `width` the terminal's columns.
  */
 void ctl_top_draw(FILE *out, const struct ctl_top_sample *prev,
-		  const struct ctl_top_sample *cur, double now,
-		  unsigned width);
+		  const struct ctl_top_sample *cur, double now, unsigned width);
 
 /* argv[0] is "top".  Returns the exit status. */
 int ctl_top_main(const char *sock, int argc, char *argv[]);

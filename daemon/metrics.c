@@ -238,14 +238,14 @@ static void met_table(const struct pfsd_daemon *d, struct pfsd_out *o)
  * since the request), 0 when none is. */
 static unsigned met_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms)
 {
-	uint64_t retry = d->conf.bulk_retry_ms ? d->conf.bulk_retry_ms
-					       : PFS_BULK_RETRY_MS;
+	uint64_t retry =
+	    d->conf.bulk_retry_ms ? d->conf.bulk_retry_ms : PFS_BULK_RETRY_MS;
 	uint64_t t;
 
 	if (pfs_engine_synced(d->engine))
 		return 0;
-	t = (now_ms > d->bulk_started ? now_ms - d->bulk_started : 0) /
-		    retry + 1;
+	t = (now_ms > d->bulk_started ? now_ms - d->bulk_started : 0) / retry +
+	    1;
 	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
 }
 

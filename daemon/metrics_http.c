@@ -142,7 +142,7 @@ static const char *mhttp_status(int code)
 /* The status and body for the request in c->in. */
 static void mhttp_answer(struct mhttp_client *c)
 {
-	struct pfsd_out body = { 0 };
+	struct pfsd_out body = {0};
 	const char *ctype = PFSD_METRICS_CTYPE;
 	int code = pfsd_mhttp_route(c->in, c->in_len);
 

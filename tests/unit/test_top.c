@@ -25,7 +25,7 @@ static int null_output(void *ctx, const uint8_t *local, size_t local_len,
 	return 0;
 }
 
-static const struct pfs_engine_ops null_ops = { .output = null_output };
+static const struct pfs_engine_ops null_ops = {.output = null_output};
 
 static struct pfsd_daemon *fake_daemon(void)
 {
@@ -65,10 +65,10 @@ static void add_state(struct pfsd_daemon *d, uint64_t id, uint32_t creator)
 }
 
 /* Render d's metrics at (now_ms, wall_ms) and parse them. */
-static void sample_of(struct pfsd_daemon *d, uint64_t now_ms,
-		      uint64_t wall_ms, struct ctl_top_sample *s)
+static void sample_of(struct pfsd_daemon *d, uint64_t now_ms, uint64_t wall_ms,
+		      struct ctl_top_sample *s)
 {
-	struct pfsd_out o = { 0 };
+	struct pfsd_out o = {0};
 
 	pfsd_metrics_render(d, &o, now_ms, wall_ms);
 	T_EQ(ctl_top_parse(o.buf, s), 0);
