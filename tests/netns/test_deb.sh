@@ -100,6 +100,10 @@ check "installed pfsyncd starts ($exec_start) and says READY=1" start_pkg
 pkg_version() { pkgctl version | grep -q '^pfsyncd 0.1,'; }
 pkg_metrics() { pkgctl metrics | grep -q '^pfsync_states 2$'; }
 check "it answers: version" pkg_version
+check "the postinst made the system user pfsyncd" getent passwd pfsyncd
+pkg_uid() { awk '/^Uid:/ {print $2, $3}' "/proc/$PID_PKG/status"; }
+check "the installed daemon runs as pfsyncd ($(pkg_uid))" \
+	test "$(pkg_uid)" = "$(id -u pfsyncd) $(id -u pfsyncd)"
 check "its bulk update completes (installed pfsync-keepalived check)" \
 	wait_for 10 pkg_synced
 ctl B add tcp 10.1.0.1:1000 10.2.0.2:80 out >/dev/null
