@@ -34,24 +34,46 @@ static int notify_addr(const char *name, struct sockaddr_un *sun,
 	return 0;
 }
 
-int pfsd_notify(const char *text)
+/*
+ * The socket, connected once before the daemon drops its privileges
+ * (pfsd_notify_open): connect() is where the path's permission is
+ * checked, so the unprivileged daemon keeps its way to the service
+ * manager.  One per process, as $NOTIFY_SOCKET is.
+ */
+static int notify_fd = -1;
+
+int pfsd_notify_open(void)
 {
 	const char *name = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sun;
 	socklen_t len;
-	ssize_t w;
 	int fd;
 
-	if (name == NULL || name[0] == '\0')
+	if (notify_fd != -1 || name == NULL || name[0] == '\0')
 		return 0;
 	if (notify_addr(name, &sun, &len) == -1)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	w = sendto(fd, text, strlen(text), MSG_NOSIGNAL,
-		   (struct sockaddr *)&sun, len);
-	close(fd);
+	if (connect(fd, (struct sockaddr *)&sun, len) == -1) {
+		close(fd);
+		return -1;
+	}
+	notify_fd = fd;
+	return 1;
+}
+
+int pfsd_notify(const char *text)
+{
+	const char *name = getenv("NOTIFY_SOCKET");
+	ssize_t w;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	if (notify_fd == -1 && pfsd_notify_open() == -1)
+		return -1;
+	w = send(notify_fd, text, strlen(text), MSG_NOSIGNAL);
 	return w == (ssize_t)strlen(text) ? 1 : -1;
 }
 

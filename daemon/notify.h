@@ -12,6 +12,9 @@
 #ifndef PFSYNCD_NOTIFY_H
 #define PFSYNCD_NOTIFY_H
 
+/* Connect to $NOTIFY_SOCKET now, while the path may still be reached
+ * (before the privilege drop); 1 done, 0 no $NOTIFY_SOCKET, -1 error. */
+int pfsd_notify_open(void);
 /* Send the text as one datagram; 1 sent, 0 no $NOTIFY_SOCKET, -1 error. */
 int pfsd_notify(const char *text);
 /* printf-style pfsd_notify. */

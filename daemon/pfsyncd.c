@@ -86,6 +86,8 @@ static int main_sandbox(const struct pfsd_conf *c)
 {
 	char err[256];
 
+	if (pfsd_notify_open() == -1) /* while its path is reachable */
+		log_warn("sd_notify %s", getenv("NOTIFY_SOCKET"));
 	if (pfsd_privdrop(c, err, sizeof(err)) == -1 ||
 	    (c->seccomp != PFSD_SECCOMP_OFF &&
 	     pfsd_seccomp_install(c->seccomp == PFSD_SECCOMP_LOG, err,

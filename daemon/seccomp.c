@@ -204,8 +204,9 @@ static void sc_on_sigsys(int sig, siginfo_t *si, void *uc)
 		     "pfsyncd: seccomp: system call %d is not allowed "
 		     "(`seccomp no` in pfsyncd.conf runs without the filter)\n",
 		     si->si_syscall);
-	if (n > 0)
-		(void)write(STDERR_FILENO, msg, (size_t)n);
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0) {
+		/* nowhere else to say it: the syslog line below */
+	}
 	syslog(LOG_ERR, "%s", msg);
 	signal(sig, SIG_DFL);
 	raise(sig);

@@ -12,7 +12,7 @@
 -- USER15).
 --
 -- The text follows `pfsyncctl decode -v`: the Info column is its first
--- line ("PFSYNC INS ST:", "[|pfsync]", "PFSYNC: bad header (version 4)"),
+-- line ("PFSYNC INS ST:", "[|pfsync]", "PFSYNCv4 (unknown version)"),
 -- each full state has pfctl's state line in pfsync.state.line, ids and
 -- creator ids are hex.  Wire layout: /usr/share/doc/pfsyncd (pfsync v3
 -- reference): a 20-byte header (version, af, action, count, 16-byte
@@ -64,7 +64,9 @@ local timeouts = {
 	"other.single", "other.multiple", "frag", "interval",
 	"adaptive.start", "adaptive.end", "src.track", "ts.diff",
 }
-local bus_status = { [1] = "start", [2] = "end" }
+-- 0x82: a pfsyncd responder that is not synced itself ends its walk with
+-- it (pfsyncd(8)); the BSDs ignore it
+local bus_status = { [1] = "start", [2] = "end", [0x82] = "end-unsynced" }
 
 local F = ProtoField
 local f = {
@@ -162,7 +164,7 @@ local function host_text(r, af)
 	elseif af == 24 then
 		a = "[" .. tostring(r:range(0, 16):ipv6()) .. "]"
 	else
-		a = "<af 0>" -- unknown families decode to 0
+		a = string.format("<af %u>", af) -- the wire value, as decode shows
 	end
 	if port ~= 0 then
 		a = a .. ":" .. port
@@ -209,6 +211,14 @@ local function state_line(r)
 		s, d = d, s
 	end
 	p[#p + 1] = "       " .. levels_text(proto, s, d)
+	-- values pf does not have, flagged as decode flags them
+	local dir, tmo = r:range(234, 1):uint(), r:range(237, 1):uint()
+	if dir > 2 then
+		p[#p + 1] = string.format(" <BAD DIRECTION %u>", dir)
+	end
+	if tmo >= 20 then
+		p[#p + 1] = string.format(" <BAD TIMEOUT %u>", tmo)
+	end
 	return table.concat(p)
 end
 
@@ -373,21 +383,23 @@ function pfsync.dissector(tvb, pinfo, root)
 	local len = tvb:len()
 	pinfo.cols.protocol = "PFSYNC"
 	local tree = root:add(pfsync, tvb:range(0, len))
+	-- the version byte first, as decode picks its printer by it;
+	-- FreeBSD v5 and OpenBSD v6 are decode's alone
+	if len >= 1 and tvb:range(0, 1):uint() ~= 3 then
+		pinfo.cols.info = string.format(
+			"PFSYNCv%u (unknown version)", tvb:range(0, 1):uint())
+		tree:add(f.version, tvb:range(0, 1))
+		tree:add_proto_expert_info(e_version)
+		return len
+	end
 	if len < HDR_LEN then
 		pinfo.cols.info = "[|pfsync]"
 		tree:add_proto_expert_info(e_short)
 		return len
 	end
 	add_header(tree, tvb)
-	local version = tvb:range(0, 1):uint()
 	local action = tvb:range(2, 1):uint()
 	local count = tvb:range(3, 1):uint()
-	if version ~= 3 then
-		pinfo.cols.info = string.format(
-			"PFSYNC: bad header (version %u)", version)
-		tree:add_proto_expert_info(e_version)
-		return len
-	end
 	if actions[action] == nil then
 		pinfo.cols.info = string.format(
 			"PFSYNC: bad header (action %u)", action)

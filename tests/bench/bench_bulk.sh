@@ -19,18 +19,10 @@ PY=/usr/bin/python3
 HZ=$(getconf CLK_TCK)
 [ -x "$PFSYNCD" ] || { echo "no $PFSYNCD: run make first"; exit 1; }
 
-# a veth straight between the nodes (names <= 15 chars for any PID)
+# a veth straight between the nodes, made in them (lib.sh)
 netns_add a
 netns_add b
-ip link add "pbu$$a" type veth peer name "pbu$$b"
-for n in a b; do
-	ip link set "pbu$$$n" netns "$(ns $n)"
-	ip -n "$(ns $n)" link set "pbu$$$n" name sync0
-done
-ip -n "$(ns a)" addr add 10.98.0.1/24 dev sync0
-ip -n "$(ns b)" addr add 10.98.0.2/24 dev sync0
-ip -n "$(ns a)" link set sync0 up
-ip -n "$(ns b)" link set sync0 up
+netns_link a sync0 10.98.0.1/24 b sync0 10.98.0.2/24
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 jget() { ctl "$1" -j stats | $PY -c \

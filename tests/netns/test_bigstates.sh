@@ -1,14 +1,14 @@
 #!/bin/bash
 # test_bigstates.sh - `pfsyncctl states` of a large table: the answer is
 # streamed, so it is not refused past the control queue limit (64 MB).
-# A holds 300 000 states; `-v states` is about 100 MB of text, `-j
-# states` about 120 MB of JSON: every state is listed once, and the
+# A holds 360 000 states; `-v states` is about 80 MB of text, `-j
+# states` about 140 MB of JSON: every state is listed once, and the
 # daemon answers the next request.
 source "$(dirname "$0")/lib.sh"
 netns_init
 netns_bridge
 netns_node A 10.84.0.1
-N=${N:-300000}
+N=${N:-360000}
 daemon_start A 1 || fail "start A"
 churn_done() { ctl A -v stats | grep -q '^churn: done'; }
 ctl A churn 1000000 60 max "$N" fill >/dev/null || fail "churn"
