@@ -84,6 +84,13 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 		ec->bulk_retry_ms = c->bulk_retry_ms;
 }
 
+/* A send failed: a bulk update we are sending goes round once more. */
+static void dmn_send_lost(struct pfsd_daemon *d)
+{
+	if (pfs_engine_bulk_send_lost(d->engine, pfsd_daemon_now_ms()))
+		d->bulk_resent++;
+}
+
 /* Queued sends that failed at a later flush: the engine's OERRORS and
  * our send_fail count them as if the output call itself had failed. */
 static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
@@ -92,6 +99,7 @@ static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
 		return;
 	d->send_fail += n;
 	pfs_engine_count_oerrors(d->engine, n);
+	dmn_send_lost(d);
 }
 
 /* Engine output: the tap and capture get the local form, the wire the
@@ -115,6 +123,7 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
 	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
+		dmn_send_lost(d);
 		return -1;
 	}
 	dmn_count_failures(d, pfsd_transport_take_failures(d->tp));

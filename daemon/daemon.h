@@ -52,6 +52,8 @@ struct pfsd_daemon {
 	uint64_t rx_drops;	/* the sync socket's kernel drops seen */
 	uint64_t rx_drops_old;	/* those of sockets replaced by a reload */
 	uint64_t bulk_lossy;	/* bulk updates asked again after a loss */
+	uint64_t bulk_resent;	/* bulk walks sent round again after a
+				   send failure */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 };
 
