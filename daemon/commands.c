@@ -687,6 +687,8 @@ static int cmd_states(struct cmd_req *r)
 		return cmd_fail(r, ENOMEM, "states: out of memory");
 	w->r = *r;
 	w->r.argv = NULL; /* the request's, gone after this call */
+	w->r.err = NULL;
+	w->r.errlen = 0;
 	w->now = pfsd_daemon_now_sec();
 	w->first = true;
 	if (r->json)

@@ -195,11 +195,18 @@ static void dmn_rx_drops(struct pfsd_daemon *d)
 {
 	uint64_t drops = pfsd_transport_stats(d->tp)->kernel_drops;
 
+	uint64_t now = pfsd_daemon_now_ms();
+
 	if (drops == d->rx_drops)
 		return;
-	log_warnx("%s: the kernel dropped %" PRIu64 " pfsync packets "
-		  "(receive buffer full)",
-		  d->conf.ifname, drops - d->rx_drops);
+	/* at most once a second: an overrun lasts */
+	if (now >= d->rx_drops_logged_at + 1000) {
+		log_warnx("%s: the kernel dropped %" PRIu64 " pfsync packets "
+			  "(receive buffer full; sync-rcvbuf)",
+			  d->conf.ifname, drops - d->rx_drops_logged);
+		d->rx_drops_logged_at = now;
+		d->rx_drops_logged = drops;
+	}
 	d->rx_drops = drops;
 	if (pfs_engine_bulk_lost(d->engine))
 		d->bulk_lossy++;
@@ -449,7 +456,7 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	d->rx_drops_old += pfsd_transport_stats(d->tp)->kernel_drops;
 	pfsd_transport_free(d->tp);
 	d->tp = tp;
-	d->rx_drops = 0;
+	d->rx_drops = d->rx_drops_logged = 0;
 	return 0;
 }
 
