@@ -634,6 +634,8 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 			"\t%" PRIu64 " packets dropped by the kernel "
 			"(receive buffer of %u bytes full)\n"
 			"\t%" PRIu64 " bulk updates asked again after a loss\n"
+			"\t%" PRIu64 " bulk walks sent again after a send "
+			"failure\n"
 			"\t%" PRIu64 " control clients closed to make room\n"
 			"\t%" PRIu64 " own packets ignored\n"
 			"\t%" PRIu64 " malformed IP packets\n"
@@ -641,7 +643,8 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 			"\t%" PRIu64 " tap copies dropped\n",
 			ts->received, ts->batches, cmd_kernel_drops(r->d),
 			pfsd_transport_rcvbuf(r->d->tp), r->d->bulk_lossy,
-			pfsd_control_evicted(r->d->ctl), ts->own,
+			r->d->bulk_resent, pfsd_control_evicted(r->d->ctl),
+			ts->own,
 			ts->malformed, ts->send_errors,
 			pfsd_tun_drops(r->d->tun));
 	pfsd_out_printf(r->out,
@@ -670,10 +673,11 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 	pfsd_out_printf(r->out,
 			"\"rx_packets\":%" PRIu64 ",\"rx_batches\":%" PRIu64
 			",\"kernel_drops\":%" PRIu64 ",\"rcvbuf\":%u"
-			",\"bulk_lossy\":%" PRIu64 ",\"ctl_evicted\":%" PRIu64 ",",
+			",\"bulk_lossy\":%" PRIu64 ",\"bulk_resent\":%" PRIu64
+			",\"ctl_evicted\":%" PRIu64 ",",
 			ts->received, ts->batches, cmd_kernel_drops(r->d),
 			pfsd_transport_rcvbuf(r->d->tp), r->d->bulk_lossy,
-			pfsd_control_evicted(r->d->ctl));
+			r->d->bulk_resent, pfsd_control_evicted(r->d->ctl));
 	pfsd_out_printf(r->out,
 			"\"own\":%" PRIu64 ",\"malformed\":%" PRIu64
 			",\"send_failures\":%" PRIu64
@@ -815,6 +819,8 @@ static int cmd_states(struct cmd_req *r)
 		return cmd_fail(r, ENOMEM, "states: out of memory");
 	w->r = *r;
 	w->r.argv = NULL; /* the request's, gone after this call */
+	w->r.err = NULL;
+	w->r.errlen = 0;
 	w->now = pfsd_daemon_now_sec();
 	w->first = true;
 	if (r->json)

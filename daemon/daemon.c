@@ -102,6 +102,13 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 	ec->tomb_s = c->tomb_s;
 }
 
+/* A send failed: a bulk update we are sending goes round once more. */
+static void dmn_send_lost(struct pfsd_daemon *d)
+{
+	if (pfs_engine_bulk_send_lost(d->engine, pfsd_daemon_now_ms()))
+		d->bulk_resent++;
+}
+
 /* Queued sends that failed at a later flush: the engine's OERRORS and
  * our send_fail count them as if the output call itself had failed. */
 static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
@@ -110,6 +117,7 @@ static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
 		return;
 	d->send_fail += n;
 	pfs_engine_count_oerrors(d->engine, n);
+	dmn_send_lost(d);
 }
 
 /* UDP: what goes to the group or the syncpeer goes to every peer; a
@@ -158,6 +166,7 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
 	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
+		dmn_send_lost(d);
 		return -1;
 	}
 	dmn_count_failures(d, pfsd_transport_take_failures(d->tp));
@@ -243,11 +252,18 @@ static void dmn_rx_drops(struct pfsd_daemon *d)
 {
 	uint64_t drops = pfsd_transport_stats(d->tp)->kernel_drops;
 
+	uint64_t now = pfsd_daemon_now_ms();
+
 	if (drops == d->rx_drops)
 		return;
-	log_warnx("%s: the kernel dropped %" PRIu64 " pfsync packets "
-		  "(receive buffer full)",
-		  d->conf.ifname, drops - d->rx_drops);
+	/* at most once a second: an overrun lasts */
+	if (now >= d->rx_drops_logged_at + 1000) {
+		log_warnx("%s: the kernel dropped %" PRIu64 " pfsync packets "
+			  "(receive buffer full; sync-rcvbuf)",
+			  d->conf.ifname, drops - d->rx_drops_logged);
+		d->rx_drops_logged_at = now;
+		d->rx_drops_logged = drops;
+	}
 	d->rx_drops = drops;
 	if (pfs_engine_bulk_lost(d->engine))
 		d->bulk_lossy++;
@@ -594,7 +610,7 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	d->rx_drops_old += pfsd_transport_stats(d->tp)->kernel_drops;
 	pfsd_transport_free(d->tp);
 	d->tp = tp;
-	d->rx_drops = 0;
+	d->rx_drops = d->rx_drops_logged = 0;
 	return 0;
 }
 

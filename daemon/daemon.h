@@ -57,7 +57,11 @@ struct pfsd_daemon {
 	uint64_t applied[3];	/* peer changes applied, by enum pfs_op */
 	uint64_t rx_drops;	/* the sync socket's kernel drops seen */
 	uint64_t rx_drops_old;	/* those of sockets replaced by a reload */
+	uint64_t rx_drops_logged; /* count at the last log line */
+	uint64_t rx_drops_logged_at; /* ms of that line */
 	uint64_t bulk_lossy;	/* bulk updates asked again after a loss */
+	uint64_t bulk_resent;	/* bulk walks sent round again after a
+				   send failure */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */

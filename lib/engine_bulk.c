@@ -19,7 +19,8 @@
  * to the end, wraps to slot 0 and stops where the new request found it,
  * a full cycle for the new requester and no repeat for the old one.  The
  * pace is a parameter: bulk_pkts full packets every bulk_tick_ms (NetBSD:
- * 1 per 10 ms tick).
+ * 1 per 10 ms tick).  A send that fails during the walk adds a cycle
+ * (pfs_engine_bulk_send_lost), so the END follows a walk sent whole.
  *
  * BUS START and END go out only while we are synced ourselves, as in
  * NetBSD: a node still waiting for its own bulk must not tell a peer its
@@ -196,21 +197,35 @@ static void eng_send_bus(struct pfs_engine *e, uint8_t status, uint32_t endtime,
 	eng_pack_rec(e, PFS_V3_ACT_BUS, &r, now_ms);
 }
 
+/* Go round once more from here: a full cycle, as a request now makes. */
+static void eng_bulk_cycle(struct pfs_engine *e, uint64_t now_ms)
+{
+	e->ureq_received = eng_secs(now_ms);
+	e->bulk_stop = e->bulk_cursor; /* 0: the walk to the end is */
+	e->bulk_wrapped = false;       /* already a full cycle */
+	e->bulk_end_pending = false;
+}
+
 /* A request mid-walk: go on, wrap, stop where it found us (NetBSD). */
 void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms)
 {
-	e->ureq_received = eng_secs(now_ms);
 	if (!e->bulk_sending) {
 		e->bulk_cursor = 0;
-		e->bulk_stop = 0;
-		e->bulk_wrapped = false;
+		e->bulk_resends = 0;
 		e->bulk_sending = true;
 		e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
-	} else {
-		e->bulk_stop = e->bulk_cursor; /* 0: the walk to the end is */
-		e->bulk_wrapped = false;       /* already a full cycle */
 	}
+	eng_bulk_cycle(e, now_ms);
 	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
+}
+
+bool pfs_engine_bulk_send_lost(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (!e->bulk_sending || e->bulk_resends >= PFS_BULK_MAX_TRIES)
+		return false;
+	e->bulk_resends++;
+	eng_bulk_cycle(e, now_ms);
+	return true;
 }
 
 /* Sent since the request (by a local update or this walk)? Then skip. */
@@ -229,7 +244,7 @@ static void eng_bulk_end(struct pfs_engine *e, uint64_t now_ms)
 	e->bulk_sending = false;
 	e->ureq_received = 0;
 	e->bulk_cursor = e->bulk_stop = 0;
-	e->bulk_wrapped = false;
+	e->bulk_wrapped = e->bulk_end_pending = false;
 }
 
 /* The next state of the walk, wrapping once when a stop is set; NULL
@@ -248,6 +263,11 @@ static struct pfs_state *eng_bulk_next(struct pfs_engine *e)
 	return eng_bulk_next(e);
 }
 
+/*
+ * One tick: up to maxcount * bulk_pkts states.  At the walk's end the END
+ * waits one tick, so that failures of the last sends (reported after the
+ * packets leave, pfs_engine_bulk_send_lost) still add a cycle instead.
+ */
 void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 {
 	size_t limit = (size_t)e->maxcount * e->conf.bulk_pkts, n = 0;
@@ -257,10 +277,15 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 	if (!e->bulk_sending)
 		return;
 	pfs_engine_flush(e, now_ms);
+	if (e->bulk_end_pending) {
+		eng_bulk_end(e, now_ms);
+		pfs_engine_flush(e, now_ms);
+		return;
+	}
 	while (n < limit) {
 		s = eng_bulk_next(e);
 		if (!s) {
-			eng_bulk_end(e, now_ms);
+			e->bulk_end_pending = true;
 			break;
 		}
 		if (!eng_bulk_wanted(e, s))
@@ -268,7 +293,6 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 		eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, now_ms);
 		n++;
 	}
-	if (e->bulk_sending)
-		e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
+	e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
 	pfs_engine_flush(e, now_ms);
 }

@@ -77,6 +77,8 @@ struct pfs_engine {
 	size_t bulk_cursor;
 	size_t bulk_stop;      /* wrap to slot 0 and stop here; 0 = at end */
 	bool bulk_wrapped;
+	bool bulk_end_pending; /* walk over: END at the next tick */
+	unsigned bulk_resends; /* cycles added after send failures */
 	uint64_t bulk_tick_at;
 
 	/* reliable delivery between pfsyncd peers (engine_rel.c) */

@@ -152,6 +152,13 @@ void pfs_engine_bulk_request(struct pfs_engine *e, uint64_t now_ms);
  * loss will be made good.
  */
 bool pfs_engine_bulk_lost(struct pfs_engine *e);
+/*
+ * Packets we sent were lost (the caller's sends failed).  While we send a
+ * bulk update, the walk then goes round once more before its END (the
+ * END waits a tick for late failure reports), at most 12 times a walk.
+ * True when a bulk update is being sent, i.e. the loss will be made good.
+ */
+bool pfs_engine_bulk_send_lost(struct pfs_engine *e, uint64_t now_ms);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
 /* Requests re-sent after a silent wait (progress resets that count) or

@@ -1043,6 +1043,9 @@ static void test_bulk_responder_pacing(void)
 		states += 6;
 	}
 	pfs_engine_timer(f.e, T0 + 2040);
+	T_EQ(cap.n, 5);
+	T_CHECK(pfs_engine_bulk_sending(f.e)); /* END a tick later */
+	pfs_engine_timer(f.e, T0 + 2050);
 	T_EQ(cap.n, 6);
 	check_hdr(cap.p[4].wire, PFS_V3_ACT_UPD, 2, &f.c);
 	states += 2;
@@ -1080,6 +1083,7 @@ static void test_bulk_unsynced_no_bus(void)
 	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
 	pfs_engine_timer(f.e, T0 + 10);
 	pfs_engine_timer(f.e, T0 + 20);
+	pfs_engine_timer(f.e, T0 + 30);
 	T_EQ(cap.n, 2);
 	T_EQ(cap.p[0].wire[2], PFS_V3_ACT_UPD);
 	T_EQ(cap.p[1].wire[2], PFS_V3_ACT_BUS);
@@ -1186,6 +1190,44 @@ static void test_bulk_lost(void)
 		T_CHECK(pfs_engine_synced(f.e));
 		T_EQ(count_ureq0(), 2 + 13);
 	}
+	fix_close(&f);
+}
+
+/* A send failure during the walk adds a cycle: the END follows a walk
+ * sent whole; failures reported after the last packet still count. */
+static void test_bulk_send_lost(void)
+{
+	uint8_t pkt[64];
+	struct fix f;
+	unsigned i, k;
+	size_t len;
+	int states = 0, nend = 0;
+
+	fix_open(&f, true);
+	for (i = 1; i <= 8; i++) {
+		struct pfs_state s = sim_state(i, 77);
+
+		pfs_table_insert(f.t, &s);
+	}
+	T_CHECK(!pfs_engine_bulk_send_lost(f.e, T0)); /* not sending */
+	len = mk_ureq(pkt, 0, 0);
+	pfs_engine_input(f.e, pkt, len, &rx_ok, T0);
+	pfs_engine_timer(f.e, T0 + 10); /* 1-6 */
+	pfs_engine_timer(f.e, T0 + 20); /* 7 8, walk over */
+	/* the last packet's send failed, reported after it left */
+	T_CHECK(pfs_engine_bulk_send_lost(f.e, T0 + 25));
+	for (k = 3; pfs_engine_bulk_sending(f.e) && k < 10; k++)
+		pfs_engine_timer(f.e, T0 + 10 * k);
+	T_CHECK(!pfs_engine_bulk_sending(f.e));
+	for (k = 0; k < (unsigned)cap.n; k++) {
+		if (cap.p[k].wire[2] == PFS_V3_ACT_UPD)
+			states += cap.p[k].wire[3];
+		else if (cap.p[k].wire[28] == PFS_V3_BUS_END)
+			nend++;
+	}
+	T_EQ(states, 16); /* the walk and one more cycle */
+	T_EQ(nend, 1);
+	T_EQ(cap.p[cap.n - 1].wire[28], PFS_V3_BUS_END);
 	fix_close(&f);
 }
 
@@ -1299,6 +1341,7 @@ int main(void)
 	T_RUN(test_bulk_unsynced_end);
 	T_RUN(test_bulk_rerequest_continues);
 	T_RUN(test_bulk_lost);
+	T_RUN(test_bulk_send_lost);
 	T_RUN(test_conf_validate);
 	return t_done();
 }

@@ -537,6 +537,11 @@ static void test_bus(void)
 	T_PRINTS(b, 36, CTL_PRINT_V,
 		 "PFSYNC BLK UPD STAT:\n"
 		 "\tcreatorid: c0a80001 age 01:02:05 status: 7\n");
+	/* pfsyncd's END from a node still waiting for its own bulk */
+	b[28] = 0x82;
+	T_PRINTS(b, 36, CTL_PRINT_V,
+		 "PFSYNC BLK UPD STAT:\n"
+		 "\tcreatorid: c0a80001 age 01:02:05 status: end-unsynced\n");
 }
 
 static void test_tdb_and_frag(void)
