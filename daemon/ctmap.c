@@ -758,6 +758,19 @@ size_t pfsd_ctmap_build_delete(void *buf, size_t len,
 	return nlh->nlmsg_len;
 }
 
+size_t pfsd_ctmap_build_get(void *buf, size_t len,
+			    const struct pfsd_ct_entry *e, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	if (len < PFSD_CTMAP_MSG_MAX || !e->orig.ok)
+		return 0;
+	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_GET, 0, e->af, seq);
+	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
+	return nlh->nlmsg_len;
+}
+
 size_t pfsd_ctmap_build_dump(void *buf, size_t len, uint32_t seq)
 {
 	struct nlmsghdr *nlh;

@@ -544,6 +544,12 @@ static void test_build_delete_dump(void)
 	T_CHECK(find_top(nlh, CTA_TUPLE_ORIG) != NULL);
 	T_CHECK(find_top(nlh, CTA_TUPLE_REPLY) == NULL);
 	T_CHECK(find_top(nlh, CTA_STATUS) == NULL);
+	T_CHECK(pfsd_ctmap_build_get(buf, sizeof(buf), &e, 5) > 0);
+	T_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST);
+	T_EQ(nlh->nlmsg_seq, 5);
+	T_CHECK(find_top(nlh, CTA_TUPLE_ORIG) != NULL);
+	T_CHECK(find_top(nlh, CTA_TUPLE_REPLY) == NULL);
 	T_CHECK(pfsd_ctmap_build_dump(buf, sizeof(buf), 4) > 0);
 	T_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
 	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
