@@ -106,11 +106,18 @@ $(B)/bench/%: tests/bench/%.c $(REL_DMN) $(REL_LIB) $(HDRS)
 	$(CC) $(CPPFLAGS) -Idaemon -Itests/unit $(CFLAGS) -O2 -DNDEBUG \
 		-o $@ $< $(REL_DMN) $(REL_LIB) $(LIBS)
 
+# the bare ctnetlink batch writer: load generator and ceiling (not run
+# on its own; the namespace benchmarks and tests call it)
+CT_INJECT := $(B)/bench/ct_inject
+$(CT_INJECT): tests/bench/ct_inject.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O2 -o $@ $< -lmnl
+
 # --- entry points -----------------------------------------------------------
 deps:
 	scripts/deps.sh
 
-build-tests: $(UNIT_BIN) $(B)/asan/pfsyncd $(B)/asan/pfsyncctl all
+build-tests: $(UNIT_BIN) $(B)/asan/pfsyncd $(B)/asan/pfsyncctl all $(CT_INJECT)
 
 check: deps
 	$(MAKE) build-tests $(FUZZ_BIN)
@@ -122,7 +129,7 @@ check-unit: build-tests
 fuzz: $(FUZZ_BIN)
 	scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-bench: deps all $(BENCH_BIN)
+bench: deps all $(BENCH_BIN) $(CT_INJECT)
 	scripts/run-bench.sh $(BENCH_BIN)
 
 demo: deps all

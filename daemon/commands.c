@@ -449,13 +449,18 @@ static void cmd_stats_ct_text(struct cmd_req *r)
 			" entries not synced\n\t%" PRIu64
 			" malformed messages\n\t%" PRIu64
 			" event overruns\n\t%" PRIu64 " resyncs\n\t%" PRIu64
+			" entries re-read near expiry\n\t%" PRIu64
 			" refreshes announced\n\t%" PRIu64
 			" states gone from the kernel\n\t%" PRIu64
 			" kernel ids taken, counter ids used\n\t%" PRIu64
-			" re-read states that took a peer's id\n",
+			" re-read states that took a peer's id\n\t%" PRIu64
+			" write batches\n\t%" PRIu64
+			" NAT writes retried\n\t%" PRIu64
+			" write results lost\n",
 			c->events, c->own, c->skipped, c->malformed,
-			c->enobufs, c->resyncs, c->refreshed, c->reconciled,
-			c->id_taken, c->adopted);
+			c->enobufs, c->resyncs, c->gets, c->refreshed,
+			c->reconciled, c->id_taken, c->adopted, c->batches,
+			c->retried, c->lost);
 }
 
 static void cmd_stats_ct_json(struct cmd_req *r)
@@ -472,10 +477,13 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 			",\"ct_enobufs\":%" PRIu64 ",\"ct_resyncs\":%" PRIu64
 			",\"ct_refreshed\":%" PRIu64
 			",\"ct_reconciled\":%" PRIu64
-			",\"ct_id_taken\":%" PRIu64 ",\"ct_adopted\":%" PRIu64,
+			",\"ct_id_taken\":%" PRIu64 ",\"ct_adopted\":%" PRIu64
+			",\"ct_gets\":%" PRIu64 ",\"ct_batches\":%" PRIu64
+			",\"ct_retried\":%" PRIu64 ",\"ct_lost\":%" PRIu64,
 			c->ct_ok, c->ct_fail, c->events, c->own, c->skipped,
 			c->malformed, c->enobufs, c->resyncs, c->refreshed,
-			c->reconciled, c->id_taken, c->adopted);
+			c->reconciled, c->id_taken, c->adopted, c->gets,
+			c->batches, c->retried, c->lost);
 }
 
 /* Reliable delivery between pfsyncd peers (stats -v), one line each. */

@@ -703,6 +703,27 @@ static void ctmap_put_nats(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
 			      r->sport);
 }
 
+/*
+ * The reply tuple.  With NAT it is the original one inverted: the kernel's
+ * NAT setup derives the translated reply from it and the NAT attributes,
+ * and only when the two differ does it mark the entry SRC_NAT / DST_NAT,
+ * the bits that make it translate packets (an entry created with the
+ * translated reply already in place would never translate anything).
+ */
+static void ctmap_put_reply(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e,
+			    bool nat)
+{
+	struct pfsd_ct_tuple r = e->reply;
+
+	if (nat && (ctmap_snat(e) || ctmap_dnat(e))) {
+		r.src = e->orig.dst;
+		r.dst = e->orig.src;
+		r.sport = e->orig.dport;
+		r.dport = e->orig.sport;
+	}
+	ctmap_put_tuple(nlh, CTA_TUPLE_REPLY, e->af, &r);
+}
+
 static struct nlmsghdr *ctmap_header(void *buf, uint8_t type, uint16_t flags,
 				     uint8_t af, uint32_t seq)
 {
@@ -731,7 +752,7 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
 	nlh = ctmap_header(buf, IPCTNL_MSG_CT_NEW, flags, e->af, seq);
 	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
-	ctmap_put_tuple(nlh, CTA_TUPLE_REPLY, e->af, &e->reply);
+	ctmap_put_reply(nlh, e, nat);
 	/* SEEN_REPLY and ASSURED can only be set: an update without them
 	 * leaves the status alone instead of failing with EBUSY */
 	if (create || (e->status & IPS_SEEN_REPLY))
@@ -754,6 +775,19 @@ size_t pfsd_ctmap_build_delete(void *buf, size_t len,
 		return 0;
 	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
 	nlh = ctmap_header(buf, IPCTNL_MSG_CT_DELETE, flags, e->af, seq);
+	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
+	return nlh->nlmsg_len;
+}
+
+size_t pfsd_ctmap_build_get(void *buf, size_t len,
+			    const struct pfsd_ct_entry *e, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	if (len < PFSD_CTMAP_MSG_MAX || !e->orig.ok)
+		return 0;
+	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_GET, 0, e->af, seq);
 	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
 	return nlh->nlmsg_len;
 }

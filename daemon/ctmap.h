@@ -146,8 +146,9 @@ uint8_t pfsd_ctmap_tcp_from_pf(uint8_t src, uint8_t dst);
  * scale when both sides have one); flags are added to NLM_F_REQUEST (no
  * NLM_F_ACK unless given: errors are reported anyway); nat adds
  * CTA_NAT_SRC / CTA_NAT_DST (create only).  delete: IPCTNL_MSG_CT_DELETE
- * by the original tuple, flags as for new.  dump: IPCTNL_MSG_CT_GET with
- * NLM_F_DUMP of both families.
+ * by the original tuple, flags as for new.  get: IPCTNL_MSG_CT_GET of one
+ * entry by the original tuple (the reply is the entry, or ENOENT).  dump:
+ * IPCTNL_MSG_CT_GET with NLM_F_DUMP of both families.
  */
 size_t pfsd_ctmap_build_new(void *buf, size_t len,
 			    const struct pfsd_ct_entry *e, uint16_t flags,
@@ -155,6 +156,8 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 size_t pfsd_ctmap_build_delete(void *buf, size_t len,
 			       const struct pfsd_ct_entry *e, uint16_t flags,
 			       uint32_t seq);
+size_t pfsd_ctmap_build_get(void *buf, size_t len,
+			    const struct pfsd_ct_entry *e, uint32_t seq);
 size_t pfsd_ctmap_build_dump(void *buf, size_t len, uint32_t seq);
 
 #endif

@@ -63,16 +63,22 @@
 #include "log.h"
 
 #define CTNL_RCVBUF	   (16 * 1024 * 1024)
+#define CTNL_EV_RCVBUF	   (64 * 1024 * 1024) /* a burst of ~100 k events */
 #define CTNL_RXBUF	   (64 * 1024)
 #define CTNL_EV_BATCH	   64  /* recvs per wakeup: others get a turn */
 #define CTNL_DUMP_BATCH	   8   /* dump recvs per wakeup (~100 entries each) */
 #define CTNL_RESYNC_MS	   200 /* after an overrun */
 #define CTNL_REFRESH_MIN_S 5
 #define CTNL_START_WAIT_MS 30000 /* the startup dump, at most */
+#define CTNL_SCAN_MS	   1000	 /* one slice of the mirror a second */
+#define CTNL_SCAN_SLICES   10	 /* so each state is looked at every 10 s */
+#define CTNL_SCAN_MIN	   1024	 /* states per slice, at least */
+#define CTNL_LEAD_S	   30	 /* re-read an entry this close to expiry */
+#define CTNL_GET_BATCH	   256	 /* GETs per sendmsg */
 
 struct pfsd_ctnl {
 	struct pfsd_daemon *d;
-	struct mnl_socket *ev, *dump;
+	struct mnl_socket *ev, *dump, *get;
 	struct pfsd_ctwr *w;
 	uint32_t wr_portid;
 	uint32_t seq, dump_seq;
@@ -83,15 +89,24 @@ struct pfsd_ctnl {
 	struct pfs_table *prov;	  /* re-read at startup: may be a peer's */
 	bool starting;		  /* the startup dump is running */
 	bool dumping;		  /* a dump is being read */
-	bool dump_again;	  /* events were lost during it */
+	bool resync;		  /* events were lost: dump once drained */
 	int dump_oom;
 	const struct pfs_state **seen; /* mirror states a dump showed */
 	size_t nseen, capseen;
 	uint8_t *rx;
+	int scan_id;	 /* the refresh scan's timer */
+	size_t scan_cur; /* where the next slice starts */
+	struct {	 /* the GETs of one batch, by seq - seq of [0] */
+		uint64_t id;
+		uint32_t creatorid, seq;
+	} gets[CTNL_GET_BATCH];
+	size_t nget, glen;
+	uint8_t *gbuf;
 	struct pfsd_ctnl_stats st;
 };
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms);
+static void ctnl_scan(void *arg);
 static void ctnl_seen(struct pfsd_ctnl *c, const struct pfs_state *s);
 
 /* ---- the writer's reports ----------------------------------------------*/
@@ -220,8 +235,15 @@ void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid)
 
 void pfsd_ctnl_flush(struct pfsd_ctnl *c)
 {
-	if (c != NULL)
-		pfsd_ctwr_flush(c->w);
+	const struct pfsd_ctwr_stats *ws;
+
+	if (c == NULL)
+		return;
+	pfsd_ctwr_flush(c->w);
+	ws = pfsd_ctwr_stats(c->w);
+	c->st.batches = ws->batches;
+	c->st.retried = ws->retried;
+	c->st.lost = ws->lost;
 }
 
 /* The identity rule (top of file): a re-read state of ours that a peer
@@ -412,6 +434,13 @@ static void ctnl_event(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
 
 static void ctnl_dump_start(struct pfsd_ctnl *c);
 
+/*
+ * An overrun.  The kernel then drops every event for this socket until
+ * its queue is empty again (netlink's congested state) and says so only
+ * once, so the dump that recovers the lost events must start after the
+ * queue was seen drained: entries made before that are in the table the
+ * dump walks, entries made after it come as events.
+ */
 static void ctnl_overrun(struct pfsd_ctnl *c)
 {
 	c->st.enobufs++;
@@ -419,37 +448,54 @@ static void ctnl_overrun(struct pfsd_ctnl *c)
 		log_warnx("conntrack events overrun (ENOBUFS): events were "
 			  "lost, resyncing (logged once)");
 	c->enobufs_logged = true;
-	if (c->dumping)
-		c->dump_again = true; /* it may have passed a lost one */
-	else
-		ctnl_arm(c, CTNL_RESYNC_MS);
+	c->resync = true;
+	ctnl_arm(c, CTNL_RESYNC_MS); /* in case no event comes to drain */
 }
 
-static void ctnl_ev_read(void *arg, int fd, uint32_t events)
+/* The event queue is empty: a resync waiting for that starts. */
+static void ctnl_drained(struct pfsd_ctnl *c)
 {
-	struct pfsd_ctnl *c = arg;
+	if (!c->resync || c->dumping)
+		return;
+	c->resync = false;
+	c->st.resyncs++;
+	ctnl_dump_start(c);
+}
+
+/* Up to CTNL_EV_BATCH recvs of events. */
+static void ctnl_ev_drain(struct pfsd_ctnl *c)
+{
 	const struct nlmsghdr *nlh;
 	ssize_t n;
 	int i, len;
 
-	(void)fd;
-	(void)events;
 	for (i = 0; i < CTNL_EV_BATCH; i++) {
 		n = mnl_socket_recvfrom(c->ev, c->rx, CTNL_RXBUF);
-		if (n < 0) {
-			if (errno == ENOBUFS)
-				ctnl_overrun(c);
-			else if (errno != EAGAIN && errno != EINTR)
-				log_warn("conntrack events");
-			if (errno != ENOBUFS)
-				break;
+		if (n < 0 && errno == ENOBUFS) {
+			ctnl_overrun(c);
 			continue;
+		}
+		if (n < 0) {
+			if (errno == EAGAIN)
+				ctnl_drained(c);
+			else if (errno != EINTR)
+				log_warn("conntrack events");
+			break;
 		}
 		len = (int)n;
 		for (nlh = (const void *)c->rx; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len))
 			ctnl_event(c, nlh);
 	}
+}
+
+static void ctnl_ev_read(void *arg, int fd, uint32_t events)
+{
+	struct pfsd_ctnl *c = arg;
+
+	(void)fd;
+	(void)events;
+	ctnl_ev_drain(c);
 	pfsd_daemon_kick(c->d);
 }
 
@@ -537,22 +583,23 @@ static void ctnl_sweep(struct pfsd_ctnl *c)
 /* The dump's end (rc: 1 done, -errno failed): reconcile, then the next. */
 static void ctnl_dump_end(struct pfsd_ctnl *c, int rc)
 {
-	bool again = c->dump_again;
-
 	/* writes queued so far must reach the kernel before it is judged */
+	uint64_t gone = c->st.reconciled;
+
 	if (rc < 0)
 		log_warnx("conntrack dump: %s", strerror(-rc));
 	else if (c->dump_oom)
 		log_warnx("conntrack dump: out of memory, no reconcile");
 	else
 		ctnl_sweep(c);
+	log_debug("conntrack dump: %zu states seen, %llu gone", c->nseen,
+		  (unsigned long long)(c->st.reconciled - gone));
 	c->dumping = false;
-	c->dump_again = false;
 	c->nseen = 0;
-	if (again || rc < 0)
+	if (rc < 0)
+		c->resync = true;
+	if (c->resync) /* lost again meanwhile: once drained */
 		ctnl_arm(c, CTNL_RESYNC_MS);
-	else
-		ctnl_arm(c, PFSD_CTNL_REFRESH_MS);
 	pfsd_daemon_kick(c->d);
 }
 
@@ -605,28 +652,33 @@ static void ctnl_dump_start(struct pfsd_ctnl *c)
 	c->dump_seq = ++c->seq;
 	c->nseen = 0;
 	c->dump_oom = 0;
-	c->dump_again = false;
 	/* what we wrote so far is in the kernel before the walk starts */
 	pfsd_ctwr_flush(c->w);
 	if (mnl_socket_sendto(
 		c->dump, msg,
 		pfsd_ctmap_build_dump(msg, sizeof(msg), c->dump_seq)) < 0) {
 		log_warn("conntrack dump");
-		ctnl_arm(c, PFSD_CTNL_REFRESH_MS);
+		c->resync = true;
+		ctnl_arm(c, CTNL_RESYNC_MS);
 		return;
 	}
 	c->dumping = true;
+	log_debug("conntrack dump started");
 }
 
+/* A resync is due: read events until the queue is empty (which starts
+ * the dump), else try again later. */
 static void ctnl_on_timer(void *arg)
 {
 	struct pfsd_ctnl *c = arg;
 
 	c->timer_id = 0;
-	if (c->dumping)
+	if (c->dumping || !c->resync)
 		return;
-	c->st.resyncs++;
-	ctnl_dump_start(c);
+	ctnl_ev_drain(c);
+	if (c->resync && !c->dumping)
+		ctnl_arm(c, CTNL_RESYNC_MS);
+	pfsd_daemon_kick(c->d);
 }
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
@@ -642,6 +694,132 @@ static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
 		log_warn("conntrack refresh timer");
 		c->timer_id = 0;
 	}
+}
+
+/* ---- the refresh scan: timeouts without dumps ----------------------------
+ *
+ * The kernel sends no event when traffic refreshes a timeout, so the
+ * expiry the peers hold for a local state (m->expire, as last announced)
+ * falls behind the kernel's.  Every CTNL_SCAN_MS a slice of the mirror is
+ * walked (all of it every CTNL_SCAN_SLICES slices); each local state
+ * within CTNL_LEAD_S of its announced expiry is re-read from the kernel
+ * by a GET of its tuple, many to a sendmsg.  The entry that comes back is
+ * taken as a dump entry would be (the refresh rule decides whether to
+ * announce it); ENOENT means it is gone and its DESTROY was lost.  An
+ * idle table costs a walk (no kernel work); a live one a GET per state
+ * about once per timeout, in its last CTNL_LEAD_S seconds: a TCP entry
+ * every five days, a busy UDP one every two minutes.
+ */
+
+static void ctnl_get_gone(struct pfsd_ctnl *c, size_t i)
+{
+	struct pfs_state *s =
+	    pfs_table_find_id(c->d->table, c->gets[i].id, c->gets[i].creatorid);
+
+	if (s == NULL)
+		return;
+	c->st.reconciled++;
+	ctnl_shadow_drop(c, s);
+	(void)pfs_engine_delete(c->d->engine, s->id, s->creatorid,
+				pfsd_daemon_now_ms());
+}
+
+/* One reply of a GET batch: the entry, or an error. */
+static void ctnl_get_reply(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *ne;
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+	uint32_t i = nlh->nlmsg_seq - c->gets[0].seq;
+
+	if (c->nget == 0 || i >= c->nget)
+		return;
+	if (nlh->nlmsg_type != NLMSG_ERROR) {
+		if (ctnl_entry(c, nlh, &e, &st) >= 0)
+			ctnl_seen(c, ctnl_upsert(c, &e, &st));
+		return;
+	}
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ne)))
+		return;
+	ne = mnl_nlmsg_get_payload(nlh);
+	if (ne->error == -ENOENT)
+		ctnl_get_gone(c, i);
+}
+
+static void ctnl_get_flush(struct pfsd_ctnl *c)
+{
+	const struct nlmsghdr *nlh;
+	ssize_t n;
+	int len;
+
+	if (c->nget == 0)
+		return;
+	if (mnl_socket_sendto(c->get, c->gbuf, c->glen) < 0)
+		log_warn("conntrack refresh");
+	/* the kernel answered every GET inside sendmsg */
+	while ((n = recv(mnl_socket_get_fd(c->get), c->rx, CTNL_RXBUF,
+			 MSG_DONTWAIT)) > 0 ||
+	       (n < 0 && errno == ENOBUFS)) {
+		len = (int)n;
+		for (nlh = (const void *)c->rx; n > 0 && mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len))
+			ctnl_get_reply(c, nlh);
+	}
+	c->nget = 0;
+	c->glen = 0;
+}
+
+static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)
+{
+	struct pfsd_ct_entry e;
+	size_t n;
+
+	if (pfsd_ctmap_from_state(s, 0, &e) == -1)
+		return;
+	n = pfsd_ctmap_build_get(c->gbuf + c->glen,
+				 CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX - c->glen,
+				 &e, ++c->seq);
+	if (n == 0)
+		return;
+	c->gets[c->nget].id = s->id;
+	c->gets[c->nget].creatorid = s->creatorid;
+	c->gets[c->nget].seq = c->seq;
+	c->glen += n;
+	c->st.gets++;
+	if (++c->nget == CTNL_GET_BATCH)
+		ctnl_get_flush(c);
+}
+
+static void ctnl_scan_arm(struct pfsd_ctnl *c)
+{
+	c->scan_id = pfsd_loop_timer_add(
+	    c->d->loop, pfsd_daemon_now_ms() + CTNL_SCAN_MS, ctnl_scan, c);
+	if (c->scan_id < 0) {
+		log_warn("conntrack refresh timer");
+		c->scan_id = 0;
+	}
+}
+
+static void ctnl_scan(void *arg)
+{
+	struct pfsd_ctnl *c = arg;
+	size_t n = pfs_table_count(c->d->table) / CTNL_SCAN_SLICES, i;
+	uint32_t horizon = pfsd_daemon_now_sec() + CTNL_LEAD_S;
+	const struct pfs_state *s;
+
+	c->scan_id = 0;
+	for (i = 0; i < (n > CTNL_SCAN_MIN ? n : CTNL_SCAN_MIN); i++) {
+		s = pfs_table_next(c->d->table, &c->scan_cur);
+		if (s == NULL) {
+			c->scan_cur = 0; /* the next slice starts over */
+			break;
+		}
+		if (s->creatorid == c->d->hostid && s->expire <= horizon)
+			ctnl_get_put(c, s);
+	}
+	ctnl_get_flush(c);
+	ctnl_scan_arm(c);
+	pfsd_daemon_kick(c->d);
 }
 
 /* The startup dump, read to its end before the loop runs. */
@@ -674,9 +852,9 @@ static struct mnl_socket *ctnl_open(unsigned groups, int flags)
 }
 
 /* Root may exceed rmem_max (SO_RCVBUFFORCE); others get what they can. */
-static void ctnl_rcvbuf(struct mnl_socket *s)
+static void ctnl_rcvbuf(struct mnl_socket *s, int v)
 {
-	int fd = mnl_socket_get_fd(s), v = CTNL_RCVBUF;
+	int fd = mnl_socket_get_fd(s);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -712,13 +890,16 @@ static int ctnl_open_all(struct pfsd_ctnl *c)
 			  NF_NETLINK_CONNTRACK_DESTROY,
 		      SOCK_NONBLOCK | SOCK_CLOEXEC);
 	c->dump = ctnl_open(0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	c->get = ctnl_open(0, SOCK_CLOEXEC);
 	c->w = pfsd_ctwr_new(ctnl_done, c);
-	if (c->ev == NULL || c->dump == NULL || c->w == NULL) {
+	if (c->ev == NULL || c->dump == NULL || c->get == NULL ||
+	    c->w == NULL) {
 		log_warn("conntrack sockets");
 		return -1;
 	}
-	ctnl_rcvbuf(c->ev);
-	ctnl_rcvbuf(c->dump);
+	ctnl_rcvbuf(c->ev, CTNL_EV_RCVBUF);
+	ctnl_rcvbuf(c->dump, CTNL_RCVBUF);
+	ctnl_rcvbuf(c->get, CTNL_RCVBUF);
 	c->wr_portid = pfsd_ctwr_portid(c->w);
 	if (ctnl_filter_own(c->ev, c->wr_portid) == -1)
 		log_warn("conntrack events: no echo filter (echoes are "
@@ -743,14 +924,16 @@ struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
 	c->rx = malloc(CTNL_RXBUF);
 	c->shadow = pfs_table_new(0);
 	c->prov = pfs_table_new(0);
+	c->gbuf = malloc(CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX);
 	if (c->rx == NULL || c->shadow == NULL || c->prov == NULL ||
-	    ctnl_open_all(c) == -1) {
+	    c->gbuf == NULL || ctnl_open_all(c) == -1) {
 		pfsd_ctnl_free(c);
 		return NULL;
 	}
 	/* subscribed first, then dumped: nothing falls in between */
 	ctnl_dump_startup(c);
 	c->st.resyncs = 0;
+	ctnl_scan_arm(c);
 	log_info("conntrack backend: %zu states in the kernel table",
 		 pfs_table_count(d->table));
 	return c;
@@ -762,6 +945,10 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 		return;
 	if (c->timer_id > 0)
 		pfsd_loop_timer_cancel(c->d->loop, c->timer_id);
+	if (c->scan_id > 0)
+		pfsd_loop_timer_cancel(c->d->loop, c->scan_id);
+	if (c->get != NULL)
+		mnl_socket_close(c->get);
 	if (c->ev != NULL) {
 		pfsd_loop_del_fd(c->d->loop, mnl_socket_get_fd(c->ev));
 		mnl_socket_close(c->ev);
@@ -777,6 +964,7 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	pfs_table_free(c->prov);
 	free(c->seen);
 	free(c->rx);
+	free(c->gbuf);
 	free(c);
 }
 

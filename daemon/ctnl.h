@@ -12,10 +12,13 @@
  *    mark) is not announced; events caused by our own writes (their
  *    nlmsg_pid is our writer's port id) are dropped in the kernel by a
  *    socket filter;
- *  - ENOBUFS on the event socket: counted, logged once, full resync;
- *  - every PFSD_CTNL_REFRESH_MS: dump and reconcile (timeouts are
- *    refreshed without any event; see ctnl.c for the policy); dumps are
- *    read from the loop a few recvs at a time, between other work;
+ *  - ENOBUFS on the event socket: counted, logged once, full resync
+ *    (dump and reconcile), read from the loop a few recvs at a time,
+ *    between other work;
+ *  - timeouts (refreshed by traffic without any event): a scan re-reads
+ *    each local entry near the expiry its peers hold, by batched GETs,
+ *    and announces it again if it lives on (see ctnl.c); no periodic
+ *    dump, so an idle table costs next to nothing;
  *  - peers' changes (ops->applied, ops->cleared) become CT_NEW /
  *    CT_DELETE requests batched many to a sendmsg without acks (ctwr.h),
  *    sent by pfsd_ctnl_flush after each loop wakeup; failures counted.
@@ -30,26 +33,29 @@
 
 #include "pfsync/engine.h"
 
-#define PFSD_CTNL_REFRESH_MS 10000
 #define PFSD_CTNL_ERRNO_MAX 136 /* per-errno failure counters */
 
 struct pfsd_daemon;
 struct pfsd_ctnl;
 
 struct pfsd_ctnl_stats {
-	uint64_t ct_ok;		/* kernel writes done */
-	uint64_t ct_fail;	/* kernel writes refused */
+	uint64_t ct_ok;				  /* kernel writes done */
+	uint64_t ct_fail;			  /* kernel writes refused */
 	uint64_t fail_errno[PFSD_CTNL_ERRNO_MAX]; /* ct_fail by errno */
-	uint64_t events;	/* events received */
-	uint64_t own;		/* echoes of our own writes, ignored */
-	uint64_t skipped;	/* entries not synced (proto, loopback) */
-	uint64_t malformed;	/* messages without a usable tuple */
-	uint64_t enobufs;	/* event socket overruns */
-	uint64_t resyncs;	/* full dumps after the first */
-	uint64_t refreshed;	/* updates announced by a refresh */
-	uint64_t reconciled;	/* mirror states gone from the kernel */
-	uint64_t id_taken;	/* CTA_ID id taken: a counter id instead */
-	uint64_t adopted;	/* re-read states that took a peer's id */
+	uint64_t events;			  /* events received */
+	uint64_t own;	     /* echoes of our own writes, ignored */
+	uint64_t skipped;    /* entries not synced (proto, loopback) */
+	uint64_t malformed;  /* messages without a usable tuple */
+	uint64_t enobufs;    /* event socket overruns */
+	uint64_t resyncs;    /* full dumps after the first */
+	uint64_t gets;	     /* entries re-read near their expiry */
+	uint64_t batches;    /* kernel write batches (sendmsg calls) */
+	uint64_t retried;    /* NAT writes sent in their second form */
+	uint64_t lost;	     /* write results lost (socket errors) */
+	uint64_t refreshed;  /* updates announced by a refresh */
+	uint64_t reconciled; /* mirror states gone from the kernel */
+	uint64_t id_taken;   /* CTA_ID id taken: a counter id instead */
+	uint64_t adopted;    /* re-read states that took a peer's id */
 };
 
 /* Open the sockets, subscribe, dump the table into the mirror. NULL on

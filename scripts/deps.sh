@@ -3,7 +3,7 @@
 # Quiet and idempotent: does nothing when everything is present.
 set -eu
 PKGS="build-essential clang libclang-rt-14-dev llvm libmnl-dev libsodium-dev
- pkg-config iproute2 nftables conntrack tcpdump tshark keepalived socat
+ pkg-config iproute2 nftables conntrack conntrackd tcpdump tshark keepalived socat
  python3 iputils-ping procps"
 missing=""
 for p in $PKGS; do

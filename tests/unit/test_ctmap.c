@@ -262,9 +262,14 @@ static void test_round_trip_v6_udp_nat(void)
 	n = pfsd_ctmap_build_new(buf, sizeof(buf), &e, NLM_F_CREATE, true, 2);
 	T_CHECK(n > 0);
 	T_CHECK(find_top((const void *)buf, CTA_NAT_SRC) != NULL);
+	/* the create's reply tuple is untranslated (the kernel translates
+	 * it); an update carries the translated one, as the kernel's own
+	 * messages do */
+	n = pfsd_ctmap_build_new(buf, sizeof(buf), &e, NLM_F_CREATE, false,
+				 2);
 	T_EQ(pfsd_ctmap_parse(buf, n, &back), PFSD_CT_NEW);
 	T_EQ(back.af, AF_INET6);
-	T_EQ(back.skipped, 1); /* CTA_NAT_SRC: not read back */
+	T_EQ(back.skipped, 0);
 	T_EQ(pfsd_ctmap_to_state(&back, NOW, &st2), 0);
 	T_MEMEQ(&st2.lan, &st.lan, sizeof(st.lan));
 	T_MEMEQ(&st2.gwy, &st.gwy, sizeof(st.gwy));
@@ -544,6 +549,12 @@ static void test_build_delete_dump(void)
 	T_CHECK(find_top(nlh, CTA_TUPLE_ORIG) != NULL);
 	T_CHECK(find_top(nlh, CTA_TUPLE_REPLY) == NULL);
 	T_CHECK(find_top(nlh, CTA_STATUS) == NULL);
+	T_CHECK(pfsd_ctmap_build_get(buf, sizeof(buf), &e, 5) > 0);
+	T_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
+	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST);
+	T_EQ(nlh->nlmsg_seq, 5);
+	T_CHECK(find_top(nlh, CTA_TUPLE_ORIG) != NULL);
+	T_CHECK(find_top(nlh, CTA_TUPLE_REPLY) == NULL);
 	T_CHECK(pfsd_ctmap_build_dump(buf, sizeof(buf), 4) > 0);
 	T_EQ(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
 	T_EQ(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
@@ -735,6 +746,17 @@ static void test_dnat_is_rdr(void)
 	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w,
 				     NLM_F_CREATE | NLM_F_EXCL, true, 1) > 0);
 	T_CHECK(find_top(nlh, CTA_NAT_SRC) == NULL);
+	/* the reply tuple sent is the original inverted: the kernel's NAT
+	 * setup translates it and marks the entry DST_NAT (else it would
+	 * never rewrite a packet) */
+	a = find_in(find_in(find_top(nlh, CTA_TUPLE_REPLY), CTA_TUPLE_IP),
+		    CTA_IP_V4_SRC);
+	T_CHECK(a != NULL);
+	if (a != NULL)
+		T_MEMEQ(mnl_attr_get_payload(a), pub, 4);
+	a = find_in(find_in(find_top(nlh, CTA_TUPLE_REPLY), CTA_TUPLE_PROTO),
+		    CTA_PROTO_SRC_PORT);
+	T_CHECK(a != NULL && ntohs(mnl_attr_get_u16(a)) == 80);
 	nat = find_top(nlh, CTA_NAT_DST);
 	T_CHECK(nat != NULL);
 	a = nat_ip(nat);
