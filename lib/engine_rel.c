@@ -42,23 +42,33 @@
 
 #include "engine_priv.h"
 
-#define ENG_REL_RING 8192	/* packets kept for resending */
-#define ENG_REL_HOLD 1024	/* packets held back per peer */
+/*
+ * The sender keeps its last packets for resending, and a receiver holds
+ * back a peer's packets that came after a gap: both by the byte, so that
+ * they cover a peer's whole socket receive buffer (sync-rcvbuf), behind
+ * which a resend waits its turn.
+ */
+#define ENG_REL_RING 65536		/* packets kept for resending ... */
+#define ENG_REL_RING_BYTES (32u << 20)	/* ... and at most these bytes */
+#define ENG_REL_HOLD 65536		/* packets held back a peer ... */
+#define ENG_REL_HOLD_BYTES (32u << 20)	/* ... and at most these bytes */
 #define ENG_REL_PEERS 32	/* streams followed at once */
-#define ENG_REL_NACK_MS 40	/* wait for an answer before asking again */
+#define ENG_REL_NACK_MS 40	/* wait for an answer before asking again, */
+#define ENG_REL_NACK_MAX_MS 1000 /* doubling up to this */
 #define ENG_REL_NACK_RUNS 64	/* runs of missing packets asked at once */
-#define ENG_REL_TRIES 25	/* NACKs for one gap before giving up */
+#define ENG_REL_TRIES 12	/* rounds without progress before giving up */
 #define ENG_REL_HB_MS 100	/* heartbeat after the last packet */
 #define ENG_REL_IDLE_MS 2000	/* heartbeat while idle ... */
 #define ENG_REL_IDLE_HBS 3	/* ... this many times, then quiet */
 #define ENG_REL_PROBE_MS 30000	/* "is a pfsyncd there?" while none is */
 #define ENG_REL_FORGET_MS 60000 /* a silent stream is forgotten */
 
+/* A packet kept (sent, or received and held back), allocated to size. */
 struct eng_rel_pkt {
 	uint32_t seq;
-	uint16_t len; /* 0: empty slot */
+	uint16_t len;
 	struct pfs_rx_meta m;
-	uint8_t buf[ENG_WIRE_MAX];
+	uint8_t buf[];
 };
 
 /* One peer's stream, as we receive it. */
@@ -68,10 +78,11 @@ struct eng_rel_peer {
 	uint32_t next;	/* the number we apply next */
 	uint32_t hi;	/* highest number held back */
 	unsigned held;
+	size_t held_bytes;
 	unsigned tries;
 	uint64_t nack_at; /* ask again then; ENG_NEVER: no gap */
 	uint64_t heard_ms;
-	struct eng_rel_pkt *hold; /* [ENG_REL_HOLD], allocated at a gap */
+	struct eng_rel_pkt **hold; /* [ENG_REL_HOLD], allocated at a gap */
 };
 
 struct eng_rel {
@@ -80,7 +91,9 @@ struct eng_rel {
 	bool peer_seen;	  /* a pfsyncd peer answered: number our packets */
 	unsigned idle_hbs;
 	uint64_t hb_at;	  /* next heartbeat; probe while no peer is seen */
-	struct eng_rel_pkt *ring; /* [ENG_REL_RING], allocated at first send */
+	struct eng_rel_pkt **ring; /* [ENG_REL_RING], allocated at first send */
+	size_t ring_bytes;
+	uint32_t oldest;  /* the oldest number still in the ring */
 	struct eng_rel_peer peer[ENG_REL_PEERS];
 };
 
@@ -100,6 +113,36 @@ static bool rel_before(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
+static struct eng_rel_pkt *rel_pkt_new(uint32_t seq, const uint8_t *data,
+				       size_t len,
+				       const struct pfs_rx_meta *m)
+{
+	struct eng_rel_pkt *p = malloc(sizeof(*p) + len);
+
+	if (!p)
+		return NULL;
+	p->seq = seq;
+	p->len = (uint16_t)len;
+	if (m)
+		p->m = *m;
+	else
+		memset(&p->m, 0, sizeof(p->m));
+	memcpy(p->buf, data, len);
+	return p;
+}
+
+/* Free every packet of an array of n slots (and the array). */
+static void rel_pkts_free(struct eng_rel_pkt **v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 int eng_rel_open(struct pfs_engine *e, uint64_t now_ms)
 {
 	struct eng_rel *r;
@@ -114,6 +157,7 @@ int eng_rel_open(struct pfs_engine *e, uint64_t now_ms)
 	if (r->epoch == 0)
 		r->epoch = 1;
 	r->hb_at = now_ms; /* the first probe */
+	r->oldest = 1;
 	e->rel = r;
 	return 0;
 }
@@ -126,8 +170,8 @@ void eng_rel_close(struct pfs_engine *e)
 	if (!r)
 		return;
 	for (i = 0; i < ENG_REL_PEERS; i++)
-		free(r->peer[i].hold);
-	free(r->ring);
+		rel_pkts_free(r->peer[i].hold, ENG_REL_HOLD);
+	rel_pkts_free(r->ring, ENG_REL_RING);
 	free(r);
 	e->rel = NULL;
 }
@@ -169,6 +213,39 @@ static void rel_send_ctl(struct pfs_engine *e, const struct pfs_ext *x,
 	(void)eng_output_raw(e, buf, wb.off, dst);
 }
 
+/* Drop the oldest packet of the ring. */
+static void rel_ring_evict(struct eng_rel *r)
+{
+	struct eng_rel_pkt **slot = &r->ring[r->oldest % ENG_REL_RING];
+
+	if (*slot && (*slot)->seq == r->oldest) {
+		r->ring_bytes -= (*slot)->len;
+		free(*slot);
+		*slot = NULL;
+	}
+	r->oldest++;
+}
+
+/* Keep a copy of packet seq; the oldest go when the ring is over its
+ * bytes or its slots. */
+static void rel_ring_keep(struct eng_rel *r, uint32_t seq, const uint8_t *buf,
+			  size_t len)
+{
+	struct eng_rel_pkt **slot = &r->ring[seq % ENG_REL_RING];
+
+	while (rel_before(r->oldest, seq + 1 - ENG_REL_RING))
+		rel_ring_evict(r); /* the slot seq takes */
+	*slot = rel_pkt_new(seq, buf, len, NULL);
+	if (!*slot) {
+		while (rel_before(r->oldest, seq + 1))
+			rel_ring_evict(r); /* nothing older can be resent */
+		return;
+	}
+	r->ring_bytes += len;
+	while (r->ring_bytes > ENG_REL_RING_BYTES && rel_before(r->oldest, seq))
+		rel_ring_evict(r);
+}
+
 /*
  * A packet to the group or the configured peer is about to leave: give it
  * the next number, append the trailer and keep a copy.  Returns the new
@@ -179,7 +256,6 @@ size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 {
 	struct eng_rel *r = e->rel;
 	struct pfs_ext x = {.kind = PFS_EXT_DATA};
-	struct eng_rel_pkt *slot;
 	struct pfs_wbuf wb;
 
 	if (!r || len + PFS_EXT_LEN > cap)
@@ -200,10 +276,7 @@ size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 	pfs_wbuf_init(&wb, wire + len, PFS_EXT_LEN);
 	pfs_ext_put(&wb, &x);
 	len += PFS_EXT_LEN;
-	slot = &r->ring[x.seq % ENG_REL_RING];
-	slot->seq = x.seq;
-	slot->len = (uint16_t)len;
-	memcpy(slot->buf, wire, len);
+	rel_ring_keep(r, x.seq, wire, len);
 	if (r->hb_at == ENG_NEVER || r->hb_at > now_ms + ENG_REL_HB_MS)
 		r->hb_at = now_ms + ENG_REL_HB_MS;
 	r->idle_hbs = 0;
@@ -232,23 +305,22 @@ static void rel_resend(struct pfs_engine *e, const struct pfs_ext *x,
 {
 	struct eng_rel *r = e->rel;
 	struct pfs_ext gone = {.kind = PFS_EXT_GONE};
-	uint32_t oldest, s, n = x->arg;
+	uint32_t s, n = x->arg;
 	const struct eng_rel_pkt *p;
 
 	if (x->epoch != r->epoch || !r->ring)
 		return;
-	oldest = r->seq >= ENG_REL_RING ? r->seq - ENG_REL_RING + 1 : 1;
-	if (rel_before(x->seq, oldest)) {
+	if (rel_before(x->seq, r->oldest)) {
 		gone.epoch = r->epoch;
-		gone.seq = oldest;
+		gone.seq = r->oldest;
 		e->rel_stats[PFS_REL_GONE]++;
 		rel_send_ctl(e, &gone, to);
 	}
 	for (s = x->seq; n > 0; s++, n--) {
 		if (rel_before(r->seq, s))
 			break; /* not sent yet */
-		p = &r->ring[s % ENG_REL_RING];
-		if (p->len == 0 || p->seq != s)
+		p = r->ring[s % ENG_REL_RING];
+		if (rel_before(s, r->oldest) || !p || p->seq != s)
 			continue;
 		e->rel_stats[PFS_REL_RESENT]++;
 		(void)eng_output_raw(e, p->buf, p->len, to);
@@ -269,7 +341,7 @@ static struct eng_rel_peer *rel_peer(struct eng_rel *r, uint32_t epoch,
 			return p;
 		if (p->epoch && p->nack_at == ENG_NEVER &&
 		    now_ms - p->heard_ms > ENG_REL_FORGET_MS) {
-			free(p->hold);
+			rel_pkts_free(p->hold, ENG_REL_HOLD);
 			memset(p, 0, sizeof(*p));
 		}
 		if (!p->epoch && !free_p)
@@ -288,23 +360,34 @@ static void rel_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	e->rx_in_order = false;
 }
 
+/* The held packet seq, taken out of the queue (the caller frees it). */
+static struct eng_rel_pkt *rel_take(struct eng_rel_peer *p, uint32_t seq)
+{
+	struct eng_rel_pkt **slot, *h;
+
+	if (!p->hold)
+		return NULL;
+	slot = &p->hold[seq % ENG_REL_HOLD];
+	h = *slot;
+	if (!h || h->seq != seq)
+		return NULL;
+	*slot = NULL;
+	p->held--;
+	p->held_bytes -= h->len;
+	return h;
+}
+
 /* Apply what is held from p->next on, while it is contiguous. */
 static void rel_drain(struct pfs_engine *e, struct eng_rel_peer *p,
 		      uint64_t now_ms)
 {
 	struct eng_rel_pkt *h;
-	size_t len;
 
-	while (p->held > 0) {
-		h = &p->hold[p->next % ENG_REL_HOLD];
-		if (h->len == 0 || h->seq != p->next)
-			break;
-		len = h->len;
-		h->len = 0;
+	while (p->held > 0 && (h = rel_take(p, p->next)) != NULL) {
 		p->next++;
-		p->held--;
 		p->tries = 0; /* progress: the gap is being filled */
-		rel_apply(e, h->buf, len, &h->m, now_ms);
+		rel_apply(e, h->buf, h->len, &h->m, now_ms);
+		free(h);
 	}
 	if (!rel_before(p->next, p->hi + 1)) {
 		p->nack_at = ENG_NEVER; /* nothing known missing */
@@ -332,8 +415,8 @@ static bool rel_is_held(const struct eng_rel_peer *p, uint32_t seq)
 
 	if (!p->hold)
 		return false;
-	h = &p->hold[seq % ENG_REL_HOLD];
-	return h->len && h->seq == seq;
+	h = p->hold[seq % ENG_REL_HOLD];
+	return h && h->seq == seq;
 }
 
 /*
@@ -363,8 +446,12 @@ static void rel_nack_all(struct pfs_engine *e, struct eng_rel_peer *p,
 		p->tries = 0;
 		return;
 	}
+	/* doubling: a resend may wait behind a full socket buffer */
+	p->nack_at = now_ms + (p->tries < 5 ? (uint64_t)ENG_REL_NACK_MS << p->tries
+					    : ENG_REL_NACK_MAX_MS);
+	if (p->nack_at > now_ms + ENG_REL_NACK_MAX_MS)
+		p->nack_at = now_ms + ENG_REL_NACK_MAX_MS;
 	p->tries++;
-	p->nack_at = now_ms + ENG_REL_NACK_MS;
 }
 
 /* Numbers [from, to] are newly known missing: count them, ask for them. */
@@ -391,20 +478,17 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 	struct eng_rel_pkt *h;
 	uint32_t dist = to - p->next, walk, i;
 	uint64_t lost = 0;
-	size_t len;
 
 	if (!rel_before(p->next, to))
 		return;
 	/* held packets lie within ENG_REL_HOLD of next: walk no further */
 	walk = dist < ENG_REL_HOLD ? dist : ENG_REL_HOLD;
 	for (i = 0; i < walk; i++) {
-		h = p->hold ? &p->hold[p->next % ENG_REL_HOLD] : NULL;
+		h = rel_take(p, p->next);
 		p->next++;
-		if (h && h->len && h->seq == p->next - 1) {
-			len = h->len;
-			h->len = 0;
-			p->held--;
-			rel_apply(e, h->buf, len, &h->m, now_ms);
+		if (h) {
+			rel_apply(e, h->buf, h->len, &h->m, now_ms);
+			free(h);
 		} else {
 			lost++;
 		}
@@ -417,42 +501,47 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 	rel_drain(e, p, now_ms);
 	e->rel_stats[PFS_REL_LOST] += lost;
 	e->sweep_ok = false; /* this bulk, if any, is no longer whole */
-	e->rel_stats[PFS_REL_RESYNCS]++;
-	if (e->ureq_sent == 0)
+	if (e->ureq_sent == 0) {
+		e->rel_stats[PFS_REL_RESYNCS]++;
 		pfs_engine_bulk_request(e, now_ms);
+	}
 }
 
-/* Hold packet seq back until the gap before it fills. */
-static void rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
+/*
+ * Hold packet seq back until the gap before it fills.  False when it
+ * cannot be held (no memory, or the queue is full): the gap before it is
+ * then given up, and seq is next to apply.
+ */
+static bool rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
 		     const uint8_t *pkt, size_t len, uint32_t seq,
 		     const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	struct eng_rel_pkt *h;
 
-	if (!p->hold) {
-		p->hold = calloc(ENG_REL_HOLD, sizeof(*p->hold));
-		if (!p->hold) {
-			rel_skip(e, p, seq, now_ms);
-			return;
-		}
+	if (rel_is_held(p, seq)) {
+		e->rel_stats[PFS_REL_DUPS]++;
+		return true;
 	}
+	if (!p->hold)
+		p->hold = calloc(ENG_REL_HOLD, sizeof(*p->hold));
 	if (seq - p->next >= ENG_REL_HOLD) /* too far ahead: give up */
 		rel_skip(e, p, seq - ENG_REL_HOLD + 1, now_ms); /* the oldest */
-	h = &p->hold[seq % ENG_REL_HOLD];
-	if (h->len && h->seq == seq) {
-		e->rel_stats[PFS_REL_DUPS]++;
-		return;
+	h = p->hold && p->held_bytes + len <= ENG_REL_HOLD_BYTES
+		    ? rel_pkt_new(seq, pkt, len, m)
+		    : NULL;
+	if (!h) {
+		rel_skip(e, p, seq, now_ms);
+		return false;
 	}
 	if (rel_before(p->hi, seq)) {
 		rel_gap(e, p, p->hi + 1, seq - 1, now_ms);
 		p->hi = seq;
 	}
-	h->seq = seq;
-	h->len = (uint16_t)len;
-	h->m = *m;
-	memcpy(h->buf, pkt, len);
+	p->hold[seq % ENG_REL_HOLD] = h;
 	p->held++;
+	p->held_bytes += len;
 	e->rel_stats[PFS_REL_HELD]++;
+	return true;
 }
 
 static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
@@ -463,10 +552,8 @@ static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
 		e->rel_stats[PFS_REL_DUPS]++;
 		return;
 	}
-	if (seq != p->next) {
-		rel_hold(e, p, pkt, len, seq, m, now_ms);
+	if (seq != p->next && rel_hold(e, p, pkt, len, seq, m, now_ms))
 		return;
-	}
 	if (p->nack_at != ENG_NEVER)
 		e->rel_stats[PFS_REL_RECOVERED]++;
 	p->next++;
