@@ -37,10 +37,9 @@
 #include <string.h>
 
 #include "pfsync/buf.h"
+#include "pfsync/dialect.h"
 #include "pfsync/engine.h"
 #include "pfsync/wire_v3.h"
-
-#include "pfsync/dialect.h"
 
 #include "engine_priv.h"
 
