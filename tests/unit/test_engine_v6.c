@@ -342,6 +342,38 @@ static void test_refusals(void)
 	te_close(&te);
 }
 
+/* A stale UPD (older dst peer) is answered with our copy, a full v6 UPD
+ * to the group; a local clear goes out as a v6 CLR. */
+static void test_stale_reply_clr(void)
+{
+	uint8_t b[1500];
+	size_t len = 20 + 4 + 264;
+	struct te te;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te_input(&te, b, mk_ins(b), TE_PEER, TE_T0);
+	memset(b, 0, len);
+	g_hdr(b, (uint16_t)len);
+	g_sub(b, 20, 14, 66, 1);
+	g_state(b, 24, 0);
+	g_peer(b, 24 + 136, 0); /* dst: state 4, ours is 6 */
+	te_input(&te, b, len, TE_PEER, TE_T0 + 1000);
+	T_EQ(te.n, 1);
+	T_EQ(te.p[0].dst, PFS_V3_GROUP);
+	T_EQ(te.p[0].wlen, 20 + 4 + 264);
+	T_EQ(te.p[0].wire[0], 6);
+	T_EQ(te.p[0].wire[20], PFS_V6_ACT_UPD);
+	T_EQ(te.p[0].wire[24 + 136 + 24], 6); /* our newer dst state */
+	T_EQ(pfs_engine_clear(te.e, "em0", TE_T0 + 2000), 0);
+	T_EQ(te.n, 2);
+	T_EQ(te.p[1].wlen, 20 + 4 + 20);
+	T_EQ(te.p[1].wire[20], PFS_V6_ACT_CLR);
+	T_EQ(te.p[1].wire[21], 5);
+	T_CHECK(memcmp(te.p[1].wire + 24, "em0", 4) == 0);
+	T_EQ(te.p[1].wire[43], TE_HOST & 0xff);
+	te_close(&te);
+}
+
 /* A v3 CLR from another peer, by the v3 codec (v3 is tested elsewhere). */
 static size_t mk_v3_clr(uint8_t *b)
 {
@@ -393,6 +425,7 @@ int main(void)
 	T_RUN(test_bulk_answer);
 	T_RUN(test_send_decodes);
 	T_RUN(test_refusals);
+	T_RUN(test_stale_reply_clr);
 	T_RUN(test_auto_mixed);
 	return t_done();
 }
