@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		   "commands:\n"
 		   "  pfsync0 [up|down] [syncdev IF|-syncdev] "
 		   "[syncpeer A.B.C.D|-syncpeer] [maxupd N]\n"
+		   "          [version auto|3|5|6|1301|1400|1500]\n"
 		   "  stats | states | bulk | bulk-done | metrics | version\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
 		   "[state S:D]\n"

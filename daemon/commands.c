@@ -278,6 +278,78 @@ static int cmd_fail(struct cmd_req *r, int e, const char *fmt, ...)
 	return e;
 }
 
+/* --- dialects ----------------------------------------------------------- */
+
+/* "v3", "v6", "v5 1400" */
+static void cmd_dialect_name(unsigned dialect, unsigned fmt, char *buf,
+			     size_t n)
+{
+	if (dialect == 5 && fmt != 0)
+		snprintf(buf, n, "v5 %u", fmt);
+	else
+		snprintf(buf, n, "v%u", dialect);
+}
+
+static const char *cmd_version_word(const struct pfsd_conf *c, char *buf,
+				    size_t n)
+{
+	if (c->version == PFSD_VERSION_AUTO)
+		return "auto";
+	if (c->version == 5)
+		snprintf(buf, n, "%u", c->v5_fmt);
+	else
+		snprintf(buf, n, "%u", c->version);
+	return buf;
+}
+
+/* The dialect sent, then one line per peer heard and its dialect. */
+static void cmd_dialect_text(struct cmd_req *r)
+{
+	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
+	unsigned fmt, d = pfs_engine_dialect(r->d->engine, &fmt);
+	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
+	char name[16], ver[16];
+	struct in_addr a;
+
+	cmd_dialect_name(d, fmt, name, sizeof(name));
+	pfsd_out_printf(r->out, "\tversion: %s sending: %s%s\n",
+			cmd_version_word(&r->d->conf, ver, sizeof(ver)), name,
+			pfs_engine_dialect_mixed(r->d->engine)
+			    ? " (peers speak different dialects)"
+			    : "");
+	for (i = 0; i < n; i++) {
+		a.s_addr = htonl(p[i].addr);
+		cmd_dialect_name(p[i].dialect, p[i].fmt, name, sizeof(name));
+		pfsd_out_printf(r->out, "\tpeer: %s %s\n", inet_ntoa(a), name);
+	}
+}
+
+/* ,"version":..,"dialect":..,"dialect_fmt":..,"dialect_mixed":..,"peers":[] */
+static void cmd_dialect_json(struct cmd_req *r)
+{
+	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
+	unsigned fmt, d = pfs_engine_dialect(r->d->engine, &fmt);
+	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
+	struct in_addr a;
+	char ver[16];
+
+	pfsd_out_printf(r->out, ",\"version\":\"%s\",\"dialect\":%u,"
+			"\"dialect_fmt\":%u,\"dialect_mixed\":%s,"
+			"\"peers\":[",
+			cmd_version_word(&r->d->conf, ver, sizeof(ver)), d, fmt,
+			pfs_engine_dialect_mixed(r->d->engine) ? "true"
+								: "false");
+	for (i = 0; i < n; i++) {
+		a.s_addr = htonl(p[i].addr);
+		pfsd_out_printf(r->out,
+				"%s{\"addr\":\"%s\",\"dialect\":%u,"
+				"\"fmt\":%u}",
+				i ? "," : "", inet_ntoa(a), p[i].dialect,
+				p[i].fmt);
+	}
+	pfsd_out_printf(r->out, "]");
+}
+
 /* --- pfsync0 ------------------------------------------------------------- */
 
 /* Tries so far of the running bulk request: one more per silent wait. */
@@ -321,6 +393,7 @@ static void cmd_if_text(struct cmd_req *r)
 	pfsd_out_printf(r->out, "\ttap: %s listeners: %u\n",
 			pfsd_tun_tap_always(d->tun) ? "always" : "auto",
 			pfsd_tun_listeners(d->tun));
+	cmd_dialect_text(r);
 }
 
 static void cmd_if_json(struct cmd_req *r)
@@ -341,12 +414,14 @@ static void cmd_if_json(struct cmd_req *r)
 			",\"maxupd\":%u,\"hostid\":%u,\"syncdev_mtu\":%u,"
 			"\"bulk\":\"%s\",\"bulk_try\":%u,\"states\":%zu,"
 			"\"tap_drops\":%" PRIu64 ",\"tap\":\"%s\","
-			"\"listeners\":%u}\n",
+			"\"listeners\":%u",
 			c->maxupd, d->hostid, d->mtu, cmd_bulk_word(d),
 			pfs_engine_synced(d->engine) ? 0 : cmd_bulk_try(d),
 			pfs_table_count(d->table), pfsd_tun_drops(d->tun),
 			pfsd_tun_tap_always(d->tun) ? "always" : "auto",
 			pfsd_tun_listeners(d->tun));
+	cmd_dialect_json(r);
+	pfsd_out_printf(r->out, "}\n");
 }
 
 static int cmd_if(struct cmd_req *r)
@@ -662,6 +737,7 @@ static void cmd_stats_text(struct cmd_req *r, const uint64_t *s)
 			r->d->applied[PFS_OP_INSERT],
 			r->d->applied[PFS_OP_UPDATE],
 			r->d->applied[PFS_OP_DELETE]);
+	cmd_dialect_text(r);
 	cmd_stats_rel_text(r);
 	cmd_stats_churn_text(r);
 	cmd_stats_ct_text(r);
@@ -696,6 +772,7 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 			pfsd_tun_drops(r->d->tun), r->d->applied[PFS_OP_INSERT],
 			r->d->applied[PFS_OP_UPDATE],
 			r->d->applied[PFS_OP_DELETE], cmd_churn_made(r->d));
+	cmd_dialect_json(r);
 	cmd_stats_rel_json(r);
 	cmd_stats_ct_json(r);
 	cmd_stats_seal_json(r);

@@ -247,6 +247,36 @@ static int conf_w_maxupd(struct pfsd_conf *c, const char *arg, char *err,
 			    errlen);
 }
 
+/*
+ * version: the dialect packets are sent in.  1301, 1400 and 1500 are
+ * FreeBSD's `ifconfig pfsync0 version N` (v5 of that state format); 5
+ * alone keeps the format (1400 unless set).
+ */
+static int conf_w_version(struct pfsd_conf *c, const char *arg, char *err,
+			  size_t errlen)
+{
+	unsigned v;
+
+	if (strcmp(arg, "auto") == 0) {
+		c->version = PFSD_VERSION_AUTO;
+		return 0;
+	}
+	if (conf_decimal("version", arg, 3, 1500, &v, err, errlen) == -1)
+		return -1;
+	if (v == 1301 || v == 1400 || v == 1500) {
+		c->version = 5;
+		c->v5_fmt = v;
+		return 0;
+	}
+	if (v == 3 || v == 5 || v == 6) {
+		c->version = v;
+		return 0;
+	}
+	conf_msg(err, errlen,
+		 "version: '%s' is not auto, 3, 5, 6, 1301, 1400 or 1500", arg);
+	return -1;
+}
+
 static const struct conf_word conf_words[] = {
     {"up", 0, conf_w_up},
     {"down", 0, conf_w_down},
@@ -255,6 +285,7 @@ static const struct conf_word conf_words[] = {
     {"syncpeer", 1, conf_w_syncpeer},
     {"-syncpeer", 0, conf_w_nosyncpeer},
     {"maxupd", 1, conf_w_maxupd},
+    {"version", 1, conf_w_version},
 };
 
 static const struct conf_word *conf_word_find(const char *name)
@@ -323,6 +354,7 @@ enum conf_kw_id {
 	KW_PEER,
 	KW_USER,
 	KW_SECCOMP,
+	KW_VERSION,
 	KW_COUNT
 };
 
@@ -709,6 +741,12 @@ static int conf_kw_seccomp(struct conf_parse *p, int argc, char *argv[])
 	return -1;
 }
 
+static int conf_kw_version(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_w_version(&p->conf, argv[0], p->msg, sizeof p->msg);
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -734,6 +772,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_PEER] = {"peer", 1, true, conf_kw_peer},
     [KW_USER] = {"user", 1, false, conf_kw_user},
     [KW_SECCOMP] = {"seccomp", 1, false, conf_kw_seccomp},
+    [KW_VERSION] = {"version", 1, false, conf_kw_version},
 };
 
 static int conf_kw_find(const char *name)
@@ -870,6 +909,8 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	memcpy(c->ifname, "pfsync0", sizeof "pfsync0");
 	c->up = false; /* like a freshly created pfsync0 */
 	c->maxupd = 128;
+	c->version = PFSD_VERSION_AUTO;
+	c->v5_fmt = PFSD_V5_FMT_DEFAULT;
 	c->hostid = 0;
 	memcpy(c->control, PFSD_CONTROL_PATH, sizeof PFSD_CONTROL_PATH);
 	c->control_mode = 0600;
@@ -1005,6 +1046,20 @@ static void conf_print_word(FILE *f, const char *s)
 		fputs(s, f);
 }
 
+/* Only when not the default (auto, 1400), so older files print alike;
+ * a format set under auto prints as "version 1301 version auto". */
+static void conf_print_version(const struct pfsd_conf *c, FILE *f)
+{
+	bool fmt = c->v5_fmt != PFSD_V5_FMT_DEFAULT || c->version == 5;
+
+	if (fmt)
+		fprintf(f, " version %u", c->v5_fmt);
+	if (c->version == 3 || c->version == 6)
+		fprintf(f, " version %u", c->version);
+	else if (c->version == PFSD_VERSION_AUTO && fmt)
+		fputs(" version auto", f);
+}
+
 static void conf_print_interface(const struct pfsd_conf *c, FILE *f)
 {
 	struct in_addr a;
@@ -1022,7 +1077,9 @@ static void conf_print_interface(const struct pfsd_conf *c, FILE *f)
 		inet_ntop(AF_INET, &a, peer, sizeof peer);
 		fprintf(f, " syncpeer %s", peer);
 	}
-	fprintf(f, " maxupd %u\n", c->maxupd);
+	fprintf(f, " maxupd %u", c->maxupd);
+	conf_print_version(c, f);
+	fputc('\n', f);
 }
 
 static void conf_print_addr(FILE *f, const char *kw, uint32_t addr)
@@ -1100,6 +1157,7 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	return strcmp(a->ifname, b->ifname) == 0 && a->up == b->up &&
 	       strcmp(a->syncdev, b->syncdev) == 0 &&
 	       a->syncpeer == b->syncpeer && a->maxupd == b->maxupd &&
+	       a->version == b->version && a->v5_fmt == b->v5_fmt &&
 	       a->hostid == b->hostid && strcmp(a->control, b->control) == 0 &&
 	       a->control_mode == b->control_mode && a->backend == b->backend &&
 	       a->log_level == b->log_level &&

@@ -3,7 +3,7 @@
  *
  * The file is line based; '#' starts a comment.  Keywords:
  *
- *   interface pfsync0 up syncdev eth2 syncpeer 10.0.0.2 maxupd 64
+ *   interface pfsync0 up syncdev eth2 syncpeer 10.0.0.2 maxupd 64 version 6
  *   hostid 0x0a000001          (0 or absent: random at start)
  *   control "/run/pfsyncd.sock"
  *   control-mode 0600
@@ -26,9 +26,12 @@
  *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable)
  *   user pfsyncd               (run as; "root" keeps root)
  *   seccomp yes | no | log     (system call filter after setup)
+ *   version auto | 3 | 5 | 6 | 1301 | 1400 | 1500  (as the interface word)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
- * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N.
+ * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N,
+ * version auto|3|5|6|1301|1400|1500 (the dialect sent: NetBSD v3, FreeBSD
+ * v5 of that state format, OpenBSD v6; auto follows the peers).
  * pfsyncctl sends the same words to a running daemon, which applies them
  * with pfsd_conf_apply_words().  pfsd_conf_print() writes a file that
  * parses back to an equal config.
@@ -64,6 +67,8 @@ enum pfsd_seccomp_mode {
 #define PFSD_UDP_PORT  8240
 #define PFSD_PEERS_MAX 16
 #define PFSD_KEY_GRACE 60
+#define PFSD_VERSION_AUTO 0
+#define PFSD_V5_FMT_DEFAULT 1400
 
 struct pfsd_conf {
 	char ifname[IFNAMSIZ];	/* the tap interface, "pfsync0" */
@@ -71,6 +76,8 @@ struct pfsd_conf {
 	char syncdev[IFNAMSIZ]; /* "" = none */
 	uint32_t syncpeer;	/* IPv4 host order; 0 = group 224.0.0.240 */
 	unsigned maxupd;	/* 0..255, default 128 */
+	unsigned version;	/* dialect sent: 0 auto (default), 3, 5, 6 */
+	unsigned v5_fmt;	/* v5 state format, default 1400 */
 	uint32_t hostid;	/* 0 = pick a random one at start */
 	char control[108];	/* control socket path */
 	unsigned control_mode;	/* default 0600 */

@@ -100,6 +100,8 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 		ec->bulk_retry_ms = c->bulk_retry_ms;
 	ec->reliable = c->reliable;
 	ec->tomb_s = c->tomb_s;
+	ec->version = (uint8_t)c->version;
+	ec->v5_fmt = c->v5_fmt;
 }
 
 /* A send failed: a bulk update we are sending goes round once more. */
@@ -238,12 +240,29 @@ static bool dmn_adopt(void *ctx, const struct pfs_state *local,
 	return pfsd_ctnl_adopt(d->ct, local, peer); /* NULL-safe */
 }
 
+/* version auto: say which dialect we now send, and warn of a mix. */
+static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
+{
+	struct pfsd_daemon *d = ctx;
+
+	if (mixed)
+		log_warnx("%s: peers speak different pfsync dialects; sending "
+			  "v3 (set `version` to choose)",
+			  d->conf.ifname);
+	else if (dialect == 5)
+		log_info("%s: peers speak v5 (FreeBSD), sending v5 format %u",
+			 d->conf.ifname, fmt);
+	else
+		log_info("%s: sending pfsync v%u", d->conf.ifname, dialect);
+}
+
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
 	.cleared = dmn_cleared,
 	.synced = dmn_synced,
 	.adopt = dmn_adopt,
+	.dialect = dmn_dialect,
 };
 
 /* The kernel dropped packets on the sync socket since the last one we

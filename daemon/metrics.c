@@ -348,7 +348,9 @@ static void met_info(const struct pfsd_daemon *d, struct pfsd_out *o)
 			"syncdev=\"",
 			PFSD_VERSION, hostid);
 	met_label_value(o, d->conf.syncdev);
-	pfsd_out_printf(o, "\",protocol=\"%d\"} 1\n", PFS_V3_VERSION);
+	/* the dialect sent now (3, 5, 6): it follows the peers under auto */
+	pfsd_out_printf(o, "\",protocol=\"%u\"} 1\n",
+			pfs_engine_dialect(d->engine, NULL));
 }
 
 void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,

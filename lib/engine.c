@@ -1,5 +1,5 @@
 /*
- * engine.c - the pfsync v3 sync engine: configuration, the local hooks,
+ * engine.c - the pfsync sync engine: configuration, the local hooks,
  * the send side (packing, collapsing, compression, flushing) and timers.
  * The receive side is in engine_rx.c, the bulk update in engine_bulk.c.
  *
@@ -10,12 +10,15 @@
  * collapsed maxupd times, when another action (or compress mode) must be
  * packed, on the 1 s timer armed when the packet was started, and on the
  * explicit flushes of CLR, BUS, UREQ handling and the bulk ticks.
+ * The pending packet is v3's whatever the dialect: at the flush it is
+ * encoded as v3 here or framed as v5 / v6 by engine_dial.c.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pfsync/buf.h"
+#include "pfsync/dialect.h"
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
@@ -31,25 +34,42 @@ void pfs_engine_conf_default(struct pfs_engine_conf *c)
 	c->bulk_pkts = 1;
 	c->bulk_tick_ms = 10;
 	c->bulk_retry_ms = PFS_BULK_RETRY_MS;
+	c->version = PFS_ENGINE_VERSION_AUTO;
+	c->v5_fmt = PFS_ENGINE_V5_FMT_DEFAULT;
 }
 
 static bool eng_conf_ok(const struct pfs_engine_conf *c)
 {
 	/* maxupd is a byte, so <= 255 holds by its type */
 	return c->hostid != 0 && c->bulk_pkts >= 1 && c->bulk_tick_ms >= 1 &&
-	       c->bulk_retry_ms >= 1;
+	       c->bulk_retry_ms >= 1 && eng_conf_dialect_ok(c);
 }
 
 /*
  * pfsync's maxcount; with the pfsyncd trailer one record fewer when the
  * trailer would not fit in the MTU with a 20-byte IP header (at 1500 it
- * fits: 20 + 20 + 6 * 240 + 12 = 1492).
+ * fits: 20 + 20 + 6 * 240 + 12 = 1492).  Framed as v5 or v6, as many
+ * states of that dialect as fit with its header, one subheader and (v5)
+ * EOF: 5 v6 states or 4 v5 1500 states at 1500.
  */
-static unsigned eng_maxcount(const struct pfs_engine_conf *c)
+unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *c)
 {
 	unsigned mtu = c->mtu ? c->mtu : PFS_MTU_DEFAULT;
-	unsigned n = pfs_v3_maxcount(mtu);
+	unsigned n, over, slen;
 
+	if (e->dialect != PFS_DIALECT_V3) {
+		if (mtu > PFS_V3_MTU_MAX)
+			mtu = PFS_V3_MTU_MAX;
+		slen = e->dialect == PFS_DIALECT_V6
+			   ? PFS_V6_STATE_LEN
+			   : (unsigned)pfs_v5_state_len(e->fmt);
+		over = 20 + PFS_BSD_HDR_LEN + PFS_BSD_SUBHDR_LEN +
+		       (e->dialect == PFS_DIALECT_V5 ? PFS_BSD_SUBHDR_LEN : 0);
+		n = mtu > over ? (mtu - over) / slen : 0;
+		n = n > ENG_MAXREC ? ENG_MAXREC : n;
+		return n ? n : 1;
+	}
+	n = pfs_v3_maxcount(mtu);
 	if (n > ENG_MAXREC)
 		n = ENG_MAXREC;
 	if (c->reliable && n > 1 &&
@@ -100,7 +120,8 @@ struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
 	e->table = table;
 	e->ops = *ops;
 	e->ctx = ctx;
-	e->maxcount = eng_maxcount(conf);
+	e->dialect = PFS_DIALECT_V3;
+	eng_dial_choose(e, now_ms); /* also sets maxcount */
 	e->flush_at = e->bulkfail_at = e->bulk_tick_at = ENG_NEVER;
 	e->synced = true;
 	/* pf: stateid starts at (time_second << 32) */
@@ -263,19 +284,24 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 	e->flush_at = ENG_NEVER;
 	if (!e->pkt.active)
 		return;
-	llen = eng_encode_local(e);
+	llen = e->dialect == PFS_DIALECT_V3
+		   ? eng_encode_local(e)
+		   : eng_dial_frame(e, e->lbuf, sizeof(e->lbuf), false);
 	if (!eng_wire_off(e)) {
 		wire = e->lbuf;
 		wlen = llen;
 		if (e->pkt.net) {
 			wire = e->nbuf;
-			wlen = eng_encode_net(e);
+			wlen = e->dialect == PFS_DIALECT_V3
+				   ? eng_encode_net(e)
+				   : eng_dial_frame(e, e->nbuf, sizeof(e->nbuf),
+						    true);
 		}
 	}
 	unicast = e->sendaddr_set; /* a reply to one peer: not in the stream */
 	dst = eng_dst(e);
 	eng_drop(e);
-	if (wire && !unicast)
+	if (wire && !unicast && e->dialect == PFS_DIALECT_V3)
 		wlen = eng_rel_stamp(e, wire, wlen, ENG_WIRE_MAX, now_ms);
 	if (wire)
 		e->stats[PFS_STAT_OPACKETS]++;
@@ -402,12 +428,12 @@ int pfs_engine_set_conf(struct pfs_engine *e, const struct pfs_engine_conf *c,
 	if (e->conf.syncdev && !c->syncdev) {
 		e->pkt.net = false;
 		e->conf = *c;
-		e->maxcount = eng_maxcount(c);
+		e->maxcount = eng_maxcount(e, c);
 	}
 	if (dev || peer || mtu || c->reliable != e->conf.reliable)
 		pfs_engine_flush(e, now_ms);
 	e->conf = *c;
-	e->maxcount = eng_maxcount(c);
+	eng_dial_choose(e, now_ms); /* flushes when the dialect changes */
 	return eng_conf_parts(e, now_ms);
 }
 

@@ -23,6 +23,10 @@
 #define ENG_NEVER UINT64_MAX
 /* a packet on the wire: the largest pfsync packet and the pfsyncd trailer */
 #define ENG_WIRE_MAX (ENG_PKT_MAX + PFS_EXT_LEN)
+/* the same records framed as v5 1500 (the largest state, 360 B): header,
+ * one section and EOF */
+#define ENG_BSD_MAX (20 + 4 + 4 + ENG_MAXREC * 360)
+#define ENG_BUF_MAX (ENG_BSD_MAX > ENG_WIRE_MAX ? ENG_BSD_MAX : ENG_WIRE_MAX)
 
 /* pfsync_pack_state flags */
 #define ENG_F_COMPRESS 0x01 /* local change: UPD/DEL go compressed on wire */
@@ -90,8 +94,15 @@ struct pfs_engine {
 	bool sweep_ok;	       /* a peer's bulk is arriving whole */
 	uint32_t sweep_creator; /* ... from this peer */
 
-	uint8_t lbuf[ENG_WIRE_MAX]; /* encoded local packet */
-	uint8_t nbuf[ENG_WIRE_MAX]; /* encoded compressed packet */
+	/* the dialect packets are framed in (engine_dial.c) */
+	uint8_t dialect;       /* 3, 5, 6 */
+	unsigned fmt;	       /* v5 state format */
+	bool mixed;	       /* auto: peers disagree, v3 kept */
+	unsigned npeers;
+	struct pfs_engine_peer peers[PFS_ENGINE_PEERS]; /* heard, any order */
+
+	uint8_t lbuf[ENG_BUF_MAX]; /* encoded local packet */
+	uint8_t nbuf[ENG_BUF_MAX]; /* encoded compressed packet */
 };
 
 static inline uint32_t eng_secs(uint64_t now_ms)
@@ -111,6 +122,16 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 void eng_pack_rec(struct pfs_engine *e, uint8_t action,
 		  const union pfs_v3_record *r, uint64_t now_ms);
 void eng_set_synced(struct pfs_engine *e, bool synced);
+
+unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *c);
+
+/* engine_dial.c */
+bool eng_conf_dialect_ok(const struct pfs_engine_conf *c);
+void eng_dial_choose(struct pfs_engine *e, uint64_t now_ms);
+void eng_dial_heard(struct pfs_engine *e, uint32_t src, uint8_t dialect,
+		    unsigned fmt, uint64_t now_ms);
+size_t eng_dial_frame(struct pfs_engine *e, uint8_t *buf, size_t cap,
+		      bool net);
 
 /* engine_rx.c */
 void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,

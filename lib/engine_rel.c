@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "pfsync/buf.h"
+#include "pfsync/dialect.h"
 #include "pfsync/engine.h"
 #include "pfsync/wire_v3.h"
 
@@ -288,6 +289,10 @@ static void rel_heartbeat(struct pfs_engine *e, uint64_t now_ms)
 	struct eng_rel *r = e->rel;
 	struct pfs_ext x = {.kind = PFS_EXT_HB};
 
+	if (e->dialect != PFS_DIALECT_V3) {
+		r->hb_at = ENG_NEVER; /* v5 / v6 packets carry no trailer */
+		return;
+	}
 	x.epoch = r->epoch;
 	x.seq = r->seq;
 	rel_send_ctl(e, &x, rel_group(e));

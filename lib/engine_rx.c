@@ -1,5 +1,6 @@
 /*
- * engine_rx.c - the receive side of the pfsync v3 engine (reference §4).
+ * engine_rx.c - the receive side of the pfsync engine (pfsync-v3.md §4;
+ * v5 and v6 packets: pfsync-modern.md §1.7, below).
  *
  * Validate, count, then apply: the packet preconditions (syncdev, BADIF,
  * BADTTL) are checked here, the frame (HDROPS, BADVER, BADACT, BADLEN) by
@@ -10,6 +11,7 @@
  */
 #include <string.h>
 
+#include "pfsync/dialect.h"
 #include "pfsync/engine.h"
 #include "pfsync/merge.h"
 #include "pfsync/table.h"
@@ -389,6 +391,23 @@ static void eng_rx_del(struct eng_rx *rx)
 	}
 }
 
+/* One request: {0, 0} asks for a bulk update, else the full state. */
+static void eng_rx_ureq_one(struct eng_rx *rx, uint64_t id,
+			    uint32_t creatorid)
+{
+	struct pfs_state *s;
+
+	if (id == 0 && creatorid == 0) {
+		eng_bulk_received(rx->e, rx->now_ms);
+		return;
+	}
+	s = pfs_table_find_id(rx->e->table, id, creatorid);
+	if (!s)
+		eng_badstate(rx);
+	else if (s->sync_flags == 0)
+		eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, 0, rx->now_ms);
+}
+
 /*
  * UREQ: {0, 0} asks for a bulk update; otherwise answer with the full
  * state (never compressed) to the peer or group, not to the requester.
@@ -396,23 +415,12 @@ static void eng_rx_del(struct eng_rx *rx)
 static void eng_rx_ureq(struct eng_rx *rx)
 {
 	union pfs_v3_record r;
-	struct pfs_state *s;
 	size_t i;
 
 	pfs_engine_flush(rx->e, rx->now_ms);
 	for (i = 0; i < rx->f->nrec; i++) {
 		pfs_v3_frame_record(rx->f, i, &r);
-		if (r.ureq.id == 0 && r.ureq.creatorid == 0) {
-			eng_bulk_received(rx->e, rx->now_ms);
-			continue;
-		}
-		s = pfs_table_find_id(rx->e->table, r.ureq.id,
-				      r.ureq.creatorid);
-		if (!s)
-			eng_badstate(rx);
-		else if (s->sync_flags == 0)
-			eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, 0,
-				       rx->now_ms);
+		eng_rx_ureq_one(rx, r.ureq.id, r.ureq.creatorid);
 	}
 	pfs_engine_flush(rx->e, rx->now_ms);
 }
@@ -484,6 +492,170 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	eng_rx_actions[f.hdr.action].fn(&rx);
 }
 
+/* ---- v5 (FreeBSD) and v6 (OpenBSD) ----------------------------------------*/
+
+/*
+ * A v5 or v6 packet is walked by the dialect seam into messages, applied
+ * by the v3 handlers' per-record halves with the same merge rules: INS
+ * imports, UPD merges or imports, UPD_C merges (expire 0 from the BSDs
+ * resets the expiry to now, as they do) or asks with an UPD_REQ, DEL and
+ * DEL_C remove, CLR removes the creator's states (of one interface when
+ * it names one, as OpenBSD and FreeBSD do), UPD_REQ answers, BUS drives
+ * our bulk wait.  INS_ACK, TDB and the skipped sections change nothing.
+ * The rule numbers of the BSDs' states are never trusted (no shared
+ * ruleset digest), and no pfsyncd trailer is read.
+ */
+struct eng_bsd_run {
+	struct eng_rx rx;
+	bool replied;		  /* stale UPD answered */
+	struct eng_upd_c_run upd_c;
+	bool ureq;		  /* an UPD_REQ was handled */
+	bool progress;		  /* bulk progress noted */
+};
+
+static void eng_bsd_clr(struct eng_rx *rx, const struct pfs_msg *m)
+{
+	struct pfs_engine *e = rx->e;
+	struct pfs_state *s;
+	size_t cur = 0;
+
+	if (m->u.clr.ifname[0] == '\0') {
+		pfs_table_clear_creator(e->table, m->u.clr.creatorid);
+		if (e->ops.cleared)
+			e->ops.cleared(e->ctx, m->u.clr.creatorid);
+		return;
+	}
+	while ((s = pfs_table_next(e->table, &cur)) != NULL) {
+		if (s->creatorid != m->u.clr.creatorid ||
+		    strncmp(s->ifname, m->u.clr.ifname, PFS_IFNAMSIZ) != 0)
+			continue;
+		eng_applied(rx, PFS_OP_DELETE, s);
+		pfs_table_remove(e->table, s);
+	}
+}
+
+static void eng_bsd_upd_c(struct eng_bsd_run *b, const struct pfs_msg *m)
+{
+	struct pfs_v3_upd u;
+
+	memset(&u, 0, sizeof(u));
+	u.id = m->u.upd_c.id;
+	u.creatorid = m->u.upd_c.creatorid;
+	u.src = m->u.upd_c.src;
+	u.dst = m->u.upd_c.dst;
+	u.expire = m->u.upd_c.expire;
+	u.timeout = m->u.upd_c.timeout;
+	eng_rx_upd_c_one(&b->rx, &u, &b->upd_c);
+}
+
+static void eng_bsd_bus(struct eng_rx *rx, const struct pfs_msg *m)
+{
+	struct pfs_v3_bus bus;
+
+	memset(&bus, 0, sizeof(bus));
+	bus.creatorid = m->u.bus.creatorid;
+	bus.endtime = m->u.bus.endtime;
+	bus.status = m->u.bus.status;
+	eng_bulk_bus_in(rx->e, &bus, rx->now_ms);
+}
+
+static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
+{
+	struct eng_bsd_run *b = arg;
+	struct eng_rx *rx = &b->rx;
+
+	switch (m->kind) {
+	case PFS_MSG_INS:
+		(void)eng_rx_insert(rx, m->u.state);
+		break;
+	case PFS_MSG_UPD:
+		if (!b->progress)
+			eng_bulk_progress(rx->e, rx->now_ms);
+		b->progress = true;
+		eng_rx_upd_one(rx, m->u.state, &b->replied);
+		break;
+	case PFS_MSG_UPD_C:
+		eng_bsd_upd_c(b, m);
+		break;
+	case PFS_MSG_DEL:
+		eng_rx_del_id(rx, m->u.ref.id, m->u.ref.creatorid);
+		break;
+	case PFS_MSG_CLR:
+		eng_bsd_clr(rx, m);
+		break;
+	case PFS_MSG_UREQ:
+		if (!b->ureq)
+			pfs_engine_flush(rx->e, rx->now_ms);
+		b->ureq = true;
+		eng_rx_ureq_one(rx, m->u.ref.id, m->u.ref.creatorid);
+		break;
+	case PFS_MSG_BUS:
+		eng_bsd_bus(rx, m);
+		break;
+	default: /* INS_ACK: we defer no packets */
+		break;
+	}
+	return 0;
+}
+
+/* The v5 state format a packet carries (its last state section), 0 if
+ * none: what a peer of version auto is answered in. */
+static unsigned eng_bsd_v5_fmt(const uint8_t *pkt, size_t len)
+{
+	struct pfs_v5_frame f;
+	struct pfs_v5_section s;
+	unsigned fmt = 0;
+
+	if (pfs_v5_frame_parse(pkt, len, &f) != 0)
+		return 0;
+	while (pfs_v5_frame_next(&f, &s) == 0)
+		if (s.sub.action != PFS_V5_ACT_DEL &&
+		    pfs_v5_action_format(s.sub.action) != 0)
+			fmt = pfs_v5_action_format(s.sub.action);
+	return fmt;
+}
+
+/* Header checks (HDROPS, BADVER, BADLEN of the header's len); 0 or the
+ * refusing counter slot. */
+static int eng_bsd_header(const uint8_t *pkt, size_t len)
+{
+	struct pfs_v5_frame f5;
+	struct pfs_v6_frame f6;
+
+	if (pkt[0] == PFS_V6_VERSION)
+		return pfs_v6_frame_parse(pkt, len, &f6);
+	return pfs_v5_frame_parse(pkt, len, &f5);
+}
+
+static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		       const struct pfs_rx_meta *m, uint64_t now_ms)
+{
+	struct pfs_rx_result res;
+	struct eng_bsd_run b;
+	int rc = eng_bsd_header(pkt, len);
+
+	if (rc != 0) {
+		if (rc > 0 && rc < PFS_NSTATS)
+			e->stats[rc]++;
+		return;
+	}
+	/* before anything is applied: replies go in the peer's dialect */
+	eng_dial_heard(e, m->src, pkt[0],
+		       pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_fmt(pkt, len) : 0,
+		       now_ms);
+	memset(&b, 0, sizeof(b));
+	b.rx.e = e;
+	b.rx.m = m;
+	b.rx.now_ms = now_ms;
+	b.rx.now_s = eng_secs(now_ms);
+	rc = pfs_dialect_rx(pkt, len, eng_bsd_msg, &b, &res);
+	e->stats[PFS_STAT_BADVAL] += res.badval;
+	if (rc > 0 && rc < PFS_NSTATS)
+		e->stats[rc]++;
+	if (b.replied || b.upd_c.requested || b.upd_c.stale || b.ureq)
+		pfs_engine_flush(e, now_ms);
+}
+
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
@@ -503,12 +675,17 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		e->stats[PFS_STAT_BADTTL]++;
 		return;
 	}
+	if (len > 0 && (pkt[0] == PFS_V5_VERSION || pkt[0] == PFS_V6_VERSION)) {
+		eng_rx_bsd(e, pkt, len, m, now_ms);
+		return;
+	}
 	rc = pfs_v3_frame_parse(pkt, len, &f);
 	if (rc != 0) {
 		if (rc > 0 && rc < PFS_NSTATS && eng_rx_counts_refusal(e, &f, rc))
 			e->stats[rc]++;
 		return;
 	}
+	eng_dial_heard(e, m->src, PFS_DIALECT_V3, 0, now_ms);
 	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c) */
 	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
 	if (e->rel && pfs_ext_get(pkt, len, used, &x) == 0) {

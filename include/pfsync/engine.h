@@ -1,5 +1,5 @@
 /*
- * engine.h - the pfsync v3 sync engine, pure: driven by calls and a
+ * engine.h - the pfsync sync engine, pure: driven by calls and a
  * monotonic clock (milliseconds) the caller passes in; it emits packets and
  * table operations through struct pfs_engine_ops.  No sockets, no timers
  * of its own, no logging, no globals.
@@ -45,6 +45,28 @@ struct pfs_engine_conf {
 	uint32_t tomb_s;	/* remember our own deleted states this
 				   long, refusing them back (0: off) */
 	uint8_t chksum[PFS_V3_CHKSUM_LEN]; /* ruleset digest in headers */
+	/*
+	 * The dialect packets are framed in (dialect.h): 3, 5 or 6, or
+	 * PFS_ENGINE_VERSION_AUTO: v3 until peers are heard, then the one
+	 * other dialect all of them speak (mixed peers: v3).  v5_fmt is the
+	 * v5 state format sent (1301, 1400, 1500); in auto the oldest
+	 * format the v5 peers sent, this one until they sent a state.  The
+	 * pfsyncd trailer (reliable) goes on v3 packets only.
+	 */
+	uint8_t version;
+	unsigned v5_fmt;
+};
+
+#define PFS_ENGINE_VERSION_AUTO 0
+#define PFS_ENGINE_V5_FMT_DEFAULT 1400 /* FreeBSD 14's */
+#define PFS_ENGINE_PEERS 16
+
+/* A peer heard on the sync link and the dialect of its last packet. */
+struct pfs_engine_peer {
+	uint32_t addr;	  /* IPv4 source, host order */
+	uint8_t dialect;  /* 3, 5 or 6 */
+	unsigned fmt;	  /* v5: the oldest state format heard, else 0 */
+	uint64_t heard_ms;
 };
 
 /* Fill a conf with NetBSD's defaults (maxupd 128, MTU 1500, ...). */
@@ -88,6 +110,12 @@ struct pfs_engine_ops {
 	 */
 	bool (*adopt)(void *ctx, const struct pfs_state *local,
 		      const struct pfs_state *peer);
+	/*
+	 * version auto: the dialect packets are framed in changed, or the
+	 * peers started or stopped disagreeing (mixed: v3 is kept).  fmt is
+	 * the v5 state format (0 otherwise).  May be NULL.
+	 */
+	void (*dialect)(void *ctx, unsigned dialect, unsigned fmt, bool mixed);
 };
 
 struct pfs_rx_meta {
@@ -138,7 +166,11 @@ int pfs_engine_kill(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 int pfs_engine_clear(struct pfs_engine *e, const char *ifname,
 		     uint64_t now_ms);
 
-/* A received pfsync packet, starting at the pfsync header. */
+/*
+ * A received pfsync packet, starting at the pfsync header, of any dialect
+ * (by its version byte: v3, FreeBSD v5, OpenBSD v6).  The sender's address
+ * and dialect are remembered for version auto.
+ */
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms);
 
@@ -175,6 +207,16 @@ uint64_t pfs_engine_next_timeout(const struct pfs_engine *e);
 void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms);
 
 const uint64_t *pfs_engine_stats(const struct pfs_engine *e); /* [PFS_NSTATS] */
+
+/* The dialect packets are framed in now (3, 5, 6); *fmt gets the v5
+ * state format (0 otherwise) when fmt is not NULL. */
+unsigned pfs_engine_dialect(const struct pfs_engine *e, unsigned *fmt);
+/* version auto: the peers heard speak different dialects (v3 is kept). */
+bool pfs_engine_dialect_mixed(const struct pfs_engine *e);
+/* The peers heard, most recently heard first; returns how many (<= max,
+ * at most PFS_ENGINE_PEERS). */
+size_t pfs_engine_peers(const struct pfs_engine *e, struct pfs_engine_peer *out,
+			size_t max);
 /* pfsyncd's reliability counters, [PFS_REL_NSTATS] (stats.h). */
 const uint64_t *pfs_engine_rel_stats(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):

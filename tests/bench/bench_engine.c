@@ -6,7 +6,9 @@
  *      applied per second on B, packets and bytes per second;
  *   2. a bulk update of 1 million states from A to B: states per second,
  *      at the stock pace (64 packets a 1 ms tick: the virtual time is the
- *      transfer's wall time at MTU 1500) and at 256 packets a tick.
+ *      transfer's wall time at MTU 1500) and at 256 packets a tick;
+ *   3. both again with the engines configured `version 6` and
+ *      `version 1400`: the same work framed as OpenBSD v6 and FreeBSD v5.
  * The queue exists because an engine's output buffer must not be reused
  * while the peer is still reading it (a reply could re-enter the sender).
  */
@@ -33,6 +35,8 @@ static size_t qhead, qtail;
 static struct pfs_engine *eng[2];
 static uint64_t now_ms = 100000;
 static uint64_t applied_b, pkts, bytes;
+static uint8_t version = 3; /* dialect the engines send */
+static unsigned v5_fmt = 1400;
 
 static int b_output(void *ctx, const uint8_t *local, size_t llen,
 		    const uint8_t *wire, size_t wlen, uint32_t dst)
@@ -95,6 +99,8 @@ static void setup(struct pfs_table **ta, struct pfs_table **tb,
 	c.syncdev = true;
 	c.bulk_pkts = bulk_pkts;
 	c.bulk_tick_ms = 1;
+	c.version = version;
+	c.v5_fmt = v5_fmt;
 	*ta = pfs_table_new(n);
 	*tb = pfs_table_new(n);
 	for (i = 0; i < 2; i++) {
@@ -142,9 +148,9 @@ static void bench_updates(size_t nstates, size_t nupd)
 	pfs_engine_flush(eng[0], now_ms);
 	drain();
 	dt = secs() - t0;
-	printf("updates (UPD_C): %zu states, %zu updates in %.3f s CPU: "
+	printf("v%u updates (UPD_C): %zu states, %zu updates in %.3f s CPU: "
 	       "%.0f applied/s on B, %.0f packets/s, %.1f MB/s\n",
-	       nstates, nupd, dt, (double)applied_b / dt, (double)pkts / dt,
+	       version, nstates, nupd, dt, (double)applied_b / dt, (double)pkts / dt,
 	       (double)bytes / dt / 1e6);
 	teardown(ta, tb);
 }
@@ -174,10 +180,10 @@ static void bench_bulk(size_t nstates, unsigned bulk_pkts)
 		pfs_engine_timer(eng[1], now_ms);
 	}
 	dt = secs() - t0;
-	printf("bulk: %zu states (%zu on B) in %.3f s CPU "
+	printf("v%u bulk: %zu states (%zu on B) in %.3f s CPU "
 	       "(%llu ms virtual, %u packets per 1 ms tick): %.0f states/s, "
 	       "%.0f packets/s, %.1f MB/s\n",
-	       nstates, pfs_table_count(tb), dt,
+	       version, nstates, pfs_table_count(tb), dt,
 	       (unsigned long long)(now_ms - start_ms), bulk_pkts,
 	       (double)applied_b / dt, (double)pkts / dt,
 	       (double)bytes / dt / 1e6);
@@ -190,6 +196,12 @@ int main(int argc, char **argv)
 
 	bench_updates(100000, 2 * n);
 	bench_bulk(n, 64); /* pfsyncd.conf(5) bulk-pace default */
+	bench_bulk(n, 256);
+	version = 6;
+	bench_updates(100000, 2 * n);
+	bench_bulk(n, 256);
+	version = 5;
+	bench_updates(100000, 2 * n);
 	bench_bulk(n, 256);
 	return 0;
 }

@@ -8,7 +8,10 @@
  * flushes are exercised too.  After every packet the table must be
  * consistent: its count equals a walk, and every state's peer states and
  * timeout are within pfsync's valid ranges.  Half the runs have the
- * reliable layer on (engine_rel.c): trailers, held packets, NACKs.
+ * reliable layer on (engine_rel.c): trailers, held packets, NACKs.  The
+ * input's size also picks the dialect sent (auto, 3, 5 of each format, 6)
+ * and packets come from one of four sources, so v3, v5 and v6 packets
+ * drive version auto's choice and the framing of every reply.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.maxupd = 2;
 	c.reliable = (size & 2) != 0; /* pfsyncd trailers, NACKs, resends */
 	c.tomb_s = 60;
+	c.version = (uint8_t[]){0, 3, 5, 6}[(size >> 2) & 3];
+	c.v5_fmt = (unsigned[]){1301, 1400, 1500}[(size >> 4) % 3];
 	if (!t)
 		return 0;
 	fz_prefill(t);
@@ -102,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (len > size)
 				len = size;
 		}
+		m.src = 0x0a000002u + (uint32_t)(len & 3);
 		pfs_engine_input(e, data, len, &m, now);
 		fz_check(t);
 		data += len;

@@ -397,6 +397,58 @@ static void random_word(unsigned *seed, char *dst, size_t max, bool ifname)
 		dst[0] = 'd';
 }
 
+/* version: the dialect word, as the interface word and the keyword. */
+static void test_words_version(void)
+{
+	static const char *bad[] = {"4", "7", "1302", "v6", "", "auto1"};
+	struct pfsd_conf c, back;
+	char err[256], word[16], *s;
+	size_t i;
+
+	pfsd_conf_default(&c);
+	T_EQ(c.version, PFSD_VERSION_AUTO);
+	T_EQ(c.v5_fmt, 1400);
+	T_EQ(apply(&c, err, sizeof err, 2, "version", "6"), 0);
+	T_EQ(c.version, 6);
+	T_EQ(apply(&c, err, sizeof err, 2, "version", "1301"), 0);
+	T_EQ(c.version, 5);
+	T_EQ(c.v5_fmt, 1301);
+	T_EQ(apply(&c, err, sizeof err, 2, "version", "3"), 0);
+	T_EQ(c.version, 3);
+	T_EQ(c.v5_fmt, 1301);
+	T_EQ(apply(&c, err, sizeof err, 2, "version", "5"), 0);
+	T_EQ(c.version, 5);
+	T_EQ(c.v5_fmt, 1301); /* 5 alone keeps the format */
+	T_EQ(apply(&c, err, sizeof err, 2, "version", "auto"), 0);
+	T_EQ(c.version, PFSD_VERSION_AUTO);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(word, sizeof word, "%s", bad[i]);
+		T_EQ(apply(&c, err, sizeof err, 2, "version", word), -1);
+		T_CHECK(strncmp(err, "version: ", 9) == 0);
+	}
+	/* printed only off the default; auto with a format round-trips */
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, " version 1301 version auto\n"));
+	T_EQ(pfsd_conf_parse_string(s, "r", &back, err, sizeof err), 0);
+	T_CHECK(pfsd_conf_equal(&c, &back));
+	free(s);
+	pfsd_conf_default(&c);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "version") == NULL);
+	free(s);
+	/* the keyword form */
+	T_EQ(pfsd_conf_parse_string("version 1500\n", "k", &c, err, sizeof err),
+	     0);
+	T_EQ(c.version, 5);
+	T_EQ(c.v5_fmt, 1500);
+	T_EQ(pfsd_conf_parse_string("interface pfsync0 version 6\n", "k", &c,
+				    err, sizeof err),
+	     0);
+	T_EQ(c.version, 6);
+	T_EQ(pfsd_conf_parse_string("version 2\n", "k", &c, err, sizeof err),
+	     -1);
+}
+
 static void random_conf(unsigned *seed, struct pfsd_conf *c)
 {
 	pfsd_conf_default(c);
@@ -420,6 +472,8 @@ static void random_conf(unsigned *seed, struct pfsd_conf *c)
 	c->bulk_tick_ms = 1 + rnd(seed, 1000);
 	c->mtu = rnd(seed, 2) ? 0 : 576 + rnd(seed, 65535 - 576 + 1);
 	c->sync_rcvbuf = 65536 + rnd(seed, 1u << 29);
+	c->version = (unsigned[]){0, 3, 5, 6}[rnd(seed, 4)];
+	c->v5_fmt = (unsigned[]){1301, 1400, 1500}[rnd(seed, 3)];
 }
 
 static void test_print_random(void)
@@ -530,6 +584,7 @@ int main(void)
 	T_RUN(test_words);
 	T_RUN(test_words_maxupd);
 	T_RUN(test_words_ifname);
+	T_RUN(test_words_version);
 	T_RUN(test_words_atomic);
 	T_RUN(test_equal);
 	T_RUN(test_print_escapes);

@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""dialpeer.py - an OpenBSD (v6) or FreeBSD (v5, state format 1400) pfsync
+peer for namespace tests, its bytes written from pfsync-modern.md (§1.2-§1.5
+for v6, §2.1-§2.2 for v5), sharing nothing with pfsyncd's encoder.
+
+usage:
+  dialpeer.py ins6 DST ID CREATOR   one v6 INS of a TCP state 10.8.0.1:40000
+                                    -> 10.9.0.1:80 (out, ESTABLISHED)
+  dialpeer.py ins5 DST ID CREATOR   the same state as a v5 INS_1400 + EOF
+                                    (source 10.8.0.2)
+  dialpeer.py bulk6 IFACE [SECS]    join 224.0.0.240 on IFACE, send a v6
+                                    UPD_REQ {0, 0}, read until a v6 BUS END
+
+bulk6 prints one JSON object {"packets", "states", "ids", "start", "end",
+"other"}: v6 packets read, UPD records, their "ID/CREATOR" (hex), BUS START
+and END seen, and packets of another version.  Exit 0 when an END came.
+"""
+import json
+import socket
+import struct
+import sys
+import time
+
+GROUP = "224.0.0.240"
+TCPS_ESTABLISHED, PFTM_TCP_ESTABLISHED, PF_OUT = 4, 2, 2
+
+
+def peer(seqlo, seqhi):
+    # pfsync_state_peer, 32 B: scrub 8, seqlo, seqhi, seqdiff, max_win,
+    # mss, state, wscale, pad 6
+    return bytes(8) + struct.pack(">IIIHHBB", seqlo, seqhi, 0, 65535, 1460,
+                                  TCPS_ESTABLISHED, 0) + bytes(6)
+
+
+def addr4(a):
+    return socket.inet_aton(a) + bytes(12)
+
+
+def key(lan, ext, v6):
+    # index 0 is the remote side (ext), 1 the local one (pf's sidx/didx
+    # for an outbound state); v6 adds rdomain (0) and af (2)
+    k = addr4(ext[0]) + addr4(lan[0]) + struct.pack(">HH", ext[1], lan[1])
+    return k + (struct.pack(">HBB", 0, 2, 0) if v6 else b"")
+
+
+def common(ident, creator, lan, ext, v6):
+    # id, ifname, key[0] wire, key[1] stack, src, dst, rt_addr, rule,
+    # anchor, nat_rule, creation, expire, packets[2][2], bytes[2][2]
+    b = struct.pack(">Q", ident) + b"sync0".ljust(16, b"\0")
+    b += key(lan, ext, v6) * 2
+    b += peer(1000, 66535) + peer(5000, 70535)
+    b += bytes(16) + struct.pack(">IIIII", 0xFFFFFFFF, 0xFFFFFFFF,
+                                 0xFFFFFFFF, 10, 600)
+    b += bytes(32)
+    return b, creator
+
+
+def state_v6(ident, creator):
+    b, cr = common(ident, creator, ("10.8.0.1", 40000), ("10.9.0.1", 80),
+                   True)
+    # creatorid, rtableid[2], max_mss, af, proto, direction, log, rt,
+    # timeout, sync_flags, updates, min_ttl, set_tos, state_flags, set_prio
+    b += struct.pack(">IiiHBBBBBBBBBBHBB", cr, -1, -1, 0, 2, 6, PF_OUT, 0,
+                     0, PFTM_TCP_ESTABLISHED, 0, 0, 0, 0, 0, 0, 0)
+    assert len(b) == 264
+    return b
+
+
+def state_1400(ident, creator):
+    b, cr = common(ident, creator, ("10.8.0.2", 40000), ("10.9.0.1", 80),
+                   False)
+    # creatorid, af, proto, direction, state_flags (u16), log, spare,
+    # timeout, sync_flags, updates, qid, pqid, dnpipe, dnrpipe, rtableid,
+    # min_ttl, set_tos, max_mss, set_prio[2], rt, rt_ifname[16]
+    b += struct.pack(">IBBBHBBBBBHHHHiBBHBBB", cr, 2, 6, PF_OUT, 0, 0, 0,
+                     PFTM_TCP_ESTABLISHED, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0,
+                     0, 0) + bytes(16)
+    assert len(b) == 277
+    return b
+
+
+def header(version, body):
+    # version, pad, len (header included), pfcksum[16]
+    return struct.pack(">BBH", version, 0, 20 + len(body)) + bytes(16) + body
+
+
+def ins6(ident, creator):
+    return header(6, struct.pack(">BBH", 13, 66, 1) + state_v6(ident, creator))
+
+
+def ins5(ident, creator):
+    body = struct.pack(">BBH", 13, 0, 1) + state_1400(ident, creator)
+    return header(5, body + struct.pack(">BBH", 12, 0, 1))  # EOF
+
+
+def ureq6():
+    return header(6, struct.pack(">BBH", 5, 3, 1) + bytes(12))
+
+
+def raw_socket():
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 240)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+    return s
+
+
+def ifaddr(iface):
+    import fcntl
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    req = struct.pack("256s", iface.encode()[:15])
+    addr = fcntl.ioctl(s.fileno(), 0x8915, req)[20:24]  # SIOCGIFADDR
+    s.close()
+    return socket.inet_ntoa(addr)
+
+
+def sections6(p, out):
+    """Walk a v6 frame (§1.2): sections of `count` records of words*4."""
+    o, end = 20, min(len(p), struct.unpack(">H", p[2:4])[0])
+    while o + 4 <= end:
+        act, words, count = struct.unpack(">BBH", p[o:o + 4])
+        o += 4
+        stride = words * 4
+        for i in range(count):
+            rec = p[o + i * stride:o + (i + 1) * stride]
+            if act == 14 and len(rec) >= 240:  # UPD: id @0, creatorid @236
+                out["states"] += 1
+                ident, = struct.unpack(">Q", rec[0:8])
+                cr, = struct.unpack(">I", rec[236:240])
+                out["ids"].append("%016x/%08x" % (ident, cr))
+            elif act == 10 and len(rec) >= 9:  # BUS: status @8
+                out["start"] += rec[8] == 1
+                out["end"] += rec[8] == 2
+        o += count * stride
+
+
+def bulk6(iface, secs):
+    s = raw_socket()
+    local = ifaddr(iface)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                 socket.inet_aton(GROUP) + socket.inet_aton(local))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 socket.inet_aton(local))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+    s.settimeout(0.5)
+    out = {"packets": 0, "states": 0, "ids": [], "start": 0, "end": 0,
+           "other": 0}
+    t0 = time.monotonic()
+    s.sendto(ureq6(), (GROUP, 0))
+    while time.monotonic() - t0 < secs and not out["end"]:
+        try:
+            data = s.recv(65535)
+        except socket.timeout:
+            continue
+        p = data[(data[0] & 15) * 4:]
+        if len(p) < 20:
+            continue
+        if p[0] != 6:
+            out["other"] += 1
+            continue
+        out["packets"] += 1
+        sections6(p, out)
+    print(json.dumps(out))
+    return 0 if out["end"] else 1
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "bulk6":
+        secs = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
+        return bulk6(sys.argv[2], secs)
+    dst, ident, creator = sys.argv[2], int(sys.argv[3], 0), int(sys.argv[4], 0)
+    pkt = ins6(ident, creator) if cmd == "ins6" else ins5(ident, creator)
+    raw_socket().sendto(pkt, (dst, 0))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
