@@ -93,7 +93,8 @@ check "... and not ASSURED" bash -c "! ip netns exec $(ns fwB) \
 check "fwB's UDP entry (SEEN_REPLY on fwA) is not ASSURED" bash -c \
 	"! ip netns exec $(ns fwB) conntrack -L ${UDP[*]} 2>/dev/null |
 	 grep -q ASSURED"
-ct fwA -D "${SYN[@]}" >/dev/null
+ct fwA -D "${SYN[@]}" >/dev/null || fail "conntrack -D SYN on fwA"
+check "its delete reaches fwB" wait_for 5 hasnt fwB "${SYN[@]}"
 
 # a late node gets A's (and B's copy of A's) entries by bulk
 daemon_start fwC 0x0a000003
