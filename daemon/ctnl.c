@@ -73,7 +73,7 @@
 #define CTNL_SCAN_MS	   1000	 /* one slice of the mirror a second */
 #define CTNL_SCAN_SLICES   10	 /* so each state is looked at every 10 s */
 #define CTNL_SCAN_MIN	   1024	 /* states per slice, at least */
-#define CTNL_LEAD_S	   30	 /* re-read an entry this close to expiry */
+#define CTNL_LEAD_S	   15	 /* re-read an entry this close to expiry */
 #define CTNL_GET_BATCH	   256	 /* GETs per sendmsg */
 
 struct pfsd_ctnl {

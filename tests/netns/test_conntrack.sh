@@ -1,8 +1,10 @@
 #!/bin/bash
 # test_conntrack.sh - `backend conntrack` with real conntrack tables in two
 # firewall namespaces: entries created, updated and deleted with the
-# conntrack CLI on fwA reach fwB's kernel table (SEEN_REPLY, ASSURED); fwB
-# does not send back what it learned; a late-started fwC gets the table
+# conntrack CLI on fwA reach fwB's kernel table with the status bits of
+# their state (UNREPLIED stays so; a mark-only change sends nothing); fwB
+# does not send back what it learned (its echoes are filtered in the
+# kernel); a late-started fwC gets the table
 # by bulk; pfsync traffic itself (notrack) makes no synced entry.
 source "$(dirname "$0")/lib.sh"
 netns_init
@@ -71,6 +73,28 @@ ct fwA -U "${TCP[@]}" --state FIN_WAIT -t 100 >/dev/null ||
 	fail "conntrack -U on fwA"
 check "update (FIN_WAIT) reaches fwB" \
 	wait_for 5 lists fwB FIN_WAIT "${TCP[@]}"
+
+# a change pfsync does not carry (the mark) makes no update on fwB
+upd0=$(json_field fwB applied_upd stats)
+ct fwA -U "${TCP[@]}" -m 7 >/dev/null || fail "conntrack -U -m on fwA"
+sleep 1.5
+check "a mark-only change on fwA makes no update on fwB" \
+	count_is "$upd0" json_field fwB applied_upd stats
+
+# status bits follow the state: unreplied stays so, UDP is assured on
+# fwB only when it is on fwA
+SYN=(-p tcp -s 10.1.0.12 -d 10.2.0.22 --sport 40001 --dport 80)
+ct fwA -I "${SYN[@]}" --state SYN_SENT -t 100 ||
+	fail "conntrack -I SYN_SENT on fwA"
+check "an unreplied TCP entry reaches fwB as SYN_SENT [UNREPLIED]" \
+	wait_for 5 lists fwB 'SYN_SENT.*UNREPLIED' "${SYN[@]}"
+check "... and not ASSURED" bash -c "! ip netns exec $(ns fwB) \
+	conntrack -L ${SYN[*]} 2>/dev/null | grep -q ASSURED"
+check "fwB's UDP entry (SEEN_REPLY on fwA) is not ASSURED" bash -c \
+	"! ip netns exec $(ns fwB) conntrack -L ${UDP[*]} 2>/dev/null |
+	 grep -q ASSURED"
+ct fwA -D "${SYN[@]}" >/dev/null || fail "conntrack -D SYN on fwA"
+check "its delete reaches fwB" wait_for 5 hasnt fwB "${SYN[@]}"
 
 # a late node gets A's (and B's copy of A's) entries by bulk
 daemon_start fwC 0x0a000003
