@@ -66,21 +66,11 @@ is_count() { [ "$(count "$1")" -eq "$2" ]; }
 is_state() { [ "$(nstate "$1" "$2")" -eq "$3" ]; }
 
 topology() {
-	local a b n
-	a=$(ns a)
-	b=$(ns b)
-	ip netns add "$a" && NSES+=("$a")
-	ip netns add "$b" && NSES+=("$b")
-	ip link add "pca$$" type veth peer name "pcb$$"
-	ip link set "pca$$" netns "$a"
-	ip link set "pcb$$" netns "$b"
-	ip -n "$a" link set "pca$$" name sync0
-	ip -n "$b" link set "pcb$$" name sync0
-	ip -n "$a" addr add 10.99.0.1/24 dev sync0
-	ip -n "$b" addr add 10.99.0.2/24 dev sync0
+	local n
+	netns_add a
+	netns_add b
+	netns_link a sync0 10.99.0.1/24 b sync0 10.99.0.2/24
 	for n in a b; do
-		ip -n "$(ns $n)" link set lo up
-		ip -n "$(ns $n)" link set sync0 up
 		ip netns exec "$(ns $n)" nft -f - <<'NFT'
 table inet raw {
   chain pre { type filter hook prerouting priority raw; iifname "sync0" notrack; }
