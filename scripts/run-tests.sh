@@ -62,7 +62,7 @@ fi
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
 	for f in $B/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
-		one "fuzz/$(basename "$f")" scripts/run-fuzz.sh "${FUZZ_CHECK_SECONDS:-10}" "$f"
+		one "fuzz/$(basename "$f")" scripts/run-fuzz.sh "${FUZZ_CHECK_SECONDS:-5}" "$f"
 	done
 fi
 
