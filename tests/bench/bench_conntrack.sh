@@ -15,14 +15,15 @@
 # HashSize 1 048 576, HashLimit 4 194 304) and at normal priority (its
 # SCHED_RR default would starve the writer).
 #
-#   N=100000 DAEMONS="pfsyncd conntrackd" bash tests/bench/bench_conntrack.sh
+#   N=100000 DAEMONS="pfsyncd pfsyncd-key conntrackd" bash tests/bench/bench_conntrack.sh
+# (pfsyncd-key: pfsyncd with a key, sealed sync; keyed/plain ratios)
 set -u
 TOPDIR=$(cd "$(dirname "$0")/../.." && pwd)
 export PFSYNCD=${PFSYNCD:-$TOPDIR/build/pfsyncd}
 source "$TOPDIR/tests/netns/lib.sh"
 netns_init
 N=${N:-100000}
-DAEMONS=${DAEMONS:-pfsyncd conntrackd}
+DAEMONS=${DAEMONS:-pfsyncd pfsyncd-key conntrackd}
 WAIT=${WAIT:-120}
 IDLE=${IDLE:-10}
 INJ=$TOPDIR/build/bench/ct_inject
@@ -86,13 +87,15 @@ untopology() {
 }
 
 # --- the daemons --------------------------------------------------------
-start_pfsyncd() { # NODE HOSTID
+start_pfsyncd() { # NODE HOSTID [keyed]
 	cat >"$T/$1.conf" <<CONF
 interface pfsync0 up syncdev sync0
 hostid $2
 control "$T/$1.sock"
 backend conntrack
 CONF
+	[ "${3:-}" = keyed ] && printf 'key "%s"\ncluster "bench"\n' \
+		"$T/sync.key" >>"$T/$1.conf"
 	ip netns exec "$(ns "$1")" "$PFSYNCD" -d -f "$T/$1.conf" \
 		>"$T/$1.log" 2>&1 &
 	PIDS+=("$!")
@@ -144,9 +147,13 @@ CONF
 	chrt -o -p 0 "$!" 2>/dev/null # normal priority, as pfsyncd
 }
 
+# pfsyncd-key: pfsyncd with a key (sealed sync, pfsyncd(8) SEALED SYNC)
+keyed() { [ "$1" = pfsyncd-key ] && echo keyed; }
+
 start_pair() { # DAEMON
-	if [ "$1" = pfsyncd ]; then
-		start_pfsyncd a 0x0a630001 && start_pfsyncd b 0x0a630002 &&
+	if [ "${1%-key}" = pfsyncd ]; then
+		start_pfsyncd a 0x0a630001 "$(keyed "$1")" &&
+			start_pfsyncd b 0x0a630002 "$(keyed "$1")" &&
 			wait_for 90 bulk_done a && wait_for 90 bulk_done b
 	else
 		start_conntrackd a 10.99.0.1 10.99.0.2 &&
@@ -165,8 +172,8 @@ stop_node() {
 restart_b_empty() { # DAEMON
 	stop_node b
 	ip netns exec "$(ns b)" conntrack -F 2>/dev/null
-	if [ "$1" = pfsyncd ]; then
-		start_pfsyncd b 0x0a630002 # asks for a bulk update
+	if [ "${1%-key}" = pfsyncd ]; then
+		start_pfsyncd b 0x0a630002 "$(keyed "$1")" # asks for a bulk
 	else
 		start_conntrackd b 10.99.0.2 10.99.0.1
 		ip netns exec "$(ns b)" conntrackd -C "$T/b.ctd.conf" -n \
@@ -226,6 +233,9 @@ run_daemon() { # DAEMON
 }
 
 echo "== conntrack sync, N=$N ($(nproc) cpus)"
+head -c 32 /dev/urandom | base64 >"$T/sync.key"
+chmod 600 "$T/sync.key"
+chown "$DAEMON_USER" "$T/sync.key"
 ip netns add "$(ns c)" && NSES+=("$(ns c)")
 ceil=$(inject c insert "$N" | sed -n 's/.*: \([0-9]*\)\/s.*/\1/p')
 inject c delete "$N" >/dev/null
@@ -254,6 +264,13 @@ for k in insert.cpu_us_entry update.cpu_us_entry; do
 	[ -n "$p" ] && [ -n "$c" ] &&
 		printf '  %-22s pfsyncd/conntrackd %s\n' "$k" \
 			"$(awk -v p="$p" -v c="$c" 'BEGIN { printf "%.2f", (c > 0 ? p / c : 0) }')"
+done
+for k in insert.rate update.rate bulk.rate delete.rate; do
+	p=$(val pfsyncd "$k")
+	c=$(val pfsyncd-key "$k")
+	[ -n "$p" ] && [ -n "$c" ] &&
+		printf '  %-22s keyed/plain %s\n' "$k" \
+			"$(awk -v p="$p" -v c="$c" 'BEGIN { printf "%.2f", (p > 0 ? c / p : 0) }')"
 done
 p=$(val pfsyncd insert.rate)
 [ -n "$p" ] && [ -n "$ceil" ] &&
