@@ -120,7 +120,7 @@ deps:
 build-tests: $(UNIT_BIN) $(B)/asan/pfsyncd $(B)/asan/pfsyncctl all $(CT_INJECT)
 
 check: deps
-	$(MAKE) build-tests $(FUZZ_BIN)
+	$(MAKE) -j$$(nproc) build-tests $(FUZZ_BIN)
 	scripts/run-tests.sh
 
 check-unit: build-tests
