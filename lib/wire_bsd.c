@@ -274,3 +274,17 @@ void pfs_bsd_put_bus(struct pfs_wbuf *wb, const struct pfs_bsd_bus *b)
 	wb_st32(p, BSD_BUS_ENDTIME, b->endtime);
 	p[BSD_BUS_STATUS] = b->status;
 }
+
+uint8_t pfs_bsd_af_to_wire(uint8_t linux_af, uint8_t inet6_wire)
+{
+	if (linux_af == AF_INET)
+		return PFS_BSD_AF_INET;
+	return linux_af == AF_INET6 ? inet6_wire : 0;
+}
+
+uint8_t pfs_bsd_af_from_wire(uint8_t wire_af, uint8_t inet6_wire)
+{
+	if (wire_af == PFS_BSD_AF_INET)
+		return AF_INET;
+	return wire_af == inet6_wire ? AF_INET6 : 0;
+}

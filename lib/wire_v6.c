@@ -126,16 +126,12 @@ const char *pfs_v6_action_name(uint8_t action)
 
 uint8_t pfs_v6_af_to_wire(uint8_t linux_af)
 {
-	if (linux_af == AF_INET)
-		return PFS_BSD_AF_INET;
-	return linux_af == AF_INET6 ? PFS_V6_AF_INET6 : 0;
+	return pfs_bsd_af_to_wire(linux_af, PFS_V6_AF_INET6);
 }
 
 uint8_t pfs_v6_af_from_wire(uint8_t wire_af)
 {
-	if (wire_af == PFS_BSD_AF_INET)
-		return AF_INET;
-	return wire_af == PFS_V6_AF_INET6 ? AF_INET6 : 0;
+	return pfs_bsd_af_from_wire(wire_af, PFS_V6_AF_INET6);
 }
 
 /* --- state ---------------------------------------------------------------- */

@@ -181,4 +181,12 @@ void pfs_bsd_put_bus(struct pfs_wbuf *wb, const struct pfs_bsd_bus *b);
 /* Patch the header's len field of a frame that starts at hdr_off. */
 void pfs_bsd_poke_len(struct pfs_wbuf *wb, size_t hdr_off, uint16_t len);
 
+/*
+ * Address family, Linux's inside and the dialect's on the wire: AF_INET is
+ * 2 everywhere, AF_INET6 is inet6_wire (24 OpenBSD, 28 FreeBSD); any other
+ * value becomes 0, which receivers refuse as a bad value.
+ */
+uint8_t pfs_bsd_af_to_wire(uint8_t linux_af, uint8_t inet6_wire);
+uint8_t pfs_bsd_af_from_wire(uint8_t wire_af, uint8_t inet6_wire);
+
 #endif
