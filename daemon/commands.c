@@ -536,6 +536,10 @@ static void cmd_stats_ct_text(struct cmd_req *r)
 			c->enobufs, c->resyncs, c->gets, c->refreshed,
 			c->reconciled, c->id_taken, c->adopted, c->batches,
 			c->retried, c->lost);
+	pfsd_out_printf(r->out,
+			"\t%" PRIu64 " writes waiting (%" PRIu64
+			" at most)\n\t%" PRIu64 " writes that found the queue full\n",
+			c->waiting, c->wait_max, c->wait_full);
 }
 
 static void cmd_stats_ct_json(struct cmd_req *r)
@@ -559,6 +563,10 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 			c->malformed, c->enobufs, c->resyncs, c->refreshed,
 			c->reconciled, c->id_taken, c->adopted, c->gets,
 			c->batches, c->retried, c->lost);
+	pfsd_out_printf(r->out,
+			",\"ct_waiting\":%" PRIu64 ",\"ct_wait_max\":%" PRIu64
+			",\"ct_wait_full\":%" PRIu64,
+			c->waiting, c->wait_max, c->wait_full);
 }
 
 /* Reliable delivery between pfsyncd peers (stats -v), one line each. */

@@ -33,6 +33,7 @@
 #define CONF_BULK_TICK_MAX 1000u /* ms */
 #define CONF_BULK_RETRY_MIN 100u /* ms */
 #define CONF_BULK_RETRY_MAX 60000u
+#define CONF_FLUSH_MAX	    1000u /* ms: NetBSD's fixed wait */
 #define CONF_TOMB_MAX 86400u
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
@@ -341,6 +342,7 @@ enum conf_kw_id {
 	KW_BULK_PACE,
 	KW_BULK_TICK,
 	KW_BULK_RETRY,
+	KW_FLUSH_DELAY,
 	KW_MTU,
 	KW_TAP,
 	KW_RELIABLE,
@@ -555,6 +557,14 @@ static int conf_kw_bulk_retry(struct conf_parse *p, int argc, char *argv[])
 			    sizeof p->msg);
 }
 
+/* flush-delay MS: the longest a change waits in a pending packet */
+static int conf_kw_flush_delay(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("flush-delay", argv[0], 1, CONF_FLUSH_MAX,
+			    &p->conf.flush_ms, p->msg, sizeof p->msg);
+}
+
 /* mtu: 0 follows the syncdev; otherwise 576..65535. */
 static int conf_kw_mtu(struct conf_parse *p, int argc, char *argv[])
 {
@@ -758,6 +768,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_BULK_PACE] = {"bulk-pace", 1, false, conf_kw_bulk_pace},
     [KW_BULK_TICK] = {"bulk-tick", 1, false, conf_kw_bulk_tick},
     [KW_BULK_RETRY] = {"bulk-retry", 1, false, conf_kw_bulk_retry},
+    [KW_FLUSH_DELAY] = {"flush-delay", 1, false, conf_kw_flush_delay},
     [KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
     [KW_TAP] = {"tap", 1, false, conf_kw_tap},
     [KW_RELIABLE] = {"reliable", 1, false, conf_kw_reliable},
@@ -919,6 +930,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->bulk_pkts = 64;
 	c->bulk_tick_ms = 1;
 	c->bulk_retry_ms = 5000;
+	c->flush_ms = 10;
 	c->mtu = 0;
 	c->key_grace = PFSD_KEY_GRACE;
 	c->udp_port = PFSD_UDP_PORT;
@@ -1142,6 +1154,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "\nbulk-pace %u\n", c->bulk_pkts);
 	fprintf(f, "bulk-tick %u\n", c->bulk_tick_ms);
 	fprintf(f, "bulk-retry %u\n", c->bulk_retry_ms);
+	fprintf(f, "flush-delay %u\n", c->flush_ms);
 	fprintf(f, "mtu %u\n", c->mtu);
 	fprintf(f, "tap %s\n", c->tap_always ? "always" : "auto");
 	conf_print_security(c, f);
@@ -1164,7 +1177,8 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       strcmp(a->capture, b->capture) == 0 &&
 	       a->bulk_pkts == b->bulk_pkts &&
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
-	       a->bulk_retry_ms == b->bulk_retry_ms && a->mtu == b->mtu &&
+	       a->bulk_retry_ms == b->bulk_retry_ms &&
+	       a->flush_ms == b->flush_ms && a->mtu == b->mtu &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
 	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&

@@ -233,17 +233,35 @@ void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid)
 	}
 }
 
-void pfsd_ctnl_flush(struct pfsd_ctnl *c)
+static void ctnl_writer_stats(struct pfsd_ctnl *c)
 {
-	const struct pfsd_ctwr_stats *ws;
+	const struct pfsd_ctwr_stats *ws = pfsd_ctwr_stats(c->w);
 
-	if (c == NULL)
-		return;
-	pfsd_ctwr_flush(c->w);
-	ws = pfsd_ctwr_stats(c->w);
 	c->st.batches = ws->batches;
 	c->st.retried = ws->retried;
 	c->st.lost = ws->lost;
+	c->st.waiting = pfsd_ctwr_waiting(c->w);
+	c->st.wait_max = ws->pend_max;
+	c->st.wait_full = ws->full;
+}
+
+void pfsd_ctnl_flush(struct pfsd_ctnl *c)
+{
+	if (c == NULL)
+		return;
+	pfsd_ctwr_flush(c->w);
+	ctnl_writer_stats(c);
+}
+
+bool pfsd_ctnl_pump(struct pfsd_ctnl *c)
+{
+	bool more;
+
+	if (c == NULL)
+		return false;
+	more = pfsd_ctwr_pump(c->w);
+	ctnl_writer_stats(c);
+	return more;
 }
 
 /* The identity rule (top of file): a re-read state of ours that a peer

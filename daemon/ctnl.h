@@ -56,6 +56,9 @@ struct pfsd_ctnl_stats {
 	uint64_t reconciled; /* mirror states gone from the kernel */
 	uint64_t id_taken;   /* CTA_ID id taken: a counter id instead */
 	uint64_t adopted;    /* re-read states that took a peer's id */
+	uint64_t waiting;    /* writes waiting for a batch now */
+	uint64_t wait_max;   /* most writes waiting at once */
+	uint64_t wait_full;  /* writes that found the queue full */
 };
 
 /* Open the sockets, subscribe, dump the table into the mirror. NULL on
@@ -67,8 +70,11 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c);
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
 void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid);
-/* Send the writes queued in this wakeup (after every loop wakeup). */
+/* Send every write queued. */
 void pfsd_ctnl_flush(struct pfsd_ctnl *c);
+/* Send a few batches of the writes queued (after every loop wakeup);
+ * true when writes still wait, so the loop comes back at once. */
+bool pfsd_ctnl_pump(struct pfsd_ctnl *c);
 /* The engine's ops->adopt: true when `local` was only re-read from the
  * kernel at startup (its creator unknown), so the peer's identity wins. */
 bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,

@@ -5,8 +5,16 @@
  * (the next batch), `fl` the batch in flight while its errors are read.
  * Second forms are queued into `q` while `fl` is walked; the buffer has
  * room for them on top of a full batch.
+ *
+ * Requests wait in `pend`, a ring that grows (up to CTWR_PEND_MAX), until
+ * the pump moves them into a batch: the sync socket is read at the pace
+ * packets come, and the kernel is written at the pace it takes, so a
+ * burst waits here (about 150 B a request) rather than in the socket's
+ * buffer, where the kernel would drop it.  A full ring writes at once.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
@@ -21,6 +29,9 @@
 #define CTWR_RXBUF   (64 * 1024)
 #define CTWR_SOCKBUF (4 * 1024 * 1024)
 #define CTWR_ROUNDS  3 /* batches per flush: first forms, second forms */
+#define CTWR_PUMP    2 /* batches per pump (each wakeup of the loop) */
+#define CTWR_PEND_MIN 1024
+#define CTWR_PEND_MAX (1u << 22) /* requests waiting, at most (~600 MB) */
 
 struct pfsd_ctwr {
 	struct mnl_socket *nl;
@@ -29,6 +40,8 @@ struct pfsd_ctwr {
 	void *arg;
 	struct pfsd_ctwr_req *q, *fl;
 	size_t nq, nfl;
+	struct pfsd_ctwr_req *pend; /* ring: waiting for a batch */
+	size_t phead, pcount, pcap;
 	uint8_t *buf, *rx;
 	size_t len;
 	struct pfsd_ctwr_stats st;
@@ -86,6 +99,7 @@ void pfsd_ctwr_free(struct pfsd_ctwr *w)
 		return;
 	if (w->nl != NULL)
 		mnl_socket_close(w->nl);
+	free(w->pend);
 	free(w->q);
 	free(w->fl);
 	free(w->buf);
@@ -147,6 +161,51 @@ static int ctwr_queue(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 	}
 	w->len += n;
 	w->nq++;
+	return 0;
+}
+
+/* The batch has room for one more first form. */
+static bool ctwr_room(const struct pfsd_ctwr *w)
+{
+	return w->len < PFSD_CTWR_BATCH && w->nq < CTWR_MAXREQ;
+}
+
+/* Move waiting requests into the batch while it has room; one that
+ * cannot be built is reported failed at once. */
+static void ctwr_fill(struct pfsd_ctwr *w)
+{
+	while (w->pcount > 0 && ctwr_room(w)) {
+		struct pfsd_ctwr_req *r = &w->pend[w->phead];
+
+		w->phead = (w->phead + 1) % w->pcap;
+		w->pcount--;
+		if (ctwr_queue(w, &r->e, (enum pfsd_ctwr_kind)r->kind, r->id,
+			       r->creatorid) == -1) {
+			r->err = -errno;
+			w->done(w->arg, r);
+		}
+	}
+}
+
+/* Make room for one more waiting request: the ring doubles, unwrapped. */
+static int ctwr_grow(struct pfsd_ctwr *w)
+{
+	size_t cap = w->pcap ? 2 * w->pcap : CTWR_PEND_MIN, i;
+	struct pfsd_ctwr_req *p;
+
+	if (cap > CTWR_PEND_MAX)
+		return -1;
+	p = malloc(cap * sizeof(*p));
+	if (p == NULL)
+		return -1;
+	for (i = 0; i < w->pcount; i++)
+		p[i] = w->pend[(w->phead + i) % w->pcap];
+	free(w->pend);
+	w->pend = p;
+	w->pcap = cap;
+	w->phead = 0;
+	if (cap > w->st.pend_cap)
+		w->st.pend_cap = cap;
 	return 0;
 }
 
@@ -247,18 +306,61 @@ static void ctwr_send(struct pfsd_ctwr *w)
 	ctwr_report(w);
 }
 
+/* Send up to `batches` batches of waiting requests; their second forms
+ * go in a few more.  True when requests are still waiting. */
+static bool ctwr_write(struct pfsd_ctwr *w, size_t batches)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < batches && (w->pcount > 0 || w->nq > 0); i++) {
+		ctwr_fill(w);
+		if (w->nq > 0)
+			ctwr_send(w);
+	}
+	for (r = 0; r < CTWR_ROUNDS && w->nq > 0; r++)
+		ctwr_send(w);
+	return w->pcount > 0;
+}
+
 void pfsd_ctwr_flush(struct pfsd_ctwr *w)
 {
-	int i;
+	(void)ctwr_write(w, SIZE_MAX);
+}
 
-	for (i = 0; i < CTWR_ROUNDS && w->nq > 0; i++)
-		ctwr_send(w);
+bool pfsd_ctwr_pump(struct pfsd_ctwr *w)
+{
+	return ctwr_write(w, CTWR_PUMP);
 }
 
 int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 		  enum pfsd_ctwr_kind kind, uint64_t id, uint32_t creatorid)
 {
-	if (w->len >= PFSD_CTWR_BATCH || w->nq >= CTWR_MAXREQ)
-		pfsd_ctwr_flush(w);
-	return ctwr_queue(w, e, kind, id, creatorid);
+	struct pfsd_ctwr_req *r;
+
+	if (w->pcount == w->pcap && ctwr_grow(w) == -1) {
+		w->st.full++; /* back-pressure: this wakeup waits on the kernel */
+		(void)ctwr_write(w, 1);
+		if (w->pcount == w->pcap) {
+			ctwr_fill(w); /* q has room after a send */
+			return ctwr_room(w) ?
+				   ctwr_queue(w, e, kind, id, creatorid) :
+				   (errno = ENOBUFS, -1);
+		}
+	}
+	r = &w->pend[(w->phead + w->pcount) % w->pcap];
+	memset(r, 0, sizeof(*r));
+	r->e = *e;
+	r->kind = (uint8_t)kind;
+	r->id = id;
+	r->creatorid = creatorid;
+	w->pcount++;
+	if (w->pcount > w->st.pend_max)
+		w->st.pend_max = w->pcount;
+	return 0;
+}
+
+size_t pfsd_ctwr_waiting(const struct pfsd_ctwr *w)
+{
+	return w->pcount;
 }

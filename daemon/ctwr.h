@@ -14,14 +14,18 @@
  * CT_NEW with NLM_F_CREATE, which creates or updates; a delete of an
  * entry already gone is ok.
  *
- * A batch is sent when it is full and at each flush (the daemon flushes
- * after every loop wakeup), so the kernel work per call is bounded
- * (PFSD_CTWR_BATCH bytes) and the writer is paced by the sync socket that
- * feeds it: nothing waits on the kernel, nothing queues without bound.
+ * Requests wait in a growing queue (up to 4 M of them) and the daemon
+ * pumps a few batches after every loop wakeup (PFSD_CTWR_BATCH bytes
+ * each), coming back at once while requests wait: the sync socket is
+ * read between batches, so a burst from a peer waits in this queue
+ * instead of overflowing the socket's buffer.  The queue full, a put
+ * writes a batch first (back-pressure on the loop).
  */
 #ifndef PFSYNCD_CTWR_H
 #define PFSYNCD_CTWR_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ctmap.h"
@@ -55,6 +59,9 @@ struct pfsd_ctwr_stats {
 	uint64_t messages; /* requests sent (second forms included) */
 	uint64_t retried;  /* second forms */
 	uint64_t lost;	   /* results lost (send or receive failure) */
+	uint64_t pend_max; /* most requests waiting at once */
+	uint64_t pend_cap; /* the queue's largest size */
+	uint64_t full;	   /* puts that found the queue full */
 };
 
 struct pfsd_ctwr;
@@ -71,8 +78,12 @@ uint32_t pfsd_ctwr_portid(const struct pfsd_ctwr *w);
 int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 		  enum pfsd_ctwr_kind kind, uint64_t id, uint32_t creatorid);
 
-/* Send what is queued and report every request. */
+/* Send everything queued and report every request. */
 void pfsd_ctwr_flush(struct pfsd_ctwr *w);
+/* Send a few batches; true when requests are still waiting. */
+bool pfsd_ctwr_pump(struct pfsd_ctwr *w);
+/* Requests waiting for a batch. */
+size_t pfsd_ctwr_waiting(const struct pfsd_ctwr *w);
 
 const struct pfsd_ctwr_stats *pfsd_ctwr_stats(const struct pfsd_ctwr *w);
 

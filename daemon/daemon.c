@@ -98,6 +98,8 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 		ec->bulk_tick_ms = c->bulk_tick_ms;
 	if (c->bulk_retry_ms != 0)
 		ec->bulk_retry_ms = c->bulk_retry_ms;
+	if (c->flush_ms != 0)
+		ec->flush_ms = c->flush_ms;
 	ec->reliable = c->reliable;
 	ec->tomb_s = c->tomb_s;
 	ec->version = (uint8_t)c->version;
@@ -180,7 +182,8 @@ static void dmn_after_wakeup(void *arg)
 {
 	struct pfsd_daemon *d = arg;
 
-	pfsd_ctnl_flush(d->ct); /* NULL-safe: the kernel writes of the wakeup */
+	/* NULL-safe: a few batches of kernel writes; more wait: come back */
+	pfsd_loop_set_busy(d->loop, pfsd_ctnl_pump(d->ct));
 	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
 				      pfsd_transport_take_failures(d->tp));
 }

@@ -73,6 +73,7 @@ struct pfsd_loop {
 	sigset_t sigmask;
 	struct loop_sig sigs[LOOP_NSIG];
 	pfsd_timer_cb after_cb; /* after each wakeup, NULL: none */
+	bool busy;		/* work waits: poll, do not sleep */
 	void *after_arg;
 };
 
@@ -524,7 +525,7 @@ int pfsd_loop_run(struct pfsd_loop *l)
 
 	l->stop = false;
 	while (!l->stop) {
-		n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, -1);
+		n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, l->busy ? 0 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -546,6 +547,11 @@ void pfsd_loop_set_after(struct pfsd_loop *l, pfsd_timer_cb cb, void *arg)
 {
 	l->after_cb = cb;
 	l->after_arg = arg;
+}
+
+void pfsd_loop_set_busy(struct pfsd_loop *l, bool busy)
+{
+	l->busy = busy;
 }
 
 void pfsd_loop_stop(struct pfsd_loop *l)

@@ -5,6 +5,7 @@
 #ifndef PFSYNCD_LOOP_H
 #define PFSYNCD_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pfsd_loop;
@@ -43,6 +44,8 @@ int pfsd_loop_signal(struct pfsd_loop *l, int signo, pfsd_signal_cb cb,
  * handled (batched output is flushed there).  One hook; NULL removes it.
  */
 void pfsd_loop_set_after(struct pfsd_loop *l, pfsd_timer_cb cb, void *arg);
+/* Work waits (set from the after callback): the next wait does not sleep. */
+void pfsd_loop_set_busy(struct pfsd_loop *l, bool busy);
 
 /* Run until pfsd_loop_stop(); returns 0, or -1 on an epoll error. */
 int pfsd_loop_run(struct pfsd_loop *l);

@@ -34,6 +34,7 @@ void pfs_engine_conf_default(struct pfs_engine_conf *c)
 	c->bulk_pkts = 1;
 	c->bulk_tick_ms = 10;
 	c->bulk_retry_ms = PFS_BULK_RETRY_MS;
+	c->flush_ms = PFS_FLUSH_MS;
 	c->version = PFS_ENGINE_VERSION_AUTO;
 	c->v5_fmt = PFS_ENGINE_V5_FMT_DEFAULT;
 }
@@ -42,7 +43,8 @@ static bool eng_conf_ok(const struct pfs_engine_conf *c)
 {
 	/* maxupd is a byte, so <= 255 holds by its type */
 	return c->hostid != 0 && c->bulk_pkts >= 1 && c->bulk_tick_ms >= 1 &&
-	       c->bulk_retry_ms >= 1 && eng_conf_dialect_ok(c);
+	       c->bulk_retry_ms >= 1 &&
+	       c->flush_ms >= 1 && c->flush_ms <= PFS_FLUSH_MS && eng_conf_dialect_ok(c);
 }
 
 /*
@@ -313,7 +315,7 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 /*
  * Make sure a packet of `action` in compress mode `net` is pending and
  * has room: flush one of another action or mode, start one (arming the
- * 1 s timer, which later additions never extend).
+ * flush timer, flush_ms, which later additions never extend).
  */
 static void eng_begin(struct pfs_engine *e, uint8_t action, bool net,
 		      uint64_t now_ms)
@@ -326,7 +328,7 @@ static void eng_begin(struct pfs_engine *e, uint8_t action, bool net,
 	e->pkt.net = net;
 	e->pkt.action = action;
 	e->pkt.count = 0;
-	e->flush_at = now_ms + PFS_FLUSH_MS;
+	e->flush_at = now_ms + e->conf.flush_ms;
 }
 
 /* The pending entry of the same state, for collapsing; -1 if none. */

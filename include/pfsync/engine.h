@@ -25,7 +25,7 @@
 #define PFS_MTU_DEFAULT 1500
 #define PFS_BULK_RETRY_MS 5000
 #define PFS_BULK_MAX_TRIES 12
-#define PFS_FLUSH_MS 1000
+#define PFS_FLUSH_MS 1000 /* NetBSD: a pending packet waits at most 1 s */
 
 struct pfs_engine_conf {
 	uint32_t hostid;  /* creatorid of states created here (nonzero) */
@@ -39,6 +39,8 @@ struct pfs_engine_conf {
 	unsigned bulk_pkts;	/* bulk pace: packets per tick (NetBSD 1) */
 	unsigned bulk_tick_ms;	/* bulk tick (NetBSD 10 ms) */
 	unsigned bulk_retry_ms;	/* silence before asking again (pf 5000) */
+	unsigned flush_ms;	/* the longest a pending packet waits for
+				   more records (NetBSD 1000) */
 	bool reliable;		/* pfsyncd trailer: sequence numbers, NACKs,
 				   resends between pfsyncd peers (off in
 				   NetBSD; see wire_ext.h) */
