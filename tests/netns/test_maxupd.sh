@@ -13,7 +13,8 @@ netns_init
 # plain pfsync v3, as between BSD peers: this test checks NetBSD's wire
 # behaviour; pfsyncd's reliable layer (heartbeats, NACKs, resends between
 # pfsyncd peers) is tested in test_reliable.sh
-EXTRA_CONF="reliable off"
+EXTRA_CONF="reliable off
+flush-delay 1000" # NetBSD: a pending packet waits 1 s
 
 bulk_done() { ctl "$1" pfsync0 | grep -q 'bulk: done'; }
 has_states() { test "$(ctl "$1" states | grep -c "${3:-.}")" -eq "$2"; }

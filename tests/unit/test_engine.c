@@ -412,6 +412,34 @@ static void test_flush_timer(void)
 	fix_close(&f);
 }
 
+/* flush_ms (flush-delay) replaces NetBSD's 1 s: a change waits that
+ * long, no longer; out of range is refused. */
+static void test_flush_delay(void)
+{
+	struct pfs_state a = sim_state(1, HOST), b = sim_state(2, HOST);
+	struct pfs_engine_conf c;
+	struct fix f;
+
+	fix_open(&f, true);
+	c = f.c;
+	c.flush_ms = 10;
+	T_EQ(pfs_engine_set_conf(f.e, &c, T0), 0);
+	pfs_engine_insert(f.e, &a, T0);
+	T_EQ(pfs_engine_next_timeout(f.e), T0 + 10);
+	pfs_engine_insert(f.e, &b, T0 + 5);
+	pfs_engine_timer(f.e, T0 + 9);
+	T_EQ(cap.n, 0);
+	pfs_engine_timer(f.e, T0 + 10);
+	T_EQ(cap.n, 1);
+	T_EQ(cap.p[0].local[3], 2);
+	c.flush_ms = 0;
+	T_EQ(pfs_engine_set_conf(f.e, &c, T0), -1);
+	c.flush_ms = PFS_FLUSH_MS + 1;
+	T_EQ(pfs_engine_set_conf(f.e, &c, T0), -1);
+	T_EQ(pfs_engine_conf(f.e)->flush_ms, 10);
+	fix_close(&f);
+}
+
 /* With a syncdev: pfsync0 sees UPD/DEL in full, the wire UPD_C/DEL_C. */
 static void test_syncdev_compress(void)
 {
@@ -1319,6 +1347,7 @@ int main(void)
 	T_RUN(test_flush_maxcount);
 	T_RUN(test_flush_action_change);
 	T_RUN(test_flush_timer);
+	T_RUN(test_flush_delay);
 	T_RUN(test_syncdev_compress);
 	T_RUN(test_nosync_never_sent);
 	T_RUN(test_delete_own_kill_any);
