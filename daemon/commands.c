@@ -364,7 +364,7 @@ static const char *cmd_bulk_word(const struct pfsd_daemon *d)
 {
 	if (pfs_engine_bulk_sending(d->engine))
 		return "sending";
-	return pfs_engine_synced(d->engine) ? "done" : "pending";
+	return pfsd_daemon_synced(d) ? "done" : "pending";
 }
 
 static void cmd_if_text(struct cmd_req *r)
@@ -416,7 +416,7 @@ static void cmd_if_json(struct cmd_req *r)
 			"\"tap_drops\":%" PRIu64 ",\"tap\":\"%s\","
 			"\"listeners\":%u",
 			c->maxupd, d->hostid, d->mtu, cmd_bulk_word(d),
-			pfs_engine_synced(d->engine) ? 0 : cmd_bulk_try(d),
+			pfsd_daemon_synced(d) ? 0 : cmd_bulk_try(d),
 			pfs_table_count(d->table), pfsd_tun_drops(d->tun),
 			pfsd_tun_tap_always(d->tun) ? "always" : "auto",
 			pfsd_tun_listeners(d->tun));
@@ -583,6 +583,7 @@ static const char *const cmd_rel_lines[PFS_REL_NSTATS] = {
 	[PFS_REL_SWEPT] = "peer states swept by a complete bulk",
 	[PFS_REL_REFUSED] = "deleted states refused back",
 	[PFS_REL_TOMB_FULL] = "deletes not remembered (set full)",
+	[PFS_REL_BULK_SLOWED] = "bulk walks slowed down on a NACK",
 };
 
 static void cmd_stats_rel_text(struct cmd_req *r)
@@ -1104,13 +1105,18 @@ static int cmd_flush(struct cmd_req *r)
  * keepalived's track_script and scripts (pfsyncctl exits 1 otherwise). */
 static int cmd_bulk_done(struct cmd_req *r)
 {
-	bool done = pfs_engine_synced(r->d->engine);
+	bool done = pfsd_daemon_synced(r->d);
 
 	if (r->argc != 1)
 		return cmd_fail(r, EINVAL, "usage: bulk-done");
 	if (r->json)
 		pfsd_out_printf(r->out, "{\"bulk\":\"%s\",\"done\":%s}\n",
 				cmd_bulk_word(r->d), done ? "true" : "false");
+	if (!done && pfs_engine_synced(r->d->engine))
+		return cmd_fail(r, EAGAIN,
+				"bulk update received, %zu states still "
+				"being written to the kernel",
+				pfsd_ctnl_waiting(r->d->ct));
 	if (!done)
 		return cmd_fail(r, EAGAIN, "bulk update pending (try %u/%u)",
 				cmd_bulk_try(r->d), PFS_BULK_MAX_TRIES);

@@ -61,11 +61,14 @@
 #include "ctwr.h"
 #include "daemon.h"
 #include "log.h"
+#include "nlrx.h"
 
 #define CTNL_RCVBUF	   (16 * 1024 * 1024)
 #define CTNL_EV_RCVBUF	   (64 * 1024 * 1024) /* a burst of ~100 k events */
 #define CTNL_RXBUF	   (64 * 1024)
-#define CTNL_EV_BATCH	   64  /* recvs per wakeup: others get a turn */
+#define CTNL_EV_VLEN	   64	/* event datagrams per recvmmsg */
+#define CTNL_EV_SLOT	   4096 /* one event: a few hundred bytes */
+#define CTNL_EV_ROUNDS	   4	/* recvmmsgs per wakeup: others get a turn */
 #define CTNL_DUMP_BATCH	   8   /* dump recvs per wakeup (~100 entries each) */
 #define CTNL_RESYNC_MS	   200 /* after an overrun */
 #define CTNL_REFRESH_MIN_S 5
@@ -94,6 +97,7 @@ struct pfsd_ctnl {
 	const struct pfs_state **seen; /* mirror states a dump showed */
 	size_t nseen, capseen;
 	uint8_t *rx;
+	struct pfsd_nlrx *evrx; /* event datagrams, many per call */
 	int scan_id;	 /* the refresh scan's timer */
 	size_t scan_cur; /* where the next slice starts */
 	struct {	 /* the GETs of one batch, by seq - seq of [0] */
@@ -243,6 +247,11 @@ static void ctnl_writer_stats(struct pfsd_ctnl *c)
 	c->st.waiting = pfsd_ctwr_waiting(c->w);
 	c->st.wait_max = ws->pend_max;
 	c->st.wait_full = ws->full;
+}
+
+size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c)
+{
+	return c == NULL ? 0 : pfsd_ctwr_waiting(c->w);
 }
 
 void pfsd_ctnl_flush(struct pfsd_ctnl *c)
@@ -480,15 +489,32 @@ static void ctnl_drained(struct pfsd_ctnl *c)
 	ctnl_dump_start(c);
 }
 
-/* Up to CTNL_EV_BATCH recvs of events. */
-static void ctnl_ev_drain(struct pfsd_ctnl *c)
+/* The events of one datagram; a cut one is malformed, not parsed. */
+static void ctnl_ev_datagram(struct pfsd_ctnl *c, unsigned i)
 {
 	const struct nlmsghdr *nlh;
-	ssize_t n;
-	int i, len;
+	size_t n;
+	bool cut;
+	int len;
 
-	for (i = 0; i < CTNL_EV_BATCH; i++) {
-		n = mnl_socket_recvfrom(c->ev, c->rx, CTNL_RXBUF);
+	nlh = pfsd_nlrx_get(c->evrx, i, &n, &cut);
+	if (cut) {
+		c->st.events++;
+		c->st.malformed++;
+		return;
+	}
+	for (len = (int)n; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len))
+		ctnl_event(c, nlh);
+}
+
+/* Up to CTNL_EV_ROUNDS recvmmsgs of events. */
+static void ctnl_ev_drain(struct pfsd_ctnl *c)
+{
+	int r, n, i;
+
+	for (r = 0; r < CTNL_EV_ROUNDS; r++) {
+		n = pfsd_nlrx_read(c->evrx, mnl_socket_get_fd(c->ev));
 		if (n < 0 && errno == ENOBUFS) {
 			ctnl_overrun(c);
 			continue;
@@ -496,14 +522,12 @@ static void ctnl_ev_drain(struct pfsd_ctnl *c)
 		if (n < 0) {
 			if (errno == EAGAIN)
 				ctnl_drained(c);
-			else if (errno != EINTR)
+			else
 				log_warn("conntrack events");
 			break;
 		}
-		len = (int)n;
-		for (nlh = (const void *)c->rx; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len))
-			ctnl_event(c, nlh);
+		for (i = 0; i < n; i++)
+			ctnl_ev_datagram(c, (unsigned)i);
 	}
 }
 
@@ -940,10 +964,11 @@ struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
 		return NULL;
 	c->d = d;
 	c->rx = malloc(CTNL_RXBUF);
+	c->evrx = pfsd_nlrx_new(CTNL_EV_VLEN, CTNL_EV_SLOT);
 	c->shadow = pfs_table_new(0);
 	c->prov = pfs_table_new(0);
 	c->gbuf = malloc(CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX);
-	if (c->rx == NULL || c->shadow == NULL || c->prov == NULL ||
+	if (c->rx == NULL || c->evrx == NULL || c->shadow == NULL || c->prov == NULL ||
 	    c->gbuf == NULL || ctnl_open_all(c) == -1) {
 		pfsd_ctnl_free(c);
 		return NULL;
@@ -982,6 +1007,7 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	pfs_table_free(c->prov);
 	free(c->seen);
 	free(c->rx);
+	pfsd_nlrx_free(c->evrx);
 	free(c->gbuf);
 	free(c);
 }

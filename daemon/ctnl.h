@@ -70,6 +70,8 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c);
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
 void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid);
+/* Peers' changes waiting to be written to the kernel. */
+size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c);
 /* Send every write queued. */
 void pfsd_ctnl_flush(struct pfsd_ctnl *c);
 /* Send a few batches of the writes queued (after every loop wakeup);

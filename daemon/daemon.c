@@ -194,10 +194,16 @@ void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
 
 	(void)pfsd_notifyf("STATUS=%s: %s, syncdev %s, hostid 0x%08x",
 			   d->conf.ifname,
-			   pfs_engine_synced(d->engine) ?
+			   pfsd_daemon_synced(d) ?
 				   "bulk update done" :
 				   "waiting for a bulk update",
 			   sd[0] != '\0' ? sd : "none", d->hostid);
+}
+
+bool pfsd_daemon_synced(const struct pfsd_daemon *d)
+{
+	return pfs_engine_synced(d->engine) &&
+	       (d->ct == NULL || pfsd_ctnl_waiting(d->ct) == 0);
 }
 
 static void dmn_synced(void *ctx, bool synced)

@@ -93,6 +93,10 @@ void pfsd_daemon_kick(struct pfsd_daemon *d);
 
 /* The engine's clock: monotonic milliseconds, and seconds for states. */
 uint64_t pfsd_daemon_now_ms(void);
+/* The bulk update is done and, with the conntrack backend, every peer's
+ * state it brought is written to the kernel (no write waits): what
+ * `bulk: done` and `pfsyncctl bulk-done` report. */
+bool pfsd_daemon_synced(const struct pfsd_daemon *d);
 uint32_t pfsd_daemon_now_sec(void);
 
 /* A random nonzero host id (getrandom). */

@@ -242,7 +242,7 @@ static unsigned met_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms)
 	    d->conf.bulk_retry_ms ? d->conf.bulk_retry_ms : PFS_BULK_RETRY_MS;
 	uint64_t t;
 
-	if (pfs_engine_synced(d->engine))
+	if (pfsd_daemon_synced(d))
 		return 0;
 	t = (now_ms > d->bulk_started ? now_ms - d->bulk_started : 0) / retry +
 	    1;
@@ -253,7 +253,7 @@ static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
 		     uint64_t now_ms)
 {
 	bool sending = pfs_engine_bulk_sending(d->engine);
-	bool synced = pfs_engine_synced(d->engine);
+	bool synced = pfsd_daemon_synced(d);
 
 	met_one(o, "pfsync_bulk_synced", "gauge",
 		"1 when no bulk update is awaited (in sync), 0 while "

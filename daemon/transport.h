@@ -19,7 +19,7 @@
 
 /* At most this many packets are read per wakeup, to stay fair, with
  * one recvmmsg per PFSD_TP_RX_BATCH. */
-#define PFSD_TP_RX_BUDGET 256
+#define PFSD_TP_RX_BUDGET 4096
 #define PFSD_TP_RX_BATCH 32
 /* Socket buffer sizes: the send buffer, and the default receive buffer
  * (config sync-rcvbuf), room for bursts: 8 MB hold ~3500 full packets. */

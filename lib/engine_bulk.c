@@ -21,6 +21,12 @@
  * pace is a parameter: bulk_pkts full packets every bulk_tick_ms (NetBSD:
  * 1 per 10 ms tick).  A send that fails during the walk adds a cycle
  * (pfs_engine_bulk_send_lost), so the END follows a walk sent whole.
+ * Between pfsyncd peers (reliable) the pace is a ceiling: a NACK from a
+ * peer during the walk means it could not take the packets as fast as
+ * they came, so the pace halves (at most once per ENG_BULK_CUT_MS, one
+ * loss is seen by several NACKs) and comes back one packet per tick
+ * after ENG_BULK_CUT_MS without a NACK: a slow receiver gets the walk at
+ * the rate it can read instead of a storm of resends.
  *
  * BUS START and END go out only while we are synced ourselves, as in
  * NetBSD: a node still waiting for its own bulk must not tell a peer its
@@ -38,6 +44,8 @@
 #include "pfsync/wire_v3.h"
 
 #include "engine_priv.h"
+
+#define ENG_BULK_CUT_MS 50
 
 /* Quiet time after an unsynced peer's END before we call ourselves done. */
 #define ENG_BULK_SETTLE_MS 1000
@@ -213,6 +221,8 @@ void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms)
 		e->bulk_cursor = 0;
 		e->bulk_resends = 0;
 		e->bulk_sending = true;
+		e->bulk_pace = e->conf.bulk_pkts;
+		e->bulk_cut_at = 0;
 		e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
 	}
 	eng_bulk_cycle(e, now_ms);
@@ -268,14 +278,36 @@ static struct pfs_state *eng_bulk_next(struct pfs_engine *e)
  * waits one tick, so that failures of the last sends (reported after the
  * packets leave, pfs_engine_bulk_send_lost) still add a cycle instead.
  */
+void eng_bulk_congested(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (!e->bulk_sending ||
+	    (e->bulk_cut_at != 0 && now_ms < e->bulk_cut_at + ENG_BULK_CUT_MS))
+		return;
+	e->bulk_cut_at = now_ms;
+	e->bulk_pace = e->bulk_pace > 1 ? e->bulk_pace / 2 : 1;
+	e->rel_stats[PFS_REL_BULK_SLOWED]++;
+}
+
+/* The packets of this tick: the pace, one more after a quiet while. */
+static size_t eng_bulk_pace(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (e->bulk_pace == 0 || e->bulk_pace > e->conf.bulk_pkts)
+		e->bulk_pace = e->conf.bulk_pkts;
+	if (e->bulk_pace < e->conf.bulk_pkts &&
+	    now_ms >= e->bulk_cut_at + ENG_BULK_CUT_MS)
+		e->bulk_pace++;
+	return e->bulk_pace;
+}
+
 void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 {
-	size_t limit = (size_t)e->maxcount * e->conf.bulk_pkts, n = 0;
+	size_t limit, n = 0;
 	struct pfs_state *s;
 
 	e->bulk_tick_at = ENG_NEVER;
 	if (!e->bulk_sending)
 		return;
+	limit = (size_t)e->maxcount * eng_bulk_pace(e, now_ms);
 	pfs_engine_flush(e, now_ms);
 	if (e->bulk_end_pending) {
 		eng_bulk_end(e, now_ms);

@@ -84,6 +84,9 @@ struct pfs_engine {
 	bool bulk_end_pending; /* walk over: END at the next tick */
 	unsigned bulk_resends; /* cycles added after send failures */
 	uint64_t bulk_tick_at;
+	unsigned bulk_pace;    /* packets per tick now: conf.bulk_pkts, halved
+				  on a peer's NACK, +1 a quiet tick back */
+	uint64_t bulk_cut_at;  /* when the pace was last halved */
 
 	/* reliable delivery between pfsyncd peers (engine_rel.c) */
 	struct eng_rel *rel;   /* NULL while conf.reliable is off */
@@ -154,6 +157,8 @@ int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 /* engine_bulk.c */
 void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms);
 void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms);
+/* A peer asked for packets again (NACK): the walk slows down. */
+void eng_bulk_congested(struct pfs_engine *e, uint64_t now_ms);
 void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms);
 void eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		     uint64_t now_ms);

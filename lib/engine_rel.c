@@ -597,6 +597,8 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const 
 	struct eng_rel_peer *p;
 
 	if (x->kind == PFS_EXT_NACK) {
+		if (x->epoch == e->rel->epoch) /* our stream lost packets */
+			eng_bulk_congested(e, now_ms);
 		rel_resend(e, x, m->src ? m->src : rel_group(e));
 		return;
 	}

@@ -190,6 +190,96 @@ static void test_far_ahead(void)
 	pfs_table_free(t);
 }
 
+/* ---- the bulk walk slows down on a NACK (engine_bulk.c) ----------------*/
+
+static unsigned bulk_upds; /* full UPD packets for pfsync0 (the walk) */
+static uint32_t our_epoch;
+
+static int out_bulk(void *ctx, const uint8_t *local, size_t llen,
+		    const uint8_t *wire, size_t wlen, uint32_t dst)
+{
+	struct pfs_ext x;
+
+	(void)ctx, (void)dst;
+	if (llen > 0 && local[2] == 2) /* UPD */
+		bulk_upds++;
+	if (wire && pfs_ext_get(wire, wlen, llen ? llen : 20, &x) == 0)
+		our_epoch = x.epoch;
+	return 0;
+}
+
+/* a UREQ {0, 0}: version 3, af 0, action 8, count 1, chksum 0, and a
+ * 16-byte record of zeros (id 8, creatorid 4, padding 4) */
+static const uint8_t ureq_all[36] = {3, 0, 8, 1};
+
+static void nack_in(struct pfs_engine *e, const struct pfs_rx_meta *m,
+		    uint64_t now)
+{
+	uint8_t pkt[32] = {3, 0, 4, 0};
+	struct pfs_wbuf wb;
+	const struct pfs_ext x = {PFS_EXT_NACK, 0, our_epoch, 1};
+
+	pfs_wbuf_init(&wb, pkt, sizeof(pkt));
+	wb.off = 20;
+	pfs_ext_put(&wb, &x);
+	pfs_engine_input(e, pkt, sizeof(pkt), m, now);
+}
+
+static unsigned bulk_tick(struct pfs_engine *e, uint64_t now)
+{
+	bulk_upds = 0;
+	pfs_engine_timer(e, now);
+	return bulk_upds;
+}
+
+static void test_bulk_slows_on_nack(void)
+{
+	const struct pfs_engine_ops ops = {.output = out_bulk};
+	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
+	struct pfs_engine_conf c;
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_engine *e;
+	uint64_t now = 1000;
+	unsigned i;
+
+	pfs_engine_conf_default(&c);
+	c.hostid = 0x100;
+	c.syncdev = true;
+	c.reliable = true;
+	c.bulk_pkts = 8;
+	c.bulk_tick_ms = 1;
+	e = pfs_engine_new(&c, t, &ops, NULL, now);
+	for (i = 1; i <= 3000; i++) {
+		struct pfs_state s = sim_state(i, 0x100);
+
+		T_EQ(pfs_engine_insert(e, &s, now), 0);
+	}
+	pfs_engine_flush(e, now);
+	now += 5000; /* states sent in the second of a request are skipped */
+	pfs_engine_input(e, ureq_all, sizeof(ureq_all), &m, now);
+	T_CHECK(pfs_engine_bulk_sending(e));
+	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, now);
+	T_CHECK(pfs_engine_bulk_sending(e));
+	T_EQ(bulk_tick(e, now += 1), 8); /* full pace */
+	T_CHECK(our_epoch != 0);
+	nack_in(e, &m, now);
+
+	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_BULK_SLOWED], 1);
+	T_EQ(bulk_tick(e, now += 1), 4); /* halved */
+	nack_in(e, &m, now); /* the same loss seen again: no second cut */
+	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_BULK_SLOWED], 1);
+	T_EQ(bulk_tick(e, now += 1), 4);
+	now += 50; /* quiet: one more packet a tick, up to the pace set */
+	T_EQ(bulk_tick(e, now), 5);
+	T_EQ(bulk_tick(e, now += 1), 6);
+	T_EQ(bulk_tick(e, now += 1), 7);
+	T_EQ(bulk_tick(e, now += 1), 8);
+	T_EQ(bulk_tick(e, now += 1), 8);
+	nack_in(e, &m, now); /* another stream's NACK does not slow us */
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
 int main(void)
 {
 	T_RUN(test_ext_golden_get);
@@ -197,5 +287,6 @@ int main(void)
 	T_RUN(test_ext_rejects);
 	T_RUN(test_negotiation);
 	T_RUN(test_far_ahead);
+	T_RUN(test_bulk_slows_on_nack);
 	return t_done();
 }
