@@ -538,8 +538,10 @@ static void cmd_stats_ct_text(struct cmd_req *r)
 			c->retried, c->lost);
 	pfsd_out_printf(r->out,
 			"\t%" PRIu64 " writes waiting (%" PRIu64
-			" at most)\n\t%" PRIu64 " writes that found the queue full\n",
-			c->waiting, c->wait_max, c->wait_full);
+			" at most)\n\t%" PRIu64
+			" writes that found the queue full\n\t%" PRIu64
+			" writes merged into one still waiting\n",
+			c->waiting, c->wait_max, c->wait_full, c->coalesced);
 }
 
 static void cmd_stats_ct_json(struct cmd_req *r)
@@ -565,8 +567,8 @@ static void cmd_stats_ct_json(struct cmd_req *r)
 			c->batches, c->retried, c->lost);
 	pfsd_out_printf(r->out,
 			",\"ct_waiting\":%" PRIu64 ",\"ct_wait_max\":%" PRIu64
-			",\"ct_wait_full\":%" PRIu64,
-			c->waiting, c->wait_max, c->wait_full);
+			",\"ct_wait_full\":%" PRIu64 ",\"ct_coalesced\":%" PRIu64,
+			c->waiting, c->wait_max, c->wait_full, c->coalesced);
 }
 
 /* Reliable delivery between pfsyncd peers (stats -v), one line each. */

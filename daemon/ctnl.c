@@ -247,6 +247,7 @@ static void ctnl_writer_stats(struct pfsd_ctnl *c)
 	c->st.waiting = pfsd_ctwr_waiting(c->w);
 	c->st.wait_max = ws->pend_max;
 	c->st.wait_full = ws->full;
+	c->st.coalesced = ws->coalesced;
 }
 
 size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c)

@@ -11,6 +11,11 @@
  * packets come, and the kernel is written at the pace it takes, so a
  * burst waits here (about 150 B a request) rather than in the socket's
  * buffer, where the kernel would drop it.  A full ring writes at once.
+ * A state already waiting is not queued twice: its request takes the
+ * newer entry and kind in place (coalesced), found through `ix`, an
+ * open-addressing index of ring positions by (id, creator) whose stale
+ * slots (positions already sent) are reused.  An empty ring is freed,
+ * so the memory of a burst goes back once it is written.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -42,6 +47,9 @@ struct pfsd_ctwr {
 	size_t nq, nfl;
 	struct pfsd_ctwr_req *pend; /* ring: waiting for a batch */
 	size_t phead, pcount, pcap;
+	uint64_t head_pos;	    /* ring position of pend[phead] */
+	uint64_t *ix;		    /* position + 1 by (id, creator); 0 free */
+	size_t ixcap, ixused;
 	uint8_t *buf, *rx;
 	size_t len;
 	struct pfsd_ctwr_stats st;
@@ -100,6 +108,7 @@ void pfsd_ctwr_free(struct pfsd_ctwr *w)
 	if (w->nl != NULL)
 		mnl_socket_close(w->nl);
 	free(w->pend);
+	free(w->ix);
 	free(w->q);
 	free(w->fl);
 	free(w->buf);
@@ -170,6 +179,87 @@ static bool ctwr_room(const struct pfsd_ctwr *w)
 	return w->len < PFSD_CTWR_BATCH && w->nq < CTWR_MAXREQ;
 }
 
+/* ---- the index of waiting requests by state ----------------------------*/
+
+static size_t ctwr_ix_hash(const struct pfsd_ctwr *w, uint64_t id,
+			   uint32_t creator)
+{
+	uint64_t h = (id ^ ((uint64_t)creator << 29)) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 17) & (w->ixcap - 1);
+}
+
+/* The waiting request at ring position pos, NULL once it left. */
+static struct pfsd_ctwr_req *ctwr_at(const struct pfsd_ctwr *w, uint64_t pos)
+{
+	if (pos < w->head_pos || pos - w->head_pos >= w->pcount)
+		return NULL;
+	return &w->pend[(w->phead + (pos - w->head_pos)) % w->pcap];
+}
+
+/* The request of (id, creator) still waiting, or NULL. */
+static struct pfsd_ctwr_req *ctwr_ix_find(const struct pfsd_ctwr *w,
+					  uint64_t id, uint32_t creator)
+{
+	size_t j, n;
+
+	if (w->ixcap == 0)
+		return NULL;
+	for (j = ctwr_ix_hash(w, id, creator), n = 0;
+	     w->ix[j] != 0 && n < w->ixcap; j = (j + 1) & (w->ixcap - 1), n++) {
+		struct pfsd_ctwr_req *r = ctwr_at(w, w->ix[j] - 1);
+
+		if (r != NULL && r->id == id && r->creatorid == creator)
+			return r;
+	}
+	return NULL;
+}
+
+/* Index the request at pos: the first free or stale slot on its path. */
+static void ctwr_ix_add(struct pfsd_ctwr *w, uint64_t pos)
+{
+	const struct pfsd_ctwr_req *r = ctwr_at(w, pos);
+	size_t j = ctwr_ix_hash(w, r->id, r->creatorid);
+
+	while (w->ix[j] != 0 && ctwr_at(w, w->ix[j] - 1) != NULL)
+		j = (j + 1) & (w->ixcap - 1);
+	if (w->ix[j] == 0)
+		w->ixused++;
+	w->ix[j] = pos + 1;
+}
+
+/* Index the waiting requests anew (stale slots gone); -1 without memory. */
+static int ctwr_ix_rebuild(struct pfsd_ctwr *w, size_t cap)
+{
+	uint64_t *ix = calloc(cap, sizeof(*ix));
+	size_t i;
+
+	if (ix == NULL)
+		return -1;
+	free(w->ix);
+	w->ix = ix;
+	w->ixcap = cap;
+	w->ixused = 0;
+	for (i = 0; i < w->pcount; i++)
+		ctwr_ix_add(w, w->head_pos + i);
+	return 0;
+}
+
+/* ---- the ring of waiting requests ---------------------------------------*/
+
+/* The ring emptied: give a burst's memory back. */
+static void ctwr_shrink(struct pfsd_ctwr *w)
+{
+	if (w->pcount != 0 || w->pcap <= CTWR_PEND_MIN)
+		return;
+	free(w->pend);
+	free(w->ix);
+	w->pend = NULL;
+	w->ix = NULL;
+	w->pcap = w->ixcap = w->ixused = 0;
+	w->phead = 0;
+}
+
 /* Move waiting requests into the batch while it has room; one that
  * cannot be built is reported failed at once. */
 static void ctwr_fill(struct pfsd_ctwr *w)
@@ -179,15 +269,18 @@ static void ctwr_fill(struct pfsd_ctwr *w)
 
 		w->phead = (w->phead + 1) % w->pcap;
 		w->pcount--;
+		w->head_pos++;
 		if (ctwr_queue(w, &r->e, (enum pfsd_ctwr_kind)r->kind, r->id,
 			       r->creatorid) == -1) {
 			r->err = -errno;
 			w->done(w->arg, r);
 		}
 	}
+	ctwr_shrink(w);
 }
 
-/* Make room for one more waiting request: the ring doubles, unwrapped. */
+/* Make room for one more waiting request: the ring doubles, unwrapped,
+ * and its index with it. */
 static int ctwr_grow(struct pfsd_ctwr *w)
 {
 	size_t cap = w->pcap ? 2 * w->pcap : CTWR_PEND_MIN, i;
@@ -206,6 +299,11 @@ static int ctwr_grow(struct pfsd_ctwr *w)
 	w->phead = 0;
 	if (cap > w->st.pend_cap)
 		w->st.pend_cap = cap;
+	if (ctwr_ix_rebuild(w, 2 * cap) == -1) {
+		free(w->ix); /* no index: no coalescing, still correct */
+		w->ix = NULL;
+		w->ixcap = w->ixused = 0;
+	}
 	return 0;
 }
 
@@ -336,8 +434,14 @@ bool pfsd_ctwr_pump(struct pfsd_ctwr *w)
 int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 		  enum pfsd_ctwr_kind kind, uint64_t id, uint32_t creatorid)
 {
-	struct pfsd_ctwr_req *r;
+	struct pfsd_ctwr_req *r = ctwr_ix_find(w, id, creatorid);
 
+	if (r != NULL) { /* waiting already: the newer entry replaces it */
+		r->e = *e;
+		r->kind = (uint8_t)kind;
+		w->st.coalesced++;
+		return 0;
+	}
 	if (w->pcount == w->pcap && ctwr_grow(w) == -1) {
 		w->st.full++; /* back-pressure: this wakeup waits on the kernel */
 		(void)ctwr_write(w, 1);
@@ -355,6 +459,10 @@ int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 	r->id = id;
 	r->creatorid = creatorid;
 	w->pcount++;
+	if (w->ixcap != 0 && w->ixused >= w->ixcap - w->ixcap / 4)
+		(void)ctwr_ix_rebuild(w, w->ixcap); /* stale slots out */
+	if (w->ixcap != 0)
+		ctwr_ix_add(w, w->head_pos + w->pcount - 1);
 	if (w->pcount > w->st.pend_max)
 		w->st.pend_max = w->pcount;
 	return 0;

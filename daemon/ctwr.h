@@ -62,6 +62,7 @@ struct pfsd_ctwr_stats {
 	uint64_t pend_max; /* most requests waiting at once */
 	uint64_t pend_cap; /* the queue's largest size */
 	uint64_t full;	   /* puts that found the queue full */
+	uint64_t coalesced; /* puts merged into a request still waiting */
 };
 
 struct pfsd_ctwr;

@@ -24,9 +24,10 @@
  * Between pfsyncd peers (reliable) the pace is a ceiling: a NACK from a
  * peer during the walk means it could not take the packets as fast as
  * they came, so the pace halves (at most once per ENG_BULK_CUT_MS, one
- * loss is seen by several NACKs) and comes back one packet per tick
- * after ENG_BULK_CUT_MS without a NACK: a slow receiver gets the walk at
- * the rate it can read instead of a storm of resends.
+ * loss is seen by several NACKs) and, after ENG_BULK_CUT_MS without a
+ * NACK, comes back by one packet every ENG_BULK_GROW_MS: a slow
+ * receiver gets the walk at the rate it can read instead of a storm of
+ * resends.
  *
  * BUS START and END go out only while we are synced ourselves, as in
  * NetBSD: a node still waiting for its own bulk must not tell a peer its
@@ -45,7 +46,8 @@
 
 #include "engine_priv.h"
 
-#define ENG_BULK_CUT_MS 50
+#define ENG_BULK_CUT_MS 50  /* one cut per loss: its NACKs come within */
+#define ENG_BULK_GROW_MS 10 /* then one packet more per this, quiet */
 
 /* Quiet time after an unsynced peer's END before we call ourselves done. */
 #define ENG_BULK_SETTLE_MS 1000
@@ -222,7 +224,7 @@ void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms)
 		e->bulk_resends = 0;
 		e->bulk_sending = true;
 		e->bulk_pace = e->conf.bulk_pkts;
-		e->bulk_cut_at = 0;
+		e->bulk_cut_at = e->bulk_grown_at = 0;
 		e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
 	}
 	eng_bulk_cycle(e, now_ms);
@@ -294,8 +296,11 @@ static size_t eng_bulk_pace(struct pfs_engine *e, uint64_t now_ms)
 	if (e->bulk_pace == 0 || e->bulk_pace > e->conf.bulk_pkts)
 		e->bulk_pace = e->conf.bulk_pkts;
 	if (e->bulk_pace < e->conf.bulk_pkts &&
-	    now_ms >= e->bulk_cut_at + ENG_BULK_CUT_MS)
+	    now_ms >= e->bulk_cut_at + ENG_BULK_CUT_MS &&
+	    now_ms >= e->bulk_grown_at + ENG_BULK_GROW_MS) {
 		e->bulk_pace++;
+		e->bulk_grown_at = now_ms;
+	}
 	return e->bulk_pace;
 }
 

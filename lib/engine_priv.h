@@ -87,6 +87,7 @@ struct pfs_engine {
 	unsigned bulk_pace;    /* packets per tick now: conf.bulk_pkts, halved
 				  on a peer's NACK, +1 a quiet tick back */
 	uint64_t bulk_cut_at;  /* when the pace was last halved */
+	uint64_t bulk_grown_at; /* when it last grew back by one */
 
 	/* reliable delivery between pfsyncd peers (engine_rel.c) */
 	struct eng_rel *rel;   /* NULL while conf.reliable is off */

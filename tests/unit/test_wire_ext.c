@@ -269,12 +269,13 @@ static void test_bulk_slows_on_nack(void)
 	nack_in(e, &m, now); /* the same loss seen again: no second cut */
 	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_BULK_SLOWED], 1);
 	T_EQ(bulk_tick(e, now += 1), 4);
-	now += 50; /* quiet: one more packet a tick, up to the pace set */
+	now += 50; /* quiet: one more packet every 10 ms, up to the pace set */
 	T_EQ(bulk_tick(e, now), 5);
-	T_EQ(bulk_tick(e, now += 1), 6);
-	T_EQ(bulk_tick(e, now += 1), 7);
-	T_EQ(bulk_tick(e, now += 1), 8);
-	T_EQ(bulk_tick(e, now += 1), 8);
+	T_EQ(bulk_tick(e, now += 1), 5);
+	T_EQ(bulk_tick(e, now += 9), 6);
+	T_EQ(bulk_tick(e, now += 10), 7);
+	T_EQ(bulk_tick(e, now += 10), 8);
+	T_EQ(bulk_tick(e, now += 10), 8);
 	nack_in(e, &m, now); /* another stream's NACK does not slow us */
 	pfs_engine_free(e);
 	pfs_table_free(t);
