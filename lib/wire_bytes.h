@@ -1,8 +1,8 @@
 /*
- * wire_bytes.h - private to lib/wire_bsd.c, wire_v5.c and wire_v6.c: the
- * record-window helpers of the BSD codecs.
+ * wire_bytes.h - private to the codecs in lib/ (wire_v3.c, wire_bsd.c,
+ * wire_v5.c, wire_v6.c): the record-window helpers they all use.
  *
- * As in wire_v3.c, a record is first taken whole from a checked cursor
+ * A record is first taken whole from a checked cursor
  * (wb_rd_take, wb_wr_take), then each field is loaded or stored at its
  * constant offset inside that window, big-endian, with shifts.  A writer
  * window is zeroed first, so padding never needs writing.

@@ -16,6 +16,8 @@
 #include "pfsync/stats.h"
 #include "pfsync/wire_v3.h"
 
+#include "wire_bytes.h"
+
 /*
  * struct pfsync_header, 20 bytes:
  *   0 version  1 af (0)  2 action  3 count  4..19 pf_chksum (ruleset MD5)
@@ -278,7 +280,7 @@ unsigned pfs_v3_maxcount(unsigned mtu)
 
 /*
  * The hot path checks bounds once per record, not once per field: a record
- * is first taken whole from the checked cursor (pfs_v3_rd_take and
+ * is first taken whole from the checked cursor (wb_rd_take and
  * pfs_v3_wr_take), then each field is loaded or stored at its offset from
  * the enums above, inside that window.  Addressing by constant offset from
  * one local base pointer (rather than advancing a pointer kept in memory)
@@ -288,60 +290,6 @@ unsigned pfs_v3_maxcount(unsigned mtu)
  * error and leaves the output zeroed (decoders) or the buffer untouched
  * (encoders).
  */
-static const uint8_t *pfs_v3_rd_take(struct pfs_rbuf *rb, size_t n)
-{
-	pfs_rbuf_skip(rb, n);
-	if (rb->err)
-		return NULL;
-	return rb->base + rb->off - n;
-}
-
-/* The window is zeroed first, so padding never needs writing. */
-static uint8_t *pfs_v3_wr_take(struct pfs_wbuf *wb, size_t n)
-{
-	pfs_wbuf_put_zero(wb, n);
-	if (wb->err)
-		return NULL;
-	return wb->base + wb->off - n;
-}
-
-static inline uint16_t pfs_v3_ld16(const uint8_t *p, size_t off)
-{
-	return (uint16_t)((unsigned)p[off] << 8 | p[off + 1]);
-}
-
-static inline uint32_t pfs_v3_ld32(const uint8_t *p, size_t off)
-{
-	return (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 |
-	       (uint32_t)p[off + 2] << 8 | p[off + 3];
-}
-
-/* Also the 64-bit counters: high 32-bit word first, each big-endian. */
-static inline uint64_t pfs_v3_ld64(const uint8_t *p, size_t off)
-{
-	return (uint64_t)pfs_v3_ld32(p, off) << 32 | pfs_v3_ld32(p, off + 4);
-}
-
-static inline void pfs_v3_st16(uint8_t *p, size_t off, uint16_t v)
-{
-	p[off] = (uint8_t)(v >> 8);
-	p[off + 1] = (uint8_t)v;
-}
-
-static inline void pfs_v3_st32(uint8_t *p, size_t off, uint32_t v)
-{
-	p[off] = (uint8_t)(v >> 24);
-	p[off + 1] = (uint8_t)(v >> 16);
-	p[off + 2] = (uint8_t)(v >> 8);
-	p[off + 3] = (uint8_t)v;
-}
-
-static inline void pfs_v3_st64(uint8_t *p, size_t off, uint64_t v)
-{
-	pfs_v3_st32(p, off, (uint32_t)(v >> 32));
-	pfs_v3_st32(p, off + 4, (uint32_t)v);
-}
-
 /* --- names and hosts ------------------------------------------------------ */
 
 /*
@@ -349,67 +297,53 @@ static inline void pfs_v3_st64(uint8_t *p, size_t off, uint64_t v)
  * up to the first NUL (at most 15) and zeroes the rest, so the result is
  * always a terminated C string and re-encodes to the same bytes.
  */
-static inline void pfs_v3_ld_ifname(const uint8_t *p, char *name)
-{
-	size_t n = strnlen((const char *)p, PFS_IFNAMSIZ - 1);
-
-	memcpy(name, p, n);
-	memset(name + n, 0, PFS_IFNAMSIZ - n);
-}
-
-/* The window is zero, so only the name's bytes are copied. */
-static inline void pfs_v3_st_ifname(uint8_t *p, const char *name)
-{
-	memcpy(p, name, strnlen(name, PFS_IFNAMSIZ - 1));
-}
-
 static inline void pfs_v3_ld_host(const uint8_t *p, struct pfs_host *h)
 {
 	memcpy(h->addr.a, p + PFS_V3_HOST_ADDR, sizeof(h->addr.a));
-	h->port = pfs_v3_ld16(p, PFS_V3_HOST_PORT);
+	h->port = wb_ld16(p, PFS_V3_HOST_PORT);
 }
 
 static inline void pfs_v3_st_host(uint8_t *p, const struct pfs_host *h)
 {
 	memcpy(p + PFS_V3_HOST_ADDR, h->addr.a, sizeof(h->addr.a));
-	pfs_v3_st16(p, PFS_V3_HOST_PORT, h->port);
+	wb_st16(p, PFS_V3_HOST_PORT, h->port);
 }
 
 /* --- peers ---------------------------------------------------------------- */
 
 static inline void pfs_v3_ld_peer(const uint8_t *p, struct pfs_peer *pe)
 {
-	pe->scrub.flags = pfs_v3_ld16(p, PFS_V3_PEER_SCRUB_FLAGS);
+	pe->scrub.flags = wb_ld16(p, PFS_V3_PEER_SCRUB_FLAGS);
 	pe->scrub.ttl = p[PFS_V3_PEER_SCRUB_TTL];
 	pe->scrub.valid = p[PFS_V3_PEER_SCRUB_FLAG];
-	pe->scrub.ts_mod = pfs_v3_ld32(p, PFS_V3_PEER_SCRUB_TS_MOD);
-	pe->seqlo = pfs_v3_ld32(p, PFS_V3_PEER_SEQLO);
-	pe->seqhi = pfs_v3_ld32(p, PFS_V3_PEER_SEQHI);
-	pe->seqdiff = pfs_v3_ld32(p, PFS_V3_PEER_SEQDIFF);
-	pe->max_win = pfs_v3_ld16(p, PFS_V3_PEER_MAX_WIN);
-	pe->mss = pfs_v3_ld16(p, PFS_V3_PEER_MSS);
+	pe->scrub.ts_mod = wb_ld32(p, PFS_V3_PEER_SCRUB_TS_MOD);
+	pe->seqlo = wb_ld32(p, PFS_V3_PEER_SEQLO);
+	pe->seqhi = wb_ld32(p, PFS_V3_PEER_SEQHI);
+	pe->seqdiff = wb_ld32(p, PFS_V3_PEER_SEQDIFF);
+	pe->max_win = wb_ld16(p, PFS_V3_PEER_MAX_WIN);
+	pe->mss = wb_ld16(p, PFS_V3_PEER_MSS);
 	pe->state = p[PFS_V3_PEER_STATE];
 	pe->wscale = p[PFS_V3_PEER_WSCALE];
 }
 
 static inline void pfs_v3_st_peer(uint8_t *p, const struct pfs_peer *pe)
 {
-	pfs_v3_st16(p, PFS_V3_PEER_SCRUB_FLAGS, pe->scrub.flags);
+	wb_st16(p, PFS_V3_PEER_SCRUB_FLAGS, pe->scrub.flags);
 	p[PFS_V3_PEER_SCRUB_TTL] = pe->scrub.ttl;
 	p[PFS_V3_PEER_SCRUB_FLAG] = pe->scrub.valid;
-	pfs_v3_st32(p, PFS_V3_PEER_SCRUB_TS_MOD, pe->scrub.ts_mod);
-	pfs_v3_st32(p, PFS_V3_PEER_SEQLO, pe->seqlo);
-	pfs_v3_st32(p, PFS_V3_PEER_SEQHI, pe->seqhi);
-	pfs_v3_st32(p, PFS_V3_PEER_SEQDIFF, pe->seqdiff);
-	pfs_v3_st16(p, PFS_V3_PEER_MAX_WIN, pe->max_win);
-	pfs_v3_st16(p, PFS_V3_PEER_MSS, pe->mss);
+	wb_st32(p, PFS_V3_PEER_SCRUB_TS_MOD, pe->scrub.ts_mod);
+	wb_st32(p, PFS_V3_PEER_SEQLO, pe->seqlo);
+	wb_st32(p, PFS_V3_PEER_SEQHI, pe->seqhi);
+	wb_st32(p, PFS_V3_PEER_SEQDIFF, pe->seqdiff);
+	wb_st16(p, PFS_V3_PEER_MAX_WIN, pe->max_win);
+	wb_st16(p, PFS_V3_PEER_MSS, pe->mss);
 	p[PFS_V3_PEER_STATE] = pe->state;
 	p[PFS_V3_PEER_WSCALE] = pe->wscale;
 }
 
 void pfs_v3_get_peer(struct pfs_rbuf *rb, struct pfs_peer *pe)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_PEER_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_PEER_LEN);
 
 	if (p != NULL)
 		pfs_v3_ld_peer(p, pe);
@@ -419,7 +353,7 @@ void pfs_v3_get_peer(struct pfs_rbuf *rb, struct pfs_peer *pe)
 
 void pfs_v3_put_peer(struct pfs_wbuf *wb, const struct pfs_peer *pe)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_PEER_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_PEER_LEN);
 
 	if (p != NULL)
 		pfs_v3_st_peer(p, pe);
@@ -429,7 +363,7 @@ void pfs_v3_put_peer(struct pfs_wbuf *wb, const struct pfs_peer *pe)
 
 void pfs_v3_get_header(struct pfs_rbuf *rb, struct pfs_v3_header *h)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_HDR_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_HDR_LEN);
 
 	if (p == NULL) {
 		memset(h, 0, sizeof(*h));
@@ -445,7 +379,7 @@ void pfs_v3_get_header(struct pfs_rbuf *rb, struct pfs_v3_header *h)
 /* The header af byte is always sent as 0 (reference §1.2), whatever h says. */
 void pfs_v3_put_header(struct pfs_wbuf *wb, const struct pfs_v3_header *h)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_HDR_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_HDR_LEN);
 
 	if (p == NULL)
 		return;
@@ -460,8 +394,8 @@ void pfs_v3_put_header(struct pfs_wbuf *wb, const struct pfs_v3_header *h)
 /* Offsets 0..175: id, ifname, the three hosts, the two peers, rt_addr. */
 static inline void pfs_v3_ld_state_keys(const uint8_t *p, struct pfs_state *st)
 {
-	st->id = pfs_v3_ld64(p, PFS_V3_ST_ID);
-	pfs_v3_ld_ifname(p + PFS_V3_ST_IFNAME, st->ifname);
+	st->id = wb_ld64(p, PFS_V3_ST_ID);
+	wb_ld_name(p + PFS_V3_ST_IFNAME, st->ifname, PFS_IFNAMSIZ);
 	pfs_v3_ld_host(p + PFS_V3_ST_LAN, &st->lan);
 	pfs_v3_ld_host(p + PFS_V3_ST_GWY, &st->gwy);
 	pfs_v3_ld_host(p + PFS_V3_ST_EXT, &st->ext);
@@ -473,16 +407,16 @@ static inline void pfs_v3_ld_state_keys(const uint8_t *p, struct pfs_state *st)
 /* Offsets 176..239: rule numbers, times, counters, ids and single bytes. */
 static inline void pfs_v3_ld_state_tail(const uint8_t *p, struct pfs_state *st)
 {
-	st->rule = pfs_v3_ld32(p, PFS_V3_ST_RULE);
-	st->anchor = pfs_v3_ld32(p, PFS_V3_ST_ANCHOR);
-	st->nat_rule = pfs_v3_ld32(p, PFS_V3_ST_NAT_RULE);
-	st->creation = pfs_v3_ld32(p, PFS_V3_ST_CREATION);
-	st->expire = pfs_v3_ld32(p, PFS_V3_ST_EXPIRE);
-	st->packets[0] = pfs_v3_ld64(p, PFS_V3_ST_PACKETS);
-	st->packets[1] = pfs_v3_ld64(p, PFS_V3_ST_PACKETS + 8);
-	st->bytes[0] = pfs_v3_ld64(p, PFS_V3_ST_BYTES);
-	st->bytes[1] = pfs_v3_ld64(p, PFS_V3_ST_BYTES + 8);
-	st->creatorid = pfs_v3_ld32(p, PFS_V3_ST_CREATORID);
+	st->rule = wb_ld32(p, PFS_V3_ST_RULE);
+	st->anchor = wb_ld32(p, PFS_V3_ST_ANCHOR);
+	st->nat_rule = wb_ld32(p, PFS_V3_ST_NAT_RULE);
+	st->creation = wb_ld32(p, PFS_V3_ST_CREATION);
+	st->expire = wb_ld32(p, PFS_V3_ST_EXPIRE);
+	st->packets[0] = wb_ld64(p, PFS_V3_ST_PACKETS);
+	st->packets[1] = wb_ld64(p, PFS_V3_ST_PACKETS + 8);
+	st->bytes[0] = wb_ld64(p, PFS_V3_ST_BYTES);
+	st->bytes[1] = wb_ld64(p, PFS_V3_ST_BYTES + 8);
+	st->creatorid = wb_ld32(p, PFS_V3_ST_CREATORID);
 	st->af = pfs_v3_af_from_wire(p[PFS_V3_ST_AF]);
 	st->proto = p[PFS_V3_ST_PROTO];
 	st->direction = p[PFS_V3_ST_DIRECTION];
@@ -496,7 +430,7 @@ static inline void pfs_v3_ld_state_tail(const uint8_t *p, struct pfs_state *st)
 /* creation and expire stay wire-relative; the engine converts them. */
 void pfs_v3_get_state(struct pfs_rbuf *rb, struct pfs_state *st)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_STATE_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_STATE_LEN);
 
 	if (p == NULL) {
 		memset(st, 0, sizeof(*st));
@@ -509,8 +443,8 @@ void pfs_v3_get_state(struct pfs_rbuf *rb, struct pfs_state *st)
 
 static inline void pfs_v3_st_state_keys(uint8_t *p, const struct pfs_state *st)
 {
-	pfs_v3_st64(p, PFS_V3_ST_ID, st->id);
-	pfs_v3_st_ifname(p + PFS_V3_ST_IFNAME, st->ifname);
+	wb_st64(p, PFS_V3_ST_ID, st->id);
+	wb_st_name(p + PFS_V3_ST_IFNAME, st->ifname, PFS_IFNAMSIZ);
 	pfs_v3_st_host(p + PFS_V3_ST_LAN, &st->lan);
 	pfs_v3_st_host(p + PFS_V3_ST_GWY, &st->gwy);
 	pfs_v3_st_host(p + PFS_V3_ST_EXT, &st->ext);
@@ -521,16 +455,16 @@ static inline void pfs_v3_st_state_keys(uint8_t *p, const struct pfs_state *st)
 
 static inline void pfs_v3_st_state_tail(uint8_t *p, const struct pfs_state *st)
 {
-	pfs_v3_st32(p, PFS_V3_ST_RULE, st->rule);
-	pfs_v3_st32(p, PFS_V3_ST_ANCHOR, st->anchor);
-	pfs_v3_st32(p, PFS_V3_ST_NAT_RULE, st->nat_rule);
-	pfs_v3_st32(p, PFS_V3_ST_CREATION, st->creation);
-	pfs_v3_st32(p, PFS_V3_ST_EXPIRE, st->expire);
-	pfs_v3_st64(p, PFS_V3_ST_PACKETS, st->packets[0]);
-	pfs_v3_st64(p, PFS_V3_ST_PACKETS + 8, st->packets[1]);
-	pfs_v3_st64(p, PFS_V3_ST_BYTES, st->bytes[0]);
-	pfs_v3_st64(p, PFS_V3_ST_BYTES + 8, st->bytes[1]);
-	pfs_v3_st32(p, PFS_V3_ST_CREATORID, st->creatorid);
+	wb_st32(p, PFS_V3_ST_RULE, st->rule);
+	wb_st32(p, PFS_V3_ST_ANCHOR, st->anchor);
+	wb_st32(p, PFS_V3_ST_NAT_RULE, st->nat_rule);
+	wb_st32(p, PFS_V3_ST_CREATION, st->creation);
+	wb_st32(p, PFS_V3_ST_EXPIRE, st->expire);
+	wb_st64(p, PFS_V3_ST_PACKETS, st->packets[0]);
+	wb_st64(p, PFS_V3_ST_PACKETS + 8, st->packets[1]);
+	wb_st64(p, PFS_V3_ST_BYTES, st->bytes[0]);
+	wb_st64(p, PFS_V3_ST_BYTES + 8, st->bytes[1]);
+	wb_st32(p, PFS_V3_ST_CREATORID, st->creatorid);
 	p[PFS_V3_ST_AF] = pfs_v3_af_to_wire(st->af);
 	p[PFS_V3_ST_PROTO] = st->proto;
 	p[PFS_V3_ST_DIRECTION] = st->direction;
@@ -544,7 +478,7 @@ static inline void pfs_v3_st_state_tail(uint8_t *p, const struct pfs_state *st)
 /* The caller has already made creation and expire wire-relative. */
 void pfs_v3_put_state(struct pfs_wbuf *wb, const struct pfs_state *st)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_STATE_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_STATE_LEN);
 
 	if (p == NULL)
 		return;
@@ -556,156 +490,156 @@ void pfs_v3_put_state(struct pfs_wbuf *wb, const struct pfs_state *st)
 
 void pfs_v3_get_upd(struct pfs_rbuf *rb, struct pfs_v3_upd *u)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_UPD_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_UPD_LEN);
 
 	if (p == NULL) {
 		memset(u, 0, sizeof(*u));
 		return;
 	}
-	u->id = pfs_v3_ld64(p, PFS_V3_UPD_ID);
+	u->id = wb_ld64(p, PFS_V3_UPD_ID);
 	pfs_v3_ld_peer(p + PFS_V3_UPD_SRC, &u->src);
 	pfs_v3_ld_peer(p + PFS_V3_UPD_DST, &u->dst);
-	u->creatorid = pfs_v3_ld32(p, PFS_V3_UPD_CREATORID);
-	u->expire = pfs_v3_ld32(p, PFS_V3_UPD_EXPIRE);
+	u->creatorid = wb_ld32(p, PFS_V3_UPD_CREATORID);
+	u->expire = wb_ld32(p, PFS_V3_UPD_EXPIRE);
 	u->timeout = p[PFS_V3_UPD_TIMEOUT];
 	u->updates = p[PFS_V3_UPD_UPDATES];
 }
 
 void pfs_v3_put_upd(struct pfs_wbuf *wb, const struct pfs_v3_upd *u)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_UPD_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_UPD_LEN);
 
 	if (p == NULL)
 		return;
-	pfs_v3_st64(p, PFS_V3_UPD_ID, u->id);
+	wb_st64(p, PFS_V3_UPD_ID, u->id);
 	pfs_v3_st_peer(p + PFS_V3_UPD_SRC, &u->src);
 	pfs_v3_st_peer(p + PFS_V3_UPD_DST, &u->dst);
-	pfs_v3_st32(p, PFS_V3_UPD_CREATORID, u->creatorid);
-	pfs_v3_st32(p, PFS_V3_UPD_EXPIRE, u->expire);
+	wb_st32(p, PFS_V3_UPD_CREATORID, u->creatorid);
+	wb_st32(p, PFS_V3_UPD_EXPIRE, u->expire);
 	p[PFS_V3_UPD_TIMEOUT] = u->timeout;
 	p[PFS_V3_UPD_UPDATES] = u->updates;
 }
 
 void pfs_v3_get_del(struct pfs_rbuf *rb, struct pfs_v3_del *d)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_DEL_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_DEL_LEN);
 
 	if (p == NULL) {
 		memset(d, 0, sizeof(*d));
 		return;
 	}
-	d->id = pfs_v3_ld64(p, PFS_V3_DEL_ID);
-	d->creatorid = pfs_v3_ld32(p, PFS_V3_DEL_CREATORID);
+	d->id = wb_ld64(p, PFS_V3_DEL_ID);
+	d->creatorid = wb_ld32(p, PFS_V3_DEL_CREATORID);
 	d->src_state = p[PFS_V3_DEL_SRC_STATE];
 	d->dst_state = p[PFS_V3_DEL_DST_STATE];
 }
 
 void pfs_v3_put_del(struct pfs_wbuf *wb, const struct pfs_v3_del *d)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_DEL_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_DEL_LEN);
 
 	if (p == NULL)
 		return;
-	pfs_v3_st64(p, PFS_V3_DEL_ID, d->id);
-	pfs_v3_st32(p, PFS_V3_DEL_CREATORID, d->creatorid);
+	wb_st64(p, PFS_V3_DEL_ID, d->id);
+	wb_st32(p, PFS_V3_DEL_CREATORID, d->creatorid);
 	p[PFS_V3_DEL_SRC_STATE] = d->src_state;
 	p[PFS_V3_DEL_DST_STATE] = d->dst_state;
 }
 
 void pfs_v3_get_ureq(struct pfs_rbuf *rb, struct pfs_v3_ureq *r)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_UREQ_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_UREQ_LEN);
 
 	if (p == NULL) {
 		memset(r, 0, sizeof(*r));
 		return;
 	}
-	r->id = pfs_v3_ld64(p, PFS_V3_UREQ_ID);
-	r->creatorid = pfs_v3_ld32(p, PFS_V3_UREQ_CREATORID);
+	r->id = wb_ld64(p, PFS_V3_UREQ_ID);
+	r->creatorid = wb_ld32(p, PFS_V3_UREQ_CREATORID);
 }
 
 void pfs_v3_put_ureq(struct pfs_wbuf *wb, const struct pfs_v3_ureq *r)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_UREQ_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_UREQ_LEN);
 
 	if (p == NULL)
 		return;
-	pfs_v3_st64(p, PFS_V3_UREQ_ID, r->id);
-	pfs_v3_st32(p, PFS_V3_UREQ_CREATORID, r->creatorid);
+	wb_st64(p, PFS_V3_UREQ_ID, r->id);
+	wb_st32(p, PFS_V3_UREQ_CREATORID, r->creatorid);
 }
 
 void pfs_v3_get_clr(struct pfs_rbuf *rb, struct pfs_v3_clr *c)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_CLR_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_CLR_LEN);
 
 	if (p == NULL) {
 		memset(c, 0, sizeof(*c));
 		return;
 	}
-	pfs_v3_ld_ifname(p + PFS_V3_CLR_IFNAME, c->ifname);
-	c->creatorid = pfs_v3_ld32(p, PFS_V3_CLR_CREATORID);
+	wb_ld_name(p + PFS_V3_CLR_IFNAME, c->ifname, PFS_IFNAMSIZ);
+	c->creatorid = wb_ld32(p, PFS_V3_CLR_CREATORID);
 }
 
 void pfs_v3_put_clr(struct pfs_wbuf *wb, const struct pfs_v3_clr *c)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_CLR_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_CLR_LEN);
 
 	if (p == NULL)
 		return;
-	pfs_v3_st_ifname(p + PFS_V3_CLR_IFNAME, c->ifname);
-	pfs_v3_st32(p, PFS_V3_CLR_CREATORID, c->creatorid);
+	wb_st_name(p + PFS_V3_CLR_IFNAME, c->ifname, PFS_IFNAMSIZ);
+	wb_st32(p, PFS_V3_CLR_CREATORID, c->creatorid);
 }
 
 void pfs_v3_get_bus(struct pfs_rbuf *rb, struct pfs_v3_bus *b)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_BUS_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_BUS_LEN);
 
 	if (p == NULL) {
 		memset(b, 0, sizeof(*b));
 		return;
 	}
-	b->creatorid = pfs_v3_ld32(p, PFS_V3_BUS_CREATORID);
-	b->endtime = pfs_v3_ld32(p, PFS_V3_BUS_ENDTIME);
+	b->creatorid = wb_ld32(p, PFS_V3_BUS_CREATORID);
+	b->endtime = wb_ld32(p, PFS_V3_BUS_ENDTIME);
 	b->status = p[PFS_V3_BUS_STATUS];
 }
 
 void pfs_v3_put_bus(struct pfs_wbuf *wb, const struct pfs_v3_bus *b)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_BUS_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_BUS_LEN);
 
 	if (p == NULL)
 		return;
-	pfs_v3_st32(p, PFS_V3_BUS_CREATORID, b->creatorid);
-	pfs_v3_st32(p, PFS_V3_BUS_ENDTIME, b->endtime);
+	wb_st32(p, PFS_V3_BUS_CREATORID, b->creatorid);
+	wb_st32(p, PFS_V3_BUS_ENDTIME, b->endtime);
 	p[PFS_V3_BUS_STATUS] = b->status;
 }
 
 void pfs_v3_get_tdb(struct pfs_rbuf *rb, struct pfs_v3_tdb *t)
 {
-	const uint8_t *p = pfs_v3_rd_take(rb, PFS_V3_TDB_LEN);
+	const uint8_t *p = wb_rd_take(rb, PFS_V3_TDB_LEN);
 
 	if (p == NULL) {
 		memset(t, 0, sizeof(*t));
 		return;
 	}
-	t->spi = pfs_v3_ld32(p, PFS_V3_TDB_SPI);
+	t->spi = wb_ld32(p, PFS_V3_TDB_SPI);
 	memcpy(t->dst, p + PFS_V3_TDB_DST, sizeof(t->dst));
-	t->rpl = pfs_v3_ld32(p, PFS_V3_TDB_RPL);
-	t->cur_bytes = pfs_v3_ld64(p, PFS_V3_TDB_CUR_BYTES);
+	t->rpl = wb_ld32(p, PFS_V3_TDB_RPL);
+	t->cur_bytes = wb_ld64(p, PFS_V3_TDB_CUR_BYTES);
 	t->sproto = p[PFS_V3_TDB_SPROTO];
 	t->updates = p[PFS_V3_TDB_UPDATES];
 }
 
 void pfs_v3_put_tdb(struct pfs_wbuf *wb, const struct pfs_v3_tdb *t)
 {
-	uint8_t *p = pfs_v3_wr_take(wb, PFS_V3_TDB_LEN);
+	uint8_t *p = wb_wr_take(wb, PFS_V3_TDB_LEN);
 
 	if (p == NULL)
 		return;
-	pfs_v3_st32(p, PFS_V3_TDB_SPI, t->spi);
+	wb_st32(p, PFS_V3_TDB_SPI, t->spi);
 	memcpy(p + PFS_V3_TDB_DST, t->dst, sizeof(t->dst));
-	pfs_v3_st32(p, PFS_V3_TDB_RPL, t->rpl);
-	pfs_v3_st64(p, PFS_V3_TDB_CUR_BYTES, t->cur_bytes);
+	wb_st32(p, PFS_V3_TDB_RPL, t->rpl);
+	wb_st64(p, PFS_V3_TDB_CUR_BYTES, t->cur_bytes);
 	p[PFS_V3_TDB_SPROTO] = t->sproto;
 	p[PFS_V3_TDB_UPDATES] = t->updates;
 }
