@@ -275,6 +275,24 @@ void pfs_bsd_put_bus(struct pfs_wbuf *wb, const struct pfs_bsd_bus *b)
 	p[BSD_BUS_STATUS] = b->status;
 }
 
+enum { BSD_KEY_ADDR = 0, BSD_KEY_PORT = 32 };
+
+void pfs_bsd_ld_key_ends(const uint8_t *p, struct pfs_bsd_key *k)
+{
+	memcpy(k->addr[0].a, p + BSD_KEY_ADDR, 16);
+	memcpy(k->addr[1].a, p + BSD_KEY_ADDR + 16, 16);
+	k->port[0] = wb_ld16(p, BSD_KEY_PORT);
+	k->port[1] = wb_ld16(p, BSD_KEY_PORT + 2);
+}
+
+void pfs_bsd_st_key_ends(uint8_t *p, const struct pfs_bsd_key *k)
+{
+	memcpy(p + BSD_KEY_ADDR, k->addr[0].a, 16);
+	memcpy(p + BSD_KEY_ADDR + 16, k->addr[1].a, 16);
+	wb_st16(p, BSD_KEY_PORT, k->port[0]);
+	wb_st16(p, BSD_KEY_PORT + 2, k->port[1]);
+}
+
 uint8_t pfs_bsd_af_to_wire(uint8_t linux_af, uint8_t inet6_wire)
 {
 	if (linux_af == AF_INET)

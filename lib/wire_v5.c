@@ -221,20 +221,15 @@ uint8_t pfs_v5_af_from_wire(uint8_t wire_af)
 
 /* --- the common prefix ---------------------------------------------------- */
 
+/* A v5 key is the common 36 bytes alone (wire_bsd.c). */
 static void v5_ld_key(const uint8_t *p, struct pfs_bsd_key *k)
 {
-	memcpy(k->addr[0].a, p + V5_KEY_ADDR, 16);
-	memcpy(k->addr[1].a, p + V5_KEY_ADDR + 16, 16);
-	k->port[0] = wb_ld16(p, V5_KEY_PORT);
-	k->port[1] = wb_ld16(p, V5_KEY_PORT + 2);
+	pfs_bsd_ld_key_ends(p + V5_KEY_ADDR, k);
 }
 
 static void v5_st_key(uint8_t *p, const struct pfs_bsd_key *k)
 {
-	memcpy(p + V5_KEY_ADDR, k->addr[0].a, 16);
-	memcpy(p + V5_KEY_ADDR + 16, k->addr[1].a, 16);
-	wb_st16(p, V5_KEY_PORT, k->port[0]);
-	wb_st16(p, V5_KEY_PORT + 2, k->port[1]);
+	pfs_bsd_st_key_ends(p + V5_KEY_ADDR, k);
 }
 
 static void v5_ld_prefix(const uint8_t *p, struct pfs_bsd_state *s)

@@ -136,22 +136,17 @@ uint8_t pfs_v6_af_from_wire(uint8_t wire_af)
 
 /* --- state ---------------------------------------------------------------- */
 
+/* The common 36 bytes (wire_bsd.c), then rdomain and af. */
 static void v6_ld_key(const uint8_t *p, struct pfs_bsd_key *k)
 {
-	memcpy(k->addr[0].a, p + V6_KEY_ADDR, 16);
-	memcpy(k->addr[1].a, p + V6_KEY_ADDR + 16, 16);
-	k->port[0] = wb_ld16(p, V6_KEY_PORT);
-	k->port[1] = wb_ld16(p, V6_KEY_PORT + 2);
+	pfs_bsd_ld_key_ends(p + V6_KEY_ADDR, k);
 	k->rdomain = wb_ld16(p, V6_KEY_RDOMAIN);
 	k->af = pfs_v6_af_from_wire(p[V6_KEY_AF]);
 }
 
 static void v6_st_key(uint8_t *p, const struct pfs_bsd_key *k)
 {
-	memcpy(p + V6_KEY_ADDR, k->addr[0].a, 16);
-	memcpy(p + V6_KEY_ADDR + 16, k->addr[1].a, 16);
-	wb_st16(p, V6_KEY_PORT, k->port[0]);
-	wb_st16(p, V6_KEY_PORT + 2, k->port[1]);
+	pfs_bsd_st_key_ends(p + V6_KEY_ADDR, k);
 	wb_st16(p, V6_KEY_RDOMAIN, k->rdomain);
 	p[V6_KEY_AF] = pfs_v6_af_to_wire(k->af);
 }

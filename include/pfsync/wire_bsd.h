@@ -178,6 +178,13 @@ void pfs_bsd_put_clr(struct pfs_wbuf *wb, const struct pfs_bsd_clr *c);
 void pfs_bsd_get_bus(struct pfs_rbuf *rb, struct pfs_bsd_bus *b);
 void pfs_bsd_put_bus(struct pfs_wbuf *wb, const struct pfs_bsd_bus *b);
 
+/*
+ * The first 36 bytes of a state key, the same in v5 and v6: addr[2], 16
+ * bytes each, then port[2], big-endian.  p points at the key.
+ */
+void pfs_bsd_ld_key_ends(const uint8_t *p, struct pfs_bsd_key *k);
+void pfs_bsd_st_key_ends(uint8_t *p, const struct pfs_bsd_key *k);
+
 /* Patch the header's len field of a frame that starts at hdr_off. */
 void pfs_bsd_poke_len(struct pfs_wbuf *wb, size_t hdr_off, uint16_t len);
 
