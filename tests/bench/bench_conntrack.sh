@@ -238,6 +238,12 @@ run_daemon() { # DAEMON
 	PH_CMD=(inject a delete "$N")
 	phase "$d" delete is_count b 0
 	put "$d" delete.left_on_b "$(count b)"
+	if [ "${d%-key}" = pfsyncd ]; then # where a state could have been lost
+		put "$d" b.kernel_drops "$(json_field b kernel_drops -v stats)"
+		put "$d" b.writes_waited_max "$(json_field b ct_wait_max -v stats)"
+		put "$d" b.writes_merged "$(json_field b ct_coalesced -v stats)"
+		put "$d" b.rel_given_up "$(json_field b rel_lost -v stats)"
+	fi
 	stop_node a
 	stop_node b
 	untopology
