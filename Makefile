@@ -29,13 +29,14 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 B        := build
 LIB_SRC  := $(wildcard lib/*.c)
 DMN_MAIN := daemon/pfsyncd.c
-DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c))
+DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c daemon/backend/*.c))
 CTL_MAIN := ctl/pfsyncctl.c
 CTL_SRC  := $(filter-out $(CTL_MAIN),$(wildcard ctl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h ctl/*.h tests/unit/*.h)
+HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h daemon/backend/*.h \
+            ctl/*.h tests/unit/*.h)
 
 # --- optimised build (rel) and sanitizer build (asan) ----------------------
 define objs
@@ -61,6 +62,9 @@ $(B)/rel/%.o: %.c $(HDRS)
 $(B)/asan/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+# the backends (daemon/backend/) use the daemon's log and loop headers
+$(B)/rel/daemon/backend/%.o $(B)/asan/daemon/backend/%.o: CPPFLAGS += -Idaemon
 
 $(REL_LIB): $(call objs,rel,$(LIB_SRC))
 $(REL_DMN): $(call objs,rel,$(DMN_SRC))
@@ -146,7 +150,8 @@ deb-chroot-check: all build/asan/pfsyncd
 
 format:
 	clang-format -i $(wildcard include/pfsync/*.h lib/*.c lib/*.h daemon/*.c \
-		daemon/*.h ctl/*.c ctl/*.h tests/*/*.c tests/*/*.h)
+		daemon/*.h daemon/backend/*.c daemon/backend/*.h ctl/*.c ctl/*.h \
+		tests/*/*.c tests/*/*.h)
 
 clean:
 	rm -rf $(B)

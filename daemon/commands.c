@@ -24,7 +24,7 @@
 #include "churn.h"
 #include "commands.h"
 #include "crypt.h"
-#include "ctnl.h"
+#include "backend/ctnl.h"
 #include "daemon.h"
 #include "latency.h"
 #include "log.h"

@@ -21,7 +21,7 @@
 #include "commands.h"
 #include "control.h"
 #include "crypt.h"
-#include "ctnl.h"
+#include "backend/ctnl.h"
 #include "daemon.h"
 #include "log.h"
 #include "metrics.h"

@@ -18,7 +18,7 @@
 
 #include "churn.h"
 #include "commands.h"
-#include "ctnl.h"
+#include "backend/ctnl.h"
 #include "daemon.h"
 #include "latency.h"
 #include "metrics.h"

@@ -20,7 +20,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 
-#include "ctmap.h"
+#include "backend/ctmap.h"
 #include "t.h"
 #include "t_state.h"
 
