@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ctwr.h"
+#include "backend/ctwr.h"
 #include "t.h"
 
 static unsigned ndone;
