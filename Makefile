@@ -29,13 +29,14 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 B        := build
 LIB_SRC  := $(wildcard lib/*.c)
 DMN_MAIN := daemon/pfsyncd.c
-DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c))
+DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c daemon/cmd/*.c))
 CTL_MAIN := ctl/pfsyncctl.c
 CTL_SRC  := $(filter-out $(CTL_MAIN),$(wildcard ctl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h ctl/*.h tests/unit/*.h)
+HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h daemon/cmd/*.h \
+            ctl/*.h tests/unit/*.h)
 
 # --- optimised build (rel) and sanitizer build (asan) ----------------------
 define objs
@@ -53,6 +54,9 @@ PFSYNCD   := $(B)/pfsyncd
 PFSYNCCTL := $(B)/pfsyncctl
 
 all: $(PFSYNCD) $(PFSYNCCTL)
+
+# daemon/cmd/ includes the daemon's headers by name, as the tests do
+$(B)/rel/daemon/%.o $(B)/asan/daemon/%.o: CPPFLAGS += -Idaemon
 
 $(B)/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -146,7 +150,7 @@ deb-chroot-check: all build/asan/pfsyncd
 
 format:
 	clang-format -i $(wildcard include/pfsync/*.h lib/*.c lib/*.h daemon/*.c \
-		daemon/*.h ctl/*.c ctl/*.h tests/*/*.c tests/*/*.h)
+		daemon/*.h daemon/cmd/*.c daemon/cmd/*.h ctl/*.c ctl/*.h tests/*/*.c tests/*/*.h)
 
 clean:
 	rm -rf $(B)

@@ -18,7 +18,6 @@
 
 #include "capture.h"
 #include "churn.h"
-#include "commands.h"
 #include "control.h"
 #include "crypt.h"
 #include "ctnl.h"
@@ -39,6 +38,20 @@ uint64_t pfsd_daemon_now_ms(void)
 uint32_t pfsd_daemon_now_sec(void)
 {
 	return (uint32_t)(pfsd_now_ms() / 1000);
+}
+
+/* One try per bulk-retry interval (the engine's, as configured) since
+ * our request, 1..PFS_BULK_MAX_TRIES; 0 when none is awaited. */
+unsigned pfsd_daemon_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms)
+{
+	uint64_t retry = pfs_engine_conf(d->engine)->bulk_retry_ms;
+	uint64_t t;
+
+	if (pfs_engine_synced(d->engine))
+		return 0;
+	t = now_ms > d->bulk_started ? now_ms - d->bulk_started : 0;
+	t = t / (retry != 0 ? retry : PFS_BULK_RETRY_MS) + 1;
+	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
 }
 
 uint32_t pfsd_daemon_random_hostid(void)
@@ -412,7 +425,7 @@ static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
 	struct pfsd_control *ctl;
 
 	ctl = pfsd_control_new(d->loop, c->control, c->control_mode,
-			       pfsd_commands_handle, d);
+			       d->ctl_handler, d);
 	if (ctl == NULL)
 		log_warn("control socket %s", c->control);
 	return ctl;
@@ -541,7 +554,8 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
-				    const char *conf_path)
+				    const char *conf_path,
+				    pfsd_ctl_handler handler)
 {
 	struct pfsd_daemon *d;
 
@@ -549,6 +563,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (d == NULL)
 		return NULL;
 	d->loop = loop;
+	d->ctl_handler = handler;
 	d->conf = *c;
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);

@@ -14,6 +14,7 @@
 #include "pfsync/table.h"
 
 #include "config.h"
+#include "control.h"
 #include "latency.h"
 #include "loop.h"
 #include "peers.h"
@@ -65,12 +66,15 @@ struct pfsd_daemon {
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
+	pfsd_ctl_handler ctl_handler; /* runs control commands (cmd/cmd.h) */
 };
 
-/* Build everything from a config; NULL on a fatal setup error (logged). */
+/* Build everything from a config, with handler running the control
+ * socket's commands; NULL on a fatal setup error (logged). */
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
-				    const char *conf_path);
+				    const char *conf_path,
+				    pfsd_ctl_handler handler);
 void pfsd_daemon_free(struct pfsd_daemon *d);
 
 /*
@@ -94,6 +98,10 @@ void pfsd_daemon_kick(struct pfsd_daemon *d);
 /* The engine's clock: monotonic milliseconds, and seconds for states. */
 uint64_t pfsd_daemon_now_ms(void);
 uint32_t pfsd_daemon_now_sec(void);
+
+/* The try of the bulk update awaited: one per bulk-retry interval since
+ * our request (1..PFS_BULK_MAX_TRIES); 0 when in sync. */
+unsigned pfsd_daemon_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms);
 
 /* A random nonzero host id (getrandom). */
 uint32_t pfsd_daemon_random_hostid(void);

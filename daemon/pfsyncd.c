@@ -11,7 +11,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cmd/cmd.h"
+#include "version.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -111,7 +112,7 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 	loop = pfsd_loop_new();
 	if (loop == NULL)
 		fatal("event loop");
-	d = pfsd_daemon_new(loop, c, path);
+	d = pfsd_daemon_new(loop, c, path, pfsd_cmd_handle);
 	if (d == NULL) {
 		pfsd_loop_free(loop);
 		return 1;

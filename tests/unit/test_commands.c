@@ -13,7 +13,7 @@
 #include "pfsync/format.h"
 #include "pfsync/table.h"
 
-#include "commands.h"
+#include "cmd/cmd.h"
 #include "control.h"
 #include "daemon.h"
 #include "loop.h"
@@ -64,6 +64,9 @@ static void fake_free(struct pfsd_daemon *d)
 	free(d);
 }
 
+/* The client of run(): root unless a test says otherwise. */
+static struct pfsd_ctl_who run_who = { .uid = 0, .known = true };
+
 /* Run one command line; returns status, output in *o (caller frees).
  * A streamed answer is read to its end, part after part, as the control
  * server does. */
@@ -79,7 +82,7 @@ static int run(struct pfsd_daemon *d, unsigned flags, struct pfsd_out *o,
 	for (tok = strtok(buf, " "); tok != NULL && argc < 16;
 	     tok = strtok(NULL, " "))
 		argv[argc++] = tok;
-	rc = pfsd_commands_handle(d, argc, argv, flags, o, err, 256);
+	rc = pfsd_cmd_handle(d, &run_who, argc, argv, flags, o, err, 256);
 	if (o->more == NULL)
 		return rc;
 	while (o->more(o->more_arg, o) == 1)
