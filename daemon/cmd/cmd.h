@@ -5,11 +5,11 @@
  * reply is described once and rendered as text or, with PFS_CTL_F_JSON,
  * JSON (render.h).
  *
- * Access: commands that only show (and a changing command's usage
- * errors) are open to every client that may connect to the socket;
+ * Access: commands that only show are open to every client that may
+ * connect to the socket (its file mode, control-mode, decides who may);
  * commands that change something (pfsync0 WORDS, add, update, kill,
  * flush, churn, bulk, latency reset) need uid 0 or the daemon's own uid,
- * as SO_PEERCRED tells; others get EPERM.
+ * as SO_PEERCRED tells; others get EPERM and a message saying so.
  */
 #ifndef PFSYNCD_CMD_H
 #define PFSYNCD_CMD_H
