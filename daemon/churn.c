@@ -13,7 +13,7 @@
 #include "pfsync/table.h"
 
 #include "churn.h"
-#include "cmd/memfw.h"
+#include "memstate.h"
 #include "latency.h"
 #include "log.h"
 #include "loop.h"
@@ -63,9 +63,9 @@ static void churn_create(struct pfsd_churn *c, uint64_t now)
 	struct churn_ref *r;
 	uint32_t n = c->flow++;
 
-	pfsd_memfw_new_state(c->env.engine, c->env.hostid,
-			     (uint32_t)(now / 1000), &st, IPPROTO_TCP,
-			     PFS_TCPS_ESTABLISHED, PFS_TCPS_ESTABLISHED);
+	pfsd_memstate_new(c->env.engine, c->env.hostid, (uint32_t)(now / 1000),
+			  &st, IPPROTO_TCP, PFS_TCPS_ESTABLISHED,
+			  PFS_TCPS_ESTABLISHED);
 	st.af = AF_INET;
 	st.direction = PFS_DIR_OUT;
 	memcpy(st.ifname, "all", 4);

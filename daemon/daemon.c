@@ -23,7 +23,6 @@
 #include "ctnl.h"
 #include "daemon.h"
 #include "log.h"
-#include "metrics.h"
 #include "metrics_http.h"
 #include "notify.h"
 #include "transport.h"
@@ -425,15 +424,10 @@ static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
 	struct pfsd_control *ctl;
 
 	ctl = pfsd_control_new(d->loop, c->control, c->control_mode,
-			       d->ctl_handler, d);
+			       d->serve.command, d);
 	if (ctl == NULL)
 		log_warn("control socket %s", c->control);
 	return ctl;
-}
-
-static void dmn_render_metrics(void *ctx, struct pfsd_out *o)
-{
-	pfsd_metrics_render_now(ctx, o);
 }
 
 /* metrics-listen: (re)open the scrape listener; a failure is logged and
@@ -444,7 +438,7 @@ static int dmn_metrics_listen(struct pfsd_daemon *d, const char *addr)
 	d->mhttp = NULL;
 	if (addr[0] == '\0')
 		return 0;
-	d->mhttp = pfsd_mhttp_new(d->loop, addr, dmn_render_metrics, d);
+	d->mhttp = pfsd_mhttp_new(d->loop, addr, d->serve.metrics, d);
 	if (d->mhttp == NULL) {
 		log_warn("metrics-listen %s", addr);
 		return -1;
@@ -555,7 +549,7 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
 				    const char *conf_path,
-				    pfsd_ctl_handler handler)
+				    const struct pfsd_daemon_serve *serve)
 {
 	struct pfsd_daemon *d;
 
@@ -563,7 +557,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (d == NULL)
 		return NULL;
 	d->loop = loop;
-	d->ctl_handler = handler;
+	d->serve = *serve;
 	d->conf = *c;
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);

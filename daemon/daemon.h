@@ -31,6 +31,16 @@ struct pfsd_mhttp;
 struct pfsd_crypt;
 struct pfsd_udp;
 
+/*
+ * What the daemon serves but does not know, given by main: the modules
+ * that read the whole daemon sit above it, so it depends on none of them.
+ * Each is called with the struct pfsd_daemon as ctx.
+ */
+struct pfsd_daemon_serve {
+	pfsd_ctl_handler command;			/* cmd/cmd.h */
+	void (*metrics)(void *ctx, struct pfsd_out *o); /* metrics.h */
+};
+
 struct pfsd_daemon {
 	struct pfsd_conf conf;	/* as configured (hostid may be 0) */
 	char conf_path[256];	/* "" when started without a file */
@@ -66,15 +76,15 @@ struct pfsd_daemon {
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
-	pfsd_ctl_handler ctl_handler; /* runs control commands (cmd/cmd.h) */
+	struct pfsd_daemon_serve serve; /* what main gave us to serve */
 };
 
-/* Build everything from a config, with handler running the control
- * socket's commands; NULL on a fatal setup error (logged). */
+/* Build everything from a config, serving the control commands and
+ * metrics serve names; NULL on a fatal setup error (logged). */
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
 				    const char *conf_path,
-				    pfsd_ctl_handler handler);
+				    const struct pfsd_daemon_serve *serve);
 void pfsd_daemon_free(struct pfsd_daemon *d);
 
 /*

@@ -2,7 +2,8 @@
  * memfw.c - the memory backend's changes from the control socket: add,
  * update (one simulated packet), kill, flush, churn (memfw.h).  With the
  * conntrack backend the kernel's table is the truth and conntrack(8)
- * changes it: dispatch.c refuses these words there.
+ * changes it: dispatch.c refuses these words there.  New states are
+ * made by memstate.h, as the churn generator's are.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,44 +17,11 @@
 #include "churn.h"
 #include "cmd_priv.h"
 #include "daemon.h"
-#include "memfw.h"
+#include "memstate.h"
 
-#define MEMFW_SEQ_STEP 1448 /* bytes one simulated packet carries */
-#define MEMFW_WINDOW   65535
+#define MEMFW_SEQ_STEP 1448  /* bytes one simulated packet carries */
+#define MEMFW_WINDOW   65535 /* the window a state starts with */
 
-static void memfw_init_peer(struct pfs_peer *p, uint8_t proto, uint8_t state,
-			    uint32_t seq)
-{
-	memset(p, 0, sizeof(*p));
-	p->state = state;
-	if (proto != IPPROTO_TCP)
-		return;
-	p->seqlo = seq;
-	p->seqhi = seq + MEMFW_WINDOW;
-	p->max_win = MEMFW_WINDOW;
-	p->mss = 1460;
-}
-
-void pfsd_memfw_new_state(struct pfs_engine *e, uint32_t hostid, uint32_t now_s,
-			  struct pfs_state *st, uint8_t proto, uint8_t src,
-			  uint8_t dst)
-{
-	uint32_t mix;
-
-	memset(st, 0, sizeof(*st));
-	st->id = pfs_engine_new_id(e);
-	st->creatorid = hostid;
-	st->rule = PFS_NO_RULE;
-	st->anchor = PFS_NO_RULE;
-	st->proto = proto;
-	st->creation = now_s;
-	st->timeout = pfs_state_timeout_class(proto, src, dst);
-	st->expire = now_s + pfs_timeout_default(st->timeout);
-	/* Distinct, plausible initial sequence numbers per state. */
-	mix = (uint32_t)(st->id ^ st->id >> 32) * 2654435761u;
-	memfw_init_peer(&st->src, proto, src, mix);
-	memfw_init_peer(&st->dst, proto, dst, mix * 2246822519u ^ 0x5bd1e995u);
-}
 struct memfw_add {
 	uint8_t proto, af, dir;
 	struct pfs_host src, dst;
@@ -124,8 +92,8 @@ int cmd_memfw_add(struct cmd_req *r)
 		a.s1 = a.s2 = a.proto == IPPROTO_TCP	? PFS_TCPS_ESTABLISHED
 			      : a.proto == IPPROTO_ICMP ? 0
 							: PFS_UDPS_MULTIPLE;
-	pfsd_memfw_new_state(r->d->engine, r->d->hostid, pfsd_daemon_now_sec(),
-			     &st, a.proto, a.s1, a.s2);
+	pfsd_memstate_new(r->d->engine, r->d->hostid, pfsd_daemon_now_sec(),
+			  &st, a.proto, a.s1, a.s2);
 	st.af = a.af;
 	st.direction = a.dir;
 	/* conntrack's original tuple: OUT (lan, ext), IN (ext, lan) */

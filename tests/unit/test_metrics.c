@@ -19,7 +19,7 @@
 #include "pfsync/table.h"
 
 #include "cmd/cmd.h"
-#include "cmd/memfw.h"
+#include "memstate.h"
 #include "control.h"
 #include "daemon.h"
 #include "loop.h"
@@ -66,8 +66,8 @@ static void add_state(struct pfsd_daemon *d, uint64_t id, uint32_t creator)
 {
 	struct pfs_state st;
 
-	pfsd_memfw_new_state(d->engine, d->hostid, pfsd_daemon_now_sec(), &st,
-			     IPPROTO_UDP, 1, 1);
+	pfsd_memstate_new(d->engine, d->hostid, pfsd_daemon_now_sec(), &st,
+			  IPPROTO_UDP, 1, 1);
 	st.id = id;
 	st.creatorid = creator;
 	st.af = AF_INET;
@@ -390,7 +390,7 @@ static void test_http(void)
 static int run(struct pfsd_daemon *d, const char *word, struct pfsd_out *o,
 	       char *err)
 {
-	struct pfsd_ctl_who root = { .uid = 0, .known = true };
+	struct pfsd_ctl_who root = {.uid = 0, .known = true};
 	char buf[32], *argv[1] = {buf};
 
 	snprintf(buf, sizeof(buf), "%s", word);
