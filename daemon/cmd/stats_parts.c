@@ -110,28 +110,35 @@ static const char *const parts_ct_lines[][2] = {
 };
 #define PARTS_CT_N (sizeof(parts_ct_lines) / sizeof(parts_ct_lines[0]))
 
-static void parts_ct(struct cmd_req *r)
+static void parts_ct_counters(struct cmd_req *r,
+			      const struct pfsd_ctnl_stats *c)
 {
-	const struct pfsd_ctnl_stats *c;
-	size_t i;
-
-	if (r->d->ct == NULL)
-		return;
-	c = pfsd_ctnl_stats(r->d->ct);
 	const uint64_t v[PARTS_CT_N] = {
 	    c->events,	c->own,	    c->skipped,	  c->malformed,	 c->enobufs,
 	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
 	    c->adopted, c->batches, c->retried,	  c->lost,
 	};
+	size_t i;
+
+	for (i = 0; i < PARTS_CT_N; i++)
+		pfsd_rnd_u64(&r->rnd, parts_ct_lines[i][0],
+			     "\t%" PRIu64 " %s\n", v[i], parts_ct_lines[i][1]);
+}
+
+static void parts_ct(struct cmd_req *r)
+{
+	const struct pfsd_ctnl_stats *c;
+
+	if (r->d->ct == NULL)
+		return;
+	c = pfsd_ctnl_stats(r->d->ct);
 	pfsd_rnd_text(&r->rnd, "conntrack:\n");
 	pfsd_rnd_u64(&r->rnd, "ct_ok", "\t%" PRIu64 " kernel writes ok\n",
 		     c->ct_ok);
 	pfsd_rnd_u64(&r->rnd, "ct_fail", "\t%" PRIu64 " kernel writes failed\n",
 		     c->ct_fail);
 	parts_ct_errno(r, c);
-	for (i = 0; i < PARTS_CT_N; i++)
-		pfsd_rnd_u64(&r->rnd, parts_ct_lines[i][0],
-			     "\t%" PRIu64 " %s\n", v[i], parts_ct_lines[i][1]);
+	parts_ct_counters(r, c);
 }
 
 /* Sealed packets, when a key is configured. */
