@@ -18,6 +18,7 @@
 #include "cmd/cmd.h"
 #include "control.h"
 #include "daemon.h"
+#include "latency.h"
 #include "loop.h"
 #include "print_v3.h"
 #include "t.h"
@@ -486,6 +487,54 @@ static void test_access_by_uid(void)
 	fake_free(d);
 }
 
+/* One description, two renderings: latency -v's text and JSON carry the
+ * same numbers (a quantile's bound is capped at the largest delay seen),
+ * and the text is the one pfsyncctl always printed. */
+static void test_latency_text_and_json(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfsd_out t, j;
+	char err[256];
+
+	pfsd_latency_record(&d->lat, 5);
+	pfsd_latency_record(&d->lat, 5);
+	pfsd_latency_record(&d->lat, 100);
+	pfsd_latency_record(&d->lat, 3000);
+	T_EQ(run(d, PFS_CTL_F_VERBOSE, &t, err, "latency"), 0);
+	T_EQ(run(d, PFS_CTL_F_JSON, &j, err, "latency"), 0);
+	T_CHECK(t.buf != NULL &&
+		strcmp(t.buf,
+		       "latency: 4 stamped changes applied, mean 777 us, "
+		       "max 3000 us\n"
+		       "\tp50 <= 5 us\n"
+		       "\tp90 <= 3000 us\n"
+		       "\tp99 <= 3000 us\n"
+		       "\tp999 <= 3000 us\n"
+		       "\t<=          5 us            2\n"
+		       "\t<=        103 us            1\n"
+		       "\t<=       3071 us            1\n") == 0);
+	T_CHECK(j.buf != NULL &&
+		strcmp(j.buf, "{\"count\":4,\"mean_us\":777,\"max_us\":3000,"
+			      "\"p50_us\":5,\"p90_us\":3000,\"p99_us\":3000,"
+			      "\"p999_us\":3000,"
+			      "\"buckets\":[[5,2],[103,1],[3071,1]]}\n") == 0);
+	free(t.buf);
+	free(j.buf);
+	/* nothing measured: one text line; JSON keeps every key */
+	pfsd_latency_reset(&d->lat);
+	T_EQ(run(d, 0, &t, err, "latency"), 0);
+	T_CHECK(t.buf != NULL &&
+		strcmp(t.buf, "latency: 0 stamped changes applied\n") == 0);
+	free(t.buf);
+	T_EQ(run(d, PFS_CTL_F_JSON, &j, err, "latency"), 0);
+	T_CHECK(j.buf != NULL &&
+		strcmp(j.buf, "{\"count\":0,\"mean_us\":0,\"max_us\":0,"
+			      "\"p50_us\":0,\"p90_us\":0,\"p99_us\":0,"
+			      "\"p999_us\":0,\"buckets\":[]}\n") == 0);
+	free(j.buf);
+	fake_free(d);
+}
+
 int main(void)
 {
 	T_RUN(test_add_list_kill);
@@ -498,5 +547,6 @@ int main(void)
 	T_RUN(test_timeout_classes);
 	T_RUN(test_bulk_try_follows_retry);
 	T_RUN(test_access_by_uid);
+	T_RUN(test_latency_text_and_json);
 	return t_done();
 }
