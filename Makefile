@@ -29,13 +29,13 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 B        := build
 LIB_SRC  := $(wildcard lib/*.c)
 DMN_MAIN := daemon/pfsyncd.c
-DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c daemon/backend/*.c))
+DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c daemon/backend/*.c daemon/cmd/*.c))
 CTL_MAIN := ctl/pfsyncctl.c
 CTL_SRC  := $(filter-out $(CTL_MAIN),$(wildcard ctl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h daemon/backend/*.h \
+HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h daemon/backend/*.h daemon/cmd/*.h \
             ctl/*.h tests/unit/*.h)
 
 # --- optimised build (rel) and sanitizer build (asan) ----------------------
@@ -55,6 +55,10 @@ PFSYNCCTL := $(B)/pfsyncctl
 
 all: $(PFSYNCD) $(PFSYNCCTL)
 
+# daemon/cmd/ and daemon/backend/ include the daemon's headers by name,
+# as the tests do
+$(B)/rel/daemon/%.o $(B)/asan/daemon/%.o: CPPFLAGS += -Idaemon
+
 $(B)/rel/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -62,9 +66,6 @@ $(B)/rel/%.o: %.c $(HDRS)
 $(B)/asan/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
-
-# the backends (daemon/backend/) use the daemon's log and loop headers
-$(B)/rel/daemon/backend/%.o $(B)/asan/daemon/backend/%.o: CPPFLAGS += -Idaemon
 
 $(REL_LIB): $(call objs,rel,$(LIB_SRC))
 $(REL_DMN): $(call objs,rel,$(DMN_SRC))
@@ -150,7 +151,7 @@ deb-chroot-check: all build/asan/pfsyncd
 
 format:
 	clang-format -i $(wildcard include/pfsync/*.h lib/*.c lib/*.h daemon/*.c \
-		daemon/*.h daemon/backend/*.c daemon/backend/*.h ctl/*.c ctl/*.h \
+		daemon/*.h daemon/backend/*.c daemon/backend/*.h daemon/cmd/*.c daemon/cmd/*.h ctl/*.c ctl/*.h \
 		tests/*/*.c tests/*/*.h)
 
 clean:

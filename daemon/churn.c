@@ -13,10 +13,10 @@
 #include "pfsync/table.h"
 
 #include "churn.h"
-#include "commands.h"
-#include "daemon.h"
+#include "memstate.h"
 #include "latency.h"
 #include "log.h"
+#include "loop.h"
 
 struct churn_ref {
 	uint64_t id;
@@ -24,7 +24,7 @@ struct churn_ref {
 };
 
 struct pfsd_churn {
-	struct pfsd_daemon *d;
+	struct pfsd_churn_env env;
 	unsigned rate;
 	uint64_t start_ms, end_ms;
 	uint64_t done; /* changes made so far */
@@ -63,8 +63,9 @@ static void churn_create(struct pfsd_churn *c, uint64_t now)
 	struct churn_ref *r;
 	uint32_t n = c->flow++;
 
-	pfsd_commands_new_state(c->d, &st, IPPROTO_TCP, PFS_TCPS_ESTABLISHED,
-				PFS_TCPS_ESTABLISHED);
+	pfsd_memstate_new(c->env.engine, c->env.hostid, (uint32_t)(now / 1000),
+			  &st, IPPROTO_TCP, PFS_TCPS_ESTABLISHED,
+			  PFS_TCPS_ESTABLISHED);
 	st.af = AF_INET;
 	st.direction = PFS_DIR_OUT;
 	memcpy(st.ifname, "all", 4);
@@ -75,7 +76,7 @@ static void churn_create(struct pfsd_churn *c, uint64_t now)
 	st.ext.port = 443;
 	if (c->stamp)
 		pfsd_latency_stamp(&st, pfsd_latency_now_us());
-	if (pfs_engine_insert(c->d->engine, &st, now) == -1) {
+	if (pfs_engine_insert(c->env.engine, &st, now) == -1) {
 		c->stats.failed++;
 		return;
 	}
@@ -89,10 +90,10 @@ static void churn_create(struct pfsd_churn *c, uint64_t now)
 static void churn_update(struct pfsd_churn *c, uint64_t now)
 {
 	const struct churn_ref *r =
-		&c->ring[(c->head + churn_rand(c) % c->live) % c->cap];
+	    &c->ring[(c->head + churn_rand(c) % c->live) % c->cap];
 	struct pfs_state *cur, st;
 
-	cur = pfs_table_find_id(c->d->table, r->id, r->creatorid);
+	cur = pfs_table_find_id(c->env.table, r->id, r->creatorid);
 	if (cur == NULL) {
 		c->stats.failed++;
 		return;
@@ -102,11 +103,10 @@ static void churn_update(struct pfsd_churn *c, uint64_t now)
 	st.src.seqhi = st.src.seqlo + st.dst.max_win;
 	st.packets[0]++;
 	st.bytes[0] += 1448;
-	st.expire = (uint32_t)(now / 1000) +
-		    pfs_timeout_default(st.timeout);
+	st.expire = (uint32_t)(now / 1000) + pfs_timeout_default(st.timeout);
 	if (c->stamp)
 		pfsd_latency_stamp(&st, pfsd_latency_now_us());
-	if (pfs_engine_update(c->d->engine, &st, now) == -1)
+	if (pfs_engine_update(c->env.engine, &st, now) == -1)
 		c->stats.failed++;
 	else
 		c->stats.updated++;
@@ -116,7 +116,7 @@ static void churn_delete(struct pfsd_churn *c, uint64_t now)
 {
 	const struct churn_ref *r = &c->ring[c->head];
 
-	if (pfs_engine_delete(c->d->engine, r->id, r->creatorid, now) == -1)
+	if (pfs_engine_delete(c->env.engine, r->id, r->creatorid, now) == -1)
 		c->stats.failed++;
 	else
 		c->stats.deleted++;
@@ -168,7 +168,7 @@ static void churn_tick(void *arg);
 static void churn_stop(struct pfsd_churn *c)
 {
 	if (c->timer_id > 0)
-		pfsd_loop_timer_cancel(c->d->loop, c->timer_id);
+		pfsd_loop_timer_cancel(c->env.loop, c->timer_id);
 	c->timer_id = 0;
 	if (c->stats.running)
 		log_info("churn: done, %llu created, %llu updated, "
@@ -183,7 +183,7 @@ static void churn_stop(struct pfsd_churn *c)
 static void churn_tick(void *arg)
 {
 	struct pfsd_churn *c = arg;
-	uint64_t now = pfsd_daemon_now_ms();
+	uint64_t now = pfsd_now_ms();
 	uint64_t t = now < c->end_ms ? now : c->end_ms;
 	uint64_t due = (t - c->start_ms) * c->rate / 1000;
 	uint64_t n = due > c->done ? due - c->done : 0;
@@ -194,12 +194,12 @@ static void churn_tick(void *arg)
 	churn_batch(c, n, now);
 	c->done += n;
 	c->stats.live = c->live;
-	pfsd_daemon_kick(c->d);
+	c->env.kick(c->env.arg);
 	if (now >= c->end_ms || (c->fill && c->live >= c->cap)) {
 		churn_stop(c);
 		return;
 	}
-	c->timer_id = pfsd_loop_timer_add(c->d->loop, now + PFSD_CHURN_TICK_MS,
+	c->timer_id = pfsd_loop_timer_add(c->env.loop, now + PFSD_CHURN_TICK_MS,
 					  churn_tick, c);
 	if (c->timer_id < 0) {
 		log_warn("churn timer");
@@ -208,8 +208,9 @@ static void churn_tick(void *arg)
 	}
 }
 
-struct pfsd_churn *pfsd_churn_start(struct pfsd_daemon *d, unsigned rate,
-				    unsigned seconds, unsigned max)
+struct pfsd_churn *pfsd_churn_start(const struct pfsd_churn_env *env,
+				    unsigned rate, unsigned seconds,
+				    unsigned max)
 {
 	struct pfsd_churn *c;
 
@@ -225,15 +226,16 @@ struct pfsd_churn *pfsd_churn_start(struct pfsd_daemon *d, unsigned rate,
 		free(c);
 		return NULL;
 	}
-	c->d = d;
+	c->env = *env;
 	c->cap = max;
 	c->rate = rate;
-	c->start_ms = pfsd_daemon_now_ms();
+	c->start_ms = pfsd_now_ms();
 	c->end_ms = c->start_ms + (uint64_t)seconds * 1000;
 	c->rng = c->start_ms * 0x9e3779b97f4a7c15ull | 1;
 	c->flow = (uint32_t)churn_rand(c);
 	c->stats.running = true;
-	c->timer_id = pfsd_loop_timer_add(d->loop, c->start_ms, churn_tick, c);
+	c->timer_id =
+	    pfsd_loop_timer_add(env->loop, c->start_ms, churn_tick, c);
 	if (c->timer_id < 0) {
 		pfsd_churn_free(c);
 		return NULL;

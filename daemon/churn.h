@@ -11,24 +11,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PFSD_CHURN_TICK_MS 1
+#define PFSD_CHURN_TICK_MS	1
 #define PFSD_CHURN_MAX_PER_TICK 20000 /* catch-up bound after a stall */
 
-struct pfsd_daemon;
 struct pfsd_churn;
+struct pfsd_loop;
+struct pfs_engine;
+struct pfs_table;
+
+/* What a run works on: the memory backend's table through its engine,
+ * timers on loop, and kick(arg) after each batch of changes (to re-arm
+ * the engine's timer). */
+struct pfsd_churn_env {
+	struct pfsd_loop *loop;
+	struct pfs_engine *engine;
+	struct pfs_table *table;
+	uint32_t hostid;
+	void (*kick)(void *arg);
+	void *arg;
+};
 
 struct pfsd_churn_stats {
 	uint64_t created;
 	uint64_t updated;
 	uint64_t deleted;
-	uint64_t failed;  /* engine refused (e.g. state flushed meanwhile) */
+	uint64_t failed; /* engine refused (e.g. state flushed meanwhile) */
 	size_t live;
 	bool running;
 };
 
 /* Start a run; NULL with errno (EINVAL for a zero rate or max). */
-struct pfsd_churn *pfsd_churn_start(struct pfsd_daemon *d, unsigned rate,
-				    unsigned seconds, unsigned max);
+struct pfsd_churn *pfsd_churn_start(const struct pfsd_churn_env *env,
+				    unsigned rate, unsigned seconds,
+				    unsigned max);
 /* Stamp each change with its time for the peer's latency histogram
  * (latency.h); off by default. */
 void pfsd_churn_set_stamp(struct pfsd_churn *c, bool on);

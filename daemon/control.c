@@ -48,6 +48,7 @@ struct ctl_client {
 	void (*more_free)(void *arg);
 	void *more_arg;
 	int more_status;
+	struct pfsd_ctl_who who; /* the client's credentials */
 };
 
 /* Queue the next streamed part once less than this waits to be sent. */
@@ -100,20 +101,27 @@ void pfsd_out_write(struct pfsd_out *o, const void *p, size_t n)
 	o->buf[o->len] = '\0';
 }
 
+void pfsd_out_vprintf(struct pfsd_out *o, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n <= 0 || !out_reserve(o, (size_t)n))
+		return;
+	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	o->len += (size_t)n;
+}
+
 void pfsd_out_printf(struct pfsd_out *o, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	pfsd_out_vprintf(o, fmt, ap);
 	va_end(ap);
-	if (n <= 0 || !out_reserve(o, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	o->len += (size_t)n;
 }
 
 void pfsd_out_stream(struct pfsd_out *o, pfsd_out_more_fn more,
@@ -324,8 +332,8 @@ static int ctl_run(struct ctl_client *cl, int argc, char *argv[],
 	char err[256] = "";
 	int status, rc;
 
-	status = cl->ctl->handler(cl->ctl->ctx, argc, argv, flags, &out, err,
-				  sizeof(err));
+	status = cl->ctl->handler(cl->ctl->ctx, &cl->who, argc, argv, flags,
+				  &out, err, sizeof(err));
 	err[sizeof(err) - 1] = '\0';
 	if (out.oom) {
 		status = ENOMEM;
@@ -457,6 +465,25 @@ static void ctl_client_event(void *arg, int fd, uint32_t events)
 		ctl_client_close(cl);
 }
 
+/* The client's uid, gid and pid; unknown ones leave who->known false
+ * (the handler then grants only what anyone may do). */
+static void ctl_peer_who(int fd, struct pfsd_ctl_who *who)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	memset(who, 0, sizeof(*who));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
+	    len != sizeof(uc)) {
+		log_warn("control: SO_PEERCRED");
+		return;
+	}
+	who->uid = (uint32_t)uc.uid;
+	who->gid = (uint32_t)uc.gid;
+	who->pid = (int32_t)uc.pid;
+	who->known = true;
+}
+
 static void ctl_client_new(struct pfsd_control *c, int fd)
 {
 	struct ctl_client *cl = calloc(1, sizeof(*cl));
@@ -474,6 +501,7 @@ static void ctl_client_new(struct pfsd_control *c, int fd)
 	}
 	cl->ctl = c;
 	cl->fd = fd;
+	ctl_peer_who(fd, &cl->who);
 	cl->events = EPOLLIN;
 	cl->last_ms = pfsd_now_ms();
 	cl->next = c->clients;

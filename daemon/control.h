@@ -9,6 +9,8 @@
 #ifndef PFSYNCD_CONTROL_H
 #define PFSYNCD_CONTROL_H
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,18 +46,30 @@ void pfsd_out_stream(struct pfsd_out *o, pfsd_out_more_fn more,
 
 void pfsd_out_printf(struct pfsd_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void pfsd_out_vprintf(struct pfsd_out *o, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void pfsd_out_write(struct pfsd_out *o, const void *p, size_t n);
 /* Append s as a JSON string literal (quotes and escapes added). */
 void pfsd_out_json_str(struct pfsd_out *o, const char *s);
+
+/* Who sent a request: the client's credentials when it connected
+ * (SO_PEERCRED), for the handler's access check. */
+struct pfsd_ctl_who {
+	uint32_t uid;
+	uint32_t gid;
+	int32_t pid;
+	bool known; /* false when the kernel did not tell */
+};
 
 /*
  * Runs one command.  argv[0] is the command word.  Writes output into
  * *out; returns 0 or a positive errno value, with an optional message in
  * err (errlen bytes).
  */
-typedef int (*pfsd_ctl_handler)(void *ctx, int argc, char *argv[],
-				unsigned flags, struct pfsd_out *out,
-				char *err, size_t errlen);
+typedef int (*pfsd_ctl_handler)(void *ctx, const struct pfsd_ctl_who *who,
+				int argc, char *argv[], unsigned flags,
+				struct pfsd_out *out, char *err,
+				size_t errlen);
 
 struct pfsd_control;
 

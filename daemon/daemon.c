@@ -18,13 +18,11 @@
 
 #include "capture.h"
 #include "churn.h"
-#include "commands.h"
 #include "control.h"
 #include "crypt.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
 #include "log.h"
-#include "metrics.h"
 #include "metrics_http.h"
 #include "notify.h"
 #include "transport.h"
@@ -39,6 +37,20 @@ uint64_t pfsd_daemon_now_ms(void)
 uint32_t pfsd_daemon_now_sec(void)
 {
 	return (uint32_t)(pfsd_now_ms() / 1000);
+}
+
+/* One try per bulk-retry interval (the engine's, as configured) since
+ * our request, 1..PFS_BULK_MAX_TRIES; 0 when none is awaited. */
+unsigned pfsd_daemon_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms)
+{
+	uint64_t retry = pfs_engine_conf(d->engine)->bulk_retry_ms;
+	uint64_t t;
+
+	if (pfsd_daemon_synced(d))
+		return 0;
+	t = now_ms > d->bulk_started ? now_ms - d->bulk_started : 0;
+	t = t / (retry != 0 ? retry : PFS_BULK_RETRY_MS) + 1;
+	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
 }
 
 uint32_t pfsd_daemon_random_hostid(void)
@@ -421,15 +433,10 @@ static struct pfsd_control *dmn_control(struct pfsd_daemon *d,
 	struct pfsd_control *ctl;
 
 	ctl = pfsd_control_new(d->loop, c->control, c->control_mode,
-			       pfsd_commands_handle, d);
+			       d->serve.command, d);
 	if (ctl == NULL)
 		log_warn("control socket %s", c->control);
 	return ctl;
-}
-
-static void dmn_render_metrics(void *ctx, struct pfsd_out *o)
-{
-	pfsd_metrics_render_now(ctx, o);
 }
 
 /* metrics-listen: (re)open the scrape listener; a failure is logged and
@@ -440,7 +447,7 @@ static int dmn_metrics_listen(struct pfsd_daemon *d, const char *addr)
 	d->mhttp = NULL;
 	if (addr[0] == '\0')
 		return 0;
-	d->mhttp = pfsd_mhttp_new(d->loop, addr, dmn_render_metrics, d);
+	d->mhttp = pfsd_mhttp_new(d->loop, addr, d->serve.metrics, d);
 	if (d->mhttp == NULL) {
 		log_warn("metrics-listen %s", addr);
 		return -1;
@@ -550,7 +557,8 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
-				    const char *conf_path)
+				    const char *conf_path,
+				    const struct pfsd_daemon_serve *serve)
 {
 	struct pfsd_daemon *d;
 
@@ -558,6 +566,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (d == NULL)
 		return NULL;
 	d->loop = loop;
+	d->serve = *serve;
 	d->conf = *c;
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);

@@ -14,6 +14,7 @@
 #include "pfsync/table.h"
 
 #include "config.h"
+#include "control.h"
 #include "latency.h"
 #include "loop.h"
 #include "peers.h"
@@ -29,6 +30,16 @@ struct pfsd_ctnl;
 struct pfsd_mhttp;
 struct pfsd_crypt;
 struct pfsd_udp;
+
+/*
+ * What the daemon serves but does not know, given by main: the modules
+ * that read the whole daemon sit above it, so it depends on none of them.
+ * Each is called with the struct pfsd_daemon as ctx.
+ */
+struct pfsd_daemon_serve {
+	pfsd_ctl_handler command;			/* cmd/cmd.h */
+	void (*metrics)(void *ctx, struct pfsd_out *o); /* metrics.h */
+};
 
 struct pfsd_daemon {
 	struct pfsd_conf conf;	/* as configured (hostid may be 0) */
@@ -65,12 +76,15 @@ struct pfsd_daemon {
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
+	struct pfsd_daemon_serve serve; /* what main gave us to serve */
 };
 
-/* Build everything from a config; NULL on a fatal setup error (logged). */
+/* Build everything from a config, serving the control commands and
+ * metrics serve names; NULL on a fatal setup error (logged). */
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
-				    const char *conf_path);
+				    const char *conf_path,
+				    const struct pfsd_daemon_serve *serve);
 void pfsd_daemon_free(struct pfsd_daemon *d);
 
 /*
@@ -98,6 +112,10 @@ uint64_t pfsd_daemon_now_ms(void);
  * `bulk: done` and `pfsyncctl bulk-done` report. */
 bool pfsd_daemon_synced(const struct pfsd_daemon *d);
 uint32_t pfsd_daemon_now_sec(void);
+
+/* The try of the bulk update awaited: one per bulk-retry interval since
+ * our request (1..PFS_BULK_MAX_TRIES); 0 when in sync. */
+unsigned pfsd_daemon_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms);
 
 /* A random nonzero host id (getrandom). */
 uint32_t pfsd_daemon_random_hostid(void);

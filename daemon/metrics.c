@@ -17,7 +17,7 @@
 #include "pfsync/wire_v3.h"
 
 #include "churn.h"
-#include "commands.h"
+#include "version.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
 #include "latency.h"
@@ -234,21 +234,6 @@ static void met_table(const struct pfsd_daemon *d, struct pfsd_out *o)
 			     other);
 }
 
-/* The try of the bulk request awaited (1..12, one per retry interval
- * since the request), 0 when none is. */
-static unsigned met_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms)
-{
-	uint64_t retry =
-	    d->conf.bulk_retry_ms ? d->conf.bulk_retry_ms : PFS_BULK_RETRY_MS;
-	uint64_t t;
-
-	if (pfsd_daemon_synced(d))
-		return 0;
-	t = (now_ms > d->bulk_started ? now_ms - d->bulk_started : 0) / retry +
-	    1;
-	return t > PFS_BULK_MAX_TRIES ? PFS_BULK_MAX_TRIES : (unsigned)t;
-}
-
 static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
 		     uint64_t now_ms)
 {
@@ -270,7 +255,7 @@ static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
 		     synced && !sending);
 	met_one(o, "pfsync_bulk_request_try", "gauge",
 		"Try (1 to 12) of the bulk request awaited, 0 when none is.",
-		met_bulk_try(d, now_ms));
+		pfsd_daemon_bulk_try(d, now_ms));
 }
 
 static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,

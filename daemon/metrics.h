@@ -18,9 +18,6 @@
 
 struct pfsd_daemon;
 
-/* The content type of the rendering, for HTTP. */
-#define PFSD_METRICS_CTYPE "text/plain; version=0.0.4; charset=utf-8"
-
 /*
  * Render every metric into *o.  now_ms is the daemon's monotonic clock,
  * wall_ms the Unix time in milliseconds at the same moment (the peers'

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "metrics.h"
 #include "metrics_http.h"
 
 struct mhttp_client {

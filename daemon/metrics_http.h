@@ -19,6 +19,8 @@
 
 #define PFSD_MHTTP_MAX_CLIENTS 8
 #define PFSD_MHTTP_REQ_MAX     4096
+/* The content type served: Prometheus' text format, as metrics.h renders. */
+#define PFSD_METRICS_CTYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Fill *o with the body to serve. */
 typedef void (*pfsd_mhttp_render)(void *ctx, struct pfsd_out *o);

@@ -11,14 +11,16 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cmd/cmd.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "privdrop.h"
 #include "seccomp.h"
 #include "loop.h"
 #include "notify.h"
+#include "version.h"
 
 struct main_opts {
 	bool foreground;
@@ -102,6 +104,17 @@ static int main_sandbox(const struct pfsd_conf *c)
 	return 0;
 }
 
+static void main_metrics(void *ctx, struct pfsd_out *o)
+{
+	pfsd_metrics_render_now(ctx, o);
+}
+
+/* The views of the daemon it serves: commands and metrics. */
+static const struct pfsd_daemon_serve main_serve = {
+	.command = pfsd_cmd_handle,
+	.metrics = main_metrics,
+};
+
 static int main_run(const struct pfsd_conf *c, const char *path)
 {
 	struct pfsd_daemon *d;
@@ -111,7 +124,7 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 	loop = pfsd_loop_new();
 	if (loop == NULL)
 		fatal("event loop");
-	d = pfsd_daemon_new(loop, c, path);
+	d = pfsd_daemon_new(loop, c, path, &main_serve);
 	if (d == NULL) {
 		pfsd_loop_free(loop);
 		return 1;

@@ -5,17 +5,20 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pfsync/ctlmsg.h"
 #include "pfsync/engine.h"
 #include "pfsync/format.h"
 #include "pfsync/table.h"
 
-#include "commands.h"
+#include "cmd/cmd.h"
 #include "control.h"
 #include "daemon.h"
+#include "latency.h"
 #include "loop.h"
 #include "print_v3.h"
 #include "t.h"
@@ -38,7 +41,7 @@ static int rec_output(void *ctx, const uint8_t *local, size_t local_len,
 	return 0;
 }
 
-static const struct pfs_engine_ops rec_ops = { .output = rec_output };
+static const struct pfs_engine_ops rec_ops = {.output = rec_output};
 
 static struct pfsd_daemon *fake_daemon(void)
 {
@@ -64,6 +67,9 @@ static void fake_free(struct pfsd_daemon *d)
 	free(d);
 }
 
+/* The client of run(): root unless a test says otherwise. */
+static struct pfsd_ctl_who run_who = {.uid = 0, .known = true};
+
 /* Run one command line; returns status, output in *o (caller frees).
  * A streamed answer is read to its end, part after part, as the control
  * server does. */
@@ -79,7 +85,7 @@ static int run(struct pfsd_daemon *d, unsigned flags, struct pfsd_out *o,
 	for (tok = strtok(buf, " "); tok != NULL && argc < 16;
 	     tok = strtok(NULL, " "))
 		argv[argc++] = tok;
-	rc = pfsd_commands_handle(d, argc, argv, flags, o, err, 256);
+	rc = pfsd_cmd_handle(d, &run_who, argc, argv, flags, o, err, 256);
 	if (o->more == NULL)
 		return rc;
 	while (o->more(o->more_arg, o) == 1)
@@ -146,7 +152,8 @@ static void test_kill_by_creator(void)
 	st.creatorid = 0x0b000002;
 	st.lan.port = 4321;
 	T_CHECK(pfs_table_insert(d->table, &st) != NULL);
-	snprintf(cmd, sizeof(cmd), "kill %llx/0b000002", (unsigned long long)id);
+	snprintf(cmd, sizeof(cmd), "kill %llx/0b000002",
+		 (unsigned long long)id);
 	T_EQ(run(d, 0, &o, err, cmd), 0);
 	free(o.buf);
 	T_CHECK(pfs_table_find_id(d->table, id, 0x0b000002) == NULL);
@@ -220,7 +227,8 @@ static void test_errors_and_flush(void)
 	T_EQ(run(d, 0, &o, err, "add 47 1.2.3.4 5.6.7.8 no-sync"), 0);
 	free(o.buf);
 	T_EQ(run(d, 0, &o, err,
-		 "add tcp 1.2.3.4:1 5.6.7.9:2 state PROXY:SRC:PROXY:DST"), 0);
+		 "add tcp 1.2.3.4:1 5.6.7.9:2 state PROXY:SRC:PROXY:DST"),
+	     0);
 	free(o.buf);
 	T_EQ(pfs_table_count(d->table), 3);
 	T_EQ(run(d, 0, &o, err, "flush"), 0);
@@ -282,14 +290,11 @@ static void test_timeout_classes(void)
 {
 	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 4, 4),
 	     PFS_TM_TCP_ESTABLISHED);
-	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 2, 0),
-	     PFS_TM_TCP_OPENING);
-	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 9, 4),
-	     PFS_TM_TCP_FIN_WAIT);
+	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 2, 0), PFS_TM_TCP_OPENING);
+	T_EQ(pfs_state_timeout_class(IPPROTO_TCP, 9, 4), PFS_TM_TCP_FIN_WAIT);
 	T_EQ(pfs_state_timeout_class(IPPROTO_UDP, 1, 0),
 	     PFS_TM_UDP_FIRST_PACKET);
-	T_EQ(pfs_state_timeout_class(IPPROTO_UDP, 2, 2),
-	     PFS_TM_UDP_MULTIPLE);
+	T_EQ(pfs_state_timeout_class(IPPROTO_UDP, 2, 2), PFS_TM_UDP_MULTIPLE);
 	T_EQ(pfs_state_timeout_class(47, 1, 1), PFS_TM_OTHER_SINGLE);
 	T_EQ(pfs_timeout_default(PFS_TM_TCP_ESTABLISHED), 86400);
 	T_EQ(pfs_timeout_default(PFS_TM_MAX), 0);
@@ -361,6 +366,175 @@ static void test_states_text_matches_decode(void)
 	fake_free(d);
 }
 
+/* bulk-retry in force sets the pace of "try N/12": one try per interval
+ * since the request (it was the engine's silent-wait count, 1/12 for as
+ * long as the engine timer had not run, whatever bulk-retry said). */
+static void test_bulk_try_follows_retry(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfs_engine_conf ec = *pfs_engine_conf(d->engine);
+	uint64_t now = pfsd_now_ms();
+	struct pfsd_out o;
+	char err[256];
+
+	ec.bulk_retry_ms = 1000;
+	T_EQ(pfs_engine_set_conf(d->engine, &ec, now), 0);
+	d->conf.syncdev[0] = 'x';
+	pfs_engine_bulk_request(d->engine, now);
+	d->bulk_started = now - 2500;
+	T_EQ(run(d, 0, &o, err, "bulk-done"), EAGAIN);
+	T_CHECK(strcmp(err, "bulk update pending (try 3/12)") == 0);
+	T_EQ(o.len, 0);
+	free(o.buf);
+	T_EQ(run(d, PFS_CTL_F_JSON, &o, err, "bulk-done"), EAGAIN);
+	T_CHECK(o.buf != NULL &&
+		strcmp(o.buf, "{\"bulk\":\"pending\",\"done\":false}\n") == 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "metrics"), 0);
+	T_CHECK(o.buf != NULL &&
+		strstr(o.buf, "\npfsync_bulk_request_try 3\n") != NULL);
+	free(o.buf);
+	d->bulk_started = now - 60000; /* past the last try */
+	T_EQ(run(d, 0, &o, err, "bulk-done"), EAGAIN);
+	T_CHECK(strcmp(err, "bulk update pending (try 12/12)") == 0);
+	free(o.buf);
+	ec.bulk_retry_ms = 30000; /* a reload to a slower retry */
+	T_EQ(pfs_engine_set_conf(d->engine, &ec, now), 0);
+	T_EQ(run(d, 0, &o, err, "bulk-done"), EAGAIN);
+	T_CHECK(strcmp(err, "bulk update pending (try 3/12)") == 0);
+	free(o.buf);
+	fake_free(d);
+}
+
+/* Each show command works for a client that may only show. */
+static void check_shows(struct pfsd_daemon *d)
+{
+	/* (stats reads the transport, which this daemon has none of) */
+	static const char *const shows[] = {"states", "version", "latency",
+					    "bulk-done", "metrics"};
+	struct pfsd_out o;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(shows) / sizeof(shows[0]); i++) {
+		T_EQ(run(d, 0, &o, err, shows[i]), 0);
+		T_CHECK(o.len > 0);
+		free(o.buf);
+	}
+}
+
+/* Each change is refused to a client that may only show, with a clear
+ * message, and leaves the table as it was. */
+static void check_changes_refused(struct pfsd_daemon *d, const char *why)
+{
+	static const char *const changes[] = {
+	    "add tcp 10.0.0.1:1 10.0.0.2:2",
+	    "update 1",
+	    "kill 1",
+	    "flush",
+	    "churn 10",
+	    "churn stop",
+	    "bulk",
+	    "latency reset",
+	    "pfsync0 maxupd 100",
+	    "pfsync0 down",
+	};
+	struct pfsd_out o;
+	char err[256], want[128];
+	size_t i, n = pfs_table_count(d->table);
+
+	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		T_EQ(run(d, 0, &o, err, changes[i]), EPERM);
+		T_EQ(o.len, 0);
+		snprintf(want, sizeof(want), "%.*s: permission denied (%s",
+			 (int)strcspn(changes[i], " "), changes[i], why);
+		T_CHECK(strncmp(err, want, strlen(want)) == 0);
+		free(o.buf);
+	}
+	T_EQ(pfs_table_count(d->table), n);
+	T_EQ(d->conf.maxupd, 128);
+	T_CHECK(d->churn == NULL);
+}
+
+/* Changes need root or the daemon's uid (SO_PEERCRED); shows do not. */
+static void test_access_by_uid(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	uint32_t other = geteuid() == 65534 ? 65533 : 65534;
+	struct pfsd_out o;
+	char err[256], why[64];
+
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.9:9 10.0.0.8:8"), 0);
+	free(o.buf);
+	run_who = (struct pfsd_ctl_who){.uid = other, .known = true};
+	check_shows(d);
+	snprintf(why, sizeof(why),
+		 "uid %u may only show; changes need "
+		 "root or uid %u)",
+		 other, (unsigned)geteuid());
+	check_changes_refused(d, why);
+	run_who = (struct pfsd_ctl_who){.uid = 0, .known = false};
+	check_shows(d);
+	check_changes_refused(d, "client uid unknown");
+	run_who = (struct pfsd_ctl_who){.uid = geteuid(), .known = true};
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:1 10.0.0.2:2"), 0);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 2);
+	run_who = (struct pfsd_ctl_who){.uid = 0, .known = true};
+	T_EQ(run(d, 0, &o, err, "flush"), 0);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 0);
+	fake_free(d);
+}
+
+/* One description, two renderings: latency -v's text and JSON carry the
+ * same numbers (a quantile's bound is capped at the largest delay seen),
+ * and the text is the one pfsyncctl always printed. */
+static void test_latency_text_and_json(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfsd_out t, j;
+	char err[256];
+
+	pfsd_latency_record(&d->lat, 5);
+	pfsd_latency_record(&d->lat, 5);
+	pfsd_latency_record(&d->lat, 100);
+	pfsd_latency_record(&d->lat, 3000);
+	T_EQ(run(d, PFS_CTL_F_VERBOSE, &t, err, "latency"), 0);
+	T_EQ(run(d, PFS_CTL_F_JSON, &j, err, "latency"), 0);
+	T_CHECK(t.buf != NULL &&
+		strcmp(t.buf,
+		       "latency: 4 stamped changes applied, mean 777 us, "
+		       "max 3000 us\n"
+		       "\tp50 <= 5 us\n"
+		       "\tp90 <= 3000 us\n"
+		       "\tp99 <= 3000 us\n"
+		       "\tp999 <= 3000 us\n"
+		       "\t<=          5 us            2\n"
+		       "\t<=        103 us            1\n"
+		       "\t<=       3071 us            1\n") == 0);
+	T_CHECK(j.buf != NULL &&
+		strcmp(j.buf, "{\"count\":4,\"mean_us\":777,\"max_us\":3000,"
+			      "\"p50_us\":5,\"p90_us\":3000,\"p99_us\":3000,"
+			      "\"p999_us\":3000,"
+			      "\"buckets\":[[5,2],[103,1],[3071,1]]}\n") == 0);
+	free(t.buf);
+	free(j.buf);
+	/* nothing measured: one text line; JSON keeps every key */
+	pfsd_latency_reset(&d->lat);
+	T_EQ(run(d, 0, &t, err, "latency"), 0);
+	T_CHECK(t.buf != NULL &&
+		strcmp(t.buf, "latency: 0 stamped changes applied\n") == 0);
+	free(t.buf);
+	T_EQ(run(d, PFS_CTL_F_JSON, &j, err, "latency"), 0);
+	T_CHECK(j.buf != NULL &&
+		strcmp(j.buf, "{\"count\":0,\"mean_us\":0,\"max_us\":0,"
+			      "\"p50_us\":0,\"p90_us\":0,\"p99_us\":0,"
+			      "\"p999_us\":0,\"buckets\":[]}\n") == 0);
+	free(j.buf);
+	fake_free(d);
+}
+
 int main(void)
 {
 	T_RUN(test_add_list_kill);
@@ -371,5 +545,8 @@ int main(void)
 	T_RUN(test_tun_header);
 	T_RUN(test_parse_ip);
 	T_RUN(test_timeout_classes);
+	T_RUN(test_bulk_try_follows_retry);
+	T_RUN(test_access_by_uid);
+	T_RUN(test_latency_text_and_json);
 	return t_done();
 }

@@ -63,13 +63,15 @@ static int stream_more(void *arg, struct pfsd_out *o)
 }
 
 /* "echo ARGS", "fail", "big", "huge", "stream" and "json S". */
-static int echo_handler(void *ctx, int argc, char *argv[], unsigned flags,
-			struct pfsd_out *out, char *err, size_t errlen)
+static int echo_handler(void *ctx, const struct pfsd_ctl_who *who, int argc,
+			char *argv[], unsigned flags, struct pfsd_out *out,
+			char *err, size_t errlen)
 {
 	size_t i;
 	int k;
 
 	(void)ctx;
+	(void)who;
 	handler_calls++;
 	if (strcmp(argv[0], "fail") == 0) {
 		snprintf(err, errlen, "no such thing");

@@ -18,7 +18,8 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 
-#include "commands.h"
+#include "cmd/cmd.h"
+#include "memstate.h"
 #include "control.h"
 #include "daemon.h"
 #include "loop.h"
@@ -65,7 +66,8 @@ static void add_state(struct pfsd_daemon *d, uint64_t id, uint32_t creator)
 {
 	struct pfs_state st;
 
-	pfsd_commands_new_state(d, &st, IPPROTO_UDP, 1, 1);
+	pfsd_memstate_new(d->engine, d->hostid, pfsd_daemon_now_sec(), &st,
+			  IPPROTO_UDP, 1, 1);
 	st.id = id;
 	st.creatorid = creator;
 	st.af = AF_INET;
@@ -388,11 +390,13 @@ static void test_http(void)
 static int run(struct pfsd_daemon *d, const char *word, struct pfsd_out *o,
 	       char *err)
 {
+	struct pfsd_ctl_who root = {.uid = 0, .known = true};
 	char buf[32], *argv[1] = {buf};
 
 	snprintf(buf, sizeof(buf), "%s", word);
 	memset(o, 0, sizeof(*o));
-	return pfsd_commands_handle(d, 1, argv, 0, o, err, 256);
+
+	return pfsd_cmd_handle(d, &root, 1, argv, 0, o, err, 256);
 }
 
 static void test_commands(void)

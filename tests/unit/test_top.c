@@ -10,7 +10,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 
-#include "commands.h"
+#include "memstate.h"
 #include "daemon.h"
 #include "loop.h"
 #include "metrics.h"
@@ -55,7 +55,8 @@ static void add_state(struct pfsd_daemon *d, uint64_t id, uint32_t creator)
 {
 	struct pfs_state st;
 
-	pfsd_commands_new_state(d, &st, IPPROTO_UDP, 1, 1);
+	pfsd_memstate_new(d->engine, d->hostid, pfsd_daemon_now_sec(), &st,
+			  IPPROTO_UDP, 1, 1);
 	st.id = id;
 	st.creatorid = creator;
 	st.af = AF_INET;

@@ -1,0 +1,217 @@
+/*
+ * stats_parts.c - the sections of `stats -v` that belong to one part of
+ * the daemon: reliable delivery, the churn generator, the conntrack
+ * backend, sealed packets and the UDP transport (each only when in use,
+ * but reliable's counters always).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pfsync/engine.h"
+#include "pfsync/seal.h"
+
+#include "churn.h"
+#include "cmd_priv.h"
+#include "crypt.h"
+#include "backend/ctnl.h"
+#include "daemon.h"
+#include "udp.h"
+
+/* Reliable delivery between pfsyncd peers, one line each. */
+static const char *const parts_rel_lines[PFS_REL_NSTATS] = {
+    [PFS_REL_GAPS] = "packets found missing from a peer",
+    [PFS_REL_NACKS] = "NACKs sent",
+    [PFS_REL_RECOVERED] = "missing packets received again",
+    [PFS_REL_LOST] = "missing packets given up (resynced by bulk)",
+    [PFS_REL_DUPS] = "duplicate packets dropped",
+    [PFS_REL_HELD] = "packets held back for order",
+    [PFS_REL_RESENT] = "packets resent on a NACK",
+    [PFS_REL_GONE] = "NACKs for packets no longer held",
+    [PFS_REL_RESYNCS] = "bulk updates asked for after a loss",
+    [PFS_REL_SWEPT] = "peer states swept by a complete bulk",
+    [PFS_REL_REFUSED] = "deleted states refused back",
+    [PFS_REL_TOMB_FULL] = "deletes not remembered (set full)",
+    [PFS_REL_BULK_SLOWED] = "bulk walks slowed down on a NACK",
+};
+
+static void parts_rel(struct cmd_req *r)
+{
+	const uint64_t *v = pfs_engine_rel_stats(r->d->engine);
+	int i;
+
+	pfsd_rnd_bool(&r->rnd, "reliable", r->d->conf.reliable,
+		      "reliable: on\n", "reliable: off\n");
+	for (i = 0; i < PFS_REL_NSTATS; i++)
+		pfsd_rnd_u64(&r->rnd, pfs_rel_stat_name((enum pfs_rel_stat)i),
+			     "\t%" PRIu64 " %s\n", v[i], parts_rel_lines[i]);
+}
+
+/* The churn generator's work (the last run's, while it exists): the sum
+ * always in JSON, the detail when there is one. */
+static void parts_churn(struct cmd_req *r)
+{
+	const struct pfsd_churn_stats *c;
+	struct pfsd_rnd *o = &r->rnd;
+
+	if (r->d->churn == NULL) {
+		pfsd_rnd_json_u64(o, "churn_made", 0);
+		return;
+	}
+	c = pfsd_churn_stats(r->d->churn);
+	pfsd_rnd_json_u64(o, "churn_made",
+			  c->created + c->updated + c->deleted);
+	pfsd_rnd_object(o, "churn");
+	pfsd_rnd_bool(o, "running", c->running, "churn: running\n",
+		      "churn: done\n");
+	pfsd_rnd_u64(o, "created", "\t%" PRIu64 " created\n", c->created);
+	pfsd_rnd_u64(o, "updated", "\t%" PRIu64 " updated\n", c->updated);
+	pfsd_rnd_u64(o, "deleted", "\t%" PRIu64 " deleted\n", c->deleted);
+	pfsd_rnd_u64(o, "failed", "\t%" PRIu64 " failed\n", c->failed);
+	pfsd_rnd_u64(o, "live", "\t%" PRIu64 " live\n", (uint64_t)c->live);
+	pfsd_rnd_close(o);
+}
+
+/* Kernel write failures by errno: text lines under ct_fail, a JSON
+ * object by errno number. */
+static void parts_ct_errno(struct cmd_req *r, const struct pfsd_ctnl_stats *c)
+{
+	char key[16];
+	size_t i;
+
+	pfsd_rnd_object(&r->rnd, "ct_fail_errno");
+	for (i = 0; i < PFSD_CTNL_ERRNO_MAX; i++) {
+		if (c->fail_errno[i] == 0)
+			continue;
+		snprintf(key, sizeof(key), "%zu", i);
+		pfsd_rnd_u64(&r->rnd, key, "\t\t%" PRIu64 " %s\n",
+			     c->fail_errno[i],
+			     i == 0 ? "other" : strerror((int)i));
+	}
+	pfsd_rnd_close(&r->rnd);
+}
+
+/* The conntrack backend's counters after the failures, "ct_*" in JSON;
+ * the values in parts_ct()'s order. */
+static const char *const parts_ct_lines[][2] = {
+    {"ct_events", "events"},
+    {"ct_own", "echoes of our writes ignored"},
+    {"ct_skipped", "entries not synced"},
+    {"ct_malformed", "malformed messages"},
+    {"ct_enobufs", "event overruns"},
+    {"ct_resyncs", "resyncs"},
+    {"ct_gets", "entries re-read near expiry"},
+    {"ct_refreshed", "refreshes announced"},
+    {"ct_reconciled", "states gone from the kernel"},
+    {"ct_id_taken", "kernel ids taken, counter ids used"},
+    {"ct_adopted", "re-read states that took a peer's id"},
+    {"ct_batches", "write batches"},
+    {"ct_retried", "NAT writes retried"},
+    {"ct_lost", "write results lost"},
+    {"ct_waiting", "writes waiting"},
+    {"ct_wait_max", "writes waiting at most"},
+    {"ct_wait_full", "writes that found the queue full"},
+    {"ct_coalesced", "writes merged into one still waiting"},
+};
+#define PARTS_CT_N (sizeof(parts_ct_lines) / sizeof(parts_ct_lines[0]))
+
+static void parts_ct_counters(struct cmd_req *r,
+			      const struct pfsd_ctnl_stats *c)
+{
+	const uint64_t v[PARTS_CT_N] = {
+	    c->events,	c->own,	    c->skipped,	  c->malformed,	 c->enobufs,
+	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
+	    c->adopted, c->batches, c->retried,	  c->lost,	 c->waiting,
+	    c->wait_max, c->wait_full, c->coalesced,
+	};
+	size_t i;
+
+	for (i = 0; i < PARTS_CT_N; i++)
+		pfsd_rnd_u64(&r->rnd, parts_ct_lines[i][0],
+			     "\t%" PRIu64 " %s\n", v[i], parts_ct_lines[i][1]);
+}
+
+static void parts_ct(struct cmd_req *r)
+{
+	const struct pfsd_ctnl_stats *c;
+
+	if (r->d->ct == NULL)
+		return;
+	c = pfsd_ctnl_stats(r->d->ct);
+	pfsd_rnd_text(&r->rnd, "conntrack:\n");
+	pfsd_rnd_u64(&r->rnd, "ct_ok", "\t%" PRIu64 " kernel writes ok\n",
+		     c->ct_ok);
+	pfsd_rnd_u64(&r->rnd, "ct_fail", "\t%" PRIu64 " kernel writes failed\n",
+		     c->ct_fail);
+	parts_ct_errno(r, c);
+	parts_ct_counters(r, c);
+}
+
+/* Sealed packets, when a key is configured. */
+static const char *const parts_seal_lines[PFS_SEAL_RX_MAX] = {
+    [PFS_SEAL_RX_OK] = "sealed packets opened",
+    [PFS_SEAL_RX_SHORT] = "dropped: truncated",
+    [PFS_SEAL_RX_UNSEALED] = "dropped: not sealed",
+    [PFS_SEAL_RX_BADKEY] = "dropped: unknown key",
+    [PFS_SEAL_RX_AUTH] = "dropped: failed authentication",
+    [PFS_SEAL_RX_REPLAY] = "dropped: replayed",
+    [PFS_SEAL_RX_OLD] = "dropped: older than the replay window",
+};
+
+static void parts_seal(struct cmd_req *r)
+{
+	const struct pfs_seal *s;
+	const uint64_t *v;
+	char key[32], id[16];
+	unsigned n;
+	int i;
+
+	if (r->d->crypt == NULL)
+		return;
+	s = pfsd_crypt_sealer(r->d->crypt);
+	v = pfs_seal_rx_stats(s);
+	n = pfs_seal_nkeys(s);
+	snprintf(id, sizeof(id), "%08x", pfs_seal_send_keyid(s));
+	pfsd_rnd_str(&r->rnd, "seal_keyid", "seal: key %s, ", id);
+	pfsd_rnd_uint(&r->rnd, "seal_keys", "%u key%s accepted\n", n,
+		      n == 1 ? "" : "s");
+	pfsd_rnd_u64(&r->rnd, "seal_tx", "\t%" PRIu64 " sealed packets sent\n",
+		     pfs_seal_tx_count(s));
+	for (i = 0; i < PFS_SEAL_RX_MAX; i++) {
+		snprintf(key, sizeof(key), "seal_%s",
+			 pfs_seal_rx_name((enum pfs_seal_rx)i));
+		pfsd_rnd_u64(&r->rnd, key, "\t%" PRIu64 " %s\n", v[i],
+			     parts_seal_lines[i]);
+	}
+}
+
+static void parts_udp(struct cmd_req *r)
+{
+	const struct pfsd_udp_stats *u;
+	struct pfsd_rnd *o = &r->rnd;
+
+	if (r->d->udp == NULL)
+		return;
+	u = pfsd_udp_stats(r->d->udp);
+	pfsd_rnd_uint(o, "udp_port", "udp: port %u\n",
+		      pfsd_udp_port(r->d->udp));
+	pfsd_rnd_u64(o, "udp_rx", "\t%" PRIu64 " datagrams received\n", u->rx);
+	pfsd_rnd_u64(o, "udp_unknown",
+		     "\t%" PRIu64 " datagrams from no peer dropped\n",
+		     u->unknown);
+	pfsd_rnd_u64(o, "udp_raw_ignored",
+		     "\t%" PRIu64 " protocol 240 packets ignored\n",
+		     u->raw_ignored);
+	pfsd_rnd_u64(o, "udp_tx", "\t%" PRIu64 " datagrams sent\n", u->tx);
+	pfsd_rnd_u64(o, "udp_send_errors", "\t%" PRIu64 " send failures\n",
+		     u->send_errors);
+}
+
+void cmd_stats_parts(struct cmd_req *r)
+{
+	parts_rel(r);
+	parts_churn(r);
+	parts_ct(r);
+	parts_seal(r);
+	parts_udp(r);
+}
