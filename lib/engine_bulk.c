@@ -124,7 +124,10 @@ static void eng_bulk_complete(struct pfs_engine *e, uint64_t now_ms)
 
 bool pfs_engine_bulk_lost(struct pfs_engine *e)
 {
-	if (e->ureq_sent == 0)
+	/* A pfsyncd peer's bulk seen in order from its START: its lost
+	 * packets are asked for again by number, and one given up makes the
+	 * bulk not whole (engine_rel.c); a second walk is not needed. */
+	if (e->ureq_sent == 0 || e->sweep_ok)
 		return false;
 	e->bulk_lost = true;
 	return true;

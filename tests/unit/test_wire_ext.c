@@ -281,6 +281,40 @@ static void test_bulk_slows_on_nack(void)
 	pfs_table_free(t);
 }
 
+/* Kernel drops during a pfsyncd peer's bulk seen in order from its START
+ * do not ask for the bulk again: the stream's numbers recover them. */
+static void test_bulk_drops_numbered(void)
+{
+	const struct pfs_engine_ops ops = {.output = out_bulk};
+	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
+	struct pfs_engine_conf c;
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_engine *e;
+	/* BUS START of creator 0x0a000002, endtime 0, in the peer's stream
+	 * (after hb_pkt's 42) as DATA 43: header, 16-byte record, trailer */
+	uint8_t bus[20 + 16 + 12] = {3, 0, 9, 1};
+	struct pfs_wbuf wb;
+	const struct pfs_ext x = {PFS_EXT_DATA, 0, 0x01020304u, 43};
+
+	pfs_engine_conf_default(&c);
+	c.hostid = 0x100;
+	c.syncdev = true;
+	c.reliable = true;
+	e = pfs_engine_new(&c, t, &ops, NULL, 5000);
+	pfs_engine_bulk_request(e, 5000);
+	T_CHECK(pfs_engine_bulk_lost(e)); /* no numbered START yet: lost */
+	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, 5001);
+	bus[20] = 0x0a, bus[23] = 0x02; /* creatorid */
+	bus[28] = PFS_V3_BUS_START;
+	pfs_wbuf_init(&wb, bus, sizeof(bus));
+	wb.off = 36;
+	pfs_ext_put(&wb, &x);
+	pfs_engine_input(e, bus, sizeof(bus), &m, 5002);
+	T_CHECK(!pfs_engine_bulk_lost(e));
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
 int main(void)
 {
 	T_RUN(test_ext_golden_get);
@@ -289,5 +323,6 @@ int main(void)
 	T_RUN(test_negotiation);
 	T_RUN(test_far_ahead);
 	T_RUN(test_bulk_slows_on_nack);
+	T_RUN(test_bulk_drops_numbered);
 	return t_done();
 }
