@@ -76,6 +76,17 @@ check "opened counted" test "$(counter B seal_ok)" -ge 1
 check "key id reported" test "$(json_field B seal_keyid stats)" != 00000000
 
 P=$(tail -1 "$T/fromA.hex")
+# A's own packets must not fall in the window measured below: its
+# heartbeats go on for about 6 s after its last change (pfsyncd(8),
+# RELIABLE DELIVERY), so wait until B has opened nothing for 3 s
+quiet_for() { # SECS: B's opened count did not move for SECS seconds
+	local a b
+	a=$(counter B seal_ok)
+	sleep "$1"
+	b=$(counter B seal_ok)
+	[ "$a" = "$b" ]
+}
+check "A is quiet" wait_for 30 quiet_for 3
 stats_of B >"$T/before.txt"
 states_fixed B >"$T/states0.json"
 
