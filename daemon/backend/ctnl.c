@@ -61,6 +61,7 @@
 #include "ctwr.h"
 #include "daemon.h"
 #include "log.h"
+#include "idset.h"
 #include "nlrx.h"
 
 #define CTNL_RCVBUF	   (16 * 1024 * 1024)
@@ -98,6 +99,7 @@ struct pfsd_ctnl {
 	size_t nseen, capseen;
 	uint8_t *rx;
 	struct pfsd_nlrx *evrx; /* event datagrams, many per call */
+	struct pfsd_idset gone; /* CTA_IDs destroyed while the dump runs */
 	int scan_id;	 /* the refresh scan's timer */
 	size_t scan_cur; /* where the next slice starts */
 	struct {	 /* the GETs of one batch, by seq - seq of [0] */
@@ -414,6 +416,10 @@ static void ctnl_destroy(struct pfsd_ctnl *c, const struct pfsd_ct_entry *e,
 {
 	struct pfs_state *m = ctnl_find(c, e, st);
 
+	/* the dump may still reach this entry: it must not bring it back */
+	if (c->dumping && (e->have & PFSD_CT_HAVE_ID) &&
+	    pfsd_idset_add(&c->gone, e->id) == -1)
+		c->dump_oom = 1;
 	if (m == NULL)
 		return;
 	ctnl_shadow_drop(c, m);
@@ -586,6 +592,10 @@ static int ctnl_dump_msg(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
 	}
 	if (ctnl_entry(c, nlh, &e, &st) < 0)
 		return 0;
+	if ((e.have & PFSD_CT_HAVE_ID) && pfsd_idset_has(&c->gone, e.id)) {
+		c->st.dump_gone++; /* destroyed after the walk began */
+		return 0;
+	}
 	ctnl_seen(c, ctnl_upsert(c, &e, &st));
 	return 0;
 }
@@ -694,6 +704,7 @@ static void ctnl_dump_start(struct pfsd_ctnl *c)
 
 	c->dump_seq = ++c->seq;
 	c->nseen = 0;
+	pfsd_idset_clear(&c->gone);
 	c->dump_oom = 0;
 	/* what we wrote so far is in the kernel before the walk starts */
 	pfsd_ctwr_flush(c->w);
@@ -966,6 +977,7 @@ struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
 	c->d = d;
 	c->rx = malloc(CTNL_RXBUF);
 	c->evrx = pfsd_nlrx_new(CTNL_EV_VLEN, CTNL_EV_SLOT);
+	pfsd_idset_init(&c->gone);
 	c->shadow = pfs_table_new(0);
 	c->prov = pfs_table_new(0);
 	c->gbuf = malloc(CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX);
@@ -1009,6 +1021,7 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	free(c->seen);
 	free(c->rx);
 	pfsd_nlrx_free(c->evrx);
+	pfsd_idset_free(&c->gone);
 	free(c->gbuf);
 	free(c);
 }

@@ -60,6 +60,7 @@ struct pfsd_ctnl_stats {
 	uint64_t wait_max;   /* most writes waiting at once */
 	uint64_t wait_full;  /* writes that found the queue full */
 	uint64_t coalesced;  /* writes merged into one still waiting */
+	uint64_t dump_gone;  /* dump entries destroyed meanwhile, skipped */
 };
 
 /* Open the sockets, subscribe, dump the table into the mirror. NULL on

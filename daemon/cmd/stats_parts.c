@@ -112,6 +112,7 @@ static const char *const parts_ct_lines[][2] = {
     {"ct_wait_max", "writes waiting at most"},
     {"ct_wait_full", "writes that found the queue full"},
     {"ct_coalesced", "writes merged into one still waiting"},
+    {"ct_dump_gone", "dumped entries already destroyed, skipped"},
 };
 #define PARTS_CT_N (sizeof(parts_ct_lines) / sizeof(parts_ct_lines[0]))
 
@@ -122,7 +123,7 @@ static void parts_ct_counters(struct cmd_req *r,
 	    c->events,	c->own,	    c->skipped,	  c->malformed,	 c->enobufs,
 	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
 	    c->adopted, c->batches, c->retried,	  c->lost,	 c->waiting,
-	    c->wait_max, c->wait_full, c->coalesced,
+	    c->wait_max, c->wait_full, c->coalesced, c->dump_gone,
 	};
 	size_t i;
 
