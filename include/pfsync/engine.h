@@ -67,6 +67,9 @@ struct pfs_engine_peer {
 	uint8_t dialect;  /* 3, 5 or 6 */
 	unsigned fmt;	  /* v5: the oldest state format heard, else 0 */
 	uint64_t heard_ms;
+	/* pfs_engine_peers: the dialect (v5: format) it is answered in */
+	uint8_t answer;
+	unsigned answer_fmt;
 };
 
 /* Fill a conf with NetBSD's defaults (maxupd 128, MTU 1500, ...). */
