@@ -302,29 +302,40 @@ static const char *cmd_version_word(const struct pfsd_conf *c, char *buf,
 	return buf;
 }
 
-/* The dialect sent, then one line per peer heard and its dialect. */
+/*
+ * The dialect sent ("per peer" when the peers disagree), then one line
+ * per peer heard: the dialect it speaks and the one it is answered in.
+ */
 static void cmd_dialect_text(struct cmd_req *r)
 {
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
 	unsigned fmt, d = pfs_engine_dialect(r->d->engine, &fmt);
 	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
-	char name[16], ver[16];
+	uint64_t bridged = pfs_engine_bridged(r->d->engine);
+	char name[16], ans[16], ver[16];
 	struct in_addr a;
 
 	cmd_dialect_name(d, fmt, name, sizeof(name));
-	pfsd_out_printf(r->out, "\tversion: %s sending: %s%s\n",
-			cmd_version_word(&r->d->conf, ver, sizeof(ver)), name,
+	pfsd_out_printf(r->out, "\tversion: %s sending: %s",
+			cmd_version_word(&r->d->conf, ver, sizeof(ver)),
 			pfs_engine_dialect_mixed(r->d->engine)
-			    ? " (peers speak different dialects)"
-			    : "");
+			    ? "per peer (peers speak different dialects)"
+			    : name);
+	if (bridged != 0)
+		pfsd_out_printf(r->out, " bridged: %" PRIu64, bridged);
+	pfsd_out_printf(r->out, "\n");
 	for (i = 0; i < n; i++) {
 		a.s_addr = htonl(p[i].addr);
 		cmd_dialect_name(p[i].dialect, p[i].fmt, name, sizeof(name));
-		pfsd_out_printf(r->out, "\tpeer: %s %s\n", inet_ntoa(a), name);
+		cmd_dialect_name(p[i].answer, p[i].answer_fmt, ans,
+				 sizeof(ans));
+		pfsd_out_printf(r->out, "\tpeer: %s %s answered: %s\n",
+				inet_ntoa(a), name, ans);
 	}
 }
 
-/* ,"version":..,"dialect":..,"dialect_fmt":..,"dialect_mixed":..,"peers":[] */
+/* ,"version":..,"dialect":..,"dialect_fmt":..,"dialect_mixed":..,
+ * "bridged":..,"peers":[{"addr","dialect","fmt","answer","answer_fmt"}] */
 static void cmd_dialect_json(struct cmd_req *r)
 {
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
@@ -335,17 +346,18 @@ static void cmd_dialect_json(struct cmd_req *r)
 
 	pfsd_out_printf(r->out, ",\"version\":\"%s\",\"dialect\":%u,"
 			"\"dialect_fmt\":%u,\"dialect_mixed\":%s,"
-			"\"peers\":[",
+			"\"bridged\":%" PRIu64 ",\"peers\":[",
 			cmd_version_word(&r->d->conf, ver, sizeof(ver)), d, fmt,
 			pfs_engine_dialect_mixed(r->d->engine) ? "true"
-								: "false");
+								: "false",
+			pfs_engine_bridged(r->d->engine));
 	for (i = 0; i < n; i++) {
 		a.s_addr = htonl(p[i].addr);
 		pfsd_out_printf(r->out,
 				"%s{\"addr\":\"%s\",\"dialect\":%u,"
-				"\"fmt\":%u}",
+				"\"fmt\":%u,\"answer\":%u,\"answer_fmt\":%u}",
 				i ? "," : "", inet_ntoa(a), p[i].dialect,
-				p[i].fmt);
+				p[i].fmt, p[i].answer, p[i].answer_fmt);
 	}
 	pfsd_out_printf(r->out, "]");
 }

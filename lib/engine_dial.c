@@ -408,6 +408,7 @@ void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
 
 	if (st->sync_flags != 0 || !eng_dial_unread(e, from))
 		return;
+	e->bridged++;
 	e->pack_from = from;
 	eng_pack_state(e, action, st, ENG_F_COMPRESS, now_ms);
 	e->pack_from = ENG_FROM_NONE;
@@ -425,6 +426,7 @@ void eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 	memset(&r, 0, sizeof(r));
 	strncpy(r.clr.ifname, ifname, sizeof(r.clr.ifname) - 1);
 	r.clr.creatorid = creatorid;
+	e->bridged++;
 	e->pack_from = from;
 	eng_pack_rec(e, PFS_V3_ACT_CLR, &r, now_ms);
 	e->pack_from = ENG_FROM_NONE;
@@ -442,6 +444,11 @@ unsigned pfs_engine_dialect(const struct pfs_engine *e, unsigned *fmt)
 bool pfs_engine_dialect_mixed(const struct pfs_engine *e)
 {
 	return e->mixed;
+}
+
+uint64_t pfs_engine_bridged(const struct pfs_engine *e)
+{
+	return e->bridged;
 }
 
 /* The dialect p is answered in: the pinned or common one, else its own. */

@@ -112,6 +112,7 @@ struct pfs_engine {
 	bool mixed;	       /* auto: peers disagree: answered per peer */
 	bool bridge;	       /* auto: some peer cannot read another's */
 	unsigned v5_fmt;       /* auto: the format v5 peers are answered in */
+	uint64_t bridged;      /* records passed on across dialects */
 	struct eng_from pack_from; /* origin of the records being packed */
 	unsigned npeers;
 	struct pfs_engine_peer peers[PFS_ENGINE_PEERS]; /* heard, any order */
