@@ -446,6 +446,117 @@ static void test_reply_per_peer(void)
 	te_close(&te);
 }
 
+/* ---- simulations: engines pinned to a dialect stand in for the BSDs ---*/
+
+/* Node i becomes a BSD of `version` that reads only its own packets. */
+static void sim_bsd(struct sim_net *net, int i, uint8_t version)
+{
+	struct pfs_engine_conf c = *pfs_engine_conf(net->node[i].eng);
+
+	c.version = version;
+	T_EQ(pfs_engine_set_conf(net->node[i].eng, &c, net->now_ms), 0);
+	net->node[i].reads = version;
+}
+
+/* Every node holds every node's state n (id 0x1000 + n, its hostid). */
+static bool sim_all_hold(struct sim_net *net, unsigned per_node)
+{
+	int i, j;
+	unsigned k;
+
+	for (i = 0; i < net->nnodes; i++)
+		for (j = 0; j < net->nnodes; j++)
+			for (k = 0; k < per_node; k++)
+				if (!pfs_table_find_id(net->node[i].table,
+						       0x1000 + k,
+						       0x100 + (uint32_t)j))
+					return false;
+	return true;
+}
+
+static void sim_insert_all(struct sim_net *net, unsigned per_node)
+{
+	int i;
+	unsigned k;
+
+	for (i = 0; i < net->nnodes; i++)
+		for (k = 0; k < per_node; k++) {
+			struct pfs_state st =
+			    sim_state(0x1000 + k, 0x100 + (uint32_t)i);
+
+			T_EQ(pfs_engine_insert(net->node[i].eng, &st,
+					       net->now_ms),
+			     0);
+		}
+}
+
+/*
+ * pfsyncd (node 0, auto) among a v3, a v6 and a v5 node that read only
+ * their own dialect: every state reaches every node, updates and deletes
+ * too, and the link goes quiet (no loop).
+ */
+static void test_sim_mixed(void)
+{
+	struct pfs_engine_conf c;
+	struct sim_net net;
+	uint64_t sent;
+	int i;
+
+	pfs_engine_conf_default(&c);
+	c.syncdev = true;
+	sim_init(&net, 4, &c, 7, TE_T0);
+	sim_bsd(&net, 1, PFS_DIALECT_V3);
+	sim_bsd(&net, 2, PFS_DIALECT_V6);
+	sim_bsd(&net, 3, PFS_DIALECT_V5);
+	for (i = 1; i < 4; i++)
+		pfs_engine_bulk_request(net.node[i].eng, net.now_ms);
+	sim_run_until(&net, net.now_ms + 3000, 10);
+	T_CHECK(pfs_engine_dialect_mixed(net.node[0].eng));
+	sim_insert_all(&net, 20);
+	sim_run_until(&net, net.now_ms + 3000, 10);
+	T_CHECK(sim_all_hold(&net, 20));
+	/* a delete on the v6 node reaches the v3 and v5 ones */
+	T_EQ(pfs_engine_delete(net.node[2].eng, 0x1000, 0x102, net.now_ms), 0);
+	sim_run_until(&net, net.now_ms + 3000, 10);
+	for (i = 0; i < 4; i++)
+		T_CHECK(!pfs_table_find_id(net.node[i].table, 0x1000, 0x102));
+	sent = net.sent;
+	sim_run_until(&net, net.now_ms + 10000, 100);
+	T_EQ(net.sent, sent);
+	sim_fini(&net);
+}
+
+/*
+ * Two pfsyncd nodes (auto) with a v6 and a v5 node: both bridge, the
+ * states converge and the link goes quiet: what one bridge passes on the
+ * other never passes back over the dialect it came in.
+ */
+static void test_sim_two_bridges(void)
+{
+	struct pfs_engine_conf c;
+	struct sim_net net;
+	uint64_t sent;
+	int i;
+
+	pfs_engine_conf_default(&c);
+	c.syncdev = true;
+	sim_init(&net, 4, &c, 11, TE_T0);
+	sim_bsd(&net, 2, PFS_DIALECT_V6);
+	sim_bsd(&net, 3, PFS_DIALECT_V5);
+	for (i = 0; i < 4; i++)
+		pfs_engine_bulk_request(net.node[i].eng, net.now_ms);
+	sim_run_until(&net, net.now_ms + 3000, 10);
+	sim_insert_all(&net, 20);
+	sim_run_until(&net, net.now_ms + 3000, 10);
+	T_CHECK(sim_all_hold(&net, 20));
+	T_CHECK(pfs_engine_bridged(net.node[0].eng) > 0);
+	T_CHECK(pfs_engine_bridged(net.node[1].eng) > 0);
+	sent = net.sent;
+	sim_run_until(&net, net.now_ms + 10000, 100);
+	T_EQ(net.sent, sent);
+	sim_fini(&net);
+}
+
 int main(void)
 {
 	T_RUN(test_own_per_peer);
@@ -455,5 +566,7 @@ int main(void)
 	T_RUN(test_pinned);
 	T_RUN(test_rolling_upgrade);
 	T_RUN(test_reply_per_peer);
+	T_RUN(test_sim_mixed);
+	T_RUN(test_sim_two_bridges);
 	return t_done();
 }
