@@ -113,6 +113,12 @@ for p in N F O; do
 done
 check "A never sent O its own state back" \
 	not peer_has O via 0000000000006001/06000006
+check "stats -v names each peer's answering dialect" \
+	sh -c "ip netns exec '$(ns A)' '$PFSYNCCTL' -s '$T/A.sock' -v stats |
+		grep -q 'peer: 10.85.0.5 v5 1400 answered: v5 1400'"
+check "the metrics too" \
+	sh -c "ip netns exec '$(ns A)' '$PFSYNCCTL' -s '$T/A.sock' metrics |
+		grep -qF 'pfsync_peer_dialect_info{peer=\"10.85.0.3\",dialect=\"v3\",answered=\"v3\"} 1'"
 check "A counts what it passed on" \
 	[ "$(json_field A bridged pfsync0)" -ge 3 ]
 check "nothing refused on A" \

@@ -355,6 +355,45 @@ static void test_homogeneous(void)
 	te_close(&te);
 }
 
+/* v3 peers only: auto sends byte for byte what a pinned version 3 does. */
+static void test_v3_unchanged(void)
+{
+	struct te a, p;
+	uint8_t b[1500];
+	int i;
+
+	te_open(&a, PFS_ENGINE_VERSION_AUTO, 0);
+	te_open(&p, PFS_DIALECT_V3, 0);
+	for (i = 0; i < 2; i++) {
+		struct te *te = i ? &p : &a;
+
+		te_input(te, b, mk3_del(b, 1, 1), P3, TE_T0);
+		te_input(te, b, mk3_del(b, 1, 1), P3 + 1, TE_T0);
+	}
+	for (i = 0; i < 9; i++) {
+		struct pfs_state st = sim_state(0x100 + (unsigned)i, TE_HOST);
+
+		T_EQ(pfs_engine_insert(a.e, &st, TE_T0 + 10), 0);
+		T_EQ(pfs_engine_insert(p.e, &st, TE_T0 + 10), 0);
+		st.src.state = 5;
+		T_EQ(pfs_engine_update(a.e, &st, TE_T0 + 11), 0);
+		T_EQ(pfs_engine_update(p.e, &st, TE_T0 + 11), 0);
+	}
+	pfs_engine_flush(a.e, TE_T0 + 12);
+	pfs_engine_flush(p.e, TE_T0 + 12);
+	T_CHECK(a.n > 2);
+	T_EQ(a.n, p.n);
+	for (i = 0; i < a.n && i < p.n; i++) {
+		T_EQ(a.p[i].dst, PFS_V3_GROUP);
+		T_EQ(a.p[i].llen, p.p[i].llen);
+		T_EQ(a.p[i].wlen, p.p[i].wlen);
+		T_CHECK(memcmp(a.p[i].local, p.p[i].local, a.p[i].llen) == 0);
+		T_CHECK(memcmp(a.p[i].wire, p.p[i].wire, a.p[i].wlen) == 0);
+	}
+	te_close(&a);
+	te_close(&p);
+}
+
 /* A pinned version sends only it, to the group, and bridges nothing. */
 static void test_pinned(void)
 {
@@ -563,6 +602,7 @@ int main(void)
 	T_RUN(test_bridge_v6);
 	T_RUN(test_bridge_v5_v3);
 	T_RUN(test_homogeneous);
+	T_RUN(test_v3_unchanged);
 	T_RUN(test_pinned);
 	T_RUN(test_rolling_upgrade);
 	T_RUN(test_reply_per_peer);
