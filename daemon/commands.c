@@ -311,7 +311,7 @@ static void cmd_dialect_text(struct cmd_req *r)
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
 	unsigned fmt, d = pfs_engine_dialect(r->d->engine, &fmt);
 	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
-	uint64_t bridged = pfs_engine_bridged(r->d->engine);
+	uint64_t echoes, bridged = pfs_engine_bridged(r->d->engine, &echoes);
 	char name[16], ans[16], ver[16];
 	struct in_addr a;
 
@@ -321,8 +321,9 @@ static void cmd_dialect_text(struct cmd_req *r)
 			pfs_engine_dialect_mixed(r->d->engine)
 			    ? "per peer (peers speak different dialects)"
 			    : name);
-	if (bridged != 0)
-		pfsd_out_printf(r->out, " bridged: %" PRIu64, bridged);
+	if (bridged != 0 || echoes != 0)
+		pfsd_out_printf(r->out, " bridged: %" PRIu64 " echoes: %" PRIu64,
+				bridged, echoes);
 	pfsd_out_printf(r->out, "\n");
 	for (i = 0; i < n; i++) {
 		a.s_addr = htonl(p[i].addr);
@@ -335,22 +336,24 @@ static void cmd_dialect_text(struct cmd_req *r)
 }
 
 /* ,"version":..,"dialect":..,"dialect_fmt":..,"dialect_mixed":..,
- * "bridged":..,"peers":[{"addr","dialect","fmt","answer","answer_fmt"}] */
+ * "bridged":..,"bridge_echoes":..,"peers":[{"addr","dialect","fmt","answer","answer_fmt"}] */
 static void cmd_dialect_json(struct cmd_req *r)
 {
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
 	unsigned fmt, d = pfs_engine_dialect(r->d->engine, &fmt);
 	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
+	uint64_t echoes, bridged = pfs_engine_bridged(r->d->engine, &echoes);
 	struct in_addr a;
 	char ver[16];
 
 	pfsd_out_printf(r->out, ",\"version\":\"%s\",\"dialect\":%u,"
 			"\"dialect_fmt\":%u,\"dialect_mixed\":%s,"
-			"\"bridged\":%" PRIu64 ",\"peers\":[",
+			"\"bridged\":%" PRIu64 ",\"bridge_echoes\":%" PRIu64
+			",\"peers\":[",
 			cmd_version_word(&r->d->conf, ver, sizeof(ver)), d, fmt,
 			pfs_engine_dialect_mixed(r->d->engine) ? "true"
 								: "false",
-			pfs_engine_bridged(r->d->engine));
+			bridged, echoes);
 	for (i = 0; i < n; i++) {
 		a.s_addr = htonl(p[i].addr);
 		pfsd_out_printf(r->out,

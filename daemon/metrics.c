@@ -320,6 +320,7 @@ static void met_dialects(const struct pfsd_daemon *d, struct pfsd_out *o)
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
 	size_t i, n = pfs_engine_peers(d->engine, p, PFS_ENGINE_PEERS);
 	char addr[INET_ADDRSTRLEN], speaks[16], answered[16];
+	uint64_t echoes, bridged;
 	struct in_addr a;
 
 	met_head(o, "pfsync_peer_dialect_info", "gauge",
@@ -336,10 +337,14 @@ static void met_dialects(const struct pfsd_daemon *d, struct pfsd_out *o)
 				"dialect=\"%s\",answered=\"%s\"} 1\n",
 				addr, speaks, answered);
 	}
+	bridged = pfs_engine_bridged(d->engine, &echoes);
 	met_one(o, "pfsyncd_bridged_total", "counter",
 		"Records heard from a peer and passed on to peers of another "
 		"dialect.",
-		pfs_engine_bridged(d->engine));
+		bridged);
+	met_one(o, "pfsyncd_bridge_echoes_total", "counter",
+		"Equal updates not passed on again (announced that second).",
+		echoes);
 }
 
 /*

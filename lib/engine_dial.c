@@ -397,9 +397,13 @@ static bool eng_dial_unread(const struct pfs_engine *e, struct eng_from from)
 /*
  * A peer's change applied to st (op): announced, like one of ours, to
  * the peers that could not read it.  Deletes go before st is removed.
+ * An update that changed no peer of a state already announced this
+ * second is not passed on again: it is the echo of one we passed on (a
+ * second bridge on the link sending it back), and dropping it is what
+ * ends any round of equal updates between bridges.
  */
 void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
-		     struct pfs_state *st, struct eng_from from,
+		     struct pfs_state *st, struct eng_from from, bool same,
 		     uint64_t now_ms)
 {
 	uint8_t action = op == PFS_OP_INSERT   ? PFS_V3_ACT_INS
@@ -408,6 +412,10 @@ void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
 
 	if (st->sync_flags != 0 || !eng_dial_unread(e, from))
 		return;
+	if (same && op == PFS_OP_UPDATE && st->sync_time == eng_secs(now_ms)) {
+		e->bridge_echoes++;
+		return;
+	}
 	e->bridged++;
 	e->pack_from = from;
 	eng_pack_state(e, action, st, ENG_F_COMPRESS, now_ms);
@@ -446,8 +454,10 @@ bool pfs_engine_dialect_mixed(const struct pfs_engine *e)
 	return e->mixed;
 }
 
-uint64_t pfs_engine_bridged(const struct pfs_engine *e)
+uint64_t pfs_engine_bridged(const struct pfs_engine *e, uint64_t *echoes)
 {
+	if (echoes)
+		*echoes = e->bridge_echoes;
 	return e->bridged;
 }
 

@@ -113,6 +113,7 @@ struct pfs_engine {
 	bool bridge;	       /* auto: some peer cannot read another's */
 	unsigned v5_fmt;       /* auto: the format v5 peers are answered in */
 	uint64_t bridged;      /* records passed on across dialects */
+	uint64_t bridge_echoes; /* equal updates not passed on again */
 	struct eng_from pack_from; /* origin of the records being packed */
 	unsigned npeers;
 	struct pfs_engine_peer peers[PFS_ENGINE_PEERS]; /* heard, any order */
@@ -158,7 +159,7 @@ size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 bool eng_dial_split(const struct pfs_engine *e);
 void eng_dial_flush(struct pfs_engine *e, uint64_t now_ms);
 void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
-		     struct pfs_state *st, struct eng_from from,
+		     struct pfs_state *st, struct eng_from from, bool same,
 		     uint64_t now_ms);
 void eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 			 uint32_t creatorid, struct eng_from from,

@@ -28,6 +28,7 @@ struct eng_rx {
 	uint32_t now_s;
 	bool chksum_ok; /* sender's ruleset digest equals ours */
 	struct eng_from from; /* the sender, for the bridge (engine_dial.c) */
+	bool same;	      /* the update being applied changed no peer */
 };
 
 typedef void (*eng_rx_fn)(struct eng_rx *rx);
@@ -94,7 +95,8 @@ static void eng_applied(struct eng_rx *rx, enum pfs_op op,
 	if (rx->e->ops.applied)
 		rx->e->ops.applied(rx->e->ctx, op, st);
 	if (rx->e->bridge)
-		eng_dial_bridge(rx->e, op, st, rx->from, rx->now_ms);
+		eng_dial_bridge(rx->e, op, st, rx->from, rx->same,
+				rx->now_ms);
 }
 
 /*
@@ -185,15 +187,29 @@ static void eng_rx_ins(struct eng_rx *rx)
 	}
 }
 
+static bool eng_peer_same(const struct pfs_peer *a, const struct pfs_peer *b)
+{
+	return a->seqlo == b->seqlo && a->seqhi == b->seqhi &&
+	       a->seqdiff == b->seqdiff && a->max_win == b->max_win &&
+	       a->mss == b->mss && a->state == b->state &&
+	       a->wscale == b->wscale;
+}
+
 static void eng_apply(struct eng_rx *rx, struct pfs_state *s,
 		      const struct pfs_peer *src, const struct pfs_peer *dst,
 		      uint32_t expire, uint8_t timeout)
 {
+	struct pfs_peer osrc = s->src, odst = s->dst;
+	uint8_t otimeout = s->timeout;
+
 	pfs_merge_import_peer(&s->src, src, false);
 	pfs_merge_import_peer(&s->dst, dst, true);
 	s->expire = pfs_state_expire_from_wire(expire, timeout, rx->now_s);
 	s->timeout = timeout;
+	rx->same = otimeout == timeout && eng_peer_same(&osrc, &s->src) &&
+		   eng_peer_same(&odst, &s->dst);
 	eng_applied(rx, PFS_OP_UPDATE, s);
+	rx->same = false;
 }
 
 /*

@@ -222,8 +222,10 @@ unsigned pfs_engine_dialect(const struct pfs_engine *e, unsigned *fmt);
  * shows). */
 bool pfs_engine_dialect_mixed(const struct pfs_engine *e);
 /* version auto: records heard from a peer and passed on to peers of
- * another dialect or older v5 format (the bridge, engine_dial.c). */
-uint64_t pfs_engine_bridged(const struct pfs_engine *e);
+ * another dialect or older v5 format (the bridge, engine_dial.c);
+ * *echoes (when not NULL) gets the equal updates not passed on again
+ * because the state was announced in the same second. */
+uint64_t pfs_engine_bridged(const struct pfs_engine *e, uint64_t *echoes);
 /* The peers heard, most recently heard first; returns how many (<= max,
  * at most PFS_ENGINE_PEERS). */
 size_t pfs_engine_peers(const struct pfs_engine *e, struct pfs_engine_peer *out,

@@ -333,6 +333,45 @@ static void test_bridge_v5_v3(void)
 	te_close(&te);
 }
 
+/*
+ * An echo: the v6 peer's update passed on to the v3 peer comes back from
+ * it unchanged in the same second (a second bridge would send it): not
+ * passed on again.  A second later the same update is a refresh and is.
+ */
+static void test_bridge_echo(void)
+{
+	union pfs_v3_record r;
+	struct pfs_state *s;
+	uint64_t echoes = 0;
+	uint8_t b[1500];
+	struct te te;
+
+	open_mixed(&te, PFS_ENGINE_VERSION_AUTO);
+	te_input(&te, b, mk6_ins(b, ID6), P6, TE_T0 + 10);
+	pfs_engine_flush(te.e, TE_T0 + 10);
+	T_EQ(te.n, 2);
+	s = pfs_table_find_id(te.t, ID6, CR);
+	T_CHECK(s != NULL);
+	if (s == NULL) {
+		te_close(&te);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.state = *s;
+	r.state.expire = 0;
+	te_input(&te, b, mk3(b, PFS_V3_ACT_UPD, &r), P3, TE_T0 + 20);
+	pfs_engine_flush(te.e, TE_T0 + 20);
+	T_EQ(te.n, 2);
+	T_EQ(pfs_engine_bridged(te.e, &echoes), 1);
+	T_EQ(echoes, 1);
+	te_input(&te, b, mk3(b, PFS_V3_ACT_UPD, &r), P3, TE_T0 + 1020);
+	pfs_engine_flush(te.e, TE_T0 + 1020);
+	T_EQ(te.n, 4);
+	T_CHECK(sent_to(&te, 2, P6) >= 0 && sent_to(&te, 2, P5) >= 0);
+	T_EQ(sent_to(&te, 2, P3), -1);
+	te_close(&te);
+}
+
 /* One dialect among the peers: one packet to the group, nothing bridged. */
 static void test_homogeneous(void)
 {
@@ -588,8 +627,8 @@ static void test_sim_two_bridges(void)
 	sim_insert_all(&net, 20);
 	sim_run_until(&net, net.now_ms + 3000, 10);
 	T_CHECK(sim_all_hold(&net, 20));
-	T_CHECK(pfs_engine_bridged(net.node[0].eng) > 0);
-	T_CHECK(pfs_engine_bridged(net.node[1].eng) > 0);
+	T_CHECK(pfs_engine_bridged(net.node[0].eng, NULL) > 0);
+	T_CHECK(pfs_engine_bridged(net.node[1].eng, NULL) > 0);
 	sent = net.sent;
 	sim_run_until(&net, net.now_ms + 10000, 100);
 	T_EQ(net.sent, sent);
@@ -601,6 +640,7 @@ int main(void)
 	T_RUN(test_own_per_peer);
 	T_RUN(test_bridge_v6);
 	T_RUN(test_bridge_v5_v3);
+	T_RUN(test_bridge_echo);
 	T_RUN(test_homogeneous);
 	T_RUN(test_v3_unchanged);
 	T_RUN(test_pinned);
