@@ -214,8 +214,10 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms);
 
 const uint64_t *pfs_engine_stats(const struct pfs_engine *e); /* [PFS_NSTATS] */
 
-/* The dialect packets are framed in now (3, 5, 6); *fmt gets the v5
- * state format (0 otherwise) when fmt is not NULL. */
+/* The dialect packets are framed in now (3, 5, 6): what goes to the
+ * group and what pfsync0 shows (3 while the peers disagree, each being
+ * answered in its own); *fmt gets the v5 state format (0 otherwise)
+ * when fmt is not NULL. */
 unsigned pfs_engine_dialect(const struct pfs_engine *e, unsigned *fmt);
 /* version auto: the peers heard speak different dialects; each is
  * answered in its own (pfs_engine_dialect is then v3, what pfsync0
