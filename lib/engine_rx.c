@@ -514,6 +514,7 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.from.dialect = PFS_DIALECT_V3;
 	rx.from.fmt = 0;
 	rx.from.addr = m->src;
+	rx.same = false;
 	eng_rx_actions[f.hdr.action].fn(&rx);
 }
 

@@ -180,4 +180,43 @@ check "the 1500 state reached the 1301 peer through C" \
 check "C did not repeat the 1301 state to the 1500 peer" \
 	not peer_has R2 via 0000000000001301/13010022
 check "C is not mixed" [ "$(json_field C dialect_mixed pfsync0)" = False ]
+peer_stop R1
+peer_stop R2
+daemon_stop C || fail "stop C"
+
+# ---- (d) two pfsyncd (reliable, v3 between them) and a v6 peer -------------
+netns_node D 10.85.0.31
+netns_node E 10.85.0.32
+netns_node O3 10.85.0.36
+daemon_start D 4 || fail "start D"
+daemon_start E 5 || fail "start E"
+for n in D E; do
+	check "$n's startup bulk is done" wait_for 20 bulk_done $n
+done
+peer_start O3 6 0x6003 0x06000036 10.8.3.6 10.85.0.31
+check "D heard E and the v6 peer" wait_for 10 count_is 2 npeers D
+check "E heard D and the v6 peer" wait_for 10 count_is 2 npeers E
+check "D answers E in v3, the v6 peer in v6" \
+	[ "$(answered D 10.85.0.32) $(answered D 10.85.0.36)" = "3/0 6/0" ]
+idd=$(ctl D add tcp 10.8.7.1:1234 10.9.7.1:443) || fail "add on D"
+ide=$(ctl E add udp 10.8.7.2:53 10.9.7.2:53) || fail "add on E"
+peer_go O3
+check "D's state reached E" \
+	wait_for 10 field_is E "00000004:$idd" dst_state ESTABLISHED
+check "E's state reached D" wait_for 10 field_is D "00000005:$ide" proto udp
+for n in D E; do
+	check "the v6 state landed on $n" \
+		wait_for 10 field_is $n 06000036:0000000000006003 dst_state ESTABLISHED
+done
+check "D's state reached the v6 peer" \
+	wait_for 10 peer_has O3 states "$idd/00000004"
+check "E's state reached the v6 peer" \
+	wait_for 10 peer_has O3 states "$ide/00000005"
+ctl D update "$idd" state ESTABLISHED:FIN_WAIT_1 >/dev/null || fail "update"
+check "D's update reached E over the reliable stream" \
+	wait_for 10 field_is E "00000004:$idd" dst_state FIN_WAIT_1
+check "D and E hold the same table" wait_for 10 tables_equal D E
+check "the v6 peer got only v6 from D" [ "$(peer_json O3 uni_other)" = 0 ]
+check "no packet of the stream given up" \
+	[ "$(json_field D rel_lost stats)$(json_field E rel_lost stats)" = 00 ]
 check "daemons alive, no sanitizer reports" daemons_healthy
