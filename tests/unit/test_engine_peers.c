@@ -28,9 +28,9 @@
 #include "t_eng.h"
 #include "sim.h"
 
-#define P3 0x0a000013u /* NetBSD */
-#define P5 0x0a000015u /* FreeBSD */
-#define P6 0x0a000016u /* OpenBSD */
+#define P3  0x0a000013u /* NetBSD */
+#define P5  0x0a000015u /* FreeBSD */
+#define P6  0x0a000016u /* OpenBSD */
 #define ID6 0x6666000000000001ULL
 #define ID5 0x5555000000000001ULL
 #define ID3 0x3333000000000001ULL
@@ -189,8 +189,8 @@ static unsigned decode(const struct te *te, int i, struct seen *s)
 	struct pfs_rx_result r;
 
 	memset(s, 0, sizeof(*s));
-	if (i < 0 || pfs_dialect_rx(te->p[i].wire, te->p[i].wlen, seen_msg, s,
-				    &r) != 0)
+	if (i < 0 ||
+	    pfs_dialect_rx(te->p[i].wire, te->p[i].wlen, seen_msg, s, &r) != 0)
 		return 0;
 	return r.dialect;
 }
@@ -318,7 +318,7 @@ static void test_bridge_v5_v3(void)
 	T_CHECK(has_id(&s, ID5));
 
 	memset(&r, 0, sizeof(r));
-	st.creation = 5;     /* wire-relative: an age */
+	st.creation = 5; /* wire-relative: an age */
 	st.expire = 60;
 	r.state = st;
 	te_input(&te, b, mk3(b, PFS_V3_ACT_INS, &r), P3, TE_T0 + 20);
