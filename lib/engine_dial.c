@@ -285,12 +285,12 @@ static bool eng_dial_reads(const struct pfs_engine *e,
 	       eng_dial_peer_fmt(e, p) >= from.fmt;
 }
 
-/* Whether the pending packet goes to peer p (reply: to `to` only). */
+/* Whether the pending packet goes to peer p (to: that peer only, when
+ * not 0: a reply, or the syncpeer). */
 static bool eng_dial_gets(const struct pfs_engine *e,
-			  const struct pfs_engine_peer *p, bool reply,
-			  uint32_t to)
+			  const struct pfs_engine_peer *p, uint32_t to)
 {
-	if (reply && p->addr != to)
+	if (to != 0 && p->addr != to)
 		return false;
 	return e->pkt.from.dialect == 0 || !eng_dial_reads(e, p, e->pkt.from);
 }
@@ -303,16 +303,14 @@ bool eng_dial_split(const struct pfs_engine *e)
 }
 
 /* The v5 format for the v5 peers that get this packet: their oldest. */
-static unsigned eng_dial_audience_fmt(const struct pfs_engine *e, bool reply,
-				      uint32_t to)
+static unsigned eng_dial_audience_fmt(const struct pfs_engine *e, uint32_t to)
 {
 	unsigned i, f, fmt = 0;
 
 	for (i = 0; i < e->npeers; i++) {
 		const struct pfs_engine_peer *p = &e->peers[i];
 
-		if (p->dialect != PFS_DIALECT_V5 ||
-		    !eng_dial_gets(e, p, reply, to))
+		if (p->dialect != PFS_DIALECT_V5 || !eng_dial_gets(e, p, to))
 			continue;
 		f = eng_dial_peer_fmt(e, p);
 		if (fmt == 0 || f < fmt)
@@ -335,12 +333,12 @@ static unsigned eng_dial_send_to(struct pfs_engine *e, uint8_t d,
 	size_t wlen = 0;
 
 	if (d == PFS_DIALECT_V5 &&
-	    (fmt = eng_dial_audience_fmt(e, reply, to)) == 0)
+	    (fmt = eng_dial_audience_fmt(e, to)) == 0)
 		return 0;
 	for (i = 0; i < e->npeers; i++) {
 		const struct pfs_engine_peer *p = &e->peers[i];
 
-		if (p->dialect != d || !eng_dial_gets(e, p, reply, to))
+		if (p->dialect != d || !eng_dial_gets(e, p, to))
 			continue;
 		if (n++ == 0) {
 			wlen = eng_encode(e, d, fmt, e->nbuf, e->pkt.net);
@@ -356,15 +354,16 @@ static unsigned eng_dial_send_to(struct pfs_engine *e, uint8_t d,
 
 /*
  * Flush per peer: once per dialect among the peers that get the packet
- * (a bridged one: those who could not read it), each by unicast.  A
- * reply to a peer never heard goes in the local form's dialect.
+ * (a bridged one: those who could not read it), each by unicast; with a
+ * syncpeer configured, to it alone.  A reply, or a packet for a syncpeer
+ * not heard yet, goes to it in the local form's dialect.
  */
 void eng_dial_flush(struct pfs_engine *e, uint64_t now_ms)
 {
 	static const uint8_t dialects[] = {PFS_DIALECT_V3, PFS_DIALECT_V5,
 					   PFS_DIALECT_V6};
 	bool reply = e->sendaddr_set;
-	uint32_t to = e->sendaddr;
+	uint32_t to = reply ? e->sendaddr : e->conf.syncpeer;
 	size_t llen, wlen;
 	unsigned i, n = 0;
 
@@ -372,8 +371,11 @@ void eng_dial_flush(struct pfs_engine *e, uint64_t now_ms)
 	llen = eng_encode(e, e->dialect, e->fmt, e->lbuf, false);
 	for (i = 0; i < sizeof(dialects); i++)
 		n += eng_dial_send_to(e, dialects[i], &llen, reply, to, now_ms);
-	if (n == 0 && reply) {
+	if (n == 0 && to != 0 && (reply || !eng_dial_find(e, to))) {
 		wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf, e->pkt.net);
+		if (!reply && e->dialect == PFS_DIALECT_V3)
+			wlen = eng_rel_stamp(e, e->nbuf, wlen, ENG_WIRE_MAX,
+					     now_ms);
 		eng_send(e, e->lbuf, llen, e->nbuf, wlen, to);
 	} else if (n == 0) {
 		eng_send(e, e->lbuf, llen, NULL, 0, PFS_V3_GROUP);

@@ -372,6 +372,34 @@ static void test_bridge_echo(void)
 	te_close(&te);
 }
 
+/* With a syncpeer, only it is sent to, in its dialect, even when mixed. */
+static void test_syncpeer(void)
+{
+	struct pfs_state st = sim_state(0x100, TE_HOST);
+	uint8_t b[1500];
+	struct te te;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te.c.syncpeer = P6;
+	T_EQ(pfs_engine_set_conf(te.e, &te.c, TE_T0), 0);
+	T_EQ(pfs_engine_insert(te.e, &st, TE_T0 + 1), 0);
+	pfs_engine_flush(te.e, TE_T0 + 1);
+	T_EQ(te.n, 1); /* nobody heard: v3 to the syncpeer */
+	T_EQ(te.p[0].dst, P6);
+	T_EQ(te.p[0].wire[0], 3);
+	te_input(&te, b, mk3_del(b, 1, 1), P3, TE_T0 + 2);
+	te_input(&te, b, mk6_ref(b, 7, 3, 3), P6, TE_T0 + 3);
+	T_CHECK(pfs_engine_dialect_mixed(te.e));
+	st.src.state = 5;
+	T_EQ(pfs_engine_update(te.e, &st, TE_T0 + 10), 0);
+	pfs_engine_flush(te.e, TE_T0 + 10);
+	T_EQ(te.n, 2);
+	T_EQ(te.p[1].dst, P6);
+	T_EQ(te.p[1].wire[0], 6);
+	T_CHECK(te.p[1].llen > 0 && te.p[1].local[0] == 3);
+	te_close(&te);
+}
+
 /* One dialect among the peers: one packet to the group, nothing bridged. */
 static void test_homogeneous(void)
 {
@@ -643,6 +671,7 @@ int main(void)
 	T_RUN(test_bridge_echo);
 	T_RUN(test_homogeneous);
 	T_RUN(test_v3_unchanged);
+	T_RUN(test_syncpeer);
 	T_RUN(test_pinned);
 	T_RUN(test_rolling_upgrade);
 	T_RUN(test_reply_per_peer);
