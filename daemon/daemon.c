@@ -261,15 +261,15 @@ static bool dmn_adopt(void *ctx, const struct pfs_state *local,
 	return pfsd_ctnl_adopt(d->ct, local, peer); /* NULL-safe */
 }
 
-/* version auto: say which dialect we now send, and warn of a mix. */
+/* version auto: say which dialect we now send, or that peers disagree. */
 static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 {
 	struct pfsd_daemon *d = ctx;
 
 	if (mixed)
-		log_warnx("%s: peers speak different pfsync dialects; sending "
-			  "v3 (set `version` to choose)",
-			  d->conf.ifname);
+		log_info("%s: peers speak different pfsync dialects; answering "
+			 "each in its own and passing states between them",
+			 d->conf.ifname);
 	else if (dialect == 5)
 		log_info("%s: peers speak v5 (FreeBSD), sending v5 format %u",
 			 d->conf.ifname, fmt);

@@ -288,6 +288,50 @@ static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
 	}
 }
 
+/* "v3", "v6", "v5 1400" */
+static void met_dialect_name(unsigned dialect, unsigned fmt, char *buf,
+			     size_t n)
+{
+	if (dialect == 5 && fmt != 0)
+		snprintf(buf, n, "v5 %u", fmt);
+	else
+		snprintf(buf, n, "v%u", dialect);
+}
+
+/* Each peer the engine heard: the dialect it speaks, the one it is
+ * answered in; and the states passed between dialects. */
+static void met_dialects(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
+	size_t i, n = pfs_engine_peers(d->engine, p, PFS_ENGINE_PEERS);
+	char addr[INET_ADDRSTRLEN], speaks[16], answered[16];
+	uint64_t echoes, bridged;
+	struct in_addr a;
+
+	met_head(o, "pfsync_peer_dialect_info", "gauge",
+		 "The pfsync dialect each peer speaks and is answered in.");
+	for (i = 0; i < n; i++) {
+		a.s_addr = htonl(p[i].addr);
+		inet_ntop(AF_INET, &a, addr, sizeof(addr));
+		met_dialect_name(p[i].dialect, p[i].fmt, speaks,
+				 sizeof(speaks));
+		met_dialect_name(p[i].answer, p[i].answer_fmt, answered,
+				 sizeof(answered));
+		pfsd_out_printf(o,
+				"pfsync_peer_dialect_info{peer=\"%s\","
+				"dialect=\"%s\",answered=\"%s\"} 1\n",
+				addr, speaks, answered);
+	}
+	bridged = pfs_engine_bridged(d->engine, &echoes);
+	met_one(o, "pfsyncd_bridged_total", "counter",
+		"Records heard from a peer and passed on to peers of another "
+		"dialect.",
+		bridged);
+	met_one(o, "pfsyncd_bridge_echoes_total", "counter",
+		"Equal updates not passed on again (announced that second).",
+		echoes);
+}
+
 /*
  * The histogram with one `le` per power of two of microseconds (the
  * end of each octave of latency.h's buckets, so every cumulative count
@@ -348,6 +392,7 @@ void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
 	met_table(d, o);
 	met_bulk(d, o, now_ms);
 	met_peers(d, o, now_ms, wall_ms);
+	met_dialects(d, o);
 	met_latency(d, o);
 }
 

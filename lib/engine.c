@@ -54,19 +54,20 @@ static bool eng_conf_ok(const struct pfs_engine_conf *c)
  * states of that dialect as fit with its header, one subheader and (v5)
  * EOF: 5 v6 states or 4 v5 1500 states at 1500.
  */
-unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *c)
+unsigned eng_maxcount_of(uint8_t dialect, unsigned fmt,
+			 const struct pfs_engine_conf *c)
 {
 	unsigned mtu = c->mtu ? c->mtu : PFS_MTU_DEFAULT;
 	unsigned n, over, slen;
 
-	if (e->dialect != PFS_DIALECT_V3) {
+	if (dialect != PFS_DIALECT_V3) {
 		if (mtu > PFS_V3_MTU_MAX)
 			mtu = PFS_V3_MTU_MAX;
-		slen = e->dialect == PFS_DIALECT_V6
+		slen = dialect == PFS_DIALECT_V6
 			   ? PFS_V6_STATE_LEN
-			   : (unsigned)pfs_v5_state_len(e->fmt);
+			   : (unsigned)pfs_v5_state_len(fmt);
 		over = 20 + PFS_BSD_HDR_LEN + PFS_BSD_SUBHDR_LEN +
-		       (e->dialect == PFS_DIALECT_V5 ? PFS_BSD_SUBHDR_LEN : 0);
+		       (dialect == PFS_DIALECT_V5 ? PFS_BSD_SUBHDR_LEN : 0);
 		n = mtu > over ? (mtu - over) / slen : 0;
 		n = n > ENG_MAXREC ? ENG_MAXREC : n;
 		return n ? n : 1;
@@ -78,6 +79,11 @@ unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *
 	    20 + PFS_V3_HDR_LEN + n * PFS_V3_STATE_LEN + PFS_EXT_LEN > mtu)
 		n--;
 	return n ? n : 1;
+}
+
+unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *c)
+{
+	return eng_maxcount_of(e->dialect, e->fmt, c);
 }
 
 /* The optional parts a configuration asks for: the reliable stream and
@@ -198,7 +204,7 @@ static bool eng_nobody_listens(const struct pfs_engine *e)
 }
 
 
-static void eng_drop(struct pfs_engine *e)
+void eng_drop(struct pfs_engine *e)
 {
 	e->pkt.active = false;
 	e->pkt.net = false;
@@ -221,12 +227,12 @@ static void eng_put_header(const struct pfs_engine *e, struct pfs_wbuf *wb,
 	pfs_v3_put_header(wb, &h);
 }
 
-static size_t eng_encode_local(struct pfs_engine *e)
+static size_t eng_encode_local(struct pfs_engine *e, uint8_t *buf)
 {
 	struct pfs_wbuf wb;
 	unsigned i;
 
-	pfs_wbuf_init(&wb, e->lbuf, sizeof(e->lbuf));
+	pfs_wbuf_init(&wb, buf, ENG_BUF_MAX);
 	eng_put_header(e, &wb, e->pkt.action, e->pkt.count);
 	for (i = 0; i < e->pkt.count; i++)
 		pfs_v3_put_record(&wb, e->pkt.action, &e->pkt.rec[i]);
@@ -234,13 +240,13 @@ static size_t eng_encode_local(struct pfs_engine *e)
 }
 
 /* The compressed twin: UPD -> UPD_C (88 B), DEL -> DEL_C (16 B). */
-static size_t eng_encode_net(struct pfs_engine *e)
+static size_t eng_encode_net(struct pfs_engine *e, uint8_t *buf)
 {
 	bool upd = e->pkt.action == PFS_V3_ACT_UPD;
 	struct pfs_wbuf wb;
 	unsigned i;
 
-	pfs_wbuf_init(&wb, e->nbuf, sizeof(e->nbuf));
+	pfs_wbuf_init(&wb, buf, ENG_BUF_MAX);
 	eng_put_header(e, &wb, upd ? PFS_V3_ACT_UPD_C : PFS_V3_ACT_DEL_C,
 		       e->pkt.count);
 	for (i = 0; i < e->pkt.count; i++) {
@@ -265,6 +271,29 @@ static size_t eng_encode_net(struct pfs_engine *e)
 	return wb.off;
 }
 
+/*
+ * The pending packet in `dialect` (v5: state format fmt) into buf (of
+ * ENG_BUF_MAX bytes): its full form, or with net its compressed twin.
+ */
+size_t eng_encode(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
+		  uint8_t *buf, bool net)
+{
+	if (dialect != PFS_DIALECT_V3)
+		return eng_dial_frame(e, dialect, fmt, buf, ENG_BUF_MAX, net);
+	return net ? eng_encode_net(e, buf) : eng_encode_local(e, buf);
+}
+
+/* One packet to ops->output, counted (OPACKETS when it goes on the wire,
+ * OERRORS when that fails). */
+void eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,
+	      const uint8_t *wire, size_t wlen, uint32_t dst)
+{
+	if (wire)
+		e->stats[PFS_STAT_OPACKETS]++;
+	if (e->ops.output(e->ctx, local, llen, wire, wlen, dst) < 0 && wire)
+		e->stats[PFS_STAT_OERRORS]++;
+}
+
 static uint32_t eng_dst(struct pfs_engine *e)
 {
 	uint32_t dst = e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
@@ -275,29 +304,33 @@ static uint32_t eng_dst(struct pfs_engine *e)
 	return dst;
 }
 
+/*
+ * Send the pending packet.  Every peer speaking one dialect (or none
+ * heard, or a pinned version): one packet to the group or syncpeer, in
+ * that dialect.  Otherwise (version auto) it is framed per dialect and
+ * sent to each peer (engine_dial.c).
+ */
 void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 {
 	uint8_t *wire = NULL;
 	size_t llen, wlen = 0;
 	uint32_t dst;
 	bool unicast;
-	int rc;
 
 	e->flush_at = ENG_NEVER;
 	if (!e->pkt.active)
 		return;
-	llen = e->dialect == PFS_DIALECT_V3
-		   ? eng_encode_local(e)
-		   : eng_dial_frame(e, e->lbuf, sizeof(e->lbuf), false);
+	if (eng_dial_split(e)) {
+		eng_dial_flush(e, now_ms);
+		return;
+	}
+	llen = eng_encode(e, e->dialect, e->fmt, e->lbuf, false);
 	if (!eng_wire_off(e)) {
 		wire = e->lbuf;
 		wlen = llen;
 		if (e->pkt.net) {
 			wire = e->nbuf;
-			wlen = e->dialect == PFS_DIALECT_V3
-				   ? eng_encode_net(e)
-				   : eng_dial_frame(e, e->nbuf, sizeof(e->nbuf),
-						    true);
+			wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf, true);
 		}
 	}
 	unicast = e->sendaddr_set; /* a reply to one peer: not in the stream */
@@ -305,11 +338,7 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 	eng_drop(e);
 	if (wire && !unicast && e->dialect == PFS_DIALECT_V3)
 		wlen = eng_rel_stamp(e, wire, wlen, ENG_WIRE_MAX, now_ms);
-	if (wire)
-		e->stats[PFS_STAT_OPACKETS]++;
-	rc = e->ops.output(e->ctx, e->lbuf, llen, wire, wlen, dst);
-	if (rc < 0 && wire)
-		e->stats[PFS_STAT_OERRORS]++;
+	eng_send(e, e->lbuf, llen, wire, wlen, dst);
 }
 
 /*
@@ -320,11 +349,16 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 static void eng_begin(struct pfs_engine *e, uint8_t action, bool net,
 		      uint64_t now_ms)
 {
-	if (e->pkt.active && (e->pkt.action != action || e->pkt.net != net))
+	if (e->pkt.active &&
+	    (e->pkt.action != action || e->pkt.net != net ||
+	     e->pkt.from.dialect != e->pack_from.dialect ||
+	     e->pkt.from.fmt != e->pack_from.fmt ||
+	     e->pkt.from.addr != e->pack_from.addr))
 		pfs_engine_flush(e, now_ms);
 	if (e->pkt.active)
 		return;
 	e->pkt.active = true;
+	e->pkt.from = e->pack_from;
 	e->pkt.net = net;
 	e->pkt.action = action;
 	e->pkt.count = 0;

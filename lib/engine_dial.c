@@ -1,6 +1,6 @@
 /*
- * engine_dial.c - which dialect the engine frames its packets in, and the
- * framing itself (dialect.h).
+ * engine_dial.c - which dialect the engine frames its packets in, for
+ * which peer, and the framing itself (dialect.h).
  *
  * The engine decides *what* to announce and keeps its pending packet as
  * v3 records (engine.c); at the flush a v5 or v6 packet is framed from
@@ -11,11 +11,23 @@
  *
  * `version auto`: every packet's sender and dialect are remembered (16
  * peers, the least recently heard makes room); packets go out as v3 until
- * peers are heard, then in the one dialect all of them speak.  Peers of
- * different dialects (mixed): v3 stays and ops->dialect says so, since one
- * packet to the group cannot be read by both.  A v5 cluster gets the
- * oldest state format its peers sent (a 1301 peer next to a 1500 one
- * gets 1301, which both read).
+ * peers are heard, then in the one dialect all of them speak, to the
+ * group or syncpeer.  A v5 cluster gets the oldest state format its peers
+ * sent (a 1301 peer next to a 1500 one gets 1301, which both read).
+ *
+ * Peers of different dialects (mixed): the pending packet is framed once
+ * per dialect among them and sent to each peer of that dialect by
+ * unicast, since no one packet to the group is read by all (pfsync0 shows
+ * it once, as v3).  A homogeneous cluster never takes that path, so it
+ * sends exactly what it sent before.
+ *
+ * The bridge: a state a peer sent us is never sent back to peers that
+ * could read that peer's packet (pf does not rebroadcast), but it is
+ * announced to the peers that could not (another dialect, or an older v5
+ * format), in their framing, like a change of our own.  Loops cannot
+ * form: a peer never gets a state from us in the dialect it was heard in,
+ * and BSD peers rebroadcast nothing.  A pinned `version N` sends only N
+ * and bridges nothing.
  */
 #include <string.h>
 
@@ -24,6 +36,8 @@
 #include "pfsync/wire_v3.h"
 
 #include "engine_priv.h"
+
+#define ENG_FROM_NONE ((struct eng_from){0, 0, 0})
 
 bool eng_conf_dialect_ok(const struct pfs_engine_conf *c)
 {
@@ -34,30 +48,70 @@ bool eng_conf_dialect_ok(const struct pfs_engine_conf *c)
 	return v && pfs_v5_state_len(c->v5_fmt) != 0;
 }
 
+/* The format a v5 peer reads: its oldest heard, else the cluster's. */
+static unsigned eng_dial_peer_fmt(const struct pfs_engine *e,
+				  const struct pfs_engine_peer *p)
+{
+	return p->fmt != 0 ? p->fmt : e->v5_fmt;
+}
+
+/* The oldest v5 format heard (conf's when none); true when v5 peers
+ * sent different ones. */
+static bool eng_dial_v5_fmt(struct pfs_engine *e)
+{
+	unsigned i, lo = 0, hi = 0;
+
+	for (i = 0; i < e->npeers; i++) {
+		unsigned f = e->peers[i].dialect == PFS_DIALECT_V5
+				 ? e->peers[i].fmt
+				 : 0;
+
+		if (f != 0 && (lo == 0 || f < lo))
+			lo = f;
+		if (f > hi)
+			hi = f;
+	}
+	e->v5_fmt = lo != 0 ? lo : e->conf.v5_fmt;
+	return lo != hi;
+}
+
 /* The dialect all peers speak; v3 when none is heard or they differ. */
-static void eng_dial_auto(const struct pfs_engine *e, uint8_t *d, unsigned *fmt,
+static void eng_dial_auto(struct pfs_engine *e, uint8_t *d, unsigned *fmt,
 			  bool *mixed)
 {
 	unsigned i;
 
 	*d = PFS_DIALECT_V3;
-	*fmt = 0;
 	*mixed = false;
+	for (i = 0; i < e->npeers; i++) {
+		if (i > 0 && e->peers[i].dialect != *d)
+			*mixed = true;
+		*d = e->peers[i].dialect;
+	}
+	e->bridge = eng_dial_v5_fmt(e) || *mixed;
+	if (*mixed)
+		*d = PFS_DIALECT_V3;
+	*fmt = *d == PFS_DIALECT_V5 ? e->v5_fmt : 0;
+}
+
+/* maxcount: what fits in every framing a packet may take. */
+static unsigned eng_dial_maxcount(const struct pfs_engine *e)
+{
+	unsigned i, m, n = eng_maxcount(e, &e->conf);
+
+	if (!e->bridge)
+		return n;
 	for (i = 0; i < e->npeers; i++) {
 		const struct pfs_engine_peer *p = &e->peers[i];
 
-		if (i > 0 && p->dialect != *d)
-			*mixed = true;
-		*d = p->dialect;
-		if (p->fmt != 0 && (*fmt == 0 || p->fmt < *fmt))
-			*fmt = p->fmt;
+		m = eng_maxcount_of(p->dialect,
+				    p->dialect == PFS_DIALECT_V5
+					? eng_dial_peer_fmt(e, p)
+					: 0,
+				    &e->conf);
+		n = m < n ? m : n;
 	}
-	if (*mixed)
-		*d = PFS_DIALECT_V3;
-	if (*d == PFS_DIALECT_V5 && *fmt == 0)
-		*fmt = e->conf.v5_fmt;
-	if (*d != PFS_DIALECT_V5)
-		*fmt = 0;
+	return n;
 }
 
 /*
@@ -71,15 +125,17 @@ void eng_dial_choose(struct pfs_engine *e, uint64_t now_ms)
 	unsigned fmt = d == PFS_DIALECT_V5 ? e->conf.v5_fmt : 0;
 	bool mixed = false, changed;
 
+	e->bridge = false;
+	e->v5_fmt = e->conf.v5_fmt;
 	if (d == PFS_ENGINE_VERSION_AUTO)
 		eng_dial_auto(e, &d, &fmt, &mixed);
 	changed = d != e->dialect || fmt != e->fmt || mixed != e->mixed;
-	if (d != e->dialect || fmt != e->fmt)
+	if (changed)
 		pfs_engine_flush(e, now_ms);
 	e->dialect = d;
 	e->fmt = fmt;
 	e->mixed = mixed;
-	e->maxcount = eng_maxcount(e, &e->conf);
+	e->maxcount = eng_dial_maxcount(e);
 	if (changed && e->conf.version == PFS_ENGINE_VERSION_AUTO &&
 	    e->ops.dialect)
 		e->ops.dialect(e->ctx, d, fmt, mixed);
@@ -104,18 +160,36 @@ static struct pfs_engine_peer *eng_dial_slot(struct pfs_engine *e, uint32_t src)
 	return old;
 }
 
+static struct pfs_engine_peer *eng_dial_find(struct pfs_engine *e,
+					     uint32_t src)
+{
+	unsigned i;
+
+	for (i = 0; i < e->npeers; i++)
+		if (e->peers[i].addr == src)
+			return &e->peers[i];
+	return NULL;
+}
+
 /*
  * A packet of `dialect` from src passed its header checks.  fmt: the v5
  * state format it carried, 0 if none (a v5 peer's format is its oldest
- * seen since it last spoke another dialect).
+ * seen since it last spoke another dialect).  What is pending leaves
+ * first, under the peers it was packed for, when the news may change how
+ * packets are framed (never between v3 peers).
  */
 void eng_dial_heard(struct pfs_engine *e, uint32_t src, uint8_t dialect,
 		    unsigned fmt, uint64_t now_ms)
 {
-	struct pfs_engine_peer *p = eng_dial_slot(e, src);
-	bool news = p->addr != src || p->dialect != dialect ||
+	struct pfs_engine_peer *p = eng_dial_find(e, src);
+	bool news = !p || p->dialect != dialect ||
 		    (fmt != 0 && (p->fmt == 0 || fmt < p->fmt));
 
+	if (news && e->conf.version == PFS_ENGINE_VERSION_AUTO &&
+	    (dialect != PFS_DIALECT_V3 || e->dialect != PFS_DIALECT_V3 ||
+	     e->bridge))
+		pfs_engine_flush(e, now_ms);
+	p = eng_dial_slot(e, src);
 	if (p->addr != src || p->dialect != dialect)
 		p->fmt = 0;
 	p->addr = src;
@@ -178,14 +252,15 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, bool net,
  * is sized for the dialect, so every record fits; one that would not is
  * left out rather than overrunning.
  */
-size_t eng_dial_frame(struct pfs_engine *e, uint8_t *buf, size_t cap, bool net)
+size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
+		      uint8_t *buf, size_t cap, bool net)
 {
 	struct pfs_framer f;
 	struct pfs_msg m;
 	unsigned i;
 
-	if (pfs_framer_init(&f, (enum pfs_dialect_id)e->dialect, e->fmt, buf,
-			    cap) != 0)
+	if (pfs_framer_init(&f, (enum pfs_dialect_id)dialect, fmt, buf, cap) !=
+	    0)
 		return 0;
 	for (i = 0; i < e->pkt.count; i++) {
 		eng_dial_msg(e, i, net, &m);
@@ -193,6 +268,178 @@ size_t eng_dial_frame(struct pfs_engine *e, uint8_t *buf, size_t cap, bool net)
 			break;
 	}
 	return pfs_framer_finish(&f);
+}
+
+/* ---- per-peer framing and the bridge ------------------------------------*/
+
+/* True when p reads what `from` sent: the same dialect and, in v5, a
+ * format no older than the one it was sent in. */
+static bool eng_dial_reads(const struct pfs_engine *e,
+			   const struct pfs_engine_peer *p, struct eng_from from)
+{
+	if (p->addr == from.addr)
+		return true;
+	if (p->dialect != from.dialect)
+		return false;
+	return from.dialect != PFS_DIALECT_V5 || from.fmt == 0 ||
+	       eng_dial_peer_fmt(e, p) >= from.fmt;
+}
+
+/* Whether the pending packet goes to peer p (to: that peer only, when
+ * not 0: a reply, or the syncpeer). */
+static bool eng_dial_gets(const struct pfs_engine *e,
+			  const struct pfs_engine_peer *p, uint32_t to)
+{
+	if (to != 0 && p->addr != to)
+		return false;
+	return e->pkt.from.dialect == 0 || !eng_dial_reads(e, p, e->pkt.from);
+}
+
+/* Mixed peers or bridged records: the pending packet goes per peer. */
+bool eng_dial_split(const struct pfs_engine *e)
+{
+	return e->conf.version == PFS_ENGINE_VERSION_AUTO &&
+	       !eng_wire_off(e) && (e->mixed || e->pkt.from.dialect != 0);
+}
+
+/* The v5 format for the v5 peers that get this packet: their oldest. */
+static unsigned eng_dial_audience_fmt(const struct pfs_engine *e, uint32_t to)
+{
+	unsigned i, f, fmt = 0;
+
+	for (i = 0; i < e->npeers; i++) {
+		const struct pfs_engine_peer *p = &e->peers[i];
+
+		if (p->dialect != PFS_DIALECT_V5 || !eng_dial_gets(e, p, to))
+			continue;
+		f = eng_dial_peer_fmt(e, p);
+		if (fmt == 0 || f < fmt)
+			fmt = f;
+	}
+	return fmt;
+}
+
+/*
+ * The pending packet framed in dialect d and sent to each peer of d that
+ * gets it; the first send carries the local form for pfsync0.  v3 in the
+ * stream carries the pfsyncd trailer, stamped once.  Returns how many
+ * peers it went to.
+ */
+static unsigned eng_dial_send_to(struct pfs_engine *e, uint8_t d,
+				 size_t *llen, bool reply, uint32_t to,
+				 uint64_t now_ms)
+{
+	unsigned i, fmt = 0, n = 0;
+	size_t wlen = 0;
+
+	if (d == PFS_DIALECT_V5 &&
+	    (fmt = eng_dial_audience_fmt(e, to)) == 0)
+		return 0;
+	for (i = 0; i < e->npeers; i++) {
+		const struct pfs_engine_peer *p = &e->peers[i];
+
+		if (p->dialect != d || !eng_dial_gets(e, p, to))
+			continue;
+		if (n++ == 0) {
+			wlen = eng_encode(e, d, fmt, e->nbuf, e->pkt.net);
+			if (d == PFS_DIALECT_V3 && !reply)
+				wlen = eng_rel_stamp(e, e->nbuf, wlen,
+						     ENG_WIRE_MAX, now_ms);
+		}
+		eng_send(e, e->lbuf, *llen, e->nbuf, wlen, p->addr);
+		*llen = 0; /* pfsync0 shows it once */
+	}
+	return n;
+}
+
+/*
+ * Flush per peer: once per dialect among the peers that get the packet
+ * (a bridged one: those who could not read it), each by unicast; with a
+ * syncpeer configured, to it alone.  A reply, or a packet for a syncpeer
+ * not heard yet, goes to it in the local form's dialect.
+ */
+void eng_dial_flush(struct pfs_engine *e, uint64_t now_ms)
+{
+	static const uint8_t dialects[] = {PFS_DIALECT_V3, PFS_DIALECT_V5,
+					   PFS_DIALECT_V6};
+	bool reply = e->sendaddr_set;
+	uint32_t to = reply ? e->sendaddr : e->conf.syncpeer;
+	size_t llen, wlen;
+	unsigned i, n = 0;
+
+	e->sendaddr_set = false;
+	llen = eng_encode(e, e->dialect, e->fmt, e->lbuf, false);
+	for (i = 0; i < sizeof(dialects); i++)
+		n += eng_dial_send_to(e, dialects[i], &llen, reply, to, now_ms);
+	if (n == 0 && to != 0 && (reply || !eng_dial_find(e, to))) {
+		wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf, e->pkt.net);
+		if (!reply && e->dialect == PFS_DIALECT_V3)
+			wlen = eng_rel_stamp(e, e->nbuf, wlen, ENG_WIRE_MAX,
+					     now_ms);
+		eng_send(e, e->lbuf, llen, e->nbuf, wlen, to);
+	} else if (n == 0) {
+		eng_send(e, e->lbuf, llen, NULL, 0, PFS_V3_GROUP);
+	}
+	eng_drop(e);
+}
+
+/* Whether a record heard from `from` has a peer that could not read it. */
+static bool eng_dial_unread(const struct pfs_engine *e, struct eng_from from)
+{
+	unsigned i;
+
+	if (!e->bridge || from.dialect == 0)
+		return false;
+	for (i = 0; i < e->npeers; i++)
+		if (!eng_dial_reads(e, &e->peers[i], from))
+			return true;
+	return false;
+}
+
+/*
+ * A peer's change applied to st (op): announced, like one of ours, to
+ * the peers that could not read it.  Deletes go before st is removed.
+ * An update that changed no peer of a state already announced this
+ * second is not passed on again: it is the echo of one we passed on (a
+ * second bridge on the link sending it back), and dropping it is what
+ * ends any round of equal updates between bridges.
+ */
+void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
+		     struct pfs_state *st, struct eng_from from, bool same,
+		     uint64_t now_ms)
+{
+	uint8_t action = op == PFS_OP_INSERT   ? PFS_V3_ACT_INS
+			 : op == PFS_OP_UPDATE ? PFS_V3_ACT_UPD
+					       : PFS_V3_ACT_DEL;
+
+	if (st->sync_flags != 0 || !eng_dial_unread(e, from))
+		return;
+	if (same && op == PFS_OP_UPDATE && st->sync_time == eng_secs(now_ms)) {
+		e->bridge_echoes++;
+		return;
+	}
+	e->bridged++;
+	e->pack_from = from;
+	eng_pack_state(e, action, st, ENG_F_COMPRESS, now_ms);
+	e->pack_from = ENG_FROM_NONE;
+}
+
+/* A peer's CLR of all its states, passed on the same way. */
+void eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
+			 uint32_t creatorid, struct eng_from from,
+			 uint64_t now_ms)
+{
+	union pfs_v3_record r;
+
+	if (!eng_dial_unread(e, from))
+		return;
+	memset(&r, 0, sizeof(r));
+	strncpy(r.clr.ifname, ifname, sizeof(r.clr.ifname) - 1);
+	r.clr.creatorid = creatorid;
+	e->bridged++;
+	e->pack_from = from;
+	eng_pack_rec(e, PFS_V3_ACT_CLR, &r, now_ms);
+	e->pack_from = ENG_FROM_NONE;
 }
 
 /* ---- read side ----------------------------------------------------------*/
@@ -209,6 +456,25 @@ bool pfs_engine_dialect_mixed(const struct pfs_engine *e)
 	return e->mixed;
 }
 
+uint64_t pfs_engine_bridged(const struct pfs_engine *e, uint64_t *echoes)
+{
+	if (echoes)
+		*echoes = e->bridge_echoes;
+	return e->bridged;
+}
+
+/* The dialect p is answered in: the pinned or common one, else its own. */
+static void eng_dial_answer(const struct pfs_engine *e,
+			    struct pfs_engine_peer *p)
+{
+	p->answer = e->dialect;
+	p->answer_fmt = e->fmt;
+	if (!e->mixed)
+		return;
+	p->answer = p->dialect;
+	p->answer_fmt = p->dialect == PFS_DIALECT_V5 ? e->v5_fmt : 0;
+}
+
 size_t pfs_engine_peers(const struct pfs_engine *e, struct pfs_engine_peer *out,
 			size_t max)
 {
@@ -220,6 +486,7 @@ size_t pfs_engine_peers(const struct pfs_engine *e, struct pfs_engine_peer *out,
 		     j--)
 			out[j] = out[j - 1];
 		out[j] = e->peers[i];
+		eng_dial_answer(e, &out[j]);
 		n++;
 	}
 	return n;

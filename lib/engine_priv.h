@@ -33,6 +33,17 @@
 #define ENG_F_STALE 0x02    /* stale reply: sync_flags = STALE on the wire */
 
 /*
+ * Where records came from: dialect 0 for our own changes and replies
+ * (every peer gets them), else the dialect (and v5 state format, 0 when
+ * none) of the peer a bridged record was heard from (engine_dial.c).
+ */
+struct eng_from {
+	uint8_t dialect;
+	unsigned fmt;
+	uint32_t addr; /* the peer itself, never answered with its own */
+};
+
+/*
  * The pending packet.  Records are kept decoded (wire-relative times) and
  * encoded once, when the packet is sent; that makes collapsing a struct
  * compare instead of a byte scan.  When `net` is set (a syncdev is
@@ -46,6 +57,7 @@ struct eng_pkt {
 	bool active;
 	bool net;
 	uint8_t action;
+	struct eng_from from; /* bridged records: who they were heard from */
 	unsigned count;
 	union pfs_v3_record rec[ENG_MAXREC];
 	uint8_t net_timeout[ENG_MAXREC];
@@ -101,7 +113,12 @@ struct pfs_engine {
 	/* the dialect packets are framed in (engine_dial.c) */
 	uint8_t dialect;       /* 3, 5, 6 */
 	unsigned fmt;	       /* v5 state format */
-	bool mixed;	       /* auto: peers disagree, v3 kept */
+	bool mixed;	       /* auto: peers disagree: answered per peer */
+	bool bridge;	       /* auto: some peer cannot read another's */
+	unsigned v5_fmt;       /* auto: the format v5 peers are answered in */
+	uint64_t bridged;      /* records passed on across dialects */
+	uint64_t bridge_echoes; /* equal updates not passed on again */
+	struct eng_from pack_from; /* origin of the records being packed */
 	unsigned npeers;
 	struct pfs_engine_peer peers[PFS_ENGINE_PEERS]; /* heard, any order */
 
@@ -126,16 +143,31 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 void eng_pack_rec(struct pfs_engine *e, uint8_t action,
 		  const union pfs_v3_record *r, uint64_t now_ms);
 void eng_set_synced(struct pfs_engine *e, bool synced);
+void eng_drop(struct pfs_engine *e);
 
 unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *c);
+unsigned eng_maxcount_of(uint8_t dialect, unsigned fmt,
+			 const struct pfs_engine_conf *c);
+size_t eng_encode(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
+		  uint8_t *buf, bool net);
+void eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,
+	      const uint8_t *wire, size_t wlen, uint32_t dst);
 
 /* engine_dial.c */
 bool eng_conf_dialect_ok(const struct pfs_engine_conf *c);
 void eng_dial_choose(struct pfs_engine *e, uint64_t now_ms);
 void eng_dial_heard(struct pfs_engine *e, uint32_t src, uint8_t dialect,
 		    unsigned fmt, uint64_t now_ms);
-size_t eng_dial_frame(struct pfs_engine *e, uint8_t *buf, size_t cap,
-		      bool net);
+size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
+		      uint8_t *buf, size_t cap, bool net);
+bool eng_dial_split(const struct pfs_engine *e);
+void eng_dial_flush(struct pfs_engine *e, uint64_t now_ms);
+void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
+		     struct pfs_state *st, struct eng_from from, bool same,
+		     uint64_t now_ms);
+void eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
+			 uint32_t creatorid, struct eng_from from,
+			 uint64_t now_ms);
 
 /* engine_rx.c */
 void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,

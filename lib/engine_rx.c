@@ -27,6 +27,8 @@ struct eng_rx {
 	uint64_t now_ms;
 	uint32_t now_s;
 	bool chksum_ok; /* sender's ruleset digest equals ours */
+	struct eng_from from; /* the sender, for the bridge (engine_dial.c) */
+	bool same;	      /* the update being applied changed no peer */
 };
 
 typedef void (*eng_rx_fn)(struct eng_rx *rx);
@@ -92,6 +94,9 @@ static void eng_applied(struct eng_rx *rx, enum pfs_op op,
 		st->heard_gen = rx->e->bulk_gen; /* for the bulk's sweep */
 	if (rx->e->ops.applied)
 		rx->e->ops.applied(rx->e->ctx, op, st);
+	if (rx->e->bridge)
+		eng_dial_bridge(rx->e, op, st, rx->from, rx->same,
+				rx->now_ms);
 }
 
 /*
@@ -161,6 +166,9 @@ static void eng_rx_clr(struct eng_rx *rx)
 	pfs_table_clear_creator(rx->e->table, r.clr.creatorid);
 	if (rx->e->ops.cleared)
 		rx->e->ops.cleared(rx->e->ctx, r.clr.creatorid);
+	if (rx->e->bridge)
+		eng_dial_bridge_clr(rx->e, "", r.clr.creatorid, rx->from,
+				    rx->now_ms);
 }
 
 /* INS: bad values count BADSTATE; a failed insert is not counted. */
@@ -179,15 +187,29 @@ static void eng_rx_ins(struct eng_rx *rx)
 	}
 }
 
+static bool eng_peer_same(const struct pfs_peer *a, const struct pfs_peer *b)
+{
+	return a->seqlo == b->seqlo && a->seqhi == b->seqhi &&
+	       a->seqdiff == b->seqdiff && a->max_win == b->max_win &&
+	       a->mss == b->mss && a->state == b->state &&
+	       a->wscale == b->wscale;
+}
+
 static void eng_apply(struct eng_rx *rx, struct pfs_state *s,
 		      const struct pfs_peer *src, const struct pfs_peer *dst,
 		      uint32_t expire, uint8_t timeout)
 {
+	struct pfs_peer osrc = s->src, odst = s->dst;
+	uint8_t otimeout = s->timeout;
+
 	pfs_merge_import_peer(&s->src, src, false);
 	pfs_merge_import_peer(&s->dst, dst, true);
 	s->expire = pfs_state_expire_from_wire(expire, timeout, rx->now_s);
 	s->timeout = timeout;
+	rx->same = otimeout == timeout && eng_peer_same(&osrc, &s->src) &&
+		   eng_peer_same(&odst, &s->dst);
 	eng_applied(rx, PFS_OP_UPDATE, s);
+	rx->same = false;
 }
 
 /*
@@ -489,6 +511,10 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.now_s = eng_secs(now_ms);
 	rx.chksum_ok = memcmp(f.hdr.chksum, e->conf.chksum,
 			      PFS_V3_CHKSUM_LEN) == 0;
+	rx.from.dialect = PFS_DIALECT_V3;
+	rx.from.fmt = 0;
+	rx.from.addr = m->src;
+	rx.same = false;
 	eng_rx_actions[f.hdr.action].fn(&rx);
 }
 
@@ -523,6 +549,9 @@ static void eng_bsd_clr(struct eng_rx *rx, const struct pfs_msg *m)
 		pfs_table_clear_creator(e->table, m->u.clr.creatorid);
 		if (e->ops.cleared)
 			e->ops.cleared(e->ctx, m->u.clr.creatorid);
+		if (e->bridge)
+			eng_dial_bridge_clr(e, "", m->u.clr.creatorid,
+					    rx->from, rx->now_ms);
 		return;
 	}
 	while ((s = pfs_table_next(e->table, &cur)) != NULL) {
@@ -633,6 +662,7 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	struct pfs_rx_result res;
 	struct eng_bsd_run b;
 	int rc = eng_bsd_header(pkt, len);
+	unsigned fmt;
 
 	if (rc != 0) {
 		if (rc > 0 && rc < PFS_NSTATS)
@@ -640,10 +670,12 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		return;
 	}
 	/* before anything is applied: replies go in the peer's dialect */
-	eng_dial_heard(e, m->src, pkt[0],
-		       pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_fmt(pkt, len) : 0,
-		       now_ms);
+	fmt = pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_fmt(pkt, len) : 0;
+	eng_dial_heard(e, m->src, pkt[0], fmt, now_ms);
 	memset(&b, 0, sizeof(b));
+	b.rx.from.dialect = pkt[0];
+	b.rx.from.fmt = fmt;
+	b.rx.from.addr = m->src;
 	b.rx.e = e;
 	b.rx.m = m;
 	b.rx.now_ms = now_ms;

@@ -40,21 +40,43 @@ static void iface_dialect_fields(struct cmd_req *r, const char *dkey,
 		pfsd_rnd_json_uint(&r->rnd, fkey, fmt);
 }
 
-/* The dialect sent, then each peer heard and its dialect. */
+/* Packets passed between peers of different dialects: shown in text
+ * once there are any, always in JSON. */
+static void iface_bridged(struct cmd_req *r)
+{
+	uint64_t echoes, bridged = pfs_engine_bridged(r->d->engine, &echoes);
+
+	if (bridged == 0 && echoes == 0) {
+		pfsd_rnd_json_u64(&r->rnd, "bridged", bridged);
+		pfsd_rnd_json_u64(&r->rnd, "bridge_echoes", echoes);
+		return;
+	}
+	pfsd_rnd_u64(&r->rnd, "bridged", " bridged: %" PRIu64, bridged);
+	pfsd_rnd_u64(&r->rnd, "bridge_echoes", " echoes: %" PRIu64, echoes);
+}
+
+/*
+ * The dialect sent ("per peer" when the peers disagree), then each peer
+ * heard: the dialect it speaks and the one it is answered in.
+ */
 void cmd_iface_dialect(struct cmd_req *r)
 {
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
 	unsigned fmt, dl = pfs_engine_dialect(r->d->engine, &fmt);
 	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
+	bool mixed = pfs_engine_dialect_mixed(r->d->engine);
 	struct in_addr a;
 	char ver[16];
 
 	pfsd_rnd_str(&r->rnd, "version", "\tversion: %s sending: ",
 		     iface_version_word(&r->d->conf, ver, sizeof(ver)));
+	pfsd_rnd_quiet(&r->rnd, mixed);
 	iface_dialect_fields(r, "dialect", "dialect_fmt", dl, fmt);
-	pfsd_rnd_bool(&r->rnd, "dialect_mixed",
-		      pfs_engine_dialect_mixed(r->d->engine),
-		      " (peers speak different dialects)\n", "\n");
+	pfsd_rnd_quiet(&r->rnd, false);
+	pfsd_rnd_bool(&r->rnd, "dialect_mixed", mixed,
+		      "per peer (peers speak different dialects)", "");
+	iface_bridged(r);
+	pfsd_rnd_text(&r->rnd, "\n");
 	pfsd_rnd_array(&r->rnd, "peers");
 	for (i = 0; i < n; i++) {
 		a.s_addr = htonl(p[i].addr);
@@ -62,6 +84,9 @@ void cmd_iface_dialect(struct cmd_req *r)
 		pfsd_rnd_str(&r->rnd, "addr", "\tpeer: %s ", inet_ntoa(a));
 		iface_dialect_fields(r, "dialect", "fmt", p[i].dialect,
 				     p[i].fmt);
+		pfsd_rnd_text(&r->rnd, " answered: ");
+		iface_dialect_fields(r, "answer", "answer_fmt", p[i].answer,
+				     p[i].answer_fmt);
 		pfsd_rnd_text(&r->rnd, "\n");
 		pfsd_rnd_close(&r->rnd);
 	}

@@ -50,7 +50,9 @@ struct pfs_engine_conf {
 	/*
 	 * The dialect packets are framed in (dialect.h): 3, 5 or 6, or
 	 * PFS_ENGINE_VERSION_AUTO: v3 until peers are heard, then the one
-	 * other dialect all of them speak (mixed peers: v3).  v5_fmt is the
+	 * dialect all of them speak; peers of different dialects are each
+	 * answered in their own, and states heard from one are passed on
+	 * to the peers that could not read them (engine_dial.c).  v5_fmt is the
 	 * v5 state format sent (1301, 1400, 1500); in auto the oldest
 	 * format the v5 peers sent, this one until they sent a state.  The
 	 * pfsyncd trailer (reliable) goes on v3 packets only.
@@ -69,6 +71,9 @@ struct pfs_engine_peer {
 	uint8_t dialect;  /* 3, 5 or 6 */
 	unsigned fmt;	  /* v5: the oldest state format heard, else 0 */
 	uint64_t heard_ms;
+	/* pfs_engine_peers: the dialect (v5: format) it is answered in */
+	uint8_t answer;
+	unsigned answer_fmt;
 };
 
 /* Fill a conf with NetBSD's defaults (maxupd 128, MTU 1500, ...). */
@@ -114,8 +119,9 @@ struct pfs_engine_ops {
 		      const struct pfs_state *peer);
 	/*
 	 * version auto: the dialect packets are framed in changed, or the
-	 * peers started or stopped disagreeing (mixed: v3 is kept).  fmt is
-	 * the v5 state format (0 otherwise).  May be NULL.
+	 * peers started or stopped disagreeing (mixed: each peer is answered
+	 * in its own dialect; dialect is then 3, what pfsync0 shows).  fmt
+	 * is the v5 state format (0 otherwise).  May be NULL.
 	 */
 	void (*dialect)(void *ctx, unsigned dialect, unsigned fmt, bool mixed);
 };
@@ -210,11 +216,20 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms);
 
 const uint64_t *pfs_engine_stats(const struct pfs_engine *e); /* [PFS_NSTATS] */
 
-/* The dialect packets are framed in now (3, 5, 6); *fmt gets the v5
- * state format (0 otherwise) when fmt is not NULL. */
+/* The dialect packets are framed in now (3, 5, 6): what goes to the
+ * group and what pfsync0 shows (3 while the peers disagree, each being
+ * answered in its own); *fmt gets the v5 state format (0 otherwise)
+ * when fmt is not NULL. */
 unsigned pfs_engine_dialect(const struct pfs_engine *e, unsigned *fmt);
-/* version auto: the peers heard speak different dialects (v3 is kept). */
+/* version auto: the peers heard speak different dialects; each is
+ * answered in its own (pfs_engine_dialect is then v3, what pfsync0
+ * shows). */
 bool pfs_engine_dialect_mixed(const struct pfs_engine *e);
+/* version auto: records heard from a peer and passed on to peers of
+ * another dialect or older v5 format (the bridge, engine_dial.c);
+ * *echoes (when not NULL) gets the equal updates not passed on again
+ * because the state was announced in the same second. */
+uint64_t pfs_engine_bridged(const struct pfs_engine *e, uint64_t *echoes);
 /* The peers heard, most recently heard first; returns how many (<= max,
  * at most PFS_ENGINE_PEERS). */
 size_t pfs_engine_peers(const struct pfs_engine *e, struct pfs_engine_peer *out,

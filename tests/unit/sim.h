@@ -87,6 +87,7 @@ struct sim_node {
 	uint32_t addr;
 	struct pfs_table *table;
 	struct pfs_engine *eng;
+	uint8_t reads; /* a BSD: the one version byte it reads, 0 = any */
 };
 
 struct sim_net {
@@ -179,6 +180,8 @@ static inline void sim_deliver_one(struct sim_net *net, const struct sim_pkt *p)
 			continue; /* multicast loopback is off */
 		if (p->dst != PFS_V3_GROUP && p->dst != n->addr)
 			continue;
+		if (n->reads != 0 && p->len > 0 && p->data[0] != n->reads)
+			continue; /* badver there */
 		pfs_engine_input(n->eng, p->data, p->len, &m, net->now_ms);
 		net->delivered++;
 	}

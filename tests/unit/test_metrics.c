@@ -189,6 +189,33 @@ static int format_ok(const char *text)
 	return 1;
 }
 
+/* The peers' dialects: a v6 DEL_C of an unknown state (pfsync-modern.md
+ * §1.2-§1.4: header version 6, len 36; section {7, 3 words, count 1}). */
+static void test_dialects(void)
+{
+	static const uint8_t del6[36] = {
+	    6, 0, 0, 36, [20] = 7, 3, 0, 1, [24] = 0, 0, 0, 0, 0, 0, 0, 9,
+	    0, 0, 0, 9};
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfs_rx_meta m = {0x0a4d0006, true, 255};
+	struct pfs_engine_conf ec = *pfs_engine_conf(d->engine);
+	struct pfsd_out o = {0};
+
+	ec.syncdev = true;
+	T_EQ(pfs_engine_set_conf(d->engine, &ec, pfsd_now_ms()), 0);
+	pfs_engine_input(d->engine, del6, sizeof(del6), &m, pfsd_now_ms());
+	pfsd_metrics_render(d, &o, 9500, 1700000000000ull);
+	T_CHECK(o.buf != NULL && format_ok(o.buf));
+	if (o.buf != NULL) {
+		T_EQ(sample(o.buf, "pfsync_peer_dialect_info{peer=\"10.77.0.6\","
+				   "dialect=\"v6\",answered=\"v6\"}"),
+		     1);
+		T_EQ(sample(o.buf, "pfsyncd_bridged_total"), 0);
+	}
+	free(o.buf);
+	fake_free(d);
+}
+
 static void test_render(void)
 {
 	struct pfsd_daemon *d = fake_daemon();
@@ -425,6 +452,7 @@ static void test_commands(void)
 int main(void)
 {
 	T_RUN(test_render);
+	T_RUN(test_dialects);
 	T_RUN(test_histogram_monotonic);
 	T_RUN(test_peers_bounded);
 	T_RUN(test_parse_addr);
