@@ -222,14 +222,6 @@ static void dmn_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
 		pfsd_latency_record(&d->lat, delay);
 }
 
-/* A peer's CLR: with conntrack its entries leave the kernel too. */
-static void dmn_cleared(void *ctx, uint32_t creatorid)
-{
-	struct pfsd_daemon *d = ctx;
-
-	pfsd_ctnl_cleared(d->ct, creatorid);
-}
-
 /* A peer's state collides by key with one of ours (engine.h): only the
  * conntrack backend re-reads states whose creator it cannot know. */
 static bool dmn_adopt(void *ctx, const struct pfs_state *local,
@@ -259,7 +251,6 @@ static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
-	.cleared = dmn_cleared,
 	.synced = dmn_synced,
 	.adopt = dmn_adopt,
 	.dialect = dmn_dialect,

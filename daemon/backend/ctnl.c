@@ -85,7 +85,6 @@ struct pfsd_ctnl {
 	int timer_id;
 	bool enobufs_logged;
 	bool logged[PFSD_CTNL_ERRNO_MAX]; /* failure logged, per errno */
-	struct pfs_table *shadow; /* peers' states we injected (for CLR) */
 	struct pfs_table *prov;	  /* re-read at startup: may be a peer's */
 	bool starting;		  /* the startup dump is running */
 	bool dumping;		  /* a dump is being read */
@@ -167,15 +166,11 @@ static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
 
 /* ---- the engine's reports: peers' changes to the kernel ----------------*/
 
-/* A state leaves the mirror: forget it in the shadow and in prov. */
+/* A state leaves the mirror: forget it in prov. */
 static void ctnl_shadow_drop(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
-	struct pfs_state *sh =
-	    pfs_table_find_id(c->shadow, s->id, s->creatorid);
+	struct pfs_state *sh = pfs_table_find_id(c->prov, s->id, s->creatorid);
 
-	if (sh != NULL)
-		pfs_table_remove(c->shadow, sh);
-	sh = pfs_table_find_id(c->prov, s->id, s->creatorid);
 	if (sh != NULL)
 		pfs_table_remove(c->prov, sh);
 }
@@ -199,7 +194,6 @@ void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 	nat = pfsd_ctmap_is_nat(st);
 	switch (op) {
 	case PFS_OP_INSERT:
-		(void)pfs_table_insert(c->shadow, st);
 		ctnl_seen_peer(c, st);
 		ctnl_write(c, st,
 			   nat ? PFSD_CTWR_CREATE_NAT : PFSD_CTWR_UPSERT);
@@ -213,23 +207,6 @@ void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		ctnl_shadow_drop(c, st);
 		ctnl_write(c, st, PFSD_CTWR_DELETE);
 		break;
-	}
-}
-
-/* A peer's CLR: the engine already emptied the mirror; the shadow knows
- * which kernel entries were that creator's. */
-void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid)
-{
-	struct pfs_state *s;
-	size_t cur = 0;
-
-	if (c == NULL)
-		return;
-	while ((s = pfs_table_next(c->shadow, &cur)) != NULL) {
-		if (s->creatorid != creatorid)
-			continue;
-		ctnl_write(c, s, PFSD_CTWR_DELETE);
-		pfs_table_remove(c->shadow, s);
 	}
 }
 
@@ -251,7 +228,7 @@ void pfsd_ctnl_flush(struct pfsd_ctnl *c)
 bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 		     const struct pfs_state *peer)
 {
-	struct pfs_state *p, sh;
+	struct pfs_state *p;
 
 	if (c == NULL || local->creatorid != c->d->hostid)
 		return false;
@@ -263,12 +240,6 @@ bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 	log_debug("conntrack: state %016llx/%08x is %016llx/%08x (peer's)",
 		  (unsigned long long)local->id, local->creatorid,
 		  (unsigned long long)peer->id, peer->creatorid);
-	if (peer->creatorid == c->d->hostid)
-		return true; /* ours under an older id: not a peer's */
-	sh = *local;
-	sh.id = peer->id;
-	sh.creatorid = peer->creatorid;
-	(void)pfs_table_insert(c->shadow, &sh);
 	return true;
 }
 
@@ -922,10 +893,9 @@ struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
 		return NULL;
 	c->d = d;
 	c->rx = malloc(CTNL_RXBUF);
-	c->shadow = pfs_table_new(0);
 	c->prov = pfs_table_new(0);
 	c->gbuf = malloc(CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX);
-	if (c->rx == NULL || c->shadow == NULL || c->prov == NULL ||
+	if (c->rx == NULL || c->prov == NULL ||
 	    c->gbuf == NULL || ctnl_open_all(c) == -1) {
 		pfsd_ctnl_free(c);
 		return NULL;
@@ -960,7 +930,6 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	if (c->w != NULL)
 		pfsd_ctwr_flush(c->w);
 	pfsd_ctwr_free(c->w);
-	pfs_table_free(c->shadow);
 	pfs_table_free(c->prov);
 	free(c->seen);
 	free(c->rx);

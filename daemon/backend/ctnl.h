@@ -19,8 +19,8 @@
  *    each local entry near the expiry its peers hold, by batched GETs,
  *    and announces it again if it lives on (see ctnl.c); no periodic
  *    dump, so an idle table costs next to nothing;
- *  - peers' changes (ops->applied, ops->cleared) become CT_NEW /
- *    CT_DELETE requests batched many to a sendmsg without acks (ctwr.h),
+ *  - peers' changes (ops->applied; a CLR comes as one DELETE a state)
+ *    become CT_NEW / CT_DELETE requests batched many to a sendmsg without acks (ctwr.h),
  *    sent by pfsd_ctnl_flush after each loop wakeup; failures counted.
  * Not synced: protocol 240, loopback tuples, protocols other than TCP,
  * UDP, ICMP and ICMPv6.
@@ -63,10 +63,9 @@ struct pfsd_ctnl_stats {
 struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d);
 void pfsd_ctnl_free(struct pfsd_ctnl *c);
 
-/* The engine's ops->applied and ops->cleared, to the kernel. */
+/* The engine's ops->applied, to the kernel. */
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
-void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid);
 /* Send the writes queued in this wakeup (after every loop wakeup). */
 void pfsd_ctnl_flush(struct pfsd_ctnl *c);
 /* The engine's ops->adopt: true when `local` was only re-read from the
