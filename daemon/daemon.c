@@ -222,6 +222,12 @@ static void dmn_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
 		pfsd_latency_record(&d->lat, delay);
 }
 
+/* The conntrack backend changed the engine's table (ctnl.h). */
+static void dmn_kick(void *arg)
+{
+	pfsd_daemon_kick(arg);
+}
+
 /* A peer's state collides by key with one of ours (engine.h): only the
  * conntrack backend re-reads states whose creator it cannot know. */
 static bool dmn_adopt(void *ctx, const struct pfs_state *local,
@@ -549,7 +555,10 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 		return NULL;
 	}
 	if (c->backend == PFSD_BACKEND_CONNTRACK) {
-		d->ct = pfsd_ctnl_new(d);
+		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
+					    dmn_kick, d};
+
+		d->ct = pfsd_ctnl_new(&env);
 		if (d->ct == NULL) {
 			log_warnx("conntrack backend failed to start");
 			pfsd_daemon_free(d);

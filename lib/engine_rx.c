@@ -263,6 +263,7 @@ static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
 	tmp = *old;
 	tmp.id = w->id;
 	tmp.creatorid = w->creatorid;
+	tmp.local_flags &= (uint8_t)~PFS_LF_PROVISIONAL; /* now known */
 	pfs_table_remove(e->table, old);
 	return pfs_table_insert(e->table, &tmp);
 }

@@ -110,8 +110,9 @@ struct pfs_engine_ops {
 	 * A peer's full state (INS is not asked) has no match by id but its
 	 * flow key is taken by `local`, another id or creator.  Return true
 	 * to let `local` take the peer's id and creator (pfsd re-identifies
-	 * entries it could only re-read from the kernel after a restart);
-	 * the message then applies to it as an update, by the merge rule.
+	 * entries it could only re-read from the kernel after a restart,
+	 * marked PFS_LF_PROVISIONAL, which the engine then clears); the
+	 * message then applies to it as an update, by the merge rule.
 	 * False (or NULL): the insert fails, as in pf.  Called before the
 	 * change, with both states unchanged.
 	 */
