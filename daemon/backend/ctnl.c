@@ -70,6 +70,7 @@
 #define CTNL_SCAN_SLICES   10	 /* so each state is looked at every 10 s */
 #define CTNL_SCAN_MIN	   1024	 /* states per slice, at least */
 #define CTNL_GET_BATCH	   256	 /* GETs per sendmsg */
+#define CTNL_SEEN_KEEP	   4096	 /* seen list kept between dumps */
 
 struct pfsd_ctnl {
 	struct pfsd_ctnl_env env;
@@ -436,6 +437,17 @@ static int ctnl_seen_add(struct pfsd_ctnl *c, const struct pfs_state *s)
 	return 0;
 }
 
+/* Between dumps the list of seen states is not kept: a big one would
+ * cost 8 to 16 bytes per entry for nothing. */
+static void ctnl_seen_release(struct pfsd_ctnl *c)
+{
+	if (c->capseen <= CTNL_SEEN_KEEP)
+		return;
+	free(c->seen);
+	c->seen = NULL;
+	c->capseen = 0;
+}
+
 /* A mirror state that is in the kernel (a dump showed it, or an event or
  * a write touched it while a dump runs). */
 static void ctnl_seen(struct pfsd_ctnl *c, const struct pfs_state *s)
@@ -513,6 +525,7 @@ static void ctnl_dump_end(struct pfsd_ctnl *c, int rc)
 		  (unsigned long long)(c->st.reconciled - gone));
 	c->dumping = false;
 	c->nseen = 0;
+	ctnl_seen_release(c);
 	if (rc < 0)
 		c->resync = true;
 	if (c->resync) /* lost again meanwhile: once drained */
