@@ -27,9 +27,9 @@
  *    the startup dump shows is therefore provisional (PFS_LF_PROVISIONAL
  *    on the state): when a peer's full state for the same flow key
  *    arrives under another id (its bulk update), the engine asks
- *    pfsd_ctnl_adopt (pfsd_ctpol_adopt) and our state
- *    takes the peer's id and creator, then merges it as an update (and
- *    the write puts BE_LIBERAL on the kernel entry).  An entry we saw
+ *    pfsd_ctnl_adopt (pfsd_ctpol_adopt) and our state takes the peer's
+ *    id and creator, then merges it as an update (and the write puts
+ *    BE_LIBERAL on the kernel entry).  An entry we saw
  *    created (a NEW event) is never provisional, so two firewalls that
  *    both saw one flow keep their own states, as pf does.
  * A peer's update for a re-read entry of ours, found by id, is applied as

@@ -118,9 +118,8 @@ check "it is B's state in fwA's mirror" \
 	wait_for 3 count_is 1 ncreator fwA 0x0a000002
 
 # a CLR of creator A (v3 header, 24-byte clr record, sent from fwA's
-# namespace) takes A's entries
-# out of fwB's kernel: the engine reports it state by state, B's own
-# entry stays
+# namespace) takes A's entries out of fwB's kernel: the engine reports it
+# state by state, B's own entry stays
 CLR="hex:03000001$(printf "%032d" 0)$(printf "%032d" 0)0a00000100000000"
 ip netns exec "$(ns fwA)" $PY "$TOP/tests/netns/pfsend.py" 10.30.0.2 255 \
 	"$CLR" || fail "pfsend CLR"
