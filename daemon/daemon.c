@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,12 +244,10 @@ static void dmn_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
 		pfsd_latency_record(&d->lat, delay);
 }
 
-/* A peer's CLR: with conntrack its entries leave the kernel too. */
-static void dmn_cleared(void *ctx, uint32_t creatorid)
+/* The conntrack backend changed the engine's table (ctnl.h). */
+static void dmn_kick(void *arg)
 {
-	struct pfsd_daemon *d = ctx;
-
-	pfsd_ctnl_cleared(d->ct, creatorid);
+	pfsd_daemon_kick(arg);
 }
 
 /* A peer's state collides by key with one of ours (engine.h): only the
@@ -280,7 +279,6 @@ static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
-	.cleared = dmn_cleared,
 	.synced = dmn_synced,
 	.adopt = dmn_adopt,
 	.dialect = dmn_dialect,
@@ -408,6 +406,42 @@ static void dmn_on_tap_timer(void *arg)
 			     pfsd_now_ms() + DMN_TAP_POLL_MS);
 }
 
+/*
+ * Memory freed after a burst (packets held back for order, old index
+ * arrays, the writer's queues) stays in the heap, resident, until it is
+ * trimmed.  Once a second, when the heap's free bytes moved by
+ * DMN_TRIM_MIN or more since the last look, they are given back, so that
+ * the resident size follows the table (10 to 40 bytes per entry on a
+ * backup after a burst); an idle daemon only reads the counters.
+ */
+#define DMN_TRIM_MS  1000
+#define DMN_TRIM_MIN (1u << 20)
+
+static void dmn_on_trim_timer(void *arg)
+{
+	struct pfsd_daemon *d = arg;
+	struct mallinfo2 mi = mallinfo2();
+	size_t moved = mi.fordblks > d->trim_free ? mi.fordblks - d->trim_free
+						  : d->trim_free - mi.fordblks;
+
+	if (moved >= DMN_TRIM_MIN) {
+		(void)malloc_trim(0);
+		d->trim_free = mi.fordblks;
+	}
+	pfsd_loop_timer_move(d->loop, d->trim_timer,
+			     pfsd_now_ms() + DMN_TRIM_MS);
+}
+
+static void dmn_trim_setup(struct pfsd_daemon *d)
+{
+	d->trim_timer = pfsd_loop_timer_add(
+	    d->loop, pfsd_now_ms() + DMN_TRIM_MS, dmn_on_trim_timer, d);
+	if (d->trim_timer < 0) {
+		log_warn("memory trim timer");
+		d->trim_timer = 0;
+	}
+}
+
 /* Tap mode from the config; the poll timer runs in both modes so that
  * the listener count shown by pfsyncctl stays true. */
 static int dmn_tap_setup(struct pfsd_daemon *d, const struct pfsd_conf *c)
@@ -523,6 +557,7 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	}
 	if (dmn_tap_setup(d, c) == -1)
 		return -1;
+	dmn_trim_setup(d);
 	d->ctl = dmn_control(d, c);
 	if (d->ctl == NULL)
 		return -1;
@@ -576,7 +611,10 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 		return NULL;
 	}
 	if (c->backend == PFSD_BACKEND_CONNTRACK) {
-		d->ct = pfsd_ctnl_new(d);
+		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
+					    dmn_kick, d};
+
+		d->ct = pfsd_ctnl_new(&env);
 		if (d->ct == NULL) {
 			log_warnx("conntrack backend failed to start");
 			pfsd_daemon_free(d);
@@ -603,6 +641,8 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 		pfsd_loop_timer_cancel(d->loop, d->timer_id);
 	if (d->tap_timer > 0)
 		pfsd_loop_timer_cancel(d->loop, d->tap_timer);
+	if (d->trim_timer > 0)
+		pfsd_loop_timer_cancel(d->loop, d->trim_timer);
 	pfsd_churn_free(d->churn);
 	pfsd_mhttp_free(d->mhttp);
 	pfsd_ctnl_free(d->ct);

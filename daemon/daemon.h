@@ -59,6 +59,8 @@ struct pfsd_daemon {
 	struct pfsd_udp *udp;	  /* transport udp, else NULL (raw) */
 	int timer_id;		/* engine timer, 0 when not armed */
 	int tap_timer;		/* pfsync0 listener poll, 0 when none */
+	int trim_timer;		/* heap trim (daemon.c), 0 when none */
+	size_t trim_free;	/* the heap's free bytes at the last trim */
 	uint64_t timer_at;
 	uint64_t bulk_started;	/* ms of our last bulk request */
 	bool synced;		/* last ops->synced report */

@@ -153,6 +153,41 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 }
 
 /*
+ * Every state of creatorid (of ifname too, when not NULL) goes, each one
+ * reported through ops->applied (DELETE) just before its removal, so a
+ * backend removes exactly those from its kernel (engine.h); a CLR of the
+ * whole creator then reports ops->cleared.
+ */
+static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
+			 const char *ifname)
+{
+	struct pfs_engine *e = rx->e;
+	struct pfs_state *s;
+	size_t cur = 0;
+
+	if (e->ops.applied == NULL && ifname == NULL)
+		(void)pfs_table_clear_creator(e->table, creatorid);
+	else
+		while ((s = pfs_table_next(e->table, &cur)) != NULL) {
+			if (s->creatorid != creatorid ||
+			    (ifname != NULL &&
+			     strncmp(s->ifname, ifname, PFS_IFNAMSIZ) != 0))
+				continue;
+			if (ifname != NULL)
+				eng_applied(rx, PFS_OP_DELETE, s);
+			else if (e->ops.applied) /* bridged as one CLR below */
+				e->ops.applied(e->ctx, PFS_OP_DELETE, s);
+			pfs_table_remove(e->table, s);
+		}
+	if (ifname != NULL)
+		return;
+	if (e->ops.cleared)
+		e->ops.cleared(e->ctx, creatorid);
+	if (e->bridge)
+		eng_dial_bridge_clr(e, "", creatorid, rx->from, rx->now_ms);
+}
+
+/*
  * CLR {ifname, creatorid}: every state of that creator goes.  As in
  * NetBSD the ifname is NOT used as a filter (an upstream bug we keep for
  * compatibility: a peer's "pfctl -i if -F states" clears all its states
@@ -163,12 +198,7 @@ static void eng_rx_clr(struct eng_rx *rx)
 	union pfs_v3_record r;
 
 	pfs_v3_frame_record(rx->f, 0, &r);
-	pfs_table_clear_creator(rx->e->table, r.clr.creatorid);
-	if (rx->e->ops.cleared)
-		rx->e->ops.cleared(rx->e->ctx, r.clr.creatorid);
-	if (rx->e->bridge)
-		eng_dial_bridge_clr(rx->e, "", r.clr.creatorid, rx->from,
-				    rx->now_ms);
+	eng_rx_clear(rx, r.clr.creatorid, NULL);
 }
 
 /* INS: bad values count BADSTATE; a failed insert is not counted. */
@@ -259,6 +289,7 @@ static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
 	tmp = *old;
 	tmp.id = w->id;
 	tmp.creatorid = w->creatorid;
+	tmp.local_flags &= (uint8_t)~PFS_LF_PROVISIONAL; /* now known */
 	pfs_table_remove(e->table, old);
 	return pfs_table_insert(e->table, &tmp);
 }
@@ -541,26 +572,8 @@ struct eng_bsd_run {
 
 static void eng_bsd_clr(struct eng_rx *rx, const struct pfs_msg *m)
 {
-	struct pfs_engine *e = rx->e;
-	struct pfs_state *s;
-	size_t cur = 0;
-
-	if (m->u.clr.ifname[0] == '\0') {
-		pfs_table_clear_creator(e->table, m->u.clr.creatorid);
-		if (e->ops.cleared)
-			e->ops.cleared(e->ctx, m->u.clr.creatorid);
-		if (e->bridge)
-			eng_dial_bridge_clr(e, "", m->u.clr.creatorid,
-					    rx->from, rx->now_ms);
-		return;
-	}
-	while ((s = pfs_table_next(e->table, &cur)) != NULL) {
-		if (s->creatorid != m->u.clr.creatorid ||
-		    strncmp(s->ifname, m->u.clr.ifname, PFS_IFNAMSIZ) != 0)
-			continue;
-		eng_applied(rx, PFS_OP_DELETE, s);
-		pfs_table_remove(e->table, s);
-	}
+	eng_rx_clear(rx, m->u.clr.creatorid,
+		     m->u.clr.ifname[0] != '\0' ? m->u.clr.ifname : NULL);
 }
 
 static void eng_bsd_upd_c(struct eng_bsd_run *b, const struct pfs_msg *m)

@@ -7,15 +7,10 @@
  * one (NLM_F_ACK).  Its port id marks the events our writes cause, which
  * is how we avoid announcing back what a peer told us (as conntrackd).
  *
- * Refresh policy: the kernel sends no event when a timeout is refreshed,
- * so every PFSD_CTNL_REFRESH_MS the table is dumped and reconciled.  A
- * state is announced again when its TCP state or window scale changed,
- * or when its expiry moved forward by 5 s or more *and* the copy the
- * peers hold has less than half of the real remaining lifetime left.  So
- * an idle flow costs nothing, a busy UDP flow (120 s) is re-announced
- * about once a minute, a busy TCP flow (5 days) every 2.5 days, and a
- * peer's copy never expires while ours lives.  States in the mirror that
- * the dump no longer shows are removed (a lost DESTROY event).
+ * What is announced, re-read and adopted is decided by the pure rules of
+ * ctpolicy.h.  States in the mirror that a dump no longer shows are
+ * removed (a lost DESTROY event).  The backend sees the daemon only
+ * through struct pfsd_ctnl_env (ctnl.h).
  *
  * Identity across a restart of the daemon alone (the kernel keeps its
  * table, the mirror is lost).  A peer holds our states by (id, creator),
@@ -29,11 +24,12 @@
  *    another live state of ours (counted: id_taken);
  *  - the kernel does not remember who created an entry: one we injected
  *    for peer A comes back from the dump looking like ours.  Every entry
- *    the startup dump shows is therefore provisional (`prov`): when a
- *    peer's full state for the same flow key arrives under another id
- *    (its bulk update), the engine asks pfsd_ctnl_adopt and our state
- *    takes the peer's id and creator, then merges it as an update (and
- *    the write puts BE_LIBERAL on the kernel entry).  An entry we saw
+ *    the startup dump shows is therefore provisional (PFS_LF_PROVISIONAL
+ *    on the state): when a peer's full state for the same flow key
+ *    arrives under another id (its bulk update), the engine asks
+ *    pfsd_ctnl_adopt (pfsd_ctpol_adopt) and our state takes the peer's
+ *    id and creator, then merges it as an update (and the write puts
+ *    BE_LIBERAL on the kernel entry).  An entry we saw
  *    created (a NEW event) is never provisional, so two firewalls that
  *    both saw one flow keep their own states, as pf does.
  * A peer's update for a re-read entry of ours, found by id, is applied as
@@ -58,10 +54,11 @@
 
 #include "ctmap.h"
 #include "ctnl.h"
+#include "ctpolicy.h"
 #include "ctwr.h"
-#include "daemon.h"
 #include "log.h"
 #include "idset.h"
+#include "loop.h"
 #include "nlrx.h"
 
 #define CTNL_RCVBUF	   (16 * 1024 * 1024)
@@ -72,16 +69,15 @@
 #define CTNL_EV_ROUNDS	   4	/* recvmmsgs per wakeup: others get a turn */
 #define CTNL_DUMP_BATCH	   8   /* dump recvs per wakeup (~100 entries each) */
 #define CTNL_RESYNC_MS	   200 /* after an overrun */
-#define CTNL_REFRESH_MIN_S 5
 #define CTNL_START_WAIT_MS 30000 /* the startup dump, at most */
 #define CTNL_SCAN_MS	   1000	 /* one slice of the mirror a second */
 #define CTNL_SCAN_SLICES   10	 /* so each state is looked at every 10 s */
 #define CTNL_SCAN_MIN	   1024	 /* states per slice, at least */
-#define CTNL_LEAD_S	   15	 /* re-read an entry this close to expiry */
 #define CTNL_GET_BATCH	   256	 /* GETs per sendmsg */
+#define CTNL_SEEN_KEEP	   4096	 /* seen list kept between dumps */
 
 struct pfsd_ctnl {
-	struct pfsd_daemon *d;
+	struct pfsd_ctnl_env env;
 	struct mnl_socket *ev, *dump, *get;
 	struct pfsd_ctwr *w;
 	uint32_t wr_portid;
@@ -89,8 +85,6 @@ struct pfsd_ctnl {
 	int timer_id;
 	bool enobufs_logged;
 	bool logged[PFSD_CTNL_ERRNO_MAX]; /* failure logged, per errno */
-	struct pfs_table *shadow; /* peers' states we injected (for CLR) */
-	struct pfs_table *prov;	  /* re-read at startup: may be a peer's */
 	bool starting;		  /* the startup dump is running */
 	bool dumping;		  /* a dump is being read */
 	bool resync;		  /* events were lost: dump once drained */
@@ -114,6 +108,23 @@ struct pfsd_ctnl {
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms);
 static void ctnl_scan(void *arg);
 static void ctnl_seen(struct pfsd_ctnl *c, const struct pfs_state *s);
+
+static uint32_t ctnl_now_sec(void)
+{
+	return (uint32_t)(pfsd_now_ms() / 1000);
+}
+
+/* Our creator id: the engine's (a reload may change it). */
+static uint32_t ctnl_hostid(const struct pfsd_ctnl *c)
+{
+	return pfs_engine_conf(c->env.engine)->hostid;
+}
+
+/* After changes into the engine: the daemon re-arms its timer. */
+static void ctnl_kick(struct pfsd_ctnl *c)
+{
+	c->env.kick(c->env.arg);
+}
 
 /* ---- the writer's reports ----------------------------------------------*/
 
@@ -161,7 +172,7 @@ static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
 	struct pfsd_ctwr_req r;
 
 	memset(&r, 0, sizeof(r));
-	if (pfsd_ctmap_from_state(s, pfsd_daemon_now_sec(), &r.e) == 0 &&
+	if (pfsd_ctmap_from_state(s, ctnl_now_sec(), &r.e) == 0 &&
 	    pfsd_ctwr_put(c->w, &r.e, kind, s->id, s->creatorid) == 0)
 		return;
 	r.kind = (uint8_t)kind;
@@ -173,70 +184,23 @@ static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
 
 /* ---- the engine's reports: peers' changes to the kernel ----------------*/
 
-/* A state leaves the mirror: forget it in the shadow and in prov. */
-static void ctnl_shadow_drop(struct pfsd_ctnl *c, const struct pfs_state *s)
-{
-	struct pfs_state *sh =
-	    pfs_table_find_id(c->shadow, s->id, s->creatorid);
-
-	if (sh != NULL)
-		pfs_table_remove(c->shadow, sh);
-	sh = pfs_table_find_id(c->prov, s->id, s->creatorid);
-	if (sh != NULL)
-		pfs_table_remove(c->prov, sh);
-}
-
 /* A peer's change during a dump: the dump may have passed its entry
  * already, so the sweep must not take it for gone. */
 static void ctnl_seen_peer(struct pfsd_ctnl *c, const struct pfs_state *st)
 {
 	if (c->dumping)
 		ctnl_seen(
-		    c, pfs_table_find_id(c->d->table, st->id, st->creatorid));
+		    c, pfs_table_find_id(c->env.table, st->id, st->creatorid));
 }
 
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st)
 {
-	bool nat;
-
 	if (c == NULL)
 		return;
-	nat = pfsd_ctmap_is_nat(st);
-	switch (op) {
-	case PFS_OP_INSERT:
-		(void)pfs_table_insert(c->shadow, st);
+	if (op != PFS_OP_DELETE)
 		ctnl_seen_peer(c, st);
-		ctnl_write(c, st,
-			   nat ? PFSD_CTWR_CREATE_NAT : PFSD_CTWR_UPSERT);
-		break;
-	case PFS_OP_UPDATE:
-		ctnl_seen_peer(c, st);
-		ctnl_write(c, st,
-			   nat ? PFSD_CTWR_UPDATE_NAT : PFSD_CTWR_UPSERT);
-		break;
-	case PFS_OP_DELETE:
-		ctnl_shadow_drop(c, st);
-		ctnl_write(c, st, PFSD_CTWR_DELETE);
-		break;
-	}
-}
-
-/* A peer's CLR: the engine already emptied the mirror; the shadow knows
- * which kernel entries were that creator's. */
-void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid)
-{
-	struct pfs_state *s;
-	size_t cur = 0;
-
-	if (c == NULL)
-		return;
-	while ((s = pfs_table_next(c->shadow, &cur)) != NULL) {
-		if (s->creatorid != creatorid)
-			continue;
-		ctnl_write(c, s, PFSD_CTWR_DELETE);
-		pfs_table_remove(c->shadow, s);
-	}
+	ctnl_write(c, st, pfsd_ctpol_write_kind(op, st));
 }
 
 static void ctnl_writer_stats(struct pfsd_ctnl *c)
@@ -281,24 +245,12 @@ bool pfsd_ctnl_pump(struct pfsd_ctnl *c)
 bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 		     const struct pfs_state *peer)
 {
-	struct pfs_state *p, sh;
-
-	if (c == NULL || local->creatorid != c->d->hostid)
+	if (c == NULL || !pfsd_ctpol_adopt(local, peer, ctnl_hostid(c)))
 		return false;
-	p = pfs_table_find_id(c->prov, local->id, local->creatorid);
-	if (p == NULL)
-		return false;
-	pfs_table_remove(c->prov, p);
 	c->st.adopted++;
 	log_debug("conntrack: state %016llx/%08x is %016llx/%08x (peer's)",
 		  (unsigned long long)local->id, local->creatorid,
 		  (unsigned long long)peer->id, peer->creatorid);
-	if (peer->creatorid == c->d->hostid)
-		return true; /* ours under an older id: not a peer's */
-	sh = *local;
-	sh.id = peer->id;
-	sh.creatorid = peer->creatorid;
-	(void)pfs_table_insert(c->shadow, &sh);
 	return true;
 }
 
@@ -314,46 +266,14 @@ static struct pfs_state *ctnl_find(const struct pfsd_ctnl *c,
 	struct pfs_state *m;
 
 	pfs_state_flowkey(st, &k);
-	m = pfs_table_find_key(c->d->table, &k);
+	m = pfs_table_find_key(c->env.table, &k);
 	if (m != NULL || !(e->have & PFSD_CT_HAVE_REPLY))
 		return m;
 	k.direction = PFS_DIR_IN;
 	k.lan.addr = e->reply.src;
 	k.lan.port = e->reply.sport;
 	k.ext = st->lan;
-	return pfs_table_find_key(c->d->table, &k);
-}
-
-static bool ctnl_peers_differ(const struct pfs_state *a,
-			      const struct pfs_state *b)
-{
-	return a->src.state != b->src.state || a->dst.state != b->dst.state ||
-	       a->src.wscale != b->src.wscale || a->dst.wscale != b->dst.wscale;
-}
-
-/* The refresh rule (top of file). */
-static bool ctnl_expire_moved(const struct pfs_state *m, uint32_t expire,
-			      uint32_t now)
-{
-	int64_t old_left = (int64_t)m->expire - now;
-	int64_t new_left = (int64_t)expire - now;
-
-	return (int64_t)expire - m->expire >= CTNL_REFRESH_MIN_S &&
-	       old_left < new_left / 2;
-}
-
-static void ctnl_update(struct pfsd_ctnl *c, const struct pfs_state *m,
-			const struct pfs_state *st)
-{
-	struct pfs_state u = *m;
-
-	u.src.state = st->src.state;
-	u.dst.state = st->dst.state;
-	u.src.wscale = st->src.wscale;
-	u.dst.wscale = st->dst.wscale;
-	u.expire = st->expire;
-	u.timeout = st->timeout;
-	(void)pfs_engine_update(c->d->engine, &u, pfsd_daemon_now_ms());
+	return pfs_table_find_key(c->env.table, &k);
 }
 
 /* A local entry's id: from its CTA_ID, else a counter id (top of file). */
@@ -362,11 +282,12 @@ static uint64_t ctnl_local_id(struct pfsd_ctnl *c,
 {
 	uint64_t id = pfsd_ctmap_state_id(e);
 
-	if (id != 0 && pfs_table_find_id(c->d->table, id, c->d->hostid) == NULL)
+	if (id != 0 &&
+	    pfs_table_find_id(c->env.table, id, ctnl_hostid(c)) == NULL)
 		return id;
 	if (id != 0)
 		c->st.id_taken++;
-	return pfs_engine_new_id(c->d->engine);
+	return pfs_engine_new_id(c->env.engine);
 }
 
 static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
@@ -374,40 +295,39 @@ static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 				     struct pfs_state *st)
 {
 	struct pfs_flowkey k;
-	struct pfs_state *m;
 
 	st->id = ctnl_local_id(c, e);
-	st->creatorid = c->d->hostid;
-	if (pfs_engine_insert(c->d->engine, st, pfsd_daemon_now_ms()) == -1)
+	st->creatorid = ctnl_hostid(c);
+	if (c->starting) /* its creator unknown (top of file) */
+		st->local_flags |= PFS_LF_PROVISIONAL;
+	if (pfs_engine_insert(c->env.engine, st, pfsd_now_ms()) == -1)
 		return NULL;
 	pfs_state_flowkey(st, &k);
-	m = pfs_table_find_key(c->d->table, &k);
-	if (m != NULL && c->starting)
-		(void)pfs_table_insert(c->prov, m);
-	return m;
+	return pfs_table_find_key(c->env.table, &k);
 }
 
 /*
  * One entry seen in an event or a dump: new to the mirror, inserted; else
- * announced only when what pfsync carries changed (TCP state, window
- * scale, the status bits behind the datagram states) or by the refresh
- * rule, so a change pfsync does not carry (a mark) makes no traffic.
- * Returns the mirror state.
+ * announced as the policy says (pfsd_ctpol_seen).  Returns the mirror
+ * state.
  */
 static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 					   const struct pfsd_ct_entry *e,
 					   struct pfs_state *st)
 {
 	struct pfs_state *m = ctnl_find(c, e, st);
+	enum pfsd_ctpol_act act;
+	struct pfs_state u;
 
 	if (m == NULL)
 		return ctnl_insert(c, e, st);
-	if (ctnl_peers_differ(m, st)) {
-		ctnl_update(c, m, st);
-	} else if (ctnl_expire_moved(m, st->expire, pfsd_daemon_now_sec())) {
+	act = pfsd_ctpol_seen(m, st, ctnl_now_sec());
+	if (act == PFSD_CTPOL_NONE)
+		return m;
+	if (act == PFSD_CTPOL_REFRESH)
 		c->st.refreshed++;
-		ctnl_update(c, m, st);
-	}
+	pfsd_ctpol_merge(m, st, &u);
+	(void)pfs_engine_update(c->env.engine, &u, pfsd_now_ms());
 	return m;
 }
 
@@ -422,9 +342,8 @@ static void ctnl_destroy(struct pfsd_ctnl *c, const struct pfsd_ct_entry *e,
 		c->dump_oom = 1;
 	if (m == NULL)
 		return;
-	ctnl_shadow_drop(c, m);
-	(void)pfs_engine_delete(c->d->engine, m->id, m->creatorid,
-				pfsd_daemon_now_ms());
+	(void)pfs_engine_delete(c->env.engine, m->id, m->creatorid,
+				pfsd_now_ms());
 }
 
 /* Parse and map one message; the kind, or -1 when not synced. */
@@ -437,7 +356,7 @@ static int ctnl_entry(struct pfsd_ctnl *c, const struct nlmsghdr *nlh,
 		c->st.malformed++;
 		return -1;
 	}
-	if (pfsd_ctmap_to_state(e, pfsd_daemon_now_sec(), st) == -1) {
+	if (pfsd_ctmap_to_state(e, ctnl_now_sec(), st) == -1) {
 		if (errno == EINVAL)
 			c->st.malformed++;
 		else
@@ -545,7 +464,7 @@ static void ctnl_ev_read(void *arg, int fd, uint32_t events)
 	(void)fd;
 	(void)events;
 	ctnl_ev_drain(c);
-	pfsd_daemon_kick(c->d);
+	ctnl_kick(c);
 }
 
 /* ---- dump and reconcile, read from the loop a few recvs at a time -------*/
@@ -565,6 +484,17 @@ static int ctnl_seen_add(struct pfsd_ctnl *c, const struct pfs_state *s)
 	}
 	c->seen[c->nseen++] = s;
 	return 0;
+}
+
+/* Between dumps the list of seen states is not kept: a big one would
+ * cost 8 to 16 bytes per entry for nothing. */
+static void ctnl_seen_release(struct pfsd_ctnl *c)
+{
+	if (c->capseen <= CTNL_SEEN_KEEP)
+		return;
+	free(c->seen);
+	c->seen = NULL;
+	c->capseen = 0;
 }
 
 /* A mirror state that is in the kernel (a dump showed it, or an event or
@@ -617,7 +547,7 @@ static void ctnl_sweep(struct pfsd_ctnl *c)
 
 	if (c->nseen != 0)
 		qsort(c->seen, c->nseen, sizeof(*c->seen), ctnl_ptr_cmp);
-	while ((s = pfs_table_next(c->d->table, &cur)) != NULL) {
+	while ((s = pfs_table_next(c->env.table, &cur)) != NULL) {
 		const struct pfs_state *key = s;
 
 		if (c->nseen != 0 &&
@@ -627,9 +557,8 @@ static void ctnl_sweep(struct pfsd_ctnl *c)
 		if (pfsd_ctmap_from_state(s, 0, &e) == -1)
 			continue; /* never in the kernel: not ours to judge */
 		c->st.reconciled++;
-		ctnl_shadow_drop(c, s);
-		(void)pfs_engine_delete(c->d->engine, s->id, s->creatorid,
-					pfsd_daemon_now_ms());
+		(void)pfs_engine_delete(c->env.engine, s->id, s->creatorid,
+					pfsd_now_ms());
 	}
 }
 
@@ -649,11 +578,12 @@ static void ctnl_dump_end(struct pfsd_ctnl *c, int rc)
 		  (unsigned long long)(c->st.reconciled - gone));
 	c->dumping = false;
 	c->nseen = 0;
+	ctnl_seen_release(c);
 	if (rc < 0)
 		c->resync = true;
 	if (c->resync) /* lost again meanwhile: once drained */
 		ctnl_arm(c, CTNL_RESYNC_MS);
-	pfsd_daemon_kick(c->d);
+	ctnl_kick(c);
 }
 
 /* Up to max recvs of the dump; 1 when it ended, 0 if more is to come. */
@@ -732,18 +662,18 @@ static void ctnl_on_timer(void *arg)
 	ctnl_ev_drain(c);
 	if (c->resync && !c->dumping)
 		ctnl_arm(c, CTNL_RESYNC_MS);
-	pfsd_daemon_kick(c->d);
+	ctnl_kick(c);
 }
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
 {
-	uint64_t at = pfsd_daemon_now_ms() + in_ms;
+	uint64_t at = pfsd_now_ms() + in_ms;
 
 	if (c->timer_id > 0) {
-		pfsd_loop_timer_move(c->d->loop, c->timer_id, at);
+		pfsd_loop_timer_move(c->env.loop, c->timer_id, at);
 		return;
 	}
-	c->timer_id = pfsd_loop_timer_add(c->d->loop, at, ctnl_on_timer, c);
+	c->timer_id = pfsd_loop_timer_add(c->env.loop, at, ctnl_on_timer, c);
 	if (c->timer_id < 0) {
 		log_warn("conntrack refresh timer");
 		c->timer_id = 0;
@@ -755,27 +685,28 @@ static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
  * The kernel sends no event when traffic refreshes a timeout, so the
  * expiry the peers hold for a local state (m->expire, as last announced)
  * falls behind the kernel's.  Every CTNL_SCAN_MS a slice of the mirror is
- * walked (all of it every CTNL_SCAN_SLICES slices); each local state
- * within CTNL_LEAD_S of its announced expiry is re-read from the kernel
+ * walked (all of it every CTNL_SCAN_SLICES slices); each local state due
+ * (pfsd_ctpol_reread_due: near its announced expiry) is re-read from the
+ * kernel
  * by a GET of its tuple, many to a sendmsg.  The entry that comes back is
  * taken as a dump entry would be (the refresh rule decides whether to
  * announce it); ENOENT means it is gone and its DESTROY was lost.  An
  * idle table costs a walk (no kernel work); a live one a GET per state
- * about once per timeout, in its last CTNL_LEAD_S seconds: a TCP entry
+ * about once per timeout, in its last PFSD_CTPOL_LEAD_S seconds: a TCP
+ * entry
  * every five days, a busy UDP one every two minutes.
  */
 
 static void ctnl_get_gone(struct pfsd_ctnl *c, size_t i)
 {
-	struct pfs_state *s =
-	    pfs_table_find_id(c->d->table, c->gets[i].id, c->gets[i].creatorid);
+	struct pfs_state *s = pfs_table_find_id(c->env.table, c->gets[i].id,
+						c->gets[i].creatorid);
 
 	if (s == NULL)
 		return;
 	c->st.reconciled++;
-	ctnl_shadow_drop(c, s);
-	(void)pfs_engine_delete(c->d->engine, s->id, s->creatorid,
-				pfsd_daemon_now_ms());
+	(void)pfs_engine_delete(c->env.engine, s->id, s->creatorid,
+				pfsd_now_ms());
 }
 
 /* One reply of a GET batch: the entry, or an error. */
@@ -847,7 +778,7 @@ static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)
 static void ctnl_scan_arm(struct pfsd_ctnl *c)
 {
 	c->scan_id = pfsd_loop_timer_add(
-	    c->d->loop, pfsd_daemon_now_ms() + CTNL_SCAN_MS, ctnl_scan, c);
+	    c->env.loop, pfsd_now_ms() + CTNL_SCAN_MS, ctnl_scan, c);
 	if (c->scan_id < 0) {
 		log_warn("conntrack refresh timer");
 		c->scan_id = 0;
@@ -857,23 +788,23 @@ static void ctnl_scan_arm(struct pfsd_ctnl *c)
 static void ctnl_scan(void *arg)
 {
 	struct pfsd_ctnl *c = arg;
-	size_t n = pfs_table_count(c->d->table) / CTNL_SCAN_SLICES, i;
-	uint32_t horizon = pfsd_daemon_now_sec() + CTNL_LEAD_S;
+	size_t n = pfs_table_count(c->env.table) / CTNL_SCAN_SLICES, i;
+	uint32_t now = ctnl_now_sec(), hostid = ctnl_hostid(c);
 	const struct pfs_state *s;
 
 	c->scan_id = 0;
 	for (i = 0; i < (n > CTNL_SCAN_MIN ? n : CTNL_SCAN_MIN); i++) {
-		s = pfs_table_next(c->d->table, &c->scan_cur);
+		s = pfs_table_next(c->env.table, &c->scan_cur);
 		if (s == NULL) {
 			c->scan_cur = 0; /* the next slice starts over */
 			break;
 		}
-		if (s->creatorid == c->d->hostid && s->expire <= horizon)
+		if (pfsd_ctpol_reread_due(s, hostid, now))
 			ctnl_get_put(c, s);
 	}
 	ctnl_get_flush(c);
 	ctnl_scan_arm(c);
-	pfsd_daemon_kick(c->d);
+	ctnl_kick(c);
 }
 
 /* The startup dump, read to its end before the loop runs. */
@@ -958,9 +889,9 @@ static int ctnl_open_all(struct pfsd_ctnl *c)
 	if (ctnl_filter_own(c->ev, c->wr_portid) == -1)
 		log_warn("conntrack events: no echo filter (echoes are "
 			 "dropped in user space)");
-	if (pfsd_loop_add_fd(c->d->loop, mnl_socket_get_fd(c->ev), EPOLLIN,
+	if (pfsd_loop_add_fd(c->env.loop, mnl_socket_get_fd(c->ev), EPOLLIN,
 			     ctnl_ev_read, c) == -1 ||
-	    pfsd_loop_add_fd(c->d->loop, mnl_socket_get_fd(c->dump), EPOLLIN,
+	    pfsd_loop_add_fd(c->env.loop, mnl_socket_get_fd(c->dump), EPOLLIN,
 			     ctnl_dump_ready, c) == -1) {
 		log_warn("conntrack sockets: loop");
 		return -1;
@@ -968,21 +899,19 @@ static int ctnl_open_all(struct pfsd_ctnl *c)
 	return 0;
 }
 
-struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
+struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 {
 	struct pfsd_ctnl *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return NULL;
-	c->d = d;
+	c->env = *env;
 	c->rx = malloc(CTNL_RXBUF);
 	c->evrx = pfsd_nlrx_new(CTNL_EV_VLEN, CTNL_EV_SLOT);
 	pfsd_idset_init(&c->gone);
-	c->shadow = pfs_table_new(0);
-	c->prov = pfs_table_new(0);
 	c->gbuf = malloc(CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX);
-	if (c->rx == NULL || c->evrx == NULL || c->shadow == NULL || c->prov == NULL ||
-	    c->gbuf == NULL || ctnl_open_all(c) == -1) {
+	if (c->rx == NULL || c->evrx == NULL || c->gbuf == NULL ||
+	    ctnl_open_all(c) == -1) {
 		pfsd_ctnl_free(c);
 		return NULL;
 	}
@@ -991,7 +920,7 @@ struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d)
 	c->st.resyncs = 0;
 	ctnl_scan_arm(c);
 	log_info("conntrack backend: %zu states in the kernel table",
-		 pfs_table_count(d->table));
+		 pfs_table_count(env->table));
 	return c;
 }
 
@@ -1000,24 +929,22 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	if (c == NULL)
 		return;
 	if (c->timer_id > 0)
-		pfsd_loop_timer_cancel(c->d->loop, c->timer_id);
+		pfsd_loop_timer_cancel(c->env.loop, c->timer_id);
 	if (c->scan_id > 0)
-		pfsd_loop_timer_cancel(c->d->loop, c->scan_id);
+		pfsd_loop_timer_cancel(c->env.loop, c->scan_id);
 	if (c->get != NULL)
 		mnl_socket_close(c->get);
 	if (c->ev != NULL) {
-		pfsd_loop_del_fd(c->d->loop, mnl_socket_get_fd(c->ev));
+		pfsd_loop_del_fd(c->env.loop, mnl_socket_get_fd(c->ev));
 		mnl_socket_close(c->ev);
 	}
 	if (c->dump != NULL) {
-		pfsd_loop_del_fd(c->d->loop, mnl_socket_get_fd(c->dump));
+		pfsd_loop_del_fd(c->env.loop, mnl_socket_get_fd(c->dump));
 		mnl_socket_close(c->dump);
 	}
 	if (c->w != NULL)
 		pfsd_ctwr_flush(c->w);
 	pfsd_ctwr_free(c->w);
-	pfs_table_free(c->shadow);
-	pfs_table_free(c->prov);
 	free(c->seen);
 	free(c->rx);
 	pfsd_nlrx_free(c->evrx);

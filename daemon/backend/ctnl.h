@@ -19,9 +19,10 @@
  *    each local entry near the expiry its peers hold, by batched GETs,
  *    and announces it again if it lives on (see ctnl.c); no periodic
  *    dump, so an idle table costs next to nothing;
- *  - peers' changes (ops->applied, ops->cleared) become CT_NEW /
- *    CT_DELETE requests batched many to a sendmsg without acks (ctwr.h),
- *    sent by pfsd_ctnl_flush after each loop wakeup; failures counted.
+ *  - peers' changes (ops->applied; a CLR comes as one DELETE a state)
+ *    become CT_NEW / CT_DELETE requests batched many to a sendmsg
+ *    without acks (ctwr.h), sent by pfsd_ctnl_flush after each loop
+ *    wakeup; failures counted.
  * Not synced: protocol 240, loopback tuples, protocols other than TCP,
  * UDP, ICMP and ICMPv6.
  */
@@ -35,8 +36,25 @@
 
 #define PFSD_CTNL_ERRNO_MAX 136 /* per-errno failure counters */
 
-struct pfsd_daemon;
 struct pfsd_ctnl;
+struct pfsd_loop;
+
+/*
+ * What the backend needs of the daemon, and nothing more: the engine it
+ * feeds local changes to (and whose hostid is ours), the engine's table
+ * (the mirror), the loop its sockets and timers run on, and kick, called
+ * after the backend changed the engine's table from the loop (the
+ * daemon then re-arms the engine's timer).  The daemon in turn calls
+ * pfsd_ctnl_applied / _adopt from the engine's ops and pfsd_ctnl_flush
+ * after each wakeup.
+ */
+struct pfsd_ctnl_env {
+	struct pfs_engine *engine;
+	struct pfs_table *table;
+	struct pfsd_loop *loop;
+	void (*kick)(void *arg);
+	void *arg;
+};
 
 struct pfsd_ctnl_stats {
 	uint64_t ct_ok;				  /* kernel writes done */
@@ -65,13 +83,12 @@ struct pfsd_ctnl_stats {
 
 /* Open the sockets, subscribe, dump the table into the mirror. NULL on
  * error (logged). */
-struct pfsd_ctnl *pfsd_ctnl_new(struct pfsd_daemon *d);
+struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env);
 void pfsd_ctnl_free(struct pfsd_ctnl *c);
 
-/* The engine's ops->applied and ops->cleared, to the kernel. */
+/* The engine's ops->applied, to the kernel. */
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
-void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid);
 /* Peers' changes waiting to be written to the kernel. */
 size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c);
 /* Send every write queued. */
@@ -80,7 +97,8 @@ void pfsd_ctnl_flush(struct pfsd_ctnl *c);
  * true when writes still wait, so the loop comes back at once. */
 bool pfsd_ctnl_pump(struct pfsd_ctnl *c);
 /* The engine's ops->adopt: true when `local` was only re-read from the
- * kernel at startup (its creator unknown), so the peer's identity wins. */
+ * kernel at startup (PFS_LF_PROVISIONAL), so the peer's identity wins
+ * (pfsd_ctpol_adopt). */
 bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 		     const struct pfs_state *peer);
 

@@ -7,7 +7,7 @@
  * The engine keeps its view of the state table in a struct pfs_table the
  * caller owns.  With the memory backend that table *is* the firewall's
  * table; with conntrack it mirrors the kernel, and the caller applies the
- * operations the engine reports (ops->applied / ops->cleared) to the kernel.
+ * operations the engine reports (ops->applied) to the kernel.
  */
 #ifndef PFSYNC_ENGINE_H
 #define PFSYNC_ENGINE_H
@@ -98,11 +98,18 @@ struct pfs_engine_ops {
 	 */
 	int (*output)(void *ctx, const uint8_t *local, size_t local_len,
 		      const uint8_t *wire, size_t wire_len, uint32_t dst);
-	/* A state learned from a peer was inserted, updated or deleted in
-	 * the engine's table (st points into it; for DELETE it is about to
-	 * be removed).  May be NULL. */
+	/*
+	 * A peer inserted, updated or deleted a state in the engine's table
+	 * (st points into it; for DELETE it is about to be removed).  A
+	 * peer's CLR is reported state by state: one DELETE for each state
+	 * it removes, before its removal, so a backend that keeps the
+	 * kernel's table needs no list of its own of who created what.
+	 * May be NULL.
+	 */
 	void (*applied)(void *ctx, enum pfs_op op, const struct pfs_state *st);
-	/* All states of a creator were removed by a peer's CLR. May be NULL.*/
+	/* A peer's CLR of all its states is done (each one was reported to
+	 * applied first; a CLR of one interface is not reported here).
+	 * May be NULL. */
 	void (*cleared)(void *ctx, uint32_t creatorid);
 	/* The bulk update finished (or was given up): synced is now true. */
 	void (*synced)(void *ctx, bool synced);
@@ -110,8 +117,9 @@ struct pfs_engine_ops {
 	 * A peer's full state (INS is not asked) has no match by id but its
 	 * flow key is taken by `local`, another id or creator.  Return true
 	 * to let `local` take the peer's id and creator (pfsd re-identifies
-	 * entries it could only re-read from the kernel after a restart);
-	 * the message then applies to it as an update, by the merge rule.
+	 * entries it could only re-read from the kernel after a restart,
+	 * marked PFS_LF_PROVISIONAL, which the engine then clears); the
+	 * message then applies to it as an update, by the merge rule.
 	 * False (or NULL): the insert fails, as in pf.  Called before the
 	 * change, with both states unchanged.
 	 */

@@ -32,6 +32,16 @@
 #define PFS_SF_FROMSYNC 0x02 /* transient: being applied from a peer */
 #define PFS_SF_STALE 0x04    /* on the wire: this is a stale reply */
 
+/*
+ * local_flags: bookkeeping of the table's owner, never on the wire (no
+ * codec reads or writes the field; decoded states have it 0).
+ * PROVISIONAL: a backend re-read this state of ours and cannot know who
+ * created it (conntrack after a restart of the daemon alone): a peer's
+ * state for the same flow key may claim it (ops->adopt, engine.h); the
+ * engine clears the bit when the state takes the peer's identity.
+ */
+#define PFS_LF_PROVISIONAL 0x01
+
 /* direction */
 #define PFS_DIR_INOUT 0
 #define PFS_DIR_IN 1
@@ -126,6 +136,8 @@ struct pfs_state {
 	uint32_t creation;  /* absolute seconds (relative on the wire) */
 	uint32_t expire;    /* absolute seconds (relative on the wire) */
 	uint32_t sync_time; /* engine bookkeeping: last second packed */
+	uint8_t local_flags; /* PFS_LF_*: never on the wire */
+	uint8_t spare[3];
 	uint64_t packets[2];
 	uint64_t bytes[2];
 	struct pfs_peer src; /* the originating side */

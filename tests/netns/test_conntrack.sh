@@ -4,8 +4,9 @@
 # conntrack CLI on fwA reach fwB's kernel table with the status bits of
 # their state (UNREPLIED stays so; a mark-only change sends nothing); fwB
 # does not send back what it learned (its echoes are filtered in the
-# kernel); a late-started fwC gets the table
-# by bulk; pfsync traffic itself (notrack) makes no synced entry.
+# kernel); a late-started fwC gets the table by bulk; a CLR from fwA
+# removes A's entries from fwB's kernel; pfsync traffic itself (notrack)
+# makes no synced entry.
 source "$(dirname "$0")/lib.sh"
 netns_init
 
@@ -115,6 +116,19 @@ check "B's own entry reaches fwA" \
 	wait_for 5 has fwA -p tcp -s 10.1.0.30 --sport 41000
 check "it is B's state in fwA's mirror" \
 	wait_for 3 count_is 1 ncreator fwA 0x0a000002
+
+# a CLR of creator A (v3 header, 24-byte clr record, sent from fwA's
+# namespace) takes A's entries out of fwB's kernel: the engine reports it
+# state by state, B's own entry stays
+CLR="hex:03000001$(printf "%032d" 0)$(printf "%032d" 0)0a00000100000000"
+ip netns exec "$(ns fwA)" $PY "$TOP/tests/netns/pfsend.py" 10.30.0.2 255 \
+	"$CLR" || fail "pfsend CLR"
+check "fwA's CLR removes A's entry from fwB's kernel" \
+	wait_for 5 hasnt fwB "${TCP[@]}"
+check "... and A's states from fwB's mirror" \
+	wait_for 3 count_is 0 ncreator fwB 0x0a000001
+check "B's own entry stays in fwB's kernel" \
+	has fwB -p tcp -s 10.1.0.30 --sport 41000
 
 # pfsync traffic (notrack) and loopback make no synced entries
 ip netns exec "$(ns fwA)" ping -c 1 -W 1 127.0.0.1 >/dev/null

@@ -37,6 +37,9 @@ struct cap {
 	int applied[3];
 	int cleared;
 	uint32_t cleared_id;
+	int del_live; /* DELETEs whose state was still in the table */
+	uint64_t del_mask; /* 1 << id of each DELETE reported (ids < 64) */
+	const struct pfs_table *t;
 	int synced_calls;
 	bool synced_last;
 };
@@ -66,8 +69,14 @@ static void cap_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
 {
 	struct cap *c = ctx;
 
-	(void)st;
 	c->applied[op]++;
+	if (op != PFS_OP_DELETE)
+		return;
+	if (st->id < 64)
+		c->del_mask |= 1ULL << st->id;
+	if (c->t != NULL &&
+	    pfs_table_find_id(c->t, st->id, st->creatorid) == st)
+		c->del_live++;
 }
 
 static void cap_cleared(void *ctx, uint32_t creatorid)
@@ -702,6 +711,41 @@ static void test_rx_clr(void)
 	T_EQ(cap.cleared, 1);
 	T_EQ(cap.cleared_id, 77);
 	T_EQ(cap.n, 0);
+	fix_close(&f);
+}
+
+/* A CLR is reported state by state (engine.h): one DELETE for each of
+ * the creator's states, while it is still in the table, none for the
+ * others; then `cleared` once. */
+static void test_rx_clr_each(void)
+{
+	struct pfs_state s;
+	struct pfs_v3_header h = {.version = 3, .action = PFS_V3_ACT_CLR};
+	struct pfs_v3_clr clr = {"", 77};
+	uint8_t pkt[64];
+	struct pfs_wbuf wb;
+	struct fix f;
+	uint64_t i, want = 0;
+
+	fix_open(&f, true);
+	for (i = 1; i <= 40; i++) {
+		s = sim_state(i, i % 3 == 0 ? 78 : 77);
+		T_CHECK(pfs_table_insert(f.t, &s) != NULL);
+		if (i % 3 != 0)
+			want |= 1ULL << i;
+	}
+	cap.t = f.t;
+	pfs_wbuf_init(&wb, pkt, sizeof(pkt));
+	pfs_v3_put_header(&wb, &h);
+	pfs_v3_put_clr(&wb, &clr);
+	pfs_engine_input(f.e, pkt, wb.off, &rx_ok, T0);
+	T_EQ(pfs_table_count(f.t), 13);
+	T_EQ(cap.applied[PFS_OP_DELETE], 27);
+	T_EQ(cap.del_live, 27);
+	T_CHECK(cap.del_mask == want);
+	T_EQ(cap.cleared, 1);
+	T_EQ(cap.n, 0);
+	cap.t = NULL;
 	fix_close(&f);
 }
 
@@ -1355,6 +1399,7 @@ int main(void)
 	T_RUN(test_rx_validation);
 	T_RUN(test_rx_ins_upd_del);
 	T_RUN(test_rx_clr);
+	T_RUN(test_rx_clr_each);
 	T_RUN(test_rx_adopt_refused);
 	T_RUN(test_rx_adopt_newer);
 	T_RUN(test_rx_adopt_stale);
