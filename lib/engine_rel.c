@@ -32,6 +32,14 @@
  * request is numbered even before (a probe as well): the peer's bulk
  * update that answers it is then numbered from its BUS START on.
  * Heartbeats and resends are not copied to pfsync0 (not state changes).
+ *
+ * Acknowledgements: a receiver tells the sender, unicast, the last number
+ * it applied in order (ACK), after ENG_REL_ACK_EVERY packets or
+ * ENG_REL_ACK_MS after progress.  The sender frees its ring up to the
+ * lowest number every pfsyncd peer it hears has acknowledged, so in
+ * steady state the ring holds only what is in flight instead of its
+ * full 32 MB.  A peer that never acknowledges (an older pfsyncd) keeps
+ * the ring as it was: the oldest packets go only when it is full.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +71,8 @@
 #define ENG_REL_IDLE_HBS 3	/* ... this many times, then quiet */
 #define ENG_REL_PROBE_MS 30000	/* "is a pfsyncd there?" while none is */
 #define ENG_REL_FORGET_MS 60000 /* a silent stream is forgotten */
+#define ENG_REL_ACK_EVERY 1024	/* acknowledge after this many packets */
+#define ENG_REL_ACK_MS 100	/* ... or this long after progress */
 
 /* A packet kept (sent, or received and held back), allocated to size. */
 struct eng_rel_pkt {
@@ -84,6 +94,15 @@ struct eng_rel_peer {
 	uint64_t nack_at; /* ask again then; ENG_NEVER: no gap */
 	uint64_t heard_ms;
 	struct eng_rel_pkt **hold; /* [ENG_REL_HOLD], allocated at a gap */
+	uint32_t acked;	 /* the last number we acknowledged */
+	uint64_t ack_at; /* acknowledge then; ENG_NEVER: nothing new */
+};
+
+/* What a peer acknowledged of our stream. */
+struct eng_rel_ack {
+	uint32_t src; /* 0: unused */
+	uint32_t seq;
+	uint64_t heard_ms;
 };
 
 struct eng_rel {
@@ -96,6 +115,7 @@ struct eng_rel {
 	size_t ring_bytes;
 	uint32_t oldest;  /* the oldest number still in the ring */
 	struct eng_rel_peer peer[ENG_REL_PEERS];
+	struct eng_rel_ack ack[ENG_REL_PEERS];
 };
 
 static uint32_t rel_mix(uint64_t x)
@@ -330,6 +350,91 @@ static void rel_resend(struct pfs_engine *e, const struct pfs_ext *x,
 		e->rel_stats[PFS_REL_RESENT]++;
 		(void)eng_output_raw(e, p->buf, p->len, to);
 	}
+}
+
+/* ---- acknowledgements ---------------------------------------------------*/
+
+/* Tell p's sender the last number of its stream we applied in order. */
+static void rel_ack_send(struct pfs_engine *e, struct eng_rel_peer *p)
+{
+	struct pfs_ext x = {.kind = PFS_EXT_ACK};
+
+	x.epoch = p->epoch;
+	x.seq = p->next - 1;
+	p->acked = x.seq;
+	p->ack_at = ENG_NEVER;
+	rel_send_ctl(e, &x, p->src ? p->src : rel_group(e));
+}
+
+/* Progress on p's stream: acknowledge now after many packets, else soon. */
+static void rel_ack_due(struct pfs_engine *e, struct eng_rel_peer *p,
+			uint64_t now_ms)
+{
+	uint32_t done = p->next - 1;
+
+	if (done == p->acked || rel_before(done, p->acked))
+		return;
+	if (done - p->acked >= ENG_REL_ACK_EVERY)
+		rel_ack_send(e, p);
+	else if (p->ack_at == ENG_NEVER)
+		p->ack_at = now_ms + ENG_REL_ACK_MS;
+}
+
+/* The lowest number every pfsyncd peer we hear acknowledged; false when
+ * one of them has not (its ring share stays). */
+static bool rel_acked_floor(const struct eng_rel *r, uint64_t now_ms,
+			    uint32_t *floor)
+{
+	bool any = false;
+	unsigned i, j;
+
+	for (i = 0; i < ENG_REL_PEERS; i++) {
+		const struct eng_rel_peer *p = &r->peer[i];
+		const struct eng_rel_ack *a = NULL;
+
+		if (!p->epoch || now_ms - p->heard_ms > ENG_REL_FORGET_MS)
+			continue;
+		for (j = 0; j < ENG_REL_PEERS && a == NULL; j++)
+			if (r->ack[j].src == p->src && r->ack[j].src != 0)
+				a = &r->ack[j];
+		if (a == NULL)
+			return false;
+		if (!any || rel_before(a->seq, *floor))
+			*floor = a->seq;
+		any = true;
+	}
+	return any;
+}
+
+/* A peer at src applied our numbers up to seq: free what all have. */
+static void rel_ack_in(struct pfs_engine *e, uint32_t src, uint32_t seq,
+		       uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+	struct eng_rel_ack *a = NULL, *old = &r->ack[0];
+	uint32_t floor = 0;
+	unsigned i;
+
+	if (src == 0 || rel_before(r->seq, seq))
+		return; /* no sender to name, or a number never sent */
+	for (i = 0; i < ENG_REL_PEERS && a == NULL; i++) {
+		if (r->ack[i].src == src)
+			a = &r->ack[i];
+		else if (r->ack[i].heard_ms < old->heard_ms)
+			old = &r->ack[i];
+	}
+	if (a == NULL) {
+		a = old; /* a free slot has heard_ms 0: the oldest */
+		a->src = src;
+		a->seq = seq;
+	}
+	if (rel_before(a->seq, seq))
+		a->seq = seq;
+	a->heard_ms = now_ms;
+	if (!r->ring || !rel_acked_floor(r, now_ms, &floor))
+		return;
+	while (!rel_before(floor, r->oldest) && !rel_before(r->seq, r->oldest))
+		rel_ring_evict(r);
 }
 
 /* ---- receiving ----------------------------------------------------------*/
@@ -588,6 +693,8 @@ static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
 	p->next = x->kind == PFS_EXT_DATA ? x->seq : x->seq + 1;
 	p->hi = p->next - 1;
 	p->nack_at = ENG_NEVER;
+	p->acked = p->next - 1;
+	p->ack_at = ENG_NEVER;
 }
 
 /* The trailer of a packet from a peer whose records end at `used`. */
@@ -596,6 +703,11 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const 
 {
 	struct eng_rel_peer *p;
 
+	if (x->kind == PFS_EXT_ACK) {
+		if (x->epoch == e->rel->epoch)
+			rel_ack_in(e, m->src, x->seq, now_ms);
+		return;
+	}
 	if (x->kind == PFS_EXT_NACK) {
 		if (x->epoch == e->rel->epoch) /* our stream lost packets */
 			eng_bulk_congested(e, now_ms);
@@ -624,6 +736,7 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const 
 		rel_hb(e, p, x->seq, now_ms);
 	else if (x->kind == PFS_EXT_GONE && rel_before(p->next, x->seq))
 		rel_skip(e, p, x->seq, now_ms);
+	rel_ack_due(e, p, now_ms);
 }
 
 /* ---- timers --------------------------------------------------------------*/
@@ -637,9 +750,12 @@ uint64_t eng_rel_next_timeout(const struct pfs_engine *e)
 	if (!r)
 		return ENG_NEVER;
 	t = r->hb_at;
-	for (i = 0; i < ENG_REL_PEERS; i++)
+	for (i = 0; i < ENG_REL_PEERS; i++) {
 		if (r->peer[i].epoch && r->peer[i].nack_at < t)
 			t = r->peer[i].nack_at;
+		if (r->peer[i].epoch && r->peer[i].ack_at < t)
+			t = r->peer[i].ack_at;
+	}
 	return t;
 }
 
@@ -659,6 +775,8 @@ void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms)
 	}
 	for (i = 0; i < ENG_REL_PEERS; i++) {
 		p = &r->peer[i];
+		if (p->epoch && p->ack_at <= now_ms)
+			rel_ack_send(e, p);
 		if (!p->epoch || p->nack_at > now_ms)
 			continue;
 		if (p->tries < ENG_REL_TRIES)

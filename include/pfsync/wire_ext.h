@@ -14,9 +14,10 @@
  *            new at each start); NACK: the stream asked
  *    8  u32  seq: DATA: this packet's number (from 1); HB: the last DATA
  *            number sent (0: none yet); NACK: the first number asked;
- *            GONE: the oldest number the sender still holds
+ *            GONE: the oldest number the sender still holds; ACK: the
+ *            last number of stream epoch applied in order
  *
- * DATA rides on a normal packet.  HB, NACK and GONE ride on an empty
+ * DATA rides on a normal packet.  HB, NACK, GONE and ACK ride on an empty
  * compressed update (action UPD_C, count 0), which a BSD peer counts as
  * received and otherwise ignores.  A trailer is recognised only when
  * exactly 12 bytes follow the records and magic and version match.
@@ -39,7 +40,8 @@ enum pfs_ext_kind {
 	PFS_EXT_HB = 2,	  /* heartbeat: the last DATA number was seq */
 	PFS_EXT_NACK = 3, /* please resend arg packets from seq */
 	PFS_EXT_GONE = 4, /* numbers below seq are no longer held */
-	PFS_EXT_KIND_MAX = 5
+	PFS_EXT_ACK = 5,  /* numbers up to seq were applied: free them */
+	PFS_EXT_KIND_MAX = 6
 };
 
 struct pfs_ext {

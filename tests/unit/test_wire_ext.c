@@ -67,8 +67,11 @@ static void test_ext_rejects(void)
 	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
 	p[21] = 0x10; /* kind 0 */
 	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
-	p[21] = 0x15; /* kind 5 */
+	p[21] = 0x16; /* kind 6: none yet */
 	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
+	p[21] = 0x15; /* kind 5: ACK */
+	T_EQ(pfs_ext_get(p, 32, 20, &x), 0);
+	T_EQ(x.kind, PFS_EXT_ACK);
 	p[21] = 0x11;
 	memset(p + 24, 0, 4); /* epoch 0 */
 	T_EQ(pfs_ext_get(p, 32, 20, &x), -1);
@@ -315,6 +318,107 @@ static void test_bulk_drops_numbered(void)
 	pfs_table_free(t);
 }
 
+/* ---- acknowledgements free the ring ----------------------------------- */
+
+static unsigned acks_out, gone_out;
+static uint32_t last_ack;
+
+static int out_ack(void *ctx, const uint8_t *local, size_t llen,
+		   const uint8_t *wire, size_t wlen, uint32_t dst)
+{
+	struct pfs_ext x;
+
+	(void)ctx, (void)local, (void)dst;
+	if (wire && llen == 0 && pfs_ext_get(wire, wlen, 20, &x) == 0) {
+		if (x.kind == PFS_EXT_ACK) {
+			acks_out++;
+			last_ack = x.seq;
+		}
+		if (x.kind == PFS_EXT_GONE)
+			gone_out++;
+	}
+	if (wire && llen > 0 && pfs_ext_get(wire, wlen, llen, &x) == 0)
+		our_epoch = x.epoch;
+	return 0;
+}
+
+/* An empty UPD_C with a trailer of kind, epoch, seq, arg (as a peer). */
+static void ctl_in(struct pfs_engine *e, const struct pfs_rx_meta *m,
+		   uint8_t kind, uint32_t epoch, uint32_t seq, uint16_t arg,
+		   uint64_t now)
+{
+	uint8_t pkt[32] = {3, 0, 4, 0};
+	struct pfs_wbuf wb;
+	struct pfs_ext x = {kind, arg, epoch, seq};
+
+	pfs_wbuf_init(&wb, pkt, sizeof(pkt));
+	wb.off = 20;
+	pfs_ext_put(&wb, &x);
+	pfs_engine_input(e, pkt, sizeof(pkt), m, now);
+}
+
+/* The sender frees what every peer acknowledged: a NACK below it gets
+ * GONE, above it a resend; the receiver acknowledges every 1024 packets
+ * at once, fewer 100 ms after progress. */
+static void test_ack(void)
+{
+	const struct pfs_engine_ops ops = {.output = out_ack};
+	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
+	struct pfs_engine_conf c;
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_engine *e;
+	const uint64_t *rs;
+	uint64_t now = 1000;
+	uint32_t i;
+
+	pfs_engine_conf_default(&c);
+	c.hostid = 0x100;
+	c.syncdev = true;
+	c.reliable = true;
+	e = pfs_engine_new(&c, t, &ops, NULL, now);
+	rs = pfs_engine_rel_stats(e);
+	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, now); /* a peer */
+	for (i = 1; i <= 100; i++) { /* 100 numbered packets of ours */
+		struct pfs_state s = sim_state(i, 0x100);
+
+		T_EQ(pfs_engine_insert(e, &s, now), 0);
+		pfs_engine_flush(e, now);
+	}
+	T_CHECK(our_epoch != 0);
+	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 10, 1, now);
+	T_EQ(rs[PFS_REL_RESENT], 1); /* held before any ACK */
+	ctl_in(e, &m, PFS_EXT_ACK, our_epoch, 60, 0, now);
+	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 10, 1, now);
+	T_EQ(gone_out, 1); /* freed: acknowledged */
+	T_EQ(rs[PFS_REL_RESENT], 1);
+	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 61, 1, now);
+	T_EQ(rs[PFS_REL_RESENT], 2); /* still held */
+	ctl_in(e, &m, PFS_EXT_ACK, our_epoch, 5000, 0, now); /* never sent */
+	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 61, 1, now);
+	T_EQ(rs[PFS_REL_RESENT], 3);
+	/* receiving: the peer's stream from 43 (hb_pkt said 42) */
+	for (i = 43; i < 43 + 1500; i++) {
+		uint8_t pkt[32];
+
+		memcpy(pkt, hb_pkt, sizeof(pkt));
+		pkt[21] = 0x11; /* DATA */
+		pkt[28] = (uint8_t)(i >> 24), pkt[29] = (uint8_t)(i >> 16);
+		pkt[30] = (uint8_t)(i >> 8), pkt[31] = (uint8_t)i;
+		pfs_engine_input(e, pkt, sizeof(pkt), &m, now);
+	}
+	T_EQ(acks_out, 1); /* after 1024 */
+	T_EQ(last_ack, 42 + 1024);
+	pfs_engine_timer(e, now + 99);
+	T_EQ(acks_out, 1);
+	pfs_engine_timer(e, now + 100); /* the rest, 100 ms after */
+	T_EQ(acks_out, 2);
+	T_EQ(last_ack, 42 + 1500);
+	pfs_engine_timer(e, now + 300);
+	T_EQ(acks_out, 2); /* nothing new: no ACK */
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
 int main(void)
 {
 	T_RUN(test_ext_golden_get);
@@ -324,5 +428,6 @@ int main(void)
 	T_RUN(test_far_ahead);
 	T_RUN(test_bulk_slows_on_nack);
 	T_RUN(test_bulk_drops_numbered);
+	T_RUN(test_ack);
 	return t_done();
 }
