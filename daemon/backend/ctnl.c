@@ -63,6 +63,7 @@
 
 #define CTNL_RCVBUF	   (16 * 1024 * 1024)
 #define CTNL_EV_RCVBUF	   (64 * 1024 * 1024) /* a burst of ~100 k events */
+#define CTNL_EV_RCVBUF_MAX (256 * 1024 * 1024) /* doubled to this on overruns */
 #define CTNL_RXBUF	   (64 * 1024)
 #define CTNL_EV_VLEN	   64	/* event datagrams per recvmmsg */
 #define CTNL_EV_SLOT	   4096 /* one event: a few hundred bytes */
@@ -92,6 +93,7 @@ struct pfsd_ctnl {
 	const struct pfs_state **seen; /* mirror states a dump showed */
 	size_t nseen, capseen;
 	uint8_t *rx;
+	int ev_rcvbuf;		/* the event socket's buffer, grown on overruns */
 	struct pfsd_nlrx *evrx; /* event datagrams, many per call */
 	struct pfsd_idset gone; /* CTA_IDs destroyed while the dump runs */
 	int scan_id;	 /* the refresh scan's timer */
@@ -394,6 +396,11 @@ static void ctnl_dump_start(struct pfsd_ctnl *c);
  * queue was seen drained: entries made before that are in the table the
  * dump walks, entries made after it come as events.
  */
+static void ctnl_rcvbuf(struct mnl_socket *s, int v);
+
+/* Each overrun doubles the event socket's buffer, up to
+ * CTNL_EV_RCVBUF_MAX (as conntrackd's NetlinkBufferSizeMaxGrowth): a
+ * burst that overran once is met by a deeper queue the next time. */
 static void ctnl_overrun(struct pfsd_ctnl *c)
 {
 	c->st.enobufs++;
@@ -401,6 +408,12 @@ static void ctnl_overrun(struct pfsd_ctnl *c)
 		log_warnx("conntrack events overrun (ENOBUFS): events were "
 			  "lost, resyncing (logged once)");
 	c->enobufs_logged = true;
+	if (c->ev_rcvbuf < CTNL_EV_RCVBUF_MAX) {
+		c->ev_rcvbuf *= 2;
+		ctnl_rcvbuf(c->ev, c->ev_rcvbuf);
+		log_info("conntrack events: receive buffer now %d MB",
+			 c->ev_rcvbuf >> 20);
+	}
 	c->resync = true;
 	ctnl_arm(c, CTNL_RESYNC_MS); /* in case no event comes to drain */
 }
@@ -882,7 +895,8 @@ static int ctnl_open_all(struct pfsd_ctnl *c)
 		log_warn("conntrack sockets");
 		return -1;
 	}
-	ctnl_rcvbuf(c->ev, CTNL_EV_RCVBUF);
+	c->ev_rcvbuf = CTNL_EV_RCVBUF;
+	ctnl_rcvbuf(c->ev, c->ev_rcvbuf);
 	ctnl_rcvbuf(c->dump, CTNL_RCVBUF);
 	ctnl_rcvbuf(c->get, CTNL_RCVBUF);
 	c->wr_portid = pfsd_ctwr_portid(c->w);
