@@ -308,8 +308,7 @@ static void cmd_dialect_text(struct cmd_req *r)
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
 	unsigned fmt, d = pfs_engine_dialect(r->d->engine, &fmt);
 	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
-	char name[16], ver[16];
-	struct in_addr a;
+	char name[16], ver[16], a[PFSD_PEERADDR_STRLEN];
 
 	cmd_dialect_name(d, fmt, name, sizeof(name));
 	pfsd_out_printf(r->out, "\tversion: %s sending: %s%s\n",
@@ -318,9 +317,11 @@ static void cmd_dialect_text(struct cmd_req *r)
 			    ? " (peers speak different dialects)"
 			    : "");
 	for (i = 0; i < n; i++) {
-		a.s_addr = htonl(p[i].addr);
 		cmd_dialect_name(p[i].dialect, p[i].fmt, name, sizeof(name));
-		pfsd_out_printf(r->out, "\tpeer: %s %s\n", inet_ntoa(a), name);
+		pfsd_out_printf(
+		    r->out, "\tpeer: %s %s\n",
+		    pfsd_peeraddr_str(&r->d->paddr, p[i].addr, a, sizeof(a)),
+		    name);
 	}
 }
 
@@ -330,8 +331,7 @@ static void cmd_dialect_json(struct cmd_req *r)
 	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
 	unsigned fmt, d = pfs_engine_dialect(r->d->engine, &fmt);
 	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
-	struct in_addr a;
-	char ver[16];
+	char ver[16], a[PFSD_PEERADDR_STRLEN];
 
 	pfsd_out_printf(r->out, ",\"version\":\"%s\",\"dialect\":%u,"
 			"\"dialect_fmt\":%u,\"dialect_mixed\":%s,"
@@ -340,12 +340,11 @@ static void cmd_dialect_json(struct cmd_req *r)
 			pfs_engine_dialect_mixed(r->d->engine) ? "true"
 								: "false");
 	for (i = 0; i < n; i++) {
-		a.s_addr = htonl(p[i].addr);
+		pfsd_peeraddr_str(&r->d->paddr, p[i].addr, a, sizeof(a));
 		pfsd_out_printf(r->out,
 				"%s{\"addr\":\"%s\",\"dialect\":%u,"
 				"\"fmt\":%u}",
-				i ? "," : "", inet_ntoa(a), p[i].dialect,
-				p[i].fmt);
+				i ? "," : "", a, p[i].dialect, p[i].fmt);
 	}
 	pfsd_out_printf(r->out, "]");
 }
@@ -367,11 +366,25 @@ static const char *cmd_bulk_word(const struct pfsd_daemon *d)
 	return pfs_engine_synced(d->engine) ? "done" : "pending";
 }
 
+/* The syncpeer as configured, IPv4 or IPv6; "" when none. */
+static const char *cmd_syncpeer(const struct pfsd_conf *c, char *buf,
+				size_t len)
+{
+	struct in_addr a = { htonl(c->syncpeer) };
+
+	buf[0] = '\0';
+	if (pfsd_conf_inet6(c))
+		inet_ntop(AF_INET6, c->syncpeer6, buf, (socklen_t)len);
+	else if (c->syncpeer != 0 && c->syncpeer != PFS_V3_GROUP)
+		inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+	return buf;
+}
+
 static void cmd_if_text(struct cmd_req *r)
 {
 	const struct pfsd_daemon *d = r->d;
 	const struct pfsd_conf *c = &d->conf;
-	struct in_addr peer = { htonl(c->syncpeer) };
+	char peer[PFSD_PEERADDR_STRLEN];
 	const char *bulk = cmd_bulk_word(d);
 
 	pfsd_out_printf(r->out, "%s: flags=<%s> mtu %u\n", c->ifname,
@@ -379,9 +392,8 @@ static void cmd_if_text(struct cmd_req *r)
 			pfsd_tun_mtu(d->tun));
 	if (c->syncdev[0] != '\0') {
 		pfsd_out_printf(r->out, "\tpfsync: syncdev: %s ", c->syncdev);
-		if (c->syncpeer != 0 && c->syncpeer != PFS_V3_GROUP)
-			pfsd_out_printf(r->out, "syncpeer: %s ",
-					inet_ntoa(peer));
+		if (cmd_syncpeer(c, peer, sizeof(peer))[0] != '\0')
+			pfsd_out_printf(r->out, "syncpeer: %s ", peer);
 		pfsd_out_printf(r->out, "maxupd: %u\n", c->maxupd);
 	}
 	pfsd_out_printf(r->out, "\thostid: 0x%08x bulk: %s", d->hostid, bulk);
@@ -400,7 +412,7 @@ static void cmd_if_json(struct cmd_req *r)
 {
 	const struct pfsd_daemon *d = r->d;
 	const struct pfsd_conf *c = &d->conf;
-	struct in_addr peer = { htonl(c->syncpeer) };
+	char peer[PFSD_PEERADDR_STRLEN];
 
 	pfsd_out_printf(r->out, "{\"ifname\":");
 	pfsd_out_json_str(r->out, c->ifname);
@@ -409,7 +421,7 @@ static void cmd_if_json(struct cmd_req *r)
 			pfsd_tun_mtu(d->tun));
 	pfsd_out_json_str(r->out, c->syncdev);
 	pfsd_out_printf(r->out, ",\"syncpeer\":");
-	pfsd_out_json_str(r->out, c->syncpeer != 0 ? inet_ntoa(peer) : "");
+	pfsd_out_json_str(r->out, cmd_syncpeer(c, peer, sizeof(peer)));
 	pfsd_out_printf(r->out,
 			",\"maxupd\":%u,\"hostid\":%u,\"syncdev_mtu\":%u,"
 			"\"bulk\":\"%s\",\"bulk_try\":%u,\"states\":%zu,"
@@ -782,10 +794,11 @@ static void cmd_stats_json(struct cmd_req *r, const uint64_t *s)
 
 static int cmd_stats(struct cmd_req *r)
 {
-	const uint64_t *s = pfs_engine_stats(r->d->engine);
+	uint64_t s[PFS_NSTATS];
 
 	if (r->argc != 1)
 		return cmd_fail(r, EINVAL, "usage: stats");
+	pfsd_daemon_stats(r->d, s);
 	if (r->json)
 		cmd_stats_json(r, s);
 	else

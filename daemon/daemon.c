@@ -31,6 +31,21 @@
 #include "tun.h"
 #include "udp.h"
 
+void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS])
+{
+	const uint64_t *e = pfs_engine_stats(d->engine);
+
+	memcpy(s, e, PFS_NSTATS * sizeof(s[0]));
+	s[PFS_STAT_IPACKETS6] = d->ipackets6;
+	s[PFS_STAT_IPACKETS] -= d->ipackets6 < e[PFS_STAT_IPACKETS]
+				    ? d->ipackets6
+				    : e[PFS_STAT_IPACKETS];
+	s[PFS_STAT_OPACKETS6] = d->opackets6;
+	s[PFS_STAT_OPACKETS] -= d->opackets6 < e[PFS_STAT_OPACKETS]
+				    ? d->opackets6
+				    : e[PFS_STAT_OPACKETS];
+}
+
 uint64_t pfsd_daemon_now_ms(void)
 {
 	return pfsd_now_ms();
@@ -80,9 +95,18 @@ static unsigned dmn_tun_mtu(unsigned mtu)
 	return PFS_V3_HDR_LEN + pfs_v3_maxcount(mtu) * PFS_V3_STATE_LEN;
 }
 
-static void dmn_engine_conf(const struct pfsd_daemon *d,
-			    const struct pfsd_conf *c, unsigned mtu,
-			    struct pfs_engine_conf *ec)
+/* The engine's syncpeer: the IPv4 one, 0 for a group (IPv4 or IPv6),
+ * or the key of an IPv6 one, pinned so that it never changes. */
+static uint32_t dmn_syncpeer(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	pfsd_peeraddr_unpin_all(&d->paddr);
+	if (!pfsd_conf_inet6(c) || pfsd_conf_inet6_group(c))
+		return c->syncpeer;
+	return pfsd_peeraddr_pin(&d->paddr, c->syncpeer6);
+}
+
+static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			    unsigned mtu, struct pfs_engine_conf *ec)
 {
 	pfs_engine_conf_default(ec);
 	ec->hostid = d->hostid;
@@ -90,7 +114,7 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 	ec->mtu = mtu;
 	ec->syncdev =
 	    c->syncdev[0] != '\0' || c->transport == PFSD_TRANSPORT_UDP;
-	ec->syncpeer = c->syncpeer;
+	ec->syncpeer = dmn_syncpeer(d, c);
 	ec->tap = true;
 	if (c->bulk_pkts != 0)
 		ec->bulk_pkts = c->bulk_pkts;
@@ -165,6 +189,9 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	}
 	if (d->udp != NULL)
 		return dmn_output_udp(d, wire, wire_len, dst);
+	if (pfsd_transport_inet6(d->tp) &&
+	    (dst == PFS_V3_GROUP || pfsd_peeraddr_is_key(dst)))
+		d->opackets6++;
 	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
 	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
@@ -302,6 +329,8 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	/* one clock read per packet: its records are applied together */
 	d->rx_now_us = pfsd_latency_now_us();
 	pfsd_peers_seen(&d->peers, m->src, d->rx_now_us / 1000);
+	if (pfsd_peeraddr_is_key(m->src))
+		d->ipackets6++;
 	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
 	pfsd_daemon_kick(d);
 }
@@ -487,12 +516,65 @@ static int dmn_open_udp(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return 0;
 }
 
+/* FreeBSD's IPv6 pfsync group, where the group goes over IPv6. */
+static const uint8_t dmn_group6[16] = {0xff, 0x12, [15] = 0xf0};
+
+/* Where PFS_V3_GROUP goes over IPv6: a group syncpeer, else ff12::f0. */
+static const uint8_t *dmn_conf_group6(const struct pfsd_conf *c)
+{
+	return pfsd_conf_inet6_group(c) ? c->syncpeer6 : dmn_group6;
+}
+
+/* The IPv6 socket is set up from the syncdev and the group. */
+static bool dmn_inet6_changed(const struct pfsd_conf *o,
+			      const struct pfsd_conf *c)
+{
+	return pfsd_conf_inet6(o) != pfsd_conf_inet6(c) ||
+	       memcmp(dmn_conf_group6(o), dmn_conf_group6(c), 16) != 0;
+}
+
+/* The sync sockets: IPv4, and IPv6 when the syncpeer is IPv6. */
+static struct pfsd_transport *dmn_tp_new(struct pfsd_daemon *d,
+					 const struct pfsd_conf *c)
+{
+	struct pfsd_transport *tp;
+	int saved;
+
+	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx_raw,
+				d);
+	if (tp == NULL || !pfsd_conf_inet6(c))
+		return tp;
+	if (pfsd_transport_set_inet6(tp, dmn_conf_group6(c), &d->paddr,
+				     c->sync_rcvbuf) == 0)
+		return tp;
+	saved = errno;
+	pfsd_transport_free(tp);
+	errno = saved;
+	return NULL;
+}
+
+/* UDP carries IPv4 peers only. */
+static int dmn_check_conf(const struct pfsd_conf *c, char *err, size_t errlen)
+{
+	if (c->transport == PFSD_TRANSPORT_UDP && pfsd_conf_inet6(c)) {
+		snprintf(err, errlen,
+			 "transport udp: the syncpeer must be IPv4");
+		return -1;
+	}
+	return 0;
+}
+
 static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
+	char err[128];
+
+	if (dmn_check_conf(c, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	if (dmn_open_crypt(d, c) == -1)
 		return -1;
-	d->tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf,
-				   dmn_rx_raw, d);
+	d->tp = dmn_tp_new(d, c);
 	if (d->tp == NULL) {
 		log_warn("pfsync socket (syncdev \"%s\")", c->syncdev);
 		return -1;
@@ -609,7 +691,8 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 {
 	struct pfsd_transport *tp;
 
-	if (strcmp(d->conf.syncdev, c->syncdev) == 0) {
+	if (strcmp(d->conf.syncdev, c->syncdev) == 0 &&
+	    !dmn_inet6_changed(&d->conf, c)) {
 		if (d->conf.sync_rcvbuf != c->sync_rcvbuf &&
 		    pfsd_transport_set_rcvbuf(d->tp, c->sync_rcvbuf) == -1) {
 			snprintf(err, errlen, "sync-rcvbuf %u: %s",
@@ -618,8 +701,7 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		}
 		return 0;
 	}
-	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx_raw,
-				d);
+	tp = dmn_tp_new(d, c);
 	if (tp == NULL) {
 		snprintf(err, errlen, "syncdev %s: %s", c->syncdev,
 			 strerror(errno));
@@ -728,6 +810,9 @@ static bool dmn_wants_bulk(const struct pfsd_conf *o, const struct pfsd_conf *c)
 		return true;
 	if (c->syncdev[0] != '\0' && strcmp(o->syncdev, c->syncdev) != 0)
 		return true;
+	if (pfsd_conf_inet6(c) &&
+	    memcmp(c->syncpeer6, o->syncpeer6, sizeof(c->syncpeer6)) != 0)
+		return true;
 	return c->syncpeer != 0 && c->syncpeer != o->syncpeer;
 }
 
@@ -763,7 +848,8 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
 	struct pfsd_conf old = d->conf;
 
-	if (dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
+	if (dmn_check_conf(c, err, errlen) == -1 ||
+	    dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
 		return -1;
 	if (dmn_apply_syncdev(d, c, err, errlen) == -1 ||
 	    dmn_apply_udp(d, c, err, errlen) == -1)

@@ -11,6 +11,9 @@ usage:
   dialpeer.py bulk6 IFACE [SECS]    join 224.0.0.240 on IFACE, send a v6
                                     UPD_REQ {0, 0}, read until a v6 BUS END
 
+DST may be IPv6 (FreeBSD 14's transport; "ff12::f0%IFACE" for its group);
+HOPS after CREATOR sets the TTL / hop limit (default 255, as pfsync sends).
+
 bulk6 prints one JSON object {"packets", "states", "ids", "start", "end",
 "other"}: v6 packets read, UPD records, their "ID/CREATOR" (hex), BUS START
 and END seen, and packets of another version.  Exit 0 when an END came.
@@ -97,9 +100,15 @@ def ureq6():
     return header(6, struct.pack(">BBH", 5, 3, 1) + bytes(12))
 
 
-def raw_socket():
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 240)
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+def raw_socket(dst="0.0.0.0", hops=255):
+    if ":" not in dst:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 240)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, hops)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, hops)
+        return s
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 240)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hops)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, hops)
     return s
 
 
@@ -169,8 +178,9 @@ def main():
         secs = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
         return bulk6(sys.argv[2], secs)
     dst, ident, creator = sys.argv[2], int(sys.argv[3], 0), int(sys.argv[4], 0)
+    hops = int(sys.argv[5]) if len(sys.argv) > 5 else 255
     pkt = ins6(ident, creator) if cmd == "ins6" else ins5(ident, creator)
-    raw_socket().sendto(pkt, (dst, 0))
+    raw_socket(dst, hops).sendto(pkt, (dst, 0))
     return 0
 
 
