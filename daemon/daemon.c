@@ -161,17 +161,29 @@ static int dmn_output_udp(struct pfsd_daemon *d, const uint8_t *p, size_t len,
 	return failed != 0 ? -1 : 0;
 }
 
+/* The pfsync0 copy, behind the IP header of the family it went in. */
+static void dmn_tap(struct pfsd_daemon *d, const uint8_t *p, size_t len,
+		    uint32_t dst)
+{
+	uint8_t s6[16], d6[16];
+
+	if (pfsd_transport_addr6(d->tp, dst, s6, d6) == 0)
+		(void)pfsd_tun_write6(d->tun, p, len, s6, d6);
+	else
+		(void)pfsd_tun_write(d->tun, p, len, pfsd_transport_src(d->tp),
+				     dst);
+}
+
 /* Engine output: the tap and capture get the local form, the wire the
  * (possibly compressed) wire form. */
 static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 		      const uint8_t *wire, size_t wire_len, uint32_t dst)
 {
 	struct pfsd_daemon *d = ctx;
-	uint32_t src = pfsd_transport_src(d->tp);
 
 	/* local_len 0: a pfsyncd heartbeat, NACK or resend, not for pfsync0 */
 	if (d->tun != NULL && local_len > 0)
-		(void)pfsd_tun_write(d->tun, local, local_len, src, dst);
+		dmn_tap(d, local, local_len, dst);
 	if (d->cap != NULL && local_len > 0 &&
 	    pfsd_capture_write(d->cap, local, local_len) == -1 &&
 	    !d->cap_failed) {

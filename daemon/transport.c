@@ -766,3 +766,34 @@ bool pfsd_transport_inet6(const struct pfsd_transport *t)
 {
 	return t->fd6 != -1;
 }
+
+/* A local address of the scope of dst (link-local or not), :: if none. */
+static void tp_src6(const struct pfsd_transport *t,
+		    const struct in6_addr *dst, uint8_t src6[16])
+{
+	bool ll = IN6_IS_ADDR_LINKLOCAL(dst) || IN6_IS_ADDR_MC_LINKLOCAL(dst);
+	size_t i;
+
+	memset(src6, 0, 16);
+	for (i = 0; i < t->nlocal6; i++) {
+		if (IN6_IS_ADDR_LINKLOCAL(&t->local6[i]) != ll)
+			continue;
+		memcpy(src6, t->local6[i].s6_addr, 16);
+		return;
+	}
+	if (t->nlocal6 > 0)
+		memcpy(src6, t->local6[0].s6_addr, 16);
+}
+
+int pfsd_transport_addr6(const struct pfsd_transport *t, uint32_t dst,
+			 uint8_t src6[16], uint8_t dst6[16])
+{
+	union tp_addr to;
+	socklen_t len;
+
+	if (t->fd6 == -1 || tp_dst(t, &to, &len, dst) != t->fd6)
+		return -1;
+	memcpy(dst6, to.in6.sin6_addr.s6_addr, 16);
+	tp_src6(t, &to.in6.sin6_addr, src6);
+	return 0;
+}

@@ -67,6 +67,11 @@ struct pfsd_peeraddr;
 int pfsd_transport_set_inet6(struct pfsd_transport *t, const uint8_t group[16],
 			     struct pfsd_peeraddr *pa, unsigned rcvbuf);
 bool pfsd_transport_inet6(const struct pfsd_transport *t);
+/* When dst goes over IPv6: its address into dst6 and the syncdev's
+ * address a packet to it would carry (of the same scope when there is
+ * one) into src6, 0; else -1 (IPv4: see pfsd_transport_src). */
+int pfsd_transport_addr6(const struct pfsd_transport *t, uint32_t dst,
+			 uint8_t src6[16], uint8_t dst6[16]);
 
 /* Send one pfsync payload to dst (IPv4, host order; over IPv6 the group
  * or an IPv6 peer's key, see above).  0 or -1/errno.
