@@ -76,6 +76,21 @@ check "and what went in opackets6" [ "$(json_field A opackets6 stats)" -gt 0 ]
 check "nothing came or went over IPv4" \
 	[ "$(json_field A ipackets stats)/$(json_field A opackets stats)" = 0/0 ]
 
+# back to IPv4 and again to IPv6 at run time (new sockets, after the
+# privilege drop and under seccomp)
+maddr6() { ip -n "$(ns "$1")" -6 maddr show dev sync0 | grep -q ff12::f0; }
+ctl A pfsync0 -syncpeer >/dev/null || fail "-syncpeer on A"
+check "A left ff12::f0" wait_for 5 sh -c "! ip -n '$(ns A)' -6 maddr show dev sync0 | grep -q ff12::f0"
+check "A's pfsync0 names no syncpeer" [ "$(json_field A syncpeer pfsync0)" = "" ]
+ia=$(ctl A add tcp 10.8.9.1:1000 10.9.9.1:80) || fail "add on A"
+check "A's state still reaches B over IPv4 (B listens on both)" \
+	wait_for 10 field_is B "00000001:$ia" dst_state ESTABLISHED
+ctl A pfsync0 syncpeer ff12::f0 >/dev/null || fail "syncpeer ff12::f0 on A"
+check "A joined ff12::f0 again" wait_for 5 maddr6 A
+both_ways B A 00000002 00000001 "back on ff12::f0 v3"
+check "A's reopened sockets logged no error" \
+	sh -c "! grep -qiE 'warn|error|fail' '$T/A.log'"
+
 # P: FreeBSD's v5 1400 INS to the group, hop limit 255 then 254
 peer() { ip netns exec "$(ns P)" "$PY" "$TOP/tests/netns/dialpeer.py" "$@"; }
 bad0=$(json_field A badttl stats)
