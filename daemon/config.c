@@ -716,21 +716,38 @@ static int conf_kw_transport(struct conf_parse *p, int argc, char *argv[])
 	return 0;
 }
 
+/* An IPv6 UDP peer: unicast, not :: nor IPv4-mapped. */
+static int conf_peer6(struct pfsd_conf *c, const char *arg)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, arg, &a) != 1 || IN6_IS_ADDR_MULTICAST(&a) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_V4MAPPED(&a))
+		return -1;
+	memcpy(c->peers6[c->npeers6++], &a, 16);
+	return 0;
+}
+
 static int conf_kw_peer(struct conf_parse *p, int argc, char *argv[])
 {
 	struct in_addr a;
 	struct pfsd_conf *c = &p->conf;
 
 	(void)argc;
-	if (inet_pton(AF_INET, argv[0], &a) != 1 || a.s_addr == 0 ||
-	    IN_MULTICAST(ntohl(a.s_addr))) {
-		conf_msg(p->msg, sizeof p->msg,
-			 "peer: '%s' is not a unicast IPv4 address", argv[0]);
-		return -1;
-	}
-	if (c->npeers == PFSD_PEERS_MAX) {
+	if (c->npeers + c->npeers6 == PFSD_PEERS_MAX) {
 		conf_msg(p->msg, sizeof p->msg, "peer: more than %d peers",
 			 PFSD_PEERS_MAX);
+		return -1;
+	}
+	if (inet_pton(AF_INET, argv[0], &a) != 1)
+		a.s_addr = 0;
+	if (a.s_addr == 0 && conf_peer6(c, argv[0]) == 0)
+		return 0;
+	if (a.s_addr == 0 || IN_MULTICAST(ntohl(a.s_addr)) ||
+	    (ntohl(a.s_addr) >> 24) == 0) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "peer: '%s' is not a unicast IPv4 or IPv6 address",
+			 argv[0]);
 		return -1;
 	}
 	c->peers[c->npeers++] = ntohl(a.s_addr);
@@ -1143,6 +1160,12 @@ static void conf_print_security(const struct pfsd_conf *c, FILE *f)
 		fprintf(f, "transport udp port %u\n", c->udp_port);
 	for (i = 0; i < c->npeers; i++)
 		conf_print_addr(f, "peer", c->peers[i]);
+	for (i = 0; i < c->npeers6; i++) {
+		char s[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, c->peers6[i], s, sizeof s);
+		fprintf(f, "peer %s\n", s);
+	}
 	if (c->user[0] != '\0') {
 		fputs("user ", f);
 		conf_print_quoted(f, c->user);
@@ -1217,6 +1240,9 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->transport == b->transport && a->udp_port == b->udp_port &&
 	       a->npeers == b->npeers &&
 	       memcmp(a->peers, b->peers, a->npeers * sizeof a->peers[0]) ==
+		   0 &&
+	       a->npeers6 == b->npeers6 &&
+	       memcmp(a->peers6, b->peers6, a->npeers6 * sizeof a->peers6[0]) ==
 		   0 &&
 	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp;
 }

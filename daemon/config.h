@@ -23,7 +23,8 @@
  *   key-grace 60               (seconds both keys live at a rotation)
  *   cluster "dc1-fw"           (bound into every sealed packet)
  *   transport raw | udp [port 8240]
- *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable)
+ *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable;
+ *                               IPv4 or IPv6)
  *   user pfsyncd               (run as; "root" keeps root)
  *   seccomp yes | no | log     (system call filter after setup)
  *   version auto | 3 | 5 | 6 | 1301 | 1400 | 1500  (as the interface word)
@@ -104,6 +105,9 @@ struct pfsd_conf {
 	unsigned udp_port;		/* default PFSD_UDP_PORT */
 	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
 	unsigned npeers;
+	uint8_t peers6[PFSD_PEERS_MAX][16]; /* and IPv6 ones (npeers +
+					       npeers6 <= PFSD_PEERS_MAX) */
+	unsigned npeers6;
 	char user[33]; /* "" = pfsyncd if it exists, else nobody */
 	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
 };

@@ -95,14 +95,23 @@ static unsigned dmn_tun_mtu(unsigned mtu)
 	return PFS_V3_HDR_LEN + pfs_v3_maxcount(mtu) * PFS_V3_STATE_LEN;
 }
 
-/* The engine's syncpeer: the IPv4 one, 0 for a group (IPv4 or IPv6),
- * or the key of an IPv6 one, pinned so that it never changes. */
-static uint32_t dmn_syncpeer(struct pfsd_daemon *d, const struct pfsd_conf *c)
+/*
+ * The configured IPv6 peers get keys that never change (peeraddr.h):
+ * the syncpeer and the UDP peers.  syncpeer_key is the engine's
+ * syncpeer: the IPv4 one, 0 for a group (IPv4 or IPv6), or the key of
+ * an IPv6 one.
+ */
+static void dmn_pin_peers(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
+	unsigned i;
+
 	pfsd_peeraddr_unpin_all(&d->paddr);
+	for (i = 0; i < c->npeers6; i++)
+		(void)pfsd_peeraddr_pin(&d->paddr, c->peers6[i]);
 	if (!pfsd_conf_inet6(c) || pfsd_conf_inet6_group(c))
-		return c->syncpeer;
-	return pfsd_peeraddr_pin(&d->paddr, c->syncpeer6);
+		d->syncpeer_key = c->syncpeer;
+	else
+		d->syncpeer_key = pfsd_peeraddr_pin(&d->paddr, c->syncpeer6);
 }
 
 static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
@@ -114,7 +123,7 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	ec->mtu = mtu;
 	ec->syncdev =
 	    c->syncdev[0] != '\0' || c->transport == PFSD_TRANSPORT_UDP;
-	ec->syncpeer = dmn_syncpeer(d, c);
+	ec->syncpeer = d->syncpeer_key;
 	ec->tap = true;
 	if (c->bulk_pkts != 0)
 		ec->bulk_pkts = c->bulk_pkts;
@@ -153,7 +162,7 @@ static int dmn_output_udp(struct pfsd_daemon *d, const uint8_t *p, size_t len,
 {
 	unsigned failed;
 
-	if (dst == PFS_V3_GROUP || dst == d->conf.syncpeer)
+	if (dst == PFS_V3_GROUP || dst == d->syncpeer_key)
 		failed = pfsd_udp_send_all(d->udp, p, len);
 	else
 		failed = pfsd_udp_send(d->udp, p, len, dst) == -1;
@@ -494,16 +503,29 @@ static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return 0;
 }
 
-/* The UDP peers: the syncpeer, if set, and the peer lines. */
+/* The UDP peers: the syncpeer, if set, and the peer lines (IPv6 ones by
+ * their pinned keys). */
 static void dmn_udp_peers(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
 	uint32_t peers[PFSD_PEERS_MAX + 1];
 	size_t n = 0;
+	unsigned i;
 
-	if (c->syncpeer != 0)
-		peers[n++] = c->syncpeer;
-	memcpy(peers + n, c->peers, c->npeers * sizeof(c->peers[0]));
-	pfsd_udp_set_peers(d->udp, peers, n + c->npeers);
+	if (d->syncpeer_key != 0)
+		peers[n++] = d->syncpeer_key;
+	for (i = 0; i < c->npeers && n < PFSD_PEERS_MAX + 1; i++)
+		peers[n++] = c->peers[i];
+	for (i = 0; i < c->npeers6 && n < PFSD_PEERS_MAX + 1; i++)
+		peers[n++] = pfsd_peeraddr_find(&d->paddr, c->peers6[i]);
+	pfsd_udp_set_peers(d->udp, peers, n);
+}
+
+/* UDP to IPv6 peers needs the IPv6 socket (kept once opened). */
+static int dmn_udp_inet6(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	if (c->npeers6 == 0 && !pfsd_conf_inet6(c))
+		return 0;
+	return pfsd_udp_set_inet6(d->udp, &d->paddr);
 }
 
 static struct pfsd_udp *dmn_udp_new(struct pfsd_daemon *d,
@@ -524,6 +546,10 @@ static int dmn_open_udp(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	d->udp = dmn_udp_new(d, c);
 	if (d->udp == NULL)
 		return -1;
+	if (dmn_udp_inet6(d, c) == -1) {
+		log_warn("udp port %u (IPv6)", c->udp_port);
+		return -1;
+	}
 	dmn_udp_peers(d, c);
 	return 0;
 }
@@ -565,12 +591,12 @@ static struct pfsd_transport *dmn_tp_new(struct pfsd_daemon *d,
 	return NULL;
 }
 
-/* UDP carries IPv4 peers only. */
+/* UDP goes unicast only. */
 static int dmn_check_conf(const struct pfsd_conf *c, char *err, size_t errlen)
 {
-	if (c->transport == PFSD_TRANSPORT_UDP && pfsd_conf_inet6(c)) {
+	if (c->transport == PFSD_TRANSPORT_UDP && pfsd_conf_inet6_group(c)) {
 		snprintf(err, errlen,
-			 "transport udp: the syncpeer must be IPv4");
+			 "transport udp: the syncpeer must be unicast");
 		return -1;
 	}
 	return 0;
@@ -647,6 +673,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
+	dmn_pin_peers(d, c);
 	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
 		pfsd_daemon_free(d);
 		return NULL;
@@ -749,6 +776,11 @@ static int dmn_apply_udp(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		pfsd_udp_free(d->udp);
 		d->udp = u;
 	}
+	if (dmn_udp_inet6(d, c) == -1) {
+		snprintf(err, errlen, "udp port %u (IPv6): %s", c->udp_port,
+			 strerror(errno));
+		return -1;
+	}
 	dmn_udp_peers(d, c);
 	return 0;
 }
@@ -818,7 +850,10 @@ static bool dmn_wants_bulk(const struct pfsd_conf *o, const struct pfsd_conf *c)
 	if (c->transport == PFSD_TRANSPORT_UDP &&
 	    (o->transport != c->transport || o->udp_port != c->udp_port ||
 	     o->npeers != c->npeers ||
-	     memcmp(o->peers, c->peers, c->npeers * sizeof(c->peers[0])) != 0))
+	     memcmp(o->peers, c->peers, c->npeers * sizeof(c->peers[0])) != 0 ||
+	     o->npeers6 != c->npeers6 ||
+	     memcmp(o->peers6, c->peers6, c->npeers6 * sizeof(c->peers6[0])) !=
+		 0))
 		return true;
 	if (c->syncdev[0] != '\0' && strcmp(o->syncdev, c->syncdev) != 0)
 		return true;
@@ -853,15 +888,14 @@ static int dmn_apply_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	return 0;
 }
 
-int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
-		      char *err, size_t errlen)
+static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
+		     char *err, size_t errlen)
 {
 	struct pfs_engine_conf ec;
 	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
 	struct pfsd_conf old = d->conf;
 
-	if (dmn_check_conf(c, err, errlen) == -1 ||
-	    dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
+	if (dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
 		return -1;
 	if (dmn_apply_syncdev(d, c, err, errlen) == -1 ||
 	    dmn_apply_udp(d, c, err, errlen) == -1)
@@ -892,6 +926,20 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
 	return 0;
+}
+
+/* The new config's peers are pinned first; a failure pins the running
+ * config's again. */
+int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
+		      char *err, size_t errlen)
+{
+	if (dmn_check_conf(c, err, errlen) == -1)
+		return -1;
+	dmn_pin_peers(d, c);
+	if (dmn_apply(d, c, err, errlen) == 0)
+		return 0;
+	dmn_pin_peers(d, &d->conf);
+	return -1;
 }
 
 void pfsd_daemon_reload(struct pfsd_daemon *d)

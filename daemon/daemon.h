@@ -68,6 +68,7 @@ struct pfsd_daemon {
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
 	struct pfsd_peeraddr paddr; /* IPv6 peers' engine keys (peeraddr.h) */
+	uint32_t syncpeer_key;	    /* the engine's syncpeer (0: a group) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
 };
 

@@ -100,6 +100,17 @@ uint32_t pfsd_peeraddr_pin(struct pfsd_peeraddr *t, const uint8_t addr[16])
 	return p->key;
 }
 
+uint32_t pfsd_peeraddr_find(const struct pfsd_peeraddr *t,
+			    const uint8_t addr[16])
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (memcmp(t->e[i].addr, addr, 16) == 0)
+			return t->e[i].key;
+	return 0;
+}
+
 void pfsd_peeraddr_unpin_all(struct pfsd_peeraddr *t)
 {
 	size_t i;

@@ -46,6 +46,9 @@ bool pfsd_peeraddr_is_key(uint32_t v);
 /* The key of addr, added if new (never 0); pin keeps it for good. */
 uint32_t pfsd_peeraddr_key(struct pfsd_peeraddr *t, const uint8_t addr[16]);
 uint32_t pfsd_peeraddr_pin(struct pfsd_peeraddr *t, const uint8_t addr[16]);
+/* The key of a known addr, 0 when it has none (nothing is added). */
+uint32_t pfsd_peeraddr_find(const struct pfsd_peeraddr *t,
+			    const uint8_t addr[16]);
 /* Unpin every entry (a new config pins its syncpeer again). */
 void pfsd_peeraddr_unpin_all(struct pfsd_peeraddr *t);
 /* The address of key into addr: 0, or -1 when the key is unknown. */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_inet6.sh - pfsync over IPv6, as FreeBSD 14 sends it: raw IPv6
 # protocol 240 with hop limit 255, to the group ff12::f0 on the syncdev
-# (`syncpeer ff12::f0`) or to an IPv6 unicast syncpeer.
+# (`syncpeer ff12::f0`) or to an IPv6 unicast syncpeer; and over UDP
+# (transport udp) between IPv6 peers.
 # A and B share a bridge and sync over ff12::f0 in FreeBSD's v5 1500,
 # then in v3 after `pfsyncctl pfsync0 version 3`.  C and D, on a veth of
 # their own, sync over IPv6 unicast syncpeers in v3, then in v5 1500.
@@ -125,8 +126,31 @@ ctl D pfsync0 version 1500 >/dev/null || fail "version 1500 on D"
 both_ways D C 00000004 00000003 "syncpeer v5 1500"
 check "D hears C speak v5 1500 from fd86::1" \
 	wait_for 5 peer_line D fd86::1 "v5 1500"
+# E and F: pfsync over UDP between IPv6 peers, E naming F as its
+# syncpeer, F naming E with a peer line
+netns_add E
+netns_add F
+netns_link E sync0 fd88::1/64 F sync0 fd88::2/64
+for n in E F; do wait_for 10 no_tentative $n || fail "DAD on $n"; done
+EXTRA_CONF="transport udp port 8241" \
+	daemon_start E 5 up syncdev sync0 syncpeer fd88::2 || fail "start E"
+EXTRA_CONF="transport udp port 8241
+peer fd88::1" daemon_start F 6 up syncdev sync0 || fail "start F"
+for n in E F; do check "$n's startup bulk is done" wait_for 15 bulk_done $n; done
+both_ways E F 00000005 00000006 "UDP over IPv6"
+check "E names F by its IPv6 address" wait_for 5 peer_line E fd88::2 v3
+check "E sent and received UDP datagrams" \
+	[ "$(json_field E udp_tx stats)" -gt 0 -a "$(json_field E udp_rx stats)" -gt 0 ]
+unk=$(json_field E udp_unknown stats)
+ip -n "$(ns F)" -6 addr add fd88::99/64 dev sync0 nodad
+ip netns exec "$(ns F)" "$PY" -c 'import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("fd88::99", 0))
+s.sendto(bytes(40), ("fd88::1", 8241))' || fail "send a stranger datagram"
+check "a datagram from an IPv6 address that is no peer is counted" \
+	wait_for 5 count_is $((unk + 1)) json_field E udp_unknown stats
 check "no BADTTL on C or D" \
 	[ "$(json_field C badttl stats)$(json_field D badttl stats)" = 00 ]
-check "no packet refused on A to D" \
-	[ "$(json_field A badver stats)$(json_field B badver stats)$(json_field C badver stats)$(json_field D badver stats)" = 0000 ]
+check "no packet refused on A to F" \
+	[ "$(json_field A badver stats)$(json_field B badver stats)$(json_field C badver stats)$(json_field D badver stats)$(json_field E badver stats)$(json_field F badver stats)" = 000000 ]
 check "daemons alive, no sanitizer reports" daemons_healthy

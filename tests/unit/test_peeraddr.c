@@ -38,6 +38,10 @@ static void test_key_stable(void)
 	T_EQ(pfsd_peeraddr_addr(&t, kb, out), 0);
 	T_MEMEQ(out, b, 16);
 	T_EQ(pfsd_peeraddr_addr(&t, 12345, out), -1);
+	T_EQ(pfsd_peeraddr_find(&t, b), kb);
+	t_addr(b, 3);
+	T_EQ(pfsd_peeraddr_find(&t, b), 0);
+	T_EQ(t.n, 2); /* find adds nothing */
 }
 
 /* IPv4 addresses (host order) are never keys, 0 is not either. */
