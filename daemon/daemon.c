@@ -67,12 +67,17 @@ uint32_t pfsd_daemon_random_hostid(void)
 }
 
 #define DMN_UDP_HDR 8
+#define DMN_IP6_EXTRA 20 /* an IPv6 header is 40 bytes, IPv4's 20 */
 
-/* Bytes a packet gains between the engine and the wire: the seal. */
+/* Bytes a packet gains between the engine and the wire: the seal, the
+ * UDP header, and over IPv6 what its header has more than the IPv4 one
+ * the engine counts (a full packet must fit: it is sent DF). */
 static unsigned dmn_overhead(const struct pfsd_conf *c)
 {
 	unsigned n = c->key[0] != '\0' ? PFS_SEAL_OVERHEAD : 0;
 
+	if (pfsd_conf_inet6(c) || c->npeers6 > 0)
+		n += DMN_IP6_EXTRA;
 	return n + (c->transport == PFSD_TRANSPORT_UDP ? DMN_UDP_HDR : 0);
 }
 

@@ -126,6 +126,16 @@ ctl D pfsync0 version 1500 >/dev/null || fail "version 1500 on D"
 both_ways D C 00000004 00000003 "syncpeer v5 1500"
 check "D hears C speak v5 1500 from fd86::1" \
 	wait_for 5 peer_line D fd86::1 "v5 1500"
+# full packets: 40 bytes of IPv6 header must fit in the MTU with them
+# (4 states of 360 bytes would not at 1500; DF: the send would fail)
+for i in $(seq 1 24); do
+	ctl C add tcp "10.8.10.$i:1000" 10.9.10.1:80 >/dev/null || fail "add $i"
+done
+check "24 states in full v5 1500 packets reached D over IPv6" \
+	wait_for 10 count_is 24 sh -c "ip netns exec '$(ns D)' '$PFSYNCCTL' \
+		-s '$T/D.sock' states | grep -c '10\.8\.10\.'"
+check "C failed no send" \
+	[ "$(json_field C oerrors stats)/$(json_field C send_failures stats)" = 0/0 ]
 # E and F: pfsync over UDP between IPv6 peers, E naming F as its
 # syncpeer, F naming E with a peer line
 netns_add E
