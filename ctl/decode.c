@@ -8,39 +8,25 @@
  * and finds the pfsync payload for each link type (246, OpenBSD's 18, raw
  * IP, Ethernet, Linux SLL and SLL2; IPv4 or IPv6).
  *
- * Live capture uses an AF_PACKET SOCK_DGRAM socket: the kernel strips the
- * link header, so an Ethernet device and a TUN device both give the bare
- * IP packet.  A classic BPF program keeps everything but IPv4 protocol 240
- * and IPv6 next header 240 in the kernel.  SIGINT and SIGTERM arrive on a signalfd polled next to
- * the socket, so Ctrl-C ends the loop without a signal handler.
+ * Live capture goes through live.h (the bare IP packet of protocol 240,
+ * Ctrl-C ends it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/filter.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "decode.h"
+#include "live.h"
 #include "pfsync/pcap.h"
 #include "print_bsd.h"
 #include "print_v3.h"
 
 /* The largest record we accept from a file: any sane snaplen fits. */
 #define DECODE_MAX_CAPLEN (256u * 1024u)
-/* Receive buffer for live capture: the largest IPv4 packet. */
-#define DECODE_LIVE_BUF 65536u
 
 static void decode_usage(FILE *err)
 {
@@ -265,151 +251,31 @@ int ctl_decode_stream(FILE *in, const char *name,
 	return rc == -1 ? -1 : 0;
 }
 
-/*
- * Classic BPF, run on the packet from its network header (SOCK_DGRAM):
- * accept IPv4 (version nibble 4) with protocol 240 and IPv6 (nibble 6)
- * with next header 240, drop the rest.
- */
-static int decode_attach_filter(int fd)
+/* Live: one packet from its IP header, printed as a raw IP frame. */
+struct decode_live_ctx {
+	const struct ctl_decode_opts *o;
+	FILE *out;
+	struct ctl_decode_tally *t;
+};
+
+static int decode_live_one(void *arg, const uint8_t *pkt, size_t len,
+			   const struct timespec *ts)
 {
-	static const struct sock_filter prog[] = {
-	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
-	    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 2),
-	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 240, 3, 4),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x60, 0, 3),
-	    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 240, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, DECODE_LIVE_BUF),
-	    BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	struct sock_fprog fp = {
-	    .len = sizeof(prog) / sizeof(prog[0]),
-	    /* the kernel only reads the program */
-	    .filter = (struct sock_filter *)(uintptr_t)prog,
-	};
-
-	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
-}
-
-/* Socket bound to one interface, all protocols, link header stripped. */
-static int decode_open_live(const char *ifname, int *is_lo, FILE *err)
-{
-	struct sockaddr_ll sll;
-	struct ifreq ifr;
-	unsigned idx;
-	int fd;
-
-	idx = if_nametoindex(ifname);
-	if (idx == 0 || strlen(ifname) >= IFNAMSIZ) {
-		fprintf(err, "decode: %s: no such interface\n", ifname);
-		return -1;
-	}
-	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (fd == -1) {
-		fprintf(err, "decode: %s: socket: %s\n", ifname,
-			strerror(errno));
-		return -1;
-	}
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = (int)idx;
-	if (decode_attach_filter(fd) == -1 ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
-		fprintf(err, "decode: %s: %s\n", ifname, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, ifname, strlen(ifname));
-	*is_lo = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 &&
-		 (ifr.ifr_flags & IFF_LOOPBACK) != 0;
-	return fd;
-}
-
-/*
- * Receive and print one packet.  On loopback every packet passes the tap
- * twice, once outgoing and once incoming; like libpcap we drop the
- * outgoing copy.  Returns 1 when the count limit is reached, -1 on error.
- */
-static int decode_live_one(int fd, int is_lo, uint8_t *buf,
-			   const struct ctl_decode_opts *o, FILE *out,
-			   struct ctl_decode_tally *t)
-{
-	struct sockaddr_ll from;
-	socklen_t fl = sizeof(from);
-	struct timespec ts;
-	ssize_t n;
+	struct decode_live_ctx *c = arg;
 	int done;
 
-	n = recvfrom(fd, buf, DECODE_LIVE_BUF, 0, (struct sockaddr *)&from,
-		     &fl);
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (is_lo && from.sll_pkttype == PACKET_OUTGOING)
-		return 0;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	done =
-	    decode_frame(PFS_LINKTYPE_RAW, buf, (size_t)n, (uint32_t)ts.tv_sec,
-			 (uint32_t)(ts.tv_nsec / 1000), o, out, t);
-	fflush(out);
+	done = decode_frame(PFS_LINKTYPE_RAW, pkt, len, (uint32_t)ts->tv_sec,
+			    (uint32_t)(ts->tv_nsec / 1000), c->o, c->out, c->t);
+	fflush(c->out);
 	return done;
-}
-
-static int decode_live_loop(int fd, int sfd, int is_lo,
-			    const struct ctl_decode_opts *o, FILE *out,
-			    FILE *err, struct ctl_decode_tally *t)
-{
-	struct pollfd pfd[2] = {{fd, POLLIN, 0}, {sfd, POLLIN, 0}};
-	uint8_t *buf = malloc(DECODE_LIVE_BUF);
-	int rc = 0;
-
-	if (buf == NULL) {
-		fprintf(err, "decode: %s\n", strerror(errno));
-		return -1;
-	}
-	while (rc == 0) {
-		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			rc = -1;
-		} else if (pfd[1].revents & POLLIN) {
-			break; /* SIGINT or SIGTERM: a normal end */
-		} else if (pfd[0].revents & (POLLIN | POLLERR)) {
-			rc = decode_live_one(fd, is_lo, buf, o, out, t);
-		}
-	}
-	if (rc == -1)
-		fprintf(err, "decode: %s: %s\n", o->ifname, strerror(errno));
-	free(buf);
-	return rc == -1 ? -1 : 0;
 }
 
 static int decode_live(const struct ctl_decode_opts *o, FILE *out, FILE *err,
 		       struct ctl_decode_tally *t)
 {
-	sigset_t set, old;
-	int fd, sfd, is_lo = 0, rc = -1;
+	struct decode_live_ctx c = {o, out, t};
 
-	fd = decode_open_live(o->ifname, &is_lo, err);
-	if (fd == -1)
-		return -1;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd == -1)
-		fprintf(err, "decode: signalfd: %s\n", strerror(errno));
-	else
-		rc = decode_live_loop(fd, sfd, is_lo, o, out, err, t);
-	if (sfd != -1)
-		close(sfd);
-	close(fd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	return ctl_live_run(o->ifname, "decode", decode_live_one, &c, err);
 }
 
 static int decode_file(const struct ctl_decode_opts *o, FILE *out, FILE *err,

@@ -3,7 +3,8 @@
  *
  *   pfsyncctl [-s socket] [-j] [-v] COMMAND [ARGS...]
  *
- * Every command but `decode` (which reads a capture locally) and `top`
+ * Every command but `decode` (which reads a capture locally), `capture`
+ * (which writes one, as tcpdump -w does) and `top`
  * (which asks for `metrics` again and again and draws them) is sent to
  * the daemon unchanged; its answer goes to stdout.  A failure prints
  * "pfsyncctl: <message>" on stderr and exits 1.
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_cmd.h"
 #include "client.h"
 #include "decode.h"
 #include "pfsync/ctlmsg.h"
@@ -24,7 +26,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: pfsyncctl [-jv] [-s socket] command [args ...]\n"
 		   "commands:\n"
 		   "  pfsync0 [up|down] [syncdev IF|-syncdev] "
-		   "[syncpeer A.B.C.D|-syncpeer] [maxupd N]\n"
+		   "[syncpeer ADDR|-syncpeer] [maxupd N]\n"
 		   "          [version auto|3|5|6|1301|1400|1500]\n"
 		   "  stats | states | bulk | bulk-done | metrics | version\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
@@ -32,6 +34,7 @@ static void usage(FILE *f)
 		   "  update ID [state S:D] | kill ID | flush [IFNAME]\n"
 		   "  churn RATE [SECONDS] [max N] [stamp] [fill]\n"
 		   "  decode [-v] [-e] [-c COUNT] FILE | -i IFACE\n"
+		   "  capture [-c COUNT] [-i IFACE] FILE\n"
 		   "  top [-d SECONDS] [-n COUNT]\n");
 }
 
@@ -97,6 +100,8 @@ int main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "decode") == 0)
 		return ctl_decode_main(argc, argv);
+	if (strcmp(argv[0], "capture") == 0)
+		return ctl_capture_main(argc, argv);
 	if (strcmp(argv[0], "top") == 0)
 		return ctl_top_main(path, argc, argv);
 	if (strcmp(argv[0], "version") == 0)

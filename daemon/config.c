@@ -213,23 +213,48 @@ static int conf_w_nosyncdev(struct pfsd_conf *c, const char *arg, char *err,
 }
 
 /*
- * IPv4 only, as NetBSD's ifconfig.  0.0.0.0 and 224.0.0.240 both mean
- * "the pfsync group" to the kernel; we store either as 0 so that two
- * configs that behave the same compare equal.
+ * An IPv4 address, as NetBSD's ifconfig, or an IPv6 one, as FreeBSD 14's
+ * (`syncpeer ff12::f0` is its group on the syncdev, any other IPv6
+ * multicast address a group of choice, a unicast one a peer).  0.0.0.0
+ * and 224.0.0.240 both mean "the pfsync group" to the kernel; we store
+ * either as 0 so that two configs that behave the same compare equal.
+ * 0.x.x.x is no host's address (and names IPv6 peers inside pfsyncd,
+ * peeraddr.h), nor is ::.
  */
+static int conf_w_syncpeer6(struct pfsd_conf *c, const char *arg, char *err,
+			    size_t errlen)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, arg, &a) != 1) {
+		conf_msg(err, errlen,
+			 "syncpeer: '%s' is not an IPv4 or IPv6 address", arg);
+		return -1;
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_V4MAPPED(&a)) {
+		conf_msg(err, errlen, "syncpeer: '%s' is not usable", arg);
+		return -1;
+	}
+	c->syncpeer = 0;
+	memcpy(c->syncpeer6, &a, sizeof(c->syncpeer6));
+	return 0;
+}
+
 static int conf_w_syncpeer(struct pfsd_conf *c, const char *arg, char *err,
 			   size_t errlen)
 {
 	struct in_addr a;
 	uint32_t peer;
 
-	if (inet_pton(AF_INET, arg, &a) != 1) {
-		conf_msg(err, errlen, "syncpeer: '%s' is not an IPv4 address",
-			 arg);
+	if (inet_pton(AF_INET, arg, &a) != 1)
+		return conf_w_syncpeer6(c, arg, err, errlen);
+	peer = ntohl(a.s_addr);
+	if (peer != 0 && (peer >> 24) == 0) {
+		conf_msg(err, errlen, "syncpeer: '%s' is not usable", arg);
 		return -1;
 	}
-	peer = ntohl(a.s_addr);
 	c->syncpeer = peer == CONF_GROUP ? 0 : peer;
+	memset(c->syncpeer6, 0, sizeof(c->syncpeer6));
 	return 0;
 }
 
@@ -238,6 +263,7 @@ static int conf_w_nosyncpeer(struct pfsd_conf *c, const char *arg, char *err,
 {
 	(void)arg, (void)err, (void)errlen;
 	c->syncpeer = 0;
+	memset(c->syncpeer6, 0, sizeof(c->syncpeer6));
 	return 0;
 }
 
@@ -700,21 +726,38 @@ static int conf_kw_transport(struct conf_parse *p, int argc, char *argv[])
 	return 0;
 }
 
+/* An IPv6 UDP peer: unicast, not :: nor IPv4-mapped. */
+static int conf_peer6(struct pfsd_conf *c, const char *arg)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, arg, &a) != 1 || IN6_IS_ADDR_MULTICAST(&a) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_V4MAPPED(&a))
+		return -1;
+	memcpy(c->peers6[c->npeers6++], &a, 16);
+	return 0;
+}
+
 static int conf_kw_peer(struct conf_parse *p, int argc, char *argv[])
 {
 	struct in_addr a;
 	struct pfsd_conf *c = &p->conf;
 
 	(void)argc;
-	if (inet_pton(AF_INET, argv[0], &a) != 1 || a.s_addr == 0 ||
-	    IN_MULTICAST(ntohl(a.s_addr))) {
-		conf_msg(p->msg, sizeof p->msg,
-			 "peer: '%s' is not a unicast IPv4 address", argv[0]);
-		return -1;
-	}
-	if (c->npeers == PFSD_PEERS_MAX) {
+	if (c->npeers + c->npeers6 == PFSD_PEERS_MAX) {
 		conf_msg(p->msg, sizeof p->msg, "peer: more than %d peers",
 			 PFSD_PEERS_MAX);
+		return -1;
+	}
+	if (inet_pton(AF_INET, argv[0], &a) != 1)
+		a.s_addr = 0;
+	if (a.s_addr == 0 && conf_peer6(c, argv[0]) == 0)
+		return 0;
+	if (a.s_addr == 0 || IN_MULTICAST(ntohl(a.s_addr)) ||
+	    (ntohl(a.s_addr) >> 24) == 0) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "peer: '%s' is not a unicast IPv4 or IPv6 address",
+			 argv[0]);
 		return -1;
 	}
 	c->peers[c->npeers++] = ntohl(a.s_addr);
@@ -1075,7 +1118,7 @@ static void conf_print_version(const struct pfsd_conf *c, FILE *f)
 static void conf_print_interface(const struct pfsd_conf *c, FILE *f)
 {
 	struct in_addr a;
-	char peer[INET_ADDRSTRLEN];
+	char peer[INET6_ADDRSTRLEN];
 
 	fputs("interface ", f);
 	conf_print_word(f, c->ifname);
@@ -1087,6 +1130,10 @@ static void conf_print_interface(const struct pfsd_conf *c, FILE *f)
 	if (c->syncpeer != 0) {
 		a.s_addr = htonl(c->syncpeer);
 		inet_ntop(AF_INET, &a, peer, sizeof peer);
+		fprintf(f, " syncpeer %s", peer);
+	}
+	if (pfsd_conf_inet6(c)) {
+		inet_ntop(AF_INET6, c->syncpeer6, peer, sizeof peer);
 		fprintf(f, " syncpeer %s", peer);
 	}
 	fprintf(f, " maxupd %u", c->maxupd);
@@ -1125,6 +1172,12 @@ static void conf_print_security(const struct pfsd_conf *c, FILE *f)
 		fprintf(f, "transport udp port %u\n", c->udp_port);
 	for (i = 0; i < c->npeers; i++)
 		conf_print_addr(f, "peer", c->peers[i]);
+	for (i = 0; i < c->npeers6; i++) {
+		char s[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, c->peers6[i], s, sizeof s);
+		fprintf(f, "peer %s\n", s);
+	}
 	if (c->user[0] != '\0') {
 		fputs("user ", f);
 		conf_print_quoted(f, c->user);
@@ -1165,13 +1218,27 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
 }
 
+bool pfsd_conf_inet6(const struct pfsd_conf *c)
+{
+	static const uint8_t none[sizeof c->syncpeer6];
+
+	return memcmp(c->syncpeer6, none, sizeof none) != 0;
+}
+
+bool pfsd_conf_inet6_group(const struct pfsd_conf *c)
+{
+	return c->syncpeer6[0] == 0xff;
+}
+
 bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 {
 	return strcmp(a->ifname, b->ifname) == 0 && a->up == b->up &&
 	       strcmp(a->syncdev, b->syncdev) == 0 &&
-	       a->syncpeer == b->syncpeer && a->maxupd == b->maxupd &&
-	       a->version == b->version && a->v5_fmt == b->v5_fmt &&
-	       a->hostid == b->hostid && strcmp(a->control, b->control) == 0 &&
+	       a->syncpeer == b->syncpeer &&
+	       memcmp(a->syncpeer6, b->syncpeer6, sizeof a->syncpeer6) == 0 &&
+	       a->maxupd == b->maxupd && a->version == b->version &&
+	       a->v5_fmt == b->v5_fmt && a->hostid == b->hostid &&
+	       strcmp(a->control, b->control) == 0 &&
 	       a->control_mode == b->control_mode && a->backend == b->backend &&
 	       a->log_level == b->log_level &&
 	       strcmp(a->capture, b->capture) == 0 &&
@@ -1187,6 +1254,9 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->transport == b->transport && a->udp_port == b->udp_port &&
 	       a->npeers == b->npeers &&
 	       memcmp(a->peers, b->peers, a->npeers * sizeof a->peers[0]) ==
+		   0 &&
+	       a->npeers6 == b->npeers6 &&
+	       memcmp(a->peers6, b->peers6, a->npeers6 * sizeof a->peers6[0]) ==
 		   0 &&
 	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp;
 }

@@ -23,13 +23,15 @@
  *   key-grace 60               (seconds both keys live at a rotation)
  *   cluster "dc1-fw"           (bound into every sealed packet)
  *   transport raw | udp [port 8240]
- *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable)
+ *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable;
+ *                               IPv4 or IPv6)
  *   user pfsyncd               (run as; "root" keeps root)
  *   seccomp yes | no | log     (system call filter after setup)
  *   version auto | 3 | 5 | 6 | 1301 | 1400 | 1500  (as the interface word)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
- * down, syncdev IF, -syncdev, syncpeer A.B.C.D, -syncpeer, maxupd N,
+ * down, syncdev IF, -syncdev, syncpeer A.B.C.D|IPV6 (ff12::f0: FreeBSD's
+ * IPv6 group on the syncdev), -syncpeer, maxupd N,
  * version auto|3|5|6|1301|1400|1500 (the dialect sent: NetBSD v3, FreeBSD
  * v5 of that state format, OpenBSD v6; auto follows the peers).
  * pfsyncctl sends the same words to a running daemon, which applies them
@@ -75,6 +77,8 @@ struct pfsd_conf {
 	bool up;
 	char syncdev[IFNAMSIZ]; /* "" = none */
 	uint32_t syncpeer;	/* IPv4 host order; 0 = group 224.0.0.240 */
+	uint8_t syncpeer6[16];	/* IPv6 syncpeer (then syncpeer is 0): a
+				   group (ff12::f0) or a peer; all 0 = none */
 	unsigned maxupd;	/* 0..255, default 128 */
 	unsigned version;	/* dialect sent: 0 auto (default), 3, 5, 6 */
 	unsigned v5_fmt;	/* v5 state format, default 1400 */
@@ -102,6 +106,9 @@ struct pfsd_conf {
 	unsigned udp_port;		/* default PFSD_UDP_PORT */
 	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
 	unsigned npeers;
+	uint8_t peers6[PFSD_PEERS_MAX][16]; /* and IPv6 ones (npeers +
+					       npeers6 <= PFSD_PEERS_MAX) */
+	unsigned npeers6;
 	char user[33]; /* "" = pfsyncd if it exists, else nobody */
 	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
 };
@@ -124,6 +131,10 @@ int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 
 /* Write the config in file syntax; it parses back to an equal config. */
 void pfsd_conf_print(const struct pfsd_conf *c, FILE *f);
+/* The sync runs over IPv6: syncpeer is an IPv6 address; a group
+ * (multicast, FreeBSD's ff12::f0) or a unicast peer. */
+bool pfsd_conf_inet6(const struct pfsd_conf *c);
+bool pfsd_conf_inet6_group(const struct pfsd_conf *c);
 bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b);
 
 #endif

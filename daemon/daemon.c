@@ -30,6 +30,21 @@
 #include "tun.h"
 #include "udp.h"
 
+void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS])
+{
+	const uint64_t *e = pfs_engine_stats(d->engine);
+
+	memcpy(s, e, PFS_NSTATS * sizeof(s[0]));
+	s[PFS_STAT_IPACKETS6] = d->ipackets6;
+	s[PFS_STAT_IPACKETS] -= d->ipackets6 < e[PFS_STAT_IPACKETS]
+				    ? d->ipackets6
+				    : e[PFS_STAT_IPACKETS];
+	s[PFS_STAT_OPACKETS6] = d->opackets6;
+	s[PFS_STAT_OPACKETS] -= d->opackets6 < e[PFS_STAT_OPACKETS]
+				    ? d->opackets6
+				    : e[PFS_STAT_OPACKETS];
+}
+
 uint64_t pfsd_daemon_now_ms(void)
 {
 	return pfsd_now_ms();
@@ -65,12 +80,17 @@ uint32_t pfsd_daemon_random_hostid(void)
 }
 
 #define DMN_UDP_HDR 8
+#define DMN_IP6_EXTRA 20 /* an IPv6 header is 40 bytes, IPv4's 20 */
 
-/* Bytes a packet gains between the engine and the wire: the seal. */
+/* Bytes a packet gains between the engine and the wire: the seal, the
+ * UDP header, and over IPv6 what its header has more than the IPv4 one
+ * the engine counts (a full packet must fit: it is sent DF). */
 static unsigned dmn_overhead(const struct pfsd_conf *c)
 {
 	unsigned n = c->key[0] != '\0' ? PFS_SEAL_OVERHEAD : 0;
 
+	if (pfsd_conf_inet6(c) || c->npeers6 > 0)
+		n += DMN_IP6_EXTRA;
 	return n + (c->transport == PFSD_TRANSPORT_UDP ? DMN_UDP_HDR : 0);
 }
 
@@ -93,9 +113,27 @@ static unsigned dmn_tun_mtu(unsigned mtu)
 	return PFS_V3_HDR_LEN + pfs_v3_maxcount(mtu) * PFS_V3_STATE_LEN;
 }
 
-static void dmn_engine_conf(const struct pfsd_daemon *d,
-			    const struct pfsd_conf *c, unsigned mtu,
-			    struct pfs_engine_conf *ec)
+/*
+ * The configured IPv6 peers get keys that never change (peeraddr.h):
+ * the syncpeer and the UDP peers.  syncpeer_key is the engine's
+ * syncpeer: the IPv4 one, 0 for a group (IPv4 or IPv6), or the key of
+ * an IPv6 one.
+ */
+static void dmn_pin_peers(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	unsigned i;
+
+	pfsd_peeraddr_unpin_all(&d->paddr);
+	for (i = 0; i < c->npeers6; i++)
+		(void)pfsd_peeraddr_pin(&d->paddr, c->peers6[i]);
+	if (!pfsd_conf_inet6(c) || pfsd_conf_inet6_group(c))
+		d->syncpeer_key = c->syncpeer;
+	else
+		d->syncpeer_key = pfsd_peeraddr_pin(&d->paddr, c->syncpeer6);
+}
+
+static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			    unsigned mtu, struct pfs_engine_conf *ec)
 {
 	pfs_engine_conf_default(ec);
 	ec->hostid = d->hostid;
@@ -103,7 +141,7 @@ static void dmn_engine_conf(const struct pfsd_daemon *d,
 	ec->mtu = mtu;
 	ec->syncdev =
 	    c->syncdev[0] != '\0' || c->transport == PFSD_TRANSPORT_UDP;
-	ec->syncpeer = c->syncpeer;
+	ec->syncpeer = d->syncpeer_key;
 	ec->tap = true;
 	if (c->bulk_pkts != 0)
 		ec->bulk_pkts = c->bulk_pkts;
@@ -144,12 +182,25 @@ static int dmn_output_udp(struct pfsd_daemon *d, const uint8_t *p, size_t len,
 {
 	unsigned failed;
 
-	if (dst == PFS_V3_GROUP || dst == d->conf.syncpeer)
+	if (dst == PFS_V3_GROUP || dst == d->syncpeer_key)
 		failed = pfsd_udp_send_all(d->udp, p, len);
 	else
 		failed = pfsd_udp_send(d->udp, p, len, dst) == -1;
 	dmn_count_failures(d, failed);
 	return failed != 0 ? -1 : 0;
+}
+
+/* The pfsync0 copy, behind the IP header of the family it went in. */
+static void dmn_tap(struct pfsd_daemon *d, const uint8_t *p, size_t len,
+		    uint32_t dst)
+{
+	uint8_t s6[16], d6[16];
+
+	if (pfsd_transport_addr6(d->tp, dst, s6, d6) == 0)
+		(void)pfsd_tun_write6(d->tun, p, len, s6, d6);
+	else
+		(void)pfsd_tun_write(d->tun, p, len, pfsd_transport_src(d->tp),
+				     dst);
 }
 
 /* Engine output: the tap and capture get the local form, the wire the
@@ -158,11 +209,10 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 		      const uint8_t *wire, size_t wire_len, uint32_t dst)
 {
 	struct pfsd_daemon *d = ctx;
-	uint32_t src = pfsd_transport_src(d->tp);
 
 	/* local_len 0: a pfsyncd heartbeat, NACK or resend, not for pfsync0 */
 	if (d->tun != NULL && local_len > 0)
-		(void)pfsd_tun_write(d->tun, local, local_len, src, dst);
+		dmn_tap(d, local, local_len, dst);
 	if (d->cap != NULL && local_len > 0 &&
 	    pfsd_capture_write(d->cap, local, local_len) == -1 &&
 	    !d->cap_failed) {
@@ -180,6 +230,9 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	}
 	if (d->udp != NULL)
 		return dmn_output_udp(d, wire, wire_len, dst);
+	if (pfsd_transport_inet6(d->tp) &&
+	    (dst == PFS_V3_GROUP || pfsd_peeraddr_is_key(dst)))
+		d->opackets6++;
 	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
 	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
@@ -321,6 +374,8 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	/* one clock read per packet: its records are applied together */
 	d->rx_now_us = pfsd_latency_now_us();
 	pfsd_peers_seen(&d->peers, m->src, d->rx_now_us / 1000);
+	if (pfsd_peeraddr_is_key(m->src))
+		d->ipackets6++;
 	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
 	pfsd_daemon_kick(d);
 }
@@ -503,16 +558,29 @@ static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return 0;
 }
 
-/* The UDP peers: the syncpeer, if set, and the peer lines. */
+/* The UDP peers: the syncpeer, if set, and the peer lines (IPv6 ones by
+ * their pinned keys). */
 static void dmn_udp_peers(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
 	uint32_t peers[PFSD_PEERS_MAX + 1];
 	size_t n = 0;
+	unsigned i;
 
-	if (c->syncpeer != 0)
-		peers[n++] = c->syncpeer;
-	memcpy(peers + n, c->peers, c->npeers * sizeof(c->peers[0]));
-	pfsd_udp_set_peers(d->udp, peers, n + c->npeers);
+	if (d->syncpeer_key != 0)
+		peers[n++] = d->syncpeer_key;
+	for (i = 0; i < c->npeers && n < PFSD_PEERS_MAX + 1; i++)
+		peers[n++] = c->peers[i];
+	for (i = 0; i < c->npeers6 && n < PFSD_PEERS_MAX + 1; i++)
+		peers[n++] = pfsd_peeraddr_find(&d->paddr, c->peers6[i]);
+	pfsd_udp_set_peers(d->udp, peers, n);
+}
+
+/* UDP to IPv6 peers needs the IPv6 socket (kept once opened). */
+static int dmn_udp_inet6(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	if (c->npeers6 == 0 && !pfsd_conf_inet6(c))
+		return 0;
+	return pfsd_udp_set_inet6(d->udp, &d->paddr);
 }
 
 static struct pfsd_udp *dmn_udp_new(struct pfsd_daemon *d,
@@ -533,16 +601,73 @@ static int dmn_open_udp(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	d->udp = dmn_udp_new(d, c);
 	if (d->udp == NULL)
 		return -1;
+	if (dmn_udp_inet6(d, c) == -1) {
+		log_warn("udp port %u (IPv6)", c->udp_port);
+		return -1;
+	}
 	dmn_udp_peers(d, c);
+	return 0;
+}
+
+/* FreeBSD's IPv6 pfsync group, where the group goes over IPv6. */
+static const uint8_t dmn_group6[16] = {0xff, 0x12, [15] = 0xf0};
+
+/* Where PFS_V3_GROUP goes over IPv6: a group syncpeer, else ff12::f0. */
+static const uint8_t *dmn_conf_group6(const struct pfsd_conf *c)
+{
+	return pfsd_conf_inet6_group(c) ? c->syncpeer6 : dmn_group6;
+}
+
+/* The IPv6 socket is set up from the syncdev and the group. */
+static bool dmn_inet6_changed(const struct pfsd_conf *o,
+			      const struct pfsd_conf *c)
+{
+	return pfsd_conf_inet6(o) != pfsd_conf_inet6(c) ||
+	       memcmp(dmn_conf_group6(o), dmn_conf_group6(c), 16) != 0;
+}
+
+/* The sync sockets: IPv4, and IPv6 when the syncpeer is IPv6. */
+static struct pfsd_transport *dmn_tp_new(struct pfsd_daemon *d,
+					 const struct pfsd_conf *c)
+{
+	struct pfsd_transport *tp;
+	int saved;
+
+	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx_raw,
+				d);
+	if (tp == NULL || !pfsd_conf_inet6(c))
+		return tp;
+	if (pfsd_transport_set_inet6(tp, dmn_conf_group6(c), &d->paddr,
+				     c->sync_rcvbuf) == 0)
+		return tp;
+	saved = errno;
+	pfsd_transport_free(tp);
+	errno = saved;
+	return NULL;
+}
+
+/* UDP goes unicast only. */
+static int dmn_check_conf(const struct pfsd_conf *c, char *err, size_t errlen)
+{
+	if (c->transport == PFSD_TRANSPORT_UDP && pfsd_conf_inet6_group(c)) {
+		snprintf(err, errlen,
+			 "transport udp: the syncpeer must be unicast");
+		return -1;
+	}
 	return 0;
 }
 
 static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
+	char err[128];
+
+	if (dmn_check_conf(c, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	if (dmn_open_crypt(d, c) == -1)
 		return -1;
-	d->tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf,
-				   dmn_rx_raw, d);
+	d->tp = dmn_tp_new(d, c);
 	if (d->tp == NULL) {
 		log_warn("pfsync socket (syncdev \"%s\")", c->syncdev);
 		return -1;
@@ -606,6 +731,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
+	dmn_pin_peers(d, c);
 	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
 		pfsd_daemon_free(d);
 		return NULL;
@@ -667,7 +793,8 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 {
 	struct pfsd_transport *tp;
 
-	if (strcmp(d->conf.syncdev, c->syncdev) == 0) {
+	if (strcmp(d->conf.syncdev, c->syncdev) == 0 &&
+	    !dmn_inet6_changed(&d->conf, c)) {
 		if (d->conf.sync_rcvbuf != c->sync_rcvbuf &&
 		    pfsd_transport_set_rcvbuf(d->tp, c->sync_rcvbuf) == -1) {
 			snprintf(err, errlen, "sync-rcvbuf %u: %s",
@@ -676,8 +803,7 @@ static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		}
 		return 0;
 	}
-	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx_raw,
-				d);
+	tp = dmn_tp_new(d, c);
 	if (tp == NULL) {
 		snprintf(err, errlen, "syncdev %s: %s", c->syncdev,
 			 strerror(errno));
@@ -712,6 +838,11 @@ static int dmn_apply_udp(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		}
 		pfsd_udp_free(d->udp);
 		d->udp = u;
+	}
+	if (dmn_udp_inet6(d, c) == -1) {
+		snprintf(err, errlen, "udp port %u (IPv6): %s", c->udp_port,
+			 strerror(errno));
+		return -1;
 	}
 	dmn_udp_peers(d, c);
 	return 0;
@@ -782,9 +913,15 @@ static bool dmn_wants_bulk(const struct pfsd_conf *o, const struct pfsd_conf *c)
 	if (c->transport == PFSD_TRANSPORT_UDP &&
 	    (o->transport != c->transport || o->udp_port != c->udp_port ||
 	     o->npeers != c->npeers ||
-	     memcmp(o->peers, c->peers, c->npeers * sizeof(c->peers[0])) != 0))
+	     memcmp(o->peers, c->peers, c->npeers * sizeof(c->peers[0])) != 0 ||
+	     o->npeers6 != c->npeers6 ||
+	     memcmp(o->peers6, c->peers6, c->npeers6 * sizeof(c->peers6[0])) !=
+		 0))
 		return true;
 	if (c->syncdev[0] != '\0' && strcmp(o->syncdev, c->syncdev) != 0)
+		return true;
+	if (pfsd_conf_inet6(c) &&
+	    memcmp(c->syncpeer6, o->syncpeer6, sizeof(c->syncpeer6)) != 0)
 		return true;
 	return c->syncpeer != 0 && c->syncpeer != o->syncpeer;
 }
@@ -814,8 +951,8 @@ static int dmn_apply_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	return 0;
 }
 
-int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
-		      char *err, size_t errlen)
+static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
+		     char *err, size_t errlen)
 {
 	struct pfs_engine_conf ec;
 	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
@@ -852,6 +989,20 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
 	return 0;
+}
+
+/* The new config's peers are pinned first; a failure pins the running
+ * config's again. */
+int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
+		      char *err, size_t errlen)
+{
+	if (dmn_check_conf(c, err, errlen) == -1)
+		return -1;
+	dmn_pin_peers(d, c);
+	if (dmn_apply(d, c, err, errlen) == 0)
+		return 0;
+	dmn_pin_peers(d, &d->conf);
+	return -1;
 }
 
 void pfsd_daemon_reload(struct pfsd_daemon *d)

@@ -17,6 +17,7 @@
 #include "control.h"
 #include "latency.h"
 #include "loop.h"
+#include "peeraddr.h"
 #include "peers.h"
 
 #define PFSD_STATE_LIMIT (1u << 20)
@@ -69,6 +70,8 @@ struct pfsd_daemon {
 	uint64_t rx_now_us;	/* arrival time of the packet being applied */
 	uint64_t applied[3];	/* peer changes applied, by enum pfs_op */
 	uint64_t rx_drops;	/* the sync socket's kernel drops seen */
+	uint64_t ipackets6;	/* packets handed to the engine from IPv6 */
+	uint64_t opackets6;	/* packets the engine sent over IPv6 */
 	uint64_t rx_drops_old;	/* those of sockets replaced by a reload */
 	uint64_t rx_drops_logged; /* count at the last log line */
 	uint64_t rx_drops_logged_at; /* ms of that line */
@@ -77,6 +80,8 @@ struct pfsd_daemon {
 				   send failure */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
+	struct pfsd_peeraddr paddr; /* IPv6 peers' engine keys (peeraddr.h) */
+	uint32_t syncpeer_key;	    /* the engine's syncpeer (0: a group) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
 	struct pfsd_daemon_serve serve; /* what main gave us to serve */
 };
@@ -106,6 +111,11 @@ void pfsd_daemon_notify_status(const struct pfsd_daemon *d);
 void pfsd_daemon_bulk(struct pfsd_daemon *d);
 /* Re-arm the engine timer after any call into the engine. */
 void pfsd_daemon_kick(struct pfsd_daemon *d);
+
+/* The engine's counters, with the packets that came and went over IPv6
+ * in IPACKETS6 and OPACKETS6 instead of IPACKETS and OPACKETS (the
+ * engine cannot tell: it sees peer keys). */
+void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS]);
 
 /* The engine's clock: monotonic milliseconds, and seconds for states. */
 uint64_t pfsd_daemon_now_ms(void);

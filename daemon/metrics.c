@@ -117,10 +117,11 @@ static const char *met_stat_help(const char *name, const char **label)
 
 static void met_pfsync_stats(const struct pfsd_daemon *d, struct pfsd_out *o)
 {
-	const uint64_t *s = pfs_engine_stats(d->engine);
+	uint64_t s[PFS_NSTATS];
 	const char *label, *help;
 	size_t i;
 
+	pfsd_daemon_stats(d, s);
 	for (i = 0; i < PFS_NSTATS; i++) {
 		help = met_stat_help(met_stats[i].name, &label);
 		if (i == 0 ||
@@ -262,16 +263,14 @@ static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
 		      uint64_t now_ms, uint64_t wall_ms)
 {
 	const struct pfsd_peers *ps = &d->peers;
-	char addr[INET_ADDRSTRLEN];
-	struct in_addr a;
+	char addr[PFSD_PEERADDR_STRLEN];
 	uint64_t ago;
 	size_t i;
 
 	met_head(o, "pfsync_peer_last_seen_timestamp_seconds", "gauge",
 		 "Unix time of the last pfsync packet from each peer.");
 	for (i = 0; i < ps->n; i++) {
-		a.s_addr = htonl(ps->p[i].addr);
-		inet_ntop(AF_INET, &a, addr, sizeof(addr));
+		pfsd_peeraddr_str(&d->paddr, ps->p[i].addr, addr, sizeof(addr));
 		ago = now_ms > ps->p[i].last_ms ? now_ms - ps->p[i].last_ms : 0;
 		pfsd_out_printf(o,
 				"pfsync_peer_last_seen_timestamp_seconds"
@@ -281,8 +280,7 @@ static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
 	met_head(o, "pfsync_peer_received_packets_total", "counter",
 		 "pfsync packets received from each peer.");
 	for (i = 0; i < ps->n; i++) {
-		a.s_addr = htonl(ps->p[i].addr);
-		inet_ntop(AF_INET, &a, addr, sizeof(addr));
+		pfsd_peeraddr_str(&d->paddr, ps->p[i].addr, addr, sizeof(addr));
 		met_labelled(o, "pfsync_peer_received_packets_total", "peer",
 			     addr, ps->p[i].packets);
 	}

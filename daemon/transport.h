@@ -1,15 +1,22 @@
 /*
- * transport.h - the pfsync wire: one raw IPv4 socket for IP protocol 240.
+ * transport.h - the pfsync wire: one raw IPv4 socket for IP protocol 240,
+ * and a raw IPv6 one beside it when the sync runs over IPv6 (FreeBSD 14:
+ * the group ff12::f0 or an IPv6 syncpeer).
  *
  * Receives from every interface (so that packets arriving elsewhere than
- * on the syncdev can be counted as BADIF), joins 224.0.0.240 on the
- * syncdev only, and sends with TTL 255, TOS LOWDELAY and DF.  Received
- * packets are handed to a callback with their IP facts (source, TTL,
- * ingress interface) and the payload that follows the IP header.
+ * on the syncdev can be counted as BADIF), joins 224.0.0.240 (and the
+ * IPv6 group) on the syncdev only, and sends with TTL (hop limit) 255,
+ * TOS (traffic class) LOWDELAY and DF (no fragmentation).  Received
+ * packets are handed to a callback with their IP facts (source, TTL or
+ * hop limit, ingress interface) and the payload that follows the IP
+ * header.  An IPv6 source is handed on as its key in a struct
+ * pfsd_peeraddr, and a destination that is such a key (or the group,
+ * PFS_V3_GROUP) is sent over IPv6: the engine sees 32-bit peers only.
  */
 #ifndef PFSYNCD_TRANSPORT_H
 #define PFSYNCD_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +27,7 @@
 /* At most this many packets are read per wakeup, to stay fair, with
  * one recvmmsg per PFSD_TP_RX_BATCH. */
 #define PFSD_TP_RX_BUDGET 4096
-#define PFSD_TP_RX_BATCH 32
+#define PFSD_TP_RX_BATCH  32
 /* Socket buffer sizes: the send buffer, and the default receive buffer
  * (config sync-rcvbuf), room for bursts: 8 MB hold ~3500 full packets. */
 #define PFSD_TP_SOCKBUF (8u << 20)
@@ -49,11 +56,29 @@ unsigned pfsd_transport_rcvbuf(const struct pfsd_transport *t);
 uint64_t pfsd_transport_proc_drops(const struct pfsd_transport *t);
 void pfsd_transport_free(struct pfsd_transport *t);
 
-/* Send one pfsync payload to dst (IPv4, host order).  0 or -1/errno.
+struct pfsd_peeraddr;
+/*
+ * Sync over IPv6 as well: open the IPv6 socket (receive buffer rcvbuf),
+ * join group on the syncdev when it is multicast.  From now on
+ * PFS_V3_GROUP is sent to group and keys of pa (which must outlive t)
+ * to their IPv6 address; IPv6 sources are handed on as keys of pa.
+ * 0 or -1/errno.
+ */
+int pfsd_transport_set_inet6(struct pfsd_transport *t, const uint8_t group[16],
+			     struct pfsd_peeraddr *pa, unsigned rcvbuf);
+bool pfsd_transport_inet6(const struct pfsd_transport *t);
+/* When dst goes over IPv6: its address into dst6 and the syncdev's
+ * address a packet to it would carry (of the same scope when there is
+ * one) into src6, 0; else -1 (IPv4: see pfsd_transport_src). */
+int pfsd_transport_addr6(const struct pfsd_transport *t, uint32_t dst,
+			 uint8_t src6[16], uint8_t dst6[16]);
+
+/* Send one pfsync payload to dst (IPv4, host order; over IPv6 the group
+ * or an IPv6 peer's key, see above).  0 or -1/errno.
  * A failure is logged once per errno value until a send succeeds.
  * Queued packets go first, so the order on the wire is kept. */
-int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
-			size_t len, uint32_t dst);
+int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p, size_t len,
+			uint32_t dst);
 
 /*
  * Batched sends: queue a copy of the payload; the queue goes out with
@@ -64,9 +89,9 @@ int pfsd_transport_send(struct pfsd_transport *t, const uint8_t *p,
  * queued packets are counted by the flush, not here.
  */
 #define PFSD_TP_TX_BATCH 16
-#define PFSD_TP_TX_SLOT 2048 /* pfsync packets: MCLBYTES at most */
-int pfsd_transport_queue(struct pfsd_transport *t, const uint8_t *p,
-			 size_t len, uint32_t dst);
+#define PFSD_TP_TX_SLOT	 2048 /* pfsync packets: MCLBYTES at most */
+int pfsd_transport_queue(struct pfsd_transport *t, const uint8_t *p, size_t len,
+			 uint32_t dst);
 /* Send what is queued, in order; the number of packets that failed
  * (each also counted in send_errors).  Cheap when nothing is queued. */
 unsigned pfsd_transport_flush(struct pfsd_transport *t);
@@ -92,7 +117,8 @@ struct pfsd_tp_stats {
 	uint64_t send_errors;
 	uint64_t kernel_drops;
 };
-const struct pfsd_tp_stats *pfsd_transport_stats(const struct pfsd_transport *t);
+const struct pfsd_tp_stats *
+pfsd_transport_stats(const struct pfsd_transport *t);
 
 /*
  * Parse a raw IPv4 packet as a raw socket returns it (Linux: tot_len in

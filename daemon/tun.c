@@ -85,6 +85,25 @@ void pfsd_tun_ip_header(uint8_t hdr[PFSD_TUN_IPHDR], size_t payload_len,
 	tun_put16(hdr + 10, tun_cksum(hdr, PFSD_TUN_IPHDR));
 }
 
+/*
+ * IPv6 header, 40 bytes:
+ *   0 version 6, traffic class 0x10, flow label 0 (4 bytes)
+ *   4 payload length   6 next header 240   7 hop limit 255
+ *   8 src (16)        24 dst (16)
+ */
+void pfsd_tun_ip6_header(uint8_t hdr[PFSD_TUN_IP6HDR], size_t payload_len,
+			 const uint8_t src[16], const uint8_t dst[16])
+{
+	memset(hdr, 0, PFSD_TUN_IP6HDR);
+	hdr[0] = 0x60 | TUN_IP_TOS_LOWDELAY >> 4;
+	hdr[1] = (uint8_t)(TUN_IP_TOS_LOWDELAY << 4);
+	tun_put16(hdr + 4, (uint16_t)payload_len);
+	hdr[6] = PFS_V3_PROTO;
+	hdr[7] = PFS_V3_TTL;
+	memcpy(hdr + 8, src, 16);
+	memcpy(hdr + 24, dst, 16);
+}
+
 static void tun_ifreq(const struct pfsd_tun *t, struct ifreq *ifr)
 {
 	memset(ifr, 0, sizeof(*ifr));
@@ -305,17 +324,13 @@ void pfsd_tun_close(struct pfsd_tun *t)
 	errno = saved;
 }
 
-int pfsd_tun_write(struct pfsd_tun *t, const uint8_t *payload, size_t len,
-		   uint32_t src, uint32_t dst)
+static int tun_writev(struct pfsd_tun *t, uint8_t *hdr, size_t hlen,
+		      const uint8_t *payload, size_t len)
 {
-	uint8_t hdr[PFSD_TUN_IPHDR];
 	struct iovec iov[2];
 
-	if (!pfsd_tun_tapping(t))
-		return 0; /* down, or nobody listens: as bpf on BSD */
-	pfsd_tun_ip_header(hdr, len, t->ip_id++, src, dst);
 	iov[0].iov_base = hdr;
-	iov[0].iov_len = sizeof(hdr);
+	iov[0].iov_len = hlen;
 	iov[1].iov_base = (void *)(uintptr_t)payload;
 	iov[1].iov_len = len;
 	if (writev(t->fd, iov, 2) == -1) {
@@ -323,6 +338,28 @@ int pfsd_tun_write(struct pfsd_tun *t, const uint8_t *payload, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+int pfsd_tun_write(struct pfsd_tun *t, const uint8_t *payload, size_t len,
+		   uint32_t src, uint32_t dst)
+{
+	uint8_t hdr[PFSD_TUN_IPHDR];
+
+	if (!pfsd_tun_tapping(t))
+		return 0; /* down, or nobody listens: as bpf on BSD */
+	pfsd_tun_ip_header(hdr, len, t->ip_id++, src, dst);
+	return tun_writev(t, hdr, sizeof(hdr), payload, len);
+}
+
+int pfsd_tun_write6(struct pfsd_tun *t, const uint8_t *payload, size_t len,
+		    const uint8_t src[16], const uint8_t dst[16])
+{
+	uint8_t hdr[PFSD_TUN_IP6HDR];
+
+	if (!pfsd_tun_tapping(t))
+		return 0;
+	pfsd_tun_ip6_header(hdr, len, src, dst);
+	return tun_writev(t, hdr, sizeof(hdr), payload, len);
 }
 
 bool pfsd_tun_is_up(const struct pfsd_tun *t)

@@ -1,7 +1,8 @@
 /*
  * tun.h - the pfsync0 interface: a TUN device that mirrors every pfsync
- * packet sent (the local, uncompressed form) as an IPv4 packet, so that
- * tcpdump -i pfsync0 shows the sync traffic as bpf does on BSD.
+ * packet sent (the local, uncompressed form) as an IPv4 packet, or an
+ * IPv6 one when it went over IPv6, so that tcpdump -i pfsync0 shows the
+ * sync traffic as bpf does on BSD.
  *
  * Nothing written into it may reach forwarding or local delivery: the
  * device gets forwarding 0, accept_local 0, rp_filter 1, IPv6 disabled,
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #define PFSD_TUN_IPHDR 20
+#define PFSD_TUN_IP6HDR 40
 
 struct pfsd_tun;
 
@@ -37,6 +39,9 @@ const char *pfsd_tun_name(const struct pfsd_tun *t);
  */
 int pfsd_tun_write(struct pfsd_tun *t, const uint8_t *payload, size_t len,
 		   uint32_t src, uint32_t dst);
+/* The same behind an IPv6 header (a packet sent over IPv6). */
+int pfsd_tun_write6(struct pfsd_tun *t, const uint8_t *payload, size_t len,
+		    const uint8_t src[16], const uint8_t dst[16]);
 uint64_t pfsd_tun_drops(const struct pfsd_tun *t);
 
 /*
@@ -69,5 +74,11 @@ bool pfsd_tun_packet_line_listens(const char *line, unsigned ifindex);
  */
 void pfsd_tun_ip_header(uint8_t hdr[PFSD_TUN_IPHDR], size_t payload_len,
 			uint16_t id, uint32_t src, uint32_t dst);
+/*
+ * The 40-byte IPv6 header of a tap copy: version 6, traffic class 0x10,
+ * flow label 0, payload length, next header 240, hop limit 255.
+ */
+void pfsd_tun_ip6_header(uint8_t hdr[PFSD_TUN_IP6HDR], size_t payload_len,
+			 const uint8_t src[16], const uint8_t dst[16]);
 
 #endif

@@ -8,6 +8,10 @@
  * counted); they are handed on with TTL 255 and "on the syncdev" when
  * they came in on it (or always, without a syncdev), since neither check
  * means anything for a datagram that may have crossed routers.
+ *
+ * IPv6 peers take a second socket (pfsd_udp_set_inet6): they are named
+ * by their keys in a struct pfsd_peeraddr, as the raw transport does
+ * (transport.h), both in the peers list and in what is handed on.
  */
 #ifndef PFSYNCD_UDP_H
 #define PFSYNCD_UDP_H
@@ -33,7 +37,12 @@ struct pfsd_udp_stats {
 struct pfsd_udp *pfsd_udp_new(struct pfsd_loop *loop, unsigned port,
 			      const char *syncdev, pfsd_tp_rx_cb cb, void *arg);
 void pfsd_udp_free(struct pfsd_udp *u);
-/* The peers datagrams go to and come from (IPv4, host order). */
+struct pfsd_peeraddr;
+/* Bind the port on every IPv6 address too, for the IPv6 peers, whose
+ * keys pa holds (pa must outlive u).  0 or -1/errno. */
+int pfsd_udp_set_inet6(struct pfsd_udp *u, struct pfsd_peeraddr *pa);
+/* The peers datagrams go to and come from (IPv4, host order, or keys of
+ * IPv6 peers). */
 void pfsd_udp_set_peers(struct pfsd_udp *u, const uint32_t *peers, size_t n);
 /* Send to one address (0/-1), or to every peer (the failures). */
 int pfsd_udp_send(struct pfsd_udp *u, const uint8_t *p, size_t len,

@@ -65,8 +65,7 @@ void cmd_iface_dialect(struct cmd_req *r)
 	unsigned fmt, dl = pfs_engine_dialect(r->d->engine, &fmt);
 	size_t i, n = pfs_engine_peers(r->d->engine, p, PFS_ENGINE_PEERS);
 	bool mixed = pfs_engine_dialect_mixed(r->d->engine);
-	struct in_addr a;
-	char ver[16];
+	char ver[16], a[PFSD_PEERADDR_STRLEN];
 
 	pfsd_rnd_str(&r->rnd, "version", "\tversion: %s sending: ",
 		     iface_version_word(&r->d->conf, ver, sizeof(ver)));
@@ -79,9 +78,9 @@ void cmd_iface_dialect(struct cmd_req *r)
 	pfsd_rnd_text(&r->rnd, "\n");
 	pfsd_rnd_array(&r->rnd, "peers");
 	for (i = 0; i < n; i++) {
-		a.s_addr = htonl(p[i].addr);
+		pfsd_peeraddr_str(&r->d->paddr, p[i].addr, a, sizeof(a));
 		pfsd_rnd_object(&r->rnd, NULL);
-		pfsd_rnd_str(&r->rnd, "addr", "\tpeer: %s ", inet_ntoa(a));
+		pfsd_rnd_str(&r->rnd, "addr", "\tpeer: %s ", a);
 		iface_dialect_fields(r, "dialect", "fmt", p[i].dialect,
 				     p[i].fmt);
 		pfsd_rnd_text(&r->rnd, " answered: ");
@@ -97,12 +96,16 @@ void cmd_iface_dialect(struct cmd_req *r)
 static void iface_sync(struct cmd_req *r, const struct pfsd_conf *c)
 {
 	struct in_addr peer = {htonl(c->syncpeer)};
-	bool dev = c->syncdev[0] != '\0';
-	const char *ps = c->syncpeer != 0 ? inet_ntoa(peer) : "";
+	bool dev = c->syncdev[0] != '\0', v6 = pfsd_conf_inet6(c);
+	char ps[PFSD_PEERADDR_STRLEN] = "";
 
+	if (v6) /* an IPv6 group (ff12::f0) or peer: always named */
+		inet_ntop(AF_INET6, c->syncpeer6, ps, sizeof(ps));
+	else if (c->syncpeer != 0)
+		inet_ntop(AF_INET, &peer, ps, sizeof(ps));
 	pfsd_rnd_quiet(&r->rnd, !dev);
 	pfsd_rnd_str(&r->rnd, "syncdev", "\tpfsync: syncdev: %s ", c->syncdev);
-	if (dev && c->syncpeer != 0 && c->syncpeer != PFS_V3_GROUP)
+	if (dev && (v6 || (c->syncpeer != 0 && c->syncpeer != PFS_V3_GROUP)))
 		pfsd_rnd_str(&r->rnd, "syncpeer", "syncpeer: %s ", ps);
 	else
 		pfsd_rnd_json_str(&r->rnd, "syncpeer", ps);

@@ -44,9 +44,10 @@ static const struct {
 
 static void stats_pfsync(struct cmd_req *r)
 {
-	const uint64_t *s = pfs_engine_stats(r->d->engine);
+	uint64_t s[PFS_NSTATS];
 	size_t i;
 
+	pfsd_daemon_stats(r->d, s); /* IPv4 and IPv6 counts split */
 	pfsd_rnd_text(&r->rnd, "pfsync:\n");
 	for (i = 0; i < PFS_NSTATS; i++) {
 		enum pfs_stat slot = stats_lines[i].slot;

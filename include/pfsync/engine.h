@@ -135,9 +135,12 @@ struct pfs_engine_ops {
 };
 
 struct pfs_rx_meta {
-	uint32_t src;	 /* IPv4 source, host order (UREQ replies go here) */
+	uint32_t src;	 /* the source, an opaque peer key (UREQ replies and
+			    NACKs go to it): pfsd gives the IPv4 address
+			    (host order), or a key of its own for an IPv6
+			    peer; never 0 or PFS_V3_GROUP */
 	bool on_syncdev; /* arrived on the configured syncdev */
-	uint8_t ttl;
+	uint8_t ttl;	 /* IPv4 TTL or IPv6 hop limit */
 };
 
 struct pfs_engine;

@@ -1,15 +1,25 @@
 #!/usr/bin/python3
-"""dialpeer.py - an OpenBSD (v6) or FreeBSD (v5, state format 1400) pfsync
-peer for namespace tests, its bytes written from pfsync-modern.md (§1.2-§1.5
-for v6, §2.1-§2.2 for v5), sharing nothing with pfsyncd's encoder.
+"""dialpeer.py - an OpenBSD (v6), FreeBSD (v5, state formats 1301, 1400,
+1500) or NetBSD (v3) pfsync peer for namespace tests, its bytes written from
+pfsync-modern.md (§1.2-§1.5 for v6, §2.1-§2.2 for v5) and pfsync-v3.md
+(§2 for v3), sharing nothing with pfsyncd's encoder.
 
 usage:
   dialpeer.py ins6 DST ID CREATOR   one v6 INS of a TCP state 10.8.0.1:40000
                                     -> 10.9.0.1:80 (out, ESTABLISHED)
   dialpeer.py ins5 DST ID CREATOR   the same state as a v5 INS_1400 + EOF
                                     (source 10.8.0.2)
+  dialpeer.py ins1301 | ins1500 DST ID CREATOR
+                                    as v5 INS_1301 (10.8.0.4) or INS_1500
+                                    (10.8.0.5) + EOF
+  dialpeer.py ins3 DST ID CREATOR   as a v3 INS (10.8.0.3)
+  dialpeer.py del6 | del5 | del3 DST ID CREATOR
+                                    DEL_C of that state in the dialect
   dialpeer.py bulk6 IFACE [SECS]    join 224.0.0.240 on IFACE, send a v6
                                     UPD_REQ {0, 0}, read until a v6 BUS END
+
+DST may be IPv6 (FreeBSD 14's transport; "ff12::f0%IFACE" for its group);
+HOPS after CREATOR sets the TTL / hop limit (default 255, as pfsync sends).
 
 bulk6 prints one JSON object {"packets", "states", "ids", "start", "end",
 "other"}: v6 packets read, UPD records, their "ID/CREATOR" (hex), BUS START
@@ -79,6 +89,48 @@ def state_1400(ident, creator):
     return b
 
 
+def state_1301(ident, creator):
+    b, cr = common(ident, creator, ("10.8.0.4", 40000), ("10.9.0.1", 80),
+                   False)
+    # creatorid, af, proto, direction, __spare[2], log, state_flags (u8),
+    # timeout, sync_flags, updates
+    b += struct.pack(">IBBBHBBBBB", cr, 2, 6, PF_OUT, 0, 0, 0,
+                     PFTM_TCP_ESTABLISHED, 0, 0)
+    assert len(b) == 242
+    return b
+
+
+def state_1500(ident, creator):
+    b, cr = common(ident, creator, ("10.8.0.5", 40000), ("10.9.0.1", 80),
+                   False)
+    # creatorid, tagname[64], rt_ifname[16], orig_ifname[16], rtableid,
+    # state_flags, qid, pqid, dnpipe, dnrpipe, max_mss, wire_af, stack_af,
+    # rt_af, wire_proto, stack_proto, log, timeout, direction, rt, min_ttl,
+    # set_tos, set_prio[2], spare[3]
+    b += struct.pack(">I", cr) + bytes(96)
+    b += struct.pack(">iHHHHHHBBBBBBBBBBBBB", -1, 0, 0, 0, 0, 0, 0, 2, 2, 0,
+                     6, 6, 0, PFTM_TCP_ESTABLISHED, PF_OUT, 0, 0, 0, 0, 0)
+    b += bytes(3)
+    assert len(b) == 360
+    return b
+
+
+def state_v3(ident, creator):
+    # pfsync-v3.md §2: id, ifname, lan, gwy, ext (addr 16, port, pad 6),
+    # src, dst peers, rt_addr, rule, anchor, nat_rule, creation, expire,
+    # packets, bytes, creatorid, af, proto, direction, log, allow_opts,
+    # timeout, sync_flags, updates
+    host = lambda a, p: addr4(a) + struct.pack(">H", p) + bytes(6)
+    b = struct.pack(">Q", ident) + b"sync0".ljust(16, b"\0")
+    b += host("10.8.0.3", 40000) * 2 + host("10.9.0.1", 80)
+    b += peer(1000, 66535) + peer(5000, 70535) + bytes(16)
+    b += struct.pack(">IIIII", 0xFFFFFFFF, 0xFFFFFFFF, 0, 10, 600) + bytes(32)
+    b += struct.pack(">IBBBBBBBB", creator, 2, 6, PF_OUT, 0, 0,
+                     PFTM_TCP_ESTABLISHED, 0, 0)
+    assert len(b) == 240
+    return b
+
+
 def header(version, body):
     # version, pad, len (header included), pfcksum[16]
     return struct.pack(">BBH", version, 0, 20 + len(body)) + bytes(16) + body
@@ -93,13 +145,54 @@ def ins5(ident, creator):
     return header(5, body + struct.pack(">BBH", 12, 0, 1))  # EOF
 
 
+def ins5_fmt(fmt, ident, creator):
+    act, st = {1301: (1, state_1301), 1400: (13, state_1400),
+               1500: (15, state_1500)}[fmt]
+    body = struct.pack(">BBH", act, 0, 1) + st(ident, creator)
+    return header(5, body + struct.pack(">BBH", 12, 0, 1))  # EOF
+
+
+def v3(action, body):
+    # v3 header: version, af (0), action, count, pf_chksum[16]
+    return bytes([3, 0, action, 1]) + bytes(16) + body
+
+
+def delc(ident, creator):
+    return struct.pack(">QI", ident, creator)
+
+
+def build(cmd, ident, creator):
+    if cmd == "ins6":
+        return ins6(ident, creator)
+    if cmd in ("ins5", "ins1400"):
+        return ins5_fmt(1400, ident, creator)
+    if cmd in ("ins1301", "ins1500"):
+        return ins5_fmt(int(cmd[3:]), ident, creator)
+    if cmd == "ins3":
+        return v3(1, state_v3(ident, creator))
+    if cmd == "del6":  # DEL_C, 3 words
+        return header(6, struct.pack(">BBH", 7, 3, 1) + delc(ident, creator))
+    if cmd == "del5":  # DEL_C + EOF
+        return header(5, struct.pack(">BBH", 7, 0, 1) + delc(ident, creator)
+                      + struct.pack(">BBH", 12, 0, 1))
+    if cmd == "del3":  # DEL_C, 16 B: id, creatorid, 0, 0, pad
+        return v3(5, delc(ident, creator) + bytes(4))
+    raise SystemExit("unknown command " + cmd)
+
+
 def ureq6():
     return header(6, struct.pack(">BBH", 5, 3, 1) + bytes(12))
 
 
-def raw_socket():
-    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 240)
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 255)
+def raw_socket(dst="0.0.0.0", hops=255):
+    if ":" not in dst:
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 240)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, hops)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, hops)
+        return s
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 240)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hops)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, hops)
     return s
 
 
@@ -169,8 +262,9 @@ def main():
         secs = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
         return bulk6(sys.argv[2], secs)
     dst, ident, creator = sys.argv[2], int(sys.argv[3], 0), int(sys.argv[4], 0)
-    pkt = ins6(ident, creator) if cmd == "ins6" else ins5(ident, creator)
-    raw_socket().sendto(pkt, (dst, 0))
+    hops = int(sys.argv[5]) if len(sys.argv) > 5 else 255
+    pkt = build(cmd, ident, creator)
+    raw_socket(dst, hops).sendto(pkt, (dst, 0))
     return 0
 
 

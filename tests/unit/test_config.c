@@ -203,6 +203,39 @@ static void test_words(void)
 	T_EQ(c.syncpeer, 0xffffffffu);
 }
 
+/* IPv6, as FreeBSD 14: the group ff12::f0 or a peer; one family at a
+ * time, the last word wins; -syncpeer clears both. */
+static void test_words_syncpeer6(void)
+{
+	static const uint8_t group[16] = {0xff, 0x12, [15] = 0xf0};
+	static const uint8_t none[16];
+	struct pfsd_conf c;
+	char err[256];
+
+	pfsd_conf_default(&c);
+	T_CHECK(!pfsd_conf_inet6(&c));
+	T_EQ(apply(&c, err, sizeof err, 4, "syncpeer", "10.0.0.2", "syncpeer",
+		   "ff12::f0"),
+	     0);
+	T_EQ(c.syncpeer, 0);
+	T_MEMEQ(c.syncpeer6, group, 16);
+	T_CHECK(pfsd_conf_inet6(&c) && pfsd_conf_inet6_group(&c));
+	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "fd00::2"), 0);
+	T_CHECK(pfsd_conf_inet6(&c) && !pfsd_conf_inet6_group(&c));
+	T_EQ(c.syncpeer6[0], 0xfd);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "10.0.0.3"), 0);
+	T_EQ(c.syncpeer, 0x0a000003);
+	T_MEMEQ(c.syncpeer6, none, 16);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "fd00::2"), 0);
+	T_EQ(apply(&c, err, sizeof err, 1, "-syncpeer"), 0);
+	T_CHECK(!pfsd_conf_inet6(&c));
+	T_EQ(c.syncpeer, 0);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "::ffff:10.0.0.1"), -1);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "fd00::2%eth0"), -1);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncpeer", "0.1.2.3"), -1);
+	T_CHECK(strcmp(err, "syncpeer: '0.1.2.3' is not usable") == 0);
+}
+
 static void test_words_maxupd(void)
 {
 	static const char *bad[] = {"12x", "-1", "256",	 "",	" 1",
@@ -272,7 +305,8 @@ static void test_words_atomic(void)
 		   "1.2.3"),
 	     -1);
 	T_MEMEQ(&c, &before, sizeof c);
-	T_CHECK(strcmp(err, "syncpeer: '1.2.3' is not an IPv4 address") == 0);
+	T_CHECK(strcmp(err, "syncpeer: '1.2.3' is not an IPv4 or IPv6 "
+			    "address") == 0);
 	T_EQ(apply(&c, err, sizeof err, 2, "down", "maxupd"), -1);
 	T_MEMEQ(&c, &before, sizeof c);
 	T_CHECK(strcmp(err, "maxupd: missing argument") == 0);
@@ -291,7 +325,7 @@ static void test_equal(void)
 	int i;
 
 	pfsd_conf_default(&a);
-	for (i = 0; i < 15; i++) {
+	for (i = 0; i < 16; i++) {
 		pfsd_conf_default(&b);
 		T_CHECK(pfsd_conf_equal(&a, &b));
 		switch (i) {
@@ -339,6 +373,9 @@ static void test_equal(void)
 			break;
 		case 14:
 			b.sync_rcvbuf = 65536;
+			break;
+		case 15:
+			b.syncpeer6[15] = 1;
 			break;
 		}
 		T_CHECK(!pfsd_conf_equal(&a, &b));
@@ -457,6 +494,11 @@ static void random_conf(unsigned *seed, struct pfsd_conf *c)
 	if (rnd(seed, 2))
 		random_word(seed, c->syncdev, sizeof c->syncdev, true);
 	c->syncpeer = rnd(seed, 2) ? 0 : 0x0a000000u + rnd(seed, 65536);
+	if (c->syncpeer == 0 && rnd(seed, 2)) {
+		c->syncpeer6[0] = rnd(seed, 2) ? 0xff : 0xfd;
+		c->syncpeer6[1] = 0x12;
+		c->syncpeer6[15] = (uint8_t)(1 + rnd(seed, 255));
+	}
 	c->maxupd = rnd(seed, 256);
 	c->hostid = (rnd(seed, 65536) << 16) | rnd(seed, 65536);
 	random_word(seed, c->control, sizeof c->control, false);
@@ -583,6 +625,7 @@ int main(void)
 	T_RUN(test_golden);
 	T_RUN(test_words);
 	T_RUN(test_words_maxupd);
+	T_RUN(test_words_syncpeer6);
 	T_RUN(test_words_ifname);
 	T_RUN(test_words_version);
 	T_RUN(test_words_atomic);
