@@ -100,7 +100,7 @@ static const char *const parts_ct_lines[][2] = {
     {"ct_malformed", "malformed messages"},
     {"ct_enobufs", "event overruns"},
     {"ct_resyncs", "resyncs"},
-    {"ct_gets", "entries re-read near expiry"},
+    {"ct_gets", "entries re-read (near expiry, or missed by a dump)"},
     {"ct_refreshed", "refreshes announced"},
     {"ct_reconciled", "states gone from the kernel"},
     {"ct_id_taken", "kernel ids taken, counter ids used"},
