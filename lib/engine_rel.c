@@ -363,7 +363,9 @@ static void rel_ack_send(struct pfs_engine *e, struct eng_rel_peer *p)
 	x.seq = p->next - 1;
 	p->acked = x.seq;
 	p->ack_at = ENG_NEVER;
-	rel_send_ctl(e, &x, p->src ? p->src : rel_group(e));
+	/* as heartbeats: a v3 packet would tell a peer in auto we speak v3 */
+	if (e->dialect == PFS_DIALECT_V3)
+		rel_send_ctl(e, &x, p->src ? p->src : rel_group(e));
 }
 
 /* Progress on p's stream: acknowledge now after many packets, else soon. */
