@@ -575,6 +575,7 @@ static const char *const cmd_rel_lines[PFS_REL_NSTATS] = {
 	[PFS_REL_SWEPT] = "peer states swept by a complete bulk",
 	[PFS_REL_REFUSED] = "deleted states refused back",
 	[PFS_REL_TOMB_FULL] = "deletes not remembered (set full)",
+	[PFS_REL_XST_BAD] = "state-extras sections refused (malformed)",
 };
 
 static void cmd_stats_rel_text(struct cmd_req *r)

@@ -39,6 +39,7 @@ static const char *const pfs_rel_stat_names[PFS_REL_NSTATS] = {
     [PFS_REL_SWEPT] = "rel_swept",
     [PFS_REL_REFUSED] = "rel_refused",
     [PFS_REL_TOMB_FULL] = "rel_tomb_full",
+    [PFS_REL_XST_BAD] = "rel_xst_bad",
 };
 
 const char *pfs_rel_stat_name(enum pfs_rel_stat s)

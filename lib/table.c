@@ -79,6 +79,34 @@ struct tbl_chunk {
 	struct pfs_state st[TBL_CHUNK_SLOTS];
 };
 
+/*
+ * A state's extras (pfs_stx), out of line, by slot: open addressing with
+ * linear probing over a power-of-two array, at most 3/4 full.  Mark and
+ * zone sit in the cell (24 bytes); labels and the second translation,
+ * rare, in a block of their own only when present.  A table without
+ * extras has no array, and every path that would consult it first sees
+ * n == 0.
+ */
+struct tbl_xbig {
+	uint8_t labels[PFS_STX_LABELS_LEN];
+	struct pfs_host nat2;
+};
+
+struct tbl_xcell {
+	uint32_t slot; /* TBL_NIL: empty */
+	uint32_t mark;
+	uint16_t zone;
+	uint8_t has;		  /* PFS_STX_* */
+	struct tbl_xbig *big; /* labels, nat2; NULL when neither */
+};
+
+struct tbl_xmap {
+	struct tbl_xcell *cells;
+	size_t cap; /* 0 or a power of two */
+	size_t n;
+	size_t nbig;
+};
+
 struct pfs_table {
 	struct tbl_chunk **chunks;
 	size_t nchunks;	   /* chunks allocated */
@@ -88,6 +116,7 @@ struct pfs_table {
 	size_t count;
 	struct tbl_index id;
 	struct tbl_index key;
+	struct tbl_xmap x;
 };
 
 _Static_assert(sizeof(struct pfs_state) % 32 == 0,
@@ -145,7 +174,7 @@ static uint64_t tbl_w64(const uint8_t *p)
  * four address words independently (short dependency chains).
  */
 static uint32_t tbl_hash_key_parts(uint8_t af, uint8_t proto, uint8_t dir,
-				   const struct pfs_host *lan,
+				   uint16_t zone, const struct pfs_host *lan,
 				   const struct pfs_host *ext)
 {
 	uint64_t hdr, x;
@@ -160,19 +189,21 @@ static uint32_t tbl_hash_key_parts(uint8_t af, uint8_t proto, uint8_t dir,
 		    tbl_w64(lan->addr.a + 8) * TBL_K2 +
 		    tbl_w64(ext->addr.a) * TBL_K3 +
 		    tbl_w64(ext->addr.a + 8) * TBL_K4;
-	return (uint32_t)(tbl_mix(x + hdr * TBL_K0) >> 32);
+	/* zone 0 (no zone) adds nothing: the hash of every key without
+	 * one is what it was before zones */
+	return (uint32_t)(tbl_mix(x + hdr * TBL_K0 + zone * TBL_K4) >> 32);
 }
 
 static uint32_t tbl_hash_key(const struct pfs_flowkey *k)
 {
-	return tbl_hash_key_parts(k->af, k->proto, k->direction, &k->lan,
-				  &k->ext);
+	return tbl_hash_key_parts(k->af, k->proto, k->direction, k->zone,
+				  &k->lan, &k->ext);
 }
 
-static uint32_t tbl_hash_state_key(const struct pfs_state *st)
+static uint32_t tbl_hash_state_key(const struct pfs_state *st, uint16_t zone)
 {
-	return tbl_hash_key_parts(st->af, st->proto, st->direction, &st->lan,
-				  &st->ext);
+	return tbl_hash_key_parts(st->af, st->proto, st->direction, zone,
+				  &st->lan, &st->ext);
 }
 
 /* Compares the address bytes the family uses. */
@@ -274,6 +305,150 @@ static void tbl_slot_set_live(struct pfs_table *t, uint32_t slot, int live)
 	*w &= ~bit;
 	tbl_state(t, slot)->id = t->free_head;
 	t->free_head = slot;
+}
+
+/* ---- extras by slot ---------------------------------------------------- */
+
+static size_t tbl_x_home(uint32_t slot, size_t cap)
+{
+	return (size_t)((slot * 0x9e3779b1u) & (cap - 1));
+}
+
+static struct tbl_xcell *tbl_x_find(const struct pfs_table *t, uint32_t slot)
+{
+	size_t p;
+
+	if (t->x.n == 0)
+		return NULL;
+	for (p = tbl_x_home(slot, t->x.cap); t->x.cells[p].slot != TBL_NIL;
+	     p = (p + 1) & (t->x.cap - 1))
+		if (t->x.cells[p].slot == slot)
+			return &t->x.cells[p];
+	return NULL;
+}
+
+static uint16_t tbl_zone(const struct pfs_table *t, uint32_t slot)
+{
+	const struct tbl_xcell *c = tbl_x_find(t, slot);
+
+	return c != NULL ? c->zone : 0;
+}
+
+static void tbl_x_place(struct tbl_xcell *cells, size_t cap,
+			const struct tbl_xcell *c)
+{
+	size_t p = tbl_x_home(c->slot, cap);
+
+	while (cells[p].slot != TBL_NIL)
+		p = (p + 1) & (cap - 1);
+	cells[p] = *c;
+}
+
+static int tbl_x_grow(struct pfs_table *t)
+{
+	size_t cap = t->x.cap ? t->x.cap * 2 : 64, i;
+	struct tbl_xcell *n = malloc(cap * sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < cap; i++)
+		n[i].slot = TBL_NIL;
+	for (i = 0; i < t->x.cap; i++)
+		if (t->x.cells[i].slot != TBL_NIL)
+			tbl_x_place(n, cap, &t->x.cells[i]);
+	free(t->x.cells);
+	t->x.cells = n;
+	t->x.cap = cap;
+	return 0;
+}
+
+/* Backward-shift deletion: no tombstones. */
+static void tbl_x_del(struct pfs_table *t, uint32_t slot)
+{
+	struct tbl_xcell *c = tbl_x_find(t, slot);
+	size_t mask = t->x.cap - 1, i, j, h;
+
+	if (c == NULL)
+		return;
+	if (c->big != NULL)
+		t->x.nbig--;
+	free(c->big);
+	i = (size_t)(c - t->x.cells);
+	for (j = (i + 1) & mask; t->x.cells[j].slot != TBL_NIL;
+	     j = (j + 1) & mask) {
+		h = tbl_x_home(t->x.cells[j].slot, t->x.cap);
+		/* j's entry may move to i when its home is not in (i, j] */
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			t->x.cells[i] = t->x.cells[j];
+			i = j;
+		}
+	}
+	t->x.cells[i].slot = TBL_NIL;
+	t->x.cells[i].big = NULL;
+	t->x.n--;
+}
+
+static void tbl_x_free(struct pfs_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->x.cap; i++)
+		if (t->x.cells[i].slot != TBL_NIL)
+			free(t->x.cells[i].big);
+	free(t->x.cells);
+	memset(&t->x, 0, sizeof(t->x));
+}
+
+/* The cell of slot, added when missing; NULL with ENOMEM. */
+static struct tbl_xcell *tbl_x_get(struct pfs_table *t, uint32_t slot)
+{
+	struct tbl_xcell *c = tbl_x_find(t, slot), n;
+
+	if (c != NULL)
+		return c;
+	if ((t->x.n + 1) * 4 > t->x.cap * 3 && tbl_x_grow(t) < 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(&n, 0, sizeof(n));
+	n.slot = slot;
+	tbl_x_place(t->x.cells, t->x.cap, &n);
+	t->x.n++;
+	return tbl_x_find(t, slot);
+}
+
+/* Store normalised extras x (has != 0) in the cell of slot. */
+static int tbl_x_store(struct pfs_table *t, uint32_t slot,
+		       const struct pfs_stx *x)
+{
+	struct tbl_xcell *c = tbl_x_get(t, slot);
+	bool big = (x->has & (PFS_STX_LABELS | PFS_STX_NAT2)) != 0;
+
+	if (c == NULL)
+		return -1;
+	if (big && c->big == NULL) {
+		c->big = malloc(sizeof(*c->big));
+		if (c->big == NULL) {
+			if (c->has == 0)
+				tbl_x_del(t, slot);
+			errno = ENOMEM;
+			return -1;
+		}
+		t->x.nbig++;
+	}
+	if (!big && c->big != NULL) {
+		free(c->big);
+		c->big = NULL;
+		t->x.nbig--;
+	}
+	c->has = x->has;
+	c->mark = x->mark;
+	c->zone = x->zone;
+	if (big) {
+		memcpy(c->big->labels, x->labels, sizeof(x->labels));
+		c->big->nat2 = x->nat2;
+	}
+	return 0;
 }
 
 /* ---- ordered linear-probing index ------------------------------------- */
@@ -465,7 +640,8 @@ static uint32_t tbl_key_scan(const struct pfs_table *t, size_t p, uint32_t h,
 			     const struct pfs_flowkey *k)
 {
 	for (; tbl_ix_hit(&t->key, p, h); p++)
-		if (tbl_key_match(tbl_key_fetch(t, t->key.cells[p].slot), k))
+		if (tbl_key_match(tbl_key_fetch(t, t->key.cells[p].slot), k) &&
+		    tbl_zone(t, t->key.cells[p].slot) == k->zone)
 			return t->key.cells[p].slot;
 	return TBL_NIL;
 }
@@ -558,6 +734,9 @@ static void tbl_find_key_group(const struct pfs_table *t, size_t n,
 		    tbl_slot_state(t, tbl_key_scan(t, p[i], h[i], &keys[i]));
 }
 
+static size_t tbl_id_pos_of(const struct pfs_table *t,
+			    const struct pfs_state *st);
+
 /* ---- the API ------------------------------------------------------------ */
 
 static size_t tbl_homes_for(size_t hint)
@@ -604,6 +783,7 @@ void pfs_table_free(struct pfs_table *t)
 {
 	if (t == NULL)
 		return;
+	tbl_x_free(t);
 	tbl_free_chunks(t);
 	free(t->chunks);
 	free(t->id.cells);
@@ -621,7 +801,9 @@ size_t pfs_table_memory(const struct pfs_table *t)
 	return sizeof(*t) + t->chunks_cap * sizeof(*t->chunks) +
 	       t->nchunks * sizeof(struct tbl_chunk) +
 	       (tbl_ix_size(t->id.nhomes) + tbl_ix_size(t->key.nhomes)) *
-		   sizeof(struct tbl_cell);
+		   sizeof(struct tbl_cell) +
+	       t->x.cap * sizeof(struct tbl_xcell) +
+	       t->x.nbig * sizeof(struct tbl_xbig);
 }
 
 /* Both index homes of a new state: they miss the cache together. */
@@ -634,7 +816,8 @@ static void tbl_prefetch_insert(const struct pfs_table *t, uint32_t hid,
 
 static struct pfs_state *tbl_insert_hashed(struct pfs_table *t,
 					   const struct pfs_state *st,
-					   uint32_t hid, uint32_t hkey)
+					   uint16_t zone, uint32_t hid,
+					   uint32_t hkey)
 {
 	struct pfs_flowkey k;
 	uint32_t s;
@@ -642,6 +825,7 @@ static struct pfs_state *tbl_insert_hashed(struct pfs_table *t,
 	if (tbl_make_room(t) < 0)
 		return NULL;
 	pfs_state_flowkey(st, &k);
+	k.zone = zone;
 	if (tbl_lookup_id(t, hid, st->id, st->creatorid) != TBL_NIL ||
 	    tbl_lookup_key(t, hkey, &k) != TBL_NIL) {
 		errno = EEXIST;
@@ -662,10 +846,90 @@ struct pfs_state *pfs_table_insert(struct pfs_table *t,
 				   const struct pfs_state *st)
 {
 	uint32_t hid = tbl_hash_id(st->id, st->creatorid);
-	uint32_t hkey = tbl_hash_state_key(st);
+	uint32_t hkey = tbl_hash_state_key(st, 0);
 
 	tbl_prefetch_insert(t, hid, hkey);
-	return tbl_insert_hashed(t, st, hid, hkey);
+	return tbl_insert_hashed(t, st, 0, hid, hkey);
+}
+
+struct pfs_state *pfs_table_insert_x(struct pfs_table *t,
+				     const struct pfs_state *st,
+				     const struct pfs_stx *x)
+{
+	struct pfs_stx n;
+	uint32_t hid = tbl_hash_id(st->id, st->creatorid), hkey;
+	struct pfs_state *s;
+
+	memset(&n, 0, sizeof(n));
+	if (x != NULL)
+		n = *x;
+	if (!pfs_stx_norm(&n))
+		return pfs_table_insert(t, st);
+	hkey = tbl_hash_state_key(st, n.zone);
+	s = tbl_insert_hashed(t, st, n.zone, hid, hkey);
+	if (s == NULL)
+		return NULL;
+	/* the slot is the id cell's: found again by pointer */
+	if (tbl_x_store(t, t->id.cells[tbl_id_pos_of(t, s)].slot, &n) < 0) {
+		pfs_table_remove(t, s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+int pfs_table_xset(struct pfs_table *t, const struct pfs_state *st,
+		   const struct pfs_stx *x)
+{
+	size_t p = tbl_id_pos_of(t, st);
+	struct pfs_stx n;
+	uint32_t slot;
+
+	if (p == SIZE_MAX) {
+		errno = ENOENT;
+		return -1;
+	}
+	slot = t->id.cells[p].slot;
+	memset(&n, 0, sizeof(n));
+	if (x != NULL)
+		n = *x;
+	(void)pfs_stx_norm(&n);
+	if (n.zone != tbl_zone(t, slot)) {
+		errno = EINVAL; /* part of the key: fixed at insertion */
+		return -1;
+	}
+	if (n.has == 0) {
+		tbl_x_del(t, slot);
+		return 0;
+	}
+	return tbl_x_store(t, slot, &n);
+}
+
+bool pfs_table_xget(const struct pfs_table *t, const struct pfs_state *st,
+		    struct pfs_stx *x)
+{
+	const struct tbl_xcell *c;
+	size_t p;
+
+	memset(x, 0, sizeof(*x));
+	if (t->x.n == 0 || (p = tbl_id_pos_of(t, st)) == SIZE_MAX)
+		return false;
+	c = tbl_x_find(t, t->id.cells[p].slot);
+	if (c == NULL)
+		return false;
+	x->has = c->has;
+	x->mark = c->mark;
+	x->zone = c->zone;
+	if (c->big != NULL) {
+		memcpy(x->labels, c->big->labels, sizeof(x->labels));
+		x->nat2 = c->big->nat2;
+	}
+	return true;
+}
+
+size_t pfs_table_xcount(const struct pfs_table *t)
+{
+	return t->x.n;
 }
 
 /*
@@ -683,11 +947,11 @@ static size_t tbl_insert_group(struct pfs_table *t, size_t n,
 
 	for (i = 0; i < n; i++) {
 		hid[i] = tbl_hash_id(sts[i].id, sts[i].creatorid);
-		hkey[i] = tbl_hash_state_key(&sts[i]);
+		hkey[i] = tbl_hash_state_key(&sts[i], 0);
 		tbl_prefetch_insert(t, hid[i], hkey[i]);
 	}
 	for (i = 0; i < n; i++) {
-		out[i] = tbl_insert_hashed(t, &sts[i], hid[i], hkey[i]);
+		out[i] = tbl_insert_hashed(t, &sts[i], 0, hid[i], hkey[i]);
 		done += out[i] != NULL;
 	}
 	return done;
@@ -746,12 +1010,14 @@ void pfs_table_find_key_batch(const struct pfs_table *t, size_t n,
 static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
 {
 	const struct pfs_state *st = tbl_state(t, s);
-	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(st), s);
+	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(st, tbl_zone(t, s)),
+			       s);
 
 	if (idpos != SIZE_MAX)
 		tbl_ix_del_at(&t->id, idpos);
 	if (kp != SIZE_MAX)
 		tbl_ix_del_at(&t->key, kp);
+	tbl_x_del(t, s);
 	tbl_slot_set_live(t, s, 0);
 	t->count--;
 }
@@ -797,6 +1063,7 @@ size_t pfs_table_clear_creator(struct pfs_table *t, uint32_t creatorid)
 
 void pfs_table_clear(struct pfs_table *t)
 {
+	tbl_x_free(t);
 	tbl_free_chunks(t);
 	memset(t->id.cells, 0xff,
 	       tbl_ix_size(t->id.nhomes) * sizeof(struct tbl_cell));
