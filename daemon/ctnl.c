@@ -148,14 +148,15 @@ static void ctnl_done(void *arg, const struct pfsd_ctwr_req *r)
 		  strerror(-r->err));
 }
 
-/* Queue a state's write; a state that cannot be written is a failure. */
+/* Queue a state's write (with its extras x, may be NULL); a state that
+ * cannot be written is a failure. */
 static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
-		       enum pfsd_ctwr_kind kind)
+		       const struct pfs_stx *x, enum pfsd_ctwr_kind kind)
 {
 	struct pfsd_ctwr_req r;
 
 	memset(&r, 0, sizeof(r));
-	if (pfsd_ctmap_from_state(s, pfsd_daemon_now_sec(), &r.e) == 0 &&
+	if (pfsd_ctmap_from_state_x(s, x, pfsd_daemon_now_sec(), &r.e) == 0 &&
 	    pfsd_ctwr_put(c->w, &r.e, kind, s->id, s->creatorid) == 0)
 		return;
 	r.kind = (uint8_t)kind;
@@ -189,29 +190,39 @@ static void ctnl_seen_peer(struct pfsd_ctnl *c, const struct pfs_state *st)
 		    c, pfs_table_find_id(c->d->table, st->id, st->creatorid));
 }
 
+/*
+ * A peer's state with the extras it carried (mark, zone, labels, the
+ * second translation: pfsd_ctmap_from_state_x), or with none: then the
+ * kernel entry's own mark is written back as 0 only when extras are
+ * carried at all (a pfsyncd peer that reads them was heard), so a BSD
+ * peer's update never clears a mark.
+ */
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st)
 {
-	bool nat;
+	struct pfs_stx x;
+	bool nat, hasx;
 
 	if (c == NULL)
 		return;
-	nat = pfsd_ctmap_is_nat(st);
+	hasx = pfs_table_xget(c->d->table, st, &x) ||
+	       pfs_engine_xst_peer(c->d->engine);
+	nat = pfsd_ctmap_is_nat(st) || (x.has & PFS_STX_NAT2);
 	switch (op) {
 	case PFS_OP_INSERT:
-		(void)pfs_table_insert(c->shadow, st);
+		(void)pfs_table_insert_x(c->shadow, st, &x);
 		ctnl_seen_peer(c, st);
-		ctnl_write(c, st,
+		ctnl_write(c, st, hasx ? &x : NULL,
 			   nat ? PFSD_CTWR_CREATE_NAT : PFSD_CTWR_UPSERT);
 		break;
 	case PFS_OP_UPDATE:
 		ctnl_seen_peer(c, st);
-		ctnl_write(c, st,
+		ctnl_write(c, st, hasx ? &x : NULL,
 			   nat ? PFSD_CTWR_UPDATE_NAT : PFSD_CTWR_UPSERT);
 		break;
 	case PFS_OP_DELETE:
 		ctnl_shadow_drop(c, st);
-		ctnl_write(c, st, PFSD_CTWR_DELETE);
+		ctnl_write(c, st, &x, PFSD_CTWR_DELETE);
 		break;
 	}
 }
@@ -226,9 +237,12 @@ void pfsd_ctnl_cleared(struct pfsd_ctnl *c, uint32_t creatorid)
 	if (c == NULL)
 		return;
 	while ((s = pfs_table_next(c->shadow, &cur)) != NULL) {
+		struct pfs_stx x;
+
 		if (s->creatorid != creatorid)
 			continue;
-		ctnl_write(c, s, PFSD_CTWR_DELETE);
+		(void)pfs_table_xget(c->shadow, s, &x); /* the zone */
+		ctnl_write(c, s, &x, PFSD_CTWR_DELETE);
 		pfs_table_remove(c->shadow, s);
 	}
 }
@@ -252,6 +266,7 @@ bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 		     const struct pfs_state *peer)
 {
 	struct pfs_state *p, sh;
+	struct pfs_stx x;
 
 	if (c == NULL || local->creatorid != c->d->hostid)
 		return false;
@@ -268,14 +283,16 @@ bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 	sh = *local;
 	sh.id = peer->id;
 	sh.creatorid = peer->creatorid;
-	(void)pfs_table_insert(c->shadow, &sh);
+	(void)pfs_table_xget(c->d->table, local, &x);
+	(void)pfs_table_insert_x(c->shadow, &sh, &x);
 	return true;
 }
 
 /* ---- local changes: kernel to the mirror -------------------------------*/
 
 /* The mirror state of an entry: by its OUT key, else as a peer's IN
- * state, whose original tuple is (ext -> gwy) and reply (lan -> ext). */
+ * state, whose original tuple is (ext -> gwy) and reply (lan -> ext);
+ * in the entry's zone (a tuple is unique only within its zone). */
 static struct pfs_state *ctnl_find(const struct pfsd_ctnl *c,
 				   const struct pfsd_ct_entry *e,
 				   const struct pfs_state *st)
@@ -284,6 +301,7 @@ static struct pfs_state *ctnl_find(const struct pfsd_ctnl *c,
 	struct pfs_state *m;
 
 	pfs_state_flowkey(st, &k);
+	k.zone = (e->have & PFSD_CT_HAVE_ZONE) ? e->zone : 0;
 	m = pfs_table_find_key(c->d->table, &k);
 	if (m != NULL || !(e->have & PFSD_CT_HAVE_REPLY))
 		return m;
@@ -313,7 +331,7 @@ static bool ctnl_expire_moved(const struct pfs_state *m, uint32_t expire,
 }
 
 static void ctnl_update(struct pfsd_ctnl *c, const struct pfs_state *m,
-			const struct pfs_state *st)
+			const struct pfs_state *st, const struct pfs_stx *x)
 {
 	struct pfs_state u = *m;
 
@@ -323,7 +341,7 @@ static void ctnl_update(struct pfsd_ctnl *c, const struct pfs_state *m,
 	u.dst.wscale = st->dst.wscale;
 	u.expire = st->expire;
 	u.timeout = st->timeout;
-	(void)pfs_engine_update(c->d->engine, &u, pfsd_daemon_now_ms());
+	(void)pfs_engine_update_x(c->d->engine, &u, x, pfsd_daemon_now_ms());
 }
 
 /* A local entry's id: from its CTA_ID, else a counter id (top of file). */
@@ -341,27 +359,45 @@ static uint64_t ctnl_local_id(struct pfsd_ctnl *c,
 
 static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 				     const struct pfsd_ct_entry *e,
-				     struct pfs_state *st)
+				     struct pfs_state *st,
+				     const struct pfs_stx *x)
 {
 	struct pfs_flowkey k;
 	struct pfs_state *m;
 
 	st->id = ctnl_local_id(c, e);
 	st->creatorid = c->d->hostid;
-	if (pfs_engine_insert(c->d->engine, st, pfsd_daemon_now_ms()) == -1)
+	if (pfs_engine_insert_x(c->d->engine, st, x, pfsd_daemon_now_ms()) ==
+	    -1)
 		return NULL;
 	pfs_state_flowkey(st, &k);
+	k.zone = x->zone;
 	m = pfs_table_find_key(c->d->table, &k);
 	if (m != NULL && c->starting)
-		(void)pfs_table_insert(c->prov, m);
+		(void)pfs_table_insert_x(c->prov, m, x);
 	return m;
+}
+
+/* The extras of the entry differ from those the mirror holds (zone
+ * aside: it is the key's, so it is equal). */
+static bool ctnl_stx_changed(const struct pfsd_ctnl *c,
+			     const struct pfs_state *m, const struct pfs_stx *x)
+{
+	struct pfs_stx old;
+
+	(void)pfs_table_xget(c->d->table, m, &old);
+	return pfs_stx_differ(&old, x);
 }
 
 /*
  * One entry seen in an event or a dump: new to the mirror, inserted; else
  * announced only when what pfsync carries changed (TCP state, window
  * scale, the status bits behind the datagram states) or by the refresh
- * rule, so a change pfsync does not carry (a mark) makes no traffic.
+ * rule.  Mark, labels and the second translation (the extras) are kept
+ * with the state; a change of them alone is announced only when a peer
+ * reads them (a pfsyncd peer, wire_xst.h): a BSD peer gets no traffic
+ * for what it cannot hold.  (The kernel reports a mark only when it
+ * changes, so rules that set the same mark on every packet cost nothing.)
  * Returns the mirror state.
  */
 static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
@@ -369,14 +405,21 @@ static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 					   struct pfs_state *st)
 {
 	struct pfs_state *m = ctnl_find(c, e, st);
+	struct pfs_stx x;
+	bool xch;
 
+	(void)pfsd_ctmap_to_stx(e, st, &x);
 	if (m == NULL)
-		return ctnl_insert(c, e, st);
-	if (ctnl_peers_differ(m, st)) {
-		ctnl_update(c, m, st);
+		return ctnl_insert(c, e, st, &x);
+	xch = ctnl_stx_changed(c, m, &x);
+	if (ctnl_peers_differ(m, st) ||
+	    (xch && pfs_engine_xst_peer(c->d->engine))) {
+		ctnl_update(c, m, st, &x);
 	} else if (ctnl_expire_moved(m, st->expire, pfsd_daemon_now_sec())) {
 		c->st.refreshed++;
-		ctnl_update(c, m, st);
+		ctnl_update(c, m, st, &x);
+	} else if (xch) {
+		(void)pfs_table_xset(c->d->table, m, &x); /* silently */
 	}
 	return m;
 }
@@ -772,9 +815,11 @@ static void ctnl_get_flush(struct pfsd_ctnl *c)
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
 	struct pfsd_ct_entry e;
+	struct pfs_stx x;
 	size_t n;
 
-	if (pfsd_ctmap_from_state(s, 0, &e) == -1)
+	(void)pfs_table_xget(c->d->table, s, &x); /* the zone finds it */
+	if (pfsd_ctmap_from_state_x(s, &x, 0, &e) == -1)
 		return;
 	n = pfsd_ctmap_build_get(c->gbuf + c->glen,
 				 CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX - c->glen,
