@@ -47,6 +47,7 @@
 #include <linux/filter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_compat.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -378,6 +379,36 @@ static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 	return m;
 }
 
+/*
+ * An event carries only what changed: TCP protoinfo only with a TCP
+ * change, labels only with a label change (a rule that sets a mark sends
+ * neither).  What the event lacks is what the mirror holds, not "none":
+ * else a re-marked ESTABLISHED entry would be read as SYN_SENT (NONE) and
+ * announced backwards, and its labels dropped.  (The mark and the status
+ * are in every event; dumps and GETs carry everything.)
+ */
+static void ctnl_keep_unsent(const struct pfsd_ctnl *c,
+			     const struct pfsd_ct_entry *e,
+			     const struct pfs_state *m, struct pfs_state *st,
+			     struct pfs_stx *x)
+{
+	struct pfs_stx old;
+
+	if (st->proto == IPPROTO_TCP && !(e->have & PFSD_CT_HAVE_TCP)) {
+		st->src.state = m->src.state;
+		st->dst.state = m->dst.state;
+		st->src.wscale = m->src.wscale;
+		st->dst.wscale = m->dst.wscale;
+		st->timeout = m->timeout;
+	}
+	if (!(e->have & PFSD_CT_HAVE_LABELS) &&
+	    pfs_table_xget(c->d->table, m, &old) &&
+	    (old.has & PFS_STX_LABELS)) {
+		x->has |= PFS_STX_LABELS;
+		memcpy(x->labels, old.labels, sizeof(x->labels));
+	}
+}
+
 /* The extras of the entry differ from those the mirror holds (zone
  * aside: it is the key's, so it is equal). */
 static bool ctnl_stx_changed(const struct pfsd_ctnl *c,
@@ -411,6 +442,7 @@ static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 	(void)pfsd_ctmap_to_stx(e, st, &x);
 	if (m == NULL)
 		return ctnl_insert(c, e, st, &x);
+	ctnl_keep_unsent(c, e, m, st, &x);
 	xch = ctnl_stx_changed(c, m, &x);
 	if (ctnl_peers_differ(m, st) ||
 	    (xch && pfs_engine_xst_peer(c->d->engine))) {
