@@ -437,6 +437,40 @@ static void test_engine_mtu(void)
 	pfs_table_free(t);
 }
 
+/* What a NetBSD peer reads of a packet with extras is byte for byte the
+ * packet a pfsyncd without extras sends: same header, same count, same
+ * records; only bytes past them differ, which it ignores (4.1). */
+static void test_netbsd_sees_v3(void)
+{
+	struct pfs_table *t1 = pfs_table_new(0), *t2 = pfs_table_new(0);
+	struct pfs_engine *a = mk_engine(t1, 0x100), *p = mk_engine(t2, 0x100);
+	struct pfs_state s = sim_state(1, 0x100);
+	struct pfs_stx x = both_nat_x();
+	uint8_t with[PFS_V3_MTU_MAX];
+	size_t wlen;
+
+	hear_peer(a, true, 1000);
+	hear_peer(p, false, 1000);
+	ncap = 0;
+	T_EQ(pfs_engine_insert_x(a, &s, &x, 1100), 0);
+	pfs_engine_flush(a, 1100);
+	T_EQ(ncap, 1);
+	memcpy(with, cap_pkt[0], cap_len[0]);
+	wlen = cap_len[0];
+	ncap = 0;
+	T_EQ(pfs_engine_insert(p, &s, 1100), 0);
+	pfs_engine_flush(p, 1100);
+	T_EQ(ncap, 1);
+	T_EQ(cap_len[0], 260 + 12);
+	T_EQ(wlen, 260 + 47 + 12);
+	T_MEMEQ(with, cap_pkt[0], 260);
+	T_EQ(with[3], 1); /* count */
+	pfs_engine_free(a);
+	pfs_engine_free(p);
+	pfs_table_free(t1);
+	pfs_table_free(t2);
+}
+
 int main(void)
 {
 	T_RUN(test_golden_get);
@@ -446,5 +480,6 @@ int main(void)
 	T_RUN(test_table_extras_many);
 	T_RUN(test_engines_carry);
 	T_RUN(test_engine_mtu);
+	T_RUN(test_netbsd_sees_v3);
 	return t_done();
 }
