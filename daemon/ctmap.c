@@ -615,9 +615,8 @@ bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 	return pfs_stx_norm(x);
 }
 
-int pfsd_ctmap_from_state_x(const struct pfs_state *st,
-			    const struct pfs_stx *x, uint32_t now_s,
-			    struct pfsd_ct_entry *e)
+int pfsd_ctmap_from_state_x(const struct pfs_state *st, const struct pfs_stx *x,
+			    uint32_t now_s, struct pfsd_ct_entry *e)
 {
 	if (pfsd_ctmap_from_state(st, now_s, e) == -1)
 		return -1;

@@ -338,8 +338,7 @@ static size_t eng_xst_append(struct pfs_engine *e, uint8_t *wire, size_t len,
 	    (a != PFS_V3_ACT_INS && a != PFS_V3_ACT_UPD) ||
 	    (e->pkt.xlen == 0 && !eng_xst_on(e)))
 		return len;
-	if (e->pkt.xlen == 0 &&
-	    20 + len + PFS_XST_HDR_LEN + PFS_EXT_LEN > mtu)
+	if (e->pkt.xlen == 0 && 20 + len + PFS_XST_HDR_LEN + PFS_EXT_LEN > mtu)
 		return len;
 	pfs_wbuf_init(&wb, wire + len, cap - len);
 	pfs_xst_put(&wb, e->pkt.x, e->pkt.count);

@@ -96,7 +96,7 @@ struct tbl_xcell {
 	uint32_t slot; /* TBL_NIL: empty */
 	uint32_t mark;
 	uint16_t zone;
-	uint8_t has;		  /* PFS_STX_* */
+	uint8_t has;	      /* PFS_STX_* */
 	struct tbl_xbig *big; /* labels, nat2; NULL when neither */
 };
 
@@ -1010,8 +1010,8 @@ void pfs_table_find_key_batch(const struct pfs_table *t, size_t n,
 static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
 {
 	const struct pfs_state *st = tbl_state(t, s);
-	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(st, tbl_zone(t, s)),
-			       s);
+	size_t kp =
+	    tbl_ix_pos(&t->key, tbl_hash_state_key(st, tbl_zone(t, s)), s);
 
 	if (idpos != SIZE_MAX)
 		tbl_ix_del_at(&t->id, idpos);

@@ -30,15 +30,14 @@
  *      1f90             port 8080
  */
 static const uint8_t sect[50] = {
-	0xf6, 0x01, 0x00, 0x32,
-	0x00, 0x03, 0x06, 0x00, 0x00, 0x0a, 0xbc, 0x00, 0x07,
-	0x01, 0x0c, 0x22,
-	0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80,
-	0x0a, 0x00, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0x1f, 0x90,
+    0xf6, 0x01, 0x00, 0x32, 0x00, 0x03, 0x06, 0x00, 0x00, 0x0a,
+    0xbc, 0x00, 0x07, 0x01, 0x0c, 0x22, 0x01, 0,    0,	  0,
+    0,	  0,	0,    0,    0,	  0,	0,    0,    0,	  0,
+    0,	  0x80, 0x0a, 0x00, 0x00, 0x05, 0,    0,    0,	  0,
+    0,	  0,	0,    0,    0,	  0,	0,    0,    0x1f, 0x90,
 };
-static const uint8_t data_trailer[12] = {0xf5, 0x11, 0x80, 0x00, 0, 0, 0,
-					 9, 0, 0, 0, 1};
+static const uint8_t data_trailer[12] = {0xf5, 0x11, 0x80, 0x00, 0, 0,
+					 0,    9,    0,	   0,	 0, 1};
 
 /* header UPD_C count 2, two zero records, the section, the trailer */
 static size_t golden_pkt(uint8_t *p, bool trailer)
@@ -164,9 +163,9 @@ static void test_rejects(void)
 	T_EQ(pfs_xst_get(p, n, 196, 2, x, &span), 50);
 	/* a later version's field (flag 0x10, 2 more bytes): skipped */
 	{
-		static const uint8_t later[] = {0xf6, 0x01, 0x00, 0x0d,
-						0x00, 0x11, 0x06, 0, 0,
-						0, 0x2a, 0xee, 0xee};
+		static const uint8_t later[] = {0xf6, 0x01, 0x00, 0x0d, 0x00,
+						0x11, 0x06, 0,	  0,	0,
+						0x2a, 0xee, 0xee};
 		uint8_t q[20 + 240 + sizeof(later)];
 
 		memset(q, 0, sizeof(q));
@@ -403,8 +402,8 @@ static void test_engines_carry(void)
 	T_EQ(ncap, 1);
 	T_EQ(cap_len[0], 20 + 88 + 4 + 5 + 12);
 	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 1500);
-	T_CHECK(got && pfs_table_xget(tb, got, &gx) &&
-		gx.has == PFS_STX_ZONE && gx.zone == 3 && gx.mark == 0);
+	T_CHECK(got && pfs_table_xget(tb, got, &gx) && gx.has == PFS_STX_ZONE &&
+		gx.zone == 3 && gx.mark == 0);
 	pfs_engine_free(a);
 	pfs_engine_free(b);
 	pfs_table_free(ta);
