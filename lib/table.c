@@ -80,32 +80,35 @@ struct tbl_chunk {
 };
 
 /*
- * A state's extras (pfs_stx), out of line, by slot: open addressing with
- * linear probing over a power-of-two array, at most 3/4 full.  Mark and
- * zone sit in the cell (24 bytes); labels and the second translation,
- * rare, in a block of their own only when present.  A table without
- * extras has no array, and every path that would consult it first sees
- * n == 0.
+ * A state's extras (pfs_stx), out of line, by slot.  Mark, zone and the
+ * flags sit in an 8-byte record per slot, in an array per chunk that is
+ * allocated only once a state of that chunk has extras: 8 bytes a state
+ * at most, found without hashing.  Labels and the second translation,
+ * rare, go in a slot-keyed open-addressing table (linear probing, power
+ * of two, at most 3/4 full) of 40-byte cells.  A table without extras
+ * has neither, and every path that would consult them first sees xn == 0.
  */
-struct tbl_xbig {
-	uint8_t labels[PFS_STX_LABELS_LEN];
-	struct pfs_host nat2;
+struct tbl_xsmall {
+	uint32_t mark;
+	uint16_t zone;
+	uint8_t has; /* PFS_STX_*; 0: no extras */
+	uint8_t pad;
 };
 
 struct tbl_xcell {
 	uint32_t slot; /* TBL_NIL: empty */
-	uint32_t mark;
-	uint16_t zone;
-	uint8_t has;	      /* PFS_STX_* */
-	struct tbl_xbig *big; /* labels, nat2; NULL when neither */
+	uint16_t nat2_port;
+	uint8_t labels[PFS_STX_LABELS_LEN];
+	struct pfs_addr nat2_addr;
 };
 
 struct tbl_xmap {
 	struct tbl_xcell *cells;
 	size_t cap; /* 0 or a power of two */
 	size_t n;
-	size_t nbig;
 };
+
+_Static_assert(sizeof(struct tbl_xsmall) == 8, "mark and zone in 8 bytes");
 
 struct pfs_table {
 	struct tbl_chunk **chunks;
@@ -116,7 +119,11 @@ struct pfs_table {
 	size_t count;
 	struct tbl_index id;
 	struct tbl_index key;
-	struct tbl_xmap x;
+	struct tbl_xsmall **xs; /* per chunk, NULL until needed */
+	size_t xs_cap;		/* length of xs[] */
+	size_t xs_chunks;	/* arrays allocated */
+	size_t xn;		/* states with extras */
+	struct tbl_xmap x;	/* labels and nat2 */
 };
 
 _Static_assert(sizeof(struct pfs_state) % 32 == 0,
@@ -309,6 +316,46 @@ static void tbl_slot_set_live(struct pfs_table *t, uint32_t slot, int live)
 
 /* ---- extras by slot ---------------------------------------------------- */
 
+static struct tbl_xsmall *tbl_xs(const struct pfs_table *t, uint32_t slot)
+{
+	size_t c = slot >> TBL_CHUNK_SHIFT;
+
+	if (t->xn == 0 || c >= t->xs_cap || t->xs[c] == NULL)
+		return NULL;
+	return &t->xs[c][slot & TBL_CHUNK_MASK];
+}
+
+static uint16_t tbl_zone(const struct pfs_table *t, uint32_t slot)
+{
+	const struct tbl_xsmall *x = tbl_xs(t, slot);
+
+	return x != NULL ? x->zone : 0;
+}
+
+/* The record of slot, its chunk's array made when missing; NULL+ENOMEM. */
+static struct tbl_xsmall *tbl_xs_make(struct pfs_table *t, uint32_t slot)
+{
+	size_t c = slot >> TBL_CHUNK_SHIFT, cap;
+	struct tbl_xsmall **a;
+
+	if (c >= t->xs_cap) {
+		cap = t->chunks_cap > c ? t->chunks_cap : c + 1;
+		a = realloc(t->xs, cap * sizeof(*a));
+		if (a == NULL)
+			return NULL;
+		memset(a + t->xs_cap, 0, (cap - t->xs_cap) * sizeof(*a));
+		t->xs = a;
+		t->xs_cap = cap;
+	}
+	if (t->xs[c] == NULL) {
+		t->xs[c] = calloc(TBL_CHUNK_SLOTS, sizeof(struct tbl_xsmall));
+		if (t->xs[c] == NULL)
+			return NULL;
+		t->xs_chunks++;
+	}
+	return &t->xs[c][slot & TBL_CHUNK_MASK];
+}
+
 static size_t tbl_x_home(uint32_t slot, size_t cap)
 {
 	return (size_t)((slot * 0x9e3779b1u) & (cap - 1));
@@ -325,13 +372,6 @@ static struct tbl_xcell *tbl_x_find(const struct pfs_table *t, uint32_t slot)
 		if (t->x.cells[p].slot == slot)
 			return &t->x.cells[p];
 	return NULL;
-}
-
-static uint16_t tbl_zone(const struct pfs_table *t, uint32_t slot)
-{
-	const struct tbl_xcell *c = tbl_x_find(t, slot);
-
-	return c != NULL ? c->zone : 0;
 }
 
 static void tbl_x_place(struct tbl_xcell *cells, size_t cap,
@@ -362,17 +402,14 @@ static int tbl_x_grow(struct pfs_table *t)
 	return 0;
 }
 
-/* Backward-shift deletion: no tombstones. */
-static void tbl_x_del(struct pfs_table *t, uint32_t slot)
+/* Backward-shift deletion of slot's cell, if any: no tombstones. */
+static void tbl_x_unbig(struct pfs_table *t, uint32_t slot)
 {
 	struct tbl_xcell *c = tbl_x_find(t, slot);
 	size_t mask = t->x.cap - 1, i, j, h;
 
 	if (c == NULL)
 		return;
-	if (c->big != NULL)
-		t->x.nbig--;
-	free(c->big);
 	i = (size_t)(c - t->x.cells);
 	for (j = (i + 1) & mask; t->x.cells[j].slot != TBL_NIL;
 	     j = (j + 1) & mask) {
@@ -384,32 +421,18 @@ static void tbl_x_del(struct pfs_table *t, uint32_t slot)
 		}
 	}
 	t->x.cells[i].slot = TBL_NIL;
-	t->x.cells[i].big = NULL;
 	t->x.n--;
 }
 
-static void tbl_x_free(struct pfs_table *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->x.cap; i++)
-		if (t->x.cells[i].slot != TBL_NIL)
-			free(t->x.cells[i].big);
-	free(t->x.cells);
-	memset(&t->x, 0, sizeof(t->x));
-}
-
-/* The cell of slot, added when missing; NULL with ENOMEM. */
-static struct tbl_xcell *tbl_x_get(struct pfs_table *t, uint32_t slot)
+/* The big cell of slot, added when missing; NULL with ENOMEM. */
+static struct tbl_xcell *tbl_x_big(struct pfs_table *t, uint32_t slot)
 {
 	struct tbl_xcell *c = tbl_x_find(t, slot), n;
 
 	if (c != NULL)
 		return c;
-	if ((t->x.n + 1) * 4 > t->x.cap * 3 && tbl_x_grow(t) < 0) {
-		errno = ENOMEM;
+	if ((t->x.n + 1) * 4 > t->x.cap * 3 && tbl_x_grow(t) < 0)
 		return NULL;
-	}
 	memset(&n, 0, sizeof(n));
 	n.slot = slot;
 	tbl_x_place(t->x.cells, t->x.cap, &n);
@@ -417,37 +440,56 @@ static struct tbl_xcell *tbl_x_get(struct pfs_table *t, uint32_t slot)
 	return tbl_x_find(t, slot);
 }
 
-/* Store normalised extras x (has != 0) in the cell of slot. */
+/* A slot's extras go (its state is removed, or has none any more). */
+static void tbl_x_del(struct pfs_table *t, uint32_t slot)
+{
+	struct tbl_xsmall *x = tbl_xs(t, slot);
+
+	if (x == NULL || x->has == 0)
+		return;
+	if (x->has & (PFS_STX_LABELS | PFS_STX_NAT2))
+		tbl_x_unbig(t, slot);
+	memset(x, 0, sizeof(*x));
+	t->xn--;
+}
+
+static void tbl_x_free(struct pfs_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->xs_cap; i++)
+		free(t->xs[i]);
+	free(t->xs);
+	free(t->x.cells);
+	t->xs = NULL;
+	t->xs_cap = t->xs_chunks = t->xn = 0;
+	memset(&t->x, 0, sizeof(t->x));
+}
+
+/* Store normalised extras x (has != 0) for slot. */
 static int tbl_x_store(struct pfs_table *t, uint32_t slot,
 		       const struct pfs_stx *x)
 {
-	struct tbl_xcell *c = tbl_x_get(t, slot);
 	bool big = (x->has & (PFS_STX_LABELS | PFS_STX_NAT2)) != 0;
+	struct tbl_xsmall *s = tbl_xs_make(t, slot);
+	struct tbl_xcell *c = NULL;
 
-	if (c == NULL)
+	if (s == NULL || (big && (c = tbl_x_big(t, slot)) == NULL)) {
+		errno = ENOMEM;
 		return -1;
-	if (big && c->big == NULL) {
-		c->big = malloc(sizeof(*c->big));
-		if (c->big == NULL) {
-			if (c->has == 0)
-				tbl_x_del(t, slot);
-			errno = ENOMEM;
-			return -1;
-		}
-		t->x.nbig++;
 	}
-	if (!big && c->big != NULL) {
-		free(c->big);
-		c->big = NULL;
-		t->x.nbig--;
+	if (!big && (s->has & (PFS_STX_LABELS | PFS_STX_NAT2)))
+		tbl_x_unbig(t, slot);
+	if (c != NULL) {
+		memcpy(c->labels, x->labels, sizeof(c->labels));
+		c->nat2_addr = x->nat2.addr;
+		c->nat2_port = x->nat2.port;
 	}
-	c->has = x->has;
-	c->mark = x->mark;
-	c->zone = x->zone;
-	if (big) {
-		memcpy(c->big->labels, x->labels, sizeof(x->labels));
-		c->big->nat2 = x->nat2;
-	}
+	if (s->has == 0)
+		t->xn++;
+	s->has = x->has;
+	s->mark = x->mark;
+	s->zone = x->zone;
 	return 0;
 }
 
@@ -736,6 +778,8 @@ static void tbl_find_key_group(const struct pfs_table *t, size_t n,
 
 static size_t tbl_id_pos_of(const struct pfs_table *t,
 			    const struct pfs_state *st);
+static void tbl_remove_slot_z(struct pfs_table *t, uint32_t s, size_t idpos,
+			      uint16_t zone);
 
 /* ---- the API ------------------------------------------------------------ */
 
@@ -802,8 +846,9 @@ size_t pfs_table_memory(const struct pfs_table *t)
 	       t->nchunks * sizeof(struct tbl_chunk) +
 	       (tbl_ix_size(t->id.nhomes) + tbl_ix_size(t->key.nhomes)) *
 		   sizeof(struct tbl_cell) +
-	       t->x.cap * sizeof(struct tbl_xcell) +
-	       t->x.nbig * sizeof(struct tbl_xbig);
+	       t->xs_cap * sizeof(*t->xs) +
+	       t->xs_chunks * TBL_CHUNK_SLOTS * sizeof(struct tbl_xsmall) +
+	       t->x.cap * sizeof(struct tbl_xcell);
 }
 
 /* Both index homes of a new state: they miss the cache together. */
@@ -859,6 +904,7 @@ struct pfs_state *pfs_table_insert_x(struct pfs_table *t,
 	struct pfs_stx n;
 	uint32_t hid = tbl_hash_id(st->id, st->creatorid), hkey;
 	struct pfs_state *s;
+	size_t ip;
 
 	memset(&n, 0, sizeof(n));
 	if (x != NULL)
@@ -870,8 +916,9 @@ struct pfs_state *pfs_table_insert_x(struct pfs_table *t,
 	if (s == NULL)
 		return NULL;
 	/* the slot is the id cell's: found again by pointer */
-	if (tbl_x_store(t, t->id.cells[tbl_id_pos_of(t, s)].slot, &n) < 0) {
-		pfs_table_remove(t, s);
+	ip = tbl_id_pos_of(t, s);
+	if (tbl_x_store(t, t->id.cells[ip].slot, &n) < 0) {
+		tbl_remove_slot_z(t, t->id.cells[ip].slot, ip, n.zone);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -908,28 +955,33 @@ int pfs_table_xset(struct pfs_table *t, const struct pfs_state *st,
 bool pfs_table_xget(const struct pfs_table *t, const struct pfs_state *st,
 		    struct pfs_stx *x)
 {
+	const struct tbl_xsmall *s;
 	const struct tbl_xcell *c;
+	uint32_t slot;
 	size_t p;
 
 	memset(x, 0, sizeof(*x));
-	if (t->x.n == 0 || (p = tbl_id_pos_of(t, st)) == SIZE_MAX)
+	if (t->xn == 0 || (p = tbl_id_pos_of(t, st)) == SIZE_MAX)
 		return false;
-	c = tbl_x_find(t, t->id.cells[p].slot);
-	if (c == NULL)
+	slot = t->id.cells[p].slot;
+	s = tbl_xs(t, slot);
+	if (s == NULL || s->has == 0)
 		return false;
-	x->has = c->has;
-	x->mark = c->mark;
-	x->zone = c->zone;
-	if (c->big != NULL) {
-		memcpy(x->labels, c->big->labels, sizeof(x->labels));
-		x->nat2 = c->big->nat2;
+	x->has = s->has;
+	x->mark = s->mark;
+	x->zone = s->zone;
+	c = tbl_x_find(t, slot);
+	if (c != NULL) {
+		memcpy(x->labels, c->labels, sizeof(x->labels));
+		x->nat2.addr = c->nat2_addr;
+		x->nat2.port = c->nat2_port;
 	}
 	return true;
 }
 
 size_t pfs_table_xcount(const struct pfs_table *t)
 {
-	return t->x.n;
+	return t->xn;
 }
 
 /*
@@ -1007,11 +1059,13 @@ void pfs_table_find_key_batch(const struct pfs_table *t, size_t n,
 	}
 }
 
-static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
+/* Removes slot s keyed in zone (its extras' zone, or the one it was
+ * indexed with when they could not be stored). */
+static void tbl_remove_slot_z(struct pfs_table *t, uint32_t s, size_t idpos,
+			      uint16_t zone)
 {
 	const struct pfs_state *st = tbl_state(t, s);
-	size_t kp =
-	    tbl_ix_pos(&t->key, tbl_hash_state_key(st, tbl_zone(t, s)), s);
+	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(st, zone), s);
 
 	if (idpos != SIZE_MAX)
 		tbl_ix_del_at(&t->id, idpos);
@@ -1020,6 +1074,11 @@ static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
 	tbl_x_del(t, s);
 	tbl_slot_set_live(t, s, 0);
 	t->count--;
+}
+
+static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
+{
+	tbl_remove_slot_z(t, s, idpos, tbl_zone(t, s));
 }
 
 /* The id cell holding st itself (ids are unique), or SIZE_MAX. */

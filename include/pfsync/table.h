@@ -45,9 +45,11 @@ size_t pfs_table_insert_batch(struct pfs_table *t, size_t n,
 			      const struct pfs_state *sts,
 			      struct pfs_state **out);
 /*
- * Extras (state.h's pfs_stx), kept out of line: a state without any
- * costs nothing, one with a mark or zone a 24-byte cell, labels or a
- * second translation a 36-byte block more.  insert_x is insert with
+ * Extras (state.h's pfs_stx), kept out of line: a table without any
+ * costs nothing; mark, zone and flags take an 8-byte record per slot of
+ * each 8192-slot chunk holding a state with extras (8 bytes a state at
+ * most: 254 bytes a state with the indexes at 1 M states); labels or a
+ * second translation a 40-byte cell more, in a table of their own.  insert_x is insert with
  * extras; the zone is part of the flow key (pfs_flowkey.zone), fixed at
  * insertion.  xset replaces a stored state's extras (NULL or none: they
  * go); -1/EINVAL when the zone would change, ENOENT, ENOMEM.  xget fills
