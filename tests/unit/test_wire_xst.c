@@ -97,6 +97,27 @@ static void test_golden_get(void)
 	T_EQ(f.reclen, 88);
 }
 
+/* The example in pfsyncd(8) STATE EXTRAS: one record, mark 42, zone 7. */
+static void test_man_example(void)
+{
+	static const uint8_t ex[13] = {0xf6, 0x01, 0x00, 0x0d, 0x00, 0x03, 0x06,
+				       0x00, 0x00, 0x00, 0x2a, 0x00, 0x07};
+	struct pfs_stx x = {
+	    .has = PFS_STX_MARK | PFS_STX_ZONE, .mark = 42, .zone = 7};
+	uint8_t b[16];
+	struct pfs_wbuf wb;
+	size_t span;
+
+	pfs_wbuf_init(&wb, b, sizeof(b));
+	pfs_xst_put(&wb, &x, 1);
+	T_EQ(wb.off, sizeof(ex));
+	T_MEMEQ(b, ex, sizeof(ex));
+	memset(&x, 0, sizeof(x));
+	T_EQ(pfs_xst_get(ex, sizeof(ex), 0, 1, &x, &span), 13);
+	T_EQ(x.mark, 42);
+	T_EQ(x.zone, 7);
+}
+
 static void test_golden_put(void)
 {
 	struct pfs_stx x[3];
@@ -474,6 +495,7 @@ int main(void)
 {
 	T_RUN(test_golden_get);
 	T_RUN(test_golden_put);
+	T_RUN(test_man_example);
 	T_RUN(test_rejects);
 	T_RUN(test_table_extras);
 	T_RUN(test_table_extras_many);
