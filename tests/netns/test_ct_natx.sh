@@ -15,7 +15,8 @@
 # A dies, B takes the VIPs (keepalived for IPv4; the IPv6 VIPs are moved
 # by this script, with the neighbour caches flushed as an unsolicited
 # NA would), and both connections carry on through B with no new
-# connection there.
+# connection there.  A comes back with an empty table: B's bulk update
+# gives it both translations and every extra again (failback).
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 netns_init
@@ -228,6 +229,23 @@ check "B forwarded them as established ($(fo_counter fwB est) packets)" \
 check "B saw no new connection for them" \
 	test "$(fo_counter fwB new-dnat)" -eq 0
 check "B dropped nothing as invalid" test "$(fo_counter fwB invalid)" -eq 0
+
+# failback: A reboots with an empty table and gets B's bulk update; the
+# entries come back with both translations and every extra (whatever
+# their TCP state now that the clients closed)
+natx_back() {
+	natx_entry "$1" 10.0.0.1 | grep -q \
+		'src=10\.0\.0\.10 dst=10\.0\.0\.1 sport=[0-9]* dport=80 src=192\.168\.0\.10 dst=192\.168\.0\.1 sport=5000 .*mark=43 zone=7 ' &&
+		natx_entry "$1" fd00:2::1 | grep -q \
+			'src=fd00:2::10 dst=fd00:2::1 sport=[0-9]* dport=80 src=fd00:1::10 dst=fd00:1::1 sport=5001 .*mark=43 zone=7 '
+}
+fo_revive_A 0xc0a8fefe || fail "A's restart"
+check "failback: A's bulk update is done" wait_for 20 fo_synced fwA
+check "failback: A's entries have both NATs, mark 43, zone 7" \
+	wait_for 5 natx_back fwA
+check "failback: ... and label 5" wait_for 5 labels_ok fwA
+natx_entry fwA 10.0.0.1
+natx_entry fwA fd00:2::1
 check "no sanitizer report" fo_clean_logs
 check "every daemon still started is healthy" daemons_healthy
 fo_teardown
