@@ -85,6 +85,33 @@ sleep 1
 check "... as one update" \
 	count_is "$((upd0 + 1))" json_field fwB applied_upd stats
 
+# zones: the same tuple in zones 1 and 2 is two entries, on fwB too, and
+# deleting one leaves the other (the zone is part of the key that finds
+# them, carried between pfsyncd peers)
+ZT=(-p tcp -s 10.1.0.13 -d 10.2.0.23 --sport 40002 --dport 80)
+nzones() { # NAME: zones of the ZT entries, sorted
+	ct "$1" -L "${ZT[@]}" | grep -o 'zone=[0-9]*' | sort | tr '\n' ' '
+}
+for z in 1 2; do
+	ct fwA -I "${ZT[@]}" --state ESTABLISHED -t 200 \
+		-u SEEN_REPLY,ASSURED -w "$z" >/dev/null ||
+		fail "conntrack -I zone $z on fwA"
+done
+check "one tuple in zones 1 and 2: two entries on fwB" \
+	wait_for 5 bash -c "[ \"\$(ip netns exec $(ns fwB) conntrack -L \
+		${ZT[*]} 2>/dev/null | grep -o 'zone=[0-9]*' | sort |
+		tr '\n' ' ')\" = 'zone=1 zone=2 ' ]"
+ct fwA -D "${ZT[@]}" -w 1 >/dev/null || fail "conntrack -D zone 1 on fwA"
+check "the delete in zone 1 leaves zone 2's entry on fwB" \
+	wait_for 5 bash -c "[ \"\$(ip netns exec $(ns fwB) conntrack -L \
+		${ZT[*]} 2>/dev/null | grep -o 'zone=[0-9]*' | sort |
+		tr '\n' ' ')\" = 'zone=2 ' ]"
+echo "fwB's zones now: $(nzones fwB)"
+ct fwA -D "${ZT[@]}" -w 2 >/dev/null
+check "... and zone 2's delete removes it" \
+	wait_for 5 bash -c "! ip netns exec $(ns fwB) conntrack -L ${ZT[*]} \
+		2>/dev/null | grep -q zone="
+
 # status bits follow the state: unreplied stays so, UDP is assured on
 # fwB only when it is on fwA
 SYN=(-p tcp -s 10.1.0.12 -d 10.2.0.22 --sport 40001 --dport 80)
