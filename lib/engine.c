@@ -85,8 +85,10 @@ static int eng_conf_parts(struct pfs_engine *e, uint64_t now_ms)
 {
 	if (e->conf.reliable && eng_rel_open(e, now_ms) < 0)
 		return -1;
-	if (!e->conf.reliable)
+	if (!e->conf.reliable) {
 		eng_rel_close(e);
+		e->xst_peer = false; /* it is learnt from trailers */
+	}
 	if (e->conf.tomb_s && !e->tomb && !(e->tomb = pfs_tomb_new(0)))
 		return -1;
 	return 0;
