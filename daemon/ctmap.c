@@ -606,8 +606,10 @@ bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 		x->has |= PFS_STX_LABELS;
 		memcpy(x->labels, e->labels, sizeof(x->labels));
 	}
-	/* an OUT state of an entry with both translations (ctmap_hosts) */
+	/* an OUT state of an entry with both translations (ctmap_hosts);
+	 * TCP and UDP (an ICMP echo's id is its only "port") */
 	if ((e->have & PFSD_CT_HAVE_REPLY) && st->direction == PFS_DIR_OUT &&
+	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP) &&
 	    ctmap_snat(e) && ctmap_dnat(e)) {
 		x->has |= PFS_STX_NAT2;
 		ctmap_host(&x->nat2, &e->reply.src, e->reply.sport);
@@ -623,7 +625,7 @@ int pfsd_ctmap_from_state_x(const struct pfs_state *st, const struct pfs_stx *x,
 	if (x == NULL)
 		return 0;
 	if ((x->has & PFS_STX_NAT2) && st->direction == PFS_DIR_OUT &&
-	    st->proto != IPPROTO_ICMP && st->proto != IPPROTO_ICMPV6) {
+	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP)) {
 		e->reply.src = x->nat2.addr;
 		e->reply.sport = x->nat2.port;
 	}

@@ -123,9 +123,9 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 
 /*
  * What v3 cannot hold (state.h's pfs_stx, carried between pfsyncd peers):
- * to_stx takes the mark, zone and labels of an entry, and of an OUT state
- * whose destination was translated too (both NATs) the reply source as
- * nat2; true when there is any.  from_state_x is from_state with them:
+ * to_stx takes the mark, zone and labels of an entry, and of a TCP or UDP
+ * OUT state whose destination was translated too (both NATs) the reply
+ * source as nat2; true when there is any.  from_state_x is from_state with them:
  * nat2 becomes the reply source (so the entry is written with both
  * CTA_NAT_SRC and CTA_NAT_DST), mark, zone and labels are written as
  * CTA_MARK, CTA_ZONE (which also finds the entry: its tuple is unique
