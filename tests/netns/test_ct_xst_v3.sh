@@ -98,3 +98,31 @@ check "pfsyncd peers: the mark change reaches fwB" wait_for 5 bash -c \
 	"ip netns exec $(ns fwB) conntrack -L ${T1[*]} 2>/dev/null |
 	 grep -q 'mark=43 '"
 check "daemons healthy (2)" daemons_healthy
+
+# labels fwB has no room for (no label rule loaded in its kernel): a
+# create drops them silently, an update is refused (ENOSPC) and sent
+# again without them, so the connection and its changes still arrive
+ip netns exec "$(ns fwA)" nft -f - <<'NFT' || fail "nft label rule on fwA"
+table inet lab {
+  chain out { type filter hook output priority filter; udp dport 7777 ct label set 5; }
+}
+NFT
+ip netns exec "$(ns fwA)" "$PY" -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"x", ("10.31.0.99", 7777))'
+U1=(-p udp --dport 7777 -d 10.31.0.99)
+check "fwA's UDP entry is labelled" bash -c "ip netns exec $(ns fwA) \
+	'$PY' '$TOP/tests/netns/ctlabels.py' 7777 | grep -q '^labels=5 '"
+check "fwB without label rules still gets the entry (without labels)" \
+	wait_for 5 bash -c "ip netns exec $(ns fwB) conntrack -L ${U1[*]} \
+	2>/dev/null | grep -q 'dst=10\.31\.0\.99'"
+retried0=$(json_field fwB ct_retried stats)
+ct fwA -U "${U1[@]}" -m 9 >/dev/null || fail "conntrack -U -m on fwA (3)"
+check "an update of it reaches fwB (the mark)" wait_for 5 bash -c \
+	"ip netns exec $(ns fwB) conntrack -L ${U1[*]} 2>/dev/null |
+	 grep -q 'mark=9 '"
+check "... sent again without its labels once refused for them" \
+	count_is "$((retried0 + 1))" json_field fwB ct_retried stats
+check "... and no write failed for good" bash -c "! grep -q 'No space' \
+	'$T/fwB.log'"
+check "daemons healthy (3)" daemons_healthy
