@@ -21,7 +21,8 @@
  * DATA rides on a normal packet.  HB, NACK and GONE ride on an empty
  * compressed update (action UPD_C, count 0), which a BSD peer counts as
  * received and otherwise ignores.  A trailer is recognised only when
- * exactly 12 bytes follow the records and magic and version match.
+ * exactly 12 bytes follow the records (and the state-extras section,
+ * wire_xst.h, when there is one) and magic and version match.
  */
 #ifndef PFSYNC_WIRE_EXT_H
 #define PFSYNC_WIRE_EXT_H
