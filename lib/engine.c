@@ -22,6 +22,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
+#include "pfsync/wire_xst.h"
 
 #include "engine_priv.h"
 
@@ -92,8 +93,10 @@ static int eng_conf_parts(struct pfs_engine *e, uint64_t now_ms)
 {
 	if (e->conf.reliable && eng_rel_open(e, now_ms) < 0)
 		return -1;
-	if (!e->conf.reliable)
+	if (!e->conf.reliable) {
 		eng_rel_close(e);
+		e->xst_peer = false; /* it is learnt from trailers */
+	}
 	if (e->conf.tomb_s && !e->tomb && !(e->tomb = pfs_tomb_new(0)))
 		return -1;
 	return 0;
@@ -209,6 +212,7 @@ void eng_drop(struct pfs_engine *e)
 	e->pkt.active = false;
 	e->pkt.net = false;
 	e->pkt.count = 0;
+	e->pkt.xlen = 0;
 	e->flush_at = ENG_NEVER;
 }
 
@@ -294,6 +298,86 @@ void eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,
 		e->stats[PFS_STAT_OERRORS]++;
 }
 
+/* ---- the state-extras section (wire_xst.h) -------------------------------
+ *
+ * Only to pfsyncd peers that said they read it (PFS_EXT_ARG_XST), only
+ * on v3 packets of INS and UPD (the UPD_C twin too), and only while the
+ * table holds extras at all.  Each record's extras are copied when it is
+ * packed; the section then goes between the records and the trailer, so
+ * a record fewer fits when the MTU asks for it.
+ */
+static bool eng_xst_on(const struct pfs_engine *e)
+{
+	return e->xst_peer && e->dialect == PFS_DIALECT_V3 &&
+	       pfs_table_xcount(e->table) > 0;
+}
+
+static void eng_state_stx(const struct pfs_engine *e, uint8_t action,
+			  const struct pfs_state *st, struct pfs_stx *x)
+{
+	memset(x, 0, sizeof(*x));
+	if ((action == PFS_V3_ACT_INS || action == PFS_V3_ACT_UPD) &&
+	    eng_xst_on(e))
+		(void)pfs_table_xget(e->table, st, x);
+}
+
+/* The section's bytes with record i's extras replaced by x (i < 0: x
+ * added as a new record). */
+static size_t eng_xst_len_with(const struct pfs_engine *e, int i,
+			       const struct pfs_stx *x)
+{
+	size_t n = e->pkt.xlen + pfs_xst_ent_len(x);
+
+	if (i >= 0)
+		n -= pfs_xst_ent_len(&e->pkt.x[i]);
+	return n;
+}
+
+/* Whether the pending packet still fits the MTU with x in record i
+ * (i < 0: one record more), with an IP header and the trailer. */
+static bool eng_xst_fits(const struct pfs_engine *e, int i,
+			 const struct pfs_stx *x)
+{
+	unsigned mtu = e->conf.mtu ? e->conf.mtu : PFS_MTU_DEFAULT;
+	size_t n = e->pkt.count + (i < 0);
+	size_t xl = eng_xst_len_with(e, i, x);
+
+	if (e->pkt.count == 0 || (xl == 0 && e->pkt.xlen == 0))
+		return true;
+	return 20 + PFS_V3_HDR_LEN + n * PFS_V3_STATE_LEN + PFS_XST_HDR_LEN +
+		   xl + PFS_EXT_LEN <= mtu;
+}
+
+static void eng_xst_set(struct pfs_engine *e, unsigned i,
+			const struct pfs_stx *x)
+{
+	e->pkt.xlen = eng_xst_len_with(e, (int)i, x);
+	e->pkt.x[i] = *x;
+}
+
+/*
+ * The section after the records of a packet of states, when extras are
+ * carried at all: with no entry it still says "these records have none"
+ * (a mark that went back to 0), if it fits the MTU.
+ */
+size_t eng_xst_append(struct pfs_engine *e, uint8_t dialect, uint8_t *wire,
+		      size_t len, size_t cap)
+{
+	unsigned mtu = e->conf.mtu ? e->conf.mtu : PFS_MTU_DEFAULT;
+	uint8_t a = e->pkt.action;
+	struct pfs_wbuf wb;
+
+	if (dialect != PFS_DIALECT_V3 || !e->xst_peer ||
+	    (a != PFS_V3_ACT_INS && a != PFS_V3_ACT_UPD) ||
+	    (e->pkt.xlen == 0 && !eng_xst_on(e)))
+		return len;
+	if (e->pkt.xlen == 0 && 20 + len + PFS_XST_HDR_LEN + PFS_EXT_LEN > mtu)
+		return len;
+	pfs_wbuf_init(&wb, wire + len, cap - len);
+	pfs_xst_put(&wb, e->pkt.x, e->pkt.count);
+	return wb.err ? len : len + wb.off;
+}
+
 static uint32_t eng_dst(struct pfs_engine *e)
 {
 	uint32_t dst = e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
@@ -333,6 +417,8 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 			wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf, true);
 		}
 	}
+	if (wire)
+		wlen = eng_xst_append(e, e->dialect, wire, wlen, ENG_BUF_MAX);
 	unicast = e->sendaddr_set; /* a reply to one peer: not in the stream */
 	dst = eng_dst(e);
 	eng_drop(e);
@@ -362,6 +448,7 @@ static void eng_begin(struct pfs_engine *e, uint8_t action, bool net,
 	e->pkt.net = net;
 	e->pkt.action = action;
 	e->pkt.count = 0;
+	e->pkt.xlen = 0;
 	e->flush_at = now_ms + e->conf.flush_ms;
 }
 
@@ -402,15 +489,22 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 	bool net = e->conf.syncdev && (flags & ENG_F_COMPRESS) &&
 		   action != PFS_V3_ACT_INS;
 	struct pfs_state *w;
+	struct pfs_stx x;
 	int i = -1;
 
 	if (eng_nobody_listens(e)) {
 		eng_drop(e);
 		return;
 	}
+	eng_state_stx(e, action, st, &x);
 	eng_begin(e, action, net, now_ms);
 	if (action == PFS_V3_ACT_UPD && e->conf.maxupd != 0)
 		i = eng_find_dup(e, st);
+	if (!eng_xst_fits(e, i, &x)) { /* the MTU: a new packet */
+		pfs_engine_flush(e, now_ms);
+		eng_begin(e, action, net, now_ms);
+		i = -1;
+	}
 	st->sync_time = now_s;
 	if (i >= 0) {
 		w = &e->pkt.rec[i].state;
@@ -419,7 +513,9 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 		i = (int)e->pkt.count++;
 		w = &e->pkt.rec[i].state;
 		eng_fill_new(w, st, flags, now_s);
+		memset(&e->pkt.x[i], 0, sizeof(e->pkt.x[i]));
 	}
+	eng_xst_set(e, (unsigned)i, &x);
 	/* new or collapsed: the peers and expire are (re)written */
 	w->src = st->src;
 	w->dst = st->dst;
@@ -478,6 +574,12 @@ int pfs_engine_set_conf(struct pfs_engine *e, const struct pfs_engine_conf *c,
 int pfs_engine_insert(struct pfs_engine *e, const struct pfs_state *st,
 		      uint64_t now_ms)
 {
+	return pfs_engine_insert_x(e, st, NULL, now_ms);
+}
+
+int pfs_engine_insert_x(struct pfs_engine *e, const struct pfs_state *st,
+			const struct pfs_stx *x, uint64_t now_ms)
+{
 	struct pfs_state tmp = *st, *s;
 
 	tmp.sync_flags &= PFS_SF_NOSYNC;
@@ -485,7 +587,7 @@ int pfs_engine_insert(struct pfs_engine *e, const struct pfs_state *st,
 		tmp.sync_flags = PFS_SF_NOSYNC;
 	tmp.updates = 0;
 	tmp.sync_time = 0;
-	s = pfs_table_insert(e->table, &tmp);
+	s = pfs_table_insert_x(e->table, &tmp, x);
 	if (!s)
 		return -1;
 	if (e->tomb && s->creatorid == e->conf.hostid)
@@ -498,12 +600,29 @@ int pfs_engine_insert(struct pfs_engine *e, const struct pfs_state *st,
 int pfs_engine_update(struct pfs_engine *e, const struct pfs_state *st,
 		      uint64_t now_ms)
 {
+	return pfs_engine_update_x(e, st, NULL, now_ms);
+}
+
+int pfs_engine_update_x(struct pfs_engine *e, const struct pfs_state *st,
+			const struct pfs_stx *x, uint64_t now_ms)
+{
 	struct pfs_state *s = pfs_table_find_id(e->table, st->id,
 						st->creatorid);
+	struct pfs_stx old, n;
 
 	if (!s) {
 		errno = ENOENT;
 		return -1;
+	}
+	if (x != NULL) {
+		/* the zone is the key's: it stays what it was */
+		(void)pfs_table_xget(e->table, s, &old);
+		n = *x;
+		n.zone = old.zone;
+		n.has = (uint8_t)((n.has & ~PFS_STX_ZONE) |
+				  (old.has & PFS_STX_ZONE));
+		if (pfs_table_xset(e->table, s, &n) < 0)
+			return -1;
 	}
 	s->src = st->src;
 	s->dst = st->dst;
@@ -618,4 +737,9 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
 	if (e->bulk_tick_at <= now_ms)
 		eng_bulk_tick(e, now_ms);
 	eng_rel_timer(e, now_ms);
+}
+
+bool pfs_engine_xst_peer(const struct pfs_engine *e)
+{
+	return e->xst_peer && e->dialect == PFS_DIALECT_V3;
 }

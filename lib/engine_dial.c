@@ -342,6 +342,7 @@ static unsigned eng_dial_send_to(struct pfs_engine *e, uint8_t d,
 			continue;
 		if (n++ == 0) {
 			wlen = eng_encode(e, d, fmt, e->nbuf, e->pkt.net);
+			wlen = eng_xst_append(e, d, e->nbuf, wlen, ENG_BUF_MAX);
 			if (d == PFS_DIALECT_V3 && !reply)
 				wlen = eng_rel_stamp(e, e->nbuf, wlen,
 						     ENG_WIRE_MAX, now_ms);
@@ -373,6 +374,8 @@ void eng_dial_flush(struct pfs_engine *e, uint64_t now_ms)
 		n += eng_dial_send_to(e, dialects[i], &llen, reply, to, now_ms);
 	if (n == 0 && to != 0 && (reply || !eng_dial_find(e, to))) {
 		wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf, e->pkt.net);
+		wlen = eng_xst_append(e, e->dialect, e->nbuf, wlen,
+				      ENG_BUF_MAX);
 		if (!reply && e->dialect == PFS_DIALECT_V3)
 			wlen = eng_rel_stamp(e, e->nbuf, wlen, ENG_WIRE_MAX,
 					     now_ms);

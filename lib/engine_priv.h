@@ -13,6 +13,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/tomb.h"
 #include "pfsync/wire_ext.h"
+#include "pfsync/wire_xst.h"
 
 /*
  * The largest maxcount: the MTU is clamped to 2048 (MCLBYTES), so at most
@@ -27,6 +28,10 @@
  * one section and EOF */
 #define ENG_BSD_MAX (20 + 4 + 4 + ENG_MAXREC * 360)
 #define ENG_BUF_MAX (ENG_BSD_MAX > ENG_WIRE_MAX ? ENG_BSD_MAX : ENG_WIRE_MAX)
+/* a v3 packet with the largest extras section fits the buffers */
+_Static_assert(ENG_WIRE_MAX + PFS_XST_HDR_LEN + ENG_MAXREC * PFS_XST_ENT_MAX <=
+		   ENG_BUF_MAX,
+	       "the extras section fits the packet buffers");
 
 /* pfsync_pack_state flags */
 #define ENG_F_COMPRESS 0x01 /* local change: UPD/DEL go compressed on wire */
@@ -61,6 +66,8 @@ struct eng_pkt {
 	unsigned count;
 	union pfs_v3_record rec[ENG_MAXREC];
 	uint8_t net_timeout[ENG_MAXREC];
+	struct pfs_stx x[ENG_MAXREC]; /* each record's extras (wire_xst.h) */
+	size_t xlen;		      /* bytes of their section entries */
 };
 
 struct pfs_engine {
@@ -103,6 +110,7 @@ struct pfs_engine {
 
 	/* reliable delivery between pfsyncd peers (engine_rel.c) */
 	struct eng_rel *rel;   /* NULL while conf.reliable is off */
+	bool xst_peer;	       /* a pfsyncd peer reads the extras section */
 	uint64_t rel_stats[PFS_REL_NSTATS];
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
@@ -148,6 +156,10 @@ void eng_drop(struct pfs_engine *e);
 unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *c);
 unsigned eng_maxcount_of(uint8_t dialect, unsigned fmt,
 			 const struct pfs_engine_conf *c);
+/* The state-extras section after a v3 packet's records (engine.c), when
+ * a peer reads it and some record has extras; the new length. */
+size_t eng_xst_append(struct pfs_engine *e, uint8_t dialect, uint8_t *wire,
+		      size_t len, size_t cap);
 size_t eng_encode(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 		  uint8_t *buf, bool net);
 void eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,

@@ -276,7 +276,7 @@ size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 		     size_t cap, uint64_t now_ms)
 {
 	struct eng_rel *r = e->rel;
-	struct pfs_ext x = {.kind = PFS_EXT_DATA};
+	struct pfs_ext x = {.kind = PFS_EXT_DATA, .arg = PFS_EXT_ARG_XST};
 	struct pfs_wbuf wb;
 
 	if (!r || len + PFS_EXT_LEN > cap)
@@ -307,7 +307,7 @@ size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 static void rel_heartbeat(struct pfs_engine *e, uint64_t now_ms)
 {
 	struct eng_rel *r = e->rel;
-	struct pfs_ext x = {.kind = PFS_EXT_HB};
+	struct pfs_ext x = {.kind = PFS_EXT_HB, .arg = PFS_EXT_ARG_XST};
 
 	if (e->dialect != PFS_DIALECT_V3) {
 		r->hb_at = ENG_NEVER; /* v5 / v6 packets carry no trailer */
@@ -329,7 +329,7 @@ static void rel_resend(struct pfs_engine *e, const struct pfs_ext *x,
 		       uint32_t to)
 {
 	struct eng_rel *r = e->rel;
-	struct pfs_ext gone = {.kind = PFS_EXT_GONE};
+	struct pfs_ext gone = {.kind = PFS_EXT_GONE, .arg = PFS_EXT_ARG_XST};
 	uint32_t s, n = x->arg;
 	const struct eng_rel_pkt *p;
 
@@ -718,6 +718,8 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const 
 	}
 	if (x->epoch == e->rel->epoch)
 		return; /* our own, looped back */
+	if (x->arg & PFS_EXT_ARG_XST)
+		e->xst_peer = true; /* it reads the extras section */
 	if (!e->rel->peer_seen) { /* a pfsyncd peer: answer at once */
 		e->rel->peer_seen = true;
 		e->rel->hb_at = now_ms;

@@ -16,6 +16,7 @@
 #include "pfsync/merge.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
+#include "pfsync/wire_xst.h"
 
 #include "engine_priv.h"
 
@@ -29,12 +30,40 @@ struct eng_rx {
 	bool chksum_ok; /* sender's ruleset digest equals ours */
 	struct eng_from from; /* the sender, for the bridge (engine_dial.c) */
 	bool same;	      /* the update being applied changed no peer */
+	/* the extras section (wire_xst.h): x[i] of record i when xst */
+	bool xst;
+	const struct pfs_stx *x;
+	size_t cur; /* the record being applied */
 };
+
+/* The extras of the record being applied; NULL when the packet has no
+ * section (a BSD peer's, or one that does not carry them). */
+static const struct pfs_stx *eng_rx_x(const struct eng_rx *rx)
+{
+	return rx->xst && rx->cur < rx->f->nrec ? &rx->x[rx->cur] : NULL;
+}
+
+/* A section says what the record's extras now are; the zone stays. */
+static void eng_rx_xset(struct eng_rx *rx, struct pfs_state *s)
+{
+	const struct pfs_stx *x = eng_rx_x(rx);
+	struct pfs_stx old, n;
+
+	if (x == NULL)
+		return;
+	(void)pfs_table_xget(rx->e->table, s, &old);
+	n = *x;
+	n.zone = old.zone;
+	n.has = (uint8_t)((n.has & ~PFS_STX_ZONE) | (old.has & PFS_STX_ZONE));
+	(void)pfs_table_xset(rx->e->table, s, &n);
+}
 
 typedef void (*eng_rx_fn)(struct eng_rx *rx);
 
 /* Records decoded and looked up together (a packet of UPD_C holds 13). */
 #define ENG_RX_GROUP 16
+/* Records whose extras a packet may carry: UPD_C at the largest MTU. */
+#define ENG_RX_XMAX ((PFS_V3_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_UPD_LEN)
 
 static size_t eng_rx_group_len(const struct eng_rx *rx, size_t first)
 {
@@ -146,7 +175,7 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 	if (!rx->chksum_ok || w->anchor != PFS_NO_RULE)
 		tmp.rule = PFS_NO_RULE;
 	tmp.anchor = PFS_NO_RULE;
-	s = pfs_table_insert(rx->e->table, &tmp);
+	s = pfs_table_insert_x(rx->e->table, &tmp, eng_rx_x(rx));
 	if (s)
 		eng_applied(rx, PFS_OP_INSERT, s);
 	return s;
@@ -208,6 +237,7 @@ static void eng_rx_ins(struct eng_rx *rx)
 	size_t i;
 
 	for (i = 0; i < rx->f->nrec; i++) {
+		rx->cur = i;
 		pfs_v3_frame_record(rx->f, i, &r);
 		if (!pfs_merge_values_ok_ins(&r.state)) {
 			eng_badstate(rx);
@@ -238,6 +268,7 @@ static void eng_apply(struct eng_rx *rx, struct pfs_state *s,
 	s->timeout = timeout;
 	rx->same = otimeout == timeout && eng_peer_same(&osrc, &s->src) &&
 		   eng_peer_same(&odst, &s->dst);
+	eng_rx_xset(rx, s);
 	eng_applied(rx, PFS_OP_UPDATE, s);
 	rx->same = false;
 }
@@ -276,13 +307,16 @@ static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
 				      const struct pfs_state *w)
 {
 	struct pfs_engine *e = rx->e;
+	const struct pfs_stx *x = eng_rx_x(rx);
 	struct pfs_flowkey k;
 	struct pfs_state *old, tmp;
+	struct pfs_stx ox;
 
 	if (e->ops.adopt == NULL ||
 	    pfs_table_find_id(e->table, w->id, w->creatorid) != NULL)
 		return NULL;
 	pfs_state_flowkey(w, &k);
+	k.zone = x != NULL && (x->has & PFS_STX_ZONE) ? x->zone : 0;
 	old = pfs_table_find_key(e->table, &k);
 	if (old == NULL || !e->ops.adopt(e->ctx, old, w))
 		return NULL;
@@ -290,8 +324,9 @@ static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
 	tmp.id = w->id;
 	tmp.creatorid = w->creatorid;
 	tmp.local_flags &= (uint8_t)~PFS_LF_PROVISIONAL; /* now known */
+	(void)pfs_table_xget(e->table, old, &ox);
 	pfs_table_remove(e->table, old);
-	return pfs_table_insert(e->table, &tmp);
+	return pfs_table_insert_x(e->table, &tmp, &ox);
 }
 
 static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
@@ -332,8 +367,10 @@ static void eng_rx_upd(struct eng_rx *rx)
 	for (i = 0; i < rx->f->nrec; i += n) {
 		n = eng_rx_group_len(rx, i);
 		eng_rx_decode_group(rx, i, n, r);
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
+			rx->cur = i + j;
 			eng_rx_upd_one(rx, &r[j].state, &replied);
+		}
 	}
 	if (replied)
 		pfs_engine_flush(rx->e, rx->now_ms);
@@ -403,8 +440,10 @@ static void eng_rx_upd_c(struct eng_rx *rx)
 	for (i = 0; i < rx->f->nrec; i += n) {
 		n = eng_rx_group_len(rx, i);
 		eng_rx_decode_group(rx, i, n, r);
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
+			rx->cur = i + j;
 			eng_rx_upd_c_one(rx, &r[j].upd, &run);
+		}
 	}
 	if (run.requested || run.stale)
 		pfs_engine_flush(rx->e, rx->now_ms);
@@ -523,9 +562,31 @@ static bool eng_rx_counts_refusal(const struct pfs_engine *e,
 }
 
 /* Apply a received packet that passed the checks of pfs_engine_input. */
+/* The extras section of a packet of INS, UPD or UPD_C (wire_xst.h): true
+ * when it is there and valid; a bad one is counted and ignored. */
+static bool eng_rx_section(struct pfs_engine *e, const uint8_t *pkt,
+			   size_t len, const struct pfs_v3_frame *f,
+			   struct pfs_stx *x)
+{
+	uint8_t a = f->hdr.action;
+	size_t span;
+	int rc;
+
+	if ((a != PFS_V3_ACT_INS && a != PFS_V3_ACT_UPD &&
+	     a != PFS_V3_ACT_UPD_C) ||
+	    f->nrec > ENG_RX_XMAX)
+		return false;
+	rc = pfs_xst_get(pkt, len, PFS_V3_HDR_LEN + f->nrec * f->reclen,
+			 f->nrec, x, &span);
+	if (rc < 0)
+		e->rel_stats[PFS_REL_XST_BAD]++;
+	return rc > 0;
+}
+
 void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		  const struct pfs_rx_meta *m, uint64_t now_ms)
 {
+	struct pfs_stx x[ENG_RX_XMAX];
 	struct pfs_v3_frame f;
 	struct eng_rx rx;
 
@@ -546,6 +607,9 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.from.fmt = 0;
 	rx.from.addr = m->src;
 	rx.same = false;
+	rx.cur = 0;
+	rx.x = x;
+	rx.xst = eng_rx_section(e, pkt, len, &f, x);
 	eng_rx_actions[f.hdr.action].fn(&rx);
 }
 
@@ -706,7 +770,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 {
 	struct pfs_v3_frame f;
 	struct pfs_ext x;
-	size_t used;
+	size_t used, span;
 	int rc;
 
 	e->stats[PFS_STAT_IPACKETS]++;
@@ -731,8 +795,11 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		return;
 	}
 	eng_dial_heard(e, m->src, PFS_DIALECT_V3, 0, now_ms);
-	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c) */
+	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c);
+	 * its extras section, if any, stays with the records */
 	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
+	(void)pfs_xst_get(pkt, len, used, 0, NULL, &span);
+	used += span;
 	if (e->rel && pfs_ext_get(pkt, len, used, &x) == 0) {
 		eng_rel_input(e, pkt, used, &x, m, now_ms);
 		return;

@@ -100,3 +100,42 @@ uint8_t pfs_state_timeout_class(uint8_t proto, uint8_t src, uint8_t dst)
 		return base;
 	return (uint8_t)(base + 1);
 }
+
+static bool stx_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+bool pfs_stx_norm(struct pfs_stx *x)
+{
+	x->has &= PFS_STX_ALL;
+	if (!(x->has & PFS_STX_MARK) || x->mark == 0) {
+		x->has &= (uint8_t)~PFS_STX_MARK;
+		x->mark = 0;
+	}
+	if (!(x->has & PFS_STX_ZONE) || x->zone == 0) {
+		x->has &= (uint8_t)~PFS_STX_ZONE;
+		x->zone = 0;
+	}
+	if (!(x->has & PFS_STX_LABELS) ||
+	    stx_zero(x->labels, sizeof(x->labels))) {
+		x->has &= (uint8_t)~PFS_STX_LABELS;
+		memset(x->labels, 0, sizeof(x->labels));
+	}
+	if (!(x->has & PFS_STX_NAT2))
+		memset(&x->nat2, 0, sizeof(x->nat2));
+	return x->has != 0;
+}
+
+bool pfs_stx_differ(const struct pfs_stx *a, const struct pfs_stx *b)
+{
+	return a->has != b->has || a->mark != b->mark || a->zone != b->zone ||
+	       memcmp(a->labels, b->labels, sizeof(a->labels)) != 0 ||
+	       memcmp(a->nat2.addr.a, b->nat2.addr.a, 16) != 0 ||
+	       a->nat2.port != b->nat2.port;
+}

@@ -40,6 +40,7 @@ static const char *const pfs_rel_stat_names[PFS_REL_NSTATS] = {
     [PFS_REL_REFUSED] = "rel_refused",
     [PFS_REL_TOMB_FULL] = "rel_tomb_full",
     [PFS_REL_BULK_SLOWED] = "rel_bulk_slowed",
+    [PFS_REL_XST_BAD] = "rel_xst_bad",
 };
 
 const char *pfs_rel_stat_name(enum pfs_rel_stat s)

@@ -79,6 +79,37 @@ struct tbl_chunk {
 	struct pfs_state st[TBL_CHUNK_SLOTS];
 };
 
+/*
+ * A state's extras (pfs_stx), out of line, by slot.  Mark, zone and the
+ * flags sit in an 8-byte record per slot, in an array per chunk that is
+ * allocated only once a state of that chunk has extras: 8 bytes a state
+ * at most, found without hashing.  Labels and the second translation,
+ * rare, go in a slot-keyed open-addressing table (linear probing, power
+ * of two, at most 3/4 full) of 40-byte cells.  A table without extras
+ * has neither, and every path that would consult them first sees xn == 0.
+ */
+struct tbl_xsmall {
+	uint32_t mark;
+	uint16_t zone;
+	uint8_t has; /* PFS_STX_*; 0: no extras */
+	uint8_t pad;
+};
+
+struct tbl_xcell {
+	uint32_t slot; /* TBL_NIL: empty */
+	uint16_t nat2_port;
+	uint8_t labels[PFS_STX_LABELS_LEN];
+	struct pfs_addr nat2_addr;
+};
+
+struct tbl_xmap {
+	struct tbl_xcell *cells;
+	size_t cap; /* 0 or a power of two */
+	size_t n;
+};
+
+_Static_assert(sizeof(struct tbl_xsmall) == 8, "mark and zone in 8 bytes");
+
 struct pfs_table {
 	struct tbl_chunk **chunks;
 	size_t nchunks;	   /* chunks allocated */
@@ -88,6 +119,11 @@ struct pfs_table {
 	size_t count;
 	struct tbl_index id;
 	struct tbl_index key;
+	struct tbl_xsmall **xs; /* per chunk, NULL until needed */
+	size_t xs_cap;		/* length of xs[] */
+	size_t xs_chunks;	/* arrays allocated */
+	size_t xn;		/* states with extras */
+	struct tbl_xmap x;	/* labels and nat2 */
 };
 
 _Static_assert(sizeof(struct pfs_state) % 32 == 0,
@@ -145,7 +181,7 @@ static uint64_t tbl_w64(const uint8_t *p)
  * four address words independently (short dependency chains).
  */
 static uint32_t tbl_hash_key_parts(uint8_t af, uint8_t proto, uint8_t dir,
-				   const struct pfs_host *lan,
+				   uint16_t zone, const struct pfs_host *lan,
 				   const struct pfs_host *ext)
 {
 	uint64_t hdr, x;
@@ -160,19 +196,21 @@ static uint32_t tbl_hash_key_parts(uint8_t af, uint8_t proto, uint8_t dir,
 		    tbl_w64(lan->addr.a + 8) * TBL_K2 +
 		    tbl_w64(ext->addr.a) * TBL_K3 +
 		    tbl_w64(ext->addr.a + 8) * TBL_K4;
-	return (uint32_t)(tbl_mix(x + hdr * TBL_K0) >> 32);
+	/* zone 0 (no zone) adds nothing: the hash of every key without
+	 * one is what it was before zones */
+	return (uint32_t)(tbl_mix(x + hdr * TBL_K0 + zone * TBL_K4) >> 32);
 }
 
 static uint32_t tbl_hash_key(const struct pfs_flowkey *k)
 {
-	return tbl_hash_key_parts(k->af, k->proto, k->direction, &k->lan,
-				  &k->ext);
+	return tbl_hash_key_parts(k->af, k->proto, k->direction, k->zone,
+				  &k->lan, &k->ext);
 }
 
-static uint32_t tbl_hash_state_key(const struct pfs_state *st)
+static uint32_t tbl_hash_state_key(const struct pfs_state *st, uint16_t zone)
 {
-	return tbl_hash_key_parts(st->af, st->proto, st->direction, &st->lan,
-				  &st->ext);
+	return tbl_hash_key_parts(st->af, st->proto, st->direction, zone,
+				  &st->lan, &st->ext);
 }
 
 /* Compares the address bytes the family uses. */
@@ -274,6 +312,185 @@ static void tbl_slot_set_live(struct pfs_table *t, uint32_t slot, int live)
 	*w &= ~bit;
 	tbl_state(t, slot)->id = t->free_head;
 	t->free_head = slot;
+}
+
+/* ---- extras by slot ---------------------------------------------------- */
+
+static struct tbl_xsmall *tbl_xs(const struct pfs_table *t, uint32_t slot)
+{
+	size_t c = slot >> TBL_CHUNK_SHIFT;
+
+	if (t->xn == 0 || c >= t->xs_cap || t->xs[c] == NULL)
+		return NULL;
+	return &t->xs[c][slot & TBL_CHUNK_MASK];
+}
+
+static uint16_t tbl_zone(const struct pfs_table *t, uint32_t slot)
+{
+	const struct tbl_xsmall *x = tbl_xs(t, slot);
+
+	return x != NULL ? x->zone : 0;
+}
+
+/* The record of slot, its chunk's array made when missing; NULL+ENOMEM. */
+static struct tbl_xsmall *tbl_xs_make(struct pfs_table *t, uint32_t slot)
+{
+	size_t c = slot >> TBL_CHUNK_SHIFT, cap;
+	struct tbl_xsmall **a;
+
+	if (c >= t->xs_cap) {
+		cap = t->chunks_cap > c ? t->chunks_cap : c + 1;
+		a = realloc(t->xs, cap * sizeof(*a));
+		if (a == NULL)
+			return NULL;
+		memset(a + t->xs_cap, 0, (cap - t->xs_cap) * sizeof(*a));
+		t->xs = a;
+		t->xs_cap = cap;
+	}
+	if (t->xs[c] == NULL) {
+		t->xs[c] = calloc(TBL_CHUNK_SLOTS, sizeof(struct tbl_xsmall));
+		if (t->xs[c] == NULL)
+			return NULL;
+		t->xs_chunks++;
+	}
+	return &t->xs[c][slot & TBL_CHUNK_MASK];
+}
+
+static size_t tbl_x_home(uint32_t slot, size_t cap)
+{
+	return (size_t)((slot * 0x9e3779b1u) & (cap - 1));
+}
+
+static struct tbl_xcell *tbl_x_find(const struct pfs_table *t, uint32_t slot)
+{
+	size_t p;
+
+	if (t->x.n == 0)
+		return NULL;
+	for (p = tbl_x_home(slot, t->x.cap); t->x.cells[p].slot != TBL_NIL;
+	     p = (p + 1) & (t->x.cap - 1))
+		if (t->x.cells[p].slot == slot)
+			return &t->x.cells[p];
+	return NULL;
+}
+
+static void tbl_x_place(struct tbl_xcell *cells, size_t cap,
+			const struct tbl_xcell *c)
+{
+	size_t p = tbl_x_home(c->slot, cap);
+
+	while (cells[p].slot != TBL_NIL)
+		p = (p + 1) & (cap - 1);
+	cells[p] = *c;
+}
+
+static int tbl_x_grow(struct pfs_table *t)
+{
+	size_t cap = t->x.cap ? t->x.cap * 2 : 64, i;
+	struct tbl_xcell *n = malloc(cap * sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < cap; i++)
+		n[i].slot = TBL_NIL;
+	for (i = 0; i < t->x.cap; i++)
+		if (t->x.cells[i].slot != TBL_NIL)
+			tbl_x_place(n, cap, &t->x.cells[i]);
+	free(t->x.cells);
+	t->x.cells = n;
+	t->x.cap = cap;
+	return 0;
+}
+
+/* Backward-shift deletion of slot's cell, if any: no tombstones. */
+static void tbl_x_unbig(struct pfs_table *t, uint32_t slot)
+{
+	struct tbl_xcell *c = tbl_x_find(t, slot);
+	size_t mask = t->x.cap - 1, i, j, h;
+
+	if (c == NULL)
+		return;
+	i = (size_t)(c - t->x.cells);
+	for (j = (i + 1) & mask; t->x.cells[j].slot != TBL_NIL;
+	     j = (j + 1) & mask) {
+		h = tbl_x_home(t->x.cells[j].slot, t->x.cap);
+		/* j's entry may move to i when its home is not in (i, j] */
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			t->x.cells[i] = t->x.cells[j];
+			i = j;
+		}
+	}
+	t->x.cells[i].slot = TBL_NIL;
+	t->x.n--;
+}
+
+/* The big cell of slot, added when missing; NULL with ENOMEM. */
+static struct tbl_xcell *tbl_x_big(struct pfs_table *t, uint32_t slot)
+{
+	struct tbl_xcell *c = tbl_x_find(t, slot), n;
+
+	if (c != NULL)
+		return c;
+	if ((t->x.n + 1) * 4 > t->x.cap * 3 && tbl_x_grow(t) < 0)
+		return NULL;
+	memset(&n, 0, sizeof(n));
+	n.slot = slot;
+	tbl_x_place(t->x.cells, t->x.cap, &n);
+	t->x.n++;
+	return tbl_x_find(t, slot);
+}
+
+/* A slot's extras go (its state is removed, or has none any more). */
+static void tbl_x_del(struct pfs_table *t, uint32_t slot)
+{
+	struct tbl_xsmall *x = tbl_xs(t, slot);
+
+	if (x == NULL || x->has == 0)
+		return;
+	if (x->has & (PFS_STX_LABELS | PFS_STX_NAT2))
+		tbl_x_unbig(t, slot);
+	memset(x, 0, sizeof(*x));
+	t->xn--;
+}
+
+static void tbl_x_free(struct pfs_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->xs_cap; i++)
+		free(t->xs[i]);
+	free(t->xs);
+	free(t->x.cells);
+	t->xs = NULL;
+	t->xs_cap = t->xs_chunks = t->xn = 0;
+	memset(&t->x, 0, sizeof(t->x));
+}
+
+/* Store normalised extras x (has != 0) for slot. */
+static int tbl_x_store(struct pfs_table *t, uint32_t slot,
+		       const struct pfs_stx *x)
+{
+	bool big = (x->has & (PFS_STX_LABELS | PFS_STX_NAT2)) != 0;
+	struct tbl_xsmall *s = tbl_xs_make(t, slot);
+	struct tbl_xcell *c = NULL;
+
+	if (s == NULL || (big && (c = tbl_x_big(t, slot)) == NULL)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (!big && (s->has & (PFS_STX_LABELS | PFS_STX_NAT2)))
+		tbl_x_unbig(t, slot);
+	if (c != NULL) {
+		memcpy(c->labels, x->labels, sizeof(c->labels));
+		c->nat2_addr = x->nat2.addr;
+		c->nat2_port = x->nat2.port;
+	}
+	if (s->has == 0)
+		t->xn++;
+	s->has = x->has;
+	s->mark = x->mark;
+	s->zone = x->zone;
+	return 0;
 }
 
 /* ---- ordered linear-probing index ------------------------------------- */
@@ -465,7 +682,8 @@ static uint32_t tbl_key_scan(const struct pfs_table *t, size_t p, uint32_t h,
 			     const struct pfs_flowkey *k)
 {
 	for (; tbl_ix_hit(&t->key, p, h); p++)
-		if (tbl_key_match(tbl_key_fetch(t, t->key.cells[p].slot), k))
+		if (tbl_key_match(tbl_key_fetch(t, t->key.cells[p].slot), k) &&
+		    tbl_zone(t, t->key.cells[p].slot) == k->zone)
 			return t->key.cells[p].slot;
 	return TBL_NIL;
 }
@@ -558,6 +776,11 @@ static void tbl_find_key_group(const struct pfs_table *t, size_t n,
 		    tbl_slot_state(t, tbl_key_scan(t, p[i], h[i], &keys[i]));
 }
 
+static size_t tbl_id_pos_of(const struct pfs_table *t,
+			    const struct pfs_state *st);
+static void tbl_remove_slot_z(struct pfs_table *t, uint32_t s, size_t idpos,
+			      uint16_t zone);
+
 /* ---- the API ------------------------------------------------------------ */
 
 static size_t tbl_homes_for(size_t hint)
@@ -604,6 +827,7 @@ void pfs_table_free(struct pfs_table *t)
 {
 	if (t == NULL)
 		return;
+	tbl_x_free(t);
 	tbl_free_chunks(t);
 	free(t->chunks);
 	free(t->id.cells);
@@ -621,7 +845,10 @@ size_t pfs_table_memory(const struct pfs_table *t)
 	return sizeof(*t) + t->chunks_cap * sizeof(*t->chunks) +
 	       t->nchunks * sizeof(struct tbl_chunk) +
 	       (tbl_ix_size(t->id.nhomes) + tbl_ix_size(t->key.nhomes)) *
-		   sizeof(struct tbl_cell);
+		   sizeof(struct tbl_cell) +
+	       t->xs_cap * sizeof(*t->xs) +
+	       t->xs_chunks * TBL_CHUNK_SLOTS * sizeof(struct tbl_xsmall) +
+	       t->x.cap * sizeof(struct tbl_xcell);
 }
 
 /* Both index homes of a new state: they miss the cache together. */
@@ -634,7 +861,8 @@ static void tbl_prefetch_insert(const struct pfs_table *t, uint32_t hid,
 
 static struct pfs_state *tbl_insert_hashed(struct pfs_table *t,
 					   const struct pfs_state *st,
-					   uint32_t hid, uint32_t hkey)
+					   uint16_t zone, uint32_t hid,
+					   uint32_t hkey)
 {
 	struct pfs_flowkey k;
 	uint32_t s;
@@ -642,6 +870,7 @@ static struct pfs_state *tbl_insert_hashed(struct pfs_table *t,
 	if (tbl_make_room(t) < 0)
 		return NULL;
 	pfs_state_flowkey(st, &k);
+	k.zone = zone;
 	if (tbl_lookup_id(t, hid, st->id, st->creatorid) != TBL_NIL ||
 	    tbl_lookup_key(t, hkey, &k) != TBL_NIL) {
 		errno = EEXIST;
@@ -662,10 +891,97 @@ struct pfs_state *pfs_table_insert(struct pfs_table *t,
 				   const struct pfs_state *st)
 {
 	uint32_t hid = tbl_hash_id(st->id, st->creatorid);
-	uint32_t hkey = tbl_hash_state_key(st);
+	uint32_t hkey = tbl_hash_state_key(st, 0);
 
 	tbl_prefetch_insert(t, hid, hkey);
-	return tbl_insert_hashed(t, st, hid, hkey);
+	return tbl_insert_hashed(t, st, 0, hid, hkey);
+}
+
+struct pfs_state *pfs_table_insert_x(struct pfs_table *t,
+				     const struct pfs_state *st,
+				     const struct pfs_stx *x)
+{
+	struct pfs_stx n;
+	uint32_t hid = tbl_hash_id(st->id, st->creatorid), hkey;
+	struct pfs_state *s;
+	size_t ip;
+
+	memset(&n, 0, sizeof(n));
+	if (x != NULL)
+		n = *x;
+	if (!pfs_stx_norm(&n))
+		return pfs_table_insert(t, st);
+	hkey = tbl_hash_state_key(st, n.zone);
+	s = tbl_insert_hashed(t, st, n.zone, hid, hkey);
+	if (s == NULL)
+		return NULL;
+	/* the slot is the id cell's: found again by pointer */
+	ip = tbl_id_pos_of(t, s);
+	if (tbl_x_store(t, t->id.cells[ip].slot, &n) < 0) {
+		tbl_remove_slot_z(t, t->id.cells[ip].slot, ip, n.zone);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+int pfs_table_xset(struct pfs_table *t, const struct pfs_state *st,
+		   const struct pfs_stx *x)
+{
+	size_t p = tbl_id_pos_of(t, st);
+	struct pfs_stx n;
+	uint32_t slot;
+
+	if (p == SIZE_MAX) {
+		errno = ENOENT;
+		return -1;
+	}
+	slot = t->id.cells[p].slot;
+	memset(&n, 0, sizeof(n));
+	if (x != NULL)
+		n = *x;
+	(void)pfs_stx_norm(&n);
+	if (n.zone != tbl_zone(t, slot)) {
+		errno = EINVAL; /* part of the key: fixed at insertion */
+		return -1;
+	}
+	if (n.has == 0) {
+		tbl_x_del(t, slot);
+		return 0;
+	}
+	return tbl_x_store(t, slot, &n);
+}
+
+bool pfs_table_xget(const struct pfs_table *t, const struct pfs_state *st,
+		    struct pfs_stx *x)
+{
+	const struct tbl_xsmall *s;
+	const struct tbl_xcell *c;
+	uint32_t slot;
+	size_t p;
+
+	memset(x, 0, sizeof(*x));
+	if (t->xn == 0 || (p = tbl_id_pos_of(t, st)) == SIZE_MAX)
+		return false;
+	slot = t->id.cells[p].slot;
+	s = tbl_xs(t, slot);
+	if (s == NULL || s->has == 0)
+		return false;
+	x->has = s->has;
+	x->mark = s->mark;
+	x->zone = s->zone;
+	c = tbl_x_find(t, slot);
+	if (c != NULL) {
+		memcpy(x->labels, c->labels, sizeof(x->labels));
+		x->nat2.addr = c->nat2_addr;
+		x->nat2.port = c->nat2_port;
+	}
+	return true;
+}
+
+size_t pfs_table_xcount(const struct pfs_table *t)
+{
+	return t->xn;
 }
 
 /*
@@ -683,11 +999,11 @@ static size_t tbl_insert_group(struct pfs_table *t, size_t n,
 
 	for (i = 0; i < n; i++) {
 		hid[i] = tbl_hash_id(sts[i].id, sts[i].creatorid);
-		hkey[i] = tbl_hash_state_key(&sts[i]);
+		hkey[i] = tbl_hash_state_key(&sts[i], 0);
 		tbl_prefetch_insert(t, hid[i], hkey[i]);
 	}
 	for (i = 0; i < n; i++) {
-		out[i] = tbl_insert_hashed(t, &sts[i], hid[i], hkey[i]);
+		out[i] = tbl_insert_hashed(t, &sts[i], 0, hid[i], hkey[i]);
 		done += out[i] != NULL;
 	}
 	return done;
@@ -743,17 +1059,26 @@ void pfs_table_find_key_batch(const struct pfs_table *t, size_t n,
 	}
 }
 
-static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
+/* Removes slot s keyed in zone (its extras' zone, or the one it was
+ * indexed with when they could not be stored). */
+static void tbl_remove_slot_z(struct pfs_table *t, uint32_t s, size_t idpos,
+			      uint16_t zone)
 {
 	const struct pfs_state *st = tbl_state(t, s);
-	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(st), s);
+	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(st, zone), s);
 
 	if (idpos != SIZE_MAX)
 		tbl_ix_del_at(&t->id, idpos);
 	if (kp != SIZE_MAX)
 		tbl_ix_del_at(&t->key, kp);
+	tbl_x_del(t, s);
 	tbl_slot_set_live(t, s, 0);
 	t->count--;
+}
+
+static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
+{
+	tbl_remove_slot_z(t, s, idpos, tbl_zone(t, s));
 }
 
 /* The id cell holding st itself (ids are unique), or SIZE_MAX. */
@@ -797,6 +1122,7 @@ size_t pfs_table_clear_creator(struct pfs_table *t, uint32_t creatorid)
 
 void pfs_table_clear(struct pfs_table *t)
 {
+	tbl_x_free(t);
 	tbl_free_chunks(t);
 	memset(t->id.cells, 0xff,
 	       tbl_ix_size(t->id.nhomes) * sizeof(struct tbl_cell));

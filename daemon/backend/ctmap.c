@@ -13,7 +13,7 @@
  *     CTA_TUPLE_PROTO { CTA_PROTO_NUM u8, CTA_PROTO_SRC/DST_PORT be16 |
  *                       CTA_PROTO_ICMP[V6]_ID be16, _TYPE u8, _CODE u8 }
  *   CTA_STATUS be32, CTA_TIMEOUT be32, CTA_ID be32, CTA_MARK be32,
- *   CTA_ZONE be16
+ *   CTA_ZONE be16, CTA_LABELS (16 bytes: 128 label bits)
  *   CTA_PROTOINFO { CTA_PROTOINFO_TCP { STATE u8, WSCALE_ORIGINAL u8,
  *                   WSCALE_REPLY u8, FLAGS_ORIGINAL/REPLY {flags, mask} } }
  *
@@ -247,6 +247,12 @@ static int ctmap_top_cb(const struct nlattr *a, void *data)
 		return MNL_CB_OK;
 	case CTA_PROTOINFO:
 		(void)mnl_attr_parse_nested(a, ctmap_protoinfo_cb, w);
+		return MNL_CB_OK;
+	case CTA_LABELS:
+		if (!ctmap_len_is(a, PFS_STX_LABELS_LEN))
+			return ctmap_skip(w);
+		memcpy(e->labels, mnl_attr_get_payload(a), PFS_STX_LABELS_LEN);
+		e->have |= PFSD_CT_HAVE_LABELS;
 		return MNL_CB_OK;
 	default:
 		return ctmap_skip(w);
@@ -584,6 +590,58 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 	return 0;
 }
 
+bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
+		       const struct pfs_state *st, struct pfs_stx *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (e->have & PFSD_CT_HAVE_MARK) {
+		x->has |= PFS_STX_MARK;
+		x->mark = e->mark;
+	}
+	if (e->have & PFSD_CT_HAVE_ZONE) {
+		x->has |= PFS_STX_ZONE;
+		x->zone = e->zone;
+	}
+	if (e->have & PFSD_CT_HAVE_LABELS) {
+		x->has |= PFS_STX_LABELS;
+		memcpy(x->labels, e->labels, sizeof(x->labels));
+	}
+	/* an OUT state of an entry with both translations (ctmap_hosts);
+	 * TCP and UDP (an ICMP echo's id is its only "port") */
+	if ((e->have & PFSD_CT_HAVE_REPLY) && st->direction == PFS_DIR_OUT &&
+	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP) &&
+	    ctmap_snat(e) && ctmap_dnat(e)) {
+		x->has |= PFS_STX_NAT2;
+		ctmap_host(&x->nat2, &e->reply.src, e->reply.sport);
+	}
+	return pfs_stx_norm(x);
+}
+
+int pfsd_ctmap_from_state_x(const struct pfs_state *st, const struct pfs_stx *x,
+			    uint32_t now_s, struct pfsd_ct_entry *e)
+{
+	if (pfsd_ctmap_from_state(st, now_s, e) == -1)
+		return -1;
+	if (x == NULL)
+		return 0;
+	if ((x->has & PFS_STX_NAT2) && st->direction == PFS_DIR_OUT &&
+	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP)) {
+		e->reply.src = x->nat2.addr;
+		e->reply.sport = x->nat2.port;
+	}
+	e->mark = x->mark;
+	e->have |= PFSD_CT_HAVE_MARK;
+	if (x->has & PFS_STX_ZONE) {
+		e->zone = x->zone;
+		e->have |= PFSD_CT_HAVE_ZONE;
+	}
+	if (x->has & PFS_STX_LABELS) {
+		memcpy(e->labels, x->labels, sizeof(e->labels));
+		e->have |= PFSD_CT_HAVE_LABELS;
+	}
+	return 0;
+}
+
 uint64_t pfsd_ctmap_state_id(const struct pfsd_ct_entry *e)
 {
 	if (!(e->have & PFSD_CT_HAVE_ID))
@@ -724,6 +782,13 @@ static void ctmap_put_reply(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e,
 	ctmap_put_tuple(nlh, CTA_TUPLE_REPLY, e->af, &r);
 }
 
+/* The zone finds the entry too: a tuple is unique only within it. */
+static void ctmap_put_zone(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
+{
+	if ((e->have & PFSD_CT_HAVE_ZONE) && e->zone != 0)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(e->zone));
+}
+
 static struct nlmsghdr *ctmap_header(void *buf, uint8_t type, uint16_t flags,
 				     uint8_t af, uint32_t seq)
 {
@@ -762,6 +827,11 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 		ctmap_put_tcp(nlh, e);
 	if (nat)
 		ctmap_put_nats(nlh, e);
+	ctmap_put_zone(nlh, e);
+	if (e->have & PFSD_CT_HAVE_MARK)
+		mnl_attr_put_u32(nlh, CTA_MARK, htonl(e->mark));
+	if (e->have & PFSD_CT_HAVE_LABELS)
+		mnl_attr_put(nlh, CTA_LABELS, sizeof(e->labels), e->labels);
 	return nlh->nlmsg_len;
 }
 
@@ -776,6 +846,7 @@ size_t pfsd_ctmap_build_delete(void *buf, size_t len,
 	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
 	nlh = ctmap_header(buf, IPCTNL_MSG_CT_DELETE, flags, e->af, seq);
 	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
+	ctmap_put_zone(nlh, e);
 	return nlh->nlmsg_len;
 }
 
@@ -789,6 +860,7 @@ size_t pfsd_ctmap_build_get(void *buf, size_t len,
 	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
 	nlh = ctmap_header(buf, IPCTNL_MSG_CT_GET, 0, e->af, seq);
 	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
+	ctmap_put_zone(nlh, e);
 	return nlh->nlmsg_len;
 }
 

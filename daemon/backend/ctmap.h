@@ -11,7 +11,9 @@
  * pf's inbound rdr state: lan = the inside server (reply source), gwy =
  * the address the client used (original destination), ext = the client.
  * Every other entry is OUT (conntrack has no notion of direction); with
- * both translations v3 keeps only the source one.  Injected, a state with
+ * both translations v3 keeps the source one and the destination one
+ * travels Linux to Linux as the state's nat2 (pfsd_ctmap_to_stx).
+ * Injected, a state with
  * gwy != lan gets CTA_NAT_SRC where the reply destination differs from
  * the original source, CTA_NAT_DST where the reply source differs from
  * the original destination.
@@ -70,6 +72,7 @@ struct pfsd_ct_tuple {
 #define PFSD_CT_HAVE_TCP     0x10
 #define PFSD_CT_HAVE_MARK    0x20
 #define PFSD_CT_HAVE_ZONE    0x40
+#define PFSD_CT_HAVE_LABELS  0x80
 
 struct pfsd_ct_entry {
 	uint8_t af; /* AF_INET / AF_INET6 (from the addresses) */
@@ -79,6 +82,7 @@ struct pfsd_ct_entry {
 	uint32_t id;	  /* CTA_ID */
 	uint32_t mark;
 	uint16_t zone;
+	uint8_t labels[PFS_STX_LABELS_LEN]; /* CTA_LABELS: 128 bits */
 	uint8_t tcp_state; /* enum tcp_conntrack */
 	uint8_t wscale_orig, wscale_reply;
 	uint8_t flags_orig, flags_reply; /* IP_CT_TCP_FLAG_* */
@@ -116,6 +120,24 @@ int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
 /* State -> entry to inject: -1/EPROTONOSUPPORT or EAFNOSUPPORT. */
 int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 			  struct pfsd_ct_entry *e);
+
+/*
+ * What v3 cannot hold (state.h's pfs_stx, carried between pfsyncd peers):
+ * to_stx takes the mark, zone and labels of an entry, and of a TCP or UDP
+ * OUT state whose destination was translated too (both NATs) the reply
+ * source as nat2; true when there is any.  from_state_x is from_state with them:
+ * nat2 becomes the reply source (so the entry is written with both
+ * CTA_NAT_SRC and CTA_NAT_DST), mark, zone and labels are written as
+ * CTA_MARK, CTA_ZONE (which also finds the entry: its tuple is unique
+ * only within its zone) and CTA_LABELS (only when not all zero: the
+ * kernel refuses labels on an entry without room for them).  x NULL: as
+ * from_state.
+ */
+bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
+		       const struct pfs_state *st, struct pfs_stx *x);
+int pfsd_ctmap_from_state_x(const struct pfs_state *st,
+			    const struct pfs_stx *x, uint32_t now_s,
+			    struct pfsd_ct_entry *e);
 
 /*
  * The pfsync id of a local entry, stable for the kernel entry's life and

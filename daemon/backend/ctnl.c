@@ -43,6 +43,7 @@
 #include <linux/filter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_compat.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -167,14 +168,15 @@ static void ctnl_done(void *arg, const struct pfsd_ctwr_req *r)
 		  strerror(-r->err));
 }
 
-/* Queue a state's write; a state that cannot be written is a failure. */
+/* Queue a state's write (with its extras x, may be NULL); a state that
+ * cannot be written is a failure. */
 static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
-		       enum pfsd_ctwr_kind kind)
+		       const struct pfs_stx *x, enum pfsd_ctwr_kind kind)
 {
 	struct pfsd_ctwr_req r;
 
 	memset(&r, 0, sizeof(r));
-	if (pfsd_ctmap_from_state(s, ctnl_now_sec(), &r.e) == 0 &&
+	if (pfsd_ctmap_from_state_x(s, x, ctnl_now_sec(), &r.e) == 0 &&
 	    pfsd_ctwr_put(c->w, &r.e, kind, s->id, s->creatorid) == 0)
 		return;
 	r.kind = (uint8_t)kind;
@@ -195,14 +197,28 @@ static void ctnl_seen_peer(struct pfsd_ctnl *c, const struct pfs_state *st)
 		    c, pfs_table_find_id(c->env.table, st->id, st->creatorid));
 }
 
+/*
+ * A peer's state with the extras it carried (mark, zone, labels, the
+ * second translation: pfsd_ctmap_from_state_x), or with none: then the
+ * kernel entry's own mark is written back as 0 only when extras are
+ * carried at all (a pfsyncd peer that reads them was heard), so a BSD
+ * peer's update never clears a mark.
+ */
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st)
 {
+	struct pfs_stx x;
+	bool hasx;
+
 	if (c == NULL)
 		return;
+	/* the extras (zone, mark, labels, the second NAT) go with it */
+	hasx = pfs_table_xget(c->env.table, st, &x) ||
+	       pfs_engine_xst_peer(c->env.engine);
 	if (op != PFS_OP_DELETE)
 		ctnl_seen_peer(c, st);
-	ctnl_write(c, st, pfsd_ctpol_write_kind(op, st));
+	ctnl_write(c, st, hasx || op == PFS_OP_DELETE ? &x : NULL,
+		   pfsd_ctpol_write_kind(op, st, (x.has & PFS_STX_NAT2) != 0));
 }
 
 static void ctnl_writer_stats(struct pfsd_ctnl *c)
@@ -259,7 +275,8 @@ bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 /* ---- local changes: kernel to the mirror -------------------------------*/
 
 /* The mirror state of an entry: by its OUT key, else as a peer's IN
- * state, whose original tuple is (ext -> gwy) and reply (lan -> ext). */
+ * state, whose original tuple is (ext -> gwy) and reply (lan -> ext);
+ * in the entry's zone (a tuple is unique only within its zone). */
 static struct pfs_state *ctnl_find(const struct pfsd_ctnl *c,
 				   const struct pfsd_ct_entry *e,
 				   const struct pfs_state *st)
@@ -268,6 +285,7 @@ static struct pfs_state *ctnl_find(const struct pfsd_ctnl *c,
 	struct pfs_state *m;
 
 	pfs_state_flowkey(st, &k);
+	k.zone = (e->have & PFSD_CT_HAVE_ZONE) ? e->zone : 0;
 	m = pfs_table_find_key(c->env.table, &k);
 	if (m != NULL || !(e->have & PFSD_CT_HAVE_REPLY))
 		return m;
@@ -294,7 +312,8 @@ static uint64_t ctnl_local_id(struct pfsd_ctnl *c,
 
 static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 				     const struct pfsd_ct_entry *e,
-				     struct pfs_state *st)
+				     struct pfs_state *st,
+				     const struct pfs_stx *x)
 {
 	struct pfs_flowkey k;
 
@@ -302,16 +321,63 @@ static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 	st->creatorid = ctnl_hostid(c);
 	if (c->starting) /* its creator unknown (top of file) */
 		st->local_flags |= PFS_LF_PROVISIONAL;
-	if (pfs_engine_insert(c->env.engine, st, pfsd_now_ms()) == -1)
+	if (pfs_engine_insert_x(c->env.engine, st, x, pfsd_now_ms()) == -1)
 		return NULL;
 	pfs_state_flowkey(st, &k);
+	k.zone = x->zone;
 	return pfs_table_find_key(c->env.table, &k);
 }
 
 /*
+ * An event carries only what changed: TCP protoinfo only with a TCP
+ * change, labels only with a label change (a rule that sets a mark sends
+ * neither).  What the event lacks is what the mirror holds, not "none":
+ * else a re-marked ESTABLISHED entry would be read as SYN_SENT (NONE) and
+ * announced backwards, and its labels dropped.  (The mark and the status
+ * are in every event; dumps and GETs carry everything.)
+ */
+static void ctnl_keep_unsent(const struct pfsd_ctnl *c,
+			     const struct pfsd_ct_entry *e,
+			     const struct pfs_state *m, struct pfs_state *st,
+			     struct pfs_stx *x)
+{
+	struct pfs_stx old;
+
+	if (st->proto == IPPROTO_TCP && !(e->have & PFSD_CT_HAVE_TCP)) {
+		st->src.state = m->src.state;
+		st->dst.state = m->dst.state;
+		st->src.wscale = m->src.wscale;
+		st->dst.wscale = m->dst.wscale;
+		st->timeout = m->timeout;
+	}
+	if (!(e->have & PFSD_CT_HAVE_LABELS) &&
+	    pfs_table_xget(c->env.table, m, &old) &&
+	    (old.has & PFS_STX_LABELS)) {
+		x->has |= PFS_STX_LABELS;
+		memcpy(x->labels, old.labels, sizeof(x->labels));
+	}
+}
+
+/* The extras of the entry differ from those the mirror holds (zone
+ * aside: it is the key's, so it is equal). */
+static bool ctnl_stx_changed(const struct pfsd_ctnl *c,
+			     const struct pfs_state *m, const struct pfs_stx *x)
+{
+	struct pfs_stx old;
+
+	(void)pfs_table_xget(c->env.table, m, &old);
+	return pfs_stx_differ(&old, x);
+}
+
+/*
  * One entry seen in an event or a dump: new to the mirror, inserted; else
- * announced as the policy says (pfsd_ctpol_seen).  Returns the mirror
- * state.
+ * announced as the policy says (pfsd_ctpol_seen: what pfsync carries
+ * changed, or the refresh rule).  Mark, labels and the second translation (the extras) are kept
+ * with the state; a change of them alone is announced only when a peer
+ * reads them (a pfsyncd peer, wire_xst.h): a BSD peer gets no traffic
+ * for what it cannot hold.  (The kernel reports a mark only when it
+ * changes, so rules that set the same mark on every packet cost nothing.)
+ * Returns the mirror state.
  */
 static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 					   const struct pfsd_ct_entry *e,
@@ -320,16 +386,26 @@ static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 	struct pfs_state *m = ctnl_find(c, e, st);
 	enum pfsd_ctpol_act act;
 	struct pfs_state u;
+	struct pfs_stx x;
+	bool xch;
 
+	(void)pfsd_ctmap_to_stx(e, st, &x);
 	if (m == NULL)
-		return ctnl_insert(c, e, st);
+		return ctnl_insert(c, e, st, &x);
+	ctnl_keep_unsent(c, e, m, st, &x);
+	xch = ctnl_stx_changed(c, m, &x);
 	act = pfsd_ctpol_seen(m, st, ctnl_now_sec());
-	if (act == PFSD_CTPOL_NONE)
+	if (act == PFSD_CTPOL_NONE && xch && pfs_engine_xst_peer(c->env.engine))
+		act = PFSD_CTPOL_CHANGED; /* extras alone, to a peer reading them */
+	if (act == PFSD_CTPOL_NONE) {
+		if (xch) /* kept silently: no peer reads them */
+			(void)pfs_table_xset(c->env.table, m, &x);
 		return m;
+	}
 	if (act == PFSD_CTPOL_REFRESH)
 		c->st.refreshed++;
 	pfsd_ctpol_merge(m, st, &u);
-	(void)pfs_engine_update(c->env.engine, &u, pfsd_now_ms());
+	(void)pfs_engine_update_x(c->env.engine, &u, &x, pfsd_now_ms());
 	return m;
 }
 
@@ -804,9 +880,11 @@ static void ctnl_get_flush(struct pfsd_ctnl *c)
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
 	struct pfsd_ct_entry e;
+	struct pfs_stx x;
 	size_t n;
 
-	if (pfsd_ctmap_from_state(s, 0, &e) == -1)
+	(void)pfs_table_xget(c->env.table, s, &x); /* the zone finds it */
+	if (pfsd_ctmap_from_state_x(s, &x, 0, &e) == -1)
 		return;
 	n = pfsd_ctmap_build_get(c->gbuf + c->glen,
 				 CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX - c->glen,

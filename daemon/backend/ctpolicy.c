@@ -5,9 +5,9 @@
 #include "ctpolicy.h"
 
 enum pfsd_ctwr_kind pfsd_ctpol_write_kind(enum pfs_op op,
-					  const struct pfs_state *st)
+					  const struct pfs_state *st, bool nat2)
 {
-	bool nat = pfsd_ctmap_is_nat(st);
+	bool nat = pfsd_ctmap_is_nat(st) || nat2;
 
 	switch (op) {
 	case PFS_OP_INSERT:

@@ -43,9 +43,10 @@ enum pfsd_ctpol_act {
 	PFSD_CTPOL_REFRESH, /* the refresh rule: announce the new expiry */
 };
 
-/* The kernel request for a peer's change of st. */
+/* The kernel request for a peer's change of st; nat2: it carries a
+ * second translation (its extras), so it is written as NAT too. */
 enum pfsd_ctwr_kind pfsd_ctpol_write_kind(enum pfs_op op,
-					  const struct pfs_state *st);
+					  const struct pfs_state *st, bool nat2);
 
 /* Mirror state m, the same entry as the kernel shows it now (st). */
 enum pfsd_ctpol_act pfsd_ctpol_seen(const struct pfs_state *m,

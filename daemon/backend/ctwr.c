@@ -356,6 +356,26 @@ static void ctwr_drain(struct pfsd_ctwr *w)
 	}
 }
 
+/*
+ * A write refused for its labels (ENOSPC: no label rule is loaded in this
+ * kernel, so its entries have no room for them) goes again without them:
+ * the connection matters more than its labels.
+ */
+static bool ctwr_unlabel(struct pfsd_ctwr *w, const struct pfsd_ctwr_req *r)
+{
+	struct pfsd_ct_entry e;
+
+	if (r->err != -ENOSPC || !(r->e.have & PFSD_CT_HAVE_LABELS))
+		return false;
+	e = r->e;
+	e.have &= ~(unsigned)PFSD_CT_HAVE_LABELS;
+	if (ctwr_queue(w, &e, (enum pfsd_ctwr_kind)r->kind, r->id,
+		       r->creatorid) != 0)
+		return false;
+	w->st.retried++;
+	return true;
+}
+
 /* Report the batch in flight; failed first forms go again. */
 static void ctwr_report(struct pfsd_ctwr *w)
 {
@@ -367,6 +387,8 @@ static void ctwr_report(struct pfsd_ctwr *w)
 		r = &w->fl[i];
 		if (r->kind == PFSD_CTWR_DELETE && r->err == -ENOENT)
 			r->err = 0; /* expired first: not a failure */
+		if (ctwr_unlabel(w, r))
+			continue;
 		k = ctwr_second(r->kind, r->err);
 		if (k >= 0 && ctwr_queue(w, &r->e, (enum pfsd_ctwr_kind)k,
 					 r->id, r->creatorid) == 0) {

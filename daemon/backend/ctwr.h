@@ -10,7 +10,8 @@
  * or failed.  A request whose first form fails in an expected way is
  * sent again in its second form with the next batch (NAT is create-only:
  * a NATed entry is created with EXCL, and updated without NAT on EEXIST;
- * updated, and created with NAT on ENOENT).  A non-NATed entry is one
+ * updated, and created with NAT on ENOENT; refused for its labels with
+ * ENOSPC: sent again without them).  A non-NATed entry is one
  * CT_NEW with NLM_F_CREATE, which creates or updates; a delete of an
  * entry already gone is ok.
  *

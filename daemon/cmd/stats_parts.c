@@ -33,6 +33,7 @@ static const char *const parts_rel_lines[PFS_REL_NSTATS] = {
     [PFS_REL_REFUSED] = "deleted states refused back",
     [PFS_REL_TOMB_FULL] = "deletes not remembered (set full)",
     [PFS_REL_BULK_SLOWED] = "bulk walks slowed down on a NACK",
+    [PFS_REL_XST_BAD] = "state-extras sections refused (malformed)",
 };
 
 static void parts_rel(struct cmd_req *r)

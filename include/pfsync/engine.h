@@ -178,6 +178,18 @@ int pfs_engine_insert(struct pfs_engine *e, const struct pfs_state *st,
 		      uint64_t now_ms);
 int pfs_engine_update(struct pfs_engine *e, const struct pfs_state *st,
 		      uint64_t now_ms);
+/*
+ * insert and update with a state's extras (state.h's pfs_stx, kept by the
+ * table and carried to pfsyncd peers that read them, wire_xst.h).  x NULL:
+ * none (insert) or unchanged (update).  The zone is fixed at insertion.
+ */
+int pfs_engine_insert_x(struct pfs_engine *e, const struct pfs_state *st,
+			const struct pfs_stx *x, uint64_t now_ms);
+int pfs_engine_update_x(struct pfs_engine *e, const struct pfs_state *st,
+			const struct pfs_stx *x, uint64_t now_ms);
+/* True when a pfsyncd peer that reads extras was heard: only then is an
+ * extras-only change worth announcing. */
+bool pfs_engine_xst_peer(const struct pfs_engine *e);
 int pfs_engine_delete(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 		      uint64_t now_ms);
 int pfs_engine_kill(struct pfs_engine *e, uint64_t id, uint32_t creatorid,

@@ -23,6 +23,7 @@
 #ifndef PFSYNC_STATE_H
 #define PFSYNC_STATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PFS_IFNAMSIZ 16
@@ -159,16 +160,46 @@ struct pfs_state {
 			       a peer last told us of it (the sweep) */
 };
 
+/*
+ * What a Linux conntrack entry has beyond pf's state, carried between
+ * pfsyncd peers only (wire_xst.h) and kept out of line by the table
+ * (table.h), so a state without any costs nothing: the connection mark,
+ * the zone (part of the entry's identity: the same tuple in two zones is
+ * two entries), the 128 label bits, and the second translation of an
+ * entry with both source and destination NAT: v3's OUT state holds the
+ * source one (gwy), nat2 the reply source (the real destination).
+ */
+#define PFS_STX_MARK 0x01
+#define PFS_STX_ZONE 0x02
+#define PFS_STX_LABELS 0x04
+#define PFS_STX_NAT2 0x08
+#define PFS_STX_ALL 0x0f
+#define PFS_STX_LABELS_LEN 16
+
+struct pfs_stx {
+	uint8_t has; /* PFS_STX_*: which fields mean something */
+	uint16_t zone;
+	uint32_t mark;
+	uint8_t labels[PFS_STX_LABELS_LEN];
+	struct pfs_host nat2;
+};
+
 /* The flow key a state is indexed by besides (id, creatorid). */
 struct pfs_flowkey {
 	uint8_t af;
 	uint8_t proto;
 	uint8_t direction;
+	uint16_t zone; /* the conntrack zone (pfs_stx), 0 without one */
 	struct pfs_host lan;
 	struct pfs_host ext;
 };
 
 void pfs_state_flowkey(const struct pfs_state *st, struct pfs_flowkey *k);
+/* Normalise x: fields whose bit is clear zeroed, a zero mark, zone or
+ * label set dropped from has; true when anything is left. */
+bool pfs_stx_norm(struct pfs_stx *x);
+/* True when a and b (both normalised) differ. */
+bool pfs_stx_differ(const struct pfs_stx *a, const struct pfs_stx *b);
 
 /* pf's default timeout in seconds of a class (pfctl -st); 0 past the last. */
 uint32_t pfs_timeout_default(uint8_t tclass);

@@ -48,6 +48,7 @@ enum pfs_rel_stat {
 	PFS_REL_REFUSED,	/* our deleted states offered back, refused */
 	PFS_REL_TOMB_FULL,	/* deletes not remembered: the set was full */
 	PFS_REL_BULK_SLOWED,	/* bulk walk pace halved on a peer's NACK */
+	PFS_REL_XST_BAD,	/* extras sections refused (wire_xst.h) */
 	PFS_REL_NSTATS
 };
 

@@ -12,6 +12,7 @@
 #ifndef PFSYNC_TABLE_H
 #define PFSYNC_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,27 @@ struct pfs_state *pfs_table_insert(struct pfs_table *t,
 size_t pfs_table_insert_batch(struct pfs_table *t, size_t n,
 			      const struct pfs_state *sts,
 			      struct pfs_state **out);
+/*
+ * Extras (state.h's pfs_stx), kept out of line: a table without any
+ * costs nothing; mark, zone and flags take an 8-byte record per slot of
+ * each 8192-slot chunk holding a state with extras (8 bytes a state at
+ * most: 254 bytes a state with the indexes at 1 M states); labels or a
+ * second translation a 40-byte cell more, in a table of their own.  insert_x is insert with
+ * extras; the zone is part of the flow key (pfs_flowkey.zone), fixed at
+ * insertion.  xset replaces a stored state's extras (NULL or none: they
+ * go); -1/EINVAL when the zone would change, ENOENT, ENOMEM.  xget fills
+ * *x (zeroed first) and is true when the state has extras.  Removing a
+ * state removes its extras.  xcount: states that have extras.
+ */
+struct pfs_state *pfs_table_insert_x(struct pfs_table *t,
+				     const struct pfs_state *st,
+				     const struct pfs_stx *x);
+int pfs_table_xset(struct pfs_table *t, const struct pfs_state *st,
+		   const struct pfs_stx *x);
+bool pfs_table_xget(const struct pfs_table *t, const struct pfs_state *st,
+		    struct pfs_stx *x);
+size_t pfs_table_xcount(const struct pfs_table *t);
+
 struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
 				    uint32_t creatorid);
 struct pfs_state *pfs_table_find_key(const struct pfs_table *t,

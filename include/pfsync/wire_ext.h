@@ -9,7 +9,9 @@
  *
  *    0  u8   magic 0xF5
  *    1  u8   version (high nibble, 1) | kind (low nibble)
- *    2  u16  arg: NACK: number of packets asked for; else 0
+ *    2  u16  arg: NACK: number of packets asked for; DATA, HB, GONE:
+ *            flags, 0x8000 (PFS_EXT_ARG_XST) "I read the state-extras
+ *            section" (wire_xst.h), other bits 0 and ignored
  *    4  u32  epoch: DATA, HB, GONE: the sender's stream (random, nonzero,
  *            new at each start); NACK: the stream asked
  *    8  u32  seq: DATA: this packet's number (from 1); HB: the last DATA
@@ -20,7 +22,8 @@
  * DATA rides on a normal packet.  HB, NACK, GONE and ACK ride on an empty
  * compressed update (action UPD_C, count 0), which a BSD peer counts as
  * received and otherwise ignores.  A trailer is recognised only when
- * exactly 12 bytes follow the records and magic and version match.
+ * exactly 12 bytes follow the records (and the state-extras section,
+ * wire_xst.h, when there is one) and magic and version match.
  */
 #ifndef PFSYNC_WIRE_EXT_H
 #define PFSYNC_WIRE_EXT_H
@@ -34,6 +37,7 @@
 #define PFS_EXT_LEN 12
 #define PFS_EXT_MAGIC 0xF5
 #define PFS_EXT_VERSION 1
+#define PFS_EXT_ARG_XST 0x8000 /* DATA, HB, GONE: reads wire_xst.h */
 
 enum pfs_ext_kind {
 	PFS_EXT_DATA = 1, /* this packet is number seq of stream epoch */

@@ -48,14 +48,15 @@ def serve_one(conn):
 
 
 def server(args):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
+    ls = socket.socket(family, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((args.addr, args.port))
     ls.listen(16)
     print("listening", flush=True)
     while True:
         conn, peer = ls.accept()
-        print("connection from %s:%d" % peer, flush=True)
+        print("connection from %s:%d" % peer[:2], flush=True)
         threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
 
 
@@ -185,8 +186,8 @@ def client(args):
         return 3
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.settimeout(None)
-    print("connected %s:%d -> %s:%d" % (s.getsockname() + s.getpeername()),
-          flush=True)
+    print("connected %s:%d -> %s:%d" % (s.getsockname()[:2] +
+                                        s.getpeername()[:2]), flush=True)
     try:
         client_loop(p, s)
         if args.bulk and not p.reset and p.echoed == p.sent:

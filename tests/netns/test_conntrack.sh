@@ -2,7 +2,8 @@
 # test_conntrack.sh - `backend conntrack` with real conntrack tables in two
 # firewall namespaces: entries created, updated and deleted with the
 # conntrack CLI on fwA reach fwB's kernel table with the status bits of
-# their state (UNREPLIED stays so; a mark-only change sends nothing); fwB
+# their state (UNREPLIED stays so; a mark-only change is one update, as
+# marks travel between pfsyncd peers, test_ct_natx); fwB
 # does not send back what it learned (its echoes are filtered in the
 # kernel); a late-started fwC gets the table by bulk; a CLR from fwA
 # removes A's entries from fwB's kernel; pfsync traffic itself (notrack)
@@ -75,12 +76,42 @@ ct fwA -U "${TCP[@]}" --state FIN_WAIT -t 100 >/dev/null ||
 check "update (FIN_WAIT) reaches fwB" \
 	wait_for 5 lists fwB FIN_WAIT "${TCP[@]}"
 
-# a change pfsync does not carry (the mark) makes no update on fwB
+# the mark travels between pfsyncd peers (the extras section): a
+# mark-only change is one update, and fwB's entry gets the mark
 upd0=$(json_field fwB applied_upd stats)
 ct fwA -U "${TCP[@]}" -m 7 >/dev/null || fail "conntrack -U -m on fwA"
-sleep 1.5
-check "a mark-only change on fwA makes no update on fwB" \
-	count_is "$upd0" json_field fwB applied_upd stats
+check "a mark-only change on fwA reaches fwB's entry" \
+	wait_for 5 lists fwB 'mark=7 ' "${TCP[@]}"
+sleep 1
+check "... as one update" \
+	count_is "$((upd0 + 1))" json_field fwB applied_upd stats
+
+# zones: the same tuple in zones 1 and 2 is two entries, on fwB too, and
+# deleting one leaves the other (the zone is part of the key that finds
+# them, carried between pfsyncd peers)
+ZT=(-p tcp -s 10.1.0.13 -d 10.2.0.23 --sport 40002 --dport 80)
+nzones() { # NAME: zones of the ZT entries, sorted
+	ct "$1" -L "${ZT[@]}" | grep -o 'zone=[0-9]*' | sort | tr '\n' ' '
+}
+for z in 1 2; do
+	ct fwA -I "${ZT[@]}" --state ESTABLISHED -t 200 \
+		-u SEEN_REPLY,ASSURED -w "$z" >/dev/null ||
+		fail "conntrack -I zone $z on fwA"
+done
+check "one tuple in zones 1 and 2: two entries on fwB" \
+	wait_for 5 bash -c "[ \"\$(ip netns exec $(ns fwB) conntrack -L \
+		${ZT[*]} 2>/dev/null | grep -o 'zone=[0-9]*' | sort |
+		tr '\n' ' ')\" = 'zone=1 zone=2 ' ]"
+ct fwA -D "${ZT[@]}" -w 1 >/dev/null || fail "conntrack -D zone 1 on fwA"
+check "the delete in zone 1 leaves zone 2's entry on fwB" \
+	wait_for 5 bash -c "[ \"\$(ip netns exec $(ns fwB) conntrack -L \
+		${ZT[*]} 2>/dev/null | grep -o 'zone=[0-9]*' | sort |
+		tr '\n' ' ')\" = 'zone=2 ' ]"
+echo "fwB's zones now: $(nzones fwB)"
+ct fwA -D "${ZT[@]}" -w 2 >/dev/null
+check "... and zone 2's delete removes it" \
+	wait_for 5 bash -c "! ip netns exec $(ns fwB) conntrack -L ${ZT[*]} \
+		2>/dev/null | grep -q zone="
 
 # status bits follow the state: unreplied stays so, UDP is assured on
 # fwB only when it is on fwA

@@ -801,6 +801,82 @@ static void test_snat_and_both(void)
 	T_MEMEQ(st.gwy.addr.a, masq, 4);
 }
 
+/* Both translations: the source one in v3's gwy, the destination one as
+ * the extras' nat2; mark, zone and labels from their attributes; back to
+ * the kernel the same two tuples, CTA_NAT_SRC and CTA_NAT_DST, CTA_MARK,
+ * CTA_ZONE and CTA_LABELS (and CTA_ZONE on the delete that finds it). */
+static void test_both_nats_and_extras(void)
+{
+	static const uint8_t masq[4] = { 192, 0, 2, 9 },
+			     srv[4] = { 10, 0, 0, 5 };
+	uint8_t labels[16] = { 0 };
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nlattr *a, *nat;
+	struct pfsd_ct_entry e, w, back;
+	struct pfs_state st;
+	struct pfs_stx x;
+	size_t n = dnat_msg(srv, 8080, masq, 61000);
+	struct nlmsghdr *m = (void *)buf;
+
+	labels[0] = 0x01;
+	labels[15] = 0x80;
+	mnl_attr_put_u32(m, CTA_MARK, htonl(0x2a));
+	mnl_attr_put_u16(m, CTA_ZONE, htons(7));
+	mnl_attr_put(m, CTA_LABELS, sizeof(labels), labels);
+	n = m->nlmsg_len;
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_NEW);
+	T_EQ(e.have & PFSD_CT_HAVE_LABELS, PFSD_CT_HAVE_LABELS);
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_EQ(st.direction, PFS_DIR_OUT);
+	T_MEMEQ(st.gwy.addr.a, masq, 4);
+	T_CHECK(pfsd_ctmap_to_stx(&e, &st, &x));
+	T_EQ(x.has, PFS_STX_ALL);
+	T_EQ(x.mark, 0x2a);
+	T_EQ(x.zone, 7);
+	T_MEMEQ(x.labels, labels, 16);
+	T_MEMEQ(x.nat2.addr.a, srv, 4);
+	T_EQ(x.nat2.port, 8080);
+	/* without the extras, the source half only (what a BSD peer has) */
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &w), 0);
+	T_CHECK(memcmp(&w.reply.src, &e.reply.src, 4) != 0);
+	/* with them, the entry as it was */
+	T_EQ(pfsd_ctmap_from_state_x(&st, &x, NOW, &w), 0);
+	T_MEMEQ(&w.orig, &e.orig, offsetof(struct pfsd_ct_tuple, icmp_type));
+	T_MEMEQ(&w.reply, &e.reply, offsetof(struct pfsd_ct_tuple, icmp_type));
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w,
+				     NLM_F_CREATE | NLM_F_EXCL, true, 1) > 0);
+	nat = find_top(nlh, CTA_NAT_SRC);
+	T_CHECK(nat != NULL && (a = nat_ip(nat)) != NULL &&
+		memcmp(mnl_attr_get_payload(a), masq, 4) == 0);
+	nat = find_top(nlh, CTA_NAT_DST);
+	T_CHECK(nat != NULL && (a = nat_ip(nat)) != NULL &&
+		memcmp(mnl_attr_get_payload(a), srv, 4) == 0);
+	T_EQ(pfsd_ctmap_parse(buf, nlh->nlmsg_len, &back), PFSD_CT_NEW);
+	T_EQ(back.mark, 0x2a);
+	T_EQ(back.zone, 7);
+	T_MEMEQ(back.labels, labels, 16);
+	/* a state without labels writes none (the kernel would refuse
+	 * labels on an entry without room), but a mark of 0 */
+	x.has = PFS_STX_ZONE;
+	x.mark = 0;
+	T_EQ(pfsd_ctmap_from_state_x(&st, &x, NOW, &w), 0);
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w, 0, false, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_LABELS) == NULL);
+	a = find_top(nlh, CTA_MARK);
+	T_CHECK(a != NULL && mnl_attr_get_u32(a) == 0);
+	T_CHECK(find_top(nlh, CTA_ZONE) != NULL);
+	T_CHECK(pfsd_ctmap_build_delete(buf, sizeof(buf), &w, 0, 1) > 0);
+	a = find_top(nlh, CTA_ZONE);
+	T_CHECK(a != NULL && ntohs(mnl_attr_get_u16(a)) == 7);
+	T_CHECK(pfsd_ctmap_build_get(buf, sizeof(buf), &w, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_ZONE) != NULL);
+	/* an entry with none of it has no extras */
+	n = dnat_msg(srv, 8080, (const uint8_t[4]){ 198, 51, 100, 7 }, 40000);
+	T_EQ(pfsd_ctmap_parse(buf, n, &e), PFSD_CT_NEW);
+	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), 0);
+	T_CHECK(!pfsd_ctmap_to_stx(&e, &st, &x)); /* rdr: no nat2 */
+}
+
 int main(void)
 {
 	T_RUN(test_tcp_table_round_trip);
@@ -822,5 +898,6 @@ int main(void)
 	T_RUN(test_update_status_attr);
 	T_RUN(test_dnat_is_rdr);
 	T_RUN(test_snat_and_both);
+	T_RUN(test_both_nats_and_extras);
 	return t_done();
 }

@@ -32,14 +32,20 @@ static void test_write_kind(void)
 {
 	struct pfs_state s = sim_state(1, PEER_ID);
 
-	T_EQ(pfsd_ctpol_write_kind(PFS_OP_INSERT, &s), PFSD_CTWR_UPSERT);
-	T_EQ(pfsd_ctpol_write_kind(PFS_OP_UPDATE, &s), PFSD_CTWR_UPSERT);
-	T_EQ(pfsd_ctpol_write_kind(PFS_OP_DELETE, &s), PFSD_CTWR_DELETE);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_INSERT, &s, false), PFSD_CTWR_UPSERT);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_UPDATE, &s, false), PFSD_CTWR_UPSERT);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_DELETE, &s, false), PFSD_CTWR_DELETE);
+	/* a second translation in the extras alone: written as NAT */
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_INSERT, &s, true),
+	     PFSD_CTWR_CREATE_NAT);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_UPDATE, &s, true),
+	     PFSD_CTWR_UPDATE_NAT);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_DELETE, &s, true), PFSD_CTWR_DELETE);
 	s.gwy.port = 61000; /* source NAT */
 	T_CHECK(pfsd_ctmap_is_nat(&s));
-	T_EQ(pfsd_ctpol_write_kind(PFS_OP_INSERT, &s), PFSD_CTWR_CREATE_NAT);
-	T_EQ(pfsd_ctpol_write_kind(PFS_OP_UPDATE, &s), PFSD_CTWR_UPDATE_NAT);
-	T_EQ(pfsd_ctpol_write_kind(PFS_OP_DELETE, &s), PFSD_CTWR_DELETE);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_INSERT, &s, false), PFSD_CTWR_CREATE_NAT);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_UPDATE, &s, false), PFSD_CTWR_UPDATE_NAT);
+	T_EQ(pfsd_ctpol_write_kind(PFS_OP_DELETE, &s, false), PFSD_CTWR_DELETE);
 }
 
 /* Only what pfsync carries counts as a change. */

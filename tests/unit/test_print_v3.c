@@ -230,6 +230,28 @@ static void test_upd_ipv4(void)
 		 "\n");
 }
 
+/* pfsyncd's extras section and trailer after the records (wire_xst.h,
+ * wire_ext.h): decode shows the v3 packet, as NetBSD's tcpdump would. */
+static void test_upd_with_extras_and_trailer(void)
+{
+	static const uint8_t tail[] = {
+		0xf6, 0x01, 0x00, 0x0d, 0x00, 0x03, 0x06, 0x00, 0x00,
+		0x00, 0x2a, 0x00, 0x07, /* record 0: mark 42, zone 7 */
+		0xf5, 0x11, 0x80, 0x00, 0x00, 0x00, 0x00, 0x09,
+		0x00, 0x00, 0x00, 0x01, /* DATA 1 of stream 9 */
+	};
+	uint8_t b[T_FRAME_MAX];
+	struct t_st s;
+
+	t_st_tcp4(&s);
+	t_hdr(b, 3, PFS_V3_ACT_UPD, 1);
+	t_state(b + 20, &s);
+	memcpy(b + 260, tail, sizeof(tail));
+	T_PRINTS(b, 260 + sizeof(tail), CTL_PRINT_V | CTL_PRINT_E,
+		 "PFSYNCv3 count 1: PFSYNC UPD ST:\n" UPD4_LINE1 UPD4_LINE2
+		     UPD4_LINE3 UPD4_ID "\n");
+}
+
 /* INS and DEL print the state like UPD but never the updates counter. */
 static void test_ins_del_two_records(void)
 {
@@ -691,5 +713,6 @@ int main(void)
 	T_RUN(test_truncated);
 	T_RUN(test_print_state_plain);
 	T_RUN(test_random_frames);
+	T_RUN(test_upd_with_extras_and_trailer);
 	return t_done();
 }

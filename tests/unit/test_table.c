@@ -148,6 +148,7 @@ static void test_key_bytes(void)
 	k.direction = p->direction;
 	k.lan.port = p->lan.port;
 	k.ext.port = p->ext.port;
+	k.zone = 0; /* meaningful since zones: part of the key */
 	memcpy(k.lan.addr.a, p->lan.addr.a, 4);
 	memcpy(k.ext.addr.a, p->ext.addr.a, 4);
 	T_CHECK(pfs_table_find_key(t, &k) == p);
