@@ -12,6 +12,10 @@ netns_node A 10.77.0.1 fd00:77::1
 netns_node B 10.77.0.2 fd00:77::2
 netns_node C 10.77.0.3 fd00:77::3
 daemon_start A 1 || fail "start A"
+# state ids are (start second << 32) + a counter, as in pf: nodes started
+# in one second make equal ids (told apart by their creator), and the
+# checks below pick a state by an id no other creator uses
+sleep 1.1
 daemon_start B 2 || fail "start B"
 
 # --- two nodes: inserts of every kind ---
