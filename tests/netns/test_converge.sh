@@ -53,6 +53,7 @@ check "the killed state leaves B" \
 check "tables equal after the kill" wait_for 5 tables_equal A B
 
 # --- a third node joins and catches up ---
+sleep 1.1 # a second of its own (ids, above)
 daemon_start C 3 || fail "start C"
 check "C catches up by bulk" wait_for 10 tables_equal A B C
 check "C's bulk is done" wait_for 10 bulk_done C
