@@ -193,40 +193,78 @@ static void test_far_ahead(void)
 	pfs_table_free(t);
 }
 
-/* ---- the bulk walk slows down on a NACK (engine_bulk.c) ----------------*/
+/* ---- engine and peer for the reliable layer's tests ------------------ */
 
-static unsigned bulk_upds; /* full UPD packets for pfsync0 (the walk) */
-static uint32_t our_epoch;
+static const struct pfs_rx_meta peer_m = {0x0a000002u, true, 255};
+static unsigned bulk_upds, acks_out, gone_out;
+static uint32_t our_epoch, last_ack;
 
-static int out_bulk(void *ctx, const uint8_t *local, size_t llen,
-		    const uint8_t *wire, size_t wlen, uint32_t dst)
+/* What the engine sends: full UPDs for pfsync0 (a bulk walk), ACK and
+ * GONE control packets, and the epoch of our numbered packets. */
+static int out_rel(void *ctx, const uint8_t *local, size_t llen,
+		   const uint8_t *wire, size_t wlen, uint32_t dst)
 {
 	struct pfs_ext x;
 
 	(void)ctx, (void)dst;
 	if (llen > 0 && local[2] == 2) /* UPD */
 		bulk_upds++;
-	if (wire && pfs_ext_get(wire, wlen, llen ? llen : 20, &x) == 0)
+	if (!wire || pfs_ext_get(wire, wlen, llen ? llen : 20, &x) != 0)
+		return 0;
+	if (llen > 0)
 		our_epoch = x.epoch;
+	else if (x.kind == PFS_EXT_ACK)
+		acks_out++, last_ack = x.seq;
+	else if (x.kind == PFS_EXT_GONE)
+		gone_out++;
 	return 0;
 }
+
+/* A reliable engine (hostid 0x100, a syncdev) sending to out_rel. */
+static struct pfs_engine *rel_engine(struct pfs_table *t, unsigned bulk_pkts,
+				     uint64_t now)
+{
+	static const struct pfs_engine_ops ops = {.output = out_rel};
+	struct pfs_engine_conf c;
+
+	pfs_engine_conf_default(&c);
+	c.hostid = 0x100;
+	c.syncdev = true;
+	c.reliable = true;
+	if (bulk_pkts != 0) {
+		c.bulk_pkts = bulk_pkts;
+		c.bulk_tick_ms = 1;
+	}
+	bulk_upds = acks_out = gone_out = 0;
+	our_epoch = last_ack = 0;
+	return pfs_engine_new(&c, t, &ops, NULL, now);
+}
+
+/* From the peer: head (a v3 header and its records, hlen bytes) with a
+ * trailer of kind, epoch, seq, arg; head NULL: an empty UPD_C. */
+static void rel_in(struct pfs_engine *e, const uint8_t *head, size_t hlen,
+		   uint8_t kind, uint32_t epoch, uint32_t seq, uint16_t arg,
+		   uint64_t now)
+{
+	uint8_t pkt[64] = {3, 0, 4, 0};
+	struct pfs_ext x = {kind, arg, epoch, seq};
+	struct pfs_wbuf wb;
+
+	if (head != NULL)
+		memcpy(pkt, head, hlen);
+	else
+		hlen = 20;
+	pfs_wbuf_init(&wb, pkt, sizeof(pkt));
+	wb.off = hlen;
+	pfs_ext_put(&wb, &x);
+	pfs_engine_input(e, pkt, wb.off, &peer_m, now);
+}
+
+/* ---- the bulk walk slows down on a NACK (engine_bulk.c) ----------------*/
 
 /* a UREQ {0, 0}: version 3, af 0, action 8, count 1, chksum 0, and a
  * 16-byte record of zeros (id 8, creatorid 4, padding 4) */
 static const uint8_t ureq_all[36] = {3, 0, 8, 1};
-
-static void nack_in(struct pfs_engine *e, const struct pfs_rx_meta *m,
-		    uint64_t now)
-{
-	uint8_t pkt[32] = {3, 0, 4, 0};
-	struct pfs_wbuf wb;
-	const struct pfs_ext x = {PFS_EXT_NACK, 0, our_epoch, 1};
-
-	pfs_wbuf_init(&wb, pkt, sizeof(pkt));
-	wb.off = 20;
-	pfs_ext_put(&wb, &x);
-	pfs_engine_input(e, pkt, sizeof(pkt), m, now);
-}
 
 static unsigned bulk_tick(struct pfs_engine *e, uint64_t now)
 {
@@ -237,21 +275,11 @@ static unsigned bulk_tick(struct pfs_engine *e, uint64_t now)
 
 static void test_bulk_slows_on_nack(void)
 {
-	const struct pfs_engine_ops ops = {.output = out_bulk};
-	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
-	struct pfs_engine_conf c;
 	struct pfs_table *t = pfs_table_new(0);
-	struct pfs_engine *e;
 	uint64_t now = 1000;
+	struct pfs_engine *e = rel_engine(t, 8, now);
 	unsigned i;
 
-	pfs_engine_conf_default(&c);
-	c.hostid = 0x100;
-	c.syncdev = true;
-	c.reliable = true;
-	c.bulk_pkts = 8;
-	c.bulk_tick_ms = 1;
-	e = pfs_engine_new(&c, t, &ops, NULL, now);
 	for (i = 1; i <= 3000; i++) {
 		struct pfs_state s = sim_state(i, 0x100);
 
@@ -259,17 +287,17 @@ static void test_bulk_slows_on_nack(void)
 	}
 	pfs_engine_flush(e, now);
 	now += 5000; /* states sent in the second of a request are skipped */
-	pfs_engine_input(e, ureq_all, sizeof(ureq_all), &m, now);
+	pfs_engine_input(e, ureq_all, sizeof(ureq_all), &peer_m, now);
 	T_CHECK(pfs_engine_bulk_sending(e));
-	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, now);
+	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &peer_m, now);
 	T_CHECK(pfs_engine_bulk_sending(e));
 	T_EQ(bulk_tick(e, now += 1), 8); /* full pace */
 	T_CHECK(our_epoch != 0);
-	nack_in(e, &m, now);
-
+	rel_in(e, NULL, 0, PFS_EXT_NACK, our_epoch, 1, 0, now);
 	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_BULK_SLOWED], 1);
 	T_EQ(bulk_tick(e, now += 1), 4); /* halved */
-	nack_in(e, &m, now); /* the same loss seen again: no second cut */
+	/* the same loss seen again: no second cut */
+	rel_in(e, NULL, 0, PFS_EXT_NACK, our_epoch, 1, 0, now);
 	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_BULK_SLOWED], 1);
 	T_EQ(bulk_tick(e, now += 1), 4);
 	now += 50; /* quiet: one more packet every 10 ms, up to the pace set */
@@ -279,7 +307,9 @@ static void test_bulk_slows_on_nack(void)
 	T_EQ(bulk_tick(e, now += 10), 7);
 	T_EQ(bulk_tick(e, now += 10), 8);
 	T_EQ(bulk_tick(e, now += 10), 8);
-	nack_in(e, &m, now); /* another stream's NACK does not slow us */
+	/* another stream's NACK does not slow us */
+	rel_in(e, NULL, 0, PFS_EXT_NACK, our_epoch + 1, 1, 0, now);
+	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_BULK_SLOWED], 1);
 	pfs_engine_free(e);
 	pfs_table_free(t);
 }
@@ -288,31 +318,18 @@ static void test_bulk_slows_on_nack(void)
  * do not ask for the bulk again: the stream's numbers recover them. */
 static void test_bulk_drops_numbered(void)
 {
-	const struct pfs_engine_ops ops = {.output = out_bulk};
-	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
-	struct pfs_engine_conf c;
 	struct pfs_table *t = pfs_table_new(0);
-	struct pfs_engine *e;
-	/* BUS START of creator 0x0a000002, endtime 0, in the peer's stream
-	 * (after hb_pkt's 42) as DATA 43: header, 16-byte record, trailer */
-	uint8_t bus[20 + 16 + 12] = {3, 0, 9, 1};
-	struct pfs_wbuf wb;
-	const struct pfs_ext x = {PFS_EXT_DATA, 0, 0x01020304u, 43};
+	struct pfs_engine *e = rel_engine(t, 0, 5000);
+	/* BUS START of creator 0x0a000002, endtime 0: header, 16-byte record */
+	uint8_t bus[20 + 16] = {3, 0, 9, 1};
 
-	pfs_engine_conf_default(&c);
-	c.hostid = 0x100;
-	c.syncdev = true;
-	c.reliable = true;
-	e = pfs_engine_new(&c, t, &ops, NULL, 5000);
 	pfs_engine_bulk_request(e, 5000);
 	T_CHECK(pfs_engine_bulk_lost(e)); /* no numbered START yet: lost */
-	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, 5001);
+	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &peer_m, 5001);
 	bus[20] = 0x0a, bus[23] = 0x02; /* creatorid */
 	bus[28] = PFS_V3_BUS_START;
-	pfs_wbuf_init(&wb, bus, sizeof(bus));
-	wb.off = 36;
-	pfs_ext_put(&wb, &x);
-	pfs_engine_input(e, bus, sizeof(bus), &m, 5002);
+	/* in the peer's stream after hb_pkt's 42: DATA 43 */
+	rel_in(e, bus, sizeof(bus), PFS_EXT_DATA, 0x01020304u, 43, 0, 5002);
 	T_CHECK(!pfs_engine_bulk_lost(e));
 	pfs_engine_free(e);
 	pfs_table_free(t);
@@ -320,64 +337,18 @@ static void test_bulk_drops_numbered(void)
 
 /* ---- acknowledgements free the ring ----------------------------------- */
 
-static unsigned acks_out, gone_out;
-static uint32_t last_ack;
-
-static int out_ack(void *ctx, const uint8_t *local, size_t llen,
-		   const uint8_t *wire, size_t wlen, uint32_t dst)
-{
-	struct pfs_ext x;
-
-	(void)ctx, (void)local, (void)dst;
-	if (wire && llen == 0 && pfs_ext_get(wire, wlen, 20, &x) == 0) {
-		if (x.kind == PFS_EXT_ACK) {
-			acks_out++;
-			last_ack = x.seq;
-		}
-		if (x.kind == PFS_EXT_GONE)
-			gone_out++;
-	}
-	if (wire && llen > 0 && pfs_ext_get(wire, wlen, llen, &x) == 0)
-		our_epoch = x.epoch;
-	return 0;
-}
-
-/* An empty UPD_C with a trailer of kind, epoch, seq, arg (as a peer). */
-static void ctl_in(struct pfs_engine *e, const struct pfs_rx_meta *m,
-		   uint8_t kind, uint32_t epoch, uint32_t seq, uint16_t arg,
-		   uint64_t now)
-{
-	uint8_t pkt[32] = {3, 0, 4, 0};
-	struct pfs_wbuf wb;
-	struct pfs_ext x = {kind, arg, epoch, seq};
-
-	pfs_wbuf_init(&wb, pkt, sizeof(pkt));
-	wb.off = 20;
-	pfs_ext_put(&wb, &x);
-	pfs_engine_input(e, pkt, sizeof(pkt), m, now);
-}
-
 /* The sender frees what every peer acknowledged: a NACK below it gets
  * GONE, above it a resend; the receiver acknowledges every 1024 packets
  * at once, fewer 100 ms after progress. */
 static void test_ack(void)
 {
-	const struct pfs_engine_ops ops = {.output = out_ack};
-	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
-	struct pfs_engine_conf c;
 	struct pfs_table *t = pfs_table_new(0);
-	struct pfs_engine *e;
-	const uint64_t *rs;
 	uint64_t now = 1000;
+	struct pfs_engine *e = rel_engine(t, 0, now);
+	const uint64_t *rs = pfs_engine_rel_stats(e);
 	uint32_t i;
 
-	pfs_engine_conf_default(&c);
-	c.hostid = 0x100;
-	c.syncdev = true;
-	c.reliable = true;
-	e = pfs_engine_new(&c, t, &ops, NULL, now);
-	rs = pfs_engine_rel_stats(e);
-	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &m, now); /* a peer */
+	pfs_engine_input(e, hb_pkt, sizeof(hb_pkt), &peer_m, now); /* a peer */
 	for (i = 1; i <= 100; i++) { /* 100 numbered packets of ours */
 		struct pfs_state s = sim_state(i, 0x100);
 
@@ -385,27 +356,21 @@ static void test_ack(void)
 		pfs_engine_flush(e, now);
 	}
 	T_CHECK(our_epoch != 0);
-	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 10, 1, now);
+	rel_in(e, NULL, 0, PFS_EXT_NACK, our_epoch, 10, 1, now);
 	T_EQ(rs[PFS_REL_RESENT], 1); /* held before any ACK */
-	ctl_in(e, &m, PFS_EXT_ACK, our_epoch, 60, 0, now);
-	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 10, 1, now);
+	rel_in(e, NULL, 0, PFS_EXT_ACK, our_epoch, 60, 0, now);
+	rel_in(e, NULL, 0, PFS_EXT_NACK, our_epoch, 10, 1, now);
 	T_EQ(gone_out, 1); /* freed: acknowledged */
 	T_EQ(rs[PFS_REL_RESENT], 1);
-	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 61, 1, now);
+	rel_in(e, NULL, 0, PFS_EXT_NACK, our_epoch, 61, 1, now);
 	T_EQ(rs[PFS_REL_RESENT], 2); /* still held */
-	ctl_in(e, &m, PFS_EXT_ACK, our_epoch, 5000, 0, now); /* never sent */
-	ctl_in(e, &m, PFS_EXT_NACK, our_epoch, 61, 1, now);
+	/* a number never sent frees nothing */
+	rel_in(e, NULL, 0, PFS_EXT_ACK, our_epoch, 5000, 0, now);
+	rel_in(e, NULL, 0, PFS_EXT_NACK, our_epoch, 61, 1, now);
 	T_EQ(rs[PFS_REL_RESENT], 3);
 	/* receiving: the peer's stream from 43 (hb_pkt said 42) */
-	for (i = 43; i < 43 + 1500; i++) {
-		uint8_t pkt[32];
-
-		memcpy(pkt, hb_pkt, sizeof(pkt));
-		pkt[21] = 0x11; /* DATA */
-		pkt[28] = (uint8_t)(i >> 24), pkt[29] = (uint8_t)(i >> 16);
-		pkt[30] = (uint8_t)(i >> 8), pkt[31] = (uint8_t)i;
-		pfs_engine_input(e, pkt, sizeof(pkt), &m, now);
-	}
+	for (i = 43; i < 43 + 1500; i++)
+		rel_in(e, NULL, 0, PFS_EXT_DATA, 0x01020304u, i, 0, now);
 	T_EQ(acks_out, 1); /* after 1024 */
 	T_EQ(last_ack, 42 + 1024);
 	pfs_engine_timer(e, now + 99);
