@@ -275,6 +275,20 @@ void pfs_bsd_put_bus(struct pfs_wbuf *wb, const struct pfs_bsd_bus *b)
 	p[BSD_BUS_STATUS] = b->status;
 }
 
+int pfs_bsd_frame_header(const uint8_t *pkt, size_t len, uint8_t version,
+			 struct pfs_bsd_header *h)
+{
+	struct pfs_rbuf rb;
+
+	if (pkt == NULL || len < PFS_BSD_HDR_LEN)
+		return PFS_STAT_HDROPS;
+	pfs_rbuf_init(&rb, pkt, len);
+	pfs_bsd_get_header(&rb, h);
+	if (h->version != version)
+		return PFS_STAT_BADVER;
+	return h->len > len ? PFS_STAT_BADLEN : 0;
+}
+
 enum { BSD_KEY_ADDR = 0, BSD_KEY_PORT = 32 };
 
 void pfs_bsd_ld_key_ends(const uint8_t *p, struct pfs_bsd_key *k)

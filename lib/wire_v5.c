@@ -577,17 +577,12 @@ void pfs_v5_put_record(struct pfs_wbuf *wb, uint8_t action,
 
 int pfs_v5_frame_parse(const uint8_t *pkt, size_t len, struct pfs_v5_frame *f)
 {
-	struct pfs_rbuf rb;
+	int rc;
 
 	memset(f, 0, sizeof(*f));
-	if (pkt == NULL || len < PFS_BSD_HDR_LEN)
-		return PFS_STAT_HDROPS;
-	pfs_rbuf_init(&rb, pkt, len);
-	pfs_bsd_get_header(&rb, &f->hdr);
-	if (f->hdr.version != PFS_V5_VERSION)
-		return PFS_STAT_BADVER;
-	if (f->hdr.len > len)
-		return PFS_STAT_BADLEN;
+	rc = pfs_bsd_frame_header(pkt, len, PFS_V5_VERSION, &f->hdr);
+	if (rc != 0)
+		return rc;
 	f->pkt = pkt;
 	f->pktlen = len;
 	f->len = f->hdr.len;

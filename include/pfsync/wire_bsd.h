@@ -165,6 +165,13 @@ int pfs_bsd_state_check(const struct pfs_bsd_state *s);
 
 /* Cursor codecs of the shared elements (sticky error when short). */
 void pfs_bsd_get_header(struct pfs_rbuf *rb, struct pfs_bsd_header *h);
+/*
+ * The header of a received frame of `version`, checked as both BSDs
+ * check it: 0, or the counter it moves (HDROPS shorter than a header,
+ * BADVER another version, BADLEN a len past the packet's end).
+ */
+int pfs_bsd_frame_header(const uint8_t *pkt, size_t len, uint8_t version,
+			 struct pfs_bsd_header *h);
 void pfs_bsd_put_header(struct pfs_wbuf *wb, const struct pfs_bsd_header *h);
 void pfs_bsd_get_subheader(struct pfs_rbuf *rb, struct pfs_bsd_subheader *s);
 void pfs_bsd_put_subheader(struct pfs_wbuf *wb,
