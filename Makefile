@@ -36,7 +36,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h daemon/backend/*.h daemon/cmd/*.h \
-            ctl/*.h tests/unit/*.h)
+            ctl/*.h tests/unit/*.h tests/bench/*.h)
 
 # --- optimised build (rel) and sanitizer build (asan) ----------------------
 define objs

@@ -12,16 +12,10 @@
 
 #include "pfsync/seal.h"
 
+#include "bench.h"
+
 #define BENCH_SECONDS 0.5
 #define BENCH_BATCH   1024
-
-static double bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct pfs_seal *bench_sealer(uint32_t sender)
 {

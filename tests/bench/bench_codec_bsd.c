@@ -18,47 +18,19 @@
 #include "pfsync/wire_v5.h"
 #include "pfsync/wire_v6.h"
 
+#include "bench.h"
+
 #define BENCH_SECONDS 0.5
 #define BENCH_FRAME   1500
 
 static volatile uint64_t bench_sink;
 
-static double bench_now(void)
+/* bench.h's state, with the BSD-only fields at their defaults. */
+static void bench_fill_bsd(struct pfs_bsd_state *s, unsigned i)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void bench_fill_state(struct pfs_bsd_state *s, unsigned i)
-{
-	struct pfs_state *st = &s->st;
-
 	memset(s, 0, sizeof(*s));
-	st->id = 0x5f000000000000ULL + i;
-	strcpy(st->ifname, "eth1");
-	st->lan.addr.a[0] = 10;
-	st->lan.addr.a[3] = (uint8_t)i;
-	st->lan.port = (uint16_t)(1024 + i);
-	st->gwy = st->lan;
-	st->ext.addr.a[0] = 192;
-	st->ext.port = 443;
-	st->src.seqlo = i * 7;
-	st->src.seqhi = i * 7 + 65535;
-	st->src.state = PFS_TCPS_ESTABLISHED;
-	st->dst = st->src;
-	st->rule = PFS_NO_RULE;
-	st->anchor = PFS_NO_RULE;
-	st->creation = 100;
-	st->packets[0] = i;
-	st->bytes[0] = (uint64_t)i * 1500;
-	st->creatorid = 0x01020304;
-	st->af = AF_INET;
-	st->proto = 6;
-	st->direction = PFS_DIR_OUT;
-	st->timeout = PFS_TM_TCP_ESTABLISHED;
-	pfs_bsd_extra_default(&s->x, st);
+	bench_fill_state(&s->st, i);
+	pfs_bsd_extra_default(&s->x, &s->st);
 }
 
 static void bench_fill_upd_c(struct pfs_bsd_upd_c *u, unsigned i)
@@ -196,8 +168,8 @@ int main(void)
 	unsigned i;
 
 	for (i = 0; i < 8; i++) {
-		bench_fill_state(&st6[i].state, i);
-		bench_fill_state(&st5[i].state, i);
+		bench_fill_bsd(&st6[i].state, i);
+		bench_fill_bsd(&st5[i].state, i);
 		bench_fill_upd_c(&up6[i].upd_c, i);
 		bench_fill_upd_c(&up5[i].upd_c, i);
 	}
