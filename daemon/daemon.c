@@ -383,6 +383,8 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	struct pfsd_daemon *d = arg;
 
 	dmn_rx_drops(d);
+	if (len > d->rx_max_len)
+		d->rx_max_len = len;
 	if (d->crypt != NULL) {
 		pkt = pfsd_crypt_open(d->crypt, pkt, len, &len);
 		if (pkt == NULL)
@@ -748,6 +750,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
+	d->started_ms = pfsd_now_ms();
 	dmn_pin_peers(d, c);
 	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
 		pfsd_daemon_free(d);
