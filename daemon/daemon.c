@@ -45,6 +45,17 @@ void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS])
 				    : e[PFS_STAT_OPACKETS];
 }
 
+uint64_t pfsd_daemon_kernel_drops(const struct pfsd_daemon *d)
+{
+	uint64_t seen, proc;
+
+	if (d->tp == NULL)
+		return d->rx_drops_old;
+	seen = pfsd_transport_stats(d->tp)->kernel_drops;
+	proc = pfsd_transport_proc_drops(d->tp);
+	return d->rx_drops_old + (proc > seen ? proc : seen);
+}
+
 uint64_t pfsd_daemon_now_ms(void)
 {
 	return pfsd_now_ms();

@@ -121,6 +121,9 @@ void pfsd_daemon_kick(struct pfsd_daemon *d);
 void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS]);
 
 /* The engine's clock: monotonic milliseconds, and seconds for states. */
+/* Packets the kernel dropped on the sync socket (all sockets so far). */
+uint64_t pfsd_daemon_kernel_drops(const struct pfsd_daemon *d);
+
 uint64_t pfsd_daemon_now_ms(void);
 /* The bulk update is done and, with the conntrack backend, every peer's
  * state it brought is written to the kernel (no write waits): what

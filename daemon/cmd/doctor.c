@@ -247,12 +247,12 @@ static void doc_counters(struct doc *dc)
 		doc_say(dc, DOC_WARN, "counters", "%" PRIu64 " %s",
 			dc->s[lines[i].slot], lines[i].what);
 	}
-	if (d->rx_drops + d->rx_drops_old != 0) {
+	if (pfsd_daemon_kernel_drops(d) != 0) {
 		any = true;
 		doc_say(dc, DOC_WARN, "counters",
 			"%" PRIu64 " packets dropped by the kernel: the sync "
 			"socket's buffer overflowed (raise sync-rcvbuf)",
-			d->rx_drops + d->rx_drops_old);
+			pfsd_daemon_kernel_drops(d));
 	}
 	if (d->crypt != NULL) {
 		const uint64_t *v =
