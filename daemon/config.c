@@ -383,6 +383,8 @@ enum conf_kw_id {
 	KW_USER,
 	KW_SECCOMP,
 	KW_VERSION,
+	KW_IGNORE,
+	KW_NOSYNC,
 	KW_COUNT
 };
 
@@ -800,6 +802,18 @@ static int conf_kw_version(struct conf_parse *p, int argc, char *argv[])
 	return conf_w_version(&p->conf, argv[0], p->msg, sizeof p->msg);
 }
 
+static int conf_kw_ignore(struct conf_parse *p, int argc, char *argv[])
+{
+	return pfsd_filter_conf_ignore(&p->conf.filter, argc, argv, p->msg,
+				       sizeof p->msg);
+}
+
+static int conf_kw_nosync(struct conf_parse *p, int argc, char *argv[])
+{
+	return pfsd_filter_conf_nosync(&p->conf.filter, argc, argv, p->msg,
+				       sizeof p->msg);
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -827,6 +841,8 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_USER] = {"user", 1, false, conf_kw_user},
     [KW_SECCOMP] = {"seccomp", 1, false, conf_kw_seccomp},
     [KW_VERSION] = {"version", 1, false, conf_kw_version},
+    [KW_IGNORE] = {"ignore", -1, true, conf_kw_ignore},
+    [KW_NOSYNC] = {"no-sync", -1, true, conf_kw_nosync},
 };
 
 static int conf_kw_find(const char *name)
@@ -980,6 +996,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->reliable = true;
 	c->tomb_s = 600;
 	c->sync_rcvbuf = 8u << 20; /* PFSD_TP_SOCKBUF */
+	pfsd_filter_conf_default(&c->filter);
 }
 
 int pfsd_conf_parse_string(const char *text, const char *name,
@@ -1216,6 +1233,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
 	if (c->metrics_listen[0] != '\0') /* only when set: older goldens */
 		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
+	pfsd_filter_conf_print(&c->filter, f); /* likewise */
 }
 
 bool pfsd_conf_inet6(const struct pfsd_conf *c)
@@ -1258,5 +1276,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->npeers6 == b->npeers6 &&
 	       memcmp(a->peers6, b->peers6, a->npeers6 * sizeof a->peers6[0]) ==
 		   0 &&
-	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp;
+	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp &&
+	       pfsd_filter_conf_equal(&a->filter, &b->filter);
 }

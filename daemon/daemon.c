@@ -745,6 +745,32 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return 0;
 }
 
+/* The conntrack backend's filter of c, with this namespace's addresses
+ * now (`ignore address auto`, the default). */
+static void dmn_ctfilter(struct pfsd_ctfilter *f, const struct pfsd_conf *c)
+{
+	int n = 0;
+
+	pfsd_ctfilter_init(f, &c->filter);
+	if (c->filter.own && (n = pfsd_ctfilter_load_own(f)) == -1)
+		log_warn("ignore address auto: cannot list this node's "
+			 "addresses; connections to and from it are synced");
+	if (c->filter.own && n >= 0)
+		log_debug("conntrack filter: %d own addresses not synced", n);
+}
+
+/* A reload takes the filter words again and the addresses as they are
+ * now (a VIP moved in or out). */
+static void dmn_refresh_ctfilter(struct pfsd_daemon *d)
+{
+	struct pfsd_ctfilter f;
+
+	if (d->ct == NULL)
+		return;
+	dmn_ctfilter(&f, &d->conf);
+	pfsd_ctnl_set_filter(d->ct, &f);
+}
+
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
 				    const char *conf_path,
@@ -768,9 +794,11 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 		return NULL;
 	}
 	if (c->backend == PFSD_BACKEND_CONNTRACK) {
+		struct pfsd_ctfilter f;
 		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
-					    dmn_kick, d};
+					    dmn_kick, d, &f};
 
+		dmn_ctfilter(&f, c);
 		d->ct = pfsd_ctnl_new(&env);
 		if (d->ct == NULL) {
 			log_warnx("conntrack backend failed to start");
@@ -1053,6 +1081,7 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		    pfsd_crypt_apply(d->crypt, &c, d->hostid, err,
 				     sizeof(err)) == -1)
 			log_warnx("reload: %s; keeping the keys", err);
+		dmn_refresh_ctfilter(d);
 		log_info("reload: %s unchanged", d->conf_path);
 		return;
 	}
@@ -1060,5 +1089,6 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		log_warnx("reload: %s; keeping the running config", err);
 		return;
 	}
+	dmn_refresh_ctfilter(d);
 	log_info("reload: %s applied", d->conf_path);
 }

@@ -218,6 +218,13 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 		met_labelled(o, "pfsyncd_conntrack_total", "kind",
 			     kinds[i].kind, v);
 	}
+	met_head(o, "pfsyncd_conntrack_filtered_total", "counter",
+		 "Conntrack entries not synced by the filter, by reason "
+		 "(ignore address, ignore protocol, no-sync).");
+	for (i = PFSD_CTF_OWN; i < PFSD_CTF_NWHY; i++)
+		met_labelled(o, "pfsyncd_conntrack_filtered_total", "reason",
+			     pfsd_ctfilter_why_name((enum pfsd_ctf_why)i),
+			     c->filtered[i]);
 	met_one(o, "pfsyncd_conntrack_writes_waiting", "gauge",
 		"Peer states waiting for the kernel writer now.",
 		pfsd_ctnl_waiting(d->ct));
