@@ -125,6 +125,13 @@ uint64_t pfsd_daemon_now_ms(void);
 bool pfsd_daemon_synced(const struct pfsd_daemon *d);
 uint32_t pfsd_daemon_now_sec(void);
 
+/*
+ * Sync packets are taken in without a seal: no key, and receive is on (a
+ * syncdev, or UDP).  Any host on the sync link can then insert, change
+ * and flush states; with the conntrack backend they are kernel entries.
+ */
+bool pfsd_daemon_unsealed(const struct pfsd_daemon *d);
+
 /* The try of the bulk update awaited: one per bulk-retry interval since
  * our request (1..PFS_BULK_MAX_TRIES); 0 when in sync. */
 unsigned pfsd_daemon_bulk_try(const struct pfsd_daemon *d, uint64_t now_ms);

@@ -6,7 +6,9 @@
 # A's syncdev is sync0 (to B); X sits on A's other interface wan0 and
 # forges B's address: its datagram reaches A (rp_filter off, as a loose
 # filter would let it) and is refused and counted (badif), while the same
-# datagram from B on sync0 is taken.
+# datagram from B on sync0 is taken.  B runs the conntrack backend
+# unsealed: its log and `pfsyncctl pfsync0` say that anyone on sync0 can
+# insert states.
 #
 #   A sync0 10.78.0.1 -- B sync0 10.78.0.2
 #   A wan0 10.79.0.1  -- X wan0 10.79.0.9 (also holds 10.78.0.2/32)
@@ -71,4 +73,18 @@ send_ins B
 check "the same datagram from B on sync0 is taken" \
 	wait_for 5 has_state A 10.2.0.2
 check "no more refused" test "$(counter A badif)" -eq $((badif0 + 1))
+
+# --- unsealed with the conntrack backend: said in the log and pfsync0 ---
+BACKEND=conntrack daemon_start B 0x0a000002 || fail "start B"
+check "B warns at start" wait_for 5 grep -q \
+	'unsealed sync with the conntrack backend: any host on sync0 can insert' \
+	"$T/B.log"
+check "pfsyncctl pfsync0 says so" sh -c "ip netns exec '$(ns B)' \
+	'$PFSYNCCTL' -s '$T/B.sock' pfsync0 | grep -qx \
+	'	security: unsealed (any host on sync0 can insert states)'"
+check "and its JSON" test "$(json_field B security_warning pfsync0)" = \
+	"any host on sync0 can insert states"
+check "A (memory backend) says unsealed, no warning" sh -c \
+	"ip netns exec '$(ns A)' '$PFSYNCCTL' -s '$T/A.sock' pfsync0 |
+	 grep -qx '	security: unsealed'"
 check "daemons alive, no sanitizer reports" daemons_healthy
