@@ -45,6 +45,9 @@ done
 ip -n "$(ns X)" addr add 10.78.0.2/32 dev wan0
 ip -n "$(ns X)" route add 10.78.0.1/32 via 10.79.0.1 src 10.78.0.2
 
+check "the nftables example loads (check mode)" \
+	ip netns exec "$(ns A)" nft -c -f "$TOP/contrib/nftables/pfsyncd.nft"
+
 EXTRA_CONF="transport udp port 8240 unsealed
 peer 10.78.0.2" daemon_start A 0x0a000001 || fail "start A"
 check "A is up" wait_for 10 test "$(json_field A udp_port stats)" = 8240
