@@ -325,6 +325,9 @@ static const struct conf_word *conf_word_find(const char *name)
 	return NULL;
 }
 
+static int conf_check_udp(const struct pfsd_conf *c, char *err,
+			  size_t errlen);
+
 int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 			  char *err, size_t errlen)
 {
@@ -350,6 +353,10 @@ int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 			return -1;
 		}
 		i += w->nargs;
+	}
+	if (conf_check_udp(&tmp, err, errlen) == -1) {
+		errno = EINVAL;
+		return -1;
 	}
 	*c = tmp;
 	return 0;
@@ -708,23 +715,59 @@ static int conf_kw_cluster(struct conf_parse *p, int argc, char *argv[])
 			   sizeof p->conf.cluster, p->msg, sizeof p->msg);
 }
 
-/* transport raw | udp [port N] */
+/* transport raw | udp [port N] [unsealed] */
 static int conf_kw_transport(struct conf_parse *p, int argc, char *argv[])
 {
+	bool unsealed = argc > 1 && strcmp(argv[argc - 1], "unsealed") == 0;
+
 	if (strcmp(argv[0], "raw") == 0 && argc == 1) {
 		p->conf.transport = PFSD_TRANSPORT_RAW;
+		p->conf.udp_unsealed = false;
 		return 0;
 	}
+	argc -= unsealed;
 	if (strcmp(argv[0], "udp") != 0 ||
 	    (argc != 1 && (argc != 3 || strcmp(argv[1], "port") != 0))) {
 		conf_msg(p->msg, sizeof p->msg,
-			 "transport: expected raw or udp [port N]");
+			 "transport: expected raw or udp [port N] [unsealed]");
 		return -1;
 	}
 	p->conf.transport = PFSD_TRANSPORT_UDP;
+	p->conf.udp_unsealed = unsealed;
 	if (argc == 3)
 		return conf_decimal("transport udp port", argv[2], 1, 65535,
 				    &p->conf.udp_port, p->msg, sizeof p->msg);
+	return 0;
+}
+
+/*
+ * A UDP datagram is taken from any interface when its source is a peer's
+ * address, and a source is easy to forge.  Without a key that must be
+ * said (`unsealed`), and the datagrams must arrive on the syncdev (the
+ * only interface whose datagrams are taken then, udp.c).
+ */
+static int conf_check_udp(const struct pfsd_conf *c, char *err, size_t errlen)
+{
+	if (c->transport != PFSD_TRANSPORT_UDP)
+		return 0;
+	if (c->key[0] != '\0' && c->udp_unsealed) {
+		conf_msg(err, errlen, "transport udp: unsealed, but a key is "
+				      "set");
+		return -1;
+	}
+	if (c->key[0] == '\0' && !c->udp_unsealed) {
+		conf_msg(err, errlen,
+			 "transport udp: no key, so any host that forges a "
+			 "peer's address could write states (set a key, or "
+			 "add 'unsealed' and a syncdev)");
+		return -1;
+	}
+	if (c->udp_unsealed && c->syncdev[0] == '\0') {
+		conf_msg(err, errlen,
+			 "transport udp unsealed: a syncdev is needed (only "
+			 "datagrams that arrive on it are taken)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -836,7 +879,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_KEY] = {"key", 1, false, conf_kw_key},
     [KW_KEY_GRACE] = {"key-grace", 1, false, conf_kw_key_grace},
     [KW_CLUSTER] = {"cluster", 1, false, conf_kw_cluster},
-    [KW_TRANSPORT] = {"transport", 3, false, conf_kw_transport},
+    [KW_TRANSPORT] = {"transport", 4, false, conf_kw_transport},
     [KW_PEER] = {"peer", 1, true, conf_kw_peer},
     [KW_USER] = {"user", 1, false, conf_kw_user},
     [KW_SECCOMP] = {"seccomp", 1, false, conf_kw_seccomp},
@@ -1028,6 +1071,10 @@ int pfsd_conf_parse_string(const char *text, const char *name,
 		text += len + (text[len] == '\n');
 		rc = conf_parse_line(p, line, lineno);
 	}
+	if (rc == 0 && conf_check_udp(&p->conf, p->msg, sizeof p->msg) == -1) {
+		lineno = p->seen[KW_TRANSPORT];
+		rc = -1;
+	}
 	if (rc == 0)
 		*c = p->conf;
 	else
@@ -1186,7 +1233,8 @@ static void conf_print_security(const struct pfsd_conf *c, FILE *f)
 		fputc('\n', f);
 	}
 	if (c->transport == PFSD_TRANSPORT_UDP)
-		fprintf(f, "transport udp port %u\n", c->udp_port);
+		fprintf(f, "transport udp port %u%s\n", c->udp_port,
+			c->udp_unsealed ? " unsealed" : "");
 	for (i = 0; i < c->npeers; i++)
 		conf_print_addr(f, "peer", c->peers[i]);
 	for (i = 0; i < c->npeers6; i++) {
@@ -1270,6 +1318,7 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
 	       strcmp(a->cluster, b->cluster) == 0 &&
 	       a->transport == b->transport && a->udp_port == b->udp_port &&
+	       a->udp_unsealed == b->udp_unsealed &&
 	       a->npeers == b->npeers &&
 	       memcmp(a->peers, b->peers, a->npeers * sizeof a->peers[0]) ==
 		   0 &&

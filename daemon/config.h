@@ -22,7 +22,9 @@
  *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
  *   key-grace 60               (seconds both keys live at a rotation)
  *   cluster "dc1-fw"           (bound into every sealed packet)
- *   transport raw | udp [port 8240]
+ *   transport raw | udp [port 8240] [unsealed]
+ *                              (udp without a key: `unsealed` and a
+ *                               syncdev are required)
  *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable;
  *                               IPv4 or IPv6)
  *   user pfsyncd               (run as; "root" keeps root)
@@ -106,6 +108,8 @@ struct pfsd_conf {
 	char cluster[65];   /* cluster name in the AD, default "" */
 	enum pfsd_transport_kind transport;
 	unsigned udp_port;		/* default PFSD_UDP_PORT */
+	bool udp_unsealed;		/* `transport udp ... unsealed`: no
+					   key, and the config says so */
 	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
 	unsigned npeers;
 	uint8_t peers6[PFSD_PEERS_MAX][16]; /* and IPv6 ones (npeers +

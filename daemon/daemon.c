@@ -298,6 +298,30 @@ void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
 			   sd[0] != '\0' ? sd : "none", d->hostid);
 }
 
+bool pfsd_daemon_unsealed(const struct pfsd_daemon *d)
+{
+	return d->crypt == NULL &&
+	       (d->conf.syncdev[0] != '\0' || d->udp != NULL);
+}
+
+/* Said at start, and when a change makes the sync unsealed: with the
+ * conntrack backend an unsealed peer opens pinholes in the firewall. */
+static void dmn_say_unsealed(const struct pfsd_daemon *d, bool was)
+{
+	const char *dev = d->conf.syncdev;
+
+	if (was || !pfsd_daemon_unsealed(d))
+		return;
+	if (d->conf.backend == PFSD_BACKEND_CONNTRACK)
+		log_warnx("unsealed sync with the conntrack backend: any host "
+			  "on %s can insert connections into the kernel "
+			  "(open pinholes) and delete them; set a key",
+			  dev);
+	else
+		log_info("unsealed sync: any host on %s can insert states",
+			 dev);
+}
+
 static void dmn_synced(void *ctx, bool synced)
 {
 	struct pfsd_daemon *d = ctx;
@@ -811,6 +835,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	log_info("%s: hostid 0x%08x, syncdev %s, mtu %u", c->ifname,
 		 d->hostid, c->syncdev[0] != '\0' ? c->syncdev : "none",
 		 d->mtu);
+	dmn_say_unsealed(d, false);
 	if (c->syncdev[0] != '\0' || d->udp != NULL)
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
@@ -1016,6 +1041,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	struct pfs_engine_conf ec;
 	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
 	struct pfsd_conf old = d->conf;
+	bool was_unsealed = pfsd_daemon_unsealed(d);
 
 	if (dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
 		return -1;
@@ -1044,6 +1070,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 			  "memory");
 		d->conf.backend = old.backend;
 	}
+	dmn_say_unsealed(d, was_unsealed);
 	if (dmn_wants_bulk(&old, c))
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);

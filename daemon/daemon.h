@@ -32,6 +32,22 @@ struct pfsd_mhttp;
 struct pfsd_crypt;
 struct pfsd_udp;
 
+/* Creators the metrics name one by one; more are summed as "other". */
+#define PFSD_METRICS_CREATORS 64
+
+/* The metrics' count of states per creator (metrics.c): a walk of the
+ * whole table, so kept and reused for a while. */
+struct pfsd_creator_walk {
+	bool done;	/* at_ms and the counts are set */
+	uint64_t at_ms; /* when the table was walked */
+	size_t n;	/* creators listed */
+	uint64_t other; /* states of the creators past the list */
+	struct {
+		uint32_t id;
+		uint64_t n;
+	} cr[PFSD_METRICS_CREATORS];
+};
+
 /*
  * What the daemon serves but does not know, given by main: the modules
  * that read the whole daemon sit above it, so it depends on none of them.
@@ -86,6 +102,7 @@ struct pfsd_daemon {
 	struct pfsd_peeraddr paddr; /* IPv6 peers' engine keys (peeraddr.h) */
 	uint32_t syncpeer_key;	    /* the engine's syncpeer (0: a group) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
+	struct pfsd_creator_walk creators; /* for the metrics */
 	struct pfsd_daemon_serve serve; /* what main gave us to serve */
 };
 
@@ -130,6 +147,13 @@ uint64_t pfsd_daemon_now_ms(void);
  * `bulk: done` and `pfsyncctl bulk-done` report. */
 bool pfsd_daemon_synced(const struct pfsd_daemon *d);
 uint32_t pfsd_daemon_now_sec(void);
+
+/*
+ * Sync packets are taken in without a seal: no key, and receive is on (a
+ * syncdev, or UDP).  Any host on the sync link can then insert, change
+ * and flush states; with the conntrack backend they are kernel entries.
+ */
+bool pfsd_daemon_unsealed(const struct pfsd_daemon *d);
 
 /* The try of the bulk update awaited: one per bulk-retry interval since
  * our request (1..PFS_BULK_MAX_TRIES); 0 when in sync. */

@@ -31,9 +31,6 @@
 #include "transport.h"
 #include "tun.h"
 
-/* Creators counted one by one; the rest are summed as "other". */
-#define MET_CREATORS_MAX 64
-
 static void met_head(struct pfsd_out *o, const char *name, const char *type,
 		     const char *help)
 {
@@ -307,56 +304,68 @@ static void met_udp(const struct pfsd_daemon *d, struct pfsd_out *o)
 
 /* --- table, bulk, peers, latency ----------------------------------------- */
 
-struct met_creator {
-	uint32_t id;
-	uint64_t n;
-};
-
-/* States per creator: the first MET_CREATORS_MAX creators met, the rest
- * in *other.  Returns the number of creators listed. */
-static size_t met_count_creators(const struct pfsd_daemon *d,
-				 struct met_creator *cr, uint64_t *other)
+/* States per creator: the first PFSD_METRICS_CREATORS creators met, the
+ * rest in w->other. */
+static void met_count_creators(const struct pfsd_daemon *d,
+			       struct pfsd_creator_walk *w)
 {
 	struct pfs_state *st;
 	size_t cur = 0, n = 0, i;
 
-	*other = 0;
+	w->other = 0;
 	while ((st = pfs_table_next(d->table, &cur)) != NULL) {
-		for (i = 0; i < n && cr[i].id != st->creatorid; i++)
+		for (i = 0; i < n && w->cr[i].id != st->creatorid; i++)
 			;
-		if (i == n && n == MET_CREATORS_MAX) {
-			(*other)++;
+		if (i == n && n == PFSD_METRICS_CREATORS) {
+			w->other++;
 			continue;
 		}
 		if (i == n) {
-			cr[n].id = st->creatorid;
-			cr[n++].n = 0;
+			w->cr[n].id = st->creatorid;
+			w->cr[n++].n = 0;
 		}
-		cr[i].n++;
+		w->cr[i].n++;
 	}
-	return n;
+	w->n = n;
 }
 
-static void met_table(const struct pfsd_daemon *d, struct pfsd_out *o)
+/* The counts of the last walk while younger than PFSD_METRICS_WALK_MS
+ * (a scrape must not stall the loop however often it comes), else a new
+ * walk. */
+static const struct pfsd_creator_walk *met_creators(struct pfsd_daemon *d,
+						    uint64_t now_ms)
 {
-	struct met_creator cr[MET_CREATORS_MAX];
+	struct pfsd_creator_walk *w = &d->creators;
+
+	if (w->done && now_ms >= w->at_ms &&
+	    now_ms - w->at_ms < PFSD_METRICS_WALK_MS)
+		return w;
+	met_count_creators(d, w);
+	w->at_ms = now_ms;
+	w->done = true;
+	return w;
+}
+
+static void met_table(struct pfsd_daemon *d, struct pfsd_out *o,
+		      uint64_t now_ms)
+{
+	const struct pfsd_creator_walk *w;
 	char id[16];
-	uint64_t other;
-	size_t i, n;
+	size_t i;
 
 	met_one(o, "pfsync_states", "gauge", "States in the table.",
 		pfs_table_count(d->table));
-	n = met_count_creators(d, cr, &other);
+	w = met_creators(d, now_ms);
 	met_head(o, "pfsync_states_by_creator", "gauge",
 		 "States in the table by creator id (hostid, hex).");
-	for (i = 0; i < n; i++) {
-		snprintf(id, sizeof(id), "%08x", cr[i].id);
+	for (i = 0; i < w->n; i++) {
+		snprintf(id, sizeof(id), "%08x", w->cr[i].id);
 		met_labelled(o, "pfsync_states_by_creator", "creator", id,
-			     cr[i].n);
+			     w->cr[i].n);
 	}
-	if (other != 0)
+	if (w->other != 0)
 		met_labelled(o, "pfsync_states_by_creator", "creator", "other",
-			     other);
+			     w->other);
 }
 
 static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
@@ -504,7 +513,7 @@ static void met_info(const struct pfsd_daemon *d, struct pfsd_out *o)
 			pfs_engine_dialect(d->engine, NULL));
 }
 
-void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
+void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 			 uint64_t now_ms, uint64_t wall_ms)
 {
 	met_info(d, o);
@@ -516,14 +525,14 @@ void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
 	met_receive(d, o);
 	met_seal(d, o);
 	met_udp(d, o);
-	met_table(d, o);
+	met_table(d, o, now_ms);
 	met_bulk(d, o, now_ms);
 	met_peers(d, o, now_ms, wall_ms);
 	met_dialects(d, o);
 	met_latency(d, o);
 }
 
-void pfsd_metrics_render_now(const struct pfsd_daemon *d, struct pfsd_out *o)
+void pfsd_metrics_render_now(struct pfsd_daemon *d, struct pfsd_out *o)
 {
 	struct timespec ts;
 

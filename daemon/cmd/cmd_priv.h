@@ -56,6 +56,7 @@ struct pfs_state *cmd_parse_find(struct pfs_table *t, uint32_t hostid,
 
 int cmd_iface(struct cmd_req *r);	   /* iface.c: pfsync0 [WORDS] */
 void cmd_iface_dialect(struct cmd_req *r); /* the dialect fields */
+void cmd_iface_security(struct cmd_req *r); /* sealed or not */
 int cmd_stats(struct cmd_req *r);	   /* stats.c */
 void cmd_stats_parts(struct cmd_req *r);   /* stats_parts.c */
 int cmd_states(struct cmd_req *r);	   /* states.c */

@@ -16,6 +16,7 @@
 #include "pfsync/table.h"
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_priv.h"
 #include "control.h"
 #include "daemon.h"
 #include "latency.h"
@@ -535,6 +536,61 @@ static void test_latency_text_and_json(void)
 	fake_free(d);
 }
 
+/* The security line of `pfsync0` (cmd_iface_security), text or JSON. */
+static char *security(struct pfsd_daemon *d, bool json)
+{
+	struct pfsd_out o = {0};
+	struct cmd_req r = {.d = d, .json = json};
+
+	pfsd_rnd_init(&r.rnd, &o, json);
+	pfsd_rnd_object(&r.rnd, NULL);
+	cmd_iface_security(&r);
+	pfsd_rnd_close(&r.rnd);
+	return o.buf;
+}
+
+static void check_security(struct pfsd_daemon *d, const char *text,
+			   const char *json)
+{
+	char *t = security(d, false), *j = security(d, true);
+
+	T_CHECK(t != NULL && strcmp(t, text) == 0);
+	T_CHECK(j != NULL && strcmp(j, json) == 0);
+	if (t != NULL && strcmp(t, text) != 0)
+		fprintf(stderr, "got %s", t);
+	free(t);
+	free(j);
+}
+
+/* Unsealed with the conntrack backend, the line says who can write the
+ * kernel's table; sealed, or with the memory backend, it does not. */
+static void test_iface_security(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	int dummy;
+
+	strcpy(d->conf.syncdev, "sync0");
+	check_security(d, "\tsecurity: unsealed\n",
+		       "{\"security\":\"unsealed\",\"security_warning\":\"\"}\n");
+	d->conf.backend = PFSD_BACKEND_CONNTRACK;
+	T_CHECK(pfsd_daemon_unsealed(d));
+	check_security(d,
+		       "\tsecurity: unsealed (any host on sync0 can insert "
+		       "states)\n",
+		       "{\"security\":\"unsealed\",\"security_warning\":"
+		       "\"any host on sync0 can insert states\"}\n");
+	d->crypt = (struct pfsd_crypt *)(void *)&dummy; /* only its presence */
+	T_CHECK(!pfsd_daemon_unsealed(d));
+	check_security(d, "\tsecurity: sealed\n",
+		       "{\"security\":\"sealed\",\"security_warning\":\"\"}\n");
+	d->crypt = NULL;
+	d->conf.syncdev[0] = '\0'; /* receive off: nothing is taken in */
+	T_CHECK(!pfsd_daemon_unsealed(d));
+	check_security(d, "\tsecurity: unsealed\n",
+		       "{\"security\":\"unsealed\",\"security_warning\":\"\"}\n");
+	fake_free(d);
+}
+
 int main(void)
 {
 	T_RUN(test_add_list_kill);
@@ -548,5 +604,6 @@ int main(void)
 	T_RUN(test_bulk_try_follows_retry);
 	T_RUN(test_access_by_uid);
 	T_RUN(test_latency_text_and_json);
+	T_RUN(test_iface_security);
 	return t_done();
 }

@@ -236,6 +236,26 @@ static void test_words_syncpeer6(void)
 	T_CHECK(strcmp(err, "syncpeer: '0.1.2.3' is not usable") == 0);
 }
 
+/* Unsealed UDP keeps its syncdev: -syncdev is refused, the config kept. */
+static void test_words_udp_unsealed(void)
+{
+	struct pfsd_conf c;
+	char err[256];
+
+	T_EQ(pfsd_conf_parse_string("interface pfsync0 up syncdev eth1\n"
+				    "transport udp unsealed\n",
+				    "t", &c, err, sizeof err),
+	     0);
+	T_CHECK(c.udp_unsealed);
+	T_EQ(apply(&c, err, sizeof err, 2, "-syncdev", "down"), -1);
+	T_CHECK(strcmp(err, "transport udp unsealed: a syncdev is needed "
+			    "(only datagrams that arrive on it are taken)") ==
+		0);
+	T_CHECK(strcmp(c.syncdev, "eth1") == 0 && c.up);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncdev", "eth2"), 0);
+	T_CHECK(strcmp(c.syncdev, "eth2") == 0);
+}
+
 static void test_words_maxupd(void)
 {
 	static const char *bad[] = {"12x", "-1", "256",	 "",	" 1",
@@ -623,6 +643,7 @@ int main(void)
 {
 	T_RUN(test_defaults);
 	T_RUN(test_golden);
+	T_RUN(test_words_udp_unsealed);
 	T_RUN(test_words);
 	T_RUN(test_words_maxupd);
 	T_RUN(test_words_syncpeer6);
