@@ -19,6 +19,7 @@
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
  *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
+ *   limit states 100000        (pf's set limit states; auto: the machine's)
  *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
  *   key-grace 60               (seconds both keys live at a rotation)
  *   cluster "dc1-fw"           (bound into every sealed packet)
@@ -98,6 +99,9 @@ struct pfsd_conf {
 	unsigned tomb_s;	/* default 600: our deletes refused back */
 	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
 	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
+	unsigned limit_states;	/* states held at most; 0 = auto: with
+				   conntrack nf_conntrack_max, else
+				   PFSD_STATE_LIMIT (daemon.h) */
 	/* the words below are printed only when not at their default */
 	char key[256];	    /* key file, "" = none (plain v3) */
 	unsigned key_grace; /* seconds, default 60 */
