@@ -48,6 +48,31 @@ static void parts_rel(struct cmd_req *r)
 			     "\t%" PRIu64 " %s\n", v[i], parts_rel_lines[i]);
 }
 
+/* The state limit (limit states) and what it refused; with conntrack,
+ * the writes the kernel refused at nf_conntrack_max too. */
+static void parts_limit(struct cmd_req *r)
+{
+	const uint64_t *v = pfs_engine_lim_stats(r->d->engine);
+	struct pfsd_rnd *o = &r->rnd;
+
+	pfsd_rnd_uint(o, "limit_states", "limit states: %u ",
+		      (unsigned)r->d->state_limit);
+	pfsd_rnd_str(o, "limit_states_from", "(%s)\n",
+		     r->d->state_limit_why != NULL ? r->d->state_limit_why
+						   : "none");
+	pfsd_rnd_u64(o, pfs_lim_stat_name(PFS_LIM_PEER),
+		     "\t%" PRIu64 " peer states refused at the limit\n",
+		     v[PFS_LIM_PEER]);
+	pfsd_rnd_u64(o, pfs_lim_stat_name(PFS_LIM_LOCAL),
+		     "\t%" PRIu64 " local states refused at the limit\n",
+		     v[PFS_LIM_LOCAL]);
+	if (r->d->ct != NULL)
+		pfsd_rnd_u64(o, "ct_table_full",
+			     "\t%" PRIu64 " kernel writes refused: conntrack "
+			     "table full\n",
+			     pfsd_ctnl_table_full(r->d->ct));
+}
+
 /* The churn generator's work (the last run's, while it exists): the sum
  * always in JSON, the detail when there is one. */
 static void parts_churn(struct cmd_req *r)
@@ -112,6 +137,7 @@ static const char *const parts_ct_lines[][2] = {
     {"ct_waiting", "writes waiting"},
     {"ct_wait_max", "writes waiting at most"},
     {"ct_wait_full", "writes that found the queue full"},
+    {"ct_wait_bound", "writes that may wait at most"},
     {"ct_coalesced", "writes merged into one still waiting"},
     {"ct_dump_gone", "dumped entries already destroyed, skipped"},
 };
@@ -124,7 +150,8 @@ static void parts_ct_counters(struct cmd_req *r,
 	    c->events,	c->own,	    c->skipped,	  c->malformed,	 c->enobufs,
 	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
 	    c->adopted, c->batches, c->retried,	  c->lost,	 c->waiting,
-	    c->wait_max, c->wait_full, c->coalesced, c->dump_gone,
+	    c->wait_max, c->wait_full, c->wait_bound, c->coalesced,
+	    c->dump_gone,
 	};
 	size_t i;
 
@@ -212,6 +239,7 @@ static void parts_udp(struct cmd_req *r)
 void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
+	parts_limit(r);
 	parts_churn(r);
 	parts_ct(r);
 	parts_seal(r);
