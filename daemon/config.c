@@ -40,7 +40,6 @@
 #define CONF_KEY_GRACE_MAX  86400u /* s */
 #define CONF_RCVBUF_MIN	   65536u      /* a few bursts */
 #define CONF_RCVBUF_MAX	   (1u << 30)  /* SO_RCVBUFFORCE takes an int */
-#define CONF_LIMIT_STATES_MAX (1u << 30) /* ~250 GB of table */
 
 /* ---- messages ------------------------------------------------------ */
 
@@ -829,7 +828,7 @@ static int conf_kw_limit(struct conf_parse *p, int argc, char *argv[])
 		p->conf.limit_states = 0;
 		return 0;
 	}
-	if (conf_decimal("limit states", argv[1], 1, CONF_LIMIT_STATES_MAX,
+	if (conf_decimal("limit states", argv[1], 1, PFSD_LIMIT_STATES_MAX,
 			 &p->conf.limit_states, p->msg, sizeof p->msg) == -1) {
 		if (strlen(p->msg) + sizeof " (or auto)" <= sizeof p->msg &&
 		    strstr(p->msg, "out of range") != NULL)

@@ -72,6 +72,7 @@ enum pfsd_seccomp_mode {
 #define PFSD_KEY_GRACE 60
 #define PFSD_VERSION_AUTO 0
 #define PFSD_V5_FMT_DEFAULT 1400
+#define PFSD_LIMIT_STATES_MAX (1u << 30) /* ~250 GB of table */
 
 struct pfsd_conf {
 	char ifname[IFNAMSIZ];	/* the tap interface, "pfsync0" */

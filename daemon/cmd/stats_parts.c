@@ -48,31 +48,6 @@ static void parts_rel(struct cmd_req *r)
 			     "\t%" PRIu64 " %s\n", v[i], parts_rel_lines[i]);
 }
 
-/* The state limit (limit states) and what it refused; with conntrack,
- * the writes the kernel refused at nf_conntrack_max too. */
-static void parts_limit(struct cmd_req *r)
-{
-	const uint64_t *v = pfs_engine_lim_stats(r->d->engine);
-	struct pfsd_rnd *o = &r->rnd;
-
-	pfsd_rnd_uint(o, "limit_states", "limit states: %u ",
-		      (unsigned)r->d->state_limit);
-	pfsd_rnd_str(o, "limit_states_from", "(%s)\n",
-		     r->d->state_limit_why != NULL ? r->d->state_limit_why
-						   : "none");
-	pfsd_rnd_u64(o, pfs_lim_stat_name(PFS_LIM_PEER),
-		     "\t%" PRIu64 " peer states refused at the limit\n",
-		     v[PFS_LIM_PEER]);
-	pfsd_rnd_u64(o, pfs_lim_stat_name(PFS_LIM_LOCAL),
-		     "\t%" PRIu64 " local states refused at the limit\n",
-		     v[PFS_LIM_LOCAL]);
-	if (r->d->ct != NULL)
-		pfsd_rnd_u64(o, "ct_table_full",
-			     "\t%" PRIu64 " kernel writes refused: conntrack "
-			     "table full\n",
-			     pfsd_ctnl_table_full(r->d->ct));
-}
-
 /* The churn generator's work (the last run's, while it exists): the sum
  * always in JSON, the detail when there is one. */
 static void parts_churn(struct cmd_req *r)
@@ -239,7 +214,7 @@ static void parts_udp(struct cmd_req *r)
 void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
-	parts_limit(r);
+	cmd_limit_show(r);
 	parts_churn(r);
 	parts_ct(r);
 	parts_seal(r);

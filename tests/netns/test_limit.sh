@@ -4,7 +4,8 @@
 # sync link, sends 20 000 new states: B holds 1000 and its state_limit
 # counter says the other 19 000.  Then 120 000 more: B's RSS stays where
 # it was.  A delete makes room for one new state; a reload raising the
-# limit to 1500 makes room for 500.  The refusals are logged (rate-limited)
+# limit to 1500 makes room for 500, pfsyncctl limit states lowers it
+# below the states held (kept, new ones refused).  The refusals are logged (rate-limited)
 # and in stats -v and the metrics.
 #   LIMIT=0 bash tests/netns/test_limit.sh   runs the flood without the
 #   limit line (auto: 1 M with the memory backend), for the RSS figure.
@@ -95,4 +96,18 @@ check "the reload applies the new limit" \
 flood ins 600000 2000 || fail "flood 4"
 wait_for 30 settled
 check "B holds 1500 states" [ "$(nstates B)" -eq 1500 ]
+
+# --- at run time: lowered below the states held, none is evicted ---
+ctl B limit states 1200 >/dev/null || fail "limit states 1200"
+check "pfsyncctl limit states sets it" \
+	[ "$(json_field B limit_states limit)" = 1200 ]
+check "the states above it are kept, and said so" \
+	grep -q "1500 states held, above the limit: kept" "$T/B.log"
+before=$(refused)
+flood ins 700000 6 || fail "flood 5"
+check "new ones are refused" wait_for 5 count_is $((before + 6)) refused
+check "still 1500 states" [ "$(nstates B)" -eq 1500 ]
+ctl B limit states auto >/dev/null || fail "limit states auto"
+check "auto: the memory backend's 1 M" \
+	[ "$(json_field B limit_states_from limit)" = default ]
 check "B is healthy" daemons_healthy
