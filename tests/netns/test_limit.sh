@@ -7,6 +7,8 @@
 # limit to 1500 makes room for 500, pfsyncctl limit states lowers it
 # below the states held (kept, new ones refused).  The refusals are logged (rate-limited)
 # and in stats -v and the metrics.
+# C, with the conntrack backend and the same limit, holds 1000 in its
+# mirror and its kernel table; auto follows nf_conntrack_max.
 #   LIMIT=0 bash tests/netns/test_limit.sh   runs the flood without the
 #   limit line (auto: 1 M with the memory backend), for the RSS figure.
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +18,7 @@ LIMIT=${LIMIT:-1000}
 netns_bridge
 netns_node B 10.91.0.2
 netns_node X 10.91.0.9
+netns_node C 10.91.0.3
 daemon_start B 2 || fail "start B"
 check "B's startup bulk is done" wait_for 10 bulk_done B
 
@@ -111,3 +114,32 @@ ctl B limit states auto >/dev/null || fail "limit states auto"
 check "auto: the memory backend's 1 M" \
 	[ "$(json_field B limit_states_from limit)" = default ]
 check "B is healthy" daemons_healthy
+check "B exits cleanly (no leak)" daemon_stop B
+
+# --- conntrack (B gone: its bulk would count too): the mirror and the
+# kernel hold 1000, the write queue a quarter of the limit (its floor,
+# 1024); auto is nf_conntrack_max ---
+ip netns exec "$(ns C)" nft -f - <<'NFT'
+table inet pfsync_notrack {
+  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
+  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
+}
+NFT
+BACKEND=conntrack daemon_start C 3 || fail "start C"
+ct_count() { ip netns exec "$(ns C)" cat /proc/sys/net/netfilter/nf_conntrack_count; }
+check "C's startup bulk is done" wait_for 10 bulk_done C
+check "C's write queue holds a quarter of the limit (at least 1024)" \
+	[ "$(json_field C ct_wait_bound stats)" = 1024 ]
+ip netns exec "$(ns X)" $PY "$TOP/tests/netns/pfflood.py" 10.91.0.3 \
+	ins 1 3000 || fail "flood C"
+check "C's mirror holds 1000" wait_for 10 count_is 1000 nstates C
+check "C's kernel holds 1000" wait_for 10 count_is 1000 ct_count
+check "C refused 2000" [ "$(json_field C state_limit stats)" -eq 2000 ]
+check "no kernel write refused" [ "$(json_field C ct_table_full stats)" = 0 ]
+ctl C limit states auto >/dev/null || fail "C: limit states auto"
+check "auto with conntrack: nf_conntrack_max" \
+	[ "$(json_field C limit_states limit)" = \
+	  "$(ip netns exec "$(ns C)" cat /proc/sys/net/netfilter/nf_conntrack_max)" ]
+check "from nf_conntrack_max" \
+	[ "$(json_field C limit_states_from limit)" = nf_conntrack_max ]
+check "C is healthy" daemons_healthy
