@@ -16,6 +16,8 @@
 #include "pfsync/wire_v3.h"
 #include "sim.h"
 #include "t.h"
+#include "t_bsd.h"
+#include "g_v6.h"
 #include "t_eng.h"
 
 #define CREATOR 0x77u
@@ -237,6 +239,35 @@ static void test_limit_lowered(void)
 	te_close(&te);
 }
 
+/* OpenBSD v6: an INS section of two states (g_v6.h's fixtures, as in
+ * test_engine_v6.c) at a limit of 1 lands one, refuses the other. */
+static size_t mk_v6_ins(uint8_t *b)
+{
+	size_t len = 20 + 4 + 2 * 264;
+
+	memset(b, 0, len);
+	g_hdr(b, (uint16_t)len);
+	g_sub(b, 20, 13, 66, 2);
+	g_state(b, 24, 0);
+	g_state(b, 24 + 264, 1);
+	return len;
+}
+
+static void test_limit_v6(void)
+{
+	uint8_t b[1500];
+	struct te te;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te.c.max_states = 1;
+	T_EQ(pfs_engine_set_conf(te.e, &te.c, TE_T0), 0);
+	te_input(&te, b, mk_v6_ins(b), TE_PEER, TE_T0);
+	T_EQ(pfs_table_count(te.t), 1);
+	T_EQ(te.applied[PFS_OP_INSERT], 1);
+	T_EQ(lim(&te, PFS_LIM_PEER), 1);
+	te_close(&te);
+}
+
 static void test_limit_names(void)
 {
 	T_CHECK(strcmp(pfs_lim_stat_name(PFS_LIM_PEER), "state_limit") == 0);
@@ -253,6 +284,7 @@ int main(void)
 	T_RUN(test_limit_delete_frees);
 	T_RUN(test_limit_local);
 	T_RUN(test_limit_lowered);
+	T_RUN(test_limit_v6);
 	T_RUN(test_limit_names);
 	return t_done();
 }
