@@ -6,16 +6,17 @@ usage: pfflood.py DST ins FIRST COUNT [CREATOR]
 ins sends COUNT TCP states with ids FIRST..FIRST+COUNT-1, six to a packet,
 each with its own flow key (10.200.x.y:port -> 10.2.0.2:80); del sends one
 DEL_C of ID.  CREATOR defaults to 0x0badc0de.  TTL 255 (unicast and
-multicast), bursts of 200 packets 20 ms apart so that a sanitizer build
-of the receiver keeps up with its socket buffer.
+multicast), bursts of 200 packets (PFFLOOD_BURST) 20 ms apart so that a
+sanitizer build of the receiver keeps up with its socket buffer.
 """
+import os
 import socket
 import struct
 import sys
 import time
 
 PER_PKT = 6
-BURST = 200
+BURST = int(os.environ.get("PFFLOOD_BURST", "200"))
 
 
 def host(a, p):

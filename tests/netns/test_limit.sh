@@ -136,6 +136,21 @@ check "C's mirror holds 1000" wait_for 10 count_is 1000 nstates C
 check "C's kernel holds 1000" wait_for 10 count_is 1000 ct_count
 check "C refused 2000" [ "$(json_field C state_limit stats)" -eq 2000 ]
 check "no kernel write refused" [ "$(json_field C ct_table_full stats)" = 0 ]
+# 3000 more at a limit of 4000: the write queue stays at its 1024
+# (4000 / 4); full, it writes before it reads more: nothing is lost
+ctl C limit states 4000 >/dev/null || fail "C: limit states 4000"
+check "the queue follows the limit" \
+	[ "$(json_field C ct_wait_bound stats)" = 1024 ]
+ip netns exec "$(ns X)" env PFFLOOD_BURST=1000 \
+	$PY "$TOP/tests/netns/pfflood.py" 10.91.0.3 ins 10001 3000 ||
+	fail "flood C 2"
+check "C's mirror holds 4000" wait_for 20 count_is 4000 nstates C
+check "C's kernel holds 4000" wait_for 20 count_is 4000 ct_count
+echo "# C: write queue at most $(json_field C ct_wait_max stats)" \
+	"of $(json_field C ct_wait_bound stats)," \
+	"$(json_field C ct_wait_full stats) writes found it full," \
+	"$(json_field C kernel_drops stats) packets dropped"
+check "no kernel write failed" [ "$(json_field C ct_fail stats)" = 0 ]
 ctl C limit states auto >/dev/null || fail "C: limit states auto"
 check "auto with conntrack: nf_conntrack_max" \
 	[ "$(json_field C limit_states limit)" = \
