@@ -336,6 +336,26 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	return 0;
 }
 
+/* In sync: the bulk update is over and, with the conntrack backend, its
+ * states have all been written to the kernel once.  Later peer changes
+ * waiting for the writer do not make the node "pending" again: that
+ * would demote it under ordinary sync traffic (keepalived, fall 1). */
+bool pfsd_daemon_synced(const struct pfsd_daemon *d)
+{
+	return pfs_engine_synced(d->engine) &&
+	       (d->ct == NULL || d->bulk_written ||
+		pfsd_ctnl_waiting(d->ct) == 0);
+}
+
+/* Latch bulk_written the first time the write queue is seen empty after
+ * the bulk update; a new wait for a bulk clears it (dmn_synced). */
+static void dmn_note_written(struct pfsd_daemon *d)
+{
+	if (!d->bulk_written && d->ct != NULL &&
+	    pfs_engine_synced(d->engine) && pfsd_ctnl_waiting(d->ct) == 0)
+		d->bulk_written = true;
+}
+
 /* Send the wakeup's queued packets; failures go to OERRORS too. */
 static void dmn_after_wakeup(void *arg)
 {
@@ -343,6 +363,7 @@ static void dmn_after_wakeup(void *arg)
 
 	/* NULL-safe: a few batches of kernel writes; more wait: come back */
 	pfsd_loop_set_busy(d->loop, pfsd_ctnl_pump(d->ct));
+	dmn_note_written(d);
 	dmn_limit_log(d);
 	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
 				      pfsd_transport_take_failures(d->tp));
@@ -360,17 +381,13 @@ void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
 			   sd[0] != '\0' ? sd : "none", d->hostid);
 }
 
-bool pfsd_daemon_synced(const struct pfsd_daemon *d)
-{
-	return pfs_engine_synced(d->engine) &&
-	       (d->ct == NULL || pfsd_ctnl_waiting(d->ct) == 0);
-}
-
 static void dmn_synced(void *ctx, bool synced)
 {
 	struct pfsd_daemon *d = ctx;
 
 	d->synced = synced;
+	d->bulk_written = false;
+	dmn_note_written(d);
 	if (synced)
 		log_info("%s: bulk update finished", d->conf.ifname);
 	else
@@ -460,6 +477,8 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	struct pfsd_daemon *d = arg;
 
 	dmn_rx_drops(d);
+	if (len > d->rx_max_len)
+		d->rx_max_len = len;
 	if (d->crypt != NULL) {
 		pkt = pfsd_crypt_open(d->crypt, pkt, len, &len);
 		if (pkt == NULL)
@@ -835,6 +854,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
+	d->started_ms = pfsd_now_ms();
 	dmn_pin_peers(d, c);
 	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
 		pfsd_daemon_free(d);

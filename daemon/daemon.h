@@ -69,6 +69,9 @@ struct pfsd_daemon {
 	uint64_t timer_at;
 	uint64_t bulk_started;	/* ms of our last bulk request */
 	bool synced;		/* last ops->synced report */
+	bool bulk_written;	/* that bulk's states all reached the kernel */
+	uint64_t started_ms;	/* pfsd_now_ms() at start (doctor) */
+	size_t rx_max_len;	/* largest pfsync packet received (doctor) */
 	uint64_t send_fail;	/* packets the transport failed to send */
 	bool cap_failed;	/* a capture write failed (logged once) */
 	uint64_t rx_now_us;	/* arrival time of the packet being applied */
