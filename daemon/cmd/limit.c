@@ -45,8 +45,7 @@ int cmd_limit(struct cmd_req *r)
 	unsigned n = 0;
 	char msg[256];
 
-	if (r->argc != 1 &&
-	    (r->argc != 3 || strcmp(r->argv[1], "states") != 0))
+	if (r->argc != 1 && (r->argc != 3 || strcmp(r->argv[1], "states") != 0))
 		return cmd_fail(r, EINVAL, "usage: limit [states N|auto]");
 	if (r->argc == 3 && strcmp(r->argv[2], "auto") != 0 &&
 	    (cmd_parse_uint(r->argv[2], PFSD_LIMIT_STATES_MAX, &n) == -1 ||

@@ -26,8 +26,8 @@
 static size_t mk_states(uint8_t *buf, uint8_t action, uint64_t first,
 			unsigned n)
 {
-	struct pfs_v3_header h = {.version = 3, .action = action,
-				  .count = (uint8_t)n};
+	struct pfs_v3_header h = {
+	    .version = 3, .action = action, .count = (uint8_t)n};
 	struct pfs_wbuf wb;
 	struct pfs_state s;
 	unsigned i;
@@ -42,8 +42,7 @@ static size_t mk_states(uint8_t *buf, uint8_t action, uint64_t first,
 	return wb.off;
 }
 
-static void peer_send(struct te *te, uint8_t action, uint64_t first,
-		      unsigned n)
+static void peer_send(struct te *te, uint8_t action, uint64_t first, unsigned n)
 {
 	uint8_t pkt[PFS_V3_MTU_MAX];
 	size_t len = mk_states(pkt, action, first, n);
@@ -105,8 +104,8 @@ static void test_limit_peer_ins(void)
  * and BADSTATE (NetBSD's failed insert in the UPD path). */
 static void test_limit_updates_apply(void)
 {
-	struct pfs_v3_header h = {.version = 3, .action = PFS_V3_ACT_UPD_C,
-				  .count = 1};
+	struct pfs_v3_header h = {
+	    .version = 3, .action = PFS_V3_ACT_UPD_C, .count = 1};
 	struct pfs_v3_upd u;
 	uint8_t pkt[PFS_V3_MTU_MAX];
 	struct pfs_state *s;
@@ -147,8 +146,8 @@ static void test_limit_updates_apply(void)
 /* A peer's delete makes room: the next new state is taken. */
 static void test_limit_delete_frees(void)
 {
-	struct pfs_v3_header h = {.version = 3, .action = PFS_V3_ACT_DEL_C,
-				  .count = 1};
+	struct pfs_v3_header h = {
+	    .version = 3, .action = PFS_V3_ACT_DEL_C, .count = 1};
 	struct pfs_v3_del d = {2, CREATOR, 0, 0};
 	uint8_t pkt[64];
 	struct pfs_wbuf wb;
@@ -271,8 +270,8 @@ static void test_limit_v6(void)
 static void test_limit_names(void)
 {
 	T_CHECK(strcmp(pfs_lim_stat_name(PFS_LIM_PEER), "state_limit") == 0);
-	T_CHECK(strcmp(pfs_lim_stat_name(PFS_LIM_LOCAL),
-		       "state_limit_local") == 0);
+	T_CHECK(strcmp(pfs_lim_stat_name(PFS_LIM_LOCAL), "state_limit_local") ==
+		0);
 	T_CHECK(strcmp(pfs_lim_stat_name(PFS_LIM_NSTATS), "?") == 0);
 }
 
