@@ -64,9 +64,9 @@ struct pfs_engine_conf {
 	 * (ours and peers').  At the limit a peer's new state (INS, a full
 	 * UPD that would create one, a bulk's) is refused and counted
 	 * (PFS_LIM_PEER; it comes back through UPD_C/UREQ or the next bulk
-	 * once there is room), a local insert fails with ENOMEM (PFS_LIM_LOCAL);
-	 * updates and deletes of the states held apply.  Lowered below the
-	 * states held, none is evicted.  0: no limit.
+	 * once there is room), a local insert fails with ENOMEM
+	 * (PFS_LIM_LOCAL); updates and deletes of the states held apply.
+	 * Lowered below the states held, none is evicted.  0: no limit.
 	 */
 	uint32_t max_states;
 };
