@@ -30,6 +30,7 @@ static void usage(FILE *f)
 		   "          [version auto|3|5|6|1301|1400|1500]\n"
 		   "  stats | states | bulk | bulk-done | metrics | version\n"
 		   "  latency [reset] | doctor\n"
+		   "  limit [states N|auto]\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
 		   "[state S:D]\n"
 		   "  update ID[/CREATOR] [state S:D] | kill ID[/CREATOR] | "

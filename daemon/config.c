@@ -392,6 +392,7 @@ enum conf_kw_id {
 	KW_VERSION,
 	KW_IGNORE,
 	KW_NOSYNC,
+	KW_LIMIT,
 	KW_COUNT
 };
 
@@ -399,6 +400,8 @@ enum conf_kw_id {
 struct conf_parse {
 	struct pfsd_conf conf;
 	unsigned seen[KW_COUNT]; /* line of first use, 0 = not yet */
+	unsigned lineno;	 /* the line being parsed */
+	unsigned seen_limit_states; /* line of `limit states`, 0 = not yet */
 	char msg[CONF_MSG_MAX];
 };
 
@@ -857,6 +860,41 @@ static int conf_kw_nosync(struct conf_parse *p, int argc, char *argv[])
 				       sizeof p->msg);
 }
 
+/* limit states N|auto: pf's `set limit states`; auto (0) follows the
+ * machine (daemon.c).  `limit` may name other limits one day, so it may
+ * be repeated, each limit once. */
+static int conf_kw_limit(struct conf_parse *p, int argc, char *argv[])
+{
+	if (argc != 2 && strcmp(argv[0], "states") == 0) {
+		conf_msg(p->msg, sizeof p->msg, "limit: expected states N");
+		return -1;
+	}
+	if (strcmp(argv[0], "states") != 0) {
+		conf_msg(p->msg, sizeof p->msg, "limit: '%s' is not states",
+			 argv[0]);
+		return -1;
+	}
+	if (p->seen_limit_states != 0) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "limit states: already set on line %u",
+			 p->seen_limit_states);
+		return -1;
+	}
+	p->seen_limit_states = p->lineno;
+	if (strcmp(argv[1], "auto") == 0) {
+		p->conf.limit_states = 0;
+		return 0;
+	}
+	if (conf_decimal("limit states", argv[1], 1, PFSD_LIMIT_STATES_MAX,
+			 &p->conf.limit_states, p->msg, sizeof p->msg) == -1) {
+		if (strlen(p->msg) + sizeof " (or auto)" <= sizeof p->msg &&
+		    strstr(p->msg, "out of range") != NULL)
+			strcat(p->msg, " (or auto)");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -886,6 +924,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_VERSION] = {"version", 1, false, conf_kw_version},
     [KW_IGNORE] = {"ignore", -1, true, conf_kw_ignore},
     [KW_NOSYNC] = {"no-sync", -1, true, conf_kw_nosync},
+    [KW_LIMIT] = {"limit", 2, true, conf_kw_limit},
 };
 
 static int conf_kw_find(const char *name)
@@ -1009,6 +1048,7 @@ static int conf_parse_line(struct conf_parse *p, char *line, unsigned lineno)
 			 kw->name, p->seen[id]);
 		return -1;
 	}
+	p->lineno = lineno;
 	if (kw->fn(p, n - 1, words + 1) == -1)
 		return -1;
 	if (p->seen[id] == 0)
@@ -1279,6 +1319,8 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "reliable %s\n", c->reliable ? "on" : "off");
 	fprintf(f, "tombstone %u\n", c->tomb_s);
 	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
+	if (c->limit_states != 0) /* only when set: auto follows the host */
+		fprintf(f, "limit states %u\n", c->limit_states);
 	if (c->metrics_listen[0] != '\0') /* only when set: older goldens */
 		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
 	pfsd_filter_conf_print(&c->filter, f); /* likewise */
@@ -1314,6 +1356,7 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->flush_ms == b->flush_ms && a->mtu == b->mtu &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
+	       a->limit_states == b->limit_states &&
 	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
 	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
 	       strcmp(a->cluster, b->cluster) == 0 &&

@@ -19,6 +19,7 @@
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
  *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
+ *   limit states 100000        (pf's set limit states; auto: the machine's)
  *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
  *   key-grace 60               (seconds both keys live at a rotation)
  *   cluster "dc1-fw"           (bound into every sealed packet)
@@ -75,6 +76,7 @@ enum pfsd_seccomp_mode {
 #define PFSD_KEY_GRACE 60
 #define PFSD_VERSION_AUTO 0
 #define PFSD_V5_FMT_DEFAULT 1400
+#define PFSD_LIMIT_STATES_MAX (1u << 30) /* ~250 GB of table */
 
 struct pfsd_conf {
 	char ifname[IFNAMSIZ];	/* the tap interface, "pfsync0" */
@@ -102,6 +104,9 @@ struct pfsd_conf {
 	unsigned tomb_s;	/* default 600: our deletes refused back */
 	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
 	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
+	unsigned limit_states;	/* states held at most; 0 = auto: with
+				   conntrack nf_conntrack_max, else
+				   PFSD_STATE_LIMIT (daemon.h) */
 	/* the words below are printed only when not at their default */
 	char key[256];	    /* key file, "" = none (plain v3) */
 	unsigned key_grace; /* seconds, default 60 */

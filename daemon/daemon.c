@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,98 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	ec->tomb_s = c->tomb_s;
 	ec->version = (uint8_t)c->version;
 	ec->v5_fmt = c->v5_fmt;
+	ec->max_states = d->state_limit;
+}
+
+/* ---- the state limit ---------------------------------------------------*/
+
+/* nf_conntrack_max of our namespace; 0 when it cannot be read (no
+ * conntrack module yet) or is 0 (no limit in the kernel). */
+static uint32_t dmn_ct_max(void)
+{
+	FILE *f = fopen(PFSD_CT_MAX_PATH, "re");
+	unsigned long v = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/*
+ * limit states: as configured, else the machine's.  With conntrack the
+ * kernel holds at most nf_conntrack_max entries, ours and peers' alike,
+ * so the mirror needs no more (and the kernel refuses writes beyond it
+ * with ENOMEM: counted, pfsd_ctnl_table_full); with the memory backend
+ * a fixed PFSD_STATE_LIMIT, pf's limit being a number too.
+ */
+static uint32_t dmn_state_limit(const struct pfsd_conf *c, const char **why)
+{
+	uint32_t n = 0;
+
+	*why = "configured";
+	if (c->limit_states != 0)
+		return c->limit_states;
+	*why = "nf_conntrack_max";
+	if (c->backend == PFSD_BACKEND_CONNTRACK)
+		n = dmn_ct_max();
+	if (n != 0)
+		return n;
+	*why = "default";
+	return PFSD_STATE_LIMIT;
+}
+
+/* Take the limit of config c (read again: nf_conntrack_max may have
+ * moved) into d and the kernel writer; true when it changed. */
+static bool dmn_limit_update(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	const char *why;
+	uint32_t n = dmn_state_limit(c, &why), ct;
+
+	pfsd_ctnl_set_limit(d->ct, n); /* NULL-safe */
+	if (n == d->state_limit && why == d->state_limit_why)
+		return false;
+	log_info("%s: state limit %" PRIu32 " (%s)", c->ifname, n, why);
+	ct = c->backend == PFSD_BACKEND_CONNTRACK ? dmn_ct_max() : 0;
+	if (ct != 0 && n > ct)
+		log_warnx("%s: limit states %" PRIu32 " is above "
+			  "nf_conntrack_max %" PRIu32 ": the kernel refuses "
+			  "the states beyond (counted)",
+			  c->ifname, n, ct);
+	if (n < pfs_table_count(d->table))
+		log_warnx("%s: %zu states held, above the limit: kept, new "
+			  "ones refused until fewer than %" PRIu32,
+			  c->ifname, pfs_table_count(d->table), n);
+	d->state_limit = n;
+	d->state_limit_why = why;
+	return true;
+}
+
+/* The limit reached: at most one line every DMN_LIMIT_LOG_MS, with what
+ * was refused since the last (the counters say it all the same). */
+#define DMN_LIMIT_LOG_MS 10000
+
+static void dmn_limit_log(struct pfsd_daemon *d)
+{
+	const uint64_t *l = pfs_engine_lim_stats(d->engine);
+	uint64_t now, v[3] = {l[PFS_LIM_PEER], l[PFS_LIM_LOCAL],
+			      pfsd_ctnl_table_full(d->ct)};
+
+	if (memcmp(v, d->lim_logged, sizeof(v)) == 0)
+		return;
+	now = pfsd_daemon_now_ms();
+	if (d->lim_logged_at != 0 && now < d->lim_logged_at + DMN_LIMIT_LOG_MS)
+		return;
+	log_warnx("%s: state limit %" PRIu32 " reached: %" PRIu64
+		  " peer states and %" PRIu64 " local ones refused, %" PRIu64
+		  " kernel writes refused (conntrack table full) since the "
+		  "last report",
+		  d->conf.ifname, d->state_limit, v[0] - d->lim_logged[0],
+		  v[1] - d->lim_logged[1], v[2] - d->lim_logged[2]);
+	memcpy(d->lim_logged, v, sizeof(v));
+	d->lim_logged_at = now;
 }
 
 /* A send failed: a bulk update we are sending goes round once more. */
@@ -282,6 +375,7 @@ static void dmn_after_wakeup(void *arg)
 	/* NULL-safe: a few batches of kernel writes; more wait: come back */
 	pfsd_loop_set_busy(d->loop, pfsd_ctnl_pump(d->ct));
 	dmn_note_written(d);
+	dmn_limit_log(d);
 	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
 				      pfsd_transport_take_failures(d->tp));
 }
@@ -750,6 +844,15 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return dmn_metrics_listen(d, c->metrics_listen);
 }
 
+/* The limit in d into the running engine. */
+static void dmn_limit_set(struct pfsd_daemon *d)
+{
+	struct pfs_engine_conf ec = *pfs_engine_conf(d->engine);
+
+	ec.max_states = d->state_limit;
+	(void)pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms());
+}
+
 static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
 	struct pfs_engine_conf ec;
@@ -759,6 +862,7 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 		log_warn("state table");
 		return -1;
 	}
+	(void)dmn_limit_update(d, c);
 	dmn_engine_conf(d, c, d->mtu, &ec);
 	d->engine = pfs_engine_new(&ec, d->table, &dmn_ops, d,
 				   pfsd_daemon_now_ms());
@@ -829,6 +933,9 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 			pfsd_daemon_free(d);
 			return NULL;
 		}
+		/* the module may have come with the backend's socket */
+		if (dmn_limit_update(d, c))
+			dmn_limit_set(d);
 	}
 	pfsd_loop_set_after(loop, dmn_after_wakeup, d);
 	d->synced = pfs_engine_synced(d->engine);
@@ -1050,6 +1157,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		return -1;
 	d->hostid = hostid;
 	d->mtu = dmn_mtu(d, c);
+	(void)dmn_limit_update(d, c);
 	dmn_engine_conf(d, c, d->mtu, &ec);
 	if (pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms()) == -1) {
 		snprintf(err, errlen, "engine: %s", strerror(errno));
@@ -1109,6 +1217,9 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 				     sizeof(err)) == -1)
 			log_warnx("reload: %s; keeping the keys", err);
 		dmn_refresh_ctfilter(d);
+		/* and nf_conntrack_max a new value (limit states auto) */
+		if (dmn_limit_update(d, &d->conf))
+			dmn_limit_set(d);
 		log_info("reload: %s unchanged", d->conf_path);
 		return;
 	}

@@ -20,7 +20,11 @@
 #include "peeraddr.h"
 #include "peers.h"
 
+/* The state limit with the memory backend, and with conntrack when
+ * nf_conntrack_max cannot be read (`limit states auto`): 1 M states
+ * take about 250 MB of table and 45 MB of write queue at most. */
 #define PFSD_STATE_LIMIT (1u << 20)
+#define PFSD_CT_MAX_PATH "/proc/sys/net/netfilter/nf_conntrack_max"
 
 struct pfsd_transport;
 struct pfsd_tun;
@@ -97,6 +101,11 @@ struct pfsd_daemon {
 	uint64_t bulk_lossy;	/* bulk updates asked again after a loss */
 	uint64_t bulk_resent;	/* bulk walks sent round again after a
 				   send failure */
+	uint32_t state_limit;	/* states held at most, in force */
+	const char *state_limit_why; /* "configured", "nf_conntrack_max",
+					"default" */
+	uint64_t lim_logged[3];	/* peer, local, kernel refusals logged */
+	uint64_t lim_logged_at;	/* ms of that line, 0 = none yet */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
 	struct pfsd_peeraddr paddr; /* IPv6 peers' engine keys (peeraddr.h) */

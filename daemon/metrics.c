@@ -302,6 +302,29 @@ static void met_udp(const struct pfsd_daemon *d, struct pfsd_out *o)
 	met_labelled(o, n, "kind", "send_error", u->send_errors);
 }
 
+/* The state limit and what it refused (pfs_lim_stat; with conntrack
+ * the kernel's refusals at nf_conntrack_max as well). */
+static void met_limit(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = pfs_engine_lim_stats(d->engine);
+
+	met_one(o, "pfsyncd_state_limit", "gauge",
+		"States held at most (limit states; pf's set limit states).",
+		d->state_limit);
+	met_head(o, "pfsyncd_state_limit_refused_total", "counter",
+		 "New states refused at the state limit, by origin (pf: "
+		 "memory).");
+	met_labelled(o, "pfsyncd_state_limit_refused_total", "origin", "peer",
+		     v[PFS_LIM_PEER]);
+	met_labelled(o, "pfsyncd_state_limit_refused_total", "origin",
+		     "local", v[PFS_LIM_LOCAL]);
+	if (d->ct != NULL)
+		met_one(o, "pfsyncd_conntrack_table_full_total", "counter",
+			"Writes of new peer states the kernel refused, its "
+			"table full (ENOMEM at nf_conntrack_max).",
+			pfsd_ctnl_table_full(d->ct));
+}
+
 /* --- table, bulk, peers, latency ----------------------------------------- */
 
 /* States per creator: the first PFSD_METRICS_CREATORS creators met, the
@@ -526,6 +549,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_seal(d, o);
 	met_udp(d, o);
 	met_table(d, o, now_ms);
+	met_limit(d, o);
 	met_bulk(d, o, now_ms);
 	met_peers(d, o, now_ms, wall_ms);
 	met_dialects(d, o);

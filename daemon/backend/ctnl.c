@@ -232,7 +232,23 @@ static void ctnl_writer_stats(struct pfsd_ctnl *c)
 	c->st.waiting = pfsd_ctwr_waiting(c->w);
 	c->st.wait_max = ws->pend_max;
 	c->st.wait_full = ws->full;
+	c->st.wait_bound = ws->pend_bound;
 	c->st.coalesced = ws->coalesced;
+}
+
+void pfsd_ctnl_set_limit(struct pfsd_ctnl *c, uint32_t max_states)
+{
+	if (c == NULL)
+		return;
+	pfsd_ctwr_set_max(c->w, max_states / PFSD_CTNL_WQ_DIV);
+	ctnl_writer_stats(c);
+}
+
+/* The state stays in the mirror: the peer's next change of it writes it
+ * again (a create or update, ctpolicy.h), so room made later takes it. */
+uint64_t pfsd_ctnl_table_full(const struct pfsd_ctnl *c)
+{
+	return c == NULL ? 0 : c->st.fail_errno[ENOMEM];
 }
 
 size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c)

@@ -112,6 +112,7 @@ static const char *const parts_ct_lines[][2] = {
     {"ct_waiting", "writes waiting"},
     {"ct_wait_max", "writes waiting at most"},
     {"ct_wait_full", "writes that found the queue full"},
+    {"ct_wait_bound", "writes that may wait at most"},
     {"ct_coalesced", "writes merged into one still waiting"},
     {"ct_dump_gone", "dumped entries already destroyed, skipped"},
 };
@@ -124,7 +125,8 @@ static void parts_ct_counters(struct cmd_req *r,
 	    c->events,	c->own,	    c->skipped,	  c->malformed,	 c->enobufs,
 	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
 	    c->adopted, c->batches, c->retried,	  c->lost,	 c->waiting,
-	    c->wait_max, c->wait_full, c->coalesced, c->dump_gone,
+	    c->wait_max, c->wait_full, c->wait_bound, c->coalesced,
+	    c->dump_gone,
 	};
 	size_t i;
 
@@ -234,6 +236,7 @@ static void parts_udp(struct cmd_req *r)
 void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
+	cmd_limit_show(r);
 	parts_churn(r);
 	parts_ct(r);
 	parts_seal(r);

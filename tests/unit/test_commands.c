@@ -591,6 +591,50 @@ static void test_iface_security(void)
 	fake_free(d);
 }
 
+/* limit: the limit in force and its refusals; a local add at the limit
+ * fails as pf's would (ENOMEM) and is counted; bad words are refused
+ * before anything changes. */
+static void test_limit_show(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfs_engine_conf ec = *pfs_engine_conf(d->engine);
+	struct pfsd_out o;
+	char err[256];
+
+	ec.max_states = 2;
+	T_EQ(pfs_engine_set_conf(d->engine, &ec, pfsd_now_ms()), 0);
+	d->state_limit = 2;
+	d->state_limit_why = "configured";
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:1 10.0.0.2:80"), 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:2 10.0.0.2:80"), 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:3 10.0.0.2:80"), ENOMEM);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 2);
+	T_EQ(run(d, 0, &o, err, "limit"), 0);
+	T_CHECK(o.buf != NULL &&
+		strcmp(o.buf, "limit states: 2 (configured)\n"
+			      "\t0 peer states refused at the limit\n"
+			      "\t1 local states refused at the limit\n") == 0);
+	free(o.buf);
+	T_EQ(run(d, PFS_CTL_F_JSON, &o, err, "limit"), 0);
+	T_CHECK(o.buf != NULL &&
+		strcmp(o.buf, "{\"limit_states\":2,\"limit_states_from\":"
+			      "\"configured\",\"state_limit\":0,"
+			      "\"state_limit_local\":1}\n") == 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "limit states 0"), EINVAL);
+	T_CHECK(strcmp(err, "limit states: '0' is not 1..1073741824 or "
+			    "auto") == 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "limit frags 10"), EINVAL);
+	T_CHECK(strcmp(err, "usage: limit [states N|auto]") == 0);
+	free(o.buf);
+	T_EQ(d->state_limit, 2);
+	fake_free(d);
+}
+
 int main(void)
 {
 	T_RUN(test_add_list_kill);
@@ -605,5 +649,6 @@ int main(void)
 	T_RUN(test_access_by_uid);
 	T_RUN(test_latency_text_and_json);
 	T_RUN(test_iface_security);
+	T_RUN(test_limit_show);
 	return t_done();
 }

@@ -345,7 +345,7 @@ static void test_equal(void)
 	int i;
 
 	pfsd_conf_default(&a);
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 17; i++) {
 		pfsd_conf_default(&b);
 		T_CHECK(pfsd_conf_equal(&a, &b));
 		switch (i) {
@@ -396,6 +396,9 @@ static void test_equal(void)
 			break;
 		case 15:
 			b.syncpeer6[15] = 1;
+			break;
+		case 16:
+			b.limit_states = 1000;
 			break;
 		}
 		T_CHECK(!pfsd_conf_equal(&a, &b));
@@ -536,6 +539,7 @@ static void random_conf(unsigned *seed, struct pfsd_conf *c)
 	c->sync_rcvbuf = 65536 + rnd(seed, 1u << 29);
 	c->version = (unsigned[]){0, 3, 5, 6}[rnd(seed, 4)];
 	c->v5_fmt = (unsigned[]){1301, 1400, 1500}[rnd(seed, 3)];
+	c->limit_states = rnd(seed, 2) ? 0 : 1 + rnd(seed, 1u << 30);
 }
 
 static void test_print_random(void)
@@ -622,6 +626,49 @@ static void test_parse_limits(void)
 	free(text);
 }
 
+/* limit states N | auto: auto (0) follows the machine and is not
+ * printed; a number is, and parses back. */
+static void test_limit_states(void)
+{
+	struct pfsd_conf c, back;
+	char err[256], *s;
+
+	pfsd_conf_default(&c);
+	T_EQ(c.limit_states, 0);
+	T_EQ(pfsd_conf_parse_string("limit states 1\n", "l", &c, err,
+				    sizeof err),
+	     0);
+	T_EQ(c.limit_states, 1);
+	T_EQ(pfsd_conf_parse_string("limit states 1073741824\n", "l", &c,
+				    err, sizeof err),
+	     0);
+	T_EQ(c.limit_states, 1073741824);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "\nlimit states 1073741824\n"));
+	T_EQ(pfsd_conf_parse_string(s, "p", &back, err, sizeof err), 0);
+	T_CHECK(pfsd_conf_equal(&c, &back));
+	free(s);
+	T_EQ(pfsd_conf_parse_string("limit states 1073741825\n", "l", &c,
+				    err, sizeof err),
+	     -1);
+	T_EQ(pfsd_conf_parse_string("limit states -1\n", "l", &c, err,
+				    sizeof err),
+	     -1);
+	T_CHECK(strcmp(err, "l:1: limit states: '-1' is not a decimal "
+			    "number") == 0);
+	T_EQ(pfsd_conf_parse_string("limit states 5 6\n", "l", &c, err,
+				    sizeof err),
+	     -1);
+	T_CHECK(strcmp(err, "l:1: limit: unexpected word '6'") == 0);
+	T_EQ(pfsd_conf_parse_string("limit states auto\n", "l", &c, err,
+				    sizeof err),
+	     0);
+	T_EQ(c.limit_states, 0);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "limit") == NULL);
+	free(s);
+}
+
 static void test_parse_nul(void)
 {
 	static const char body[] = "mtu 0\n\0mtu 1\n";
@@ -656,5 +703,6 @@ int main(void)
 	T_RUN(test_parse_misc);
 	T_RUN(test_parse_limits);
 	T_RUN(test_parse_nul);
+	T_RUN(test_limit_states);
 	return t_done();
 }
