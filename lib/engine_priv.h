@@ -113,6 +113,7 @@ struct pfs_engine {
 	bool xst_peer;	       /* a pfsyncd peer reads the extras section */
 	uint64_t rel_stats[PFS_REL_NSTATS];
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
+	struct pfs_tomb *ctomb; /* ... their connections: flow key digests */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
 	bool rx_in_order;      /* applying a sequenced packet of a peer */
 	bool sweep_ok;	       /* a peer's bulk is arriving whole */
