@@ -383,6 +383,7 @@ enum conf_kw_id {
 	KW_USER,
 	KW_SECCOMP,
 	KW_VERSION,
+	KW_PROVENANCE,
 	KW_COUNT
 };
 
@@ -655,6 +656,42 @@ static int conf_kw_tombstone(struct conf_parse *p, int argc, char *argv[])
 			    &p->conf.tomb_s, p->msg, sizeof p->msg);
 }
 
+/* A provenance mask: 1 to 8 contiguous bits (pfsd_conf.prov_mark). */
+static bool conf_prov_mask_ok(unsigned long v)
+{
+	unsigned long low = v & -v; /* the lowest bit set */
+
+	return v != 0 && ((v + low) & v) == 0 && v / low <= 0xff;
+}
+
+/* provenance none | mark MASK: the mark bits that say an entry was
+ * written for a peer */
+static int conf_kw_provenance(struct conf_parse *p, int argc, char *argv[])
+{
+	const char *s = argc == 2 ? argv[1] : "";
+	unsigned long v;
+
+	if (argc == 1 && strcmp(argv[0], "none") == 0) {
+		p->conf.prov_mark = 0;
+		return 0;
+	}
+	if (argc != 2 || strcmp(argv[0], "mark") != 0) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "provenance: expected 'none' or 'mark MASK'");
+		return -1;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
+	    conf_uint(s + 2, 16, 0xffffffffUL, &v) != 0 ||
+	    !conf_prov_mask_ok(v)) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "provenance: mark '%s' is not a hex mask of 1 to 8 "
+			 "contiguous bits", s);
+		return -1;
+	}
+	p->conf.prov_mark = (uint32_t)v;
+	return 0;
+}
+
 /* sync-rcvbuf BYTES: the pfsync socket's receive buffer */
 static int conf_kw_sync_rcvbuf(struct conf_parse *p, int argc, char *argv[])
 {
@@ -827,6 +864,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_USER] = {"user", 1, false, conf_kw_user},
     [KW_SECCOMP] = {"seccomp", 1, false, conf_kw_seccomp},
     [KW_VERSION] = {"version", 1, false, conf_kw_version},
+    [KW_PROVENANCE] = {"provenance", -1, false, conf_kw_provenance},
 };
 
 static int conf_kw_find(const char *name)
@@ -1216,6 +1254,8 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
 	if (c->metrics_listen[0] != '\0') /* only when set: older goldens */
 		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
+	if (c->prov_mark != 0) /* only when set: older goldens */
+		fprintf(f, "provenance mark 0x%08x\n", (unsigned)c->prov_mark);
 }
 
 bool pfsd_conf_inet6(const struct pfsd_conf *c)
@@ -1248,6 +1288,7 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->flush_ms == b->flush_ms && a->mtu == b->mtu &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
+	       a->prov_mark == b->prov_mark &&
 	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
 	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
 	       strcmp(a->cluster, b->cluster) == 0 &&

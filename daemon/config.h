@@ -18,6 +18,8 @@
  *   sync-rcvbuf 8388608        (pfsync socket receive buffer, bytes)
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
+ *   provenance mark 0x80000000 (conntrack: the mark bits that say an
+ *                               entry was written for a peer; default none)
  *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
  *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
  *   key-grace 60               (seconds both keys live at a rotation)
@@ -98,6 +100,8 @@ struct pfsd_conf {
 	unsigned tomb_s;	/* default 600: our deletes refused back */
 	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
 	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
+	uint32_t prov_mark;	/* conntrack: mark bits of entries written for
+				   a peer (1..8 contiguous), 0 = none */
 	/* the words below are printed only when not at their default */
 	char key[256];	    /* key file, "" = none (plain v3) */
 	unsigned key_grace; /* seconds, default 60 */

@@ -12,6 +12,8 @@
 #     no ghost of B's deleted ones, B takes none of them back.
 # Both daemons mark what they write for a peer (`provenance mark`), so a
 # restarted node tells its own entries from those it wrote for a peer.
+# With PROV_CONF= (test_restart_tombs.sh) they do not, and the peer's
+# tombstones, which match the connection, refuse what it deleted.
 source "$(dirname "$0")/lib.sh"
 netns_init
 N=${N:-400}
@@ -51,10 +53,12 @@ kill9() {
 	mv "$T/$1.log" "$T/$1-run$p.log"
 }
 # B's own entries: tcp 10.99.(i/250).(i%250+1):41000 -> 10.200.0.2:80
-bct() { # OP i
-	ip netns exec "$(ns fwB)" conntrack "$1" -p tcp \
-		-s "10.99.$(($2 / 250)).$(($2 % 250 + 1))" -d 10.200.0.2 \
-		--sport 41000 --dport 80 ${3:+"$@"} >/dev/null 2>&1
+bct() { # OP i [ARGS...]
+	local op=$1 i=$2
+	shift 2
+	ip netns exec "$(ns fwB)" conntrack "$op" -p tcp \
+		-s "10.99.$((i / 250)).$((i % 250 + 1))" -d 10.200.0.2 \
+		--sport 41000 --dport 80 "$@" >/dev/null 2>&1
 }
 
 daemon_start fwA 0x0a000001
@@ -77,9 +81,18 @@ entries fwB >"$T/b-now"
 ghosts=$(extra "$T/a-now" "$T/b-now")
 res=$(extra "$T/a-expected" "$T/a-now")
 echo "# B killed: B kernel $(cnt fwB), A kernel $(cnt fwA): $ghosts ghosts on B, $res resurrected on A"
+ctval() { json_field "$1" "$2" stats; }
+echo "# B: $(ctval fwB ct_unconfirmed) re-read entries held unconfirmed, $(ctval fwB ct_adopted) claimed by A, $(ctval fwB rel_swept) swept; A refused $(ctval fwA rel_refused)"
 check "B keeps no ghost ($ghosts)" test "$ghosts" -eq 0
 check "A took back no deleted entry ($res)" test "$res" -eq 0
 check "B's kernel equals A's" same fwA fwB
+if [ -n "$EXTRA_CONF" ]; then
+	check "provenance alone: B announced none of A's as its own" \
+		count_is 0 ctval fwA rel_refused
+else
+	check "tombstones alone: A refused the $((N / 2)) it deleted" \
+		count_is $((N / 2)) ctval fwA rel_refused
+fi
 
 # --- (2) A killed, B deletes half of its own, A restarts ----------------------
 for ((i = 0; i < M; i++)); do
@@ -100,11 +113,19 @@ entries fwB >"$T/b-now"
 ghosts=$(extra "$T/b-now" "$T/a-now")
 res=$(extra "$T/b-expected" "$T/b-now")
 echo "# A killed: A kernel $(cnt fwA), B kernel $(cnt fwB): $ghosts ghosts on A, $res resurrected on B"
+echo "# A: $(ctval fwA ct_unconfirmed) re-read entries held unconfirmed, $(ctval fwA ct_adopted) claimed by B, $(ctval fwA rel_swept) swept; B refused $(ctval fwB rel_refused)"
 check "A keeps no ghost ($ghosts)" test "$ghosts" -eq 0
 check "B took back no deleted entry ($res)" test "$res" -eq 0
 check "A's kernel equals B's" same fwA fwB
+if [ -n "$EXTRA_CONF" ]; then
+	check "provenance alone: A announced none of B's as its own" \
+		count_is 0 ctval fwB rel_refused
+else
+	check "tombstones alone: B refused the $((M / 2)) it deleted" \
+		count_is $((M / 2)) ctval fwB rel_refused
+fi
 check "B still holds A's $((N / 2)) entries as A's" \
-	wait_for 5 count_is $((N / 2)) ncreator fwB 0a000001
+	wait_for 5 count_is $((N / 2)) ncreator fwB 0x0a000001
 check "A announces its own again: they are A's on A" \
-	wait_for 5 count_is $((N / 2)) ncreator fwA 0a000001
+	wait_for 5 count_is $((N / 2)) ncreator fwA 0x0a000001
 check "daemons healthy" daemons_healthy
