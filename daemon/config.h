@@ -100,8 +100,8 @@ struct pfsd_conf {
 	unsigned tomb_s;	/* default 600: our deletes refused back */
 	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
 	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
-	uint32_t prov_mark;	/* conntrack: mark bits of entries written for
-				   a peer (1..8 contiguous), 0 = none */
+	uint32_t prov_mark;	 /* conntrack: mark bits of entries written for
+				    a peer (1..8 contiguous), 0 = none */
 	/* the words below are printed only when not at their default */
 	char key[256];	    /* key file, "" = none (plain v3) */
 	unsigned key_grace; /* seconds, default 60 */

@@ -179,8 +179,8 @@ static void ctnl_prov(const struct pfsd_ctnl *c, const struct pfs_state *s,
 		      struct pfsd_ct_entry *e)
 {
 	uint32_t mask = c->env.prov_mark;
-	uint32_t bits = pfsd_ctpol_prov_bits(mask, s->creatorid,
-					     ctnl_hostid(c));
+	uint32_t bits =
+	    pfsd_ctpol_prov_bits(mask, s->creatorid, ctnl_hostid(c));
 
 	if (mask == 0)
 		return;
@@ -352,10 +352,11 @@ static uint64_t ctnl_local_id(struct pfsd_ctnl *c,
 
 /*
  * An entry new to the mirror.  Re-read at start, its creator is unknown
- * and so is its age (top of file): provisional, and as old as the clock,
- * so a peer whose tombstone names its connection refuses it.  Its
- * provenance tag (tag, not 0) says we wrote it for a peer: held
- * unconfirmed and never announced (state.h).
+ * (top of file): provisional.  Its provenance tag (tag, not 0) says we
+ * wrote it for a peer: held unconfirmed and never announced (state.h);
+ * without provenance, its age is unknown too and it is taken as old as
+ * the clock, so a peer whose tombstone names its connection refuses it
+ * (with provenance a tag of 0 says it is ours: a new connection there).
  */
 static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 				     const struct pfsd_ct_entry *e,
@@ -368,7 +369,8 @@ static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 	st->creatorid = ctnl_hostid(c);
 	if (c->starting) {
 		st->local_flags |= PFS_LF_PROVISIONAL;
-		st->creation = 0;
+		if (c->env.prov_mark == 0)
+			st->creation = 0;
 	}
 	if (tag != 0) {
 		st->local_flags |= PFS_LF_PROVISIONAL | PFS_LF_UNCONFIRMED;
