@@ -104,6 +104,23 @@ static int main_sandbox(const struct pfsd_conf *c)
 	return 0;
 }
 
+/* WATCHDOG=1 every half WatchdogSec= from the loop: a stalled loop
+ * sends none, and systemd restarts the daemon. */
+struct main_wd {
+	struct pfsd_loop *loop;
+	uint64_t ms;
+};
+
+static void main_watchdog(void *arg)
+{
+	struct main_wd *wd = arg;
+
+	(void)pfsd_notify("WATCHDOG=1");
+	if (pfsd_loop_timer_add(wd->loop, pfsd_now_ms() + wd->ms,
+				main_watchdog, wd) < 0)
+		log_warn("watchdog timer");
+}
+
 static void main_metrics(void *ctx, struct pfsd_out *o)
 {
 	pfsd_metrics_render_now(ctx, o);
@@ -119,6 +136,7 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 {
 	struct pfsd_daemon *d;
 	struct pfsd_loop *loop;
+	struct main_wd wd;
 	int rc;
 
 	loop = pfsd_loop_new();
@@ -143,6 +161,10 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 	if (pfsd_notify("READY=1") == -1)
 		log_warn("sd_notify %s", getenv("NOTIFY_SOCKET"));
 	pfsd_daemon_notify_status(d);
+	wd.loop = loop;
+	wd.ms = pfsd_notify_watchdog_ms();
+	if (wd.ms != 0)
+		main_watchdog(&wd);
 	rc = pfsd_loop_run(loop);
 	if (rc == -1)
 		log_warn("event loop");
