@@ -383,6 +383,8 @@ enum conf_kw_id {
 	KW_USER,
 	KW_SECCOMP,
 	KW_VERSION,
+	KW_IGNORE,
+	KW_NOSYNC,
 	KW_PROVENANCE,
 	KW_COUNT
 };
@@ -837,6 +839,18 @@ static int conf_kw_version(struct conf_parse *p, int argc, char *argv[])
 	return conf_w_version(&p->conf, argv[0], p->msg, sizeof p->msg);
 }
 
+static int conf_kw_ignore(struct conf_parse *p, int argc, char *argv[])
+{
+	return pfsd_filter_conf_ignore(&p->conf.filter, argc, argv, p->msg,
+				       sizeof p->msg);
+}
+
+static int conf_kw_nosync(struct conf_parse *p, int argc, char *argv[])
+{
+	return pfsd_filter_conf_nosync(&p->conf.filter, argc, argv, p->msg,
+				       sizeof p->msg);
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -864,6 +878,8 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_USER] = {"user", 1, false, conf_kw_user},
     [KW_SECCOMP] = {"seccomp", 1, false, conf_kw_seccomp},
     [KW_VERSION] = {"version", 1, false, conf_kw_version},
+    [KW_IGNORE] = {"ignore", -1, true, conf_kw_ignore},
+    [KW_NOSYNC] = {"no-sync", -1, true, conf_kw_nosync},
     [KW_PROVENANCE] = {"provenance", -1, false, conf_kw_provenance},
 };
 
@@ -1018,6 +1034,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->reliable = true;
 	c->tomb_s = 600;
 	c->sync_rcvbuf = 8u << 20; /* PFSD_TP_SOCKBUF */
+	pfsd_filter_conf_default(&c->filter);
 }
 
 int pfsd_conf_parse_string(const char *text, const char *name,
@@ -1254,6 +1271,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
 	if (c->metrics_listen[0] != '\0') /* only when set: older goldens */
 		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
+	pfsd_filter_conf_print(&c->filter, f); /* likewise */
 	if (c->prov_mark != 0) /* only when set: older goldens */
 		fprintf(f, "provenance mark 0x%08x\n", (unsigned)c->prov_mark);
 }
@@ -1299,5 +1317,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->npeers6 == b->npeers6 &&
 	       memcmp(a->peers6, b->peers6, a->npeers6 * sizeof a->peers6[0]) ==
 		   0 &&
-	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp;
+	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp &&
+	       pfsd_filter_conf_equal(&a->filter, &b->filter);
 }

@@ -49,6 +49,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "filterconf.h"
+
 #define PFSD_CONF_PATH "/etc/pfsyncd.conf"
 #define PFSD_CONTROL_PATH "/run/pfsyncd.sock"
 
@@ -115,6 +117,7 @@ struct pfsd_conf {
 	unsigned npeers6;
 	char user[33]; /* "" = pfsyncd if it exists, else nobody */
 	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
+	struct pfsd_filter_conf filter; /* conntrack entries not synced */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

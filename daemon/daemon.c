@@ -45,6 +45,17 @@ void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS])
 				    : e[PFS_STAT_OPACKETS];
 }
 
+uint64_t pfsd_daemon_kernel_drops(const struct pfsd_daemon *d)
+{
+	uint64_t seen, proc;
+
+	if (d->tp == NULL)
+		return d->rx_drops_old;
+	seen = pfsd_transport_stats(d->tp)->kernel_drops;
+	proc = pfsd_transport_proc_drops(d->tp);
+	return d->rx_drops_old + (proc > seen ? proc : seen);
+}
+
 uint64_t pfsd_daemon_now_ms(void)
 {
 	return pfsd_now_ms();
@@ -243,6 +254,26 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	return 0;
 }
 
+/* In sync: the bulk update is over and, with the conntrack backend, its
+ * states have all been written to the kernel once.  Later peer changes
+ * waiting for the writer do not make the node "pending" again: that
+ * would demote it under ordinary sync traffic (keepalived, fall 1). */
+bool pfsd_daemon_synced(const struct pfsd_daemon *d)
+{
+	return pfs_engine_synced(d->engine) &&
+	       (d->ct == NULL || d->bulk_written ||
+		pfsd_ctnl_waiting(d->ct) == 0);
+}
+
+/* Latch bulk_written the first time the write queue is seen empty after
+ * the bulk update; a new wait for a bulk clears it (dmn_synced). */
+static void dmn_note_written(struct pfsd_daemon *d)
+{
+	if (!d->bulk_written && d->ct != NULL &&
+	    pfs_engine_synced(d->engine) && pfsd_ctnl_waiting(d->ct) == 0)
+		d->bulk_written = true;
+}
+
 /* Send the wakeup's queued packets; failures go to OERRORS too. */
 static void dmn_after_wakeup(void *arg)
 {
@@ -250,6 +281,7 @@ static void dmn_after_wakeup(void *arg)
 
 	/* NULL-safe: a few batches of kernel writes; more wait: come back */
 	pfsd_loop_set_busy(d->loop, pfsd_ctnl_pump(d->ct));
+	dmn_note_written(d);
 	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
 				      pfsd_transport_take_failures(d->tp));
 }
@@ -266,17 +298,13 @@ void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
 			   sd[0] != '\0' ? sd : "none", d->hostid);
 }
 
-bool pfsd_daemon_synced(const struct pfsd_daemon *d)
-{
-	return pfs_engine_synced(d->engine) &&
-	       (d->ct == NULL || pfsd_ctnl_waiting(d->ct) == 0);
-}
-
 static void dmn_synced(void *ctx, bool synced)
 {
 	struct pfsd_daemon *d = ctx;
 
 	d->synced = synced;
+	d->bulk_written = false;
+	dmn_note_written(d);
 	if (synced)
 		log_info("%s: bulk update finished", d->conf.ifname);
 	else
@@ -376,6 +404,8 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	struct pfsd_daemon *d = arg;
 
 	dmn_rx_drops(d);
+	if (len > d->rx_max_len)
+		d->rx_max_len = len;
 	if (d->crypt != NULL) {
 		pkt = pfsd_crypt_open(d->crypt, pkt, len, &len);
 		if (pkt == NULL)
@@ -725,6 +755,32 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return 0;
 }
 
+/* The conntrack backend's filter of c, with this namespace's addresses
+ * now (`ignore address auto`, the default). */
+static void dmn_ctfilter(struct pfsd_ctfilter *f, const struct pfsd_conf *c)
+{
+	int n = 0;
+
+	pfsd_ctfilter_init(f, &c->filter);
+	if (c->filter.own && (n = pfsd_ctfilter_load_own(f)) == -1)
+		log_warn("ignore address auto: cannot list this node's "
+			 "addresses; connections to and from it are synced");
+	if (c->filter.own && n >= 0)
+		log_debug("conntrack filter: %d own addresses not synced", n);
+}
+
+/* A reload takes the filter words again and the addresses as they are
+ * now (a VIP moved in or out). */
+static void dmn_refresh_ctfilter(struct pfsd_daemon *d)
+{
+	struct pfsd_ctfilter f;
+
+	if (d->ct == NULL)
+		return;
+	dmn_ctfilter(&f, &d->conf);
+	pfsd_ctnl_set_filter(d->ct, &f);
+}
+
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
 				    const char *conf_path,
@@ -741,15 +797,18 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
+	d->started_ms = pfsd_now_ms();
 	dmn_pin_peers(d, c);
 	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
 		pfsd_daemon_free(d);
 		return NULL;
 	}
 	if (c->backend == PFSD_BACKEND_CONNTRACK) {
+		struct pfsd_ctfilter f;
 		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
-					    dmn_kick, d, c->prov_mark};
+					    dmn_kick, d, &f, c->prov_mark};
 
+		dmn_ctfilter(&f, c);
 		d->ct = pfsd_ctnl_new(&env);
 		if (d->ct == NULL) {
 			log_warnx("conntrack backend failed to start");
@@ -1037,6 +1096,7 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		    pfsd_crypt_apply(d->crypt, &c, d->hostid, err,
 				     sizeof(err)) == -1)
 			log_warnx("reload: %s; keeping the keys", err);
+		dmn_refresh_ctfilter(d);
 		log_info("reload: %s unchanged", d->conf_path);
 		return;
 	}
@@ -1044,5 +1104,6 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		log_warnx("reload: %s; keeping the running config", err);
 		return;
 	}
+	dmn_refresh_ctfilter(d);
 	log_info("reload: %s applied", d->conf_path);
 }

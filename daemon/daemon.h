@@ -65,6 +65,9 @@ struct pfsd_daemon {
 	uint64_t timer_at;
 	uint64_t bulk_started;	/* ms of our last bulk request */
 	bool synced;		/* last ops->synced report */
+	bool bulk_written;	/* that bulk's states all reached the kernel */
+	uint64_t started_ms;	/* pfsd_now_ms() at start (doctor) */
+	size_t rx_max_len;	/* largest pfsync packet received (doctor) */
 	uint64_t send_fail;	/* packets the transport failed to send */
 	bool cap_failed;	/* a capture write failed (logged once) */
 	uint64_t rx_now_us;	/* arrival time of the packet being applied */
@@ -118,6 +121,9 @@ void pfsd_daemon_kick(struct pfsd_daemon *d);
 void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS]);
 
 /* The engine's clock: monotonic milliseconds, and seconds for states. */
+/* Packets the kernel dropped on the sync socket (all sockets so far). */
+uint64_t pfsd_daemon_kernel_drops(const struct pfsd_daemon *d);
+
 uint64_t pfsd_daemon_now_ms(void);
 /* The bulk update is done and, with the conntrack backend, every peer's
  * state it brought is written to the kernel (no write waits): what

@@ -106,6 +106,7 @@ struct pfsd_ctnl {
 	size_t nget, glen;
 	uint8_t *gbuf;
 	struct pfsd_ctnl_stats st;
+	struct pfsd_ctfilter filter; /* what is not synced */
 };
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms);
@@ -487,6 +488,33 @@ static void ctnl_destroy(struct pfsd_ctnl *c, const struct pfsd_ct_entry *e,
 				pfsd_now_ms());
 }
 
+/* Left out by the filter (counted by reason).  An entry that was synced
+ * before (its mark or label set since, or a reload) is deleted from the
+ * table, and so from the peers.  The filter sees the mark without our
+ * provenance bits: they are no mark of the operator's. */
+static bool ctnl_filtered(struct pfsd_ctnl *c, int kind,
+			  const struct pfsd_ct_entry *e,
+			  const struct pfs_state *st)
+{
+	struct pfsd_ct_entry fe;
+	enum pfsd_ctf_why why;
+
+	if (c->env.prov_mark != 0 && (e->have & PFSD_CT_HAVE_MARK) &&
+	    (e->mark & c->env.prov_mark) != 0) {
+		fe = *e;
+		fe.mark &= ~c->env.prov_mark;
+		e = &fe;
+	}
+	why = pfsd_ctfilter_check(&c->filter, e);
+
+	if (why == PFSD_CTF_SYNC)
+		return false;
+	c->st.filtered[why]++;
+	if (kind != PFSD_CT_NEW)
+		ctnl_destroy(c, e, st);
+	return true;
+}
+
 /* Parse and map one message; the kind, or -1 when not synced. */
 static int ctnl_entry(struct pfsd_ctnl *c, const struct nlmsghdr *nlh,
 		      struct pfsd_ct_entry *e, struct pfs_state *st)
@@ -504,7 +532,7 @@ static int ctnl_entry(struct pfsd_ctnl *c, const struct nlmsghdr *nlh,
 			c->st.skipped++;
 		return -1;
 	}
-	return kind;
+	return ctnl_filtered(c, kind, e, st) ? -1 : kind;
 }
 
 static void ctnl_event(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
@@ -1095,6 +1123,8 @@ struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 	if (c == NULL)
 		return NULL;
 	c->env = *env;
+	pfsd_ctnl_set_filter(c, env->filter);
+	c->env.filter = NULL; /* the copy is c->filter */
 	c->rx = malloc(CTNL_RXBUF);
 	c->evrx = pfsd_nlrx_new(CTNL_EV_VLEN, CTNL_EV_SLOT);
 	pfsd_idset_init(&c->gone);
@@ -1140,6 +1170,19 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	pfsd_idset_free(&c->gone);
 	free(c->gbuf);
 	free(c);
+}
+
+void pfsd_ctnl_set_filter(struct pfsd_ctnl *c, const struct pfsd_ctfilter *f)
+{
+	struct pfsd_filter_conf all;
+
+	if (f != NULL) {
+		c->filter = *f;
+		return;
+	}
+	pfsd_filter_conf_default(&all);
+	all.own = false;
+	pfsd_ctfilter_init(&c->filter, &all);
 }
 
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c)

@@ -37,6 +37,8 @@
 
 #include "pfsync/engine.h"
 
+#include "ctfilter.h"
+
 #define PFSD_CTNL_ERRNO_MAX 136 /* per-errno failure counters */
 
 struct pfsd_ctnl;
@@ -57,6 +59,7 @@ struct pfsd_ctnl_env {
 	struct pfsd_loop *loop;
 	void (*kick)(void *arg);
 	void *arg;
+	const struct pfsd_ctfilter *filter; /* copied; NULL: sync all */
 	uint32_t prov_mark; /* provenance mark bits (pfsyncd.conf(5)), 0: off */
 };
 
@@ -83,6 +86,7 @@ struct pfsd_ctnl_stats {
 	uint64_t wait_full;  /* writes that found the queue full */
 	uint64_t coalesced;  /* writes merged into one still waiting */
 	uint64_t dump_gone;  /* dump entries destroyed meanwhile, skipped */
+	uint64_t filtered[PFSD_CTF_NWHY]; /* not synced, by reason */
 	uint64_t unconfirmed; /* re-read entries written for a peer, held */
 };
 
@@ -113,5 +117,8 @@ bool pfsd_ctnl_unconfirmed_of(struct pfsd_ctnl *c, const struct pfs_state *st,
 			      uint32_t creatorid);
 
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c);
+/* A new filter (a reload): later events are judged by it; an entry of
+ * the table that it leaves out goes at its next event (a delete). */
+void pfsd_ctnl_set_filter(struct pfsd_ctnl *c, const struct pfsd_ctfilter *f);
 
 #endif

@@ -135,6 +135,27 @@ static void parts_ct_counters(struct cmd_req *r,
 			     "\t%" PRIu64 " %s\n", v[i], parts_ct_lines[i][1]);
 }
 
+/* Entries the filter leaves out, by reason: text lines, a JSON object. */
+static void parts_ct_filtered(struct cmd_req *r,
+			      const struct pfsd_ctnl_stats *c)
+{
+	static const char *const why[PFSD_CTF_NWHY] = {
+	    [PFSD_CTF_OWN] = "from or to this node's own addresses",
+	    [PFSD_CTF_ADDRESS] = "of an ignored address",
+	    [PFSD_CTF_PROTOCOL] = "of an ignored protocol",
+	    [PFSD_CTF_MARK] = "with the no-sync mark",
+	    [PFSD_CTF_LABEL] = "with the no-sync label",
+	};
+	int i;
+
+	pfsd_rnd_object(&r->rnd, "ct_filtered");
+	for (i = PFSD_CTF_OWN; i < PFSD_CTF_NWHY; i++)
+		pfsd_rnd_u64(&r->rnd, pfsd_ctfilter_why_name((enum pfsd_ctf_why)i),
+			     "	%" PRIu64 " entries not synced: %s\n",
+			     c->filtered[i], why[i]);
+	pfsd_rnd_close(&r->rnd);
+}
+
 static void parts_ct(struct cmd_req *r)
 {
 	const struct pfsd_ctnl_stats *c;
@@ -149,6 +170,7 @@ static void parts_ct(struct cmd_req *r)
 		     c->ct_fail);
 	parts_ct_errno(r, c);
 	parts_ct_counters(r, c);
+	parts_ct_filtered(r, c);
 }
 
 /* Sealed packets, when a key is configured. */
