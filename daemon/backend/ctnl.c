@@ -1140,6 +1140,14 @@ struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 	ctnl_scan_arm(c);
 	log_info("conntrack backend: %zu states in the kernel table",
 		 pfs_table_count(env->table));
+	if (env->prov_mark == 0)
+		log_info("conntrack: no provenance mark: entries written for "
+			 "peers are re-read as ours after a restart "
+			 "(pfsyncd.conf(5): provenance)");
+	else if (c->st.unconfirmed != 0)
+		log_info("conntrack: %llu of them written for peers, held "
+			 "until their creators' bulk updates",
+			 (unsigned long long)c->st.unconfirmed);
 	return c;
 }
 
