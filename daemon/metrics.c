@@ -197,7 +197,7 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 	    MET_CT(batches),   MET_CT(retried),	   MET_CT(lost),
 	    MET_CT(refreshed), MET_CT(reconciled), MET_CT(id_taken),
 	    MET_CT(adopted),   MET_CT(wait_full),  MET_CT(coalesced),
-	    MET_CT(dump_gone),
+	    MET_CT(dump_gone), MET_CT(unconfirmed),
 	};
 #undef MET_CT
 	const struct pfsd_ctnl_stats *c;

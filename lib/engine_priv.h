@@ -114,6 +114,7 @@ struct pfs_engine {
 	uint64_t rel_stats[PFS_REL_NSTATS];
 	uint64_t lim_stats[PFS_LIM_NSTATS]; /* refused at max_states */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
+	struct pfs_tomb *ctomb; /* ... their connections: flow key digests */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
 	bool rx_in_order;      /* applying a sequenced packet of a peer */
 	bool sweep_ok;	       /* a peer's bulk is arriving whole */

@@ -792,14 +792,24 @@ void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms)
 
 /* ---- the sweep -------------------------------------------------------------*/
 
-/* States of `creator` not heard since our bulk request are gone there. */
+/* Not heard since our bulk request: a state of `creator`, or an
+ * unconfirmed one that may be its (state.h), is gone there. */
+static bool rel_swept(const struct pfs_engine *e, const struct pfs_state *s,
+		      uint32_t creator)
+{
+	if (s->local_flags & PFS_LF_UNCONFIRMED)
+		return e->ops.unconfirmed_of == NULL ||
+		       e->ops.unconfirmed_of(e->ctx, s, creator);
+	return s->creatorid == creator && s->heard_gen != e->bulk_gen;
+}
+
 static void rel_sweep(struct pfs_engine *e, uint32_t creator)
 {
 	struct pfs_state *s;
 	size_t cur = 0;
 
 	while ((s = pfs_table_next(e->table, &cur)) != NULL) {
-		if (s->creatorid != creator || s->heard_gen == e->bulk_gen)
+		if (!rel_swept(e, s, creator))
 			continue;
 		e->rel_stats[PFS_REL_SWEPT]++;
 		if (e->ops.applied)

@@ -115,6 +115,7 @@ static const char *const parts_ct_lines[][2] = {
     {"ct_wait_bound", "writes that may wait at most"},
     {"ct_coalesced", "writes merged into one still waiting"},
     {"ct_dump_gone", "dumped entries already destroyed, skipped"},
+    {"ct_unconfirmed", "re-read entries written for a peer, held"},
 };
 #define PARTS_CT_N (sizeof(parts_ct_lines) / sizeof(parts_ct_lines[0]))
 
@@ -126,7 +127,7 @@ static void parts_ct_counters(struct cmd_req *r,
 	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
 	    c->adopted, c->batches, c->retried,	  c->lost,	 c->waiting,
 	    c->wait_max, c->wait_full, c->wait_bound, c->coalesced,
-	    c->dump_gone,
+	    c->dump_gone, c->unconfirmed,
 	};
 	size_t i;
 
