@@ -48,6 +48,8 @@
 
 #define ENG_BULK_CUT_MS 50  /* one cut per loss: its NACKs come within */
 #define ENG_BULK_GROW_MS 10 /* then one packet more per this, quiet */
+#define ENG_BULK_JOINS 8      /* requesters that may extend one walk */
+#define ENG_BULK_SRC_MS 2000  /* a served source's next walk, at least */
 
 /* Quiet time after an unsynced peer's END before we call ourselves done. */
 #define ENG_BULK_SETTLE_MS 1000
@@ -219,17 +221,67 @@ static void eng_bulk_cycle(struct pfs_engine *e, uint64_t now_ms)
 	e->bulk_end_pending = false;
 }
 
-/* A request mid-walk: go on, wrap, stop where it found us (NetBSD). */
-void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms)
+/* The source a walk just served asks again: not before the longer of
+ * ENG_BULK_SRC_MS and that walk's length have passed since its end. */
+static bool eng_bulk_too_soon(const struct pfs_engine *e,
+			      const struct eng_src *s, uint64_t now_ms)
 {
-	if (!e->bulk_sending) {
-		e->bulk_cursor = 0;
-		e->bulk_resends = 0;
-		e->bulk_sending = true;
-		e->bulk_pace = e->conf.bulk_pkts;
-		e->bulk_cut_at = e->bulk_grown_at = 0;
-		e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
+	uint64_t wait = e->bulk_ended_ms - e->bulk_began_ms;
+
+	if (s->walk == 0 || s->walk != e->bulk_walk || e->bulk_ended_ms == 0)
+		return false;
+	if (wait < ENG_BULK_SRC_MS)
+		wait = ENG_BULK_SRC_MS;
+	return now_ms - e->bulk_ended_ms < wait;
+}
+
+static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
+{
+	e->bulk_cursor = 0;
+	e->bulk_resends = 0;
+	e->bulk_sending = true;
+	e->bulk_pace = e->conf.bulk_pkts;
+	e->bulk_cut_at = e->bulk_grown_at = 0;
+	e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
+	e->bulk_walk++;
+	e->bulk_joins = 0;
+	e->bulk_began_ms = now_ms;
+	e->bulk_ended_ms = 0;
+}
+
+/*
+ * A bulk request of the known peer src (engine_rx.c).  No walk: one
+ * starts.  A walk under way that already serves src does not change (the
+ * request is merged: src's retry, or a forged copy).  A new requester
+ * mid-walk makes it go on, wrap and stop where the request found it
+ * (NetBSD): a full cycle for it and no repeat for the others; at most
+ * ENG_BULK_JOINS of them a walk, later ones are merged without being
+ * served (they ask again after it).  A source the last walk served gets
+ * no new one too soon (eng_bulk_too_soon).  So each request costs at
+ * most one table, and one source cannot keep walks going back to back.
+ * A request while we wait for a bulk ourselves is answered, as the BSDs
+ * do: two nodes started together each wait for the other's.
+ */
+void eng_bulk_received(struct pfs_engine *e, uint32_t src, uint64_t now_ms)
+{
+	struct eng_src *s = eng_src_heard(e, src, 0, now_ms);
+
+	if (s == NULL) {
+		e->rel_stats[PFS_REL_REPLY_REFUSED]++;
+		return;
 	}
+	if ((e->bulk_sending && s->walk == e->bulk_walk) ||
+	    (!e->bulk_sending && eng_bulk_too_soon(e, s, now_ms)) ||
+	    (e->bulk_sending && e->bulk_joins >= ENG_BULK_JOINS)) {
+		e->rel_stats[PFS_REL_BULK_MERGED]++;
+		return;
+	}
+	if (!e->bulk_sending)
+		eng_bulk_begin(e, now_ms);
+	else
+		e->bulk_joins++;
+	s->walk = e->bulk_walk;
+	s->walk_ms = now_ms;
 	eng_bulk_cycle(e, now_ms);
 	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
 }
@@ -257,6 +309,7 @@ static void eng_bulk_end(struct pfs_engine *e, uint64_t now_ms)
 
 	eng_send_bus(e, PFS_V3_BUS_END, now_s - e->ureq_received, now_ms);
 	e->bulk_sending = false;
+	e->bulk_ended_ms = now_ms ? now_ms : 1;
 	e->ureq_received = 0;
 	e->bulk_cursor = e->bulk_stop = 0;
 	e->bulk_wrapped = e->bulk_end_pending = false;
@@ -278,6 +331,13 @@ static struct pfs_state *eng_bulk_next(struct pfs_engine *e)
 	return eng_bulk_next(e);
 }
 
+/* The pace NACKs cannot cut below: an eighth of the configured one, so
+ * that forged NACKs slow a bulk at most eightfold (not to 1 a tick). */
+static unsigned eng_bulk_floor(const struct pfs_engine *e)
+{
+	return e->conf.bulk_pkts / 8 > 1 ? e->conf.bulk_pkts / 8 : 1;
+}
+
 /*
  * One tick: up to maxcount * bulk_pkts states.  At the walk's end the END
  * waits one tick, so that failures of the last sends (reported after the
@@ -289,7 +349,8 @@ void eng_bulk_congested(struct pfs_engine *e, uint64_t now_ms)
 	    (e->bulk_cut_at != 0 && now_ms < e->bulk_cut_at + ENG_BULK_CUT_MS))
 		return;
 	e->bulk_cut_at = now_ms;
-	e->bulk_pace = e->bulk_pace > 1 ? e->bulk_pace / 2 : 1;
+	e->bulk_pace = e->bulk_pace / 2 > eng_bulk_floor(e) ? e->bulk_pace / 2
+							 : eng_bulk_floor(e);
 	e->rel_stats[PFS_REL_BULK_SLOWED]++;
 }
 
