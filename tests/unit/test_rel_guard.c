@@ -504,6 +504,100 @@ static void test_upd_c_unknown(void)
 	pfs_table_free(t);
 }
 
+/* ---- figures: bytes out per byte in ------------------------------------*/
+
+enum g_msg { G_NACK, G_BULK, G_UPDREQ, G_UPDC, G_HB, G_NMSG };
+
+static const char *const g_msg_name[G_NMSG] = {
+    "NACK {seq 1, 65535}, 100 in 1 s",
+    "UREQ {0,0} (bulk), 1 a second, 10 s",
+    "UPD_REQ of 100 ids, 20 in 1 s",
+    "UPD_C of 18 unknown ids, 20 in 1 s",
+    "HB of a new stream, +1000, 20 in 1 s",
+};
+
+/* One kind of message from src to a node of 3000 states (sent, so our
+ * ring is full of them) that follows PEER's stream: bytes in, and out
+ * beyond what the node sends anyway (its heartbeats); quiet: nothing
+ * is sent to it (that baseline). */
+static void g_amp(enum g_msg k, uint32_t src, bool quiet, uint64_t *in,
+		  uint64_t *out)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	uint64_t now = 1000, end;
+	struct pfs_engine *e = g_engine(t, 8, now);
+	static uint8_t buf[20 + 100 * PFS_V3_UREQ_LEN];
+	size_t bl = 0;
+	unsigned i;
+
+	g_in(e, PEER, NULL, 0, PFS_EXT_HB, PEER_EPOCH, 42, 0, now);
+	g_fill(e, 3000, now);
+	now += 5000;
+	if (k == G_BULK)
+		bl = g_ureq(buf, sizeof(buf), 0);
+	else if (k == G_UPDREQ)
+		bl = g_ureq(buf, sizeof(buf), 100);
+	else if (k == G_UPDC)
+		bl = g_upd_c(buf, sizeof(buf), 18);
+	*in = 0;
+	o.bytes = 0;
+	end = now + (k == G_BULK ? 60000 : 1000);
+	for (i = 0; now < end; i++, now += 10) {
+		bool send = k == G_BULK ? i % 100 == 0 && i < 1000
+					: i % (k == G_NACK ? 1 : 5) == 0 &&
+						  i < 100;
+
+		pfs_engine_timer(e, now);
+		if (!send || quiet)
+			continue;
+		if (k == G_NACK)
+			*in += g_in(e, src, NULL, 0, PFS_EXT_NACK, o.epoch, 1,
+				    0xffff, now);
+		else if (k == G_HB)
+			*in += g_in(e, src, NULL, 0, PFS_EXT_HB, 0x7000,
+				    i == 0 ? 1 : 1001 + i, 0, now);
+		else
+			*in += g_in(e, src, buf, bl, 0, 0, 0, 0, now);
+	}
+	*out = o.bytes;
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
+/* Figures for the closing note, not assertions (but: nothing to 0.0.0.0,
+ * nothing for a stranger's NACK). */
+static void test_amplification(void)
+{
+	static const struct {
+		uint32_t src;
+		const char *name;
+	} from[3] = {{0, "0.0.0.0"},
+		     {STRANGER, "on-link stranger"},
+		     {PEER, "peer (its stream followed)"}};
+	uint64_t in, out, base;
+	int k, f;
+
+	printf("amplification, bytes out per byte in (node of 3000 states, "
+	       "bulk-pace 8):\n");
+	for (k = 0; k < G_NMSG; k++) {
+		g_amp((enum g_msg)k, PEER, true, &in, &base);
+		for (f = 0; f < 3; f++) {
+			g_amp((enum g_msg)k, from[f].src, false, &in, &out);
+			out -= base;
+			printf("  %-38s from %-27s %7llu B in %9llu B out "
+			       "%8.2f\n",
+			       g_msg_name[k], from[f].name,
+			       (unsigned long long)in,
+			       (unsigned long long)out,
+			       in ? (double)out / (double)in : 0.0);
+			if (f == 0)
+				T_EQ(out, 0);
+			if (k == G_NACK && f == 1)
+				T_EQ(out, 0);
+		}
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -518,5 +612,6 @@ int main(void)
 	T_RUN(test_bulk_unknown);
 	T_RUN(test_updreq_bounded);
 	T_RUN(test_upd_c_unknown);
+	T_RUN(test_amplification);
 	return t_done();
 }
