@@ -17,7 +17,9 @@
  * of the states not sent since the request.  A request arriving mid-walk
  * does not restart it: as in NetBSD (bulk_terminator) the walk goes on
  * to the end, wraps to slot 0 and stops where the new request found it,
- * a full cycle for the new requester and no repeat for the old one.  The
+ * a full cycle for the new requester and no repeat for the old one.  A
+ * requester the walk already serves is merged, and one source cannot
+ * keep walks going back to back (eng_bulk_received).  The
  * pace is a parameter: bulk_pkts full packets every bulk_tick_ms (NetBSD:
  * 1 per 10 ms tick).  A send that fails during the walk adds a cycle
  * (pfs_engine_bulk_send_lost), so the END follows a walk sent whole.

@@ -40,6 +40,20 @@
  * steady state the ring holds only what is in flight instead of its
  * full 32 MB.  A peer that never acknowledges (an older pfsyncd) keeps
  * the ring as it was: the oldest packets go only when it is full.
+ *
+ * Forged control messages (issue 15; unsealed, anyone on the sync link
+ * can send them).  A stream is tied to the address of its first packet.
+ * ACKs and NACKs are taken only from the address of a stream we follow;
+ * resends go unicast there only, capped per NACK and per source
+ * (engine_src.c).  A number more than ENG_REL_HOLD away from the next
+ * expected moves nothing (rel_in_window): one forged heartbeat cannot
+ * push a stream 2^31 ahead and make its real packets duplicates; a
+ * stream that really went on out there is taken up after a while and
+ * repaired by a bulk (rel_far).  Within the window, a gap a forged
+ * trailer opened is closed by the sender's answer to our NACK, a
+ * heartbeat naming its real last number (rel_unclaim).  The hold of all
+ * streams together is capped, and a stream gives its slot only when it
+ * has been silent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +88,8 @@
 #define ENG_REL_IDLE_MS 2000	/* heartbeat while idle ... */
 #define ENG_REL_IDLE_HBS 3	/* ... this many times, then quiet */
 #define ENG_REL_PROBE_MS 30000	/* "is a pfsyncd there?" while none is */
-#define ENG_REL_FORGET_MS 60000 /* a silent stream is forgotten */
+#define ENG_REL_FORGET_MS 60000 /* a stream silent this long may give
+				  its slot; no ACK is waited for from it */
 #define ENG_REL_ACK_EVERY 1024	/* acknowledge after this many packets */
 #define ENG_REL_ACK_MS 100	/* ... or this long after progress */
 
@@ -359,6 +374,9 @@ static void rel_resend(struct pfs_engine *e, const struct pfs_ext *x,
 		rel_send_ctl(e, &ctl, to);
 		from = r->oldest;
 	}
+	for (n = 0; n < ENG_REL_PEERS; n++) /* it has what it acknowledged */
+		if (r->ack[n].src == to && rel_before(from, r->ack[n].seq + 1))
+			from = r->ack[n].seq + 1;
 	if (rel_before(r->seq, last)) {
 		ctl.kind = PFS_EXT_HB;
 		ctl.seq = r->seq;
