@@ -224,17 +224,18 @@ static void eng_bulk_cycle(struct pfs_engine *e, uint64_t now_ms)
 }
 
 /* The source a walk just served asks again: not before the longer of
- * ENG_BULK_SRC_MS and that walk's length have passed since its end. */
-static bool eng_bulk_too_soon(const struct pfs_engine *e,
-			      const struct eng_src *s, uint64_t now_ms)
+ * ENG_BULK_SRC_MS and that walk's length have passed since its end; the
+ * time it may start, 0 when now. */
+static uint64_t eng_bulk_too_soon(const struct pfs_engine *e,
+				  const struct eng_src *s, uint64_t now_ms)
 {
 	uint64_t wait = e->bulk_ended_ms - e->bulk_began_ms;
 
 	if (s->walk == 0 || s->walk != e->bulk_walk || e->bulk_ended_ms == 0)
-		return false;
+		return 0;
 	if (wait < ENG_BULK_SRC_MS)
 		wait = ENG_BULK_SRC_MS;
-	return now_ms - e->bulk_ended_ms < wait;
+	return now_ms - e->bulk_ended_ms < wait ? e->bulk_ended_ms + wait : 0;
 }
 
 static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
@@ -249,6 +250,25 @@ static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
 	e->bulk_joins = 0;
 	e->bulk_began_ms = now_ms;
 	e->bulk_ended_ms = 0;
+	e->bulk_deferred = false;
+}
+
+/* A request that came too soon is answered now: the walk serves every
+ * source that asked meanwhile. */
+static void eng_bulk_deferred(struct pfs_engine *e, uint64_t now_ms)
+{
+	unsigned i;
+
+	eng_bulk_begin(e, now_ms);
+	for (i = 0; i < ENG_SRCS; i++) {
+		if (e->src[i].deferred) {
+			e->src[i].deferred = false;
+			e->src[i].walk = e->bulk_walk;
+			e->src[i].walk_ms = now_ms;
+		}
+	}
+	eng_bulk_cycle(e, now_ms);
+	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
 }
 
 /*
@@ -259,22 +279,33 @@ static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
  * (NetBSD): a full cycle for it and no repeat for the others; at most
  * ENG_BULK_JOINS of them a walk, later ones are merged without being
  * served (they ask again after it).  A source the last walk served gets
- * no new one too soon (eng_bulk_too_soon).  So each request costs at
- * most one table, and one source cannot keep walks going back to back.
+ * its new one later (eng_bulk_too_soon): the request is kept and the
+ * walk starts then.  So each request costs at most one table, and one
+ * source cannot keep walks going back to back.
  * A request while we wait for a bulk ourselves is answered, as the BSDs
  * do: two nodes started together each wait for the other's.
  */
 void eng_bulk_received(struct pfs_engine *e, uint32_t src, uint64_t now_ms)
 {
 	struct eng_src *s = eng_src_heard(e, src, 0, now_ms);
+	uint64_t at;
 
 	if (s == NULL) {
 		e->rel_stats[PFS_REL_REPLY_REFUSED]++;
 		return;
 	}
 	if ((e->bulk_sending && s->walk == e->bulk_walk) ||
-	    (!e->bulk_sending && eng_bulk_too_soon(e, s, now_ms)) ||
-	    (e->bulk_sending && e->bulk_joins >= ENG_BULK_JOINS)) {
+	    (e->bulk_sending && e->bulk_joins >= ENG_BULK_JOINS) ||
+	    (!e->bulk_sending && e->bulk_deferred)) {
+		s->deferred = s->deferred || !e->bulk_sending;
+		e->rel_stats[PFS_REL_BULK_MERGED]++;
+		return;
+	}
+	at = e->bulk_sending ? 0 : eng_bulk_too_soon(e, s, now_ms);
+	if (at != 0) { /* kept: the walk starts then */
+		s->deferred = true;
+		e->bulk_deferred = true;
+		e->bulk_tick_at = at;
 		e->rel_stats[PFS_REL_BULK_MERGED]++;
 		return;
 	}
@@ -376,6 +407,8 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 	struct pfs_state *s;
 
 	e->bulk_tick_at = ENG_NEVER;
+	if (!e->bulk_sending && e->bulk_deferred)
+		eng_bulk_deferred(e, now_ms);
 	if (!e->bulk_sending)
 		return;
 	limit = (size_t)e->maxcount * eng_bulk_pace(e, now_ms);

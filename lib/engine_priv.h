@@ -84,6 +84,7 @@ struct eng_src {
 	uint32_t reply;	   /* bytes of answers it may still cause */
 	uint32_t resend;   /* packets we may still resend to it */
 	uint32_t walk;	   /* the bulk walk that serves it, 0: none */
+	bool deferred;	   /* asked too soon: the next walk serves it */
 	uint64_t walk_ms;  /* when it last started or joined one */
 };
 
@@ -128,6 +129,7 @@ struct pfs_engine {
 	unsigned bulk_joins;   /* requesters that extended this walk */
 	uint64_t bulk_began_ms; /* the last walk's start ... */
 	uint64_t bulk_ended_ms; /* ... and end (0: under way) */
+	bool bulk_deferred;    /* a walk starts at bulk_tick_at */
 
 	/* per-source budgets of replies (engine_src.c) */
 	struct eng_src src[ENG_SRCS];
