@@ -318,6 +318,55 @@ static void test_forged_far_trailer(void)
 	sim_fini(&net);
 }
 
+/* A heartbeat forged within the window (60000 ahead) while A is idle:
+ * the gap it opens is asked of A, which answers with its real last
+ * number; B stops waiting, instead of giving the gap up after 12 rounds
+ * and skipping past A's next 60000 packets (dups). */
+static void test_forged_near_trailer(void)
+{
+	struct pfs_engine_conf c;
+	struct sim_net net;
+	struct pfs_ext x;
+	struct pfs_state s = sim_state(1, 0x100);
+	const uint64_t *rs;
+	unsigned i;
+
+	pfs_engine_conf_default(&c);
+	c.syncdev = true;
+	c.reliable = true;
+	sim_init(&net, 2, &c, 7, 1000);
+	sim_run_until(&net, 3000, 10);
+	rs = pfs_engine_rel_stats(net.node[1].eng);
+	T_EQ(pfs_engine_insert(net.node[0].eng, &s, net.now_ms), 0);
+	pfs_engine_flush(net.node[0].eng, net.now_ms);
+	T_CHECK(g_last_ext(&net, &x));
+	sim_deliver(&net);
+	{
+		const struct pfs_rx_meta m = {net.node[0].addr, true, 255};
+		uint8_t pkt[32] = {3, 0, 4, 0};
+		struct pfs_wbuf wb;
+
+		x.kind = PFS_EXT_HB;
+		x.seq += 60000;
+		pfs_wbuf_init(&wb, pkt, sizeof(pkt));
+		wb.off = 20;
+		pfs_ext_put(&wb, &x);
+		pfs_engine_input(net.node[1].eng, pkt, wb.off, &m,
+				 net.now_ms);
+	}
+	sim_run_until(&net, net.now_ms + 15000, 10); /* A is idle */
+	for (i = 2; i <= 101; i++) {
+		s = sim_state(i, 0x100);
+		T_EQ(pfs_engine_insert(net.node[0].eng, &s, net.now_ms), 0);
+		sim_step(&net, 1);
+	}
+	sim_run_until(&net, net.now_ms + 1500, 10); /* the 1 s flush */
+	T_EQ(pfs_table_count(net.node[1].table), 101);
+	T_EQ(rs[PFS_REL_DUPS], 0);
+	T_EQ(rs[PFS_REL_LOST], 0);
+	sim_fini(&net);
+}
+
 /* A stream is tied to its first source: its epoch from another address
  * moves nothing. */
 static void test_stream_tied(void)
@@ -605,6 +654,7 @@ int main(void)
 	T_RUN(test_nack_capped);
 	T_RUN(test_nack_pace_floor);
 	T_RUN(test_forged_far_trailer);
+	T_RUN(test_forged_near_trailer);
 	T_RUN(test_stream_tied);
 	T_RUN(test_hold_total);
 	T_RUN(test_ack_foreign);
