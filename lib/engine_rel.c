@@ -808,20 +808,24 @@ static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
 	p->ack_at = ENG_NEVER;
 }
 
-/* Is src where a stream we follow comes from?  Those streams are
- * refreshed: a peer that acknowledges or asks still talks. */
+/* Is src where a stream we follow comes from?  Its latest stream is
+ * refreshed: a peer that acknowledges or asks still talks (the streams
+ * of its earlier runs do not, and give their slots in time). */
 static bool rel_src_follows(struct eng_rel *r, uint32_t src, uint64_t now_ms)
 {
-	bool found = false;
+	struct eng_rel_peer *last = NULL;
 	unsigned i;
 
 	for (i = 0; i < ENG_REL_PEERS && src != 0; i++) {
-		if (r->peer[i].epoch && r->peer[i].src == src) {
-			r->peer[i].heard_ms = now_ms;
-			found = true;
-		}
+		struct eng_rel_peer *p = &r->peer[i];
+
+		if (p->epoch && p->src == src &&
+		    (last == NULL || p->heard_ms > last->heard_ms))
+			last = p;
 	}
-	return found;
+	if (last != NULL)
+		last->heard_ms = now_ms;
+	return last != NULL;
 }
 
 /*
