@@ -434,6 +434,35 @@ static void test_ack_foreign(void)
 	pfs_table_free(t);
 }
 
+/* A BUS END forged on another stream than the BUS START's neither ends
+ * our wait nor sweeps the states of the creator it names. */
+static void test_bus_other_stream(void)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	uint64_t now = 5000;
+	struct pfs_engine *e = g_engine(t, 0, now);
+	uint8_t bus[20 + PFS_V3_BUS_LEN] = {3, 0, PFS_V3_ACT_BUS, 1};
+	uint32_t i;
+
+	for (i = 1; i <= 10; i++) {
+		struct pfs_state s = sim_state(i, 0x0a000002u);
+
+		T_CHECK(pfs_table_insert(t, &s) != NULL);
+	}
+	pfs_engine_bulk_request(e, now);
+	g_in(e, PEER, NULL, 0, PFS_EXT_HB, PEER_EPOCH, 42, 0, now);
+	bus[20] = 0x0a, bus[23] = 0x02; /* creatorid 10.0.0.2 */
+	bus[28] = PFS_V3_BUS_START;
+	g_in(e, PEER, bus, sizeof(bus), PFS_EXT_DATA, PEER_EPOCH, 43, 0, now);
+	bus[28] = PFS_V3_BUS_END;
+	g_in(e, STRANGER, bus, sizeof(bus), PFS_EXT_DATA, 0x6666, 1, 0, now);
+	T_EQ(pfs_table_count(t), 10);
+	T_EQ(pfs_engine_rel_stats(e)[PFS_REL_SWEPT], 0);
+	T_CHECK(!pfs_engine_synced(e));
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
 /* ---- M3: bulk requests --------------------------------------------------*/
 
 /* One UREQ {0, 0} a second during a walk does not make it longer: the
@@ -658,6 +687,7 @@ int main(void)
 	T_RUN(test_stream_tied);
 	T_RUN(test_hold_total);
 	T_RUN(test_ack_foreign);
+	T_RUN(test_bus_other_stream);
 	T_RUN(test_bulk_merge);
 	T_RUN(test_bulk_unknown);
 	T_RUN(test_updreq_bounded);
