@@ -179,9 +179,7 @@ static const char *const met_rel_help[PFS_REL_NSTATS] = {
     [PFS_REL_TOMB_FULL] = "Deletes not remembered: the set was full.",
     [PFS_REL_BULK_SLOWED] = "Bulk walks slowed down on a peer's NACK.",
     [PFS_REL_XST_BAD] = "State-extras sections refused (malformed).",
-    [PFS_REL_REPLY_REFUSED] =
-	"Requests (bulk, UPD_REQ, UREQ for an UPD_C) from no known peer, "
-	"not answered.",
+    [PFS_REL_REPLY_REFUSED] = "Requests from no known peer, unanswered.",
     [PFS_REL_NACK_REFUSED] = "NACKs from no stream we follow, refused.",
     [PFS_REL_NACK_LIMITED] =
 	"NACKs whose resend was cut by the per-NACK or per-source cap.",
