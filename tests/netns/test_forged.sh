@@ -15,7 +15,7 @@ for n in A B; do # spoofed sources reach the daemon (no reverse-path drop)
 		net.ipv4.conf.sync0.rp_filter=0 || fail "sysctl"
 done
 FORGED="$TOP/tests/netns/forged.py"
-x() { ip netns exec "$(ns X)" $PY "$FORGED" "$@"; }
+x() { ip netns exec "$(ns X)" "$PY" "$FORGED" "$@"; }
 hdr() { printf '03000%s' "$1"; printf '0%.0s' $(seq 32); } # v3 header
 rel() { json_field "$1" "rel_$2" stats; }
 
@@ -57,7 +57,7 @@ check "B still gets A's states" wait_for 10 count_is 150 nstates B
 check "B dropped none of A's packets as duplicates" [ "$(rel B dups)" = 0 ]
 
 # M3: a bulk request a second from X: walks are merged or kept for later
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	x send sync0 10.84.0.9 224.0.0.240 "$(hdr 801)$(printf '0%.0s' $(seq 32))"
 	sleep 1
 done
