@@ -92,6 +92,7 @@
 				  its slot; no ACK is waited for from it */
 #define ENG_REL_ACK_EVERY 1024	/* acknowledge after this many packets */
 #define ENG_REL_ACK_MS 100	/* ... or this long after progress */
+#define ENG_REL_RESYNC_MS 10000 /* bulk requests after losses, apart */
 
 /* A packet kept (sent, or received and held back), allocated to size. */
 struct eng_rel_pkt {
@@ -137,6 +138,8 @@ struct eng_rel {
 	size_t ring_bytes;
 	size_t held_total; /* bytes held back, all streams */
 	uint32_t cur_epoch;   /* the stream being applied in order */
+	uint64_t resync_ms;   /* our last bulk request after a loss */
+	uint64_t resync_at;   /* the next one kept for then, or ENG_NEVER */
 	uint32_t sweep_epoch; /* the stream whose BUS START opened a sweep */
 	uint32_t oldest;  /* the oldest number still in the ring */
 	struct eng_rel_peer peer[ENG_REL_PEERS];
@@ -203,6 +206,7 @@ int eng_rel_open(struct pfs_engine *e, uint64_t now_ms)
 	if (r->epoch == 0)
 		r->epoch = 1;
 	r->hb_at = now_ms; /* the first probe */
+	r->resync_at = ENG_NEVER;
 	r->oldest = 1;
 	e->rel = r;
 	return 0;
@@ -653,6 +657,29 @@ static void rel_gap(struct pfs_engine *e, struct eng_rel_peer *p,
 }
 
 /*
+ * A loss was given up: a bulk update repairs it.  One asked for already
+ * covers it; else at most one every ENG_REL_RESYNC_MS, the next one kept
+ * for then (eng_rel_timer), so that streams forged to lose packets do not
+ * keep this node waiting for bulk updates, unsynced.
+ */
+static void rel_resync(struct pfs_engine *e, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+
+	if (e->ureq_sent != 0)
+		return;
+	if (r->resync_ms != 0 && now_ms - r->resync_ms < ENG_REL_RESYNC_MS) {
+		if (r->resync_at == ENG_NEVER)
+			r->resync_at = r->resync_ms + ENG_REL_RESYNC_MS;
+		return;
+	}
+	r->resync_ms = now_ms ? now_ms : 1;
+	r->resync_at = ENG_NEVER;
+	e->rel_stats[PFS_REL_RESYNCS]++;
+	pfs_engine_bulk_request(e, now_ms);
+}
+
+/*
  * Give up on the numbers before `to`: apply what is held below it in
  * order, skip the rest, and ask for a bulk update to repair the loss.
  */
@@ -685,10 +712,7 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 	rel_drain(e, p, now_ms);
 	e->rel_stats[PFS_REL_LOST] += lost;
 	e->sweep_ok = false; /* this bulk, if any, is no longer whole */
-	if (e->ureq_sent == 0) {
-		e->rel_stats[PFS_REL_RESYNCS]++;
-		pfs_engine_bulk_request(e, now_ms);
-	}
+	rel_resync(e, now_ms);
 }
 
 /*
@@ -882,10 +906,7 @@ static void rel_rejoin(struct pfs_engine *e, struct eng_rel_peer *p,
 	p->heard_ms = now_ms;
 	e->rel_stats[PFS_REL_REJOINED]++;
 	e->sweep_ok = false;
-	if (e->ureq_sent == 0) {
-		e->rel_stats[PFS_REL_RESYNCS]++;
-		pfs_engine_bulk_request(e, now_ms);
-	}
+	rel_resync(e, now_ms);
 }
 
 /*
@@ -1000,7 +1021,7 @@ uint64_t eng_rel_next_timeout(const struct pfs_engine *e)
 
 	if (!r)
 		return ENG_NEVER;
-	t = r->hb_at;
+	t = r->hb_at < r->resync_at ? r->hb_at : r->resync_at;
 	for (i = 0; i < ENG_REL_PEERS; i++) {
 		if (r->peer[i].epoch && r->peer[i].nack_at < t)
 			t = r->peer[i].nack_at;
@@ -1023,6 +1044,11 @@ void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms)
 			r->hb_at = ENG_NEVER;
 		else
 			rel_heartbeat(e, now_ms);
+	}
+	if (r->resync_at <= now_ms) {
+		r->resync_at = ENG_NEVER;
+		r->resync_ms = 0; /* its time has come */
+		rel_resync(e, now_ms);
 	}
 	for (i = 0; i < ENG_REL_PEERS; i++) {
 		p = &r->peer[i];

@@ -463,6 +463,48 @@ static void test_bus_other_stream(void)
 	pfs_table_free(t);
 }
 
+/* Run e's timers until a loss is given up; the time then. */
+static uint64_t g_until_lost(struct pfs_engine *e, uint64_t now)
+{
+	const uint64_t *rs = pfs_engine_rel_stats(e);
+	uint64_t lost = rs[PFS_REL_LOST], end = now + 30000;
+
+	while (rs[PFS_REL_LOST] == lost && now < end)
+		pfs_engine_timer(e, now += 10);
+	return now;
+}
+
+/* Streams forged to lose a packet each do not keep the node asking for
+ * bulk updates (unsynced): one every 10 s at most, the next kept. */
+static void test_resync_spaced(void)
+{
+	struct pfs_table *t = pfs_table_new(0);
+	uint64_t now = 5000, t1;
+	struct pfs_engine *e = g_engine(t, 0, now);
+	const uint64_t *rs = pfs_engine_rel_stats(e);
+	uint8_t end[20 + PFS_V3_BUS_LEN] = {3, 0, PFS_V3_ACT_BUS, 1};
+
+	end[28] = PFS_V3_BUS_END;
+	g_in(e, 0x0a000101u, NULL, 0, PFS_EXT_DATA, 0x5001, 1, 0, now);
+	g_in(e, 0x0a000101u, NULL, 0, PFS_EXT_DATA, 0x5001, 3, 0, now);
+	t1 = now = g_until_lost(e, now);
+	T_EQ(rs[PFS_REL_RESYNCS], 1);
+	g_in(e, PEER, end, sizeof(end), 0, 0, 0, 0, now); /* the bulk ends */
+	T_CHECK(pfs_engine_synced(e));
+	g_in(e, 0x0a000102u, NULL, 0, PFS_EXT_DATA, 0x5002, 1, 0, now);
+	g_in(e, 0x0a000102u, NULL, 0, PFS_EXT_DATA, 0x5002, 3, 0, now);
+	now = g_until_lost(e, now);
+	T_CHECK(now < t1 + 10000);
+	T_EQ(rs[PFS_REL_RESYNCS], 1); /* kept for later */
+	T_CHECK(pfs_engine_synced(e));
+	while (now < t1 + 10000)
+		pfs_engine_timer(e, now += 10);
+	T_EQ(rs[PFS_REL_RESYNCS], 2);
+	T_CHECK(!pfs_engine_synced(e));
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
 /* ---- M3: bulk requests --------------------------------------------------*/
 
 /* One UREQ {0, 0} a second during a walk does not make it longer: the
@@ -688,6 +730,7 @@ int main(void)
 	T_RUN(test_hold_total);
 	T_RUN(test_ack_foreign);
 	T_RUN(test_bus_other_stream);
+	T_RUN(test_resync_spaced);
 	T_RUN(test_bulk_merge);
 	T_RUN(test_bulk_unknown);
 	T_RUN(test_updreq_bounded);
