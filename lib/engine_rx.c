@@ -433,12 +433,22 @@ static void eng_rx_upd(struct eng_rx *rx)
 		pfs_engine_flush(rx->e, rx->now_ms);
 }
 
-/* Unknown UPD_C state: ask its creator, unicast back to the sender. */
+/* Unknown UPD_C state: ask its creator, unicast back to the sender, a
+ * known peer within its budget (engine_src.c). */
 static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
 {
 	struct pfs_engine *e = rx->e;
 	union pfs_v3_record r;
 
+	if (!eng_src_known(e, rx->m->src)) {
+		e->rel_stats[PFS_REL_REPLY_REFUSED]++; /* 0.0.0.0: nobody */
+		return;
+	}
+	if (!eng_src_reply(e, rx->m->src, PFS_V3_UREQ_LEN + ENG_REPLY_HDR,
+			   rx->now_ms)) {
+		e->rel_stats[PFS_REL_UREQ_LIMITED]++;
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.ureq.id = u->id;
 	r.ureq.creatorid = u->creatorid;
@@ -540,21 +550,35 @@ static void eng_rx_del(struct eng_rx *rx)
 	}
 }
 
-/* One request: {0, 0} asks for a bulk update, else the full state. */
+/*
+ * One request: {0, 0} asks for a bulk update, else the full state.  Only
+ * a known peer is answered, and a state only within the bytes it earned
+ * (engine_src.c): one request, one answer at most.
+ */
 static void eng_rx_ureq_one(struct eng_rx *rx, uint64_t id,
 			    uint32_t creatorid)
 {
+	struct pfs_engine *e = rx->e;
 	struct pfs_state *s;
 
-	if (id == 0 && creatorid == 0) {
-		eng_bulk_received(rx->e, rx->now_ms);
+	if (!eng_src_known(e, rx->m->src)) {
+		e->rel_stats[PFS_REL_REPLY_REFUSED]++;
 		return;
 	}
-	s = pfs_table_find_id(rx->e->table, id, creatorid);
+	if (id == 0 && creatorid == 0) {
+		eng_bulk_received(e, rx->m->src, rx->now_ms);
+		return;
+	}
+	s = pfs_table_find_id(e->table, id, creatorid);
 	if (!s)
 		eng_badstate(rx);
-	else if (s->sync_flags == 0)
-		eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, 0, rx->now_ms);
+	else if (s->sync_flags != 0)
+		return;
+	else if (!eng_src_reply(e, rx->m->src,
+				PFS_V3_STATE_LEN + ENG_REPLY_HDR, rx->now_ms))
+		e->rel_stats[PFS_REL_UREQ_LIMITED]++;
+	else
+		eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, rx->now_ms);
 }
 
 /*
@@ -843,6 +867,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		e->stats[PFS_STAT_BADTTL]++;
 		return;
 	}
+	(void)eng_src_heard(e, m->src, len, now_ms); /* what it may cost */
 	if (len > 0 && (pkt[0] == PFS_V5_VERSION || pkt[0] == PFS_V6_VERSION)) {
 		eng_rx_bsd(e, pkt, len, m, now_ms);
 		return;

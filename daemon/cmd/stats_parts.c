@@ -34,6 +34,17 @@ static const char *const parts_rel_lines[PFS_REL_NSTATS] = {
     [PFS_REL_TOMB_FULL] = "deletes not remembered (set full)",
     [PFS_REL_BULK_SLOWED] = "bulk walks slowed down on a NACK",
     [PFS_REL_XST_BAD] = "state-extras sections refused (malformed)",
+    [PFS_REL_REPLY_REFUSED] = "requests from no known peer, unanswered",
+    [PFS_REL_NACK_REFUSED] = "NACKs from no stream we follow, refused",
+    [PFS_REL_NACK_LIMITED] = "resends cut by the NACK or rate cap",
+    [PFS_REL_ACK_REFUSED] = "ACKs from no stream we follow, refused",
+    [PFS_REL_FOREIGN] = "stream packets from another address, dropped",
+    [PFS_REL_FAR] = "numbers outside the hold window, ignored",
+    [PFS_REL_REJOINED] = "streams restarted where they went on",
+    [PFS_REL_HOLD_FULL] = "packets not held (total hold full)",
+    [PFS_REL_STREAMS_FULL] = "streams not followed (all slots talk)",
+    [PFS_REL_UREQ_LIMITED] = "update requests/answers over the budget",
+    [PFS_REL_BULK_MERGED] = "bulk requests merged into a walk",
 };
 
 static void parts_rel(struct cmd_req *r)
