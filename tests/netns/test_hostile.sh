@@ -15,6 +15,8 @@
 #   M2hb  a heartbeat from A's address pushing A's stream 2^31 ahead at B
 #   M2gone  the same with GONE
 #   M9    a CLR naming A's own hostid, to A
+#   M9ct  the same to C, a third node with the conntrack backend: its
+#         own live kernel entry must stay
 #   M5    bare v5/v6 headers from 42 spoofed sources (version auto)
 #
 # Each attack is one check, printed `ok NAME` or `FAIL NAME: reason`;
@@ -37,13 +39,14 @@ export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=8"
 netns_init
 
 NET=10.83.0
-A_IP=$NET.1 B_IP=$NET.2 X_IP=$NET.9
-HA=0x0a530001 HB=0x0a530002
+A_IP=$NET.1 B_IP=$NET.2 C_IP=$NET.3 X_IP=$NET.9
+HA=0x0a530001 HB=0x0a530002 HC=0x0a530003
 FAILED=()
 
 netns_bridge
 netns_node A $A_IP
 netns_node B $B_IP
+netns_node C $C_IP
 netns_node X $X_IP
 for n in A B; do
 	ip -n "$(ns $n)" route add 192.0.2.0/24 via $X_IP
@@ -53,7 +56,7 @@ ifmac() {
 	ip -n "$(ns "$1")" -j link show sync0 | $PY -c \
 		'import json, sys; print(json.load(sys.stdin)[0]["address"])'
 }
-A_MAC=$(ifmac A) B_MAC=$(ifmac B)
+A_MAC=$(ifmac A) B_MAC=$(ifmac B) C_MAC=$(ifmac C)
 
 # `limit states` as issue 15 names it, when this pfsyncd knows it
 LIMIT=""
@@ -85,7 +88,8 @@ verdict() { # NAME REASON CMD...: one attack's check, never fatal
 }
 
 attack() { # NAME [SETTLE]: one attack from X, its report in $T/NAME.json
-	ip netns exec "$(ns X)" env A_HOSTID=$HA $PY \
+	ip netns exec "$(ns X)" env A_HOSTID=$HA C_IP=$C_IP C_MAC="$C_MAC" \
+		C_HOSTID=$HC $PY \
 		"$TOP/tests/netns/attacker.py" sync0 $A_IP "$A_MAC" $B_IP \
 		"$B_MAC" "$@" >"$T/$1.json" 2>"$T/$1.err" ||
 		{ cat "$T/$1.err"; echo '{}' >"$T/$1.json"; }
@@ -106,12 +110,12 @@ figures() { # NAME: what X sent and what came back to it
 	$PY -c 'import json, sys
 r = json.load(open(sys.argv[1]))
 i, o = r.get("sent_bytes", 0), r.get("to_us_bytes", 0)
-print("# %s: in %d pkts %d B; back to X %d pkts %d B (spoofed dst %d pkts);"
+print("# [%s s] %s: in %d pkts %d B; back to X %d pkts %d B (spoofed dst %d pkts);"
       " group resends %d; A to group %d B; out/in %.2f; by dst %s" % (
-      sys.argv[2], r.get("sent_pkts", 0), i, r.get("to_us_pkts", 0), o,
+      sys.argv[3], sys.argv[2], r.get("sent_pkts", 0), i, r.get("to_us_pkts", 0), o,
       r.get("to_spoof_pkts", 0), r.get("group_resent", 0),
       r.get("a_group_bytes", 0), o / i if i else 0, r.get("by_dst", {})))' \
-		"$T/$1.json" "$1"
+		"$T/$1.json" "$1" "$SECONDS"
 }
 
 # ids NAME CREATOR ID...: how many of these ids of CREATOR NAME holds
@@ -160,7 +164,7 @@ latency() {
 	local max=0 t0 dt
 	while [ ! -e "$2" ]; do
 		t0=$(date +%s%N)
-		timeout 10 "$PFSYNCCTL" -s "$T/$1.sock" stats >/dev/null 2>&1
+		timeout 3 "$PFSYNCCTL" -s "$T/$1.sock" stats >/dev/null 2>&1
 		dt=$((($(date +%s%N) - t0) / 1000000))
 		[ "$dt" -gt "$max" ] && max=$dt
 		sleep 0.1
@@ -265,6 +269,33 @@ wait_for 5 marks_on B
 attack m9 1
 verdict M9 "a CLR for A's own hostid removed $((10 - $(ids A $HA \
 "${MARKS[@]}"))) of 10 of A's own states on A" marks_on A
+
+# --- M9 with the conntrack backend: C's own kernel entry ---------------------
+# C (started here, stopped after) keeps its kernel's table; a CLR naming
+# its hostid must not delete its live connection
+ip netns exec "$(ns C)" nft -f - <<'NFT'
+table inet pfsync_notrack {
+  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
+  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
+}
+NFT
+BACKEND=conntrack daemon_start C $HC || fail "start C"
+wait_for 15 bulk_done C
+CT=(-p tcp -s 10.70.0.10 -d 10.71.0.20 --sport 40000 --dport 22)
+ctc() { ip netns exec "$(ns C)" conntrack "$@" 2>/dev/null; }
+ctc -I "${CT[@]}" --state ESTABLISHED -t 600 -u SEEN_REPLY,ASSURED ||
+	fail "conntrack -I on C"
+ct_live() { ctc -L "${CT[@]}" | grep -q ESTABLISHED; }
+wait_for 5 count_is 1 ncreator C $HC
+if ct_live && [ "$(ncreator C $HC)" = 1 ]; then
+	attack m9ct 1
+	verdict M9ct "a CLR for C's own hostid removed C's live kernel entry \
+(conntrack backend)" ct_live
+else
+	verdict M9ct "setup: C does not hold its own kernel entry as a state" \
+		false
+fi
+daemon_stop C || echo "# C did not stop cleanly"
 
 # --- M5: version auto poisoned by spoofed v5/v6 headers ---------------------
 attack m5 2
