@@ -335,12 +335,13 @@ def m4_stride0(x, n=12, every=0.1):
 
 
 def m4_clr(x, n=30, every=0.05):
-    """M4b: v6 CLR sections of 459 random (unknown) creators each."""
+    """M4b: v6 CLR sections of 458 random (unknown) creators each (the
+    most a 9216-byte IP packet holds)."""
     x.sending = True
     for _ in range(n):
         recs = b"".join(bytes(16) + struct.pack("!I", rand_creator())
-                        for _ in range(459))
-        x.send(bsd_header(6, struct.pack("!BBH", 0, 5, 459) + recs),
+                        for _ in range(458))
+        x.send(bsd_header(6, struct.pack("!BBH", 0, 5, 458) + recs),
                dst=x.a_ip)
         time.sleep(every)
     x.sending = False

@@ -7,8 +7,9 @@
 #
 #   M1    NACK of A's whole ring from a spoofed source and from 0.0.0.0
 #   M3    UREQ {0,0} every 0.2 s to A during its (slow) bulk walk
-#   M4a   9 KB v6 packets of stride-0 sections (count 65535) to A
-#   M4b   v6 CLRs of 459 random creators each to A
+#   M4a   9 KB v6 packets of stride-0 sections (count 65535) to D
+#   M4b   v6 CLRs of 458 random creators each to D, which holds 20 000
+#         states (D is a node alone on a link of its own with X)
 #   L6    UPD_C of unknown states from a spoofed source to A
 #   M6    3000 INS at B, which has `limit states 1000`
 #   M2s   32 fake streams at B, 52 MB held back behind their gaps
@@ -39,8 +40,8 @@ export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=8"
 netns_init
 
 NET=10.83.0
-A_IP=$NET.1 B_IP=$NET.2 C_IP=$NET.3 X_IP=$NET.9
-HA=0x0a530001 HB=0x0a530002 HC=0x0a530003
+A_IP=$NET.1 B_IP=$NET.2 C_IP=$NET.3 X_IP=$NET.9 D_IP=10.84.0.1
+HA=0x0a530001 HB=0x0a530002 HC=0x0a530003 HD=0x0a530004
 FAILED=()
 
 netns_bridge
@@ -48,6 +49,10 @@ netns_node A $A_IP
 netns_node B $B_IP
 netns_node C $C_IP
 netns_node X $X_IP
+# D, alone on a link of its own with X, holds 20 000 states: the cost of
+# a packet that grows with the table shows there (M4)
+netns_add D
+netns_link X ld0 10.84.0.9/24 D sync0 $D_IP/24
 for n in A B; do
 	ip -n "$(ns $n)" route add 192.0.2.0/24 via $X_IP
 	ip -n "$(ns $n)" route add 198.51.100.0/24 via $X_IP
@@ -56,7 +61,7 @@ ifmac() {
 	ip -n "$(ns "$1")" -j link show sync0 | $PY -c \
 		'import json, sys; print(json.load(sys.stdin)[0]["address"])'
 }
-A_MAC=$(ifmac A) B_MAC=$(ifmac B) C_MAC=$(ifmac C)
+A_MAC=$(ifmac A) B_MAC=$(ifmac B) C_MAC=$(ifmac C) D_MAC=$(ifmac D)
 
 # `limit states` as issue 15 names it, when this pfsyncd knows it
 LIMIT=""
@@ -71,6 +76,9 @@ bulk-tick 10
 $LIMIT" daemon_start A $HA || fail "start A"
 sleep 1.1 # state ids of their own (test_converge.sh)
 EXTRA_CONF="$LIMIT" daemon_start B $HB || fail "start B"
+daemon_start D $HD || fail "start D"
+"$PFSYNCCTL" -s "$T/D.sock" churn 20000 10 max 20000 fill >/dev/null ||
+	fail "churn fill on D"
 check "A bulk done" wait_for 10 bulk_done A
 check "B bulk done" wait_for 10 bulk_done B
 
@@ -87,11 +95,14 @@ verdict() { # NAME REASON CMD...: one attack's check, never fatal
 	fi
 }
 
-attack() { # NAME [SETTLE]: one attack from X, its report in $T/NAME.json
+# attack NAME [SETTLE]: one attack from X, its report in $T/NAME.json;
+# aimed at A (and B) on sync0, or with TARGET=D at D on X's ld0
+attack() {
+	local to=(sync0 $A_IP "$A_MAC")
+	[ "${TARGET:-}" = D ] && to=(ld0 $D_IP "$D_MAC")
 	ip netns exec "$(ns X)" env A_HOSTID=$HA C_IP=$C_IP C_MAC="$C_MAC" \
-		C_HOSTID=$HC $PY \
-		"$TOP/tests/netns/attacker.py" sync0 $A_IP "$A_MAC" $B_IP \
-		"$B_MAC" "$@" >"$T/$1.json" 2>"$T/$1.err" ||
+		C_HOSTID=$HC $PY "$TOP/tests/netns/attacker.py" "${to[@]}" \
+		$B_IP "$B_MAC" "$@" >"$T/$1.json" 2>"$T/$1.err" ||
 		{ cat "$T/$1.err"; echo '{"error": 1}' >"$T/$1.json"; }
 }
 
@@ -197,12 +208,12 @@ calm() {
 	return 0
 }
 
-# attack_probed NAME: run attack NAME while probing A's control socket;
-# the slowest answer in $T/NAME.lat
+# attack_probed NAME: run attack NAME at D while probing D's control
+# socket; the slowest answer in $T/NAME.lat
 attack_probed() {
-	latency A "$T/$1.done" >"$T/$1.lat" &
+	latency D "$T/$1.done" >"$T/$1.lat" &
 	local lp=$!
-	attack "$1"
+	TARGET=D attack "$1"
 	touch "$T/$1.done"
 	wait $lp
 }
@@ -233,17 +244,20 @@ while UREQ {0,0} came every 0.2 s ($(jf m3 a_group_bytes) B to the group \
 for $(jf m3 sent_bytes) B in)" \
 	test "$(jf m3 bus_end_during)" -gt 0 -o "$(jf m3 bus_start_during)" -eq 0
 
-# --- M4: cost per packet ---------------------------------------------------
+# --- M4: cost per packet, at D (20 000 states) --------------------------
+wait_for 15 sh -c "! '$PFSYNCCTL' -s '$T/D.sock' -v stats |
+	grep -q '^churn: running'"
+echo "# D holds $(sctl D states | grep -c .) states"
 attack_probed m4stride0
 figures m4stride0
-verdict M4a "pfsyncctl waited $(cat "$T/m4stride0.lat") ms for A during \
+verdict M4a "pfsyncctl waited $(cat "$T/m4stride0.lat") ms for D during \
 the stride-0 v6 sections (> 1000)" test "$(cat "$T/m4stride0.lat")" -lt 1000
-calm A
+calm D
 attack_probed m4clr
 figures m4clr
-verdict M4b "pfsyncctl waited $(cat "$T/m4clr.lat") ms for A during the \
-CLRs of 459 creators (> 1000)" test "$(cat "$T/m4clr.lat")" -lt 1000
-calm A
+verdict M4b "pfsyncctl waited $(cat "$T/m4clr.lat") ms for D during the \
+CLRs of 458 creators (> 1000)" test "$(cat "$T/m4clr.lat")" -lt 1000
+calm D
 
 # --- L6: an UPD_C of unknown states from a spoofed source ------------------
 attack l6
