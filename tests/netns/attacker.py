@@ -49,9 +49,8 @@ ETH_P_IP = 0x0800
 ETH_P_ALL = 0x0003
 MTU = 1500
 
-# v3 actions (pfsync-v3.md §2.1) and record sizes
+# v3 actions (pfsync-v3.md §2.1)
 CLR, INS, UPD_C, DEL_C, UREQ, BUS = 0, 1, 4, 5, 8, 9
-V3_LEN = {0: 24, 1: 240, 2: 240, 3: 240, 4: 88, 5: 16, 8: 16, 9: 16}
 # pfsyncd trailer kinds (wire_ext.h)
 K_DATA, K_HB, K_NACK, K_GONE, K_ACK = 1, 2, 3, 4, 5
 

@@ -98,8 +98,8 @@ verdict() { # NAME REASON CMD...: one attack's check, never fatal
 # attack NAME [SETTLE]: one attack from X, its report in $T/NAME.json;
 # aimed at A (and B) on sync0, or with TARGET=D at D on X's ld0
 attack() {
-	local to=(sync0 $A_IP "$A_MAC")
-	[ "${TARGET:-}" = D ] && to=(ld0 $D_IP "$D_MAC")
+	local to=(sync0 "$A_IP" "$A_MAC")
+	[ "${TARGET:-}" = D ] && to=(ld0 "$D_IP" "$D_MAC")
 	ip netns exec "$(ns X)" env A_HOSTID=$HA C_IP=$C_IP C_MAC="$C_MAC" \
 		C_HOSTID=$HC $PY "$TOP/tests/netns/attacker.py" "${to[@]}" \
 		$B_IP "$B_MAC" "$@" >"$T/$1.json" 2>"$T/$1.err" ||
