@@ -393,12 +393,15 @@ lost, $back resurrected)" same_own
 
 # --- X got nothing back it did not already have ------------------------------
 $PY -c 'import json, os, sys
-print("# attack      bytes in   back to X  to spoofed  out/in")
+print("# attack      bytes in   back to X  to spoofed  out/in"
+      "  A to group  /in")
 for f in sys.argv[1:]:
 	r = json.load(open(f))
 	i, o = r.get("sent_bytes", 0), r.get("to_us_bytes", 0)
-	print("# %-10s %9d %11d %11d %7.2f" % (os.path.basename(f)[:-5], i, o,
-	      r.get("to_spoof_bytes", 0), o / i if i else 0))' "$T"/*.json
+	g = r.get("a_group_bytes", 0)
+	print("# %-10s %9d %11d %11d %7.2f %11d %5.0f" % (
+	      os.path.basename(f)[:-5], i, o, r.get("to_spoof_bytes", 0),
+	      o / i if i else 0, g, g / i if i else 0))' "$T"/*.json
 tot=$($PY -c 'import json, sys
 n = 0
 for f in sys.argv[1:]:
