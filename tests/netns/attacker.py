@@ -323,8 +323,9 @@ def m3_ureq(x, secs=4.0, every=0.2):
     x.sending = False
 
 
-def m4_stride0(x, n=12, every=0.1):
-    """M4a: 9 KB v6 packets of {OINS, len 0, count 65535} sections."""
+def m4_stride0(x, n=12, every=0.0):
+    """M4a: 9 KB v6 packets of {OINS, len 0, count 65535} sections, in a
+    burst (the target reads them in one batch: one long stall)."""
     body = struct.pack("!BBH", 1, 0, 0xFFFF) * 2290
     x.sending = True
     for _ in range(n):
@@ -333,9 +334,9 @@ def m4_stride0(x, n=12, every=0.1):
     x.sending = False
 
 
-def m4_clr(x, n=30, every=0.05):
+def m4_clr(x, n=30, every=0.0):
     """M4b: v6 CLR sections of 458 random (unknown) creators each (the
-    most a 9216-byte IP packet holds)."""
+    most a 9216-byte IP packet holds), in a burst."""
     x.sending = True
     for _ in range(n):
         recs = b"".join(bytes(16) + struct.pack("!I", rand_creator())
