@@ -25,9 +25,10 @@
 # (192.0.2.0/24, 198.51.100.0/24) are routed into X, so what the
 # firewalls send back to them is counted there, with what they send to
 # X's own address and A's resends to the group: the figures printed
-# are bytes out per byte in, per attack.  After the attacks the churn
-# stops and A's states must be the same on A and B: none lost, none
-# come back.
+# are bytes out per byte in, per attack; `reflection` fails when any
+# packet went to a spoofed source.  After the attacks the churn stops
+# and A's states must be the same on A and B, none lost, none come back
+# (`converge`).
 #
 # `limit states N` is the keyword issue 15 asks for: a pfsyncd without
 # it (pfsyncd -n refuses the config) runs without, and M6 fails.
