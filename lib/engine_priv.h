@@ -86,6 +86,7 @@ struct eng_src {
 	uint32_t walk;	   /* the bulk walk that serves it, 0: none */
 	bool deferred;	   /* asked too soon: the next walk serves it */
 	uint64_t walk_ms;  /* when it last started or joined one */
+	bool heard_before; /* a packet came before the one being handled */
 };
 
 struct pfs_engine {

@@ -17,6 +17,12 @@
  *   to each source (engine_rel.c caps each NACK as well);
  * - bulk walks: see engine_bulk.c.
  *
+ * A source's first packet earns nothing and gets no answer: a stranger
+ * that sends one packet from a forged address (the review's L6: an
+ * UPD_C of unknown ids makes us send UREQs) gets nothing back, while a
+ * real peer, which keeps talking (heartbeats every 2 s between pfsyncd
+ * peers, its changes), is answered from its second packet on.
+ *
  * ENG_SRCS sources are tracked; a new one takes the slot of the one
  * heard least recently.
  */
@@ -72,7 +78,12 @@ struct eng_src *eng_src_heard(struct pfs_engine *e, uint32_t src, size_t len,
 
 	if (!eng_src_known(e, src))
 		return NULL;
-	s = eng_src_slot(e, src, now_ms);
+	s = eng_src_find(e, src);
+	if (s == NULL) { /* its first packet: known from the next one */
+		s = eng_src_slot(e, src, now_ms);
+		return s;
+	}
+	s->heard_before = true;
 	s->heard_ms = now_ms;
 	if (len > ENG_REPLY_BURST - s->reply)
 		s->reply = ENG_REPLY_BURST;
@@ -107,7 +118,9 @@ bool eng_src_reply(struct pfs_engine *e, uint32_t src, size_t bytes,
 	if (!eng_src_known(e, src))
 		return false;
 	s = eng_src_find(e, src);
-	if (s != NULL && s->reply >= bytes) {
+	if (s == NULL || !s->heard_before)
+		return false; /* a stranger's first packet: no answer */
+	if (s->reply >= bytes) {
 		s->reply -= (uint32_t)bytes;
 		return true;
 	}

@@ -617,6 +617,9 @@ static void test_upd_c_unknown(void)
 
 	g_in(e, 0, pkt, pl, 0, 0, 0, 0, now);
 	T_EQ(o.ureqs, 0);
+	/* a source's first packet gets nothing (a forged one-shot source) */
+	g_in(e, PEER, pkt, pl, 0, 0, 0, 0, now);
+	T_EQ(o.ureqs, 0);
 	g_in(e, PEER, pkt, pl, 0, 0, 0, 0, now);
 	T_EQ(o.ureqs, 18);
 	T_CHECK(o.to_peer > 0);
