@@ -75,7 +75,7 @@
 #define ENG_REL_RING_BYTES (32u << 20)	/* ... and at most these bytes */
 #define ENG_REL_HOLD 65536		/* packets held back a peer ... */
 #define ENG_REL_HOLD_BYTES (32u << 20)	/* ... and at most these bytes */
-#define ENG_REL_HOLD_TOTAL (64u << 20) /* ... all streams together */
+#define ENG_REL_HOLD_TOTAL (32u << 20) /* ... all streams together */
 #define ENG_REL_PEERS 32	/* streams followed at once */
 #define ENG_REL_RESEND_MAX 1024 /* packets resent for one NACK */
 #define ENG_REL_FAR_N 3		/* numbers out of the window in a row ... */
