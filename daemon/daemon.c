@@ -26,6 +26,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "notify.h"
+#include "privdrop.h"
 #include "transport.h"
 #include "tun.h"
 #include "udp.h"
@@ -544,9 +545,20 @@ static int dmn_metrics_listen(struct pfsd_daemon *d, const char *addr)
 	return 0;
 }
 
+/* The capture file may be ours or the daemon's user's (privdrop.h). */
+static struct pfsd_capture *dmn_capture_open(const struct pfsd_conf *c)
+{
+	uid_t uid = geteuid();
+	gid_t gid;
+
+	if (pfsd_privdrop_ids(c, &uid, &gid) == -1)
+		uid = geteuid();
+	return pfsd_capture_open(c->capture, uid);
+}
+
 static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	char err[256];
+	char err[512];
 
 	if (c->key[0] == '\0')
 		return 0;
@@ -687,7 +699,7 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	if (d->ctl == NULL)
 		return -1;
 	if (c->capture[0] != '\0') {
-		d->cap = pfsd_capture_open(c->capture);
+		d->cap = dmn_capture_open(c);
 		if (d->cap == NULL) {
 			log_warn("capture %s", c->capture);
 			return -1;
@@ -901,7 +913,7 @@ static void dmn_apply_capture(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	d->cap_failed = false;
 	if (c->capture[0] == '\0')
 		return;
-	d->cap = pfsd_capture_open(c->capture);
+	d->cap = dmn_capture_open(c);
 	if (d->cap == NULL)
 		log_warn("capture %s", c->capture);
 }
@@ -1008,7 +1020,7 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 void pfsd_daemon_reload(struct pfsd_daemon *d)
 {
 	struct pfsd_conf c;
-	char err[256];
+	char err[512];
 
 	if (d->conf_path[0] == '\0')
 		return;

@@ -24,6 +24,7 @@ hostid 0x0a000001
 control "$T/A.sock"
 log-level debug
 bulk-retry 300
+$USER_CONF
 CONF
 : >"$T/A.log"
 js=$(stat -c '%d:%i' "$T/A.log")
