@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		   "[syncpeer ADDR|-syncpeer] [maxupd N]\n"
 		   "          [version auto|3|5|6|1301|1400|1500]\n"
 		   "  stats | states | bulk | bulk-done | metrics | version\n"
+		   "  reload\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
 		   "[state S:D]\n"
 		   "  update ID [state S:D] | kill ID | flush [IFNAME]\n"

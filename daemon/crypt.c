@@ -29,25 +29,23 @@ struct pfsd_crypt {
  * unit without CAP_DAC_OVERRIDE, so only as the file's owner) and as the
  * daemon's user on reload.  A file both can read: root:pfsyncd 0640.
  */
-static void cr_hint(const struct pfsd_conf *c, char *err, size_t errlen)
+static void cr_hint(const struct pfsd_conf *c, gid_t gid, char *err,
+		    size_t errlen)
 {
 	size_t n = strlen(err);
 
 	if (n + 1 < errlen)
 		snprintf(err + n, errlen - n,
 			 " (read as root at start, as %s on reload: "
-			 "chown root:%s %s; chmod 640 %s)",
-			 pfsd_privdrop_user(c), pfsd_privdrop_user(c), c->key,
-			 c->key);
+			 "chown root:%u %s; chmod 640 %s)",
+			 pfsd_privdrop_user(c), (unsigned)gid, c->key, c->key);
 }
 
-/* Read and install the key file's key. */
-static int cr_load(struct pfsd_crypt *cr, const struct pfsd_conf *c, char *err,
-		   size_t errlen)
+/* Read the key file's key, as root or the daemon's user owns it. */
+static int cr_read(const struct pfsd_conf *c, uint8_t key[PFS_SEAL_KEY_LEN],
+		   char *err, size_t errlen)
 {
 	struct pfsd_keyowner o;
-	uint8_t key[PFS_SEAL_KEY_LEN];
-	int changed;
 
 	if (pfsd_privdrop_ids(c, &o.uid, &o.gid) == -1) {
 		o.uid = geteuid(); /* no such user: privdrop says so */
@@ -55,9 +53,30 @@ static int cr_load(struct pfsd_crypt *cr, const struct pfsd_conf *c, char *err,
 	}
 	if (pfsd_keyfile_read(c->key, &o, key, err, errlen) == -1) {
 		if (errno == EACCES)
-			cr_hint(c, err, errlen);
+			cr_hint(c, o.gid, err, errlen);
 		return -1;
 	}
+	return 0;
+}
+
+int pfsd_crypt_check(const struct pfsd_conf *c, char *err, size_t errlen)
+{
+	uint8_t key[PFS_SEAL_KEY_LEN];
+	int rc = cr_read(c, key, err, errlen);
+
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+/* Read and install the key file's key. */
+static int cr_load(struct pfsd_crypt *cr, const struct pfsd_conf *c, char *err,
+		   size_t errlen)
+{
+	uint8_t key[PFS_SEAL_KEY_LEN];
+	int changed;
+
+	if (cr_read(c, key, err, errlen) == -1)
+		return -1;
 	changed = pfs_seal_set_key(cr->seal, key, pfsd_now_ms(),
 				   (uint64_t)c->key_grace * 1000);
 	if (changed && pfs_seal_nkeys(cr->seal) > 1)

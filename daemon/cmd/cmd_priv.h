@@ -70,5 +70,6 @@ int cmd_bulk_done(struct cmd_req *r);
 int cmd_info_version(struct cmd_req *r); /* info.c */
 int cmd_info_latency(struct cmd_req *r);
 int cmd_info_metrics(struct cmd_req *r);
+int cmd_reload(struct cmd_req *r); /* reload.c */
 
 #endif
