@@ -110,9 +110,9 @@ struct pfsd_capture *pfsd_capture_open(const char *path, uid_t user)
 	if (c == NULL)
 		return NULL;
 	/* No O_TRUNC: what is at the path is checked before it is cut. */
-	c->fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-			       O_CLOEXEC,
-		     0600);
+	c->fd =
+	    open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		 0600);
 	if (c->fd == -1 || capture_ours(c->fd, user) == -1 ||
 	    ftruncate(c->fd, 0) == -1)
 		goto fail;

@@ -66,7 +66,7 @@ struct pfsd_control {
 	void *ctx;
 	struct ctl_client *clients;
 	int nclients;
-	int nroot; /* of them, clients with uid 0 */
+	int nroot;	  /* of them, clients with uid 0 */
 	uint64_t evicted; /* clients closed to make room */
 };
 

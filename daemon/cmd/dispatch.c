@@ -17,8 +17,8 @@
 #include "privdrop.h"
 
 /* Who may run a command: anyone who may connect (SHOW), only root or the
- * daemon's dedicated uid (CHANGE), or SHOW without arguments and CHANGE with them
- * (pfsync0 WORDS, latency reset, churn ...). */
+ * daemon's dedicated uid (CHANGE), or SHOW without arguments and CHANGE with
+ * them (pfsync0 WORDS, latency reset, churn ...). */
 enum dsp_access { DSP_SHOW, DSP_CHANGE, DSP_SHOW_BARE };
 
 static const struct {
@@ -61,7 +61,7 @@ static uint32_t dsp_owner(const struct cmd_req *r)
 	uid_t me = geteuid();
 
 	return me != 0 && pfsd_privdrop_dedicated(&r->d->conf) ? (uint32_t)me
-								: 0;
+							       : 0;
 }
 
 /* A client whose credentials are unknown may not change anything. */
@@ -78,8 +78,7 @@ static int dsp_deny(struct cmd_req *r, const struct pfsd_ctl_who *who)
 	uint32_t owner = dsp_owner(r);
 
 	if (owner != 0)
-		snprintf(need, sizeof(need), "root or uid %u",
-			 (unsigned)owner);
+		snprintf(need, sizeof(need), "root or uid %u", (unsigned)owner);
 	if (who == NULL || !who->known)
 		return cmd_fail(r, EPERM,
 				"%s: permission denied (client uid unknown; "

@@ -152,8 +152,8 @@ static bool t_holds(const char *path, const char *text)
 {
 	size_t len;
 	uint8_t *b = t_slurp(path, &len);
-	bool same = b != NULL && len == strlen(text) &&
-		    memcmp(b, text, len) == 0;
+	bool same =
+	    b != NULL && len == strlen(text) && memcmp(b, text, len) == 0;
 
 	free(b);
 	return same;
