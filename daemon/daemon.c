@@ -991,6 +991,12 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	if (old.log_level != c->log_level)
 		log_setlevel(c->log_level);
 	d->conf = *c;
+	if (strcmp(old.user, c->user) != 0) {
+		/* who may change things follows the user we run as */
+		log_warnx("user: a change needs a restart; keeping %s",
+			  pfsd_privdrop_user(&old));
+		memcpy(d->conf.user, old.user, sizeof(d->conf.user));
+	}
 	if (old.backend != c->backend) {
 		log_warnx("backend: a change needs a restart; keeping %s",
 			  old.backend == PFSD_BACKEND_CONNTRACK ? "conntrack" :

@@ -65,6 +65,14 @@ sed -i 's/^log-level debug$/log-level info/' "$T/A.conf"
 kill -HUP "$(daemon_pid A)"
 check "a reload it may do is applied" wait_for 10 grep -q \
 	"reload: .* applied" "$T/A.log"
+# a new user needs a restart: kept (who may change things follows it)
+cp "$T/A.conf" "$T/A.conf.keep"
+sed -i '/^user /d' "$T/A.conf"
+echo "user root" >>"$T/A.conf"
+kill -HUP "$(daemon_pid A)"
+check "a new user on reload: kept, needs a restart" wait_for 10 grep -q \
+	"user: a change needs a restart; keeping $DAEMON_USER" "$T/A.log"
+cp "$T/A.conf.keep" "$T/A.conf"
 ctl A add tcp 10.9.0.2:1000 10.9.1.1:22 >/dev/null
 check "B has A's second state" wait_for 10 count_is 2 ncreator B 0x0a000001
 check "A alive under the filter" daemons_healthy
