@@ -46,7 +46,8 @@
 #ifdef SC_ARCH
 
 /* What the daemon calls after setup: the loop, sockets, files (config,
- * key, capture, /proc), memory, time, signals, and exit. */
+ * key, capture, /proc), memory, time, signals, and exit.  Not chmod,
+ * chown or rename of any kind: the daemon makes none. */
 static const int sc_allowed[] = {
     SYS_read,
     SYS_write,
@@ -68,13 +69,9 @@ static const int sc_allowed[] = {
     SYS_getrusage,
     SYS_socketpair,
     SYS_eventfd2,
-    SYS_renameat,
-    SYS_renameat2,
     SYS_msync,
     SYS_mincore,
     SYS_fallocate,
-    SYS_fchown,
-    SYS_fchownat,
     SYS_close,
     SYS_fstat,
     SYS_newfstatat,
@@ -82,8 +79,6 @@ static const int sc_allowed[] = {
     SYS_lseek,
     SYS_openat,
     SYS_unlinkat,
-    SYS_fchmod,
-    SYS_fchmodat,
     SYS_ftruncate,
     SYS_fsync,
     SYS_fdatasync,
@@ -148,7 +143,6 @@ static const int sc_allowed[] = {
     SYS_stat,
     SYS_lstat,
     SYS_unlink,
-    SYS_chmod,
     SYS_access,
     SYS_dup2,
     SYS_pipe,
