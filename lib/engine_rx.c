@@ -34,6 +34,7 @@ struct eng_rx {
 	bool xst;
 	const struct pfs_stx *x;
 	size_t cur; /* the record being applied */
+	bool limited; /* the last insert was refused at the state limit */
 };
 
 /* The extras of the record being applied; NULL when the packet has no
@@ -161,9 +162,14 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 {
 	struct pfs_state tmp = *w, *s;
 
+	rx->limited = false;
 	if (eng_rx_refuse_deleted(rx, w->id, w->creatorid))
 		return NULL;
-
+	if (eng_at_limit(rx->e) &&
+	    pfs_table_find_id(rx->e->table, w->id, w->creatorid) == NULL) {
+		rx->limited = true; /* counted by the caller: adopt may do */
+		return NULL;
+	}
 	tmp.creation = rx->now_s >= w->creation ? rx->now_s - w->creation : 0;
 	tmp.expire = pfs_state_expire_from_wire(w->expire, w->timeout, rx->now_s);
 	memset(tmp.packets, 0, sizeof(tmp.packets));
@@ -230,7 +236,16 @@ static void eng_rx_clr(struct eng_rx *rx)
 	eng_rx_clear(rx, r.clr.creatorid, NULL);
 }
 
-/* INS: bad values count BADSTATE; a failed insert is not counted. */
+/* A peer's new state did not fit under the state limit. */
+static void eng_rx_limit_count(struct eng_rx *rx)
+{
+	if (rx->limited)
+		rx->e->lim_stats[PFS_LIM_PEER]++;
+	rx->limited = false;
+}
+
+/* INS: bad values count BADSTATE; a failed insert is not counted, but
+ * for the state limit's own counter. */
 static void eng_rx_ins(struct eng_rx *rx)
 {
 	union pfs_v3_record r;
@@ -243,7 +258,8 @@ static void eng_rx_ins(struct eng_rx *rx)
 			eng_badstate(rx);
 			continue;
 		}
-		(void)eng_rx_insert(rx, &r.state);
+		if (!eng_rx_insert(rx, &r.state))
+			eng_rx_limit_count(rx);
 	}
 }
 
@@ -347,6 +363,7 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 		s = eng_rx_adopt(rx, w);
 		if (!s) {
 			eng_badstate(rx);
+			eng_rx_limit_count(rx);
 			return;
 		}
 	}
@@ -607,6 +624,7 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.from.fmt = 0;
 	rx.from.addr = m->src;
 	rx.same = false;
+	rx.limited = false;
 	rx.cur = 0;
 	rx.x = x;
 	rx.xst = eng_rx_section(e, pkt, len, &f, x);
@@ -672,7 +690,8 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 
 	switch (m->kind) {
 	case PFS_MSG_INS:
-		(void)eng_rx_insert(rx, m->u.state);
+		if (!eng_rx_insert(rx, m->u.state))
+			eng_rx_limit_count(rx);
 		break;
 	case PFS_MSG_UPD:
 		if (!b->progress)
