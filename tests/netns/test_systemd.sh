@@ -46,6 +46,7 @@ check "STATUS= reaches bulk update done" wait_for 10 has 'STATUS=pfsync0: bulk u
 cat >"$T/W.conf" <<CONF
 interface pfsync0 up
 control "$T/W.sock"
+$USER_CONF
 CONF
 : >"$T/notify.w"
 $PY "$D/notifyd.py" "$T/notifyw.sock" "$T/notify.w" "$T/W.sock" &
