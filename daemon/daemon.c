@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "notify.h"
+#include "privdrop.h"
 #include "transport.h"
 #include "tun.h"
 #include "udp.h"
@@ -702,9 +703,20 @@ static int dmn_metrics_listen(struct pfsd_daemon *d, const char *addr)
 	return 0;
 }
 
+/* The capture file may be ours or the daemon's user's (privdrop.h). */
+static struct pfsd_capture *dmn_capture_open(const struct pfsd_conf *c)
+{
+	uid_t uid = geteuid();
+	gid_t gid;
+
+	if (pfsd_privdrop_ids(c, &uid, &gid) == -1)
+		uid = geteuid();
+	return pfsd_capture_open(c->capture, uid);
+}
+
 static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	char err[256];
+	char err[512];
 
 	if (c->key[0] == '\0')
 		return 0;
@@ -845,7 +857,7 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	if (d->ctl == NULL)
 		return -1;
 	if (c->capture[0] != '\0') {
-		d->cap = pfsd_capture_open(c->capture);
+		d->cap = dmn_capture_open(c);
 		if (d->cap == NULL) {
 			log_warn("capture %s", c->capture);
 			return -1;
@@ -1102,7 +1114,7 @@ static void dmn_apply_capture(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	d->cap_failed = false;
 	if (c->capture[0] == '\0')
 		return;
-	d->cap = pfsd_capture_open(c->capture);
+	d->cap = dmn_capture_open(c);
 	if (d->cap == NULL)
 		log_warn("capture %s", c->capture);
 }
@@ -1182,6 +1194,12 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	if (old.log_level != c->log_level)
 		log_setlevel(c->log_level);
 	d->conf = *c;
+	if (strcmp(old.user, c->user) != 0) {
+		/* who may change things follows the user we run as */
+		log_warnx("user: a change needs a restart; keeping %s",
+			  pfsd_privdrop_user(&old));
+		memcpy(d->conf.user, old.user, sizeof(d->conf.user));
+	}
 	if (old.backend != c->backend) {
 		log_warnx("backend: a change needs a restart; keeping %s",
 			  old.backend == PFSD_BACKEND_CONNTRACK ? "conntrack" :
@@ -1217,7 +1235,7 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 void pfsd_daemon_reload(struct pfsd_daemon *d)
 {
 	struct pfsd_conf c;
-	char err[256];
+	char err[512];
 
 	if (d->conf_path[0] == '\0')
 		return;

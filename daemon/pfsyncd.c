@@ -83,7 +83,8 @@ static void main_on_signal(void *arg, int signo)
 	pfsd_loop_stop(d->loop);
 }
 
-/* After setup: another user, two capabilities, a syscall filter. */
+/* After setup: no new privileges, another user, two capabilities, a
+ * syscall filter. */
 static int main_sandbox(const struct pfsd_conf *c)
 {
 	char err[256];
@@ -97,6 +98,12 @@ static int main_sandbox(const struct pfsd_conf *c)
 		log_warnx("%s", err);
 		return -1;
 	}
+	if (!pfsd_privdrop_dedicated(c) &&
+	    strcmp(pfsd_privdrop_user(c), "root") != 0)
+		log_warnx("user %s is shared with other programs: they may "
+			  "read what it may (the key on reload); changes over "
+			  "the control socket are root's only",
+			  pfsd_privdrop_user(c));
 	log_info("running as %s%s", pfsd_privdrop_user(c),
 		 c->seccomp == PFSD_SECCOMP_OFF	  ? ", no seccomp filter"
 		 : c->seccomp == PFSD_SECCOMP_LOG ? ", seccomp filter logging"

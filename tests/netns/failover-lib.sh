@@ -193,6 +193,7 @@ control "$T/$name.sock"
 backend conntrack
 log-level debug
 bulk-retry ${3:-${BULK_RETRY:-300}}
+$USER_CONF
 $cap
 CONF
 	ip netns exec "$(fo_ns "$node")" "$PFSYNCD" -d -f "$conf" \

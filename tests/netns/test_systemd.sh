@@ -25,6 +25,7 @@ hostid 0x0a000001
 control "$T/A.sock"
 log-level debug
 bulk-retry 300
+$USER_CONF
 CONF
 : >"$T/A.log"
 js=$(stat -c '%d:%i' "$T/A.log")
@@ -49,6 +50,7 @@ check "WATCHDOG=1 every half WATCHDOG_USEC (0.4 s)" wait_for 5 wd_atleast 5
 cat >"$T/W.conf" <<CONF
 interface pfsync0 up
 control "$T/W.sock"
+$USER_CONF
 CONF
 : >"$T/notify.w"
 $PY "$D/notifyd.py" "$T/notifyw.sock" "$T/notify.w" "$T/W.sock" &
@@ -84,8 +86,24 @@ check "RELOADING=1 on SIGHUP" wait_for 5 has 'RELOADING=1'
 check "READY=1 again after the reload" wait_for 5 \
 	test "$(grep -c 'READY=1' "$T/notify.out")" -gt "$n"
 
-# a broken file: the reload is refused with a warning (<4>)
+# ExecReload: pfsyncctl reload, the same path (RELOADING=1, READY=1)
+n=$(grep -c 'READY=1' "$T/notify.out")
+r=$(grep -c 'RELOADING=1' "$T/notify.out")
+check "pfsyncctl reload answers" sh -c "ctl() { ip netns exec '$(ns A)' '$PFSYNCCTL' -s '$T/A.sock' \"\$@\"; }; ctl reload | grep -q 'reloading $T/A.conf'"
+check "RELOADING=1 on pfsyncctl reload" wait_for 5 \
+	test "$(grep -c 'RELOADING=1' "$T/notify.out")" -gt "$r"
+check "READY=1 again after it" wait_for 5 \
+	test "$(grep -c 'READY=1' "$T/notify.out")" -gt "$n"
+
+# a broken file: the reload is refused with a warning (<4>), and
+# pfsyncctl reload fails saying why (systemctl reload reports it)
 echo "bogus word" >>"$T/A.conf"
+reload_fails() {
+	local out
+	out=$(ip netns exec "$(ns A)" "$PFSYNCCTL" -s "$T/A.sock" reload 2>&1) && return 1
+	echo "$out" | grep -q 'reload: .*bogus.*keeping the running config'
+}
+check "pfsyncctl reload fails on a broken file" reload_fails
 kill -HUP "$PID_A"
 check "warning logged as <4>" wait_for 5 grep -q '^<4>reload: .*keeping the running config' "$T/A.log"
 
@@ -106,11 +124,13 @@ check "B logs with timestamps" grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2} .*started' 
 
 # the unit: systemd-analyze verify, with the build's binaries in it
 sed -e "s|/usr/sbin/pfsyncd|$TOP/build/pfsyncd|" \
+	-e "s|/usr/sbin/pfsyncctl|$TOP/build/pfsyncctl|" \
 	"$TOP/contrib/systemd/pfsyncd.service" >"$T/pfsyncd.service"
 check "systemd-analyze verify: no complaint" sh -c \
 	"systemd-analyze verify --man=no '$T/pfsyncd.service' >'$T/verify.out' 2>&1 && ! grep -q . '$T/verify.out' || { cat '$T/verify.out'; false; }"
 check "unit: a watchdog" grep -qx 'WatchdogSec=30s' "$T/pfsyncd.service"
-check "unit: Type=notify, reload by SIGHUP" sh -c \
-	"grep -qx 'Type=notify' '$T/pfsyncd.service' && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' '$T/pfsyncd.service'"
-check "unit: a watchdog (WatchdogSec=)" \
-	grep -qx 'WatchdogSec=30s' "$T/pfsyncd.service"
+check "unit: Type=notify, reload over the control socket" sh -c \
+	"grep -qx 'Type=notify' '$T/pfsyncd.service' && grep -qx 'ExecReload=$TOP/build/pfsyncctl reload' '$T/pfsyncd.service'"
+# no kill(1) (procps, not in Depends; no CAP_KILL), no AF_PACKET (unused)
+check "unit: no kill(1) in ExecReload" sh -c "! grep -q '^ExecReload=.*kill' '$TOP/contrib/systemd/pfsyncd.service'"
+check "unit: no AF_PACKET" sh -c "! grep -q AF_PACKET '$TOP/contrib/systemd/pfsyncd.service'"
