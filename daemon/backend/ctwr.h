@@ -86,6 +86,9 @@ void pfsd_ctwr_flush(struct pfsd_ctwr *w);
 bool pfsd_ctwr_pump(struct pfsd_ctwr *w);
 /* Requests waiting for a batch. */
 size_t pfsd_ctwr_waiting(const struct pfsd_ctwr *w);
+/* The longest stretch of used slots in the index of waiting requests:
+ * the most slots one put may probe (tests, diagnostics). */
+size_t pfsd_ctwr_ix_probe_max(const struct pfsd_ctwr *w);
 
 const struct pfsd_ctwr_stats *pfsd_ctwr_stats(const struct pfsd_ctwr *w);
 

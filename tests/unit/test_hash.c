@@ -1,0 +1,86 @@
+/*
+ * test_hash.c - the keyed hash of the indexes (hash.h): its SipHash is
+ * libsodium's (crypto_shorthash is SipHash-2-4, the same code with more
+ * rounds), the key is used, and the word layout is SipHash's bytes.
+ */
+#include <sodium.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "pfsync/hash.h"
+#include "t.h"
+
+/* Little-endian bytes of w[0 .. n-1]: what SipHash reads of n words. */
+static void le_bytes(const uint64_t *w, size_t n, uint8_t *out)
+{
+	size_t i, b;
+
+	for (i = 0; i < n; i++)
+		for (b = 0; b < 8; b++)
+			out[8 * i + b] = (uint8_t)(w[i] >> (8 * b));
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* SipHash-2-4 of 0 to 8 words equals libsodium's, for several keys. */
+static void test_siphash24_is_sodiums(void)
+{
+	uint8_t key[PFS_HASHKEY_LEN], in[64], out[crypto_shorthash_BYTES];
+	struct pfs_hashkey hk;
+	uint64_t w[8];
+	size_t n, i;
+	int bad = 0, k;
+
+	for (k = 0; k < 16; k++) {
+		for (i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)(k * 37 + i * 11);
+		pfs_hashkey_set(&hk, key);
+		for (n = 0; n <= 8; n++) {
+			for (i = 0; i < n; i++)
+				w[i] = (uint64_t)(k + 1) * 0x0123456789abcdefULL ^
+				       i << 40 ^ n;
+			le_bytes(w, n, in);
+			crypto_shorthash(out, in, 8 * n, key);
+			bad += pfs_siphash(&hk, w, n, 2, 4) != le64(out);
+		}
+	}
+	T_EQ(bad, 0);
+}
+
+/* The indexes' hash (1-3) is another function, and depends on the key. */
+static void test_hash_keyed(void)
+{
+	struct pfs_hashkey a, b;
+	int i, same = 0;
+
+	pfs_hashkey_set(&a, (const uint8_t *)"pfsyncd test key");
+	pfs_hashkey_set(&b, (const uint8_t *)"pfsyncd test kez");
+	for (i = 0; i < 1000; i++) {
+		same += pfs_hash2(&a, (uint64_t)i, 7) ==
+			pfs_hash2(&b, (uint64_t)i, 7);
+		same += pfs_hash2(&a, (uint64_t)i, 7) ==
+			pfs_siphash(&a, (const uint64_t[]){(uint64_t)i, 7},
+				    2, 2, 4);
+	}
+	T_EQ(same, 0);
+	/* the words hashed are all used: the creator, the id's top bits */
+	T_CHECK(pfs_hash2(&a, 1, 7) != pfs_hash2(&a, 1, 8));
+	T_CHECK(pfs_hash2(&a, 1, 7) != pfs_hash2(&a, 1 | 1ULL << 63, 7));
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	T_RUN(test_siphash24_is_sodiums);
+	T_RUN(test_hash_keyed);
+	return t_done();
+}
