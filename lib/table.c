@@ -8,10 +8,11 @@
  *   id index:  cells[nhomes + tail] = { uint32 hash, uint32 slot }
  *   key index: the same, over the flow key hash
  *
- * Both hashes are SipHash-1-3 under the table's secret key (hash.h): the
- * ids and flow keys are chosen by peers and by hosts whose traffic
- * crosses the firewall, and a hash they could compute would let them pile
- * their states on one cell (security review H1).
+ * Both hashes are keyed by the table's secret (hash.h's multiply-shift
+ * family, strongly universal): the ids and flow keys are chosen by peers
+ * and by hosts whose traffic crosses the firewall, and a hash they could
+ * compute would let them pile their states on one cell (security review
+ * H1).
  *
  * A state lives in a numbered slot; slot s is st[s % TBL_CHUNK_SLOTS] of
  * chunk s / TBL_CHUNK_SLOTS.  Chunks are allocated once and never moved,
@@ -122,6 +123,7 @@ struct pfs_table {
 	struct tbl_index id;
 	struct tbl_index key;
 	struct pfs_hashkey hk; /* the secret of both hashes */
+	struct pfs_msh msh;    /* their multipliers, from hk */
 	size_t grow_at;	       /* after a failed growth: try again here */
 	struct tbl_xsmall **xs; /* per chunk, NULL until needed */
 	size_t xs_cap;		/* length of xs[] */
@@ -145,7 +147,9 @@ _Static_assert(sizeof(struct pfs_state) + 28 <= 256,
 static uint32_t tbl_hash_id(const struct pfs_table *t, uint64_t id,
 			    uint32_t creatorid)
 {
-	return (uint32_t)(pfs_hash2(&t->hk, id, creatorid) >> 32);
+	const uint64_t w[2] = {id, creatorid};
+
+	return (uint32_t)(pfs_msh(&t->msh, w, 2) >> 32);
 }
 
 static uint32_t tbl_v4(const struct pfs_addr *a)
@@ -171,7 +175,7 @@ static uint64_t tbl_w64(const uint8_t *p)
  * first 4 bytes of an IPv4 pf_addr are meaningful (as in pf): both
  * addresses then make one word, and the fields the other (2 words).  Any
  * other family has its four address words, the fields and the family (6
- * words); the lengths keep the two forms apart.
+ * words, the last never 0, so the two forms never meet).
  */
 static uint32_t tbl_hash_key_parts(const struct pfs_table *t, uint8_t af,
 				   uint8_t proto, uint8_t dir, uint16_t zone,
@@ -184,14 +188,14 @@ static uint32_t tbl_hash_key_parts(const struct pfs_table *t, uint8_t af,
 	       (uint64_t)zone << 32 | (uint64_t)lan->port << 16 | ext->port;
 	if (af == AF_INET) {
 		w[1] = (uint64_t)tbl_v4(&lan->addr) << 32 | tbl_v4(&ext->addr);
-		return (uint32_t)(pfs_hash_words(&t->hk, w, 2) >> 32);
+		return (uint32_t)(pfs_msh(&t->msh, w, 2) >> 32);
 	}
 	w[1] = tbl_w64(lan->addr.a);
 	w[2] = tbl_w64(lan->addr.a + 8);
 	w[3] = tbl_w64(ext->addr.a);
 	w[4] = tbl_w64(ext->addr.a + 8);
-	w[5] = af;
-	return (uint32_t)(pfs_hash_words(&t->hk, w, 6) >> 32);
+	w[5] = 0x100u | af; /* never 0: never an IPv4 key's zero padding */
+	return (uint32_t)(pfs_msh(&t->msh, w, 6) >> 32);
 }
 
 static uint32_t tbl_hash_key(const struct pfs_table *t,
@@ -835,6 +839,7 @@ struct pfs_table *pfs_table_new(size_t hint,
 	if (t == NULL)
 		return NULL;
 	pfs_hashkey_set(&t->hk, key);
+	pfs_msh_init(&t->msh, &t->hk);
 	t->free_head = TBL_NIL;
 	t->id.nhomes = t->key.nhomes = tbl_homes_for(hint);
 	t->id.tail = t->key.tail = TBL_TAIL;
@@ -870,6 +875,7 @@ void pfs_table_free(struct pfs_table *t)
 	free(t->id.cells);
 	free(t->key.cells);
 	sodium_memzero(&t->hk, sizeof(t->hk));
+	sodium_memzero(&t->msh, sizeof(t->msh));
 	free(t);
 }
 

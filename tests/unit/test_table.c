@@ -1,7 +1,8 @@
 /*
  * test_table.c - the state table: both indexes, duplicates, clears, the
- * walk under removal, slot reuse, growth, and a randomized comparison with
- * a plain array model.
+ * walk under removal, slot reuse, growth, a randomized comparison with
+ * a plain array model, and hash flooding (security review H1): inputs
+ * crafted against the old unkeyed hash, a run longer than the old tail.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -863,17 +864,21 @@ static void test_flood_equal_old_hash(void)
 	pfs_table_free(o);
 }
 
-/* An id of creator 9 whose hash under T_HASHKEY is in its top 1/4096:
- * the last home of any index of up to 4096 homes (the search an attacker
- * who knew the key could make). */
+/* An id of creator 9 whose id hash under T_HASHKEY (table.c: pfs_msh of
+ * the id and the creator) is in its top 1/4096: the last home of any
+ * index of up to 4096 homes (the search an attacker who knew the key
+ * could make). */
 static uint64_t id_at_end(uint64_t from)
 {
 	struct pfs_hashkey hk;
+	struct pfs_msh m;
+	uint64_t w[2] = {from, 9};
 
 	pfs_hashkey_set(&hk, T_HASHKEY);
-	while (pfs_hash2(&hk, from, 9) >> 52 != 0xfff)
-		from++;
-	return from;
+	pfs_msh_init(&m, &hk);
+	while (pfs_msh(&m, w, 2) >> 52 != 0xfff)
+		w[0]++;
+	return w[0];
 }
 
 /*
