@@ -123,8 +123,8 @@ static inline uint64_t pfs_hash2(const struct pfs_hashkey *hk, uint64_t a,
 /*
  * The state table's indexes take a faster family: a lookup there costs
  * tens of nanoseconds, and SipHash-1-3 (about 100 instructions for two
- * words) made lookups 10-50 % slower in bench_table (single lookups by
- * half: fewer of them overlap in the CPU).
+ * words) made bench_table's inserts and batched lookups 10-17 % slower,
+ * single lookups 53 % (fewer of them overlap in the CPU).
  *
  * Multiply-shift over vectors (Dietzfelbinger; Thorup, "High speed
  * hashing for integers and strings", 2015): with a_i and b drawn
