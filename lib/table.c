@@ -1197,14 +1197,15 @@ size_t pfs_table_probe_max(const struct pfs_table *t)
 void pfs_table_subkey(const struct pfs_table *t, uint64_t label,
 		      uint8_t key[PFS_HASHKEY_LEN])
 {
-	uint64_t w[2] = {label, 0}, h;
+	uint64_t w[3] = {0x7375626bULL /* "subk" */, label, 0}, h;
 	int i, half;
 
 	/* SipHash-2-4 under the table's key, as a PRF: each half of the
-	 * subkey is its output for (label, half) */
+	 * subkey is its output for ("subk", label, half), 3 words where
+	 * the multipliers of pfs_msh_init take 2: never the same input */
 	for (half = 0; half < 2; half++) {
-		w[1] = (uint64_t)half;
-		h = pfs_siphash(&t->hk, w, 2, 2, 4);
+		w[2] = (uint64_t)half;
+		h = pfs_siphash(&t->hk, w, 3, 2, 4);
 		for (i = 0; i < 8; i++)
 			key[half * 8 + i] = (uint8_t)(h >> (8 * i));
 	}
