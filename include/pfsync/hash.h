@@ -142,20 +142,40 @@ static inline uint64_t pfs_hash2(const struct pfs_hashkey *hk, uint64_t a,
  */
 #define PFS_MSH_WORDS 6 /* longest input */
 
-__extension__ typedef unsigned __int128 pfs_u128;
-
-struct pfs_msh {
-	pfs_u128 a[PFS_MSH_WORDS];
-	pfs_u128 b;
+/* A 128-bit number: hi * 2^64 + lo. */
+struct pfs_u128 {
+	uint64_t lo, hi;
 };
 
-static inline pfs_u128 pfs_msh_prf(const struct pfs_hashkey *hk, uint64_t i)
+struct pfs_msh {
+	struct pfs_u128 a[PFS_MSH_WORDS];
+	struct pfs_u128 b;
+};
+
+/* The 128-bit product of a and b from 32-bit halves: any C compiler. */
+static inline struct pfs_u128 pfs_mul64_halves(uint64_t a, uint64_t b)
+{
+	uint64_t ll = (a & 0xffffffffu) * (b & 0xffffffffu);
+	uint64_t lh = (a & 0xffffffffu) * (b >> 32);
+	uint64_t hl = (a >> 32) * (b & 0xffffffffu);
+	uint64_t mid = (ll >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
+	struct pfs_u128 p;
+
+	p.lo = mid << 32 | (ll & 0xffffffffu);
+	p.hi = (a >> 32) * (b >> 32) + (lh >> 32) + (hl >> 32) + (mid >> 32);
+	return p;
+}
+
+static inline struct pfs_u128 pfs_msh_prf(const struct pfs_hashkey *hk,
+					  uint64_t i)
 {
 	const uint64_t lo[2] = {0x70667368ULL /* "pfsh" */, 2 * i};
 	const uint64_t hi[2] = {0x70667368ULL, 2 * i + 1};
+	struct pfs_u128 v;
 
-	return (pfs_u128)pfs_siphash(hk, hi, 2, 2, 4) << 64 |
-	       pfs_siphash(hk, lo, 2, 2, 4);
+	v.lo = pfs_siphash(hk, lo, 2, 2, 4);
+	v.hi = pfs_siphash(hk, hi, 2, 2, 4);
+	return v;
 }
 
 static inline void pfs_msh_init(struct pfs_msh *m,
@@ -179,18 +199,43 @@ static inline uint64_t pfs_msh_mix(uint64_t x)
 	return x;
 }
 
+/*
+ * sum a_i * w_i + b mod 2^128 from 64-bit halves: each term's low word
+ * is a_i.lo * w_i's (carried), its high word that product's high word
+ * plus a_i.hi * w_i mod 2^64.  The hash where the compiler has no
+ * 128-bit integers (i386, armhf).
+ */
+static inline uint64_t pfs_msh_halves(const struct pfs_msh *m,
+				      const uint64_t *w, size_t n)
+{
+	struct pfs_u128 s = m->b, p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p = pfs_mul64_halves(m->a[i].lo, w[i]);
+		s.lo += p.lo;
+		s.hi += p.hi + m->a[i].hi * w[i] + (s.lo < p.lo);
+	}
+	return pfs_msh_mix(s.hi);
+}
+
 /* The hash of w[0 .. n-1], n <= PFS_MSH_WORDS; inputs of different
  * lengths must differ in their common words or have a nonzero word
  * past the shorter (missing words count as 0). */
 static inline uint64_t pfs_msh(const struct pfs_msh *m, const uint64_t *w,
 			       size_t n)
 {
-	pfs_u128 s = m->b;
+#ifdef __SIZEOF_INT128__
+	__extension__ typedef unsigned __int128 u128;
+	u128 s = (u128)m->b.hi << 64 | m->b.lo;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		s += m->a[i] * w[i];
+		s += ((u128)m->a[i].hi << 64 | m->a[i].lo) * w[i];
 	return pfs_msh_mix((uint64_t)(s >> 64));
+#else
+	return pfs_msh_halves(m, w, n);
+#endif
 }
 
 #endif

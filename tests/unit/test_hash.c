@@ -127,6 +127,40 @@ static void test_msh(void)
 	T_CHECK(eq <= 8);
 }
 
+/* The family computed from 64-bit halves (32-bit targets) is the one
+ * computed in 128-bit integers, and so is its 128-bit product. */
+static void test_msh_halves(void)
+{
+	const uint64_t edge[] = {0, 1, 0xffffffffu, 0x100000000ULL,
+				 0x8000000000000000ULL, ~0ULL};
+	struct pfs_hashkey k;
+	struct pfs_msh m;
+	uint64_t x = 0x0123456789abcdefULL, w[6];
+	int i, j, bad = 0;
+
+	pfs_hashkey_set(&k, (const uint8_t *)"pfsyncd test key");
+	pfs_msh_init(&m, &k);
+	for (i = 0; i < 10000; i++) {
+		for (j = 0; j < 6; j++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			w[j] = i < 36 ? edge[(i + j) % 6] : x ^ x >> 29;
+		}
+		bad += pfs_msh(&m, w, 6) != pfs_msh_halves(&m, w, 6);
+		bad += pfs_msh(&m, w, 2) != pfs_msh_halves(&m, w, 2);
+	}
+	T_EQ(bad, 0);
+#ifdef __SIZEOF_INT128__
+	for (i = 0; i < 36; i++) {
+		__extension__ unsigned __int128 r =
+		    (unsigned __int128)edge[i / 6] * edge[i % 6];
+		struct pfs_u128 p = pfs_mul64_halves(edge[i / 6], edge[i % 6]);
+
+		bad += p.lo != (uint64_t)r || p.hi != (uint64_t)(r >> 64);
+	}
+	T_EQ(bad, 0);
+#endif
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -134,5 +168,6 @@ int main(void)
 	T_RUN(test_siphash24_is_sodiums);
 	T_RUN(test_hash_keyed);
 	T_RUN(test_msh);
+	T_RUN(test_msh_halves);
 	return t_done();
 }
