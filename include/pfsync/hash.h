@@ -142,40 +142,81 @@ static inline uint64_t pfs_hash2(const struct pfs_hashkey *hk, uint64_t a,
  */
 #define PFS_MSH_WORDS 6 /* longest input */
 
-/* A 128-bit number: hi * 2^64 + lo. */
-struct pfs_u128 {
+/*
+ * A 128-bit number: the compiler's where it has one (64-bit targets:
+ * one multiply and one imul a word), else two halves (i386, armhf).
+ */
+#ifdef __SIZEOF_INT128__
+__extension__ typedef unsigned __int128 pfs_u128;
+
+static inline pfs_u128 pfs_u128_make(uint64_t hi, uint64_t lo)
+{
+	return (pfs_u128)hi << 64 | lo;
+}
+
+static inline uint64_t pfs_u128_lo(pfs_u128 x)
+{
+	return (uint64_t)x;
+}
+
+static inline uint64_t pfs_u128_hi(pfs_u128 x)
+{
+	return (uint64_t)(x >> 64);
+}
+#else
+typedef struct {
+	uint64_t lo, hi;
+} pfs_u128;
+
+static inline pfs_u128 pfs_u128_make(uint64_t hi, uint64_t lo)
+{
+	pfs_u128 x = {lo, hi};
+
+	return x;
+}
+
+static inline uint64_t pfs_u128_lo(pfs_u128 x)
+{
+	return x.lo;
+}
+
+static inline uint64_t pfs_u128_hi(pfs_u128 x)
+{
+	return x.hi;
+}
+#endif
+
+/* A product of two 64-bit words. */
+struct pfs_prod {
 	uint64_t lo, hi;
 };
 
 struct pfs_msh {
-	struct pfs_u128 a[PFS_MSH_WORDS];
-	struct pfs_u128 b;
+	pfs_u128 a[PFS_MSH_WORDS];
+	pfs_u128 b;
 };
 
 /* The 128-bit product of a and b from 32-bit halves: any C compiler. */
-static inline struct pfs_u128 pfs_mul64_halves(uint64_t a, uint64_t b)
+static inline struct pfs_prod pfs_mul64_halves(uint64_t a, uint64_t b)
 {
 	uint64_t ll = (a & 0xffffffffu) * (b & 0xffffffffu);
 	uint64_t lh = (a & 0xffffffffu) * (b >> 32);
 	uint64_t hl = (a >> 32) * (b & 0xffffffffu);
 	uint64_t mid = (ll >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
-	struct pfs_u128 p;
+	struct pfs_prod p;
 
 	p.lo = mid << 32 | (ll & 0xffffffffu);
 	p.hi = (a >> 32) * (b >> 32) + (lh >> 32) + (hl >> 32) + (mid >> 32);
 	return p;
 }
 
-static inline struct pfs_u128 pfs_msh_prf(const struct pfs_hashkey *hk,
-					  uint64_t i)
+static inline pfs_u128 pfs_msh_prf(const struct pfs_hashkey *hk, uint64_t i)
 {
 	const uint64_t lo[2] = {0x70667368ULL /* "pfsh" */, 2 * i};
 	const uint64_t hi[2] = {0x70667368ULL, 2 * i + 1};
-	struct pfs_u128 v;
 
-	v.lo = pfs_siphash(hk, lo, 2, 2, 4);
-	v.hi = pfs_siphash(hk, hi, 2, 2, 4);
-	return v;
+	return pfs_u128_make(pfs_siphash(hk, hi, 2, 2, 4),
+			     pfs_siphash(hk, lo, 2, 2, 4));
 }
 
 static inline void pfs_msh_init(struct pfs_msh *m,
@@ -208,15 +249,16 @@ static inline uint64_t pfs_msh_mix(uint64_t x)
 static inline uint64_t pfs_msh_halves(const struct pfs_msh *m,
 				      const uint64_t *w, size_t n)
 {
-	struct pfs_u128 s = m->b, p;
+	uint64_t lo = pfs_u128_lo(m->b), hi = pfs_u128_hi(m->b);
+	struct pfs_prod p;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		p = pfs_mul64_halves(m->a[i].lo, w[i]);
-		s.lo += p.lo;
-		s.hi += p.hi + m->a[i].hi * w[i] + (s.lo < p.lo);
+		p = pfs_mul64_halves(pfs_u128_lo(m->a[i]), w[i]);
+		lo += p.lo;
+		hi += p.hi + pfs_u128_hi(m->a[i]) * w[i] + (lo < p.lo);
 	}
-	return pfs_msh_mix(s.hi);
+	return pfs_msh_mix(hi);
 }
 
 /* The hash of w[0 .. n-1], n <= PFS_MSH_WORDS; inputs of different
@@ -226,12 +268,11 @@ static inline uint64_t pfs_msh(const struct pfs_msh *m, const uint64_t *w,
 			       size_t n)
 {
 #ifdef __SIZEOF_INT128__
-	__extension__ typedef unsigned __int128 u128;
-	u128 s = (u128)m->b.hi << 64 | m->b.lo;
+	pfs_u128 s = m->b;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		s += ((u128)m->a[i].hi << 64 | m->a[i].lo) * w[i];
+		s += m->a[i] * w[i];
 	return pfs_msh_mix((uint64_t)(s >> 64));
 #else
 	return pfs_msh_halves(m, w, n);

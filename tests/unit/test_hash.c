@@ -153,7 +153,7 @@ static void test_msh_halves(void)
 	for (i = 0; i < 36; i++) {
 		__extension__ unsigned __int128 r =
 		    (unsigned __int128)edge[i / 6] * edge[i % 6];
-		struct pfs_u128 p = pfs_mul64_halves(edge[i / 6], edge[i % 6]);
+		struct pfs_prod p = pfs_mul64_halves(edge[i / 6], edge[i % 6]);
 
 		bad += p.lo != (uint64_t)r || p.hi != (uint64_t)(r >> 64);
 	}
