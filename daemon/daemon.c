@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -875,11 +876,28 @@ static void dmn_limit_set(struct pfsd_daemon *d)
 	(void)pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms());
 }
 
+/* The state table, its hashes under a random key of this process only
+ * (table.h: outsiders must not be able to choose colliding states). */
+static struct pfs_table *dmn_table_new(void)
+{
+	uint8_t key[PFS_HASHKEY_LEN];
+	struct pfs_table *t;
+
+	if (sodium_init() < 0) {
+		errno = EIO;
+		return NULL;
+	}
+	randombytes_buf(key, sizeof(key));
+	t = pfs_table_new(0, key);
+	sodium_memzero(key, sizeof(key));
+	return t;
+}
+
 static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
 	struct pfs_engine_conf ec;
 
-	d->table = pfs_table_new(0);
+	d->table = dmn_table_new();
 	if (d->table == NULL) {
 		log_warn("state table");
 		return -1;

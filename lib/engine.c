@@ -14,6 +14,7 @@
  * encoded as v3 here or framed as v5 / v6 by engine_dial.c.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,18 @@ unsigned eng_maxcount(const struct pfs_engine *e, const struct pfs_engine_conf *
 	return eng_maxcount_of(e->dialect, e->fmt, c);
 }
 
+/* The tombs, hashed under a key derived from the table's secret. */
+static struct pfs_tomb *eng_tomb_new(const struct pfs_engine *e)
+{
+	uint8_t key[PFS_HASHKEY_LEN];
+	struct pfs_tomb *t;
+
+	pfs_table_subkey(e->table, 0x746f6d62 /* "tomb" */, key);
+	t = pfs_tomb_new(0, key);
+	sodium_memzero(key, sizeof(key));
+	return t;
+}
+
 /* The optional parts a configuration asks for: the reliable stream and
  * the set of our deleted states. */
 static int eng_conf_parts(struct pfs_engine *e, uint64_t now_ms)
@@ -97,9 +110,9 @@ static int eng_conf_parts(struct pfs_engine *e, uint64_t now_ms)
 		eng_rel_close(e);
 		e->xst_peer = false; /* it is learnt from trailers */
 	}
-	if (e->conf.tomb_s && !e->tomb && !(e->tomb = pfs_tomb_new(0)))
+	if (e->conf.tomb_s && !e->tomb && !(e->tomb = eng_tomb_new(e)))
 		return -1;
-	if (e->conf.tomb_s && !e->ctomb && !(e->ctomb = pfs_tomb_new(0)))
+	if (e->conf.tomb_s && !e->ctomb && !(e->ctomb = eng_tomb_new(e)))
 		return -1;
 	return 0;
 }

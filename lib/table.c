@@ -5,8 +5,14 @@
  * each, indexes included, and to find one with two cache misses:
  *
  *   chunks[] -> chunk: live bitmap (1 bit a slot), st[0 .. TBL_CHUNK_SLOTS-1]
- *   id index:  cells[nhomes + TBL_TAIL] = { uint32 hash, uint32 slot }
+ *   id index:  cells[nhomes + tail] = { uint32 hash, uint32 slot }
  *   key index: the same, over the flow key hash
+ *
+ * Both hashes are keyed by the table's secret (hash.h's multiply-shift
+ * family, strongly universal): the ids and flow keys are chosen by peers
+ * and by hosts whose traffic crosses the firewall, and a hash they could
+ * compute would let them pile their states on one cell (security review
+ * H1).
  *
  * A state lives in a numbered slot; slot s is st[s % TBL_CHUNK_SLOTS] of
  * chunk s / TBL_CHUNK_SLOTS.  Chunks are allocated once and never moved,
@@ -21,20 +27,26 @@
  * cell: hits and misses alike read one or two adjacent cache lines, and a
  * state is touched only when its full 32-bit hash matches.  Removal shifts
  * the following displaced cells back (no tombstones).  Runs may spill past
- * the last home into TBL_TAIL spare cells; the very last cell stays empty
+ * the last home into the tail, TBL_TAIL spare cells or more: an insert
+ * that would fill the cell before the last doubles the tail, so no run,
+ * however long, blocks inserts or growth.  The very last cell stays empty
  * as a sentinel, so scans need no bounds check.
  *
  * The indexes grow by half when the load passes 7/8.  As the cells are
  * sorted by hash, a resize is one sequential merge of the old cells into
- * the new array: no state is read and none moves.  8 bytes a cell, at a
- * load of 0.58 to 0.875, is 18 to 28 bytes of index per state, on top of
- * the 224-byte state: 242 to 252 bytes in all.
+ * the new array: no state is read and none moves.  A growth that fails
+ * (no memory) is tried again only after nhomes / 64 more states, not on
+ * every insert; until then the load may reach 31/32.  8 bytes a cell, at
+ * a load of 0.58 to 0.875, is 18 to 28 bytes of index per state, on top
+ * of the 224-byte state: 242 to 252 bytes in all.
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pfsync/hash.h"
 #include "pfsync/table.h"
 
 #define TBL_CHUNK_SHIFT 13
@@ -44,20 +56,10 @@
 #define TBL_MAX_SLOTS	(UINT32_MAX - 16)
 #define TBL_MIN_HOMES	256u
 #define TBL_MAX_HOMES	((size_t)1 << 32)
-/* cells past the last home; the last is a sentinel */
+/* cells past the last home at least; the last is a sentinel */
 #define TBL_TAIL  64u
 #define TBL_BATCH 16u /* lookups whose cache misses are overlapped */
 #define TBL_LINE  64u
-
-/*
- * Odd multipliers for the hashes (the first is 2^64 / golden ratio, the
- * others random).
- */
-#define TBL_K0 0x9e3779b97f4a7c15ULL
-#define TBL_K1 0xd0b2529a9b0457cfULL
-#define TBL_K2 0xcde75e99d77ad8e9ULL
-#define TBL_K3 0xaa1a637cb4185189ULL
-#define TBL_K4 0xe3c1b5a2f0d94e27ULL
 
 struct tbl_cell {
 	uint32_t hash;
@@ -65,8 +67,9 @@ struct tbl_cell {
 };
 
 struct tbl_index {
-	struct tbl_cell *cells; /* nhomes + TBL_TAIL, sorted by hash */
+	struct tbl_cell *cells; /* nhomes + tail, sorted by hash */
 	size_t nhomes;		/* <= 2^32 */
+	size_t tail;		/* >= TBL_TAIL */
 };
 
 /*
@@ -119,6 +122,9 @@ struct pfs_table {
 	size_t count;
 	struct tbl_index id;
 	struct tbl_index key;
+	struct pfs_hashkey hk; /* the secret of both hashes */
+	struct pfs_msh msh;    /* their multipliers, from hk */
+	size_t grow_at;	       /* after a failed growth: try again here */
 	struct tbl_xsmall **xs; /* per chunk, NULL until needed */
 	size_t xs_cap;		/* length of xs[] */
 	size_t xs_chunks;	/* arrays allocated */
@@ -137,25 +143,13 @@ _Static_assert(sizeof(struct pfs_state) + 28 <= 256,
 
 /* ---- hashing ------------------------------------------------------------ */
 
-/* Multiply-xorshift finaliser: every input bit reaches every output bit. */
-static uint64_t tbl_mix(uint64_t x)
+/* The index keeps the top 32 bits of the keyed hash. */
+static uint32_t tbl_hash_id(const struct pfs_table *t, uint64_t id,
+			    uint32_t creatorid)
 {
-	x ^= x >> 32;
-	x *= TBL_K1;
-	x ^= x >> 29;
-	x *= TBL_K2;
-	x ^= x >> 32;
-	return x;
-}
+	const uint64_t w[2] = {id, creatorid};
 
-/*
- * pf ids count up per creator, so the creator is spread over all 64 bits
- * before it is combined with the id; the mix then scatters the sequence.
- * The index keeps the top 32 bits.
- */
-static uint32_t tbl_hash_id(uint64_t id, uint32_t creatorid)
-{
-	return (uint32_t)(tbl_mix(id ^ ((uint64_t)creatorid * TBL_K0)) >> 32);
+	return (uint32_t)(pfs_msh(&t->msh, w, 2) >> 32);
 }
 
 static uint32_t tbl_v4(const struct pfs_addr *a)
@@ -175,41 +169,46 @@ static uint64_t tbl_w64(const uint8_t *p)
 }
 
 /*
- * Hashes the key's fields, never its padding.  Only the first 4 bytes of
- * an IPv4 pf_addr are meaningful (as in pf): both addresses then make one
- * word and the hash is two multiplies and a mix.  IPv6 multiplies its
- * four address words independently (short dependency chains).
+ * Hashes the key's fields, never its padding, as words that differ
+ * whenever two keys differ (tbl_key_match): a key an outsider could make
+ * hash like another under every secret would defeat the key.  Only the
+ * first 4 bytes of an IPv4 pf_addr are meaningful (as in pf): both
+ * addresses then make one word, and the fields the other (2 words).  Any
+ * other family has its four address words, the fields and the family (6
+ * words, the last never 0, so the two forms never meet).
  */
-static uint32_t tbl_hash_key_parts(uint8_t af, uint8_t proto, uint8_t dir,
-				   uint16_t zone, const struct pfs_host *lan,
+static uint32_t tbl_hash_key_parts(const struct pfs_table *t, uint8_t af,
+				   uint8_t proto, uint8_t dir, uint16_t zone,
+				   const struct pfs_host *lan,
 				   const struct pfs_host *ext)
 {
-	uint64_t hdr, x;
+	uint64_t w[6];
 
-	hdr = (uint64_t)af << 48 | (uint64_t)proto << 40 | (uint64_t)dir << 32 |
-	      (uint64_t)lan->port << 16 | ext->port;
-	if (af == AF_INET)
-		x = ((uint64_t)tbl_v4(&lan->addr) << 32 | tbl_v4(&ext->addr)) *
-		    TBL_K1;
-	else
-		x = tbl_w64(lan->addr.a) * TBL_K1 +
-		    tbl_w64(lan->addr.a + 8) * TBL_K2 +
-		    tbl_w64(ext->addr.a) * TBL_K3 +
-		    tbl_w64(ext->addr.a + 8) * TBL_K4;
-	/* zone 0 (no zone) adds nothing: the hash of every key without
-	 * one is what it was before zones */
-	return (uint32_t)(tbl_mix(x + hdr * TBL_K0 + zone * TBL_K4) >> 32);
+	w[0] = (uint64_t)proto << 56 | (uint64_t)dir << 48 |
+	       (uint64_t)zone << 32 | (uint64_t)lan->port << 16 | ext->port;
+	if (af == AF_INET) {
+		w[1] = (uint64_t)tbl_v4(&lan->addr) << 32 | tbl_v4(&ext->addr);
+		return (uint32_t)(pfs_msh(&t->msh, w, 2) >> 32);
+	}
+	w[1] = tbl_w64(lan->addr.a);
+	w[2] = tbl_w64(lan->addr.a + 8);
+	w[3] = tbl_w64(ext->addr.a);
+	w[4] = tbl_w64(ext->addr.a + 8);
+	w[5] = 0x100u | af; /* never 0: never an IPv4 key's zero padding */
+	return (uint32_t)(pfs_msh(&t->msh, w, 6) >> 32);
 }
 
-static uint32_t tbl_hash_key(const struct pfs_flowkey *k)
+static uint32_t tbl_hash_key(const struct pfs_table *t,
+			     const struct pfs_flowkey *k)
 {
-	return tbl_hash_key_parts(k->af, k->proto, k->direction, k->zone,
+	return tbl_hash_key_parts(t, k->af, k->proto, k->direction, k->zone,
 				  &k->lan, &k->ext);
 }
 
-static uint32_t tbl_hash_state_key(const struct pfs_state *st, uint16_t zone)
+static uint32_t tbl_hash_state_key(const struct pfs_table *t,
+				   const struct pfs_state *st, uint16_t zone)
 {
-	return tbl_hash_key_parts(st->af, st->proto, st->direction, zone,
+	return tbl_hash_key_parts(t, st->af, st->proto, st->direction, zone,
 				  &st->lan, &st->ext);
 }
 
@@ -500,14 +499,14 @@ static size_t tbl_home(uint32_t h, size_t nhomes)
 	return (size_t)(((uint64_t)h * nhomes) >> 32);
 }
 
-static size_t tbl_ix_size(size_t nhomes)
+static size_t tbl_ix_size(const struct tbl_index *x)
 {
-	return nhomes + TBL_TAIL;
+	return x->nhomes + x->tail;
 }
 
-static struct tbl_cell *tbl_cells_new(size_t nhomes)
+static struct tbl_cell *tbl_cells_new(size_t ncells)
 {
-	size_t len = tbl_ix_size(nhomes) * sizeof(struct tbl_cell);
+	size_t len = ncells * sizeof(struct tbl_cell);
 	void *c;
 
 	if (posix_memalign(&c, TBL_LINE, len) != 0) {
@@ -516,6 +515,20 @@ static struct tbl_cell *tbl_cells_new(size_t nhomes)
 	}
 	memset(c, 0xff, len); /* every slot TBL_NIL */
 	return c;
+}
+
+/* Doubles x's tail: the cells stay where they are, the new ones empty. */
+static int tbl_ix_tail_grow(struct tbl_index *x)
+{
+	struct tbl_cell *nc = tbl_cells_new(x->nhomes + 2 * x->tail);
+
+	if (nc == NULL)
+		return -1;
+	memcpy(nc, x->cells, tbl_ix_size(x) * sizeof(*nc));
+	free(x->cells);
+	x->cells = nc;
+	x->tail *= 2;
+	return 0;
 }
 
 /* First cell at or after h's home whose hash is not below h. */
@@ -533,10 +546,17 @@ static int tbl_ix_hit(const struct tbl_index *x, size_t p, uint32_t h)
 	return x->cells[p].slot != TBL_NIL && x->cells[p].hash == h;
 }
 
-/* Room for one more: the cell before the sentinel is still empty. */
-static int tbl_ix_room(const struct tbl_index *x)
+/*
+ * Room for one more: the cell before the sentinel must stay empty, so an
+ * insert never shifts a cell onto it.  When a run reached it, the tail
+ * doubles: a run at the end (equal hashes near 0xFFFFFFFF) costs cells,
+ * never inserts.  -1 with ENOMEM only without memory.
+ */
+static int tbl_ix_room(struct tbl_index *x)
 {
-	return x->cells[tbl_ix_size(x->nhomes) - 2].slot == TBL_NIL;
+	if (x->cells[tbl_ix_size(x) - 2].slot == TBL_NIL)
+		return 0;
+	return tbl_ix_tail_grow(x);
 }
 
 /* Inserts after any equal hashes, shifting the rest of the run by one. */
@@ -580,30 +600,31 @@ static void tbl_ix_del_at(struct tbl_index *x, size_t p)
 /*
  * The cells are sorted by hash and homes grow with the hash, so placing
  * them in order, each at its home or just after the previous one, is a
- * valid layout for any size: one sequential pass.
+ * valid layout for any size: one sequential pass.  The new index starts
+ * with the smallest tail, which doubles whenever the run at the end
+ * needs it (so a long run never makes a resize fail).
  */
 static int tbl_ix_resize(struct tbl_index *x, size_t nhomes)
 {
-	struct tbl_cell *nc = tbl_cells_new(nhomes);
-	size_t i, p = 0, h, end = tbl_ix_size(x->nhomes) - 1;
+	struct tbl_index n = {tbl_cells_new(nhomes + TBL_TAIL), nhomes,
+			      TBL_TAIL};
+	size_t i, p = 0, h, end = tbl_ix_size(x) - 1;
 
-	if (nc == NULL)
+	if (n.cells == NULL)
 		return -1;
 	for (i = 0; i < end; i++) {
 		if (x->cells[i].slot == TBL_NIL)
 			continue;
 		h = tbl_home(x->cells[i].hash, nhomes);
 		p = p > h ? p : h;
-		if (p >= tbl_ix_size(nhomes) - 2) {
-			free(nc); /* too small for this run: keep the old */
-			errno = ENOMEM;
+		if (p >= tbl_ix_size(&n) - 2 && tbl_ix_tail_grow(&n) < 0) {
+			free(n.cells); /* keep the old */
 			return -1;
 		}
-		nc[p++] = x->cells[i];
+		n.cells[p++] = x->cells[i];
 	}
 	free(x->cells);
-	x->cells = nc;
-	x->nhomes = nhomes;
+	*x = n;
 	return 0;
 }
 
@@ -626,21 +647,33 @@ static int tbl_grow(struct pfs_table *t)
 	return 0;
 }
 
-/* Load at most 7/8 and room in both tails; else grow, or ENOMEM if full. */
+static size_t tbl_homes_min(const struct pfs_table *t)
+{
+	return t->id.nhomes < t->key.nhomes ? t->id.nhomes : t->key.nhomes;
+}
+
+/*
+ * Load at most 7/8, else grow.  A growth that failed (no memory, or the
+ * largest index) is tried again after n / 64 more states, not on each
+ * insert (each try allocates and copies the index); meanwhile the load
+ * may reach 31/32, past which ENOMEM (linear probing slows down sharply
+ * near a full index).  Then room in both tails.
+ */
 static int tbl_make_room(struct pfs_table *t)
 {
-	size_t n = t->id.nhomes < t->key.nhomes ? t->id.nhomes : t->key.nhomes;
+	size_t n = tbl_homes_min(t);
 
-	if (t->count < n - n / 8 && tbl_ix_room(&t->id) && tbl_ix_room(&t->key))
-		return 0;
-	if (tbl_grow(t) == 0)
-		return 0;
-	/* could not grow: go on at a higher load while there is room */
-	if (t->count < n - n / 32 && tbl_ix_room(&t->id) &&
-	    tbl_ix_room(&t->key))
-		return 0;
-	errno = ENOMEM;
-	return -1;
+	if (t->count >= n - n / 8 && t->count >= t->grow_at &&
+	    tbl_grow(t) < 0)
+		t->grow_at = t->count + n / 64 + 1;
+	n = tbl_homes_min(t);
+	if (t->count >= n - n / 32) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (tbl_ix_room(&t->id) < 0 || tbl_ix_room(&t->key) < 0)
+		return -1;
+	return 0;
 }
 
 /* ---- lookups ------------------------------------------------------------ */
@@ -746,7 +779,7 @@ static void tbl_find_id_group(const struct pfs_table *t, size_t n,
 	size_t p[TBL_BATCH], i;
 
 	for (i = 0; i < n; i++) {
-		h[i] = tbl_hash_id(ids[i], creatorids[i]);
+		h[i] = tbl_hash_id(t, ids[i], creatorids[i]);
 		p[i] = tbl_home(h[i], t->id.nhomes);
 		tbl_prefetch_home(&t->id, p[i]);
 	}
@@ -765,7 +798,7 @@ static void tbl_find_key_group(const struct pfs_table *t, size_t n,
 	size_t p[TBL_BATCH], i;
 
 	for (i = 0; i < n; i++) {
-		h[i] = tbl_hash_key(&keys[i]);
+		h[i] = tbl_hash_key(t, &keys[i]);
 		p[i] = tbl_home(h[i], t->key.nhomes);
 		tbl_prefetch_home(&t->key, p[i]);
 	}
@@ -793,16 +826,25 @@ static size_t tbl_homes_for(size_t hint)
 	return n < TBL_MAX_HOMES ? n : TBL_MAX_HOMES;
 }
 
-struct pfs_table *pfs_table_new(size_t hint)
+struct pfs_table *pfs_table_new(size_t hint,
+				const uint8_t key[PFS_HASHKEY_LEN])
 {
-	struct pfs_table *t = calloc(1, sizeof(*t));
+	struct pfs_table *t;
 
+	if (key == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
+	pfs_hashkey_set(&t->hk, key);
+	pfs_msh_init(&t->msh, &t->hk);
 	t->free_head = TBL_NIL;
 	t->id.nhomes = t->key.nhomes = tbl_homes_for(hint);
-	t->id.cells = tbl_cells_new(t->id.nhomes);
-	t->key.cells = tbl_cells_new(t->key.nhomes);
+	t->id.tail = t->key.tail = TBL_TAIL;
+	t->id.cells = tbl_cells_new(tbl_ix_size(&t->id));
+	t->key.cells = tbl_cells_new(tbl_ix_size(&t->key));
 	if (t->id.cells == NULL || t->key.cells == NULL) {
 		pfs_table_free(t);
 		errno = ENOMEM;
@@ -832,6 +874,8 @@ void pfs_table_free(struct pfs_table *t)
 	free(t->chunks);
 	free(t->id.cells);
 	free(t->key.cells);
+	sodium_memzero(&t->hk, sizeof(t->hk));
+	sodium_memzero(&t->msh, sizeof(t->msh));
 	free(t);
 }
 
@@ -844,7 +888,7 @@ size_t pfs_table_memory(const struct pfs_table *t)
 {
 	return sizeof(*t) + t->chunks_cap * sizeof(*t->chunks) +
 	       t->nchunks * sizeof(struct tbl_chunk) +
-	       (tbl_ix_size(t->id.nhomes) + tbl_ix_size(t->key.nhomes)) *
+	       (tbl_ix_size(&t->id) + tbl_ix_size(&t->key)) *
 		   sizeof(struct tbl_cell) +
 	       t->xs_cap * sizeof(*t->xs) +
 	       t->xs_chunks * TBL_CHUNK_SLOTS * sizeof(struct tbl_xsmall) +
@@ -890,8 +934,8 @@ static struct pfs_state *tbl_insert_hashed(struct pfs_table *t,
 struct pfs_state *pfs_table_insert(struct pfs_table *t,
 				   const struct pfs_state *st)
 {
-	uint32_t hid = tbl_hash_id(st->id, st->creatorid);
-	uint32_t hkey = tbl_hash_state_key(st, 0);
+	uint32_t hid = tbl_hash_id(t, st->id, st->creatorid);
+	uint32_t hkey = tbl_hash_state_key(t, st, 0);
 
 	tbl_prefetch_insert(t, hid, hkey);
 	return tbl_insert_hashed(t, st, 0, hid, hkey);
@@ -902,7 +946,7 @@ struct pfs_state *pfs_table_insert_x(struct pfs_table *t,
 				     const struct pfs_stx *x)
 {
 	struct pfs_stx n;
-	uint32_t hid = tbl_hash_id(st->id, st->creatorid), hkey;
+	uint32_t hid = tbl_hash_id(t, st->id, st->creatorid), hkey;
 	struct pfs_state *s;
 	size_t ip;
 
@@ -911,7 +955,7 @@ struct pfs_state *pfs_table_insert_x(struct pfs_table *t,
 		n = *x;
 	if (!pfs_stx_norm(&n))
 		return pfs_table_insert(t, st);
-	hkey = tbl_hash_state_key(st, n.zone);
+	hkey = tbl_hash_state_key(t, st, n.zone);
 	s = tbl_insert_hashed(t, st, n.zone, hid, hkey);
 	if (s == NULL)
 		return NULL;
@@ -998,8 +1042,8 @@ static size_t tbl_insert_group(struct pfs_table *t, size_t n,
 	size_t i, done = 0;
 
 	for (i = 0; i < n; i++) {
-		hid[i] = tbl_hash_id(sts[i].id, sts[i].creatorid);
-		hkey[i] = tbl_hash_state_key(&sts[i], 0);
+		hid[i] = tbl_hash_id(t, sts[i].id, sts[i].creatorid);
+		hkey[i] = tbl_hash_state_key(t, &sts[i], 0);
 		tbl_prefetch_insert(t, hid[i], hkey[i]);
 	}
 	for (i = 0; i < n; i++) {
@@ -1026,13 +1070,13 @@ struct pfs_state *pfs_table_find_id(const struct pfs_table *t, uint64_t id,
 				    uint32_t creatorid)
 {
 	return tbl_slot_state(
-	    t, tbl_lookup_id(t, tbl_hash_id(id, creatorid), id, creatorid));
+	    t, tbl_lookup_id(t, tbl_hash_id(t, id, creatorid), id, creatorid));
 }
 
 struct pfs_state *pfs_table_find_key(const struct pfs_table *t,
 				     const struct pfs_flowkey *k)
 {
-	return tbl_slot_state(t, tbl_lookup_key(t, tbl_hash_key(k), k));
+	return tbl_slot_state(t, tbl_lookup_key(t, tbl_hash_key(t, k), k));
 }
 
 void pfs_table_find_id_batch(const struct pfs_table *t, size_t n,
@@ -1065,7 +1109,7 @@ static void tbl_remove_slot_z(struct pfs_table *t, uint32_t s, size_t idpos,
 			      uint16_t zone)
 {
 	const struct pfs_state *st = tbl_state(t, s);
-	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(st, zone), s);
+	size_t kp = tbl_ix_pos(&t->key, tbl_hash_state_key(t, st, zone), s);
 
 	if (idpos != SIZE_MAX)
 		tbl_ix_del_at(&t->id, idpos);
@@ -1085,7 +1129,7 @@ static void tbl_remove_slot(struct pfs_table *t, uint32_t s, size_t idpos)
 static size_t tbl_id_pos_of(const struct pfs_table *t,
 			    const struct pfs_state *st)
 {
-	uint32_t h = tbl_hash_id(st->id, st->creatorid);
+	uint32_t h = tbl_hash_id(t, st->id, st->creatorid);
 	size_t p = tbl_ix_seek(&t->id, h, tbl_home(h, t->id.nhomes));
 
 	for (; tbl_ix_hit(&t->id, p, h); p++)
@@ -1125,9 +1169,46 @@ void pfs_table_clear(struct pfs_table *t)
 	tbl_x_free(t);
 	tbl_free_chunks(t);
 	memset(t->id.cells, 0xff,
-	       tbl_ix_size(t->id.nhomes) * sizeof(struct tbl_cell));
+	       tbl_ix_size(&t->id) * sizeof(struct tbl_cell));
 	memset(t->key.cells, 0xff,
-	       tbl_ix_size(t->key.nhomes) * sizeof(struct tbl_cell));
+	       tbl_ix_size(&t->key) * sizeof(struct tbl_cell));
+	t->grow_at = 0;
+}
+
+/* The longest stretch of used cells: no scan or shift leaves one. */
+static size_t tbl_ix_cluster_max(const struct tbl_index *x)
+{
+	size_t i, run = 0, max = 0, end = tbl_ix_size(x);
+
+	for (i = 0; i < end; i++) {
+		run = x->cells[i].slot == TBL_NIL ? 0 : run + 1;
+		max = run > max ? run : max;
+	}
+	return max;
+}
+
+size_t pfs_table_probe_max(const struct pfs_table *t)
+{
+	size_t a = tbl_ix_cluster_max(&t->id), b = tbl_ix_cluster_max(&t->key);
+
+	return a > b ? a : b;
+}
+
+void pfs_table_subkey(const struct pfs_table *t, uint64_t label,
+		      uint8_t key[PFS_HASHKEY_LEN])
+{
+	uint64_t w[3] = {0x7375626bULL /* "subk" */, label, 0}, h;
+	int i, half;
+
+	/* SipHash-2-4 under the table's key, as a PRF: each half of the
+	 * subkey is its output for ("subk", label, half), 3 words where
+	 * the multipliers of pfs_msh_init take 2: never the same input */
+	for (half = 0; half < 2; half++) {
+		w[2] = (uint64_t)half;
+		h = pfs_siphash(&t->hk, w, 3, 2, 4);
+		for (i = 0; i < 8; i++)
+			key[half * 8 + i] = (uint8_t)(h >> (8 * i));
+	}
 }
 
 struct pfs_state *pfs_table_next(const struct pfs_table *t, size_t *cursor)

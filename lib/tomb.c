@@ -2,6 +2,7 @@
  * tomb.c - a set of deleted state identities with an end time (tomb.h).
  */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 
 #include "pfsync/tomb.h"
@@ -21,26 +22,29 @@ struct pfs_tomb {
 	size_t n;
 	size_t max;
 	uint32_t purged; /* second of the last purge */
+	struct pfs_hashkey hk;
 };
 
-static size_t tomb_hash(uint64_t id, uint32_t creatorid)
+/* Keyed: the ids are our own, but a peer's INS could choose others that
+ * collide in one probe chain when they are reused (pfs_tomb_del). */
+static size_t tomb_hash(const struct pfs_tomb *t, uint64_t id,
+			uint32_t creatorid)
 {
-	uint64_t h = id ^ ((uint64_t)creatorid << 32 | creatorid);
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (size_t)h;
+	return (size_t)pfs_hash2(&t->hk, id, creatorid);
 }
 
-struct pfs_tomb *pfs_tomb_new(size_t max)
+struct pfs_tomb *pfs_tomb_new(size_t max, const uint8_t key[PFS_HASHKEY_LEN])
 {
-	struct pfs_tomb *t = calloc(1, sizeof(*t));
+	struct pfs_tomb *t;
 
+	if (key == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	pfs_hashkey_set(&t->hk, key);
 	t->max = max ? max : TOMB_MAX_DEFAULT;
 	return t;
 }
@@ -50,6 +54,7 @@ void pfs_tomb_free(struct pfs_tomb *t)
 	if (!t)
 		return;
 	free(t->v);
+	sodium_memzero(&t->hk, sizeof(t->hk));
 	free(t);
 }
 
@@ -58,10 +63,11 @@ size_t pfs_tomb_count(const struct pfs_tomb *t)
 	return t->n;
 }
 
-static struct tomb_ent *tomb_slot(struct tomb_ent *v, size_t cap,
-				  uint64_t id, uint32_t creatorid)
+static struct tomb_ent *tomb_slot(const struct pfs_tomb *t,
+				  struct tomb_ent *v, size_t cap, uint64_t id,
+				  uint32_t creatorid)
 {
-	size_t i = tomb_hash(id, creatorid) & (cap - 1);
+	size_t i = tomb_hash(t, id, creatorid) & (cap - 1);
 
 	while (v[i].until != 0 &&
 	       (v[i].id != id || v[i].creatorid != creatorid))
@@ -80,7 +86,7 @@ static int tomb_rebuild(struct pfs_tomb *t, size_t cap, uint32_t now)
 	for (i = 0; i < t->cap; i++) {
 		if (t->v[i].until <= now)
 			continue;
-		d = tomb_slot(v, cap, t->v[i].id, t->v[i].creatorid);
+		d = tomb_slot(t, v, cap, t->v[i].id, t->v[i].creatorid);
 		*d = t->v[i];
 		n++;
 	}
@@ -127,7 +133,7 @@ int pfs_tomb_add(struct pfs_tomb *t, uint64_t id, uint32_t creatorid,
 		return 0;
 	if (tomb_room(t, now) < 0)
 		return -1;
-	s = tomb_slot(t->v, t->cap, id, creatorid);
+	s = tomb_slot(t, t->v, t->cap, id, creatorid);
 	if (s->until == 0)
 		t->n++;
 	s->id = id;
@@ -143,7 +149,7 @@ int pfs_tomb_has(const struct pfs_tomb *t, uint64_t id, uint32_t creatorid,
 
 	if (!t->cap)
 		return 0;
-	s = tomb_slot(t->v, t->cap, id, creatorid);
+	s = tomb_slot(t, t->v, t->cap, id, creatorid);
 	return s->until > now;
 }
 
@@ -154,7 +160,7 @@ uint32_t pfs_tomb_until(const struct pfs_tomb *t, uint64_t id,
 
 	if (!t->cap)
 		return 0;
-	s = tomb_slot(t->v, t->cap, id, creatorid);
+	s = tomb_slot(t, t->v, t->cap, id, creatorid);
 	return s->until > now ? s->until : 0;
 }
 
@@ -166,7 +172,7 @@ void pfs_tomb_del(struct pfs_tomb *t, uint64_t id, uint32_t creatorid)
 
 	if (!t->cap)
 		return;
-	s = tomb_slot(t->v, t->cap, id, creatorid);
+	s = tomb_slot(t, t->v, t->cap, id, creatorid);
 	if (s->until != 0)
 		s->until = 1;
 }

@@ -15,19 +15,23 @@
  * A state already waiting is not queued twice: its request takes the
  * newer entry and kind in place (coalesced), found through `ix`, an
  * open-addressing index of ring positions by (id, creator) whose stale
- * slots (positions already sent) are reused.  An empty ring is freed,
- * so the memory of a burst goes back once it is written.
+ * slots (positions already sent) are reused, hashed under a random key of
+ * its own (ids come from peers: with a known hash they could be chosen
+ * to share one probe chain, each put then walking all of it).  An empty
+ * ring is freed, so the memory of a burst goes back once it is written.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ctwr.h"
+#include "pfsync/hash.h"
 
 #define CTWR_MAXREQ  1024 /* requests per batch */
 #define CTWR_QCAP    (2 * CTWR_MAXREQ)
@@ -52,6 +56,7 @@ struct pfsd_ctwr {
 	uint64_t head_pos;	    /* ring position of pend[phead] */
 	uint64_t *ix;		    /* position + 1 by (id, creator); 0 free */
 	size_t ixcap, ixused;
+	struct pfs_hashkey hk;	    /* ix's secret */
 	uint8_t *buf, *rx;
 	size_t len;
 	struct pfsd_ctwr_stats st;
@@ -83,6 +88,16 @@ static int ctwr_open(struct pfsd_ctwr *w)
 	return 0;
 }
 
+/* A random key for the index's hash, drawn once. */
+static void ctwr_key(struct pfsd_ctwr *w)
+{
+	uint8_t key[PFS_HASHKEY_LEN];
+
+	randombytes_buf(key, sizeof(key));
+	pfs_hashkey_set(&w->hk, key);
+	sodium_memzero(key, sizeof(key));
+}
+
 struct pfsd_ctwr *pfsd_ctwr_new(pfsd_ctwr_done_cb done, void *arg)
 {
 	struct pfsd_ctwr *w = calloc(1, sizeof(*w));
@@ -92,6 +107,7 @@ struct pfsd_ctwr *pfsd_ctwr_new(pfsd_ctwr_done_cb done, void *arg)
 	w->done = done;
 	w->arg = arg;
 	w->pend_max = w->st.pend_bound = CTWR_PEND_MAX;
+	ctwr_key(w);
 	w->q = calloc(CTWR_QCAP, sizeof(*w->q));
 	w->fl = calloc(CTWR_QCAP, sizeof(*w->fl));
 	w->buf = malloc(CTWR_BUFCAP);
@@ -116,6 +132,7 @@ void pfsd_ctwr_free(struct pfsd_ctwr *w)
 	free(w->fl);
 	free(w->buf);
 	free(w->rx);
+	sodium_memzero(&w->hk, sizeof(w->hk));
 	free(w);
 }
 
@@ -187,9 +204,7 @@ static bool ctwr_room(const struct pfsd_ctwr *w)
 static size_t ctwr_ix_hash(const struct pfsd_ctwr *w, uint64_t id,
 			   uint32_t creator)
 {
-	uint64_t h = (id ^ ((uint64_t)creator << 29)) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 17) & (w->ixcap - 1);
+	return (size_t)pfs_hash2(&w->hk, id, creator) & (w->ixcap - 1);
 }
 
 /* The waiting request at ring position pos, NULL once it left. */
@@ -505,4 +520,15 @@ void pfsd_ctwr_set_max(struct pfsd_ctwr *w, size_t n)
 	while (cap < n && cap < CTWR_PEND_MAX)
 		cap *= 2;
 	w->pend_max = w->st.pend_bound = cap;
+}
+
+size_t pfsd_ctwr_ix_probe_max(const struct pfsd_ctwr *w)
+{
+	size_t i, run = 0, max = 0;
+
+	for (i = 0; i < w->ixcap; i++) {
+		run = w->ix[i] == 0 ? 0 : run + 1;
+		max = run > max ? run : max;
+	}
+	return max;
 }

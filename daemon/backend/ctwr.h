@@ -95,6 +95,10 @@ size_t pfsd_ctwr_waiting(const struct pfsd_ctwr *w);
  * to 4 M); a queue larger already keeps its size until it empties. */
 void pfsd_ctwr_set_max(struct pfsd_ctwr *w, size_t n);
 
+/* The longest stretch of used slots in the index of waiting requests:
+ * the most slots one put may probe (tests, diagnostics). */
+size_t pfsd_ctwr_ix_probe_max(const struct pfsd_ctwr *w);
+
 const struct pfsd_ctwr_stats *pfsd_ctwr_stats(const struct pfsd_ctwr *w);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * idset.c - a set of 32-bit ids (see idset.h).
  */
+#include <sodium.h>
 #include <stdlib.h>
 
 #include "idset.h"
@@ -8,24 +9,37 @@
 #define IDSET_MIN  256
 #define IDSET_KEEP 65536 /* slots kept across a clear */
 
-void pfsd_idset_init(struct pfsd_idset *s)
+/* No slots, the key kept. */
+static void idset_release(struct pfsd_idset *s)
 {
+	free(s->slot);
 	s->slot = NULL;
 	s->cap = s->n = 0;
 	s->gen = 1;
 }
 
+void pfsd_idset_init(struct pfsd_idset *s)
+{
+	uint8_t key[PFS_HASHKEY_LEN];
+
+	s->slot = NULL;
+	idset_release(s);
+	randombytes_buf(key, sizeof(key));
+	pfs_hashkey_set(&s->hk, key);
+	sodium_memzero(key, sizeof(key));
+}
+
 void pfsd_idset_free(struct pfsd_idset *s)
 {
-	free(s->slot);
-	pfsd_idset_init(s);
+	idset_release(s);
+	sodium_memzero(&s->hk, sizeof(s->hk));
 }
 
 void pfsd_idset_clear(struct pfsd_idset *s)
 {
 	s->n = 0;
 	if (s->cap > IDSET_KEEP) {
-		pfsd_idset_free(s);
+		idset_release(s);
 		return;
 	}
 	if (++s->gen == 0) { /* wrapped: old slots could look current */
@@ -37,7 +51,7 @@ void pfsd_idset_clear(struct pfsd_idset *s)
 
 static size_t idset_pos(const struct pfsd_idset *s, uint32_t id)
 {
-	return (size_t)((id * 0x9e3779b1u) >> 7) & (s->cap - 1);
+	return (size_t)pfs_hash2(&s->hk, id, 0) & (s->cap - 1);
 }
 
 static bool idset_live(const struct pfsd_idset *s, uint64_t v)

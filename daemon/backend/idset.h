@@ -6,6 +6,9 @@
  * the dump walks the kernel's table bucket by bucket, so an entry it
  * reaches after its DESTROY event was read would otherwise come back to
  * life in the mirror (and be announced to the peers) after it is gone.
+ *
+ * Hashed under a random key of its own, drawn by init: the kernel's ids
+ * are not chosen by outsiders, but the set does not have to rely on it.
  */
 #ifndef PFSYNCD_IDSET_H
 #define PFSYNCD_IDSET_H
@@ -14,10 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfsync/hash.h"
+
 struct pfsd_idset {
 	uint64_t *slot; /* (gen << 32) | id; a slot of an older gen is free */
 	size_t cap, n;	/* cap a power of 2 (or 0) */
 	uint32_t gen;	/* >= 1 */
+	struct pfs_hashkey hk;
 };
 
 void pfsd_idset_init(struct pfsd_idset *s);

@@ -16,13 +16,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfsync/hash.h"
 #include "pfsync/state.h"
 
 struct pfs_table;
 
-/* hint: expected number of states (0 for a small default). NULL+ENOMEM. */
-struct pfs_table *pfs_table_new(size_t hint);
+/*
+ * hint: expected number of states (0 for a small default).  key: the
+ * secret of the indexes' hashes (hash.h), PFS_HASHKEY_LEN bytes copied:
+ * random and unknown outside the process (pfsyncd draws it with
+ * randombytes_buf), or ids and flow keys could be chosen to collide.
+ * NULL+ENOMEM, or EINVAL without a key.
+ */
+struct pfs_table *pfs_table_new(size_t hint,
+				const uint8_t key[PFS_HASHKEY_LEN]);
 void pfs_table_free(struct pfs_table *t);
+/*
+ * A key for another hashed set of the table's owner (label tells them
+ * apart), derived from the table's: it reveals nothing of it.
+ */
+void pfs_table_subkey(const struct pfs_table *t, uint64_t label,
+		      uint8_t key[PFS_HASHKEY_LEN]);
+/*
+ * The most index cells one lookup, insert or removal may read now (the
+ * longest stretch of used cells in either index), walking both indexes:
+ * for tests and diagnostics, to show that no input piles states up.
+ */
+size_t pfs_table_probe_max(const struct pfs_table *t);
 
 size_t pfs_table_count(const struct pfs_table *t);
 /* Bytes held by the table and its indexes. */

@@ -14,10 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfsync/hash.h"
+
 struct pfs_tomb;
 
-/* A set of at most max entries (0: a default of 1 M). NULL on ENOMEM. */
-struct pfs_tomb *pfs_tomb_new(size_t max);
+/* A set of at most max entries (0: a default of 1 M), hashed under key
+ * (secret: hash.h).  NULL on ENOMEM, or EINVAL without a key. */
+struct pfs_tomb *pfs_tomb_new(size_t max, const uint8_t key[PFS_HASHKEY_LEN]);
 void pfs_tomb_free(struct pfs_tomb *t);
 
 /* Remember (id, creatorid) until second `until`; -1 when full. */

@@ -49,7 +49,7 @@ static struct pfsd_daemon *fz_daemon(void)
 	pfsd_conf_default(&d->conf);
 	d->hostid = 0x0a000001;
 	d->loop = pfsd_loop_new();
-	d->table = pfs_table_new(0);
+	d->table = pfs_table_new(0, (const uint8_t *)"pfsyncd test key");
 	pfs_engine_conf_default(&ec);
 	ec.hostid = d->hostid;
 	d->engine = pfs_engine_new(&ec, d->table, &fz_ops, d, 1000);

@@ -91,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct pfs_engine_ops ops = {.output = fz_output};
 	struct pfs_rx_meta m = {0x0a000002u, true, 255};
 	struct pfs_engine_conf c;
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t =
+	    pfs_table_new(0, (const uint8_t *)"pfsyncd test key");
 	struct pfs_engine *e;
 	uint64_t now = 100000;
 

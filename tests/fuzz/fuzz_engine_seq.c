@@ -310,7 +310,7 @@ static void fz_setup(uint8_t cfg, uint64_t now)
 	if (cfg & 32)
 		c.syncpeer = fz.syncpeer = fz_srcs[0];
 	c.bulk_pkts = cfg & 64 ? 1 : c.bulk_pkts;
-	fz.t = pfs_table_new(0);
+	fz.t = pfs_table_new(0, T_HASHKEY);
 	if (!fz.t)
 		abort();
 	fz_prefill();

@@ -21,6 +21,10 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 
+#ifndef T_HASHKEY /* as in t.h */
+#define T_HASHKEY ((const uint8_t *)"pfsyncd test key")
+#endif
+
 /* A TCP/IPv4 state with a flow key unique per (creatorid, id). */
 static inline struct pfs_state sim_state(uint64_t id, uint32_t creatorid)
 {
@@ -146,7 +150,7 @@ static inline void sim_init(struct sim_net *net, int nnodes,
 		n->net = net;
 		n->idx = i;
 		n->addr = 0x0a000001u + (uint32_t)i;
-		n->table = pfs_table_new(0);
+		n->table = pfs_table_new(0, T_HASHKEY);
 		n->eng = pfs_engine_new(&c, n->table, &ops, n, now_ms);
 		if (!n->table || !n->eng)
 			abort();

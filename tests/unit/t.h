@@ -6,8 +6,15 @@
 #ifndef PFSYNC_T_H
 #define PFSYNC_T_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The hash key of the tables and sets the tests make: fixed, so that
+ * every run sees the same layout (pfsyncd draws a random one). */
+#ifndef T_HASHKEY
+#define T_HASHKEY ((const uint8_t *)"pfsyncd test key")
+#endif
 
 static int t_failed_checks;
 static int t_failed_tests;

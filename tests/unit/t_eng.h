@@ -101,7 +101,7 @@ static inline void te_open(struct te *te, uint8_t version, unsigned fmt)
 	te->c.version = version;
 	if (fmt)
 		te->c.v5_fmt = fmt;
-	te->t = pfs_table_new(0);
+	te->t = pfs_table_new(0, T_HASHKEY);
 	te->e = pfs_engine_new(&te->c, te->t, &te_ops, te, TE_T0);
 }
 

@@ -52,7 +52,7 @@ static struct pfsd_daemon *fake_daemon(void)
 	pfsd_conf_default(&d->conf);
 	d->hostid = 0x0a000001;
 	d->loop = pfsd_loop_new();
-	d->table = pfs_table_new(0);
+	d->table = pfs_table_new(0, T_HASHKEY);
 	pfs_engine_conf_default(&ec);
 	ec.hostid = d->hostid;
 	ec.tap = true;

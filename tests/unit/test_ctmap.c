@@ -457,7 +457,7 @@ static void test_state_id(void)
 	static const struct pfs_engine_ops ops = { .output = null_output };
 	struct pfs_engine_conf conf;
 	struct pfs_engine *eng;
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfsd_ct_entry e;
 	size_t n = kernel_msg(IPCTNL_MSG_CT_NEW, 0, true);
 	uint64_t id;

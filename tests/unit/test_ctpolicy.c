@@ -202,7 +202,7 @@ static void eng_upd(struct pfs_engine *e, const struct pfs_state *st)
 static void test_adopt_engine(void)
 {
 	struct pfs_engine_conf c;
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *e;
 	struct pfs_state reread = sim_state(7, HOST), seen = sim_state(8, HOST);
 	struct pfs_state w, *s;
@@ -277,7 +277,7 @@ static void test_prov_tags(void)
 static void test_unconfirmed_engine(void)
 {
 	struct pfs_engine_conf c;
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *e;
 	struct pfs_state u = sim_state(9, HOST), w, *s;
 

@@ -6,6 +6,7 @@
  * table is touched.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "backend/ctwr.h"
@@ -110,9 +111,55 @@ static void test_bound(void)
 	pfsd_ctwr_free(w);
 }
 
+/* The inverse of an odd k modulo 2^64 (Newton). */
+static uint64_t inv64(uint64_t k)
+{
+	uint64_t x = k;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		x *= 2 - k * x;
+	return x;
+}
+
+/*
+ * 20 000 ids that all had index slot 0 under the old hash of the queue's
+ * index, ((id ^ creator << 29) * 2^64/phi >> 17) & (cap - 1), for any
+ * size up to 2^24 (a peer chooses its ids): every put walked the one
+ * chain, O(n^2).  Keyed, they scatter: no put probes a long chain, and
+ * each one is still found (coalesced).
+ */
+static void test_ix_flood(void)
+{
+	enum { N = 20000 };
+	const uint64_t phi = 0x9e3779b97f4a7c15ull, c = 0x400;
+	struct pfsd_ctwr *w = pfsd_ctwr_new(done, NULL);
+	struct pfsd_ct_entry e = entry(1);
+	uint64_t id, k;
+	int bad = 0;
+
+	T_CHECK(w != NULL);
+	for (k = 1; k <= N; k++) {
+		id = (k << 41) * inv64(phi) ^ c << 29;
+		bad += (((id ^ c << 29) * phi) >> 17 & ((1u << 24) - 1)) != 0;
+		bad += pfsd_ctwr_put(w, &e, PFSD_CTWR_UPSERT, id, c) != 0;
+	}
+	T_EQ(bad, 0);
+	T_EQ(pfsd_ctwr_waiting(w), N);
+	T_CHECK(pfsd_ctwr_ix_probe_max(w) < 100); /* was N */
+	for (k = 1; k <= N; k++)
+		bad += pfsd_ctwr_put(w, &e, PFSD_CTWR_DELETE,
+				     (k << 41) * inv64(phi) ^ c << 29, c) != 0;
+	T_EQ(bad, 0);
+	T_EQ(pfsd_ctwr_waiting(w), N);
+	T_EQ(pfsd_ctwr_stats(w)->coalesced, N);
+	pfsd_ctwr_free(w);
+}
+
 int main(void)
 {
 	T_RUN(test_coalesce);
 	T_RUN(test_bound);
+	T_RUN(test_ix_flood);
 	return t_done();
 }

@@ -123,7 +123,7 @@ static void fix_open(struct fix *f, bool syncdev)
 {
 	memset(&cap, 0, sizeof(cap));
 	fix_conf(&f->c, syncdev);
-	f->t = pfs_table_new(0);
+	f->t = pfs_table_new(0, T_HASHKEY);
 	f->e = pfs_engine_new(&f->c, f->t, &cap_ops, &cap, T0);
 }
 
@@ -785,7 +785,7 @@ static struct pfs_state *adopt_setup(struct fix *f, struct pfs_state *w,
 	memset(&acap, 0, sizeof(acap));
 	acap.answer = answer;
 	fix_conf(&f->c, true);
-	f->t = pfs_table_new(0);
+	f->t = pfs_table_new(0, T_HASHKEY);
 	f->e = pfs_engine_new(&f->c, f->t, &adopt_ops, &cap, T0);
 	*w = l;
 	w->id = 5;

@@ -128,7 +128,7 @@ static void node_open(struct node *n)
 	pfs_engine_conf_default(&c);
 	c.hostid = ME;
 	c.syncdev = true;
-	n->t = pfs_table_new(0);
+	n->t = pfs_table_new(0, T_HASHKEY);
 	n->e = pfs_engine_new(&c, n->t, &ops, NULL, NOW_MS);
 	nsent = 0;
 }

@@ -173,7 +173,7 @@ static size_t g_upd_c(uint8_t *buf, size_t cap, unsigned n)
  * to it or anywhere; from 0.0.0.0 neither (not to the group). */
 static void test_nack_foreign(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	const uint64_t *rs = pfs_engine_rel_stats(e);
@@ -200,7 +200,7 @@ static void test_nack_foreign(void)
  * from one source are rate-limited. */
 static void test_nack_capped(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	const uint64_t *rs = pfs_engine_rel_stats(e);
@@ -226,7 +226,7 @@ static void test_nack_capped(void)
 /* A forged NACK does not cut a bulk walk's pace below a floor. */
 static void test_nack_pace_floor(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 64, now);
 	uint8_t ureq[64];
@@ -371,7 +371,7 @@ static void test_forged_near_trailer(void)
  * moves nothing. */
 static void test_stream_tied(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	const uint64_t *rs = pfs_engine_rel_stats(e);
@@ -390,7 +390,7 @@ static void test_stream_tied(void)
 static void test_hold_total(void)
 {
 	static uint8_t big[20 + 23 * PFS_V3_UPD_LEN];
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	const uint64_t *rs = pfs_engine_rel_stats(e);
@@ -418,7 +418,7 @@ static void test_hold_total(void)
 /* A forged ACK from an address that is no stream frees nothing. */
 static void test_ack_foreign(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	const uint64_t *rs = pfs_engine_rel_stats(e);
@@ -438,7 +438,7 @@ static void test_ack_foreign(void)
  * our wait nor sweeps the states of the creator it names. */
 static void test_bus_other_stream(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 5000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	uint8_t bus[20 + PFS_V3_BUS_LEN] = {3, 0, PFS_V3_ACT_BUS, 1};
@@ -478,7 +478,7 @@ static uint64_t g_until_lost(struct pfs_engine *e, uint64_t now)
  * bulk updates (unsynced): one every 10 s at most, the next kept. */
 static void test_resync_spaced(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 5000, t1;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	const uint64_t *rs = pfs_engine_rel_stats(e);
@@ -511,7 +511,7 @@ static void test_resync_spaced(void)
  * same packets as one request. */
 static uint64_t g_walk(unsigned every_ms)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000, until;
 	struct pfs_engine *e = g_engine(t, 1, now);
 	uint8_t ureq[64];
@@ -550,7 +550,7 @@ static void test_bulk_merge(void)
 /* A bulk request from 0.0.0.0 starts no walk. */
 static void test_bulk_unknown(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 1, now);
 	uint8_t ureq[64];
@@ -571,7 +571,7 @@ static void test_bulk_unknown(void)
  * nothing. */
 static void g_updreq(uint32_t src, uint64_t *in, uint64_t *out)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	uint8_t ureq[20 + 100 * PFS_V3_UREQ_LEN];
@@ -609,7 +609,7 @@ static void test_updreq_bounded(void)
  * unicast to it. */
 static void test_upd_c_unknown(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = g_engine(t, 0, now);
 	uint8_t pkt[20 + 18 * PFS_V3_UPD_LEN];
@@ -646,7 +646,7 @@ static const char *const g_msg_name[G_NMSG] = {
 static void g_amp(enum g_msg k, uint32_t src, bool quiet, uint64_t *in,
 		  uint64_t *out)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000, end;
 	struct pfs_engine *e = g_engine(t, 8, now);
 	static uint8_t buf[20 + 100 * PFS_V3_UREQ_LEN];

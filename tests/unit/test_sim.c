@@ -48,7 +48,7 @@ static void run_open_conf(struct run *r, int nnodes, uint64_t seed,
 	c.bulk_pkts = 4;
 	c.bulk_tick_ms = 10;
 	sim_init(&r->net, nnodes, &c, seed, T0);
-	r->deleted = pfs_table_new(0);
+	r->deleted = pfs_table_new(0, T_HASHKEY);
 	r->ops = 0;
 	r->own_kills = reliable;
 }
@@ -619,7 +619,7 @@ static void test_rel_unconfirmed_sweep(void)
 	c = *pfs_engine_conf(b->eng);
 	pfs_engine_free(b->eng);
 	pfs_table_free(b->table);
-	b->table = pfs_table_new(0);
+	b->table = pfs_table_new(0, T_HASHKEY);
 	live.id = 0x4321; /* re-read: its CTA_ID, ours, unconfirmed */
 	live.creatorid = c.hostid;
 	live.local_flags = PFS_LF_PROVISIONAL | PFS_LF_UNCONFIRMED;
@@ -661,7 +661,7 @@ static void test_rel_reboot_takes_back(void)
 	c = *pfs_engine_conf(a->eng);
 	pfs_engine_free(a->eng);
 	pfs_table_free(a->table);
-	a->table = pfs_table_new(0);
+	a->table = pfs_table_new(0, T_HASHKEY);
 	a->eng = pfs_engine_new(&c, a->table, &ops, a, r.net.now_ms);
 	pfs_engine_bulk_request(a->eng, r.net.now_ms);
 	settle(&r, 5000);

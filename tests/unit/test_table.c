@@ -1,7 +1,8 @@
 /*
  * test_table.c - the state table: both indexes, duplicates, clears, the
- * walk under removal, slot reuse, growth, and a randomized comparison with
- * a plain array model.
+ * walk under removal, slot reuse, growth, a randomized comparison with
+ * a plain array model, and hash flooding (security review H1): inputs
+ * crafted against the old unkeyed hash, a run longer than the old tail.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "pfsync/hash.h"
 #include "pfsync/state.h"
 #include "pfsync/table.h"
 #include "t.h"
@@ -78,7 +80,7 @@ static void test_flowkey(void)
 
 static void test_insert_find_remove(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state st, *p, *q;
 
 	T_CHECK(t != NULL);
@@ -108,7 +110,7 @@ static void test_insert_find_remove(void)
 
 static void test_duplicates(void)
 {
-	struct pfs_table *t = pfs_table_new(16);
+	struct pfs_table *t = pfs_table_new(16, T_HASHKEY);
 	struct pfs_state *a;
 
 	a = ins(t, 1, 100, 1);
@@ -137,7 +139,7 @@ static void test_duplicates(void)
 /* Padding and the unused tail of an IPv4 address never affect a lookup. */
 static void test_key_bytes(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state st, *p, *p6;
 	struct pfs_flowkey k;
 
@@ -177,7 +179,7 @@ static void test_key_bytes(void)
 
 static void test_clear_creator(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state *q;
 	uint32_t i;
 
@@ -219,7 +221,7 @@ static size_t walk_count(const struct pfs_table *t, unsigned char *seen,
 static void test_walk_once(void)
 {
 	enum { N = 20000 };
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	unsigned char *seen = calloc(N, 1);
 	size_t i, cur = 0;
 
@@ -243,7 +245,7 @@ static void test_walk_once(void)
 static void test_walk_remove_current(void)
 {
 	enum { N = 10000 };
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	unsigned char *seen = calloc(N, 1);
 	struct pfs_state *st;
 	size_t i, cur = 0, visits = 0;
@@ -271,7 +273,7 @@ static void test_walk_remove_current(void)
 static void test_walk_remove_others(void)
 {
 	enum { N = 9000 };
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	unsigned char *seen = calloc(N, 1);
 	struct pfs_state *st, *o;
 	size_t i, cur = 0;
@@ -298,7 +300,7 @@ static void test_walk_remove_others(void)
 
 static void test_slot_reuse(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state *a, *b, *c;
 	size_t mem, i;
 
@@ -326,7 +328,7 @@ static void test_slot_reuse(void)
 static void test_growth(void)
 {
 	enum { N = 300000 };
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state **ptr = malloc(N * sizeof(*ptr)), *q;
 	size_t i, mem0 = pfs_table_memory(t);
 	int bad = 0;
@@ -394,7 +396,7 @@ static int batch_agrees(const struct pfs_table *t, size_t n, uint32_t seed)
 
 static void test_batch(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state *p;
 	uint64_t ids[3] = {6, 6, 999999};
 	uint32_t cr[3] = {5, 5, 5};
@@ -436,7 +438,8 @@ static void test_batch(void)
  */
 static void test_insert_batch(void)
 {
-	struct pfs_table *a = pfs_table_new(0), *b = pfs_table_new(0);
+	struct pfs_table *a = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *b = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state sts[45], *out[45], *q;
 	size_t i, done;
 	int bad = 0;
@@ -482,7 +485,7 @@ static void test_insert_batch(void)
 static void test_many_batched(void)
 {
 	enum { N = 200000 };
-	struct pfs_table *t = pfs_table_new(N);
+	struct pfs_table *t = pfs_table_new(N, T_HASHKEY);
 	static uint64_t ids[N];
 	static uint32_t cr[N];
 	static struct pfs_state *out[N];
@@ -621,7 +624,7 @@ static int m_walk(const struct pfs_table *t, const struct model *m)
 static void test_random_model(void)
 {
 	static struct model m;
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	int op, bad = 0;
 	uint32_t r;
 	int i, k;
@@ -653,6 +656,284 @@ static void test_random_model(void)
 	pfs_table_free(t);
 }
 
+/* ---- hash flooding (security review H1) ------------------------------- */
+
+/*
+ * The table's hashes before they were keyed: a fixed, invertible
+ * multiply-xorshift (Ki odd, so each step can be undone).  The attack
+ * tests build their inputs with its inverse, as an attacker could.
+ */
+#define T_OTHERKEY ((const uint8_t *)"another test key")
+
+#define OLD_K0 0x9e3779b97f4a7c15ULL
+#define OLD_K1 0xd0b2529a9b0457cfULL
+#define OLD_K2 0xcde75e99d77ad8e9ULL
+#define OLD_K3 0xaa1a637cb4185189ULL
+#define OLD_K4 0xe3c1b5a2f0d94e27ULL
+
+/* The multiplicative inverse of an odd k modulo 2^64 (Newton). */
+static uint64_t old_inv(uint64_t k)
+{
+	uint64_t x = k;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		x *= 2 - k * x;
+	return x;
+}
+
+static uint64_t old_unmix(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= old_inv(OLD_K2);
+	x ^= (x >> 29) ^ (x >> 58);
+	x *= old_inv(OLD_K1);
+	x ^= x >> 32;
+	return x;
+}
+
+static uint64_t old_mix(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= OLD_K1;
+	x ^= x >> 29;
+	x *= OLD_K2;
+	x ^= x >> 32;
+	return x;
+}
+
+static uint64_t old_w64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* An id whose old id hash is top (j makes each one different). */
+static uint64_t old_id_for(uint32_t top, uint32_t j, uint32_t creator)
+{
+	return old_unmix((uint64_t)top << 32 | j) ^ (uint64_t)creator * OLD_K0;
+}
+
+/*
+ * An IPv6 state from the client's /64 2001:db8:0:1::/64 to a server,
+ * whose old key hash is top: the client chooses its interface id (the
+ * lan address's low 64 bits), which the old hash multiplied by K2.
+ */
+static void old_v6_state(struct pfs_state *st, uint64_t id, uint32_t top,
+			 uint32_t j)
+{
+	uint64_t hdr, x;
+
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	st->creatorid = 9;
+	st->af = AF_INET6;
+	st->proto = 58;
+	st->direction = PFS_DIR_IN;
+	st->lan.addr.a[0] = 0x20;
+	st->lan.addr.a[1] = 0x01;
+	st->lan.addr.a[2] = 0x0d;
+	st->lan.addr.a[3] = 0xb8;
+	st->lan.addr.a[7] = 1;
+	st->lan.port = 7;
+	st->ext.addr.a[0] = 0x20;
+	st->ext.addr.a[1] = 0x01;
+	st->ext.addr.a[2] = 0x0d;
+	st->ext.addr.a[3] = 0xb8;
+	st->ext.addr.a[15] = 1;
+	st->ext.port = 7;
+	hdr = (uint64_t)st->af << 48 | (uint64_t)st->proto << 40 |
+	      (uint64_t)st->direction << 32 | (uint64_t)st->lan.port << 16 |
+	      st->ext.port;
+	x = old_unmix((uint64_t)top << 32 | j) - hdr * OLD_K0 -
+	    old_w64(st->lan.addr.a) * OLD_K1 -
+	    old_w64(st->ext.addr.a) * OLD_K3 -
+	    old_w64(st->ext.addr.a + 8) * OLD_K4;
+	x *= old_inv(OLD_K2);
+	memcpy(st->lan.addr.a + 8, &x, sizeof(x));
+	memcpy(st->gwy.addr.a, st->lan.addr.a, sizeof(st->gwy.addr.a));
+}
+
+/* The old key hash of an IPv6 state without a zone. */
+static uint32_t old_v6_hash(const struct pfs_state *st)
+{
+	uint64_t hdr, x;
+
+	hdr = (uint64_t)st->af << 48 | (uint64_t)st->proto << 40 |
+	      (uint64_t)st->direction << 32 | (uint64_t)st->lan.port << 16 |
+	      st->ext.port;
+	x = old_w64(st->lan.addr.a) * OLD_K1 +
+	    old_w64(st->lan.addr.a + 8) * OLD_K2 +
+	    old_w64(st->ext.addr.a) * OLD_K3 +
+	    old_w64(st->ext.addr.a + 8) * OLD_K4;
+	return (uint32_t)(old_mix(x + hdr * OLD_K0) >> 32);
+}
+
+/* Ordinary states still go in: k from base, ids from base too. */
+static int ins_ordinary(struct pfs_table *t, uint32_t base, int n)
+{
+	int i, ok = 0;
+
+	for (i = 0; i < n; i++)
+		ok += ins(t, base + (uint64_t)i, 3, base + (uint32_t)i) != NULL;
+	return ok;
+}
+
+/* 64 ids whose old hash is 0xFFFFFFFF (a peer's INS of 64 states). */
+static void test_flood_id_tail(void)
+{
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	struct pfs_state st;
+	int i, ok = 0, bad = 0;
+
+	for (i = 0; i < 64; i++) {
+		mk_state(&st, old_id_for(0xffffffffu, (uint32_t)i, 7), 7,
+			 500000u + (uint32_t)i);
+		bad += old_mix(st.id ^ 7 * OLD_K0) >> 32 != 0xffffffffu;
+		ok += pfs_table_insert(t, &st) != NULL;
+	}
+	T_EQ(bad, 0); /* the attack's ids are right */
+	T_EQ(ok, 64);
+	T_CHECK(ins(t, 1, 3, 1) != NULL);
+	T_EQ(ins_ordinary(t, 1000, 10000), 10000);
+	T_EQ(pfs_table_count(t), 64 + 1 + 10000);
+	pfs_table_free(t);
+}
+
+/* 64 IPv6 sources of one /64 whose old key hash is 0xFFFFFFFF (pings
+ * through the firewall, with the conntrack backend). */
+static void test_flood_key_tail(void)
+{
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	struct pfs_state st;
+	struct pfs_flowkey k;
+	int i, ok = 0, found = 0, bad = 0;
+
+	for (i = 0; i < 64; i++) {
+		old_v6_state(&st, 100000u + (uint64_t)i, 0xffffffffu,
+			     (uint32_t)i);
+		bad += old_v6_hash(&st) != 0xffffffffu;
+		ok += pfs_table_insert(t, &st) != NULL;
+	}
+	T_EQ(bad, 0); /* the attack's sources are right */
+	T_EQ(ok, 64);
+	T_CHECK(ins(t, 1, 3, 1) != NULL);
+	T_EQ(ins_ordinary(t, 1000, 10000), 10000);
+	for (i = 0; i < 64; i++) {
+		old_v6_state(&st, 100000u + (uint64_t)i, 0xffffffffu,
+			     (uint32_t)i);
+		pfs_state_flowkey(&st, &k);
+		found += pfs_table_find_key(t, &k) != NULL;
+	}
+	T_EQ(found, 64);
+	pfs_table_free(t);
+}
+
+/*
+ * 20 000 states whose ids and flow keys all had one hash under the old
+ * mix (0x80000000, mid-range: one run every lookup and insert scanned
+ * whole, O(n^2) in all): now no operation reads more cells than among
+ * 20 000 ordinary states, give or take.
+ */
+static void test_flood_equal_old_hash(void)
+{
+	enum { N = 20000 };
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *o = pfs_table_new(0, T_HASHKEY);
+	struct pfs_state st;
+	size_t crafted, ordinary;
+	int i, ok = 0, bad = 0;
+
+	for (i = 0; i < N; i++) {
+		old_v6_state(&st, old_id_for(0x80000000u, (uint32_t)i, 9),
+			     0x80000000u, (uint32_t)i);
+		bad += old_v6_hash(&st) != 0x80000000u ||
+		       old_mix(st.id ^ 9 * OLD_K0) >> 32 != 0x80000000u;
+		ok += pfs_table_insert(t, &st) != NULL;
+	}
+	T_EQ(bad, 0);
+	T_EQ(ok, N);
+	T_EQ(ins_ordinary(o, 1, N), N);
+	crafted = pfs_table_probe_max(t);
+	ordinary = pfs_table_probe_max(o);
+	T_CHECK(crafted <= 2 * ordinary + 16);
+	T_CHECK(crafted < 100); /* was 20 000 under the old mix */
+	pfs_table_free(t);
+	pfs_table_free(o);
+}
+
+/* An id of creator 9 whose id hash under T_HASHKEY (table.c: pfs_msh of
+ * the id and the creator) is in its top 1/4096: the last home of any
+ * index of up to 4096 homes (the search an attacker who knew the key
+ * could make). */
+static uint64_t id_at_end(uint64_t from)
+{
+	struct pfs_hashkey hk;
+	struct pfs_msh m;
+	uint64_t w[2] = {from, 9};
+
+	pfs_hashkey_set(&hk, T_HASHKEY);
+	pfs_msh_init(&m, &hk);
+	while (pfs_msh(&m, w, 2) >> 52 != 0xfff)
+		w[0]++;
+	return w[0];
+}
+
+/*
+ * 300 ids that all land on the last home under the test key make one
+ * run past it: the tail grows with it (it was 64 cells), inserts and
+ * growths go on, and everything is found.  Under another key the same
+ * ids are scattered: the key is what places them.
+ */
+static void test_hash_keyed_tail(void)
+{
+	enum { N = 300, M = 5000 };
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *u = pfs_table_new(0, T_OTHERKEY);
+	static uint64_t ids[N];
+	struct pfs_state st;
+	int i, ok = 0, found = 0;
+
+	for (i = 0; i < N; i++) {
+		ids[i] = id_at_end(i ? ids[i - 1] + 1 : 1);
+		mk_state(&st, ids[i], 9, 900000u + (uint32_t)i);
+		ok += pfs_table_insert(t, &st) != NULL;
+		ok += pfs_table_insert(u, &st) != NULL;
+	}
+	T_EQ(ok, 2 * N);
+	T_CHECK(pfs_table_probe_max(t) >= N);
+	T_CHECK(pfs_table_probe_max(u) < N / 4);
+	T_EQ(ins_ordinary(t, 1, M), M); /* through several growths */
+	for (i = 0; i < N; i++)
+		found += pfs_table_find_id(t, ids[i], 9) != NULL;
+	T_EQ(found, N);
+	T_EQ(pfs_table_count(t), N + M);
+	pfs_table_free(t);
+	pfs_table_free(u);
+}
+
+/* A derived key depends on the label and on the table's key. */
+static void test_subkey(void)
+{
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *u = pfs_table_new(0, T_OTHERKEY);
+	uint8_t a[PFS_HASHKEY_LEN], b[PFS_HASHKEY_LEN], c[PFS_HASHKEY_LEN];
+
+	pfs_table_subkey(t, 1, a);
+	pfs_table_subkey(t, 2, b);
+	pfs_table_subkey(u, 1, c);
+	T_CHECK(memcmp(a, b, sizeof(a)) != 0);
+	T_CHECK(memcmp(a, c, sizeof(a)) != 0);
+	pfs_table_subkey(t, 1, b);
+	T_MEMEQ(a, b, sizeof(a));
+	errno = 0;
+	T_CHECK(pfs_table_new(0, NULL) == NULL && errno == EINVAL);
+	pfs_table_free(t);
+	pfs_table_free(u);
+}
+
 int main(void)
 {
 	T_RUN(test_flowkey);
@@ -669,5 +950,10 @@ int main(void)
 	T_RUN(test_insert_batch);
 	T_RUN(test_many_batched);
 	T_RUN(test_random_model);
+	T_RUN(test_flood_id_tail);
+	T_RUN(test_flood_key_tail);
+	T_RUN(test_flood_equal_old_hash);
+	T_RUN(test_hash_keyed_tail);
+	T_RUN(test_subkey);
 	return t_done();
 }

@@ -36,7 +36,7 @@ static struct pfsd_daemon *fake_daemon(void)
 	strcpy(d->conf.syncdev, "sync0");
 	d->hostid = 0x0a000001;
 	d->loop = pfsd_loop_new();
-	d->table = pfs_table_new(0);
+	d->table = pfs_table_new(0, T_HASHKEY);
 	pfs_engine_conf_default(&ec);
 	ec.hostid = d->hostid;
 	d->engine = pfs_engine_new(&ec, d->table, &null_ops, d, 0);

@@ -101,7 +101,7 @@ static void test_negotiation(void)
 	const struct pfs_engine_ops ops = {.output = out};
 	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
 	struct pfs_engine_conf c;
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *e;
 	struct pfs_state s = sim_state(1, 0x100);
 	struct pfs_ext x;
@@ -169,7 +169,7 @@ static void test_far_ahead(void)
 	const struct pfs_engine_ops ops = {.output = out};
 	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
 	struct pfs_engine_conf c;
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *e;
 	const uint64_t *rs;
 	uint8_t pkt[32];
@@ -294,7 +294,7 @@ static unsigned bulk_tick(struct pfs_engine *e, uint64_t now)
 
 static void test_bulk_slows_on_nack(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = rel_engine(t, 8, now);
 	unsigned i;
@@ -337,7 +337,7 @@ static void test_bulk_slows_on_nack(void)
  * do not ask for the bulk again: the stream's numbers recover them. */
 static void test_bulk_drops_numbered(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *e = rel_engine(t, 0, 5000);
 	/* BUS START of creator 0x0a000002, endtime 0: header, 16-byte record */
 	uint8_t bus[20 + 16] = {3, 0, 9, 1};
@@ -361,7 +361,7 @@ static void test_bulk_drops_numbered(void)
  * at once, fewer 100 ms after progress. */
 static void test_ack(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000;
 	struct pfs_engine *e = rel_engine(t, 0, now);
 	const uint64_t *rs = pfs_engine_rel_stats(e);

@@ -204,7 +204,7 @@ static void test_rejects(void)
 
 static void test_table_extras(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state a = sim_state(1, 7), b = a, *pa, *pb;
 	struct pfs_stx x, got;
 	struct pfs_flowkey k;
@@ -271,7 +271,7 @@ static void test_table_extras(void)
  * deletions keep every other entry findable. */
 static void test_table_extras_many(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_state *p[3000], s;
 	struct pfs_stx x, got;
 	size_t i, bad = 0;
@@ -359,7 +359,8 @@ static struct pfs_stx both_nat_x(void)
 static void test_engines_carry(void)
 {
 	const struct pfs_rx_meta m = {0x0a000001u, true, 255};
-	struct pfs_table *ta = pfs_table_new(0), *tb = pfs_table_new(0);
+	struct pfs_table *ta = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *tb = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *a = mk_engine(ta, 0x100), *b = mk_engine(tb, 0x200);
 	struct pfs_state s = sim_state(1, 0x100), s2 = sim_state(2, 0x100);
 	struct pfs_state *got;
@@ -435,7 +436,7 @@ static void test_engines_carry(void)
  * holds a record fewer, and stays within the MTU with its trailer. */
 static void test_engine_mtu(void)
 {
-	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *a = mk_engine(t, 0x100);
 	struct pfs_stx x = both_nat_x();
 	struct pfs_state s;
@@ -462,7 +463,8 @@ static void test_engine_mtu(void)
  * records; only bytes past them differ, which it ignores (4.1). */
 static void test_netbsd_sees_v3(void)
 {
-	struct pfs_table *t1 = pfs_table_new(0), *t2 = pfs_table_new(0);
+	struct pfs_table *t1 = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *t2 = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *a = mk_engine(t1, 0x100), *p = mk_engine(t2, 0x100);
 	struct pfs_state s = sim_state(1, 0x100);
 	struct pfs_stx x = both_nat_x();
