@@ -26,7 +26,8 @@
 #include "transport.h"
 #include "tun.h"
 
-/* Creators counted one by one; the rest are summed as "other". */
+/* Creators listed one by one (those holding the most states, by id);
+ * the rest are summed as "other". */
 #define MET_CREATORS_MAX 64
 
 static void met_head(struct pfsd_out *o, const char *name, const char *type,
@@ -183,50 +184,21 @@ static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
 
 /* --- table, bulk, peers, latency ----------------------------------------- */
 
-struct met_creator {
-	uint32_t id;
-	uint64_t n;
-};
-
-/* States per creator: the first MET_CREATORS_MAX creators met, the rest
- * in *other.  Returns the number of creators listed. */
-static size_t met_count_creators(const struct pfsd_daemon *d,
-				 struct met_creator *cr, uint64_t *other)
-{
-	struct pfs_state *st;
-	size_t cur = 0, n = 0, i;
-
-	*other = 0;
-	while ((st = pfs_table_next(d->table, &cur)) != NULL) {
-		for (i = 0; i < n && cr[i].id != st->creatorid; i++)
-			;
-		if (i == n && n == MET_CREATORS_MAX) {
-			(*other)++;
-			continue;
-		}
-		if (i == n) {
-			cr[n].id = st->creatorid;
-			cr[n++].n = 0;
-		}
-		cr[i].n++;
-	}
-	return n;
-}
-
 static void met_table(const struct pfsd_daemon *d, struct pfsd_out *o)
 {
-	struct met_creator cr[MET_CREATORS_MAX];
+	struct pfs_creator_count cr[MET_CREATORS_MAX];
 	char id[16];
 	uint64_t other;
 	size_t i, n;
 
 	met_one(o, "pfsync_states", "gauge", "States in the table.",
 		pfs_table_count(d->table));
-	n = met_count_creators(d, cr, &other);
+	/* kept by the engine as states come and go: no walk (L5) */
+	n = pfs_engine_creators(d->engine, cr, MET_CREATORS_MAX, &other);
 	met_head(o, "pfsync_states_by_creator", "gauge",
 		 "States in the table by creator id (hostid, hex).");
 	for (i = 0; i < n; i++) {
-		snprintf(id, sizeof(id), "%08x", cr[i].id);
+		snprintf(id, sizeof(id), "%08x", cr[i].creatorid);
 		met_labelled(o, "pfsync_states_by_creator", "creator", id,
 			     cr[i].n);
 	}

@@ -112,6 +112,11 @@ struct pfs_engine {
 	struct eng_rel *rel;   /* NULL while conf.reliable is off */
 	bool xst_peer;	       /* a pfsyncd peer reads the extras section */
 	uint64_t rel_stats[PFS_REL_NSTATS];
+	uint64_t guard_stats[PFS_GUARD_NSTATS];
+	/* states per creator (engine_creators.c) */
+	struct pfs_creators *creators;
+	bool creators_stale;	   /* an add failed: rebuild before use */
+	uint64_t creators_rebuilt; /* walks that rebuilt the counts */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
 	bool rx_in_order;      /* applying a sequenced packet of a peer */
@@ -180,6 +185,13 @@ void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
 void eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 			 uint32_t creatorid, struct eng_from from,
 			 uint64_t now_ms);
+
+/* engine_creators.c: the engine's table changes, counted per creator */
+struct pfs_state *eng_tbl_insert(struct pfs_engine *e,
+				 const struct pfs_state *st,
+				 const struct pfs_stx *x);
+void eng_tbl_remove(struct pfs_engine *e, struct pfs_state *s);
+const struct pfs_creators *eng_creators(struct pfs_engine *e);
 
 /* engine_rx.c */
 void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,

@@ -20,6 +20,17 @@
 
 #include "engine_priv.h"
 
+/* CLR records one packet may apply (a peer sends one: pfctl -F states);
+ * the rest are counted and ignored (PFS_GUARD_CLR_CAPPED). */
+#define ENG_CLR_MAX 8
+
+/* The CLRs applied from one packet, for repeats and the cap. */
+struct eng_clr_run {
+	unsigned n;
+	uint32_t creator[ENG_CLR_MAX];
+	char ifname[ENG_CLR_MAX][PFS_IFNAMSIZ]; /* "" : the whole creator */
+};
+
 /* One received packet being applied. */
 struct eng_rx {
 	struct pfs_engine *e;
@@ -34,6 +45,7 @@ struct eng_rx {
 	bool xst;
 	const struct pfs_stx *x;
 	size_t cur; /* the record being applied */
+	struct eng_clr_run clr;
 };
 
 /* The extras of the record being applied; NULL when the packet has no
@@ -175,39 +187,98 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 	if (!rx->chksum_ok || w->anchor != PFS_NO_RULE)
 		tmp.rule = PFS_NO_RULE;
 	tmp.anchor = PFS_NO_RULE;
-	s = pfs_table_insert_x(rx->e->table, &tmp, eng_rx_x(rx));
+	s = eng_tbl_insert(rx->e, &tmp, eng_rx_x(rx));
 	if (s)
 		eng_applied(rx, PFS_OP_INSERT, s);
 	return s;
 }
 
 /*
- * Every state of creatorid (of ifname too, when not NULL) goes, each one
+ * The states of creatorid (of ifname too, when not NULL) go, each one
  * reported through ops->applied (DELETE) just before its removal, so a
- * backend removes exactly those from its kernel (engine.h); a CLR of the
- * whole creator then reports ops->cleared.
+ * backend removes exactly those from its kernel (engine.h).  Only a
+ * creator that holds states costs a walk of the table; the walk stops
+ * once all of them are gone.
  */
-static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
-			 const char *ifname)
+static void eng_rx_clear_walk(struct eng_rx *rx, uint32_t creatorid,
+			      const char *ifname, uint64_t held)
 {
 	struct pfs_engine *e = rx->e;
 	struct pfs_state *s;
 	size_t cur = 0;
 
-	if (e->ops.applied == NULL && ifname == NULL)
-		(void)pfs_table_clear_creator(e->table, creatorid);
-	else
-		while ((s = pfs_table_next(e->table, &cur)) != NULL) {
-			if (s->creatorid != creatorid ||
-			    (ifname != NULL &&
-			     strncmp(s->ifname, ifname, PFS_IFNAMSIZ) != 0))
-				continue;
-			if (ifname != NULL)
-				eng_applied(rx, PFS_OP_DELETE, s);
-			else if (e->ops.applied) /* bridged as one CLR below */
-				e->ops.applied(e->ctx, PFS_OP_DELETE, s);
-			pfs_table_remove(e->table, s);
+	e->guard_stats[PFS_GUARD_CLR_WALKS]++;
+	while (held > 0 && (s = pfs_table_next(e->table, &cur)) != NULL) {
+		if (s->creatorid != creatorid)
+			continue;
+		held--;
+		if (ifname != NULL &&
+		    strncmp(s->ifname, ifname, PFS_IFNAMSIZ) != 0)
+			continue;
+		if (ifname != NULL)
+			eng_applied(rx, PFS_OP_DELETE, s);
+		else if (e->ops.applied) /* bridged as one CLR below */
+			e->ops.applied(e->ctx, PFS_OP_DELETE, s);
+		eng_tbl_remove(e, s);
+	}
+}
+
+/*
+ * Whether a CLR record is one to apply: never one naming our own hostid
+ * (no peer clears the states we created: a BSD peer's CLR names its own
+ * id, and ours would delete our live connections, M9); at most
+ * ENG_CLR_MAX a packet (a peer sends one); a repeat of one already
+ * applied in this packet is not applied again.  Refusals are counted.
+ */
+static bool eng_rx_clear_ok(struct eng_rx *rx, uint32_t creatorid,
+			    const char *ifname)
+{
+	struct eng_clr_run *c = &rx->clr;
+	uint64_t *g = rx->e->guard_stats;
+	const char *n = ifname != NULL ? ifname : "";
+	unsigned i;
+
+	if (creatorid == rx->e->conf.hostid) {
+		g[PFS_GUARD_CLR_OWN]++;
+		return false;
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->creator[i] == creatorid &&
+		    (c->ifname[i][0] == '\0' ||
+		     strncmp(c->ifname[i], n, PFS_IFNAMSIZ) == 0)) {
+			g[PFS_GUARD_CLR_DUP]++;
+			return false;
 		}
+	if (c->n == ENG_CLR_MAX) {
+		g[PFS_GUARD_CLR_CAPPED]++;
+		return false;
+	}
+	c->creator[c->n] = creatorid;
+	strncpy(c->ifname[c->n], n, PFS_IFNAMSIZ - 1);
+	c->ifname[c->n][PFS_IFNAMSIZ - 1] = '\0';
+	c->n++;
+	return true;
+}
+
+/*
+ * A CLR of creatorid (of its states on ifname, when not NULL).  A creator
+ * we hold no state of costs nothing more (creators.h); a CLR of the whole
+ * creator then reports ops->cleared and is bridged.
+ */
+static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
+			 const char *ifname)
+{
+	struct pfs_engine *e = rx->e;
+	const struct pfs_creators *cr;
+	uint64_t held;
+
+	if (!eng_rx_clear_ok(rx, creatorid, ifname))
+		return;
+	cr = eng_creators(e);
+	held = cr != NULL ? pfs_creators_count(cr, creatorid)
+			  : pfs_table_count(e->table);
+	if (held > 0)
+		eng_rx_clear_walk(rx, creatorid, ifname, held);
 	if (ifname != NULL)
 		return;
 	if (e->ops.cleared)
@@ -230,6 +301,24 @@ static void eng_rx_clr(struct eng_rx *rx)
 	eng_rx_clear(rx, r.clr.creatorid, NULL);
 }
 
+/*
+ * A peer's INS of a state in our name is refused and counted: a peer
+ * announces only states it created (pf imports synced states silently),
+ * and neither our bulk nor a restart uses INS (a peer's copies of our
+ * states come back as UPD, which stays accepted, as do UPD and DEL of
+ * our states from the peer that carries them after a failover).  One we
+ * deleted is still answered with its delete.
+ */
+static void eng_rx_ins_one(struct eng_rx *rx, const struct pfs_state *w)
+{
+	if (w->creatorid != rx->e->conf.hostid) {
+		(void)eng_rx_insert(rx, w);
+		return;
+	}
+	if (!eng_rx_refuse_deleted(rx, w->id, w->creatorid))
+		rx->e->guard_stats[PFS_GUARD_INS_OWN]++;
+}
+
 /* INS: bad values count BADSTATE; a failed insert is not counted. */
 static void eng_rx_ins(struct eng_rx *rx)
 {
@@ -243,7 +332,7 @@ static void eng_rx_ins(struct eng_rx *rx)
 			eng_badstate(rx);
 			continue;
 		}
-		(void)eng_rx_insert(rx, &r.state);
+		eng_rx_ins_one(rx, &r.state);
 	}
 }
 
@@ -325,8 +414,8 @@ static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
 	tmp.creatorid = w->creatorid;
 	tmp.local_flags &= (uint8_t)~PFS_LF_PROVISIONAL; /* now known */
 	(void)pfs_table_xget(e->table, old, &ox);
-	pfs_table_remove(e->table, old);
-	return pfs_table_insert_x(e->table, &tmp, &ox);
+	eng_tbl_remove(e, old);
+	return eng_tbl_insert(e, &tmp, &ox);
 }
 
 static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
@@ -458,7 +547,7 @@ static void eng_rx_del_id(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
 		return;
 	}
 	eng_applied(rx, PFS_OP_DELETE, s);
-	pfs_table_remove(rx->e->table, s);
+	eng_tbl_remove(rx->e, s);
 }
 
 /*
@@ -608,6 +697,7 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.from.addr = m->src;
 	rx.same = false;
 	rx.cur = 0;
+	rx.clr.n = 0;
 	rx.x = x;
 	rx.xst = eng_rx_section(e, pkt, len, &f, x);
 	eng_rx_actions[f.hdr.action].fn(&rx);
@@ -672,7 +762,7 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 
 	switch (m->kind) {
 	case PFS_MSG_INS:
-		(void)eng_rx_insert(rx, m->u.state);
+		eng_rx_ins_one(rx, m->u.state);
 		break;
 	case PFS_MSG_UPD:
 		if (!b->progress)
