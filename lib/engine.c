@@ -739,6 +739,7 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
 	if (e->bulk_tick_at <= now_ms)
 		eng_bulk_tick(e, now_ms);
 	eng_rel_timer(e, now_ms);
+	eng_dial_tick(e, now_ms); /* peers long silent are forgotten */
 }
 
 bool pfs_engine_xst_peer(const struct pfs_engine *e)

@@ -175,6 +175,8 @@ bool eng_conf_dialect_ok(const struct pfs_engine_conf *c);
 void eng_dial_choose(struct pfs_engine *e, uint64_t now_ms);
 void eng_dial_heard(struct pfs_engine *e, uint32_t src, uint8_t dialect,
 		    unsigned fmt, uint64_t now_ms);
+void eng_dial_unproven(struct pfs_engine *e, uint32_t src, uint8_t dialect);
+void eng_dial_tick(struct pfs_engine *e, uint64_t now_ms);
 size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 		      uint8_t *buf, size_t cap, bool net);
 bool eng_dial_split(const struct pfs_engine *e);

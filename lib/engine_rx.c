@@ -718,6 +718,8 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
  */
 struct eng_bsd_run {
 	struct eng_rx rx;
+	bool well_formed;	  /* every section parsed to the end */
+	bool learned;		  /* the sender proved (engine_dial.c) */
 	bool replied;		  /* stale UPD answered */
 	struct eng_upd_c_run upd_c;
 	bool ureq;		  /* an UPD_REQ was handled */
@@ -755,11 +757,43 @@ static void eng_bsd_bus(struct eng_rx *rx, const struct pfs_msg *m)
 	eng_bulk_bus_in(rx->e, &bus, rx->now_ms);
 }
 
+/* Whether a record proves its sender a peer: one we act on, not naming
+ * our hostid where no peer may (CLR, INS). */
+static bool eng_bsd_proves(const struct eng_rx *rx, const struct pfs_msg *m)
+{
+	uint32_t own = rx->e->conf.hostid;
+
+	switch (m->kind) {
+	case PFS_MSG_INS_ACK:
+		return false;
+	case PFS_MSG_CLR:
+		return m->u.clr.creatorid != own;
+	case PFS_MSG_INS:
+		return m->u.state->creatorid != own;
+	default:
+		return true;
+	}
+}
+
+/* A well-formed packet's first record that proves its sender: the
+ * sender's dialect is learned before it is applied (replies go in it). */
+static void eng_bsd_learn(struct eng_bsd_run *b, const struct pfs_msg *m)
+{
+	struct eng_rx *rx = &b->rx;
+
+	if (b->learned || !b->well_formed || !eng_bsd_proves(rx, m))
+		return;
+	b->learned = true;
+	eng_dial_heard(rx->e, rx->from.addr, rx->from.dialect, rx->from.fmt,
+		       rx->now_ms);
+}
+
 static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 {
 	struct eng_bsd_run *b = arg;
 	struct eng_rx *rx = &b->rx;
 
+	eng_bsd_learn(b, m);
 	switch (m->kind) {
 	case PFS_MSG_INS:
 		eng_rx_ins_one(rx, m->u.state);
@@ -794,21 +828,37 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	return 0;
 }
 
-/* The v5 state format a packet carries (its last state section), 0 if
- * none: what a peer of version auto is answered in. */
-static unsigned eng_bsd_v5_fmt(const uint8_t *pkt, size_t len)
+/* Whether every section of a v5 packet parses (a walk of subheaders
+ * only: 4 bytes at least a step); *fmt: the state format it carries (its
+ * last state section), 0 if none: what a peer of version auto is
+ * answered in. */
+static bool eng_bsd_v5_ok(const uint8_t *pkt, size_t len, unsigned *fmt)
 {
 	struct pfs_v5_frame f;
 	struct pfs_v5_section s;
-	unsigned fmt = 0;
+	int rc;
 
+	*fmt = 0;
 	if (pfs_v5_frame_parse(pkt, len, &f) != 0)
-		return 0;
-	while (pfs_v5_frame_next(&f, &s) == 0)
+		return false;
+	while ((rc = pfs_v5_frame_next(&f, &s)) == 0)
 		if (s.sub.action != PFS_V5_ACT_DEL &&
 		    pfs_v5_action_format(s.sub.action) != 0)
-			fmt = pfs_v5_action_format(s.sub.action);
-	return fmt;
+			*fmt = pfs_v5_action_format(s.sub.action);
+	return rc == PFS_V5_END;
+}
+
+static bool eng_bsd_v6_ok(const uint8_t *pkt, size_t len)
+{
+	struct pfs_v6_frame f;
+	struct pfs_v6_section s;
+	int rc;
+
+	if (pfs_v6_frame_parse(pkt, len, &f) != 0)
+		return false;
+	while ((rc = pfs_v6_frame_next(&f, &s)) == 0)
+		;
+	return rc == PFS_V6_END;
 }
 
 /* Header checks (HDROPS, BADVER, BADLEN of the header's len); 0 or the
@@ -836,10 +886,10 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 			e->stats[rc]++;
 		return;
 	}
-	/* before anything is applied: replies go in the peer's dialect */
-	fmt = pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_fmt(pkt, len) : 0;
-	eng_dial_heard(e, m->src, pkt[0], fmt, now_ms);
 	memset(&b, 0, sizeof(b));
+	fmt = 0;
+	b.well_formed = pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_ok(pkt, len, &fmt)
+						 : eng_bsd_v6_ok(pkt, len);
 	b.rx.from.dialect = pkt[0];
 	b.rx.from.fmt = fmt;
 	b.rx.from.addr = m->src;
@@ -848,11 +898,41 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	b.rx.now_ms = now_ms;
 	b.rx.now_s = eng_secs(now_ms);
 	rc = pfs_dialect_rx(pkt, len, eng_bsd_msg, &b, &res);
+	if (!b.learned)
+		eng_dial_unproven(e, m->src, pkt[0]);
 	e->stats[PFS_STAT_BADVAL] += res.badval;
 	if (rc > 0 && rc < PFS_NSTATS)
 		e->stats[rc]++;
 	if (b.replied || b.upd_c.requested || b.upd_c.stale || b.ureq)
 		pfs_engine_flush(e, now_ms);
+}
+
+/*
+ * A v3 packet proves its sender a peer (engine_dial.c) when it carries a
+ * pfsyncd trailer (heartbeats are how an idle pfsyncd peer speaks) or a
+ * record of an action we handle, a CLR not naming our hostid; a bare
+ * header does not.
+ */
+static void eng_rx_learn_v3(struct pfs_engine *e, const struct pfs_v3_frame *f,
+			    bool ext, uint32_t src, uint64_t now_ms)
+{
+	uint8_t a = f->hdr.action;
+	union pfs_v3_record r;
+	bool proves = ext;
+
+	if (!proves && f->nrec > 0 && eng_rx_actions[a].fn != NULL) {
+		proves = true;
+		if (a == PFS_V3_ACT_CLR || a == PFS_V3_ACT_INS) {
+			pfs_v3_frame_record(f, 0, &r);
+			proves = (a == PFS_V3_ACT_CLR ? r.clr.creatorid
+						      : r.state.creatorid) !=
+				 e->conf.hostid;
+		}
+	}
+	if (proves)
+		eng_dial_heard(e, src, PFS_DIALECT_V3, 0, now_ms);
+	else
+		eng_dial_unproven(e, src, PFS_DIALECT_V3);
 }
 
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
@@ -861,6 +941,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	struct pfs_v3_frame f;
 	struct pfs_ext x;
 	size_t used, span;
+	bool ext;
 	int rc;
 
 	e->stats[PFS_STAT_IPACKETS]++;
@@ -884,13 +965,14 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 			e->stats[rc]++;
 		return;
 	}
-	eng_dial_heard(e, m->src, PFS_DIALECT_V3, 0, now_ms);
 	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c);
 	 * its extras section, if any, stays with the records */
 	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
 	(void)pfs_xst_get(pkt, len, used, 0, NULL, &span);
 	used += span;
-	if (e->rel && pfs_ext_get(pkt, len, used, &x) == 0) {
+	ext = pfs_ext_get(pkt, len, used, &x) == 0;
+	eng_rx_learn_v3(e, &f, ext, m->src, now_ms);
+	if (e->rel && ext) {
 		eng_rel_input(e, pkt, used, &x, m, now_ms);
 		return;
 	}
