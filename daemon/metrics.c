@@ -231,6 +231,32 @@ static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
 		pfsd_daemon_bulk_try(d, now_ms));
 }
 
+/* The receive guards' refusals (stats.h), one label value each. */
+static void met_guards(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = pfs_engine_guard_stats(d->engine);
+	const char *name = "pfsyncd_guard_refusals_total";
+	int i;
+
+	met_head(o, name, "counter",
+		 "Records and senders refused by the receive guards (CLR or "
+		 "INS naming our hostid, CLRs repeated or past 8 a packet, "
+		 "senders not learned as peers), and CLRs that walked the "
+		 "table, by reason.");
+	for (i = 0; i < PFS_GUARD_NSTATS; i++)
+		met_labelled(o, name, "reason",
+			     /* the name without its "guard_" */
+			     pfs_guard_stat_name((enum pfs_guard_stat)i) + 6,
+			     v[i]);
+	met_head(o, "pfsyncd_peeraddr_total", "counter",
+		 "IPv6 sources evicted from the peer-address table to make "
+		 "room, and sources given no key while every entry talked.");
+	met_labelled(o, "pfsyncd_peeraddr_total", "event", "evicted",
+		     d->paddr.evicted);
+	met_labelled(o, "pfsyncd_peeraddr_total", "event", "refused",
+		     d->paddr.refused);
+}
+
 static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
 		      uint64_t now_ms, uint64_t wall_ms)
 {
@@ -358,6 +384,7 @@ void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
 	met_info(d, o);
 	met_pfsync_stats(d, o);
 	met_daemon_stats(d, o);
+	met_guards(d, o);
 	met_conntrack(d, o);
 	met_table(d, o);
 	met_bulk(d, o, now_ms);
