@@ -26,6 +26,8 @@ struct pfs_creators {
 	size_t nslots; /* a power of two */
 	size_t used;
 	uint64_t total;
+	size_t hint; /* the slot last found: most states come from a few
+			creators, and a slot that holds the id is its slot */
 	uint8_t key[crypto_shorthash_KEYBYTES];
 };
 
@@ -48,7 +50,11 @@ static size_t cr_home(const struct pfs_creators *c, uint32_t id)
 /* The slot holding id, or the empty one where it would go. */
 static size_t cr_find(const struct pfs_creators *c, uint32_t id)
 {
-	size_t i = cr_home(c, id);
+	size_t i;
+
+	if (c->s[c->hint].used && c->s[c->hint].id == id)
+		return c->hint;
+	i = cr_home(c, id);
 
 	while (c->s[i].used && c->s[i].id != id)
 		i = (i + 1) & (c->nslots - 1);
@@ -135,6 +141,7 @@ int pfs_creators_add(struct pfs_creators *c, uint32_t creatorid)
 	}
 	c->s[i].n++;
 	c->total++;
+	c->hint = i;
 	return 0;
 }
 
@@ -165,6 +172,7 @@ void pfs_creators_sub(struct pfs_creators *c, uint32_t creatorid)
 	if (!c->s[i].used)
 		return;
 	c->total--;
+	c->hint = i;
 	if (--c->s[i].n > 0)
 		return;
 	cr_delete(c, i);
