@@ -100,8 +100,8 @@ static struct pfsd_peeraddr_ent *pa_probe_slot(struct pfsd_peeraddr *t,
 			continue;
 		if (!p->proven && (prov == NULL || p->used < prov->used))
 			prov = p;
-		else if (p->proven && p->heard_ms + PFSD_PEERADDR_LIVE_MS <=
-					  now_ms &&
+		else if (p->proven &&
+			 p->heard_ms + PFSD_PEERADDR_LIVE_MS <= now_ms &&
 			 (quiet == NULL || p->heard_ms < quiet->heard_ms))
 			quiet = p;
 	}

@@ -57,9 +57,8 @@ const struct pfs_creators *eng_creators(struct pfs_engine *e)
 	return e->creators;
 }
 
-size_t pfs_engine_creators(struct pfs_engine *e,
-			   struct pfs_creator_count *out, size_t max,
-			   uint64_t *other)
+size_t pfs_engine_creators(struct pfs_engine *e, struct pfs_creator_count *out,
+			   size_t max, uint64_t *other)
 {
 	const struct pfs_creators *c = eng_creators(e);
 

@@ -20,8 +20,9 @@
  * unicast to.  A peer heard in the last ENG_PEER_LIVE_MS still talks and
  * is never evicted: when every slot holds one, a new sender is not
  * learned (counted); otherwise the least recently heard makes room.  A
- * peer silent for ENG_PEER_EXPIRE_MS is forgotten, except the syncpeer.  A v5 cluster gets the oldest state format its peers
- * sent (a 1301 peer next to a 1500 one gets 1301, which both read).
+ * peer silent for ENG_PEER_EXPIRE_MS is forgotten, except the syncpeer.
+ * A v5 cluster gets the oldest state format its peers sent (a 1301 peer
+ * next to a 1500 one gets 1301, which both read).
  *
  * Peers of different dialects (mixed): the pending packet is framed once
  * per dialect among them and sent to each peer of that dialect by

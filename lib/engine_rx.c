@@ -919,14 +919,15 @@ static void eng_rx_learn_v3(struct pfs_engine *e, const struct pfs_v3_frame *f,
 	uint8_t a = f->hdr.action;
 	union pfs_v3_record r;
 	bool proves = ext;
+	uint32_t cr;
 
 	if (!proves && f->nrec > 0 && eng_rx_actions[a].fn != NULL) {
 		proves = true;
 		if (a == PFS_V3_ACT_CLR || a == PFS_V3_ACT_INS) {
 			pfs_v3_frame_record(f, 0, &r);
-			proves = (a == PFS_V3_ACT_CLR ? r.clr.creatorid
-						      : r.state.creatorid) !=
-				 e->conf.hostid;
+			cr = a == PFS_V3_ACT_CLR ? r.clr.creatorid
+						 : r.state.creatorid;
+			proves = cr != e->conf.hostid;
 		}
 	}
 	if (proves)
