@@ -69,6 +69,11 @@ size_t pfs_engine_creators(struct pfs_engine *e, struct pfs_creator_count *out,
 	return pfs_creators_top(c, out, max, other);
 }
 
+uint64_t pfs_engine_creators_rebuilt(const struct pfs_engine *e)
+{
+	return e->creators_rebuilt;
+}
+
 const uint64_t *pfs_engine_guard_stats(const struct pfs_engine *e)
 {
 	return e->guard_stats;

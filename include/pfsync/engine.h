@@ -271,6 +271,9 @@ const uint64_t *pfs_engine_guard_stats(const struct pfs_engine *e);
 size_t pfs_engine_creators(struct pfs_engine *e,
 			   struct pfs_creator_count *out, size_t max,
 			   uint64_t *other);
+/* How many times those counts were rebuilt by a walk: once for a table
+ * filled before the engine came, never for the engine's own changes. */
+uint64_t pfs_engine_creators_rebuilt(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):
  * added to OERRORS, as if output() had returned -1 for each. */
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);

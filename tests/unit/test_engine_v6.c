@@ -518,6 +518,8 @@ static void test_clr_unknown_creators(void)
 	T_EQ(te_guard(&te, PFS_GUARD_CLR_DUP), 2);
 	T_EQ(pfs_engine_creators(te.e, top, 4, &other), 1);
 	T_EQ(top[0].n, OWN_N);
+	/* every change above went through the engine: never a rebuild */
+	T_EQ(pfs_engine_creators_rebuilt(te.e), 0);
 	te_close(&te);
 }
 
@@ -560,6 +562,7 @@ static void test_own_hostid(void)
 	te_input(&te, b, mk_ref(b, 7, 0x1000, TE_HOST), TE_PEER, TE_T0 + 3);
 	T_CHECK(pfs_table_find_id(te.t, 0x1000, TE_HOST) == NULL);
 	T_EQ(pfs_table_count(te.t), OWN_N + PEER_N - 1);
+	T_EQ(pfs_engine_creators_rebuilt(te.e), 0);
 	te_close(&te);
 }
 
