@@ -7,6 +7,7 @@
 #   make demo     two firewalls in namespaces syncing, then a failover
 #   make deps     install the Debian packages the build and tests need
 #   make deb      build build/deb/pfsyncd_<version>_<arch>.deb (dpkg tools)
+#   make systemd-check  the package in a booted systemd container
 
 CC      ?= cc
 FUZZCC  ?= clang
@@ -145,6 +146,11 @@ deb:
 	scripts/deps-deb.sh
 	scripts/build-deb.sh
 
+# the package under a real systemd: a booted container (slow: 2-4 min;
+# CI runs it after make check)
+systemd-check:
+	bash tests/pkg/test_systemd_boot.sh
+
 # the package on a clean Debian root made by mmdebstrap (slow: 1-2 min)
 deb-chroot-check: all build/asan/pfsyncd
 	bash tests/pkg/test_deb_chroot.sh
@@ -158,5 +164,5 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all deps build-tests check check-unit fuzz bench demo deb \
-	deb-chroot-check format clean
+	deb-chroot-check systemd-check format clean
 .SECONDARY:

@@ -325,6 +325,9 @@ static const struct conf_word *conf_word_find(const char *name)
 	return NULL;
 }
 
+static int conf_check_udp(const struct pfsd_conf *c, char *err,
+			  size_t errlen);
+
 int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 			  char *err, size_t errlen)
 {
@@ -350,6 +353,10 @@ int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 			return -1;
 		}
 		i += w->nargs;
+	}
+	if (conf_check_udp(&tmp, err, errlen) == -1) {
+		errno = EINVAL;
+		return -1;
 	}
 	*c = tmp;
 	return 0;
@@ -383,6 +390,9 @@ enum conf_kw_id {
 	KW_USER,
 	KW_SECCOMP,
 	KW_VERSION,
+	KW_IGNORE,
+	KW_NOSYNC,
+	KW_LIMIT,
 	KW_COUNT
 };
 
@@ -390,6 +400,8 @@ enum conf_kw_id {
 struct conf_parse {
 	struct pfsd_conf conf;
 	unsigned seen[KW_COUNT]; /* line of first use, 0 = not yet */
+	unsigned lineno;	 /* the line being parsed */
+	unsigned seen_limit_states; /* line of `limit states`, 0 = not yet */
 	char msg[CONF_MSG_MAX];
 };
 
@@ -706,23 +718,59 @@ static int conf_kw_cluster(struct conf_parse *p, int argc, char *argv[])
 			   sizeof p->conf.cluster, p->msg, sizeof p->msg);
 }
 
-/* transport raw | udp [port N] */
+/* transport raw | udp [port N] [unsealed] */
 static int conf_kw_transport(struct conf_parse *p, int argc, char *argv[])
 {
+	bool unsealed = argc > 1 && strcmp(argv[argc - 1], "unsealed") == 0;
+
 	if (strcmp(argv[0], "raw") == 0 && argc == 1) {
 		p->conf.transport = PFSD_TRANSPORT_RAW;
+		p->conf.udp_unsealed = false;
 		return 0;
 	}
+	argc -= unsealed;
 	if (strcmp(argv[0], "udp") != 0 ||
 	    (argc != 1 && (argc != 3 || strcmp(argv[1], "port") != 0))) {
 		conf_msg(p->msg, sizeof p->msg,
-			 "transport: expected raw or udp [port N]");
+			 "transport: expected raw or udp [port N] [unsealed]");
 		return -1;
 	}
 	p->conf.transport = PFSD_TRANSPORT_UDP;
+	p->conf.udp_unsealed = unsealed;
 	if (argc == 3)
 		return conf_decimal("transport udp port", argv[2], 1, 65535,
 				    &p->conf.udp_port, p->msg, sizeof p->msg);
+	return 0;
+}
+
+/*
+ * A UDP datagram is taken from any interface when its source is a peer's
+ * address, and a source is easy to forge.  Without a key that must be
+ * said (`unsealed`), and the datagrams must arrive on the syncdev (the
+ * only interface whose datagrams are taken then, udp.c).
+ */
+static int conf_check_udp(const struct pfsd_conf *c, char *err, size_t errlen)
+{
+	if (c->transport != PFSD_TRANSPORT_UDP)
+		return 0;
+	if (c->key[0] != '\0' && c->udp_unsealed) {
+		conf_msg(err, errlen, "transport udp: unsealed, but a key is "
+				      "set");
+		return -1;
+	}
+	if (c->key[0] == '\0' && !c->udp_unsealed) {
+		conf_msg(err, errlen,
+			 "transport udp: no key, so any host that forges a "
+			 "peer's address could write states (set a key, or "
+			 "add 'unsealed' and a syncdev)");
+		return -1;
+	}
+	if (c->udp_unsealed && c->syncdev[0] == '\0') {
+		conf_msg(err, errlen,
+			 "transport udp unsealed: a syncdev is needed (only "
+			 "datagrams that arrive on it are taken)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -800,6 +848,53 @@ static int conf_kw_version(struct conf_parse *p, int argc, char *argv[])
 	return conf_w_version(&p->conf, argv[0], p->msg, sizeof p->msg);
 }
 
+static int conf_kw_ignore(struct conf_parse *p, int argc, char *argv[])
+{
+	return pfsd_filter_conf_ignore(&p->conf.filter, argc, argv, p->msg,
+				       sizeof p->msg);
+}
+
+static int conf_kw_nosync(struct conf_parse *p, int argc, char *argv[])
+{
+	return pfsd_filter_conf_nosync(&p->conf.filter, argc, argv, p->msg,
+				       sizeof p->msg);
+}
+
+/* limit states N|auto: pf's `set limit states`; auto (0) follows the
+ * machine (daemon.c).  `limit` may name other limits one day, so it may
+ * be repeated, each limit once. */
+static int conf_kw_limit(struct conf_parse *p, int argc, char *argv[])
+{
+	if (argc != 2 && strcmp(argv[0], "states") == 0) {
+		conf_msg(p->msg, sizeof p->msg, "limit: expected states N");
+		return -1;
+	}
+	if (strcmp(argv[0], "states") != 0) {
+		conf_msg(p->msg, sizeof p->msg, "limit: '%s' is not states",
+			 argv[0]);
+		return -1;
+	}
+	if (p->seen_limit_states != 0) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "limit states: already set on line %u",
+			 p->seen_limit_states);
+		return -1;
+	}
+	p->seen_limit_states = p->lineno;
+	if (strcmp(argv[1], "auto") == 0) {
+		p->conf.limit_states = 0;
+		return 0;
+	}
+	if (conf_decimal("limit states", argv[1], 1, PFSD_LIMIT_STATES_MAX,
+			 &p->conf.limit_states, p->msg, sizeof p->msg) == -1) {
+		if (strlen(p->msg) + sizeof " (or auto)" <= sizeof p->msg &&
+		    strstr(p->msg, "out of range") != NULL)
+			strcat(p->msg, " (or auto)");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_INTERFACE] = {"interface", -1, true, conf_kw_interface},
     [KW_HOSTID] = {"hostid", 1, false, conf_kw_hostid},
@@ -822,11 +917,14 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_KEY] = {"key", 1, false, conf_kw_key},
     [KW_KEY_GRACE] = {"key-grace", 1, false, conf_kw_key_grace},
     [KW_CLUSTER] = {"cluster", 1, false, conf_kw_cluster},
-    [KW_TRANSPORT] = {"transport", 3, false, conf_kw_transport},
+    [KW_TRANSPORT] = {"transport", 4, false, conf_kw_transport},
     [KW_PEER] = {"peer", 1, true, conf_kw_peer},
     [KW_USER] = {"user", 1, false, conf_kw_user},
     [KW_SECCOMP] = {"seccomp", 1, false, conf_kw_seccomp},
     [KW_VERSION] = {"version", 1, false, conf_kw_version},
+    [KW_IGNORE] = {"ignore", -1, true, conf_kw_ignore},
+    [KW_NOSYNC] = {"no-sync", -1, true, conf_kw_nosync},
+    [KW_LIMIT] = {"limit", 2, true, conf_kw_limit},
 };
 
 static int conf_kw_find(const char *name)
@@ -950,6 +1048,7 @@ static int conf_parse_line(struct conf_parse *p, char *line, unsigned lineno)
 			 kw->name, p->seen[id]);
 		return -1;
 	}
+	p->lineno = lineno;
 	if (kw->fn(p, n - 1, words + 1) == -1)
 		return -1;
 	if (p->seen[id] == 0)
@@ -980,6 +1079,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->reliable = true;
 	c->tomb_s = 600;
 	c->sync_rcvbuf = 8u << 20; /* PFSD_TP_SOCKBUF */
+	pfsd_filter_conf_default(&c->filter);
 }
 
 int pfsd_conf_parse_string(const char *text, const char *name,
@@ -1010,6 +1110,10 @@ int pfsd_conf_parse_string(const char *text, const char *name,
 		line[len] = '\0';
 		text += len + (text[len] == '\n');
 		rc = conf_parse_line(p, line, lineno);
+	}
+	if (rc == 0 && conf_check_udp(&p->conf, p->msg, sizeof p->msg) == -1) {
+		lineno = p->seen[KW_TRANSPORT];
+		rc = -1;
 	}
 	if (rc == 0)
 		*c = p->conf;
@@ -1169,7 +1273,8 @@ static void conf_print_security(const struct pfsd_conf *c, FILE *f)
 		fputc('\n', f);
 	}
 	if (c->transport == PFSD_TRANSPORT_UDP)
-		fprintf(f, "transport udp port %u\n", c->udp_port);
+		fprintf(f, "transport udp port %u%s\n", c->udp_port,
+			c->udp_unsealed ? " unsealed" : "");
 	for (i = 0; i < c->npeers; i++)
 		conf_print_addr(f, "peer", c->peers[i]);
 	for (i = 0; i < c->npeers6; i++) {
@@ -1214,8 +1319,11 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "reliable %s\n", c->reliable ? "on" : "off");
 	fprintf(f, "tombstone %u\n", c->tomb_s);
 	fprintf(f, "sync-rcvbuf %u\n", c->sync_rcvbuf);
+	if (c->limit_states != 0) /* only when set: auto follows the host */
+		fprintf(f, "limit states %u\n", c->limit_states);
 	if (c->metrics_listen[0] != '\0') /* only when set: older goldens */
 		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
+	pfsd_filter_conf_print(&c->filter, f); /* likewise */
 }
 
 bool pfsd_conf_inet6(const struct pfsd_conf *c)
@@ -1248,15 +1356,18 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->flush_ms == b->flush_ms && a->mtu == b->mtu &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
+	       a->limit_states == b->limit_states &&
 	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
 	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
 	       strcmp(a->cluster, b->cluster) == 0 &&
 	       a->transport == b->transport && a->udp_port == b->udp_port &&
+	       a->udp_unsealed == b->udp_unsealed &&
 	       a->npeers == b->npeers &&
 	       memcmp(a->peers, b->peers, a->npeers * sizeof a->peers[0]) ==
 		   0 &&
 	       a->npeers6 == b->npeers6 &&
 	       memcmp(a->peers6, b->peers6, a->npeers6 * sizeof a->peers6[0]) ==
 		   0 &&
-	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp;
+	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp &&
+	       pfsd_filter_conf_equal(&a->filter, &b->filter);
 }

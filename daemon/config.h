@@ -19,10 +19,13 @@
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
  *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
+ *   limit states 100000        (pf's set limit states; auto: the machine's)
  *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
  *   key-grace 60               (seconds both keys live at a rotation)
  *   cluster "dc1-fw"           (bound into every sealed packet)
- *   transport raw | udp [port 8240]
+ *   transport raw | udp [port 8240] [unsealed]
+ *                              (udp without a key: `unsealed` and a
+ *                               syncdev are required)
  *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable;
  *                               IPv4 or IPv6)
  *   user pfsyncd               (run as; "root" keeps root)
@@ -46,6 +49,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "filterconf.h"
 
 #define PFSD_CONF_PATH "/etc/pfsyncd.conf"
 #define PFSD_CONTROL_PATH "/run/pfsyncd.sock"
@@ -71,6 +76,7 @@ enum pfsd_seccomp_mode {
 #define PFSD_KEY_GRACE 60
 #define PFSD_VERSION_AUTO 0
 #define PFSD_V5_FMT_DEFAULT 1400
+#define PFSD_LIMIT_STATES_MAX (1u << 30) /* ~250 GB of table */
 
 struct pfsd_conf {
 	char ifname[IFNAMSIZ];	/* the tap interface, "pfsync0" */
@@ -98,12 +104,17 @@ struct pfsd_conf {
 	unsigned tomb_s;	/* default 600: our deletes refused back */
 	unsigned sync_rcvbuf;	/* pfsync socket receive buffer, bytes */
 	char metrics_listen[64]; /* "ADDR:PORT" of the HTTP scrape, "" = none */
+	unsigned limit_states;	/* states held at most; 0 = auto: with
+				   conntrack nf_conntrack_max, else
+				   PFSD_STATE_LIMIT (daemon.h) */
 	/* the words below are printed only when not at their default */
 	char key[256];	    /* key file, "" = none (plain v3) */
 	unsigned key_grace; /* seconds, default 60 */
 	char cluster[65];   /* cluster name in the AD, default "" */
 	enum pfsd_transport_kind transport;
 	unsigned udp_port;		/* default PFSD_UDP_PORT */
+	bool udp_unsealed;		/* `transport udp ... unsealed`: no
+					   key, and the config says so */
 	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
 	unsigned npeers;
 	uint8_t peers6[PFSD_PEERS_MAX][16]; /* and IPv6 ones (npeers +
@@ -111,6 +122,7 @@ struct pfsd_conf {
 	unsigned npeers6;
 	char user[33]; /* "" = pfsyncd if it exists, else nobody */
 	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
+	struct pfsd_filter_conf filter; /* conntrack entries not synced */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

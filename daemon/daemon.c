@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,17 @@ void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS])
 	s[PFS_STAT_OPACKETS] -= d->opackets6 < e[PFS_STAT_OPACKETS]
 				    ? d->opackets6
 				    : e[PFS_STAT_OPACKETS];
+}
+
+uint64_t pfsd_daemon_kernel_drops(const struct pfsd_daemon *d)
+{
+	uint64_t seen, proc;
+
+	if (d->tp == NULL)
+		return d->rx_drops_old;
+	seen = pfsd_transport_stats(d->tp)->kernel_drops;
+	proc = pfsd_transport_proc_drops(d->tp);
+	return d->rx_drops_old + (proc > seen ? proc : seen);
 }
 
 uint64_t pfsd_daemon_now_ms(void)
@@ -158,6 +170,98 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	ec->tomb_s = c->tomb_s;
 	ec->version = (uint8_t)c->version;
 	ec->v5_fmt = c->v5_fmt;
+	ec->max_states = d->state_limit;
+}
+
+/* ---- the state limit ---------------------------------------------------*/
+
+/* nf_conntrack_max of our namespace; 0 when it cannot be read (no
+ * conntrack module yet) or is 0 (no limit in the kernel). */
+static uint32_t dmn_ct_max(void)
+{
+	FILE *f = fopen(PFSD_CT_MAX_PATH, "re");
+	unsigned long v = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/*
+ * limit states: as configured, else the machine's.  With conntrack the
+ * kernel holds at most nf_conntrack_max entries, ours and peers' alike,
+ * so the mirror needs no more (and the kernel refuses writes beyond it
+ * with ENOMEM: counted, pfsd_ctnl_table_full); with the memory backend
+ * a fixed PFSD_STATE_LIMIT, pf's limit being a number too.
+ */
+static uint32_t dmn_state_limit(const struct pfsd_conf *c, const char **why)
+{
+	uint32_t n = 0;
+
+	*why = "configured";
+	if (c->limit_states != 0)
+		return c->limit_states;
+	*why = "nf_conntrack_max";
+	if (c->backend == PFSD_BACKEND_CONNTRACK)
+		n = dmn_ct_max();
+	if (n != 0)
+		return n;
+	*why = "default";
+	return PFSD_STATE_LIMIT;
+}
+
+/* Take the limit of config c (read again: nf_conntrack_max may have
+ * moved) into d and the kernel writer; true when it changed. */
+static bool dmn_limit_update(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	const char *why;
+	uint32_t n = dmn_state_limit(c, &why), ct;
+
+	pfsd_ctnl_set_limit(d->ct, n); /* NULL-safe */
+	if (n == d->state_limit && why == d->state_limit_why)
+		return false;
+	log_info("%s: state limit %" PRIu32 " (%s)", c->ifname, n, why);
+	ct = c->backend == PFSD_BACKEND_CONNTRACK ? dmn_ct_max() : 0;
+	if (ct != 0 && n > ct)
+		log_warnx("%s: limit states %" PRIu32 " is above "
+			  "nf_conntrack_max %" PRIu32 ": the kernel refuses "
+			  "the states beyond (counted)",
+			  c->ifname, n, ct);
+	if (n < pfs_table_count(d->table))
+		log_warnx("%s: %zu states held, above the limit: kept, new "
+			  "ones refused until fewer than %" PRIu32,
+			  c->ifname, pfs_table_count(d->table), n);
+	d->state_limit = n;
+	d->state_limit_why = why;
+	return true;
+}
+
+/* The limit reached: at most one line every DMN_LIMIT_LOG_MS, with what
+ * was refused since the last (the counters say it all the same). */
+#define DMN_LIMIT_LOG_MS 10000
+
+static void dmn_limit_log(struct pfsd_daemon *d)
+{
+	const uint64_t *l = pfs_engine_lim_stats(d->engine);
+	uint64_t now, v[3] = {l[PFS_LIM_PEER], l[PFS_LIM_LOCAL],
+			      pfsd_ctnl_table_full(d->ct)};
+
+	if (memcmp(v, d->lim_logged, sizeof(v)) == 0)
+		return;
+	now = pfsd_daemon_now_ms();
+	if (d->lim_logged_at != 0 && now < d->lim_logged_at + DMN_LIMIT_LOG_MS)
+		return;
+	log_warnx("%s: state limit %" PRIu32 " reached: %" PRIu64
+		  " peer states and %" PRIu64 " local ones refused, %" PRIu64
+		  " kernel writes refused (conntrack table full) since the "
+		  "last report",
+		  d->conf.ifname, d->state_limit, v[0] - d->lim_logged[0],
+		  v[1] - d->lim_logged[1], v[2] - d->lim_logged[2]);
+	memcpy(d->lim_logged, v, sizeof(v));
+	d->lim_logged_at = now;
 }
 
 /* A send failed: a bulk update we are sending goes round once more. */
@@ -246,6 +350,26 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 	return 0;
 }
 
+/* In sync: the bulk update is over and, with the conntrack backend, its
+ * states have all been written to the kernel once.  Later peer changes
+ * waiting for the writer do not make the node "pending" again: that
+ * would demote it under ordinary sync traffic (keepalived, fall 1). */
+bool pfsd_daemon_synced(const struct pfsd_daemon *d)
+{
+	return pfs_engine_synced(d->engine) &&
+	       (d->ct == NULL || d->bulk_written ||
+		pfsd_ctnl_waiting(d->ct) == 0);
+}
+
+/* Latch bulk_written the first time the write queue is seen empty after
+ * the bulk update; a new wait for a bulk clears it (dmn_synced). */
+static void dmn_note_written(struct pfsd_daemon *d)
+{
+	if (!d->bulk_written && d->ct != NULL &&
+	    pfs_engine_synced(d->engine) && pfsd_ctnl_waiting(d->ct) == 0)
+		d->bulk_written = true;
+}
+
 /* Send the wakeup's queued packets; failures go to OERRORS too. */
 static void dmn_after_wakeup(void *arg)
 {
@@ -253,6 +377,8 @@ static void dmn_after_wakeup(void *arg)
 
 	/* NULL-safe: a few batches of kernel writes; more wait: come back */
 	pfsd_loop_set_busy(d->loop, pfsd_ctnl_pump(d->ct));
+	dmn_note_written(d);
+	dmn_limit_log(d);
 	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
 				      pfsd_transport_take_failures(d->tp));
 }
@@ -269,10 +395,28 @@ void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
 			   sd[0] != '\0' ? sd : "none", d->hostid);
 }
 
-bool pfsd_daemon_synced(const struct pfsd_daemon *d)
+bool pfsd_daemon_unsealed(const struct pfsd_daemon *d)
 {
-	return pfs_engine_synced(d->engine) &&
-	       (d->ct == NULL || pfsd_ctnl_waiting(d->ct) == 0);
+	return d->crypt == NULL &&
+	       (d->conf.syncdev[0] != '\0' || d->udp != NULL);
+}
+
+/* Said at start, and when a change makes the sync unsealed: with the
+ * conntrack backend an unsealed peer opens pinholes in the firewall. */
+static void dmn_say_unsealed(const struct pfsd_daemon *d, bool was)
+{
+	const char *dev = d->conf.syncdev;
+
+	if (was || !pfsd_daemon_unsealed(d))
+		return;
+	if (d->conf.backend == PFSD_BACKEND_CONNTRACK)
+		log_warnx("unsealed sync with the conntrack backend: any host "
+			  "on %s can insert connections into the kernel "
+			  "(open pinholes) and delete them; set a key",
+			  dev);
+	else
+		log_info("unsealed sync: any host on %s can insert states",
+			 dev);
 }
 
 static void dmn_synced(void *ctx, bool synced)
@@ -280,6 +424,8 @@ static void dmn_synced(void *ctx, bool synced)
 	struct pfsd_daemon *d = ctx;
 
 	d->synced = synced;
+	d->bulk_written = false;
+	dmn_note_written(d);
 	if (synced)
 		log_info("%s: bulk update finished", d->conf.ifname);
 	else
@@ -382,6 +528,8 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 	struct pfsd_daemon *d = arg;
 
 	dmn_rx_drops(d);
+	if (len > d->rx_max_len)
+		d->rx_max_len = len;
 	if (d->crypt != NULL) {
 		pkt = pfsd_crypt_open(d->crypt, pkt, len, &len);
 		if (pkt == NULL)
@@ -717,6 +865,15 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return dmn_metrics_listen(d, c->metrics_listen);
 }
 
+/* The limit in d into the running engine. */
+static void dmn_limit_set(struct pfsd_daemon *d)
+{
+	struct pfs_engine_conf ec = *pfs_engine_conf(d->engine);
+
+	ec.max_states = d->state_limit;
+	(void)pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms());
+}
+
 static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
 	struct pfs_engine_conf ec;
@@ -726,6 +883,7 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 		log_warn("state table");
 		return -1;
 	}
+	(void)dmn_limit_update(d, c);
 	dmn_engine_conf(d, c, d->mtu, &ec);
 	d->engine = pfs_engine_new(&ec, d->table, &dmn_ops, d,
 				   pfsd_daemon_now_ms());
@@ -734,6 +892,32 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 		return -1;
 	}
 	return 0;
+}
+
+/* The conntrack backend's filter of c, with this namespace's addresses
+ * now (`ignore address auto`, the default). */
+static void dmn_ctfilter(struct pfsd_ctfilter *f, const struct pfsd_conf *c)
+{
+	int n = 0;
+
+	pfsd_ctfilter_init(f, &c->filter);
+	if (c->filter.own && (n = pfsd_ctfilter_load_own(f)) == -1)
+		log_warn("ignore address auto: cannot list this node's "
+			 "addresses; connections to and from it are synced");
+	if (c->filter.own && n >= 0)
+		log_debug("conntrack filter: %d own addresses not synced", n);
+}
+
+/* A reload takes the filter words again and the addresses as they are
+ * now (a VIP moved in or out). */
+static void dmn_refresh_ctfilter(struct pfsd_daemon *d)
+{
+	struct pfsd_ctfilter f;
+
+	if (d->ct == NULL)
+		return;
+	dmn_ctfilter(&f, &d->conf);
+	pfsd_ctnl_set_filter(d->ct, &f);
 }
 
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
@@ -752,27 +936,34 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (conf_path != NULL)
 		snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
+	d->started_ms = pfsd_now_ms();
 	dmn_pin_peers(d, c);
 	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
 		pfsd_daemon_free(d);
 		return NULL;
 	}
 	if (c->backend == PFSD_BACKEND_CONNTRACK) {
+		struct pfsd_ctfilter f;
 		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
-					    dmn_kick, d};
+					    dmn_kick, d, &f};
 
+		dmn_ctfilter(&f, c);
 		d->ct = pfsd_ctnl_new(&env);
 		if (d->ct == NULL) {
 			log_warnx("conntrack backend failed to start");
 			pfsd_daemon_free(d);
 			return NULL;
 		}
+		/* the module may have come with the backend's socket */
+		if (dmn_limit_update(d, c))
+			dmn_limit_set(d);
 	}
 	pfsd_loop_set_after(loop, dmn_after_wakeup, d);
 	d->synced = pfs_engine_synced(d->engine);
 	log_info("%s: hostid 0x%08x, syncdev %s, mtu %u", c->ifname,
 		 d->hostid, c->syncdev[0] != '\0' ? c->syncdev : "none",
 		 d->mtu);
+	dmn_say_unsealed(d, false);
 	if (c->syncdev[0] != '\0' || d->udp != NULL)
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
@@ -978,6 +1169,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	struct pfs_engine_conf ec;
 	uint32_t hostid = c->hostid != 0 ? c->hostid : d->hostid;
 	struct pfsd_conf old = d->conf;
+	bool was_unsealed = pfsd_daemon_unsealed(d);
 
 	if (dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
 		return -1;
@@ -986,6 +1178,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		return -1;
 	d->hostid = hostid;
 	d->mtu = dmn_mtu(d, c);
+	(void)dmn_limit_update(d, c);
 	dmn_engine_conf(d, c, d->mtu, &ec);
 	if (pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms()) == -1) {
 		snprintf(err, errlen, "engine: %s", strerror(errno));
@@ -1006,6 +1199,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 			  "memory");
 		d->conf.backend = old.backend;
 	}
+	dmn_say_unsealed(d, was_unsealed);
 	if (dmn_wants_bulk(&old, c))
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
@@ -1043,6 +1237,10 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		    pfsd_crypt_apply(d->crypt, &c, d->hostid, err,
 				     sizeof(err)) == -1)
 			log_warnx("reload: %s; keeping the keys", err);
+		dmn_refresh_ctfilter(d);
+		/* and nf_conntrack_max a new value (limit states auto) */
+		if (dmn_limit_update(d, &d->conf))
+			dmn_limit_set(d);
 		log_info("reload: %s unchanged", d->conf_path);
 		return;
 	}
@@ -1050,5 +1248,6 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		log_warnx("reload: %s; keeping the running config", err);
 		return;
 	}
+	dmn_refresh_ctfilter(d);
 	log_info("reload: %s applied", d->conf_path);
 }

@@ -20,7 +20,11 @@
 #include "peeraddr.h"
 #include "peers.h"
 
+/* The state limit with the memory backend, and with conntrack when
+ * nf_conntrack_max cannot be read (`limit states auto`): 1 M states
+ * take about 250 MB of table and 45 MB of write queue at most. */
 #define PFSD_STATE_LIMIT (1u << 20)
+#define PFSD_CT_MAX_PATH "/proc/sys/net/netfilter/nf_conntrack_max"
 
 struct pfsd_transport;
 struct pfsd_tun;
@@ -31,6 +35,22 @@ struct pfsd_ctnl;
 struct pfsd_mhttp;
 struct pfsd_crypt;
 struct pfsd_udp;
+
+/* Creators the metrics name one by one; more are summed as "other". */
+#define PFSD_METRICS_CREATORS 64
+
+/* The metrics' count of states per creator (metrics.c), taken from the
+ * engine's counts (no walk of the table) and reused for a while. */
+struct pfsd_creator_walk {
+	bool done;	/* at_ms and the counts are set */
+	uint64_t at_ms; /* when the table was walked */
+	size_t n;	/* creators listed */
+	uint64_t other; /* states of the creators past the list */
+	struct {
+		uint32_t id;
+		uint64_t n;
+	} cr[PFSD_METRICS_CREATORS];
+};
 
 /*
  * What the daemon serves but does not know, given by main: the modules
@@ -65,6 +85,9 @@ struct pfsd_daemon {
 	uint64_t timer_at;
 	uint64_t bulk_started;	/* ms of our last bulk request */
 	bool synced;		/* last ops->synced report */
+	bool bulk_written;	/* that bulk's states all reached the kernel */
+	uint64_t started_ms;	/* pfsd_now_ms() at start (doctor) */
+	size_t rx_max_len;	/* largest pfsync packet received (doctor) */
 	uint64_t send_fail;	/* packets the transport failed to send */
 	bool cap_failed;	/* a capture write failed (logged once) */
 	uint64_t rx_now_us;	/* arrival time of the packet being applied */
@@ -78,11 +101,17 @@ struct pfsd_daemon {
 	uint64_t bulk_lossy;	/* bulk updates asked again after a loss */
 	uint64_t bulk_resent;	/* bulk walks sent round again after a
 				   send failure */
+	uint32_t state_limit;	/* states held at most, in force */
+	const char *state_limit_why; /* "configured", "nf_conntrack_max",
+					"default" */
+	uint64_t lim_logged[3];	/* peer, local, kernel refusals logged */
+	uint64_t lim_logged_at;	/* ms of that line, 0 = none yet */
 	struct pfsd_latency lat; /* delays of stamped changes (latency.h) */
 	struct pfsd_peers peers; /* who we hear from, and when (peers.h) */
 	struct pfsd_peeraddr paddr; /* IPv6 peers' engine keys (peeraddr.h) */
 	uint32_t syncpeer_key;	    /* the engine's syncpeer (0: a group) */
 	struct pfsd_mhttp *mhttp; /* metrics-listen, NULL when off */
+	struct pfsd_creator_walk creators; /* for the metrics */
 	struct pfsd_daemon_serve serve; /* what main gave us to serve */
 };
 
@@ -118,12 +147,22 @@ void pfsd_daemon_kick(struct pfsd_daemon *d);
 void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS]);
 
 /* The engine's clock: monotonic milliseconds, and seconds for states. */
+/* Packets the kernel dropped on the sync socket (all sockets so far). */
+uint64_t pfsd_daemon_kernel_drops(const struct pfsd_daemon *d);
+
 uint64_t pfsd_daemon_now_ms(void);
 /* The bulk update is done and, with the conntrack backend, every peer's
  * state it brought is written to the kernel (no write waits): what
  * `bulk: done` and `pfsyncctl bulk-done` report. */
 bool pfsd_daemon_synced(const struct pfsd_daemon *d);
 uint32_t pfsd_daemon_now_sec(void);
+
+/*
+ * Sync packets are taken in without a seal: no key, and receive is on (a
+ * syncdev, or UDP).  Any host on the sync link can then insert, change
+ * and flush states; with the conntrack backend they are kernel entries.
+ */
+bool pfsd_daemon_unsealed(const struct pfsd_daemon *d);
 
 /* The try of the bulk update awaited: one per bulk-retry interval since
  * our request (1..PFS_BULK_MAX_TRIES); 0 when in sync. */

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,7 +17,11 @@
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
 
+#include "pfsync/seal.h"
+
 #include "churn.h"
+#include "crypt.h"
+#include "udp.h"
 #include "version.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -25,10 +30,6 @@
 #include "peers.h"
 #include "transport.h"
 #include "tun.h"
-
-/* Creators listed one by one (those holding the most states, by id);
- * the rest are summed as "other". */
-#define MET_CREATORS_MAX 64
 
 static void met_head(struct pfsd_out *o, const char *name, const char *type,
 		     const char *help)
@@ -182,29 +183,204 @@ static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
 		"Full conntrack dumps after the first.", c->resyncs);
 }
 
+/* What the conntrack backend's writer and reader did beyond the above
+ * (pfsyncctl -v stats, conntrack:), each under its stats name. */
+static void met_conntrack_more(const struct pfsd_daemon *d,
+			       struct pfsd_out *o)
+{
+#define MET_CT(f) {#f, offsetof(struct pfsd_ctnl_stats, f)}
+	static const struct {
+		const char *kind;
+		size_t off;
+	} kinds[] = {
+	    MET_CT(own),       MET_CT(skipped),	   MET_CT(gets),
+	    MET_CT(batches),   MET_CT(retried),	   MET_CT(lost),
+	    MET_CT(refreshed), MET_CT(reconciled), MET_CT(id_taken),
+	    MET_CT(adopted),   MET_CT(wait_full),  MET_CT(coalesced),
+	    MET_CT(dump_gone),
+	};
+#undef MET_CT
+	const struct pfsd_ctnl_stats *c;
+	uint64_t v;
+	size_t i;
+
+	if (d->ct == NULL)
+		return;
+	c = pfsd_ctnl_stats(d->ct);
+	met_head(o, "pfsyncd_conntrack_total", "counter",
+		 "Conntrack backend events by kind (pfsyncctl -v stats: "
+		 "ct_<kind>).");
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		memcpy(&v, (const char *)c + kinds[i].off, sizeof(v));
+		met_labelled(o, "pfsyncd_conntrack_total", "kind",
+			     kinds[i].kind, v);
+	}
+	met_head(o, "pfsyncd_conntrack_filtered_total", "counter",
+		 "Conntrack entries not synced by the filter, by reason "
+		 "(ignore address, ignore protocol, no-sync).");
+	for (i = PFSD_CTF_OWN; i < PFSD_CTF_NWHY; i++)
+		met_labelled(o, "pfsyncd_conntrack_filtered_total", "reason",
+			     pfsd_ctfilter_why_name((enum pfsd_ctf_why)i),
+			     c->filtered[i]);
+	met_one(o, "pfsyncd_conntrack_writes_waiting", "gauge",
+		"Peer states waiting for the kernel writer now.",
+		pfsd_ctnl_waiting(d->ct));
+	met_one(o, "pfsyncd_conntrack_writes_waiting_max", "gauge",
+		"Most peer states that waited for the kernel writer at once.",
+		c->wait_max);
+}
+
+/* Reliable delivery between pfsyncd peers, one label per counter. */
+static void met_reliable(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = pfs_engine_rel_stats(d->engine);
+	int i;
+
+	met_head(o, "pfsyncd_reliable_total", "counter",
+		 "Reliable delivery between pfsyncd peers, by event "
+		 "(pfsyncctl -v stats: rel_<event>); lost means missing "
+		 "packets given up and left to a bulk update.");
+	for (i = 0; i < PFS_REL_NSTATS; i++)
+		met_labelled(o, "pfsyncd_reliable_total", "event",
+			     pfs_rel_stat_name((enum pfs_rel_stat)i) + 4,
+			     v[i]);
+}
+
+/* The sync socket and bulk updates: what a backup missing states shows. */
+static void met_receive(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	met_one(o, "pfsyncd_kernel_drops_total", "counter",
+		"pfsync packets the kernel dropped on the sync socket (its "
+		"buffer full; raise sync-rcvbuf).",
+		pfsd_daemon_kernel_drops(d));
+	met_one(o, "pfsyncd_bulk_lossy_total", "counter",
+		"Bulk updates asked for again after a loss.", d->bulk_lossy);
+	met_one(o, "pfsyncd_bulk_resent_total", "counter",
+		"Bulk walks sent round again after a send failure.",
+		d->bulk_resent);
+}
+
+/* Sealed packets: the key and each way a packet was refused. */
+static void met_seal(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const struct pfs_seal *s;
+	const uint64_t *v;
+	int i;
+
+	if (d->crypt == NULL)
+		return;
+	s = pfsd_crypt_sealer(d->crypt);
+	v = pfs_seal_rx_stats(s);
+	met_one(o, "pfsyncd_seal_sent_total", "counter",
+		"Sealed packets sent.", pfs_seal_tx_count(s));
+	met_head(o, "pfsyncd_seal_received_total", "counter",
+		 "Sealed packets received, by result (ok, or why refused: "
+		 "another key or cluster name shows as badkey or auth).");
+	for (i = 0; i < PFS_SEAL_RX_MAX; i++)
+		met_labelled(o, "pfsyncd_seal_received_total", "result",
+			     pfs_seal_rx_name((enum pfs_seal_rx)i), v[i]);
+	met_one(o, "pfsyncd_seal_keys", "gauge",
+		"Keys accepted now (two during a rotation).",
+		pfs_seal_nkeys(s));
+}
+
+/* transport udp: datagrams in and out. */
+static void met_udp(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const struct pfsd_udp_stats *u;
+	const char *n = "pfsyncd_udp_datagrams_total";
+
+	if (d->udp == NULL)
+		return;
+	u = pfsd_udp_stats(d->udp);
+	met_head(o, n, "counter",
+		 "UDP transport datagrams, by what became of them.");
+	met_labelled(o, n, "kind", "received", u->rx);
+	met_labelled(o, n, "kind", "unknown_source", u->unknown);
+	met_labelled(o, n, "kind", "raw_ignored", u->raw_ignored);
+	met_labelled(o, n, "kind", "sent", u->tx);
+	met_labelled(o, n, "kind", "send_error", u->send_errors);
+}
+
+/* The state limit and what it refused (pfs_lim_stat; with conntrack
+ * the kernel's refusals at nf_conntrack_max as well). */
+static void met_limit(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = pfs_engine_lim_stats(d->engine);
+
+	met_one(o, "pfsyncd_state_limit", "gauge",
+		"States held at most (limit states; pf's set limit states).",
+		d->state_limit);
+	met_head(o, "pfsyncd_state_limit_refused_total", "counter",
+		 "New states refused at the state limit, by origin (pf: "
+		 "memory).");
+	met_labelled(o, "pfsyncd_state_limit_refused_total", "origin", "peer",
+		     v[PFS_LIM_PEER]);
+	met_labelled(o, "pfsyncd_state_limit_refused_total", "origin",
+		     "local", v[PFS_LIM_LOCAL]);
+	if (d->ct != NULL)
+		met_one(o, "pfsyncd_conntrack_table_full_total", "counter",
+			"Writes of new peer states the kernel refused, its "
+			"table full (ENOMEM at nf_conntrack_max).",
+			pfsd_ctnl_table_full(d->ct));
+}
+
 /* --- table, bulk, peers, latency ----------------------------------------- */
 
-static void met_table(const struct pfsd_daemon *d, struct pfsd_out *o)
+/* States per creator from the engine's counts, kept as states come and
+ * go (creators.h: no walk of the table, L5): the PFSD_METRICS_CREATORS
+ * creators holding the most, by id, the rest in w->other. */
+static void met_count_creators(const struct pfsd_daemon *d,
+			       struct pfsd_creator_walk *w)
 {
-	struct pfs_creator_count cr[MET_CREATORS_MAX];
+	struct pfs_creator_count cr[PFSD_METRICS_CREATORS];
+	size_t i;
+
+	w->n = pfs_engine_creators(d->engine, cr, PFSD_METRICS_CREATORS,
+				   &w->other);
+	for (i = 0; i < w->n; i++) {
+		w->cr[i].id = cr[i].creatorid;
+		w->cr[i].n = cr[i].n;
+	}
+}
+
+/* The counts of the last walk while younger than PFSD_METRICS_WALK_MS
+ * (a scrape must not stall the loop however often it comes), else a new
+ * walk. */
+static const struct pfsd_creator_walk *met_creators(struct pfsd_daemon *d,
+						    uint64_t now_ms)
+{
+	struct pfsd_creator_walk *w = &d->creators;
+
+	if (w->done && now_ms >= w->at_ms &&
+	    now_ms - w->at_ms < PFSD_METRICS_WALK_MS)
+		return w;
+	met_count_creators(d, w);
+	w->at_ms = now_ms;
+	w->done = true;
+	return w;
+}
+
+static void met_table(struct pfsd_daemon *d, struct pfsd_out *o,
+		      uint64_t now_ms)
+{
+	const struct pfsd_creator_walk *w;
 	char id[16];
-	uint64_t other;
-	size_t i, n;
+	size_t i;
 
 	met_one(o, "pfsync_states", "gauge", "States in the table.",
 		pfs_table_count(d->table));
-	/* kept by the engine as states come and go: no walk (L5) */
-	n = pfs_engine_creators(d->engine, cr, MET_CREATORS_MAX, &other);
+	w = met_creators(d, now_ms);
 	met_head(o, "pfsync_states_by_creator", "gauge",
 		 "States in the table by creator id (hostid, hex).");
-	for (i = 0; i < n; i++) {
-		snprintf(id, sizeof(id), "%08x", cr[i].creatorid);
+	for (i = 0; i < w->n; i++) {
+		snprintf(id, sizeof(id), "%08x", w->cr[i].id);
 		met_labelled(o, "pfsync_states_by_creator", "creator", id,
-			     cr[i].n);
+			     w->cr[i].n);
 	}
-	if (other != 0)
+	if (w->other != 0)
 		met_labelled(o, "pfsync_states_by_creator", "creator", "other",
-			     other);
+			     w->other);
 }
 
 static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
@@ -378,7 +554,7 @@ static void met_info(const struct pfsd_daemon *d, struct pfsd_out *o)
 			pfs_engine_dialect(d->engine, NULL));
 }
 
-void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
+void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 			 uint64_t now_ms, uint64_t wall_ms)
 {
 	met_info(d, o);
@@ -386,14 +562,20 @@ void pfsd_metrics_render(const struct pfsd_daemon *d, struct pfsd_out *o,
 	met_daemon_stats(d, o);
 	met_guards(d, o);
 	met_conntrack(d, o);
-	met_table(d, o);
+	met_conntrack_more(d, o);
+	met_reliable(d, o);
+	met_receive(d, o);
+	met_seal(d, o);
+	met_udp(d, o);
+	met_table(d, o, now_ms);
+	met_limit(d, o);
 	met_bulk(d, o, now_ms);
 	met_peers(d, o, now_ms, wall_ms);
 	met_dialects(d, o);
 	met_latency(d, o);
 }
 
-void pfsd_metrics_render_now(const struct pfsd_daemon *d, struct pfsd_out *o)
+void pfsd_metrics_render_now(struct pfsd_daemon *d, struct pfsd_out *o)
 {
 	struct timespec ts;
 

@@ -2,12 +2,15 @@
  * metrics_http.c - the HTTP listener for metrics scrapes (see
  * metrics_http.h).  Each connection reads one request head, queues one
  * whole answer (rendered at once), writes it as the socket takes it, and
- * closes.
+ * closes.  A connection has PFSD_MHTTP_TIMEOUT_MS to send its head, and
+ * as long again after each write that moved its answer on; one timer
+ * on the loop closes those past their deadline.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@ struct mhttp_client {
 	struct pfsd_mhttp *h;
 	int fd;
 	bool answering; /* the answer is queued: write, then close */
+	uint64_t deadline_ms; /* closed when still open then */
 	char in[PFSD_MHTTP_REQ_MAX];
 	size_t in_len;
 	struct pfsd_out out;
@@ -35,6 +39,8 @@ struct pfsd_mhttp {
 	void *ctx;
 	struct mhttp_client *cl[PFSD_MHTTP_MAX_CLIENTS]; /* oldest first */
 	size_t ncl;
+	int timer; /* loop timer id at the earliest deadline, 0 = none */
+	struct pfsd_mhttp_stats stats;
 };
 
 static int mhttp_port(const char *s, unsigned long *port)
@@ -104,6 +110,54 @@ static void mhttp_close(struct mhttp_client *c)
 	free(c);
 }
 
+static void mhttp_on_timer(void *arg);
+
+/* The timer at the earliest deadline, none without clients. */
+static void mhttp_arm(struct pfsd_mhttp *h)
+{
+	uint64_t at = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < h->ncl; i++)
+		if (h->cl[i]->deadline_ms < at)
+			at = h->cl[i]->deadline_ms;
+	if (h->ncl == 0) {
+		if (h->timer > 0)
+			pfsd_loop_timer_cancel(h->loop, h->timer);
+		h->timer = 0;
+	} else if (h->timer > 0)
+		pfsd_loop_timer_move(h->loop, h->timer, at);
+	else
+		h->timer = pfsd_loop_timer_add(h->loop, at, mhttp_on_timer, h);
+	if (h->timer < 0)
+		h->timer = 0; /* no timer: the next event arms it again */
+}
+
+size_t pfsd_mhttp_expire(struct pfsd_mhttp *h, uint64_t now_ms)
+{
+	size_t i = 0, n = 0;
+
+	while (i < h->ncl) {
+		if (h->cl[i]->deadline_ms > now_ms) {
+			i++;
+			continue;
+		}
+		mhttp_close(h->cl[i]); /* the list closes up over it */
+		n++;
+	}
+	h->stats.timeouts += n;
+	mhttp_arm(h);
+	return n;
+}
+
+static void mhttp_on_timer(void *arg)
+{
+	struct pfsd_mhttp *h = arg;
+
+	h->timer = 0; /* fired: the id is spent */
+	(void)pfsd_mhttp_expire(h, pfsd_now_ms());
+}
+
 /* Does the request (len bytes) start with `p`? */
 static bool mhttp_starts(const char *req, size_t len, const char *p)
 {
@@ -158,6 +212,7 @@ static void mhttp_answer(struct mhttp_client *c)
 	pfsd_out_write(&c->out, body.buf, body.len);
 	free(body.buf);
 	c->answering = true;
+	c->deadline_ms = pfsd_now_ms() + PFSD_MHTTP_TIMEOUT_MS;
 }
 
 /* Write what the socket takes; -1 once done or failed (close it). */
@@ -175,6 +230,7 @@ static int mhttp_write(struct mhttp_client *c)
 		if (n <= 0)
 			return -1;
 		c->out_off += (size_t)n;
+		c->deadline_ms = pfsd_now_ms() + PFSD_MHTTP_TIMEOUT_MS;
 	}
 	return -1;
 }
@@ -230,6 +286,28 @@ static void mhttp_on_client(void *arg, int fd, uint32_t events)
 		mhttp_close(c);
 }
 
+/*
+ * Room for one more: the oldest connection still reading its head goes
+ * (an idle or slow one); an answer under way is never cut.  False when
+ * every slot is answering: the newcomer is turned away instead.
+ */
+static bool mhttp_make_room(struct pfsd_mhttp *h)
+{
+	size_t i;
+
+	if (h->ncl < PFSD_MHTTP_MAX_CLIENTS)
+		return true;
+	for (i = 0; i < h->ncl && h->cl[i]->answering; i++)
+		;
+	if (i == h->ncl) {
+		h->stats.refused++;
+		return false;
+	}
+	mhttp_close(h->cl[i]);
+	h->stats.evicted++;
+	return true;
+}
+
 static void mhttp_on_accept(void *arg, int fd, uint32_t events)
 {
 	struct pfsd_mhttp *h = arg;
@@ -240,8 +318,10 @@ static void mhttp_on_accept(void *arg, int fd, uint32_t events)
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd == -1)
 		return;
-	if (h->ncl == PFSD_MHTTP_MAX_CLIENTS)
-		mhttp_close(h->cl[0]); /* a slow scraper makes room */
+	if (!mhttp_make_room(h)) {
+		close(cfd);
+		return;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		close(cfd);
@@ -249,12 +329,14 @@ static void mhttp_on_accept(void *arg, int fd, uint32_t events)
 	}
 	c->h = h;
 	c->fd = cfd;
+	c->deadline_ms = pfsd_now_ms() + PFSD_MHTTP_TIMEOUT_MS;
 	if (pfsd_loop_add_fd(h->loop, cfd, EPOLLIN, mhttp_on_client, c) == -1) {
 		close(cfd);
 		free(c);
 		return;
 	}
 	h->cl[h->ncl++] = c;
+	mhttp_arm(h);
 }
 
 static int mhttp_listen(const char *addr)
@@ -311,9 +393,27 @@ void pfsd_mhttp_free(struct pfsd_mhttp *h)
 		return;
 	while (h->ncl > 0)
 		mhttp_close(h->cl[0]);
+	if (h->timer > 0)
+		pfsd_loop_timer_cancel(h->loop, h->timer);
 	pfsd_loop_del_fd(h->loop, h->fd);
 	close(h->fd);
 	free(h);
+}
+
+size_t pfsd_mhttp_clients(const struct pfsd_mhttp *h, size_t *answering)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->ncl; i++)
+		n += h->cl[i]->answering;
+	if (answering != NULL)
+		*answering = n;
+	return h->ncl;
+}
+
+const struct pfsd_mhttp_stats *pfsd_mhttp_stats(const struct pfsd_mhttp *h)
+{
+	return &h->stats;
 }
 
 unsigned pfsd_mhttp_port(const struct pfsd_mhttp *h)

@@ -87,3 +87,22 @@ int pfsd_notifyf(const char *fmt, ...)
 	va_end(ap);
 	return pfsd_notify(buf);
 }
+
+unsigned long long pfsd_notify_watchdog_ms(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (usec == NULL || usec[0] == '\0')
+		return 0;
+	if (pid != NULL && pid[0] != '\0' &&
+	    strtoull(pid, NULL, 10) != (unsigned long long)getpid())
+		return 0;
+	errno = 0;
+	v = strtoull(usec, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	return v / 1000;
+}

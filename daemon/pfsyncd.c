@@ -104,6 +104,22 @@ static int main_sandbox(const struct pfsd_conf *c)
 	return 0;
 }
 
+/* WATCHDOG=1 at half the manager's interval, from the loop itself. */
+struct main_watchdog {
+	struct pfsd_loop *loop;
+	unsigned long long every_ms;
+};
+
+static void main_watchdog(void *arg)
+{
+	struct main_watchdog *w = arg;
+
+	(void)pfsd_notify("WATCHDOG=1");
+	if (pfsd_loop_timer_add(w->loop, pfsd_now_ms() + w->every_ms,
+				main_watchdog, w) == -1)
+		log_warn("watchdog timer");
+}
+
 static void main_metrics(void *ctx, struct pfsd_out *o)
 {
 	pfsd_metrics_render_now(ctx, o);
@@ -117,6 +133,7 @@ static const struct pfsd_daemon_serve main_serve = {
 
 static int main_run(const struct pfsd_conf *c, const char *path)
 {
+	struct main_watchdog wd;
 	struct pfsd_daemon *d;
 	struct pfsd_loop *loop;
 	int rc;
@@ -143,6 +160,12 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 	if (pfsd_notify("READY=1") == -1)
 		log_warn("sd_notify %s", getenv("NOTIFY_SOCKET"));
 	pfsd_daemon_notify_status(d);
+	wd.loop = loop;
+	wd.every_ms = pfsd_notify_watchdog_ms() / 2;
+	if (wd.every_ms != 0) {
+		log_info("watchdog: every %llu ms", wd.every_ms);
+		main_watchdog(&wd);
+	}
 	rc = pfsd_loop_run(loop);
 	if (rc == -1)
 		log_warn("event loop");

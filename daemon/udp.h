@@ -6,8 +6,10 @@
  *
  * Datagrams are accepted only from the configured peers (others are
  * counted); they are handed on with TTL 255 and "on the syncdev" when
- * they came in on it (or always, without a syncdev), since neither check
- * means anything for a datagram that may have crossed routers.
+ * they came in on it (the engine drops and counts the others as BADIF),
+ * or always without a syncdev: a TTL means nothing for a datagram that
+ * may have crossed routers.  Only a sealed config may lack a syncdev
+ * (config.c), since a source address alone is easy to forge.
  *
  * IPv6 peers take a second socket (pfsd_udp_set_inet6): they are named
  * by their keys in a struct pfsd_peeraddr, as the raw transport does

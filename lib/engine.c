@@ -173,6 +173,11 @@ const uint64_t *pfs_engine_rel_stats(const struct pfs_engine *e)
 	return e->rel_stats;
 }
 
+const uint64_t *pfs_engine_lim_stats(const struct pfs_engine *e)
+{
+	return e->lim_stats;
+}
+
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n)
 {
 	e->stats[PFS_STAT_OERRORS] += n;
@@ -584,6 +589,11 @@ int pfs_engine_insert_x(struct pfs_engine *e, const struct pfs_state *st,
 {
 	struct pfs_state tmp = *st, *s;
 
+	if (eng_at_limit(e)) { /* as pf's state pool at its hard limit */
+		e->lim_stats[PFS_LIM_LOCAL]++;
+		errno = ENOMEM;
+		return -1;
+	}
 	tmp.sync_flags &= PFS_SF_NOSYNC;
 	if (tmp.proto == PFS_V3_PROTO)
 		tmp.sync_flags = PFS_SF_NOSYNC;

@@ -117,6 +117,7 @@ struct pfs_engine {
 	struct pfs_creators *creators;
 	bool creators_stale;	   /* an add failed: rebuild before use */
 	uint64_t creators_rebuilt; /* walks that rebuilt the counts */
+	uint64_t lim_stats[PFS_LIM_NSTATS]; /* refused at max_states */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
 	bool rx_in_order;      /* applying a sequenced packet of a peer */
@@ -148,6 +149,13 @@ static inline uint32_t eng_secs(uint64_t now_ms)
 static inline bool eng_wire_off(const struct pfs_engine *e)
 {
 	return !e->conf.syncdev && e->conf.syncpeer == 0;
+}
+
+/* The table holds conf.max_states states: no new one fits. */
+static inline bool eng_at_limit(const struct pfs_engine *e)
+{
+	return e->conf.max_states != 0 &&
+	       pfs_table_count(e->table) >= e->conf.max_states;
 }
 
 /* engine.c */

@@ -46,6 +46,7 @@ struct eng_rx {
 	const struct pfs_stx *x;
 	size_t cur; /* the record being applied */
 	struct eng_clr_run clr;
+	bool limited; /* the last insert was refused at the state limit */
 };
 
 /* The extras of the record being applied; NULL when the packet has no
@@ -173,9 +174,14 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 {
 	struct pfs_state tmp = *w, *s;
 
+	rx->limited = false;
 	if (eng_rx_refuse_deleted(rx, w->id, w->creatorid))
 		return NULL;
-
+	if (eng_at_limit(rx->e) &&
+	    pfs_table_find_id(rx->e->table, w->id, w->creatorid) == NULL) {
+		rx->limited = true; /* counted by the caller: adopt may do */
+		return NULL;
+	}
 	tmp.creation = rx->now_s >= w->creation ? rx->now_s - w->creation : 0;
 	tmp.expire = pfs_state_expire_from_wire(w->expire, w->timeout, rx->now_s);
 	memset(tmp.packets, 0, sizeof(tmp.packets));
@@ -301,6 +307,14 @@ static void eng_rx_clr(struct eng_rx *rx)
 	eng_rx_clear(rx, r.clr.creatorid, NULL);
 }
 
+/* A peer's new state did not fit under the state limit. */
+static void eng_rx_limit_count(struct eng_rx *rx)
+{
+	if (rx->limited)
+		rx->e->lim_stats[PFS_LIM_PEER]++;
+	rx->limited = false;
+}
+
 /*
  * A peer's INS of a state in our name is refused and counted: a peer
  * announces only states it created (pf imports synced states silently),
@@ -312,14 +326,16 @@ static void eng_rx_clr(struct eng_rx *rx)
 static void eng_rx_ins_one(struct eng_rx *rx, const struct pfs_state *w)
 {
 	if (w->creatorid != rx->e->conf.hostid) {
-		(void)eng_rx_insert(rx, w);
+		if (!eng_rx_insert(rx, w))
+			eng_rx_limit_count(rx);
 		return;
 	}
 	if (!eng_rx_refuse_deleted(rx, w->id, w->creatorid))
 		rx->e->guard_stats[PFS_GUARD_INS_OWN]++;
 }
 
-/* INS: bad values count BADSTATE; a failed insert is not counted. */
+/* INS: bad values count BADSTATE; a failed insert is not counted, but
+ * for the state limit's own counter. */
 static void eng_rx_ins(struct eng_rx *rx)
 {
 	union pfs_v3_record r;
@@ -436,6 +452,7 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 		s = eng_rx_adopt(rx, w);
 		if (!s) {
 			eng_badstate(rx);
+			eng_rx_limit_count(rx);
 			return;
 		}
 	}
@@ -696,6 +713,7 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.from.fmt = 0;
 	rx.from.addr = m->src;
 	rx.same = false;
+	rx.limited = false;
 	rx.cur = 0;
 	rx.clr.n = 0;
 	rx.x = x;

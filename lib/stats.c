@@ -68,3 +68,15 @@ const char *pfs_guard_stat_name(enum pfs_guard_stat s)
 		return "?";
 	return pfs_guard_stat_names[s];
 }
+
+static const char *const pfs_lim_stat_names[PFS_LIM_NSTATS] = {
+    [PFS_LIM_PEER] = "state_limit",
+    [PFS_LIM_LOCAL] = "state_limit_local",
+};
+
+const char *pfs_lim_stat_name(enum pfs_lim_stat s)
+{
+	if ((unsigned)s >= PFS_LIM_NSTATS)
+		return "?";
+	return pfs_lim_stat_names[s];
+}

@@ -36,7 +36,7 @@ ctl A add udp 192.168.0.12:5353 10.0.0.53:53 out if sis0 \
 	state MULTIPLE:MULTIPLE >/dev/null
 ctl A add tcp 192.168.0.13:40003 10.0.0.80:22 out no-sync >/dev/null
 run ctl A states
-say "...and firewall B has them within the 1 s flush (the no-sync one stays on A)"
+say "...and firewall B has them within the flush-delay (the no-sync one stays on A)"
 wait_for 5 test "$(nstates B)" -eq 3
 run ctl B states
 

@@ -106,6 +106,7 @@ struct pfsd_ctnl {
 	size_t nget, glen;
 	uint8_t *gbuf;
 	struct pfsd_ctnl_stats st;
+	struct pfsd_ctfilter filter; /* what is not synced */
 };
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms);
@@ -231,7 +232,23 @@ static void ctnl_writer_stats(struct pfsd_ctnl *c)
 	c->st.waiting = pfsd_ctwr_waiting(c->w);
 	c->st.wait_max = ws->pend_max;
 	c->st.wait_full = ws->full;
+	c->st.wait_bound = ws->pend_bound;
 	c->st.coalesced = ws->coalesced;
+}
+
+void pfsd_ctnl_set_limit(struct pfsd_ctnl *c, uint32_t max_states)
+{
+	if (c == NULL)
+		return;
+	pfsd_ctwr_set_max(c->w, max_states / PFSD_CTNL_WQ_DIV);
+	ctnl_writer_stats(c);
+}
+
+/* The state stays in the mirror: the peer's next change of it writes it
+ * again (a create or update, ctpolicy.h), so room made later takes it. */
+uint64_t pfsd_ctnl_table_full(const struct pfsd_ctnl *c)
+{
+	return c == NULL ? 0 : c->st.fail_errno[ENOMEM];
 }
 
 size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c)
@@ -424,6 +441,23 @@ static void ctnl_destroy(struct pfsd_ctnl *c, const struct pfsd_ct_entry *e,
 				pfsd_now_ms());
 }
 
+/* Left out by the filter (counted by reason).  An entry that was synced
+ * before (its mark or label set since, or a reload) is deleted from the
+ * table, and so from the peers. */
+static bool ctnl_filtered(struct pfsd_ctnl *c, int kind,
+			  const struct pfsd_ct_entry *e,
+			  const struct pfs_state *st)
+{
+	enum pfsd_ctf_why why = pfsd_ctfilter_check(&c->filter, e);
+
+	if (why == PFSD_CTF_SYNC)
+		return false;
+	c->st.filtered[why]++;
+	if (kind != PFSD_CT_NEW)
+		ctnl_destroy(c, e, st);
+	return true;
+}
+
 /* Parse and map one message; the kind, or -1 when not synced. */
 static int ctnl_entry(struct pfsd_ctnl *c, const struct nlmsghdr *nlh,
 		      struct pfsd_ct_entry *e, struct pfs_state *st)
@@ -441,7 +475,7 @@ static int ctnl_entry(struct pfsd_ctnl *c, const struct nlmsghdr *nlh,
 			c->st.skipped++;
 		return -1;
 	}
-	return kind;
+	return ctnl_filtered(c, kind, e, st) ? -1 : kind;
 }
 
 static void ctnl_event(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
@@ -1032,6 +1066,8 @@ struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 	if (c == NULL)
 		return NULL;
 	c->env = *env;
+	pfsd_ctnl_set_filter(c, env->filter);
+	c->env.filter = NULL; /* the copy is c->filter */
 	c->rx = malloc(CTNL_RXBUF);
 	c->evrx = pfsd_nlrx_new(CTNL_EV_VLEN, CTNL_EV_SLOT);
 	pfsd_idset_init(&c->gone);
@@ -1077,6 +1113,19 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	pfsd_idset_free(&c->gone);
 	free(c->gbuf);
 	free(c);
+}
+
+void pfsd_ctnl_set_filter(struct pfsd_ctnl *c, const struct pfsd_ctfilter *f)
+{
+	struct pfsd_filter_conf all;
+
+	if (f != NULL) {
+		c->filter = *f;
+		return;
+	}
+	pfsd_filter_conf_default(&all);
+	all.own = false;
+	pfsd_ctfilter_init(&c->filter, &all);
 }
 
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c)

@@ -34,6 +34,8 @@
 
 #include "pfsync/engine.h"
 
+#include "ctfilter.h"
+
 #define PFSD_CTNL_ERRNO_MAX 136 /* per-errno failure counters */
 
 struct pfsd_ctnl;
@@ -54,6 +56,7 @@ struct pfsd_ctnl_env {
 	struct pfsd_loop *loop;
 	void (*kick)(void *arg);
 	void *arg;
+	const struct pfsd_ctfilter *filter; /* copied; NULL: sync all */
 };
 
 struct pfsd_ctnl_stats {
@@ -77,8 +80,10 @@ struct pfsd_ctnl_stats {
 	uint64_t waiting;    /* writes waiting for a batch now */
 	uint64_t wait_max;   /* most writes waiting at once */
 	uint64_t wait_full;  /* writes that found the queue full */
+	uint64_t wait_bound; /* writes that may wait (pfsd_ctnl_set_limit) */
 	uint64_t coalesced;  /* writes merged into one still waiting */
 	uint64_t dump_gone;  /* dump entries destroyed meanwhile, skipped */
+	uint64_t filtered[PFSD_CTF_NWHY]; /* not synced, by reason */
 };
 
 /* Open the sockets, subscribe, dump the table into the mirror. NULL on
@@ -103,5 +108,19 @@ bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 		     const struct pfs_state *peer);
 
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c);
+/* A new filter (a reload): later events are judged by it; an entry of
+ * the table that it leaves out goes at its next event (a delete). */
+void pfsd_ctnl_set_filter(struct pfsd_ctnl *c, const struct pfsd_ctfilter *f);
+
+/*
+ * The state limit in force (engine.h's max_states): the kernel write
+ * queue holds a quarter of it at most (PFSD_CTNL_WQ_DIV; a full queue
+ * writes before it takes more, ctwr.h).  NULL-safe.
+ */
+#define PFSD_CTNL_WQ_DIV 4
+void pfsd_ctnl_set_limit(struct pfsd_ctnl *c, uint32_t max_states);
+/* Writes of new entries the kernel refused for its table was full
+ * (ENOMEM at nf_conntrack_max); 0 for NULL. */
+uint64_t pfsd_ctnl_table_full(const struct pfsd_ctnl *c);
 
 #endif

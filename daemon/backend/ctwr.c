@@ -6,7 +6,8 @@
  * Second forms are queued into `q` while `fl` is walked; the buffer has
  * room for them on top of a full batch.
  *
- * Requests wait in `pend`, a ring that grows (up to CTWR_PEND_MAX), until
+ * Requests wait in `pend`, a ring that grows (up to pend_max, at most
+ * CTWR_PEND_MAX), until
  * the pump moves them into a batch: the sync socket is read at the pace
  * packets come, and the kernel is written at the pace it takes, so a
  * burst waits here (about 150 B a request) rather than in the socket's
@@ -36,7 +37,7 @@
 #define CTWR_ROUNDS  3 /* batches per flush: first forms, second forms */
 #define CTWR_PUMP    2 /* batches per pump (each wakeup of the loop) */
 #define CTWR_PEND_MIN 1024
-#define CTWR_PEND_MAX (1u << 22) /* requests waiting, at most (~600 MB) */
+#define CTWR_PEND_MAX (1u << 22) /* the bound's ceiling (~700 MB) */
 
 struct pfsd_ctwr {
 	struct mnl_socket *nl;
@@ -47,6 +48,7 @@ struct pfsd_ctwr {
 	size_t nq, nfl;
 	struct pfsd_ctwr_req *pend; /* ring: waiting for a batch */
 	size_t phead, pcount, pcap;
+	size_t pend_max;	    /* pcap grows to this at most */
 	uint64_t head_pos;	    /* ring position of pend[phead] */
 	uint64_t *ix;		    /* position + 1 by (id, creator); 0 free */
 	size_t ixcap, ixused;
@@ -89,6 +91,7 @@ struct pfsd_ctwr *pfsd_ctwr_new(pfsd_ctwr_done_cb done, void *arg)
 		return NULL;
 	w->done = done;
 	w->arg = arg;
+	w->pend_max = w->st.pend_bound = CTWR_PEND_MAX;
 	w->q = calloc(CTWR_QCAP, sizeof(*w->q));
 	w->fl = calloc(CTWR_QCAP, sizeof(*w->fl));
 	w->buf = malloc(CTWR_BUFCAP);
@@ -286,7 +289,7 @@ static int ctwr_grow(struct pfsd_ctwr *w)
 	size_t cap = w->pcap ? 2 * w->pcap : CTWR_PEND_MIN, i;
 	struct pfsd_ctwr_req *p;
 
-	if (cap > CTWR_PEND_MAX)
+	if (cap > w->pend_max)
 		return -1;
 	p = malloc(cap * sizeof(*p));
 	if (p == NULL)
@@ -493,4 +496,13 @@ int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 size_t pfsd_ctwr_waiting(const struct pfsd_ctwr *w)
 {
 	return w->pcount;
+}
+
+void pfsd_ctwr_set_max(struct pfsd_ctwr *w, size_t n)
+{
+	size_t cap = CTWR_PEND_MIN;
+
+	while (cap < n && cap < CTWR_PEND_MAX)
+		cap *= 2;
+	w->pend_max = w->st.pend_bound = cap;
 }

@@ -15,12 +15,16 @@
  * CT_NEW with NLM_F_CREATE, which creates or updates; a delete of an
  * entry already gone is ok.
  *
- * Requests wait in a growing queue (up to 4 M of them) and the daemon
+ * Requests wait in a growing queue (up to a bound, pfsd_ctwr_set_max;
+ * 4 M of them unless set) and the daemon
  * pumps a few batches after every loop wakeup (PFSD_CTWR_BATCH bytes
  * each), coming back at once while requests wait: the sync socket is
  * read between batches, so a burst from a peer waits in this queue
  * instead of overflowing the socket's buffer.  The queue full, a put
- * writes a batch first (back-pressure on the loop).
+ * writes a batch first (back-pressure on the loop: the sync socket is
+ * then read at the pace the kernel takes the writes, and what its buffer
+ * cannot hold is dropped by the kernel, counted and asked for again by
+ * the reliable layer or a bulk update; nothing is dropped here).
  */
 #ifndef PFSYNCD_CTWR_H
 #define PFSYNCD_CTWR_H
@@ -62,6 +66,7 @@ struct pfsd_ctwr_stats {
 	uint64_t lost;	   /* results lost (send or receive failure) */
 	uint64_t pend_max; /* most requests waiting at once */
 	uint64_t pend_cap; /* the queue's largest size */
+	uint64_t pend_bound; /* the size it may grow to (set_max) */
 	uint64_t full;	   /* puts that found the queue full */
 	uint64_t coalesced; /* puts merged into a request still waiting */
 };
@@ -86,6 +91,9 @@ void pfsd_ctwr_flush(struct pfsd_ctwr *w);
 bool pfsd_ctwr_pump(struct pfsd_ctwr *w);
 /* Requests waiting for a batch. */
 size_t pfsd_ctwr_waiting(const struct pfsd_ctwr *w);
+/* The most requests that may wait (rounded up to a power of two, 1024
+ * to 4 M); a queue larger already keeps its size until it empties. */
+void pfsd_ctwr_set_max(struct pfsd_ctwr *w, size_t n);
 
 const struct pfsd_ctwr_stats *pfsd_ctwr_stats(const struct pfsd_ctwr *w);
 

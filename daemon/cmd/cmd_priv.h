@@ -56,6 +56,7 @@ struct pfs_state *cmd_parse_find(struct pfs_table *t, uint32_t hostid,
 
 int cmd_iface(struct cmd_req *r);	   /* iface.c: pfsync0 [WORDS] */
 void cmd_iface_dialect(struct cmd_req *r); /* the dialect fields */
+void cmd_iface_security(struct cmd_req *r); /* sealed or not */
 int cmd_stats(struct cmd_req *r);	   /* stats.c */
 void cmd_stats_parts(struct cmd_req *r);   /* stats_parts.c */
 int cmd_states(struct cmd_req *r);	   /* states.c */
@@ -70,5 +71,8 @@ int cmd_bulk_done(struct cmd_req *r);
 int cmd_info_version(struct cmd_req *r); /* info.c */
 int cmd_info_latency(struct cmd_req *r);
 int cmd_info_metrics(struct cmd_req *r);
+int cmd_doctor(struct cmd_req *r); /* doctor.c */
+int cmd_limit(struct cmd_req *r);	/* limit.c: limit [states N|auto] */
+void cmd_limit_show(struct cmd_req *r); /* its fields, in stats too */
 
 #endif

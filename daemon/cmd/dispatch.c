@@ -38,6 +38,8 @@ static const struct {
     {"latency", cmd_info_latency, DSP_SHOW_BARE, false},
     {"bulk-done", cmd_bulk_done, DSP_SHOW, false},
     {"metrics", cmd_info_metrics, DSP_SHOW, false},
+    {"doctor", cmd_doctor, DSP_SHOW, false},
+    {"limit", cmd_limit, DSP_SHOW_BARE, false},
 };
 #define DSP_N (sizeof(dsp_table) / sizeof(dsp_table[0]))
 

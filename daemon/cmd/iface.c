@@ -113,6 +113,28 @@ static void iface_sync(struct cmd_req *r, const struct pfsd_conf *c)
 	pfsd_rnd_quiet(&r->rnd, false);
 }
 
+/*
+ * Who can write our states: "sealed", or "unsealed" with what it means
+ * when the states are the kernel's (the conntrack backend).
+ */
+void cmd_iface_security(struct cmd_req *r)
+{
+	const struct pfsd_daemon *d = r->d;
+	bool unsealed = pfsd_daemon_unsealed(d);
+	char warn[64] = "";
+
+	if (unsealed && d->conf.backend == PFSD_BACKEND_CONNTRACK)
+		snprintf(warn, sizeof(warn), "any host on %s can insert states",
+			 d->conf.syncdev);
+	pfsd_rnd_str(&r->rnd, "security", "\tsecurity: %s",
+		     d->crypt != NULL ? "sealed" : "unsealed");
+	if (warn[0] != '\0')
+		pfsd_rnd_str(&r->rnd, "security_warning", " (%s)", warn);
+	else
+		pfsd_rnd_json_str(&r->rnd, "security_warning", warn);
+	pfsd_rnd_text(&r->rnd, "\n");
+}
+
 /* hostid, the bulk update and its try, the table size. */
 static void iface_bulk(struct cmd_req *r)
 {
@@ -142,6 +164,7 @@ static void iface_show(struct cmd_req *r)
 	pfsd_rnd_bool(&r->rnd, "up", pfsd_tun_is_up(d->tun), "UP", "");
 	pfsd_rnd_uint(&r->rnd, "mtu", "> mtu %u\n", pfsd_tun_mtu(d->tun));
 	iface_sync(r, &d->conf);
+	cmd_iface_security(r);
 	iface_bulk(r);
 	pfsd_rnd_json_u64(&r->rnd, "tap_drops", pfsd_tun_drops(d->tun));
 	pfsd_rnd_str(&r->rnd, "tap", "\ttap: %s", always ? "always" : "auto");

@@ -65,14 +65,6 @@ static void stats_pfsync(struct cmd_req *r)
 /* The sync socket's kernel drops: what SO_RXQ_OVFL told so far, or
  * /proc/net/raw's count for the socket when that is ahead (drops after
  * the last packet read show there first); plus replaced sockets'. */
-static uint64_t stats_kernel_drops(const struct pfsd_daemon *d)
-{
-	uint64_t seen = pfsd_transport_stats(d->tp)->kernel_drops;
-	uint64_t proc = pfsd_transport_proc_drops(d->tp);
-
-	return d->rx_drops_old + (proc > seen ? proc : seen);
-}
-
 /* How packets came in: read, dropped by the kernel, bulk losses. */
 static void stats_daemon_rx(struct cmd_req *r)
 {
@@ -86,7 +78,7 @@ static void stats_daemon_rx(struct cmd_req *r)
 	pfsd_rnd_u64(o, "rx_batches", "%" PRIu64 " batches\n", ts->batches);
 	pfsd_rnd_u64(o, "kernel_drops",
 		     "\t%" PRIu64 " packets dropped by the kernel ",
-		     stats_kernel_drops(d));
+		     pfsd_daemon_kernel_drops(d));
 	pfsd_rnd_uint(o, "rcvbuf", "(receive buffer of %u bytes full)\n",
 		      pfsd_transport_rcvbuf(d->tp));
 	pfsd_rnd_u64(o, "bulk_lossy",

@@ -147,6 +147,7 @@ static const char *const parts_ct_lines[][2] = {
     {"ct_waiting", "writes waiting"},
     {"ct_wait_max", "writes waiting at most"},
     {"ct_wait_full", "writes that found the queue full"},
+    {"ct_wait_bound", "writes that may wait at most"},
     {"ct_coalesced", "writes merged into one still waiting"},
     {"ct_dump_gone", "dumped entries already destroyed, skipped"},
 };
@@ -159,13 +160,35 @@ static void parts_ct_counters(struct cmd_req *r,
 	    c->events,	c->own,	    c->skipped,	  c->malformed,	 c->enobufs,
 	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
 	    c->adopted, c->batches, c->retried,	  c->lost,	 c->waiting,
-	    c->wait_max, c->wait_full, c->coalesced, c->dump_gone,
+	    c->wait_max, c->wait_full, c->wait_bound, c->coalesced,
+	    c->dump_gone,
 	};
 	size_t i;
 
 	for (i = 0; i < PARTS_CT_N; i++)
 		pfsd_rnd_u64(&r->rnd, parts_ct_lines[i][0],
 			     "\t%" PRIu64 " %s\n", v[i], parts_ct_lines[i][1]);
+}
+
+/* Entries the filter leaves out, by reason: text lines, a JSON object. */
+static void parts_ct_filtered(struct cmd_req *r,
+			      const struct pfsd_ctnl_stats *c)
+{
+	static const char *const why[PFSD_CTF_NWHY] = {
+	    [PFSD_CTF_OWN] = "from or to this node's own addresses",
+	    [PFSD_CTF_ADDRESS] = "of an ignored address",
+	    [PFSD_CTF_PROTOCOL] = "of an ignored protocol",
+	    [PFSD_CTF_MARK] = "with the no-sync mark",
+	    [PFSD_CTF_LABEL] = "with the no-sync label",
+	};
+	int i;
+
+	pfsd_rnd_object(&r->rnd, "ct_filtered");
+	for (i = PFSD_CTF_OWN; i < PFSD_CTF_NWHY; i++)
+		pfsd_rnd_u64(&r->rnd, pfsd_ctfilter_why_name((enum pfsd_ctf_why)i),
+			     "	%" PRIu64 " entries not synced: %s\n",
+			     c->filtered[i], why[i]);
+	pfsd_rnd_close(&r->rnd);
 }
 
 static void parts_ct(struct cmd_req *r)
@@ -182,6 +205,7 @@ static void parts_ct(struct cmd_req *r)
 		     c->ct_fail);
 	parts_ct_errno(r, c);
 	parts_ct_counters(r, c);
+	parts_ct_filtered(r, c);
 }
 
 /* Sealed packets, when a key is configured. */
@@ -248,6 +272,7 @@ void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
 	parts_guard(r);
+	cmd_limit_show(r);
 	parts_churn(r);
 	parts_ct(r);
 	parts_seal(r);

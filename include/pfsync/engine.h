@@ -60,6 +60,16 @@ struct pfs_engine_conf {
 	 */
 	uint8_t version;
 	unsigned v5_fmt;
+	/*
+	 * pf's `set limit states`: the table holds at most this many states
+	 * (ours and peers').  At the limit a peer's new state (INS, a full
+	 * UPD that would create one, a bulk's) is refused and counted
+	 * (PFS_LIM_PEER; it comes back through UPD_C/UREQ or the next bulk
+	 * once there is room), a local insert fails with ENOMEM
+	 * (PFS_LIM_LOCAL); updates and deletes of the states held apply.
+	 * Lowered below the states held, none is evicted.  0: no limit.
+	 */
+	uint32_t max_states;
 };
 
 #define PFS_ENGINE_VERSION_AUTO 0
@@ -274,6 +284,8 @@ size_t pfs_engine_creators(struct pfs_engine *e,
 /* How many times those counts were rebuilt by a walk: once for a table
  * filled before the engine came, never for the engine's own changes. */
 uint64_t pfs_engine_creators_rebuilt(const struct pfs_engine *e);
+/* States refused at the state limit, [PFS_LIM_NSTATS] (stats.h). */
+const uint64_t *pfs_engine_lim_stats(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):
  * added to OERRORS, as if output() had returned -1 for each. */
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);

@@ -76,4 +76,19 @@ enum pfs_guard_stat {
 /* Short symbolic name ("guard_clr_own", ...) of a guard counter. */
 const char *pfs_guard_stat_name(enum pfs_guard_stat s);
 
+/*
+ * States refused at the state limit (engine.h's max_states).  pf counts
+ * the same event as "memory" (its state pool at `set limit states`);
+ * NetBSD's pfsync drops the rest of such an INS packet uncounted and
+ * counts BADSTATE in the UPD path, which we count too.
+ */
+enum pfs_lim_stat {
+	PFS_LIM_PEER = 0, /* peers' new states refused */
+	PFS_LIM_LOCAL,	  /* local inserts refused (ENOMEM) */
+	PFS_LIM_NSTATS
+};
+
+/* "state_limit", "state_limit_local"; "?" out of range. */
+const char *pfs_lim_stat_name(enum pfs_lim_stat s);
+
 #endif

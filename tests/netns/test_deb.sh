@@ -53,7 +53,9 @@ for f in /usr/sbin/pfsyncd /usr/sbin/pfsyncctl $CONF \
 	/usr/share/man/man8/pfsyncctl.8.gz /usr/share/man/man5/pfsyncd.conf.5.gz \
 	/usr/share/pfsyncd/pfsync-keepalived /usr/share/pfsyncd/wireshark/pfsync.lua \
 	/usr/share/doc/pfsyncd/examples/keepalived.conf \
-	/usr/share/doc/pfsyncd/examples/pfsyncd.nft; do
+	/usr/share/doc/pfsyncd/examples/pfsyncd.nft \
+	/usr/share/doc/pfsyncd/examples/pfsyncd-alerts.yml \
+	/usr/share/doc/pfsyncd/examples/pfsyncd-dashboard.json; do
 	check "installs $f" test -e "$f"
 done
 check "$CONF is a conffile" sh -c \

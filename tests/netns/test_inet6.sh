@@ -142,9 +142,9 @@ netns_add E
 netns_add F
 netns_link E sync0 fd88::1/64 F sync0 fd88::2/64
 for n in E F; do wait_for 10 no_tentative $n || fail "DAD on $n"; done
-EXTRA_CONF="transport udp port 8241" \
+EXTRA_CONF="transport udp port 8241 unsealed" \
 	daemon_start E 5 up syncdev sync0 syncpeer fd88::2 || fail "start E"
-EXTRA_CONF="transport udp port 8241
+EXTRA_CONF="transport udp port 8241 unsealed
 peer fd88::1" daemon_start F 6 up syncdev sync0 || fail "start F"
 for n in E F; do check "$n's startup bulk is done" wait_for 15 bulk_done $n; done
 both_ways E F 00000005 00000006 "UDP over IPv6"

@@ -40,6 +40,40 @@ check "not ready before it" sh -c "! grep -q '^0 READY=1' '$T/notify.out'"
 check "STATUS= says the bulk state" has '^. STATUS=pfsync0: .*syncdev sync0, hostid 0x0a000001'
 check "STATUS= reaches bulk update done" wait_for 10 has 'STATUS=pfsync0: bulk update done'
 
+# WatchdogSec: the loop sends WATCHDOG=1 at half $WATCHDOG_USEC, and only
+# when $WATCHDOG_PID, if set, is its own
+cat >"$T/W.conf" <<CONF
+interface pfsync0 up
+control "$T/W.sock"
+CONF
+: >"$T/notify.w"
+$PY "$D/notifyd.py" "$T/notifyw.sock" "$T/notify.w" "$T/W.sock" &
+PIDS+=("$!")
+wait_for 5 test -S "$T/notifyw.sock" || fail "watchdog notify socket"
+netns_add W
+ip netns exec "$(ns W)" env NOTIFY_SOCKET="$T/notifyw.sock" \
+	WATCHDOG_USEC=400000 "$PFSYNCD" -d -f "$T/W.conf" 2>"$T/W.log" &
+PIDS+=("$!")
+PID_W=$!
+wd_count() { grep -c 'WATCHDOG=1' "$T/notify.w"; }
+wd_atleast() { [ "$(wd_count)" -ge "$1" ]; }
+check "WATCHDOG=1 every 200 ms with WATCHDOG_USEC=400000" \
+	wait_for 10 wd_atleast 5
+kill "$PID_W"
+wait "$PID_W"
+ip netns exec "$(ns W)" env NOTIFY_SOCKET="$T/notifyw.sock" \
+	WATCHDOG_USEC=400000 WATCHDOG_PID=1 "$PFSYNCD" -d -f "$T/W.conf" \
+	2>"$T/W2.log" &
+PIDS+=("$!")
+PID_W=$!
+wait_for 10 grep -q started "$T/W2.log"
+before=$(wd_count)
+sleep 1
+check "no WATCHDOG=1 when WATCHDOG_PID names another process" \
+	test "$(wd_count)" -eq "$before"
+kill "$PID_W"
+wait "$PID_W"
+
 n=$(grep -c 'READY=1' "$T/notify.out")
 kill -HUP "$PID_A"
 check "RELOADING=1 on SIGHUP" wait_for 5 has 'RELOADING=1'
@@ -71,5 +105,6 @@ sed -e "s|/usr/sbin/pfsyncd|$TOP/build/pfsyncd|" \
 	"$TOP/contrib/systemd/pfsyncd.service" >"$T/pfsyncd.service"
 check "systemd-analyze verify: no complaint" sh -c \
 	"systemd-analyze verify --man=no '$T/pfsyncd.service' >'$T/verify.out' 2>&1 && ! grep -q . '$T/verify.out' || { cat '$T/verify.out'; false; }"
+check "unit: a watchdog" grep -qx 'WatchdogSec=30s' "$T/pfsyncd.service"
 check "unit: Type=notify, reload by SIGHUP" sh -c \
 	"grep -qx 'Type=notify' '$T/pfsyncd.service' && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' '$T/pfsyncd.service'"

@@ -66,9 +66,9 @@ check "datagram from no peer counted" wait_for 5 counter_ge A udp_unknown \
 	$((U0 + 1))
 
 # plain pfsync over UDP, no key
-EXTRA_CONF="transport udp port 9000
+EXTRA_CONF="transport udp port 9000 unsealed
 peer 10.77.0.5" daemon_start D 0x0a000004
-EXTRA_CONF="transport udp port 9000
+EXTRA_CONF="transport udp port 9000 unsealed
 peer 10.77.0.4" daemon_start E 0x0a000005
 check "E bulk done" wait_for 15 bulk_done E
 ctl D add tcp 10.9.4.1:1000 10.9.1.1:22 >/dev/null

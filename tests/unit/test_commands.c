@@ -16,6 +16,7 @@
 #include "pfsync/table.h"
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_priv.h"
 #include "control.h"
 #include "daemon.h"
 #include "latency.h"
@@ -535,6 +536,105 @@ static void test_latency_text_and_json(void)
 	fake_free(d);
 }
 
+/* The security line of `pfsync0` (cmd_iface_security), text or JSON. */
+static char *security(struct pfsd_daemon *d, bool json)
+{
+	struct pfsd_out o = {0};
+	struct cmd_req r = {.d = d, .json = json};
+
+	pfsd_rnd_init(&r.rnd, &o, json);
+	pfsd_rnd_object(&r.rnd, NULL);
+	cmd_iface_security(&r);
+	pfsd_rnd_close(&r.rnd);
+	return o.buf;
+}
+
+static void check_security(struct pfsd_daemon *d, const char *text,
+			   const char *json)
+{
+	char *t = security(d, false), *j = security(d, true);
+
+	T_CHECK(t != NULL && strcmp(t, text) == 0);
+	T_CHECK(j != NULL && strcmp(j, json) == 0);
+	if (t != NULL && strcmp(t, text) != 0)
+		fprintf(stderr, "got %s", t);
+	free(t);
+	free(j);
+}
+
+/* Unsealed with the conntrack backend, the line says who can write the
+ * kernel's table; sealed, or with the memory backend, it does not. */
+static void test_iface_security(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	int dummy;
+
+	strcpy(d->conf.syncdev, "sync0");
+	check_security(d, "\tsecurity: unsealed\n",
+		       "{\"security\":\"unsealed\",\"security_warning\":\"\"}\n");
+	d->conf.backend = PFSD_BACKEND_CONNTRACK;
+	T_CHECK(pfsd_daemon_unsealed(d));
+	check_security(d,
+		       "\tsecurity: unsealed (any host on sync0 can insert "
+		       "states)\n",
+		       "{\"security\":\"unsealed\",\"security_warning\":"
+		       "\"any host on sync0 can insert states\"}\n");
+	d->crypt = (struct pfsd_crypt *)(void *)&dummy; /* only its presence */
+	T_CHECK(!pfsd_daemon_unsealed(d));
+	check_security(d, "\tsecurity: sealed\n",
+		       "{\"security\":\"sealed\",\"security_warning\":\"\"}\n");
+	d->crypt = NULL;
+	d->conf.syncdev[0] = '\0'; /* receive off: nothing is taken in */
+	T_CHECK(!pfsd_daemon_unsealed(d));
+	check_security(d, "\tsecurity: unsealed\n",
+		       "{\"security\":\"unsealed\",\"security_warning\":\"\"}\n");
+	fake_free(d);
+}
+
+/* limit: the limit in force and its refusals; a local add at the limit
+ * fails as pf's would (ENOMEM) and is counted; bad words are refused
+ * before anything changes. */
+static void test_limit_show(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfs_engine_conf ec = *pfs_engine_conf(d->engine);
+	struct pfsd_out o;
+	char err[256];
+
+	ec.max_states = 2;
+	T_EQ(pfs_engine_set_conf(d->engine, &ec, pfsd_now_ms()), 0);
+	d->state_limit = 2;
+	d->state_limit_why = "configured";
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:1 10.0.0.2:80"), 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:2 10.0.0.2:80"), 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:3 10.0.0.2:80"), ENOMEM);
+	free(o.buf);
+	T_EQ(pfs_table_count(d->table), 2);
+	T_EQ(run(d, 0, &o, err, "limit"), 0);
+	T_CHECK(o.buf != NULL &&
+		strcmp(o.buf, "limit states: 2 (configured)\n"
+			      "\t0 peer states refused at the limit\n"
+			      "\t1 local states refused at the limit\n") == 0);
+	free(o.buf);
+	T_EQ(run(d, PFS_CTL_F_JSON, &o, err, "limit"), 0);
+	T_CHECK(o.buf != NULL &&
+		strcmp(o.buf, "{\"limit_states\":2,\"limit_states_from\":"
+			      "\"configured\",\"state_limit\":0,"
+			      "\"state_limit_local\":1}\n") == 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "limit states 0"), EINVAL);
+	T_CHECK(strcmp(err, "limit states: '0' is not 1..1073741824 or "
+			    "auto") == 0);
+	free(o.buf);
+	T_EQ(run(d, 0, &o, err, "limit frags 10"), EINVAL);
+	T_CHECK(strcmp(err, "usage: limit [states N|auto]") == 0);
+	free(o.buf);
+	T_EQ(d->state_limit, 2);
+	fake_free(d);
+}
+
 int main(void)
 {
 	T_RUN(test_add_list_kill);
@@ -548,5 +648,7 @@ int main(void)
 	T_RUN(test_bulk_try_follows_retry);
 	T_RUN(test_access_by_uid);
 	T_RUN(test_latency_text_and_json);
+	T_RUN(test_iface_security);
+	T_RUN(test_limit_show);
 	return t_done();
 }

@@ -236,6 +236,26 @@ static void test_words_syncpeer6(void)
 	T_CHECK(strcmp(err, "syncpeer: '0.1.2.3' is not usable") == 0);
 }
 
+/* Unsealed UDP keeps its syncdev: -syncdev is refused, the config kept. */
+static void test_words_udp_unsealed(void)
+{
+	struct pfsd_conf c;
+	char err[256];
+
+	T_EQ(pfsd_conf_parse_string("interface pfsync0 up syncdev eth1\n"
+				    "transport udp unsealed\n",
+				    "t", &c, err, sizeof err),
+	     0);
+	T_CHECK(c.udp_unsealed);
+	T_EQ(apply(&c, err, sizeof err, 2, "-syncdev", "down"), -1);
+	T_CHECK(strcmp(err, "transport udp unsealed: a syncdev is needed "
+			    "(only datagrams that arrive on it are taken)") ==
+		0);
+	T_CHECK(strcmp(c.syncdev, "eth1") == 0 && c.up);
+	T_EQ(apply(&c, err, sizeof err, 2, "syncdev", "eth2"), 0);
+	T_CHECK(strcmp(c.syncdev, "eth2") == 0);
+}
+
 static void test_words_maxupd(void)
 {
 	static const char *bad[] = {"12x", "-1", "256",	 "",	" 1",
@@ -325,7 +345,7 @@ static void test_equal(void)
 	int i;
 
 	pfsd_conf_default(&a);
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 17; i++) {
 		pfsd_conf_default(&b);
 		T_CHECK(pfsd_conf_equal(&a, &b));
 		switch (i) {
@@ -376,6 +396,9 @@ static void test_equal(void)
 			break;
 		case 15:
 			b.syncpeer6[15] = 1;
+			break;
+		case 16:
+			b.limit_states = 1000;
 			break;
 		}
 		T_CHECK(!pfsd_conf_equal(&a, &b));
@@ -516,6 +539,7 @@ static void random_conf(unsigned *seed, struct pfsd_conf *c)
 	c->sync_rcvbuf = 65536 + rnd(seed, 1u << 29);
 	c->version = (unsigned[]){0, 3, 5, 6}[rnd(seed, 4)];
 	c->v5_fmt = (unsigned[]){1301, 1400, 1500}[rnd(seed, 3)];
+	c->limit_states = rnd(seed, 2) ? 0 : 1 + rnd(seed, 1u << 30);
 }
 
 static void test_print_random(void)
@@ -602,6 +626,49 @@ static void test_parse_limits(void)
 	free(text);
 }
 
+/* limit states N | auto: auto (0) follows the machine and is not
+ * printed; a number is, and parses back. */
+static void test_limit_states(void)
+{
+	struct pfsd_conf c, back;
+	char err[256], *s;
+
+	pfsd_conf_default(&c);
+	T_EQ(c.limit_states, 0);
+	T_EQ(pfsd_conf_parse_string("limit states 1\n", "l", &c, err,
+				    sizeof err),
+	     0);
+	T_EQ(c.limit_states, 1);
+	T_EQ(pfsd_conf_parse_string("limit states 1073741824\n", "l", &c,
+				    err, sizeof err),
+	     0);
+	T_EQ(c.limit_states, 1073741824);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "\nlimit states 1073741824\n"));
+	T_EQ(pfsd_conf_parse_string(s, "p", &back, err, sizeof err), 0);
+	T_CHECK(pfsd_conf_equal(&c, &back));
+	free(s);
+	T_EQ(pfsd_conf_parse_string("limit states 1073741825\n", "l", &c,
+				    err, sizeof err),
+	     -1);
+	T_EQ(pfsd_conf_parse_string("limit states -1\n", "l", &c, err,
+				    sizeof err),
+	     -1);
+	T_CHECK(strcmp(err, "l:1: limit states: '-1' is not a decimal "
+			    "number") == 0);
+	T_EQ(pfsd_conf_parse_string("limit states 5 6\n", "l", &c, err,
+				    sizeof err),
+	     -1);
+	T_CHECK(strcmp(err, "l:1: limit: unexpected word '6'") == 0);
+	T_EQ(pfsd_conf_parse_string("limit states auto\n", "l", &c, err,
+				    sizeof err),
+	     0);
+	T_EQ(c.limit_states, 0);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "limit") == NULL);
+	free(s);
+}
+
 static void test_parse_nul(void)
 {
 	static const char body[] = "mtu 0\n\0mtu 1\n";
@@ -623,6 +690,7 @@ int main(void)
 {
 	T_RUN(test_defaults);
 	T_RUN(test_golden);
+	T_RUN(test_words_udp_unsealed);
 	T_RUN(test_words);
 	T_RUN(test_words_maxupd);
 	T_RUN(test_words_syncpeer6);
@@ -635,5 +703,6 @@ int main(void)
 	T_RUN(test_parse_misc);
 	T_RUN(test_parse_limits);
 	T_RUN(test_parse_nul);
+	T_RUN(test_limit_states);
 	return t_done();
 }

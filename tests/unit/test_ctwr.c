@@ -81,8 +81,38 @@ static void test_coalesce(void)
 	pfsd_ctwr_free(w);
 }
 
+/* The bound (pfsd_ctwr_set_max): a power of two from 1024 to 4 M; the
+ * ring grows to it and no further (the put after it writes first, which
+ * this test does not reach: it would touch the kernel). */
+static void test_bound(void)
+{
+	struct pfsd_ctwr *w = pfsd_ctwr_new(done, NULL);
+	struct pfsd_ct_entry e;
+	uint32_t i;
+
+	T_CHECK(w != NULL);
+	T_EQ(pfsd_ctwr_stats(w)->pend_bound, 1u << 22); /* unset: 4 M */
+	pfsd_ctwr_set_max(w, 0);
+	T_EQ(pfsd_ctwr_stats(w)->pend_bound, 1024);
+	pfsd_ctwr_set_max(w, 5000);
+	T_EQ(pfsd_ctwr_stats(w)->pend_bound, 8192);
+	pfsd_ctwr_set_max(w, (size_t)1 << 40);
+	T_EQ(pfsd_ctwr_stats(w)->pend_bound, 1u << 22);
+	pfsd_ctwr_set_max(w, 250); /* limit states 1000, a quarter */
+	for (i = 0; i < 1024; i++) {
+		e = entry(i);
+		T_EQ(pfsd_ctwr_put(w, &e, PFSD_CTWR_UPSERT, 1 + i, 0x300), 0);
+	}
+	T_EQ(pfsd_ctwr_waiting(w), 1024);
+	T_EQ(pfsd_ctwr_stats(w)->pend_cap, 1024);
+	T_EQ(pfsd_ctwr_stats(w)->full, 0);
+	T_EQ(ndone, 0);
+	pfsd_ctwr_free(w);
+}
+
 int main(void)
 {
 	T_RUN(test_coalesce);
+	T_RUN(test_bound);
 	return t_done();
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "pfsync/engine.h"
@@ -420,6 +421,209 @@ static void test_http(void)
 	fake_free(d);
 }
 
+/* The per-creator walk runs at most once per PFSD_METRICS_WALK_MS (the
+ * clock is the render's argument): a render within it reuses the counts,
+ * while the total is always the table's. */
+static void test_walk_reused(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfsd_out o = {0};
+	const char *a = "pfsync_states_by_creator{creator=\"0a000001\"}";
+	const char *b = "pfsync_states_by_creator{creator=\"0b000002\"}";
+
+	add_state(d, 1, 0x0a000001);
+	pfsd_metrics_render(d, &o, 10000, 0);
+	T_CHECK(o.buf != NULL && sample(o.buf, a) == 1);
+	free(o.buf);
+	add_state(d, 2, 0x0b000002);
+	memset(&o, 0, sizeof(o));
+	pfsd_metrics_render(d, &o, 10000 + PFSD_METRICS_WALK_MS - 1, 0);
+	T_CHECK(o.buf != NULL && sample(o.buf, "pfsync_states") == 2);
+	T_CHECK(o.buf != NULL && sample(o.buf, b) == -1); /* not walked */
+	free(o.buf);
+	memset(&o, 0, sizeof(o));
+	pfsd_metrics_render(d, &o, 10000 + PFSD_METRICS_WALK_MS, 0);
+	T_CHECK(o.buf != NULL && sample(o.buf, a) == 1 && sample(o.buf, b) == 1);
+	free(o.buf);
+	add_state(d, 3, 0x0b000002);
+	memset(&o, 0, sizeof(o));
+	pfsd_metrics_render(d, &o, 5000, 0); /* a clock behind: walked */
+	T_CHECK(o.buf != NULL && sample(o.buf, b) == 2);
+	free(o.buf);
+	fake_free(d);
+}
+
+static void stop_cb(void *arg)
+{
+	pfsd_loop_stop(arg);
+}
+
+/* Handle one batch of the loop's events (the after hook stops it; a
+ * timer wakes it when nothing is ready).  Callers pump until what they
+ * wait for has happened, so no assertion depends on timing. */
+static void pump(struct pfsd_loop *l)
+{
+	int id = pfsd_loop_timer_add(l, pfsd_now_ms() + 10, stop_cb, l);
+
+	T_CHECK(id > 0);
+	pfsd_loop_set_after(l, stop_cb, l);
+	T_EQ(pfsd_loop_run(l), 0);
+	pfsd_loop_set_after(l, NULL, NULL);
+	pfsd_loop_timer_cancel(l, id);
+}
+
+/* Pump until h has `want` connections of which `answering` answering. */
+static bool pump_until(struct pfsd_loop *l, struct pfsd_mhttp *h,
+		       size_t want, size_t answering)
+{
+	size_t ans = 0;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (pfsd_mhttp_clients(h, &ans) == want && ans == answering)
+			return true;
+		pump(l);
+	}
+	return false;
+}
+
+/* A client of the listener on loopback; a small receive buffer, so that
+ * a large answer stays under way while it does not read. */
+static int client(unsigned port, const char *req)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	T_EQ(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	if (req != NULL)
+		T_EQ(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	return fd;
+}
+
+/* Is fd still open on the server's side: nothing but data to read now? */
+static bool open_still(int fd)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		;
+	return n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/* Has the server closed fd: EOF (or a reset) once what it had queued is
+ * read?  Blocking reads, bounded by a receive timeout in case it has not. */
+static bool closed_by_server(int fd)
+{
+	struct timeval tv = {.tv_sec = 10};
+	char buf[65536];
+	ssize_t n;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		;
+	return n == 0 || (n == -1 && errno == ECONNRESET);
+}
+
+/* An answer far larger than loopback buffers hold (4 MB at most). */
+static void render_big(void *ctx, struct pfsd_out *o)
+{
+	static char line[1024];
+
+	(void)ctx;
+	memset(line, '#', sizeof(line) - 2);
+	line[sizeof(line) - 2] = '\n';
+	for (int i = 0; i < 6 * 1024; i++)
+		pfsd_out_write(o, line, sizeof(line) - 1);
+}
+
+#define REQ "GET /metrics HTTP/1.0\r\n\r\n"
+
+/* A connection that sends no request, or stops reading its answer, is
+ * closed PFSD_MHTTP_TIMEOUT_MS later (the clock is expire's argument). */
+static void test_http_timeout(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	struct pfsd_mhttp *h;
+	uint64_t t0 = pfsd_now_ms(), t1;
+	int idle, stuck;
+
+	h = pfsd_mhttp_new(d->loop, "127.0.0.1:0", render_big, d);
+	T_CHECK(h != NULL);
+	if (h == NULL) {
+		fake_free(d);
+		return;
+	}
+	idle = client(pfsd_mhttp_port(h), NULL);
+	stuck = client(pfsd_mhttp_port(h), REQ);
+	T_CHECK(pump_until(d->loop, h, 2, 1));
+	t1 = pfsd_now_ms();
+	T_EQ(pfsd_mhttp_expire(h, t0 + PFSD_MHTTP_TIMEOUT_MS - 1), 0);
+	T_EQ(pfsd_mhttp_clients(h, NULL), 2);
+	T_CHECK(open_still(idle));
+	T_EQ(pfsd_mhttp_expire(h, t1 + PFSD_MHTTP_TIMEOUT_MS), 2);
+	T_EQ(pfsd_mhttp_clients(h, NULL), 0);
+	T_EQ(pfsd_mhttp_stats(h)->timeouts, 2);
+	T_CHECK(closed_by_server(idle));
+	T_CHECK(closed_by_server(stuck));
+	close(idle);
+	close(stuck);
+	pfsd_mhttp_free(h);
+	fake_free(d);
+}
+
+/* A newcomer takes the place of the oldest connection still reading its
+ * request, never of one being answered; with every slot answering it is
+ * turned away. */
+static void test_http_eviction(void)
+{
+	struct pfsd_daemon *d = fake_daemon();
+	int fd[PFSD_MHTTP_MAX_CLIENTS + 2], i, late;
+	struct pfsd_mhttp *h;
+	unsigned port;
+
+	h = pfsd_mhttp_new(d->loop, "127.0.0.1:0", render_big, d);
+	T_CHECK(h != NULL);
+	if (h == NULL) {
+		fake_free(d);
+		return;
+	}
+	port = pfsd_mhttp_port(h);
+	fd[0] = client(port, REQ); /* answered first: the oldest */
+	T_CHECK(pump_until(d->loop, h, 1, 1));
+	for (i = 1; i < PFSD_MHTTP_MAX_CLIENTS; i++) {
+		fd[i] = client(port, NULL);
+		T_CHECK(pump_until(d->loop, h, (size_t)i + 1, 1));
+	}
+	fd[i] = client(port, NULL);
+	for (int k = 0; k < 1000 && pfsd_mhttp_stats(h)->evicted == 0; k++)
+		pump(d->loop);
+	T_EQ(pfsd_mhttp_stats(h)->evicted, 1);
+	/* the one answered is still there, its answer under way */
+	T_CHECK(pump_until(d->loop, h, PFSD_MHTTP_MAX_CLIENTS, 1));
+	T_CHECK(closed_by_server(fd[1]));  /* the oldest one reading */
+	for (i = 2; i <= PFSD_MHTTP_MAX_CLIENTS; i++)
+		T_EQ(send(fd[i], REQ, strlen(REQ), 0), (ssize_t)strlen(REQ));
+	T_CHECK(pump_until(d->loop, h, PFSD_MHTTP_MAX_CLIENTS,
+			   PFSD_MHTTP_MAX_CLIENTS));
+	late = client(port, REQ);
+	for (int k = 0; k < 1000 && pfsd_mhttp_stats(h)->refused == 0; k++)
+		pump(d->loop);
+	T_EQ(pfsd_mhttp_stats(h)->refused, 1);
+	T_EQ(pfsd_mhttp_stats(h)->evicted, 1);
+	T_CHECK(closed_by_server(late));
+	T_CHECK(pump_until(d->loop, h, PFSD_MHTTP_MAX_CLIENTS,
+			   PFSD_MHTTP_MAX_CLIENTS));
+	close(late);
+	for (i = 0; i <= PFSD_MHTTP_MAX_CLIENTS; i++)
+		close(fd[i]);
+	pfsd_mhttp_free(h);
+	fake_free(d);
+}
+
 static int run(struct pfsd_daemon *d, const char *word, struct pfsd_out *o,
 	       char *err)
 {
@@ -463,6 +667,9 @@ int main(void)
 	T_RUN(test_peers_bounded);
 	T_RUN(test_parse_addr);
 	T_RUN(test_http);
+	T_RUN(test_walk_reused);
+	T_RUN(test_http_timeout);
+	T_RUN(test_http_eviction);
 	T_RUN(test_commands);
 	return t_done();
 }
