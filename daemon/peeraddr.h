@@ -16,10 +16,10 @@
  * source makes room only from provisional entries, or from peers silent
  * for PFSD_PEERADDR_LIVE_MS, so spoofed sources (even sealed, before the
  * check) never evict a peer that talks; with none to take, the source
- * gets no key (KEY_MAX, counted as refused).  A key is
- * not given out again before 2^24 - 1 others, so a key the engine still
- * holds for an evicted peer finds no address (a send to it fails, and is
- * counted) instead of reaching another peer.
+ * gets no key (KEY_MAX, counted as refused) and its packet is dropped.
+ * A key is not given out again before 2^24 - 1 others, so a key the
+ * engine still holds for an evicted peer finds no address (a send to it
+ * fails, and is counted) instead of reaching another peer.
  */
 #ifndef PFSYNCD_PEERADDR_H
 #define PFSYNCD_PEERADDR_H
