@@ -462,6 +462,15 @@ static bool dmn_adopt(void *ctx, const struct pfs_state *local,
 	return pfsd_ctnl_adopt(d->ct, local, peer); /* NULL-safe */
 }
 
+/* A whole bulk of creatorid ended: may an unconfirmed state be its? */
+static bool dmn_unconfirmed_of(void *ctx, const struct pfs_state *st,
+			       uint32_t creatorid)
+{
+	struct pfsd_daemon *d = ctx;
+
+	return pfsd_ctnl_unconfirmed_of(d->ct, st, creatorid); /* NULL-safe */
+}
+
 /* version auto: say which dialect we now send, or that peers disagree. */
 static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 {
@@ -483,6 +492,7 @@ static const struct pfs_engine_ops dmn_ops = {
 	.applied = dmn_applied,
 	.synced = dmn_synced,
 	.adopt = dmn_adopt,
+	.unconfirmed_of = dmn_unconfirmed_of,
 	.dialect = dmn_dialect,
 };
 
@@ -945,7 +955,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (c->backend == PFSD_BACKEND_CONNTRACK) {
 		struct pfsd_ctfilter f;
 		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
-					    dmn_kick, d, &f};
+					    dmn_kick, d, &f, c->prov_mark};
 
 		dmn_ctfilter(&f, c);
 		d->ct = pfsd_ctnl_new(&env);
@@ -1200,6 +1210,11 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		d->conf.backend = old.backend;
 	}
 	dmn_say_unsealed(d, was_unsealed);
+	if (old.prov_mark != c->prov_mark) {
+		log_warnx("provenance: a change needs a restart; keeping "
+			  "0x%08x", (unsigned)old.prov_mark);
+		d->conf.prov_mark = old.prov_mark;
+	}
 	if (dmn_wants_bulk(&old, c))
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);

@@ -104,19 +104,20 @@ static int main_sandbox(const struct pfsd_conf *c)
 	return 0;
 }
 
-/* WATCHDOG=1 at half the manager's interval, from the loop itself. */
-struct main_watchdog {
+/* WATCHDOG=1 every half WatchdogSec= from the loop: a stalled loop
+ * sends none, and systemd restarts the daemon. */
+struct main_wd {
 	struct pfsd_loop *loop;
-	unsigned long long every_ms;
+	uint64_t ms;
 };
 
 static void main_watchdog(void *arg)
 {
-	struct main_watchdog *w = arg;
+	struct main_wd *wd = arg;
 
 	(void)pfsd_notify("WATCHDOG=1");
-	if (pfsd_loop_timer_add(w->loop, pfsd_now_ms() + w->every_ms,
-				main_watchdog, w) == -1)
+	if (pfsd_loop_timer_add(wd->loop, pfsd_now_ms() + wd->ms,
+				main_watchdog, wd) < 0)
 		log_warn("watchdog timer");
 }
 
@@ -133,9 +134,9 @@ static const struct pfsd_daemon_serve main_serve = {
 
 static int main_run(const struct pfsd_conf *c, const char *path)
 {
-	struct main_watchdog wd;
 	struct pfsd_daemon *d;
 	struct pfsd_loop *loop;
+	struct main_wd wd;
 	int rc;
 
 	loop = pfsd_loop_new();
@@ -161,11 +162,9 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 		log_warn("sd_notify %s", getenv("NOTIFY_SOCKET"));
 	pfsd_daemon_notify_status(d);
 	wd.loop = loop;
-	wd.every_ms = pfsd_notify_watchdog_ms() / 2;
-	if (wd.every_ms != 0) {
-		log_info("watchdog: every %llu ms", wd.every_ms);
+	wd.ms = pfsd_notify_watchdog_ms();
+	if (wd.ms != 0)
 		main_watchdog(&wd);
-	}
 	rc = pfsd_loop_run(loop);
 	if (rc == -1)
 		log_warn("event loop");

@@ -4,7 +4,8 @@
 # the control socket exists, STATUS= with the bulk state, RELOADING=1 and
 # READY=1 around SIGHUP, STOPPING=1 at SIGTERM), journal priorities on
 # stderr when $JOURNAL_STREAM names it ("<6>..." without our timestamp),
-# and `systemd-analyze verify` of the shipped unit.
+# WATCHDOG=1 every half $WATCHDOG_USEC, and `systemd-analyze verify` of
+# the shipped unit (WatchdogSec= in it).
 source "$(dirname "$0")/lib.sh"
 netns_init
 D=$(dirname "$0")
@@ -28,6 +29,7 @@ CONF
 : >"$T/A.log"
 js=$(stat -c '%d:%i' "$T/A.log")
 ip netns exec "$(ns A)" env NOTIFY_SOCKET="$T/notify.sock" \
+	WATCHDOG_USEC=400000 \
 	JOURNAL_STREAM="$js" "$PFSYNCD" -d -f "$T/A.conf" 2>>"$T/A.log" &
 PIDS+=("$!")
 PID_A=$!
@@ -39,6 +41,8 @@ check "READY=1 only after the control socket exists" \
 check "not ready before it" sh -c "! grep -q '^0 READY=1' '$T/notify.out'"
 check "STATUS= says the bulk state" has '^. STATUS=pfsync0: .*syncdev sync0, hostid 0x0a000001'
 check "STATUS= reaches bulk update done" wait_for 10 has 'STATUS=pfsync0: bulk update done'
+wd_atleast() { [ "$(grep -c 'WATCHDOG=1' "$T/notify.out")" -ge "$1" ]; }
+check "WATCHDOG=1 every half WATCHDOG_USEC (0.4 s)" wait_for 5 wd_atleast 5
 
 # WatchdogSec: the loop sends WATCHDOG=1 at half $WATCHDOG_USEC, and only
 # when $WATCHDOG_PID, if set, is its own
@@ -108,3 +112,5 @@ check "systemd-analyze verify: no complaint" sh -c \
 check "unit: a watchdog" grep -qx 'WatchdogSec=30s' "$T/pfsyncd.service"
 check "unit: Type=notify, reload by SIGHUP" sh -c \
 	"grep -qx 'Type=notify' '$T/pfsyncd.service' && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' '$T/pfsyncd.service'"
+check "unit: a watchdog (WatchdogSec=)" \
+	grep -qx 'WatchdogSec=30s' "$T/pfsyncd.service"
