@@ -17,7 +17,10 @@
 #include <unistd.h>
 
 #include "pfsync/engine.h"
+#include "pfsync/wire_bsd.h"
 #include "pfsync/wire_v3.h"
+#include "pfsync/wire_v5.h"
+#include "pfsync/wire_v6.h"
 
 #include "capture.h"
 #include "churn.h"
@@ -518,6 +521,19 @@ static void dmn_rx_drops(struct pfsd_daemon *d)
 		d->bulk_lossy++;
 }
 
+/* A pfsync header of any dialect that passes its checks. */
+static bool dmn_header_ok(const uint8_t *pkt, size_t len)
+{
+	struct pfs_bsd_header h;
+	struct pfs_v3_frame f;
+
+	if (len == 0)
+		return false;
+	if (pkt[0] == PFS_V5_VERSION || pkt[0] == PFS_V6_VERSION)
+		return pfs_bsd_frame_header(pkt, len, pkt[0], &h) == 0;
+	return pfs_v3_frame_parse(pkt, len, &f) == 0;
+}
+
 static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 		   const struct pfs_rx_meta *m)
 {
@@ -531,6 +547,11 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 		if (pkt == NULL)
 			return; /* counted by reason (stats -v) */
 	}
+	/* an IPv6 source is a peer once its packet authenticated, or (not
+	 * sealed) has a valid header: before, it could evict none (L2) */
+	if (pfsd_peeraddr_is_key(m->src) &&
+	    (d->crypt != NULL || dmn_header_ok(pkt, len)))
+		pfsd_peeraddr_confirm(&d->paddr, m->src, pfsd_daemon_now_ms());
 	/* one clock read per packet: its records are applied together */
 	d->rx_now_us = pfsd_latency_now_us();
 	pfsd_peers_seen(&d->peers, m->src, d->rx_now_us / 1000);

@@ -39,8 +39,8 @@ struct pfsd_udp;
 /* Creators the metrics name one by one; more are summed as "other". */
 #define PFSD_METRICS_CREATORS 64
 
-/* The metrics' count of states per creator (metrics.c): a walk of the
- * whole table, so kept and reused for a while. */
+/* The metrics' count of states per creator (metrics.c), taken from the
+ * engine's counts (no walk of the table) and reused for a while. */
 struct pfsd_creator_walk {
 	bool done;	/* at_ms and the counts are set */
 	uint64_t at_ms; /* when the table was walked */

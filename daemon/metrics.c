@@ -365,29 +365,21 @@ static void met_limit(const struct pfsd_daemon *d, struct pfsd_out *o)
 
 /* --- table, bulk, peers, latency ----------------------------------------- */
 
-/* States per creator: the first PFSD_METRICS_CREATORS creators met, the
- * rest in w->other. */
+/* States per creator from the engine's counts, kept as states come and
+ * go (creators.h: no walk of the table, L5): the PFSD_METRICS_CREATORS
+ * creators holding the most, by id, the rest in w->other. */
 static void met_count_creators(const struct pfsd_daemon *d,
 			       struct pfsd_creator_walk *w)
 {
-	struct pfs_state *st;
-	size_t cur = 0, n = 0, i;
+	struct pfs_creator_count cr[PFSD_METRICS_CREATORS];
+	size_t i;
 
-	w->other = 0;
-	while ((st = pfs_table_next(d->table, &cur)) != NULL) {
-		for (i = 0; i < n && w->cr[i].id != st->creatorid; i++)
-			;
-		if (i == n && n == PFSD_METRICS_CREATORS) {
-			w->other++;
-			continue;
-		}
-		if (i == n) {
-			w->cr[n].id = st->creatorid;
-			w->cr[n++].n = 0;
-		}
-		w->cr[i].n++;
+	w->n = pfs_engine_creators(d->engine, cr, PFSD_METRICS_CREATORS,
+				   &w->other);
+	for (i = 0; i < w->n; i++) {
+		w->cr[i].id = cr[i].creatorid;
+		w->cr[i].n = cr[i].n;
 	}
-	w->n = n;
 }
 
 /* The counts of the last walk while younger than PFSD_METRICS_WALK_MS
@@ -451,6 +443,32 @@ static void met_bulk(const struct pfsd_daemon *d, struct pfsd_out *o,
 	met_one(o, "pfsync_bulk_request_try", "gauge",
 		"Try (1 to 12) of the bulk request awaited, 0 when none is.",
 		pfsd_daemon_bulk_try(d, now_ms));
+}
+
+/* The receive guards' refusals (stats.h), one label value each. */
+static void met_guards(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = pfs_engine_guard_stats(d->engine);
+	const char *name = "pfsyncd_guard_refusals_total";
+	int i;
+
+	met_head(o, name, "counter",
+		 "Records and senders refused by the receive guards (CLR or "
+		 "INS naming our hostid, CLRs repeated or past 8 a packet, "
+		 "senders not learned as peers), and CLRs that walked the "
+		 "table, by reason.");
+	for (i = 0; i < PFS_GUARD_NSTATS; i++)
+		met_labelled(o, name, "reason",
+			     /* the name without its "guard_" */
+			     pfs_guard_stat_name((enum pfs_guard_stat)i) + 6,
+			     v[i]);
+	met_head(o, "pfsyncd_peeraddr_total", "counter",
+		 "IPv6 sources evicted from the peer-address table to make "
+		 "room, and sources given no key while every entry talked.");
+	met_labelled(o, "pfsyncd_peeraddr_total", "event", "evicted",
+		     d->paddr.evicted);
+	met_labelled(o, "pfsyncd_peeraddr_total", "event", "refused",
+		     d->paddr.refused);
 }
 
 static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
@@ -580,6 +598,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_info(d, o);
 	met_pfsync_stats(d, o);
 	met_daemon_stats(d, o);
+	met_guards(d, o);
 	met_rel(d, o);
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);

@@ -83,6 +83,67 @@ static struct pfsd_peeraddr_ent *pa_get(struct pfsd_peeraddr *t,
 	return p;
 }
 
+/* Room for a source not confirmed yet: a free slot, the provisional
+ * entry used least recently, else the peer heard least recently among
+ * those silent for PFSD_PEERADDR_LIVE_MS; NULL when none. */
+static struct pfsd_peeraddr_ent *pa_probe_slot(struct pfsd_peeraddr *t,
+					       uint64_t now_ms)
+{
+	struct pfsd_peeraddr_ent *prov = NULL, *quiet = NULL, *p;
+	size_t i;
+
+	if (t->n < PFSD_PEERADDR_MAX)
+		return &t->e[t->n++];
+	for (i = 0; i < t->n; i++) {
+		p = &t->e[i];
+		if (p->pinned)
+			continue;
+		if (!p->proven && (prov == NULL || p->used < prov->used))
+			prov = p;
+		else if (p->proven &&
+			 p->heard_ms + PFSD_PEERADDR_LIVE_MS <= now_ms &&
+			 (quiet == NULL || p->heard_ms < quiet->heard_ms))
+			quiet = p;
+	}
+	p = prov != NULL ? prov : quiet;
+	if (p != NULL)
+		t->evicted++;
+	return p;
+}
+
+uint32_t pfsd_peeraddr_probe(struct pfsd_peeraddr *t, const uint8_t addr[16],
+			     uint64_t now_ms)
+{
+	struct pfsd_peeraddr_ent *p = pa_find_addr(t, addr);
+
+	if (p != NULL)
+		return p->key;
+	p = pa_probe_slot(t, now_ms);
+	if (p == NULL) {
+		t->refused++;
+		return PFSD_PEERADDR_KEY_MAX;
+	}
+	memset(p, 0, sizeof(*p));
+	memcpy(p->addr, addr, 16);
+	p->key = pa_next_key(t);
+	p->used = ++t->tick;
+	return p->key;
+}
+
+void pfsd_peeraddr_confirm(struct pfsd_peeraddr *t, uint32_t key,
+			   uint64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->e[i].key == key) {
+			t->e[i].proven = true;
+			t->e[i].heard_ms = now_ms;
+			t->e[i].used = ++t->tick;
+			return;
+		}
+}
+
 uint32_t pfsd_peeraddr_key(struct pfsd_peeraddr *t, const uint8_t addr[16])
 {
 	struct pfsd_peeraddr_ent *p = pa_get(t, addr);

@@ -21,6 +21,7 @@
 #include "pfsync/wire_v3.h"
 
 #include "log.h"
+#include "loop.h"
 #include "peeraddr.h"
 #include "transport.h"
 
@@ -499,7 +500,11 @@ static void tp_handle6(struct pfsd_transport *t, unsigned i, size_t n)
 		return;
 	}
 	memset(&m, 0, sizeof(m));
-	m.src = pfsd_peeraddr_key(t->pa, src->s6_addr);
+	/* a new source gets a provisional key: it becomes a peer only once
+	 * its packet passes the seal or header check (dmn_rx, L2) */
+	m.src = pfsd_peeraddr_probe(t->pa, src->s6_addr, pfsd_now_ms());
+	if (m.src == PFSD_PEERADDR_KEY_MAX)
+		return; /* no room: every entry a talking peer (counted) */
 	m.ttl = hops >= 0 && hops <= 255 ? (uint8_t)hops : 0;
 	m.on_syncdev = t->ifindex != 0 && ifindex == t->ifindex;
 	t->cb(t->arg, t->rxbuf[i], n, &m);

@@ -328,6 +328,7 @@ static int rx_v3(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < f.nrec; i++) {
+		res->walked++;
 		pfs_v3_frame_record(&f, i, &r);
 		if (v3_msg(f.hdr.action, &r, &m) != 0 &&
 		    v3_msg_misc(f.hdr.action, &r, &m) != 0) {
@@ -452,11 +453,14 @@ static int rx_section6(const struct pfs_v6_section *s, pfs_msg_fn fn, void *arg,
 	size_t i;
 	int kind = v6_kind(s->sub.action);
 
+	/* a skipped section's records are counted, not visited: one of
+	 * zero-length records (4 bytes, count 65 535) costs nothing */
+	if (s->skip || kind == 0) {
+		res->skipped += s->sub.count;
+		return 0;
+	}
 	for (i = 0; i < s->sub.count; i++) {
-		if (s->skip || kind == 0) {
-			res->skipped++;
-			continue;
-		}
+		res->walked++;
 		pfs_v6_section_record(s, i, &r);
 		if (s->sub.action == PFS_V6_ACT_DEL)
 			bsd_del_ref(&r.ref, &r.state);
@@ -479,11 +483,12 @@ static int rx_section5(const struct pfs_v5_section *s, pfs_msg_fn fn, void *arg,
 	if (pfs_v5_action_format(s->sub.action) != 0 &&
 	    s->sub.action != PFS_V5_ACT_DEL)
 		res->fmt = pfs_v5_action_format(s->sub.action);
+	if (kind == 0) {
+		res->skipped += s->sub.count;
+		return 0;
+	}
 	for (i = 0; i < s->sub.count; i++) {
-		if (kind == 0) {
-			res->skipped++;
-			continue;
-		}
+		res->walked++;
 		pfs_v5_section_record(s, i, &r);
 		if (s->sub.action == PFS_V5_ACT_DEL)
 			bsd_del_ref(&r.ref, &r.state);

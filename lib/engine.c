@@ -147,6 +147,7 @@ struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
 	e->ops = *ops;
 	e->ctx = ctx;
 	e->dialect = PFS_DIALECT_V3;
+	e->creators = pfs_creators_new(); /* NULL: CLRs walk the table */
 	eng_dial_choose(e, now_ms); /* also sets maxcount */
 	e->flush_at = e->bulkfail_at = e->bulk_tick_at = ENG_NEVER;
 	e->synced = true;
@@ -168,6 +169,7 @@ void pfs_engine_free(struct pfs_engine *e)
 		return;
 	eng_rel_close(e);
 	pfs_tomb_free(e->tomb);
+	pfs_creators_free(e->creators);
 	pfs_tomb_free(e->ctomb);
 	free(e);
 }
@@ -613,7 +615,7 @@ int pfs_engine_insert_x(struct pfs_engine *e, const struct pfs_state *st,
 		tmp.sync_flags = PFS_SF_NOSYNC;
 	tmp.updates = 0;
 	tmp.sync_time = 0;
-	s = pfs_table_insert_x(e->table, &tmp, x);
+	s = eng_tbl_insert(e, &tmp, x);
 	if (!s)
 		return -1;
 	if (e->tomb && s->creatorid == e->conf.hostid)
@@ -702,7 +704,7 @@ int pfs_engine_delete(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 	if (s->creatorid == e->conf.hostid && s->sync_flags == 0)
 		eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS, now_ms);
 	eng_remember_deleted(e, s, now_ms);
-	pfs_table_remove(e->table, s);
+	eng_tbl_remove(e, s);
 	return 0;
 }
 
@@ -719,7 +721,7 @@ int pfs_engine_kill(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 	if (!(s->sync_flags & PFS_SF_NOSYNC))
 		eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS, now_ms);
 	eng_remember_deleted(e, s, now_ms);
-	pfs_table_remove(e->table, s);
+	eng_tbl_remove(e, s);
 	return 0;
 }
 
@@ -742,7 +744,7 @@ int pfs_engine_clear(struct pfs_engine *e, const char *ifname,
 		if (ifname[0] != '\0' && !eng_ifname_match(s, ifname))
 			continue;
 		eng_remember_deleted(e, s, now_ms);
-		pfs_table_remove(e->table, s);
+		eng_tbl_remove(e, s);
 	}
 	memset(&r, 0, sizeof(r));
 	strncpy(r.clr.ifname, ifname, sizeof(r.clr.ifname) - 1);
@@ -774,6 +776,7 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
 	if (e->bulk_tick_at <= now_ms)
 		eng_bulk_tick(e, now_ms);
 	eng_rel_timer(e, now_ms);
+	eng_dial_tick(e, now_ms); /* peers long silent are forgotten */
 }
 
 bool pfs_engine_xst_peer(const struct pfs_engine *e)

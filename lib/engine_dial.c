@@ -9,11 +9,20 @@
  * it) when the v3 twin would be compressed.  Deletes are DEL_C in both,
  * since neither BSD sends a full DEL.
  *
- * `version auto`: every packet's sender and dialect are remembered (16
- * peers, the least recently heard makes room); packets go out as v3 until
- * peers are heard, then in the one dialect all of them speak, to the
- * group or syncpeer.  A v5 cluster gets the oldest state format its peers
- * sent (a 1301 peer next to a 1500 one gets 1301, which both read).
+ * `version auto`: the sender and dialect of a packet that proves a peer
+ * are remembered (16 peers); packets go out as v3 until peers are heard,
+ * then in the one dialect all of them speak, to the group or syncpeer.
+ * A packet proves its sender only when it is well formed and carries a
+ * record we act on, or a pfsyncd trailer (engine_rx.c): a bare header,
+ * which anyone on the link can forge for the price of 20 bytes, neither
+ * adds a peer nor changes one's dialect.  A sender that cannot be a peer
+ * (0.0.0.0, a multicast or broadcast address) is never learned, so never
+ * unicast to.  A peer heard in the last ENG_PEER_LIVE_MS still talks and
+ * is never evicted: when every slot holds one, a new sender is not
+ * learned (counted); otherwise the least recently heard makes room.  A
+ * peer silent for ENG_PEER_EXPIRE_MS is forgotten, except the syncpeer.
+ * A v5 cluster gets the oldest state format its peers sent (a 1301 peer
+ * next to a 1500 one gets 1301, which both read).
  *
  * Peers of different dialects (mixed): the pending packet is framed once
  * per dialect among them and sent to each peer of that dialect by
@@ -38,6 +47,12 @@
 #include "engine_priv.h"
 
 #define ENG_FROM_NONE ((struct eng_from){0, 0, 0})
+
+/* A peer heard this recently still talks: it keeps its slot. */
+#define ENG_PEER_LIVE_MS (5u * 60 * 1000)
+/* A peer silent this long is forgotten: a day, since a BSD backup with
+ * no traffic of its own sends nothing while it only receives. */
+#define ENG_PEER_EXPIRE_MS (24ull * 3600 * 1000)
 
 bool eng_conf_dialect_ok(const struct pfs_engine_conf *c)
 {
@@ -141,23 +156,24 @@ void eng_dial_choose(struct pfs_engine *e, uint64_t now_ms)
 		e->ops.dialect(e->ctx, d, fmt, mixed);
 }
 
-static struct pfs_engine_peer *eng_dial_slot(struct pfs_engine *e, uint32_t src)
+/* Not a peer's address: 0.0.0.0, loopback, multicast (the group too),
+ * broadcast.  IPv6 peers' keys (0.0.0.0/8 but 0) pass. */
+static bool eng_dial_plausible(uint32_t src)
 {
-	struct pfs_engine_peer *old = &e->peers[0];
-	unsigned i;
+	return src != 0 && src >> 24 != 127 && src >> 28 != 0xe &&
+	       src != 0xffffffffu;
+}
 
-	for (i = 0; i < e->npeers; i++)
-		if (e->peers[i].addr == src)
-			return &e->peers[i];
-	if (e->npeers < PFS_ENGINE_PEERS) {
-		memset(&e->peers[e->npeers], 0, sizeof(e->peers[0]));
-		return &e->peers[e->npeers++];
-	}
-	for (i = 1; i < e->npeers; i++)
-		if (e->peers[i].heard_ms < old->heard_ms)
-			old = &e->peers[i];
-	memset(old, 0, sizeof(*old));
-	return old;
+/* The configured syncpeer: never evicted nor forgotten. */
+static bool eng_dial_pinned(const struct pfs_engine *e,
+			    const struct pfs_engine_peer *p)
+{
+	return e->conf.syncpeer != 0 && p->addr == e->conf.syncpeer;
+}
+
+static bool eng_dial_live(const struct pfs_engine_peer *p, uint64_t now_ms)
+{
+	return p->heard_ms + ENG_PEER_LIVE_MS > now_ms;
 }
 
 static struct pfs_engine_peer *eng_dial_find(struct pfs_engine *e,
@@ -171,25 +187,100 @@ static struct pfs_engine_peer *eng_dial_find(struct pfs_engine *e,
 	return NULL;
 }
 
+/* Where a new peer goes: a free slot, else the least recently heard of
+ * those that no longer talk (the syncpeer stays); NULL when none. */
+static struct pfs_engine_peer *eng_dial_room(struct pfs_engine *e,
+					     uint64_t now_ms)
+{
+	struct pfs_engine_peer *old = NULL, *p;
+	unsigned i;
+
+	if (e->npeers < PFS_ENGINE_PEERS)
+		return &e->peers[e->npeers];
+	for (i = 0; i < e->npeers; i++) {
+		p = &e->peers[i];
+		if (eng_dial_pinned(e, p) || eng_dial_live(p, now_ms))
+			continue;
+		if (old == NULL || p->heard_ms < old->heard_ms)
+			old = p;
+	}
+	return old;
+}
+
+/* Peers silent for ENG_PEER_EXPIRE_MS go; true when one did. */
+static bool eng_dial_expire(struct pfs_engine *e, uint64_t now_ms)
+{
+	bool gone = false;
+	unsigned i = 0;
+
+	while (i < e->npeers) {
+		struct pfs_engine_peer *p = &e->peers[i];
+
+		if (eng_dial_pinned(e, p) ||
+		    p->heard_ms + ENG_PEER_EXPIRE_MS > now_ms) {
+			i++;
+			continue;
+		}
+		*p = e->peers[--e->npeers];
+		e->guard_stats[PFS_GUARD_PEER_EXPIRED]++;
+		gone = true;
+	}
+	return gone;
+}
+
+void eng_dial_tick(struct pfs_engine *e, uint64_t now_ms)
+{
+	if (eng_dial_expire(e, now_ms))
+		eng_dial_choose(e, now_ms);
+}
+
 /*
- * A packet of `dialect` from src passed its header checks.  fmt: the v5
- * state format it carried, 0 if none (a v5 peer's format is its oldest
- * seen since it last spoke another dialect).  What is pending leaves
- * first, under the peers it was packed for, when the news may change how
+ * A packet of `dialect` from src that did not prove its sender (a bare
+ * header, nothing we act on, or malformed): nothing learned.  Counted
+ * when it would have been news.
+ */
+void eng_dial_unproven(struct pfs_engine *e, uint32_t src, uint8_t dialect)
+{
+	const struct pfs_engine_peer *p = eng_dial_find(e, src);
+
+	if (p == NULL || p->dialect != dialect)
+		e->guard_stats[PFS_GUARD_PEER_UNPROVEN]++;
+}
+
+/*
+ * A packet of `dialect` from src proved its sender.  fmt: the v5 state
+ * format it carried, 0 if none (a v5 peer's format is its oldest seen
+ * since it last spoke another dialect).  What is pending leaves first,
+ * under the peers it was packed for, when the news may change how
  * packets are framed (never between v3 peers).
  */
 void eng_dial_heard(struct pfs_engine *e, uint32_t src, uint8_t dialect,
 		    unsigned fmt, uint64_t now_ms)
 {
-	struct pfs_engine_peer *p = eng_dial_find(e, src);
-	bool news = !p || p->dialect != dialect ||
-		    (fmt != 0 && (p->fmt == 0 || fmt < p->fmt));
+	bool gone = eng_dial_expire(e, now_ms), news;
+	struct pfs_engine_peer *p;
 
+	if (!eng_dial_plausible(src)) {
+		e->guard_stats[PFS_GUARD_PEER_BADADDR]++;
+		goto out;
+	}
+	p = eng_dial_find(e, src);
+	if (p == NULL && eng_dial_room(e, now_ms) == NULL) {
+		e->guard_stats[PFS_GUARD_PEER_FULL]++;
+		goto out;
+	}
+	news = !p || p->dialect != dialect ||
+	       (fmt != 0 && (p->fmt == 0 || fmt < p->fmt));
 	if (news && e->conf.version == PFS_ENGINE_VERSION_AUTO &&
 	    (dialect != PFS_DIALECT_V3 || e->dialect != PFS_DIALECT_V3 ||
 	     e->bridge))
 		pfs_engine_flush(e, now_ms);
-	p = eng_dial_slot(e, src);
+	if (p == NULL) {
+		p = eng_dial_room(e, now_ms);
+		if (p == &e->peers[e->npeers])
+			e->npeers++;
+		memset(p, 0, sizeof(*p));
+	}
 	if (p->addr != src || p->dialect != dialect)
 		p->fmt = 0;
 	p->addr = src;
@@ -197,7 +288,9 @@ void eng_dial_heard(struct pfs_engine *e, uint32_t src, uint8_t dialect,
 	if (fmt != 0 && (p->fmt == 0 || fmt < p->fmt))
 		p->fmt = fmt;
 	p->heard_ms = now_ms;
-	if (news)
+	gone = gone || news;
+out:
+	if (gone)
 		eng_dial_choose(e, now_ms);
 }
 

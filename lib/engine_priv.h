@@ -141,6 +141,11 @@ struct pfs_engine {
 	struct eng_rel *rel;   /* NULL while conf.reliable is off */
 	bool xst_peer;	       /* a pfsyncd peer reads the extras section */
 	uint64_t rel_stats[PFS_REL_NSTATS];
+	uint64_t guard_stats[PFS_GUARD_NSTATS];
+	/* states per creator (engine_creators.c) */
+	struct pfs_creators *creators;
+	bool creators_stale;	   /* an add failed: rebuild before use */
+	uint64_t creators_rebuilt; /* walks that rebuilt the counts */
 	uint64_t lim_stats[PFS_LIM_NSTATS]; /* refused at max_states */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	struct pfs_tomb *ctomb; /* ... their connections: flow key digests */
@@ -208,6 +213,8 @@ bool eng_conf_dialect_ok(const struct pfs_engine_conf *c);
 void eng_dial_choose(struct pfs_engine *e, uint64_t now_ms);
 void eng_dial_heard(struct pfs_engine *e, uint32_t src, uint8_t dialect,
 		    unsigned fmt, uint64_t now_ms);
+void eng_dial_unproven(struct pfs_engine *e, uint32_t src, uint8_t dialect);
+void eng_dial_tick(struct pfs_engine *e, uint64_t now_ms);
 size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 		      uint8_t *buf, size_t cap, bool net);
 bool eng_dial_split(const struct pfs_engine *e);
@@ -218,6 +225,13 @@ void eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
 void eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 			 uint32_t creatorid, struct eng_from from,
 			 uint64_t now_ms);
+
+/* engine_creators.c: the engine's table changes, counted per creator */
+struct pfs_state *eng_tbl_insert(struct pfs_engine *e,
+				 const struct pfs_state *st,
+				 const struct pfs_stx *x);
+void eng_tbl_remove(struct pfs_engine *e, struct pfs_state *s);
+const struct pfs_creators *eng_creators(struct pfs_engine *e);
 
 /* engine_rx.c */
 void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,

@@ -1087,7 +1087,7 @@ static void rel_sweep(struct pfs_engine *e, uint32_t creator)
 		e->rel_stats[PFS_REL_SWEPT]++;
 		if (e->ops.applied)
 			e->ops.applied(e->ctx, PFS_OP_DELETE, s);
-		pfs_table_remove(e->table, s);
+		eng_tbl_remove(e, s);
 	}
 }
 

@@ -20,6 +20,17 @@
 
 #include "engine_priv.h"
 
+/* CLR records one packet may apply (a peer sends one: pfctl -F states);
+ * the rest are counted and ignored (PFS_GUARD_CLR_CAPPED). */
+#define ENG_CLR_MAX 8
+
+/* The CLRs applied from one packet, for repeats and the cap. */
+struct eng_clr_run {
+	unsigned n;
+	uint32_t creator[ENG_CLR_MAX];
+	char ifname[ENG_CLR_MAX][PFS_IFNAMSIZ]; /* "" : the whole creator */
+};
+
 /* One received packet being applied. */
 struct eng_rx {
 	struct pfs_engine *e;
@@ -35,6 +46,7 @@ struct eng_rx {
 	bool xst;
 	const struct pfs_stx *x;
 	size_t cur; /* the record being applied */
+	struct eng_clr_run clr;
 	bool limited; /* the last insert was refused at the state limit */
 };
 
@@ -218,39 +230,98 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 	if (!rx->chksum_ok || w->anchor != PFS_NO_RULE)
 		tmp.rule = PFS_NO_RULE;
 	tmp.anchor = PFS_NO_RULE;
-	s = pfs_table_insert_x(rx->e->table, &tmp, eng_rx_x(rx));
+	s = eng_tbl_insert(rx->e, &tmp, eng_rx_x(rx));
 	if (s)
 		eng_applied(rx, PFS_OP_INSERT, s);
 	return s;
 }
 
 /*
- * Every state of creatorid (of ifname too, when not NULL) goes, each one
+ * The states of creatorid (of ifname too, when not NULL) go, each one
  * reported through ops->applied (DELETE) just before its removal, so a
- * backend removes exactly those from its kernel (engine.h); a CLR of the
- * whole creator then reports ops->cleared.
+ * backend removes exactly those from its kernel (engine.h).  Only a
+ * creator that holds states costs a walk of the table; the walk stops
+ * once all of them are gone.
  */
-static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
-			 const char *ifname)
+static void eng_rx_clear_walk(struct eng_rx *rx, uint32_t creatorid,
+			      const char *ifname, uint64_t held)
 {
 	struct pfs_engine *e = rx->e;
 	struct pfs_state *s;
 	size_t cur = 0;
 
-	if (e->ops.applied == NULL && ifname == NULL)
-		(void)pfs_table_clear_creator(e->table, creatorid);
-	else
-		while ((s = pfs_table_next(e->table, &cur)) != NULL) {
-			if (s->creatorid != creatorid ||
-			    (ifname != NULL &&
-			     strncmp(s->ifname, ifname, PFS_IFNAMSIZ) != 0))
-				continue;
-			if (ifname != NULL)
-				eng_applied(rx, PFS_OP_DELETE, s);
-			else if (e->ops.applied) /* bridged as one CLR below */
-				e->ops.applied(e->ctx, PFS_OP_DELETE, s);
-			pfs_table_remove(e->table, s);
+	e->guard_stats[PFS_GUARD_CLR_WALKS]++;
+	while (held > 0 && (s = pfs_table_next(e->table, &cur)) != NULL) {
+		if (s->creatorid != creatorid)
+			continue;
+		held--;
+		if (ifname != NULL &&
+		    strncmp(s->ifname, ifname, PFS_IFNAMSIZ) != 0)
+			continue;
+		if (ifname != NULL)
+			eng_applied(rx, PFS_OP_DELETE, s);
+		else if (e->ops.applied) /* bridged as one CLR below */
+			e->ops.applied(e->ctx, PFS_OP_DELETE, s);
+		eng_tbl_remove(e, s);
+	}
+}
+
+/*
+ * Whether a CLR record is one to apply: never one naming our own hostid
+ * (no peer clears the states we created: a BSD peer's CLR names its own
+ * id, and ours would delete our live connections, M9); at most
+ * ENG_CLR_MAX a packet (a peer sends one); a repeat of one already
+ * applied in this packet is not applied again.  Refusals are counted.
+ */
+static bool eng_rx_clear_ok(struct eng_rx *rx, uint32_t creatorid,
+			    const char *ifname)
+{
+	struct eng_clr_run *c = &rx->clr;
+	uint64_t *g = rx->e->guard_stats;
+	const char *n = ifname != NULL ? ifname : "";
+	unsigned i;
+
+	if (creatorid == rx->e->conf.hostid) {
+		g[PFS_GUARD_CLR_OWN]++;
+		return false;
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->creator[i] == creatorid &&
+		    (c->ifname[i][0] == '\0' ||
+		     strncmp(c->ifname[i], n, PFS_IFNAMSIZ) == 0)) {
+			g[PFS_GUARD_CLR_DUP]++;
+			return false;
 		}
+	if (c->n == ENG_CLR_MAX) {
+		g[PFS_GUARD_CLR_CAPPED]++;
+		return false;
+	}
+	c->creator[c->n] = creatorid;
+	strncpy(c->ifname[c->n], n, PFS_IFNAMSIZ - 1);
+	c->ifname[c->n][PFS_IFNAMSIZ - 1] = '\0';
+	c->n++;
+	return true;
+}
+
+/*
+ * A CLR of creatorid (of its states on ifname, when not NULL).  A creator
+ * we hold no state of costs nothing more (creators.h); a CLR of the whole
+ * creator then reports ops->cleared and is bridged.
+ */
+static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
+			 const char *ifname)
+{
+	struct pfs_engine *e = rx->e;
+	const struct pfs_creators *cr;
+	uint64_t held;
+
+	if (!eng_rx_clear_ok(rx, creatorid, ifname))
+		return;
+	cr = eng_creators(e);
+	held = cr != NULL ? pfs_creators_count(cr, creatorid)
+			  : pfs_table_count(e->table);
+	if (held > 0)
+		eng_rx_clear_walk(rx, creatorid, ifname, held);
 	if (ifname != NULL)
 		return;
 	if (e->ops.cleared)
@@ -281,6 +352,25 @@ static void eng_rx_limit_count(struct eng_rx *rx)
 	rx->limited = false;
 }
 
+/*
+ * A peer's INS of a state in our name is refused and counted: a peer
+ * announces only states it created (pf imports synced states silently),
+ * and neither our bulk nor a restart uses INS (a peer's copies of our
+ * states come back as UPD, which stays accepted, as do UPD and DEL of
+ * our states from the peer that carries them after a failover).  One we
+ * deleted is still answered with its delete.
+ */
+static void eng_rx_ins_one(struct eng_rx *rx, const struct pfs_state *w)
+{
+	if (w->creatorid != rx->e->conf.hostid) {
+		if (!eng_rx_insert(rx, w))
+			eng_rx_limit_count(rx);
+		return;
+	}
+	if (!eng_rx_refuse_deleted(rx, w->id, w->creatorid))
+		rx->e->guard_stats[PFS_GUARD_INS_OWN]++;
+}
+
 /* INS: bad values count BADSTATE; a failed insert is not counted, but
  * for the state limit's own counter. */
 static void eng_rx_ins(struct eng_rx *rx)
@@ -295,8 +385,7 @@ static void eng_rx_ins(struct eng_rx *rx)
 			eng_badstate(rx);
 			continue;
 		}
-		if (!eng_rx_insert(rx, &r.state))
-			eng_rx_limit_count(rx);
+		eng_rx_ins_one(rx, &r.state);
 	}
 }
 
@@ -380,8 +469,8 @@ static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
 		tmp.sync_flags &= (uint8_t)~PFS_SF_NOSYNC;
 	tmp.local_flags &= (uint8_t)~(PFS_LF_PROVISIONAL | PFS_LF_UNCONFIRMED);
 	(void)pfs_table_xget(e->table, old, &ox);
-	pfs_table_remove(e->table, old);
-	return pfs_table_insert_x(e->table, &tmp, &ox);
+	eng_tbl_remove(e, old);
+	return eng_tbl_insert(e, &tmp, &ox);
 }
 
 static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
@@ -525,7 +614,7 @@ static void eng_rx_del_id(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
 		return;
 	}
 	eng_applied(rx, PFS_OP_DELETE, s);
-	pfs_table_remove(rx->e->table, s);
+	eng_tbl_remove(rx->e, s);
 }
 
 /*
@@ -690,6 +779,7 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.same = false;
 	rx.limited = false;
 	rx.cur = 0;
+	rx.clr.n = 0;
 	rx.x = x;
 	rx.xst = eng_rx_section(e, pkt, len, &f, x);
 	eng_rx_actions[f.hdr.action].fn(&rx);
@@ -710,6 +800,8 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
  */
 struct eng_bsd_run {
 	struct eng_rx rx;
+	bool well_formed;	  /* every section parsed to the end */
+	bool learned;		  /* the sender proved (engine_dial.c) */
 	bool replied;		  /* stale UPD answered */
 	struct eng_upd_c_run upd_c;
 	bool ureq;		  /* an UPD_REQ was handled */
@@ -747,15 +839,46 @@ static void eng_bsd_bus(struct eng_rx *rx, const struct pfs_msg *m)
 	eng_bulk_bus_in(rx->e, &bus, rx->now_ms);
 }
 
+/* Whether a record proves its sender a peer: one we act on, not naming
+ * our hostid where no peer may (CLR, INS). */
+static bool eng_bsd_proves(const struct eng_rx *rx, const struct pfs_msg *m)
+{
+	uint32_t own = rx->e->conf.hostid;
+
+	switch (m->kind) {
+	case PFS_MSG_INS_ACK:
+		return false;
+	case PFS_MSG_CLR:
+		return m->u.clr.creatorid != own;
+	case PFS_MSG_INS:
+		return m->u.state->creatorid != own;
+	default:
+		return true;
+	}
+}
+
+/* A well-formed packet's first record that proves its sender: the
+ * sender's dialect is learned before it is applied (replies go in it). */
+static void eng_bsd_learn(struct eng_bsd_run *b, const struct pfs_msg *m)
+{
+	struct eng_rx *rx = &b->rx;
+
+	if (b->learned || !b->well_formed || !eng_bsd_proves(rx, m))
+		return;
+	b->learned = true;
+	eng_dial_heard(rx->e, rx->from.addr, rx->from.dialect, rx->from.fmt,
+		       rx->now_ms);
+}
+
 static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 {
 	struct eng_bsd_run *b = arg;
 	struct eng_rx *rx = &b->rx;
 
+	eng_bsd_learn(b, m);
 	switch (m->kind) {
 	case PFS_MSG_INS:
-		if (!eng_rx_insert(rx, m->u.state))
-			eng_rx_limit_count(rx);
+		eng_rx_ins_one(rx, m->u.state);
 		break;
 	case PFS_MSG_UPD:
 		if (!b->progress)
@@ -787,21 +910,37 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	return 0;
 }
 
-/* The v5 state format a packet carries (its last state section), 0 if
- * none: what a peer of version auto is answered in. */
-static unsigned eng_bsd_v5_fmt(const uint8_t *pkt, size_t len)
+/* Whether every section of a v5 packet parses (a walk of subheaders
+ * only: 4 bytes at least a step); *fmt: the state format it carries (its
+ * last state section), 0 if none: what a peer of version auto is
+ * answered in. */
+static bool eng_bsd_v5_ok(const uint8_t *pkt, size_t len, unsigned *fmt)
 {
 	struct pfs_v5_frame f;
 	struct pfs_v5_section s;
-	unsigned fmt = 0;
+	int rc;
 
+	*fmt = 0;
 	if (pfs_v5_frame_parse(pkt, len, &f) != 0)
-		return 0;
-	while (pfs_v5_frame_next(&f, &s) == 0)
+		return false;
+	while ((rc = pfs_v5_frame_next(&f, &s)) == 0)
 		if (s.sub.action != PFS_V5_ACT_DEL &&
 		    pfs_v5_action_format(s.sub.action) != 0)
-			fmt = pfs_v5_action_format(s.sub.action);
-	return fmt;
+			*fmt = pfs_v5_action_format(s.sub.action);
+	return rc == PFS_V5_END;
+}
+
+static bool eng_bsd_v6_ok(const uint8_t *pkt, size_t len)
+{
+	struct pfs_v6_frame f;
+	struct pfs_v6_section s;
+	int rc;
+
+	if (pfs_v6_frame_parse(pkt, len, &f) != 0)
+		return false;
+	while ((rc = pfs_v6_frame_next(&f, &s)) == 0)
+		;
+	return rc == PFS_V6_END;
 }
 
 /* Header checks (HDROPS, BADVER, BADLEN of the header's len); 0 or the
@@ -829,10 +968,10 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 			e->stats[rc]++;
 		return;
 	}
-	/* before anything is applied: replies go in the peer's dialect */
-	fmt = pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_fmt(pkt, len) : 0;
-	eng_dial_heard(e, m->src, pkt[0], fmt, now_ms);
 	memset(&b, 0, sizeof(b));
+	fmt = 0;
+	b.well_formed = pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_ok(pkt, len, &fmt)
+						 : eng_bsd_v6_ok(pkt, len);
 	b.rx.from.dialect = pkt[0];
 	b.rx.from.fmt = fmt;
 	b.rx.from.addr = m->src;
@@ -841,11 +980,42 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	b.rx.now_ms = now_ms;
 	b.rx.now_s = eng_secs(now_ms);
 	rc = pfs_dialect_rx(pkt, len, eng_bsd_msg, &b, &res);
+	if (!b.learned)
+		eng_dial_unproven(e, m->src, pkt[0]);
 	e->stats[PFS_STAT_BADVAL] += res.badval;
 	if (rc > 0 && rc < PFS_NSTATS)
 		e->stats[rc]++;
 	if (b.replied || b.upd_c.requested || b.upd_c.stale || b.ureq)
 		pfs_engine_flush(e, now_ms);
+}
+
+/*
+ * A v3 packet proves its sender a peer (engine_dial.c) when it carries a
+ * pfsyncd trailer (heartbeats are how an idle pfsyncd peer speaks) or a
+ * record of an action we handle, a CLR not naming our hostid; a bare
+ * header does not.
+ */
+static void eng_rx_learn_v3(struct pfs_engine *e, const struct pfs_v3_frame *f,
+			    bool ext, uint32_t src, uint64_t now_ms)
+{
+	uint8_t a = f->hdr.action;
+	union pfs_v3_record r;
+	bool proves = ext;
+	uint32_t cr;
+
+	if (!proves && f->nrec > 0 && eng_rx_actions[a].fn != NULL) {
+		proves = true;
+		if (a == PFS_V3_ACT_CLR || a == PFS_V3_ACT_INS) {
+			pfs_v3_frame_record(f, 0, &r);
+			cr = a == PFS_V3_ACT_CLR ? r.clr.creatorid
+						 : r.state.creatorid;
+			proves = cr != e->conf.hostid;
+		}
+	}
+	if (proves)
+		eng_dial_heard(e, src, PFS_DIALECT_V3, 0, now_ms);
+	else
+		eng_dial_unproven(e, src, PFS_DIALECT_V3);
 }
 
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
@@ -854,6 +1024,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	struct pfs_v3_frame f;
 	struct pfs_ext x;
 	size_t used, span;
+	bool ext;
 	int rc;
 
 	e->stats[PFS_STAT_IPACKETS]++;
@@ -878,13 +1049,14 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 			e->stats[rc]++;
 		return;
 	}
-	eng_dial_heard(e, m->src, PFS_DIALECT_V3, 0, now_ms);
 	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c);
 	 * its extras section, if any, stays with the records */
 	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
 	(void)pfs_xst_get(pkt, len, used, 0, NULL, &span);
 	used += span;
-	if (e->rel && pfs_ext_get(pkt, len, used, &x) == 0) {
+	ext = pfs_ext_get(pkt, len, used, &x) == 0;
+	eng_rx_learn_v3(e, &f, ext, m->src, now_ms);
+	if (e->rel && ext) {
 		eng_rel_input(e, pkt, used, &x, m, now_ms);
 		return;
 	}

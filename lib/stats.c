@@ -61,6 +61,25 @@ const char *pfs_rel_stat_name(enum pfs_rel_stat s)
 	return pfs_rel_stat_names[s];
 }
 
+static const char *const pfs_guard_stat_names[PFS_GUARD_NSTATS] = {
+    [PFS_GUARD_CLR_OWN] = "guard_clr_own",
+    [PFS_GUARD_CLR_DUP] = "guard_clr_dup",
+    [PFS_GUARD_CLR_CAPPED] = "guard_clr_capped",
+    [PFS_GUARD_CLR_WALKS] = "guard_clr_walks",
+    [PFS_GUARD_INS_OWN] = "guard_ins_own",
+    [PFS_GUARD_PEER_UNPROVEN] = "guard_peer_unproven",
+    [PFS_GUARD_PEER_BADADDR] = "guard_peer_badaddr",
+    [PFS_GUARD_PEER_FULL] = "guard_peer_full",
+    [PFS_GUARD_PEER_EXPIRED] = "guard_peer_expired",
+};
+
+const char *pfs_guard_stat_name(enum pfs_guard_stat s)
+{
+	if ((unsigned)s >= PFS_GUARD_NSTATS)
+		return "?";
+	return pfs_guard_stat_names[s];
+}
+
 static const char *const pfs_lim_stat_names[PFS_LIM_NSTATS] = {
     [PFS_LIM_PEER] = "state_limit",
     [PFS_LIM_LOCAL] = "state_limit_local",

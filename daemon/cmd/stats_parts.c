@@ -16,6 +16,7 @@
 #include "crypt.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
+#include "peeraddr.h"
 #include "udp.h"
 
 /* Reliable delivery between pfsyncd peers, one line each. */
@@ -57,6 +58,40 @@ static void parts_rel(struct cmd_req *r)
 	for (i = 0; i < PFS_REL_NSTATS; i++)
 		pfsd_rnd_u64(&r->rnd, pfs_rel_stat_name((enum pfs_rel_stat)i),
 			     "\t%" PRIu64 " %s\n", v[i], parts_rel_lines[i]);
+}
+
+/* What the receive guards refused (stats.h), one line each. */
+static const char *const parts_guard_lines[PFS_GUARD_NSTATS] = {
+    [PFS_GUARD_CLR_OWN] = "CLRs naming our hostid ignored",
+    [PFS_GUARD_CLR_DUP] = "CLRs repeated in one packet skipped",
+    [PFS_GUARD_CLR_CAPPED] = "CLRs past 8 in one packet ignored",
+    [PFS_GUARD_CLR_WALKS] = "CLRs that walked the state table",
+    [PFS_GUARD_INS_OWN] = "inserts in our hostid's name refused",
+    [PFS_GUARD_PEER_UNPROVEN] = "packets that taught no peer (bare "
+				"header, no record acted on, malformed)",
+    [PFS_GUARD_PEER_BADADDR] = "senders that cannot be peers not learned",
+    [PFS_GUARD_PEER_FULL] = "new peers not learned (all slots talking)",
+    [PFS_GUARD_PEER_EXPIRED] = "peers forgotten after a day of silence",
+};
+
+static void parts_guard(struct cmd_req *r)
+{
+	const uint64_t *v = pfs_engine_guard_stats(r->d->engine);
+	const struct pfsd_peeraddr *pa = &r->d->paddr;
+	int i;
+
+	pfsd_rnd_text(&r->rnd, "guards:\n");
+	for (i = 0; i < PFS_GUARD_NSTATS; i++)
+		pfsd_rnd_u64(&r->rnd,
+			     pfs_guard_stat_name((enum pfs_guard_stat)i),
+			     "\t%" PRIu64 " %s\n", v[i], parts_guard_lines[i]);
+	pfsd_rnd_u64(&r->rnd, "peeraddr_evicted",
+		     "\t%" PRIu64 " IPv6 sources evicted to make room\n",
+		     pa->evicted);
+	pfsd_rnd_u64(&r->rnd, "peeraddr_refused",
+		     "\t%" PRIu64 " IPv6 sources given no key (all peers "
+		     "talking)\n",
+		     pa->refused);
 }
 
 /* The churn generator's work (the last run's, while it exists): the sum
@@ -248,6 +283,7 @@ static void parts_udp(struct cmd_req *r)
 void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
+	parts_guard(r);
 	cmd_limit_show(r);
 	parts_churn(r);
 	parts_ct(r);

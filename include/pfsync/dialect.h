@@ -145,6 +145,9 @@ struct pfs_rx_result {
 	int refused;	  /* 0, or the pfs_stat slot that ended the packet */
 	unsigned badval;  /* states dropped by the value checks */
 	unsigned skipped; /* records of kinds we do not apply (TDB, ...) */
+	/* records the walk decoded: never more than the packet's bytes
+	 * over the smallest record (4); a skipped section costs none */
+	unsigned walked;
 	enum pfs_dialect_id dialect;
 	unsigned fmt; /* v5: format of the last state seen, else 0 */
 };

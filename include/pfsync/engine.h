@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfsync/creators.h"
 #include "pfsync/state.h"
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
@@ -277,6 +278,20 @@ size_t pfs_engine_peers(const struct pfs_engine *e, struct pfs_engine_peer *out,
 			size_t max);
 /* pfsyncd's reliability counters, [PFS_REL_NSTATS] (stats.h). */
 const uint64_t *pfs_engine_rel_stats(const struct pfs_engine *e);
+/* The receive guards' refusals, [PFS_GUARD_NSTATS] (stats.h). */
+const uint64_t *pfs_engine_guard_stats(const struct pfs_engine *e);
+/*
+ * States by creator without a walk of the table (creators.h): the `max`
+ * creators holding the most, by id, the rest summed in *other.  Counts
+ * that no longer match the table (changed behind the engine's back) are
+ * rebuilt first, by one walk.
+ */
+size_t pfs_engine_creators(struct pfs_engine *e,
+			   struct pfs_creator_count *out, size_t max,
+			   uint64_t *other);
+/* How many times those counts were rebuilt by a walk: once for a table
+ * filled before the engine came, never for the engine's own changes. */
+uint64_t pfs_engine_creators_rebuilt(const struct pfs_engine *e);
 /* States refused at the state limit, [PFS_LIM_NSTATS] (stats.h). */
 const uint64_t *pfs_engine_lim_stats(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):

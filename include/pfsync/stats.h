@@ -68,6 +68,27 @@ enum pfs_rel_stat {
 const char *pfs_rel_stat_name(enum pfs_rel_stat s);
 
 /*
+ * Records and senders refused by the receive guards (engine_rx.c,
+ * engine_dial.c): what no peer sends, or what would cost more than its
+ * bytes.  Each refusal has its slot.
+ */
+enum pfs_guard_stat {
+	PFS_GUARD_CLR_OWN = 0,	 /* CLRs naming our hostid, ignored */
+	PFS_GUARD_CLR_DUP,	 /* CLR records repeated in one packet */
+	PFS_GUARD_CLR_CAPPED,	 /* CLR records past the cap of a packet */
+	PFS_GUARD_CLR_WALKS,	 /* CLRs that walked the table (not refused) */
+	PFS_GUARD_INS_OWN,	 /* INS naming our hostid, refused */
+	PFS_GUARD_PEER_UNPROVEN, /* packets that taught no dialect */
+	PFS_GUARD_PEER_BADADDR,	 /* senders that cannot be peers */
+	PFS_GUARD_PEER_FULL,	 /* new peers not learned: all slots live */
+	PFS_GUARD_PEER_EXPIRED,	 /* peers forgotten after a long silence */
+	PFS_GUARD_NSTATS
+};
+
+/* Short symbolic name ("guard_clr_own", ...) of a guard counter. */
+const char *pfs_guard_stat_name(enum pfs_guard_stat s);
+
+/*
  * States refused at the state limit (engine.h's max_states).  pf counts
  * the same event as "memory" (its state pool at `set limit states`);
  * NetBSD's pfsync drops the rest of such an INS packet uncounted and

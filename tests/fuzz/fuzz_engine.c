@@ -7,7 +7,8 @@
  * advances 300 ms per packet and timers run, so bulk sends, retries and
  * flushes are exercised too.  After every packet the table must be
  * consistent: its count equals a walk, and every state's peer states and
- * timeout are within pfsync's valid ranges.  Half the runs have the
+ * timeout are within pfsync's valid ranges; the engine's states per
+ * creator add up to it without a rebuild (creators.h).  Half the runs have the
  * reliable layer on (engine_rel.c): trailers, held packets, NACKs.  The
  * input's size also picks the dialect sent (auto, 3, 5 of each format, 6)
  * and packets come from one of four sources, so v3, v5 and v6 packets
@@ -68,6 +69,21 @@ static void fz_prefill(struct pfs_table *t)
 	}
 }
 
+/* The states per creator the engine keeps add up to the table, and were
+ * rebuilt by a walk only once, for the prefilled states: every change
+ * since went through the engine's counted paths. */
+static void fz_check_creators(struct pfs_engine *e, const struct pfs_table *t)
+{
+	struct pfs_creator_count top[4];
+	uint64_t other, sum;
+	size_t i, n = pfs_engine_creators(e, top, 4, &other);
+
+	for (i = 0, sum = other; i < n; i++)
+		sum += top[i].n;
+	if (sum != pfs_table_count(t) || pfs_engine_creators_rebuilt(e) > 1)
+		abort();
+}
+
 static void fz_check(const struct pfs_table *t)
 {
 	const struct pfs_state *s;
@@ -125,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.src = 0x0a000002u + (uint32_t)(len & 3);
 		pfs_engine_input(e, data, len, &m, now);
 		fz_check(t);
+		fz_check_creators(e, t);
 		data += len;
 		size -= len;
 		now += 300;

@@ -30,8 +30,7 @@
  *  - the heap grows by at most a fixed reserve (a peer's hold-back
  *    queues, our resend ring) plus a bounded multiple of the bytes that
  *    came in and went out.
- * With -DFZ_OWN_CLR (issue 15, M9: once the fix is in) also: no peer's
- * CLR clears the states of our own hostid.
+ *  - no peer's CLR clears the states of our own hostid (issue 15, M9).
  */
 #include <sanitizer/allocator_interface.h>
 #include <stdint.h>
@@ -139,11 +138,8 @@ static int fz_output(void *ctx, const uint8_t *local, size_t llen,
 static void fz_cleared(void *ctx, uint32_t creatorid)
 {
 	(void)ctx;
-	(void)creatorid;
-#ifdef FZ_OWN_CLR
 	if (creatorid == FZ_HOSTID && !fz.local)
 		abort(); /* a peer cleared our own states */
-#endif
 }
 
 static void fz_check(uint64_t now)

@@ -462,6 +462,47 @@ static void test_refused(void)
 	T_EQ(g.n, 1);
 }
 
+/*
+ * M4: a 9 KB v6 packet of {01 00 ff ff} subheaders (OINS, records of
+ * zero words, count 65 535).  Each section costs 4 bytes; its records
+ * are counted as skipped but never visited, so the walk's work is
+ * bounded by the packet's bytes, not by 2 299 x 65 535 iterations.
+ * v5 too: its only zero-length actions are refused or end the walk.
+ */
+static void test_zero_stride(void)
+{
+	enum { LEN = 9216, NSEC = (LEN - 20) / 4 };
+	static uint8_t b[LEN];
+	struct pfs_rx_result r;
+	struct got g;
+	size_t i;
+
+	memset(&g, 0, sizeof(g));
+	memset(b, 0, sizeof(b));
+	b[0] = 6;
+	be16(b + 2, (uint16_t)(20 + 4 * NSEC));
+	for (i = 0; i < NSEC; i++) {
+		b[20 + 4 * i] = 1;
+		be16(b + 20 + 4 * i + 2, 0xffff);
+	}
+	T_EQ(pfs_dialect_rx(b, 20 + 4 * NSEC, collect, &g, &r), 0);
+	T_EQ(g.n, 0);
+	T_CHECK(r.walked <= LEN / 4);
+	T_EQ(r.walked, 0);
+	T_EQ(r.skipped, (unsigned)NSEC * 0xffff);
+	/* the same subheaders in v5: INS_1301 of 65 535 records is badlen */
+	b[0] = 5;
+	T_EQ(pfs_dialect_rx(b, 20 + 4 * NSEC, collect, &g, &r),
+	     PFS_STAT_BADLEN);
+	T_EQ(r.walked, 0);
+	/* v5 EOF (12) of count 65 535, not last: badlen, nothing walked */
+	for (i = 0; i < NSEC; i++)
+		b[20 + 4 * i] = 12;
+	T_EQ(pfs_dialect_rx(b, 20 + 4 * NSEC, collect, &g, &r),
+	     PFS_STAT_BADLEN);
+	T_EQ(r.walked, 0);
+}
+
 /* A full packet says so; a message that never fits is an error. */
 static void test_limits(void)
 {
@@ -492,5 +533,6 @@ int main(void)
 	T_RUN(test_badval);
 	T_RUN(test_refused);
 	T_RUN(test_limits);
+	T_RUN(test_zero_stride);
 	return t_done();
 }

@@ -663,9 +663,174 @@ static void test_sim_two_bridges(void)
 	sim_fini(&net);
 }
 
+/* ---- forged senders (M5) -------------------------------------------------*/
+
+#define X1 0xc6336401u /* 198.51.100.1 */
+#define X2 0xc6336402u
+
+static uint64_t guard(const struct te *te, enum pfs_guard_stat g)
+{
+	return pfs_engine_guard_stats(te->e)[g];
+}
+
+/* A bare 20-byte header: `06 00 00 14` (v6) or `05 ...` (v5). */
+static size_t mk_bare(uint8_t *b, uint8_t version)
+{
+	memset(b, 0, 20);
+	b[0] = version;
+	b[3] = 20;
+	return 20;
+}
+
+/*
+ * Two forged bare headers, v6 from X1 and v5 from X2, made the node
+ * "mixed" and unicast every change to X1 and X2.  Now nothing is
+ * learned from them: our change goes to the group, in v3.
+ */
+static void test_bare_headers(void)
+{
+	struct pfs_state st = sim_state(0x100, TE_HOST);
+	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
+	uint8_t b[1500];
+	struct te te;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te_input(&te, b, mk_bare(b, 6), X1, TE_T0);
+	te_input(&te, b, mk_bare(b, 5), X2, TE_T0 + 1);
+	T_CHECK(!pfs_engine_dialect_mixed(te.e));
+	T_EQ(pfs_engine_dialect(te.e, NULL), 3);
+	T_EQ(pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS), 0);
+	T_EQ(guard(&te, PFS_GUARD_PEER_UNPROVEN), 2);
+	T_EQ(pfs_engine_insert(te.e, &st, TE_T0 + 2), 0);
+	pfs_engine_flush(te.e, TE_T0 + 2);
+	T_EQ(te.n, 1);
+	T_EQ(te.p[0].dst, PFS_V3_GROUP);
+	T_EQ(sent_to(&te, 0, X1), -1);
+	T_EQ(sent_to(&te, 0, X2), -1);
+	/* a real v6 peer's bare header from its own address changes nothing
+	 * either: it stays v3 (a forged 20 bytes cannot flip it) */
+	te_input(&te, b, mk3_del(b, 1, 1), P3, TE_T0 + 3);
+	te_input(&te, b, mk_bare(b, 6), P3, TE_T0 + 4);
+	T_EQ(pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS), 1);
+	T_EQ(p[0].dialect, 3);
+	/* a malformed packet with a good record first teaches nothing */
+	te_input(&te, b, mk6_ref(b, 7, 3, 3), X1, TE_T0 + 5);
+	T_EQ(pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS), 2);
+	{
+		size_t len = mk6_ref(b, 7, 3, 3);
+
+		b[3] = (uint8_t)(len + 4); /* a section that runs past the end */
+		g_sub(b, len, 7, 3, 9);
+		te_input(&te, b, len + 4, X2, TE_T0 + 6);
+	}
+	T_EQ(pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS), 2);
+	te_close(&te);
+}
+
+/* Senders that cannot be peers are never learned, so never unicast to. */
+static void test_implausible(void)
+{
+	static const uint32_t bad[] = {0, 0x7f000001u, PFS_V3_GROUP,
+				       0xe0000001u, 0xffffffffu};
+	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
+	uint8_t b[1500];
+	struct te te;
+	size_t i;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		te_input(&te, b, mk6_ref(b, 7, 3, 3), bad[i], TE_T0);
+	T_EQ(pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS), 0);
+	T_EQ(guard(&te, PFS_GUARD_PEER_BADADDR), 5);
+	T_EQ(pfs_engine_dialect(te.e, NULL), 3);
+	te_close(&te);
+}
+
+/*
+ * 17 rotating forged sources of mixed dialects, each with a record we act
+ * on, at 1 kpps: the peer that talks keeps its slot, and still gets our
+ * changes; the senders past the free slots are not learned, and counted.
+ */
+static void test_rotating_sources(void)
+{
+	struct pfs_state st = sim_state(0x100, TE_HOST);
+	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
+	uint8_t b[1500];
+	struct te te;
+	size_t i, n;
+	bool kept = false;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te_input(&te, b, mk6_ins(b, ID6), P6, TE_T0);
+	for (i = 0; i < 64; i++) {
+		uint32_t x = 0xc6336400u + 1 + (uint32_t)(i % 17);
+		uint64_t t = TE_T0 + 1 + i;
+
+		if (i % 2)
+			te_input(&te, b, mk5_del(b, 2 + i, 2), x, t);
+		else
+			te_input(&te, b, mk6_ref(b, 7, 2 + i, 2), x, t);
+	}
+	n = pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS);
+	T_EQ(n, PFS_ENGINE_PEERS);
+	for (i = 0; i < n; i++)
+		kept = kept || p[i].addr == P6;
+	T_CHECK(kept);
+	T_CHECK(guard(&te, PFS_GUARD_PEER_FULL) > 0);
+	T_EQ(pfs_engine_insert(te.e, &st, TE_T0 + 100), 0);
+	pfs_engine_flush(te.e, TE_T0 + 100);
+	T_CHECK(sent_to(&te, 0, P6) >= 0);
+	te_close(&te);
+}
+
+/*
+ * A peer silent past the live window may make room for a new one (the
+ * least recently heard goes); one silent a day is forgotten, but never
+ * the syncpeer.
+ */
+static void test_peer_expiry(void)
+{
+	struct pfs_engine_peer p[PFS_ENGINE_PEERS];
+	uint64_t t = TE_T0, day = 24ull * 3600 * 1000;
+	uint8_t b[1500];
+	struct te te;
+	size_t i, n;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te.c.syncpeer = P5;
+	T_EQ(pfs_engine_set_conf(te.e, &te.c, t), 0);
+	te_input(&te, b, mk5_del(b, 2, 2), P5, t);
+	te_input(&te, b, mk6_ref(b, 7, 3, 3), P6, t);
+	for (i = 0; i < PFS_ENGINE_PEERS - 2; i++)
+		te_input(&te, b, mk6_ref(b, 7, 3, 3), 0x0a000100u + (uint32_t)i,
+			 t + 1);
+	/* six minutes on: P6 no longer talks, the newcomer takes its slot */
+	t += 6 * 60 * 1000;
+	for (i = 0; i < PFS_ENGINE_PEERS - 2; i++)
+		te_input(&te, b, mk6_ref(b, 7, 3, 3), 0x0a000100u + (uint32_t)i,
+			 t);
+	te_input(&te, b, mk6_ref(b, 7, 3, 3), 0x0a000200u, t + 1);
+	n = pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS);
+	T_EQ(n, PFS_ENGINE_PEERS);
+	for (i = 0; i < n; i++)
+		T_CHECK(p[i].addr != P6);
+	/* a day of silence: all forgotten but the syncpeer */
+	pfs_engine_timer(te.e, t + day + 2);
+	n = pfs_engine_peers(te.e, p, PFS_ENGINE_PEERS);
+	T_EQ(n, 1);
+	T_EQ(p[0].addr, P5);
+	T_EQ(guard(&te, PFS_GUARD_PEER_EXPIRED), PFS_ENGINE_PEERS - 1);
+	T_EQ(pfs_engine_dialect(te.e, NULL), 5);
+	te_close(&te);
+}
+
 int main(void)
 {
 	T_RUN(test_own_per_peer);
+	T_RUN(test_bare_headers);
+	T_RUN(test_implausible);
+	T_RUN(test_rotating_sources);
+	T_RUN(test_peer_expiry);
 	T_RUN(test_bridge_v6);
 	T_RUN(test_bridge_v5_v3);
 	T_RUN(test_bridge_echo);

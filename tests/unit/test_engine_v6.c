@@ -417,6 +417,155 @@ static void test_auto_mixed(void)
 	te_close(&te);
 }
 
+/* ---- hostile CLRs and INS (M4, M9) -------------------------------------*/
+
+/* A v3 INS of st from a v3 peer. */
+static size_t mk_v3_ins(uint8_t *b, const struct pfs_state *st)
+{
+	struct pfs_v3_header h = {.version = 3, .action = PFS_V3_ACT_INS,
+				  .count = 1};
+	union pfs_v3_record r;
+	struct pfs_wbuf wb;
+
+	memset(&r, 0, sizeof(r));
+	r.state = *st;
+	pfs_wbuf_init(&wb, b, 1500);
+	pfs_v3_put_header(&wb, &h);
+	pfs_v3_put_record(&wb, PFS_V3_ACT_INS, &r);
+	return wb.off;
+}
+
+/* n CLR records of creators cr[i], ifname "", in one v6 section. */
+static size_t mk_clrs(uint8_t *b, const uint32_t *cr, size_t n)
+{
+	size_t len = 20 + 4 + 20 * n, i;
+
+	memset(b, 0, len);
+	g_hdr(b, (uint16_t)len);
+	g_sub(b, 20, 0, 5, (uint16_t)n);
+	for (i = 0; i < n; i++)
+		g32(b, 24 + 20 * i + 16, cr[i]);
+	return len;
+}
+
+#define OWN_N  1000u
+#define PEER_N 300u
+
+/* OWN_N states of ours (local inserts) and PEER_N of creator CR (a v3
+ * peer's INS), all through the engine. */
+static void fill_two_creators(struct te *te)
+{
+	struct pfs_state st;
+	uint8_t b[1500];
+	unsigned i;
+
+	for (i = 0; i < OWN_N; i++) {
+		st = sim_state(0x1000 + i, TE_HOST);
+		T_EQ(pfs_engine_insert(te->e, &st, TE_T0), 0);
+	}
+	for (i = 0; i < PEER_N; i++) {
+		st = sim_state(0x9000 + i, CR);
+		te_input(te, b, mk_v3_ins(b, &st), TE_PEER2, TE_T0);
+	}
+	T_EQ(pfs_table_count(te->t), OWN_N + PEER_N);
+}
+
+static uint64_t te_guard(const struct te *te, enum pfs_guard_stat g)
+{
+	return pfs_engine_guard_stats(te->e)[g];
+}
+
+/*
+ * M4 (b): a 9 KB v6 packet of 459 CLRs of creators we hold nothing of
+ * walks the table for none of them (it did 459 times, each reported to
+ * ops->cleared); past ENG_CLR_MAX (8) the records are counted, not
+ * applied; a creator we hold costs one walk, repeats none.
+ */
+static void test_clr_unknown_creators(void)
+{
+	static uint8_t b[20 + 4 + 20 * 459];
+	struct pfs_creator_count top[4];
+	uint32_t cr[459];
+	uint64_t other;
+	struct te te;
+	size_t i;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	fill_two_creators(&te);
+	for (i = 0; i < 459; i++)
+		cr[i] = 0x50000000u + (uint32_t)i;
+	te_input(&te, b, mk_clrs(b, cr, 459), TE_PEER, TE_T0 + 1);
+	T_EQ(pfs_table_count(te.t), OWN_N + PEER_N);
+	T_CHECK(te.cleared <= 8);
+	T_EQ(te_guard(&te, PFS_GUARD_CLR_WALKS), 0);
+	T_EQ(te_guard(&te, PFS_GUARD_CLR_CAPPED), 459 - 8);
+	/* the counts per creator, without a walk */
+	T_EQ(pfs_engine_creators(te.e, top, 4, &other), 2);
+	T_EQ(other, 0);
+	T_EQ(top[0].creatorid, TE_HOST); /* by id */
+	T_EQ(top[0].n, OWN_N);
+	T_EQ(top[1].creatorid, CR);
+	T_EQ(top[1].n, PEER_N);
+	T_EQ(pfs_engine_creators(te.e, top, 1, &other), 1);
+	T_EQ(top[0].creatorid, TE_HOST);
+	T_EQ(other, PEER_N);
+	/* CR three times and an unknown one: one walk, two repeats */
+	cr[0] = cr[1] = cr[2] = CR;
+	cr[3] = 0x77;
+	te_input(&te, b, mk_clrs(b, cr, 4), TE_PEER, TE_T0 + 2);
+	T_EQ(pfs_table_count(te.t), OWN_N);
+	T_EQ(te_guard(&te, PFS_GUARD_CLR_WALKS), 1);
+	T_EQ(te_guard(&te, PFS_GUARD_CLR_DUP), 2);
+	T_EQ(pfs_engine_creators(te.e, top, 4, &other), 1);
+	T_EQ(top[0].n, OWN_N);
+	/* every change above went through the engine: never a rebuild */
+	T_EQ(pfs_engine_creators_rebuilt(te.e), 0);
+	te_close(&te);
+}
+
+/*
+ * M9: no peer clears the states we created, in any dialect, nor inserts
+ * one in our name; a peer still updates and deletes our states (it
+ * carries them after a failover), and a bulk's UPD brings ours back.
+ */
+static void test_own_hostid(void)
+{
+	struct pfs_state st = sim_state(0x100, TE_HOST);
+	union pfs_v3_record r;
+	struct pfs_wbuf wb;
+	struct pfs_v3_header h = {.version = 3, .action = PFS_V3_ACT_CLR};
+	uint32_t own = TE_HOST;
+	uint8_t b[1500];
+	struct te te;
+
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	fill_two_creators(&te);
+	te_input(&te, b, mk_clrs(b, &own, 1), TE_PEER, TE_T0 + 1);
+	te_input(&te, b, mk_clr(b, "eth0", TE_HOST), TE_PEER, TE_T0 + 1);
+	memset(&r, 0, sizeof(r));
+	r.clr.creatorid = TE_HOST;
+	pfs_wbuf_init(&wb, b, 1500);
+	pfs_v3_put_header(&wb, &h);
+	pfs_v3_put_record(&wb, PFS_V3_ACT_CLR, &r);
+	te_input(&te, b, wb.off, TE_PEER2, TE_T0 + 1);
+	T_EQ(pfs_table_count(te.t), OWN_N + PEER_N);
+	T_EQ(te.cleared, 0);
+	T_EQ(te.applied[PFS_OP_DELETE], 0);
+	T_EQ(te_guard(&te, PFS_GUARD_CLR_OWN), 3);
+	/* an INS in our name: refused */
+	st.id = 0x7777;
+	st.lan.port = 7777;
+	te_input(&te, b, mk_v3_ins(b, &st), TE_PEER2, TE_T0 + 2);
+	T_CHECK(pfs_table_find_id(te.t, 0x7777, TE_HOST) == NULL);
+	T_EQ(te_guard(&te, PFS_GUARD_INS_OWN), 1);
+	/* a DEL of one of ours from the peer carrying it: applied */
+	te_input(&te, b, mk_ref(b, 7, 0x1000, TE_HOST), TE_PEER, TE_T0 + 3);
+	T_CHECK(pfs_table_find_id(te.t, 0x1000, TE_HOST) == NULL);
+	T_EQ(pfs_table_count(te.t), OWN_N + PEER_N - 1);
+	T_EQ(pfs_engine_creators_rebuilt(te.e), 0);
+	te_close(&te);
+}
+
 int main(void)
 {
 	T_RUN(test_ins_lands);
@@ -427,5 +576,7 @@ int main(void)
 	T_RUN(test_refusals);
 	T_RUN(test_stale_reply_clr);
 	T_RUN(test_auto_mixed);
+	T_RUN(test_clr_unknown_creators);
+	T_RUN(test_own_hostid);
 	return t_done();
 }

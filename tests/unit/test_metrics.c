@@ -246,6 +246,12 @@ static void test_render(void)
 	T_EQ(sample(t, "pfsync_received_packets_total{family=\"ipv4\"}"), 0);
 	T_EQ(sample(t, "pfsync_discarded_packets_total{reason=\"badttl\"}"), 0);
 	T_EQ(sample(t, "pfsyncd_peer_changes_applied_total{op=\"update\"}"), 7);
+	T_EQ(sample(t, "pfsyncd_guard_refusals_total{reason=\"clr_own\"}"),
+	     0);
+	T_EQ(sample(t, "pfsyncd_guard_refusals_total"
+		       "{reason=\"peer_expired\"}"),
+	     0);
+	T_EQ(sample(t, "pfsyncd_peeraddr_total{event=\"refused\"}"), 0);
 	T_EQ(sample(t, "pfsync_bulk_synced"), 1);
 	T_EQ(sample(t, "pfsync_bulk_state{state=\"done\"}"), 1);
 	T_EQ(sample(t, "pfsync_bulk_request_try"), 0);

@@ -131,6 +131,74 @@ static void test_str(void)
 		       "10.83.0.1") == 0);
 }
 
+/*
+ * L2: a source is only probed when its packet arrives, and becomes a peer
+ * once the packet passes the seal or header check (confirm).  200 spoofed
+ * sources never confirmed evict no peer: they take each other's room.
+ */
+static void test_probe_spoofed(void)
+{
+	static struct pfsd_peeraddr t;
+	uint8_t a[16], out[16];
+	uint32_t peer[8], k;
+	uint64_t now = 1000;
+	unsigned i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < 8; i++) {
+		t_addr(a, 0x10 + i);
+		peer[i] = pfsd_peeraddr_probe(&t, a, now);
+		pfsd_peeraddr_confirm(&t, peer[i], now);
+	}
+	for (i = 0; i < 200; i++) {
+		t_addr(a, 0x1000 + i);
+		k = pfsd_peeraddr_probe(&t, a, now + i);
+		T_CHECK(k != PFSD_PEERADDR_KEY_MAX);
+	}
+	for (i = 0; i < 8; i++) {
+		T_EQ(pfsd_peeraddr_addr(&t, peer[i], out), 0);
+		t_addr(a, 0x10 + i);
+		T_MEMEQ(out, a, 16);
+		T_EQ(pfsd_peeraddr_probe(&t, a, now + 300), peer[i]);
+	}
+	T_EQ(t.n, PFSD_PEERADDR_MAX);
+	T_EQ(t.refused, 0);
+}
+
+/* Every entry a live peer: a new source gets no key (counted); once a
+ * peer has been silent PFSD_PEERADDR_LIVE_MS, the quietest makes room. */
+static void test_probe_full(void)
+{
+	static struct pfsd_peeraddr t;
+	uint8_t a[16], out[16];
+	uint32_t first = 0, k;
+	uint64_t now = 1000;
+	unsigned i;
+
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < PFSD_PEERADDR_MAX; i++) {
+		t_addr(a, i);
+		k = pfsd_peeraddr_probe(&t, a, now + i);
+		pfsd_peeraddr_confirm(&t, k, now + i);
+		if (i == 0)
+			first = k;
+	}
+	t_addr(a, 0x5000);
+	T_EQ(pfsd_peeraddr_probe(&t, a, now + 100), PFSD_PEERADDR_KEY_MAX);
+	T_EQ(t.refused, 1);
+	T_EQ(pfsd_peeraddr_addr(&t, first, out), 0);
+	/* everyone but the first keeps talking */
+	now += PFSD_PEERADDR_LIVE_MS;
+	for (i = 1; i < PFSD_PEERADDR_MAX; i++) {
+		t_addr(a, i);
+		pfsd_peeraddr_confirm(&t, pfsd_peeraddr_probe(&t, a, now), now);
+	}
+	t_addr(a, 0x5000);
+	k = pfsd_peeraddr_probe(&t, a, now + 1);
+	T_CHECK(k != PFSD_PEERADDR_KEY_MAX);
+	T_EQ(pfsd_peeraddr_addr(&t, first, out), -1);
+}
+
 int main(void)
 {
 	T_RUN(test_key_stable);
@@ -138,5 +206,7 @@ int main(void)
 	T_RUN(test_evict);
 	T_RUN(test_wrap);
 	T_RUN(test_str);
+	T_RUN(test_probe_spoofed);
+	T_RUN(test_probe_full);
 	return t_done();
 }
