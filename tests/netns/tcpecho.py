@@ -7,13 +7,15 @@
 
   tcpecho.py client ADDR PORT SECONDS [--interval S] [--stall S]
                     [--grace S] [--progress S] [--bulk BYTES]
+                    [--until FILE]
       Open ONE connection and send a numbered line every --interval
       seconds (default 0.1) for SECONDS, then, with --bulk BYTES, that
       many bytes at once on the same connection (all must come back).  Every echo is checked against
       what was sent.  A gap longer than --stall (default 0.5 s) between
       two echoes while lines are outstanding is a stall.  After the last
       line, wait up to --grace seconds (default 8) for the remaining
-      echoes.  Prints a progress line every --progress seconds (default
+      echoes.  With --until FILE, the lines stop as soon as FILE exists
+      (SECONDS is then an upper bound).  Prints a progress line every --progress seconds (default
       1) and a final line:
 
         result: ok sent=N echoed=N stalls=K longest=X.XXs reset=no
@@ -25,6 +27,7 @@
 """
 
 import argparse
+import os
 import select
 import socket
 import sys
@@ -126,6 +129,9 @@ def client_loop(p, s):
     deadline = end_send + a.grace
     while True:
         t = time.monotonic()
+        if a.until and t < end_send and os.path.exists(a.until):
+            end_send = t
+            deadline = t + a.grace
         if t >= end_send and p.echoed >= p.sent:
             return
         if t >= deadline:
@@ -221,6 +227,7 @@ def main():
     ap.add_argument("--grace", type=float, default=8.0)
     ap.add_argument("--progress", type=float, default=1.0)
     ap.add_argument("--bulk", type=int, default=0)
+    ap.add_argument("--until", default="")
     args = ap.parse_args()
     if args.mode == "server":
         server(args)
