@@ -12,8 +12,8 @@
  * connection as INVALID.
  *
  * So every time this node asks its peers for a bulk update (at start, on
- * `pfsyncctl bulk`, and on keepalived's notify BACKUP through
- * pfsync-keepalived), it may hand, or may have handed, its connections
+ * `pfsyncctl bulk`, and on keepalived's notify BACKUP, FAULT and STOP
+ * through pfsync-keepalived), it may hand, or may have handed, its connections
  * to a peer: a pass reads back (batched GETs) each of our own TCP states
  * of the mirror (the connections a peer can carry: the others are not
  * synced) and sets BE_LIBERAL in both directions, flags and mask, on
