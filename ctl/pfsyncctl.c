@@ -31,6 +31,7 @@ static void usage(FILE *f)
 		   "  stats | states | bulk | bulk-done | metrics | version\n"
 		   "  latency [reset] | doctor\n"
 		   "  limit [states N|auto]\n"
+		   "  reload\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "
 		   "[state S:D]\n"
 		   "  update ID[/CREATOR] [state S:D] | kill ID[/CREATOR] | "

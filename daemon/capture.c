@@ -9,6 +9,10 @@
  * Records are written with pwritev at the offset we track, so that a
  * short or failed write can be undone with ftruncate: a reader never sees
  * half a record, whatever happened to the disk.
+ *
+ * The file is opened as root at start (before the privilege drop) in a
+ * directory the daemon's user may write: it is never followed through a
+ * symlink, and only a regular file of ours is truncated.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +78,28 @@ static int capture_append(struct pfsd_capture *c, struct iovec *iov, int n,
 	return -1;
 }
 
-struct pfsd_capture *pfsd_capture_open(const char *path)
+/*
+ * A file we may truncate: a regular file with one name, owned by us or
+ * by the daemon's user (made by an earlier start or reload).  Not a FIFO
+ * or device, not a hard link to a file of someone else's (a symlink
+ * O_NOFOLLOW refused already).
+ */
+static int capture_ours(int fd, uid_t user)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != geteuid() && st.st_uid != user)) {
+		errno = EPERM;
+		return -1;
+	}
+	/* back to blocking writes (O_NONBLOCK was for a FIFO's open) */
+	return fcntl(fd, F_SETFL, 0);
+}
+
+struct pfsd_capture *pfsd_capture_open(const char *path, uid_t user)
 {
 	uint8_t hdr[PFS_PCAP_FILE_HDR_LEN];
 	struct iovec iov = {hdr, sizeof(hdr)};
@@ -84,8 +109,12 @@ struct pfsd_capture *pfsd_capture_open(const char *path)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
-	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (c->fd == -1)
+	/* No O_TRUNC: what is at the path is checked before it is cut. */
+	c->fd =
+	    open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		 0600);
+	if (c->fd == -1 || capture_ours(c->fd, user) == -1 ||
+	    ftruncate(c->fd, 0) == -1)
 		goto fail;
 	pfs_pcap_put_file_hdr(hdr, PFS_LINKTYPE_PFSYNC, PFSD_CAPTURE_SNAPLEN);
 	if (capture_append(c, &iov, 1, sizeof(hdr)) == -1)

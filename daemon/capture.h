@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define PFSD_CAPTURE_SNAPLEN 65535
 
@@ -19,9 +20,12 @@ struct pfsd_capture;
 
 /*
  * Create (or truncate) path with mode 0600 and write the file header.
- * Returns NULL with errno set on failure.
+ * A symlink at path is refused (ELOOP), and so is anything but a regular
+ * file with one link owned by our euid or by user, the daemon's user
+ * (EPERM): such a file is left as it was.  Returns NULL with errno set
+ * on failure.
  */
-struct pfsd_capture *pfsd_capture_open(const char *path);
+struct pfsd_capture *pfsd_capture_open(const char *path, uid_t user);
 
 /*
  * Append one packet, stamped with CLOCK_REALTIME; at most

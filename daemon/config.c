@@ -393,6 +393,7 @@ enum conf_kw_id {
 	KW_IGNORE,
 	KW_NOSYNC,
 	KW_LIMIT,
+	KW_PROVENANCE,
 	KW_COUNT
 };
 
@@ -667,6 +668,42 @@ static int conf_kw_tombstone(struct conf_parse *p, int argc, char *argv[])
 			    &p->conf.tomb_s, p->msg, sizeof p->msg);
 }
 
+/* A provenance mask: 1 to 8 contiguous bits (pfsd_conf.prov_mark). */
+static bool conf_prov_mask_ok(unsigned long v)
+{
+	unsigned long low = v & -v; /* the lowest bit set */
+
+	return v != 0 && ((v + low) & v) == 0 && v / low <= 0xff;
+}
+
+/* provenance none | mark MASK: the mark bits that say an entry was
+ * written for a peer */
+static int conf_kw_provenance(struct conf_parse *p, int argc, char *argv[])
+{
+	const char *s = argc == 2 ? argv[1] : "";
+	unsigned long v;
+
+	if (argc == 1 && strcmp(argv[0], "none") == 0) {
+		p->conf.prov_mark = 0;
+		return 0;
+	}
+	if (argc != 2 || strcmp(argv[0], "mark") != 0) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "provenance: expected 'none' or 'mark MASK'");
+		return -1;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
+	    conf_uint(s + 2, 16, 0xffffffffUL, &v) != 0 ||
+	    !conf_prov_mask_ok(v)) {
+		conf_msg(p->msg, sizeof p->msg,
+			 "provenance: mark '%s' is not a hex mask of 1 to 8 "
+			 "contiguous bits", s);
+		return -1;
+	}
+	p->conf.prov_mark = (uint32_t)v;
+	return 0;
+}
+
 /* sync-rcvbuf BYTES: the pfsync socket's receive buffer */
 static int conf_kw_sync_rcvbuf(struct conf_parse *p, int argc, char *argv[])
 {
@@ -925,6 +962,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_IGNORE] = {"ignore", -1, true, conf_kw_ignore},
     [KW_NOSYNC] = {"no-sync", -1, true, conf_kw_nosync},
     [KW_LIMIT] = {"limit", 2, true, conf_kw_limit},
+    [KW_PROVENANCE] = {"provenance", -1, false, conf_kw_provenance},
 };
 
 static int conf_kw_find(const char *name)
@@ -1324,6 +1362,8 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	if (c->metrics_listen[0] != '\0') /* only when set: older goldens */
 		fprintf(f, "metrics-listen %s\n", c->metrics_listen);
 	pfsd_filter_conf_print(&c->filter, f); /* likewise */
+	if (c->prov_mark != 0) /* only when set: older goldens */
+		fprintf(f, "provenance mark 0x%08x\n", (unsigned)c->prov_mark);
 }
 
 bool pfsd_conf_inet6(const struct pfsd_conf *c)
@@ -1357,6 +1397,7 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
 	       a->limit_states == b->limit_states &&
+	       a->prov_mark == b->prov_mark &&
 	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
 	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
 	       strcmp(a->cluster, b->cluster) == 0 &&

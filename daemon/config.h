@@ -18,6 +18,8 @@
  *   sync-rcvbuf 8388608        (pfsync socket receive buffer, bytes)
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
+ *   provenance mark 0x80000000 (conntrack: the mark bits that say an
+ *                               entry was written for a peer; default none)
  *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
  *   limit states 100000        (pf's set limit states; auto: the machine's)
  *   key "/etc/pfsyncd.key"     (seal packets: seal.h; "" = plain v3)
@@ -107,6 +109,8 @@ struct pfsd_conf {
 	unsigned limit_states;	/* states held at most; 0 = auto: with
 				   conntrack nf_conntrack_max, else
 				   PFSD_STATE_LIMIT (daemon.h) */
+	uint32_t prov_mark;	 /* conntrack: mark bits of entries written for
+				    a peer (1..8 contiguous), 0 = none */
 	/* the words below are printed only when not at their default */
 	char key[256];	    /* key file, "" = none (plain v3) */
 	unsigned key_grace; /* seconds, default 60 */

@@ -9,7 +9,10 @@
  * flushed.  A client whose queue grows past PFSD_CTL_MAX_QUEUE (it does not
  * read, or asked for too much) is dropped: backpressure, not memory growth.
  * When all CTL_MAX_CLIENTS slots are taken, a new client takes the slot
- * of the one that has made no progress for the longest time.
+ * of the one that has made no progress for the longest time.  The last
+ * CTL_ROOT_SLOTS slots are root's: other uids only ever evict each other,
+ * so a user who may only show, connecting in a loop, cannot close
+ * keepalived's check (root) before it is answered.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +31,7 @@
 #include "pfsync/ctlmsg.h"
 
 #define CTL_MAX_CLIENTS 64
+#define CTL_ROOT_SLOTS	4
 #define CTL_IN_CAP	(PFS_CTL_HDR_LEN + PFS_CTL_MAX_BODY)
 /* Room for the NUL-terminated copies of every argument of one request. */
 #define CTL_ARG_STORE (PFS_CTL_MAX_BODY + PFS_CTL_MAX_ARGS)
@@ -62,6 +66,7 @@ struct pfsd_control {
 	void *ctx;
 	struct ctl_client *clients;
 	int nclients;
+	int nroot;	  /* of them, clients with uid 0 */
 	uint64_t evicted; /* clients closed to make room */
 };
 
@@ -167,6 +172,11 @@ void pfsd_out_json_str(struct pfsd_out *o, const char *s)
 
 /* --- clients ------------------------------------------------------------- */
 
+static bool ctl_is_root(const struct pfsd_ctl_who *who)
+{
+	return who->known && who->uid == 0;
+}
+
 static void ctl_client_close(struct ctl_client *cl)
 {
 	struct pfsd_control *c = cl->ctl;
@@ -179,6 +189,8 @@ static void ctl_client_close(struct ctl_client *cl)
 		}
 	}
 	c->nclients--;
+	if (ctl_is_root(&cl->who))
+		c->nroot--;
 	if (cl->more_free != NULL)
 		cl->more_free(cl->more_arg);
 	pfsd_loop_del_fd(c->loop, cl->fd);
@@ -484,7 +496,8 @@ static void ctl_peer_who(int fd, struct pfsd_ctl_who *who)
 	who->known = true;
 }
 
-static void ctl_client_new(struct pfsd_control *c, int fd)
+static void ctl_client_new(struct pfsd_control *c, int fd,
+			   const struct pfsd_ctl_who *who)
 {
 	struct ctl_client *cl = calloc(1, sizeof(*cl));
 
@@ -501,27 +514,33 @@ static void ctl_client_new(struct pfsd_control *c, int fd)
 	}
 	cl->ctl = c;
 	cl->fd = fd;
-	ctl_peer_who(fd, &cl->who);
+	cl->who = *who;
 	cl->events = EPOLLIN;
 	cl->last_ms = pfsd_now_ms();
 	cl->next = c->clients;
 	c->clients = cl;
 	c->nclients++;
+	if (ctl_is_root(who))
+		c->nroot++;
 }
 
 /*
- * Every slot is taken: close the client that has made no progress for
- * the longest time (a request never completed, a reply not read), so
- * clients that stall cannot lock out the next pfsyncctl (a keepalived
- * check that fails demotes the node).
+ * Slots are short: close the client that has made no progress for the
+ * longest time (a request never completed, a reply not read), so clients
+ * that stall cannot lock out the next pfsyncctl (a keepalived check that
+ * fails demotes the node).  A non-root newcomer only evicts non-root
+ * clients; root evicts those first too.
  */
-static void ctl_evict(struct pfsd_control *c)
+static void ctl_evict(struct pfsd_control *c, bool any)
 {
-	struct ctl_client *cl, *old = c->clients;
+	struct ctl_client *cl, *old = NULL;
 
-	for (cl = c->clients; cl != NULL; cl = cl->next)
-		if (cl->last_ms < old->last_ms)
+	for (cl = c->clients; cl != NULL; cl = cl->next) {
+		if (!any && ctl_is_root(&cl->who))
+			continue;
+		if (old == NULL || cl->last_ms < old->last_ms)
 			old = cl;
+	}
 	if (old == NULL)
 		return;
 	c->evicted++;
@@ -530,9 +549,28 @@ static void ctl_evict(struct pfsd_control *c)
 	ctl_client_close(old);
 }
 
+/* Make room for a client with these credentials; false: none for it. */
+static bool ctl_make_room(struct pfsd_control *c,
+			  const struct pfsd_ctl_who *who)
+{
+	if (ctl_is_root(who)) {
+		if (c->nclients < CTL_MAX_CLIENTS)
+			return true;
+		ctl_evict(c, c->nclients == c->nroot);
+		return c->nclients < CTL_MAX_CLIENTS;
+	}
+	if (c->nclients - c->nroot < CTL_MAX_CLIENTS - CTL_ROOT_SLOTS &&
+	    c->nclients < CTL_MAX_CLIENTS)
+		return true;
+	ctl_evict(c, false);
+	return c->nclients - c->nroot < CTL_MAX_CLIENTS - CTL_ROOT_SLOTS &&
+	       c->nclients < CTL_MAX_CLIENTS;
+}
+
 static void ctl_accept(void *arg, int lfd, uint32_t events)
 {
 	struct pfsd_control *c = arg;
+	struct pfsd_ctl_who who;
 	int fd;
 
 	(void)events;
@@ -544,9 +582,12 @@ static void ctl_accept(void *arg, int lfd, uint32_t events)
 				log_warn("control: accept");
 			return;
 		}
-		if (c->nclients >= CTL_MAX_CLIENTS)
-			ctl_evict(c);
-		ctl_client_new(c, fd);
+		ctl_peer_who(fd, &who);
+		if (!ctl_make_room(c, &who)) {
+			close(fd);
+			continue;
+		}
+		ctl_client_new(c, fd, &who);
 	}
 }
 
@@ -582,7 +623,8 @@ static int ctl_unlink_stale(const struct sockaddr_un *sun)
 static int ctl_listen(const char *path, unsigned mode)
 {
 	struct sockaddr_un sun;
-	int fd;
+	int fd, rc, saved;
+	mode_t old;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -596,9 +638,16 @@ static int ctl_listen(const char *path, unsigned mode)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	/* The mode is the socket's from its birth: no chmod by path after
+	 * the bind, which a swapped path would lead to another file. */
+	old = umask(~(mode_t)mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	umask(old);
+	errno = saved;
+	if (rc == -1)
 		goto fail;
-	if (chmod(path, (mode_t)mode) == -1 || listen(fd, 16) == -1) {
+	if (listen(fd, 16) == -1) {
 		unlink(path);
 		goto fail;
 	}

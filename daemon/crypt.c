@@ -8,11 +8,13 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypt.h"
 #include "keyfile.h"
 #include "log.h"
 #include "loop.h"
+#include "privdrop.h"
 
 #define CR_MAX 65536 /* one IPv4 datagram */
 
@@ -22,6 +24,50 @@ struct pfsd_crypt {
 	uint8_t in[CR_MAX];
 };
 
+/*
+ * The key is read twice by two users: as root at start (under the shipped
+ * unit without CAP_DAC_OVERRIDE, so only as the file's owner) and as the
+ * daemon's user on reload.  A file both can read: root:pfsyncd 0640.
+ */
+static void cr_hint(const struct pfsd_conf *c, gid_t gid, char *err,
+		    size_t errlen)
+{
+	size_t n = strlen(err);
+
+	if (n + 1 < errlen)
+		snprintf(err + n, errlen - n,
+			 " (read as root at start, as %s on reload: "
+			 "chown root:%u %s; chmod 640 %s)",
+			 pfsd_privdrop_user(c), (unsigned)gid, c->key, c->key);
+}
+
+/* Read the key file's key, as root or the daemon's user owns it. */
+static int cr_read(const struct pfsd_conf *c, uint8_t key[PFS_SEAL_KEY_LEN],
+		   char *err, size_t errlen)
+{
+	struct pfsd_keyowner o;
+
+	if (pfsd_privdrop_ids(c, &o.uid, &o.gid) == -1) {
+		o.uid = geteuid(); /* no such user: privdrop says so */
+		o.gid = getegid();
+	}
+	if (pfsd_keyfile_read(c->key, &o, key, err, errlen) == -1) {
+		if (errno == EACCES)
+			cr_hint(c, o.gid, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+int pfsd_crypt_check(const struct pfsd_conf *c, char *err, size_t errlen)
+{
+	uint8_t key[PFS_SEAL_KEY_LEN];
+	int rc = cr_read(c, key, err, errlen);
+
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
 /* Read and install the key file's key. */
 static int cr_load(struct pfsd_crypt *cr, const struct pfsd_conf *c, char *err,
 		   size_t errlen)
@@ -29,7 +75,7 @@ static int cr_load(struct pfsd_crypt *cr, const struct pfsd_conf *c, char *err,
 	uint8_t key[PFS_SEAL_KEY_LEN];
 	int changed;
 
-	if (pfsd_keyfile_read(c->key, key, err, errlen) == -1)
+	if (cr_read(c, key, err, errlen) == -1)
 		return -1;
 	changed = pfs_seal_set_key(cr->seal, key, pfsd_now_ms(),
 				   (uint64_t)c->key_grace * 1000);

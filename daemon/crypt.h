@@ -19,6 +19,10 @@ struct pfsd_crypt;
 struct pfsd_crypt *pfsd_crypt_new(const struct pfsd_conf *c, uint32_t hostid,
 				  char *err, size_t errlen);
 void pfsd_crypt_free(struct pfsd_crypt *cr);
+
+/* Whether c's key file can be read and holds a key, as a reload would
+ * read it now (0, or -1 with a message in err); the key is not kept. */
+int pfsd_crypt_check(const struct pfsd_conf *c, char *err, size_t errlen);
 /* A reload: read the key file again (a new key rotates in, seal.h), take
  * the cluster name and hostid.  -1 with err: nothing changed. */
 int pfsd_crypt_apply(struct pfsd_crypt *cr, const struct pfsd_conf *c,

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "notify.h"
+#include "privdrop.h"
 #include "transport.h"
 #include "tun.h"
 #include "udp.h"
@@ -462,6 +463,15 @@ static bool dmn_adopt(void *ctx, const struct pfs_state *local,
 	return pfsd_ctnl_adopt(d->ct, local, peer); /* NULL-safe */
 }
 
+/* A whole bulk of creatorid ended: may an unconfirmed state be its? */
+static bool dmn_unconfirmed_of(void *ctx, const struct pfs_state *st,
+			       uint32_t creatorid)
+{
+	struct pfsd_daemon *d = ctx;
+
+	return pfsd_ctnl_unconfirmed_of(d->ct, st, creatorid); /* NULL-safe */
+}
+
 /* version auto: say which dialect we now send, or that peers disagree. */
 static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 {
@@ -483,6 +493,7 @@ static const struct pfs_engine_ops dmn_ops = {
 	.applied = dmn_applied,
 	.synced = dmn_synced,
 	.adopt = dmn_adopt,
+	.unconfirmed_of = dmn_unconfirmed_of,
 	.dialect = dmn_dialect,
 };
 
@@ -697,9 +708,20 @@ static int dmn_metrics_listen(struct pfsd_daemon *d, const char *addr)
 	return 0;
 }
 
+/* The capture file may be ours or the daemon's user's (privdrop.h). */
+static struct pfsd_capture *dmn_capture_open(const struct pfsd_conf *c)
+{
+	uid_t uid = geteuid();
+	gid_t gid;
+
+	if (pfsd_privdrop_ids(c, &uid, &gid) == -1)
+		uid = geteuid();
+	return pfsd_capture_open(c->capture, uid);
+}
+
 static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	char err[256];
+	char err[512];
 
 	if (c->key[0] == '\0')
 		return 0;
@@ -840,7 +862,7 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	if (d->ctl == NULL)
 		return -1;
 	if (c->capture[0] != '\0') {
-		d->cap = pfsd_capture_open(c->capture);
+		d->cap = dmn_capture_open(c);
 		if (d->cap == NULL) {
 			log_warn("capture %s", c->capture);
 			return -1;
@@ -929,7 +951,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	if (c->backend == PFSD_BACKEND_CONNTRACK) {
 		struct pfsd_ctfilter f;
 		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
-					    dmn_kick, d, &f};
+					    dmn_kick, d, &f, c->prov_mark};
 
 		dmn_ctfilter(&f, c);
 		d->ct = pfsd_ctnl_new(&env);
@@ -1097,7 +1119,7 @@ static void dmn_apply_capture(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	d->cap_failed = false;
 	if (c->capture[0] == '\0')
 		return;
-	d->cap = pfsd_capture_open(c->capture);
+	d->cap = dmn_capture_open(c);
 	if (d->cap == NULL)
 		log_warn("capture %s", c->capture);
 }
@@ -1177,6 +1199,12 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	if (old.log_level != c->log_level)
 		log_setlevel(c->log_level);
 	d->conf = *c;
+	if (strcmp(old.user, c->user) != 0) {
+		/* who may change things follows the user we run as */
+		log_warnx("user: a change needs a restart; keeping %s",
+			  pfsd_privdrop_user(&old));
+		memcpy(d->conf.user, old.user, sizeof(d->conf.user));
+	}
 	if (old.backend != c->backend) {
 		log_warnx("backend: a change needs a restart; keeping %s",
 			  old.backend == PFSD_BACKEND_CONNTRACK ? "conntrack" :
@@ -1184,6 +1212,11 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 		d->conf.backend = old.backend;
 	}
 	dmn_say_unsealed(d, was_unsealed);
+	if (old.prov_mark != c->prov_mark) {
+		log_warnx("provenance: a change needs a restart; keeping "
+			  "0x%08x", (unsigned)old.prov_mark);
+		d->conf.prov_mark = old.prov_mark;
+	}
 	if (dmn_wants_bulk(&old, c))
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
@@ -1207,7 +1240,7 @@ int pfsd_daemon_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 void pfsd_daemon_reload(struct pfsd_daemon *d)
 {
 	struct pfsd_conf c;
-	char err[256];
+	char err[512];
 
 	if (d->conf_path[0] == '\0')
 		return;

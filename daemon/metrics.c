@@ -149,6 +149,10 @@ static void met_daemon_stats(const struct pfsd_daemon *d, struct pfsd_out *o)
 	met_one(o, "pfsyncd_malformed_packets_total", "counter",
 		"Reads that were truncated or not IPv4 protocol 240.",
 		ts ? ts->malformed : 0);
+	met_one(o, "pfsyncd_bad_source_packets_total", "counter",
+		"Packets refused for a source no peer can have (0.0.0.0/8, "
+		"multicast, broadcast).",
+		ts ? ts->badsrc : 0);
 	met_one(o, "pfsyncd_send_failures_total", "counter",
 		"Packets the transport failed to send.", d->send_fail);
 	met_one(o, "pfsyncd_tap_drops_total", "counter",
@@ -159,6 +163,56 @@ static void met_daemon_stats(const struct pfsd_daemon *d, struct pfsd_out *o)
 	for (i = 0; i < 3; i++)
 		met_labelled(o, "pfsyncd_peer_changes_applied_total", "op",
 			     ops[i], d->applied[i]);
+}
+
+/* --- reliable delivery and the guards against forged control messages -- */
+
+static const char *const met_rel_help[PFS_REL_NSTATS] = {
+    [PFS_REL_GAPS] = "Packets found missing in a peer's stream.",
+    [PFS_REL_NACKS] = "NACKs sent, asking for missing packets.",
+    [PFS_REL_RECOVERED] = "Missing packets received again.",
+    [PFS_REL_LOST] = "Missing packets given up on (resynced by bulk).",
+    [PFS_REL_DUPS] = "Packets received twice, dropped.",
+    [PFS_REL_HELD] = "Packets held back until a gap filled.",
+    [PFS_REL_RESENT] = "Packets resent on a peer's NACK.",
+    [PFS_REL_GONE] = "NACKs for packets no longer held.",
+    [PFS_REL_RESYNCS] = "Bulk updates asked for after a loss.",
+    [PFS_REL_SWEPT] = "Peer states a complete bulk did not hold, removed.",
+    [PFS_REL_REFUSED] = "Our deleted states offered back, refused.",
+    [PFS_REL_TOMB_FULL] = "Deletes not remembered: the set was full.",
+    [PFS_REL_BULK_SLOWED] = "Bulk walks slowed down on a peer's NACK.",
+    [PFS_REL_XST_BAD] = "State-extras sections refused (malformed).",
+    [PFS_REL_REPLY_REFUSED] = "Requests from no known peer, unanswered.",
+    [PFS_REL_NACK_REFUSED] = "NACKs from no stream we follow, refused.",
+    [PFS_REL_NACK_LIMITED] =
+	"NACKs whose resend was cut by the per-NACK or per-source cap.",
+    [PFS_REL_ACK_REFUSED] = "ACKs from no stream we follow, refused.",
+    [PFS_REL_FOREIGN] =
+	"Packets of a stream from another address than its first, dropped.",
+    [PFS_REL_FAR] = "Sequence numbers outside the hold window, ignored.",
+    [PFS_REL_REJOINED] =
+	"Streams taken up far ahead after numbers kept coming there.",
+    [PFS_REL_HOLD_FULL] = "Packets not held back: the total hold was full.",
+    [PFS_REL_STREAMS_FULL] =
+	"Streams not followed: every slot held one that still talks.",
+    [PFS_REL_UREQ_LIMITED] =
+	"Update-request answers and UREQs refused over a peer's budget.",
+    [PFS_REL_BULK_MERGED] =
+	"Bulk requests merged into a walk or refused as too soon.",
+};
+
+/* Each counter as pfsyncd_<its stats name>_total. */
+static void met_rel(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = d->engine ? pfs_engine_rel_stats(d->engine) : NULL;
+	char name[64];
+	int i;
+
+	for (i = 0; i < PFS_REL_NSTATS; i++) {
+		snprintf(name, sizeof(name), "pfsyncd_%s_total",
+			 pfs_rel_stat_name((enum pfs_rel_stat)i));
+		met_one(o, name, "counter", met_rel_help[i], v ? v[i] : 0);
+	}
 }
 
 static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
@@ -198,7 +252,7 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 	    MET_CT(batches),   MET_CT(retried),	   MET_CT(lost),
 	    MET_CT(refreshed), MET_CT(reconciled), MET_CT(id_taken),
 	    MET_CT(adopted),   MET_CT(wait_full),  MET_CT(coalesced),
-	    MET_CT(dump_gone),
+	    MET_CT(dump_gone), MET_CT(unconfirmed),
 	};
 #undef MET_CT
 	const struct pfsd_ctnl_stats *c;
@@ -252,22 +306,6 @@ static void met_ct_liberal(const struct pfsd_daemon *d, struct pfsd_out *o)
 		     l->already);
 	met_labelled(o, "pfsyncd_conntrack_liberal_total", "event", "failed",
 		     l->failed);
-}
-
-/* Reliable delivery between pfsyncd peers, one label per counter. */
-static void met_reliable(const struct pfsd_daemon *d, struct pfsd_out *o)
-{
-	const uint64_t *v = pfs_engine_rel_stats(d->engine);
-	int i;
-
-	met_head(o, "pfsyncd_reliable_total", "counter",
-		 "Reliable delivery between pfsyncd peers, by event "
-		 "(pfsyncctl -v stats: rel_<event>); lost means missing "
-		 "packets given up and left to a bulk update.");
-	for (i = 0; i < PFS_REL_NSTATS; i++)
-		met_labelled(o, "pfsyncd_reliable_total", "event",
-			     pfs_rel_stat_name((enum pfs_rel_stat)i) + 4,
-			     v[i]);
 }
 
 /* The sync socket and bulk updates: what a backup missing states shows. */
@@ -566,10 +604,10 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_info(d, o);
 	met_pfsync_stats(d, o);
 	met_daemon_stats(d, o);
+	met_rel(d, o);
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);
 	met_ct_liberal(d, o);
-	met_reliable(d, o);
 	met_receive(d, o);
 	met_seal(d, o);
 	met_udp(d, o);

@@ -77,6 +77,42 @@ int pfsd_notify(const char *text)
 	return w == (ssize_t)strlen(text) ? 1 : -1;
 }
 
+/* Digits only, no sign or blank, no overflow; -1 otherwise. */
+static int notify_ulong(const char *s, unsigned long *v)
+{
+	unsigned long n = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || n > (~0UL - 9) / 10)
+			return -1;
+		n = n * 10 + (unsigned long)(*s - '0');
+	}
+	*v = n;
+	return 0;
+}
+
+unsigned long pfsd_notify_watchdog_parse(const char *usec, const char *pid,
+					 long self)
+{
+	unsigned long us, p;
+
+	if (notify_ulong(usec, &us) == -1 || us == 0)
+		return 0;
+	if (pid != NULL &&
+	    (notify_ulong(pid, &p) == -1 || p != (unsigned long)self))
+		return 0;
+	return us / 2000 > 0 ? us / 2000 : 1;
+}
+
+unsigned long pfsd_notify_watchdog_ms(void)
+{
+	return pfsd_notify_watchdog_parse(getenv("WATCHDOG_USEC"),
+					  getenv("WATCHDOG_PID"),
+					  (long)getpid());
+}
+
 int pfsd_notifyf(const char *fmt, ...)
 {
 	char buf[512];

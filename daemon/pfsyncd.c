@@ -83,7 +83,8 @@ static void main_on_signal(void *arg, int signo)
 	pfsd_loop_stop(d->loop);
 }
 
-/* After setup: another user, two capabilities, a syscall filter. */
+/* After setup: no new privileges, another user, two capabilities, a
+ * syscall filter. */
 static int main_sandbox(const struct pfsd_conf *c)
 {
 	char err[256];
@@ -97,11 +98,34 @@ static int main_sandbox(const struct pfsd_conf *c)
 		log_warnx("%s", err);
 		return -1;
 	}
+	if (!pfsd_privdrop_dedicated(c) &&
+	    strcmp(pfsd_privdrop_user(c), "root") != 0)
+		log_warnx("user %s is shared with other programs: they may "
+			  "read what it may (the key on reload); changes over "
+			  "the control socket are root's only",
+			  pfsd_privdrop_user(c));
 	log_info("running as %s%s", pfsd_privdrop_user(c),
 		 c->seccomp == PFSD_SECCOMP_OFF	  ? ", no seccomp filter"
 		 : c->seccomp == PFSD_SECCOMP_LOG ? ", seccomp filter logging"
 						  : ", seccomp filter on");
 	return 0;
+}
+
+/* WATCHDOG=1 every half WatchdogSec= from the loop: a stalled loop
+ * sends none, and systemd restarts the daemon. */
+struct main_wd {
+	struct pfsd_loop *loop;
+	uint64_t ms;
+};
+
+static void main_watchdog(void *arg)
+{
+	struct main_wd *wd = arg;
+
+	(void)pfsd_notify("WATCHDOG=1");
+	if (pfsd_loop_timer_add(wd->loop, pfsd_now_ms() + wd->ms,
+				main_watchdog, wd) < 0)
+		log_warn("watchdog timer");
 }
 
 static void main_metrics(void *ctx, struct pfsd_out *o)
@@ -119,6 +143,7 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 {
 	struct pfsd_daemon *d;
 	struct pfsd_loop *loop;
+	struct main_wd wd;
 	int rc;
 
 	loop = pfsd_loop_new();
@@ -143,6 +168,10 @@ static int main_run(const struct pfsd_conf *c, const char *path)
 	if (pfsd_notify("READY=1") == -1)
 		log_warn("sd_notify %s", getenv("NOTIFY_SOCKET"));
 	pfsd_daemon_notify_status(d);
+	wd.loop = loop;
+	wd.ms = pfsd_notify_watchdog_ms();
+	if (wd.ms != 0)
+		main_watchdog(&wd);
 	rc = pfsd_loop_run(loop);
 	if (rc == -1)
 		log_warn("event loop");

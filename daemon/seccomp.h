@@ -1,9 +1,12 @@
 /*
  * seccomp.h - after setup, a system call filter (seccomp-bpf, built here
- * without libseccomp): only the calls the daemon makes are allowed;
+ * without libseccomp): only the calls the daemon makes are allowed, and
+ * some only with the arguments it uses (socket: Unix, IPv4, IPv6 and
+ * netfilter or route netlink; ioctl: its interface requests; mmap and
+ * mprotect: never PROT_EXEC, EPERM; kill and tgkill: itself only);
  * starting programs and making processes fail with EPERM; any other
- * call stops the daemon with a log line naming the call, so a missing
- * entry is found at once rather than guessed at.
+ * call stops the daemon with a line on stderr naming the call, so a
+ * missing entry is found at once rather than guessed at.
  *
  * Sanitizer builds (ASan, LSan at exit) get the few more calls they make.
  */

@@ -372,6 +372,24 @@ static void tp_count_drops(struct pfsd_transport *t, struct tp_ovfl *o,
 	o->seen = true;
 }
 
+/*
+ * A source a peer can have: not 0.0.0.0/8 (no host's source, and inside
+ * pfsyncd the keys of IPv6 peers; a NACK from 0.0.0.0 to the group would
+ * be answered to the whole group), not multicast (224/4) and not 240/4
+ * (reserved, and the limited broadcast 255.255.255.255).  Replies of
+ * ours must never go to such an address.
+ */
+static bool tp_src_plausible(uint32_t src)
+{
+	return (src >> 24) != 0 && (src >> 28) != 0xe && (src >> 28) != 0xf;
+}
+
+/* An IPv6 source a peer can have: not ::, not multicast (ff00::/8). */
+static bool tp_src6_plausible(const struct in6_addr *src)
+{
+	return !IN6_IS_ADDR_UNSPECIFIED(src) && !IN6_IS_ADDR_MULTICAST(src);
+}
+
 /* Hand one received datagram (slot i, n bytes) to the callback. */
 static void tp_handle(struct pfsd_transport *t, unsigned i, size_t n)
 {
@@ -398,9 +416,8 @@ static void tp_handle(struct pfsd_transport *t, unsigned i, size_t n)
 		t->stats.own++;
 		return;
 	}
-	/* 0.0.0.0/8 is no host's source; inside pfsyncd it names IPv6 peers */
-	if (pfsd_peeraddr_is_key(m.src)) {
-		t->stats.malformed++;
+	if (!tp_src_plausible(m.src)) {
+		t->stats.badsrc++;
 		return;
 	}
 	m.on_syncdev = t->ifindex != 0 && ifindex == t->ifindex;
@@ -475,6 +492,10 @@ static void tp_handle6(struct pfsd_transport *t, unsigned i, size_t n)
 	}
 	if (tp_is_local6(t, src)) {
 		t->stats.own++;
+		return;
+	}
+	if (!tp_src6_plausible(src)) {
+		t->stats.badsrc++;
 		return;
 	}
 	memset(&m, 0, sizeof(m));

@@ -114,6 +114,7 @@ struct pfsd_tp_stats {
 	uint64_t batches;
 	uint64_t own;
 	uint64_t malformed;
+	uint64_t badsrc; /* sources no peer can have: 0/8, multicast, 240/4 */
 	uint64_t send_errors;
 	uint64_t kernel_drops;
 };

@@ -99,6 +99,8 @@ static int eng_conf_parts(struct pfs_engine *e, uint64_t now_ms)
 	}
 	if (e->conf.tomb_s && !e->tomb && !(e->tomb = pfs_tomb_new(0)))
 		return -1;
+	if (e->conf.tomb_s && !e->ctomb && !(e->ctomb = pfs_tomb_new(0)))
+		return -1;
 	return 0;
 }
 
@@ -153,6 +155,7 @@ void pfs_engine_free(struct pfs_engine *e)
 		return;
 	eng_rel_close(e);
 	pfs_tomb_free(e->tomb);
+	pfs_tomb_free(e->ctomb);
 	free(e);
 }
 
@@ -649,16 +652,27 @@ int pfs_engine_update_x(struct pfs_engine *e, const struct pfs_state *st,
  * Our own states, once deleted, are remembered for tomb_s seconds: a
  * peer's copy that comes back (a delete it lost, a bulk from a peer that
  * still holds it) is refused and answered with a delete (engine_rx.c).
+ * So is their connection (its flow key, zone included): a copy of it
+ * under any id and creator, as a peer that restarted and re-read it from
+ * its kernel offers it, is refused too, unless it began after our delete
+ * (eng_rx_refuse_conn).  An unconfirmed state was never ours to delete.
  */
 static void eng_remember_deleted(struct pfs_engine *e,
 				 const struct pfs_state *s, uint64_t now_ms)
 {
-	uint32_t now_s = eng_secs(now_ms);
+	uint32_t now_s = eng_secs(now_ms), until = now_s + e->conf.tomb_s;
+	struct pfs_flowkey k;
+	struct pfs_stx x;
 
-	if (!e->tomb || s->creatorid != e->conf.hostid)
+	if (!e->tomb || s->creatorid != e->conf.hostid ||
+	    (s->local_flags & PFS_LF_UNCONFIRMED))
 		return;
-	if (pfs_tomb_add(e->tomb, s->id, s->creatorid, now_s + e->conf.tomb_s,
-			 now_s) < 0)
+	pfs_state_flowkey(s, &k);
+	if (pfs_table_xget(e->table, s, &x) && (x.has & PFS_STX_ZONE))
+		k.zone = x.zone;
+	if (pfs_tomb_add(e->tomb, s->id, s->creatorid, until, now_s) < 0 ||
+	    (e->ctomb && pfs_tomb_add(e->ctomb, pfs_flowkey_digest(&k), 0,
+				      until, now_s) < 0))
 		e->rel_stats[PFS_REL_TOMB_FULL]++;
 }
 

@@ -17,7 +17,9 @@
  * of the states not sent since the request.  A request arriving mid-walk
  * does not restart it: as in NetBSD (bulk_terminator) the walk goes on
  * to the end, wraps to slot 0 and stops where the new request found it,
- * a full cycle for the new requester and no repeat for the old one.  The
+ * a full cycle for the new requester and no repeat for the old one.  A
+ * requester the walk already serves is merged, and one source cannot
+ * keep walks going back to back (eng_bulk_received).  The
  * pace is a parameter: bulk_pkts full packets every bulk_tick_ms (NetBSD:
  * 1 per 10 ms tick).  A send that fails during the walk adds a cycle
  * (pfs_engine_bulk_send_lost), so the END follows a walk sent whole.
@@ -48,6 +50,8 @@
 
 #define ENG_BULK_CUT_MS 50  /* one cut per loss: its NACKs come within */
 #define ENG_BULK_GROW_MS 10 /* then one packet more per this, quiet */
+#define ENG_BULK_JOINS 8      /* requesters that may extend one walk */
+#define ENG_BULK_SRC_MS 2000  /* a served source's next walk, at least */
 
 /* Quiet time after an unsynced peer's END before we call ourselves done. */
 #define ENG_BULK_SETTLE_MS 1000
@@ -219,17 +223,98 @@ static void eng_bulk_cycle(struct pfs_engine *e, uint64_t now_ms)
 	e->bulk_end_pending = false;
 }
 
-/* A request mid-walk: go on, wrap, stop where it found us (NetBSD). */
-void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms)
+/* The source a walk just served asks again: not before the longer of
+ * ENG_BULK_SRC_MS and that walk's length have passed since its end; the
+ * time it may start, 0 when now. */
+static uint64_t eng_bulk_too_soon(const struct pfs_engine *e,
+				  const struct eng_src *s, uint64_t now_ms)
 {
-	if (!e->bulk_sending) {
-		e->bulk_cursor = 0;
-		e->bulk_resends = 0;
-		e->bulk_sending = true;
-		e->bulk_pace = e->conf.bulk_pkts;
-		e->bulk_cut_at = e->bulk_grown_at = 0;
-		e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
+	uint64_t wait = e->bulk_ended_ms - e->bulk_began_ms;
+
+	if (s->walk == 0 || s->walk != e->bulk_walk || e->bulk_ended_ms == 0)
+		return 0;
+	if (wait < ENG_BULK_SRC_MS)
+		wait = ENG_BULK_SRC_MS;
+	return now_ms - e->bulk_ended_ms < wait ? e->bulk_ended_ms + wait : 0;
+}
+
+static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
+{
+	e->bulk_cursor = 0;
+	e->bulk_resends = 0;
+	e->bulk_sending = true;
+	e->bulk_pace = e->conf.bulk_pkts;
+	e->bulk_cut_at = e->bulk_grown_at = 0;
+	e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;
+	e->bulk_walk++;
+	e->bulk_joins = 0;
+	e->bulk_began_ms = now_ms;
+	e->bulk_ended_ms = 0;
+	e->bulk_deferred = false;
+}
+
+/* A request that came too soon is answered now: the walk serves every
+ * source that asked meanwhile. */
+static void eng_bulk_deferred(struct pfs_engine *e, uint64_t now_ms)
+{
+	unsigned i;
+
+	eng_bulk_begin(e, now_ms);
+	for (i = 0; i < ENG_SRCS; i++) {
+		if (e->src[i].deferred) {
+			e->src[i].deferred = false;
+			e->src[i].walk = e->bulk_walk;
+			e->src[i].walk_ms = now_ms;
+		}
 	}
+	eng_bulk_cycle(e, now_ms);
+	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
+}
+
+/*
+ * A bulk request of the known peer src (engine_rx.c).  No walk: one
+ * starts.  A walk under way that already serves src does not change (the
+ * request is merged: src's retry, or a forged copy).  A new requester
+ * mid-walk makes it go on, wrap and stop where the request found it
+ * (NetBSD): a full cycle for it and no repeat for the others; at most
+ * ENG_BULK_JOINS of them a walk, later ones are merged without being
+ * served (they ask again after it).  A source the last walk served gets
+ * its new one later (eng_bulk_too_soon): the request is kept and the
+ * walk starts then.  So each request costs at most one table, and one
+ * source cannot keep walks going back to back.
+ * A request while we wait for a bulk ourselves is answered, as the BSDs
+ * do: two nodes started together each wait for the other's.
+ */
+void eng_bulk_received(struct pfs_engine *e, uint32_t src, uint64_t now_ms)
+{
+	struct eng_src *s = eng_src_heard(e, src, 0, now_ms);
+	uint64_t at;
+
+	if (s == NULL) {
+		e->rel_stats[PFS_REL_REPLY_REFUSED]++;
+		return;
+	}
+	if ((e->bulk_sending && s->walk == e->bulk_walk) ||
+	    (e->bulk_sending && e->bulk_joins >= ENG_BULK_JOINS) ||
+	    (!e->bulk_sending && e->bulk_deferred)) {
+		s->deferred = s->deferred || !e->bulk_sending;
+		e->rel_stats[PFS_REL_BULK_MERGED]++;
+		return;
+	}
+	at = e->bulk_sending ? 0 : eng_bulk_too_soon(e, s, now_ms);
+	if (at != 0) { /* kept: the walk starts then */
+		s->deferred = true;
+		e->bulk_deferred = true;
+		e->bulk_tick_at = at;
+		e->rel_stats[PFS_REL_BULK_MERGED]++;
+		return;
+	}
+	if (!e->bulk_sending)
+		eng_bulk_begin(e, now_ms);
+	else
+		e->bulk_joins++;
+	s->walk = e->bulk_walk;
+	s->walk_ms = now_ms;
 	eng_bulk_cycle(e, now_ms);
 	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
 }
@@ -257,6 +342,7 @@ static void eng_bulk_end(struct pfs_engine *e, uint64_t now_ms)
 
 	eng_send_bus(e, PFS_V3_BUS_END, now_s - e->ureq_received, now_ms);
 	e->bulk_sending = false;
+	e->bulk_ended_ms = now_ms ? now_ms : 1;
 	e->ureq_received = 0;
 	e->bulk_cursor = e->bulk_stop = 0;
 	e->bulk_wrapped = e->bulk_end_pending = false;
@@ -278,6 +364,13 @@ static struct pfs_state *eng_bulk_next(struct pfs_engine *e)
 	return eng_bulk_next(e);
 }
 
+/* The pace NACKs cannot cut below: an eighth of the configured one, so
+ * that forged NACKs slow a bulk at most eightfold (not to 1 a tick). */
+static unsigned eng_bulk_floor(const struct pfs_engine *e)
+{
+	return e->conf.bulk_pkts / 8 > 1 ? e->conf.bulk_pkts / 8 : 1;
+}
+
 /*
  * One tick: up to maxcount * bulk_pkts states.  At the walk's end the END
  * waits one tick, so that failures of the last sends (reported after the
@@ -289,7 +382,8 @@ void eng_bulk_congested(struct pfs_engine *e, uint64_t now_ms)
 	    (e->bulk_cut_at != 0 && now_ms < e->bulk_cut_at + ENG_BULK_CUT_MS))
 		return;
 	e->bulk_cut_at = now_ms;
-	e->bulk_pace = e->bulk_pace > 1 ? e->bulk_pace / 2 : 1;
+	e->bulk_pace = e->bulk_pace / 2 > eng_bulk_floor(e) ? e->bulk_pace / 2
+							 : eng_bulk_floor(e);
 	e->rel_stats[PFS_REL_BULK_SLOWED]++;
 }
 
@@ -313,6 +407,8 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 	struct pfs_state *s;
 
 	e->bulk_tick_at = ENG_NEVER;
+	if (!e->bulk_sending && e->bulk_deferred)
+		eng_bulk_deferred(e, now_ms);
 	if (!e->bulk_sending)
 		return;
 	limit = (size_t)e->maxcount * eng_bulk_pace(e, now_ms);

@@ -70,6 +70,25 @@ struct eng_pkt {
 	size_t xlen;		      /* bytes of their section entries */
 };
 
+/*
+ * What one source may still make us send (engine_src.c): answers earn
+ * their bytes from what the source sent us, resends come at a rate.
+ */
+#define ENG_SRCS 64
+/* an answer's share of its packet's header and trailer (8 records) */
+#define ENG_REPLY_HDR 4
+struct eng_src {
+	uint32_t addr;	   /* 0: unused */
+	uint64_t heard_ms; /* its last packet */
+	uint64_t fill_ms;  /* resend packets last refilled */
+	uint32_t reply;	   /* bytes of answers it may still cause */
+	uint32_t resend;   /* packets we may still resend to it */
+	uint32_t walk;	   /* the bulk walk that serves it, 0: none */
+	bool deferred;	   /* asked too soon: the next walk serves it */
+	uint64_t walk_ms;  /* when it last started or joined one */
+	bool heard_before; /* a packet came before the one being handled */
+};
+
 struct pfs_engine {
 	struct pfs_engine_conf conf;
 	struct pfs_table *table;
@@ -107,6 +126,16 @@ struct pfs_engine {
 				  on a peer's NACK, +1 a quiet tick back */
 	uint64_t bulk_cut_at;  /* when the pace was last halved */
 	uint64_t bulk_grown_at; /* when it last grew back by one */
+	uint32_t bulk_walk;    /* number of the walk under way (or last) */
+	unsigned bulk_joins;   /* requesters that extended this walk */
+	uint64_t bulk_began_ms; /* the last walk's start ... */
+	uint64_t bulk_ended_ms; /* ... and end (0: under way) */
+	bool bulk_deferred;    /* a walk starts at bulk_tick_at */
+
+	/* per-source budgets of replies (engine_src.c) */
+	struct eng_src src[ENG_SRCS];
+	uint32_t reply_pool;   /* bytes of answers beyond what was earned */
+	uint64_t reply_pool_ms;
 
 	/* reliable delivery between pfsyncd peers (engine_rel.c) */
 	struct eng_rel *rel;   /* NULL while conf.reliable is off */
@@ -114,6 +143,7 @@ struct pfs_engine {
 	uint64_t rel_stats[PFS_REL_NSTATS];
 	uint64_t lim_stats[PFS_LIM_NSTATS]; /* refused at max_states */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
+	struct pfs_tomb *ctomb; /* ... their connections: flow key digests */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
 	bool rx_in_order;      /* applying a sequenced packet of a peer */
 	bool sweep_ok;	       /* a peer's bulk is arriving whole */
@@ -207,8 +237,17 @@ void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
 int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		   uint32_t dst);
 
+/* engine_src.c */
+bool eng_src_known(const struct pfs_engine *e, uint32_t src);
+struct eng_src *eng_src_heard(struct pfs_engine *e, uint32_t src, size_t len,
+			      uint64_t now_ms);
+bool eng_src_reply(struct pfs_engine *e, uint32_t src, size_t bytes,
+		   uint64_t now_ms);
+unsigned eng_src_resend(struct pfs_engine *e, uint32_t src, unsigned want,
+			uint64_t now_ms);
+
 /* engine_bulk.c */
-void eng_bulk_received(struct pfs_engine *e, uint64_t now_ms);
+void eng_bulk_received(struct pfs_engine *e, uint32_t src, uint64_t now_ms);
 void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms);
 /* A peer asked for packets again (NACK): the walk slows down. */
 void eng_bulk_congested(struct pfs_engine *e, uint64_t now_ms);

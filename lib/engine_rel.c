@@ -40,6 +40,20 @@
  * steady state the ring holds only what is in flight instead of its
  * full 32 MB.  A peer that never acknowledges (an older pfsyncd) keeps
  * the ring as it was: the oldest packets go only when it is full.
+ *
+ * Forged control messages (issue 15; unsealed, anyone on the sync link
+ * can send them).  A stream is tied to the address of its first packet.
+ * ACKs and NACKs are taken only from the address of a stream we follow;
+ * resends go unicast there only, capped per NACK and per source
+ * (engine_src.c).  A number more than ENG_REL_HOLD away from the next
+ * expected moves nothing (rel_in_window): one forged heartbeat cannot
+ * push a stream 2^31 ahead and make its real packets duplicates; a
+ * stream that really went on out there is taken up after a while and
+ * repaired by a bulk (rel_far).  Within the window, a gap a forged
+ * trailer opened is closed by the sender's answer to our NACK, a
+ * heartbeat naming its real last number (rel_unclaim).  The hold of all
+ * streams together is capped, and a stream gives its slot only when it
+ * has been silent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +75,11 @@
 #define ENG_REL_RING_BYTES (32u << 20)	/* ... and at most these bytes */
 #define ENG_REL_HOLD 65536		/* packets held back a peer ... */
 #define ENG_REL_HOLD_BYTES (32u << 20)	/* ... and at most these bytes */
+#define ENG_REL_HOLD_TOTAL (32u << 20) /* ... all streams together */
 #define ENG_REL_PEERS 32	/* streams followed at once */
+#define ENG_REL_RESEND_MAX 1024 /* packets resent for one NACK */
+#define ENG_REL_FAR_N 3		/* numbers out of the window in a row ... */
+#define ENG_REL_FAR_MS 2000	/* ... and this long: the stream went on */
 #define ENG_REL_NACK_MS 40	/* wait for an answer before asking again, */
 #define ENG_REL_NACK_MAX_MS 1000 /* doubling up to this */
 #define ENG_REL_NACK_RUNS 64	/* runs of missing packets asked at once */
@@ -70,9 +88,11 @@
 #define ENG_REL_IDLE_MS 2000	/* heartbeat while idle ... */
 #define ENG_REL_IDLE_HBS 3	/* ... this many times, then quiet */
 #define ENG_REL_PROBE_MS 30000	/* "is a pfsyncd there?" while none is */
-#define ENG_REL_FORGET_MS 60000 /* a silent stream is forgotten */
+#define ENG_REL_FORGET_MS 60000 /* a stream silent this long may give
+				  its slot; no ACK is waited for from it */
 #define ENG_REL_ACK_EVERY 1024	/* acknowledge after this many packets */
 #define ENG_REL_ACK_MS 100	/* ... or this long after progress */
+#define ENG_REL_RESYNC_MS 10000 /* bulk requests after losses, apart */
 
 /* A packet kept (sent, or received and held back), allocated to size. */
 struct eng_rel_pkt {
@@ -96,6 +116,9 @@ struct eng_rel_peer {
 	struct eng_rel_pkt **hold; /* [ENG_REL_HOLD], allocated at a gap */
 	uint32_t acked;	 /* the last number we acknowledged */
 	uint64_t ack_at; /* acknowledge then; ENG_NEVER: nothing new */
+	uint32_t far_seq; /* the last number outside the window ... */
+	unsigned far_n;	  /* ... how many in a row, nothing in it between */
+	uint64_t far_at;  /* ... since then */
 };
 
 /* What a peer acknowledged of our stream. */
@@ -113,6 +136,11 @@ struct eng_rel {
 	uint64_t hb_at;	  /* next heartbeat; probe while no peer is seen */
 	struct eng_rel_pkt **ring; /* [ENG_REL_RING], allocated at first send */
 	size_t ring_bytes;
+	size_t held_total; /* bytes held back, all streams */
+	uint32_t cur_epoch;   /* the stream being applied in order */
+	uint64_t resync_ms;   /* our last bulk request after a loss */
+	uint64_t resync_at;   /* the next one kept for then, or ENG_NEVER */
+	uint32_t sweep_epoch; /* the stream whose BUS START opened a sweep */
 	uint32_t oldest;  /* the oldest number still in the ring */
 	struct eng_rel_peer peer[ENG_REL_PEERS];
 	struct eng_rel_ack ack[ENG_REL_PEERS];
@@ -178,6 +206,7 @@ int eng_rel_open(struct pfs_engine *e, uint64_t now_ms)
 	if (r->epoch == 0)
 		r->epoch = 1;
 	r->hb_at = now_ms; /* the first probe */
+	r->resync_at = ENG_NEVER;
 	r->oldest = 1;
 	e->rel = r;
 	return 0;
@@ -324,28 +353,51 @@ static void rel_heartbeat(struct pfs_engine *e, uint64_t now_ms)
 		r->hb_at = ENG_NEVER; /* quiet until we send again */
 }
 
-/* A peer asks for numbers [seq, seq + arg) of our stream again. */
+/*
+ * A peer (the source of a stream we follow: eng_rel_input) asks for
+ * numbers [seq, seq + arg) of our stream again.  Resent unicast to it,
+ * at most ENG_REL_RESEND_MAX for one NACK and what its rate allows
+ * (engine_src.c); the rest it asks for again.  Numbers never sent are
+ * answered with a heartbeat naming our last one: a receiver that a
+ * forged trailer made wait for them stops waiting (rel_hb).
+ */
 static void rel_resend(struct pfs_engine *e, const struct pfs_ext *x,
-		       uint32_t to)
+		       uint32_t to, uint64_t now_ms)
 {
 	struct eng_rel *r = e->rel;
-	struct pfs_ext gone = {.kind = PFS_EXT_GONE, .arg = PFS_EXT_ARG_XST};
-	uint32_t s, n = x->arg;
+	struct pfs_ext ctl = {.kind = PFS_EXT_GONE, .arg = PFS_EXT_ARG_XST};
+	uint32_t s, from = x->seq, last = x->seq + x->arg - 1, n;
 	const struct eng_rel_pkt *p;
 
-	if (x->epoch != r->epoch || !r->ring)
+	if (!r->ring || x->arg == 0)
 		return;
+	ctl.epoch = r->epoch;
 	if (rel_before(x->seq, r->oldest)) {
-		gone.epoch = r->epoch;
-		gone.seq = r->oldest;
+		ctl.seq = r->oldest;
 		e->rel_stats[PFS_REL_GONE]++;
-		rel_send_ctl(e, &gone, to);
+		rel_send_ctl(e, &ctl, to);
+		from = r->oldest;
 	}
-	for (s = x->seq; n > 0; s++, n--) {
-		if (rel_before(r->seq, s))
-			break; /* not sent yet */
+	for (n = 0; n < ENG_REL_PEERS; n++) /* it has what it acknowledged */
+		if (r->ack[n].src == to && rel_before(from, r->ack[n].seq + 1))
+			from = r->ack[n].seq + 1;
+	if (rel_before(r->seq, last)) {
+		ctl.kind = PFS_EXT_HB;
+		ctl.seq = r->seq;
+		rel_send_ctl(e, &ctl, to);
+		last = r->seq;
+	}
+	if (rel_before(last, from) || last - from >= x->arg)
+		return; /* nothing of it held */
+	n = last - from + 1;
+	if (n > ENG_REL_RESEND_MAX)
+		n = ENG_REL_RESEND_MAX;
+	n = eng_src_resend(e, to, n, now_ms);
+	if (n < last - from + 1)
+		e->rel_stats[PFS_REL_NACK_LIMITED]++;
+	for (s = from; n > 0; s++, n--) {
 		p = r->ring[s % ENG_REL_RING];
-		if (rel_before(s, r->oldest) || !p || p->seq != s)
+		if (!p || p->seq != s)
 			continue;
 		e->rel_stats[PFS_REL_RESENT]++;
 		(void)eng_output_raw(e, p->buf, p->len, to);
@@ -408,7 +460,8 @@ static bool rel_acked_floor(const struct eng_rel *r, uint64_t now_ms,
 	return any;
 }
 
-/* A peer at src applied our numbers up to seq: free what all have. */
+/* A peer at src (the source of a stream we follow) applied our numbers
+ * up to seq: free what all have. */
 static void rel_ack_in(struct pfs_engine *e, uint32_t src, uint32_t seq,
 		       uint64_t now_ms)
 {
@@ -417,8 +470,8 @@ static void rel_ack_in(struct pfs_engine *e, uint32_t src, uint32_t seq,
 	uint32_t floor = 0;
 	unsigned i;
 
-	if (src == 0 || rel_before(r->seq, seq))
-		return; /* no sender to name, or a number never sent */
+	if (rel_before(r->seq, seq))
+		return; /* a number never sent */
 	for (i = 0; i < ENG_REL_PEERS && a == NULL; i++) {
 		if (r->ack[i].src == src)
 			a = &r->ack[i];
@@ -441,39 +494,61 @@ static void rel_ack_in(struct pfs_engine *e, uint32_t src, uint32_t seq,
 
 /* ---- receiving ----------------------------------------------------------*/
 
-static struct eng_rel_peer *rel_peer(struct eng_rel *r, uint32_t epoch,
+/* Forget a stream and what it held. */
+static void rel_forget(struct eng_rel *r, struct eng_rel_peer *p)
+{
+	r->held_total -= p->held_bytes;
+	rel_pkts_free(p->hold, ENG_REL_HOLD);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * The stream of epoch.  A new one takes a free slot, else the slot of
+ * the stream heard least recently if it has been silent for
+ * ENG_REL_FORGET_MS: never one that still talks (its packets, ACKs or
+ * NACKs).  NULL when all talk: counted, and the packet is applied
+ * without order.  A stream is kept while there is room, so that a quiet
+ * receiver's NACKs are still taken (eng_rel_input).
+ */
+static struct eng_rel_peer *rel_peer(struct pfs_engine *e, uint32_t epoch,
 				     uint64_t now_ms)
 {
-	struct eng_rel_peer *p, *free_p = NULL;
+	struct eng_rel *r = e->rel;
+	struct eng_rel_peer *p, *old = NULL;
 	unsigned i;
 
 	for (i = 0; i < ENG_REL_PEERS; i++) {
 		p = &r->peer[i];
 		if (p->epoch == epoch)
 			return p;
-		if (p->epoch && p->nack_at == ENG_NEVER &&
-		    now_ms - p->heard_ms > ENG_REL_FORGET_MS) {
-			rel_pkts_free(p->hold, ENG_REL_HOLD);
-			memset(p, 0, sizeof(*p));
-		}
-		if (!p->epoch && !free_p)
-			free_p = p;
+		if (old == NULL || (old->epoch && !p->epoch) ||
+		    (old->epoch && p->heard_ms < old->heard_ms))
+			old = p;
 	}
-	return free_p; /* NULL: too many streams; apply without order */
+	if (old->epoch && now_ms - old->heard_ms <= ENG_REL_FORGET_MS) {
+		e->rel_stats[PFS_REL_STREAMS_FULL]++;
+		return NULL;
+	}
+	if (old->epoch)
+		rel_forget(r, old);
+	return old;
 }
 
 /* A packet of a peer's stream, applied in order: a bulk it completes
  * may end our wait and sweep (eng_rel_bus_in). */
-static void rel_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+static void rel_apply(struct pfs_engine *e, const struct eng_rel_peer *p,
+		      const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	e->rx_in_order = true;
+	e->rel->cur_epoch = p->epoch;
 	eng_rx_apply(e, pkt, len, m, now_ms);
 	e->rx_in_order = false;
 }
 
 /* The held packet seq, taken out of the queue (the caller frees it). */
-static struct eng_rel_pkt *rel_take(struct eng_rel_peer *p, uint32_t seq)
+static struct eng_rel_pkt *rel_take(struct eng_rel *r, struct eng_rel_peer *p,
+				    uint32_t seq)
 {
 	struct eng_rel_pkt **slot, *h;
 
@@ -486,6 +561,7 @@ static struct eng_rel_pkt *rel_take(struct eng_rel_peer *p, uint32_t seq)
 	*slot = NULL;
 	p->held--;
 	p->held_bytes -= h->len;
+	r->held_total -= h->len;
 	return h;
 }
 
@@ -495,10 +571,10 @@ static void rel_drain(struct pfs_engine *e, struct eng_rel_peer *p,
 {
 	struct eng_rel_pkt *h;
 
-	while (p->held > 0 && (h = rel_take(p, p->next)) != NULL) {
+	while (p->held > 0 && (h = rel_take(e->rel, p, p->next)) != NULL) {
 		p->next++;
 		p->tries = 0; /* progress: the gap is being filled */
-		rel_apply(e, h->buf, h->len, &h->m, now_ms);
+		rel_apply(e, p, h->buf, h->len, &h->m, now_ms);
 		free(h);
 	}
 	if (!rel_before(p->next, p->hi + 1)) {
@@ -581,6 +657,29 @@ static void rel_gap(struct pfs_engine *e, struct eng_rel_peer *p,
 }
 
 /*
+ * A loss was given up: a bulk update repairs it.  One asked for already
+ * covers it; else at most one every ENG_REL_RESYNC_MS, the next one kept
+ * for then (eng_rel_timer), so that streams forged to lose packets do not
+ * keep this node waiting for bulk updates, unsynced.
+ */
+static void rel_resync(struct pfs_engine *e, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+
+	if (e->ureq_sent != 0)
+		return;
+	if (r->resync_ms != 0 && now_ms - r->resync_ms < ENG_REL_RESYNC_MS) {
+		if (r->resync_at == ENG_NEVER)
+			r->resync_at = r->resync_ms + ENG_REL_RESYNC_MS;
+		return;
+	}
+	r->resync_ms = now_ms ? now_ms : 1;
+	r->resync_at = ENG_NEVER;
+	e->rel_stats[PFS_REL_RESYNCS]++;
+	pfs_engine_bulk_request(e, now_ms);
+}
+
+/*
  * Give up on the numbers before `to`: apply what is held below it in
  * order, skip the rest, and ask for a bulk update to repair the loss.
  */
@@ -596,10 +695,10 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 	/* held packets lie within ENG_REL_HOLD of next: walk no further */
 	walk = dist < ENG_REL_HOLD ? dist : ENG_REL_HOLD;
 	for (i = 0; i < walk; i++) {
-		h = rel_take(p, p->next);
+		h = rel_take(e->rel, p, p->next);
 		p->next++;
 		if (h) {
-			rel_apply(e, h->buf, h->len, &h->m, now_ms);
+			rel_apply(e, p, h->buf, h->len, &h->m, now_ms);
 			free(h);
 		} else {
 			lost++;
@@ -613,10 +712,7 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p,
 	rel_drain(e, p, now_ms);
 	e->rel_stats[PFS_REL_LOST] += lost;
 	e->sweep_ok = false; /* this bulk, if any, is no longer whole */
-	if (e->ureq_sent == 0) {
-		e->rel_stats[PFS_REL_RESYNCS]++;
-		pfs_engine_bulk_request(e, now_ms);
-	}
+	rel_resync(e, now_ms);
 }
 
 /*
@@ -632,6 +728,17 @@ static bool rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
 
 	if (rel_is_held(p, seq)) {
 		e->rel_stats[PFS_REL_DUPS]++;
+		return true;
+	}
+	if (e->rel->held_total + len > ENG_REL_HOLD_TOTAL) {
+		/* not held, not given up: asked for again when its turn
+		 * comes, so that streams that hold much cannot make another
+		 * lose its packets */
+		e->rel_stats[PFS_REL_HOLD_FULL]++;
+		if (rel_before(p->hi, seq)) {
+			rel_gap(e, p, p->hi + 1, seq - 1, now_ms);
+			p->hi = seq;
+		}
 		return true;
 	}
 	if (!p->hold)
@@ -652,6 +759,7 @@ static bool rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
 	p->hold[seq % ENG_REL_HOLD] = h;
 	p->held++;
 	p->held_bytes += len;
+	e->rel->held_total += len;
 	e->rel_stats[PFS_REL_HELD]++;
 	return true;
 }
@@ -672,19 +780,44 @@ static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
 	p->tries = 0; /* progress */
 	if (rel_before(p->hi, seq))
 		p->hi = seq; /* hi: the highest number known sent */
-	rel_apply(e, pkt, len, m, now_ms);
+	rel_apply(e, p, pkt, len, m, now_ms);
 	rel_drain(e, p, now_ms);
 }
 
-/* A heartbeat: numbers up to x->seq were sent; ask for any we lack. */
+/*
+ * The sender's last number is below what we thought it sent (a forged
+ * trailer named more, or packets after a heartbeat overtook it): what we
+ * hold above it was not sent by it, and nothing above it is missing.
+ */
+static void rel_unclaim(struct pfs_engine *e, struct eng_rel_peer *p,
+			uint32_t last)
+{
+	struct eng_rel_pkt *h;
+	uint32_t s;
+
+	for (s = last + 1; !rel_before(p->hi, s); s++) {
+		h = rel_take(e->rel, p, s);
+		if (h) {
+			e->rel_stats[PFS_REL_FAR]++;
+			free(h);
+		}
+	}
+	p->hi = last;
+	if (rel_before(p->hi, p->next)) {
+		p->nack_at = ENG_NEVER;
+		p->tries = 0;
+	}
+}
+
+/* A heartbeat: numbers up to `last` were sent; ask for any we lack. */
 static void rel_hb(struct pfs_engine *e, struct eng_rel_peer *p,
 		   uint32_t last, uint64_t now_ms)
 {
-	if (!rel_before(last, p->next) && last - p->next >= ENG_REL_HOLD)
-		rel_skip(e, p, last - ENG_REL_HOLD + 1, now_ms); /* too far */
 	if (rel_before(p->hi, last)) {
 		rel_gap(e, p, p->hi + 1, last, now_ms);
 		p->hi = last;
+	} else if (rel_before(last, p->hi) && !rel_before(last + 1, p->next)) {
+		rel_unclaim(e, p, last);
 	}
 }
 
@@ -699,47 +832,182 @@ static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
 	p->ack_at = ENG_NEVER;
 }
 
-/* The trailer of a packet from a peer whose records end at `used`. */
-void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
-		   const struct pfs_rx_meta *m, uint64_t now_ms)
+/* Is src where a stream we follow comes from?  Its latest stream is
+ * refreshed: a peer that acknowledges or asks still talks (the streams
+ * of its earlier runs do not, and give their slots in time). */
+static bool rel_src_follows(struct eng_rel *r, uint32_t src, uint64_t now_ms)
+{
+	struct eng_rel_peer *last = NULL;
+	unsigned i;
+
+	for (i = 0; i < ENG_REL_PEERS && src != 0; i++) {
+		struct eng_rel_peer *p = &r->peer[i];
+
+		if (p->epoch && p->src == src &&
+		    (last == NULL || p->heard_ms > last->heard_ms))
+			last = p;
+	}
+	if (last != NULL)
+		last->heard_ms = now_ms;
+	return last != NULL;
+}
+
+/*
+ * An ACK or NACK of our stream.  Taken only from the source of a stream
+ * we follow (a pfsyncd peer that sends to us; every one does, at least
+ * its probes and its bulk request): a stranger's ACK frees nothing, a
+ * stranger's NACK is not answered and does not slow a bulk walk.
+ */
+static void rel_ctl_in(struct pfs_engine *e, const struct pfs_ext *x,
+		       uint32_t src, uint64_t now_ms)
+{
+	bool ok;
+
+	if (x->epoch != e->rel->epoch)
+		return; /* another node's stream */
+	ok = eng_src_known(e, src) && rel_src_follows(e->rel, src, now_ms);
+	if (x->kind == PFS_EXT_ACK) {
+		if (ok)
+			rel_ack_in(e, src, x->seq, now_ms);
+		else
+			e->rel_stats[PFS_REL_ACK_REFUSED]++;
+		return;
+	}
+	if (!ok) {
+		e->rel_stats[PFS_REL_NACK_REFUSED]++;
+		return;
+	}
+	eng_bulk_congested(e, now_ms); /* our stream lost packets */
+	rel_resend(e, x, src, now_ms);
+}
+
+/*
+ * Can the stream have sent x's number?  Ahead of what we apply next by
+ * less than the hold, or behind it by no more (a late duplicate).  One
+ * packet cannot move a stream further: not even a heartbeat's claim of
+ * 2^31 packets lost.
+ */
+static bool rel_in_window(const struct eng_rel_peer *p, uint32_t seq)
+{
+	return seq - p->next < ENG_REL_HOLD || p->next - seq <= ENG_REL_HOLD;
+}
+
+/* The stream is taken up where it is now; what was missed is repaired
+ * by a bulk update. */
+static void rel_rejoin(struct pfs_engine *e, struct eng_rel_peer *p,
+		       const struct pfs_ext *x, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+	uint32_t src = p->src;
+
+	rel_forget(r, p);
+	rel_join(p, x);
+	p->src = src;
+	p->heard_ms = now_ms;
+	e->rel_stats[PFS_REL_REJOINED]++;
+	e->sweep_ok = false;
+	rel_resync(e, now_ms);
+}
+
+/*
+ * A number outside the window (rel_in_window): a forged trailer, or the
+ * stream went on while we heard none of it for longer than the window.
+ * Counted, not applied.  When ENG_REL_FAR_N such numbers come in order
+ * over ENG_REL_FAR_MS with nothing in the window between them, it is the
+ * stream: taken up there (rel_rejoin).  A GONE names the sender's oldest
+ * number, not where it is: it only counts.
+ */
+static bool rel_far(struct pfs_engine *e, struct eng_rel_peer *p,
+		    const struct pfs_ext *x, uint64_t now_ms)
+{
+	e->rel_stats[PFS_REL_FAR]++;
+	if (x->kind == PFS_EXT_GONE)
+		return false;
+	if (p->far_n == 0 || x->seq - p->far_seq >= ENG_REL_HOLD) {
+		p->far_n = 0;
+		p->far_at = now_ms;
+	}
+	p->far_seq = x->seq;
+	p->far_n++;
+	if (p->far_n < ENG_REL_FAR_N || now_ms - p->far_at < ENG_REL_FAR_MS)
+		return false;
+	rel_rejoin(e, p, x, now_ms);
+	return true;
+}
+
+/* A GONE: the sender no longer holds numbers below x->seq.  Only what we
+ * know it sent is given up (it cannot have freed more). */
+static void rel_gone(struct pfs_engine *e, struct eng_rel_peer *p,
+		     uint32_t seq, uint64_t now_ms)
+{
+	if (rel_before(p->hi + 1, seq))
+		seq = p->hi + 1;
+	if (rel_before(p->next, seq))
+		rel_skip(e, p, seq, now_ms);
+}
+
+/* The stream of a packet from a peer; NULL when it is not followed: an
+ * unknown source or no slot (*drop false: the packet applies as it
+ * comes), or another address than the stream's (*drop true). */
+static struct eng_rel_peer *rel_stream(struct pfs_engine *e,
+				       const struct pfs_ext *x, uint32_t src,
+				       uint64_t now_ms, bool *drop)
 {
 	struct eng_rel_peer *p;
 
-	if (x->kind == PFS_EXT_ACK) {
-		if (x->epoch == e->rel->epoch)
-			rel_ack_in(e, m->src, x->seq, now_ms);
-		return;
+	*drop = false;
+	if (src == 0)
+		return NULL; /* nobody to answer */
+	p = rel_peer(e, x->epoch, now_ms);
+	if (p == NULL)
+		return NULL;
+	if (!p->epoch) { /* a new stream, tied to this source */
+		rel_join(p, x);
+		p->src = src;
+	} else if (p->src != src) {
+		e->rel_stats[PFS_REL_FOREIGN]++;
+		*drop = true;
+		return NULL;
 	}
-	if (x->kind == PFS_EXT_NACK) {
-		if (x->epoch == e->rel->epoch) /* our stream lost packets */
-			eng_bulk_congested(e, now_ms);
-		rel_resend(e, x, m->src ? m->src : rel_group(e));
+	return p;
+}
+
+/* The trailer of a packet from a peer whose records end at `used`. */
+void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
+		   const struct pfs_ext *x, const struct pfs_rx_meta *m,
+		   uint64_t now_ms)
+{
+	struct eng_rel_peer *p;
+	bool drop;
+
+	if (x->kind == PFS_EXT_ACK || x->kind == PFS_EXT_NACK) {
+		rel_ctl_in(e, x, m->src, now_ms);
 		return;
 	}
 	if (x->epoch == e->rel->epoch)
 		return; /* our own, looped back */
+	p = rel_stream(e, x, m->src, now_ms, &drop);
+	if (p == NULL) {
+		if (x->kind == PFS_EXT_DATA && !drop)
+			eng_rx_apply(e, pkt, used, m, now_ms);
+		return;
+	}
 	if (x->arg & PFS_EXT_ARG_XST)
 		e->xst_peer = true; /* it reads the extras section */
 	if (!e->rel->peer_seen) { /* a pfsyncd peer: answer at once */
 		e->rel->peer_seen = true;
 		e->rel->hb_at = now_ms;
 	}
-	p = rel_peer(e->rel, x->epoch, now_ms);
-	if (!p) {
-		if (x->kind == PFS_EXT_DATA)
-			eng_rx_apply(e, pkt, used, m, now_ms);
-		return;
-	}
-	if (!p->epoch) /* a new stream */
-		rel_join(p, x);
-	p->src = m->src;
 	p->heard_ms = now_ms;
+	if (!rel_in_window(p, x->seq) && !rel_far(e, p, x, now_ms))
+		return;
+	p->far_n = 0;
 	if (x->kind == PFS_EXT_DATA)
 		rel_data(e, p, pkt, used, x->seq, m, now_ms);
 	else if (x->kind == PFS_EXT_HB)
 		rel_hb(e, p, x->seq, now_ms);
-	else if (x->kind == PFS_EXT_GONE && rel_before(p->next, x->seq))
-		rel_skip(e, p, x->seq, now_ms);
+	else if (x->kind == PFS_EXT_GONE)
+		rel_gone(e, p, x->seq, now_ms);
 	rel_ack_due(e, p, now_ms);
 }
 
@@ -753,7 +1021,7 @@ uint64_t eng_rel_next_timeout(const struct pfs_engine *e)
 
 	if (!r)
 		return ENG_NEVER;
-	t = r->hb_at;
+	t = r->hb_at < r->resync_at ? r->hb_at : r->resync_at;
 	for (i = 0; i < ENG_REL_PEERS; i++) {
 		if (r->peer[i].epoch && r->peer[i].nack_at < t)
 			t = r->peer[i].nack_at;
@@ -777,6 +1045,11 @@ void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms)
 		else
 			rel_heartbeat(e, now_ms);
 	}
+	if (r->resync_at <= now_ms) {
+		r->resync_at = ENG_NEVER;
+		r->resync_ms = 0; /* its time has come */
+		rel_resync(e, now_ms);
+	}
 	for (i = 0; i < ENG_REL_PEERS; i++) {
 		p = &r->peer[i];
 		if (p->epoch && p->ack_at <= now_ms)
@@ -792,14 +1065,24 @@ void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms)
 
 /* ---- the sweep -------------------------------------------------------------*/
 
-/* States of `creator` not heard since our bulk request are gone there. */
+/* Not heard since our bulk request: a state of `creator`, or an
+ * unconfirmed one that may be its (state.h), is gone there. */
+static bool rel_swept(const struct pfs_engine *e, const struct pfs_state *s,
+		      uint32_t creator)
+{
+	if (s->local_flags & PFS_LF_UNCONFIRMED)
+		return e->ops.unconfirmed_of == NULL ||
+		       e->ops.unconfirmed_of(e->ctx, s, creator);
+	return s->creatorid == creator && s->heard_gen != e->bulk_gen;
+}
+
 static void rel_sweep(struct pfs_engine *e, uint32_t creator)
 {
 	struct pfs_state *s;
 	size_t cur = 0;
 
 	while ((s = pfs_table_next(e->table, &cur)) != NULL) {
-		if (s->creatorid != creator || s->heard_gen == e->bulk_gen)
+		if (!rel_swept(e, s, creator))
 			continue;
 		e->rel_stats[PFS_REL_SWEPT]++;
 		if (e->ops.applied)
@@ -826,11 +1109,15 @@ bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 	if (b->status == PFS_V3_BUS_START) {
 		e->sweep_ok = true;
 		e->sweep_creator = b->creatorid;
+		e->rel->sweep_epoch = e->rel->cur_epoch;
 		return true;
 	}
 	if (b->status != PFS_V3_BUS_END)
 		return true;
-	if (!e->sweep_ok || e->sweep_creator != b->creatorid)
+	/* the END on the stream of the START: a BUS on another stream
+	 * (forged, or another peer's) neither ends nor sweeps this one */
+	if (!e->sweep_ok || e->sweep_creator != b->creatorid ||
+	    e->rel->sweep_epoch != e->rel->cur_epoch)
 		return false; /* not known whole: ask again, do not end */
 	/* the END must answer our request, as eng_bulk_bus_in checks */
 	if ((int64_t)eng_secs(now_ms) - (int64_t)b->endtime <

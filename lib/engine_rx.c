@@ -30,6 +30,7 @@ struct eng_rx {
 	bool chksum_ok; /* sender's ruleset digest equals ours */
 	struct eng_from from; /* the sender, for the bridge (engine_dial.c) */
 	bool same;	      /* the update being applied changed no peer */
+	bool refused;	      /* the insert was refused (a tombstone) */
 	/* the extras section (wire_xst.h): x[i] of record i when xst */
 	bool xst;
 	const struct pfs_stx *x;
@@ -157,25 +158,61 @@ static bool eng_rx_refuse_deleted(struct eng_rx *rx, uint64_t id,
 	return true;
 }
 
+/*
+ * A copy of a connection whose state we created and deleted, under any
+ * id and creator (a peer that re-read it from its kernel after a restart
+ * offers it as its own): refused and answered with a delete of that copy,
+ * unless it began after our delete (a new connection on the same
+ * addresses and ports).  creation: the copy's, absolute.
+ */
+static bool eng_rx_refuse_conn(struct eng_rx *rx, const struct pfs_state *w,
+			       uint32_t creation)
+{
+	struct pfs_engine *e = rx->e;
+	const struct pfs_stx *x = eng_rx_x(rx);
+	struct pfs_state del;
+	struct pfs_flowkey k;
+	uint32_t until;
+
+	if (!e->ctomb)
+		return false;
+	pfs_state_flowkey(w, &k);
+	k.zone = x != NULL && (x->has & PFS_STX_ZONE) ? x->zone : 0;
+	until = pfs_tomb_until(e->ctomb, pfs_flowkey_digest(&k), 0, rx->now_s);
+	if (until == 0 || (int64_t)creation > (int64_t)until - e->conf.tomb_s)
+		return false;
+	e->rel_stats[PFS_REL_REFUSED]++;
+	memset(&del, 0, sizeof(del));
+	del.id = w->id;
+	del.creatorid = w->creatorid;
+	eng_pack_state(e, PFS_V3_ACT_DEL, &del, 0, rx->now_ms);
+	return true;
+}
+
 static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 				       const struct pfs_state *w)
 {
 	struct pfs_state tmp = *w, *s;
 
 	rx->limited = false;
-	if (eng_rx_refuse_deleted(rx, w->id, w->creatorid))
+	tmp.creation = rx->now_s >= w->creation ? rx->now_s - w->creation : 0;
+	if (eng_rx_refuse_deleted(rx, w->id, w->creatorid) ||
+	    eng_rx_refuse_conn(rx, w, tmp.creation)) {
+		rx->refused = true;
 		return NULL;
+	}
 	if (eng_at_limit(rx->e) &&
 	    pfs_table_find_id(rx->e->table, w->id, w->creatorid) == NULL) {
 		rx->limited = true; /* counted by the caller: adopt may do */
 		return NULL;
 	}
-	tmp.creation = rx->now_s >= w->creation ? rx->now_s - w->creation : 0;
 	tmp.expire = pfs_state_expire_from_wire(w->expire, w->timeout, rx->now_s);
 	memset(tmp.packets, 0, sizeof(tmp.packets));
 	memset(tmp.bytes, 0, sizeof(tmp.bytes));
 	tmp.sync_flags = 0;
 	tmp.sync_time = 0;
+	tmp.local_flags = 0; /* our bookkeeping: a decoder leaves it as is */
+	tmp.prov = 0;
 	tmp.updates = 0;
 	tmp.nat_rule = 0;
 	if (!rx->chksum_ok || w->anchor != PFS_NO_RULE)
@@ -339,7 +376,9 @@ static struct pfs_state *eng_rx_adopt(struct eng_rx *rx,
 	tmp = *old;
 	tmp.id = w->id;
 	tmp.creatorid = w->creatorid;
-	tmp.local_flags &= (uint8_t)~PFS_LF_PROVISIONAL; /* now known */
+	if (tmp.local_flags & PFS_LF_UNCONFIRMED) /* confirmed: announced */
+		tmp.sync_flags &= (uint8_t)~PFS_SF_NOSYNC;
+	tmp.local_flags &= (uint8_t)~(PFS_LF_PROVISIONAL | PFS_LF_UNCONFIRMED);
 	(void)pfs_table_xget(e->table, old, &ox);
 	pfs_table_remove(e->table, old);
 	return pfs_table_insert_x(e->table, &tmp, &ox);
@@ -358,7 +397,8 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 	s = pfs_table_find_id(rx->e->table, w->id, w->creatorid);
 	if (!s) {
 		/* how bulk updates create states */
-		if (eng_rx_insert(rx, w))
+		rx->refused = false;
+		if (eng_rx_insert(rx, w) || rx->refused)
 			return;
 		s = eng_rx_adopt(rx, w);
 		if (!s) {
@@ -393,12 +433,22 @@ static void eng_rx_upd(struct eng_rx *rx)
 		pfs_engine_flush(rx->e, rx->now_ms);
 }
 
-/* Unknown UPD_C state: ask its creator, unicast back to the sender. */
+/* Unknown UPD_C state: ask its creator, unicast back to the sender, a
+ * known peer within its budget (engine_src.c). */
 static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
 {
 	struct pfs_engine *e = rx->e;
 	union pfs_v3_record r;
 
+	if (!eng_src_known(e, rx->m->src)) {
+		e->rel_stats[PFS_REL_REPLY_REFUSED]++; /* 0.0.0.0: nobody */
+		return;
+	}
+	if (!eng_src_reply(e, rx->m->src, PFS_V3_UREQ_LEN + ENG_REPLY_HDR,
+			   rx->now_ms)) {
+		e->rel_stats[PFS_REL_UREQ_LIMITED]++;
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.ureq.id = u->id;
 	r.ureq.creatorid = u->creatorid;
@@ -500,21 +550,35 @@ static void eng_rx_del(struct eng_rx *rx)
 	}
 }
 
-/* One request: {0, 0} asks for a bulk update, else the full state. */
+/*
+ * One request: {0, 0} asks for a bulk update, else the full state.  Only
+ * a known peer is answered, and a state only within the bytes it earned
+ * (engine_src.c): one request, one answer at most.
+ */
 static void eng_rx_ureq_one(struct eng_rx *rx, uint64_t id,
 			    uint32_t creatorid)
 {
+	struct pfs_engine *e = rx->e;
 	struct pfs_state *s;
 
-	if (id == 0 && creatorid == 0) {
-		eng_bulk_received(rx->e, rx->now_ms);
+	if (!eng_src_known(e, rx->m->src)) {
+		e->rel_stats[PFS_REL_REPLY_REFUSED]++;
 		return;
 	}
-	s = pfs_table_find_id(rx->e->table, id, creatorid);
+	if (id == 0 && creatorid == 0) {
+		eng_bulk_received(e, rx->m->src, rx->now_ms);
+		return;
+	}
+	s = pfs_table_find_id(e->table, id, creatorid);
 	if (!s)
 		eng_badstate(rx);
-	else if (s->sync_flags == 0)
-		eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, 0, rx->now_ms);
+	else if (s->sync_flags != 0)
+		return;
+	else if (!eng_src_reply(e, rx->m->src,
+				PFS_V3_STATE_LEN + ENG_REPLY_HDR, rx->now_ms))
+		e->rel_stats[PFS_REL_UREQ_LIMITED]++;
+	else
+		eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, rx->now_ms);
 }
 
 /*
@@ -803,6 +867,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		e->stats[PFS_STAT_BADTTL]++;
 		return;
 	}
+	(void)eng_src_heard(e, m->src, len, now_ms); /* what it may cost */
 	if (len > 0 && (pkt[0] == PFS_V5_VERSION || pkt[0] == PFS_V6_VERSION)) {
 		eng_rx_bsd(e, pkt, len, m, now_ms);
 		return;

@@ -21,6 +21,37 @@ void pfs_state_flowkey(const struct pfs_state *st, struct pfs_flowkey *k)
 	k->ext = st->ext;
 }
 
+/* FNV-1a, 64 bits, over n bytes. */
+static uint64_t state_fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t state_fnv_host(uint64_t h, const struct pfs_host *x)
+{
+	uint8_t port[2] = {(uint8_t)(x->port >> 8), (uint8_t)x->port};
+
+	h = state_fnv(h, x->addr.a, sizeof(x->addr.a));
+	return state_fnv(h, port, sizeof(port));
+}
+
+uint64_t pfs_flowkey_digest(const struct pfs_flowkey *k)
+{
+	uint8_t head[5] = {k->af, k->proto, k->direction,
+			   (uint8_t)(k->zone >> 8), (uint8_t)k->zone};
+	uint64_t h = state_fnv(0xcbf29ce484222325ULL, head, sizeof(head));
+
+	h = state_fnv_host(h, &k->lan);
+	return state_fnv_host(h, &k->ext);
+}
+
 uint32_t pfs_timeout_default(uint8_t tclass)
 {
 	/* pf's defaults (pfctl -st), indexed by PFS_TM_* */

@@ -41,6 +41,17 @@ static const char *const pfs_rel_stat_names[PFS_REL_NSTATS] = {
     [PFS_REL_TOMB_FULL] = "rel_tomb_full",
     [PFS_REL_BULK_SLOWED] = "rel_bulk_slowed",
     [PFS_REL_XST_BAD] = "rel_xst_bad",
+    [PFS_REL_REPLY_REFUSED] = "rel_reply_refused",
+    [PFS_REL_NACK_REFUSED] = "rel_nack_refused",
+    [PFS_REL_NACK_LIMITED] = "rel_nack_limited",
+    [PFS_REL_ACK_REFUSED] = "rel_ack_refused",
+    [PFS_REL_FOREIGN] = "rel_foreign",
+    [PFS_REL_FAR] = "rel_far",
+    [PFS_REL_REJOINED] = "rel_rejoined",
+    [PFS_REL_HOLD_FULL] = "rel_hold_full",
+    [PFS_REL_STREAMS_FULL] = "rel_streams_full",
+    [PFS_REL_UREQ_LIMITED] = "rel_ureq_limited",
+    [PFS_REL_BULK_MERGED] = "rel_bulk_merged",
 };
 
 const char *pfs_rel_stat_name(enum pfs_rel_stat s)

@@ -147,6 +147,17 @@ int pfs_tomb_has(const struct pfs_tomb *t, uint64_t id, uint32_t creatorid,
 	return s->until > now;
 }
 
+uint32_t pfs_tomb_until(const struct pfs_tomb *t, uint64_t id,
+			uint32_t creatorid, uint32_t now)
+{
+	const struct tomb_ent *s;
+
+	if (!t->cap)
+		return 0;
+	s = tomb_slot(t->v, t->cap, id, creatorid);
+	return s->until > now ? s->until : 0;
+}
+
 /* The slot keeps a past time (1), so probe chains stay whole; the next
  * rebuild drops it. */
 void pfs_tomb_del(struct pfs_tomb *t, uint64_t id, uint32_t creatorid)

@@ -439,6 +439,8 @@ void pfs_v3_get_state(struct pfs_rbuf *rb, struct pfs_state *st)
 	pfs_v3_ld_state_keys(p, st);
 	pfs_v3_ld_state_tail(p, st);
 	st->sync_time = 0; /* not on the wire */
+	st->local_flags = 0;
+	st->prov = 0;
 }
 
 static inline void pfs_v3_st_state_keys(uint8_t *p, const struct pfs_state *st)

@@ -830,6 +830,8 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 	ctmap_put_zone(nlh, e);
 	if (e->have & PFSD_CT_HAVE_MARK)
 		mnl_attr_put_u32(nlh, CTA_MARK, htonl(e->mark));
+	if ((e->have & PFSD_CT_HAVE_MARK) && e->mark_mask != 0)
+		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(e->mark_mask));
 	if (e->have & PFSD_CT_HAVE_LABELS)
 		mnl_attr_put(nlh, CTA_LABELS, sizeof(e->labels), e->labels);
 	return nlh->nlmsg_len;

@@ -81,6 +81,8 @@ struct pfsd_ct_entry {
 	uint32_t timeout; /* seconds left */
 	uint32_t id;	  /* CTA_ID */
 	uint32_t mark;
+	uint32_t mark_mask; /* written: CTA_MARK_MASK (only these bits), 0:
+			       CTA_MARK is the whole mark */
 	uint16_t zone;
 	uint8_t labels[PFS_STX_LABELS_LEN]; /* CTA_LABELS: 128 bits */
 	uint8_t tcp_state; /* enum tcp_conntrack */

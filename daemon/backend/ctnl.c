@@ -175,6 +175,31 @@ static void ctnl_done(void *arg, const struct pfsd_ctwr_req *r)
 		  strerror(-r->err));
 }
 
+/*
+ * Provenance (top of file): the entry of a peer's state carries its
+ * creator's tag in the provenance bits, ours 0.  With the peer's extras
+ * the whole mark is written (the peer's, its provenance bits replaced);
+ * without, only the provenance bits (CTA_MARK_MASK), so the entry's own
+ * mark stays.
+ */
+static void ctnl_prov(const struct pfsd_ctnl *c, const struct pfs_state *s,
+		      struct pfsd_ct_entry *e)
+{
+	uint32_t mask = c->env.prov_mark;
+	uint32_t bits =
+	    pfsd_ctpol_prov_bits(mask, s->creatorid, ctnl_hostid(c));
+
+	if (mask == 0)
+		return;
+	if (e->have & PFSD_CT_HAVE_MARK) {
+		e->mark = (e->mark & ~mask) | bits;
+		return;
+	}
+	e->mark = bits;
+	e->mark_mask = mask;
+	e->have |= PFSD_CT_HAVE_MARK;
+}
+
 /* Queue a state's write (with its extras x, may be NULL); a state that
  * cannot be written is a failure. */
 static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
@@ -183,9 +208,12 @@ static void ctnl_write(struct pfsd_ctnl *c, const struct pfs_state *s,
 	struct pfsd_ctwr_req r;
 
 	memset(&r, 0, sizeof(r));
-	if (pfsd_ctmap_from_state_x(s, x, ctnl_now_sec(), &r.e) == 0 &&
-	    pfsd_ctwr_put(c->w, &r.e, kind, s->id, s->creatorid) == 0)
-		return;
+	if (pfsd_ctmap_from_state_x(s, x, ctnl_now_sec(), &r.e) == 0) {
+		if (kind != PFSD_CTWR_DELETE)
+			ctnl_prov(c, s, &r.e);
+		if (pfsd_ctwr_put(c->w, &r.e, kind, s->id, s->creatorid) == 0)
+			return;
+	}
 	r.kind = (uint8_t)kind;
 	r.id = s->id;
 	r.creatorid = s->creatorid;
@@ -288,11 +316,23 @@ bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 {
 	if (c == NULL || !pfsd_ctpol_adopt(local, peer, ctnl_hostid(c)))
 		return false;
+	if ((local->local_flags & PFS_LF_UNCONFIRMED) &&
+	    !pfsd_ctnl_unconfirmed_of(c, local, peer->creatorid))
+		return false; /* written for another creator */
 	c->st.adopted++;
 	log_debug("conntrack: state %016llx/%08x is %016llx/%08x (peer's)",
 		  (unsigned long long)local->id, local->creatorid,
 		  (unsigned long long)peer->id, peer->creatorid);
 	return true;
+}
+
+/* The sweep at the end of creatorid's bulk (engine.h): an unconfirmed
+ * state whose tag is creatorid's may be its. */
+bool pfsd_ctnl_unconfirmed_of(struct pfsd_ctnl *c, const struct pfs_state *st,
+			      uint32_t creatorid)
+{
+	return c != NULL &&
+	       pfsd_ctpol_prov_may(c->env.prov_mark, st->prov, creatorid);
 }
 
 /* ---- local changes: kernel to the mirror -------------------------------*/
@@ -333,17 +373,34 @@ static uint64_t ctnl_local_id(struct pfsd_ctnl *c,
 	return pfs_engine_new_id(c->env.engine);
 }
 
+/*
+ * An entry new to the mirror.  Re-read at start, its creator is unknown
+ * (top of file): provisional.  Its provenance tag (tag, not 0) says we
+ * wrote it for a peer: held unconfirmed and never announced (state.h);
+ * without provenance, its age is unknown too and it is taken as old as
+ * the clock, so a peer whose tombstone names its connection refuses it
+ * (with provenance a tag of 0 says it is ours: a new connection there).
+ */
 static struct pfs_state *ctnl_insert(struct pfsd_ctnl *c,
 				     const struct pfsd_ct_entry *e,
 				     struct pfs_state *st,
-				     const struct pfs_stx *x)
+				     const struct pfs_stx *x, uint8_t tag)
 {
 	struct pfs_flowkey k;
 
 	st->id = ctnl_local_id(c, e);
 	st->creatorid = ctnl_hostid(c);
-	if (c->starting) /* its creator unknown (top of file) */
+	if (c->starting) {
 		st->local_flags |= PFS_LF_PROVISIONAL;
+		if (c->env.prov_mark == 0)
+			st->creation = 0;
+	}
+	if (tag != 0) {
+		st->local_flags |= PFS_LF_PROVISIONAL | PFS_LF_UNCONFIRMED;
+		st->sync_flags |= PFS_SF_NOSYNC;
+		st->prov = tag;
+		c->st.unconfirmed++;
+	}
 	if (pfs_engine_insert_x(c->env.engine, st, x, pfsd_now_ms()) == -1)
 		return NULL;
 	pfs_state_flowkey(st, &k);
@@ -410,11 +467,17 @@ static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 	enum pfsd_ctpol_act act;
 	struct pfs_state u;
 	struct pfs_stx x;
+	uint8_t tag = 0;
 	bool xch;
 
 	(void)pfsd_ctmap_to_stx(e, st, &x);
+	if (e->have & PFSD_CT_HAVE_MARK) { /* our provenance bits are no mark */
+		tag = pfsd_ctpol_prov_tag(c->env.prov_mark, e->mark);
+		x.mark &= ~c->env.prov_mark;
+		(void)pfs_stx_norm(&x);
+	}
 	if (m == NULL)
-		return ctnl_insert(c, e, st, &x);
+		return ctnl_insert(c, e, st, &x, tag);
 	ctnl_keep_unsent(c, e, m, st, &x);
 	xch = ctnl_stx_changed(c, m, &x);
 	act = pfsd_ctpol_seen(m, st, ctnl_now_sec());
@@ -449,12 +512,22 @@ static void ctnl_destroy(struct pfsd_ctnl *c, const struct pfsd_ct_entry *e,
 
 /* Left out by the filter (counted by reason).  An entry that was synced
  * before (its mark or label set since, or a reload) is deleted from the
- * table, and so from the peers. */
+ * table, and so from the peers.  The filter sees the mark without our
+ * provenance bits: they are no mark of the operator's. */
 static bool ctnl_filtered(struct pfsd_ctnl *c, int kind,
 			  const struct pfsd_ct_entry *e,
 			  const struct pfs_state *st)
 {
-	enum pfsd_ctf_why why = pfsd_ctfilter_check(&c->filter, e);
+	struct pfsd_ct_entry fe;
+	enum pfsd_ctf_why why;
+
+	if (c->env.prov_mark != 0 && (e->have & PFSD_CT_HAVE_MARK) &&
+	    (e->mark & c->env.prov_mark) != 0) {
+		fe = *e;
+		fe.mark &= ~c->env.prov_mark;
+		e = &fe;
+	}
+	why = pfsd_ctfilter_check(&c->filter, e);
 
 	if (why == PFSD_CTF_SYNC)
 		return false;
@@ -1103,6 +1176,14 @@ struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 	ctnl_scan_arm(c);
 	log_info("conntrack backend: %zu states in the kernel table",
 		 pfs_table_count(env->table));
+	if (env->prov_mark == 0)
+		log_info("conntrack: no provenance mark: entries written for "
+			 "peers are re-read as ours after a restart "
+			 "(pfsyncd.conf(5): provenance)");
+	else if (c->st.unconfirmed != 0)
+		log_info("conntrack: %llu of them written for peers, held "
+			 "until their creators' bulk updates",
+			 (unsigned long long)c->st.unconfirmed);
 	return c;
 }
 

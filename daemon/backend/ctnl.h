@@ -5,7 +5,10 @@
  *
  *  - start: subscribe to NEW/UPDATE/DESTROY events, then dump the table
  *    into the mirror (local states: our hostid, the id derived from the
- *    entry's CTA_ID, so that it survives a restart of the daemon);
+ *    entry's CTA_ID, so that it survives a restart of the daemon; with
+ *    `provenance mark`, an entry whose mark says we wrote it for a peer
+ *    is held unconfirmed, never announced, until a peer claims it or
+ *    its creator's bulk ends without it: see ctnl.c);
  *  - events: NEW -> pfs_engine_insert, UPDATE -> pfs_engine_update of the
  *    state with that flow key (a peer's state keeps its id and creator),
  *    DESTROY -> pfs_engine_delete; a change pfsync does not carry (a
@@ -57,6 +60,7 @@ struct pfsd_ctnl_env {
 	void (*kick)(void *arg);
 	void *arg;
 	const struct pfsd_ctfilter *filter; /* copied; NULL: sync all */
+	uint32_t prov_mark; /* provenance mark bits (pfsyncd.conf(5)), 0: off */
 };
 
 struct pfsd_ctnl_stats {
@@ -84,6 +88,7 @@ struct pfsd_ctnl_stats {
 	uint64_t coalesced;  /* writes merged into one still waiting */
 	uint64_t dump_gone;  /* dump entries destroyed meanwhile, skipped */
 	uint64_t filtered[PFSD_CTF_NWHY]; /* not synced, by reason */
+	uint64_t unconfirmed; /* re-read entries written for a peer, held */
 };
 
 /* Open the sockets, subscribe, dump the table into the mirror. NULL on
@@ -106,6 +111,11 @@ bool pfsd_ctnl_pump(struct pfsd_ctnl *c);
  * (pfsd_ctpol_adopt). */
 bool pfsd_ctnl_adopt(struct pfsd_ctnl *c, const struct pfs_state *local,
 		     const struct pfs_state *peer);
+
+/* The engine's ops->unconfirmed_of: an unconfirmed state (re-read with
+ * a provenance tag) may have been written for creatorid. */
+bool pfsd_ctnl_unconfirmed_of(struct pfsd_ctnl *c, const struct pfs_state *st,
+			      uint32_t creatorid);
 
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c);
 /* A new filter (a reload): later events are judged by it; an entry of

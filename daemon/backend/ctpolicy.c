@@ -65,6 +65,37 @@ bool pfsd_ctpol_reread_due(const struct pfs_state *s, uint32_t hostid,
 	return s->creatorid == hostid && s->expire <= now_s + PFSD_CTPOL_LEAD_S;
 }
 
+/* The tag of creatorid in a mask of n bits (1 <= n <= 8), shifted. */
+static uint32_t ctpol_prov_tag_of(uint32_t mask, uint32_t creatorid)
+{
+	unsigned shift = (unsigned)__builtin_ctz(mask);
+	uint32_t max = (mask >> shift); /* 2^n - 1 */
+
+	return (1 + creatorid % max) << shift;
+}
+
+uint32_t pfsd_ctpol_prov_bits(uint32_t mask, uint32_t creatorid,
+			      uint32_t hostid)
+{
+	if (mask == 0 || creatorid == hostid)
+		return 0;
+	return ctpol_prov_tag_of(mask, creatorid);
+}
+
+uint8_t pfsd_ctpol_prov_tag(uint32_t mask, uint32_t mark)
+{
+	if (mask == 0)
+		return 0;
+	return (uint8_t)((mark & mask) >> __builtin_ctz(mask));
+}
+
+bool pfsd_ctpol_prov_may(uint32_t mask, uint8_t tag, uint32_t creatorid)
+{
+	return mask != 0 && tag != 0 &&
+	       pfsd_ctpol_prov_tag(mask, ctpol_prov_tag_of(mask, creatorid)) ==
+		   tag;
+}
+
 bool pfsd_ctpol_adopt(const struct pfs_state *local,
 		      const struct pfs_state *peer, uint32_t hostid)
 {

@@ -66,4 +66,18 @@ bool pfsd_ctpol_reread_due(const struct pfs_state *s, uint32_t hostid,
 bool pfsd_ctpol_adopt(const struct pfs_state *local,
 		      const struct pfs_state *peer, uint32_t hostid);
 
+/*
+ * Provenance (`provenance mark MASK`, pfsyncd.conf(5)): an entry written
+ * for a peer carries in the mask's bits a nonzero tag of its creator,
+ * 1 + creatorid % (2^bits - 1), so a single bit says only "a peer's"
+ * and 8 bits tell 255 creators apart; our own entries carry 0 there.
+ * prov_bits: the mark bits to write for creatorid (0 for our own, or
+ * with no mask); prov_tag: the tag a mark carries; prov_may: an entry
+ * of that tag may have been written for creatorid.
+ */
+uint32_t pfsd_ctpol_prov_bits(uint32_t mask, uint32_t creatorid,
+			      uint32_t hostid);
+uint8_t pfsd_ctpol_prov_tag(uint32_t mask, uint32_t mark);
+bool pfsd_ctpol_prov_may(uint32_t mask, uint8_t tag, uint32_t creatorid);
+
 #endif

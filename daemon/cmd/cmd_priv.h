@@ -74,5 +74,6 @@ int cmd_info_metrics(struct cmd_req *r);
 int cmd_doctor(struct cmd_req *r); /* doctor.c */
 int cmd_limit(struct cmd_req *r);	/* limit.c: limit [states N|auto] */
 void cmd_limit_show(struct cmd_req *r); /* its fields, in stats too */
+int cmd_reload(struct cmd_req *r);	/* reload.c */
 
 #endif

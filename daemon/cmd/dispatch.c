@@ -14,10 +14,11 @@
 #include "cmd.h"
 #include "cmd_priv.h"
 #include "daemon.h"
+#include "privdrop.h"
 
 /* Who may run a command: anyone who may connect (SHOW), only root or the
- * daemon's uid (CHANGE), or SHOW without arguments and CHANGE with them
- * (pfsync0 WORDS, latency reset, churn ...). */
+ * daemon's dedicated uid (CHANGE), or SHOW without arguments and CHANGE with
+ * them (pfsync0 WORDS, latency reset, churn ...). */
 enum dsp_access { DSP_SHOW, DSP_CHANGE, DSP_SHOW_BARE };
 
 static const struct {
@@ -40,6 +41,7 @@ static const struct {
     {"metrics", cmd_info_metrics, DSP_SHOW, false},
     {"doctor", cmd_doctor, DSP_SHOW, false},
     {"limit", cmd_limit, DSP_SHOW_BARE, false},
+    {"reload", cmd_reload, DSP_CHANGE, false},
 };
 #define DSP_N (sizeof(dsp_table) / sizeof(dsp_table[0]))
 
@@ -53,12 +55,41 @@ int cmd_fail(struct cmd_req *r, int e, const char *fmt, ...)
 	return e;
 }
 
-/* Root and the daemon's own uid may change things; a client whose
- * credentials are unknown may not. */
-static bool dsp_may_change(const struct pfsd_ctl_who *who)
+/* Besides root, the uid that may change things: the daemon's own when it
+ * is an account of its own, not a shared one such as nobody (whatever
+ * else runs as nobody must not steer the sync); else none (0). */
+static uint32_t dsp_owner(const struct cmd_req *r)
+{
+	uid_t me = geteuid();
+
+	return me != 0 && pfsd_privdrop_dedicated(&r->d->conf) ? (uint32_t)me
+							       : 0;
+}
+
+/* A client whose credentials are unknown may not change anything. */
+static bool dsp_may_change(const struct cmd_req *r,
+			   const struct pfsd_ctl_who *who)
 {
 	return who != NULL && who->known &&
-	       (who->uid == 0 || who->uid == (uint32_t)geteuid());
+	       (who->uid == 0 || who->uid == dsp_owner(r));
+}
+
+static int dsp_deny(struct cmd_req *r, const struct pfsd_ctl_who *who)
+{
+	char need[48] = "root";
+	uint32_t owner = dsp_owner(r);
+
+	if (owner != 0)
+		snprintf(need, sizeof(need), "root or uid %u", (unsigned)owner);
+	if (who == NULL || !who->known)
+		return cmd_fail(r, EPERM,
+				"%s: permission denied (client uid unknown; "
+				"changes need %s)",
+				r->argv[0], need);
+	return cmd_fail(r, EPERM,
+			"%s: permission denied (uid %u may only show; "
+			"changes need %s)",
+			r->argv[0], (unsigned)who->uid, need);
 }
 
 static int dsp_check(struct cmd_req *r, const struct pfsd_ctl_who *who,
@@ -66,17 +97,7 @@ static int dsp_check(struct cmd_req *r, const struct pfsd_ctl_who *who,
 {
 	if (access == DSP_SHOW || (access == DSP_SHOW_BARE && r->argc == 1))
 		return 0;
-	if (dsp_may_change(who))
-		return 0;
-	if (who == NULL || !who->known)
-		return cmd_fail(r, EPERM,
-				"%s: permission denied (client uid unknown; "
-				"changes need root or uid %u)",
-				r->argv[0], (unsigned)geteuid());
-	return cmd_fail(r, EPERM,
-			"%s: permission denied (uid %u may only show; "
-			"changes need root or uid %u)",
-			r->argv[0], (unsigned)who->uid, (unsigned)geteuid());
+	return dsp_may_change(r, who) ? 0 : dsp_deny(r, who);
 }
 
 static int dsp_run(struct cmd_req *r, const struct pfsd_ctl_who *who)

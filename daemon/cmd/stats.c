@@ -103,6 +103,10 @@ static void stats_daemon_io(struct cmd_req *r)
 	pfsd_rnd_u64(o, "own", "\t%" PRIu64 " own packets ignored\n", ts->own);
 	pfsd_rnd_u64(o, "malformed", "\t%" PRIu64 " malformed IP packets\n",
 		     ts->malformed);
+	pfsd_rnd_u64(o, "rx_badsrc",
+		     "\t%" PRIu64 " packets from impossible sources "
+		     "(0.0.0.0/8, multicast, broadcast)\n",
+		     ts->badsrc);
 	pfsd_rnd_u64(o, "send_failures", "\t%" PRIu64 " send failures\n",
 		     ts->send_errors);
 	pfsd_rnd_u64(o, "tap_drops", "\t%" PRIu64 " tap copies dropped\n",

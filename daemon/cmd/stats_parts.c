@@ -35,6 +35,17 @@ static const char *const parts_rel_lines[PFS_REL_NSTATS] = {
     [PFS_REL_TOMB_FULL] = "deletes not remembered (set full)",
     [PFS_REL_BULK_SLOWED] = "bulk walks slowed down on a NACK",
     [PFS_REL_XST_BAD] = "state-extras sections refused (malformed)",
+    [PFS_REL_REPLY_REFUSED] = "requests from no known peer, unanswered",
+    [PFS_REL_NACK_REFUSED] = "NACKs from no stream we follow, refused",
+    [PFS_REL_NACK_LIMITED] = "resends cut by the NACK or rate cap",
+    [PFS_REL_ACK_REFUSED] = "ACKs from no stream we follow, refused",
+    [PFS_REL_FOREIGN] = "stream packets from another address, dropped",
+    [PFS_REL_FAR] = "numbers outside the hold window, ignored",
+    [PFS_REL_REJOINED] = "streams restarted where they went on",
+    [PFS_REL_HOLD_FULL] = "packets not held (total hold full)",
+    [PFS_REL_STREAMS_FULL] = "streams not followed (all slots talk)",
+    [PFS_REL_UREQ_LIMITED] = "update requests/answers over the budget",
+    [PFS_REL_BULK_MERGED] = "bulk requests merged into a walk",
 };
 
 static void parts_rel(struct cmd_req *r)
@@ -116,6 +127,7 @@ static const char *const parts_ct_lines[][2] = {
     {"ct_wait_bound", "writes that may wait at most"},
     {"ct_coalesced", "writes merged into one still waiting"},
     {"ct_dump_gone", "dumped entries already destroyed, skipped"},
+    {"ct_unconfirmed", "re-read entries written for a peer, held"},
 };
 #define PARTS_CT_N (sizeof(parts_ct_lines) / sizeof(parts_ct_lines[0]))
 
@@ -127,7 +139,7 @@ static void parts_ct_counters(struct cmd_req *r,
 	    c->resyncs, c->gets,    c->refreshed, c->reconciled, c->id_taken,
 	    c->adopted, c->batches, c->retried,	  c->lost,	 c->waiting,
 	    c->wait_max, c->wait_full, c->wait_bound, c->coalesced,
-	    c->dump_gone,
+	    c->dump_gone, c->unconfirmed,
 	};
 	size_t i;
 

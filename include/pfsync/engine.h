@@ -136,6 +136,14 @@ struct pfs_engine_ops {
 	bool (*adopt)(void *ctx, const struct pfs_state *local,
 		      const struct pfs_state *peer);
 	/*
+	 * An unconfirmed state (PFS_LF_UNCONFIRMED: written here for some
+	 * peer, re-read by the backend) may be creatorid's: then that
+	 * creator's whole bulk update, which did not claim it, removes it
+	 * (reported to applied as a DELETE).  NULL: any creator's.
+	 */
+	bool (*unconfirmed_of)(void *ctx, const struct pfs_state *st,
+			       uint32_t creatorid);
+	/*
 	 * version auto: the dialect packets are framed in changed, or the
 	 * peers started or stopped disagreeing (mixed: each peer is answered
 	 * in its own dialect; dialect is then 3, what pfsync0 shows).  fmt

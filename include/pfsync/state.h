@@ -42,6 +42,17 @@
  * engine clears the bit when the state takes the peer's identity.
  */
 #define PFS_LF_PROVISIONAL 0x01
+/*
+ * UNCONFIRMED: a backend re-read this state and knows it wrote it for a
+ * peer (its provenance, kept with the kernel entry), not which peer for
+ * sure.  It is held with PFS_SF_NOSYNC (never announced as ours) and
+ * PROVISIONAL, until a peer's state for its flow key claims it (adopt:
+ * the engine clears both bits and NOSYNC) or the whole bulk of a peer it
+ * may belong to ends without it (the sweep, ops->unconfirmed_of).  `prov`
+ * is the backend's note of where it came from (conntrack: the tag read
+ * from the entry's mark).
+ */
+#define PFS_LF_UNCONFIRMED 0x02
 
 /* direction */
 #define PFS_DIR_INOUT 0
@@ -138,7 +149,8 @@ struct pfs_state {
 	uint32_t expire;    /* absolute seconds (relative on the wire) */
 	uint32_t sync_time; /* engine bookkeeping: last second packed */
 	uint8_t local_flags; /* PFS_LF_*: never on the wire */
-	uint8_t spare[3];
+	uint8_t prov;	     /* a backend's provenance note: never on the wire */
+	uint8_t spare[2];
 	uint64_t packets[2];
 	uint64_t bytes[2];
 	struct pfs_peer src; /* the originating side */
@@ -195,6 +207,9 @@ struct pfs_flowkey {
 };
 
 void pfs_state_flowkey(const struct pfs_state *st, struct pfs_flowkey *k);
+/* A 64-bit digest of a flow key, field by field (padding left out): the
+ * connection's name in the engine's tombstones. */
+uint64_t pfs_flowkey_digest(const struct pfs_flowkey *k);
 /* Normalise x: fields whose bit is clear zeroed, a zero mark, zone or
  * label set dropped from has; true when anything is left. */
 bool pfs_stx_norm(struct pfs_stx *x);

@@ -49,6 +49,18 @@ enum pfs_rel_stat {
 	PFS_REL_TOMB_FULL,	/* deletes not remembered: the set was full */
 	PFS_REL_BULK_SLOWED,	/* bulk walk pace halved on a peer's NACK */
 	PFS_REL_XST_BAD,	/* extras sections refused (wire_xst.h) */
+	/* guards against forged control messages (engine_rel.c) */
+	PFS_REL_REPLY_REFUSED,	/* requests from no known peer, unanswered */
+	PFS_REL_NACK_REFUSED,	/* NACKs from no stream we follow */
+	PFS_REL_NACK_LIMITED,	/* resends cut by the per-NACK or rate cap */
+	PFS_REL_ACK_REFUSED,	/* ACKs from no stream we follow */
+	PFS_REL_FOREIGN,	/* trailers of a stream from another address */
+	PFS_REL_FAR,		/* numbers outside the hold window, ignored */
+	PFS_REL_REJOINED,	/* streams restarted where they went on */
+	PFS_REL_HOLD_FULL,	/* packets not held: the total hold is full */
+	PFS_REL_STREAMS_FULL,	/* streams not followed: every slot talks */
+	PFS_REL_UREQ_LIMITED,	/* UPD_REQ answers / UREQs over the budget */
+	PFS_REL_BULK_MERGED,	/* bulk requests merged into a walk */
 	PFS_REL_NSTATS
 };
 

@@ -26,6 +26,9 @@ int pfs_tomb_add(struct pfs_tomb *t, uint64_t id, uint32_t creatorid,
 /* True when (id, creatorid) was added and its time has not passed. */
 int pfs_tomb_has(const struct pfs_tomb *t, uint64_t id, uint32_t creatorid,
 		 uint32_t now);
+/* The time (id, creatorid) is kept until, or 0 when absent or past. */
+uint32_t pfs_tomb_until(const struct pfs_tomb *t, uint64_t id,
+			uint32_t creatorid, uint32_t now);
 /* Forget (id, creatorid) (an id used again for a new state). */
 void pfs_tomb_del(struct pfs_tomb *t, uint64_t id, uint32_t creatorid);
 /* Entries held, expired ones included until the next rebuild. */

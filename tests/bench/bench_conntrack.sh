@@ -104,6 +104,7 @@ interface pfsync0 up syncdev sync0
 hostid $2
 control "$T/$1.sock"
 backend conntrack
+$USER_CONF
 CONF
 	[ "${3:-}" = keyed ] && printf 'key "%s"\ncluster "bench"\n' \
 		"$T/sync.key" >>"$T/$1.conf"

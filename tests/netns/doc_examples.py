@@ -31,22 +31,23 @@ def unescape(line):
 
 def blocks(path):
     """(first line number, [lines]) of each literal block."""
-    out, cur, start = [], None, 0
+    out, cur, start, indent = [], None, 0, 0
     md = path.endswith(".md")
     with open(path) as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n")
+            fence = md and line.lstrip().startswith("```")
             if cur is None:
-                if (md and line.startswith("```")) or \
-                        (not md and line.startswith(".Bd -literal")):
+                if fence or (not md and line.startswith(".Bd -literal")):
                     cur, start = [], n + 1
+                    indent = len(line) - len(line.lstrip())
                 continue
-            if (md and line.startswith("```")) or \
-                    (not md and line.startswith(".Ed")):
+            if fence or (not md and line.startswith(".Ed")):
                 out.append((start, cur))
                 cur = None
                 continue
-            cur.append(line if md else unescape(line))
+            # a block in a list item is indented like its fence
+            cur.append(line[indent:] if md else unescape(line))
     return out
 
 

@@ -194,6 +194,7 @@ control "$T/$name.sock"
 backend conntrack
 log-level debug
 bulk-retry ${3:-${BULK_RETRY:-300}}
+$USER_CONF
 ${FO_EXTRA_CONF:-}
 $cap
 CONF

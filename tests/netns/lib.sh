@@ -170,9 +170,10 @@ daemon_start() {
 	local name=$1 hostid=$2
 	shift 2
 	local words=${*:-up syncdev sync0}
-	local conf=$T/$name.conf cap=""
+	local conf=$T/$name.conf cap="" user=$USER_CONF
 	sockpath_check "$T/$name.sock" || return 1
 	[ -n "${CAPTURE:-}" ] && cap="capture \"$T/$name.pcap\""
+	grep -q '^user ' <<<"${EXTRA_CONF:-}" && user=""
 	cat >"$conf" <<CONF
 interface pfsync0 $words
 hostid $hostid
@@ -180,6 +181,7 @@ control "$T/$name.sock"
 backend ${BACKEND:-memory}
 log-level debug
 bulk-retry ${BULK_RETRY:-300}
+$user
 ${EXTRA_CONF:-}
 ${SECCOMP_CONF:-}
 $cap
@@ -230,12 +232,16 @@ check() { # description, command...
 
 PY=/usr/bin/python3
 
-# The user the daemons run as after setup (no `user` in their config):
-# files they read again on SIGHUP, such as key files, must be theirs.
+# The user the daemons run as after setup: files they read again on
+# SIGHUP, such as key files, must be theirs.  pfsyncd has no fallback
+# user, so where the pfsyncd account is missing (a build host) the test
+# configs name nobody (USER_CONF).
 if getent passwd pfsyncd >/dev/null; then
 	DAEMON_USER=pfsyncd
+	USER_CONF=""
 else
 	DAEMON_USER=nobody
+	USER_CONF="user nobody"
 fi
 
 # state_keys NAME: one sorted line per state with what pfsync replicates

@@ -58,7 +58,8 @@ fails=$T/fails
 		sleep 0.02
 	done
 ) &
-PIDS+=("$!")
+POLLER=$!
+PIDS+=("$POLLER")
 echo "# $(inject update "$N" FIN_WAIT)"
 echo "# $(inject delete "$N")"
 wait_for 120 count_is 0 count fwB
@@ -66,10 +67,11 @@ echo "# $(inject insert "$N")"
 check "fwB's kernel holds the $N entries made again" \
 	wait_for 120 count_is "$N" count fwB
 touch "$T/stop"
-sleep 0.3
+wait "$POLLER"
+DEAD_PIDS="${DEAD_PIDS:-} $POLLER"
 nf=$(grep -c '^x' "$fails")
 echo "# bulk-done failed $nf times during the traffic"
 grep -v '^x' "$fails" | sort | uniq -c | head -5
 check "bulk-done never failed under ordinary sync traffic" [ "$nf" -eq 0 ]
-daemons_healthy
-finish
+check "daemons healthy" daemons_healthy
+

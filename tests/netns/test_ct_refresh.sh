@@ -29,7 +29,9 @@ has() { ip netns exec "$(ns "$1")" conntrack -L "${FLOW[@]}" 2>/dev/null | grep 
 hasnt() { ! has "$@"; }
 ctval() { json_field "$1" "$2" stats; }
 
-daemon_start fwA 0x0a000001
+# the flow is fwA's own (from its address): synced only without the
+# default `ignore address auto`
+EXTRA_CONF="ignore address none" daemon_start fwA 0x0a000001
 daemon_start fwB 0x0a000002
 wait_for 10 bulk_done fwA
 wait_for 10 bulk_done fwB

@@ -81,8 +81,10 @@ for n in fwA fwB; do
 	ct "$n" -F >/dev/null
 done
 
-# the default, reliable on: pfsyncd peers carry the extras
-EXTRA_CONF=""
+# the default, reliable on: pfsyncd peers carry the extras (and fwA's
+# own labelled UDP flow below, which the default `ignore address auto`
+# would leave out)
+EXTRA_CONF="ignore address none"
 daemon_start fwA 0x0a000001
 daemon_start fwB 0x0a000002
 wait_for 5 bulk_done fwA

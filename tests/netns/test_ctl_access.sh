@@ -4,8 +4,11 @@
 # root); with control-mode 0666 anyone may, and then the daemon checks the
 # client's uid (SO_PEERCRED): commands that show work for every uid,
 # commands that change something (add, flush, bulk, pfsync0 WORDS, ...)
-# only for root and the daemon's own uid; another uid gets "permission
-# denied" and nothing changes.
+# only for root and the daemon's own uid when that is an account of its
+# own (pfsyncd; not nobody, which other programs share); another uid gets
+# "permission denied" and nothing changes.  The socket is made with its
+# mode (no chmod after bind), and the last client slots are root's: a uid
+# that may only show, connecting in a loop, cannot close root's client.
 #
 #   A 10.77.0.1 --br0-- B 10.77.0.2
 source "$(dirname "$0")/lib.sh"
@@ -14,6 +17,7 @@ netns_init
 # a uid that is neither root nor the daemon's
 if [ "$DAEMON_USER" = nobody ]; then OTHER=65533; else OTHER=$(id -u nobody); fi
 DUID=$(id -u "$DAEMON_USER")
+if [ "$DAEMON_USER" = nobody ]; then NEED="root"; else NEED="root or uid $DUID"; fi
 # pfsyncctl where any uid may run it; $T reachable (not listable) by all
 cp "$PFSYNCCTL" "$T/pfsyncctl"
 chmod 755 "$T/pfsyncctl"
@@ -30,7 +34,7 @@ refused() { # NAME WORD ARGS...: refused to OTHER with the clear message
 	local name=$1 out
 	shift
 	out=$(as_uid "$OTHER" "$name" "$@" 2>&1) && return 1
-	echo "$out" | grep -qF "$1: permission denied (uid $OTHER may only show; changes need root or uid $DUID)"
+	echo "$out" | grep -qF "$1: permission denied (uid $OTHER may only show; changes need $NEED)"
 }
 
 netns_bridge
@@ -74,10 +78,59 @@ check "B's maxupd unchanged" test "$(json_field B maxupd pfsync0)" = 128
 # root and the daemon's own uid may change
 check "root: pfsync0 maxupd 100" ctl B pfsync0 maxupd 100
 check "B's maxupd now 100" test "$(json_field B maxupd pfsync0)" = 100
-own_add() { as_uid "$DUID" B add tcp 10.9.0.3:1 10.9.1.1:22 >/dev/null; }
-check "daemon's uid ($DAEMON_USER): add" own_add
+if [ "$DAEMON_USER" = nobody ]; then
+	# a shared account: its uid may not change anything (L3)
+	nobody_add() { out=$(as_uid "$DUID" B add tcp 10.9.0.3:1 10.9.1.1:22 2>&1) && return 1
+		echo "$out" | grep -qF "add: permission denied (uid $DUID may only show; changes need root)"; }
+	check "daemon's uid ($DAEMON_USER, shared): add refused" nobody_add
+	nobody_peer() { ! as_uid "$DUID" B pfsync0 syncpeer 10.77.0.99 >/dev/null 2>&1; }
+	check "daemon's uid ($DAEMON_USER, shared): syncpeer refused" nobody_peer
+	check "the start log says the user is shared" grep -q \
+		"user nobody is shared with other programs" "$T/B.log"
+	ctl B add tcp 10.9.0.3:1 10.9.1.1:22 >/dev/null || fail "root add"
+else
+	own_add() { as_uid "$DUID" B add tcp 10.9.0.3:1 10.9.1.1:22 >/dev/null; }
+	check "daemon's uid ($DAEMON_USER): add" own_add
+fi
 check "B holds two states" test "$(nstates B)" -eq 2
 # exactly two: the refused add sent nothing (it would come first)
 check "A has B's two states, not three" \
 	wait_for 10 count_is 2 ncreator A 0x0a000002
+
+# root's slots: OTHER holds 200 connections (each new one evicts the
+# oldest of its own); root's idle client, older than all, stays open and
+# is answered.
+$PY - "$T/B.sock" "$T/root_slot.out" <<'PYEOF' &
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+time.sleep(4)       # idle while OTHER connects in a loop
+open(sys.argv[2], "w").write("connected\n")
+s.setblocking(False)
+try:
+    data = s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    state = "closed" if data == b"" else "data"
+except BlockingIOError:
+    state = "open"
+except OSError as e:
+    state = "error %s" % e
+open(sys.argv[2], "a").write(state + "\n")
+PYEOF
+ROOTPY=$! # ends by itself in 4 s
+sleep 0.5
+ip netns exec "$(ns B)" setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups \
+	$PY - "$T/B.sock" <<'PYEOF'
+import socket, sys, time
+held = []
+for i in range(200):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    held.append(s)
+time.sleep(1)
+PYEOF
+wait "$ROOTPY"
+check "root's idle client not evicted by uid $OTHER's loop" \
+	grep -qx open "$T/root_slot.out"
+check "B logged the evictions" grep -q "clients: closing the one idle longest" "$T/B.log"
+check "root is answered after it" ctl B bulk-done
 check "daemons healthy" daemons_healthy

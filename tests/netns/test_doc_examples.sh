@@ -50,6 +50,7 @@ run_example() { # NAME HOSTID
 	local conf=$T/$1.conf
 	sed "s/^hostid .*/hostid $2/" "$ex" >"$conf"
 	echo "control \"$T/$1.sock\"" >>"$conf"
+	[ -n "$USER_CONF" ] && echo "$USER_CONF" >>"$conf"
 	ip netns exec "$(ns "$1")" "$PFSYNCD" -d -f "$conf" >"$T/$1.log" 2>&1 &
 	PIDS+=("$!")
 	wait_for 10 test -S "$T/$1.sock"

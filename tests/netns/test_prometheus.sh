@@ -53,7 +53,7 @@ done
 cat "$T/A.prom" "$T/B.prom" "$T/C.prom" >"$T/all.prom"
 families() { sed -n 's/^# TYPE \([a-z_]*\) .*/\1/p' "$T/all.prom" | sort -u; }
 families >"$T/families"
-for f in pfsyncd_reliable_total pfsyncd_kernel_drops_total \
+for f in pfsyncd_rel_lost_total pfsyncd_kernel_drops_total \
 	pfsyncd_seal_received_total pfsyncd_udp_datagrams_total \
 	pfsyncd_conntrack_writes_total pfsyncd_conntrack_total \
 	pfsyncd_bulk_lossy_total pfsync_bulk_synced; do

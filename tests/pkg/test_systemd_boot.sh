@@ -122,8 +122,10 @@ check "with CAP_NET_ADMIN and CAP_NET_RAW only" \
 	test "$(status_field CapEff | awk '{print $2}')" = 0000000000003000
 check "no new privileges" test "$(status_field NoNewPrivs | awk '{print $2}')" = 1
 
-# an operator's set-up: a sync link (a dummy here), a key, the backend
-in_ct ip link add sync0 type dummy
+# an operator's set-up: a sync link (a veth here: the test kernel has
+# no dummy driver), a key, the backend
+in_ct ip link add sync0 type veth peer name sync0p
+in_ct ip link set sync0p up
 in_ct ip addr add 10.97.0.1/24 dev sync0
 in_ct ip link set sync0 up multicast on
 in_ct sh -c 'umask 077; head -c 32 /dev/urandom | base64 >/etc/pfsyncd.key'

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,7 @@ static void test_write_read_back(void)
 
 	t_path(path, sizeof(path), "a.pcap");
 	before = time(NULL);
-	c = pfsd_capture_open(path);
+	c = pfsd_capture_open(path, getuid());
 	T_CHECK(c != NULL);
 	if (c == NULL)
 		return;
@@ -124,16 +125,99 @@ static void test_open_errors(void)
 
 	errno = 0;
 	t_path(path, sizeof(path), "no/such/dir.pcap");
-	T_CHECK(pfsd_capture_open(path) == NULL);
+	T_CHECK(pfsd_capture_open(path, getuid()) == NULL);
 	T_EQ(errno, ENOENT);
-	/* /dev/full accepts the open and refuses the header write */
+	/* a device is not a capture file: refused before any write */
 	errno = 0;
-	T_CHECK(pfsd_capture_open("/dev/full") == NULL);
-	T_EQ(errno, ENOSPC);
+	T_CHECK(pfsd_capture_open("/dev/full", getuid()) == NULL);
+	T_EQ(errno, EPERM);
 	errno = 0;
 	T_EQ(pfsd_capture_write(NULL, (const uint8_t *)"", 0), -1);
 	T_EQ(errno, EINVAL);
 	pfsd_capture_close(NULL);
+}
+
+/* Write text to path (created or cut). */
+static void t_put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static bool t_holds(const char *path, const char *text)
+{
+	size_t len;
+	uint8_t *b = t_slurp(path, &len);
+	bool same =
+	    b != NULL && len == strlen(text) && memcmp(b, text, len) == 0;
+
+	free(b);
+	return same;
+}
+
+/*
+ * What the daemon's user may plant where root opens the capture at the
+ * next start: a symlink or a hard link to another file, a FIFO, a file
+ * of someone else's.  Each is refused and the file it leads to is left
+ * as it was (L4).
+ */
+static void test_open_refuses_planted(void)
+{
+	char path[128], target[128];
+	struct pfsd_capture *c;
+	uint8_t *b;
+	size_t len;
+
+	t_path(target, sizeof(target), "victim");
+	t_path(path, sizeof(path), "planted.pcap");
+	t_put(target, "precious\n");
+	T_EQ(symlink(target, path), 0);
+	errno = 0;
+	T_CHECK(pfsd_capture_open(path, getuid()) == NULL);
+	T_EQ(errno, ELOOP);
+	T_CHECK(t_holds(target, "precious\n"));
+	unlink(path);
+
+	T_EQ(link(target, path), 0);
+	errno = 0;
+	T_CHECK(pfsd_capture_open(path, getuid()) == NULL);
+	T_EQ(errno, EPERM);
+	T_CHECK(t_holds(target, "precious\n"));
+	unlink(path);
+
+	T_EQ(mkfifo(path, 0600), 0);
+	T_CHECK(pfsd_capture_open(path, getuid()) == NULL); /* no hang */
+	unlink(path);
+
+	/* someone else's file (only root can make one to test with) */
+	if (geteuid() == 0) {
+		t_put(path, "theirs\n");
+		T_EQ(chown(path, 12345, 12345), 0);
+		errno = 0;
+		T_CHECK(pfsd_capture_open(path, 54321) == NULL);
+		T_EQ(errno, EPERM);
+		T_CHECK(t_holds(path, "theirs\n"));
+		/* the daemon's user's file is ours: cut and rewritten */
+		c = pfsd_capture_open(path, 12345);
+		T_CHECK(c != NULL);
+		pfsd_capture_close(c);
+		T_CHECK(!t_holds(path, "theirs\n"));
+		unlink(path);
+	}
+	/* our own old capture is cut and rewritten */
+	t_put(path, "an old capture, longer than a header\n");
+	c = pfsd_capture_open(path, getuid());
+	T_CHECK(c != NULL);
+	pfsd_capture_close(c);
+	b = t_slurp(path, &len);
+	T_EQ(len, 24);
+	free(b);
+	unlink(path);
+	unlink(target);
 }
 
 /*
@@ -151,7 +235,7 @@ static void test_failed_write_cut_back(void)
 	int rc, err;
 
 	t_path(path, sizeof(path), "limit.pcap");
-	c = pfsd_capture_open(path);
+	c = pfsd_capture_open(path, getuid());
 	T_CHECK(c != NULL);
 	if (c == NULL)
 		return;
@@ -210,7 +294,7 @@ static void test_decode_own_capture(void)
 	int rc;
 
 	t_path(path, sizeof(path), "own.pcap");
-	c = pfsd_capture_open(path);
+	c = pfsd_capture_open(path, getuid());
 	T_CHECK(c != NULL);
 	if (c == NULL)
 		return;
@@ -437,6 +521,7 @@ int main(void)
 	tzset();
 	T_RUN(test_write_read_back);
 	T_RUN(test_open_errors);
+	T_RUN(test_open_refuses_planted);
 	T_RUN(test_failed_write_cut_back);
 	T_RUN(test_decode_own_capture);
 	T_RUN(test_decode_raw_ip);

@@ -439,6 +439,7 @@ static void check_changes_refused(struct pfsd_daemon *d, const char *why)
 	    "latency reset",
 	    "pfsync0 maxupd 100",
 	    "pfsync0 down",
+	    "reload",
 	};
 	struct pfsd_out o;
 	char err[256], want[128];
@@ -469,15 +470,29 @@ static void test_access_by_uid(void)
 	free(o.buf);
 	run_who = (struct pfsd_ctl_who){.uid = other, .known = true};
 	check_shows(d);
-	snprintf(why, sizeof(why),
-		 "uid %u may only show; changes need "
-		 "root or uid %u)",
-		 other, (unsigned)geteuid());
+	/* the daemon's uid is named when it is not root and an account of
+	 * its own (conf.user "": pfsyncd) */
+	if (geteuid() == 0)
+		snprintf(why, sizeof(why),
+			 "uid %u may only show; changes need root)", other);
+	else
+		snprintf(why, sizeof(why),
+			 "uid %u may only show; changes need "
+			 "root or uid %u)",
+			 other, (unsigned)geteuid());
 	check_changes_refused(d, why);
 	run_who = (struct pfsd_ctl_who){.uid = 0, .known = false};
 	check_shows(d);
 	check_changes_refused(d, "client uid unknown");
 	run_who = (struct pfsd_ctl_who){.uid = geteuid(), .known = true};
+	if (geteuid() != 0) {
+		/* a shared account (nobody): its uid may only show */
+		snprintf(d->conf.user, sizeof(d->conf.user), "nobody");
+		T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:1 10.0.0.2:2"),
+		     EPERM);
+		free(o.buf);
+		d->conf.user[0] = '\0';
+	}
 	T_EQ(run(d, 0, &o, err, "add tcp 10.0.0.1:1 10.0.0.2:2"), 0);
 	free(o.buf);
 	T_EQ(pfs_table_count(d->table), 2);

@@ -7,7 +7,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +391,102 @@ static void test_stalled_clients(void)
 	serve_ms(20);
 }
 
+/* Child: as uid 65533, connect n times and hold them; report on done,
+ * leave when told to. */
+static void slot_hog(int n, int done, int go)
+{
+	int i, fd;
+	char c = 0;
+
+	/* not the server's copies of its clients (fork shares them) */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != done && fd != go)
+			close(fd);
+	if (setresgid(65533, 65533, 65533) == -1 ||
+	    setresuid(65533, 65533, 65533) == -1)
+		_exit(1);
+	for (i = 0; i < n; i++) {
+		fd = raw_connect();
+		if (fd == -1)
+			_exit(1);
+	}
+	(void)!write(done, &c, 1);
+	(void)!read(go, &c, 1);
+	_exit(0);
+}
+
+static bool fd_open(int fd)
+{
+	char c;
+
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == -1 &&
+	       errno == EAGAIN;
+}
+
+/*
+ * A uid that may only show, connecting in a loop, evicts its own idle
+ * clients but never root's (keepalived's check): the last slots are
+ * root's (L3).  Needs root to be two uids.
+ */
+static void test_root_slots(void)
+{
+	struct pollfd pfd;
+	int done[2], go[2], root_fd, i, st;
+	uint64_t ev0 = pfsd_control_evicted(ctl);
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		printf("skip: needs root\n");
+		return;
+	}
+	T_EQ(chmod(sock_path, 0666), 0);
+	root_fd = raw_connect(); /* idle: the longest idle of all */
+	serve_ms(20);
+	T_EQ(pipe(done), 0);
+	T_EQ(pipe(go), 0);
+	pid = fork();
+	if (pid == 0)
+		slot_hog(3 * 64, done[1], go[0]);
+	pfd.fd = done[0];
+	pfd.events = POLLIN;
+	for (i = 0; i < 200; i++) {
+		serve_ms(10);
+		if (poll(&pfd, 1, 0) == 1)
+			break;
+	}
+	T_CHECK(i < 200);
+	T_CHECK(pfsd_control_evicted(ctl) - ev0 >= 2 * 64);
+	T_CHECK(fd_open(root_fd));
+	(void)!write(go[1], "x", 1);
+	T_EQ(pfsd_loop_run(loop), 0); /* until SIGCHLD */
+	T_EQ(waitpid(pid, &st, 0), pid);
+	T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(root_fd);
+	close(done[0]);
+	close(done[1]);
+	close(go[0]);
+	close(go[1]);
+	serve_ms(20);
+	T_EQ(chmod(sock_path, 0660), 0);
+}
+
+/* The mode is set at bind under a umask, and the process's umask is
+ * left as it was. */
+static void test_mode_umask(void)
+{
+	char path[128];
+	struct pfsd_control *c2;
+	struct stat st;
+	mode_t old = umask(022);
+
+	snprintf(path, sizeof(path), "%s.m", sock_path);
+	c2 = pfsd_control_new(loop, path, 0600, echo_handler, NULL);
+	T_CHECK(c2 != NULL);
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	T_EQ(umask(old), 022);
+	pfsd_control_free(c2);
+}
+
 static void test_json_str(void)
 {
 	struct pfsd_out o = {0};
@@ -459,6 +557,8 @@ int main(void)
 	T_RUN(test_malformed);
 	T_RUN(test_split_and_pipelined);
 	T_RUN(test_stalled_clients);
+	T_RUN(test_root_slots);
+	T_RUN(test_mode_umask);
 	T_RUN(test_json_str);
 	T_RUN(test_stale_socket);
 	pfsd_control_free(ctl);

@@ -877,6 +877,31 @@ static void test_both_nats_and_extras(void)
 	T_CHECK(!pfsd_ctmap_to_stx(&e, &st, &x)); /* rdr: no nat2 */
 }
 
+/* A mark mask (provenance bits written alone): CTA_MARK_MASK follows
+ * CTA_MARK; without one, none (CTA_MARK is the whole mark). */
+static void test_mark_mask(void)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	struct pfs_state st;
+	struct pfsd_ct_entry w;
+	const struct nlattr *a;
+
+	tcp_state(&st);
+	T_EQ(pfsd_ctmap_from_state(&st, NOW, &w), 0);
+	w.mark = 0x80000000u;
+	w.mark_mask = 0x80000000u;
+	w.have |= PFSD_CT_HAVE_MARK;
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w, 0, false, 1) > 0);
+	a = find_top(nlh, CTA_MARK);
+	T_CHECK(a != NULL && ntohl(mnl_attr_get_u32(a)) == 0x80000000u);
+	a = find_top(nlh, CTA_MARK_MASK);
+	T_CHECK(a != NULL && ntohl(mnl_attr_get_u32(a)) == 0x80000000u);
+	w.mark_mask = 0;
+	T_CHECK(pfsd_ctmap_build_new(buf, sizeof(buf), &w, 0, false, 1) > 0);
+	T_CHECK(find_top(nlh, CTA_MARK) != NULL);
+	T_CHECK(find_top(nlh, CTA_MARK_MASK) == NULL);
+}
+
 int main(void)
 {
 	T_RUN(test_tcp_table_round_trip);
@@ -898,6 +923,7 @@ int main(void)
 	T_RUN(test_update_status_attr);
 	T_RUN(test_dnat_is_rdr);
 	T_RUN(test_snat_and_both);
+	T_RUN(test_mark_mask);
 	T_RUN(test_both_nats_and_extras);
 	return t_done();
 }

@@ -3,8 +3,9 @@
  * without a kernel: which write a peer's change becomes, when a kernel
  * entry seen again is announced (carried change, refresh rule), when a
  * local entry is re-read, and the adopt rule, alone and driven by the
- * engine through ops->adopt; and that the local bookkeeping flag never
- * reaches the wire.
+ * engine through ops->adopt; the provenance tags and the unconfirmed
+ * states they make; and that the local bookkeeping flag never reaches
+ * the wire.
  */
 #include <stdint.h>
 #include <string.h>
@@ -243,6 +244,73 @@ static void test_adopt_engine(void)
 	pfs_table_free(t);
 }
 
+/* ---- provenance ------------------------------------------------------------*/
+
+/* One bit: every peer's tag is that bit, ours 0; 8 bits: 255 creators. */
+static void test_prov_tags(void)
+{
+	T_EQ(pfsd_ctpol_prov_bits(0, PEER_ID, HOST), 0);
+	T_EQ(pfsd_ctpol_prov_bits(0x80000000u, HOST, HOST), 0);
+	T_EQ(pfsd_ctpol_prov_bits(0x80000000u, PEER_ID, HOST), 0x80000000u);
+	T_EQ(pfsd_ctpol_prov_bits(0x80000000u, 7, HOST), 0x80000000u);
+	T_EQ(pfsd_ctpol_prov_tag(0x80000000u, 0x80000001u), 1);
+	T_EQ(pfsd_ctpol_prov_tag(0x80000000u, 0x7fffffffu), 0);
+	T_CHECK(pfsd_ctpol_prov_may(0x80000000u, 1, PEER_ID));
+	T_CHECK(pfsd_ctpol_prov_may(0x80000000u, 1, 12345));
+	T_CHECK(!pfsd_ctpol_prov_may(0x80000000u, 0, PEER_ID));
+	T_CHECK(!pfsd_ctpol_prov_may(0, 1, PEER_ID));
+
+	/* 0x0a000002 % 255 = 12: tag 13 in bits 16..23 */
+	T_EQ(pfsd_ctpol_prov_bits(0x00ff0000u, PEER_ID, HOST), 13u << 16);
+	T_EQ(pfsd_ctpol_prov_tag(0x00ff0000u, 0x120d3456u), 13);
+	T_CHECK(pfsd_ctpol_prov_may(0x00ff0000u, 13, PEER_ID));
+	T_CHECK(!pfsd_ctpol_prov_may(0x00ff0000u, 13, PEER_ID + 1));
+	/* a creator that is a multiple of 255 still gets a nonzero tag */
+	T_EQ(pfsd_ctpol_prov_bits(0x00ff0000u, 255 * 3, HOST), 1u << 16);
+}
+
+/*
+ * An unconfirmed state (re-read, written for a peer) is never announced;
+ * a peer's state for its connection claims it: it takes the peer's
+ * identity and is an ordinary peer's state from then on.
+ */
+static void test_unconfirmed_engine(void)
+{
+	struct pfs_engine_conf c;
+	struct pfs_table *t = pfs_table_new(0);
+	struct pfs_engine *e;
+	struct pfs_state u = sim_state(9, HOST), w, *s;
+
+	pfs_engine_conf_default(&c);
+	c.hostid = HOST;
+	c.syncdev = true;
+	e = pfs_engine_new(&c, t, &eng_ops, NULL, T0);
+	u.local_flags = PFS_LF_PROVISIONAL | PFS_LF_UNCONFIRMED;
+	u.sync_flags = PFS_SF_NOSYNC;
+	n_out = 0;
+	T_EQ(pfs_engine_insert(e, &u, T0), 0);
+	u.dst.state = PFS_TCPS_FIN_WAIT_2;
+	T_EQ(pfs_engine_update(e, &u, T0), 0);
+	pfs_engine_flush(e, T0);
+	T_EQ(n_out, 0); /* neither announced */
+
+	w = sim_state(9, HOST); /* the creator's copy */
+	w.id = 0x77;
+	w.creatorid = PEER_ID;
+	w.local_flags = 0;
+	w.sync_flags = 0;
+	eng_upd(e, &w);
+	s = pfs_table_find_id(t, 0x77, PEER_ID);
+	T_CHECK(s != NULL);
+	if (s != NULL) {
+		T_EQ(s->local_flags, 0);
+		T_EQ(s->sync_flags, 0);
+	}
+	T_CHECK(pfs_table_find_id(t, 9, HOST) == NULL);
+	pfs_engine_free(e);
+	pfs_table_free(t);
+}
+
 /* ---- local_flags never reaches the wire ----------------------------------*/
 
 static void test_local_flags_not_on_wire(void)
@@ -302,5 +370,7 @@ int main(void)
 	T_RUN(test_adopt_rule);
 	T_RUN(test_adopt_engine);
 	T_RUN(test_local_flags_not_on_wire);
+	T_RUN(test_prov_tags);
+	T_RUN(test_unconfirmed_engine);
 	return t_done();
 }

@@ -534,6 +534,115 @@ static void test_rel_no_resurrection(void)
 	run_close(&r);
 }
 
+/*
+ * Tombstones match the connection: B offers A's deleted connection back
+ * under its own id and creator, its age unknown (a restarted conntrack
+ * backend re-reads it as its own); A refuses it and B drops it.  A copy
+ * of a deleted connection's addresses that began after the delete is a
+ * new connection: taken.
+ */
+static void test_rel_conn_tomb(void)
+{
+	struct run r;
+	struct pfs_state s1, s2, g, n;
+	uint32_t a, b, now_s;
+
+	run_open_conf(&r, 2, 7, true);
+	a = pfs_engine_conf(r.net.node[0].eng)->hostid;
+	b = pfs_engine_conf(r.net.node[1].eng)->hostid;
+	now_s = (uint32_t)(r.net.now_ms / 1000);
+	s1 = sim_state(pfs_engine_new_id(r.net.node[0].eng), a);
+	s2 = sim_state(pfs_engine_new_id(r.net.node[0].eng), a);
+	s1.creation = s2.creation = now_s;
+	s1.expire = s2.expire = now_s + 100;
+	T_EQ(pfs_engine_insert(r.net.node[0].eng, &s1, r.net.now_ms), 0);
+	T_EQ(pfs_engine_insert(r.net.node[0].eng, &s2, r.net.now_ms), 0);
+	settle(&r, 1500);
+	T_EQ(pfs_engine_delete(r.net.node[0].eng, s1.id, a, r.net.now_ms), 0);
+	T_EQ(pfs_engine_delete(r.net.node[0].eng, s2.id, a, r.net.now_ms), 0);
+	settle(&r, 3000);
+	T_EQ(pfs_table_count(r.net.node[1].table), 0);
+	now_s = (uint32_t)(r.net.now_ms / 1000);
+	g = s1; /* the ghost: as old as the clock, B's own */
+	g.id = 0x1234;
+	g.creatorid = b;
+	g.creation = 0;
+	g.expire = now_s + 100;
+	n = s2; /* a new connection on s2's addresses */
+	n.id = 0x1235;
+	n.creatorid = b;
+	n.creation = now_s;
+	n.expire = now_s + 100;
+	T_CHECK(pfs_table_insert(r.net.node[1].table, &g) != NULL);
+	T_CHECK(pfs_table_insert(r.net.node[1].table, &n) != NULL);
+	pfs_engine_bulk_request(r.net.node[0].eng, r.net.now_ms);
+	settle(&r, 3000);
+	T_CHECK(pfs_table_find_id(r.net.node[0].table, g.id, b) == NULL);
+	T_CHECK(pfs_table_find_id(r.net.node[1].table, g.id, b) == NULL);
+	T_CHECK(pfs_table_find_id(r.net.node[0].table, n.id, b) != NULL);
+	T_CHECK(pfs_table_find_id(r.net.node[1].table, n.id, b) != NULL);
+	T_EQ(rel_stat(&r, 0, PFS_REL_REFUSED), 1);
+	run_close(&r);
+}
+
+static bool adopt_provisional(void *ctx, const struct pfs_state *local,
+			      const struct pfs_state *peer)
+{
+	(void)ctx, (void)peer;
+	return (local->local_flags & PFS_LF_PROVISIONAL) != 0;
+}
+
+/*
+ * B restarts with states it once wrote for A, held unconfirmed (never
+ * announced): A's whole bulk claims the one A still has and sweeps the
+ * one A deleted meanwhile.
+ */
+static void test_rel_unconfirmed_sweep(void)
+{
+	struct pfs_engine_ops ops = {.output = sim_output,
+				     .adopt = adopt_provisional};
+	struct pfs_engine_conf c;
+	struct sim_node *b;
+	struct pfs_state live, gone;
+	uint32_t a, now_s;
+	struct run r;
+
+	run_open_conf(&r, 2, 11, true);
+	b = &r.net.node[1];
+	a = pfs_engine_conf(r.net.node[0].eng)->hostid;
+	now_s = (uint32_t)(r.net.now_ms / 1000);
+	live = sim_state(pfs_engine_new_id(r.net.node[0].eng), a);
+	live.creation = now_s;
+	live.expire = now_s + 100;
+	T_EQ(pfs_engine_insert(r.net.node[0].eng, &live, r.net.now_ms), 0);
+	settle(&r, 1500);
+	c = *pfs_engine_conf(b->eng);
+	pfs_engine_free(b->eng);
+	pfs_table_free(b->table);
+	b->table = pfs_table_new(0);
+	live.id = 0x4321; /* re-read: its CTA_ID, ours, unconfirmed */
+	live.creatorid = c.hostid;
+	live.local_flags = PFS_LF_PROVISIONAL | PFS_LF_UNCONFIRMED;
+	live.sync_flags = PFS_SF_NOSYNC;
+	gone = sim_state(0x4322, c.hostid);
+	gone.local_flags = live.local_flags;
+	gone.sync_flags = PFS_SF_NOSYNC;
+	gone.expire = now_s + 100;
+	T_CHECK(pfs_table_insert(b->table, &live) != NULL);
+	T_CHECK(pfs_table_insert(b->table, &gone) != NULL);
+	b->eng = pfs_engine_new(&c, b->table, &ops, b, r.net.now_ms);
+	T_CHECK(b->eng != NULL);
+	pfs_engine_bulk_request(b->eng, r.net.now_ms);
+	settle(&r, 5000);
+	T_EQ(pfs_table_count(b->table), 1);
+	T_CHECK(pfs_table_find_id(b->table, 0x4321, c.hostid) == NULL);
+	T_CHECK(pfs_table_find_id(b->table, 0x4322, c.hostid) == NULL);
+	T_EQ(pfs_table_count(r.net.node[0].table), 1); /* nothing announced */
+	T_EQ(rel_stat(&r, 1, PFS_REL_SWEPT), 1);
+	T_CHECK(pfs_engine_synced(b->eng));
+	run_close(&r);
+}
+
 /* After a reboot A takes its own states back from B's bulk. */
 static void test_rel_reboot_takes_back(void)
 {
@@ -596,6 +705,8 @@ int main(void)
 	T_RUN(test_rel_restart_sweep);
 	T_RUN(test_rel_reboot_takes_back);
 	T_RUN(test_rel_no_resurrection);
+	T_RUN(test_rel_conn_tomb);
+	T_RUN(test_rel_unconfirmed_sweep);
 	T_RUN(test_rel_plain_receiver);
 	return t_done();
 }
