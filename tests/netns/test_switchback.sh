@@ -136,10 +136,9 @@ fo_keepalived fwA 200
 fo_keepalived fwB 100
 check "both bulk updates are done" wait_for 20 eval 'fo_synced fwA && fo_synced fwB'
 check "A is VRRP master" wait_for "$WAIT" fo_master fwA
-ctcount() { ip netns exec "$(fo_ns "$1")" conntrack -C; }
+a_holds_fill() { [ "$(ip netns exec "$(fo_ns fwA)" conntrack -C)" -ge "$FILL" ]; }
 echo "# B: $(ip netns exec "$(fo_ns fwB)" "$INJ" insert "$FILL")"
-check "A holds B's $FILL entries" \
-	wait_for "$WAIT" eval '[ "$(ctcount fwA)" -ge '"$FILL"' ]'
+check "A holds B's $FILL entries" wait_for "$WAIT" a_holds_fill
 fo_server || fail "echo server did not start"
 group a
 check "$N connections echo through A" wait_for "$WAIT" advanced 3
