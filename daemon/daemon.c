@@ -26,6 +26,7 @@
 #include "churn.h"
 #include "control.h"
 #include "crypt.h"
+#include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
 #include "log.h"
@@ -359,6 +360,7 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 bool pfsd_daemon_synced(const struct pfsd_daemon *d)
 {
 	return pfs_engine_synced(d->engine) &&
+	       !pfsd_ctlib_busy(pfsd_ctnl_lib(d->ct)) &&
 	       (d->ct == NULL || d->bulk_written ||
 		pfsd_ctnl_waiting(d->ct) == 0);
 }
@@ -368,7 +370,8 @@ bool pfsd_daemon_synced(const struct pfsd_daemon *d)
 static void dmn_note_written(struct pfsd_daemon *d)
 {
 	if (!d->bulk_written && d->ct != NULL &&
-	    pfs_engine_synced(d->engine) && pfsd_ctnl_waiting(d->ct) == 0)
+	    pfs_engine_synced(d->engine) && pfsd_ctnl_waiting(d->ct) == 0 &&
+	    !pfsd_ctlib_busy(pfsd_ctnl_lib(d->ct)))
 		d->bulk_written = true;
 }
 
@@ -610,6 +613,8 @@ void pfsd_daemon_bulk(struct pfsd_daemon *d)
 	uint64_t now = pfsd_daemon_now_ms();
 
 	d->bulk_started = now;
+	/* our connections may be carried elsewhere: liberal (ctliberal.h) */
+	pfsd_ctlib_start(pfsd_ctnl_lib(d->ct));
 	pfs_engine_bulk_request(d->engine, now);
 	pfsd_daemon_kick(d);
 }

@@ -23,6 +23,7 @@
 #include "crypt.h"
 #include "udp.h"
 #include "version.h"
+#include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
 #include "latency.h"
@@ -282,6 +283,29 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 	met_one(o, "pfsyncd_conntrack_writes_waiting_max", "gauge",
 		"Most peer states that waited for the kernel writer at once.",
 		c->wait_max);
+}
+
+/* Own entries made liberal on bulk requests (ctliberal.h). */
+static void met_ct_liberal(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const struct pfsd_ctlib_stats *l =
+	    pfsd_ctlib_stats(pfsd_ctnl_lib(d->ct));
+
+	if (l == NULL)
+		return;
+	met_head(o, "pfsyncd_conntrack_liberal_total", "counter",
+		 "Own TCP entries made liberal on bulk requests, by event "
+		 "(pfsyncctl -v stats: ct_liberal_<event>).");
+	met_labelled(o, "pfsyncd_conntrack_liberal_total", "event", "passes",
+		     l->passes);
+	met_labelled(o, "pfsyncd_conntrack_liberal_total", "event", "checked",
+		     l->checked);
+	met_labelled(o, "pfsyncd_conntrack_liberal_total", "event", "made",
+		     l->made);
+	met_labelled(o, "pfsyncd_conntrack_liberal_total", "event", "already",
+		     l->already);
+	met_labelled(o, "pfsyncd_conntrack_liberal_total", "event", "failed",
+		     l->failed);
 }
 
 /* The sync socket and bulk updates: what a backup missing states shows. */
@@ -602,6 +626,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_rel(d, o);
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);
+	met_ct_liberal(d, o);
 	met_receive(d, o);
 	met_seal(d, o);
 	met_udp(d, o);

@@ -876,3 +876,27 @@ size_t pfsd_ctmap_build_dump(void *buf, size_t len, uint32_t seq)
 	nlh = ctmap_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, seq);
 	return nlh->nlmsg_len;
 }
+
+size_t pfsd_ctmap_build_liberal(void *buf, size_t len,
+				const struct pfsd_ct_entry *e, uint32_t seq)
+{
+	struct nf_ct_tcp_flags f = {IP_CT_TCP_FLAG_BE_LIBERAL,
+				    IP_CT_TCP_FLAG_BE_LIBERAL};
+	struct nlattr *pi, *tcp;
+	struct nlmsghdr *nlh;
+
+	if (len < PFSD_CTMAP_MSG_MAX || !e->orig.ok ||
+	    e->orig.proto != IPPROTO_TCP)
+		return 0;
+	memset(buf, 0, PFSD_CTMAP_MSG_MAX);
+	nlh = ctmap_header(buf, IPCTNL_MSG_CT_NEW, 0, e->af, seq);
+	ctmap_put_tuple(nlh, CTA_TUPLE_ORIG, e->af, &e->orig);
+	ctmap_put_zone(nlh, e);
+	pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
+	tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
+	mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_ORIGINAL, sizeof(f), &f);
+	mnl_attr_put(nlh, CTA_PROTOINFO_TCP_FLAGS_REPLY, sizeof(f), &f);
+	mnl_attr_nest_end(nlh, tcp);
+	mnl_attr_nest_end(nlh, pi);
+	return nlh->nlmsg_len;
+}

@@ -183,5 +183,11 @@ size_t pfsd_ctmap_build_delete(void *buf, size_t len,
 size_t pfsd_ctmap_build_get(void *buf, size_t len,
 			    const struct pfsd_ct_entry *e, uint32_t seq);
 size_t pfsd_ctmap_build_dump(void *buf, size_t len, uint32_t seq);
+/* liberal: an update (IPCTNL_MSG_CT_NEW, no NLM_F_CREATE) of a TCP entry
+ * found by its original tuple and zone that sets
+ * IP_CT_TCP_FLAG_BE_LIBERAL in both directions (flags and mask: the
+ * other flags, the state, the timeout and the status stay). */
+size_t pfsd_ctmap_build_liberal(void *buf, size_t len,
+				const struct pfsd_ct_entry *e, uint32_t seq);
 
 #endif

@@ -53,6 +53,7 @@
 
 #include "pfsync/table.h"
 
+#include "ctliberal.h"
 #include "ctmap.h"
 #include "ctnl.h"
 #include "ctpolicy.h"
@@ -82,6 +83,7 @@ struct pfsd_ctnl {
 	struct pfsd_ctnl_env env;
 	struct mnl_socket *ev, *dump, *get;
 	struct pfsd_ctwr *w;
+	struct pfsd_ctlib *lib; /* own entries made liberal (ctliberal.h) */
 	uint32_t wr_portid;
 	uint32_t seq, dump_seq;
 	int timer_id;
@@ -153,6 +155,10 @@ static void ctnl_done(void *arg, const struct pfsd_ctwr_req *r)
 	struct pfsd_ctnl *c = arg;
 	unsigned i = r->err < 0 ? (unsigned)-r->err : 0;
 
+	if (r->kind == PFSD_CTWR_LIBERAL) {
+		pfsd_ctlib_done(c->lib, r);
+		return;
+	}
 	if (r->err == 0) {
 		c->st.ct_ok++;
 		return;
@@ -1132,6 +1138,20 @@ static int ctnl_open_all(struct pfsd_ctnl *c)
 	return 0;
 }
 
+static int ctnl_open_lib(struct pfsd_ctnl *c)
+{
+	struct pfsd_ctlib_env env = {c->env.engine, c->env.table, c->env.loop,
+				     c->w};
+
+	c->lib = pfsd_ctlib_new(&env);
+	return c->lib == NULL ? -1 : 0;
+}
+
+struct pfsd_ctlib *pfsd_ctnl_lib(struct pfsd_ctnl *c)
+{
+	return c == NULL ? NULL : c->lib;
+}
+
 struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 {
 	struct pfsd_ctnl *c = calloc(1, sizeof(*c));
@@ -1146,7 +1166,7 @@ struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 	pfsd_idset_init(&c->gone);
 	c->gbuf = malloc(CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX);
 	if (c->rx == NULL || c->evrx == NULL || c->gbuf == NULL ||
-	    ctnl_open_all(c) == -1) {
+	    ctnl_open_all(c) == -1 || ctnl_open_lib(c) == -1) {
 		pfsd_ctnl_free(c);
 		return NULL;
 	}
@@ -1187,6 +1207,7 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	}
 	if (c->w != NULL)
 		pfsd_ctwr_flush(c->w);
+	pfsd_ctlib_free(c->lib);
 	pfsd_ctwr_free(c->w);
 	free(c->seen);
 	free(c->rx);

@@ -133,4 +133,9 @@ void pfsd_ctnl_set_limit(struct pfsd_ctnl *c, uint32_t max_states);
  * (ENOMEM at nf_conntrack_max); 0 for NULL. */
 uint64_t pfsd_ctnl_table_full(const struct pfsd_ctnl *c);
 
+/* Own entries made liberal on a bulk request (ctliberal.h); NULL for
+ * NULL. */
+struct pfsd_ctlib;
+struct pfsd_ctlib *pfsd_ctnl_lib(struct pfsd_ctnl *c);
+
 #endif

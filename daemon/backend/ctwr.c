@@ -166,6 +166,8 @@ static size_t ctwr_build(struct pfsd_ctwr *w, const struct pfsd_ctwr_req *r)
 		return pfsd_ctmap_build_new(at, room, e, 0, false, r->seq);
 	case PFSD_CTWR_DELETE:
 		return pfsd_ctmap_build_delete(at, room, e, 0, r->seq);
+	case PFSD_CTWR_LIBERAL:
+		return pfsd_ctmap_build_liberal(at, room, e, r->seq);
 	}
 	return 0;
 }
@@ -403,7 +405,9 @@ static void ctwr_report(struct pfsd_ctwr *w)
 
 	for (i = 0; i < w->nfl; i++) {
 		r = &w->fl[i];
-		if (r->kind == PFSD_CTWR_DELETE && r->err == -ENOENT)
+		if ((r->kind == PFSD_CTWR_DELETE ||
+		     r->kind == PFSD_CTWR_LIBERAL) &&
+		    r->err == -ENOENT)
 			r->err = 0; /* expired first: not a failure */
 		if (ctwr_unlabel(w, r))
 			continue;
@@ -476,6 +480,10 @@ int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 {
 	struct pfsd_ctwr_req *r = ctwr_ix_find(w, id, creatorid);
 
+	if (r != NULL && kind == PFSD_CTWR_LIBERAL) {
+		w->st.coalesced++; /* the waiting write is liberal, or ends it */
+		return 0;
+	}
 	if (r != NULL) { /* waiting already: the newer entry replaces it */
 		r->e = *e;
 		r->kind = (uint8_t)kind;

@@ -44,6 +44,10 @@ enum pfsd_ctwr_kind {
 	PFSD_CTWR_UPDATE,     /* update only (second form of CREATE_NAT) */
 	PFSD_CTWR_CREATE,     /* CREATE|EXCL with NAT (second form) */
 	PFSD_CTWR_DELETE,     /* CT_DELETE; ENOENT is ok */
+	PFSD_CTWR_LIBERAL,    /* BE_LIBERAL on an entry (ctliberal.h): an
+				 update of the TCP flags alone; ENOENT is ok;
+				 never replaces a write of the state that
+				 waits (every write carries BE_LIBERAL) */
 };
 
 /* A request: the entry and who it belongs to (for the report). */

@@ -8,6 +8,7 @@
 #include "pfsync/engine.h"
 
 #include "cmd_priv.h"
+#include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
 
@@ -28,6 +29,11 @@ int cmd_bulk_done(struct cmd_req *r)
 	pfsd_rnd_json_str(&r->rnd, "bulk", cmd_bulk_word(r->d));
 	pfsd_rnd_bool(&r->rnd, "done", done, "bulk update done\n", "");
 	pfsd_rnd_close(&r->rnd);
+	if (!done && pfs_engine_synced(r->d->engine) &&
+	    pfsd_ctlib_busy(pfsd_ctnl_lib(r->d->ct)))
+		return cmd_fail(r, EAGAIN,
+				"bulk update received, own entries still "
+				"being made liberal");
 	if (!done && pfs_engine_synced(r->d->engine))
 		return cmd_fail(r, EAGAIN,
 				"bulk update received, %zu states still "

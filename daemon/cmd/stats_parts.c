@@ -14,6 +14,7 @@
 #include "churn.h"
 #include "cmd_priv.h"
 #include "crypt.h"
+#include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
 #include "peeraddr.h"
@@ -203,6 +204,33 @@ static void parts_ct_filtered(struct cmd_req *r,
 	pfsd_rnd_close(&r->rnd);
 }
 
+/* Own entries made liberal on bulk requests (ctliberal.h). */
+static void parts_ct_liberal(struct cmd_req *r)
+{
+	const struct pfsd_ctlib_stats *l =
+	    pfsd_ctlib_stats(pfsd_ctnl_lib(r->d->ct));
+	static const char *const lines[][2] = {
+	    {"ct_liberal_passes", "liberal passes (bulk requests)"},
+	    {"ct_liberal_checked", "own TCP entries read back by them"},
+	    {"ct_liberal_made", "own TCP entries made liberal"},
+	    {"ct_liberal_already", "own TCP entries liberal already"},
+	    {"ct_liberal_failed", "liberal writes failed"},
+	};
+	uint64_t v[5] = {0};
+	size_t i;
+
+	if (l != NULL) {
+		v[0] = l->passes;
+		v[1] = l->checked;
+		v[2] = l->made;
+		v[3] = l->already;
+		v[4] = l->failed;
+	}
+	for (i = 0; i < 5; i++)
+		pfsd_rnd_u64(&r->rnd, lines[i][0], "\t%" PRIu64 " %s\n", v[i],
+			     lines[i][1]);
+}
+
 static void parts_ct(struct cmd_req *r)
 {
 	const struct pfsd_ctnl_stats *c;
@@ -217,6 +245,7 @@ static void parts_ct(struct cmd_req *r)
 		     c->ct_fail);
 	parts_ct_errno(r, c);
 	parts_ct_counters(r, c);
+	parts_ct_liberal(r);
 	parts_ct_filtered(r, c);
 }
 

@@ -179,7 +179,8 @@ fo_keepalived() {
 }
 
 # fo_pfsyncd NODE HOSTID [BULK_RETRY_MS]: pfsync's role, with the conntrack backend and the
-# manual's words "up syncdev sync0"; same files and cleanup as lib.sh's
+# manual's words "up syncdev sync0" (and the lines of FO_EXTRA_CONF, if
+# set); same files and cleanup as lib.sh's
 # daemon_start, so ctl and daemon_pid work with "$FO$NODE"
 fo_pfsyncd() {
 	local node=$1 name=$FO$1 conf cap=""
@@ -194,6 +195,7 @@ backend conntrack
 log-level debug
 bulk-retry ${3:-${BULK_RETRY:-300}}
 $USER_CONF
+${FO_EXTRA_CONF:-}
 $cap
 CONF
 	ip netns exec "$(fo_ns "$node")" "$PFSYNCD" -d -f "$conf" \

@@ -7,13 +7,18 @@
 
   tcpecho.py client ADDR PORT SECONDS [--interval S] [--stall S]
                     [--grace S] [--progress S] [--bulk BYTES]
+                    [--until FILE] [--conns K]
       Open ONE connection and send a numbered line every --interval
       seconds (default 0.1) for SECONDS, then, with --bulk BYTES, that
       many bytes at once on the same connection (all must come back).  Every echo is checked against
       what was sent.  A gap longer than --stall (default 0.5 s) between
       two echoes while lines are outstanding is a stall.  After the last
       line, wait up to --grace seconds (default 8) for the remaining
-      echoes.  Prints a progress line every --progress seconds (default
+      echoes.  With --until FILE, the lines stop as soon as FILE exists
+      (SECONDS is then an upper bound).  With --conns K, K such
+      connections at once (a thread each): the progress lines give the
+      fewest lines any of them echoed, the final line the sums, ok only
+      when every connection is, and the exit status is the worst.  Prints a progress line every --progress seconds (default
       1) and a final line:
 
         result: ok sent=N echoed=N stalls=K longest=X.XXs reset=no
@@ -25,6 +30,7 @@
 """
 
 import argparse
+import os
 import select
 import socket
 import sys
@@ -126,6 +132,9 @@ def client_loop(p, s):
     deadline = end_send + a.grace
     while True:
         t = time.monotonic()
+        if a.until and t < end_send and os.path.exists(a.until):
+            end_send = t
+            deadline = t + a.grace
         if t >= end_send and p.echoed >= p.sent:
             return
         if t >= deadline:
@@ -134,7 +143,7 @@ def client_loop(p, s):
             s.sendall(p.line(p.sent))
             p.sent += 1
             next_send += a.interval
-        if t >= next_prog:
+        if t >= next_prog and not a.conns:
             p.progress()
             next_prog += a.progress
         wake = min(next_send if t < end_send else deadline, next_prog,
@@ -177,8 +186,36 @@ def bulk_loop(p, s):
                                                   want), flush=True)
 
 
-def client(args):
-    p = Probe(args)
+def conns(args):
+    """--conns K: K probes, one thread each; the worst status wins."""
+    probes = [Probe(args) for _ in range(args.conns)]
+    rcs = [3] * args.conns
+    done = threading.Event()
+
+    def run(i):
+        rcs[i] = client(args, probes[i])
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True)
+               for i in range(args.conns)]
+    for th in threads:
+        th.start()
+    t0 = time.monotonic()
+    while any(th.is_alive() for th in threads):
+        done.wait(args.progress)
+        print("t=%.1fs sent=%d echoed=%d"
+              % (time.monotonic() - t0, min(p.sent for p in probes),
+                 min(p.echoed for p in probes)), flush=True)
+    bad = sum(1 for rc in rcs if rc != 0)
+    print("result: %s conns=%d failed=%d sent=%d echoed=%d reset=%s"
+          % ("ok" if bad == 0 else "FAILED", args.conns, bad,
+             sum(p.sent for p in probes), sum(p.echoed for p in probes),
+             "yes" if any(p.reset for p in probes) else "no"), flush=True)
+    return max(rcs)
+
+
+def client(args, p=None):
+    if p is None:
+        p = Probe(args)
     try:
         s = socket.create_connection((args.addr, args.port), timeout=5)
     except OSError as e:
@@ -195,7 +232,8 @@ def client(args):
     except OSError as e:
         p.reset = e.__class__.__name__
     s.close()
-    p.progress()
+    if not args.conns:
+        p.progress()
     ok = (not p.reset and not p.mismatch and p.echoed == p.sent and
           p.bulk_back == args.bulk)
     bulk = " bulk=%d/%d" % (p.bulk_back, args.bulk) if args.bulk else ""
@@ -221,11 +259,13 @@ def main():
     ap.add_argument("--grace", type=float, default=8.0)
     ap.add_argument("--progress", type=float, default=1.0)
     ap.add_argument("--bulk", type=int, default=0)
+    ap.add_argument("--until", default="")
+    ap.add_argument("--conns", type=int, default=0)
     args = ap.parse_args()
     if args.mode == "server":
         server(args)
         return 0
-    return client(args)
+    return conns(args) if args.conns else client(args)
 
 
 if __name__ == "__main__":

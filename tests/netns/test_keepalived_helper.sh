@@ -2,7 +2,8 @@
 # test_keepalived_helper.sh - contrib/keepalived/pfsync-keepalived, the
 # helper keepalived runs (test_failover runs it inside real keepalived):
 # `check` exits 0 once the bulk update is done and 1 while it is pending
-# or pfsyncd does not answer; `notify ... BACKUP` asks for a bulk update
+# or pfsyncd does not answer; `notify ... BACKUP` (and FAULT, STOP) asks
+# for a bulk update
 # (a UREQ 0/0 on the wire), MASTER does not; bad usage exits 2.  And the
 # shipped keepalived.conf and nftables example pass keepalived's and nft's
 # own checks.
@@ -36,6 +37,11 @@ check "notify MASTER: no bulk request" test "$(nureq)" -eq "$n0"
 check "notify BACKUP: exit 0" helper notify -s "$T/A.sock" GROUP FW BACKUP 200
 check "notify BACKUP: a bulk request on the wire" wait_for 5 ureq_more_than "$n0"
 check "synced again after it" wait_for 10 helper check -s "$T/A.sock"
+n1=$(nureq)
+check "notify STOP: exit 0" helper notify -s "$T/A.sock" GROUP FW STOP 0
+check "notify STOP: a bulk request (own entries made liberal)" \
+	wait_for 5 ureq_more_than "$n1"
+check "synced again after that" wait_for 10 helper check -s "$T/A.sock"
 
 drop240 A
 ctl A bulk >/dev/null
