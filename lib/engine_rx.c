@@ -191,7 +191,9 @@ static bool eng_rx_refuse_conn(struct eng_rx *rx, const struct pfs_state *w,
 	pfs_state_flowkey(w, &k);
 	k.zone = x != NULL && (x->has & PFS_STX_ZONE) ? x->zone : 0;
 	until = pfs_tomb_until(e->ctomb, pfs_flowkey_digest(&k), 0, rx->now_s);
-	if (until == 0 || (int64_t)creation > (int64_t)until - e->conf.tomb_s)
+	/* begun in the second of our delete or after: a new connection on
+	 * the same addresses (ages are whole seconds), not the deleted one */
+	if (until == 0 || (int64_t)creation >= (int64_t)until - e->conf.tomb_s)
 		return false;
 	e->rel_stats[PFS_REL_REFUSED]++;
 	memset(&del, 0, sizeof(del));
