@@ -29,7 +29,7 @@ static void usage(FILE *f)
 		   "[syncpeer ADDR|-syncpeer] [maxupd N]\n"
 		   "          [version auto|3|5|6|1301|1400|1500]\n"
 		   "  stats | states | bulk | bulk-done | metrics | version\n"
-		   "  latency [reset] | doctor\n"
+		   "  latency [reset] | doctor | filter [PROTO SRC DST [mark N]]\n"
 		   "  limit [states N|auto]\n"
 		   "  reload\n"
 		   "  add PROTO SRC DST [in|out] [if IFNAME] [no-sync] "

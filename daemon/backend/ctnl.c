@@ -1230,6 +1230,11 @@ void pfsd_ctnl_set_filter(struct pfsd_ctnl *c, const struct pfsd_ctfilter *f)
 	pfsd_ctfilter_init(&c->filter, &all);
 }
 
+const struct pfsd_ctfilter *pfsd_ctnl_filter(const struct pfsd_ctnl *c)
+{
+	return &c->filter;
+}
+
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c)
 {
 	return &c->st;

@@ -121,6 +121,8 @@ const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c);
 /* A new filter (a reload): later events are judged by it; an entry of
  * the table that it leaves out goes at its next event (a delete). */
 void pfsd_ctnl_set_filter(struct pfsd_ctnl *c, const struct pfsd_ctfilter *f);
+/* The filter in force. */
+const struct pfsd_ctfilter *pfsd_ctnl_filter(const struct pfsd_ctnl *c);
 
 /*
  * The state limit in force (engine.h's max_states): the kernel write

@@ -72,6 +72,7 @@ int cmd_info_version(struct cmd_req *r); /* info.c */
 int cmd_info_latency(struct cmd_req *r);
 int cmd_info_metrics(struct cmd_req *r);
 int cmd_doctor(struct cmd_req *r); /* doctor.c */
+int cmd_filter(struct cmd_req *r); /* filter.c */
 int cmd_limit(struct cmd_req *r);	/* limit.c: limit [states N|auto] */
 void cmd_limit_show(struct cmd_req *r); /* its fields, in stats too */
 int cmd_reload(struct cmd_req *r);	/* reload.c */

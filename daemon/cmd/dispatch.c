@@ -40,6 +40,7 @@ static const struct {
     {"bulk-done", cmd_bulk_done, DSP_SHOW, false},
     {"metrics", cmd_info_metrics, DSP_SHOW, false},
     {"doctor", cmd_doctor, DSP_SHOW, false},
+    {"filter", cmd_filter, DSP_SHOW, false},
     {"limit", cmd_limit, DSP_SHOW_BARE, false},
     {"reload", cmd_reload, DSP_CHANGE, false},
 };

@@ -19,6 +19,7 @@
 #   bulk_done NAME              the daemon's bulk status is "done"
 #   capture_start FILE          tcpdump of protocol 240 on the bridge
 #   daemons_healthy             every daemon alive, no sanitizer report
+#   pfsync_notrack NAME...      protocol 240 untracked in each node (nft)
 #
 # Namespaces are named pfsT<pid>-<name>; the sockets, configs and logs are in
 # $T (a mktemp directory).  Daemons are stopped by PID.
@@ -210,6 +211,21 @@ wait_for() {
 		sleep 0.1
 	done
 	"$@"
+}
+
+# pfsync_notrack NAME...: pfsync (IP protocol 240) untracked in each
+# node, as pfsyncd.nft does: its packets would otherwise be conntrack
+# entries of their own in the table the test watches
+pfsync_notrack() {
+	local n
+	for n in "$@"; do
+		ip netns exec "$(ns "$n")" nft -f - <<'NFT' || return 1
+table inet pfsync_notrack {
+  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
+  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
+}
+NFT
+	done
 }
 
 # count of states a daemon holds

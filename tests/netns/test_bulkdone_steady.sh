@@ -29,14 +29,7 @@ export BACKEND=conntrack
 netns_bridge
 netns_node fwA 10.33.0.1
 netns_node fwB 10.33.0.2
-for n in fwA fwB; do
-	ip netns exec "$(ns "$n")" nft -f - <<'NFT'
-table inet pfsync_notrack {
-  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
-  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
-}
-NFT
-done
+pfsync_notrack fwA fwB || fail "nft notrack"
 count() { ip netns exec "$(ns "$1")" cat /proc/sys/net/netfilter/nf_conntrack_count; }
 inject() { ip netns exec "$(ns fwA)" "$INJ" "$@"; }
 

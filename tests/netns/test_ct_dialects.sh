@@ -14,12 +14,7 @@ export BACKEND=conntrack
 netns_bridge
 netns_node fw 10.89.0.1
 netns_node P 10.89.0.9
-ip netns exec "$(ns fw)" nft -f - <<'NFT'
-table inet pfsync_notrack {
-  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
-  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
-}
-NFT
+pfsync_notrack fw || fail "nft notrack"
 daemon_start fw 1 || fail "start fw"
 check "fw's startup bulk is done" wait_for 15 bulk_done fw
 

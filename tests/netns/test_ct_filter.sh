@@ -18,14 +18,7 @@ export BACKEND=conntrack
 netns_bridge
 netns_node fwA 10.40.0.1
 netns_node fwB 10.40.0.2
-for n in fwA fwB; do
-	ip netns exec "$(ns "$n")" nft -f - <<'NFT'
-table inet pfsync_notrack {
-  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
-  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
-}
-NFT
-done
+pfsync_notrack fwA fwB || fail "nft notrack"
 EXTRA_CONF="no-sync mark 0x1/0x1
 ignore protocol udp" daemon_start fwA 0x0a000001
 daemon_start fwB 0x0a000002
@@ -61,6 +54,28 @@ check "counted: mark" test "$(ctl fwA -j -v stats | $PY -c 'import json,sys; pri
 check "counted: protocol" test "$(ctl fwA -j -v stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["ct_filtered"]["protocol"])')" -ge 1
 check "metrics: pfsyncd_conntrack_filtered_total by reason" sh -c \
 	"'$PFSYNCCTL' -s '$T/fwA.sock' metrics | grep -qE '^pfsyncd_conntrack_filtered_total\{reason=\"own\"\} [2-9]'"
+
+# pfsyncctl filter: the filter in force, and why a connection is left out
+ctl fwA filter | sed 's/^/# fwA filter: /'
+check "filter lists fwA's own address" sh -c \
+	"'$PFSYNCCTL' -s '$T/fwA.sock' filter | grep -q '^ignore address auto:.* 10\.40\.0\.1'"
+says() { [ "$(ctl fwA filter "$@")" = "$WANT" ]; }
+WANT="not synced: own" check "filter: from fwA's address, own" \
+	says tcp 10.40.0.1:41000 10.2.0.21:22
+WANT="not synced: protocol" check "filter: udp, protocol" \
+	says udp 10.1.0.13:41003 10.2.0.21:53
+WANT="not synced: mark" check "filter: marked, mark" \
+	says tcp 10.1.0.12:41002 10.2.0.21:443 mark 0x1
+WANT="synced" check "filter: through, synced" \
+	says tcp 10.1.0.11:41004 10.2.0.21:443
+check "filter -j: synced false, why own" sh -c "'$PFSYNCCTL' -j -s '$T/fwA.sock' \
+	filter tcp 10.40.0.1:41000 10.2.0.21:22 | $PY -c 'import json,sys
+o = json.load(sys.stdin); assert o == {\"synced\": False, \"why\": \"own\"}, o'"
+check "filter -j: the filter in force parses" sh -c "'$PFSYNCCTL' -j -s '$T/fwA.sock' \
+	filter | $PY -c 'import json,sys
+o = json.load(sys.stdin); assert \"10.40.0.1\" in o[\"own\"] and o[\"protocol\"] == [17] and o[\"mark\"] == \"0x1/0x1\", o'"
+check "filter: a bad connection is refused" sh -c \
+	"! '$PFSYNCCTL' -s '$T/fwA.sock' filter tcp nowhere 10.2.0.21:22 2>/dev/null"
 
 ct fwA -U "${THRU[@]}" -m 1 >/dev/null || fail "conntrack -U -m 1"
 check "marked after it was synced: deleted on fwB" \

@@ -119,12 +119,7 @@ check "B exits cleanly (no leak)" daemon_stop B
 # --- conntrack (B gone: its bulk would count too): the mirror and the
 # kernel hold 1000, the write queue a quarter of the limit (its floor,
 # 1024); auto is nf_conntrack_max ---
-ip netns exec "$(ns C)" nft -f - <<'NFT'
-table inet pfsync_notrack {
-  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
-  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
-}
-NFT
+pfsync_notrack C || fail "nft notrack"
 BACKEND=conntrack daemon_start C 3 || fail "start C"
 ct_count() { ip netns exec "$(ns C)" cat /proc/sys/net/netfilter/nf_conntrack_count; }
 check "C's startup bulk is done" wait_for 10 bulk_done C

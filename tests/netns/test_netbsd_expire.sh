@@ -14,12 +14,7 @@ netns_bridge
 netns_node P 10.79.0.1
 netns_node M 10.79.0.2
 netns_node C 10.79.0.3
-ip netns exec "$(ns C)" nft -f - <<'NFT'
-table inet pfsync_notrack {
-  chain pre { type filter hook prerouting priority raw; ip protocol 240 notrack; }
-  chain out { type filter hook output priority raw; ip protocol 240 notrack; }
-}
-NFT
+pfsync_notrack C || fail "nft notrack"
 
 BACKEND=memory daemon_start M 0x0a000002
 BACKEND=conntrack daemon_start C 0x0a000003
