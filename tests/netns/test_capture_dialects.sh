@@ -18,6 +18,10 @@ CAPTURE=1 daemon_start A 1 up syncdev sync0 version 6 || fail "start A"
 CAPTURE=1 daemon_start B 2 up syncdev sync0 syncpeer ff12::f0 version 1500 ||
 	fail "start B"
 for n in A B; do check "$n's startup bulk is done" wait_for 15 bulk_done $n; done
+# started together, each may ask the other twice (bulk-retry 300 ms); a
+# peer's next bulk walk comes at least 2 s after its last (pfsyncd(8)),
+# and its BUS packets must not be the ones captured below
+sleep 3
 
 listening() { [ "$(json_field "$1" listeners pfsync0)" -ge "$2" ]; }
 # capture_on NAME: pfsyncctl capture of 2 packets on NAME's pfsync0
