@@ -48,7 +48,7 @@ static void eng_iack_send(struct pfs_engine *e, struct eng_iack *q,
 	if (len == 0)
 		return;
 	if (!eng_src_reply(e, q->to, len, now_ms)) {
-		e->rel_stats[PFS_REL_REPLY_REFUSED]++;
+		e->rel_stats[PFS_REL_REPLY_REFUSED] += q->n; /* per record */
 		return;
 	}
 	/* pfsync0 shows v3, which has no INS_ACK: wire only */
