@@ -199,6 +199,8 @@ static const char *const met_rel_help[PFS_REL_NSTATS] = {
 	"Update-request answers and UREQs refused over a peer's budget.",
     [PFS_REL_BULK_MERGED] =
 	"Bulk requests merged into a walk or refused as too soon.",
+    [PFS_REL_IACKS] =
+	"INS_ACK records sent for inserts a BSD peer deferred a packet on.",
 };
 
 /* Each counter as pfsyncd_<its stats name>_total. */

@@ -359,6 +359,8 @@ static int bsd_msg(int kind, const struct pfs_bsd_state *st,
 			return 1;
 		}
 		m->u.state = &st->st;
+		m->ack_wanted = kind == PFS_MSG_INS &&
+				(st->x.state_flags & PFS_BSD_PFSTATE_ACK) != 0;
 		return 0;
 	case PFS_MSG_UPD_C:
 		m->u.upd_c.id = u->id;

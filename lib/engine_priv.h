@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfsync/dialect.h"
 #include "pfsync/engine.h"
 #include "pfsync/tomb.h"
 #include "pfsync/wire_ext.h"
@@ -250,6 +251,20 @@ uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
 void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
 int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		   uint32_t dst);
+
+/* engine_iack.c: the INS_ACKs of one received v5 or v6 packet */
+struct eng_iack {
+	struct pfs_framer f;
+	uint8_t buf[ENG_PKT_MAX];
+	uint32_t to;	 /* the sender */
+	uint8_t dialect; /* its dialect: 5 or 6, else none is sent */
+	bool on;	 /* f holds a packet begun */
+	unsigned n;	 /* records in it */
+};
+void eng_iack_init(struct eng_iack *q, uint8_t dialect, uint32_t to);
+void eng_iack_add(struct pfs_engine *e, struct eng_iack *q, uint64_t id,
+		  uint32_t creatorid, uint64_t now_ms);
+void eng_iack_flush(struct pfs_engine *e, struct eng_iack *q, uint64_t now_ms);
 
 /* engine_src.c */
 bool eng_src_known(const struct pfs_engine *e, uint32_t src);

@@ -362,15 +362,18 @@ static void eng_rx_limit_count(struct eng_rx *rx)
  * our states from the peer that carries them after a failover).  One we
  * deleted is still answered with its delete.
  */
-static void eng_rx_ins_one(struct eng_rx *rx, const struct pfs_state *w)
+/* Whether the state was inserted. */
+static bool eng_rx_ins_one(struct eng_rx *rx, const struct pfs_state *w)
 {
 	if (w->creatorid != rx->e->conf.hostid) {
-		if (!eng_rx_insert(rx, w))
-			eng_rx_limit_count(rx);
-		return;
+		if (eng_rx_insert(rx, w))
+			return true;
+		eng_rx_limit_count(rx);
+		return false;
 	}
 	if (!eng_rx_refuse_deleted(rx, w->id, w->creatorid))
 		rx->e->guard_stats[PFS_GUARD_INS_OWN]++;
+	return false;
 }
 
 /* INS: bad values count BADSTATE; a failed insert is not counted, but
@@ -387,7 +390,7 @@ static void eng_rx_ins(struct eng_rx *rx)
 			eng_badstate(rx);
 			continue;
 		}
-		eng_rx_ins_one(rx, &r.state);
+		(void)eng_rx_ins_one(rx, &r.state); /* v3: no INS_ACK */
 	}
 }
 
@@ -796,7 +799,9 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
  * resets the expiry to now, as they do) or asks with an UPD_REQ, DEL and
  * DEL_C remove, CLR removes the creator's states (of one interface when
  * it names one, as OpenBSD and FreeBSD do), UPD_REQ answers, BUS drives
- * our bulk wait.  INS_ACK, TDB and the skipped sections change nothing.
+ * our bulk wait.  An applied INS that asks for it (PFSTATE_ACK: the peer
+ * deferred a packet) is answered with an INS_ACK (engine_iack.c).
+ * INS_ACK, TDB and the skipped sections change nothing.
  * The rule numbers of the BSDs' states are never trusted (no shared
  * ruleset digest), and no pfsyncd trailer is read.
  */
@@ -808,6 +813,7 @@ struct eng_bsd_run {
 	struct eng_upd_c_run upd_c;
 	bool ureq;		  /* an UPD_REQ was handled */
 	bool progress;		  /* bulk progress noted */
+	struct eng_iack iack;	  /* INS_ACKs for the sender's defer */
 };
 
 static void eng_bsd_clr(struct eng_rx *rx, const struct pfs_msg *m)
@@ -880,7 +886,9 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	eng_bsd_learn(b, m);
 	switch (m->kind) {
 	case PFS_MSG_INS:
-		eng_rx_ins_one(rx, m->u.state);
+		if (eng_rx_ins_one(rx, m->u.state) && m->ack_wanted)
+			eng_iack_add(rx->e, &b->iack, m->u.state->id,
+				     m->u.state->creatorid, rx->now_ms);
 		break;
 	case PFS_MSG_UPD:
 		if (!b->progress)
@@ -906,7 +914,7 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	case PFS_MSG_BUS:
 		eng_bsd_bus(rx, m);
 		break;
-	default: /* INS_ACK: we defer no packets */
+	default: /* INS_ACK: we defer no packets yet */
 		break;
 	}
 	return 0;
@@ -981,6 +989,7 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	b.rx.m = m;
 	b.rx.now_ms = now_ms;
 	b.rx.now_s = eng_secs(now_ms);
+	eng_iack_init(&b.iack, pkt[0], m->src);
 	rc = pfs_dialect_rx(pkt, len, eng_bsd_msg, &b, &res);
 	if (!b.learned)
 		eng_dial_unproven(e, m->src, pkt[0]);
@@ -989,6 +998,7 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		e->stats[rc]++;
 	if (b.replied || b.upd_c.requested || b.upd_c.stale || b.ureq)
 		pfs_engine_flush(e, now_ms);
+	eng_iack_flush(e, &b.iack, now_ms); /* at once, as pf answers */
 }
 
 /*

@@ -52,6 +52,7 @@ static const char *const pfs_rel_stat_names[PFS_REL_NSTATS] = {
     [PFS_REL_STREAMS_FULL] = "rel_streams_full",
     [PFS_REL_UREQ_LIMITED] = "rel_ureq_limited",
     [PFS_REL_BULK_MERGED] = "rel_bulk_merged",
+    [PFS_REL_IACKS] = "rel_iacks",
 };
 
 const char *pfs_rel_stat_name(enum pfs_rel_stat s)

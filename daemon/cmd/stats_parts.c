@@ -47,6 +47,7 @@ static const char *const parts_rel_lines[PFS_REL_NSTATS] = {
     [PFS_REL_STREAMS_FULL] = "streams not followed (all slots talk)",
     [PFS_REL_UREQ_LIMITED] = "update requests/answers over the budget",
     [PFS_REL_BULK_MERGED] = "bulk requests merged into a walk",
+    [PFS_REL_IACKS] = "INS_ACKs sent for a BSD peer's defer",
 };
 
 static void parts_rel(struct cmd_req *r)

@@ -75,6 +75,9 @@ struct pfs_msg_upd_c {
 
 struct pfs_msg {
 	enum pfs_msg_kind kind;
+	/* INS from v5 or v6 with PFSTATE_ACK: the sender deferred a packet
+	 * until an INS_ACK of this state comes back */
+	bool ack_wanted;
 	union {
 		/* INS, UPD: the state, times wire-relative (age, left) */
 		const struct pfs_state *state;

@@ -61,6 +61,7 @@ enum pfs_rel_stat {
 	PFS_REL_STREAMS_FULL,	/* streams not followed: every slot talks */
 	PFS_REL_UREQ_LIMITED,	/* UPD_REQ answers / UREQs over the budget */
 	PFS_REL_BULK_MERGED,	/* bulk requests merged into a walk */
+	PFS_REL_IACKS,		/* INS_ACKs sent for a BSD peer's defer */
 	PFS_REL_NSTATS
 };
 

@@ -17,9 +17,19 @@ usage:
                                     DEL_C of that state in the dialect
   dialpeer.py bulk6 IFACE [SECS]    join 224.0.0.240 on IFACE, send a v6
                                     UPD_REQ {0, 0}, read until a v6 BUS END
+  dialpeer.py defer6 | defer5 DST ID CREATOR
+                                    as OpenBSD / FreeBSD with `defer`: a
+                                    DEL_C of no state (so DST has heard us
+                                    once), then the INS (v6, or v5 1400)
+                                    with PFSTATE_ACK, then wait 1 s for
+                                    DST's INS_ACK of (ID, CREATOR)
 
 DST may be IPv6 (FreeBSD 14's transport; "ff12::f0%IFACE" for its group);
 HOPS after CREATOR sets the TTL / hop limit (default 255, as pfsync sends).
+
+defer6 / defer5 print {"iack", "other", "ms"}: INS_ACK records of (ID,
+CREATOR) from DST in the dialect asked, anything else from DST, and the
+milliseconds from the INS to the first INS_ACK.  Exit 0 when one came.
 
 bulk6 prints one JSON object {"packets", "states", "ids", "start", "end",
 "other"}: v6 packets read, UPD records, their "ID/CREATOR" (hex), BUS START
@@ -33,6 +43,7 @@ import time
 
 GROUP = "224.0.0.240"
 TCPS_ESTABLISHED, PFTM_TCP_ESTABLISHED, PF_OUT = 4, 2, 2
+PFSTATE_ACK = 0x0010  # "I deferred a packet, please INS_ACK" (§1.5)
 
 
 def peer(seqlo, seqhi):
@@ -65,24 +76,24 @@ def common(ident, creator, lan, ext, v6):
     return b, creator
 
 
-def state_v6(ident, creator):
+def state_v6(ident, creator, flags=0):
     b, cr = common(ident, creator, ("10.8.0.1", 40000), ("10.9.0.1", 80),
                    True)
     # creatorid, rtableid[2], max_mss, af, proto, direction, log, rt,
     # timeout, sync_flags, updates, min_ttl, set_tos, state_flags, set_prio
     b += struct.pack(">IiiHBBBBBBBBBBHBB", cr, -1, -1, 0, 2, 6, PF_OUT, 0,
-                     0, PFTM_TCP_ESTABLISHED, 0, 0, 0, 0, 0, 0, 0)
+                     0, PFTM_TCP_ESTABLISHED, 0, 0, 0, 0, flags, 0, 0)
     assert len(b) == 264
     return b
 
 
-def state_1400(ident, creator):
+def state_1400(ident, creator, flags=0):
     b, cr = common(ident, creator, ("10.8.0.2", 40000), ("10.9.0.1", 80),
                    False)
     # creatorid, af, proto, direction, state_flags (u16), log, spare,
     # timeout, sync_flags, updates, qid, pqid, dnpipe, dnrpipe, rtableid,
     # min_ttl, set_tos, max_mss, set_prio[2], rt, rt_ifname[16]
-    b += struct.pack(">IBBBHBBBBBHHHHiBBHBBB", cr, 2, 6, PF_OUT, 0, 0, 0,
+    b += struct.pack(">IBBBHBBBBBHHHHiBBHBBB", cr, 2, 6, PF_OUT, flags, 0, 0,
                      PFTM_TCP_ESTABLISHED, 0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0,
                      0, 0) + bytes(16)
     assert len(b) == 277
@@ -256,8 +267,64 @@ def bulk6(iface, secs):
     return 0 if out["end"] else 1
 
 
+def iacks(p, version, ident, creator):
+    """INS_ACK records of (ident, creator) in a v6 or v5 frame: v6
+    sections carry their record length (§1.2); v5 ones do not (§2), so
+    the walk stops at the first section that is not INS_ACK."""
+    o, end, n = 20, min(len(p), struct.unpack(">H", p[2:4])[0]), 0
+    want = struct.pack(">QI", ident, creator)
+    while o + 4 <= end:
+        act, words, count = struct.unpack(">BBH", p[o:o + 4])
+        o += 4
+        stride = words * 4 if version == 6 else 12
+        if act != 2 and version == 5:
+            break
+        for i in range(count):
+            rec = p[o + i * stride:o + i * stride + 12]
+            n += act == 2 and rec == want
+        o += count * stride
+    return n
+
+
+def defer(cmd, dst, ident, creator):
+    version = 6 if cmd == "defer6" else 5
+    s = raw_socket(dst)
+    s.sendto(build("del%d" % version, ident + 1, creator), (dst, 0))
+    time.sleep(0.3)  # a source's first packet is never answered
+    if version == 6:
+        ins = header(6, struct.pack(">BBH", 13, 66, 1) +
+                     state_v6(ident, creator, PFSTATE_ACK))
+    else:
+        ins = header(5, struct.pack(">BBH", 13, 0, 1) +
+                     state_1400(ident, creator, PFSTATE_ACK) +
+                     struct.pack(">BBH", 12, 0, 1))
+    out = {"iack": 0, "other": 0, "ms": None}
+    s.settimeout(0.1)
+    t0 = time.monotonic()
+    s.sendto(ins, (dst, 0))
+    while time.monotonic() - t0 < 1.0 and not out["iack"]:
+        try:
+            data, src = s.recvfrom(65535)
+        except socket.timeout:
+            continue
+        p = data[(data[0] & 15) * 4:]
+        if src[0] != dst or len(p) < 20:
+            continue
+        n = iacks(p, version, ident, creator) if p[0] == version else 0
+        if n:
+            out["iack"] += n
+            out["ms"] = round((time.monotonic() - t0) * 1000, 3)
+        else:
+            out["other"] += 1
+    print(json.dumps(out))
+    return 0 if out["iack"] else 1
+
+
 def main():
     cmd = sys.argv[1]
+    if cmd in ("defer6", "defer5"):
+        return defer(cmd, sys.argv[2], int(sys.argv[3], 0),
+                     int(sys.argv[4], 0))
     if cmd == "bulk6":
         secs = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
         return bulk6(sys.argv[2], secs)

@@ -278,21 +278,27 @@ static void test_bridge_v6(void)
 	te_input(&te, b, mk6_ins(b, ID6), P6, TE_T0 + 10);
 	T_EQ(te.applied[PFS_OP_INSERT], 1);
 	pfs_engine_flush(te.e, TE_T0 + 10);
-	T_EQ(te.n, 2);
-	T_EQ(sent_to(&te, 0, P6), -1); /* never back to who can read it */
+	T_EQ(te.n, 3);
+	/* the fixture asks for an INS_ACK (PFSTATE_ACK): P6 gets only that,
+	 * never its state back, which it can read */
+	T_EQ(decode(&te, sent_to(&te, 0, P6), &s), 6);
+	T_EQ(s.msgs[PFS_MSG_INS_ACK], 1);
+	T_EQ(s.msgs[PFS_MSG_INS], 0);
+	T_EQ(sent_to(&te, 1, P6), -1);
 	T_EQ(decode(&te, sent_to(&te, 0, P3), &s), 3);
 	T_CHECK(s.msgs[PFS_MSG_INS] == 1 && has_id(&s, ID6));
 	T_EQ(decode(&te, sent_to(&te, 0, P5), &s), 5);
 	T_CHECK(s.msgs[PFS_MSG_INS] == 1 && has_id(&s, ID6));
+	T_EQ(s.msgs[PFS_MSG_INS_ACK], 0);
 	/* its delete follows the same way, as DEL_C */
 	te_input(&te, b, mk6_ref(b, 7, ID6, CR), P6, TE_T0 + 20);
 	T_EQ(te.applied[PFS_OP_DELETE], 1);
 	pfs_engine_flush(te.e, TE_T0 + 20);
-	T_EQ(te.n, 4);
-	T_EQ(sent_to(&te, 2, P6), -1);
-	T_EQ(decode(&te, sent_to(&te, 2, P5), &s), 5);
+	T_EQ(te.n, 5);
+	T_EQ(sent_to(&te, 3, P6), -1);
+	T_EQ(decode(&te, sent_to(&te, 3, P5), &s), 5);
 	T_CHECK(s.msgs[PFS_MSG_DEL] == 1 && has_id(&s, ID6));
-	T_EQ(decode(&te, sent_to(&te, 2, P3), &s), 3);
+	T_EQ(decode(&te, sent_to(&te, 3, P3), &s), 3);
 	T_CHECK(s.msgs[PFS_MSG_DEL] == 1 && has_id(&s, ID6));
 	te_close(&te);
 }
@@ -310,8 +316,12 @@ static void test_bridge_v5_v3(void)
 	te_input(&te, b, mk5_ins(b, 1400, 1, ID5), P5, TE_T0 + 10);
 	T_EQ(te.applied[PFS_OP_INSERT], 1);
 	pfs_engine_flush(te.e, TE_T0 + 10);
-	T_EQ(te.n, 2);
-	T_EQ(sent_to(&te, 0, P5), -1);
+	T_EQ(te.n, 3);
+	/* P5 gets the INS_ACK its fixture asks for, not the state */
+	T_EQ(decode(&te, sent_to(&te, 0, P5), &s), 5);
+	T_EQ(s.msgs[PFS_MSG_INS_ACK], 1);
+	T_EQ(s.msgs[PFS_MSG_INS], 0);
+	T_EQ(sent_to(&te, 1, P5), -1);
 	T_EQ(decode(&te, sent_to(&te, 0, P6), &s), 6);
 	T_CHECK(has_id(&s, ID5));
 	T_EQ(decode(&te, sent_to(&te, 0, P3), &s), 3);
@@ -324,11 +334,11 @@ static void test_bridge_v5_v3(void)
 	te_input(&te, b, mk3(b, PFS_V3_ACT_INS, &r), P3, TE_T0 + 20);
 	T_EQ(te.applied[PFS_OP_INSERT], 2);
 	pfs_engine_flush(te.e, TE_T0 + 20);
-	T_EQ(te.n, 4);
-	T_EQ(sent_to(&te, 2, P3), -1);
-	T_EQ(decode(&te, sent_to(&te, 2, P6), &s), 6);
+	T_EQ(te.n, 5); /* v3: no INS_ACK */
+	T_EQ(sent_to(&te, 3, P3), -1);
+	T_EQ(decode(&te, sent_to(&te, 3, P6), &s), 6);
 	T_CHECK(has_id(&s, ID3));
-	T_EQ(decode(&te, sent_to(&te, 2, P5), &s), 5);
+	T_EQ(decode(&te, sent_to(&te, 3, P5), &s), 5);
 	T_CHECK(has_id(&s, ID3));
 	te_close(&te);
 }
@@ -349,7 +359,7 @@ static void test_bridge_echo(void)
 	open_mixed(&te, PFS_ENGINE_VERSION_AUTO);
 	te_input(&te, b, mk6_ins(b, ID6), P6, TE_T0 + 10);
 	pfs_engine_flush(te.e, TE_T0 + 10);
-	T_EQ(te.n, 2);
+	T_EQ(te.n, 3); /* the INS_ACK to P6, the state to P3 and P5 */
 	s = pfs_table_find_id(te.t, ID6, CR);
 	T_CHECK(s != NULL);
 	if (s == NULL) {
@@ -361,13 +371,13 @@ static void test_bridge_echo(void)
 	r.state.expire = 0;
 	te_input(&te, b, mk3(b, PFS_V3_ACT_UPD, &r), P3, TE_T0 + 20);
 	pfs_engine_flush(te.e, TE_T0 + 20);
-	T_EQ(te.n, 2);
+	T_EQ(te.n, 3);
 	T_EQ(pfs_engine_bridged(te.e, &echoes), 1);
 	T_EQ(echoes, 1);
 	te_input(&te, b, mk3(b, PFS_V3_ACT_UPD, &r), P3, TE_T0 + 1020);
 	pfs_engine_flush(te.e, TE_T0 + 1020);
-	T_EQ(te.n, 4);
-	T_CHECK(sent_to(&te, 2, P6) >= 0 && sent_to(&te, 2, P5) >= 0);
+	T_EQ(te.n, 5);
+	T_CHECK(sent_to(&te, 3, P6) >= 0 && sent_to(&te, 3, P5) >= 0);
 	T_EQ(sent_to(&te, 2, P3), -1);
 	te_close(&te);
 }
@@ -412,13 +422,16 @@ static void test_homogeneous(void)
 	te_input(&te, b, mk6_ref(b, 7, 4, 4), P6 + 1, TE_T0 + 1);
 	te_input(&te, b, mk6_ins(b, ID6), P6, TE_T0 + 2);
 	pfs_engine_flush(te.e, TE_T0 + 2);
-	T_EQ(te.n, 0); /* the other v6 peer heard it */
+	/* the other v6 peer heard it: only the INS_ACK, to its sender */
+	T_EQ(te.n, 1);
+	T_EQ(te.p[0].dst, P6);
+	T_EQ(te.p[0].wire[20], PFS_V6_ACT_INS_ACK);
 	T_EQ(pfs_engine_insert(te.e, &st, TE_T0 + 10), 0);
 	pfs_engine_flush(te.e, TE_T0 + 10);
-	T_EQ(te.n, 1);
-	T_EQ(te.p[0].dst, PFS_V3_GROUP);
-	T_EQ(te.p[0].wire[0], 6);
-	T_EQ(te.p[0].llen, te.p[0].wlen); /* pfsync0 shows the same v6 */
+	T_EQ(te.n, 2);
+	T_EQ(te.p[1].dst, PFS_V3_GROUP);
+	T_EQ(te.p[1].wire[0], 6);
+	T_EQ(te.p[1].llen, te.p[1].wlen); /* pfsync0 shows the same v6 */
 	te_close(&te);
 }
 
@@ -472,12 +485,15 @@ static void test_pinned(void)
 	te_input(&te, b, mk5_ins(b, 1400, 1, ID5), P5, TE_T0 + 10);
 	T_EQ(te.applied[PFS_OP_INSERT], 1);
 	pfs_engine_flush(te.e, TE_T0 + 10);
-	T_EQ(te.n, 0);
+	/* nothing bridged; the INS_ACK goes in the sender's v5 all the same */
+	T_EQ(te.n, 1);
+	T_EQ(te.p[0].dst, P5);
+	T_EQ(te.p[0].wire[0], 5);
 	T_EQ(pfs_engine_insert(te.e, &st, TE_T0 + 20), 0);
 	pfs_engine_flush(te.e, TE_T0 + 20);
-	T_EQ(te.n, 1);
-	T_EQ(te.p[0].dst, PFS_V3_GROUP);
-	T_EQ(te.p[0].wire[0], 6);
+	T_EQ(te.n, 2);
+	T_EQ(te.p[1].dst, PFS_V3_GROUP);
+	T_EQ(te.p[1].wire[0], 6);
 	te_close(&te);
 }
 

@@ -225,11 +225,97 @@ static void test_send_1500(void)
 	te_close(&te);
 }
 
+/* ---- INS_ACK for a deferred insert (issue 20, item 2) --------------------*/
+
+/*
+ * Both INS_ACKs as FreeBSD reads them (pfsync-modern.md §2): the 20-byte
+ * header (version 5, len 52, pfcksum: ours is zero), subheader {INS_ACK
+ * 2, pad, count 2}, two pfsync_ins_ack {u64 id, u32 creatorid}, then the
+ * EOF subheader {12, pad, count 1} every v5 frame ends with.
+ */
+static const uint8_t golden_iack_v5[52] = {
+    5,	  0,	0,    52,   0,	  0,	0,    0,    0,	  0,	0,    0,
+    0,	  0,	0,    0,    0,	  0,	0,    0,    2,	  0,	0,    2,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xde, 0xad, 0xbe, 0xef,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x09, 0xde, 0xad, 0xbe, 0xef,
+    12,	  0,	0,    1,
+};
+
+/* The low byte of state_flags, where PFSTATE_ACK (0x10) is. */
+static size_t ack_off(unsigned fmt)
+{
+	return fmt == 1301 ? 238 : fmt == 1400 ? 236 : 333;
+}
+
+/* An engine that has heard one packet from TE_PEER (a source's first
+ * packet is never answered, engine_src.c): a DEL_C of no state. */
+static void iack_open(struct te *te)
+{
+	uint8_t b[64];
+
+	te_open(te, PFS_ENGINE_VERSION_AUTO, 0);
+	te_input(te, b, mk_ref(b, 7, 0x99, CR), TE_PEER, TE_T0);
+	te->n = 0;
+}
+
+static void check_iack_fmt(unsigned fmt)
+{
+	uint8_t b[1500];
+	struct te te;
+	size_t len;
+
+	/* both fixtures ask (PFSTATE_ACK): one packet, two records */
+	iack_open(&te);
+	te_input(&te, b, mk_states(b, ins_act(fmt), fmt), TE_PEER, TE_T0 + 1);
+	T_EQ(te.applied[PFS_OP_INSERT], 2);
+	T_EQ(te.n, 1);
+	T_CHECK(te.p[0].has_wire);
+	T_EQ(te.p[0].dst, TE_PEER);
+	T_EQ(te.p[0].llen, 0);
+	T_EQ(te.p[0].wlen, sizeof(golden_iack_v5));
+	T_CHECK(memcmp(te.p[0].wire, golden_iack_v5,
+		       sizeof(golden_iack_v5)) == 0);
+	T_EQ(pfs_engine_rel_stats(te.e)[PFS_REL_IACKS], 2);
+	te_close(&te);
+	/* the flag cleared on both: nothing */
+	iack_open(&te);
+	len = mk_states(b, ins_act(fmt), fmt);
+	b[24 + ack_off(fmt)] &= (uint8_t)~0x10;
+	b[24 + slen(fmt) + ack_off(fmt)] &= (uint8_t)~0x10;
+	te_input(&te, b, len, TE_PEER, TE_T0 + 1);
+	T_EQ(te.applied[PFS_OP_INSERT], 2);
+	T_EQ(te.n, 0);
+	T_EQ(pfs_engine_rel_stats(te.e)[PFS_REL_IACKS], 0);
+	te_close(&te);
+}
+
+static void test_iack(void)
+{
+	check_iack_fmt(1301);
+	check_iack_fmt(1400);
+	check_iack_fmt(1500);
+}
+
+/* An UPD with the flag (a bulk answer) asks for nothing. */
+static void test_iack_upd(void)
+{
+	uint8_t b[1500];
+	struct te te;
+
+	iack_open(&te);
+	te_input(&te, b, mk_states(b, 16, 1500), TE_PEER, TE_T0 + 1);
+	T_EQ(te.applied[PFS_OP_INSERT], 2);
+	T_EQ(te.n, 0);
+	te_close(&te);
+}
+
 int main(void)
 {
 	T_RUN(test_formats_land);
 	T_RUN(test_oldest_format);
 	T_RUN(test_upd_del);
 	T_RUN(test_send_1500);
+	T_RUN(test_iack);
+	T_RUN(test_iack_upd);
 	return t_done();
 }

@@ -566,6 +566,155 @@ static void test_own_hostid(void)
 	te_close(&te);
 }
 
+/* ---- INS_ACK for a deferred insert (issue 20, item 2) --------------------*/
+
+/* INS of fixture k alone (k 0 carries PFSTATE_ACK, k 1 does not). */
+static size_t mk_ins1(uint8_t *b, uint8_t k)
+{
+	size_t len = 20 + 4 + 264;
+
+	memset(b, 0, len);
+	g_hdr(b, (uint16_t)len);
+	g_sub(b, 20, 13, 66, 1);
+	g_state(b, 24, k);
+	return len;
+}
+
+static uint64_t te_rel(const struct te *te, enum pfs_rel_stat r)
+{
+	return pfs_engine_rel_stats(te->e)[r];
+}
+
+/* An engine that has heard one packet from TE_PEER (engine_src.c: a
+ * source's first packet is never answered): a DEL_C of no state. */
+static void iack_open(struct te *te, uint8_t version)
+{
+	uint8_t b[64];
+
+	te_open(te, version, 0);
+	te_input(te, b, mk_ref(b, 7, 0x99, CR), TE_PEER, TE_T0);
+	te->n = 0;
+}
+
+/*
+ * The INS_ACK of ID0 as OpenBSD reads it, from §1.2-§1.4: the 20-byte
+ * header (version 6, len 36, pfcksum zero), subheader {INS_ACK 2, 3
+ * words, count 1}, pfsync_ins_ack {u64 id, u32 creatorid}, big-endian.
+ */
+static const uint8_t golden_iack_v6[36] = {
+    6,	  0,	0,    36,   0,	  0,	0,    0,    0,	  0,	0,    0,
+    0,	  0,	0,    0,    0,	  0,	0,    0,    2,	  3,	0,    1,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xde, 0xad, 0xbe, 0xef,
+};
+
+static void test_iack_deferred(void)
+{
+	uint8_t b[1500];
+	struct te te;
+
+	iack_open(&te, PFS_ENGINE_VERSION_AUTO);
+	te_input(&te, b, mk_ins(b), TE_PEER, TE_T0 + 1);
+	T_EQ(pfs_table_count(te.t), 2);
+	T_EQ(te.n, 1); /* ID0 asked (0x0010), ID1 did not */
+	T_CHECK(te.p[0].has_wire);
+	T_EQ(te.p[0].dst, TE_PEER);
+	T_EQ(te.p[0].llen, 0); /* a reply: not for pfsync0 */
+	T_EQ(te.p[0].wlen, sizeof(golden_iack_v6));
+	T_CHECK(memcmp(te.p[0].wire, golden_iack_v6,
+		       sizeof(golden_iack_v6)) == 0);
+	T_EQ(te_rel(&te, PFS_REL_IACKS), 1);
+	te_close(&te);
+	/* the same under `version 3`: answered in the peer's dialect */
+	iack_open(&te, PFS_DIALECT_V3);
+	te_input(&te, b, mk_ins(b), TE_PEER, TE_T0 + 1);
+	T_EQ(te.n, 1);
+	T_EQ(te.p[0].wlen, sizeof(golden_iack_v6));
+	T_CHECK(memcmp(te.p[0].wire, golden_iack_v6,
+		       sizeof(golden_iack_v6)) == 0);
+	te_close(&te);
+}
+
+static void test_iack_none(void)
+{
+	struct pfs_bsd_state fx;
+	uint8_t b[1500];
+	struct te te;
+
+	/* no PFSTATE_ACK: no answer */
+	iack_open(&te, PFS_ENGINE_VERSION_AUTO);
+	te_input(&te, b, mk_ins1(b, 1), TE_PEER, TE_T0 + 1);
+	T_EQ(pfs_table_count(te.t), 1);
+	T_EQ(te.n, 0);
+	T_EQ(te_rel(&te, PFS_REL_IACKS), 0);
+	te_close(&te);
+	/* a source's first packet earns nothing (engine_src.c) */
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te_input(&te, b, mk_ins1(b, 0), TE_PEER, TE_T0);
+	T_EQ(pfs_table_count(te.t), 1);
+	T_EQ(te.n, 0);
+	T_EQ(te_rel(&te, PFS_REL_REPLY_REFUSED), 1);
+	te_close(&te);
+	/* not the syncpeer: not a peer, never answered */
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	te.c.syncpeer = TE_PEER2;
+	T_EQ(pfs_engine_set_conf(te.e, &te.c, TE_T0), 0);
+	te_input(&te, b, mk_ref(b, 7, 0x99, CR), TE_PEER, TE_T0);
+	te.n = 0;
+	te_input(&te, b, mk_ins1(b, 0), TE_PEER, TE_T0 + 1);
+	T_EQ(te.n, 0);
+	T_EQ(te_rel(&te, PFS_REL_IACKS), 0);
+	te_close(&te);
+	/* an INS of our own hostid is refused, so not acknowledged */
+	iack_open(&te, PFS_ENGINE_VERSION_AUTO);
+	mk_ins1(b, 0);
+	g32(b, 24 + 236, TE_HOST); /* creatorid, §1.5 */
+	te_input(&te, b, 20 + 4 + 264, TE_PEER, TE_T0 + 1);
+	T_EQ(te.n, 0);
+	te_close(&te);
+	/* v3 (NetBSD) has no INS_ACK: the flag cannot even be sent */
+	te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
+	fx_state(&fx, 0);
+	fx.st.creation = 0;
+	te_input(&te, b, mk_v3_ins(b, &fx.st), TE_PEER, TE_T0);
+	fx.st.id = ID1; /* another connection */
+	fx.st.gwy.port++;
+	fx.st.lan.port++;
+	te.n = 0;
+	te_input(&te, b, mk_v3_ins(b, &fx.st), TE_PEER, TE_T0 + 1);
+	T_EQ(pfs_table_count(te.t), 2);
+	T_EQ(te.n, 0);
+	T_EQ(te_rel(&te, PFS_REL_IACKS), 0);
+	te_close(&te);
+}
+
+/* Many deferred inserts in one packet: one INS_ACK packet, n records. */
+static void test_iack_batched(void)
+{
+	uint8_t b[8192];
+	struct te te;
+	size_t len = 20 + 4 + 20 * 264, i;
+
+	iack_open(&te, PFS_ENGINE_VERSION_AUTO);
+	memset(b, 0, len);
+	g_hdr(b, (uint16_t)len);
+	g_sub(b, 20, 13, 66, 20);
+	for (i = 0; i < 20; i++) {
+		g_state(b, 24 + i * 264, 0);
+		g64(b, 24 + i * 264, ID0 + 16 * i); /* id @0 */
+		g16(b, 24 + i * 264 + 24 + 34, (uint16_t)(40000 + i));
+		g16(b, 24 + i * 264 + 64 + 34, (uint16_t)(1234 + i));
+	}
+	te_input(&te, b, len, TE_PEER, TE_T0 + 1);
+	T_EQ(pfs_table_count(te.t), 20);
+	T_EQ(te.n, 1);
+	T_EQ(te.p[0].wlen, 20 + 4 + 20 * 12);
+	T_EQ(te.p[0].wire[20], 2);
+	T_EQ(te.p[0].wire[23], 20);
+	T_EQ(te.p[0].wire[24 + 19 * 12 + 7], (uint8_t)(0x08 + 16 * 19));
+	T_EQ(te_rel(&te, PFS_REL_IACKS), 20);
+	te_close(&te);
+}
+
 int main(void)
 {
 	T_RUN(test_ins_lands);
@@ -578,5 +727,8 @@ int main(void)
 	T_RUN(test_auto_mixed);
 	T_RUN(test_clr_unknown_creators);
 	T_RUN(test_own_hostid);
+	T_RUN(test_iack_deferred);
+	T_RUN(test_iack_none);
+	T_RUN(test_iack_batched);
 	return t_done();
 }
