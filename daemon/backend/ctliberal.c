@@ -4,8 +4,8 @@
  *
  * A pass walks the mirror a slice per loop turn (CTLIB_SLICE states, a
  * timer at "now" brings the next), asks the kernel for each of our TCP
- * states by a GET of its tuple, CTLIB_GET_BATCH to a sendmsg on a socket
- * of its own (the kernel answers inside the call), and queues a LIBERAL
+ * states by a GET of its tuple, batched on a socket of its own
+ * (ctget.h), and queues a LIBERAL
  * write for each entry that comes back strict in either direction.  A
  * GET answered ENOENT is an entry gone meanwhile: nothing to do.
  */
@@ -19,29 +19,22 @@
 
 #include "pfsync/table.h"
 
+#include "ctget.h"
 #include "ctliberal.h"
 #include "log.h"
 #include "loop.h"
 
 #define CTLIB_SLICE	4096 /* mirror states walked per loop turn */
-#define CTLIB_GET_BATCH 256  /* GETs per sendmsg */
-#define CTLIB_RXBUF	(64 * 1024)
 #define CTLIB_RCVBUF	(4 * 1024 * 1024)
 
 struct pfsd_ctlib {
 	struct pfsd_ctlib_env env;
 	struct mnl_socket *nl;
-	uint32_t seq;
 	int timer_id;
 	bool busy;
 	bool logged; /* a refused write logged */
 	size_t cur;  /* the walk's cursor */
-	struct {     /* the GETs of one batch, by seq - seq of [0] */
-		uint64_t id;
-		uint32_t creatorid, seq;
-	} gets[CTLIB_GET_BATCH];
-	size_t nget, glen;
-	uint8_t *gbuf, *rx;
+	struct pfsd_ctget *getq; /* batched GETs on nl */
 	struct pfsd_ctlib_stats st;
 };
 
@@ -57,14 +50,15 @@ bool pfsd_ctlib_wants(const struct pfsd_ct_entry *e)
 	       !(e->flags_orig & e->flags_reply & IP_CT_TCP_FLAG_BE_LIBERAL);
 }
 
-/* One answer of a GET batch: the entry (strict: queue the write), or an
- * error (ENOENT: gone meanwhile). */
-static void ctlib_reply(struct pfsd_ctlib *l, const struct nlmsghdr *nlh)
+/* One answer of a GET batch (ctget.h): the entry (strict: queue the
+ * write), or an error (ENOENT: gone meanwhile). */
+static void ctlib_reply(void *arg, uint64_t id, uint32_t creatorid,
+			const struct nlmsghdr *nlh)
 {
-	uint32_t i = nlh->nlmsg_seq - l->gets[0].seq;
+	struct pfsd_ctlib *l = arg;
 	struct pfsd_ct_entry e;
 
-	if (l->nget == 0 || i >= l->nget || nlh->nlmsg_type == NLMSG_ERROR)
+	if (nlh->nlmsg_type == NLMSG_ERROR)
 		return;
 	if (pfsd_ctmap_parse(nlh, nlh->nlmsg_len, &e) < 0)
 		return;
@@ -73,56 +67,11 @@ static void ctlib_reply(struct pfsd_ctlib *l, const struct nlmsghdr *nlh)
 		l->st.already++;
 		return;
 	}
-	if (pfsd_ctwr_put(l->env.w, &e, PFSD_CTWR_LIBERAL, l->gets[i].id,
-			  l->gets[i].creatorid) == 0)
+	if (pfsd_ctwr_put(l->env.w, &e, PFSD_CTWR_LIBERAL, id,
+			  creatorid) == 0)
 		l->st.made++;
 	else
 		l->st.failed++;
-}
-
-static void ctlib_get_flush(struct pfsd_ctlib *l)
-{
-	const struct nlmsghdr *nlh;
-	ssize_t n;
-	int len;
-
-	if (l->nget == 0)
-		return;
-	if (mnl_socket_sendto(l->nl, l->gbuf, l->glen) < 0)
-		log_warn("conntrack liberal pass");
-	/* the kernel answered every GET inside sendmsg */
-	while ((n = recv(mnl_socket_get_fd(l->nl), l->rx, CTLIB_RXBUF,
-			 MSG_DONTWAIT)) > 0 ||
-	       (n < 0 && errno == ENOBUFS)) {
-		len = (int)n;
-		for (nlh = (const void *)l->rx; n > 0 && mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len))
-			ctlib_reply(l, nlh);
-	}
-	l->nget = 0;
-	l->glen = 0;
-}
-
-static void ctlib_get_put(struct pfsd_ctlib *l, const struct pfs_state *s)
-{
-	struct pfsd_ct_entry e;
-	struct pfs_stx x;
-	size_t n;
-
-	(void)pfs_table_xget(l->env.table, s, &x); /* the zone finds it */
-	if (pfsd_ctmap_from_state_x(s, &x, 0, &e) == -1)
-		return;
-	n = pfsd_ctmap_build_get(l->gbuf + l->glen,
-				 CTLIB_GET_BATCH * PFSD_CTMAP_MSG_MAX - l->glen,
-				 &e, ++l->seq);
-	if (n == 0)
-		return;
-	l->gets[l->nget].id = s->id;
-	l->gets[l->nget].creatorid = s->creatorid;
-	l->gets[l->nget].seq = l->seq;
-	l->glen += n;
-	if (++l->nget == CTLIB_GET_BATCH)
-		ctlib_get_flush(l);
 }
 
 static void ctlib_tick(void *arg);
@@ -154,9 +103,9 @@ static void ctlib_tick(void *arg)
 		if (s == NULL)
 			break;
 		if (pfsd_ctlib_due(s, hostid))
-			ctlib_get_put(l, s);
+			(void)pfsd_ctget_put(l->getq, l->env.table, s);
 	}
-	ctlib_get_flush(l);
+	pfsd_ctget_flush(l->getq);
 	if (s != NULL) {
 		ctlib_arm(l);
 		return;
@@ -223,9 +172,9 @@ struct pfsd_ctlib *pfsd_ctlib_new(const struct pfsd_ctlib_env *env)
 	if (l == NULL)
 		return NULL;
 	l->env = *env;
-	l->gbuf = malloc(CTLIB_GET_BATCH * PFSD_CTMAP_MSG_MAX);
-	l->rx = malloc(CTLIB_RXBUF);
-	if (l->gbuf == NULL || l->rx == NULL || ctlib_open(l) == -1) {
+	if (ctlib_open(l) == -1 ||
+	    (l->getq = pfsd_ctget_new(l->nl, "conntrack liberal pass",
+				      ctlib_reply, l)) == NULL) {
 		log_warn("conntrack liberal pass: socket");
 		pfsd_ctlib_free(l);
 		return NULL;
@@ -239,9 +188,8 @@ void pfsd_ctlib_free(struct pfsd_ctlib *l)
 		return;
 	if (l->timer_id > 0)
 		pfsd_loop_timer_cancel(l->env.loop, l->timer_id);
+	pfsd_ctget_free(l->getq);
 	if (l->nl != NULL)
 		mnl_socket_close(l->nl);
-	free(l->gbuf);
-	free(l->rx);
 	free(l);
 }

@@ -53,6 +53,7 @@
 
 #include "pfsync/table.h"
 
+#include "ctget.h"
 #include "ctliberal.h"
 #include "ctmap.h"
 #include "ctnl.h"
@@ -76,7 +77,6 @@
 #define CTNL_SCAN_MS	   1000	 /* one slice of the mirror a second */
 #define CTNL_SCAN_SLICES   10	 /* so each state is looked at every 10 s */
 #define CTNL_SCAN_MIN	   1024	 /* states per slice, at least */
-#define CTNL_GET_BATCH	   256	 /* GETs per sendmsg */
 #define CTNL_SEEN_KEEP	   4096	 /* seen list kept between dumps */
 
 struct pfsd_ctnl {
@@ -101,12 +101,7 @@ struct pfsd_ctnl {
 	struct pfsd_idset gone; /* CTA_IDs destroyed while the dump runs */
 	int scan_id;	 /* the refresh scan's timer */
 	size_t scan_cur; /* where the next slice starts */
-	struct {	 /* the GETs of one batch, by seq - seq of [0] */
-		uint64_t id;
-		uint32_t creatorid, seq;
-	} gets[CTNL_GET_BATCH];
-	size_t nget, glen;
-	uint8_t *gbuf;
+	struct pfsd_ctget *getq; /* batched GETs on `get` (ctget.h) */
 	struct pfsd_ctnl_stats st;
 	struct pfsd_ctfilter filter; /* what is not synced */
 };
@@ -741,7 +736,6 @@ static int ctnl_ptr_cmp(const void *a, const void *b)
 }
 
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s);
-static void ctnl_get_flush(struct pfsd_ctnl *c);
 
 /* The mirror states a dump did not show (id and creator). */
 struct ctnl_unseen {
@@ -794,7 +788,7 @@ static void ctnl_sweep(struct pfsd_ctnl *c)
 		if (s != NULL)
 			ctnl_get_put(c, s);
 	}
-	ctnl_get_flush(c);
+	pfsd_ctget_flush(c->getq);
 	free(v);
 }
 
@@ -933,10 +927,9 @@ static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
  * every five days, a busy UDP one every two minutes.
  */
 
-static void ctnl_get_gone(struct pfsd_ctnl *c, size_t i)
+static void ctnl_get_gone(struct pfsd_ctnl *c, uint64_t id, uint32_t creatorid)
 {
-	struct pfs_state *s = pfs_table_find_id(c->env.table, c->gets[i].id,
-						c->gets[i].creatorid);
+	struct pfs_state *s = pfs_table_find_id(c->env.table, id, creatorid);
 
 	if (s == NULL)
 		return;
@@ -945,16 +938,15 @@ static void ctnl_get_gone(struct pfsd_ctnl *c, size_t i)
 				pfsd_now_ms());
 }
 
-/* One reply of a GET batch: the entry, or an error. */
-static void ctnl_get_reply(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
+/* One answer of a GET batch (ctget.h): the entry, or an error. */
+static void ctnl_get_reply(void *arg, uint64_t id, uint32_t creatorid,
+			   const struct nlmsghdr *nlh)
 {
+	struct pfsd_ctnl *c = arg;
 	const struct nlmsgerr *ne;
 	struct pfsd_ct_entry e;
 	struct pfs_state st;
-	uint32_t i = nlh->nlmsg_seq - c->gets[0].seq;
 
-	if (c->nget == 0 || i >= c->nget)
-		return;
 	if (nlh->nlmsg_type != NLMSG_ERROR) {
 		if (ctnl_entry(c, nlh, &e, &st) >= 0)
 			ctnl_seen(c, ctnl_upsert(c, &e, &st));
@@ -964,53 +956,13 @@ static void ctnl_get_reply(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
 		return;
 	ne = mnl_nlmsg_get_payload(nlh);
 	if (ne->error == -ENOENT)
-		ctnl_get_gone(c, i);
-}
-
-static void ctnl_get_flush(struct pfsd_ctnl *c)
-{
-	const struct nlmsghdr *nlh;
-	ssize_t n;
-	int len;
-
-	if (c->nget == 0)
-		return;
-	if (mnl_socket_sendto(c->get, c->gbuf, c->glen) < 0)
-		log_warn("conntrack refresh");
-	/* the kernel answered every GET inside sendmsg */
-	while ((n = recv(mnl_socket_get_fd(c->get), c->rx, CTNL_RXBUF,
-			 MSG_DONTWAIT)) > 0 ||
-	       (n < 0 && errno == ENOBUFS)) {
-		len = (int)n;
-		for (nlh = (const void *)c->rx; n > 0 && mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len))
-			ctnl_get_reply(c, nlh);
-	}
-	c->nget = 0;
-	c->glen = 0;
+		ctnl_get_gone(c, id, creatorid);
 }
 
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
-	struct pfsd_ct_entry e;
-	struct pfs_stx x;
-	size_t n;
-
-	(void)pfs_table_xget(c->env.table, s, &x); /* the zone finds it */
-	if (pfsd_ctmap_from_state_x(s, &x, 0, &e) == -1)
-		return;
-	n = pfsd_ctmap_build_get(c->gbuf + c->glen,
-				 CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX - c->glen,
-				 &e, ++c->seq);
-	if (n == 0)
-		return;
-	c->gets[c->nget].id = s->id;
-	c->gets[c->nget].creatorid = s->creatorid;
-	c->gets[c->nget].seq = c->seq;
-	c->glen += n;
-	c->st.gets++;
-	if (++c->nget == CTNL_GET_BATCH)
-		ctnl_get_flush(c);
+	if (pfsd_ctget_put(c->getq, c->env.table, s) == 0)
+		c->st.gets++;
 }
 
 static void ctnl_scan_arm(struct pfsd_ctnl *c)
@@ -1040,7 +992,7 @@ static void ctnl_scan(void *arg)
 		if (pfsd_ctpol_reread_due(s, hostid, now))
 			ctnl_get_put(c, s);
 	}
-	ctnl_get_flush(c);
+	pfsd_ctget_flush(c->getq);
 	ctnl_scan_arm(c);
 	ctnl_kick(c);
 }
@@ -1115,8 +1067,11 @@ static int ctnl_open_all(struct pfsd_ctnl *c)
 	c->dump = ctnl_open(0, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	c->get = ctnl_open(0, SOCK_CLOEXEC);
 	c->w = pfsd_ctwr_new(ctnl_done, c);
+	if (c->get != NULL)
+		c->getq = pfsd_ctget_new(c->get, "conntrack refresh",
+					 ctnl_get_reply, c);
 	if (c->ev == NULL || c->dump == NULL || c->get == NULL ||
-	    c->w == NULL) {
+	    c->getq == NULL || c->w == NULL) {
 		log_warn("conntrack sockets");
 		return -1;
 	}
@@ -1164,8 +1119,7 @@ struct pfsd_ctnl *pfsd_ctnl_new(const struct pfsd_ctnl_env *env)
 	c->rx = malloc(CTNL_RXBUF);
 	c->evrx = pfsd_nlrx_new(CTNL_EV_VLEN, CTNL_EV_SLOT);
 	pfsd_idset_init(&c->gone);
-	c->gbuf = malloc(CTNL_GET_BATCH * PFSD_CTMAP_MSG_MAX);
-	if (c->rx == NULL || c->evrx == NULL || c->gbuf == NULL ||
+	if (c->rx == NULL || c->evrx == NULL ||
 	    ctnl_open_all(c) == -1 || ctnl_open_lib(c) == -1) {
 		pfsd_ctnl_free(c);
 		return NULL;
@@ -1195,6 +1149,7 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 		pfsd_loop_timer_cancel(c->env.loop, c->timer_id);
 	if (c->scan_id > 0)
 		pfsd_loop_timer_cancel(c->env.loop, c->scan_id);
+	pfsd_ctget_free(c->getq);
 	if (c->get != NULL)
 		mnl_socket_close(c->get);
 	if (c->ev != NULL) {
@@ -1213,7 +1168,6 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c)
 	free(c->rx);
 	pfsd_nlrx_free(c->evrx);
 	pfsd_idset_free(&c->gone);
-	free(c->gbuf);
 	free(c);
 }
 
