@@ -26,7 +26,7 @@ source "$(dirname "$0")/failover-lib.sh"
 
 command -v conntrack >/dev/null || fail "conntrack is not installed"
 CONNS=${CONNS:-4}  # connections per firewall
-SECS=${SECS:-14}   # each client's life
+SECS=${SECS:-10}   # each client's life
 
 # cl_build N: the topology of N firewalls (plus fwX, without pfsyncd,
 # when CONTROL=1)
