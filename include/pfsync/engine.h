@@ -118,10 +118,6 @@ struct pfs_engine_ops {
 	 * May be NULL.
 	 */
 	void (*applied)(void *ctx, enum pfs_op op, const struct pfs_state *st);
-	/* A peer's CLR of all its states is done (each one was reported to
-	 * applied first; a CLR of one interface is not reported here).
-	 * May be NULL. */
-	void (*cleared)(void *ctx, uint32_t creatorid);
 	/* The bulk update finished (or was given up): synced is now true. */
 	void (*synced)(void *ctx, bool synced);
 	/*
