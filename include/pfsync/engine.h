@@ -239,9 +239,6 @@ bool pfs_engine_bulk_lost(struct pfs_engine *e);
 bool pfs_engine_bulk_send_lost(struct pfs_engine *e, uint64_t now_ms);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
-/* Requests re-sent after a silent wait (progress resets that count) or
- * a lossy transfer; 0 on the first request. */
-unsigned pfs_engine_bulk_tries(const struct pfs_engine *e);
 /* True while we are sending a bulk update to a peer. */
 bool pfs_engine_bulk_sending(const struct pfs_engine *e);
 
