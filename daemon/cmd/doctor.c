@@ -156,7 +156,8 @@ static void doc_security(struct doc *dc)
 			"pfsyncd.conf(5); BSD peers cannot seal: keep the "
 			"link private)");
 	else
-		doc_say(dc, DOC_OK, "security", "unsealed (memory backend)");
+		doc_say(dc, DOC_OK, "security", "unsealed (%s backend)",
+			pfsd_backend_name(d->bk));
 }
 
 static void doc_peer(struct doc *dc, const struct pfsd_peer *p)
