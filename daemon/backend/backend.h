@@ -13,9 +13,10 @@
  * (pfs_engine_insert/update/delete), the engine hands peers' changes
  * back through its ops, which the daemon passes on here (applied, adopt,
  * unconfirmed_of).  The hub (daemon.c, metrics.c, cmd/) calls only the
- * pfsd_backend_* functions below, never an implementation, and never
- * asks which one it has: what one backend alone has is an optional op
- * (NULL: the default answer given below) or a flag in caps.
+ * pfsd_backend_* functions below, never an implementation (it reads the
+ * counters and filter they return), and never asks which one it has:
+ * what one backend alone has is an optional op (NULL: the default answer
+ * given below) or a flag in caps.
  *
  * Ownership: the daemon makes the backend with pfsd_backend_new (the
  * kind of the config, no I/O), starts it once its engine and table exist
