@@ -307,8 +307,9 @@ static bool eng_rx_clear_ok(struct eng_rx *rx, uint32_t creatorid,
 
 /*
  * A CLR of creatorid (of its states on ifname, when not NULL).  A creator
- * we hold no state of costs nothing more (creators.h); a CLR of the whole
- * creator then reports ops->cleared and is bridged.
+ * we hold no state of costs nothing more (creators.h); each state it
+ * removes is reported to ops->applied; a CLR of the whole creator is
+ * then bridged.
  */
 static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
 			 const char *ifname)
@@ -326,8 +327,6 @@ static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
 		eng_rx_clear_walk(rx, creatorid, ifname, held);
 	if (ifname != NULL)
 		return;
-	if (e->ops.cleared)
-		e->ops.cleared(e->ctx, creatorid);
 	if (e->bridge)
 		eng_dial_bridge_clr(e, "", creatorid, rx->from, rx->now_ms);
 }
