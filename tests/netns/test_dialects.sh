@@ -6,7 +6,9 @@
 # answered in v6 only, from BUS START to BUS END, with every state.  B then
 # starts with the default `version auto` on the same link: its first bulk
 # request is v3, A answers in v6, B hears only v6 and switches to v6, and
-# A's v6 bulk fills its table.
+# A's v6 bulk fills its table.  P's states carry 600 s left (OpenBSD's
+# and FreeBSD's meaning of expire): they live 600 s on A, in each format,
+# and A's v6 bulk says the seconds left of every state.
 # C and D, on a link of their own, run `version 1400` and sync both ways
 # (insert, update, kill) over v5.
 source "$(dirname "$0")/lib.sh"
@@ -41,6 +43,12 @@ lives() { # NAME ID SECS: expires_in within 10 s under SECS
 check "the v6 INS's 600 s left are its life on A" \
 	lives A 0b5d0006:0000000000006001 600
 check "the v5 INS's too" lives A 0f5d0005:0000000000005001 600
+peer ins1500 10.83.0.1 0x5015 0x0f5d0005 || fail "send v5 1500 INS"
+peer ins1301 10.83.0.1 0x5013 0x0f5d0005 || fail "send v5 1301 INS"
+check "in the 1500 format too" \
+	wait_for 5 lives A 0f5d0005:0000000000005015 600
+check "and in the 1301 format" \
+	wait_for 5 lives A 0f5d0005:0000000000005013 600
 check "nothing refused" [ "$(json_field A badver stats)$(json_field A badval stats)" = 00 ]
 ids=$(ctl A -j pfsync0 | $PY -c '
 import json, sys
