@@ -38,6 +38,16 @@ static uint32_t dsem_last_wire(uint32_t left, uint8_t tclass)
 	return left > tmo ? left - tmo : 0;
 }
 
+bool pfs_dsem_v3_needs_left(uint32_t left, uint8_t tclass)
+{
+	uint32_t tmo = pfs_timeout_default(tclass), over;
+
+	if (left >= tmo)
+		return false;
+	over = tmo - left;
+	return over >= 2 && over > tmo / 64;
+}
+
 /* --- v5 (FreeBSD), v6 (OpenBSD): seconds left -----------------------------*/
 
 /* A state still held has a second left: 0 would tell a BSD importer

@@ -345,10 +345,9 @@ static void eng_state_stx(const struct pfs_engine *e, uint8_t action,
 	memset(x, 0, sizeof(*x));
 	if (upd && eng_xst_on(e))
 		(void)pfs_table_xget(e->table, st, x);
-	/* the seconds v3's expire cannot say (wire_xst.h: left), once it
-	 * would overstate them by 2 s or more */
+	/* the seconds v3's expire cannot say (wire_xst.h: left) */
 	if (upd && e->xst_peer && e->dialect == PFS_DIALECT_V3 &&
-	    (uint64_t)left + 1 < pfs_timeout_default(st->timeout)) {
+	    pfs_dsem_v3_needs_left(left, st->timeout)) {
 		x->has |= PFS_STX_LEFT;
 		x->left = left;
 	}

@@ -42,6 +42,7 @@
 #ifndef PFSYNC_DIALECT_SEM_H
 #define PFSYNC_DIALECT_SEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pfsync/state.h"
@@ -73,6 +74,16 @@ uint32_t pfs_dsem_import_expire(unsigned d, uint32_t wire, uint8_t tclass,
  * from dialect d was merged. */
 uint32_t pfs_dsem_merge_expire(unsigned d, uint32_t wire, uint8_t tclass,
 			       uint32_t now);
+
+/*
+ * Whether a pfsyncd peer needs a state's seconds left besides v3's
+ * `expire` (wire_xst.h): v3 would overstate them (fewer than the class
+ * timeout) by 2 s or more and by more than 1/64 of the class timeout.
+ * A state with nearly all of its timeout left is let be (a
+ * tcp.established one with 23 h 37 min or more: up to 22 min over), so
+ * a table of fresh states costs no extras section.
+ */
+bool pfs_dsem_v3_needs_left(uint32_t left, uint8_t tclass);
 
 /* now + secs, saturating. */
 uint32_t pfs_dsem_at(uint32_t now, uint32_t secs);

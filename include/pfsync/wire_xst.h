@@ -29,9 +29,10 @@
  *                   source of an OUT state (the real destination)
  *            left   u32, flag 0x80, last: the seconds the state had
  *                   left at the sender when it was sent.  Sent when
- *                   v3's `expire` cannot say it (2 s or more fewer than
- *                   the timeout of the state's class: NetBSD's meaning
- *                   keeps a state at least a whole timeout), so the replica
+ *                   v3's `expire` cannot say it (fewer than the timeout
+ *                   of the state's class: NetBSD's meaning keeps a state
+ *                   at least a whole timeout; dialect_sem.h
+ *                   pfs_dsem_v3_needs_left has the margin), so the replica
  *                   of a conntrack entry dies when the owner's does.
  *                   The receiver uses it instead of `expire` and keeps
  *                   nothing of it (state.h PFS_STX_LEFT).

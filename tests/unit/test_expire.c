@@ -392,6 +392,15 @@ static void test_rows(void)
 	T_EQ(pfs_dsem_merge_expire(3, 10, PFS_TM_UDP_SINGLE, 100), 140);
 	T_EQ(pfs_dsem_import_expire(4, 10, PFS_TM_UDP_SINGLE, 100), 140);
 	T_EQ(pfs_dsem_stat(6, PFS_DSEM_NEVENTS), -1);
+	/* what v3 cannot say between pfsyncd peers: 2 s and 1/64 over */
+	T_CHECK(!pfs_dsem_v3_needs_left(30, PFS_TM_UDP_SINGLE));
+	T_CHECK(!pfs_dsem_v3_needs_left(29, PFS_TM_UDP_SINGLE));
+	T_CHECK(pfs_dsem_v3_needs_left(28, PFS_TM_UDP_SINGLE));
+	T_CHECK(pfs_dsem_v3_needs_left(0, PFS_TM_UDP_SINGLE));
+	T_CHECK(!pfs_dsem_v3_needs_left(86400 - 1350, PFS_TM_TCP_ESTABLISHED));
+	T_CHECK(pfs_dsem_v3_needs_left(86400 - 1351, PFS_TM_TCP_ESTABLISHED));
+	T_CHECK(pfs_dsem_v3_needs_left(599, PFS_TM_TCP_ESTABLISHED));
+	T_CHECK(!pfs_dsem_v3_needs_left(90000, PFS_TM_TCP_ESTABLISHED));
 }
 
 /* Refusals: NetBSD counts badstate for all; OpenBSD and FreeBSD badval

@@ -454,26 +454,26 @@ static void test_engines_left(void)
 	T_EQ(cap_len[0], 20 + 88 + 12);
 	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 70000);
 	T_CHECK(got && got->expire == 70 + 90000);
-	/* 1 s fewer than the class timeout: v3's 1 s over is let be */
+	/* 1/64 of the class timeout fewer (1350 s): let be */
 	ncap = 0;
 	s.src.seqlo += 10;
-	s.expire = 80 + 86399;
+	s.expire = 80 + 86400 - 1350;
 	T_EQ(pfs_engine_update(a, &s, 80000), 0);
 	pfs_engine_flush(a, 80000);
 	T_EQ(ncap, 1);
 	T_EQ(cap_len[0], 20 + 88 + 12);
 	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 80000);
 	T_CHECK(got && got->expire == 80 + 86400);
-	/* 2 s fewer: said */
+	/* a second more: said */
 	ncap = 0;
 	s.src.seqlo += 10;
-	s.expire = 90 + 86398;
+	s.expire = 90 + 86400 - 1351;
 	T_EQ(pfs_engine_update(a, &s, 90000), 0);
 	pfs_engine_flush(a, 90000);
 	T_EQ(ncap, 1);
 	T_EQ(cap_len[0], 20 + 88 + 4 + 7 + 12);
 	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 90000);
-	T_EQ(got ? got->expire : 0, 90 + 86398);
+	T_EQ(got ? got->expire : 0, 90 + 86400 - 1351);
 	pfs_engine_free(a);
 	pfs_engine_free(b);
 	pfs_table_free(ta);
