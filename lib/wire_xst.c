@@ -6,13 +6,13 @@
 #include "pfsync/wire_ext.h"
 #include "pfsync/wire_xst.h"
 
-_Static_assert(PFS_XST_ENT_MAX == 43, "largest entry is 43 bytes");
+_Static_assert(PFS_XST_ENT_MAX == 47, "largest entry is 47 bytes");
 
 size_t pfs_xst_ent_len(const struct pfs_stx *x)
 {
 	size_t n = PFS_XST_ENT_HDR_LEN;
 
-	if ((x->has & PFS_STX_ALL) == 0)
+	if ((x->has & PFS_XST_FLAGS) == 0)
 		return 0;
 	if (x->has & PFS_STX_MARK)
 		n += 4;
@@ -22,13 +22,15 @@ size_t pfs_xst_ent_len(const struct pfs_stx *x)
 		n += PFS_STX_LABELS_LEN;
 	if (x->has & PFS_STX_NAT2)
 		n += 18;
+	if (x->has & PFS_STX_LEFT)
+		n += 4;
 	return n;
 }
 
 static void xst_put_ent(struct pfs_wbuf *wb, uint8_t index,
 			const struct pfs_stx *x)
 {
-	uint8_t has = x->has & PFS_STX_ALL;
+	uint8_t has = x->has & PFS_XST_FLAGS;
 
 	pfs_wbuf_put_u8(wb, index);
 	pfs_wbuf_put_u8(wb, has);
@@ -44,6 +46,8 @@ static void xst_put_ent(struct pfs_wbuf *wb, uint8_t index,
 		pfs_wbuf_put_bytes(wb, x->nat2.addr.a, 16);
 		pfs_wbuf_put_be16(wb, x->nat2.port);
 	}
+	if (has & PFS_STX_LEFT)
+		pfs_wbuf_put_be32(wb, x->left);
 }
 
 void pfs_xst_put(struct pfs_wbuf *wb, const struct pfs_stx *x, size_t n)
@@ -65,7 +69,7 @@ void pfs_xst_put(struct pfs_wbuf *wb, const struct pfs_stx *x, size_t n)
 static int xst_get_fields(struct pfs_rbuf *rb, uint8_t has, size_t len,
 			  struct pfs_stx *x)
 {
-	struct pfs_stx want = {.has = has & PFS_STX_ALL};
+	struct pfs_stx want = {.has = has & PFS_XST_FLAGS};
 	size_t need = pfs_xst_ent_len(&want), start = rb->off;
 
 	if (need != 0 && need - PFS_XST_ENT_HDR_LEN > len)
@@ -81,6 +85,8 @@ static int xst_get_fields(struct pfs_rbuf *rb, uint8_t has, size_t len,
 		pfs_rbuf_get_bytes(rb, x->nat2.addr.a, 16);
 		x->nat2.port = pfs_rbuf_get_be16(rb);
 	}
+	if (has & PFS_STX_LEFT)
+		x->left = pfs_rbuf_get_be32(rb);
 	pfs_rbuf_skip(rb, len - (rb->off - start)); /* a later version's */
 	return rb->err ? -1 : 0;
 }
