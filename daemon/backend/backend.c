@@ -76,8 +76,7 @@ bool pfsd_backend_kernel(const struct pfsd_backend *b)
 }
 
 /* Needs no start: the daemon sizes its engine before. */
-uint32_t pfsd_backend_table_max(const struct pfsd_backend *b,
-				const char **name)
+uint32_t pfsd_backend_table_max(const struct pfsd_backend *b, const char **name)
 {
 	if (b == NULL || b->ops->table_max == NULL)
 		return 0;
@@ -99,8 +98,7 @@ bool pfsd_backend_adopt(struct pfsd_backend *b, const struct pfs_state *local,
 }
 
 bool pfsd_backend_unconfirmed_of(struct pfsd_backend *b,
-				 const struct pfs_state *st,
-				 uint32_t creatorid)
+				 const struct pfs_state *st, uint32_t creatorid)
 {
 	return BK_HAS(b, unconfirmed_of) &&
 	       b->ops->unconfirmed_of(b->impl, st, creatorid);

@@ -106,7 +106,7 @@ struct pfsd_backend_ops {
 	const struct pfsd_ctlib_stats *(*lib_stats)(void *impl);
 };
 
-extern const struct pfsd_backend_ops pfsd_backend_memory; /* mem.c */
+extern const struct pfsd_backend_ops pfsd_backend_memory;    /* mem.c */
 extern const struct pfsd_backend_ops pfsd_backend_conntrack; /* ctbackend.c */
 
 struct pfsd_backend;

@@ -51,8 +51,8 @@ struct ctb {
 static int ctb_start(const struct pfsd_backend_env *env, void **impl)
 {
 	struct pfsd_ctfilter f;
-	struct pfsd_ctnl_env ce = {env->engine, env->table,	  env->loop,
-				   env->kick,	env->arg,	  &f,
+	struct pfsd_ctnl_env ce = {env->engine,		env->table, env->loop,
+				   env->kick,		env->arg,   &f,
 				   env->conf->prov_mark};
 	struct ctb *b = calloc(1, sizeof(*b));
 
