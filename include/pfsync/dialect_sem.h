@@ -7,11 +7,12 @@
  *
  * `expire`, a state's 32-bit relative time:
  *
- *   v3 (NetBSD)   the sender's "last packet" minus now (0 for a live
- *                 state); a receiver keeps the state wire + the timeout
- *                 of its class, on INS and on every update (NetBSD
- *                 sys/dist/pf/net/if_pfsync.c: pfsync_insert_net_state,
- *                 pfsync_input PFSYNC_ACT_UPD and _UPD_C).
+ *   v3 (NetBSD)   the sender's "last packet" minus now, 0 when past
+ *                 (a live state) (NetBSD sys/dist/pf/net/if_pfsync.c
+ *                 pfsync_pack_state); a receiver keeps the state wire +
+ *                 the timeout of its class, on INS and on every update
+ *                 (pfsync_insert_net_state, pfsync_input PFSYNC_ACT_UPD
+ *                 and _UPD_C).
  *   v5 (FreeBSD)  the seconds the state has left at the sender (0 when
  *   v6 (OpenBSD)  none; FreeBSD pf_ioctl.c pfsync_state_export, OpenBSD
  *                 pf.c pf_state_export).  A new state (INS, or an UPD of
