@@ -26,6 +26,7 @@
 #include "churn.h"
 #include "control.h"
 #include "crypt.h"
+#include "backend/ctexp.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -492,6 +493,14 @@ static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 		log_info("%s: sending pfsync v%u", d->conf.ifname, dialect);
 }
 
+/* A pfsyncd peer's conntrack expectation (ctexp.h). */
+static void dmn_expect(void *ctx, const struct pfs_xexp *x)
+{
+	struct pfsd_daemon *d = ctx;
+
+	pfsd_ctexp_apply(d->cx, x); /* NULL-safe: memory backend */
+}
+
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
@@ -499,6 +508,7 @@ static const struct pfs_engine_ops dmn_ops = {
 	.adopt = dmn_adopt,
 	.unconfirmed_of = dmn_unconfirmed_of,
 	.dialect = dmn_dialect,
+	.expect = dmn_expect,
 };
 
 /* The kernel dropped packets on the sync socket since the last one we
@@ -965,6 +975,14 @@ static void dmn_refresh_ctfilter(struct pfsd_daemon *d)
 	pfsd_ctnl_set_filter(d->ct, &f);
 }
 
+/* Expectations go with the conntrack backend; without them it runs on. */
+static struct pfsd_ctexp *dmn_ctexp_new(struct pfsd_daemon *d)
+{
+	struct pfsd_ctexp_env env = {d->engine, d->loop, d->ct};
+
+	return pfsd_ctexp_new(&env);
+}
+
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 				    const struct pfsd_conf *c,
 				    const char *conf_path,
@@ -999,6 +1017,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 			pfsd_daemon_free(d);
 			return NULL;
 		}
+		d->cx = dmn_ctexp_new(d);
 		/* the module may have come with the backend's socket */
 		if (dmn_limit_update(d, c))
 			dmn_limit_set(d);
@@ -1028,6 +1047,8 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 		pfsd_loop_timer_cancel(d->loop, d->trim_timer);
 	pfsd_churn_free(d->churn);
 	pfsd_mhttp_free(d->mhttp);
+	pfsd_ctexp_free(d->cx);
+	d->cx = NULL;
 	pfsd_ctnl_free(d->ct);
 	d->ct = NULL;
 	if (d->ctl != NULL) {

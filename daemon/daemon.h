@@ -76,6 +76,7 @@ struct pfsd_daemon {
 	struct pfsd_capture *cap;
 	struct pfsd_churn *churn;
 	struct pfsd_ctnl *ct;	/* conntrack backend, NULL with memory */
+	struct pfsd_ctexp *cx;	/* its expectations (ctexp.h), or NULL */
 	struct pfsd_crypt *crypt; /* sealed packets, NULL without a key */
 	struct pfsd_udp *udp;	  /* transport udp, else NULL (raw) */
 	int timer_id;		/* engine timer, 0 when not armed */

@@ -55,6 +55,7 @@
 
 #include "ctget.h"
 #include "ctliberal.h"
+#include "ctexp.h"
 #include "ctmap.h"
 #include "ctnl.h"
 #include "ctpolicy.h"
@@ -431,6 +432,7 @@ static void ctnl_keep_unsent(const struct pfsd_ctnl *c,
 		x->has |= PFS_STX_LABELS;
 		memcpy(x->labels, old.labels, sizeof(x->labels));
 	}
+	pfsd_ctexp_keep_seqadj(e, c->env.table, m, x);
 }
 
 /* The extras of the entry differ from those the mirror holds (zone
