@@ -20,6 +20,13 @@ struct ctexp_held {
 	uint64_t until_ms;
 };
 
+struct ctexp_reread {
+	struct pfs_xexp_tuple master;
+	uint8_t af;
+	uint16_t zone;
+	uint64_t at_ms;
+};
+
 struct pfsd_ctexp {
 	struct pfsd_ctexp_env env;
 	struct mnl_socket *ev, *wr;
@@ -28,6 +35,9 @@ struct pfsd_ctexp {
 	struct ctexp_held held[PFSD_CTEXP_HELD_MAX];
 	size_t nheld;
 	int timer; /* retry timer, 0 when none */
+	struct ctexp_reread rr[PFSD_CTEXP_REREAD_MAX];
+	size_t nrr;
+	int rr_timer; /* re-read timer, 0 when none */
 	bool logged[256];
 	struct pfsd_ctexp_stats st;
 };
@@ -35,6 +45,79 @@ struct pfsd_ctexp {
 static const struct pfsd_ctexp_stats ctexp_zero;
 
 /* ---- kernel -> peers ----------------------------------------------------*/
+
+static int ctexp_request(struct pfsd_ctexp *c, const void *msg, size_t len);
+
+/* GET the master's entry and hand the answer to the conntrack backend. */
+static void ctexp_get_master(struct pfsd_ctexp *c, const struct ctexp_reread *r)
+{
+	uint8_t msg[PFSD_CTMAP_MSG_MAX], buf[8192];
+	struct pfsd_ct_entry e;
+	const struct nlmsghdr *nlh = (const void *)buf;
+	size_t len;
+	ssize_t n;
+
+	memset(&e, 0, sizeof(e));
+	e.af = r->af == 2 ? AF_INET : AF_INET6;
+	e.orig.src = r->master.src;
+	e.orig.dst = r->master.dst;
+	e.orig.sport = r->master.sport;
+	e.orig.dport = r->master.dport;
+	e.orig.proto = r->master.proto;
+	e.orig.ok = 1;
+	e.zone = r->zone;
+	if (r->zone != 0)
+		e.have |= PFSD_CT_HAVE_ZONE;
+	len = pfsd_ctmap_build_get(msg, sizeof(msg), &e, ++c->seq);
+	if (len == 0 || mnl_socket_sendto(c->wr, msg, len) < 0)
+		return;
+	n = recv(mnl_socket_get_fd(c->wr), buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < (ssize_t)sizeof(*nlh) || nlh->nlmsg_len > (size_t)n ||
+	    nlh->nlmsg_type == NLMSG_ERROR)
+		return;
+	c->st.reread++;
+	pfsd_ctnl_reread(c->env.ct, nlh);
+}
+
+static void ctexp_reread_due(void *arg)
+{
+	struct pfsd_ctexp *c = arg;
+	uint64_t now = pfsd_now_ms();
+	size_t i = 0;
+
+	c->rr_timer = 0;
+	while (i < c->nrr) {
+		if (c->rr[i].at_ms > now) {
+			i++;
+			continue;
+		}
+		ctexp_get_master(c, &c->rr[i]);
+		c->rr[i] = c->rr[--c->nrr];
+	}
+	if (c->nrr > 0)
+		c->rr_timer = pfsd_loop_timer_add(
+		    c->env.loop, now + PFSD_CTEXP_REREAD_MS, ctexp_reread_due, c);
+	if (c->rr_timer < 0)
+		c->rr_timer = 0;
+}
+
+static void ctexp_reread_later(struct pfsd_ctexp *c, const struct pfs_xexp *x)
+{
+	struct ctexp_reread *r;
+
+	if (c->nrr == PFSD_CTEXP_REREAD_MAX)
+		return; /* the next event of the master carries it anyway */
+	r = &c->rr[c->nrr++];
+	r->master = x->master;
+	r->af = x->af;
+	r->zone = x->zone;
+	r->at_ms = pfsd_now_ms() + PFSD_CTEXP_REREAD_MS;
+	if (c->rr_timer == 0)
+		c->rr_timer = pfsd_loop_timer_add(c->env.loop, r->at_ms,
+						  ctexp_reread_due, c);
+	if (c->rr_timer < 0)
+		c->rr_timer = 0;
+}
 
 static void ctexp_event(struct pfsd_ctexp *c, const void *buf, size_t len)
 {
@@ -50,6 +133,8 @@ static void ctexp_event(struct pfsd_ctexp *c, const void *buf, size_t len)
 		c->st.own++; /* a peer's, written by us */
 		return;
 	}
+	if (x.op == PFS_XEXP_NEW)
+		ctexp_reread_later(c, &x);
 	if (pfs_engine_expect_send(c->env.engine, &x, 1, pfsd_now_ms()) == 1)
 		c->st.sent++;
 	else
@@ -285,6 +370,8 @@ void pfsd_ctexp_free(struct pfsd_ctexp *c)
 		return;
 	if (c->timer > 0)
 		pfsd_loop_timer_cancel(c->env.loop, c->timer);
+	if (c->rr_timer > 0)
+		pfsd_loop_timer_cancel(c->env.loop, c->rr_timer);
 	if (c->ev != NULL) {
 		pfsd_loop_del_fd(c->env.loop, mnl_socket_get_fd(c->ev));
 		mnl_socket_close(c->ev);

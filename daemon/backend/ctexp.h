@@ -15,6 +15,13 @@
  * let go if held).  When a master goes, the kernel removes its
  * expectations itself.  Echoes of our own writes (the port id of the
  * write socket) are never sent back.
+ *
+ * A NAT helper that rewrites a command (nf_nat_ftp's PORT through SNAT)
+ * moves the master's TCP sequence (seqadj) without any conntrack event;
+ * it does so right after it makes the expectation.  So the master of
+ * each new expectation is read again PFSD_CTEXP_REREAD_MS later and
+ * taken by the conntrack backend as a dump entry: its sequence
+ * adjustment then goes to the peers with it (ctmap.h).
  */
 #ifndef PFSYNCD_CTEXP_H
 #define PFSYNCD_CTEXP_H
@@ -30,6 +37,8 @@
 #define PFSD_CTEXP_RETRY_MS 100
 #define PFSD_CTEXP_HOLD_MS  30000
 #define PFSD_CTEXP_HELD_MAX 256
+#define PFSD_CTEXP_REREAD_MS 50
+#define PFSD_CTEXP_REREAD_MAX 256
 
 struct pfsd_ctexp_stats {
 	uint64_t events;   /* expectation events read from the kernel */
@@ -42,6 +51,7 @@ struct pfsd_ctexp_stats {
 	uint64_t refused;  /* refused by the kernel or given up */
 	uint64_t malformed; /* kernel messages without master/tuple/mask */
 	uint64_t enobufs;  /* event socket overruns */
+	uint64_t reread;   /* masters read again for their seqadj */
 };
 
 struct pfsd_loop;

@@ -961,6 +961,15 @@ static void ctnl_get_reply(void *arg, uint64_t id, uint32_t creatorid,
 		ctnl_get_gone(c, id, creatorid);
 }
 
+void pfsd_ctnl_reread(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
+{
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	if (c != NULL && ctnl_entry(c, nlh, &e, &st) >= 0)
+		ctnl_seen(c, ctnl_upsert(c, &e, &st));
+}
+
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
 	if (pfsd_ctget_put(c->getq, c->env.table, s) == 0)
