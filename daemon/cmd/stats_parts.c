@@ -254,6 +254,8 @@ static void parts_ct_exp(struct cmd_req *r)
 	     x->refused},
 	    {"ct_exp_malformed", "expectation messages malformed",
 	     x->malformed},
+	    {"ct_exp_reread", "masters read again for their seqadj",
+	     x->reread},
 	};
 	size_t i;
 
