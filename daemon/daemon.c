@@ -447,6 +447,8 @@ static void dmn_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
 
 	d->applied[op]++;
 	pfsd_ctnl_applied(d->ct, op, st); /* NULL-safe: memory backend */
+	if (op == PFS_OP_DELETE)
+		pfsd_ctexp_master_gone(d->cx, st);
 	if (op != PFS_OP_DELETE &&
 	    pfsd_latency_delay(st, d->rx_now_us, &delay))
 		pfsd_latency_record(&d->lat, delay);

@@ -309,6 +309,7 @@ static void met_ct_exp(const struct pfsd_daemon *d, struct pfsd_out *o)
 	met_labelled(o, n, "event", "refused", x->refused);
 	met_labelled(o, n, "event", "malformed", x->malformed);
 	met_labelled(o, n, "event", "reread", x->reread);
+	met_labelled(o, n, "event", "expired", x->expired);
 }
 
 /* Own entries made liberal on bulk requests (ctliberal.h). */

@@ -313,6 +313,31 @@ void pfsd_ctexp_apply(struct pfsd_ctexp *c, const struct pfs_xexp *x)
 		ctexp_refused(c, rc);
 }
 
+static bool ctexp_master_is(const struct pfs_xexp *x,
+			    const struct pfsd_ct_entry *e)
+{
+	return x->master.proto == e->orig.proto &&
+	       x->master.sport == e->orig.sport &&
+	       x->master.dport == e->orig.dport &&
+	       memcmp(&x->master.src, &e->orig.src, sizeof(e->orig.src)) == 0 &&
+	       memcmp(&x->master.dst, &e->orig.dst, sizeof(e->orig.dst)) == 0;
+}
+
+void pfsd_ctexp_master_gone(struct pfsd_ctexp *c, const struct pfs_state *st)
+{
+	struct pfsd_ct_entry e;
+	size_t i;
+
+	if (c == NULL || c->nheld == 0 ||
+	    pfsd_ctmap_from_state(st, 0, &e) == -1)
+		return;
+	for (i = 0; i < c->nheld; i++)
+		if (ctexp_master_is(&c->held[i].x, &e)) {
+			c->st.expired++;
+			ctexp_unhold(c, i--);
+		}
+}
+
 /* ---- setup --------------------------------------------------------------*/
 
 static struct mnl_socket *ctexp_open(unsigned groups_bits)

@@ -52,6 +52,7 @@ struct pfsd_ctexp_stats {
 	uint64_t malformed; /* kernel messages without master/tuple/mask */
 	uint64_t enobufs;  /* event socket overruns */
 	uint64_t reread;   /* masters read again for their seqadj */
+	uint64_t expired;  /* held ones let go: their master was deleted */
 };
 
 struct pfsd_loop;
@@ -70,6 +71,10 @@ void pfsd_ctexp_free(struct pfsd_ctexp *c);
 
 /* The engine's ops->expect: a peer's expectation to the kernel. */
 void pfsd_ctexp_apply(struct pfsd_ctexp *c, const struct pfs_xexp *x);
+
+/* A peer deleted st: expectations held for it as master go with it
+ * (the kernel drops those it holds itself).  NULL-safe. */
+void pfsd_ctexp_master_gone(struct pfsd_ctexp *c, const struct pfs_state *st);
 
 /* NULL-safe: zeros for NULL. */
 const struct pfsd_ctexp_stats *pfsd_ctexp_stats(const struct pfsd_ctexp *c);

@@ -256,6 +256,8 @@ static void parts_ct_exp(struct cmd_req *r)
 	     x->malformed},
 	    {"ct_exp_reread", "masters read again for their seqadj",
 	     x->reread},
+	    {"ct_exp_expired", "held expectations gone with their master",
+	     x->expired},
 	};
 	size_t i;
 
