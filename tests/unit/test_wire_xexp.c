@@ -2,7 +2,7 @@
  * test_wire_xexp.c - the expectations section (wire_xexp.h) and the
  * helper and seqadj extras (wire_xst.h flags 0x10 and 0x20) from bytes
  * written by hand from their layouts; the ctnetlink expectation messages
- * (ctexpmap.h) built and parsed back.
+ * (ctexpmap.h) built and parsed back; two engines carrying one.
  */
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -12,8 +12,14 @@
 
 #include "backend/ctexpmap.h"
 #include "pfsync/buf.h"
+#include "pfsync/engine.h"
+#include "pfsync/stats.h"
+#include "pfsync/table.h"
+#include "pfsync/wire_ext.h"
+#include "pfsync/wire_v3.h"
 #include "pfsync/wire_xexp.h"
 #include "pfsync/wire_xst.h"
+#include "sim.h"
 #include "t.h"
 
 #define Z4 0, 0, 0, 0
@@ -249,6 +255,128 @@ static void test_ctexpmap_round_trip(void)
 	T_EQ(pfsd_ctexpmap_build_new(buf, sizeof(buf), &x, 5), 0);
 }
 
+/* ---- two engines ----------------------------------------------------------*/
+
+static uint8_t cap[8][PFS_V3_MTU_MAX];
+static size_t cap_len[8], cap_llen[8];
+static int ncap;
+static char seen[16]; /* B's reports in order: 'a' applied, 'x' expect */
+static struct pfs_xexp got;
+
+static int cap_out(void *ctx, const uint8_t *local, size_t llen,
+		   const uint8_t *wire, size_t wlen, uint32_t dst)
+{
+	(void)ctx, (void)local, (void)dst;
+	if (ncap < 8 && wire && wlen > 20 + 12 - 1 &&
+	    (llen != 0 || wire[20] == PFS_XEXP_MAGIC)) {
+		memcpy(cap[ncap], wire, wlen);
+		cap_len[ncap] = wlen;
+		cap_llen[ncap] = llen;
+		ncap++;
+	}
+	return 0;
+}
+
+static void b_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
+{
+	(void)ctx, (void)op, (void)st;
+	strncat(seen, "a", sizeof(seen) - strlen(seen) - 1);
+}
+
+static void b_expect(void *ctx, const struct pfs_xexp *x)
+{
+	(void)ctx;
+	got = *x;
+	strncat(seen, "x", sizeof(seen) - strlen(seen) - 1);
+}
+
+static struct pfs_engine *mk_engine(struct pfs_table *t, uint32_t hostid)
+{
+	const struct pfs_engine_ops ops = {
+	    .output = cap_out, .applied = b_applied, .expect = b_expect};
+	struct pfs_engine_conf c;
+
+	pfs_engine_conf_default(&c);
+	c.hostid = hostid;
+	c.syncdev = true;
+	c.reliable = true;
+	return pfs_engine_new(&c, t, &ops, NULL, 1000);
+}
+
+/* A pfsyncd peer's heartbeat, which says it reads extras (or not). */
+static void hear_peer(struct pfs_engine *e, bool xst, uint64_t now)
+{
+	const struct pfs_rx_meta m = {0x0a000002u, true, 255};
+	uint8_t hb[32] = {3, 0, 4, 0};
+
+	memcpy(hb + 20,
+	       (const uint8_t[12]){0xf5, 0x12, xst ? 0x80 : 0, 0, 0, 0, 0, 9},
+	       12);
+	pfs_engine_input(e, hb, sizeof(hb), &m, now);
+}
+
+/*
+ * A sends an expectation only once a pfsyncd peer that reads extras is
+ * heard; the packet is an INS of no record, the section and the
+ * trailer, not shown on pfsync0; a state pending goes first.  B applies
+ * the state, then hands the expectation over; a broken section is
+ * counted and handed nothing.
+ */
+static void test_engines_expect(void)
+{
+	const struct pfs_rx_meta m = {0x0a000001u, true, 255};
+	struct pfs_table *ta = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *tb = pfs_table_new(0, T_HASHKEY);
+	struct pfs_engine *a = mk_engine(ta, 0x100), *b = mk_engine(tb, 0x200);
+	struct pfs_state s = sim_state(1, 0x100);
+	struct pfs_xexp x;
+	struct pfs_v3_frame f;
+	struct pfs_ext e;
+	size_t span;
+	int i;
+
+	golden_exp(&x);
+	T_EQ(pfs_engine_expect_send(a, &x, 1, 1000), 0); /* nobody heard */
+	hear_peer(a, false, 1000);
+	T_EQ(pfs_engine_expect_send(a, &x, 1, 1000), 0); /* no extras */
+	hear_peer(a, true, 1100);
+	ncap = 0;
+	T_EQ(pfs_engine_insert(a, &s, 1200), 0); /* pending */
+	T_EQ(pfs_engine_expect_send(a, &x, 1, 1200), 1);
+	T_EQ(ncap, 2);
+	T_EQ(cap[0][2], PFS_V3_ACT_INS);
+	T_EQ(cap[0][3], 1);
+	T_EQ(cap[1][2], PFS_V3_ACT_INS);
+	T_EQ(cap[1][3], 0);
+	T_EQ(cap_llen[1], 0); /* nothing for pfsync0 */
+	T_EQ(cap_len[1], 20 + sizeof(sect) + 12);
+	T_MEMEQ(cap[1] + 20, sect, sizeof(sect));
+	T_EQ(pfs_ext_get(cap[1], cap_len[1], 20 + sizeof(sect), &e), 0);
+	T_EQ(e.kind, PFS_EXT_DATA);
+	/* what a NetBSD peer reads: an INS of no state */
+	T_EQ(pfs_v3_frame_parse(cap[1], cap_len[1], &f), 0);
+	T_EQ(f.nrec, 0);
+	seen[0] = '\0';
+	for (i = 0; i < 2; i++)
+		pfs_engine_input(b, cap[i], cap_len[i], &m, 1200);
+	T_CHECK(strcmp(seen, "ax") == 0);
+	T_CHECK(same_exp(&got, &x));
+	/* a broken entry (an unknown op): counted, nothing handed over */
+	ncap = 0;
+	T_EQ(pfs_engine_expect_send(a, &x, 1, 1300), 1);
+	T_EQ(ncap, 1);
+	cap[0][24] = 9;
+	seen[0] = '\0';
+	pfs_engine_input(b, cap[0], cap_len[0], &m, 1300);
+	T_CHECK(strcmp(seen, "") == 0);
+	T_EQ(pfs_engine_rel_stats(b)[PFS_REL_XST_BAD], 1);
+	T_EQ(pfs_xexp_get(cap[0], cap_len[0], 20, NULL, 0, NULL, &span), 158);
+	pfs_engine_free(a);
+	pfs_engine_free(b);
+	pfs_table_free(ta);
+	pfs_table_free(tb);
+}
+
 int main(void)
 {
 	T_RUN(test_xexp_put);
@@ -256,5 +384,6 @@ int main(void)
 	T_RUN(test_xexp_rejects);
 	T_RUN(test_xst_helper);
 	T_RUN(test_ctexpmap_round_trip);
+	T_RUN(test_engines_expect);
 	return t_done();
 }
