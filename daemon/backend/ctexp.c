@@ -133,6 +133,10 @@ static void ctexp_event(struct pfsd_ctexp *c, const void *buf, size_t len)
 		c->st.own++; /* a peer's, written by us */
 		return;
 	}
+	log_debug("conntrack expectation %s: proto %u port %u (master port "
+		  "%u -> %u)",
+		  x.op == PFS_XEXP_NEW ? "new" : "destroyed", x.tuple.proto,
+		  x.tuple.dport, x.master.sport, x.master.dport);
 	if (x.op == PFS_XEXP_NEW)
 		ctexp_reread_later(c, &x);
 	if (pfs_engine_expect_send(c->env.engine, &x, 1, pfsd_now_ms()) == 1)
