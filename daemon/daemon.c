@@ -475,6 +475,14 @@ static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 		log_info("%s: sending pfsync v%u", d->conf.ifname, dialect);
 }
 
+/* A pfsyncd peer's conntrack expectation (ctexp.h). */
+static void dmn_expect(void *ctx, const struct pfs_xexp *x)
+{
+	struct pfsd_daemon *d = ctx;
+
+	pfsd_backend_expect(d->bk, x);
+}
+
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
@@ -482,6 +490,7 @@ static const struct pfs_engine_ops dmn_ops = {
 	.adopt = dmn_adopt,
 	.unconfirmed_of = dmn_unconfirmed_of,
 	.dialect = dmn_dialect,
+	.expect = dmn_expect,
 };
 
 /* The kernel dropped packets on the sync socket since the last one we

@@ -24,6 +24,7 @@
 #include "udp.h"
 #include "version.h"
 #include "backend/backend.h"
+#include "backend/ctexp.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -284,6 +285,30 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 	met_one(o, "pfsyncd_conntrack_writes_waiting_max", "gauge",
 		"Most peer states that waited for the kernel writer at once.",
 		c->wait_max);
+}
+
+/* Conntrack expectations to and from pfsyncd peers (ctexp.h). */
+static void met_ct_exp(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const struct pfsd_ctexp_stats *x = pfsd_backend_exp_stats(d->bk);
+	const char *n = "pfsyncd_conntrack_expectations_total";
+
+	if (x == NULL)
+		return;
+	met_head(o, n, "counter",
+		 "Conntrack expectations, by event (pfsyncctl -v stats: "
+		 "ct_exp_<event>).");
+	met_labelled(o, n, "event", "events", x->events);
+	met_labelled(o, n, "event", "sent", x->sent);
+	met_labelled(o, n, "event", "unsent", x->unsent);
+	met_labelled(o, n, "event", "own", x->own);
+	met_labelled(o, n, "event", "received", x->received);
+	met_labelled(o, n, "event", "written", x->written);
+	met_labelled(o, n, "event", "held", x->held);
+	met_labelled(o, n, "event", "refused", x->refused);
+	met_labelled(o, n, "event", "malformed", x->malformed);
+	met_labelled(o, n, "event", "reread", x->reread);
+	met_labelled(o, n, "event", "expired", x->expired);
 }
 
 /* Own entries made liberal on bulk requests (ctliberal.h). */
@@ -627,6 +652,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);
 	met_ct_liberal(d, o);
+	met_ct_exp(d, o);
 	met_receive(d, o);
 	met_seal(d, o);
 	met_udp(d, o);

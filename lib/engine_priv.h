@@ -239,6 +239,12 @@ const struct pfs_creators *eng_creators(struct pfs_engine *e);
 void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		  const struct pfs_rx_meta *m, uint64_t now_ms);
 
+/* engine_xexp.c: a packet's expectations section (wire_xexp.h) at used,
+ * to ops->expect; at most ENG_XEXP_RX_MAX entries (a 2048-byte MTU) */
+#define ENG_XEXP_RX_MAX 16
+void eng_xexp_rx(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		 size_t used);
+
 /* engine_rel.c */
 int eng_rel_open(struct pfs_engine *e, uint64_t now_ms);
 void eng_rel_close(struct pfs_engine *e);

@@ -17,6 +17,7 @@
 #include "pfsync/merge.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
+#include "pfsync/wire_xexp.h"
 #include "pfsync/wire_xst.h"
 
 #include "engine_priv.h"
@@ -810,6 +811,8 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.x = x;
 	rx.xst = eng_rx_section(e, pkt, len, &f, x);
 	eng_rx_actions[f.hdr.action].fn(&rx);
+	if (f.nrec == 0 && f.hdr.action == PFS_V3_ACT_INS)
+		eng_xexp_rx(e, pkt, len, PFS_V3_HDR_LEN);
 }
 
 /* ---- v5 (FreeBSD) and v6 (OpenBSD) ----------------------------------------*/
@@ -1087,6 +1090,8 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	 * its extras section, if any, stays with the records */
 	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
 	(void)pfs_xst_get(pkt, len, used, 0, NULL, &span);
+	used += span;
+	(void)pfs_xexp_get(pkt, len, used, NULL, 0, NULL, &span);
 	used += span;
 	ext = pfs_ext_get(pkt, len, used, &x) == 0;
 	eng_rx_learn_v3(e, &f, ext, m->src, now_ms);

@@ -6,7 +6,7 @@
 #include "pfsync/wire_ext.h"
 #include "pfsync/wire_xst.h"
 
-_Static_assert(PFS_XST_ENT_MAX == 47, "largest entry is 47 bytes");
+_Static_assert(PFS_XST_ENT_MAX == 87, "largest entry is 87 bytes");
 
 size_t pfs_xst_ent_len(const struct pfs_stx *x)
 {
@@ -22,9 +22,35 @@ size_t pfs_xst_ent_len(const struct pfs_stx *x)
 		n += PFS_STX_LABELS_LEN;
 	if (x->has & PFS_STX_NAT2)
 		n += 18;
+	if (x->has & PFS_STX_HELPER)
+		n += PFS_STX_HELPER_LEN;
+	if (x->has & PFS_STX_SEQADJ)
+		n += PFS_XST_SEQADJ_LEN;
 	if (x->has & PFS_STX_LEFT)
 		n += 4;
 	return n;
+}
+
+static void xst_put_seqadj(struct pfs_wbuf *wb, const struct pfs_stx *x)
+{
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		pfs_wbuf_put_be32(wb, x->seqadj[d].pos);
+		pfs_wbuf_put_be32(wb, x->seqadj[d].before);
+		pfs_wbuf_put_be32(wb, x->seqadj[d].after);
+	}
+}
+
+static void xst_get_seqadj(struct pfs_rbuf *rb, struct pfs_stx *x)
+{
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		x->seqadj[d].pos = pfs_rbuf_get_be32(rb);
+		x->seqadj[d].before = pfs_rbuf_get_be32(rb);
+		x->seqadj[d].after = pfs_rbuf_get_be32(rb);
+	}
 }
 
 static void xst_put_ent(struct pfs_wbuf *wb, uint8_t index,
@@ -46,6 +72,10 @@ static void xst_put_ent(struct pfs_wbuf *wb, uint8_t index,
 		pfs_wbuf_put_bytes(wb, x->nat2.addr.a, 16);
 		pfs_wbuf_put_be16(wb, x->nat2.port);
 	}
+	if (has & PFS_STX_HELPER)
+		pfs_wbuf_put_bytes(wb, x->helper, PFS_STX_HELPER_LEN);
+	if (has & PFS_STX_SEQADJ)
+		xst_put_seqadj(wb, x);
 	if (has & PFS_STX_LEFT)
 		pfs_wbuf_put_be32(wb, x->left);
 }
@@ -85,6 +115,12 @@ static int xst_get_fields(struct pfs_rbuf *rb, uint8_t has, size_t len,
 		pfs_rbuf_get_bytes(rb, x->nat2.addr.a, 16);
 		x->nat2.port = pfs_rbuf_get_be16(rb);
 	}
+	if (has & PFS_STX_HELPER) {
+		pfs_rbuf_get_bytes(rb, x->helper, PFS_STX_HELPER_LEN);
+		x->helper[PFS_STX_HELPER_LEN - 1] = '\0';
+	}
+	if (has & PFS_STX_SEQADJ)
+		xst_get_seqadj(rb, x);
 	if (has & PFS_STX_LEFT)
 		x->left = pfs_rbuf_get_be32(rb);
 	pfs_rbuf_skip(rb, len - (rb->off - start)); /* a later version's */

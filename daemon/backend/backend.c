@@ -152,3 +152,15 @@ pfsd_backend_lib_stats(const struct pfsd_backend *b)
 {
 	return BK_HAS(b, lib_stats) ? b->ops->lib_stats(b->impl) : NULL;
 }
+
+void pfsd_backend_expect(struct pfsd_backend *b, const struct pfs_xexp *x)
+{
+	if (BK_HAS(b, expect))
+		b->ops->expect(b->impl, x);
+}
+
+const struct pfsd_ctexp_stats *
+pfsd_backend_exp_stats(const struct pfsd_backend *b)
+{
+	return BK_HAS(b, exp_stats) ? b->ops->exp_stats(b->impl) : NULL;
+}

@@ -40,6 +40,8 @@ struct pfsd_loop;
 struct pfsd_ctfilter;
 struct pfsd_ctnl_stats;
 struct pfsd_ctlib_stats;
+struct pfsd_ctexp_stats;
+struct pfs_xexp;
 
 /* What the backend needs of the daemon: the engine it feeds (whose
  * hostid is ours), its table (the mirror), the loop its sockets and
@@ -104,6 +106,9 @@ struct pfsd_backend_ops {
 	const struct pfsd_ctfilter *(*filter)(const void *impl);
 	const struct pfsd_ctnl_stats *(*ct_stats)(const void *impl);
 	const struct pfsd_ctlib_stats *(*lib_stats)(void *impl);
+	/* A pfsyncd peer's conntrack expectation (engine.h's expect). */
+	void (*expect)(void *impl, const struct pfs_xexp *x);
+	const struct pfsd_ctexp_stats *(*exp_stats)(const void *impl);
 };
 
 extern const struct pfsd_backend_ops pfsd_backend_memory;    /* mem.c */
@@ -143,5 +148,9 @@ const struct pfsd_ctnl_stats *
 pfsd_backend_ct_stats(const struct pfsd_backend *b);
 const struct pfsd_ctlib_stats *
 pfsd_backend_lib_stats(const struct pfsd_backend *b);
+/* Dropped by a backend without expectations. */
+void pfsd_backend_expect(struct pfsd_backend *b, const struct pfs_xexp *x);
+const struct pfsd_ctexp_stats *
+pfsd_backend_exp_stats(const struct pfsd_backend *b);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "backend.h"
+#include "ctexp.h"
 #include "ctliberal.h"
 #include "ctnl.h"
 #include "daemon.h"
@@ -46,6 +47,7 @@ static void ctb_filter_of(struct pfsd_ctfilter *f, const struct pfsd_conf *c)
 
 struct ctb {
 	struct pfsd_ctnl *ct;
+	struct pfsd_ctexp *cx; /* expectations (ctexp.h), NULL without */
 };
 
 static int ctb_start(const struct pfsd_backend_env *env, void **impl)
@@ -66,6 +68,9 @@ static int ctb_start(const struct pfsd_backend_env *env, void **impl)
 		free(b);
 		return -1;
 	}
+	/* expectations go with the backend; without them it runs on */
+	b->cx = pfsd_ctexp_new(&(struct pfsd_ctexp_env){env->engine,
+							env->loop, b->ct});
 	*impl = b;
 	return 0;
 }
@@ -74,6 +79,7 @@ static void ctb_stop(void *impl)
 {
 	struct ctb *b = impl;
 
+	pfsd_ctexp_free(b->cx);
 	pfsd_ctnl_free(b->ct);
 	free(b);
 }
@@ -96,7 +102,21 @@ static void ctb_reload(void *impl, const struct pfsd_conf *c)
 
 static void ctb_applied(void *impl, enum pfs_op op, const struct pfs_state *st)
 {
-	pfsd_ctnl_applied(ctb_ct(impl), op, st);
+	const struct ctb *b = impl;
+
+	pfsd_ctnl_applied(b->ct, op, st);
+	if (op == PFS_OP_DELETE)
+		pfsd_ctexp_master_gone(b->cx, st);
+}
+
+static void ctb_expect(void *impl, const struct pfs_xexp *x)
+{
+	pfsd_ctexp_apply(((struct ctb *)impl)->cx, x);
+}
+
+static const struct pfsd_ctexp_stats *ctb_exp_stats(const void *impl)
+{
+	return pfsd_ctexp_stats(((const struct ctb *)impl)->cx);
 }
 
 static bool ctb_adopt(void *impl, const struct pfs_state *local,
@@ -177,4 +197,6 @@ const struct pfsd_backend_ops pfsd_backend_conntrack = {
     .filter = ctb_filter,
     .ct_stats = ctb_ct_stats,
     .lib_stats = ctb_lib_stats,
+    .expect = ctb_expect,
+    .exp_stats = ctb_exp_stats,
 };

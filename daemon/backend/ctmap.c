@@ -217,6 +217,70 @@ static int ctmap_u32(struct ctmap_walk *w, const struct nlattr *a, uint32_t *v,
 	return MNL_CB_OK;
 }
 
+/* CTA_HELP: the helper's name (its private data is not carried). */
+static int ctmap_help_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+	size_t n;
+
+	if (mnl_attr_get_type(a) != CTA_HELP_NAME)
+		return MNL_CB_OK;
+	n = strnlen(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+	if (n == 0 || n >= PFS_STX_HELPER_LEN)
+		return ctmap_skip(w);
+	memcpy(w->e->helper, mnl_attr_get_payload(a), n);
+	w->e->helper[n] = '\0';
+	w->e->have |= PFSD_CT_HAVE_HELPER;
+	return MNL_CB_OK;
+}
+
+struct ctmap_seqadj_walk {
+	struct ctmap_walk *w;
+	struct pfs_seqadj *s;
+};
+
+static int ctmap_seqadj_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_seqadj_walk *sw = data;
+
+	if (!ctmap_len_is(a, 4))
+		return ctmap_skip(sw->w);
+	switch (mnl_attr_get_type(a)) {
+	case CTA_SEQADJ_CORRECTION_POS:
+		sw->s->pos = ctmap_be32(a);
+		break;
+	case CTA_SEQADJ_OFFSET_BEFORE:
+		sw->s->before = ctmap_be32(a);
+		break;
+	case CTA_SEQADJ_OFFSET_AFTER:
+		sw->s->after = ctmap_be32(a);
+		break;
+	default:
+		return ctmap_skip(sw->w);
+	}
+	return MNL_CB_OK;
+}
+
+/* CTA_HELP and CTA_SEQ_ADJ_*: the helper's attributes of an entry. */
+static int ctmap_helper_attr(struct ctmap_walk *w, const struct nlattr *a)
+{
+	struct ctmap_seqadj_walk sw = {w, NULL};
+
+	switch (mnl_attr_get_type(a)) {
+	case CTA_HELP:
+		(void)mnl_attr_parse_nested(a, ctmap_help_cb, w);
+		return MNL_CB_OK;
+	case CTA_SEQ_ADJ_ORIG:
+	case CTA_SEQ_ADJ_REPLY:
+		sw.s = &w->e->seqadj[mnl_attr_get_type(a) == CTA_SEQ_ADJ_REPLY];
+		(void)mnl_attr_parse_nested(a, ctmap_seqadj_cb, &sw);
+		w->e->have |= PFSD_CT_HAVE_SEQADJ;
+		return MNL_CB_OK;
+	default:
+		return ctmap_skip(w);
+	}
+}
+
 static int ctmap_top_cb(const struct nlattr *a, void *data)
 {
 	struct ctmap_walk *w = data;
@@ -255,7 +319,7 @@ static int ctmap_top_cb(const struct nlattr *a, void *data)
 		e->have |= PFSD_CT_HAVE_LABELS;
 		return MNL_CB_OK;
 	default:
-		return ctmap_skip(w);
+		return ctmap_helper_attr(w, a);
 	}
 }
 
@@ -590,6 +654,34 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 	return 0;
 }
 
+/* The helper and the sequence adjustment, entry <-> extras. */
+static void ctmap_helper_to_stx(const struct pfsd_ct_entry *e,
+				struct pfs_stx *x)
+{
+	if (e->have & PFSD_CT_HAVE_HELPER) {
+		x->has |= PFS_STX_HELPER;
+		memcpy(x->helper, e->helper, sizeof(x->helper));
+	}
+	if (e->have & PFSD_CT_HAVE_SEQADJ) {
+		x->has |= PFS_STX_SEQADJ;
+		memcpy(x->seqadj, e->seqadj, sizeof(x->seqadj));
+	}
+}
+
+static void ctmap_helper_from_stx(const struct pfs_stx *x,
+				  struct pfsd_ct_entry *e)
+{
+	if ((x->has & PFS_STX_HELPER) && x->helper[0] != '\0') {
+		memcpy(e->helper, x->helper, sizeof(e->helper));
+		e->helper[PFS_STX_HELPER_LEN - 1] = '\0';
+		e->have |= PFSD_CT_HAVE_HELPER;
+	}
+	if (x->has & PFS_STX_SEQADJ) {
+		memcpy(e->seqadj, x->seqadj, sizeof(e->seqadj));
+		e->have |= PFSD_CT_HAVE_SEQADJ;
+	}
+}
+
 bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 		       const struct pfs_state *st, struct pfs_stx *x)
 {
@@ -614,6 +706,7 @@ bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 		x->has |= PFS_STX_NAT2;
 		ctmap_host(&x->nat2, &e->reply.src, e->reply.sport);
 	}
+	ctmap_helper_to_stx(e, x);
 	return pfs_stx_norm(x);
 }
 
@@ -639,6 +732,7 @@ int pfsd_ctmap_from_state_x(const struct pfs_state *st, const struct pfs_stx *x,
 		memcpy(e->labels, x->labels, sizeof(e->labels));
 		e->have |= PFSD_CT_HAVE_LABELS;
 	}
+	ctmap_helper_from_stx(x, e);
 	return 0;
 }
 
@@ -789,6 +883,34 @@ static void ctmap_put_zone(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(e->zone));
 }
 
+static void ctmap_put_seqadj(struct nlmsghdr *nlh, uint16_t type,
+			     const struct pfs_seqadj *s)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put_u32(nlh, CTA_SEQADJ_CORRECTION_POS, htonl(s->pos));
+	mnl_attr_put_u32(nlh, CTA_SEQADJ_OFFSET_BEFORE, htonl(s->before));
+	mnl_attr_put_u32(nlh, CTA_SEQADJ_OFFSET_AFTER, htonl(s->after));
+	mnl_attr_nest_end(nlh, n);
+}
+
+/* The helper (set by the kernel only on create) and the adjustment. */
+static void ctmap_put_helper(struct nlmsghdr *nlh,
+			     const struct pfsd_ct_entry *e)
+{
+	struct nlattr *n;
+
+	if ((e->have & PFSD_CT_HAVE_HELPER) && e->helper[0] != '\0') {
+		n = mnl_attr_nest_start(nlh, CTA_HELP);
+		mnl_attr_put_strz(nlh, CTA_HELP_NAME, e->helper);
+		mnl_attr_nest_end(nlh, n);
+	}
+	if (e->have & PFSD_CT_HAVE_SEQADJ) {
+		ctmap_put_seqadj(nlh, CTA_SEQ_ADJ_ORIG, &e->seqadj[0]);
+		ctmap_put_seqadj(nlh, CTA_SEQ_ADJ_REPLY, &e->seqadj[1]);
+	}
+}
+
 static struct nlmsghdr *ctmap_header(void *buf, uint8_t type, uint16_t flags,
 				     uint8_t af, uint32_t seq)
 {
@@ -834,6 +956,7 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(e->mark_mask));
 	if (e->have & PFSD_CT_HAVE_LABELS)
 		mnl_attr_put(nlh, CTA_LABELS, sizeof(e->labels), e->labels);
+	ctmap_put_helper(nlh, e);
 	return nlh->nlmsg_len;
 }
 

@@ -55,6 +55,7 @@
 
 #include "ctget.h"
 #include "ctliberal.h"
+#include "ctexp.h"
 #include "ctmap.h"
 #include "ctnl.h"
 #include "ctpolicy.h"
@@ -285,6 +286,14 @@ size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c)
 	return c == NULL ? 0 : pfsd_ctwr_waiting(c->w);
 }
 
+void pfsd_ctnl_flush(struct pfsd_ctnl *c)
+{
+	if (c == NULL)
+		return;
+	pfsd_ctwr_flush(c->w);
+	ctnl_writer_stats(c);
+}
+
 bool pfsd_ctnl_pump(struct pfsd_ctnl *c)
 {
 	bool more;
@@ -423,6 +432,7 @@ static void ctnl_keep_unsent(const struct pfsd_ctnl *c,
 		x->has |= PFS_STX_LABELS;
 		memcpy(x->labels, old.labels, sizeof(x->labels));
 	}
+	pfsd_ctexp_keep_seqadj(e, c->env.table, m, x);
 }
 
 /* The extras of the entry differ from those the mirror holds (zone
@@ -949,6 +959,15 @@ static void ctnl_get_reply(void *arg, uint64_t id, uint32_t creatorid,
 	ne = mnl_nlmsg_get_payload(nlh);
 	if (ne->error == -ENOENT)
 		ctnl_get_gone(c, id, creatorid);
+}
+
+void pfsd_ctnl_reread(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
+{
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	if (c != NULL && ctnl_entry(c, nlh, &e, &st) >= 0)
+		ctnl_seen(c, ctnl_upsert(c, &e, &st));
 }
 
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)

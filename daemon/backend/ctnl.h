@@ -35,6 +35,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct nlmsghdr;
+
 #include "pfsync/engine.h"
 
 #include "ctfilter.h"
@@ -99,6 +101,10 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c);
 /* The engine's ops->applied, to the kernel. */
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
+/* An entry re-read by another module (a GET's answer, ctexp.c: the
+ * master of a new expectation, whose sequence adjustment changed without
+ * an event), taken as a dump entry is.  NULL-safe. */
+void pfsd_ctnl_reread(struct pfsd_ctnl *c, const struct nlmsghdr *nlh);
 /* Peers' changes waiting to be written to the kernel. */
 size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c);
 /* Send a few batches of the writes queued (after every loop wakeup);

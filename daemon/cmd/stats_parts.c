@@ -15,6 +15,7 @@
 #include "cmd_priv.h"
 #include "crypt.h"
 #include "backend/backend.h"
+#include "backend/ctexp.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -232,6 +233,39 @@ static void parts_ct_liberal(struct cmd_req *r)
 			     lines[i][1]);
 }
 
+/* Conntrack expectations to and from pfsyncd peers (ctexp.h). */
+static void parts_ct_exp(struct cmd_req *r)
+{
+	const struct pfsd_ctexp_stats *x = pfsd_backend_exp_stats(r->d->bk);
+	const struct {
+		const char *key, *what;
+		uint64_t v;
+	} lines[] = {
+	    {"ct_exp_events", "expectation events read", x->events},
+	    {"ct_exp_sent", "expectations sent to pfsyncd peers", x->sent},
+	    {"ct_exp_unsent", "expectations not sent: no pfsyncd peer",
+	     x->unsent},
+	    {"ct_exp_own", "expectation echoes of our writes", x->own},
+	    {"ct_exp_received", "expectations received", x->received},
+	    {"ct_exp_written", "expectations written to the kernel",
+	     x->written},
+	    {"ct_exp_held", "expectations held for their master", x->held},
+	    {"ct_exp_refused", "expectations refused or given up",
+	     x->refused},
+	    {"ct_exp_malformed", "expectation messages malformed",
+	     x->malformed},
+	    {"ct_exp_reread", "masters read again for their seqadj",
+	     x->reread},
+	    {"ct_exp_expired", "held expectations gone with their master",
+	     x->expired},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		pfsd_rnd_u64(&r->rnd, lines[i].key, "\t%" PRIu64 " %s\n",
+			     lines[i].v, lines[i].what);
+}
+
 static void parts_ct(struct cmd_req *r)
 {
 	const struct pfsd_ctnl_stats *c = pfsd_backend_ct_stats(r->d->bk);
@@ -246,6 +280,8 @@ static void parts_ct(struct cmd_req *r)
 	parts_ct_errno(r, c);
 	parts_ct_counters(r, c);
 	parts_ct_liberal(r);
+	if (pfsd_backend_exp_stats(r->d->bk) != NULL)
+		parts_ct_exp(r);
 	parts_ct_filtered(r, c);
 }
 

@@ -96,6 +96,8 @@ enum pfs_op {
 	PFS_OP_DELETE
 };
 
+struct pfs_xexp; /* wire_xexp.h */
+
 struct pfs_engine_ops {
 	/*
 	 * One packet was sent: `local` is its full form (what pfsync0
@@ -147,6 +149,9 @@ struct pfs_engine_ops {
 	 * is the v5 state format (0 otherwise).  May be NULL.
 	 */
 	void (*dialect)(void *ctx, unsigned dialect, unsigned fmt, bool mixed);
+	/* A pfsyncd peer's conntrack expectation (wire_xexp.h), in its
+	 * stream's order: after the records it sent before.  May be NULL. */
+	void (*expect)(void *ctx, const struct pfs_xexp *x);
 };
 
 struct pfs_rx_meta {
@@ -159,6 +164,16 @@ struct pfs_rx_meta {
 };
 
 struct pfs_engine;
+
+/*
+ * Conntrack expectations to the pfsyncd peers (wire_xexp.h, in packets of
+ * their own in the reliable stream): the pending packet goes first, so
+ * the records of a master announced before are applied before.  Returns
+ * how many were sent: 0 when no pfsyncd peer reads them (none heard, a
+ * BSD peer answered in its own dialect, reliable off, nobody to send to).
+ */
+size_t pfs_engine_expect_send(struct pfs_engine *e, const struct pfs_xexp *x,
+			      size_t n, uint64_t now_ms);
 
 struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
 				  struct pfs_table *table,

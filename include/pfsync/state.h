@@ -185,8 +185,17 @@ struct pfs_state {
 #define PFS_STX_ZONE 0x02
 #define PFS_STX_LABELS 0x04
 #define PFS_STX_NAT2 0x08
-#define PFS_STX_ALL 0x0f
+#define PFS_STX_HELPER 0x10 /* the conntrack helper's name (CTA_HELP) */
+#define PFS_STX_SEQADJ 0x20 /* NAT sequence adjustment (CTA_SEQ_ADJ_*) */
+#define PFS_STX_ALL 0x3f
 #define PFS_STX_LABELS_LEN 16
+#define PFS_STX_HELPER_LEN 16 /* NF_CT_HELPER_NAME_LEN, NUL included */
+
+/* One direction's sequence adjustment (CTA_SEQADJ_*): the position of
+ * the last change and the offsets before and after it. */
+struct pfs_seqadj {
+	uint32_t pos, before, after;
+};
 /* Not an extra of the entry: the seconds the sender's state had left
  * when sent (wire_xst.h), read by the receiver and never kept (norm
  * drops it, as every bit outside PFS_STX_ALL). */
@@ -198,6 +207,8 @@ struct pfs_stx {
 	uint32_t mark;
 	uint8_t labels[PFS_STX_LABELS_LEN];
 	struct pfs_host nat2;
+	char helper[PFS_STX_HELPER_LEN]; /* NUL-terminated, NUL-padded */
+	struct pfs_seqadj seqadj[2];	 /* original, reply direction */
 	uint32_t left; /* PFS_STX_LEFT */
 };
 

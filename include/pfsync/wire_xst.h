@@ -18,7 +18,8 @@
  *   then one entry per record that has extras, in record order:
  *    0  u8   index of the record in this packet (0 .. count - 1)
  *    1  u8   flags: 0x01 mark, 0x02 zone, 0x04 labels, 0x08 nat2,
- *            0x80 left (other bits: fields of a later version, skipped)
+ *            0x10 helper, 0x20 seqadj, 0x80 left
+ *            (other bits: fields of a later version, skipped)
  *    2  u8   length of the fields that follow
  *    3       the fields whose flag is set, in this order:
  *            mark   u32
@@ -27,6 +28,12 @@
  *                   of byte i / 8 (as conntrack's CTA_LABELS)
  *            nat2   16-byte address (pf_addr) and u16 port: the reply
  *                   source of an OUT state (the real destination)
+ *            helper 16 bytes: the conntrack helper's name (CTA_HELP),
+ *                   NUL-padded ("ftp"), at most 15 characters
+ *            seqadj 24 bytes: NAT sequence adjustment, the original
+ *                   direction then the reply one, each u32 correction
+ *                   position, u32 offset before, u32 offset after
+ *                   (CTA_SEQ_ADJ_ORIG, CTA_SEQ_ADJ_REPLY)
  *            left   u32, flag 0x80, last: the seconds the state had
  *                   left at the sender when it was sent.  Sent when
  *                   v3's `expire` cannot say it (fewer than the timeout
@@ -58,8 +65,12 @@
 #define PFS_XST_ENT_HDR_LEN 3
 /* the flags this version reads and writes */
 #define PFS_XST_FLAGS (PFS_STX_ALL | PFS_STX_LEFT)
-/* the largest entry: header, mark, zone, labels, nat2, left */
-#define PFS_XST_ENT_MAX (PFS_XST_ENT_HDR_LEN + 4 + 2 + 16 + 18 + 4)
+/* the largest entry: header, mark, zone, labels, nat2, helper, seqadj,
+ * left */
+#define PFS_XST_SEQADJ_LEN 24
+#define PFS_XST_ENT_MAX                                                   \
+	(PFS_XST_ENT_HDR_LEN + 4 + 2 + 16 + 18 + PFS_STX_HELPER_LEN +      \
+	 PFS_XST_SEQADJ_LEN + 4)
 
 /* Bytes of the entry of x (0 when x has nothing). */
 size_t pfs_xst_ent_len(const struct pfs_stx *x);

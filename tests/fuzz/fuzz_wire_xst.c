@@ -42,6 +42,10 @@ static void check_round_trip(const struct pfs_stx *x, size_t nrec)
 		     memcmp(&x[i].nat2.addr, &y[i].nat2.addr, 16) != 0) ||
 		    ((x[i].has & PFS_STX_NAT2) &&
 		     x[i].nat2.port != y[i].nat2.port) ||
+		    ((x[i].has & PFS_STX_HELPER) &&
+		     memcmp(x[i].helper, y[i].helper, 16) != 0) ||
+		    ((x[i].has & PFS_STX_SEQADJ) &&
+		     memcmp(x[i].seqadj, y[i].seqadj, 24) != 0) ||
 		    ((x[i].has & PFS_STX_LEFT) && x[i].left != y[i].left))
 			abort();
 }
