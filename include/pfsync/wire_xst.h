@@ -17,8 +17,9 @@
  *    2  u16  length of the whole section, this header included
  *   then one entry per record that has extras, in record order:
  *    0  u8   index of the record in this packet (0 .. count - 1)
- *    1  u8   flags: 0x01 mark, 0x02 zone, 0x04 labels, 0x08 nat2
- *            (other bits: fields of a later version, skipped)
+ *    1  u8   flags: 0x01 mark, 0x02 zone, 0x04 labels, 0x08 nat2,
+ *            0x40 protocol info (other bits: fields of a later
+ *            version, skipped)
  *    2  u8   length of the fields that follow
  *    3       the fields whose flag is set, in this order:
  *            mark   u32
@@ -27,6 +28,16 @@
  *                   of byte i / 8 (as conntrack's CTA_LABELS)
  *            nat2   16-byte address (pf_addr) and u16 port: the reply
  *                   source of an OUT state (the real destination)
+ *            proto  u8 kind, u8 length of the body, the body
+ *                   (state.h's pfs_stx_proto):
+ *                     1 SCTP: u8 conntrack state (enum sctp_conntrack),
+ *                             u32 vtag original, u32 vtag reply (9)
+ *                     2 GRE:  u16 reply source key, u16 reply
+ *                             destination key (4)
+ *                     3 DCCP: u8 conntrack state, u8 role (2)
+ *                   a kind unknown is skipped by its length; a body
+ *                   longer than the kind's is read in part (a later
+ *                   version's), a shorter one makes the entry invalid
  *
  * The section is recognised only when magic and version match, its
  * length fits, and nothing or exactly a 12-byte trailer follows it.  An
@@ -47,8 +58,11 @@
 #define PFS_XST_VERSION	    1
 #define PFS_XST_HDR_LEN	    4
 #define PFS_XST_ENT_HDR_LEN 3
-/* the largest entry: header, mark, zone, labels, nat2 */
-#define PFS_XST_ENT_MAX (PFS_XST_ENT_HDR_LEN + 4 + 2 + 16 + 18)
+/* the largest protocol info: kind, length, SCTP's 9 bytes */
+#define PFS_XST_PROTO_MAX (2 + 9)
+/* the largest entry: header, mark, zone, labels, nat2, proto */
+#define PFS_XST_ENT_MAX                                                        \
+	(PFS_XST_ENT_HDR_LEN + 4 + 2 + 16 + 18 + PFS_XST_PROTO_MAX)
 
 /* Bytes of the entry of x (0 when x has nothing). */
 size_t pfs_xst_ent_len(const struct pfs_stx *x);
