@@ -227,6 +227,18 @@ static void ctproto_gre_ports(const struct pfsd_ct_entry *e,
 	}
 }
 
+/* An entry's SCTP state for the levels: the kernel enters CLOSED on a
+ * first INIT too (before any reply), which is the opening, not the end. */
+static uint8_t ctproto_sctp_state(const struct pfsd_ct_entry *e)
+{
+	if (!(e->have & PFSD_CT_HAVE_PINFO))
+		return SCTP_CONNTRACK_NONE;
+	if (e->pinfo.state == SCTP_CONNTRACK_CLOSED &&
+	    !(e->status & IPS_SEEN_REPLY))
+		return SCTP_CONNTRACK_NONE;
+	return e->pinfo.state;
+}
+
 void pfsd_ctproto_to_pf(const struct pfsd_ct_entry *e, struct pfs_state *st)
 {
 	if (!pfsd_ctproto_ports(st->proto)) { /* no ports in its tuple */
@@ -235,10 +247,8 @@ void pfsd_ctproto_to_pf(const struct pfsd_ct_entry *e, struct pfs_state *st)
 		ctproto_gre_ports(e, st);
 	}
 	if (st->proto == IPPROTO_SCTP) {
-		pfsd_ctproto_sctp_to_pf((e->have & PFSD_CT_HAVE_PINFO)
-					    ? e->pinfo.state
-					    : SCTP_CONNTRACK_NONE,
-					&st->src.state, &st->dst.state);
+		pfsd_ctproto_sctp_to_pf(ctproto_sctp_state(e), &st->src.state,
+					&st->dst.state);
 		st->timeout = ctproto_sctp_class(st->src.state, st->dst.state);
 		return;
 	}

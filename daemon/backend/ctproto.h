@@ -27,6 +27,8 @@
  *   SHUTDOWN_RECD       SHUTDOWN:SHUTDOWN        OTHER_MULTIPLE
  *   SHUTDOWN_ACK_SENT   SHUTDOWN_ACK:SHUTDOWN    OTHER_MULTIPLE
  *   CLOSED              DONE:DONE                OTHER_SINGLE
+ *   CLOSED, unreplied   COOKIE_WAIT:CLOSED       (a first INIT: the
+ *                                                 kernel's start state)
  *
  * Between pfsyncd peers the exact state and the tags travel as the
  * state's protocol info; without it (a BSD peer's state) the state is
