@@ -37,6 +37,7 @@
 
 #define CTMAP_ICMP_ECHO	  8
 #define CTMAP_ICMPV6_ECHO 128
+#define CTMAP_PFSYNC_PROTO 240
 
 /* ---- parsing ------------------------------------------------------------*/
 
@@ -412,10 +413,12 @@ static void ctmap_peers_to_pf(const struct pfsd_ct_entry *e,
 	}
 }
 
-/* Every protocol but ICMP of the other family (no such entry). */
+/* Every protocol but pfsync's own (240: never a connection to carry)
+ * and ICMP of the other family (no such entry). */
 static bool ctmap_proto_ok(uint8_t af, uint8_t proto)
 {
-	return !(af == AF_INET6 && proto == IPPROTO_ICMP) &&
+	return proto != CTMAP_PFSYNC_PROTO &&
+	       !(af == AF_INET6 && proto == IPPROTO_ICMP) &&
 	       !(af == AF_INET && proto == IPPROTO_ICMPV6);
 }
 

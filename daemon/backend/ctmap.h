@@ -124,7 +124,8 @@ int pfsd_ctmap_parse(const void *buf, size_t len, struct pfsd_ct_entry *e);
 /*
  * Entry -> state (everything but id, creatorid and creation, which the
  * caller owns; creation is set to now_s).  -1 with errno EPROTONOSUPPORT
- * (ICMP of the other family), EADDRNOTAVAIL (loopback) or EINVAL
+ * (pfsync's protocol 240, ICMP of the other family), EADDRNOTAVAIL
+ * (loopback) or EINVAL
  * (incomplete).
  */
 int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,

@@ -353,6 +353,9 @@ void pfsd_ctproto_from_state(const struct pfs_state *st,
 			e->reply.dport = p->key[1];
 		}
 		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		break;
 	default:
 		if (!pfsd_ctproto_ports(st->proto))
 			e->orig.sport = e->orig.dport = e->reply.sport =

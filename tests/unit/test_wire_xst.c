@@ -346,7 +346,7 @@ static struct pfs_stx both_nat_x(void)
 	struct pfs_stx x;
 
 	memset(&x, 0, sizeof(x));
-	x.has = PFS_STX_ALL;
+	x.has = PFS_STX_ALL & ~PFS_STX_PROTO;
 	x.mark = 0xbeef;
 	x.zone = 3;
 	x.labels[1] = 0x02;
