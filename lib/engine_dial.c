@@ -341,6 +341,40 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, bool net,
 }
 
 /*
+ * Record i's message m as a BSD peer of dialect (fmt) can hold it
+ * (bsdproto.h): translated into *st, which m then points at; -1 when it
+ * is left out.  count: this framing goes on the wire (into nbuf, once
+ * per dialect and packet; pfsync0's copy is not counted again).
+ */
+static int eng_dial_fit(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
+			unsigned i, struct pfs_msg *m, struct pfs_state *st,
+			bool count)
+{
+	enum pfs_bsdp_stat why = PFS_BSDP_PORTS;
+	int rc;
+
+	if (m->kind != PFS_MSG_INS && m->kind != PFS_MSG_UPD &&
+	    m->kind != PFS_MSG_UPD_C)
+		return 0;
+	*st = e->pkt.rec[i].state;
+	if (m->kind == PFS_MSG_UPD_C)
+		st->timeout = m->u.upd_c.timeout;
+	rc = pfs_bsdproto_fit(dialect, fmt, st, &why);
+	if (rc != 0 && count)
+		e->bsdp_stats[why]++;
+	if (rc < 0)
+		return -1;
+	if (m->kind == PFS_MSG_UPD_C) {
+		m->u.upd_c.src = st->src;
+		m->u.upd_c.dst = st->dst;
+		m->u.upd_c.timeout = st->timeout;
+	} else {
+		m->u.state = st;
+	}
+	return 0;
+}
+
+/*
  * The pending packet framed as v5 or v6 into buf; its length.  maxcount
  * is sized for the dialect, so every record fits; one that would not is
  * left out rather than overrunning.
@@ -349,6 +383,7 @@ size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 		      uint8_t *buf, size_t cap, bool net)
 {
 	struct pfs_framer f;
+	struct pfs_state st;
 	struct pfs_msg m;
 	unsigned i;
 
@@ -357,6 +392,9 @@ size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 		return 0;
 	for (i = 0; i < e->pkt.count; i++) {
 		eng_dial_msg(e, i, net, &m);
+		if (eng_dial_fit(e, dialect, fmt, i, &m, &st, buf == e->nbuf) <
+		    0)
+			continue;
 		if (pfs_framer_add(&f, &m) != 0)
 			break;
 	}
