@@ -607,6 +607,11 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 	return 0;
 }
 
+static bool ctmap_nat2_ok(uint8_t proto)
+{
+	return proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6;
+}
+
 bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 		       const struct pfs_state *st, struct pfs_stx *x)
 {
@@ -624,9 +629,9 @@ bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 		memcpy(x->labels, e->labels, sizeof(x->labels));
 	}
 	/* an OUT state of an entry with both translations (ctmap_hosts);
-	 * TCP and UDP (an ICMP echo's id is its only "port") */
+	 * any protocol but ICMP (an echo's id is its only "port") */
 	if ((e->have & PFSD_CT_HAVE_REPLY) && st->direction == PFS_DIR_OUT &&
-	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP) &&
+	    ctmap_nat2_ok(st->proto) &&
 	    ctmap_snat(e) && ctmap_dnat(e)) {
 		x->has |= PFS_STX_NAT2;
 		ctmap_host(&x->nat2, &e->reply.src, e->reply.sport);
@@ -643,7 +648,7 @@ int pfsd_ctmap_from_state_x(const struct pfs_state *st, const struct pfs_stx *x,
 	if (x == NULL)
 		return 0;
 	if ((x->has & PFS_STX_NAT2) && st->direction == PFS_DIR_OUT &&
-	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP)) {
+	    ctmap_nat2_ok(st->proto)) {
 		e->reply.src = x->nat2.addr;
 		e->reply.sport = x->nat2.port;
 	}
@@ -757,7 +762,7 @@ static void ctmap_put_nat(struct nlmsghdr *nlh, uint16_t type, uint8_t af,
 		mnl_attr_put(nlh, CTA_NAT_V6_MINIP, 16, a->a);
 		mnl_attr_put(nlh, CTA_NAT_V6_MAXIP, 16, a->a);
 	}
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+	if (pfsd_ctproto_nat_ports(proto)) {
 		p = mnl_attr_nest_start(nlh, CTA_NAT_PROTO);
 		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MIN, htons(port));
 		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MAX, htons(port));
