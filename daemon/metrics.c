@@ -24,6 +24,7 @@
 #include "crypt.h"
 #include "udp.h"
 #include "version.h"
+#include "backend/backend.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -220,11 +221,10 @@ static void met_rel(const struct pfsd_daemon *d, struct pfsd_out *o)
 
 static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
 {
-	const struct pfsd_ctnl_stats *c;
+	const struct pfsd_ctnl_stats *c = pfsd_backend_ct_stats(d->bk);
 
-	if (d->ct == NULL)
+	if (c == NULL)
 		return;
-	c = pfsd_ctnl_stats(d->ct);
 	met_head(o, "pfsyncd_conntrack_writes_total", "counter",
 		 "Writes of peer states into the kernel, by result.");
 	met_labelled(o, "pfsyncd_conntrack_writes_total", "result", "ok",
@@ -258,13 +258,12 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 	    MET_CT(dump_gone), MET_CT(unconfirmed),
 	};
 #undef MET_CT
-	const struct pfsd_ctnl_stats *c;
+	const struct pfsd_ctnl_stats *c = pfsd_backend_ct_stats(d->bk);
 	uint64_t v;
 	size_t i;
 
-	if (d->ct == NULL)
+	if (c == NULL)
 		return;
-	c = pfsd_ctnl_stats(d->ct);
 	met_head(o, "pfsyncd_conntrack_total", "counter",
 		 "Conntrack backend events by kind (pfsyncctl -v stats: "
 		 "ct_<kind>).");
@@ -282,7 +281,7 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 			     c->filtered[i]);
 	met_one(o, "pfsyncd_conntrack_writes_waiting", "gauge",
 		"Peer states waiting for the kernel writer now.",
-		pfsd_ctnl_waiting(d->ct));
+		pfsd_backend_waiting(d->bk));
 	met_one(o, "pfsyncd_conntrack_writes_waiting_max", "gauge",
 		"Most peer states that waited for the kernel writer at once.",
 		c->wait_max);
@@ -291,8 +290,7 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 /* Own entries made liberal on bulk requests (ctliberal.h). */
 static void met_ct_liberal(const struct pfsd_daemon *d, struct pfsd_out *o)
 {
-	const struct pfsd_ctlib_stats *l =
-	    pfsd_ctlib_stats(pfsd_ctnl_lib(d->ct));
+	const struct pfsd_ctlib_stats *l = pfsd_backend_lib_stats(d->bk);
 
 	if (l == NULL)
 		return;
@@ -383,11 +381,11 @@ static void met_limit(const struct pfsd_daemon *d, struct pfsd_out *o)
 		     v[PFS_LIM_PEER]);
 	met_labelled(o, "pfsyncd_state_limit_refused_total", "origin",
 		     "local", v[PFS_LIM_LOCAL]);
-	if (d->ct != NULL)
+	if (pfsd_backend_kernel(d->bk))
 		met_one(o, "pfsyncd_conntrack_table_full_total", "counter",
 			"Writes of new peer states the kernel refused, its "
 			"table full (ENOMEM at nf_conntrack_max).",
-			pfsd_ctnl_table_full(d->ct));
+			pfsd_backend_table_full(d->bk));
 }
 
 /* --- table, bulk, peers, latency ----------------------------------------- */

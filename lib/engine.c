@@ -20,6 +20,7 @@
 
 #include "pfsync/buf.h"
 #include "pfsync/dialect.h"
+#include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
@@ -343,12 +344,20 @@ static bool eng_xst_on(const struct pfs_engine *e)
 }
 
 static void eng_state_stx(const struct pfs_engine *e, uint8_t action,
-			  const struct pfs_state *st, struct pfs_stx *x)
+			  const struct pfs_state *st, uint32_t left,
+			  struct pfs_stx *x)
 {
+	bool upd = action == PFS_V3_ACT_INS || action == PFS_V3_ACT_UPD;
+
 	memset(x, 0, sizeof(*x));
-	if ((action == PFS_V3_ACT_INS || action == PFS_V3_ACT_UPD) &&
-	    eng_xst_on(e))
+	if (upd && eng_xst_on(e))
 		(void)pfs_table_xget(e->table, st, x);
+	/* the seconds v3's expire cannot say (wire_xst.h: left) */
+	if (upd && e->xst_peer && e->dialect == PFS_DIALECT_V3 &&
+	    pfs_dsem_v3_needs_left(left, st->timeout)) {
+		x->has |= PFS_STX_LEFT;
+		x->left = left;
+	}
 }
 
 /* The section's bytes with record i's extras replaced by x (i < 0: x
@@ -521,6 +530,7 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 	uint32_t now_s = eng_secs(now_ms);
 	bool net = e->conf.syncdev && (flags & ENG_F_COMPRESS) &&
 		   action != PFS_V3_ACT_INS;
+	uint32_t left = pfs_dsem_left(st, now_s);
 	struct pfs_state *w;
 	struct pfs_stx x;
 	int i = -1;
@@ -529,7 +539,7 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 		eng_drop(e);
 		return;
 	}
-	eng_state_stx(e, action, st, &x);
+	eng_state_stx(e, action, st, left, &x);
 	eng_begin(e, action, net, now_ms);
 	if (action == PFS_V3_ACT_UPD && e->conf.maxupd != 0)
 		i = eng_find_dup(e, st);
@@ -553,6 +563,7 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 	w->src = st->src;
 	w->dst = st->dst;
 	w->expire = pfs_state_wire_expire(st, now_s);
+	e->pkt.left[i] = left; /* v5 and v6 say it (engine_dial.c) */
 	e->pkt.net_timeout[i] = st->timeout;
 	if (e->pkt.count == e->maxcount ||
 	    (e->conf.maxupd != 0 && w->updates >= e->conf.maxupd))

@@ -68,6 +68,7 @@ struct eng_pkt {
 	unsigned count;
 	union pfs_v3_record rec[ENG_MAXREC];
 	uint8_t net_timeout[ENG_MAXREC];
+	uint32_t left[ENG_MAXREC]; /* seconds each state had left when packed */
 	struct pfs_stx x[ENG_MAXREC]; /* each record's extras (wire_xst.h) */
 	size_t xlen;		      /* bytes of their section entries */
 };

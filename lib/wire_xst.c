@@ -6,7 +6,7 @@
 #include "pfsync/wire_ext.h"
 #include "pfsync/wire_xst.h"
 
-_Static_assert(PFS_XST_ENT_MAX == 54, "largest entry is 54 bytes");
+_Static_assert(PFS_XST_ENT_MAX == 58, "largest entry is 58 bytes");
 _Static_assert(PFS_XST_PROTO_MAX == 11, "largest protocol info: SCTP");
 
 /* Bytes of the body of a protocol info of kind (0: a kind unknown). */
@@ -22,7 +22,7 @@ size_t pfs_xst_ent_len(const struct pfs_stx *x)
 {
 	size_t n = PFS_XST_ENT_HDR_LEN;
 
-	if ((x->has & PFS_STX_ALL) == 0)
+	if ((x->has & PFS_XST_FLAGS) == 0)
 		return 0;
 	if (x->has & PFS_STX_MARK)
 		n += 4;
@@ -34,6 +34,8 @@ size_t pfs_xst_ent_len(const struct pfs_stx *x)
 		n += 18;
 	if (x->has & PFS_STX_PROTO)
 		n += 2 + xst_proto_body(x->proto.kind);
+	if (x->has & PFS_STX_LEFT)
+		n += 4;
 	return n;
 }
 
@@ -63,7 +65,7 @@ static void xst_put_proto(struct pfs_wbuf *wb, const struct pfs_stx_proto *p)
 static void xst_put_ent(struct pfs_wbuf *wb, uint8_t index,
 			const struct pfs_stx *x)
 {
-	uint8_t has = x->has & PFS_STX_ALL;
+	uint8_t has = x->has & PFS_XST_FLAGS;
 
 	pfs_wbuf_put_u8(wb, index);
 	pfs_wbuf_put_u8(wb, has);
@@ -81,6 +83,8 @@ static void xst_put_ent(struct pfs_wbuf *wb, uint8_t index,
 	}
 	if (has & PFS_STX_PROTO)
 		xst_put_proto(wb, &x->proto);
+	if (has & PFS_STX_LEFT)
+		pfs_wbuf_put_be32(wb, x->left);
 }
 
 void pfs_xst_put(struct pfs_wbuf *wb, const struct pfs_stx *x, size_t n)
@@ -141,12 +145,13 @@ static int xst_get_proto(struct pfs_rbuf *rb, size_t left, struct pfs_stx *x)
 static int xst_get_fields(struct pfs_rbuf *rb, uint8_t has, size_t len,
 			  struct pfs_stx *x)
 {
-	struct pfs_stx want = {.has = has & PFS_STX_ALL & ~PFS_STX_PROTO};
+	/* the fixed-size fields; the protocol info is read by its length */
+	struct pfs_stx want = {.has = has & PFS_XST_FLAGS & ~PFS_STX_PROTO};
 	size_t need = pfs_xst_ent_len(&want), start = rb->off;
 
 	if (need != 0 && need - PFS_XST_ENT_HDR_LEN > len)
 		return -1;
-	x->has = has & PFS_STX_ALL;
+	x->has = has & PFS_XST_FLAGS;
 	if (has & PFS_STX_MARK)
 		x->mark = pfs_rbuf_get_be32(rb);
 	if (has & PFS_STX_ZONE)
@@ -157,9 +162,15 @@ static int xst_get_fields(struct pfs_rbuf *rb, uint8_t has, size_t len,
 		pfs_rbuf_get_bytes(rb, x->nat2.addr.a, 16);
 		x->nat2.port = pfs_rbuf_get_be16(rb);
 	}
+	/* the protocol info, leaving room for `left` after it */
 	if ((has & PFS_STX_PROTO) &&
-	    xst_get_proto(rb, len - (rb->off - start), x) < 0)
+	    xst_get_proto(rb,
+			  len - (rb->off - start) -
+			      ((has & PFS_STX_LEFT) ? 4 : 0),
+			  x) < 0)
 		return -1;
+	if (has & PFS_STX_LEFT)
+		x->left = pfs_rbuf_get_be32(rb);
 	pfs_rbuf_skip(rb, len - (rb->off - start)); /* a later version's */
 	return rb->err ? -1 : 0;
 }

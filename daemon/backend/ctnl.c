@@ -286,14 +286,6 @@ size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c)
 	return c == NULL ? 0 : pfsd_ctwr_waiting(c->w);
 }
 
-void pfsd_ctnl_flush(struct pfsd_ctnl *c)
-{
-	if (c == NULL)
-		return;
-	pfsd_ctwr_flush(c->w);
-	ctnl_writer_stats(c);
-}
-
 bool pfsd_ctnl_pump(struct pfsd_ctnl *c)
 {
 	bool more;

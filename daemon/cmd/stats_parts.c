@@ -15,6 +15,7 @@
 #include "churn.h"
 #include "cmd_priv.h"
 #include "crypt.h"
+#include "backend/backend.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -229,8 +230,7 @@ static void parts_ct_filtered(struct cmd_req *r,
 /* Own entries made liberal on bulk requests (ctliberal.h). */
 static void parts_ct_liberal(struct cmd_req *r)
 {
-	const struct pfsd_ctlib_stats *l =
-	    pfsd_ctlib_stats(pfsd_ctnl_lib(r->d->ct));
+	const struct pfsd_ctlib_stats *l = pfsd_backend_lib_stats(r->d->bk);
 	static const char *const lines[][2] = {
 	    {"ct_liberal_passes", "liberal passes (bulk requests)"},
 	    {"ct_liberal_checked", "own TCP entries read back by them"},
@@ -255,11 +255,10 @@ static void parts_ct_liberal(struct cmd_req *r)
 
 static void parts_ct(struct cmd_req *r)
 {
-	const struct pfsd_ctnl_stats *c;
+	const struct pfsd_ctnl_stats *c = pfsd_backend_ct_stats(r->d->bk);
 
-	if (r->d->ct == NULL)
+	if (c == NULL)
 		return;
-	c = pfsd_ctnl_stats(r->d->ct);
 	pfsd_rnd_text(&r->rnd, "conntrack:\n");
 	pfsd_rnd_u64(&r->rnd, "ct_ok", "\t%" PRIu64 " kernel writes ok\n",
 		     c->ct_ok);

@@ -118,10 +118,6 @@ struct pfs_engine_ops {
 	 * May be NULL.
 	 */
 	void (*applied)(void *ctx, enum pfs_op op, const struct pfs_state *st);
-	/* A peer's CLR of all its states is done (each one was reported to
-	 * applied first; a CLR of one interface is not reported here).
-	 * May be NULL. */
-	void (*cleared)(void *ctx, uint32_t creatorid);
 	/* The bulk update finished (or was given up): synced is now true. */
 	void (*synced)(void *ctx, bool synced);
 	/*
@@ -243,9 +239,6 @@ bool pfs_engine_bulk_lost(struct pfs_engine *e);
 bool pfs_engine_bulk_send_lost(struct pfs_engine *e, uint64_t now_ms);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
-/* Requests re-sent after a silent wait (progress resets that count) or
- * a lossy transfer; 0 on the first request. */
-unsigned pfs_engine_bulk_tries(const struct pfs_engine *e);
 /* True while we are sending a bulk update to a peer. */
 bool pfs_engine_bulk_sending(const struct pfs_engine *e);
 

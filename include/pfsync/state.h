@@ -188,6 +188,10 @@ struct pfs_state {
 #define PFS_STX_PROTO 0x40 /* protocol info: pfs_stx_proto */
 #define PFS_STX_ALL (0x0f | PFS_STX_PROTO)
 #define PFS_STX_LABELS_LEN 16
+/* Not an extra of the entry: the seconds the sender's state had left
+ * when sent (wire_xst.h), read by the receiver and never kept (norm
+ * drops it, as every bit outside PFS_STX_ALL). */
+#define PFS_STX_LEFT 0x80
 
 /*
  * What conntrack tracks of a protocol beyond pf's two peer levels
@@ -217,7 +221,8 @@ struct pfs_stx {
 	uint32_t mark;
 	uint8_t labels[PFS_STX_LABELS_LEN];
 	struct pfs_host nat2;
-	struct pfs_stx_proto proto;
+	struct pfs_stx_proto proto; /* PFS_STX_PROTO */
+	uint32_t left;		    /* PFS_STX_LEFT */
 };
 
 /*
@@ -264,7 +269,8 @@ uint32_t pfs_timeout_default(uint8_t tclass);
 uint8_t pfs_state_timeout_class(uint8_t proto, uint8_t src, uint8_t dst);
 
 /*
- * The wire `expire` has NetBSD's meaning: in its pf, st->expire is the
+ * The v3 wire `expire` has NetBSD's meaning (dialect_sem.h has the
+ * other dialects'): in its pf, st->expire is the
  * second of the last packet and a state dies at expire + the timeout of
  * its class.  The sender puts st->expire - now when positive, else 0 (a
  * live state travels as 0); the receiver sets "last packet = now +

@@ -54,7 +54,8 @@ static void check_round_trip(const struct pfs_stx *x, size_t nrec)
 		     memcmp(&x[i].nat2.addr, &y[i].nat2.addr, 16) != 0) ||
 		    ((x[i].has & PFS_STX_NAT2) &&
 		     x[i].nat2.port != y[i].nat2.port) ||
-		    ((x[i].has & PFS_STX_PROTO) && !proto_same(&x[i], &y[i])))
+		    ((x[i].has & PFS_STX_PROTO) && !proto_same(&x[i], &y[i])) ||
+		    ((x[i].has & PFS_STX_LEFT) && x[i].left != y[i].left))
 			abort();
 }
 
