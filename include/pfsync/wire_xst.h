@@ -21,7 +21,9 @@
  *            0x40 protocol info, 0x80 left (other bits: fields of
  *            a later version, skipped)
  *    2  u8   length of the fields that follow
- *    3       the fields whose flag is set, in this order:
+ *    3       the fields whose flag is set, in the order of their
+ *            flag bits (a field of bit 0x10 or 0x20 goes between nat2
+ *            and proto):
  *            mark   u32
  *            zone   u16
  *            labels 16 bytes, bit i of the label set is bit (i % 8)
