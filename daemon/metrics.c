@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pfsync/bsdproto.h"
 #include "pfsync/engine.h"
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
@@ -520,6 +521,25 @@ static void met_guards(const struct pfsd_daemon *d, struct pfsd_out *o)
 		     d->paddr.refused);
 }
 
+/* States a BSD peer's wire could not hold as they are (bsdproto.h). */
+static void met_bsdp(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = pfs_engine_bsdp_stats(d->engine);
+	const char *name = "pfsyncd_bsd_protocol_total";
+	int i;
+
+	met_head(o, name, "counter",
+		 "States a BSD peer's wire could not hold as they are, per "
+		 "packet framed: SCTP to a pf without SCTP or shutting down "
+		 "(not sent), ports or GRE keys its pf does not key on (sent "
+		 "as 0), by reason.");
+	for (i = 0; i < PFS_BSDP_NSTATS; i++)
+		met_labelled(o, name, "reason",
+			     /* the name without its "bsd_" */
+			     pfs_bsdp_stat_name((enum pfs_bsdp_stat)i) + 4,
+			     v[i]);
+}
+
 static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
 		      uint64_t now_ms, uint64_t wall_ms)
 {
@@ -648,6 +668,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_pfsync_stats(d, o);
 	met_daemon_stats(d, o);
 	met_guards(d, o);
+	met_bsdp(d, o);
 	met_rel(d, o);
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);

@@ -195,6 +195,11 @@ const uint64_t *pfs_engine_lim_stats(const struct pfs_engine *e)
 	return e->lim_stats;
 }
 
+const uint64_t *pfs_engine_bsdp_stats(const struct pfs_engine *e)
+{
+	return e->bsdp_stats;
+}
+
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n)
 {
 	e->stats[PFS_STAT_OERRORS] += n;
@@ -316,6 +321,8 @@ size_t eng_encode(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 void eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,
 	      const uint8_t *wire, size_t wlen, uint32_t dst)
 {
+	if (wire && wlen == 0) /* every record left out (bsdproto.h) */
+		wire = NULL;
 	if (wire)
 		e->stats[PFS_STAT_OPACKETS]++;
 	if (e->ops.output(e->ctx, local, llen, wire, wlen, dst) < 0 && wire)
@@ -444,9 +451,12 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 	if (!eng_wire_off(e)) {
 		wire = e->lbuf;
 		wlen = llen;
-		if (e->pkt.net) {
+		/* the compressed twin, or a BSD dialect's wire form (framed
+		 * apart so that what it leaves out is counted once) */
+		if (e->pkt.net || e->dialect != PFS_DIALECT_V3) {
 			wire = e->nbuf;
-			wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf, true);
+			wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf,
+					  e->pkt.net);
 		}
 	}
 	if (wire)

@@ -348,6 +348,42 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, uint8_t d,
 }
 
 /*
+ * Message m of record i as a BSD peer of dialect (fmt) can hold it
+ * (bsdproto.h): a full state translated in place in *st (eng_dial_msg's
+ * copy, which m points at), a compressed update in m itself; -1 when it
+ * is left out.  count: this framing goes on the wire (into nbuf, once
+ * per dialect and packet; pfsync0's copy is not counted again).
+ */
+static int eng_dial_fit(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
+			unsigned i, struct pfs_msg *m, struct pfs_state *st,
+			bool count)
+{
+	enum pfs_bsdp_stat why = PFS_BSDP_PORTS;
+	struct pfs_state tmp, *t = st;
+	int rc;
+
+	if (m->kind != PFS_MSG_INS && m->kind != PFS_MSG_UPD &&
+	    m->kind != PFS_MSG_UPD_C)
+		return 0;
+	if (m->kind == PFS_MSG_UPD_C) {
+		tmp = e->pkt.rec[i].state;
+		tmp.timeout = m->u.upd_c.timeout;
+		t = &tmp;
+	}
+	rc = pfs_bsdproto_fit(dialect, fmt, t, &why);
+	if (rc != 0 && count)
+		e->bsdp_stats[why]++;
+	if (rc < 0)
+		return -1;
+	if (m->kind == PFS_MSG_UPD_C) {
+		m->u.upd_c.src = tmp.src;
+		m->u.upd_c.dst = tmp.dst;
+		m->u.upd_c.timeout = tmp.timeout;
+	}
+	return 0;
+}
+
+/*
  * The pending packet framed as v5 or v6 into buf; its length.  maxcount
  * is sized for the dialect, so every record fits; one that would not is
  * left out rather than overrunning.
@@ -365,6 +401,9 @@ size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 		return 0;
 	for (i = 0; i < e->pkt.count; i++) {
 		eng_dial_msg(e, i, dialect, net, &m, &st);
+		if (eng_dial_fit(e, dialect, fmt, i, &m, &st, buf == e->nbuf) <
+		    0)
+			continue;
 		if (pfs_framer_add(&f, &m) != 0)
 			break;
 	}

@@ -14,6 +14,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/tomb.h"
 #include "pfsync/wire_ext.h"
+#include "pfsync/bsdproto.h"
 #include "pfsync/wire_xst.h"
 
 /*
@@ -149,6 +150,7 @@ struct pfs_engine {
 	bool creators_stale;	   /* an add failed: rebuild before use */
 	uint64_t creators_rebuilt; /* walks that rebuilt the counts */
 	uint64_t lim_stats[PFS_LIM_NSTATS]; /* refused at max_states */
+	uint64_t bsdp_stats[PFS_BSDP_NSTATS]; /* bsdproto.h, per framing */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	struct pfs_tomb *ctomb; /* ... their connections: flow key digests */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */

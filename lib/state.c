@@ -179,6 +179,11 @@ bool pfs_stx_norm(struct pfs_stx *x)
 	if (!(x->has & PFS_STX_NAT2))
 		memset(&x->nat2, 0, sizeof(x->nat2));
 	stx_norm_helper(x);
+	if (!(x->has & PFS_STX_PROTO) || x->proto.kind == 0 ||
+	    x->proto.kind >= PFS_XPROTO_MAX) {
+		x->has &= (uint8_t)~PFS_STX_PROTO;
+		memset(&x->proto, 0, sizeof(x->proto));
+	}
 	return x->has != 0;
 }
 
@@ -189,5 +194,12 @@ bool pfs_stx_differ(const struct pfs_stx *a, const struct pfs_stx *b)
 	       memcmp(a->nat2.addr.a, b->nat2.addr.a, 16) != 0 ||
 	       a->nat2.port != b->nat2.port ||
 	       memcmp(a->helper, b->helper, sizeof(a->helper)) != 0 ||
-	       memcmp(a->seqadj, b->seqadj, sizeof(a->seqadj)) != 0;
+	       memcmp(a->seqadj, b->seqadj, sizeof(a->seqadj)) != 0 ||
+	       a->proto.kind != b->proto.kind ||
+	       a->proto.state != b->proto.state ||
+	       a->proto.role != b->proto.role ||
+	       a->proto.key[0] != b->proto.key[0] ||
+	       a->proto.key[1] != b->proto.key[1] ||
+	       a->proto.vtag[0] != b->proto.vtag[0] ||
+	       a->proto.vtag[1] != b->proto.vtag[1];
 }

@@ -87,8 +87,9 @@ struct tbl_chunk {
  * flags sit in an 8-byte record per slot, in an array per chunk that is
  * allocated only once a state of that chunk has extras: 8 bytes a state
  * at most, found without hashing.  Labels, the second translation, the
- * helper and the sequence adjustment, rare, go in a slot-keyed open-addressing table (linear probing, power
- * of two, at most 3/4 full) of 80-byte cells.  A table without extras
+ * helper, the sequence adjustment and SCTP, GRE or DCCP protocol info,
+ * rare, go in a slot-keyed open-addressing table (linear probing, power
+ * of two, at most 3/4 full) of 96-byte cells.  A table without extras
  * has neither, and every path that would consult them first sees xn == 0.
  */
 struct tbl_xsmall {
@@ -105,11 +106,13 @@ struct tbl_xcell {
 	struct pfs_addr nat2_addr;
 	char helper[PFS_STX_HELPER_LEN];
 	struct pfs_seqadj seqadj[2];
+	struct pfs_stx_proto proto; /* SCTP, GRE, DCCP: rare too */
 };
 
 /* The extras kept in a cell (the rest fit the 8-byte record). */
 #define TBL_X_BIG                                                          \
-	(PFS_STX_LABELS | PFS_STX_NAT2 | PFS_STX_HELPER | PFS_STX_SEQADJ)
+	(PFS_STX_LABELS | PFS_STX_NAT2 | PFS_STX_HELPER | PFS_STX_SEQADJ |   \
+	 PFS_STX_PROTO)
 
 struct tbl_xmap {
 	struct tbl_xcell *cells;
@@ -491,6 +494,7 @@ static int tbl_x_store(struct pfs_table *t, uint32_t slot,
 		c->nat2_port = x->nat2.port;
 		memcpy(c->helper, x->helper, sizeof(c->helper));
 		memcpy(c->seqadj, x->seqadj, sizeof(c->seqadj));
+		c->proto = x->proto;
 	}
 	if (s->has == 0)
 		t->xn++;
@@ -1029,6 +1033,7 @@ bool pfs_table_xget(const struct pfs_table *t, const struct pfs_state *st,
 		x->nat2.port = c->nat2_port;
 		memcpy(x->helper, c->helper, sizeof(x->helper));
 		memcpy(x->seqadj, c->seqadj, sizeof(x->seqadj));
+		x->proto = c->proto;
 	}
 	return true;
 }

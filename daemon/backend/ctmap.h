@@ -38,7 +38,8 @@
  * UDP: ASSURED -> MULTIPLE:MULTIPLE, SEEN_REPLY -> MULTIPLE:SINGLE,
  * else SINGLE:NO_TRAFFIC.  ICMP (echo only: id in every port, type echo
  * request on injection): ASSURED -> MULTIPLE:MULTIPLE, SEEN_REPLY ->
- * SINGLE:SINGLE, else SINGLE:NO_TRAFFIC.  Other protocols are not synced.
+ * SINGLE:SINGLE, else SINGLE:NO_TRAFFIC.  Every other protocol (SCTP,
+ * GRE, DCCP, UDP-Lite, any number) is mapped by ctproto.h.
  *
  * Status bits written back (pfsd_ctmap_status) follow the same tables:
  * TCP SEEN_REPLY from SYN_RECV on, ASSURED from ESTABLISHED on; UDP and
@@ -75,6 +76,14 @@ struct pfsd_ct_tuple {
 #define PFSD_CT_HAVE_LABELS  0x80
 #define PFSD_CT_HAVE_HELPER  0x1000 /* CTA_HELP's name */
 #define PFSD_CT_HAVE_SEQADJ  0x2000 /* CTA_SEQ_ADJ_ORIG and/or _REPLY */
+#define PFSD_CT_HAVE_PINFO   0x4000 /* SCTP or DCCP protoinfo (ctproto.h) */
+
+/* SCTP and DCCP protoinfo (CTA_PROTOINFO_SCTP / _DCCP). */
+struct pfsd_ct_pinfo {
+	uint8_t state;	  /* enum sctp_conntrack, or DCCP's state */
+	uint8_t role;	  /* DCCP: the originator's role */
+	uint32_t vtag[2]; /* SCTP: original, reply verification tags */
+};
 
 struct pfsd_ct_entry {
 	uint8_t af; /* AF_INET / AF_INET6 (from the addresses) */
@@ -92,6 +101,7 @@ struct pfsd_ct_entry {
 	uint8_t tcp_state; /* enum tcp_conntrack */
 	uint8_t wscale_orig, wscale_reply;
 	uint8_t flags_orig, flags_reply; /* IP_CT_TCP_FLAG_* */
+	struct pfsd_ct_pinfo pinfo;	 /* PFSD_CT_HAVE_PINFO */
 	unsigned have;			 /* PFSD_CT_HAVE_* */
 	unsigned skipped; /* unknown or malformed attributes passed over */
 };
@@ -118,7 +128,9 @@ int pfsd_ctmap_parse(const void *buf, size_t len, struct pfsd_ct_entry *e);
 /*
  * Entry -> state (everything but id, creatorid and creation, which the
  * caller owns; creation is set to now_s).  -1 with errno EPROTONOSUPPORT
- * (not TCP/UDP/ICMP), EADDRNOTAVAIL (loopback) or EINVAL (incomplete).
+ * (pfsync's protocol 240, ICMP of the other family), EADDRNOTAVAIL
+ * (loopback) or EINVAL
+ * (incomplete).
  */
 int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
 			struct pfs_state *st);

@@ -57,6 +57,7 @@
 #include "ctliberal.h"
 #include "ctexp.h"
 #include "ctmap.h"
+#include "ctproto.h"
 #include "ctnl.h"
 #include "ctpolicy.h"
 #include "ctwr.h"
@@ -426,13 +427,13 @@ static void ctnl_keep_unsent(const struct pfsd_ctnl *c,
 		st->dst.wscale = m->dst.wscale;
 		st->timeout = m->timeout;
 	}
-	if (!(e->have & PFSD_CT_HAVE_LABELS) &&
-	    pfs_table_xget(c->env.table, m, &old) &&
-	    (old.has & PFS_STX_LABELS)) {
+	(void)pfs_table_xget(c->env.table, m, &old);
+	if (!(e->have & PFSD_CT_HAVE_LABELS) && (old.has & PFS_STX_LABELS)) {
 		x->has |= PFS_STX_LABELS;
 		memcpy(x->labels, old.labels, sizeof(x->labels));
 	}
 	pfsd_ctexp_keep_seqadj(e, c->env.table, m, x);
+	pfsd_ctproto_keep_unsent(e, m, &old, st, x);
 }
 
 /* The extras of the entry differ from those the mirror holds (zone

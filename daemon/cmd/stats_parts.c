@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pfsync/bsdproto.h"
 #include "pfsync/engine.h"
 #include "pfsync/seal.h"
 
@@ -96,6 +97,26 @@ static void parts_guard(struct cmd_req *r)
 		     "\t%" PRIu64 " IPv6 sources given no key (all peers "
 		     "talking)\n",
 		     pa->refused);
+}
+
+/* States a BSD peer's wire could not hold as they are (bsdproto.h). */
+static void parts_bsdp(struct cmd_req *r)
+{
+	static const char *const lines[PFS_BSDP_NSTATS] = {
+	    [PFS_BSDP_SCTP_NOWIRE] = "SCTP states not sent to a BSD peer "
+				     "without SCTP (OpenBSD, FreeBSD 13)",
+	    [PFS_BSDP_SCTP_CLOSING] = "SCTP states shutting down or closed "
+				      "not sent to a FreeBSD peer",
+	    [PFS_BSDP_PORTS] = "states sent to a BSD peer with their ports "
+			       "or GRE keys as 0",
+	};
+	const uint64_t *v = pfs_engine_bsdp_stats(r->d->engine);
+	int i;
+
+	pfsd_rnd_text(&r->rnd, "protocols to BSD peers:\n");
+	for (i = 0; i < PFS_BSDP_NSTATS; i++)
+		pfsd_rnd_u64(&r->rnd, pfs_bsdp_stat_name((enum pfs_bsdp_stat)i),
+			     "\t%" PRIu64 " %s\n", v[i], lines[i]);
 }
 
 /* The churn generator's work (the last run's, while it exists): the sum
@@ -349,6 +370,7 @@ void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
 	parts_guard(r);
+	parts_bsdp(r);
 	cmd_limit_show(r);
 	parts_churn(r);
 	parts_ct(r);

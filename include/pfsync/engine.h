@@ -302,6 +302,10 @@ size_t pfs_engine_creators(struct pfs_engine *e,
 uint64_t pfs_engine_creators_rebuilt(const struct pfs_engine *e);
 /* States refused at the state limit, [PFS_LIM_NSTATS] (stats.h). */
 const uint64_t *pfs_engine_lim_stats(const struct pfs_engine *e);
+/* States a BSD peer's wire could not hold as they are, by reason
+ * (bsdproto.h): PFS_BSDP_NSTATS counters, counted once for each packet
+ * framed for the wire in a BSD dialect. */
+const uint64_t *pfs_engine_bsdp_stats(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):
  * added to OERRORS, as if output() had returned -1 for each. */
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);

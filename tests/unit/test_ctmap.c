@@ -363,7 +363,7 @@ static void test_not_synced(void)
 	T_EQ(pfsd_ctmap_to_state(&e, NOW, &st), -1);
 	T_EQ(errno, EINVAL);
 	tcp_state(&st);
-	st.proto = 47;
+	st.proto = 240;
 	T_EQ(pfsd_ctmap_from_state(&st, NOW, &e), -1);
 	T_EQ(errno, EPROTONOSUPPORT);
 	st.proto = IPPROTO_TCP;
