@@ -257,6 +257,8 @@ bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
 		   const struct pfs_rx_meta *m, uint64_t now_ms);
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
+/* A pfsyncd peer's stream from src is followed (a trailer heard). */
+bool eng_rel_knows(const struct pfs_engine *e, uint32_t src);
 void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
 int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		   uint32_t dst);

@@ -10,13 +10,27 @@
 #include "pfsync/wire_v3.h"
 #include "pfsync/wire_xexp.h"
 
+/* A BSD peer was heard: one of another dialect, or a v3 one without a
+ * pfsyncd stream (NetBSD). */
+static bool eng_xexp_bsd_heard(const struct pfs_engine *e)
+{
+	unsigned i;
+
+	for (i = 0; i < e->npeers; i++)
+		if (e->peers[i].dialect != PFS_DIALECT_V3 ||
+		    !eng_rel_knows(e, e->peers[i].addr))
+			return true;
+	return false;
+}
+
 /* Whether a packet of expectations may go out now: a pfsyncd peer that
- * reads the extras heard, one dialect (no BSD peer answered apart), the
- * reliable stream on, and somebody to send to. */
+ * reads the extras heard and no BSD peer, the reliable stream on, and
+ * somebody to send to. */
 static bool eng_xexp_on(const struct pfs_engine *e)
 {
 	return e->rel != NULL && pfs_engine_xst_peer(e) && !eng_dial_split(e) &&
-	       (e->conf.syncdev || e->conf.syncpeer != 0);
+	       (e->conf.syncdev || e->conf.syncpeer != 0) &&
+	       !eng_xexp_bsd_heard(e);
 }
 
 /* How many of x[0 .. n-1], from the first, fit one packet of mtu. */

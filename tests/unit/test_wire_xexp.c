@@ -377,6 +377,33 @@ static void test_engines_expect(void)
 	pfs_table_free(tb);
 }
 
+/* A NetBSD peer (v3, no trailer) heard besides: nothing is sent. */
+static void test_engines_expect_bsd(void)
+{
+	const struct pfs_rx_meta nb = {0x0a000009u, true, 255};
+	struct pfs_table *ta = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *tn = pfs_table_new(0, T_HASHKEY);
+	struct pfs_engine *a = mk_engine(ta, 0x100), *n = mk_engine(tn, 0x900);
+	struct pfs_state s = sim_state(7, 0x900);
+	struct pfs_xexp x;
+
+	golden_exp(&x);
+	hear_peer(a, true, 1100);
+	T_EQ(pfs_engine_expect_send(a, &x, 1, 1100), 1);
+	/* n's INS without its trailer: what a NetBSD peer sends */
+	ncap = 0;
+	T_EQ(pfs_engine_insert(n, &s, 1200), 0);
+	pfs_engine_flush(n, 1200);
+	T_EQ(ncap, 1);
+	pfs_engine_input(a, cap[0], 20 + 240, &nb, 1200);
+	T_CHECK(pfs_table_find_id(ta, 7, 0x900) != NULL);
+	T_EQ(pfs_engine_expect_send(a, &x, 1, 1300), 0);
+	pfs_engine_free(a);
+	pfs_engine_free(n);
+	pfs_table_free(ta);
+	pfs_table_free(tn);
+}
+
 int main(void)
 {
 	T_RUN(test_xexp_put);
@@ -385,5 +412,6 @@ int main(void)
 	T_RUN(test_xst_helper);
 	T_RUN(test_ctexpmap_round_trip);
 	T_RUN(test_engines_expect);
+	T_RUN(test_engines_expect_bsd);
 	return t_done();
 }
