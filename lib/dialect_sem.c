@@ -82,15 +82,15 @@ static uint32_t dsem_restart_at(uint32_t wire, uint8_t tclass, uint32_t now)
 	}
 
 static const struct dsem_row dsem_v3 = {
-	dsem_last_wire,
-	pfs_state_expire_from_wire, /* import and merge alike (state.h) */
-	pfs_state_expire_from_wire,
-	{
-	    [PFS_DSEM_INVALID] = PFS_STAT_BADSTATE,
-	    [PFS_DSEM_STALE] = PFS_STAT_BADSTATE,
-	    [PFS_DSEM_UPDC_UNKNOWN] = PFS_STAT_BADSTATE,
-	    [PFS_DSEM_NOTFOUND] = PFS_STAT_BADSTATE,
-	},
+    dsem_last_wire,
+    pfs_state_expire_from_wire, /* import and merge alike (state.h) */
+    pfs_state_expire_from_wire,
+    {
+	[PFS_DSEM_INVALID] = PFS_STAT_BADSTATE,
+	[PFS_DSEM_STALE] = PFS_STAT_BADSTATE,
+	[PFS_DSEM_UPDC_UNKNOWN] = PFS_STAT_BADSTATE,
+	[PFS_DSEM_NOTFOUND] = PFS_STAT_BADSTATE,
+    },
 };
 
 static const struct dsem_row dsem_v5 = DSEM_BSD;

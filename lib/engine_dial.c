@@ -8,8 +8,8 @@
  * UPDs, the wire form with UPD_C (expire 0, as OpenBSD and FreeBSD send
  * it) when the v3 twin would be compressed.  A full state's `expire` is
  * the seconds it had left when packed, as the BSDs mean it
- * (dialect_sem.h), not the v3 record's NetBSD value.  Deletes are DEL_C in both,
- * since neither BSD sends a full DEL.
+ * (dialect_sem.h), not the v3 record's NetBSD value.  Deletes are DEL_C
+ * in both, since neither BSD sends a full DEL.
  *
  * `version auto`: the sender and dialect of a packet that proves a peer
  * are remembered (16 peers); packets go out as v3 until peers are heard,

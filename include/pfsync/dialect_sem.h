@@ -49,8 +49,8 @@
 #include "pfsync/state.h"
 
 enum pfs_dsem_event {
-	PFS_DSEM_INVALID = 0, /* a record's values out of range */
-	PFS_DSEM_STALE,	      /* an update older than the state held */
+	PFS_DSEM_INVALID = 0,  /* a record's values out of range */
+	PFS_DSEM_STALE,	       /* an update older than the state held */
 	PFS_DSEM_UPDC_UNKNOWN, /* UPD_C of a state not held: asked for */
 	PFS_DSEM_NOTFOUND,     /* UPD import failed; DEL or UREQ: no state */
 	PFS_DSEM_NEVENTS

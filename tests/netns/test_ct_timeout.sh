@@ -56,6 +56,8 @@ ct fwA -I "${TCP[@]}" --state ESTABLISHED -t 599 -u SEEN_REPLY,ASSURED ||
 	fail "conntrack -I tcp on fwA"
 ct fwA -I "${UDP[@]}" -t 25 -u SEEN_REPLY || fail "conntrack -I udp on fwA"
 check "the TCP entry reaches fwB" wait_for 10 near 599 "${TCP[@]}"
+echo "# fwB: $(tmo fwB "${TCP[@]}") s, kernel writes failed:" \
+	"$(json_field fwB ct_fail stats)"
 check "with fwA's timeout, within 2 s" close "${TCP[@]}"
 check "the UDP entry (25 s of udp.multiple's 60) too" close "${UDP[@]}"
 

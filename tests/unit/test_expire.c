@@ -38,8 +38,8 @@
 #include "t.h"
 #include "t_eng.h"
 
-#define ID 0x0102030405060708ULL
-#define CR 0xdeadbeefu
+#define ID    0x0102030405060708ULL
+#define CR    0xdeadbeefu
 #define NOW_S (TE_T0 / 1000)
 
 static void p16(uint8_t *b, size_t o, uint16_t v)
@@ -87,7 +87,7 @@ struct rec {
 /* A BSD state key: addr[0] the remote side, addr[1] ours, then ports. */
 static void bsd_key(uint8_t *b, size_t o)
 {
-	b[o] = 10, b[o + 1] = 9, b[o + 3] = 1;	 /* addr[0] 10.9.0.1 */
+	b[o] = 10, b[o + 1] = 9, b[o + 3] = 1;	      /* addr[0] 10.9.0.1 */
 	b[o + 16] = 10, b[o + 17] = 8, b[o + 19] = 1; /* addr[1] 10.8.0.1 */
 	p16(b, o + 32, 80);
 	p16(b, o + 34, 40000);
@@ -242,8 +242,7 @@ static struct pfs_state *held(struct te *te)
 	return pfs_table_find_id(te->t, ID, CR);
 }
 
-static const struct rec est_86400 = {PFS_TCPS_ESTABLISHED,
-				     PFS_TCPS_ESTABLISHED,
+static const struct rec est_86400 = {PFS_TCPS_ESTABLISHED, PFS_TCPS_ESTABLISHED,
 				     PFS_TM_TCP_ESTABLISHED, 1000, 86400};
 
 /* INS with 86 400 s left: OpenBSD and FreeBSD keep it 86 400 s
@@ -439,7 +438,8 @@ static void test_counters(void)
 		te_open(&te, PFS_ENGINE_VERSION_AUTO, 0);
 		te_input(&te, b, pkt_upd_c(b, ds[i], &other), TE_PEER, TE_T0);
 		T_EQ(te_stat(&te, PFS_STAT_BADSTATE), bsd ? 0u : 1u);
-		T_EQ(te_stat(&te, PFS_STAT_STALE) + te_stat(&te, PFS_STAT_BADVAL),
+		T_EQ(te_stat(&te, PFS_STAT_STALE) +
+			 te_stat(&te, PFS_STAT_BADVAL),
 		     0u);
 		te_close(&te);
 	}
