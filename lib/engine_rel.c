@@ -835,6 +835,27 @@ static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
 /* Is src where a stream we follow comes from?  Its latest stream is
  * refreshed: a peer that acknowledges or asks still talks (the streams
  * of its earlier runs do not, and give their slots in time). */
+/*
+ * Would src ask again for a packet of our stream that never left?  It
+ * does when our packets are numbered (a pfsyncd peer was heard, one v3
+ * packet for all) and src is a pfsyncd peer whose stream we follow: the
+ * gap shows at its next packet or our heartbeat, its NACK brings the
+ * copy from the ring.
+ */
+bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src)
+{
+	const struct eng_rel *r = e->rel;
+	unsigned i;
+
+	if (r == NULL || !r->peer_seen || r->ring == NULL || src == 0 ||
+	    e->dialect != PFS_DIALECT_V3 || eng_dial_split(e))
+		return false;
+	for (i = 0; i < ENG_REL_PEERS; i++)
+		if (r->peer[i].epoch && r->peer[i].src == src)
+			return true;
+	return false;
+}
+
 static bool rel_src_follows(struct eng_rel *r, uint32_t src, uint64_t now_ms)
 {
 	struct eng_rel_peer *last = NULL;

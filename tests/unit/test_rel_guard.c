@@ -547,6 +547,55 @@ static void test_bulk_merge(void)
 	T_CHECK(many <= one + 1);
 }
 
+/* A walk of 3000 states with a send failure reported every 100 ms: to
+ * a pfsyncd peer that follows our numbered stream, no extra cycle (the
+ * NACK repairs from the ring); to a BSD peer (no trailer heard), each
+ * failure adds one (up to the retries). */
+static uint64_t g_walk_lost(bool pfsyncd, uint64_t *resends)
+{
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	uint64_t now = 1000, until, upds;
+	struct pfs_engine *e = g_engine(t, 1, now);
+	uint8_t ureq[64];
+	size_t ul = g_ureq(ureq, sizeof(ureq), 0);
+
+	if (pfsyncd)
+		g_in(e, PEER, NULL, 0, PFS_EXT_HB, PEER_EPOCH, 42, 0, now);
+	g_fill(e, 3000, now);
+	now += 5000;
+	o.upds = 0;
+	*resends = 0;
+	g_in(e, PEER, ureq, ul, 0, 0, 0, 0, now);
+	until = now + 120000;
+	while (pfs_engine_bulk_sending(e) && now < until) {
+		now += 10;
+		pfs_engine_timer(e, now);
+		if (now % 100 == 0 && pfs_engine_bulk_send_lost(e, now))
+			(*resends)++;
+	}
+	upds = o.upds;
+	pfs_engine_free(e);
+	pfs_table_free(t);
+	return upds;
+}
+
+static void test_bulk_send_lost_numbered(void)
+{
+	uint64_t rs_p, rs_b, one = g_walk(0), p = g_walk_lost(true, &rs_p),
+			     b = g_walk_lost(false, &rs_b);
+
+	printf("bulk walk of 3000 states with send failures: %llu packets "
+	       "to a pfsyncd peer (%llu cycles added), %llu to a BSD peer "
+	       "(%llu cycles added); %llu without failures\n",
+	       (unsigned long long)p, (unsigned long long)rs_p,
+	       (unsigned long long)b, (unsigned long long)rs_b,
+	       (unsigned long long)one);
+	T_EQ(rs_p, 0);
+	T_CHECK(p <= one + 1);
+	T_CHECK(rs_b > 0);
+	T_CHECK(b > one);
+}
+
 /* A bulk request from 0.0.0.0 starts no walk. */
 static void test_bulk_unknown(void)
 {
@@ -735,6 +784,7 @@ int main(void)
 	T_RUN(test_bus_other_stream);
 	T_RUN(test_resync_spaced);
 	T_RUN(test_bulk_merge);
+	T_RUN(test_bulk_send_lost_numbered);
 	T_RUN(test_bulk_unknown);
 	T_RUN(test_updreq_bounded);
 	T_RUN(test_upd_c_unknown);
