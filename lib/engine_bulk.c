@@ -33,7 +33,15 @@
  * loss is seen by several NACKs) and, after ENG_BULK_CUT_MS without a
  * NACK, comes back by one packet every ENG_BULK_GROW_MS: a slow
  * receiver gets the walk at the rate it can read instead of a storm of
- * resends.
+ * resends.  And the walk runs at most ENG_BULK_WINDOW packets ahead of
+ * what every pfsyncd peer acknowledged (their ACKs: engine_rel.c), so a
+ * receiver slower than the pace (a loaded machine, a kernel writer
+ * behind) is never sent more than its socket buffer holds: without it a
+ * 1 M bulk on a loaded machine lost half its packets to the receiver's
+ * buffer and was asked for again over a hundred times.  No ACK within
+ * ENG_BULK_STALL_MS lets one packet go (the ACK may be what was lost); a
+ * walk none of whose readers ever acknowledged (a BSD peer, an older
+ * pfsyncd) then keeps the pace alone.
  *
  * BUS START and END go out only while we are synced ourselves, as in
  * NetBSD: a node still waiting for its own bulk must not tell a peer its
@@ -56,6 +64,10 @@
 #define ENG_BULK_GROW_MS 10 /* then one packet more per this, quiet */
 #define ENG_BULK_JOINS 8      /* requesters that may extend one walk */
 #define ENG_BULK_SRC_MS 2000  /* a served source's next walk, at least */
+/* Packets of the walk ahead of the peers' ACKs: twice a receiver's ACK
+ * interval (ENG_REL_ACK_EVERY 1024), a few MB of its socket buffer. */
+#define ENG_BULK_WINDOW 2048
+#define ENG_BULK_STALL_MS 1000 /* no ACK this long: one packet goes */
 
 /* Quiet time after an unsynced peer's END before we call ourselves done. */
 #define ENG_BULK_SETTLE_MS 1000
@@ -255,6 +267,11 @@ static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
 	e->bulk_began_ms = now_ms;
 	e->bulk_ended_ms = 0;
 	e->bulk_deferred = false;
+	e->bulk_seq0 = e->bulk_acked = 0;
+	(void)eng_rel_window(e, now_ms, &e->bulk_seq0, &e->bulk_acked);
+	e->bulk_acked = e->bulk_seq0;
+	e->bulk_ack_ms = now_ms;
+	e->bulk_win_off = e->bulk_win_shut = false;
 }
 
 /* A request that came too soon is answered now: the walk serves every
@@ -419,9 +436,47 @@ static size_t eng_bulk_pace(struct pfs_engine *e, uint64_t now_ms)
 	return e->bulk_pace;
 }
 
+/* The window is shut: wait for ACKs, or after ENG_BULK_STALL_MS send
+ * one packet (and give the window up if nobody ever acknowledged). */
+static size_t eng_bulk_stalled(struct pfs_engine *e, int acks,
+			       uint64_t now_ms)
+{
+	if (now_ms - e->bulk_ack_ms < ENG_BULK_STALL_MS) {
+		if (!e->bulk_win_shut)
+			e->rel_stats[PFS_REL_BULK_WAITED]++;
+		e->bulk_win_shut = true;
+		return 0;
+	}
+	e->bulk_win_off = acks == 0;
+	e->bulk_ack_ms = now_ms;
+	return 1;
+}
+
+/* Packets the walk may send now by its window (SIZE_MAX: no window). */
+static size_t eng_bulk_room(struct pfs_engine *e, uint64_t now_ms)
+{
+	uint32_t sent, acked = 0, ahead;
+	int w;
+
+	if (e->bulk_win_off ||
+	    (w = eng_rel_window(e, now_ms, &sent, &acked)) < 0)
+		return SIZE_MAX;
+	if (w == 0 || (int32_t)(acked - e->bulk_seq0) < 0)
+		acked = e->bulk_seq0; /* nothing of the walk acknowledged */
+	if (acked != e->bulk_acked) {
+		e->bulk_acked = acked;
+		e->bulk_ack_ms = now_ms;
+	}
+	ahead = sent - acked;
+	if (ahead >= ENG_BULK_WINDOW)
+		return eng_bulk_stalled(e, w, now_ms);
+	e->bulk_win_shut = false;
+	return ENG_BULK_WINDOW - ahead;
+}
+
 void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 {
-	size_t limit, n = 0;
+	size_t limit, room, n = 0;
 	struct pfs_state *s;
 
 	e->bulk_tick_at = ENG_NEVER;
@@ -429,7 +484,9 @@ void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 		eng_bulk_deferred(e, now_ms);
 	if (!e->bulk_sending)
 		return;
-	limit = (size_t)e->maxcount * eng_bulk_pace(e, now_ms);
+	limit = eng_bulk_pace(e, now_ms);
+	room = eng_bulk_room(e, now_ms);
+	limit = (size_t)e->maxcount * (room < limit ? room : limit);
 	pfs_engine_flush(e, now_ms);
 	if (e->bulk_end_pending) {
 		eng_bulk_end(e, now_ms);

@@ -132,6 +132,12 @@ struct pfs_engine {
 	uint64_t bulk_began_ms; /* the last walk's start ... */
 	uint64_t bulk_ended_ms; /* ... and end (0: under way) */
 	bool bulk_deferred;    /* a walk starts at bulk_tick_at */
+	/* the walk's window on our numbered stream (eng_bulk_room) */
+	uint32_t bulk_seq0;    /* our last number when the walk began */
+	uint32_t bulk_acked;   /* the floor of the peers' ACKs, last seen */
+	uint64_t bulk_ack_ms;  /* when it last moved */
+	bool bulk_win_off;     /* no requester acknowledges: pace alone */
+	bool bulk_win_shut;    /* waiting for ACKs (counted once a wait) */
 
 	/* per-source budgets of replies (engine_src.c) */
 	struct eng_src src[ENG_SRCS];
@@ -248,6 +254,8 @@ bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
 		   const struct pfs_rx_meta *m, uint64_t now_ms);
 bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src);
+int eng_rel_window(const struct pfs_engine *e, uint64_t now_ms,
+		   uint32_t *sent, uint32_t *acked);
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
 void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
 int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,

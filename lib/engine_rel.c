@@ -856,6 +856,24 @@ bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src)
 	return false;
 }
 
+/*
+ * Our numbered stream: its last number (sent) and the lowest every
+ * pfsyncd peer we hear acknowledged (acked).  1 with both; 0 with sent
+ * alone (a peer has not acknowledged any yet); -1 when our packets are
+ * not numbered.
+ */
+int eng_rel_window(const struct pfs_engine *e, uint64_t now_ms,
+		   uint32_t *sent, uint32_t *acked)
+{
+	const struct eng_rel *r = e->rel;
+
+	if (r == NULL || !r->peer_seen || e->dialect != PFS_DIALECT_V3 ||
+	    eng_dial_split(e))
+		return -1;
+	*sent = r->seq;
+	return r->ring != NULL && rel_acked_floor(r, now_ms, acked) ? 1 : 0;
+}
+
 static bool rel_src_follows(struct eng_rel *r, uint32_t src, uint64_t now_ms)
 {
 	struct eng_rel_peer *last = NULL;

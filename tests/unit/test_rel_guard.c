@@ -27,6 +27,7 @@ static struct {
 	uint64_t to_zero;	      /* packets to 0.0.0.0 */
 	uint64_t upds, ureqs, resends;
 	uint32_t epoch; /* of our numbered packets */
+	uint32_t seq;	/* the last number sent */
 } o;
 
 static int g_out(void *ctx, const uint8_t *local, size_t llen,
@@ -52,8 +53,10 @@ static int g_out(void *ctx, const uint8_t *local, size_t llen,
 	if (llen == 0 && wlen > 32)
 		o.resends++; /* a copy of a numbered packet, not for pfsync0 */
 	if (llen > 0 && wlen >= llen + PFS_EXT_LEN &&
-	    pfs_ext_get(wire, wlen, wlen - PFS_EXT_LEN, &x) == 0)
+	    pfs_ext_get(wire, wlen, wlen - PFS_EXT_LEN, &x) == 0) {
 		o.epoch = x.epoch;
+		o.seq = x.seq;
+	}
 	return 0;
 }
 
@@ -596,6 +599,70 @@ static void test_bulk_send_lost_numbered(void)
 	T_CHECK(b > one);
 }
 
+/* A walk of 30 000 states (5000 packets) at 64 packets a 10 ms tick to
+ * a pfsyncd peer that reads `rate` packets a tick (0: never
+ * acknowledges) and acknowledges what it read after each.  The most
+ * packets ever sent ahead of its ACK, the walk's length in ms. */
+static uint32_t g_window(unsigned rate, uint64_t *ms, uint64_t *waits)
+{
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	uint64_t now = 1000, t0, until;
+	struct pfs_engine *e = g_engine(t, 64, now);
+	uint8_t ureq[64];
+	size_t ul = g_ureq(ureq, sizeof(ureq), 0);
+	uint32_t read, ahead = 0;
+
+	g_in(e, PEER, NULL, 0, PFS_EXT_HB, PEER_EPOCH, 42, 0, now);
+	g_fill(e, 30000, now);
+	now += 5000;
+	g_in(e, PEER, ureq, ul, 0, 0, 0, 0, now);
+	read = o.seq;
+	if (rate != 0) /* what came before the walk was read */
+		g_in(e, PEER, NULL, 0, PFS_EXT_ACK, o.epoch, read, 0, now);
+	t0 = now;
+	until = now + 600000;
+	while (pfs_engine_bulk_sending(e) && now < until) {
+		now += 10;
+		pfs_engine_timer(e, now);
+		if (o.seq - read > ahead)
+			ahead = o.seq - read;
+		if (rate == 0)
+			continue;
+		read = o.seq - read > rate ? read + rate : o.seq;
+		g_in(e, PEER, NULL, 0, PFS_EXT_ACK, o.epoch, read, 0, now);
+	}
+	*ms = now - t0;
+	*waits = pfs_engine_rel_stats(e)[PFS_REL_BULK_WAITED];
+	T_CHECK(!pfs_engine_bulk_sending(e));
+	pfs_engine_free(e);
+	pfs_table_free(t);
+	return ahead;
+}
+
+/* The walk runs at most its window (2048 packets) ahead of a pfsyncd
+ * reader's ACKs: a slow reader gets it at its pace, a fast one at the
+ * configured pace, one that never acknowledges after one stall. */
+static void test_bulk_window(void)
+{
+	uint64_t ms_fast, ms_slow, ms_none, w_fast, w_slow, w_none;
+	uint32_t fast = g_window(1000, &ms_fast, &w_fast);
+	uint32_t slow = g_window(16, &ms_slow, &w_slow);
+	uint32_t none = g_window(0, &ms_none, &w_none);
+
+	printf("bulk window: reader of 1000/tick: %u ahead, %llu ms, %llu "
+	       "waits; of 16/tick: %u ahead, %llu ms, %llu waits; never "
+	       "acknowledging: %u ahead, %llu ms, %llu waits\n",
+	       fast, (unsigned long long)ms_fast, (unsigned long long)w_fast,
+	       slow, (unsigned long long)ms_slow, (unsigned long long)w_slow,
+	       none, (unsigned long long)ms_none, (unsigned long long)w_none);
+	T_EQ(w_fast, 0);
+	T_CHECK(ms_fast < 1000); /* 5000 packets at 64 a tick: ~80 ticks */
+	T_CHECK(slow <= 2048 + 1);
+	T_CHECK(ms_slow >= 10 * (5000 - 2048) / 16); /* the reader's pace */
+	T_EQ(w_none, 1);	/* one stall, then the pace alone */
+	T_CHECK(ms_none < 3000);
+}
+
 /* A bulk request from 0.0.0.0 starts no walk. */
 static void test_bulk_unknown(void)
 {
@@ -785,6 +852,7 @@ int main(void)
 	T_RUN(test_resync_spaced);
 	T_RUN(test_bulk_merge);
 	T_RUN(test_bulk_send_lost_numbered);
+	T_RUN(test_bulk_window);
 	T_RUN(test_bulk_unknown);
 	T_RUN(test_updreq_bounded);
 	T_RUN(test_upd_c_unknown);
