@@ -52,9 +52,11 @@ scale_cleanup() {
 	[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null
 	# the entries go with their namespaces; then the limits come back
 	netns_cleanup_quiet
-	[ "$ct_old" -lt "$ct_new" ] && echo "$ct_old" >$CTMAX
+	# (only what is still ours: another run may have moved them since)
+	[ "$ct_old" -lt "$ct_new" ] && [ "$(cat $CTMAX)" = "$ct_new" ] &&
+		echo "$ct_old" >$CTMAX
 	[ "$hs_old" -gt 0 ] && [ "$hs_old" -lt "$hs_new" ] &&
-		echo "$hs_old" >$HSIZE
+		[ "$(cat $HSIZE)" = "$hs_new" ] && echo "$hs_old" >$HSIZE
 	(exit $rc)
 	netns_cleanup
 }
