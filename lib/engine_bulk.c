@@ -348,7 +348,7 @@ static bool eng_bulk_repaired(const struct pfs_engine *e)
 
 	for (i = 0; i < ENG_SRCS; i++)
 		if (e->src[i].addr != 0 && e->src[i].walk == e->bulk_walk &&
-		    !eng_rel_repairs(e, e->src[i].addr))
+		    !eng_rel_repairs(e, e->src[i].addr, e->src[i].walk_ms))
 			return false;
 	return true;
 }

@@ -253,7 +253,8 @@ bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		    uint64_t now_ms);
 void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
 		   const struct pfs_rx_meta *m, uint64_t now_ms);
-bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src);
+bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
+		     uint64_t since);
 int eng_rel_window(const struct pfs_engine *e, uint64_t now_ms,
 		   uint32_t *sent, uint32_t *acked);
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);

@@ -838,11 +838,14 @@ static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
 /*
  * Would src ask again for a packet of our stream that never left?  It
  * does when our packets are numbered (a pfsyncd peer was heard, one v3
- * packet for all) and src is a pfsyncd peer whose stream we follow: the
- * gap shows at its next packet or our heartbeat, its NACK brings the
- * copy from the ring.
+ * packet for all) and src is a pfsyncd peer whose stream we follow and
+ * heard since `since` (its bulk request, numbered: a node restarted
+ * with `reliable off` at the same address is no longer one): the gap
+ * shows at its next packet or our heartbeat, its NACK brings the copy
+ * from the ring.
  */
-bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src)
+bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
+		     uint64_t since)
 {
 	const struct eng_rel *r = e->rel;
 	unsigned i;
@@ -851,7 +854,8 @@ bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src)
 	    e->dialect != PFS_DIALECT_V3 || eng_dial_split(e))
 		return false;
 	for (i = 0; i < ENG_REL_PEERS; i++)
-		if (r->peer[i].epoch && r->peer[i].src == src)
+		if (r->peer[i].epoch && r->peer[i].src == src &&
+		    r->peer[i].heard_ms >= since)
 			return true;
 	return false;
 }

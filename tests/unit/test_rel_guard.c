@@ -568,7 +568,10 @@ static uint64_t g_walk_lost(bool pfsyncd, uint64_t *resends)
 	now += 5000;
 	o.upds = 0;
 	*resends = 0;
-	g_in(e, PEER, ureq, ul, 0, 0, 0, 0, now);
+	if (pfsyncd) /* its request is numbered, as pfsyncd's are */
+		g_in(e, PEER, ureq, ul, PFS_EXT_DATA, PEER_EPOCH, 43, 0, now);
+	else
+		g_in(e, PEER, ureq, ul, 0, 0, 0, 0, now);
 	until = now + 120000;
 	while (pfs_engine_bulk_sending(e) && now < until) {
 		now += 10;
