@@ -23,6 +23,7 @@
 #
 #   bash tests/bench/bench_scale.sh            (make bench runs it)
 #   SIZES=1000000 IDLE=5 bash tests/bench/bench_scale.sh
+#   SIZES=10000000 PHASES="insert idle" ...   (no bulk, no delete)
 set -u
 TOPDIR=$(cd "$(dirname "$0")/../.." && pwd)
 export PFSYNCD=${PFSYNCD:-$TOPDIR/build/pfsyncd}
@@ -31,12 +32,14 @@ netns_init
 SIZES=${SIZES:-1000000 10000000}
 IDLE=${IDLE:-20}
 WRITER_N=${WRITER_N:-1000000}
+PHASES=${PHASES:-insert idle bulk delete}
 INJ=$TOPDIR/build/bench/ct_inject
 HZ=$(getconf CLK_TCK)
 [ -x "$INJ" ] || { echo "no $INJ: run make first"; exit 1; }
 [ -x "$PFSYNCD" ] || { echo "no $PFSYNCD: run make first"; exit 1; }
 N=$WRITER_N
 for n in $SIZES; do [ "$n" -gt "$N" ] && N=$n; done
+[ "$WRITER_N" -gt 0 ] 2>/dev/null || WRITER_N=0
 
 CTMAX=/proc/sys/net/netfilter/nf_conntrack_max
 HSIZE=/sys/module/nf_conntrack/parameters/hashsize
@@ -102,6 +105,7 @@ wait_until() { # SECS CMD...: poll every 0.5 s
 	return 1
 }
 is_count() { [ "$(count "$1")" -eq "$2" ]; }
+phase() { [[ " $PHASES " == *" $1 "* ]]; }
 
 start_pfsyncd() { # NODE HOSTID
 	cat >"$T/$1.conf" <<CONF
@@ -127,18 +131,22 @@ stop_b() {
 echo "== scale, sizes $SIZES ($(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg),"
 echo "   conntrack hash $(cat $HSIZE), nf_conntrack_max $(cat $CTMAX))"
 
-# the bare writer, alone in an empty namespace: the ceiling
-netns_add c
-t0=$(now)
-inject c insert "$WRITER_N" >"$T/w.ins"
-w_ins=$(since "$t0")
-t0=$(now)
-inject c delete "$WRITER_N" >/dev/null
-w_del=$(since "$t0")
-ip netns del "$(ns c)"
-NSES=("${NSES[@]/$(ns c)}")
-put writer.insert.s "$w_ins for $WRITER_N ($(cat "$T/w.ins"))"
-put writer.delete.s "$w_del"
+# the bare writer, alone in an empty namespace: the ceiling (WRITER_N=0:
+# none, and no ratio)
+w_ins=0
+if [ "$WRITER_N" -gt 0 ]; then
+	netns_add c
+	t0=$(now)
+	inject c insert "$WRITER_N" >"$T/w.ins"
+	w_ins=$(since "$t0")
+	t0=$(now)
+	inject c delete "$WRITER_N" >/dev/null
+	w_del=$(since "$t0")
+	ip netns del "$(ns c)"
+	NSES=("${NSES[@]/$(ns c)}")
+	put writer.insert.s "$w_ins for $WRITER_N ($(cat "$T/w.ins"))"
+	put writer.delete.s "$w_del"
+fi
 
 run_size() { # N
 	local N=$1 WAIT t0 ra rb ia ib pa pb ca txa tb
@@ -174,6 +182,7 @@ run_size() { # N
 	put mem_a.B_entry "$(per_entry "$(rss_kb "$(daemon_pid a)")" "$ra")"
 	put mem_b.B_entry "$(per_entry "$(rss_kb "$(daemon_pid b)")" "$rb")"
 
+	phase idle || { netns_cleanup_quiet; return; }
 	# idle, holding N (after a settle second)
 	sleep 2
 	ia=$(cpu "$(daemon_pid a)")
@@ -182,6 +191,7 @@ run_size() { # N
 	put idle_a.pct_core "$(awk -v x="$(cpu "$(daemon_pid a)")" -v y="$ia" -v s="$IDLE" -v h="$HZ" 'BEGIN { printf "%.2f", (x - y) * 100 / h / s }')"
 	put idle_b.pct_core "$(awk -v x="$(cpu "$(daemon_pid b)")" -v y="$ib" -v s="$IDLE" -v h="$HZ" 'BEGIN { printf "%.2f", (x - y) * 100 / h / s }')"
 
+	phase bulk || { netns_cleanup_quiet; return; }
 	# bulk of N to an empty B
 	stop_b
 	ip netns exec "$(ns b)" conntrack -F 2>/dev/null
@@ -204,7 +214,8 @@ run_size() { # N
 	SAMPLER=""
 	put bulk.s "$tb"
 	put bulk.lost "$((N - $(count b)))"
-	put bulk.writer_ratio "$(awk -v b="$tb" -v w="$w_ins" -v n="$N" -v m="$WRITER_N" 'BEGIN { printf "%.2f", b / (w * n / m) }')"
+	[ "$WRITER_N" -gt 0 ] &&
+		put bulk.writer_ratio "$(awk -v b="$tb" -v w="$w_ins" -v n="$N" -v m="$WRITER_N" 'BEGIN { printf "%.2f", b / (w * n / m) }')"
 	put bulk.cpu_a.s "$(awk -v x="$(cpu "$pa")" -v y="$ca" -v h="$HZ" 'BEGIN { printf "%.1f", (x - y) / h }')"
 	put bulk.cpu_b.s "$(awk -v x="$(cpu "$pb")" -v h="$HZ" 'BEGIN { printf "%.1f", x / h }')"
 	put bulk.packets_a "$(($(ip netns exec "$(ns a)" cat /sys/class/net/sync0/statistics/tx_packets) - txa))"
@@ -216,6 +227,7 @@ run_size() { # N
 	awk -v h="$HZ" 'NR > 1 { printf "    t=%3ds B holds %9d  A %3.0f%%  B %3.0f%%\n", NR - 1, $1, ($2 - a) * 100 / h, ($3 - b) * 100 / h }
 		{ a = $2; b = $3 }' "$T/bulk.samples" | awk -v n="$N" 'NR % (n >= 5000000 ? 10 : 2) == 1'
 
+	phase delete || { netns_cleanup_quiet; return; }
 	# delete
 	t0=$(now)
 	inject a delete "$N" >/dev/null
