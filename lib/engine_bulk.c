@@ -38,10 +38,12 @@
  * receiver slower than the pace (a loaded machine, a kernel writer
  * behind) is never sent more than its socket buffer holds: without it a
  * 1 M bulk on a loaded machine lost half its packets to the receiver's
- * buffer and was asked for again over a hundred times.  No ACK within
- * ENG_BULK_STALL_MS lets one packet go (the ACK may be what was lost); a
- * walk none of whose readers ever acknowledged (a BSD peer, an older
- * pfsyncd) then keeps the pace alone.
+ * buffer and was asked for again over a hundred times.  The window is
+ * the walk's requesters' (the one furthest behind): another peer's
+ * silence does not hold it.  No ACK within ENG_BULK_STALL_MS lets one
+ * packet go (the ACK may be what was lost); a requester that has not
+ * acknowledged for ENG_BULK_QUIET_MS (gone, an older pfsyncd that never
+ * does) no longer counts, and with none left the pace alone rules.
  *
  * BUS START and END go out only while we are synced ourselves, as in
  * NetBSD: a node still waiting for its own bulk must not tell a peer its
@@ -68,6 +70,8 @@
  * interval (ENG_REL_ACK_EVERY 1024), a few MB of its socket buffer. */
 #define ENG_BULK_WINDOW 2048
 #define ENG_BULK_STALL_MS 1000 /* no ACK this long: one packet goes */
+#define ENG_BULK_QUIET_MS 2000 /* a requester without an ACK this long
+				  no longer holds the walk back */
 
 /* Quiet time after an unsynced peer's END before we call ourselves done. */
 #define ENG_BULK_SETTLE_MS 1000
@@ -267,11 +271,16 @@ static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
 	e->bulk_began_ms = now_ms;
 	e->bulk_ended_ms = 0;
 	e->bulk_deferred = false;
-	e->bulk_seq0 = e->bulk_acked = 0;
-	(void)eng_rel_window(e, now_ms, &e->bulk_seq0, &e->bulk_acked);
+	e->bulk_seq0 = 0;
+	{
+		uint32_t acked;
+		uint64_t heard;
+
+		(void)eng_rel_acked_by(e, 0, &e->bulk_seq0, &acked, &heard);
+	}
 	e->bulk_acked = e->bulk_seq0;
 	e->bulk_ack_ms = now_ms;
-	e->bulk_win_off = e->bulk_win_shut = false;
+	e->bulk_win_shut = false;
 }
 
 /* A request that came too soon is answered now: the walk serves every
@@ -437,9 +446,8 @@ static size_t eng_bulk_pace(struct pfs_engine *e, uint64_t now_ms)
 }
 
 /* The window is shut: wait for ACKs, or after ENG_BULK_STALL_MS send
- * one packet (and give the window up if nobody ever acknowledged). */
-static size_t eng_bulk_stalled(struct pfs_engine *e, int acks,
-			       uint64_t now_ms)
+ * one packet (the ACK may be what was lost). */
+static size_t eng_bulk_stalled(struct pfs_engine *e, uint64_t now_ms)
 {
 	if (now_ms - e->bulk_ack_ms < ENG_BULK_STALL_MS) {
 		if (!e->bulk_win_shut)
@@ -447,31 +455,65 @@ static size_t eng_bulk_stalled(struct pfs_engine *e, int acks,
 		e->bulk_win_shut = true;
 		return 0;
 	}
-	e->bulk_win_off = acks == 0;
 	e->bulk_ack_ms = now_ms;
 	return 1;
 }
 
-/* Packets the walk may send now by its window (SIZE_MAX: no window). */
+/*
+ * How much of the walk requester src acknowledged (*acked, never before
+ * the walk's start); false when it does not hold the walk back: it is
+ * not a pfsyncd reader of our numbered stream (*numbered false then), or
+ * it has been quiet ENG_BULK_QUIET_MS (gone, or it never acknowledges).
+ */
+static bool eng_bulk_reader(const struct pfs_engine *e,
+			    const struct eng_src *s, uint64_t now_ms,
+			    uint32_t *sent, uint32_t *acked, bool *numbered)
+{
+	uint64_t heard = s->walk_ms;
+	int w = eng_rel_acked_by(e, s->addr, sent, acked, &heard);
+
+	*numbered = w >= 0;
+	if (w <= 0)
+		*acked = e->bulk_seq0; /* nothing of the walk acknowledged */
+	if (w < 0 || now_ms - heard >= ENG_BULK_QUIET_MS)
+		return false;
+	if ((int32_t)(*acked - e->bulk_seq0) < 0)
+		*acked = e->bulk_seq0;
+	return true;
+}
+
+/* Packets the walk may send now by its window (SIZE_MAX: no window):
+ * the requester furthest behind sets it. */
 static size_t eng_bulk_room(struct pfs_engine *e, uint64_t now_ms)
 {
-	uint32_t sent, acked = 0, ahead;
-	int w;
+	uint32_t sent = 0, acked, floor = 0;
+	bool any = false, numbered;
+	unsigned i;
 
-	if (e->bulk_win_off ||
-	    (w = eng_rel_window(e, now_ms, &sent, &acked)) < 0)
+	for (i = 0; i < ENG_SRCS; i++) {
+		const struct eng_src *s = &e->src[i];
+
+		if (s->addr == 0 || s->walk != e->bulk_walk)
+			continue;
+		if (!eng_bulk_reader(e, s, now_ms, &sent, &acked, &numbered)) {
+			if (!numbered)
+				return SIZE_MAX;
+			continue;
+		}
+		if (!any || (int32_t)(acked - floor) < 0)
+			floor = acked;
+		any = true;
+	}
+	if (!any)
 		return SIZE_MAX;
-	if (w == 0 || (int32_t)(acked - e->bulk_seq0) < 0)
-		acked = e->bulk_seq0; /* nothing of the walk acknowledged */
-	if (acked != e->bulk_acked) {
-		e->bulk_acked = acked;
+	if (floor != e->bulk_acked) {
+		e->bulk_acked = floor;
 		e->bulk_ack_ms = now_ms;
 	}
-	ahead = sent - acked;
-	if (ahead >= ENG_BULK_WINDOW)
-		return eng_bulk_stalled(e, w, now_ms);
+	if (sent - floor >= ENG_BULK_WINDOW)
+		return eng_bulk_stalled(e, now_ms);
 	e->bulk_win_shut = false;
-	return ENG_BULK_WINDOW - ahead;
+	return ENG_BULK_WINDOW - (sent - floor);
 }
 
 void eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)

@@ -134,9 +134,8 @@ struct pfs_engine {
 	bool bulk_deferred;    /* a walk starts at bulk_tick_at */
 	/* the walk's window on our numbered stream (eng_bulk_room) */
 	uint32_t bulk_seq0;    /* our last number when the walk began */
-	uint32_t bulk_acked;   /* the floor of the peers' ACKs, last seen */
+	uint32_t bulk_acked;   /* the readers' ACK floor, last seen */
 	uint64_t bulk_ack_ms;  /* when it last moved */
-	bool bulk_win_off;     /* no requester acknowledges: pace alone */
 	bool bulk_win_shut;    /* waiting for ACKs (counted once a wait) */
 
 	/* per-source budgets of replies (engine_src.c) */
@@ -255,8 +254,8 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const 
 		   const struct pfs_rx_meta *m, uint64_t now_ms);
 bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
 		     uint64_t since);
-int eng_rel_window(const struct pfs_engine *e, uint64_t now_ms,
-		   uint32_t *sent, uint32_t *acked);
+int eng_rel_acked_by(const struct pfs_engine *e, uint32_t src,
+		     uint32_t *sent, uint32_t *acked, uint64_t *heard);
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
 void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
 int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,

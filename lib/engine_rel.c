@@ -861,21 +861,30 @@ bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
 }
 
 /*
- * Our numbered stream: its last number (sent) and the lowest every
- * pfsyncd peer we hear acknowledged (acked).  1 with both; 0 with sent
- * alone (a peer has not acknowledged any yet); -1 when our packets are
- * not numbered.
+ * Our numbered stream: its last number (sent) and, when src (a pfsyncd
+ * peer) acknowledged any of it, the last number it acknowledged (acked)
+ * and when (heard).  1 with all three; 0 with sent alone (src never
+ * acknowledged); -1 when our packets are not numbered for every reader
+ * (no pfsyncd peer heard, another dialect, or one packet per dialect).
  */
-int eng_rel_window(const struct pfs_engine *e, uint64_t now_ms,
-		   uint32_t *sent, uint32_t *acked)
+int eng_rel_acked_by(const struct pfs_engine *e, uint32_t src,
+		     uint32_t *sent, uint32_t *acked, uint64_t *heard)
 {
 	const struct eng_rel *r = e->rel;
+	unsigned i;
 
 	if (r == NULL || !r->peer_seen || e->dialect != PFS_DIALECT_V3 ||
 	    eng_dial_split(e))
 		return -1;
 	*sent = r->seq;
-	return r->ring != NULL && rel_acked_floor(r, now_ms, acked) ? 1 : 0;
+	for (i = 0; i < ENG_REL_PEERS && src != 0; i++) {
+		if (r->ack[i].src == src) {
+			*acked = r->ack[i].seq;
+			*heard = r->ack[i].heard_ms;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static bool rel_src_follows(struct eng_rel *r, uint32_t src, uint64_t now_ms)

@@ -606,7 +606,8 @@ static void test_bulk_send_lost_numbered(void)
  * a pfsyncd peer that reads `rate` packets a tick (0: never
  * acknowledges) and acknowledges what it read after each.  The most
  * packets ever sent ahead of its ACK, the walk's length in ms. */
-static uint32_t g_window(unsigned rate, uint64_t *ms, uint64_t *waits)
+static uint32_t g_window(unsigned rate, uint64_t *ms, uint64_t *waits,
+			 bool other)
 {
 	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
 	uint64_t now = 1000, t0, until;
@@ -618,6 +619,9 @@ static uint32_t g_window(unsigned rate, uint64_t *ms, uint64_t *waits)
 	g_in(e, PEER, NULL, 0, PFS_EXT_HB, PEER_EPOCH, 42, 0, now);
 	g_fill(e, 30000, now);
 	now += 5000;
+	if (other) /* a pfsyncd peer that follows us but never ACKs */
+		g_in(e, PEER + 1, NULL, 0, PFS_EXT_HB, PEER_EPOCH + 1, 7, 0,
+		     now);
 	g_in(e, PEER, ureq, ul, 0, 0, 0, 0, now);
 	read = o.seq;
 	if (rate != 0) /* what came before the walk was read */
@@ -647,10 +651,12 @@ static uint32_t g_window(unsigned rate, uint64_t *ms, uint64_t *waits)
  * configured pace, one that never acknowledges after one stall. */
 static void test_bulk_window(void)
 {
-	uint64_t ms_fast, ms_slow, ms_none, w_fast, w_slow, w_none;
-	uint32_t fast = g_window(1000, &ms_fast, &w_fast);
-	uint32_t slow = g_window(16, &ms_slow, &w_slow);
-	uint32_t none = g_window(0, &ms_none, &w_none);
+	uint64_t ms_fast, ms_slow, ms_none, ms_other, w_fast, w_slow, w_none,
+	    w_other;
+	uint32_t fast = g_window(1000, &ms_fast, &w_fast, false);
+	uint32_t slow = g_window(16, &ms_slow, &w_slow, false);
+	uint32_t none = g_window(0, &ms_none, &w_none, false);
+	uint32_t other = g_window(1000, &ms_other, &w_other, true);
 
 	printf("bulk window: reader of 1000/tick: %u ahead, %llu ms, %llu "
 	       "waits; of 16/tick: %u ahead, %llu ms, %llu waits; never "
@@ -664,6 +670,10 @@ static void test_bulk_window(void)
 	T_CHECK(ms_slow >= 10 * (5000 - 2048) / 16); /* the reader's pace */
 	T_EQ(w_none, 1);	/* one stall, then the pace alone */
 	T_CHECK(ms_none < 3000);
+	/* a peer that did not ask does not hold the walk back */
+	T_EQ(w_other, 0);
+	T_CHECK(ms_other < 1000);
+	T_CHECK(other <= 2048 + 1);
 }
 
 /* A bulk request from 0.0.0.0 starts no walk. */
