@@ -34,7 +34,7 @@
  * NACK, comes back by one packet every ENG_BULK_GROW_MS: a slow
  * receiver gets the walk at the rate it can read instead of a storm of
  * resends.  And the walk runs at most ENG_BULK_WINDOW packets ahead of
- * what every pfsyncd peer acknowledged (their ACKs: engine_rel.c), so a
+ * what its pfsyncd requesters acknowledged (ACKs: engine_rel.c), so a
  * receiver slower than the pace (a loaded machine, a kernel writer
  * behind) is never sent more than its socket buffer holds: without it a
  * 1 M bulk on a loaded machine lost half its packets to the receiver's
@@ -258,6 +258,16 @@ static uint64_t eng_bulk_too_soon(const struct pfs_engine *e,
 	return now_ms - e->bulk_ended_ms < wait ? e->bulk_ended_ms + wait : 0;
 }
 
+/* Our numbered stream's last number (0 when not numbered). */
+static uint32_t eng_bulk_seq_now(const struct pfs_engine *e)
+{
+	uint32_t sent = 0, acked;
+	uint64_t heard;
+
+	(void)eng_rel_acked_by(e, 0, &sent, &acked, &heard);
+	return sent;
+}
+
 static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
 {
 	e->bulk_cursor = 0;
@@ -271,13 +281,7 @@ static void eng_bulk_begin(struct pfs_engine *e, uint64_t now_ms)
 	e->bulk_began_ms = now_ms;
 	e->bulk_ended_ms = 0;
 	e->bulk_deferred = false;
-	e->bulk_seq0 = 0;
-	{
-		uint32_t acked;
-		uint64_t heard;
-
-		(void)eng_rel_acked_by(e, 0, &e->bulk_seq0, &acked, &heard);
-	}
+	e->bulk_seq0 = eng_bulk_seq_now(e);
 	e->bulk_acked = e->bulk_seq0;
 	e->bulk_ack_ms = now_ms;
 	e->bulk_win_shut = false;
