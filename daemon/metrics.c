@@ -204,6 +204,8 @@ static const char *const met_rel_help[PFS_REL_NSTATS] = {
 	"Bulk requests merged into a walk or refused as too soon.",
     [PFS_REL_IACKS] =
 	"INS_ACK records sent for inserts a BSD peer deferred a packet on.",
+    [PFS_REL_BULK_WAITED] =
+	"Bulk walk waits for its readers' ACKs (window of 2048 packets).",
 };
 
 /* Each counter as pfsyncd_<its stats name>_total. */

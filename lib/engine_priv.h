@@ -134,6 +134,11 @@ struct pfs_engine {
 	uint64_t bulk_began_ms; /* the last walk's start ... */
 	uint64_t bulk_ended_ms; /* ... and end (0: under way) */
 	bool bulk_deferred;    /* a walk starts at bulk_tick_at */
+	/* the walk's window on our numbered stream (eng_bulk_room) */
+	uint32_t bulk_seq0;    /* our last number when the walk began */
+	uint32_t bulk_acked;   /* the readers' ACK floor, last seen */
+	uint64_t bulk_ack_ms;  /* when it last moved */
+	bool bulk_win_shut;    /* waiting for ACKs (counted once a wait) */
 
 	/* per-source budgets of replies (engine_src.c) */
 	struct eng_src src[ENG_SRCS];
@@ -256,6 +261,10 @@ bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 		    uint64_t now_ms);
 void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
 		   const struct pfs_rx_meta *m, uint64_t now_ms);
+bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
+		     uint64_t since);
+int eng_rel_acked_by(const struct pfs_engine *e, uint32_t src,
+		     uint32_t *sent, uint32_t *acked, uint64_t *heard);
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
 /* A pfsyncd peer's stream from src is followed (a trailer heard). */
 bool eng_rel_knows(const struct pfs_engine *e, uint32_t src);

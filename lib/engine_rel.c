@@ -835,6 +835,58 @@ static void rel_join(struct eng_rel_peer *p, const struct pfs_ext *x)
 /* Is src where a stream we follow comes from?  Its latest stream is
  * refreshed: a peer that acknowledges or asks still talks (the streams
  * of its earlier runs do not, and give their slots in time). */
+/*
+ * Would src ask again for a packet of our stream that never left?  It
+ * does when our packets are numbered (a pfsyncd peer was heard, one v3
+ * packet for all) and src is a pfsyncd peer whose stream we follow and
+ * heard since `since` (its bulk request, numbered: a node restarted
+ * with `reliable off` at the same address is no longer one): the gap
+ * shows at its next packet or our heartbeat, its NACK brings the copy
+ * from the ring.
+ */
+bool eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
+		     uint64_t since)
+{
+	const struct eng_rel *r = e->rel;
+	unsigned i;
+
+	if (r == NULL || !r->peer_seen || r->ring == NULL || src == 0 ||
+	    e->dialect != PFS_DIALECT_V3 || eng_dial_split(e))
+		return false;
+	for (i = 0; i < ENG_REL_PEERS; i++)
+		if (r->peer[i].epoch && r->peer[i].src == src &&
+		    r->peer[i].heard_ms >= since)
+			return true;
+	return false;
+}
+
+/*
+ * Our numbered stream: its last number (sent) and, when src (a pfsyncd
+ * peer) acknowledged any of it, the last number it acknowledged (acked)
+ * and when (heard).  1 with all three; 0 with sent alone (src never
+ * acknowledged); -1 when our packets are not numbered for every reader
+ * (no pfsyncd peer heard, another dialect, or one packet per dialect).
+ */
+int eng_rel_acked_by(const struct pfs_engine *e, uint32_t src,
+		     uint32_t *sent, uint32_t *acked, uint64_t *heard)
+{
+	const struct eng_rel *r = e->rel;
+	unsigned i;
+
+	if (r == NULL || !r->peer_seen || e->dialect != PFS_DIALECT_V3 ||
+	    eng_dial_split(e))
+		return -1;
+	*sent = r->seq;
+	for (i = 0; i < ENG_REL_PEERS && src != 0; i++) {
+		if (r->ack[i].src == src) {
+			*acked = r->ack[i].seq;
+			*heard = r->ack[i].heard_ms;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static bool rel_src_follows(struct eng_rel *r, uint32_t src, uint64_t now_ms)
 {
 	struct eng_rel_peer *last = NULL;

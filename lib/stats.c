@@ -53,6 +53,7 @@ static const char *const pfs_rel_stat_names[PFS_REL_NSTATS] = {
     [PFS_REL_UREQ_LIMITED] = "rel_ureq_limited",
     [PFS_REL_BULK_MERGED] = "rel_bulk_merged",
     [PFS_REL_IACKS] = "rel_iacks",
+    [PFS_REL_BULK_WAITED] = "rel_bulk_waited",
 };
 
 const char *pfs_rel_stat_name(enum pfs_rel_stat s)

@@ -103,6 +103,11 @@ struct pfsd_ctnl {
 	struct pfsd_idset gone; /* CTA_IDs destroyed while the dump runs */
 	int scan_id;	 /* the refresh scan's timer */
 	size_t scan_cur; /* where the next slice starts */
+	/* no local state expires before exp_floor (as far as we know):
+	 * the scan rests until one may be near (ctnl_scan_rests) */
+	uint32_t exp_floor;
+	uint32_t pass_min;  /* the lowest local expiry seen this pass */
+	uint32_t pass_host; /* the hostid of the pass (a reload moves it) */
 	struct pfsd_ctget *getq; /* batched GETs on `get` (ctget.h) */
 	struct pfsd_ctnl_stats st;
 	struct pfsd_ctfilter filter; /* what is not synced */
@@ -121,6 +126,17 @@ static uint32_t ctnl_now_sec(void)
 static uint32_t ctnl_hostid(const struct pfsd_ctnl *c)
 {
 	return pfs_engine_conf(c->env.engine)->hostid;
+}
+
+/* A local state inserted or changed: the floor comes down to it. */
+static void ctnl_floor_note(struct pfsd_ctnl *c, const struct pfs_state *s)
+{
+	if (s == NULL || s->creatorid != ctnl_hostid(c))
+		return;
+	if (s->expire < c->exp_floor)
+		c->exp_floor = s->expire;
+	if (s->expire < c->pass_min)
+		c->pass_min = s->expire;
 }
 
 /* After changes into the engine: the daemon re-arms its timer. */
@@ -247,8 +263,10 @@ void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 	/* the extras (zone, mark, labels, the second NAT) go with it */
 	hasx = pfs_table_xget(c->env.table, st, &x) ||
 	       pfs_engine_xst_peer(c->env.engine);
-	if (op != PFS_OP_DELETE)
+	if (op != PFS_OP_DELETE) {
 		ctnl_seen_peer(c, st);
+		ctnl_floor_note(c, st); /* a peer's change of a state of ours */
+	}
 	ctnl_write(c, st, hasx || op == PFS_OP_DELETE ? &x : NULL,
 		   pfsd_ctpol_write_kind(op, st, (x.has & PFS_STX_NAT2) != 0));
 }
@@ -474,8 +492,11 @@ static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 		x.mark &= ~c->env.prov_mark;
 		(void)pfs_stx_norm(&x);
 	}
-	if (m == NULL)
-		return ctnl_insert(c, e, st, &x, tag);
+	if (m == NULL) {
+		m = ctnl_insert(c, e, st, &x, tag);
+		ctnl_floor_note(c, m);
+		return m;
+	}
 	ctnl_keep_unsent(c, e, m, st, &x);
 	xch = ctnl_stx_changed(c, m, &x);
 	act = pfsd_ctpol_seen(m, st, ctnl_now_sec());
@@ -490,6 +511,7 @@ static const struct pfs_state *ctnl_upsert(struct pfsd_ctnl *c,
 		c->st.refreshed++;
 	pfsd_ctpol_merge(m, st, &u);
 	(void)pfs_engine_update_x(c->env.engine, &u, &x, pfsd_now_ms());
+	ctnl_floor_note(c, m);
 	return m;
 }
 
@@ -924,10 +946,11 @@ static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms)
  * by a GET of its tuple, many to a sendmsg.  The entry that comes back is
  * taken as a dump entry would be (the refresh rule decides whether to
  * announce it); ENOENT means it is gone and its DESTROY was lost.  An
- * idle table costs a walk (no kernel work); a live one a GET per state
- * about once per timeout, in its last PFSD_CTPOL_LEAD_S seconds: a TCP
- * entry
- * every five days, a busy UDP one every two minutes.
+ * idle table costs no walk while no local state is near its expiry
+ * (exp_floor, kept by every local insert and change and by each pass:
+ * ctnl_scan_rests); a live one a GET per state about once per timeout,
+ * in its last PFSD_CTPOL_LEAD_S seconds: a TCP entry every five days, a
+ * busy UDP one every two minutes.
  */
 
 static void ctnl_get_gone(struct pfsd_ctnl *c, uint64_t id, uint32_t creatorid)
@@ -971,6 +994,22 @@ void pfsd_ctnl_reread(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
 		ctnl_seen(c, ctnl_upsert(c, &e, &st));
 }
 
+/*
+ * At the start of a pass: rest when no local state can come within
+ * PFSD_CTPOL_LEAD_S of its expiry before a pass started now has ended
+ * (CTNL_SCAN_SLICES seconds): an idle table of ten million states then
+ * costs no walk at all, where it cost a million states a second.
+ */
+static bool ctnl_scan_rests(const struct pfsd_ctnl *c, uint32_t now,
+			    uint32_t hostid)
+{
+	uint64_t near = (uint64_t)now + PFSD_CTPOL_LEAD_S + CTNL_SCAN_SLICES +
+			CTNL_SCAN_MS / 1000;
+
+	return c->scan_cur == 0 && c->pass_host == hostid &&
+	       c->exp_floor > near;
+}
+
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)
 {
 	if (pfsd_ctget_put(c->getq, c->env.table, s) == 0)
@@ -995,12 +1034,22 @@ static void ctnl_scan(void *arg)
 	const struct pfs_state *s;
 
 	c->scan_id = 0;
+	if (ctnl_scan_rests(c, now, hostid)) {
+		ctnl_scan_arm(c);
+		return;
+	}
+	if (c->scan_cur == 0) {
+		c->pass_min = UINT32_MAX;
+		c->pass_host = hostid;
+	}
 	for (i = 0; i < (n > CTNL_SCAN_MIN ? n : CTNL_SCAN_MIN); i++) {
 		s = pfs_table_next(c->env.table, &c->scan_cur);
 		if (s == NULL) {
 			c->scan_cur = 0; /* the next slice starts over */
+			c->exp_floor = c->pass_min;
 			break;
 		}
+		ctnl_floor_note(c, s);
 		if (pfsd_ctpol_reread_due(s, hostid, now))
 			ctnl_get_put(c, s);
 	}

@@ -51,6 +51,7 @@ static const char *const parts_rel_lines[PFS_REL_NSTATS] = {
     [PFS_REL_UREQ_LIMITED] = "update requests/answers over the budget",
     [PFS_REL_BULK_MERGED] = "bulk requests merged into a walk",
     [PFS_REL_IACKS] = "INS_ACKs sent for a BSD peer's defer",
+    [PFS_REL_BULK_WAITED] = "bulk walk waits for the readers' ACKs",
 };
 
 static void parts_rel(struct cmd_req *r)

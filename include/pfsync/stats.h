@@ -62,6 +62,7 @@ enum pfs_rel_stat {
 	PFS_REL_UREQ_LIMITED,	/* UPD_REQ answers / UREQs over the budget */
 	PFS_REL_BULK_MERGED,	/* bulk requests merged into a walk */
 	PFS_REL_IACKS,		/* INS_ACKs sent for a BSD peer's defer */
+	PFS_REL_BULK_WAITED,	/* bulk walk waits for its readers' ACKs */
 	PFS_REL_NSTATS
 };
 

@@ -27,6 +27,7 @@ static struct {
 	uint64_t to_zero;	      /* packets to 0.0.0.0 */
 	uint64_t upds, ureqs, resends;
 	uint32_t epoch; /* of our numbered packets */
+	uint32_t seq;	/* the last number sent */
 } o;
 
 static int g_out(void *ctx, const uint8_t *local, size_t llen,
@@ -52,8 +53,10 @@ static int g_out(void *ctx, const uint8_t *local, size_t llen,
 	if (llen == 0 && wlen > 32)
 		o.resends++; /* a copy of a numbered packet, not for pfsync0 */
 	if (llen > 0 && wlen >= llen + PFS_EXT_LEN &&
-	    pfs_ext_get(wire, wlen, wlen - PFS_EXT_LEN, &x) == 0)
+	    pfs_ext_get(wire, wlen, wlen - PFS_EXT_LEN, &x) == 0) {
 		o.epoch = x.epoch;
+		o.seq = x.seq;
+	}
 	return 0;
 }
 
@@ -547,6 +550,132 @@ static void test_bulk_merge(void)
 	T_CHECK(many <= one + 1);
 }
 
+/* A walk of 3000 states with a send failure reported every 100 ms: to
+ * a pfsyncd peer that follows our numbered stream, no extra cycle (the
+ * NACK repairs from the ring); to a BSD peer (no trailer heard), each
+ * failure adds one (up to the retries). */
+static uint64_t g_walk_lost(bool pfsyncd, uint64_t *resends)
+{
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	uint64_t now = 1000, until, upds;
+	struct pfs_engine *e = g_engine(t, 1, now);
+	uint8_t ureq[64];
+	size_t ul = g_ureq(ureq, sizeof(ureq), 0);
+
+	if (pfsyncd)
+		g_in(e, PEER, NULL, 0, PFS_EXT_HB, PEER_EPOCH, 42, 0, now);
+	g_fill(e, 3000, now);
+	now += 5000;
+	o.upds = 0;
+	*resends = 0;
+	if (pfsyncd) /* its request is numbered, as pfsyncd's are */
+		g_in(e, PEER, ureq, ul, PFS_EXT_DATA, PEER_EPOCH, 43, 0, now);
+	else
+		g_in(e, PEER, ureq, ul, 0, 0, 0, 0, now);
+	until = now + 120000;
+	while (pfs_engine_bulk_sending(e) && now < until) {
+		now += 10;
+		pfs_engine_timer(e, now);
+		if (now % 100 == 0 && pfs_engine_bulk_send_lost(e, now))
+			(*resends)++;
+	}
+	upds = o.upds;
+	pfs_engine_free(e);
+	pfs_table_free(t);
+	return upds;
+}
+
+static void test_bulk_send_lost_numbered(void)
+{
+	uint64_t rs_p, rs_b, one = g_walk(0), p = g_walk_lost(true, &rs_p),
+			     b = g_walk_lost(false, &rs_b);
+
+	printf("bulk walk of 3000 states with send failures: %llu packets "
+	       "to a pfsyncd peer (%llu cycles added), %llu to a BSD peer "
+	       "(%llu cycles added); %llu without failures\n",
+	       (unsigned long long)p, (unsigned long long)rs_p,
+	       (unsigned long long)b, (unsigned long long)rs_b,
+	       (unsigned long long)one);
+	T_EQ(rs_p, 0);
+	T_CHECK(p <= one + 1);
+	T_CHECK(rs_b > 0);
+	T_CHECK(b > one);
+}
+
+/* A walk of 30 000 states (5000 packets) at 64 packets a 10 ms tick to
+ * a pfsyncd peer that reads `rate` packets a tick (0: never
+ * acknowledges) and acknowledges what it read after each.  The most
+ * packets ever sent ahead of its ACK, the walk's length in ms. */
+static uint32_t g_window(unsigned rate, uint64_t *ms, uint64_t *waits,
+			 bool other)
+{
+	struct pfs_table *t = pfs_table_new(0, T_HASHKEY);
+	uint64_t now = 1000, t0, until;
+	struct pfs_engine *e = g_engine(t, 64, now);
+	uint8_t ureq[64];
+	size_t ul = g_ureq(ureq, sizeof(ureq), 0);
+	uint32_t read, ahead = 0;
+
+	g_in(e, PEER, NULL, 0, PFS_EXT_HB, PEER_EPOCH, 42, 0, now);
+	g_fill(e, 30000, now);
+	now += 5000;
+	if (other) /* a pfsyncd peer that follows us but never ACKs */
+		g_in(e, PEER + 1, NULL, 0, PFS_EXT_HB, PEER_EPOCH + 1, 7, 0,
+		     now);
+	g_in(e, PEER, ureq, ul, 0, 0, 0, 0, now);
+	read = o.seq;
+	if (rate != 0) /* what came before the walk was read */
+		g_in(e, PEER, NULL, 0, PFS_EXT_ACK, o.epoch, read, 0, now);
+	t0 = now;
+	until = now + 600000;
+	while (pfs_engine_bulk_sending(e) && now < until) {
+		now += 10;
+		pfs_engine_timer(e, now);
+		if (o.seq - read > ahead)
+			ahead = o.seq - read;
+		if (rate == 0)
+			continue;
+		read = o.seq - read > rate ? read + rate : o.seq;
+		g_in(e, PEER, NULL, 0, PFS_EXT_ACK, o.epoch, read, 0, now);
+	}
+	*ms = now - t0;
+	*waits = pfs_engine_rel_stats(e)[PFS_REL_BULK_WAITED];
+	T_CHECK(!pfs_engine_bulk_sending(e));
+	pfs_engine_free(e);
+	pfs_table_free(t);
+	return ahead;
+}
+
+/* The walk runs at most its window (2048 packets) ahead of a pfsyncd
+ * reader's ACKs: a slow reader gets it at its pace, a fast one at the
+ * configured pace, one that never acknowledges after one stall. */
+static void test_bulk_window(void)
+{
+	uint64_t ms_fast, ms_slow, ms_none, ms_other, w_fast, w_slow, w_none,
+	    w_other;
+	uint32_t fast = g_window(1000, &ms_fast, &w_fast, false);
+	uint32_t slow = g_window(16, &ms_slow, &w_slow, false);
+	uint32_t none = g_window(0, &ms_none, &w_none, false);
+	uint32_t other = g_window(1000, &ms_other, &w_other, true);
+
+	printf("bulk window: reader of 1000/tick: %u ahead, %llu ms, %llu "
+	       "waits; of 16/tick: %u ahead, %llu ms, %llu waits; never "
+	       "acknowledging: %u ahead, %llu ms, %llu waits\n",
+	       fast, (unsigned long long)ms_fast, (unsigned long long)w_fast,
+	       slow, (unsigned long long)ms_slow, (unsigned long long)w_slow,
+	       none, (unsigned long long)ms_none, (unsigned long long)w_none);
+	T_EQ(w_fast, 0);
+	T_CHECK(ms_fast < 1000); /* 5000 packets at 64 a tick: ~80 ticks */
+	T_CHECK(slow <= 2048 + 1);
+	T_CHECK(ms_slow >= 10 * (5000 - 2048) / 16); /* the reader's pace */
+	T_EQ(w_none, 1);	/* one stall, then the pace alone */
+	T_CHECK(ms_none < 3000);
+	/* a peer that did not ask does not hold the walk back */
+	T_EQ(w_other, 0);
+	T_CHECK(ms_other < 1000);
+	T_CHECK(other <= 2048 + 1);
+}
+
 /* A bulk request from 0.0.0.0 starts no walk. */
 static void test_bulk_unknown(void)
 {
@@ -735,6 +864,8 @@ int main(void)
 	T_RUN(test_bus_other_stream);
 	T_RUN(test_resync_spaced);
 	T_RUN(test_bulk_merge);
+	T_RUN(test_bulk_send_lost_numbered);
+	T_RUN(test_bulk_window);
 	T_RUN(test_bulk_unknown);
 	T_RUN(test_updreq_bounded);
 	T_RUN(test_upd_c_unknown);
