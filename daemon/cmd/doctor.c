@@ -21,7 +21,7 @@
 #include "cmd_priv.h"
 #include "crypt.h"
 #include "daemon.h"
-#include "udp.h"
+#include "tp.h"
 
 #define DOC_QUIET_MS 10000 /* a peer silent this long is worth a word */
 #define DOC_DEAF_MS  5000  /* started this long and still nobody heard */
@@ -84,9 +84,10 @@ static void doc_syncdev(struct doc *dc)
 	char state[32], mtu[16];
 
 	if (dev[0] == '\0') {
-		doc_say(dc, d->udp != NULL ? DOC_WARN : DOC_FAIL, "syncdev",
+		doc_say(dc, pfsd_tp_receiving(&d->conf) ? DOC_WARN : DOC_FAIL,
+			"syncdev",
 			"no syncdev: %s (interface pfsync0 up syncdev IF)",
-			d->udp != NULL ?
+			pfsd_tp_receiving(&d->conf) ?
 				"UDP datagrams are taken from any interface" :
 				"this node sends and accepts nothing");
 		return;
@@ -197,7 +198,7 @@ static void doc_peers(struct doc *dc)
 			"sent: %s dropped by a ruleset on either node, the "
 			"peer on another link, or no pfsync running there",
 			up / 1000, out,
-			d->udp != NULL ? "the UDP port" : "IP protocol 240");
+			pfsd_tp_carrier(d->tp));
 }
 
 static void doc_bulk(struct doc *dc)
