@@ -379,7 +379,7 @@ static void met_tp_gauges(struct pfsd_out *o, const struct pfsd_tp_section *s,
 			continue;
 		met_head(o, s[0].line[j].label, "gauge", s[0].line[j].text);
 		for (i = 0; i < n; i++)
-			if (j < s[i].n)
+			if (j < s[i].n && s[i].line[j].gauge)
 				met_tp_value(o, s[i].line[j].label, &s[i],
 					     NULL, s[i].line[j].v);
 	}

@@ -10,6 +10,8 @@
 
 const struct pfsd_tp_ops *pfsd_tp_ops_of(const struct pfsd_conf *c)
 {
+	if (c->links.n > 0)
+		return &pfsd_tp_links_ops;
 	if (c->transport == PFSD_TRANSPORT_UDP)
 		return &pfsd_tp_udp_ops;
 	return pfsd_conf_inet6(c) ? &pfsd_tp_raw6_ops : &pfsd_tp_raw4_ops;
@@ -27,6 +29,8 @@ bool pfsd_tp_reopen(const struct pfsd_conf *o, const struct pfsd_conf *c)
 {
 	return pfsd_tp_ops_of(o) != pfsd_tp_ops_of(c) ||
 	       strcmp(o->syncdev, c->syncdev) != 0 ||
+	       !pfsd_link_conf_equal(&o->links, &c->links) ||
+	       (c->links.n > 0 && o->syncpeer != c->syncpeer) ||
 	       pfsd_conf_inet6(o) != pfsd_conf_inet6(c) ||
 	       memcmp(pfsd_tp_group6(o), pfsd_tp_group6(c), 16) != 0 ||
 	       (c->transport == PFSD_TRANSPORT_UDP &&

@@ -36,6 +36,7 @@ struct pfsd_tp_conf {
 	unsigned rcvbuf;	   /* receive buffer asked for */
 	const uint8_t *group6;	   /* raw IPv6: where the group goes */
 	struct pfsd_peeraddr *pa;  /* IPv6 peers <-> engine keys */
+	bool bind_dev;		   /* raw: the syncdev's packets only */
 	uint32_t everyone;	   /* a key that means "every peer" as
 				      PFS_V3_GROUP does (UDP: syncpeer) */
 	const uint32_t *peers;	   /* UDP: the peers, keys */

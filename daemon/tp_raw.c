@@ -29,7 +29,8 @@ static void *tpr_open(const struct pfsd_tp_conf *tc, bool v6)
 				  tc->cb, tc->arg);
 	if (r->t != NULL &&
 	    (!v6 || pfsd_transport_set_inet6(r->t, tc->group6, tc->pa,
-					     tc->rcvbuf) == 0))
+					     tc->rcvbuf) == 0) &&
+	    (!tc->bind_dev || pfsd_transport_bind_dev(r->t) == 0))
 		return r;
 	saved = errno;
 	pfsd_transport_free(r->t);
