@@ -42,7 +42,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +50,10 @@
 #include "pfsync/wire_v3.h"
 
 #include "linkconf.h"
+#include "linkdup.h"
 #include "loop.h"
 #include "tp.h"
 #include "transport.h"
-
-#define LK_LINKS (PFSD_LINKS_MAX + 1) /* the syncdev and the links */
-#define LK_SEEN 32768		      /* packets remembered ... */
-#define LK_WINDOW_MS 2000	      /* ... this long after the last copy */
-#define LK_PROBES 8		      /* slots a packet may take */
-#define LK_NODES 64		      /* peers known by their addresses */
 
 struct pfsd_links;
 
@@ -73,191 +67,14 @@ struct lk_link {
 	uint64_t heard_ms; /* last packet received, 0 = none */
 };
 
-/* One packet seen: its hash, when last, copies per link, and where
- * and from whom its first copy came. */
-struct lk_seen {
-	uint64_t h;
-	uint64_t at_ms; /* 0: free */
-	uint8_t cnt[LK_LINKS];
-	uint8_t link0;
-	uint32_t src0;
-};
-
-struct lk_node {
-	bool used;
-	uint32_t key;
-	uint32_t addr[LK_LINKS]; /* 0: not known on that link */
-	uint64_t born_ms, heard_ms;
-};
-
 struct pfsd_links {
 	unsigned n;
-	struct lk_link link[LK_LINKS];
+	struct lk_link link[PFSD_LINKDUP_LINKS];
 	pfsd_tp_rx_cb cb;
 	void *arg;
 	uint64_t opened_ms;
-	uint64_t evicted; /* entries forgotten inside the window */
-	uint64_t joined;  /* addresses joined to a node */
-	unsigned char hkey[crypto_shorthash_KEYBYTES];
-	struct lk_node node[LK_NODES];
-	struct lk_seen seen[LK_SEEN];
+	struct pfsd_linkdup *dup; /* one copy of each packet, nodes */
 };
-
-/* ---- nodes ------------------------------------------------------------ */
-
-static struct lk_node *lk_node_find(struct pfsd_links *L, unsigned link,
-				    uint32_t addr)
-{
-	unsigned i;
-
-	for (i = 0; i < LK_NODES; i++)
-		if (L->node[i].used && L->node[i].addr[link] == addr)
-			return &L->node[i];
-	return NULL;
-}
-
-static struct lk_node *lk_node_by_key(struct pfsd_links *L, uint32_t key)
-{
-	unsigned i;
-
-	for (i = 0; i < LK_NODES; i++)
-		if (L->node[i].used && L->node[i].key == key)
-			return &L->node[i];
-	return NULL;
-}
-
-/* A new node for addr on link: a free slot, else the least recently
- * heard (configured ones are heard as the others). */
-static struct lk_node *lk_node_new(struct pfsd_links *L, unsigned link,
-				   uint32_t addr, uint64_t now)
-{
-	struct lk_node *n = &L->node[0];
-	unsigned i;
-
-	for (i = 0; i < LK_NODES && n->used; i++)
-		if (!L->node[i].used || L->node[i].heard_ms < n->heard_ms)
-			n = &L->node[i];
-	memset(n, 0, sizeof(*n));
-	n->used = true;
-	n->key = addr;
-	n->addr[link] = addr;
-	n->born_ms = n->heard_ms = now;
-	return n;
-}
-
-/* The engine's key for a packet from src on link. */
-static uint32_t lk_key(struct pfsd_links *L, unsigned link, uint32_t src,
-		       uint64_t now)
-{
-	struct lk_node *n = lk_node_find(L, link, src);
-
-	if (n == NULL)
-		n = lk_node_new(L, link, src, now);
-	n->heard_ms = now;
-	return n->key;
-}
-
-/* src on link is the node the first copy of a packet came from. */
-static void lk_join(struct pfsd_links *L, const struct lk_seen *e,
-		    unsigned link, uint32_t src)
-{
-	struct lk_node *a = lk_node_find(L, e->link0, e->src0);
-	struct lk_node *b = lk_node_find(L, link, src), *keep, *gone;
-	unsigned k;
-
-	if (a == NULL || a == b)
-		return;
-	L->joined++;
-	if (b == NULL) {
-		a->addr[link] = src;
-		return;
-	}
-	keep = a->born_ms <= b->born_ms ? a : b;
-	gone = keep == a ? b : a;
-	for (k = 0; k < LK_LINKS; k++)
-		if (keep->addr[k] == 0)
-			keep->addr[k] = gone->addr[k];
-	keep->addr[link] = src;
-	gone->used = false;
-}
-
-/* ---- one copy of each packet -------------------------------------------*/
-
-static uint64_t lk_hash(const struct pfsd_links *L, const uint8_t *p,
-			size_t len)
-{
-	unsigned char out[crypto_shorthash_BYTES];
-	uint64_t h;
-
-	crypto_shorthash(out, p, len, L->hkey);
-	memcpy(&h, out, sizeof(h));
-	return h != 0 ? h : 1;
-}
-
-/* The most copies of e on a link other than link. */
-static unsigned lk_others(const struct lk_seen *e, unsigned link)
-{
-	unsigned k, m = 0;
-
-	for (k = 0; k < LK_LINKS; k++)
-		if (k != link && e->cnt[k] > m)
-			m = e->cnt[k];
-	return m;
-}
-
-/* The slot of h: its entry, else a free or expired one, else the
- * oldest of its probes (counted when still inside the window). */
-static struct lk_seen *lk_slot(struct pfsd_links *L, uint64_t h, uint64_t now,
-			       bool *found)
-{
-	struct lk_seen *e, *free = NULL, *old = NULL;
-	unsigned i;
-
-	for (i = 0; i < LK_PROBES; i++) {
-		e = &L->seen[(h + i) & (LK_SEEN - 1)];
-		if (e->at_ms != 0 && now - e->at_ms > LK_WINDOW_MS)
-			e->at_ms = 0;
-		if (e->at_ms != 0 && e->h == h) {
-			*found = true;
-			return e;
-		}
-		if (e->at_ms == 0 && free == NULL)
-			free = e;
-		if (old == NULL || e->at_ms < old->at_ms)
-			old = e;
-	}
-	*found = false;
-	if (free == NULL) {
-		L->evicted++;
-		free = old;
-	}
-	return free;
-}
-
-/* Is this arrival on link a copy of a packet taken already? */
-static bool lk_copy(struct pfsd_links *L, const uint8_t *p, size_t len,
-		    unsigned link, uint32_t src, uint64_t now)
-{
-	uint64_t h = lk_hash(L, p, len);
-	struct lk_seen *e;
-	bool found;
-
-	e = lk_slot(L, h, now, &found);
-	if (!found) {
-		memset(e, 0, sizeof(*e));
-		e->h = h;
-		e->link0 = (uint8_t)link;
-		e->src0 = src;
-	}
-	e->at_ms = now;
-	if (e->cnt[link] < UINT8_MAX)
-		e->cnt[link]++;
-	if (e->cnt[link] > lk_others(e, link))
-		return false;
-	if (e->link0 != link)
-		lk_join(L, e, link, src);
-	return true;
-}
 
 static void lk_rx(void *arg, const uint8_t *pkt, size_t len,
 		  const struct pfs_rx_meta *m)
@@ -269,11 +86,12 @@ static void lk_rx(void *arg, const uint8_t *pkt, size_t len,
 
 	l->rx++;
 	l->heard_ms = now;
-	if (L->n > 1 && lk_copy(L, pkt, len, l->idx, m->src, now)) {
+	if (L->n > 1 && pfsd_linkdup_copy(L->dup, pkt, len, l->idx, m->src,
+					  now)) {
 		l->dup++;
 		return;
 	}
-	km.src = lk_key(L, l->idx, m->src, now);
+	km.src = pfsd_linkdup_key(L->dup, l->idx, m->src, now);
 	L->cb(L->arg, pkt, len, &km);
 }
 
@@ -287,6 +105,7 @@ static void lk_close(void *impl)
 	for (i = 0; i < L->n; i++)
 		if (L->link[i].raw != NULL)
 			pfsd_tp_raw4_ops.close(L->link[i].raw);
+	pfsd_linkdup_free(L->dup);
 	free(L);
 }
 
@@ -314,14 +133,15 @@ static int lk_open_link(struct pfsd_links *L, unsigned i,
 /* The configured syncpeers: one node, known on every link. */
 static void lk_seed(struct pfsd_links *L, uint32_t syncpeer)
 {
-	struct lk_node *n;
+	uint32_t addr[PFSD_LINKDUP_LINKS] = {0};
 	unsigned i;
 
 	if (syncpeer == 0)
 		return;
-	n = lk_node_new(L, 0, syncpeer, 0);
+	addr[0] = syncpeer;
 	for (i = 1; i < L->n; i++)
-		n->addr[i] = L->link[i].peer;
+		addr[i] = L->link[i].peer;
+	pfsd_linkdup_seed(L->dup, addr);
 }
 
 static void lk_names(struct pfsd_links *L, const struct pfsd_conf *c)
@@ -350,12 +170,11 @@ static void *lk_open(const struct pfsd_tp_conf *tc)
 
 	if (L == NULL)
 		return NULL;
-	if (sodium_init() < 0) {
+	L->dup = pfsd_linkdup_new(NULL);
+	if (L->dup == NULL) {
 		free(L);
-		errno = EIO;
 		return NULL;
 	}
-	crypto_shorthash_keygen(L->hkey);
 	L->cb = tc->cb;
 	L->arg = tc->arg;
 	L->opened_ms = pfsd_now_ms();
@@ -385,20 +204,6 @@ static int lk_reconf(void *impl, const struct pfsd_tp_conf *tc)
 
 /* ---- sending -----------------------------------------------------------*/
 
-/* Where dst goes on link i: the group, the node's address there, or
- * (no node) dst itself on the syncdev; 0: not on this link. */
-static uint32_t lk_dst(struct pfsd_links *L, unsigned i, uint32_t dst)
-{
-	struct lk_node *n;
-
-	if (dst == PFS_V3_GROUP)
-		return dst;
-	n = lk_node_by_key(L, dst);
-	if (n != NULL)
-		return n->addr[i];
-	return i == 0 ? dst : 0;
-}
-
 static int lk_send(void *impl, const uint8_t *p, size_t len, uint32_t dst)
 {
 	struct pfsd_links *L = impl;
@@ -408,7 +213,7 @@ static int lk_send(void *impl, const uint8_t *p, size_t len, uint32_t dst)
 	for (i = 0; i < L->n; i++) {
 		struct lk_link *l = &L->link[i];
 
-		to = lk_dst(L, i, dst);
+		to = pfsd_linkdup_dst(L->dup, i, dst);
 		if (to == 0)
 			continue;
 		tried++;
@@ -574,10 +379,10 @@ static size_t lk_sections(const void *impl, struct pfsd_tp_section *s,
 	pfsd_tp_line_add(&s[i], "links_dedup_evicted",
 			 "packets forgotten early (a late copy may apply "
 			 "again)",
-			 "dedup_evicted", L->evicted);
+			 "dedup_evicted", pfsd_linkdup_evicted(L->dup));
 	pfsd_tp_line_add(&s[i], "links_joined",
 			 "peer addresses joined across links", "joined",
-			 L->joined);
+			 pfsd_linkdup_joined(L->dup));
 	return i + 1;
 }
 
