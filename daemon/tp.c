@@ -144,3 +144,13 @@ void pfsd_tp_line_add(struct pfsd_tp_section *s, const char *key,
 	l->v = v;
 	l->gauge = false;
 }
+
+uint64_t pfsd_tp_line_v(const struct pfsd_tp_section *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->line[i].key, key) == 0)
+			return s->line[i].v;
+	return 0;
+}

@@ -147,6 +147,8 @@ size_t pfsd_tp_sections(const struct pfsd_tp *t, struct pfsd_tp_section *s,
 /* The pfsync0 addresses of a raw transport (tp_raw.c, for tp_udp.c). */
 int pfsd_tp_raw_addr(const struct pfsd_transport *t, uint32_t dst,
 		     struct pfsd_tp_addr *a);
+/* The value of a section's line by its key, 0 when it has none. */
+uint64_t pfsd_tp_line_v(const struct pfsd_tp_section *s, const char *key);
 /* Add a line to a section (up to PFSD_TP_LINES). */
 void pfsd_tp_line_add(struct pfsd_tp_section *s, const char *key,
 		      const char *text, const char *label, uint64_t v);

@@ -44,6 +44,12 @@ churn_done() { ! ctl "$1" -v stats | grep -q '^churn: running'; }
 # --- 1. both links, each change once ------------------------------------
 check "B hears A on sync0" wait_for 5 test "$(lst B sync0 link_rx)" -gt 0
 check "B hears A on sync1" wait_for 5 test "$(lst B sync1 link_rx)" -gt 0
+nlinks() {
+	ctl "$1" -j pfsync0 | $PY -c '
+import json, sys
+print(len(json.load(sys.stdin)["links"]))'
+}
+check "pfsyncctl pfsync0 lists two links" test "$(nlinks B)" = 2
 check "both links shown up" \
 	test "$(lst B sync0 link_up)" = 1 -a "$(lst B sync1 link_up)" = 1
 ins0=$(st B applied_ins)
@@ -111,6 +117,8 @@ sleep 2
 ip -n "$(ns A)" link set sync0 down
 check "churn ran" wait_for 15 churn_done A
 check "A shows sync0 down" test "$(lst A sync0 link_up)" = 0
+syncdev_warned() { ctl A doctor | grep -q '^warn *syncdev'; }
+check "doctor: sync0 down is a warning while sync1 carries on" syncdev_warned
 check "A's sends on sync0 failed ($(lst A sync0 link_send_errors)), on sync1 went on" \
 	test "$(lst A sync0 link_send_errors)" -gt 0
 check "B equals A after sync0 was pulled ($(nstates A) states)" \
@@ -139,4 +147,5 @@ ip netns exec "$(ns B)" nft delete table inet loss
 check "metrics name the links" \
 	sh -c "'$PFSYNCCTL' -s '$T/B.sock' metrics | grep -q '^pfsyncd_link_up{link=\"sync1\"} 1'"
 check "daemons healthy" daemons_healthy
+ctl B pfsync0 | sed 's/^/# /'
 echo "# B: $(ctl B -v stats | sed -n '/^link /,/joined/p' | tr -s '\t\n' '  ')"
