@@ -38,8 +38,9 @@ int pfsd_link_conf_parse(struct pfsd_link_conf *lc, int argc,
 		return lc_msg(err, errlen, "expected IF [syncpeer A.B.C.D]",
 			      NULL);
 	if (i == PFSD_LINKS_MAX)
-		return lc_msg(err, errlen, "more links than 4 besides the "
-					   "syncdev",
+		return lc_msg(err, errlen,
+			      "more links than 4 besides the "
+			      "syncdev",
 			      NULL);
 	if (argv[0][0] == '\0' || strlen(argv[0]) >= IFNAMSIZ ||
 	    strchr(argv[0], '/') != NULL)
@@ -50,7 +51,8 @@ int pfsd_link_conf_parse(struct pfsd_link_conf *lc, int argc,
 		return lc_msg(err, errlen, "expected syncpeer, not", argv[1]);
 	if (argc == 3 && lc_peer(argv[2], &lc->l[i].peer) == -1)
 		return lc_msg(err, errlen,
-			      "syncpeer is not a unicast IPv4 address", argv[2]);
+			      "syncpeer is not a unicast IPv4 address",
+			      argv[2]);
 	lc->n++;
 	return 0;
 }
@@ -70,8 +72,7 @@ static int lc_check_dev(const struct pfsd_link_conf *lc, unsigned i,
 }
 
 int pfsd_link_conf_check(const struct pfsd_link_conf *lc, const char *syncdev,
-			 uint32_t syncpeer, bool raw4, char *err,
-			 size_t errlen)
+			 uint32_t syncpeer, bool raw4, char *err, size_t errlen)
 {
 	unsigned i;
 
@@ -89,11 +90,11 @@ int pfsd_link_conf_check(const struct pfsd_link_conf *lc, const char *syncdev,
 			return -1;
 		if ((lc->l[i].peer != 0) != (syncpeer != 0))
 			return lc_msg(err, errlen,
-				      syncpeer != 0 ?
-					  "the interface has a syncpeer: "
-					  "give this link one" :
-					  "a syncpeer on a link needs one on "
-					  "the interface",
+				      syncpeer != 0
+					  ? "the interface has a syncpeer: "
+					    "give this link one"
+					  : "a syncpeer on a link needs one on "
+					    "the interface",
 				      lc->l[i].dev);
 	}
 	return 0;

@@ -14,11 +14,11 @@
 _Static_assert(PFSD_LINKDUP_KEYLEN == crypto_shorthash_KEYBYTES,
 	       "the hash key is SipHash's");
 
-#define LK_LINKS PFSD_LINKDUP_LINKS
-#define LK_SEEN 32768		      /* packets remembered ... */
+#define LK_LINKS     PFSD_LINKDUP_LINKS
+#define LK_SEEN	     32768		    /* packets remembered ... */
 #define LK_WINDOW_MS PFSD_LINKDUP_WINDOW_MS /* ... after the last copy */
-#define LK_PROBES 8		      /* slots a packet may take */
-#define LK_NODES 64		      /* peers known by their addresses */
+#define LK_PROBES    8			    /* slots a packet may take */
+#define LK_NODES     64			    /* peers known by their addresses */
 
 /* One packet seen: its hash, when last, copies per link, and where
  * and from whom its first copy came. */
@@ -200,7 +200,6 @@ bool pfsd_linkdup_copy(struct pfsd_linkdup *L, const uint8_t *p, size_t len,
 		lk_join(L, e, link, src);
 	return true;
 }
-
 
 struct pfsd_linkdup *pfsd_linkdup_new(const uint8_t *key)
 {

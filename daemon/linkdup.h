@@ -12,9 +12,9 @@
 
 #include "linkconf.h"
 
-#define PFSD_LINKDUP_LINKS (PFSD_LINKS_MAX + 1) /* syncdev and links */
+#define PFSD_LINKDUP_LINKS     (PFSD_LINKS_MAX + 1) /* syncdev and links */
 #define PFSD_LINKDUP_WINDOW_MS 2000 /* a copy is known this long */
-#define PFSD_LINKDUP_KEYLEN 16
+#define PFSD_LINKDUP_KEYLEN    16
 
 struct pfsd_linkdup;
 
@@ -33,8 +33,7 @@ uint32_t pfsd_linkdup_key(struct pfsd_linkdup *ld, unsigned link, uint32_t src,
 			  uint64_t now_ms);
 /* Where a packet to key goes on link: the group, the node's address
  * there, or key itself on link 0 when no node has it; 0: not there. */
-uint32_t pfsd_linkdup_dst(struct pfsd_linkdup *ld, unsigned link,
-			  uint32_t key);
+uint32_t pfsd_linkdup_dst(struct pfsd_linkdup *ld, unsigned link, uint32_t key);
 /* A configured peer: addr[i] on link i (0: not known there). */
 void pfsd_linkdup_seed(struct pfsd_linkdup *ld,
 		       const uint32_t addr[PFSD_LINKDUP_LINKS]);

@@ -86,8 +86,8 @@ static void lk_rx(void *arg, const uint8_t *pkt, size_t len,
 
 	l->rx++;
 	l->heard_ms = now;
-	if (L->n > 1 && pfsd_linkdup_copy(L->dup, pkt, len, l->idx, m->src,
-					  now)) {
+	if (L->n > 1 &&
+	    pfsd_linkdup_copy(L->dup, pkt, len, l->idx, m->src, now)) {
 		l->dup++;
 		return;
 	}
@@ -343,14 +343,13 @@ static void lk_section(const struct pfsd_links *L, const struct lk_link *l,
 	s->help = "Packets on each sync link, by what became of them.";
 	s->what_label = "link";
 	memcpy(s->what, l->dev, strnlen(l->dev, sizeof(s->what) - 1));
-	pfsd_tp_line_add(s, "link_rx", "packets received", "received",
-			 l->rx);
+	pfsd_tp_line_add(s, "link_rx", "packets received", "received", l->rx);
 	pfsd_tp_line_add(s, "link_dup",
 			 "copies dropped (taken from another link)", "copy",
 			 l->dup);
 	pfsd_tp_line_add(s, "link_tx", "packets sent", "sent", l->tx);
-	pfsd_tp_line_add(s, "link_send_errors", "send failures",
-			 "send_error", l->tx_err);
+	pfsd_tp_line_add(s, "link_send_errors", "send failures", "send_error",
+			 l->tx_err);
 	pfsd_tp_line_add(s, "link_up", "link up (1) or down (0)",
 			 "pfsyncd_link_up", up);
 	s->line[s->n - 1].gauge = true;

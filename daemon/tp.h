@@ -59,7 +59,7 @@ struct pfsd_tp_addr {
  * prints head and lines; metrics a counter family of the lines, labelled
  * by label (and by what, when set: a link's name).
  */
-#define PFSD_TP_LINES 12
+#define PFSD_TP_LINES	 12
 #define PFSD_TP_SECTIONS 9
 struct pfsd_tp_line {
 	const char *key;   /* JSON: "udp_rx" */
@@ -128,8 +128,7 @@ struct pfsd_tp *pfsd_tp_open(const struct pfsd_tp_conf *tc);
 void pfsd_tp_close(struct pfsd_tp *t); /* NULL-safe */
 
 int pfsd_tp_reconf(struct pfsd_tp *t, const struct pfsd_tp_conf *tc);
-int pfsd_tp_send(struct pfsd_tp *t, const uint8_t *p, size_t len,
-		 uint32_t dst);
+int pfsd_tp_send(struct pfsd_tp *t, const uint8_t *p, size_t len, uint32_t dst);
 unsigned pfsd_tp_flush(struct pfsd_tp *t);
 /* Does config c take packets from peers (a syncdev, or UDP)? */
 bool pfsd_tp_receiving(const struct pfsd_conf *c);

@@ -25,8 +25,8 @@ static void *tpr_open(const struct pfsd_tp_conf *tc, bool v6)
 
 	if (r == NULL)
 		return NULL;
-	r->t = pfsd_transport_new(tc->loop, tc->c->syncdev, tc->rcvbuf,
-				  tc->cb, tc->arg);
+	r->t = pfsd_transport_new(tc->loop, tc->c->syncdev, tc->rcvbuf, tc->cb,
+				  tc->arg);
 	if (r->t != NULL &&
 	    (!v6 || pfsd_transport_set_inet6(r->t, tc->group6, tc->pa,
 					     tc->rcvbuf) == 0) &&
@@ -140,8 +140,7 @@ static uint64_t tpr_proc_drops(const void *impl)
 	{                                                                      \
 		.name = nm, .carrier = "IP protocol 240", .hdr = 0,            \
 		.open = op, .close = tpr_close, .reconf = tpr_reconf,          \
-		.send = tpr_send, .flush = tpr_flush,                          \
-		.over6 = tpr_over6,                \
+		.send = tpr_send, .flush = tpr_flush, .over6 = tpr_over6,      \
 		.tap_addr = tpr_tap_addr, .mtu = tpr_mtu,                      \
 		.rcvbuf = tpr_rcvbuf, .stats = tpr_stats,                      \
 		.proc_drops = tpr_proc_drops, .sections = NULL,                \

@@ -68,8 +68,7 @@ static int tpu_open_raw(struct tp_udp *x, const struct pfsd_tp_conf *tc)
 		return -1;
 	if (!pfsd_conf_inet6(tc->c))
 		return 0;
-	return pfsd_transport_set_inet6(x->raw, tc->group6, tc->pa,
-					tc->rcvbuf);
+	return pfsd_transport_set_inet6(x->raw, tc->group6, tc->pa, tc->rcvbuf);
 }
 
 static void tpu_close(void *impl)
@@ -89,8 +88,8 @@ static void *tpu_open(const struct pfsd_tp_conf *tc)
 	if (x == NULL)
 		return NULL;
 	if (tpu_open_raw(x, tc) == 0) {
-		x->u = pfsd_udp_new(tc->loop, tc->c->udp_port,
-				    tc->c->syncdev, tc->cb, tc->arg);
+		x->u = pfsd_udp_new(tc->loop, tc->c->udp_port, tc->c->syncdev,
+				    tc->cb, tc->arg);
 		if (x->u != NULL && tpu_reconf(x, tc) == 0)
 			return x;
 	}
@@ -180,8 +179,7 @@ static size_t tpu_sections(const void *impl, struct pfsd_tp_section *s,
 	s->head_v = pfsd_udp_port(x->u);
 	s->metric = "pfsyncd_udp_datagrams_total";
 	s->help = "UDP transport datagrams, by what became of them.";
-	pfsd_tp_line_add(s, "udp_rx", "datagrams received", "received",
-			 u->rx);
+	pfsd_tp_line_add(s, "udp_rx", "datagrams received", "received", u->rx);
 	pfsd_tp_line_add(s, "udp_unknown", "datagrams from no peer dropped",
 			 "unknown_source", u->unknown);
 	pfsd_tp_line_add(s, "udp_raw_ignored", "protocol 240 packets ignored",
