@@ -18,11 +18,6 @@
 #include "pfsync/wire_v3.h"
 #include "print_v3.h"
 
-const char *ctl_tcp_state_name(uint8_t state)
-{
-	return pfs_format_tcp_state_name(state);
-}
-
 /* Interface names come off the wire: print at most 16 bytes, stop at the
  * first NUL, and never pass a control character to the terminal. */
 static void print_ifname(FILE *out, const char name[PFS_IFNAMSIZ])

@@ -52,7 +52,4 @@ void ctl_print_v3(FILE *out, const uint8_t *pkt, size_t len, unsigned flags);
 void ctl_print_state(FILE *out, const struct pfs_state *st, unsigned flags,
 		     const char *prefix);
 
-/* TCP peer state name ("ESTABLISHED"), NULL when out of range. */
-const char *ctl_tcp_state_name(uint8_t state);
-
 #endif

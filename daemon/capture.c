@@ -28,7 +28,6 @@
 struct pfsd_capture {
 	int fd;
 	off_t size; /* bytes of complete records in the file */
-	unsigned long long count;
 };
 
 /* Write every byte of iov[0..n) at offset off; advances the iovecs. */
@@ -154,13 +153,7 @@ int pfsd_capture_write(struct pfsd_capture *c, const uint8_t *pkt, size_t len)
 	iov[1].iov_len = cap;
 	if (capture_append(c, iov, 2, sizeof(hdr) + cap) == -1)
 		return -1;
-	c->count++;
 	return 0;
-}
-
-unsigned long long pfsd_capture_count(const struct pfsd_capture *c)
-{
-	return c == NULL ? 0 : c->count;
 }
 
 void pfsd_capture_close(struct pfsd_capture *c)

@@ -35,9 +35,6 @@ struct pfsd_capture *pfsd_capture_open(const char *path, uid_t user);
  */
 int pfsd_capture_write(struct pfsd_capture *c, const uint8_t *pkt, size_t len);
 
-/* Records written so far. */
-unsigned long long pfsd_capture_count(const struct pfsd_capture *c);
-
 /* Close and free; NULL is allowed. */
 void pfsd_capture_close(struct pfsd_capture *c);
 

@@ -558,7 +558,7 @@ static int conf_kw_backend(struct conf_parse *p, int argc, char *argv[])
 			 "backend: '%s' is not memory or conntrack", argv[0]);
 		return -1;
 	}
-	p->conf.backend = (enum pfsd_backend)v;
+	p->conf.backend = (enum pfsd_backend_kind)v;
 	return 0;
 }
 

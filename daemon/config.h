@@ -60,7 +60,7 @@
 #define PFSD_CONF_PATH "/etc/pfsyncd.conf"
 #define PFSD_CONTROL_PATH "/run/pfsyncd.sock"
 
-enum pfsd_backend {
+enum pfsd_backend_kind {
 	PFSD_BACKEND_MEMORY = 0,
 	PFSD_BACKEND_CONNTRACK = 1
 };
@@ -96,7 +96,7 @@ struct pfsd_conf {
 	uint32_t hostid;	/* 0 = pick a random one at start */
 	char control[108];	/* control socket path */
 	unsigned control_mode;	/* default 0600 */
-	enum pfsd_backend backend;
+	enum pfsd_backend_kind backend;
 	int log_level;		/* syslog LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	char capture[256];	/* pcap file of pfsync0 packets, "" = none */
 	unsigned bulk_pkts;	/* default 64 */

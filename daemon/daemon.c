@@ -26,8 +26,7 @@
 #include "churn.h"
 #include "control.h"
 #include "crypt.h"
-#include "backend/ctliberal.h"
-#include "backend/ctnl.h"
+#include "backend/backend.h"
 #include "daemon.h"
 #include "log.h"
 #include "metrics_http.h"
@@ -177,38 +176,23 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 
 /* ---- the state limit ---------------------------------------------------*/
 
-/* nf_conntrack_max of our namespace; 0 when it cannot be read (no
- * conntrack module yet) or is 0 (no limit in the kernel). */
-static uint32_t dmn_ct_max(void)
-{
-	FILE *f = fopen(PFSD_CT_MAX_PATH, "re");
-	unsigned long v = 0;
-
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%lu", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 /*
- * limit states: as configured, else the machine's.  With conntrack the
- * kernel holds at most nf_conntrack_max entries, ours and peers' alike,
- * so the mirror needs no more (and the kernel refuses writes beyond it
- * with ENOMEM: counted, pfsd_ctnl_table_full); with the memory backend
- * a fixed PFSD_STATE_LIMIT, pf's limit being a number too.
+ * limit states: as configured, else the machine's.  A backend whose
+ * table is bounded (conntrack: the kernel holds at most nf_conntrack_max
+ * entries, ours and peers' alike) sets it, so the mirror needs no more
+ * (and the kernel refuses writes beyond it with ENOMEM: counted,
+ * table_full); else (memory) a fixed PFSD_STATE_LIMIT, pf's limit being
+ * a number too.
  */
-static uint32_t dmn_state_limit(const struct pfsd_conf *c, const char **why)
+static uint32_t dmn_state_limit(const struct pfsd_daemon *d,
+				const struct pfsd_conf *c, const char **why)
 {
-	uint32_t n = 0;
+	uint32_t n;
 
 	*why = "configured";
 	if (c->limit_states != 0)
 		return c->limit_states;
-	*why = "nf_conntrack_max";
-	if (c->backend == PFSD_BACKEND_CONNTRACK)
-		n = dmn_ct_max();
+	n = pfsd_backend_table_max(d->bk, why);
 	if (n != 0)
 		return n;
 	*why = "default";
@@ -219,19 +203,19 @@ static uint32_t dmn_state_limit(const struct pfsd_conf *c, const char **why)
  * moved) into d and the kernel writer; true when it changed. */
 static bool dmn_limit_update(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	const char *why;
-	uint32_t n = dmn_state_limit(c, &why), ct;
+	const char *why, *max_name = NULL;
+	uint32_t n = dmn_state_limit(d, c, &why), max;
 
-	pfsd_ctnl_set_limit(d->ct, n); /* NULL-safe */
+	pfsd_backend_set_limit(d->bk, n);
 	if (n == d->state_limit && why == d->state_limit_why)
 		return false;
 	log_info("%s: state limit %" PRIu32 " (%s)", c->ifname, n, why);
-	ct = c->backend == PFSD_BACKEND_CONNTRACK ? dmn_ct_max() : 0;
-	if (ct != 0 && n > ct)
+	max = pfsd_backend_table_max(d->bk, &max_name);
+	if (max != 0 && n > max)
 		log_warnx("%s: limit states %" PRIu32 " is above "
-			  "nf_conntrack_max %" PRIu32 ": the kernel refuses "
+			  "%s %" PRIu32 ": the kernel refuses "
 			  "the states beyond (counted)",
-			  c->ifname, n, ct);
+			  c->ifname, n, max_name, max);
 	if (n < pfs_table_count(d->table))
 		log_warnx("%s: %zu states held, above the limit: kept, new "
 			  "ones refused until fewer than %" PRIu32,
@@ -249,7 +233,7 @@ static void dmn_limit_log(struct pfsd_daemon *d)
 {
 	const uint64_t *l = pfs_engine_lim_stats(d->engine);
 	uint64_t now, v[3] = {l[PFS_LIM_PEER], l[PFS_LIM_LOCAL],
-			      pfsd_ctnl_table_full(d->ct)};
+			      pfsd_backend_table_full(d->bk)};
 
 	if (memcmp(v, d->lim_logged, sizeof(v)) == 0)
 		return;
@@ -340,18 +324,17 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 bool pfsd_daemon_synced(const struct pfsd_daemon *d)
 {
 	return pfs_engine_synced(d->engine) &&
-	       !pfsd_ctlib_busy(pfsd_ctnl_lib(d->ct)) &&
-	       (d->ct == NULL || d->bulk_written ||
-		pfsd_ctnl_waiting(d->ct) == 0);
+	       !pfsd_backend_bulk_busy(d->bk) &&
+	       (d->bulk_written || pfsd_backend_waiting(d->bk) == 0);
 }
 
 /* Latch bulk_written the first time the write queue is seen empty after
  * the bulk update; a new wait for a bulk clears it (dmn_synced). */
 static void dmn_note_written(struct pfsd_daemon *d)
 {
-	if (!d->bulk_written && d->ct != NULL &&
-	    pfs_engine_synced(d->engine) && pfsd_ctnl_waiting(d->ct) == 0 &&
-	    !pfsd_ctlib_busy(pfsd_ctnl_lib(d->ct)))
+	if (!d->bulk_written && pfs_engine_synced(d->engine) &&
+	    pfsd_backend_waiting(d->bk) == 0 &&
+	    !pfsd_backend_bulk_busy(d->bk))
 		d->bulk_written = true;
 }
 
@@ -360,8 +343,8 @@ static void dmn_after_wakeup(void *arg)
 {
 	struct pfsd_daemon *d = arg;
 
-	/* NULL-safe: a few batches of kernel writes; more wait: come back */
-	pfsd_loop_set_busy(d->loop, pfsd_ctnl_pump(d->ct));
+	/* a few batches of the backend's writes; more wait: come back */
+	pfsd_loop_set_busy(d->loop, pfsd_backend_pump(d->bk));
 	dmn_note_written(d);
 	dmn_limit_log(d);
 	dmn_count_failures(d, pfsd_tp_flush(d->tp));
@@ -392,7 +375,7 @@ static void dmn_say_unsealed(const struct pfsd_daemon *d, bool was)
 
 	if (was || !pfsd_daemon_unsealed(d))
 		return;
-	if (d->conf.backend == PFSD_BACKEND_CONNTRACK)
+	if (pfsd_backend_kernel(d->bk))
 		log_warnx("unsealed sync with the conntrack backend: any host "
 			  "on %s can insert connections into the kernel "
 			  "(open pinholes) and delete them; set a key",
@@ -423,26 +406,26 @@ static void dmn_applied(void *ctx, enum pfs_op op, const struct pfs_state *st)
 	uint32_t delay;
 
 	d->applied[op]++;
-	pfsd_ctnl_applied(d->ct, op, st); /* NULL-safe: memory backend */
+	pfsd_backend_applied(d->bk, op, st);
 	if (op != PFS_OP_DELETE &&
 	    pfsd_latency_delay(st, d->rx_now_us, &delay))
 		pfsd_latency_record(&d->lat, delay);
 }
 
-/* The conntrack backend changed the engine's table (ctnl.h). */
+/* The backend changed the engine's table (backend.h). */
 static void dmn_kick(void *arg)
 {
 	pfsd_daemon_kick(arg);
 }
 
-/* A peer's state collides by key with one of ours (engine.h): only the
- * conntrack backend re-reads states whose creator it cannot know. */
+/* A peer's state collides by key with one of ours (engine.h): a backend
+ * that re-reads states whose creator it cannot know (conntrack) says. */
 static bool dmn_adopt(void *ctx, const struct pfs_state *local,
 		      const struct pfs_state *peer)
 {
 	struct pfsd_daemon *d = ctx;
 
-	return pfsd_ctnl_adopt(d->ct, local, peer); /* NULL-safe */
+	return pfsd_backend_adopt(d->bk, local, peer);
 }
 
 /* A whole bulk of creatorid ended: may an unconfirmed state be its? */
@@ -451,7 +434,7 @@ static bool dmn_unconfirmed_of(void *ctx, const struct pfs_state *st,
 {
 	struct pfsd_daemon *d = ctx;
 
-	return pfsd_ctnl_unconfirmed_of(d->ct, st, creatorid); /* NULL-safe */
+	return pfsd_backend_unconfirmed_of(d->bk, st, creatorid);
 }
 
 /* version auto: say which dialect we now send, or that peers disagree. */
@@ -470,6 +453,14 @@ static void dmn_dialect(void *ctx, unsigned dialect, unsigned fmt, bool mixed)
 		log_info("%s: sending pfsync v%u", d->conf.ifname, dialect);
 }
 
+/* A pfsyncd peer's conntrack expectation (ctexp.h). */
+static void dmn_expect(void *ctx, const struct pfs_xexp *x)
+{
+	struct pfsd_daemon *d = ctx;
+
+	pfsd_backend_expect(d->bk, x);
+}
+
 static const struct pfs_engine_ops dmn_ops = {
 	.output = dmn_output,
 	.applied = dmn_applied,
@@ -477,6 +468,7 @@ static const struct pfs_engine_ops dmn_ops = {
 	.adopt = dmn_adopt,
 	.unconfirmed_of = dmn_unconfirmed_of,
 	.dialect = dmn_dialect,
+	.expect = dmn_expect,
 };
 
 /* The kernel dropped packets on the sync socket since the last one we
@@ -578,8 +570,8 @@ void pfsd_daemon_bulk(struct pfsd_daemon *d)
 	uint64_t now = pfsd_daemon_now_ms();
 
 	d->bulk_started = now;
-	/* our connections may be carried elsewhere: liberal (ctliberal.h) */
-	pfsd_ctlib_start(pfsd_ctnl_lib(d->ct));
+	/* our connections may be carried elsewhere (backend.h) */
+	pfsd_backend_bulk_asked(d->bk);
 	pfs_engine_bulk_request(d->engine, now);
 	pfsd_daemon_kick(d);
 }
@@ -837,6 +829,11 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
 	struct pfs_engine_conf ec;
 
+	d->bk = pfsd_backend_new(c->backend); /* its table's bound first */
+	if (d->bk == NULL) {
+		log_warn("backend");
+		return -1;
+	}
 	d->table = dmn_table_new();
 	if (d->table == NULL) {
 		log_warn("state table");
@@ -853,30 +850,21 @@ static int dmn_open_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return 0;
 }
 
-/* The conntrack backend's filter of c, with this namespace's addresses
- * now (`ignore address auto`, the default). */
-static void dmn_ctfilter(struct pfsd_ctfilter *f, const struct pfsd_conf *c)
+/* The backend, of the config's kind: started once the engine exists
+ * (backend.h); its table's bound may have come with its socket. */
+static int dmn_start_backend(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	int n = 0;
+	struct pfsd_backend_env env = {d->engine, d->table, d->loop,
+				       dmn_kick,  d,	    c};
 
-	pfsd_ctfilter_init(f, &c->filter);
-	if (c->filter.own && (n = pfsd_ctfilter_load_own(f)) == -1)
-		log_warn("ignore address auto: cannot list this node's "
-			 "addresses; connections to and from it are synced");
-	if (c->filter.own && n >= 0)
-		log_debug("conntrack filter: %d own addresses not synced", n);
-}
-
-/* A reload takes the filter words again and the addresses as they are
- * now (a VIP moved in or out). */
-static void dmn_refresh_ctfilter(struct pfsd_daemon *d)
-{
-	struct pfsd_ctfilter f;
-
-	if (d->ct == NULL)
-		return;
-	dmn_ctfilter(&f, &d->conf);
-	pfsd_ctnl_set_filter(d->ct, &f);
+	if (pfsd_backend_start(d->bk, &env) == -1) {
+		log_warnx("%s backend failed to start",
+			  pfsd_backend_name(d->bk));
+		return -1;
+	}
+	if (dmn_limit_update(d, c))
+		dmn_limit_set(d);
+	return 0;
 }
 
 struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
@@ -897,25 +885,10 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 	d->hostid = c->hostid != 0 ? c->hostid : pfsd_daemon_random_hostid();
 	d->started_ms = pfsd_now_ms();
 	dmn_pin_peers(d, c);
-	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1) {
+	if (dmn_open_io(d, c) == -1 || dmn_open_engine(d, c) == -1 ||
+	    dmn_start_backend(d, c) == -1) {
 		pfsd_daemon_free(d);
 		return NULL;
-	}
-	if (c->backend == PFSD_BACKEND_CONNTRACK) {
-		struct pfsd_ctfilter f;
-		struct pfsd_ctnl_env env = {d->engine, d->table, d->loop,
-					    dmn_kick, d, &f, c->prov_mark};
-
-		dmn_ctfilter(&f, c);
-		d->ct = pfsd_ctnl_new(&env);
-		if (d->ct == NULL) {
-			log_warnx("conntrack backend failed to start");
-			pfsd_daemon_free(d);
-			return NULL;
-		}
-		/* the module may have come with the backend's socket */
-		if (dmn_limit_update(d, c))
-			dmn_limit_set(d);
 	}
 	pfsd_loop_set_after(loop, dmn_after_wakeup, d);
 	d->synced = pfs_engine_synced(d->engine);
@@ -942,8 +915,8 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 		pfsd_loop_timer_cancel(d->loop, d->trim_timer);
 	pfsd_churn_free(d->churn);
 	pfsd_mhttp_free(d->mhttp);
-	pfsd_ctnl_free(d->ct);
-	d->ct = NULL;
+	pfsd_backend_free(d->bk);
+	d->bk = NULL;
 	if (d->ctl != NULL) {
 		pfsd_control_free(d->ctl);
 		(void)unlink(d->conf.control); /* clean exit: no stale socket */
@@ -1131,8 +1104,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	}
 	if (old.backend != c->backend) {
 		log_warnx("backend: a change needs a restart; keeping %s",
-			  old.backend == PFSD_BACKEND_CONNTRACK ? "conntrack" :
-			  "memory");
+			  pfsd_backend_name(d->bk));
 		d->conf.backend = old.backend;
 	}
 	dmn_say_unsealed(d, was_unsealed);
@@ -1178,7 +1150,7 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		    pfsd_crypt_apply(d->crypt, &c, d->hostid, err,
 				     sizeof(err)) == -1)
 			log_warnx("reload: %s; keeping the keys", err);
-		dmn_refresh_ctfilter(d);
+		pfsd_backend_reload(d->bk, &d->conf);
 		/* and nf_conntrack_max a new value (limit states auto) */
 		if (dmn_limit_update(d, &d->conf))
 			dmn_limit_set(d);
@@ -1189,6 +1161,6 @@ void pfsd_daemon_reload(struct pfsd_daemon *d)
 		log_warnx("reload: %s; keeping the running config", err);
 		return;
 	}
-	dmn_refresh_ctfilter(d);
+	pfsd_backend_reload(d->bk, &d->conf);
 	log_info("reload: %s applied", d->conf_path);
 }

@@ -31,7 +31,7 @@ struct pfsd_tun;
 struct pfsd_control;
 struct pfsd_churn;
 struct pfsd_capture;
-struct pfsd_ctnl;
+struct pfsd_backend;
 struct pfsd_mhttp;
 struct pfsd_crypt;
 
@@ -74,7 +74,7 @@ struct pfsd_daemon {
 	struct pfsd_control *ctl;
 	struct pfsd_capture *cap;
 	struct pfsd_churn *churn;
-	struct pfsd_ctnl *ct;	/* conntrack backend, NULL with memory */
+	struct pfsd_backend *bk; /* memory or conntrack (backend/backend.h) */
 	struct pfsd_crypt *crypt; /* sealed packets, NULL without a key */
 	int timer_id;		/* engine timer, 0 when not armed */
 	int tap_timer;		/* pfsync0 listener poll, 0 when none */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pfsync/bsdproto.h"
 #include "pfsync/engine.h"
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
@@ -22,6 +23,8 @@
 #include "churn.h"
 #include "crypt.h"
 #include "version.h"
+#include "backend/backend.h"
+#include "backend/ctexp.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -219,11 +222,10 @@ static void met_rel(const struct pfsd_daemon *d, struct pfsd_out *o)
 
 static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
 {
-	const struct pfsd_ctnl_stats *c;
+	const struct pfsd_ctnl_stats *c = pfsd_backend_ct_stats(d->bk);
 
-	if (d->ct == NULL)
+	if (c == NULL)
 		return;
-	c = pfsd_ctnl_stats(d->ct);
 	met_head(o, "pfsyncd_conntrack_writes_total", "counter",
 		 "Writes of peer states into the kernel, by result.");
 	met_labelled(o, "pfsyncd_conntrack_writes_total", "result", "ok",
@@ -257,13 +259,12 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 	    MET_CT(dump_gone), MET_CT(unconfirmed),
 	};
 #undef MET_CT
-	const struct pfsd_ctnl_stats *c;
+	const struct pfsd_ctnl_stats *c = pfsd_backend_ct_stats(d->bk);
 	uint64_t v;
 	size_t i;
 
-	if (d->ct == NULL)
+	if (c == NULL)
 		return;
-	c = pfsd_ctnl_stats(d->ct);
 	met_head(o, "pfsyncd_conntrack_total", "counter",
 		 "Conntrack backend events by kind (pfsyncctl -v stats: "
 		 "ct_<kind>).");
@@ -281,17 +282,40 @@ static void met_conntrack_more(const struct pfsd_daemon *d,
 			     c->filtered[i]);
 	met_one(o, "pfsyncd_conntrack_writes_waiting", "gauge",
 		"Peer states waiting for the kernel writer now.",
-		pfsd_ctnl_waiting(d->ct));
+		pfsd_backend_waiting(d->bk));
 	met_one(o, "pfsyncd_conntrack_writes_waiting_max", "gauge",
 		"Most peer states that waited for the kernel writer at once.",
 		c->wait_max);
 }
 
+/* Conntrack expectations to and from pfsyncd peers (ctexp.h). */
+static void met_ct_exp(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const struct pfsd_ctexp_stats *x = pfsd_backend_exp_stats(d->bk);
+	const char *n = "pfsyncd_conntrack_expectations_total";
+
+	if (x == NULL)
+		return;
+	met_head(o, n, "counter",
+		 "Conntrack expectations, by event (pfsyncctl -v stats: "
+		 "ct_exp_<event>).");
+	met_labelled(o, n, "event", "events", x->events);
+	met_labelled(o, n, "event", "sent", x->sent);
+	met_labelled(o, n, "event", "unsent", x->unsent);
+	met_labelled(o, n, "event", "own", x->own);
+	met_labelled(o, n, "event", "received", x->received);
+	met_labelled(o, n, "event", "written", x->written);
+	met_labelled(o, n, "event", "held", x->held);
+	met_labelled(o, n, "event", "refused", x->refused);
+	met_labelled(o, n, "event", "malformed", x->malformed);
+	met_labelled(o, n, "event", "reread", x->reread);
+	met_labelled(o, n, "event", "expired", x->expired);
+}
+
 /* Own entries made liberal on bulk requests (ctliberal.h). */
 static void met_ct_liberal(const struct pfsd_daemon *d, struct pfsd_out *o)
 {
-	const struct pfsd_ctlib_stats *l =
-	    pfsd_ctlib_stats(pfsd_ctnl_lib(d->ct));
+	const struct pfsd_ctlib_stats *l = pfsd_backend_lib_stats(d->bk);
 
 	if (l == NULL)
 		return;
@@ -419,11 +443,11 @@ static void met_limit(const struct pfsd_daemon *d, struct pfsd_out *o)
 		     v[PFS_LIM_PEER]);
 	met_labelled(o, "pfsyncd_state_limit_refused_total", "origin",
 		     "local", v[PFS_LIM_LOCAL]);
-	if (d->ct != NULL)
+	if (pfsd_backend_kernel(d->bk))
 		met_one(o, "pfsyncd_conntrack_table_full_total", "counter",
 			"Writes of new peer states the kernel refused, its "
 			"table full (ENOMEM at nf_conntrack_max).",
-			pfsd_ctnl_table_full(d->ct));
+			pfsd_backend_table_full(d->bk));
 }
 
 /* --- table, bulk, peers, latency ----------------------------------------- */
@@ -532,6 +556,25 @@ static void met_guards(const struct pfsd_daemon *d, struct pfsd_out *o)
 		     d->paddr.evicted);
 	met_labelled(o, "pfsyncd_peeraddr_total", "event", "refused",
 		     d->paddr.refused);
+}
+
+/* States a BSD peer's wire could not hold as they are (bsdproto.h). */
+static void met_bsdp(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = pfs_engine_bsdp_stats(d->engine);
+	const char *name = "pfsyncd_bsd_protocol_total";
+	int i;
+
+	met_head(o, name, "counter",
+		 "States a BSD peer's wire could not hold as they are, per "
+		 "packet framed: SCTP to a pf without SCTP or shutting down "
+		 "(not sent), ports or GRE keys its pf does not key on (sent "
+		 "as 0), by reason.");
+	for (i = 0; i < PFS_BSDP_NSTATS; i++)
+		met_labelled(o, name, "reason",
+			     /* the name without its "bsd_" */
+			     pfs_bsdp_stat_name((enum pfs_bsdp_stat)i) + 4,
+			     v[i]);
 }
 
 static void met_peers(const struct pfsd_daemon *d, struct pfsd_out *o,
@@ -662,10 +705,12 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_pfsync_stats(d, o);
 	met_daemon_stats(d, o);
 	met_guards(d, o);
+	met_bsdp(d, o);
 	met_rel(d, o);
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);
 	met_ct_liberal(d, o);
+	met_ct_exp(d, o);
 	met_receive(d, o);
 	met_seal(d, o);
 	met_tp(d, o);

@@ -198,11 +198,6 @@ uint64_t pfs_creators_total(const struct pfs_creators *c)
 	return c->total;
 }
 
-size_t pfs_creators_size(const struct pfs_creators *c)
-{
-	return c->used;
-}
-
 /* out[0 .. n-1] as a min-heap on n: the smallest count on top. */
 static void cr_sift_down(struct pfs_creator_count *h, size_t n, size_t i)
 {

@@ -20,6 +20,7 @@
 
 #include "pfsync/buf.h"
 #include "pfsync/dialect.h"
+#include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
@@ -194,6 +195,11 @@ const uint64_t *pfs_engine_lim_stats(const struct pfs_engine *e)
 	return e->lim_stats;
 }
 
+const uint64_t *pfs_engine_bsdp_stats(const struct pfs_engine *e)
+{
+	return e->bsdp_stats;
+}
+
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n)
 {
 	e->stats[PFS_STAT_OERRORS] += n;
@@ -315,6 +321,8 @@ size_t eng_encode(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 void eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,
 	      const uint8_t *wire, size_t wlen, uint32_t dst)
 {
+	if (wire && wlen == 0) /* every record left out (bsdproto.h) */
+		wire = NULL;
 	if (wire)
 		e->stats[PFS_STAT_OPACKETS]++;
 	if (e->ops.output(e->ctx, local, llen, wire, wlen, dst) < 0 && wire)
@@ -336,12 +344,20 @@ static bool eng_xst_on(const struct pfs_engine *e)
 }
 
 static void eng_state_stx(const struct pfs_engine *e, uint8_t action,
-			  const struct pfs_state *st, struct pfs_stx *x)
+			  const struct pfs_state *st, uint32_t left,
+			  struct pfs_stx *x)
 {
+	bool upd = action == PFS_V3_ACT_INS || action == PFS_V3_ACT_UPD;
+
 	memset(x, 0, sizeof(*x));
-	if ((action == PFS_V3_ACT_INS || action == PFS_V3_ACT_UPD) &&
-	    eng_xst_on(e))
+	if (upd && eng_xst_on(e))
 		(void)pfs_table_xget(e->table, st, x);
+	/* the seconds v3's expire cannot say (wire_xst.h: left) */
+	if (upd && e->xst_peer && e->dialect == PFS_DIALECT_V3 &&
+	    pfs_dsem_v3_needs_left(left, st->timeout)) {
+		x->has |= PFS_STX_LEFT;
+		x->left = left;
+	}
 }
 
 /* The section's bytes with record i's extras replaced by x (i < 0: x
@@ -435,9 +451,12 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
 	if (!eng_wire_off(e)) {
 		wire = e->lbuf;
 		wlen = llen;
-		if (e->pkt.net) {
+		/* the compressed twin, or a BSD dialect's wire form (framed
+		 * apart so that what it leaves out is counted once) */
+		if (e->pkt.net || e->dialect != PFS_DIALECT_V3) {
 			wire = e->nbuf;
-			wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf, true);
+			wlen = eng_encode(e, e->dialect, e->fmt, e->nbuf,
+					  e->pkt.net);
 		}
 	}
 	if (wire)
@@ -511,6 +530,7 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 	uint32_t now_s = eng_secs(now_ms);
 	bool net = e->conf.syncdev && (flags & ENG_F_COMPRESS) &&
 		   action != PFS_V3_ACT_INS;
+	uint32_t left = pfs_dsem_left(st, now_s);
 	struct pfs_state *w;
 	struct pfs_stx x;
 	int i = -1;
@@ -519,7 +539,7 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 		eng_drop(e);
 		return;
 	}
-	eng_state_stx(e, action, st, &x);
+	eng_state_stx(e, action, st, left, &x);
 	eng_begin(e, action, net, now_ms);
 	if (action == PFS_V3_ACT_UPD && e->conf.maxupd != 0)
 		i = eng_find_dup(e, st);
@@ -543,6 +563,7 @@ void eng_pack_state(struct pfs_engine *e, uint8_t action,
 	w->src = st->src;
 	w->dst = st->dst;
 	w->expire = pfs_state_wire_expire(st, now_s);
+	e->pkt.left[i] = left; /* v5 and v6 say it (engine_dial.c) */
 	e->pkt.net_timeout[i] = st->timeout;
 	if (e->pkt.count == e->maxcount ||
 	    (e->conf.maxupd != 0 && w->updates >= e->conf.maxupd))

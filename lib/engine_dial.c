@@ -6,7 +6,9 @@
  * v3 records (engine.c); at the flush a v5 or v6 packet is framed from
  * them here: one section of the pending action, the local form with full
  * UPDs, the wire form with UPD_C (expire 0, as OpenBSD and FreeBSD send
- * it) when the v3 twin would be compressed.  Deletes are DEL_C in both,
+ * it) when the v3 twin would be compressed.  A full state's `expire` is
+ * the seconds it had left when packed, as the BSDs mean it
+ * (dialect_sem.h), not the v3 record's NetBSD value.  Deletes are DEL_C in both,
  * since neither BSD sends a full DEL.
  *
  * `version auto`: the sender and dialect of a packet that proves a peer
@@ -41,6 +43,7 @@
 #include <string.h>
 
 #include "pfsync/dialect.h"
+#include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
 #include "pfsync/wire_v3.h"
 
@@ -294,9 +297,10 @@ out:
 		eng_dial_choose(e, now_ms);
 }
 
-/* Pending record i as a message; net: the compressed form. */
-static void eng_dial_msg(const struct pfs_engine *e, unsigned i, bool net,
-			 struct pfs_msg *m)
+/* Pending record i as a message in dialect d; net: the compressed form.
+ * A full state is copied into *st with d's `expire` (dialect_sem.h). */
+static void eng_dial_msg(const struct pfs_engine *e, unsigned i, uint8_t d,
+			 bool net, struct pfs_msg *m, struct pfs_state *st)
 {
 	const union pfs_v3_record *r = &e->pkt.rec[i];
 
@@ -306,7 +310,10 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, bool net,
 	case PFS_V3_ACT_UPD:
 		m->kind =
 		    e->pkt.action == PFS_V3_ACT_INS ? PFS_MSG_INS : PFS_MSG_UPD;
-		m->u.state = &r->state;
+		*st = r->state;
+		st->expire = pfs_dsem_wire_expire(d, e->pkt.left[i],
+						  r->state.timeout);
+		m->u.state = st;
 		if (!net || m->kind == PFS_MSG_INS)
 			break;
 		m->kind = PFS_MSG_UPD_C; /* expire 0, as the BSDs send */
@@ -341,6 +348,42 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, bool net,
 }
 
 /*
+ * Message m of record i as a BSD peer of dialect (fmt) can hold it
+ * (bsdproto.h): a full state translated in place in *st (eng_dial_msg's
+ * copy, which m points at), a compressed update in m itself; -1 when it
+ * is left out.  count: this framing goes on the wire (into nbuf, once
+ * per dialect and packet; pfsync0's copy is not counted again).
+ */
+static int eng_dial_fit(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
+			unsigned i, struct pfs_msg *m, struct pfs_state *st,
+			bool count)
+{
+	enum pfs_bsdp_stat why = PFS_BSDP_PORTS;
+	struct pfs_state tmp, *t = st;
+	int rc;
+
+	if (m->kind != PFS_MSG_INS && m->kind != PFS_MSG_UPD &&
+	    m->kind != PFS_MSG_UPD_C)
+		return 0;
+	if (m->kind == PFS_MSG_UPD_C) {
+		tmp = e->pkt.rec[i].state;
+		tmp.timeout = m->u.upd_c.timeout;
+		t = &tmp;
+	}
+	rc = pfs_bsdproto_fit(dialect, fmt, t, &why);
+	if (rc != 0 && count)
+		e->bsdp_stats[why]++;
+	if (rc < 0)
+		return -1;
+	if (m->kind == PFS_MSG_UPD_C) {
+		m->u.upd_c.src = tmp.src;
+		m->u.upd_c.dst = tmp.dst;
+		m->u.upd_c.timeout = tmp.timeout;
+	}
+	return 0;
+}
+
+/*
  * The pending packet framed as v5 or v6 into buf; its length.  maxcount
  * is sized for the dialect, so every record fits; one that would not is
  * left out rather than overrunning.
@@ -349,6 +392,7 @@ size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 		      uint8_t *buf, size_t cap, bool net)
 {
 	struct pfs_framer f;
+	struct pfs_state st;
 	struct pfs_msg m;
 	unsigned i;
 
@@ -356,7 +400,10 @@ size_t eng_dial_frame(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 	    0)
 		return 0;
 	for (i = 0; i < e->pkt.count; i++) {
-		eng_dial_msg(e, i, net, &m);
+		eng_dial_msg(e, i, dialect, net, &m, &st);
+		if (eng_dial_fit(e, dialect, fmt, i, &m, &st, buf == e->nbuf) <
+		    0)
+			continue;
 		if (pfs_framer_add(&f, &m) != 0)
 			break;
 	}

@@ -14,6 +14,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/tomb.h"
 #include "pfsync/wire_ext.h"
+#include "pfsync/bsdproto.h"
 #include "pfsync/wire_xst.h"
 
 /*
@@ -67,6 +68,7 @@ struct eng_pkt {
 	unsigned count;
 	union pfs_v3_record rec[ENG_MAXREC];
 	uint8_t net_timeout[ENG_MAXREC];
+	uint32_t left[ENG_MAXREC]; /* seconds each state had left when packed */
 	struct pfs_stx x[ENG_MAXREC]; /* each record's extras (wire_xst.h) */
 	size_t xlen;		      /* bytes of their section entries */
 };
@@ -148,6 +150,7 @@ struct pfs_engine {
 	bool creators_stale;	   /* an add failed: rebuild before use */
 	uint64_t creators_rebuilt; /* walks that rebuilt the counts */
 	uint64_t lim_stats[PFS_LIM_NSTATS]; /* refused at max_states */
+	uint64_t bsdp_stats[PFS_BSDP_NSTATS]; /* bsdproto.h, per framing */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	struct pfs_tomb *ctomb; /* ... their connections: flow key digests */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
@@ -238,6 +241,12 @@ const struct pfs_creators *eng_creators(struct pfs_engine *e);
 void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		  const struct pfs_rx_meta *m, uint64_t now_ms);
 
+/* engine_xexp.c: a packet's expectations section (wire_xexp.h) at used,
+ * to ops->expect; at most ENG_XEXP_RX_MAX entries (a 2048-byte MTU) */
+#define ENG_XEXP_RX_MAX 16
+void eng_xexp_rx(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		 size_t used);
+
 /* engine_rel.c */
 int eng_rel_open(struct pfs_engine *e, uint64_t now_ms);
 void eng_rel_close(struct pfs_engine *e);
@@ -248,6 +257,8 @@ bool eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const struct pfs_ext *x,
 		   const struct pfs_rx_meta *m, uint64_t now_ms);
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
+/* A pfsyncd peer's stream from src is followed (a trailer heard). */
+bool eng_rel_knows(const struct pfs_engine *e, uint32_t src);
 void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
 int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		   uint32_t dst);

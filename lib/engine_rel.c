@@ -972,6 +972,18 @@ static struct eng_rel_peer *rel_stream(struct pfs_engine *e,
 	return p;
 }
 
+bool eng_rel_knows(const struct pfs_engine *e, uint32_t src)
+{
+	unsigned i;
+
+	if (e->rel == NULL)
+		return false;
+	for (i = 0; i < ENG_REL_PEERS; i++)
+		if (e->rel->peer[i].epoch != 0 && e->rel->peer[i].src == src)
+			return true;
+	return false;
+}
+
 /* The trailer of a packet from a peer whose records end at `used`. */
 void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
 		   const struct pfs_ext *x, const struct pfs_rx_meta *m,

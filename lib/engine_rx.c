@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "pfsync/dialect.h"
+#include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
 #include "pfsync/merge.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
+#include "pfsync/wire_xexp.h"
 #include "pfsync/wire_xst.h"
 
 #include "engine_priv.h"
@@ -125,9 +127,31 @@ static void eng_rx_decode_group(const struct eng_rx *rx, size_t first,
 	pfs_table_find_id_batch(rx->e->table, n, ids, creators, found);
 }
 
-static void eng_badstate(struct eng_rx *rx)
+/* A refused record, counted where the sender's dialect counts it
+ * (dialect_sem.h: NetBSD's badstate for all, the others' stale and
+ * badval). */
+static void eng_rx_count(struct eng_rx *rx, enum pfs_dsem_event ev)
 {
-	rx->e->stats[PFS_STAT_BADSTATE]++;
+	int slot = pfs_dsem_stat(rx->from.dialect, ev);
+
+	if (slot >= 0)
+		rx->e->stats[slot]++;
+}
+
+/* The absolute expiry of the record being applied: the seconds a
+ * pfsyncd peer says its state has left (wire_xst.h), else `expire` as
+ * the sender's dialect means it for a new state (import) or an update. */
+static uint32_t eng_rx_expire(const struct eng_rx *rx, uint32_t wire,
+			      uint8_t tclass, bool import)
+{
+	const struct pfs_stx *x = eng_rx_x(rx);
+	unsigned d = rx->from.dialect;
+
+	if (x != NULL && (x->has & PFS_STX_LEFT))
+		return pfs_dsem_at(rx->now_s, x->left);
+	if (import)
+		return pfs_dsem_import_expire(d, wire, tclass, rx->now_s);
+	return pfs_dsem_merge_expire(d, wire, tclass, rx->now_s);
 }
 
 static void eng_applied(struct eng_rx *rx, enum pfs_op op,
@@ -220,7 +244,7 @@ static struct pfs_state *eng_rx_insert(struct eng_rx *rx,
 		rx->limited = true; /* counted by the caller: adopt may do */
 		return NULL;
 	}
-	tmp.expire = pfs_state_expire_from_wire(w->expire, w->timeout, rx->now_s);
+	tmp.expire = eng_rx_expire(rx, w->expire, w->timeout, true);
 	memset(tmp.packets, 0, sizeof(tmp.packets));
 	memset(tmp.bytes, 0, sizeof(tmp.bytes));
 	tmp.sync_flags = 0;
@@ -307,8 +331,9 @@ static bool eng_rx_clear_ok(struct eng_rx *rx, uint32_t creatorid,
 
 /*
  * A CLR of creatorid (of its states on ifname, when not NULL).  A creator
- * we hold no state of costs nothing more (creators.h); a CLR of the whole
- * creator then reports ops->cleared and is bridged.
+ * we hold no state of costs nothing more (creators.h); each state it
+ * removes is reported to ops->applied; a CLR of the whole creator is
+ * then bridged.
  */
 static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
 			 const char *ifname)
@@ -326,8 +351,6 @@ static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
 		eng_rx_clear_walk(rx, creatorid, ifname, held);
 	if (ifname != NULL)
 		return;
-	if (e->ops.cleared)
-		e->ops.cleared(e->ctx, creatorid);
 	if (e->bridge)
 		eng_dial_bridge_clr(e, "", creatorid, rx->from, rx->now_ms);
 }
@@ -387,7 +410,7 @@ static void eng_rx_ins(struct eng_rx *rx)
 		rx->cur = i;
 		pfs_v3_frame_record(rx->f, i, &r);
 		if (!pfs_merge_values_ok_ins(&r.state)) {
-			eng_badstate(rx);
+			eng_rx_count(rx, PFS_DSEM_INVALID);
 			continue;
 		}
 		(void)eng_rx_ins_one(rx, &r.state); /* v3: no INS_ACK */
@@ -411,7 +434,7 @@ static void eng_apply(struct eng_rx *rx, struct pfs_state *s,
 
 	pfs_merge_import_peer(&s->src, src, false);
 	pfs_merge_import_peer(&s->dst, dst, true);
-	s->expire = pfs_state_expire_from_wire(expire, timeout, rx->now_s);
+	s->expire = eng_rx_expire(rx, expire, timeout, false);
 	s->timeout = timeout;
 	rx->same = otimeout == timeout && eng_peer_same(&osrc, &s->src) &&
 		   eng_peer_same(&odst, &s->dst);
@@ -433,7 +456,7 @@ static void eng_stale_upd(struct eng_rx *rx, struct pfs_state *s,
 		pfs_merge_import_peer(&s->src, &w->src, false);
 		eng_applied(rx, PFS_OP_UPDATE, s);
 	}
-	eng_badstate(rx);
+	eng_rx_count(rx, PFS_DSEM_STALE);
 	if (w->sync_flags & PFS_SF_STALE)
 		return;
 	if (!*replied)
@@ -485,7 +508,7 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 	enum pfs_sfail sf;
 
 	if (!pfs_merge_values_ok_upd(w->timeout, &w->src, &w->dst)) {
-		eng_badstate(rx);
+		eng_rx_count(rx, PFS_DSEM_INVALID);
 		return;
 	}
 	s = pfs_table_find_id(rx->e->table, w->id, w->creatorid);
@@ -496,7 +519,7 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 			return;
 		s = eng_rx_adopt(rx, w);
 		if (!s) {
-			eng_badstate(rx);
+			eng_rx_count(rx, PFS_DSEM_NOTFOUND);
 			eng_rx_limit_count(rx);
 			return;
 		}
@@ -565,14 +588,14 @@ static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
 	enum pfs_sfail sf;
 
 	if (!pfs_merge_values_ok_upd(u->timeout, &u->src, &u->dst)) {
-		eng_badstate(rx);
+		eng_rx_count(rx, PFS_DSEM_INVALID);
 		return;
 	}
 	s = pfs_table_find_id(rx->e->table, u->id, u->creatorid);
 	if (!s) {
 		eng_request_update(rx, u);
 		run->requested = true;
-		eng_badstate(rx);
+		eng_rx_count(rx, PFS_DSEM_UPDC_UNKNOWN);
 		return;
 	}
 	sf = pfs_merge_check(PFS_MERGE_UPD_C, s->proto, &s->src, &s->dst,
@@ -582,7 +605,7 @@ static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
 		return;
 	}
 	/* UPD_C has no STALE flag: always answer */
-	eng_badstate(rx);
+	eng_rx_count(rx, PFS_DSEM_STALE);
 	if (!run->stale || run->requested)
 		pfs_engine_flush(rx->e, rx->now_ms);
 	run->requested = false;
@@ -615,7 +638,7 @@ static void eng_rx_del_id(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
 	struct pfs_state *s = pfs_table_find_id(rx->e->table, id, creatorid);
 
 	if (!s) {
-		eng_badstate(rx);
+		eng_rx_count(rx, PFS_DSEM_NOTFOUND);
 		return;
 	}
 	eng_applied(rx, PFS_OP_DELETE, s);
@@ -665,7 +688,7 @@ static void eng_rx_ureq_one(struct eng_rx *rx, uint64_t id,
 	}
 	s = pfs_table_find_id(e->table, id, creatorid);
 	if (!s)
-		eng_badstate(rx);
+		eng_rx_count(rx, PFS_DSEM_NOTFOUND);
 	else if (s->sync_flags != 0)
 		return;
 	else if (!eng_src_reply(e, rx->m->src,
@@ -788,6 +811,8 @@ void eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.x = x;
 	rx.xst = eng_rx_section(e, pkt, len, &f, x);
 	eng_rx_actions[f.hdr.action].fn(&rx);
+	if (f.nrec == 0 && f.hdr.action == PFS_V3_ACT_INS)
+		eng_xexp_rx(e, pkt, len, PFS_V3_HDR_LEN);
 }
 
 /* ---- v5 (FreeBSD) and v6 (OpenBSD) ----------------------------------------*/
@@ -1065,6 +1090,8 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	 * its extras section, if any, stays with the records */
 	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
 	(void)pfs_xst_get(pkt, len, used, 0, NULL, &span);
+	used += span;
+	(void)pfs_xexp_get(pkt, len, used, NULL, 0, NULL, &span);
 	used += span;
 	ext = pfs_ext_get(pkt, len, used, &x) == 0;
 	eng_rx_learn_v3(e, &f, ext, m->src, now_ms);

@@ -29,6 +29,16 @@ static const char *const fmt_tcp_names[] = {
 
 /* pf's synproxy pseudo states, TCP states 11 and 12 */
 static const char *const fmt_proxy_names[] = {"PROXY:SRC", "PROXY:DST"};
+/* SCTP levels (state.h PFS_SCTPS_*): FreeBSD pfctl's names, then ours */
+static const char *const fmt_sctp_names[PFS_SCTPS_MAX + 1] = {
+    [PFS_SCTPS_CLOSED] = "CLOSED",
+    [PFS_SCTPS_COOKIE_WAIT] = "COOKIE_WAIT",
+    [PFS_SCTPS_COOKIE_ECHOED] = "COOKIE_ECHOED",
+    [PFS_SCTPS_ESTABLISHED] = "ESTABLISHED",
+    [PFS_SCTPS_SHUTDOWN] = "SHUTDOWN",
+    [PFS_SCTPS_SHUTDOWN_ACK] = "SHUTDOWN_ACK",
+    [PFS_SCTPS_DONE] = "DONE",
+};
 
 /* PFUDPS_NAMES and PFOTHERS_NAMES are the same three words */
 static const char *const fmt_udp_names[] = {
@@ -170,6 +180,8 @@ static const char *fmt_peer_name(uint8_t proto, uint8_t state)
 			return fmt_proxy_names[state - PFS_TCPS_PROXY_SRC];
 		return NULL;
 	}
+	if (proto == IPPROTO_SCTP)
+		return state <= PFS_SCTPS_MAX ? fmt_sctp_names[state] : NULL;
 	return state <= PFS_UDPS_MULTIPLE ? fmt_udp_names[state] : NULL;
 }
 
@@ -208,7 +220,12 @@ size_t pfs_format_peer_states(char *buf, size_t n, uint8_t proto,
 	fmt_init(&f, buf, n);
 	if (proto == IPPROTO_TCP)
 		fmt_tcp_levels(&f, src, dst);
-	else if (proto != IPPROTO_ICMP && src <= PFS_UDPS_MULTIPLE &&
+	else if (proto == IPPROTO_SCTP && fmt_peer_name(proto, src) != NULL &&
+		 fmt_peer_name(proto, dst) != NULL)
+		fmt_printf(&f, "%s:%s", fmt_peer_name(proto, src),
+			   fmt_peer_name(proto, dst));
+	else if (proto != IPPROTO_ICMP && proto != IPPROTO_SCTP &&
+		 src <= PFS_UDPS_MULTIPLE &&
 		 dst <= PFS_UDPS_MULTIPLE)
 		/* UDP and others share the three names; ICMP has no
 		 * meaningful levels and prints numbers, as in pfctl */

@@ -335,19 +335,6 @@ void pfs_seal_tick(struct pfs_seal *s, uint64_t now_ms)
 		seal_promote(s, k, now_ms);
 }
 
-uint64_t pfs_seal_next_tick(const struct pfs_seal *s)
-{
-	uint64_t next = UINT64_MAX;
-	size_t i;
-
-	for (i = 0; i < PFS_SEAL_KEYS; i++)
-		if ((s->keys[i].role == SEAL_NEXT ||
-		     s->keys[i].role == SEAL_OLD) &&
-		    s->keys[i].until_ms < next)
-			next = s->keys[i].until_ms;
-	return next;
-}
-
 uint32_t pfs_seal_send_keyid(const struct pfs_seal *s)
 {
 	size_t i;

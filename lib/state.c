@@ -142,6 +142,24 @@ static bool stx_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* The helper: a name NUL-padded to its end, none when empty; the
+ * sequence adjustment: none when all zero. */
+static void stx_norm_helper(struct pfs_stx *x)
+{
+	size_t n = strnlen(x->helper, PFS_STX_HELPER_LEN - 1);
+
+	memset(x->helper + n, 0, PFS_STX_HELPER_LEN - n);
+	if (!(x->has & PFS_STX_HELPER) || n == 0) {
+		x->has &= (uint8_t)~PFS_STX_HELPER;
+		memset(x->helper, 0, sizeof(x->helper));
+	}
+	if (!(x->has & PFS_STX_SEQADJ) ||
+	    stx_zero((const uint8_t *)x->seqadj, sizeof(x->seqadj))) {
+		x->has &= (uint8_t)~PFS_STX_SEQADJ;
+		memset(x->seqadj, 0, sizeof(x->seqadj));
+	}
+}
+
 bool pfs_stx_norm(struct pfs_stx *x)
 {
 	x->has &= PFS_STX_ALL;
@@ -160,6 +178,12 @@ bool pfs_stx_norm(struct pfs_stx *x)
 	}
 	if (!(x->has & PFS_STX_NAT2))
 		memset(&x->nat2, 0, sizeof(x->nat2));
+	stx_norm_helper(x);
+	if (!(x->has & PFS_STX_PROTO) || x->proto.kind == 0 ||
+	    x->proto.kind >= PFS_XPROTO_MAX) {
+		x->has &= (uint8_t)~PFS_STX_PROTO;
+		memset(&x->proto, 0, sizeof(x->proto));
+	}
 	return x->has != 0;
 }
 
@@ -168,5 +192,14 @@ bool pfs_stx_differ(const struct pfs_stx *a, const struct pfs_stx *b)
 	return a->has != b->has || a->mark != b->mark || a->zone != b->zone ||
 	       memcmp(a->labels, b->labels, sizeof(a->labels)) != 0 ||
 	       memcmp(a->nat2.addr.a, b->nat2.addr.a, 16) != 0 ||
-	       a->nat2.port != b->nat2.port;
+	       a->nat2.port != b->nat2.port ||
+	       memcmp(a->helper, b->helper, sizeof(a->helper)) != 0 ||
+	       memcmp(a->seqadj, b->seqadj, sizeof(a->seqadj)) != 0 ||
+	       a->proto.kind != b->proto.kind ||
+	       a->proto.state != b->proto.state ||
+	       a->proto.role != b->proto.role ||
+	       a->proto.key[0] != b->proto.key[0] ||
+	       a->proto.key[1] != b->proto.key[1] ||
+	       a->proto.vtag[0] != b->proto.vtag[0] ||
+	       a->proto.vtag[1] != b->proto.vtag[1];
 }

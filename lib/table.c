@@ -86,9 +86,10 @@ struct tbl_chunk {
  * A state's extras (pfs_stx), out of line, by slot.  Mark, zone and the
  * flags sit in an 8-byte record per slot, in an array per chunk that is
  * allocated only once a state of that chunk has extras: 8 bytes a state
- * at most, found without hashing.  Labels and the second translation,
+ * at most, found without hashing.  Labels, the second translation, the
+ * helper, the sequence adjustment and SCTP, GRE or DCCP protocol info,
  * rare, go in a slot-keyed open-addressing table (linear probing, power
- * of two, at most 3/4 full) of 40-byte cells.  A table without extras
+ * of two, at most 3/4 full) of 96-byte cells.  A table without extras
  * has neither, and every path that would consult them first sees xn == 0.
  */
 struct tbl_xsmall {
@@ -103,7 +104,15 @@ struct tbl_xcell {
 	uint16_t nat2_port;
 	uint8_t labels[PFS_STX_LABELS_LEN];
 	struct pfs_addr nat2_addr;
+	char helper[PFS_STX_HELPER_LEN];
+	struct pfs_seqadj seqadj[2];
+	struct pfs_stx_proto proto; /* SCTP, GRE, DCCP: rare too */
 };
+
+/* The extras kept in a cell (the rest fit the 8-byte record). */
+#define TBL_X_BIG                                                          \
+	(PFS_STX_LABELS | PFS_STX_NAT2 | PFS_STX_HELPER | PFS_STX_SEQADJ |   \
+	 PFS_STX_PROTO)
 
 struct tbl_xmap {
 	struct tbl_xcell *cells;
@@ -446,7 +455,7 @@ static void tbl_x_del(struct pfs_table *t, uint32_t slot)
 
 	if (x == NULL || x->has == 0)
 		return;
-	if (x->has & (PFS_STX_LABELS | PFS_STX_NAT2))
+	if (x->has & TBL_X_BIG)
 		tbl_x_unbig(t, slot);
 	memset(x, 0, sizeof(*x));
 	t->xn--;
@@ -469,7 +478,7 @@ static void tbl_x_free(struct pfs_table *t)
 static int tbl_x_store(struct pfs_table *t, uint32_t slot,
 		       const struct pfs_stx *x)
 {
-	bool big = (x->has & (PFS_STX_LABELS | PFS_STX_NAT2)) != 0;
+	bool big = (x->has & TBL_X_BIG) != 0;
 	struct tbl_xsmall *s = tbl_xs_make(t, slot);
 	struct tbl_xcell *c = NULL;
 
@@ -477,12 +486,15 @@ static int tbl_x_store(struct pfs_table *t, uint32_t slot,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (!big && (s->has & (PFS_STX_LABELS | PFS_STX_NAT2)))
+	if (!big && (s->has & TBL_X_BIG))
 		tbl_x_unbig(t, slot);
 	if (c != NULL) {
 		memcpy(c->labels, x->labels, sizeof(c->labels));
 		c->nat2_addr = x->nat2.addr;
 		c->nat2_port = x->nat2.port;
+		memcpy(c->helper, x->helper, sizeof(c->helper));
+		memcpy(c->seqadj, x->seqadj, sizeof(c->seqadj));
+		c->proto = x->proto;
 	}
 	if (s->has == 0)
 		t->xn++;
@@ -1019,6 +1031,9 @@ bool pfs_table_xget(const struct pfs_table *t, const struct pfs_state *st,
 		memcpy(x->labels, c->labels, sizeof(x->labels));
 		x->nat2.addr = c->nat2_addr;
 		x->nat2.port = c->nat2_port;
+		memcpy(x->helper, c->helper, sizeof(x->helper));
+		memcpy(x->seqadj, c->seqadj, sizeof(x->seqadj));
+		x->proto = c->proto;
 	}
 	return true;
 }

@@ -58,11 +58,6 @@ void pfs_tomb_free(struct pfs_tomb *t)
 	free(t);
 }
 
-size_t pfs_tomb_count(const struct pfs_tomb *t)
-{
-	return t->n;
-}
-
 static struct tomb_ent *tomb_slot(const struct pfs_tomb *t,
 				  struct tomb_ent *v, size_t cap, uint64_t id,
 				  uint32_t creatorid)

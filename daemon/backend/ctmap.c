@@ -33,9 +33,11 @@
 #include <sys/socket.h>
 
 #include "ctmap.h"
+#include "ctproto.h"
 
 #define CTMAP_ICMP_ECHO	  8
 #define CTMAP_ICMPV6_ECHO 128
+#define CTMAP_PFSYNC_PROTO 240
 
 /* ---- parsing ------------------------------------------------------------*/
 
@@ -201,7 +203,8 @@ static int ctmap_protoinfo_cb(const struct nlattr *a, void *data)
 	struct ctmap_walk *w = data;
 
 	if (mnl_attr_get_type(a) != CTA_PROTOINFO_TCP)
-		return ctmap_skip(w);
+		return pfsd_ctproto_parse(a, w->e) == 0 ? MNL_CB_OK
+							 : ctmap_skip(w);
 	(void)mnl_attr_parse_nested(a, ctmap_tcp_cb, w);
 	return MNL_CB_OK;
 }
@@ -215,6 +218,70 @@ static int ctmap_u32(struct ctmap_walk *w, const struct nlattr *a, uint32_t *v,
 	*v = ctmap_be32(a);
 	w->e->have |= bit;
 	return MNL_CB_OK;
+}
+
+/* CTA_HELP: the helper's name (its private data is not carried). */
+static int ctmap_help_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_walk *w = data;
+	size_t n;
+
+	if (mnl_attr_get_type(a) != CTA_HELP_NAME)
+		return MNL_CB_OK;
+	n = strnlen(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+	if (n == 0 || n >= PFS_STX_HELPER_LEN)
+		return ctmap_skip(w);
+	memcpy(w->e->helper, mnl_attr_get_payload(a), n);
+	w->e->helper[n] = '\0';
+	w->e->have |= PFSD_CT_HAVE_HELPER;
+	return MNL_CB_OK;
+}
+
+struct ctmap_seqadj_walk {
+	struct ctmap_walk *w;
+	struct pfs_seqadj *s;
+};
+
+static int ctmap_seqadj_cb(const struct nlattr *a, void *data)
+{
+	struct ctmap_seqadj_walk *sw = data;
+
+	if (!ctmap_len_is(a, 4))
+		return ctmap_skip(sw->w);
+	switch (mnl_attr_get_type(a)) {
+	case CTA_SEQADJ_CORRECTION_POS:
+		sw->s->pos = ctmap_be32(a);
+		break;
+	case CTA_SEQADJ_OFFSET_BEFORE:
+		sw->s->before = ctmap_be32(a);
+		break;
+	case CTA_SEQADJ_OFFSET_AFTER:
+		sw->s->after = ctmap_be32(a);
+		break;
+	default:
+		return ctmap_skip(sw->w);
+	}
+	return MNL_CB_OK;
+}
+
+/* CTA_HELP and CTA_SEQ_ADJ_*: the helper's attributes of an entry. */
+static int ctmap_helper_attr(struct ctmap_walk *w, const struct nlattr *a)
+{
+	struct ctmap_seqadj_walk sw = {w, NULL};
+
+	switch (mnl_attr_get_type(a)) {
+	case CTA_HELP:
+		(void)mnl_attr_parse_nested(a, ctmap_help_cb, w);
+		return MNL_CB_OK;
+	case CTA_SEQ_ADJ_ORIG:
+	case CTA_SEQ_ADJ_REPLY:
+		sw.s = &w->e->seqadj[mnl_attr_get_type(a) == CTA_SEQ_ADJ_REPLY];
+		(void)mnl_attr_parse_nested(a, ctmap_seqadj_cb, &sw);
+		w->e->have |= PFSD_CT_HAVE_SEQADJ;
+		return MNL_CB_OK;
+	default:
+		return ctmap_skip(w);
+	}
 }
 
 static int ctmap_top_cb(const struct nlattr *a, void *data)
@@ -255,7 +322,7 @@ static int ctmap_top_cb(const struct nlattr *a, void *data)
 		e->have |= PFSD_CT_HAVE_LABELS;
 		return MNL_CB_OK;
 	default:
-		return ctmap_skip(w);
+		return ctmap_helper_attr(w, a);
 	}
 }
 
@@ -398,19 +465,25 @@ static void ctmap_peers_to_pf(const struct pfsd_ct_entry *e,
 		st->timeout = pfs_state_timeout_class(
 		    IPPROTO_UDP, st->src.state, st->dst.state);
 		break;
-	default: /* ICMP, ICMPv6 */
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
 		ctmap_dgram_to_pf(e->status, true, st);
 		st->timeout =
 		    seen ? PFS_TM_ICMP_ERROR_REPLY : PFS_TM_ICMP_FIRST_PACKET;
 		break;
+	default: /* SCTP, GRE, DCCP, any other (ctproto.h) */
+		pfsd_ctproto_to_pf(e, st);
+		break;
 	}
 }
 
+/* Every protocol but pfsync's own (240: never a connection to carry)
+ * and ICMP of the other family (no such entry). */
 static bool ctmap_proto_ok(uint8_t af, uint8_t proto)
 {
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-	       (af == AF_INET && proto == IPPROTO_ICMP) ||
-	       (af == AF_INET6 && proto == IPPROTO_ICMPV6);
+	return proto != CTMAP_PFSYNC_PROTO &&
+	       !(af == AF_INET6 && proto == IPPROTO_ICMP) &&
+	       !(af == AF_INET && proto == IPPROTO_ICMPV6);
 }
 
 static void ctmap_host(struct pfs_host *h, const struct pfs_addr *a,
@@ -426,19 +499,24 @@ static bool ctmap_end_differs(const struct pfs_addr *a, uint16_t ap,
 	return memcmp(a, b, sizeof(*a)) != 0 || ap != bp;
 }
 
-/* Source NAT: replies go back to another address than the origin's. */
+/* Source NAT: replies go back to another address than the origin's
+ * (or port, where NAT changes ports: not GRE's keys, ctproto.h). */
 static bool ctmap_snat(const struct pfsd_ct_entry *e)
 {
-	return ctmap_end_differs(&e->reply.dst, e->reply.dport, &e->orig.src,
-				 e->orig.sport);
+	bool p = pfsd_ctproto_nat_ports(e->orig.proto);
+
+	return ctmap_end_differs(&e->reply.dst, p ? e->reply.dport : 0,
+				 &e->orig.src, p ? e->orig.sport : 0);
 }
 
 /* Destination NAT: replies come from another address than the one the
  * origin sent to. */
 static bool ctmap_dnat(const struct pfsd_ct_entry *e)
 {
-	return ctmap_end_differs(&e->reply.src, e->reply.sport, &e->orig.dst,
-				 e->orig.dport);
+	bool p = pfsd_ctproto_nat_ports(e->orig.proto);
+
+	return ctmap_end_differs(&e->reply.src, p ? e->reply.sport : 0,
+				 &e->orig.dst, p ? e->orig.dport : 0);
 }
 
 /* The tuples as pf hosts (ctmap.h): a destination translation alone is
@@ -550,6 +628,8 @@ uint32_t pfsd_ctmap_status(const struct pfs_state *st)
 
 	if (st->proto == IPPROTO_TCP)
 		return ctmap_tcp_status(pfsd_ctmap_tcp_from_pf(s, d));
+	if (st->proto == IPPROTO_SCTP)
+		return pfsd_ctproto_sctp_status(st);
 	if (d == PFS_UDPS_NO_TRAFFIC)
 		return 0;
 	if (s >= PFS_UDPS_MULTIPLE && d >= PFS_UDPS_MULTIPLE)
@@ -587,7 +667,41 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
 	    PFSD_CT_HAVE_REPLY | PFSD_CT_HAVE_STATUS | PFSD_CT_HAVE_TIMEOUT;
 	if (st->proto == IPPROTO_TCP)
 		ctmap_tcp_from_pf(st, e);
+	pfsd_ctproto_from_state(st, NULL, e);
 	return 0;
+}
+
+/* The helper and the sequence adjustment, entry <-> extras. */
+static void ctmap_helper_to_stx(const struct pfsd_ct_entry *e,
+				struct pfs_stx *x)
+{
+	if (e->have & PFSD_CT_HAVE_HELPER) {
+		x->has |= PFS_STX_HELPER;
+		memcpy(x->helper, e->helper, sizeof(x->helper));
+	}
+	if (e->have & PFSD_CT_HAVE_SEQADJ) {
+		x->has |= PFS_STX_SEQADJ;
+		memcpy(x->seqadj, e->seqadj, sizeof(x->seqadj));
+	}
+}
+
+static void ctmap_helper_from_stx(const struct pfs_stx *x,
+				  struct pfsd_ct_entry *e)
+{
+	if ((x->has & PFS_STX_HELPER) && x->helper[0] != '\0') {
+		memcpy(e->helper, x->helper, sizeof(e->helper));
+		e->helper[PFS_STX_HELPER_LEN - 1] = '\0';
+		e->have |= PFSD_CT_HAVE_HELPER;
+	}
+	if (x->has & PFS_STX_SEQADJ) {
+		memcpy(e->seqadj, x->seqadj, sizeof(e->seqadj));
+		e->have |= PFSD_CT_HAVE_SEQADJ;
+	}
+}
+
+static bool ctmap_nat2_ok(uint8_t proto)
+{
+	return proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6;
 }
 
 bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
@@ -607,13 +721,15 @@ bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 		memcpy(x->labels, e->labels, sizeof(x->labels));
 	}
 	/* an OUT state of an entry with both translations (ctmap_hosts);
-	 * TCP and UDP (an ICMP echo's id is its only "port") */
+	 * any protocol but ICMP (an echo's id is its only "port") */
 	if ((e->have & PFSD_CT_HAVE_REPLY) && st->direction == PFS_DIR_OUT &&
-	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP) &&
+	    ctmap_nat2_ok(st->proto) &&
 	    ctmap_snat(e) && ctmap_dnat(e)) {
 		x->has |= PFS_STX_NAT2;
 		ctmap_host(&x->nat2, &e->reply.src, e->reply.sport);
 	}
+	ctmap_helper_to_stx(e, x);
+	pfsd_ctproto_to_stx(e, x);
 	return pfs_stx_norm(x);
 }
 
@@ -625,7 +741,7 @@ int pfsd_ctmap_from_state_x(const struct pfs_state *st, const struct pfs_stx *x,
 	if (x == NULL)
 		return 0;
 	if ((x->has & PFS_STX_NAT2) && st->direction == PFS_DIR_OUT &&
-	    (st->proto == IPPROTO_TCP || st->proto == IPPROTO_UDP)) {
+	    ctmap_nat2_ok(st->proto)) {
 		e->reply.src = x->nat2.addr;
 		e->reply.sport = x->nat2.port;
 	}
@@ -639,6 +755,8 @@ int pfsd_ctmap_from_state_x(const struct pfs_state *st, const struct pfs_stx *x,
 		memcpy(e->labels, x->labels, sizeof(e->labels));
 		e->have |= PFSD_CT_HAVE_LABELS;
 	}
+	ctmap_helper_from_stx(x, e);
+	pfsd_ctproto_from_state(st, x, e);
 	return 0;
 }
 
@@ -686,7 +804,7 @@ static void ctmap_put_proto(struct nlmsghdr *nlh, const struct pfsd_ct_tuple *t)
 		mnl_attr_put_u16(nlh, CTA_PROTO_ICMPV6_ID, htons(t->sport));
 		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_TYPE, t->icmp_type);
 		mnl_attr_put_u8(nlh, CTA_PROTO_ICMPV6_CODE, t->icmp_code);
-	} else {
+	} else if (pfsd_ctproto_ports(t->proto)) {
 		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(t->sport));
 		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(t->dport));
 	}
@@ -738,7 +856,7 @@ static void ctmap_put_nat(struct nlmsghdr *nlh, uint16_t type, uint8_t af,
 		mnl_attr_put(nlh, CTA_NAT_V6_MINIP, 16, a->a);
 		mnl_attr_put(nlh, CTA_NAT_V6_MAXIP, 16, a->a);
 	}
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+	if (pfsd_ctproto_nat_ports(proto)) {
 		p = mnl_attr_nest_start(nlh, CTA_NAT_PROTO);
 		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MIN, htons(port));
 		mnl_attr_put_u16(nlh, CTA_PROTONAT_PORT_MAX, htons(port));
@@ -789,6 +907,34 @@ static void ctmap_put_zone(struct nlmsghdr *nlh, const struct pfsd_ct_entry *e)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(e->zone));
 }
 
+static void ctmap_put_seqadj(struct nlmsghdr *nlh, uint16_t type,
+			     const struct pfs_seqadj *s)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put_u32(nlh, CTA_SEQADJ_CORRECTION_POS, htonl(s->pos));
+	mnl_attr_put_u32(nlh, CTA_SEQADJ_OFFSET_BEFORE, htonl(s->before));
+	mnl_attr_put_u32(nlh, CTA_SEQADJ_OFFSET_AFTER, htonl(s->after));
+	mnl_attr_nest_end(nlh, n);
+}
+
+/* The helper (set by the kernel only on create) and the adjustment. */
+static void ctmap_put_helper(struct nlmsghdr *nlh,
+			     const struct pfsd_ct_entry *e)
+{
+	struct nlattr *n;
+
+	if ((e->have & PFSD_CT_HAVE_HELPER) && e->helper[0] != '\0') {
+		n = mnl_attr_nest_start(nlh, CTA_HELP);
+		mnl_attr_put_strz(nlh, CTA_HELP_NAME, e->helper);
+		mnl_attr_nest_end(nlh, n);
+	}
+	if (e->have & PFSD_CT_HAVE_SEQADJ) {
+		ctmap_put_seqadj(nlh, CTA_SEQ_ADJ_ORIG, &e->seqadj[0]);
+		ctmap_put_seqadj(nlh, CTA_SEQ_ADJ_REPLY, &e->seqadj[1]);
+	}
+}
+
 static struct nlmsghdr *ctmap_header(void *buf, uint8_t type, uint16_t flags,
 				     uint8_t af, uint32_t seq)
 {
@@ -825,6 +971,7 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(e->timeout));
 	if (e->have & PFSD_CT_HAVE_TCP)
 		ctmap_put_tcp(nlh, e);
+	pfsd_ctproto_put(nlh, e);
 	if (nat)
 		ctmap_put_nats(nlh, e);
 	ctmap_put_zone(nlh, e);
@@ -834,6 +981,7 @@ size_t pfsd_ctmap_build_new(void *buf, size_t len,
 		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(e->mark_mask));
 	if (e->have & PFSD_CT_HAVE_LABELS)
 		mnl_attr_put(nlh, CTA_LABELS, sizeof(e->labels), e->labels);
+	ctmap_put_helper(nlh, e);
 	return nlh->nlmsg_len;
 }
 

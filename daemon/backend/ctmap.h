@@ -38,7 +38,8 @@
  * UDP: ASSURED -> MULTIPLE:MULTIPLE, SEEN_REPLY -> MULTIPLE:SINGLE,
  * else SINGLE:NO_TRAFFIC.  ICMP (echo only: id in every port, type echo
  * request on injection): ASSURED -> MULTIPLE:MULTIPLE, SEEN_REPLY ->
- * SINGLE:SINGLE, else SINGLE:NO_TRAFFIC.  Other protocols are not synced.
+ * SINGLE:SINGLE, else SINGLE:NO_TRAFFIC.  Every other protocol (SCTP,
+ * GRE, DCCP, UDP-Lite, any number) is mapped by ctproto.h.
  *
  * Status bits written back (pfsd_ctmap_status) follow the same tables:
  * TCP SEEN_REPLY from SYN_RECV on, ASSURED from ESTABLISHED on; UDP and
@@ -73,6 +74,16 @@ struct pfsd_ct_tuple {
 #define PFSD_CT_HAVE_MARK    0x20
 #define PFSD_CT_HAVE_ZONE    0x40
 #define PFSD_CT_HAVE_LABELS  0x80
+#define PFSD_CT_HAVE_HELPER  0x1000 /* CTA_HELP's name */
+#define PFSD_CT_HAVE_SEQADJ  0x2000 /* CTA_SEQ_ADJ_ORIG and/or _REPLY */
+#define PFSD_CT_HAVE_PINFO   0x4000 /* SCTP or DCCP protoinfo (ctproto.h) */
+
+/* SCTP and DCCP protoinfo (CTA_PROTOINFO_SCTP / _DCCP). */
+struct pfsd_ct_pinfo {
+	uint8_t state;	  /* enum sctp_conntrack, or DCCP's state */
+	uint8_t role;	  /* DCCP: the originator's role */
+	uint32_t vtag[2]; /* SCTP: original, reply verification tags */
+};
 
 struct pfsd_ct_entry {
 	uint8_t af; /* AF_INET / AF_INET6 (from the addresses) */
@@ -85,9 +96,12 @@ struct pfsd_ct_entry {
 			       CTA_MARK is the whole mark */
 	uint16_t zone;
 	uint8_t labels[PFS_STX_LABELS_LEN]; /* CTA_LABELS: 128 bits */
+	char helper[PFS_STX_HELPER_LEN];    /* CTA_HELP_NAME, "" without */
+	struct pfs_seqadj seqadj[2];	    /* CTA_SEQ_ADJ_ORIG, _REPLY */
 	uint8_t tcp_state; /* enum tcp_conntrack */
 	uint8_t wscale_orig, wscale_reply;
 	uint8_t flags_orig, flags_reply; /* IP_CT_TCP_FLAG_* */
+	struct pfsd_ct_pinfo pinfo;	 /* PFSD_CT_HAVE_PINFO */
 	unsigned have;			 /* PFSD_CT_HAVE_* */
 	unsigned skipped; /* unknown or malformed attributes passed over */
 };
@@ -101,7 +115,7 @@ enum pfsd_ct_kind {
 };
 
 /* Room that any message built here fits in. */
-#define PFSD_CTMAP_MSG_MAX 512
+#define PFSD_CTMAP_MSG_MAX 640
 
 /*
  * Parse one netlink message (buf, len: at least the header) of the
@@ -114,7 +128,9 @@ int pfsd_ctmap_parse(const void *buf, size_t len, struct pfsd_ct_entry *e);
 /*
  * Entry -> state (everything but id, creatorid and creation, which the
  * caller owns; creation is set to now_s).  -1 with errno EPROTONOSUPPORT
- * (not TCP/UDP/ICMP), EADDRNOTAVAIL (loopback) or EINVAL (incomplete).
+ * (pfsync's protocol 240, ICMP of the other family), EADDRNOTAVAIL
+ * (loopback) or EINVAL
+ * (incomplete).
  */
 int pfsd_ctmap_to_state(const struct pfsd_ct_entry *e, uint32_t now_s,
 			struct pfs_state *st);
@@ -132,8 +148,12 @@ int pfsd_ctmap_from_state(const struct pfs_state *st, uint32_t now_s,
  * CTA_NAT_SRC and CTA_NAT_DST), mark, zone and labels are written as
  * CTA_MARK, CTA_ZONE (which also finds the entry: its tuple is unique
  * only within its zone) and CTA_LABELS (only when not all zero: the
- * kernel refuses labels on an entry without room for them).  x NULL: as
- * from_state.
+ * kernel refuses labels on an entry without room for them).  The helper
+ * (CTA_HELP) and the NAT sequence adjustment (CTA_SEQ_ADJ_*) go both
+ * ways too: the kernel sets a helper only on an entry it creates (an
+ * update with another or none fails, and is sent again without it,
+ * ctwr.h), and the helper must be in the kernel (nf_conntrack_ftp).
+ * x NULL: as from_state.
  */
 bool pfsd_ctmap_to_stx(const struct pfsd_ct_entry *e,
 		       const struct pfs_state *st, struct pfs_stx *x);

@@ -55,7 +55,9 @@
 
 #include "ctget.h"
 #include "ctliberal.h"
+#include "ctexp.h"
 #include "ctmap.h"
+#include "ctproto.h"
 #include "ctnl.h"
 #include "ctpolicy.h"
 #include "ctwr.h"
@@ -425,12 +427,13 @@ static void ctnl_keep_unsent(const struct pfsd_ctnl *c,
 		st->dst.wscale = m->dst.wscale;
 		st->timeout = m->timeout;
 	}
-	if (!(e->have & PFSD_CT_HAVE_LABELS) &&
-	    pfs_table_xget(c->env.table, m, &old) &&
-	    (old.has & PFS_STX_LABELS)) {
+	(void)pfs_table_xget(c->env.table, m, &old);
+	if (!(e->have & PFSD_CT_HAVE_LABELS) && (old.has & PFS_STX_LABELS)) {
 		x->has |= PFS_STX_LABELS;
 		memcpy(x->labels, old.labels, sizeof(x->labels));
 	}
+	pfsd_ctexp_keep_seqadj(e, c->env.table, m, x);
+	pfsd_ctproto_keep_unsent(e, m, &old, st, x);
 }
 
 /* The extras of the entry differ from those the mirror holds (zone
@@ -957,6 +960,15 @@ static void ctnl_get_reply(void *arg, uint64_t id, uint32_t creatorid,
 	ne = mnl_nlmsg_get_payload(nlh);
 	if (ne->error == -ENOENT)
 		ctnl_get_gone(c, id, creatorid);
+}
+
+void pfsd_ctnl_reread(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
+{
+	struct pfsd_ct_entry e;
+	struct pfs_state st;
+
+	if (c != NULL && ctnl_entry(c, nlh, &e, &st) >= 0)
+		ctnl_seen(c, ctnl_upsert(c, &e, &st));
 }
 
 static void ctnl_get_put(struct pfsd_ctnl *c, const struct pfs_state *s)

@@ -24,8 +24,8 @@
  *    dump, so an idle table costs next to nothing;
  *  - peers' changes (ops->applied; a CLR comes as one DELETE a state)
  *    become CT_NEW / CT_DELETE requests batched many to a sendmsg
- *    without acks (ctwr.h), sent by pfsd_ctnl_flush after each loop
- *    wakeup; failures counted.
+ *    without acks (ctwr.h), a few batches sent by pfsd_ctnl_pump after
+ *    each loop wakeup; failures counted.
  * Not synced: protocol 240, loopback tuples, protocols other than TCP,
  * UDP, ICMP and ICMPv6.
  */
@@ -34,6 +34,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+struct nlmsghdr;
 
 #include "pfsync/engine.h"
 
@@ -50,8 +52,8 @@ struct pfsd_loop;
  * (the mirror), the loop its sockets and timers run on, and kick, called
  * after the backend changed the engine's table from the loop (the
  * daemon then re-arms the engine's timer).  The daemon in turn calls
- * pfsd_ctnl_applied / _adopt from the engine's ops and pfsd_ctnl_flush
- * after each wakeup.
+ * pfsd_ctnl_applied / _adopt from the engine's ops and pfsd_ctnl_pump
+ * after each wakeup, through the backend interface (ctbackend.c).
  */
 struct pfsd_ctnl_env {
 	struct pfs_engine *engine;
@@ -99,10 +101,12 @@ void pfsd_ctnl_free(struct pfsd_ctnl *c);
 /* The engine's ops->applied, to the kernel. */
 void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 		       const struct pfs_state *st);
+/* An entry re-read by another module (a GET's answer, ctexp.c: the
+ * master of a new expectation, whose sequence adjustment changed without
+ * an event), taken as a dump entry is.  NULL-safe. */
+void pfsd_ctnl_reread(struct pfsd_ctnl *c, const struct nlmsghdr *nlh);
 /* Peers' changes waiting to be written to the kernel. */
 size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c);
-/* Send every write queued. */
-void pfsd_ctnl_flush(struct pfsd_ctnl *c);
 /* Send a few batches of the writes queued (after every loop wakeup);
  * true when writes still wait, so the loop comes back at once. */
 bool pfsd_ctnl_pump(struct pfsd_ctnl *c);

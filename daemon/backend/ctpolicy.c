@@ -26,15 +26,18 @@ static bool ctpol_peers_differ(const struct pfs_state *a,
 	       a->src.wscale != b->src.wscale || a->dst.wscale != b->dst.wscale;
 }
 
-/* The refresh rule (ctpolicy.h). */
+/* The refresh rule (ctpolicy.h): forward, or back (a timeout cut by
+ * `conntrack -U -t`), each by half of what is left. */
 static bool ctpol_expire_moved(const struct pfs_state *m, uint32_t expire,
 			       uint32_t now)
 {
 	int64_t old_left = (int64_t)m->expire - now;
 	int64_t new_left = (int64_t)expire - now;
+	int64_t moved = (int64_t)expire - m->expire;
 
-	return (int64_t)expire - m->expire >= PFSD_CTPOL_REFRESH_MIN_S &&
-	       old_left < new_left / 2;
+	if (moved >= PFSD_CTPOL_REFRESH_MIN_S)
+		return old_left < new_left / 2;
+	return -moved >= PFSD_CTPOL_REFRESH_MIN_S && new_left < old_left / 2;
 }
 
 enum pfsd_ctpol_act pfsd_ctpol_seen(const struct pfs_state *m,

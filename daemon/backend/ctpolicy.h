@@ -11,8 +11,11 @@
  *    to the peers only when what pfsync carries changed (TCP states,
  *    window scales), or by the refresh rule: its expiry moved forward by
  *    PFSD_CTPOL_REFRESH_MIN_S or more *and* the copy the peers hold has
- *    less than half of the real remaining lifetime left.  So an idle
- *    flow costs nothing, a busy UDP flow (120 s) is re-announced about
+ *    less than half of the real remaining lifetime left; or it moved
+ *    back by as much and the real remaining lifetime is less than half
+ *    of the copy's (a timeout cut by `conntrack -U -t`: the peers'
+ *    copy, which holds our remaining seconds (wire_xst.h), would
+ *    outlive ours).  So an idle flow costs nothing, a busy UDP flow (120 s) is re-announced about
  *    once a minute, a busy TCP flow (5 days) every 2.5 days, and a
  *    peer's copy never expires while ours lives; a change pfsync does
  *    not carry (a mark) makes no traffic;

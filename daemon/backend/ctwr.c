@@ -396,6 +396,28 @@ static bool ctwr_unlabel(struct pfsd_ctwr *w, const struct pfsd_ctwr_req *r)
 	return true;
 }
 
+/*
+ * A write refused for its helper (EOPNOTSUPP: the helper is not in this
+ * kernel, or the entry exists without one; EBUSY: it has another) goes
+ * again without it: the kernel sets a helper only when it creates the
+ * entry, and the connection matters more than its helper.
+ */
+static bool ctwr_unhelp(struct pfsd_ctwr *w, const struct pfsd_ctwr_req *r)
+{
+	struct pfsd_ct_entry e;
+
+	if ((r->err != -EOPNOTSUPP && r->err != -EBUSY) ||
+	    !(r->e.have & PFSD_CT_HAVE_HELPER))
+		return false;
+	e = r->e;
+	e.have &= ~(unsigned)PFSD_CT_HAVE_HELPER;
+	if (ctwr_queue(w, &e, (enum pfsd_ctwr_kind)r->kind, r->id,
+		       r->creatorid) != 0)
+		return false;
+	w->st.retried++;
+	return true;
+}
+
 /* Report the batch in flight; failed first forms go again. */
 static void ctwr_report(struct pfsd_ctwr *w)
 {
@@ -409,7 +431,7 @@ static void ctwr_report(struct pfsd_ctwr *w)
 		     r->kind == PFSD_CTWR_LIBERAL) &&
 		    r->err == -ENOENT)
 			r->err = 0; /* expired first: not a failure */
-		if (ctwr_unlabel(w, r))
+		if (ctwr_unlabel(w, r) || ctwr_unhelp(w, r))
 			continue;
 		k = ctwr_second(r->kind, r->err);
 		if (k >= 0 && ctwr_queue(w, &r->e, (enum pfsd_ctwr_kind)k,

@@ -8,8 +8,7 @@
 #include "pfsync/engine.h"
 
 #include "cmd_priv.h"
-#include "backend/ctliberal.h"
-#include "backend/ctnl.h"
+#include "backend/backend.h"
 #include "daemon.h"
 
 const char *cmd_bulk_word(const struct pfsd_daemon *d)
@@ -30,7 +29,7 @@ int cmd_bulk_done(struct cmd_req *r)
 	pfsd_rnd_bool(&r->rnd, "done", done, "bulk update done\n", "");
 	pfsd_rnd_close(&r->rnd);
 	if (!done && pfs_engine_synced(r->d->engine) &&
-	    pfsd_ctlib_busy(pfsd_ctnl_lib(r->d->ct)))
+	    pfsd_backend_bulk_busy(r->d->bk))
 		return cmd_fail(r, EAGAIN,
 				"bulk update received, own entries still "
 				"being made liberal");
@@ -38,7 +37,7 @@ int cmd_bulk_done(struct cmd_req *r)
 		return cmd_fail(r, EAGAIN,
 				"bulk update received, %zu states still "
 				"being written to the kernel",
-				pfsd_ctnl_waiting(r->d->ct));
+				pfsd_backend_waiting(r->d->bk));
 	if (!done)
 		return cmd_fail(
 		    r, EAGAIN, "bulk update pending (try %u/%u)",

@@ -11,6 +11,7 @@
 
 #include "pfsync/ctlmsg.h"
 
+#include "backend/backend.h"
 #include "cmd.h"
 #include "cmd_priv.h"
 #include "daemon.h"
@@ -25,7 +26,7 @@ static const struct {
 	const char *word;
 	int (*fn)(struct cmd_req *r);
 	enum dsp_access access;
-	bool memory_only; /* changes the memory table directly */
+	bool memory_only; /* changes the table directly: not the kernel's */
 } dsp_table[] = {
     {"stats", cmd_stats, DSP_SHOW, false},
     {"states", cmd_states, DSP_SHOW, false},
@@ -113,7 +114,7 @@ static int dsp_run(struct cmd_req *r, const struct pfsd_ctl_who *who)
 	for (i = 0; i < DSP_N; i++) {
 		if (strcmp(r->argv[0], dsp_table[i].word) != 0)
 			continue;
-		if (r->d->ct != NULL && dsp_table[i].memory_only)
+		if (pfsd_backend_kernel(r->d->bk) && dsp_table[i].memory_only)
 			return cmd_fail(r, EOPNOTSUPP,
 					"%s: not with the conntrack backend "
 					"(use conntrack(8))",

@@ -17,6 +17,7 @@
 #include "pfsync/seal.h"
 #include "pfsync/stats.h"
 
+#include "backend/backend.h"
 #include "backend/ctnl.h"
 #include "cmd_priv.h"
 #include "crypt.h"
@@ -144,15 +145,15 @@ static void doc_syncdev(struct doc *dc)
 static void doc_backend(struct doc *dc)
 {
 	const struct pfsd_daemon *d = dc->r->d;
-	const struct pfsd_ctnl_stats *cs;
+	const struct pfsd_ctnl_stats *cs = pfsd_backend_ct_stats(d->bk);
 
-	if (d->ct == NULL) {
+	if (cs == NULL) {
 		doc_say(dc, DOC_WARN, "backend",
-			"backend memory: the kernel's conntrack table is not "
-			"synced (backend conntrack)");
+			"backend %s: the kernel's conntrack table is not "
+			"synced (backend conntrack)",
+			pfsd_backend_name(d->bk));
 		return;
 	}
-	cs = pfsd_ctnl_stats(d->ct);
 	if (cs->ct_fail != 0)
 		doc_say(dc, DOC_WARN, "backend",
 			"%" PRIu64 " kernel writes refused (pfsyncctl -v "
@@ -177,14 +178,15 @@ static void doc_security(struct doc *dc)
 	if (d->crypt != NULL)
 		doc_say(dc, DOC_OK, "security", "sealed (key %s)",
 			d->conf.key);
-	else if (d->ct != NULL)
+	else if (pfsd_backend_kernel(d->bk))
 		doc_say(dc, DOC_WARN, "security",
 			"unsealed with the conntrack backend: any host on the "
 			"sync link can insert or flush kernel states (key, "
 			"pfsyncd.conf(5); BSD peers cannot seal: keep the "
 			"link private)");
 	else
-		doc_say(dc, DOC_OK, "security", "unsealed (memory backend)");
+		doc_say(dc, DOC_OK, "security", "unsealed (%s backend)",
+			pfsd_backend_name(d->bk));
 }
 
 static void doc_peer(struct doc *dc, const struct pfsd_peer *p)
@@ -240,7 +242,7 @@ static void doc_bulk(struct doc *dc)
 		doc_say(dc, DOC_WARN, "bulk",
 			"bulk update received, %zu states still being written "
 			"to the kernel",
-			pfsd_ctnl_waiting(d->ct));
+			pfsd_backend_waiting(d->bk));
 	else
 		doc_say(dc, DOC_WARN, "bulk",
 			"waiting for a bulk update (try %u/%u): until it is "

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/backend.h"
 #include "backend/ctnl.h"
 #include "cmd_priv.h"
 #include "daemon.h"
@@ -34,7 +35,7 @@ static void filter_prefix(struct cmd_req *r, const struct pfsd_prefix *p)
 
 static void filter_show(struct cmd_req *r, const struct pfsd_ctfilter *f)
 {
-	const struct pfsd_ctnl_stats *st = pfsd_ctnl_stats(r->d->ct);
+	const struct pfsd_ctnl_stats *st = pfsd_backend_ct_stats(r->d->bk);
 	const struct pfsd_filter_conf *c = &f->conf;
 	unsigned i;
 	int w;
@@ -127,18 +128,17 @@ static int filter_entry(struct cmd_req *r, struct pfsd_ct_entry *e)
 
 int cmd_filter(struct cmd_req *r)
 {
-	const struct pfsd_ctfilter *f;
+	const struct pfsd_ctfilter *f = pfsd_backend_filter(r->d->bk);
 	struct pfsd_ct_entry e;
 	enum pfsd_ctf_why why;
 
-	if (r->d->ct == NULL)
+	if (f == NULL)
 		return cmd_fail(r, ENOTSUP,
 				"filter: the filter is the conntrack "
 				"backend's (backend conntrack)");
 	if (r->argc != 1 && r->argc != 4 && r->argc != 6)
 		return cmd_fail(r, EINVAL,
 				"usage: filter [PROTO SRC DST [mark N]]");
-	f = pfsd_ctnl_filter(r->d->ct);
 	pfsd_rnd_object(&r->rnd, NULL);
 	if (r->argc == 1) {
 		filter_show(r, f);

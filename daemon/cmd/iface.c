@@ -14,6 +14,7 @@
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
 
+#include "backend/backend.h"
 #include "cmd_priv.h"
 #include "daemon.h"
 #include "tp.h"
@@ -124,7 +125,7 @@ void cmd_iface_security(struct cmd_req *r)
 	bool unsealed = pfsd_daemon_unsealed(d);
 	char warn[64] = "";
 
-	if (unsealed && d->conf.backend == PFSD_BACKEND_CONNTRACK)
+	if (unsealed && pfsd_backend_kernel(d->bk))
 		snprintf(warn, sizeof(warn), "any host on %s can insert states",
 			 d->conf.syncdev);
 	pfsd_rnd_str(&r->rnd, "security", "\tsecurity: %s",

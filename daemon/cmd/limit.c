@@ -10,7 +10,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/stats.h"
 
-#include "backend/ctnl.h"
+#include "backend/backend.h"
 #include "cmd_priv.h"
 #include "daemon.h"
 
@@ -32,11 +32,11 @@ void cmd_limit_show(struct cmd_req *r)
 	pfsd_rnd_u64(o, pfs_lim_stat_name(PFS_LIM_LOCAL),
 		     "\t%" PRIu64 " local states refused at the limit\n",
 		     v[PFS_LIM_LOCAL]);
-	if (r->d->ct != NULL)
+	if (pfsd_backend_kernel(r->d->bk))
 		pfsd_rnd_u64(o, "ct_table_full",
 			     "\t%" PRIu64 " kernel writes refused: conntrack "
 			     "table full\n",
-			     pfsd_ctnl_table_full(r->d->ct));
+			     pfsd_backend_table_full(r->d->bk));
 }
 
 int cmd_limit(struct cmd_req *r)

@@ -101,7 +101,6 @@ void pfsd_rnd_text(struct pfsd_rnd *r, const char *fmt, ...)
 	}
 
 RND_FIELD(u64, uint64_t, "%" PRIu64)
-RND_FIELD(i64, int64_t, "%" PRId64)
 RND_FIELD(uint, unsigned, "%u")
 
 void pfsd_rnd_str(struct pfsd_rnd *r, const char *key, const char *fmt, ...)

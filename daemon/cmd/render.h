@@ -55,10 +55,8 @@ void pfsd_rnd_text(struct pfsd_rnd *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* A field in both; the first argument after fmt is the value, of the
- * type the function names (uint64_t, int64_t, unsigned, const char *). */
+ * type the function names (uint64_t, unsigned, const char *). */
 void pfsd_rnd_u64(struct pfsd_rnd *r, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void pfsd_rnd_i64(struct pfsd_rnd *r, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void pfsd_rnd_uint(struct pfsd_rnd *r, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pfsync/bsdproto.h"
 #include "pfsync/engine.h"
 #include "pfsync/seal.h"
 
 #include "churn.h"
 #include "cmd_priv.h"
 #include "crypt.h"
+#include "backend/backend.h"
+#include "backend/ctexp.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
@@ -94,6 +97,26 @@ static void parts_guard(struct cmd_req *r)
 		     "\t%" PRIu64 " IPv6 sources given no key (all peers "
 		     "talking)\n",
 		     pa->refused);
+}
+
+/* States a BSD peer's wire could not hold as they are (bsdproto.h). */
+static void parts_bsdp(struct cmd_req *r)
+{
+	static const char *const lines[PFS_BSDP_NSTATS] = {
+	    [PFS_BSDP_SCTP_NOWIRE] = "SCTP states not sent to a BSD peer "
+				     "without SCTP (OpenBSD, FreeBSD 13)",
+	    [PFS_BSDP_SCTP_CLOSING] = "SCTP states shutting down or closed "
+				      "not sent to a FreeBSD peer",
+	    [PFS_BSDP_PORTS] = "states sent to a BSD peer with their ports "
+			       "or GRE keys as 0",
+	};
+	const uint64_t *v = pfs_engine_bsdp_stats(r->d->engine);
+	int i;
+
+	pfsd_rnd_text(&r->rnd, "protocols to BSD peers:\n");
+	for (i = 0; i < PFS_BSDP_NSTATS; i++)
+		pfsd_rnd_u64(&r->rnd, pfs_bsdp_stat_name((enum pfs_bsdp_stat)i),
+			     "\t%" PRIu64 " %s\n", v[i], lines[i]);
 }
 
 /* The churn generator's work (the last run's, while it exists): the sum
@@ -208,8 +231,7 @@ static void parts_ct_filtered(struct cmd_req *r,
 /* Own entries made liberal on bulk requests (ctliberal.h). */
 static void parts_ct_liberal(struct cmd_req *r)
 {
-	const struct pfsd_ctlib_stats *l =
-	    pfsd_ctlib_stats(pfsd_ctnl_lib(r->d->ct));
+	const struct pfsd_ctlib_stats *l = pfsd_backend_lib_stats(r->d->bk);
 	static const char *const lines[][2] = {
 	    {"ct_liberal_passes", "liberal passes (bulk requests)"},
 	    {"ct_liberal_checked", "own TCP entries read back by them"},
@@ -232,13 +254,45 @@ static void parts_ct_liberal(struct cmd_req *r)
 			     lines[i][1]);
 }
 
+/* Conntrack expectations to and from pfsyncd peers (ctexp.h). */
+static void parts_ct_exp(struct cmd_req *r)
+{
+	const struct pfsd_ctexp_stats *x = pfsd_backend_exp_stats(r->d->bk);
+	const struct {
+		const char *key, *what;
+		uint64_t v;
+	} lines[] = {
+	    {"ct_exp_events", "expectation events read", x->events},
+	    {"ct_exp_sent", "expectations sent to pfsyncd peers", x->sent},
+	    {"ct_exp_unsent", "expectations not sent: no pfsyncd peer",
+	     x->unsent},
+	    {"ct_exp_own", "expectation echoes of our writes", x->own},
+	    {"ct_exp_received", "expectations received", x->received},
+	    {"ct_exp_written", "expectations written to the kernel",
+	     x->written},
+	    {"ct_exp_held", "expectations held for their master", x->held},
+	    {"ct_exp_refused", "expectations refused or given up",
+	     x->refused},
+	    {"ct_exp_malformed", "expectation messages malformed",
+	     x->malformed},
+	    {"ct_exp_reread", "masters read again for their seqadj",
+	     x->reread},
+	    {"ct_exp_expired", "held expectations gone with their master",
+	     x->expired},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		pfsd_rnd_u64(&r->rnd, lines[i].key, "\t%" PRIu64 " %s\n",
+			     lines[i].v, lines[i].what);
+}
+
 static void parts_ct(struct cmd_req *r)
 {
-	const struct pfsd_ctnl_stats *c;
+	const struct pfsd_ctnl_stats *c = pfsd_backend_ct_stats(r->d->bk);
 
-	if (r->d->ct == NULL)
+	if (c == NULL)
 		return;
-	c = pfsd_ctnl_stats(r->d->ct);
 	pfsd_rnd_text(&r->rnd, "conntrack:\n");
 	pfsd_rnd_u64(&r->rnd, "ct_ok", "\t%" PRIu64 " kernel writes ok\n",
 		     c->ct_ok);
@@ -247,6 +301,8 @@ static void parts_ct(struct cmd_req *r)
 	parts_ct_errno(r, c);
 	parts_ct_counters(r, c);
 	parts_ct_liberal(r);
+	if (pfsd_backend_exp_stats(r->d->bk) != NULL)
+		parts_ct_exp(r);
 	parts_ct_filtered(r, c);
 }
 
@@ -322,6 +378,7 @@ void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
 	parts_guard(r);
+	parts_bsdp(r);
 	cmd_limit_show(r);
 	parts_churn(r);
 	parts_ct(r);

@@ -33,9 +33,8 @@ void pfs_creators_sub(struct pfs_creators *c, uint32_t creatorid);
 void pfs_creators_reset(struct pfs_creators *c);
 
 uint64_t pfs_creators_count(const struct pfs_creators *c, uint32_t creatorid);
-/* States over all creators, and the number of creators holding any. */
+/* States over all creators. */
 uint64_t pfs_creators_total(const struct pfs_creators *c);
-size_t pfs_creators_size(const struct pfs_creators *c);
 
 /*
  * The `max` creators holding the most states into out[], ordered by

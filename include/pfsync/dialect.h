@@ -79,7 +79,8 @@ struct pfs_msg {
 	 * until an INS_ACK of this state comes back */
 	bool ack_wanted;
 	union {
-		/* INS, UPD: the state, times wire-relative (age, left) */
+		/* INS, UPD: the state, times as on the wire (creation an
+		 * age; expire as the dialect means it, dialect_sem.h) */
 		const struct pfs_state *state;
 		/* DEL, UREQ, INS_ACK */
 		struct {

@@ -96,6 +96,8 @@ enum pfs_op {
 	PFS_OP_DELETE
 };
 
+struct pfs_xexp; /* wire_xexp.h */
+
 struct pfs_engine_ops {
 	/*
 	 * One packet was sent: `local` is its full form (what pfsync0
@@ -118,10 +120,6 @@ struct pfs_engine_ops {
 	 * May be NULL.
 	 */
 	void (*applied)(void *ctx, enum pfs_op op, const struct pfs_state *st);
-	/* A peer's CLR of all its states is done (each one was reported to
-	 * applied first; a CLR of one interface is not reported here).
-	 * May be NULL. */
-	void (*cleared)(void *ctx, uint32_t creatorid);
 	/* The bulk update finished (or was given up): synced is now true. */
 	void (*synced)(void *ctx, bool synced);
 	/*
@@ -151,6 +149,9 @@ struct pfs_engine_ops {
 	 * is the v5 state format (0 otherwise).  May be NULL.
 	 */
 	void (*dialect)(void *ctx, unsigned dialect, unsigned fmt, bool mixed);
+	/* A pfsyncd peer's conntrack expectation (wire_xexp.h), in its
+	 * stream's order: after the records it sent before.  May be NULL. */
+	void (*expect)(void *ctx, const struct pfs_xexp *x);
 };
 
 struct pfs_rx_meta {
@@ -163,6 +164,16 @@ struct pfs_rx_meta {
 };
 
 struct pfs_engine;
+
+/*
+ * Conntrack expectations to the pfsyncd peers (wire_xexp.h, in packets of
+ * their own in the reliable stream): the pending packet goes first, so
+ * the records of a master announced before are applied before.  Returns
+ * how many were sent: 0 when no pfsyncd peer reads them (none heard, a
+ * BSD peer answered in its own dialect, reliable off, nobody to send to).
+ */
+size_t pfs_engine_expect_send(struct pfs_engine *e, const struct pfs_xexp *x,
+			      size_t n, uint64_t now_ms);
 
 struct pfs_engine *pfs_engine_new(const struct pfs_engine_conf *conf,
 				  struct pfs_table *table,
@@ -243,9 +254,6 @@ bool pfs_engine_bulk_lost(struct pfs_engine *e);
 bool pfs_engine_bulk_send_lost(struct pfs_engine *e, uint64_t now_ms);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
-/* Requests re-sent after a silent wait (progress resets that count) or
- * a lossy transfer; 0 on the first request. */
-unsigned pfs_engine_bulk_tries(const struct pfs_engine *e);
 /* True while we are sending a bulk update to a peer. */
 bool pfs_engine_bulk_sending(const struct pfs_engine *e);
 
@@ -294,6 +302,10 @@ size_t pfs_engine_creators(struct pfs_engine *e,
 uint64_t pfs_engine_creators_rebuilt(const struct pfs_engine *e);
 /* States refused at the state limit, [PFS_LIM_NSTATS] (stats.h). */
 const uint64_t *pfs_engine_lim_stats(const struct pfs_engine *e);
+/* States a BSD peer's wire could not hold as they are, by reason
+ * (bsdproto.h): PFS_BSDP_NSTATS counters, counted once for each packet
+ * framed for the wire in a BSD dialect. */
+const uint64_t *pfs_engine_bsdp_stats(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):
  * added to OERRORS, as if output() had returned -1 for each. */
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);

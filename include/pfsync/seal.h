@@ -122,8 +122,6 @@ int pfs_seal_set_key(struct pfs_seal *s, const uint8_t key[PFS_SEAL_KEY_LEN],
 		     uint64_t now_ms, uint64_t grace_ms);
 /* Move the ring on (pending key due, old keys expired). */
 void pfs_seal_tick(struct pfs_seal *s, uint64_t now_ms);
-/* The earliest time pfs_seal_tick() has work, UINT64_MAX when none. */
-uint64_t pfs_seal_next_tick(const struct pfs_seal *s);
 /* Key ids: the send key's (0 without a key) and the number accepted. */
 uint32_t pfs_seal_send_keyid(const struct pfs_seal *s);
 unsigned pfs_seal_nkeys(const struct pfs_seal *s);

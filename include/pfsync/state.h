@@ -185,8 +185,44 @@ struct pfs_state {
 #define PFS_STX_ZONE 0x02
 #define PFS_STX_LABELS 0x04
 #define PFS_STX_NAT2 0x08
-#define PFS_STX_ALL 0x0f
+#define PFS_STX_HELPER 0x10 /* the conntrack helper's name (CTA_HELP) */
+#define PFS_STX_SEQADJ 0x20 /* NAT sequence adjustment (CTA_SEQ_ADJ_*) */
+#define PFS_STX_PROTO 0x40 /* protocol info: pfs_stx_proto */
+#define PFS_STX_ALL 0x7f
 #define PFS_STX_LABELS_LEN 16
+#define PFS_STX_HELPER_LEN 16 /* NF_CT_HELPER_NAME_LEN, NUL included */
+
+/* One direction's sequence adjustment (CTA_SEQADJ_*): the position of
+ * the last change and the offsets before and after it. */
+struct pfs_seqadj {
+	uint32_t pos, before, after;
+};
+/* Not an extra of the entry: the seconds the sender's state had left
+ * when sent (wire_xst.h), read by the receiver and never kept (norm
+ * drops it, as every bit outside PFS_STX_ALL). */
+#define PFS_STX_LEFT 0x80
+
+/*
+ * What conntrack tracks of a protocol beyond pf's two peer levels
+ * (wire_xst.h, flag 0x40), by kind: SCTP its exact conntrack state and
+ * the two verification tags; GRE the keys of the reply tuple (those of
+ * the original are the state's lan and ext ports); DCCP its conntrack
+ * state and the role of the originator.
+ */
+enum pfs_xproto_kind {
+	PFS_XPROTO_SCTP = 1,
+	PFS_XPROTO_GRE = 2,
+	PFS_XPROTO_DCCP = 3,
+	PFS_XPROTO_MAX = 4
+};
+
+struct pfs_stx_proto {
+	uint8_t kind;	  /* enum pfs_xproto_kind; 0 none */
+	uint8_t state;	  /* SCTP, DCCP: enum sctp_conntrack / ct_dccp_states */
+	uint8_t role;	  /* DCCP: the originator's role */
+	uint16_t key[2];  /* GRE: reply tuple's source and destination key */
+	uint32_t vtag[2]; /* SCTP: original, reply verification tag */
+};
 
 struct pfs_stx {
 	uint8_t has; /* PFS_STX_*: which fields mean something */
@@ -194,7 +230,29 @@ struct pfs_stx {
 	uint32_t mark;
 	uint8_t labels[PFS_STX_LABELS_LEN];
 	struct pfs_host nat2;
+	char helper[PFS_STX_HELPER_LEN]; /* NUL-terminated, NUL-padded */
+	struct pfs_seqadj seqadj[2];	 /* original, reply direction */
+	struct pfs_stx_proto proto;	 /* PFS_STX_PROTO */
+	uint32_t left;			 /* PFS_STX_LEFT */
 };
+
+/*
+ * SCTP peer levels of a pf state: FreeBSD pf's values (its netinet/sctp.h
+ * association states, set by pf.c) where a FreeBSD receiver accepts them
+ * (at most PF_TCPS_PROXY_DST, 12), and above ESTABLISHED pfsyncd's own
+ * levels for the shutdown, which FreeBSD keeps as SHUTDOWN_PENDING (0x80,
+ * refused by its own pfsync's value check) and CLOSED (0, a step back).
+ * Each side only ever moves up, so the merge rule of other protocols
+ * holds.  Names for printing: pfs_format_peer_state.
+ */
+#define PFS_SCTPS_CLOSED 0
+#define PFS_SCTPS_COOKIE_WAIT 2
+#define PFS_SCTPS_COOKIE_ECHOED 4
+#define PFS_SCTPS_ESTABLISHED 8
+#define PFS_SCTPS_SHUTDOWN 9	 /* pfsyncd's: a SHUTDOWN was seen */
+#define PFS_SCTPS_SHUTDOWN_ACK 10 /* pfsyncd's: its SHUTDOWN_ACK */
+#define PFS_SCTPS_DONE 11	 /* pfsyncd's: closed after shutdown/abort */
+#define PFS_SCTPS_MAX PFS_SCTPS_DONE
 
 /* The flow key a state is indexed by besides (id, creatorid). */
 struct pfs_flowkey {
@@ -222,7 +280,8 @@ uint32_t pfs_timeout_default(uint8_t tclass);
 uint8_t pfs_state_timeout_class(uint8_t proto, uint8_t src, uint8_t dst);
 
 /*
- * The wire `expire` has NetBSD's meaning: in its pf, st->expire is the
+ * The v3 wire `expire` has NetBSD's meaning (dialect_sem.h has the
+ * other dialects'): in its pf, st->expire is the
  * second of the last packet and a state dies at expire + the timeout of
  * its class.  The sender puts st->expire - now when positive, else 0 (a
  * live state travels as 0); the receiver sets "last packet = now +

@@ -34,7 +34,5 @@ uint32_t pfs_tomb_until(const struct pfs_tomb *t, uint64_t id,
 			uint32_t creatorid, uint32_t now);
 /* Forget (id, creatorid) (an id used again for a new state). */
 void pfs_tomb_del(struct pfs_tomb *t, uint64_t id, uint32_t creatorid);
-/* Entries held, expired ones included until the next rebuild. */
-size_t pfs_tomb_count(const struct pfs_tomb *t);
 
 #endif

@@ -30,7 +30,6 @@
  *  - the heap grows by at most a fixed reserve (a peer's hold-back
  *    queues, our resend ring) plus a bounded multiple of the bytes that
  *    came in and went out.
- *  - no peer's CLR clears the states of our own hostid (issue 15, M9).
  */
 #include <sanitizer/allocator_interface.h>
 #include <stdint.h>
@@ -70,7 +69,6 @@ struct fz {
 	uint32_t own_seq;
 	size_t bytes_out;
 	uint64_t next_id;
-	bool local; /* in a local change: our own CLR may go */
 };
 
 static struct fz fz;
@@ -133,13 +131,6 @@ static int fz_output(void *ctx, const uint8_t *local, size_t llen,
 	fz.bytes_out += wlen;
 	fz_learn_own(wire, wlen);
 	return 0;
-}
-
-static void fz_cleared(void *ctx, uint32_t creatorid)
-{
-	(void)ctx;
-	if (creatorid == FZ_HOSTID && !fz.local)
-		abort(); /* a peer cleared our own states */
 }
 
 static void fz_check(uint64_t now)
@@ -213,7 +204,6 @@ static void fz_local(const uint8_t *b, size_t n, uint64_t now)
 	if (n < 2)
 		return;
 	id = 1 + (b[1] % 16);
-	fz.local = true;
 	switch (b[0] % 5) {
 	case 0:
 		s = sim_state(100 + fz.next_id++, FZ_HOSTID);
@@ -236,7 +226,6 @@ static void fz_local(const uint8_t *b, size_t n, uint64_t now)
 		else
 			pfs_engine_bulk_request(fz.e, now);
 	}
-	fz.local = false;
 }
 
 /* The packet a step sends, framed as its head says; 0: none. */
@@ -291,8 +280,7 @@ static size_t fz_frame(uint8_t *pkt, unsigned how, const uint8_t *b,
 
 static void fz_setup(uint8_t cfg, uint64_t now)
 {
-	static const struct pfs_engine_ops ops = {.output = fz_output,
-						  .cleared = fz_cleared};
+	static const struct pfs_engine_ops ops = {.output = fz_output};
 	struct pfs_engine_conf c;
 
 	memset(&fz, 0, sizeof(fz));

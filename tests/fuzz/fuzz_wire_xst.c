@@ -5,7 +5,8 @@
  * The first input byte says where the records end (`used`), the second
  * how many there are (0 .. 32).  Whatever pfs_xst_get accepts must lie
  * within the input, be followed by nothing or 12 bytes, and encode to a
- * section that decodes to the same extras.
+ * section that decodes to the same extras (the protocol info of SCTP,
+ * GRE and DCCP, flag 0x40, included; a kind unknown leaves none).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,17 @@
 #define NREC_MAX 33
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The protocol info (flag 0x40) of a and b is the same. */
+static int proto_same(const struct pfs_stx *a, const struct pfs_stx *b)
+{
+	const struct pfs_stx_proto *p = &a->proto, *q = &b->proto;
+
+	return p->kind == q->kind && p->state == q->state &&
+	       p->role == q->role && p->key[0] == q->key[0] &&
+	       p->key[1] == q->key[1] && p->vtag[0] == q->vtag[0] &&
+	       p->vtag[1] == q->vtag[1];
+}
 
 static void check_round_trip(const struct pfs_stx *x, size_t nrec)
 {
@@ -41,7 +53,13 @@ static void check_round_trip(const struct pfs_stx *x, size_t nrec)
 		    ((x[i].has & PFS_STX_NAT2) &&
 		     memcmp(&x[i].nat2.addr, &y[i].nat2.addr, 16) != 0) ||
 		    ((x[i].has & PFS_STX_NAT2) &&
-		     x[i].nat2.port != y[i].nat2.port))
+		     x[i].nat2.port != y[i].nat2.port) ||
+		    ((x[i].has & PFS_STX_HELPER) &&
+		     memcmp(x[i].helper, y[i].helper, 16) != 0) ||
+		    ((x[i].has & PFS_STX_SEQADJ) &&
+		     memcmp(x[i].seqadj, y[i].seqadj, 24) != 0) ||
+		    ((x[i].has & PFS_STX_PROTO) && !proto_same(&x[i], &y[i])) ||
+		    ((x[i].has & PFS_STX_LEFT) && x[i].left != y[i].left))
 			abort();
 }
 

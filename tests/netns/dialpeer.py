@@ -31,9 +31,14 @@ defer6 / defer5 print {"iack", "other", "ms"}: INS_ACK records of (ID,
 CREATOR) from DST in the dialect asked, anything else from DST, and the
 milliseconds from the INS to the first INS_ACK.  Exit 0 when one came.
 
-bulk6 prints one JSON object {"packets", "states", "ids", "start", "end",
-"other"}: v6 packets read, UPD records, their "ID/CREATOR" (hex), BUS START
-and END seen, and packets of another version.  Exit 0 when an END came.
+bulk6 prints one JSON object {"packets", "states", "ids", "expires",
+"start", "end", "other"}: v6 packets read, UPD records, their "ID/CREATOR"
+(hex), each one's `expire` by "ID/CREATOR" (OpenBSD reads it as seconds
+left), BUS START and END seen, and packets of another version.  Exit 0
+when an END came.
+
+The states sent (ins6, ins5, ...) carry expire 600: seconds left, as
+OpenBSD and FreeBSD mean it.
 """
 import json
 import socket
@@ -230,6 +235,9 @@ def sections6(p, out):
                 ident, = struct.unpack(">Q", rec[0:8])
                 cr, = struct.unpack(">I", rec[236:240])
                 out["ids"].append("%016x/%08x" % (ident, cr))
+                # expire @200: seconds left, as pf_state_export puts it
+                out["expires"]["%016x/%08x" % (ident, cr)], = \
+                    struct.unpack(">I", rec[200:204])
             elif act == 10 and len(rec) >= 9:  # BUS: status @8
                 out["start"] += rec[8] == 1
                 out["end"] += rec[8] == 2
@@ -246,8 +254,8 @@ def bulk6(iface, secs):
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
     s.settimeout(0.5)
-    out = {"packets": 0, "states": 0, "ids": [], "start": 0, "end": 0,
-           "other": 0}
+    out = {"packets": 0, "states": 0, "ids": [], "expires": {}, "start": 0,
+           "end": 0, "other": 0}
     t0 = time.monotonic()
     s.sendto(ureq6(), (GROUP, 0))
     while time.monotonic() - t0 < secs and not out["end"]:

@@ -6,7 +6,9 @@
 # answered in v6 only, from BUS START to BUS END, with every state.  B then
 # starts with the default `version auto` on the same link: its first bulk
 # request is v3, A answers in v6, B hears only v6 and switches to v6, and
-# A's v6 bulk fills its table.
+# A's v6 bulk fills its table.  P's states carry 600 s left (OpenBSD's
+# and FreeBSD's meaning of expire): they live 600 s on A, in each format,
+# and A's v6 bulk says the seconds left of every state.
 # C and D, on a link of their own, run `version 1400` and sync both ways
 # (insert, update, kill) over v5.
 source "$(dirname "$0")/lib.sh"
@@ -31,6 +33,22 @@ check "the v5 1400 INS landed" \
 	wait_for 5 field_is A 0f5d0005:0000000000005001 dst_state ESTABLISHED
 check "with the v6 state's timeout" \
 	field_is A 0b5d0006:0000000000006001 timeout 2
+# expire 600 from OpenBSD and FreeBSD is 600 s left (pf_state_import,
+# pfsync_state_import), not a last packet 600 s ahead (86 400 s more)
+lives() { # NAME ID SECS: expires_in within 10 s under SECS
+	local v
+	v=$(state_field "$1" "$2" expires_in)
+	[ -n "$v" ] && [ "$v" -le "$3" ] && [ "$v" -ge $(($3 - 10)) ]
+}
+check "the v6 INS's 600 s left are its life on A" \
+	lives A 0b5d0006:0000000000006001 600
+check "the v5 INS's too" lives A 0f5d0005:0000000000005001 600
+peer ins1500 10.83.0.1 0x5015 0x0f5d0005 || fail "send v5 1500 INS"
+peer ins1301 10.83.0.1 0x5013 0x0f5d0005 || fail "send v5 1301 INS"
+check "in the 1500 format too" \
+	wait_for 5 lives A 0f5d0005:0000000000005015 600
+check "and in the 1301 format" \
+	wait_for 5 lives A 0f5d0005:0000000000005013 600
 check "nothing refused" [ "$(json_field A badver stats)$(json_field A badval stats)" = 00 ]
 ids=$(ctl A -j pfsync0 | $PY -c '
 import json, sys
@@ -49,6 +67,12 @@ check "framed by one BUS START and END" [ "$(bulk start)$(bulk end)" = 11 ]
 check "it held every state of A" [ "$(bulk states)" -ge 3 ]
 check "including the v5 peer's state" grep -q '0000000000005001/0f5d0005' "$T/bulk.json"
 check "including A's own" grep -q "$id/00000001" "$T/bulk.json"
+expire() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["expires"][sys.argv[2]])' "$T/bulk.json" "$1"; }
+within() { [ "$1" -le "$3" ] && [ "$1" -ge "$2" ]; }
+check "the bulk says the v5 state's seconds left, as OpenBSD reads them" \
+	within "$(expire 0000000000005001/0f5d0005)" 580 600
+check "and A's own (tcp.established, 86400 s)" \
+	within "$(expire "$id/00000001")" 86380 86400
 daemon_start B 2 || fail "start B"
 check "B's startup bulk is done" wait_for 15 bulk_done B
 check "B (auto) hears only v6 and sends v6" \

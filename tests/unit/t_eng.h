@@ -35,7 +35,6 @@ struct te {
 	struct te_pkt p[TE_CAP_MAX];
 	int n;
 	int applied[3];
-	int cleared;
 	int dialect_calls;
 	unsigned dialect_last;
 	bool mixed_last;
@@ -67,12 +66,6 @@ static inline void te_applied(void *ctx, enum pfs_op op,
 	((struct te *)ctx)->applied[op]++;
 }
 
-static inline void te_cleared(void *ctx, uint32_t creatorid)
-{
-	(void)creatorid;
-	((struct te *)ctx)->cleared++;
-}
-
 static inline void te_dialect(void *ctx, unsigned d, unsigned fmt, bool mixed)
 {
 	struct te *te = ctx;
@@ -86,7 +79,6 @@ static inline void te_dialect(void *ctx, unsigned d, unsigned fmt, bool mixed)
 static const struct pfs_engine_ops te_ops = {
     .output = te_output,
     .applied = te_applied,
-    .cleared = te_cleared,
     .dialect = te_dialect,
 };
 

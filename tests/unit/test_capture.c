@@ -84,7 +84,6 @@ static void test_write_read_back(void)
 	memset(big, 0x5a, sizeof(big));
 	T_EQ(pfsd_capture_write(c, big, sizeof(big)), 0);
 	T_EQ(pfsd_capture_write(c, pkt, 20), 0);
-	T_EQ(pfsd_capture_count(c), 3);
 	pfsd_capture_close(c);
 	after = time(NULL);
 
@@ -256,7 +255,6 @@ static void test_failed_write_cut_back(void)
 	T_EQ(sb.st_size, 24 + 52);
 	/* and the next write goes on from the last complete record */
 	T_EQ(pfsd_capture_write(c, pkt, sizeof(pkt)), 0);
-	T_EQ(pfsd_capture_count(c), 2);
 	T_EQ(stat(path, &sb), 0);
 	T_EQ(sb.st_size, 24 + 52 + 52);
 	pfsd_capture_close(c);

@@ -15,6 +15,7 @@
 #include "pfsync/format.h"
 #include "pfsync/table.h"
 
+#include "backend/backend.h"
 #include "cmd/cmd.h"
 #include "cmd/cmd_priv.h"
 #include "control.h"
@@ -587,7 +588,8 @@ static void test_iface_security(void)
 	strcpy(d->conf.syncdev, "sync0");
 	check_security(d, "\tsecurity: unsealed\n",
 		       "{\"security\":\"unsealed\",\"security_warning\":\"\"}\n");
-	d->conf.backend = PFSD_BACKEND_CONNTRACK;
+	d->bk = pfsd_backend_new(PFSD_BACKEND_CONNTRACK); /* not started */
+	T_CHECK(d->bk != NULL);
 	T_CHECK(pfsd_daemon_unsealed(d));
 	check_security(d,
 		       "\tsecurity: unsealed (any host on sync0 can insert "
@@ -603,6 +605,7 @@ static void test_iface_security(void)
 	T_CHECK(!pfsd_daemon_unsealed(d));
 	check_security(d, "\tsecurity: unsealed\n",
 		       "{\"security\":\"unsealed\",\"security_warning\":\"\"}\n");
+	pfsd_backend_free(d->bk);
 	fake_free(d);
 }
 

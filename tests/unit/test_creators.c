@@ -15,6 +15,8 @@
 static void test_oracle(void)
 {
 	static uint64_t want[NIDS];
+	static struct pfs_creator_count top[NIDS];
+	uint64_t other = 1;
 	struct pfs_creators *c = pfs_creators_new();
 	uint64_t total = 0;
 	size_t i, live = 0;
@@ -41,13 +43,15 @@ static void test_oracle(void)
 		live += want[i] > 0;
 	}
 	T_EQ(pfs_creators_total(c), total);
-	T_EQ(pfs_creators_size(c), live);
+	/* the creators holding any: all of them listed, none left over */
+	T_EQ(pfs_creators_top(c, top, NIDS, &other), live);
+	T_EQ(other, 0);
 	/* every count back to 0: the table is empty again */
 	for (i = 0; i < NIDS; i++)
 		while (want[i]-- > 0)
 			pfs_creators_sub(c, (uint32_t)i * 0x9e3779b1u);
 	T_EQ(pfs_creators_total(c), 0);
-	T_EQ(pfs_creators_size(c), 0);
+	T_EQ(pfs_creators_top(c, top, NIDS, &other), 0);
 	pfs_creators_sub(c, 42); /* none: nothing happens */
 	T_EQ(pfs_creators_total(c), 0);
 	pfs_creators_free(c);

@@ -89,8 +89,15 @@ static void test_seen_refresh(void)
 	T_EQ(pfsd_ctpol_seen(&m, &st, NOW), PFSD_CTPOL_REFRESH);
 	/* backwards or expired copies */
 	m.expire = NOW + 100;
-	st.expire = NOW + 50;
+	st.expire = NOW + 50; /* 50 == 100 / 2: not less */
 	T_EQ(pfsd_ctpol_seen(&m, &st, NOW), PFSD_CTPOL_NONE);
+	st.expire = NOW + 49; /* cut to less than half: the peers' copy
+			       * would outlive ours */
+	T_EQ(pfsd_ctpol_seen(&m, &st, NOW), PFSD_CTPOL_REFRESH);
+	m.expire = NOW + 8; /* back by 4 s only: too little */
+	st.expire = NOW + 4;
+	T_EQ(pfsd_ctpol_seen(&m, &st, NOW), PFSD_CTPOL_NONE);
+	m.expire = NOW + 100;
 	m.expire = NOW - 10;
 	st.expire = NOW + 5;
 	T_EQ(pfsd_ctpol_seen(&m, &st, NOW), PFSD_CTPOL_REFRESH);

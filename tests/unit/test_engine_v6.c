@@ -111,7 +111,9 @@ static void test_ins_lands(void)
 		T_CHECK(t_peer_eq(&s->dst, &fx.st.dst));
 		T_EQ(s->rule, PFS_NO_RULE); /* no shared ruleset digest */
 		T_EQ(s->creation, 0);	    /* 100 s now, 3600 s old */
-		T_CHECK(s->expire > 100 + 86400);
+		/* seconds left, as OpenBSD means it (pf.c pf_state_import):
+		 * 86400 s left lives 86400 s, not 172800 */
+		T_EQ(s->expire, 100 + fx.st.expire);
 	}
 	s = pfs_table_find_id(te.t, ID1, CR);
 	T_CHECK(s != NULL && s->af == AF_INET6 && s->proto == 17);
@@ -145,9 +147,11 @@ static void test_upd_c(void)
 	}
 	T_EQ(te.applied[PFS_OP_UPDATE], 1);
 	T_EQ(te.n, 0);
-	/* unknown state: an UPD_REQ back to the sender, in v6 */
+	/* unknown state: an UPD_REQ back to the sender, in v6, counted
+	 * nowhere (if_pfsync.c pfsync_in_upd_c) */
 	te_input(&te, b, mk_upd_c(b, 0x55, 0x77, 1), TE_PEER, TE_T0 + 2000);
-	T_EQ(te_stat(&te, PFS_STAT_BADSTATE), 1);
+	T_EQ(te_stat(&te, PFS_STAT_BADSTATE), 0);
+	T_EQ(te_stat(&te, PFS_STAT_STALE), 0);
 	T_EQ(te.n, 1);
 	T_EQ(te.p[0].dst, TE_PEER);
 	T_EQ(te.p[0].wlen, 20 + 4 + 12);
@@ -179,7 +183,6 @@ static void test_del_clr(void)
 	T_EQ(pfs_table_count(te.t), 1); /* another creator's */
 	te_input(&te, b, mk_clr(b, "", CR), TE_PEER, TE_T0);
 	T_EQ(pfs_table_count(te.t), 0);
-	T_EQ(te.cleared, 2);
 	te_close(&te);
 }
 
@@ -477,8 +480,7 @@ static uint64_t te_guard(const struct te *te, enum pfs_guard_stat g)
 
 /*
  * M4 (b): a 9 KB v6 packet of 459 CLRs of creators we hold nothing of
- * walks the table for none of them (it did 459 times, each reported to
- * ops->cleared); past ENG_CLR_MAX (8) the records are counted, not
+ * walks the table for none of them (it did 459 times); past ENG_CLR_MAX (8) the records are counted, not
  * applied; a creator we hold costs one walk, repeats none.
  */
 static void test_clr_unknown_creators(void)
@@ -496,7 +498,6 @@ static void test_clr_unknown_creators(void)
 		cr[i] = 0x50000000u + (uint32_t)i;
 	te_input(&te, b, mk_clrs(b, cr, 459), TE_PEER, TE_T0 + 1);
 	T_EQ(pfs_table_count(te.t), OWN_N + PEER_N);
-	T_CHECK(te.cleared <= 8);
 	T_EQ(te_guard(&te, PFS_GUARD_CLR_WALKS), 0);
 	T_EQ(te_guard(&te, PFS_GUARD_CLR_CAPPED), 459 - 8);
 	/* the counts per creator, without a walk */
@@ -549,7 +550,6 @@ static void test_own_hostid(void)
 	pfs_v3_put_record(&wb, PFS_V3_ACT_CLR, &r);
 	te_input(&te, b, wb.off, TE_PEER2, TE_T0 + 1);
 	T_EQ(pfs_table_count(te.t), OWN_N + PEER_N);
-	T_EQ(te.cleared, 0);
 	T_EQ(te.applied[PFS_OP_DELETE], 0);
 	T_EQ(te_guard(&te, PFS_GUARD_CLR_OWN), 3);
 	/* an INS in our name: refused */

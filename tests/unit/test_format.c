@@ -173,6 +173,12 @@ static void test_peer_states(void)
 	    {IPPROTO_ICMP, 1, 0, "1:0"}, /* ICMP has no levels */
 	    {IPPROTO_ICMPV6, 2, 0, "MULTIPLE:NO_TRAFFIC"},
 	    {200, 1, 1, "SINGLE:SINGLE"},
+	    /* SCTP: FreeBSD pfctl's names, pfsyncd's for the shutdown */
+	    {IPPROTO_SCTP, 8, 8, "ESTABLISHED:ESTABLISHED"},
+	    {IPPROTO_SCTP, 2, 0, "COOKIE_WAIT:CLOSED"},
+	    {IPPROTO_SCTP, 10, 9, "SHUTDOWN_ACK:SHUTDOWN"},
+	    {IPPROTO_SCTP, 11, 11, "DONE:DONE"},
+	    {IPPROTO_SCTP, 1, 12, "1:12"},
 	};
 	char b[40];
 	size_t i;

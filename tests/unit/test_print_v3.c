@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "print_v3.h"
+#include "pfsync/format.h"
 #include "pfsync/wire_v3.h"
 #include "t.h"
 
@@ -659,8 +660,8 @@ static void test_print_state_plain(void)
 			"SYN_RCVD:SYN_SENT\n",
 			__LINE__));
 	free(text);
-	T_CHECK(strcmp(ctl_tcp_state_name(3), "SYN_RCVD") == 0);
-	T_CHECK(ctl_tcp_state_name(11) == NULL);
+	T_CHECK(strcmp(pfs_format_tcp_state_name(3), "SYN_RCVD") == 0);
+	T_CHECK(pfs_format_tcp_state_name(11) == NULL);
 }
 
 /*

@@ -22,7 +22,8 @@ static void describe(struct pfsd_rnd *r, bool verbose)
 	pfsd_rnd_text(r, "\tcounters:\n");	     /* text only */
 	pfsd_rnd_u64(r, "packets", "\t%" PRIu64 " packet%s\n", (uint64_t)1,
 		     ""); /* text-only extra argument */
-	pfsd_rnd_i64(r, "age", "\tage %" PRId64 " s\n", (int64_t)-3);
+	pfsd_rnd_text(r, "\tage %" PRId64 " s\n", (int64_t)-3);
+	pfsd_rnd_json_i64(r, "age", -3); /* a signed field: JSON only */
 	pfsd_rnd_quiet(r, !verbose);
 	pfsd_rnd_str(r, "note", "\tnote: %s\n", "a \"quoted\"\tword");
 	pfsd_rnd_array(r, "peers");

@@ -182,10 +182,11 @@ static void test_rejects(void)
 	T_EQ(pfs_xst_get(p, n, 196, 2, x, &span), -1);
 	p[202] = 6;
 	T_EQ(pfs_xst_get(p, n, 196, 2, x, &span), 50);
-	/* a later version's field (flag 0x10, 2 more bytes): skipped */
+	/* bytes after the fields an entry's flags name (a later
+	 * version's, now that all eight flags are taken): skipped */
 	{
 		static const uint8_t later[] = {0xf6, 0x01, 0x00, 0x0d, 0x00,
-						0x11, 0x06, 0,	  0,	0,
+						0x01, 0x06, 0,	  0,	0,
 						0x2a, 0xee, 0xee};
 		uint8_t q[20 + 240 + sizeof(later)];
 
@@ -346,7 +347,7 @@ static struct pfs_stx both_nat_x(void)
 	struct pfs_stx x;
 
 	memset(&x, 0, sizeof(x));
-	x.has = PFS_STX_ALL;
+	x.has = PFS_STX_MARK | PFS_STX_ZONE | PFS_STX_LABELS | PFS_STX_NAT2;
 	x.mark = 0xbeef;
 	x.zone = 3;
 	x.labels[1] = 0x02;
@@ -356,13 +357,137 @@ static struct pfs_stx both_nat_x(void)
 	return x;
 }
 
+/* A state that lives longer than its class timeout: v3's expire says
+ * all of it, so no `left` goes with it. */
+static struct pfs_state live_state(uint64_t id, uint32_t creatorid)
+{
+	struct pfs_state s = sim_state(id, creatorid);
+
+	s.expire = 2 * 86400;
+	return s;
+}
+
+/*
+ * The seconds left (flag 0x80, last field), written from wire_xst.h:
+ *   F6 01 0016          magic, version 1, 22 bytes in all
+ *   00 80 04            record 0: left, 4 bytes
+ *      00000257         599 s
+ *   01 81 08            record 1: mark and left, 8 bytes
+ *      0000002a 0000001e  mark 42, 30 s
+ */
+static const uint8_t left_sect[22] = {
+    0xf6, 0x01, 0x00, 0x16, 0x00, 0x80, 0x04, 0x00, 0x00, 0x02, 0x57,
+    0x01, 0x81, 0x08, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x1e,
+};
+
+static void test_left_golden(void)
+{
+	struct pfs_stx x[2];
+	uint8_t b[32];
+	struct pfs_wbuf wb;
+	size_t span;
+
+	memset(x, 0, sizeof(x));
+	x[0].has = PFS_STX_LEFT;
+	x[0].left = 599;
+	x[1].has = PFS_STX_MARK | PFS_STX_LEFT;
+	x[1].mark = 42;
+	x[1].left = 30;
+	pfs_wbuf_init(&wb, b, sizeof(b));
+	pfs_xst_put(&wb, x, 2);
+	T_CHECK(!wb.err);
+	T_EQ(wb.off, sizeof(left_sect));
+	T_MEMEQ(b, left_sect, sizeof(left_sect));
+	memset(x, 0, sizeof(x));
+	T_EQ(pfs_xst_get(left_sect, sizeof(left_sect), 0, 2, x, &span), 22);
+	T_EQ(x[0].has, PFS_STX_LEFT);
+	T_EQ(x[0].left, 599);
+	T_EQ(x[1].has, PFS_STX_MARK | PFS_STX_LEFT);
+	T_EQ(x[1].mark, 42);
+	T_EQ(x[1].left, 30);
+	/* never kept: what a table stores has no `left` */
+	T_CHECK(pfs_stx_norm(&x[1]) && x[1].has == PFS_STX_MARK);
+	T_CHECK(!pfs_stx_norm(&x[0]));
+}
+
+/* Between pfsyncd peers the replica dies when the owner's state does:
+ * A's 599 s land as 599 s on B, not as tcp.established's 86 400 s. */
+static void test_engines_left(void)
+{
+	struct pfs_table *ta = pfs_table_new(0, T_HASHKEY);
+	struct pfs_table *tb = pfs_table_new(0, T_HASHKEY);
+	struct pfs_engine *a = mk_engine(ta, 0x100), *b = mk_engine(tb, 0x200);
+	const struct pfs_rx_meta m = {0x0a000001u, true, 255};
+	struct pfs_state s = sim_state(1, 0x100), *got;
+	struct pfs_stx gx[1];
+	size_t span;
+
+	hear_peer(a, true, 1000);
+	ncap = 0;
+	s.expire = 10 + 599; /* 599 s left at second 10 */
+	T_EQ(pfs_engine_insert(a, &s, 10000), 0);
+	pfs_engine_flush(a, 10000);
+	T_EQ(ncap, 1);
+	T_EQ(cap_len[0], 20 + 240 + 4 + 7 + 12);
+	T_EQ(pfs_xst_get(cap_pkt[0], cap_len[0], 260, 1, gx, &span), 11);
+	T_CHECK(gx[0].has == PFS_STX_LEFT && gx[0].left == 599);
+	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 10000);
+	got = pfs_table_find_id(tb, 1, 0x100);
+	T_CHECK(got && got->expire == 10 + 599);
+	T_CHECK(got && !pfs_table_xget(tb, got, &gx[0])); /* nothing kept */
+	/* an update (compressed) with 300 s left, 50 s on */
+	ncap = 0;
+	s.src.seqlo += 10;
+	s.expire = 60 + 300;
+	T_EQ(pfs_engine_update(a, &s, 60000), 0);
+	pfs_engine_flush(a, 60000);
+	T_EQ(ncap, 1);
+	T_EQ(cap_pkt[0][2], PFS_V3_ACT_UPD_C);
+	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 60000);
+	T_CHECK(got && got->expire == 60 + 300);
+	/* more than the class timeout left: v3's expire says it, no section */
+	ncap = 0;
+	s.src.seqlo += 10;
+	s.expire = 70 + 90000;
+	T_EQ(pfs_engine_update(a, &s, 70000), 0);
+	pfs_engine_flush(a, 70000);
+	T_EQ(ncap, 1);
+	T_EQ(cap_len[0], 20 + 88 + 12);
+	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 70000);
+	T_CHECK(got && got->expire == 70 + 90000);
+	/* 1/64 of the class timeout fewer (1350 s): let be */
+	ncap = 0;
+	s.src.seqlo += 10;
+	s.expire = 80 + 86400 - 1350;
+	T_EQ(pfs_engine_update(a, &s, 80000), 0);
+	pfs_engine_flush(a, 80000);
+	T_EQ(ncap, 1);
+	T_EQ(cap_len[0], 20 + 88 + 12);
+	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 80000);
+	T_CHECK(got && got->expire == 80 + 86400);
+	/* a second more: said */
+	ncap = 0;
+	s.src.seqlo += 10;
+	s.expire = 90 + 86400 - 1351;
+	T_EQ(pfs_engine_update(a, &s, 90000), 0);
+	pfs_engine_flush(a, 90000);
+	T_EQ(ncap, 1);
+	T_EQ(cap_len[0], 20 + 88 + 4 + 7 + 12);
+	pfs_engine_input(b, cap_pkt[0], cap_len[0], &m, 90000);
+	T_EQ(got ? got->expire : 0, 90 + 86400 - 1351);
+	pfs_engine_free(a);
+	pfs_engine_free(b);
+	pfs_table_free(ta);
+	pfs_table_free(tb);
+}
+
 static void test_engines_carry(void)
 {
 	const struct pfs_rx_meta m = {0x0a000001u, true, 255};
 	struct pfs_table *ta = pfs_table_new(0, T_HASHKEY);
 	struct pfs_table *tb = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *a = mk_engine(ta, 0x100), *b = mk_engine(tb, 0x200);
-	struct pfs_state s = sim_state(1, 0x100), s2 = sim_state(2, 0x100);
+	struct pfs_state s = live_state(1, 0x100), s2 = live_state(2, 0x100);
 	struct pfs_state *got;
 	struct pfs_stx x = both_nat_x(), gx;
 	struct pfs_v3_frame f;
@@ -445,7 +570,7 @@ static void test_engine_mtu(void)
 	hear_peer(a, true, 1000);
 	ncap = 0;
 	for (i = 0; i < 6; i++) {
-		s = sim_state((uint64_t)i + 1, 0x100);
+		s = live_state((uint64_t)i + 1, 0x100);
 		T_EQ(pfs_engine_insert_x(a, &s, &x, 1100), 0);
 	}
 	pfs_engine_flush(a, 1100);
@@ -466,7 +591,7 @@ static void test_netbsd_sees_v3(void)
 	struct pfs_table *t1 = pfs_table_new(0, T_HASHKEY);
 	struct pfs_table *t2 = pfs_table_new(0, T_HASHKEY);
 	struct pfs_engine *a = mk_engine(t1, 0x100), *p = mk_engine(t2, 0x100);
-	struct pfs_state s = sim_state(1, 0x100);
+	struct pfs_state s = live_state(1, 0x100);
 	struct pfs_stx x = both_nat_x();
 	uint8_t with[PFS_V3_MTU_MAX];
 	size_t wlen;
@@ -498,6 +623,8 @@ int main(void)
 	T_RUN(test_golden_get);
 	T_RUN(test_golden_put);
 	T_RUN(test_man_example);
+	T_RUN(test_left_golden);
+	T_RUN(test_engines_left);
 	T_RUN(test_rejects);
 	T_RUN(test_table_extras);
 	T_RUN(test_table_extras_many);
