@@ -328,6 +328,15 @@ static const struct conf_word *conf_word_find(const char *name)
 static int conf_check_udp(const struct pfsd_conf *c, char *err,
 			  size_t errlen);
 
+static int conf_check_links(const struct pfsd_conf *c, char *err,
+			    size_t errlen)
+{
+	return pfsd_link_conf_check(&c->links, c->syncdev, c->syncpeer,
+				    c->transport == PFSD_TRANSPORT_RAW &&
+					!pfsd_conf_inet6(c),
+				    err, errlen);
+}
+
 int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 			  char *err, size_t errlen)
 {
@@ -354,7 +363,8 @@ int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 		}
 		i += w->nargs;
 	}
-	if (conf_check_udp(&tmp, err, errlen) == -1) {
+	if (conf_check_udp(&tmp, err, errlen) == -1 ||
+	    conf_check_links(&tmp, err, errlen) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -394,6 +404,7 @@ enum conf_kw_id {
 	KW_NOSYNC,
 	KW_LIMIT,
 	KW_PROVENANCE,
+	KW_LINK,
 	KW_COUNT
 };
 
@@ -891,6 +902,12 @@ static int conf_kw_ignore(struct conf_parse *p, int argc, char *argv[])
 				       sizeof p->msg);
 }
 
+static int conf_kw_link(struct conf_parse *p, int argc, char *argv[])
+{
+	return pfsd_link_conf_parse(&p->conf.links, argc, argv, p->msg,
+				    sizeof p->msg);
+}
+
 static int conf_kw_nosync(struct conf_parse *p, int argc, char *argv[])
 {
 	return pfsd_filter_conf_nosync(&p->conf.filter, argc, argv, p->msg,
@@ -963,6 +980,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_NOSYNC] = {"no-sync", -1, true, conf_kw_nosync},
     [KW_LIMIT] = {"limit", 2, true, conf_kw_limit},
     [KW_PROVENANCE] = {"provenance", -1, false, conf_kw_provenance},
+    [KW_LINK] = {"link", -1, true, conf_kw_link},
 };
 
 static int conf_kw_find(const char *name)
@@ -1151,6 +1169,10 @@ int pfsd_conf_parse_string(const char *text, const char *name,
 	}
 	if (rc == 0 && conf_check_udp(&p->conf, p->msg, sizeof p->msg) == -1) {
 		lineno = p->seen[KW_TRANSPORT];
+		rc = -1;
+	}
+	if (rc == 0 && conf_check_links(&p->conf, p->msg, sizeof p->msg) == -1) {
+		lineno = p->seen[KW_LINK];
 		rc = -1;
 	}
 	if (rc == 0)
@@ -1364,6 +1386,7 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	pfsd_filter_conf_print(&c->filter, f); /* likewise */
 	if (c->prov_mark != 0) /* only when set: older goldens */
 		fprintf(f, "provenance mark 0x%08x\n", (unsigned)c->prov_mark);
+	pfsd_link_conf_print(&c->links, f); /* likewise */
 }
 
 bool pfsd_conf_inet6(const struct pfsd_conf *c)
@@ -1410,5 +1433,6 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       memcmp(a->peers6, b->peers6, a->npeers6 * sizeof a->peers6[0]) ==
 		   0 &&
 	       strcmp(a->user, b->user) == 0 && a->seccomp == b->seccomp &&
-	       pfsd_filter_conf_equal(&a->filter, &b->filter);
+	       pfsd_filter_conf_equal(&a->filter, &b->filter) &&
+	       pfsd_link_conf_equal(&a->links, &b->links);
 }

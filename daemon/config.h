@@ -33,6 +33,8 @@
  *   user pfsyncd               (run as; "root" keeps root)
  *   seccomp yes | no | log     (system call filter after setup)
  *   version auto | 3 | 5 | 6 | 1301 | 1400 | 1500  (as the interface word)
+ *   link eth3 [syncpeer 10.0.3.2]  (one more sync link, repeatable:
+ *                              linkconf.h)
  *
  * The words after `interface NAME` are ifconfig(8)'s for pfsync0: up,
  * down, syncdev IF, -syncdev, syncpeer A.B.C.D|IPV6 (ff12::f0: FreeBSD's
@@ -53,6 +55,7 @@
 #include <stdio.h>
 
 #include "filterconf.h"
+#include "linkconf.h"
 
 #define PFSD_CONF_PATH "/etc/pfsyncd.conf"
 #define PFSD_CONTROL_PATH "/run/pfsyncd.sock"
@@ -127,6 +130,7 @@ struct pfsd_conf {
 	char user[33]; /* "" = pfsyncd if it exists, else nobody */
 	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
 	struct pfsd_filter_conf filter; /* conntrack entries not synced */
+	struct pfsd_link_conf links;	/* sync links besides the syncdev */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -32,9 +32,8 @@
 #include "metrics_http.h"
 #include "notify.h"
 #include "privdrop.h"
-#include "transport.h"
+#include "tp.h"
 #include "tun.h"
-#include "udp.h"
 
 void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS])
 {
@@ -53,12 +52,14 @@ void pfsd_daemon_stats(const struct pfsd_daemon *d, uint64_t s[PFS_NSTATS])
 
 uint64_t pfsd_daemon_kernel_drops(const struct pfsd_daemon *d)
 {
+	struct pfsd_tp_stats ts;
 	uint64_t seen, proc;
 
 	if (d->tp == NULL)
 		return d->rx_drops_old;
-	seen = pfsd_transport_stats(d->tp)->kernel_drops;
-	proc = pfsd_transport_proc_drops(d->tp);
+	pfsd_tp_stats(d->tp, &ts);
+	seen = ts.kernel_drops;
+	proc = pfsd_tp_proc_drops(d->tp);
 	return d->rx_drops_old + (proc > seen ? proc : seen);
 }
 
@@ -96,7 +97,6 @@ uint32_t pfsd_daemon_random_hostid(void)
 	return v;
 }
 
-#define DMN_UDP_HDR 8
 #define DMN_IP6_EXTRA 20 /* an IPv6 header is 40 bytes, IPv4's 20 */
 
 /* Bytes a packet gains between the engine and the wire: the seal, the
@@ -108,14 +108,14 @@ static unsigned dmn_overhead(const struct pfsd_conf *c)
 
 	if (pfsd_conf_inet6(c) || c->npeers6 > 0)
 		n += DMN_IP6_EXTRA;
-	return n + (c->transport == PFSD_TRANSPORT_UDP ? DMN_UDP_HDR : 0);
+	return n + pfsd_tp_ops_of(c)->hdr;
 }
 
 /* The MTU the engine sizes packets for: the syncdev's, or the config's
  * when that is smaller (pfsync_setmtu); 1500 without a syncdev. */
 static unsigned dmn_mtu(const struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	unsigned dev = d->tp != NULL ? pfsd_transport_mtu(d->tp) : 0;
+	unsigned dev = pfsd_tp_mtu(d->tp);
 
 	if (dev == 0)
 		dev = PFS_MTU_DEFAULT;
@@ -156,8 +156,7 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	ec->hostid = d->hostid;
 	ec->maxupd = (uint8_t)c->maxupd;
 	ec->mtu = mtu;
-	ec->syncdev =
-	    c->syncdev[0] != '\0' || c->transport == PFSD_TRANSPORT_UDP;
+	ec->syncdev = pfsd_tp_receiving(c);
 	ec->syncpeer = d->syncpeer_key;
 	ec->tap = true;
 	if (c->bulk_pkts != 0)
@@ -269,32 +268,17 @@ static void dmn_count_failures(struct pfsd_daemon *d, unsigned n)
 	dmn_send_lost(d);
 }
 
-/* UDP: what goes to the group or the syncpeer goes to every peer; a
- * reply to one requester goes to it alone. */
-static int dmn_output_udp(struct pfsd_daemon *d, const uint8_t *p, size_t len,
-			  uint32_t dst)
-{
-	unsigned failed;
-
-	if (dst == PFS_V3_GROUP || dst == d->syncpeer_key)
-		failed = pfsd_udp_send_all(d->udp, p, len);
-	else
-		failed = pfsd_udp_send(d->udp, p, len, dst) == -1;
-	dmn_count_failures(d, failed);
-	return failed != 0 ? -1 : 0;
-}
-
 /* The pfsync0 copy, behind the IP header of the family it went in. */
 static void dmn_tap(struct pfsd_daemon *d, const uint8_t *p, size_t len,
 		    uint32_t dst)
 {
-	uint8_t s6[16], d6[16];
+	struct pfsd_tp_addr a;
 
-	if (pfsd_transport_addr6(d->tp, dst, s6, d6) == 0)
-		(void)pfsd_tun_write6(d->tun, p, len, s6, d6);
+	(void)pfsd_tp_tap_addr(d->tp, dst, &a);
+	if (a.v6)
+		(void)pfsd_tun_write6(d->tun, p, len, a.src6, a.dst6);
 	else
-		(void)pfsd_tun_write(d->tun, p, len, pfsd_transport_src(d->tp),
-				     dst);
+		(void)pfsd_tun_write(d->tun, p, len, a.src4, dst);
 }
 
 /* Engine output: the tap and capture get the local form, the wire the
@@ -322,18 +306,14 @@ static int dmn_output(void *ctx, const uint8_t *local, size_t local_len,
 			return -1;
 		}
 	}
-	if (d->udp != NULL)
-		return dmn_output_udp(d, wire, wire_len, dst);
-	if (pfsd_transport_inet6(d->tp) &&
-	    (dst == PFS_V3_GROUP || pfsd_peeraddr_is_key(dst)))
+	if (pfsd_tp_over6(d->tp, dst))
 		d->opackets6++;
-	/* queued: sent with one sendmmsg per wakeup (dmn_after_wakeup) */
-	if (pfsd_transport_queue(d->tp, wire, wire_len, dst) == -1) {
+	/* may be queued: sent at the end of the wakeup (dmn_after_wakeup) */
+	if (pfsd_tp_send(d->tp, wire, wire_len, dst) == -1) {
 		d->send_fail++;
 		dmn_send_lost(d);
 		return -1;
 	}
-	dmn_count_failures(d, pfsd_transport_take_failures(d->tp));
 	return 0;
 }
 
@@ -367,8 +347,7 @@ static void dmn_after_wakeup(void *arg)
 	pfsd_loop_set_busy(d->loop, pfsd_backend_pump(d->bk));
 	dmn_note_written(d);
 	dmn_limit_log(d);
-	dmn_count_failures(d, pfsd_transport_flush(d->tp) +
-				      pfsd_transport_take_failures(d->tp));
+	dmn_count_failures(d, pfsd_tp_flush(d->tp));
 }
 
 void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
@@ -385,8 +364,7 @@ void pfsd_daemon_notify_status(const struct pfsd_daemon *d)
 
 bool pfsd_daemon_unsealed(const struct pfsd_daemon *d)
 {
-	return d->crypt == NULL &&
-	       (d->conf.syncdev[0] != '\0' || d->udp != NULL);
+	return d->crypt == NULL && pfsd_tp_receiving(&d->conf);
 }
 
 /* Said at start, and when a change makes the sync unsealed: with the
@@ -497,10 +475,11 @@ static const struct pfs_engine_ops dmn_ops = {
  * read: a bulk update under way must not end as synced. */
 static void dmn_rx_drops(struct pfsd_daemon *d)
 {
-	uint64_t drops = pfsd_transport_stats(d->tp)->kernel_drops;
+	struct pfsd_tp_stats ts;
+	uint64_t drops, now = pfsd_daemon_now_ms();
 
-	uint64_t now = pfsd_daemon_now_ms();
-
+	pfsd_tp_stats(d->tp, &ts);
+	drops = ts.kernel_drops;
 	if (drops == d->rx_drops)
 		return;
 	/* at most once a second: an overrun lasts */
@@ -554,20 +533,6 @@ static void dmn_rx(void *arg, const uint8_t *pkt, size_t len,
 		d->ipackets6++;
 	pfs_engine_input(d->engine, pkt, len, m, d->rx_now_us / 1000);
 	pfsd_daemon_kick(d);
-}
-
-/* The raw socket's packets: not taken while on UDP (a forged protocol
- * 240 packet is not a way around the peers list). */
-static void dmn_rx_raw(void *arg, const uint8_t *pkt, size_t len,
-		       const struct pfs_rx_meta *m)
-{
-	struct pfsd_daemon *d = arg;
-
-	if (d->udp != NULL) {
-		pfsd_udp_stats(d->udp)->raw_ignored++;
-		return;
-	}
-	dmn_rx(d, pkt, len, m);
 }
 
 static void dmn_on_timer(void *arg)
@@ -747,11 +712,12 @@ static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	return 0;
 }
 
-/* The UDP peers: the syncpeer, if set, and the peer lines (IPv6 ones by
- * their pinned keys). */
-static void dmn_udp_peers(struct pfsd_daemon *d, const struct pfsd_conf *c)
+/* The transport's view of config c: its device, peers and callback.
+ * The UDP peers are the syncpeer, if set, and the peer lines (IPv6 ones
+ * by their pinned keys); peers must hold PFSD_PEERS_MAX + 1. */
+static void dmn_tp_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			uint32_t *peers, struct pfsd_tp_conf *tc)
 {
-	uint32_t peers[PFSD_PEERS_MAX + 1];
 	size_t n = 0;
 	unsigned i;
 
@@ -761,78 +727,27 @@ static void dmn_udp_peers(struct pfsd_daemon *d, const struct pfsd_conf *c)
 		peers[n++] = c->peers[i];
 	for (i = 0; i < c->npeers6 && n < PFSD_PEERS_MAX + 1; i++)
 		peers[n++] = pfsd_peeraddr_find(&d->paddr, c->peers6[i]);
-	pfsd_udp_set_peers(d->udp, peers, n);
+	memset(tc, 0, sizeof(*tc));
+	tc->loop = d->loop;
+	tc->c = c;
+	tc->rcvbuf = c->sync_rcvbuf;
+	tc->group6 = pfsd_tp_group6(c);
+	tc->pa = &d->paddr;
+	tc->everyone = d->syncpeer_key;
+	tc->peers = peers;
+	tc->npeers = n;
+	tc->cb = dmn_rx;
+	tc->arg = d;
 }
 
-/* UDP to IPv6 peers needs the IPv6 socket (kept once opened). */
-static int dmn_udp_inet6(struct pfsd_daemon *d, const struct pfsd_conf *c)
+static struct pfsd_tp *dmn_tp_open(struct pfsd_daemon *d,
+				   const struct pfsd_conf *c)
 {
-	if (c->npeers6 == 0 && !pfsd_conf_inet6(c))
-		return 0;
-	return pfsd_udp_set_inet6(d->udp, &d->paddr);
-}
+	uint32_t peers[PFSD_PEERS_MAX + 1];
+	struct pfsd_tp_conf tc;
 
-static struct pfsd_udp *dmn_udp_new(struct pfsd_daemon *d,
-				    const struct pfsd_conf *c)
-{
-	struct pfsd_udp *u;
-
-	u = pfsd_udp_new(d->loop, c->udp_port, c->syncdev, dmn_rx, d);
-	if (u == NULL)
-		log_warn("udp port %u", c->udp_port);
-	return u;
-}
-
-static int dmn_open_udp(struct pfsd_daemon *d, const struct pfsd_conf *c)
-{
-	if (c->transport != PFSD_TRANSPORT_UDP)
-		return 0;
-	d->udp = dmn_udp_new(d, c);
-	if (d->udp == NULL)
-		return -1;
-	if (dmn_udp_inet6(d, c) == -1) {
-		log_warn("udp port %u (IPv6)", c->udp_port);
-		return -1;
-	}
-	dmn_udp_peers(d, c);
-	return 0;
-}
-
-/* FreeBSD's IPv6 pfsync group, where the group goes over IPv6. */
-static const uint8_t dmn_group6[16] = {0xff, 0x12, [15] = 0xf0};
-
-/* Where PFS_V3_GROUP goes over IPv6: a group syncpeer, else ff12::f0. */
-static const uint8_t *dmn_conf_group6(const struct pfsd_conf *c)
-{
-	return pfsd_conf_inet6_group(c) ? c->syncpeer6 : dmn_group6;
-}
-
-/* The IPv6 socket is set up from the syncdev and the group. */
-static bool dmn_inet6_changed(const struct pfsd_conf *o,
-			      const struct pfsd_conf *c)
-{
-	return pfsd_conf_inet6(o) != pfsd_conf_inet6(c) ||
-	       memcmp(dmn_conf_group6(o), dmn_conf_group6(c), 16) != 0;
-}
-
-/* The sync sockets: IPv4, and IPv6 when the syncpeer is IPv6. */
-static struct pfsd_transport *dmn_tp_new(struct pfsd_daemon *d,
-					 const struct pfsd_conf *c)
-{
-	struct pfsd_transport *tp;
-	int saved;
-
-	tp = pfsd_transport_new(d->loop, c->syncdev, c->sync_rcvbuf, dmn_rx_raw,
-				d);
-	if (tp == NULL || !pfsd_conf_inet6(c))
-		return tp;
-	if (pfsd_transport_set_inet6(tp, dmn_conf_group6(c), &d->paddr,
-				     c->sync_rcvbuf) == 0)
-		return tp;
-	saved = errno;
-	pfsd_transport_free(tp);
-	errno = saved;
-	return NULL;
+	dmn_tp_conf(d, c, peers, &tc);
+	return pfsd_tp_open(&tc);
 }
 
 /* UDP goes unicast only. */
@@ -856,13 +771,12 @@ static int dmn_open_io(struct pfsd_daemon *d, const struct pfsd_conf *c)
 	}
 	if (dmn_open_crypt(d, c) == -1)
 		return -1;
-	d->tp = dmn_tp_new(d, c);
+	d->tp = dmn_tp_open(d, c);
 	if (d->tp == NULL) {
-		log_warn("pfsync socket (syncdev \"%s\")", c->syncdev);
+		log_warn("pfsync %s transport (syncdev \"%s\")",
+			 pfsd_tp_ops_of(c)->name, c->syncdev);
 		return -1;
 	}
-	if (dmn_open_udp(d, c) == -1)
-		return -1;
 	d->mtu = dmn_mtu(d, c);
 	d->tun = pfsd_tun_open(c->ifname, dmn_tun_mtu(d->mtu), c->up);
 	if (d->tun == NULL) {
@@ -982,7 +896,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 		 d->hostid, c->syncdev[0] != '\0' ? c->syncdev : "none",
 		 d->mtu);
 	dmn_say_unsealed(d, false);
-	if (c->syncdev[0] != '\0' || d->udp != NULL)
+	if (pfsd_tp_receiving(c))
 		pfsd_daemon_bulk(d);
 	pfsd_daemon_kick(d);
 	return d;
@@ -1011,70 +925,42 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 	pfs_table_free(d->table);
 	pfsd_capture_close(d->cap);
 	pfsd_tun_close(d->tun);
-	pfsd_transport_free(d->tp);
-	pfsd_udp_free(d->udp);
+	pfsd_tp_close(d->tp);
 	pfsd_crypt_free(d->crypt);
 	free(d);
 }
 
-/* A new syncdev needs a new socket (membership, multicast interface). */
-static int dmn_apply_syncdev(struct pfsd_daemon *d, const struct pfsd_conf *c,
-			     char *err, size_t errlen)
+/* A new syncdev, transport, port or IPv6 group needs new sockets
+ * (membership, multicast interface); the rest changes in place. */
+static int dmn_apply_tp(struct pfsd_daemon *d, const struct pfsd_conf *c,
+			char *err, size_t errlen)
 {
-	struct pfsd_transport *tp;
+	uint32_t peers[PFSD_PEERS_MAX + 1];
+	struct pfsd_tp_conf tc;
+	struct pfsd_tp_stats ts;
+	struct pfsd_tp *tp;
 
-	if (strcmp(d->conf.syncdev, c->syncdev) == 0 &&
-	    !dmn_inet6_changed(&d->conf, c)) {
-		if (d->conf.sync_rcvbuf != c->sync_rcvbuf &&
-		    pfsd_transport_set_rcvbuf(d->tp, c->sync_rcvbuf) == -1) {
-			snprintf(err, errlen, "sync-rcvbuf %u: %s",
-				 c->sync_rcvbuf, strerror(errno));
+	dmn_tp_conf(d, c, peers, &tc);
+	if (!pfsd_tp_reopen(&d->conf, c)) {
+		if (pfsd_tp_reconf(d->tp, &tc) == -1) {
+			snprintf(err, errlen, "%s transport: %s",
+				 pfsd_tp_ops_of(c)->name, strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
-	tp = dmn_tp_new(d, c);
+	tp = pfsd_tp_open(&tc);
 	if (tp == NULL) {
-		snprintf(err, errlen, "syncdev %s: %s", c->syncdev,
-			 strerror(errno));
+		snprintf(err, errlen, "%s transport, syncdev %s: %s",
+			 pfsd_tp_ops_of(c)->name, c->syncdev, strerror(errno));
 		return -1;
 	}
 	dmn_after_wakeup(d); /* the old socket's queue first */
-	d->rx_drops_old += pfsd_transport_stats(d->tp)->kernel_drops;
-	pfsd_transport_free(d->tp);
+	pfsd_tp_stats(d->tp, &ts);
+	d->rx_drops_old += ts.kernel_drops;
+	pfsd_tp_close(d->tp);
 	d->tp = tp;
 	d->rx_drops = d->rx_drops_logged = 0;
-	return 0;
-}
-
-/* A new transport, port or syncdev reopens the UDP socket. */
-static int dmn_apply_udp(struct pfsd_daemon *d, const struct pfsd_conf *c,
-			 char *err, size_t errlen)
-{
-	struct pfsd_udp *u;
-
-	if (c->transport != PFSD_TRANSPORT_UDP) {
-		pfsd_udp_free(d->udp);
-		d->udp = NULL;
-		return 0;
-	}
-	if (d->udp == NULL || d->conf.udp_port != c->udp_port ||
-	    strcmp(d->conf.syncdev, c->syncdev) != 0) {
-		u = dmn_udp_new(d, c);
-		if (u == NULL) {
-			snprintf(err, errlen, "udp port %u: %s", c->udp_port,
-				 strerror(errno));
-			return -1;
-		}
-		pfsd_udp_free(d->udp);
-		d->udp = u;
-	}
-	if (dmn_udp_inet6(d, c) == -1) {
-		snprintf(err, errlen, "udp port %u (IPv6): %s", c->udp_port,
-			 strerror(errno));
-		return -1;
-	}
-	dmn_udp_peers(d, c);
 	return 0;
 }
 
@@ -1191,8 +1077,7 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 
 	if (dmn_apply_crypt(d, c, hostid, err, errlen) == -1)
 		return -1;
-	if (dmn_apply_syncdev(d, c, err, errlen) == -1 ||
-	    dmn_apply_udp(d, c, err, errlen) == -1)
+	if (dmn_apply_tp(d, c, err, errlen) == -1)
 		return -1;
 	d->hostid = hostid;
 	d->mtu = dmn_mtu(d, c);

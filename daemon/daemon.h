@@ -26,7 +26,7 @@
 #define PFSD_STATE_LIMIT (1u << 20)
 #define PFSD_CT_MAX_PATH "/proc/sys/net/netfilter/nf_conntrack_max"
 
-struct pfsd_transport;
+struct pfsd_tp;
 struct pfsd_tun;
 struct pfsd_control;
 struct pfsd_churn;
@@ -34,7 +34,6 @@ struct pfsd_capture;
 struct pfsd_backend;
 struct pfsd_mhttp;
 struct pfsd_crypt;
-struct pfsd_udp;
 
 /* Creators the metrics name one by one; more are summed as "other". */
 #define PFSD_METRICS_CREATORS 64
@@ -70,14 +69,13 @@ struct pfsd_daemon {
 	struct pfsd_loop *loop;
 	struct pfs_table *table;
 	struct pfs_engine *engine;
-	struct pfsd_transport *tp;
+	struct pfsd_tp *tp;	/* the sync transport (tp.h) */
 	struct pfsd_tun *tun;
 	struct pfsd_control *ctl;
 	struct pfsd_capture *cap;
 	struct pfsd_churn *churn;
 	struct pfsd_backend *bk; /* memory or conntrack (backend/backend.h) */
 	struct pfsd_crypt *crypt; /* sealed packets, NULL without a key */
-	struct pfsd_udp *udp;	  /* transport udp, else NULL (raw) */
 	int timer_id;		/* engine timer, 0 when not armed */
 	int tap_timer;		/* pfsync0 listener poll, 0 when none */
 	int trim_timer;		/* heap trim (daemon.c), 0 when none */

@@ -22,7 +22,6 @@
 
 #include "churn.h"
 #include "crypt.h"
-#include "udp.h"
 #include "version.h"
 #include "backend/backend.h"
 #include "backend/ctexp.h"
@@ -32,7 +31,7 @@
 #include "latency.h"
 #include "metrics.h"
 #include "peers.h"
-#include "transport.h"
+#include "tp.h"
 #include "tun.h"
 
 static void met_head(struct pfsd_out *o, const char *name, const char *type,
@@ -143,9 +142,10 @@ static void met_pfsync_stats(const struct pfsd_daemon *d, struct pfsd_out *o)
 static void met_daemon_stats(const struct pfsd_daemon *d, struct pfsd_out *o)
 {
 	static const char *const ops[3] = {"insert", "update", "delete"};
-	const struct pfsd_tp_stats *ts =
-	    d->tp ? pfsd_transport_stats(d->tp) : NULL;
+	struct pfsd_tp_stats tps, *ts = &tps;
 	size_t i;
+
+	pfsd_tp_stats(d->tp, ts);
 
 	met_one(o, "pfsyncd_own_packets_ignored_total", "counter",
 		"Packets received that we sent ourselves.", ts ? ts->own : 0);
@@ -374,22 +374,59 @@ static void met_seal(const struct pfsd_daemon *d, struct pfsd_out *o)
 		pfs_seal_nkeys(s));
 }
 
-/* transport udp: datagrams in and out. */
-static void met_udp(const struct pfsd_daemon *d, struct pfsd_out *o)
+/* One value of a transport section: the section's own label first. */
+static void met_tp_value(struct pfsd_out *o, const char *name,
+			 const struct pfsd_tp_section *s, const char *kind,
+			 uint64_t v)
 {
-	const struct pfsd_udp_stats *u;
-	const char *n = "pfsyncd_udp_datagrams_total";
+	pfsd_out_printf(o, "%s{", name);
+	if (s->what_label != NULL) {
+		pfsd_out_printf(o, "%s=\"", s->what_label);
+		met_label_value(o, s->what);
+		pfsd_out_printf(o, "\"%s", kind != NULL ? "," : "");
+	}
+	if (kind != NULL) {
+		pfsd_out_printf(o, "kind=\"");
+		met_label_value(o, kind);
+		pfsd_out_printf(o, "\"");
+	}
+	pfsd_out_printf(o, "} %" PRIu64 "\n", v);
+}
 
-	if (d->udp == NULL)
-		return;
-	u = pfsd_udp_stats(d->udp);
-	met_head(o, n, "counter",
-		 "UDP transport datagrams, by what became of them.");
-	met_labelled(o, n, "kind", "received", u->rx);
-	met_labelled(o, n, "kind", "unknown_source", u->unknown);
-	met_labelled(o, n, "kind", "raw_ignored", u->raw_ignored);
-	met_labelled(o, n, "kind", "sent", u->tx);
-	met_labelled(o, n, "kind", "send_error", u->send_errors);
+/* The gauge lines of the sections (laid out alike): one family each,
+ * named by the line's label, helped by its text. */
+static void met_tp_gauges(struct pfsd_out *o, const struct pfsd_tp_section *s,
+			  size_t n)
+{
+	size_t i, j;
+
+	for (j = 0; n > 0 && j < s[0].n; j++) {
+		if (!s[0].line[j].gauge)
+			continue;
+		met_head(o, s[0].line[j].label, "gauge", s[0].line[j].text);
+		for (i = 0; i < n; i++)
+			if (j < s[i].n && s[i].line[j].gauge)
+				met_tp_value(o, s[i].line[j].label, &s[i],
+					     NULL, s[i].line[j].v);
+	}
+}
+
+/* The transport's own counters (tp.h): UDP datagrams, links. */
+static void met_tp(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	struct pfsd_tp_section s[PFSD_TP_SECTIONS];
+	size_t i, j, n = pfsd_tp_sections(d->tp, s, PFSD_TP_SECTIONS);
+
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcmp(s[i].metric, s[i - 1].metric) != 0)
+			met_head(o, s[i].metric, "counter", s[i].help);
+		for (j = 0; j < s[i].n; j++)
+			if (!s[i].line[j].gauge)
+				met_tp_value(o, s[i].metric, &s[i],
+					     s[i].line[j].label,
+					     s[i].line[j].v);
+	}
+	met_tp_gauges(o, s, n);
 }
 
 /* The state limit and what it refused (pfs_lim_stat; with conntrack
@@ -678,7 +715,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_ct_exp(d, o);
 	met_receive(d, o);
 	met_seal(d, o);
-	met_udp(d, o);
+	met_tp(d, o);
 	met_table(d, o, now_ms);
 	met_limit(d, o);
 	met_bulk(d, o, now_ms);

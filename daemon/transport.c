@@ -281,6 +281,23 @@ struct pfsd_transport *pfsd_transport_new(struct pfsd_loop *loop,
 	return t;
 }
 
+int pfsd_transport_bind_dev(struct pfsd_transport *t)
+{
+	size_t n = strnlen(t->syncdev, IF_NAMESIZE - 1);
+
+	if (n == 0) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (setsockopt(t->fd, SOL_SOCKET, SO_BINDTODEVICE, t->syncdev,
+		       (socklen_t)n) == -1)
+		return -1;
+	if (t->fd6 != -1 && setsockopt(t->fd6, SOL_SOCKET, SO_BINDTODEVICE,
+				       t->syncdev, (socklen_t)n) == -1)
+		return -1;
+	return 0;
+}
+
 void pfsd_transport_free(struct pfsd_transport *t)
 {
 	if (t == NULL)

@@ -55,6 +55,9 @@ unsigned pfsd_transport_rcvbuf(const struct pfsd_transport *t);
  * read show here first); 0 when not found. */
 uint64_t pfsd_transport_proc_drops(const struct pfsd_transport *t);
 void pfsd_transport_free(struct pfsd_transport *t);
+/* Take packets from the syncdev only (SO_BINDTODEVICE): one socket per
+ * link when several carry the sync (links.c).  0 or -1/errno. */
+int pfsd_transport_bind_dev(struct pfsd_transport *t);
 
 struct pfsd_peeraddr;
 /*

@@ -22,7 +22,7 @@
 #include "cmd_priv.h"
 #include "crypt.h"
 #include "daemon.h"
-#include "udp.h"
+#include "tp.h"
 
 #define DOC_QUIET_MS 10000 /* a peer silent this long is worth a word */
 #define DOC_DEAF_MS  5000  /* started this long and still nobody heard */
@@ -78,6 +78,33 @@ static void doc_sysfs(const char *ifname, const char *name, char *buf,
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+/* Sync links besides the syncdev (links.c): how many are up; each said
+ * when say is set, a link down a warning while another carries on. */
+static unsigned doc_links(struct doc *dc, bool say)
+{
+	struct pfsd_tp_section s[PFSD_TP_SECTIONS];
+	size_t i, n = pfsd_tp_sections(dc->r->d->tp, s, PFSD_TP_SECTIONS);
+	unsigned up = 0;
+
+	for (i = 1; i < n; i++) /* s[0] is the syncdev's */
+		if (s[i].what_label != NULL &&
+		    pfsd_tp_line_v(&s[i], "link_up") != 0)
+			up++;
+	for (i = 1; say && i < n; i++) {
+		if (s[i].what_label == NULL)
+			continue;
+		if (pfsd_tp_line_v(&s[i], "link_up") != 0)
+			doc_say(dc, DOC_OK, "link", "%s up, %" PRIu64
+				" packets received", s[i].what,
+				pfsd_tp_line_v(&s[i], "link_rx"));
+		else
+			doc_say(dc, DOC_WARN, "link",
+				"%s is down: the sync goes over the other "
+				"links", s[i].what);
+	}
+	return up;
+}
+
 static void doc_syncdev(struct doc *dc)
 {
 	const struct pfsd_daemon *d = dc->r->d;
@@ -85,9 +112,10 @@ static void doc_syncdev(struct doc *dc)
 	char state[32], mtu[16];
 
 	if (dev[0] == '\0') {
-		doc_say(dc, d->udp != NULL ? DOC_WARN : DOC_FAIL, "syncdev",
+		doc_say(dc, pfsd_tp_receiving(&d->conf) ? DOC_WARN : DOC_FAIL,
+			"syncdev",
 			"no syncdev: %s (interface pfsync0 up syncdev IF)",
-			d->udp != NULL ?
+			pfsd_tp_receiving(&d->conf) ?
 				"UDP datagrams are taken from any interface" :
 				"this node sends and accepts nothing");
 		return;
@@ -98,7 +126,8 @@ static void doc_syncdev(struct doc *dc)
 		doc_say(dc, DOC_FAIL, "syncdev",
 			"%s does not exist in this network namespace", dev);
 	else if (strcmp(state, "down") == 0)
-		doc_say(dc, DOC_FAIL, "syncdev",
+		doc_say(dc, doc_links(dc, false) > 0 ? DOC_WARN : DOC_FAIL,
+			"syncdev",
 			"%s is down (ip link set %s up; check the cable)", dev,
 			dev);
 	else
@@ -199,7 +228,7 @@ static void doc_peers(struct doc *dc)
 			"sent: %s dropped by a ruleset on either node, the "
 			"peer on another link, or no pfsync running there",
 			up / 1000, out,
-			d->udp != NULL ? "the UDP port" : "IP protocol 240");
+			pfsd_tp_carrier(d->tp));
 }
 
 static void doc_bulk(struct doc *dc)
@@ -287,6 +316,7 @@ int cmd_doctor(struct cmd_req *r)
 	pfsd_rnd_object(&r->rnd, NULL);
 	pfsd_rnd_array(&r->rnd, "findings");
 	doc_syncdev(&dc);
+	(void)doc_links(&dc, true);
 	doc_backend(&dc);
 	doc_security(&dc);
 	doc_peers(&dc);

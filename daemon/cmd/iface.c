@@ -17,6 +17,7 @@
 #include "backend/backend.h"
 #include "cmd_priv.h"
 #include "daemon.h"
+#include "tp.h"
 #include "tun.h"
 
 /* "auto", or the version word of the config ("3", "6", "1400"). */
@@ -136,6 +137,35 @@ void cmd_iface_security(struct cmd_req *r)
 	pfsd_rnd_text(&r->rnd, "\n");
 }
 
+/* Each sync link when there are several (links.c): its state, then its
+ * counters on one line. */
+static void iface_links(struct cmd_req *r)
+{
+	struct pfsd_tp_section s[PFSD_TP_SECTIONS];
+	size_t i, j, n = pfsd_tp_sections(r->d->tp, s, PFSD_TP_SECTIONS);
+
+	if (n == 0 || s[0].what_label == NULL)
+		return; /* one link: the syncdev line says it */
+	pfsd_rnd_array(&r->rnd, "links");
+	for (i = 0; i < n; i++) {
+		if (s[i].what_label == NULL)
+			continue;
+		pfsd_rnd_object(&r->rnd, NULL);
+		pfsd_rnd_json_str(&r->rnd, "link", s[i].what);
+		pfsd_rnd_text(&r->rnd, "\t%s", s[i].head);
+		for (j = 0; j < s[i].n; j++) {
+			pfsd_rnd_quiet(&r->rnd, s[i].line[j].gauge);
+			pfsd_rnd_text(&r->rnd, " %s", s[i].line[j].label);
+			pfsd_rnd_u64(&r->rnd, s[i].line[j].key, " %" PRIu64,
+				     s[i].line[j].v);
+			pfsd_rnd_quiet(&r->rnd, false);
+		}
+		pfsd_rnd_text(&r->rnd, "\n");
+		pfsd_rnd_close(&r->rnd);
+	}
+	pfsd_rnd_close(&r->rnd);
+}
+
 /* hostid, the bulk update and its try, the table size. */
 static void iface_bulk(struct cmd_req *r)
 {
@@ -165,6 +195,7 @@ static void iface_show(struct cmd_req *r)
 	pfsd_rnd_bool(&r->rnd, "up", pfsd_tun_is_up(d->tun), "UP", "");
 	pfsd_rnd_uint(&r->rnd, "mtu", "> mtu %u\n", pfsd_tun_mtu(d->tun));
 	iface_sync(r, &d->conf);
+	iface_links(r);
 	cmd_iface_security(r);
 	iface_bulk(r);
 	pfsd_rnd_json_u64(&r->rnd, "tap_drops", pfsd_tun_drops(d->tun));

@@ -12,7 +12,7 @@
 #include "cmd_priv.h"
 #include "control.h"
 #include "daemon.h"
-#include "transport.h"
+#include "tp.h"
 #include "tun.h"
 
 /* netstat -s -p pfsync: its order, wording and indentation.  The noun
@@ -69,9 +69,10 @@ static void stats_pfsync(struct cmd_req *r)
 static void stats_daemon_rx(struct cmd_req *r)
 {
 	const struct pfsd_daemon *d = r->d;
-	const struct pfsd_tp_stats *ts = pfsd_transport_stats(d->tp);
+	struct pfsd_tp_stats tps, *ts = &tps;
 	struct pfsd_rnd *o = &r->rnd;
 
+	pfsd_tp_stats(d->tp, ts);
 	pfsd_rnd_text(o, "pfsyncd:\n");
 	pfsd_rnd_u64(o, "rx_packets", "\t%" PRIu64 " packets read in ",
 		     ts->received);
@@ -80,7 +81,7 @@ static void stats_daemon_rx(struct cmd_req *r)
 		     "\t%" PRIu64 " packets dropped by the kernel ",
 		     pfsd_daemon_kernel_drops(d));
 	pfsd_rnd_uint(o, "rcvbuf", "(receive buffer of %u bytes full)\n",
-		      pfsd_transport_rcvbuf(d->tp));
+		      pfsd_tp_rcvbuf(d->tp));
 	pfsd_rnd_u64(o, "bulk_lossy",
 		     "\t%" PRIu64 " bulk updates asked again after a loss\n",
 		     d->bulk_lossy);
@@ -97,9 +98,10 @@ static void stats_daemon_rx(struct cmd_req *r)
 static void stats_daemon_io(struct cmd_req *r)
 {
 	const struct pfsd_daemon *d = r->d;
-	const struct pfsd_tp_stats *ts = pfsd_transport_stats(d->tp);
+	struct pfsd_tp_stats tps, *ts = &tps;
 	struct pfsd_rnd *o = &r->rnd;
 
+	pfsd_tp_stats(d->tp, ts);
 	pfsd_rnd_u64(o, "own", "\t%" PRIu64 " own packets ignored\n", ts->own);
 	pfsd_rnd_u64(o, "malformed", "\t%" PRIu64 " malformed IP packets\n",
 		     ts->malformed);

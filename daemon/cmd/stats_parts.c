@@ -21,7 +21,7 @@
 #include "backend/ctnl.h"
 #include "daemon.h"
 #include "peeraddr.h"
-#include "udp.h"
+#include "tp.h"
 
 /* Reliable delivery between pfsyncd peers, one line each. */
 static const char *const parts_rel_lines[PFS_REL_NSTATS] = {
@@ -345,26 +345,34 @@ static void parts_seal(struct cmd_req *r)
 	}
 }
 
-static void parts_udp(struct cmd_req *r)
+/* One section of the transport's own counters (tp.h); a section of one
+ * of several (a link) is an object of its own in JSON. */
+static void parts_tp_section(struct pfsd_rnd *o, const struct pfsd_tp_section *s)
 {
-	const struct pfsd_udp_stats *u;
-	struct pfsd_rnd *o = &r->rnd;
+	size_t i;
 
-	if (r->d->udp == NULL)
-		return;
-	u = pfsd_udp_stats(r->d->udp);
-	pfsd_rnd_uint(o, "udp_port", "udp: port %u\n",
-		      pfsd_udp_port(r->d->udp));
-	pfsd_rnd_u64(o, "udp_rx", "\t%" PRIu64 " datagrams received\n", u->rx);
-	pfsd_rnd_u64(o, "udp_unknown",
-		     "\t%" PRIu64 " datagrams from no peer dropped\n",
-		     u->unknown);
-	pfsd_rnd_u64(o, "udp_raw_ignored",
-		     "\t%" PRIu64 " protocol 240 packets ignored\n",
-		     u->raw_ignored);
-	pfsd_rnd_u64(o, "udp_tx", "\t%" PRIu64 " datagrams sent\n", u->tx);
-	pfsd_rnd_u64(o, "udp_send_errors", "\t%" PRIu64 " send failures\n",
-		     u->send_errors);
+	if (s->what_label != NULL)
+		pfsd_rnd_object(o, s->what);
+	if (s->head_key != NULL) {
+		pfsd_rnd_text(o, "%s ", s->head);
+		pfsd_rnd_uint(o, s->head_key, "%u\n", s->head_v);
+	} else {
+		pfsd_rnd_text(o, "%s\n", s->head);
+	}
+	for (i = 0; i < s->n; i++)
+		pfsd_rnd_u64(o, s->line[i].key, "\t%" PRIu64 " %s\n",
+			     s->line[i].v, s->line[i].text);
+	if (s->what_label != NULL)
+		pfsd_rnd_close(o);
+}
+
+static void parts_tp(struct cmd_req *r)
+{
+	struct pfsd_tp_section s[PFSD_TP_SECTIONS];
+	size_t i, n = pfsd_tp_sections(r->d->tp, s, PFSD_TP_SECTIONS);
+
+	for (i = 0; i < n; i++)
+		parts_tp_section(&r->rnd, &s[i]);
 }
 
 void cmd_stats_parts(struct cmd_req *r)
@@ -376,5 +384,5 @@ void cmd_stats_parts(struct cmd_req *r)
 	parts_churn(r);
 	parts_ct(r);
 	parts_seal(r);
-	parts_udp(r);
+	parts_tp(r);
 }
