@@ -70,6 +70,13 @@ struct pfs_engine_conf {
 	 * Lowered below the states held, none is evicted.  0: no limit.
 	 */
 	uint32_t max_states;
+	/*
+	 * Anti-entropy between pfsyncd peers (engine_dig.h): every
+	 * digest_ms a digest of our own states goes to the peers, and a
+	 * peer's digest is compared and what differs repaired.  0: off
+	 * (the library's default; pfsyncd's is PFS_DIG_MS_DEFAULT).
+	 */
+	unsigned digest_ms;
 };
 
 #define PFS_ENGINE_VERSION_AUTO 0
