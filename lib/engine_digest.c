@@ -556,11 +556,6 @@ static void dig_ask_in(struct pfs_engine *e, const struct pfs_dig_msg *m,
 	struct dig_answer *a = &d->ans;
 	unsigned i;
 
-	if (m->h.flags & PFS_DIG_F_ROUND &&
-	    now_ms - d->round_ms >= DIG_ROUND_MIN_MS)
-		d->next_ms = now_ms; /* a restarted node: a round now */
-	if (m->h.n == 0)
-		return;
 	if (a->on && (a->to != src || a->tag != m->h.tag)) {
 		d->stats[PFS_DIG_REFUSED]++; /* busy: asked again later */
 		return;
@@ -965,11 +960,11 @@ bool eng_dig_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		return false;
 	if (rc < 0 || (msg.h.buckets != PFS_DIG_BUCKETS &&
 		       msg.h.kind != PFS_DIG_FETCH)) {
-		e->dig->stats[PFS_DIG_BAD]++;
+		d->stats[PFS_DIG_BAD]++;
 		return true;
 	}
 	if (!eng_src_known(e, m->src)) {
-		e->dig->stats[PFS_DIG_REFUSED]++;
+		d->stats[PFS_DIG_REFUSED]++;
 		return true;
 	}
 	switch (msg.h.kind) {
@@ -977,8 +972,11 @@ bool eng_dig_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		dig_sum_in(e, &msg, m->src, now_ms);
 		break;
 	case PFS_DIG_ASK:
-		e->dig->proven_ms = now_ms;
-		if (dig_for_us(e, &msg, m->src))
+		d->proven_ms = now_ms;
+		if ((msg.h.flags & PFS_DIG_F_ROUND) &&
+		    now_ms - d->round_ms >= DIG_ROUND_MIN_MS)
+			d->next_ms = now_ms; /* a restarted node: a round now */
+		if (msg.h.n > 0 && dig_for_us(e, &msg, m->src))
 			dig_ask_in(e, &msg, m->src, now_ms);
 		break;
 	case PFS_DIG_LIST:

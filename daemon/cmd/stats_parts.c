@@ -313,6 +313,7 @@ static void parts_udp(struct cmd_req *r)
 void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
+	cmd_digest_counters(r);
 	parts_guard(r);
 	cmd_limit_show(r);
 	parts_churn(r);
