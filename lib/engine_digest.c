@@ -45,8 +45,10 @@
  * holds (its tombstones refuse copies offered back, engine_rx.c).
  *
  * Unconfirmed states (state.h) that may be a creator's are deleted once
- * two consecutive rounds of that creator matched entirely: all its
- * states are then held under its ids, so it has no state of theirs.
+ * a round of that creator matched entirely: all its states are then held
+ * under its ids, and the flow key of an unconfirmed one is taken by it
+ * alone, so the creator has no state of that connection (had it one,
+ * the state would be missing under the creator's id: no match).
  *
  * Digests go only where pfsyncd peers are: in the v3 dialect (not while
  * peers of other dialects are heard), to the group, as a probe every
@@ -856,7 +858,7 @@ static void dig_round_end(struct pfs_engine *e, struct dig_peer *p,
 		p->since_ms = 0;
 		p->matched++;
 		memset(p->want, 0, sizeof(p->want));
-		if (p->matched >= 2 && e->dig->unconfirmed > 0)
+		if (e->dig->unconfirmed > 0)
 			dig_sweep(e, p);
 	} else {
 		if (p->since_ms == 0)
