@@ -2,7 +2,8 @@
 # test_digest_loss.sh - anti-entropy without `reliable` (issue 16 item
 # 4): 30 % of the sync traffic is lost at B (nft numgen) while A makes
 # and deletes entries; once the loss stops, B's kernel holds exactly A's
-# entries within 10 s, with no bulk update asked for.
+# entries within 10 s, with no bulk update asked for.  Sealed (`key`):
+# digests, asks and listings are sealed packets like any other.
 source "$(dirname "$0")/lib.sh"
 netns_init
 N=${N:-300}
@@ -11,8 +12,11 @@ INJ=$TOP/build/bench/ct_inject
 [ -x "$INJ" ] || fail "no $INJ: run make build-tests"
 
 export BACKEND=conntrack
+head -c 32 /dev/urandom | base64 >"$T/key"
+chmod 600 "$T/key"
 export EXTRA_CONF="provenance mark 0x80000000
-reliable off"
+reliable off
+key \"$T/key\""
 netns_bridge
 netns_node fwA 10.39.0.1
 netns_node fwB 10.39.0.2

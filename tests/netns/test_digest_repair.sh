@@ -52,8 +52,8 @@ check "both bulk updates done" wait_for 10 bulk_done fwA
 wait_for 10 bulk_done fwB
 echo "# A: $(ip netns exec "$(ns fwA)" "$INJ" insert "$N")"
 check "B's kernel holds A's $N entries" wait_for 20 count_is "$N" cnt fwB
-check "B compares A's digest: in sync" \
-	wait_for 10 sh -c "'$PFSYNCCTL' -s '$T/fwB.sock' stats | grep -q '0x0a000001.*: in sync'"
+check "B compares A's digest of its $N: in sync" wait_for 10 sh -c \
+	"'$PFSYNCCTL' -s '$T/fwB.sock' stats | grep -q '0x0a000001.*: in sync.* $N states held of $N'"
 
 # the first D of A's entries, deleted in B's kernel at once (the same
 # CT_DELETE messages `conntrack -D` sends, batched: one -D per entry
@@ -64,7 +64,7 @@ stray fwB 10.77.0.2 || fail "conntrack -I of an unmarked stray"
 t0=$(date +%s.%N)
 check "B's kernel lost $D of A's entries" count_is $((N - D)) sh -c \
 	"ip netns exec $(ns fwB) conntrack -L -p tcp -d 10.200.0.1 2>/dev/null | grep -c ."
-check "stats on B: out of sync since" wait_for 6 sh -c \
+check "stats on B: out of sync since" wait_for 8 sh -c \
 	"'$PFSYNCCTL' -s '$T/fwB.sock' stats | grep -q '0x0a000001.*out of sync since'"
 ctl fwB stats | grep 0x0a000001 | sed 's/^/# /'
 check "metrics on B: out of sync since (nonzero)" sh -c \
