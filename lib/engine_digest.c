@@ -142,6 +142,7 @@ struct eng_dig {
 	bool sync_heard;     /* ... and a digest came */
 	uint64_t sync_fallback; /* ... a bulk then, if none came */
 	uint64_t sync_until;	/* ... a bulk then, if not synced */
+	uint64_t sync_ms;	/* ... asked then */
 	struct dig_answer ans;
 	struct dig_peer peer[DIG_PEERS];
 	uint64_t stats[PFS_DIG_NSTATS];
@@ -841,8 +842,9 @@ static void dig_sync_check(struct pfs_engine *e)
 
 	if (!d->sync_wait || !d->sync_heard)
 		return;
-	for (i = 0; i < DIG_PEERS; i++)
+	for (i = 0; i < DIG_PEERS; i++) /* those heard since the ask */
 		if (d->peer[i].creatorid != 0 &&
+		    d->peer[i].heard_ms >= d->sync_ms &&
 		    (d->peer[i].since_ms != 0 || d->peer[i].matched == 0))
 			return;
 	d->sync_wait = false;
@@ -1055,6 +1057,7 @@ int pfs_engine_digest_sync(struct pfs_engine *e, uint64_t now_ms)
 	eng_set_synced(e, false);
 	d->sync_wait = true;
 	d->sync_heard = false;
+	d->sync_ms = now_ms;
 	d->sync_fallback = now_ms + retry;
 	d->sync_until = now_ms + DIG_SYNC_MAX_MS;
 	memset(&h, 0, sizeof(h));

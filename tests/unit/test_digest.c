@@ -402,6 +402,49 @@ static void test_third_party_ignored(void)
 	sim_fini(&net);
 }
 
+/* Three nodes, each creating states: c loses some of a's and holds a
+ * ghost of b's; each creator repairs only its own, the third node's
+ * tables stay as they are. */
+static void test_three_creators(void)
+{
+	struct pfs_engine_conf c;
+	struct sim_net net;
+	struct sim_node *a, *b, *x;
+	struct pfs_state g;
+	uint32_t ha, hb, hx;
+	unsigned i;
+
+	conf_dig(&c, true);
+	sim_init(&net, 3, &c, 21, T0);
+	a = &net.node[0];
+	b = &net.node[1];
+	x = &net.node[2];
+	ha = pfs_engine_conf(a->eng)->hostid;
+	hb = pfs_engine_conf(b->eng)->hostid;
+	hx = pfs_engine_conf(x->eng)->hostid;
+	fill(&net, 0, 100, 1000);
+	fill(&net, 1, 100, 3000);
+	fill(&net, 2, 100, 5000);
+	run_s(&net, 3);
+	for (i = 0; i < 100; i += 10)
+		T_EQ(pfs_engine_delete(x->eng, 1000 + i, ha, net.now_ms), 0);
+	g = sim_state(9000, hb);
+	g.creation = (uint32_t)(net.now_ms / 1000) - 50;
+	g.expire = g.creation + 86400;
+	T_CHECK(pfs_table_insert(x->table, &g) != NULL);
+	run_s(&net, 10);
+	T_CHECK(same_of(a, x, ha));
+	T_CHECK(same_of(b, x, hb));
+	T_CHECK(same_of(x, a, hx) && same_of(x, b, hx));
+	T_CHECK(same_of(a, b, ha) && same_of(b, a, hb));
+	T_EQ(pfs_engine_dig_stats(x->eng)[PFS_DIG_STATES], 10);
+	T_EQ(pfs_engine_dig_stats(x->eng)[PFS_DIG_DELETED], 1);
+	T_EQ(pfs_engine_dig_stats(a->eng)[PFS_DIG_DELETED], 0);
+	T_EQ(pfs_engine_dig_stats(b->eng)[PFS_DIG_DELETED], 0);
+	T_CHECK(pfs_table_find_id(b->table, 9000, hb) == NULL);
+	sim_fini(&net);
+}
+
 /* ---- a restart with the table kept: confirm, not a bulk ------------------*/
 
 static unsigned g_applied;
@@ -507,6 +550,7 @@ int main(void)
 	T_RUN(test_repair_ghost);
 	T_RUN(test_loss_converges);
 	T_RUN(test_third_party_ignored);
+	T_RUN(test_three_creators);
 	T_RUN(test_restart_confirms);
 	T_RUN(test_restart_fallback);
 	return t_done();
