@@ -35,6 +35,9 @@
 #define CONF_BULK_RETRY_MAX 60000u
 #define CONF_FLUSH_MAX	    1000u /* ms: NetBSD's fixed wait */
 #define CONF_TOMB_MAX 86400u
+#define CONF_DIGEST_MIN 200u
+#define CONF_DIGEST_MAX 60000u
+#define CONF_DIGEST_DEFAULT 2000u /* PFS_DIG_MS_DEFAULT */
 #define CONF_MTU_MIN	   576u	 /* the IPv4 datagram every host takes */
 #define CONF_MTU_MAX	   65535u
 #define CONF_KEY_GRACE_MAX  86400u /* s */
@@ -405,6 +408,7 @@ enum conf_kw_id {
 	KW_LIMIT,
 	KW_PROVENANCE,
 	KW_LINK,
+	KW_DIGEST,
 	KW_COUNT
 };
 
@@ -669,6 +673,19 @@ static int conf_kw_reliable(struct conf_parse *p, int argc, char *argv[])
 	conf_msg(p->msg, sizeof p->msg, "reliable: '%s' is not on or off",
 		 argv[0]);
 	return -1;
+}
+
+/* digest MS | off: the anti-entropy period between pfsyncd peers */
+static int conf_kw_digest(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	if (strcmp(argv[0], "off") == 0) {
+		p->conf.digest_ms = 0;
+		return 0;
+	}
+	return conf_decimal("digest", argv[0], CONF_DIGEST_MIN,
+			    CONF_DIGEST_MAX, &p->conf.digest_ms, p->msg,
+			    sizeof p->msg);
 }
 
 /* tombstone S: seconds our deleted states are refused back (0: off) */
@@ -981,6 +998,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_LIMIT] = {"limit", 2, true, conf_kw_limit},
     [KW_PROVENANCE] = {"provenance", -1, false, conf_kw_provenance},
     [KW_LINK] = {"link", -1, true, conf_kw_link},
+    [KW_DIGEST] = {"digest", 1, false, conf_kw_digest},
 };
 
 static int conf_kw_find(const char *name)
@@ -1134,6 +1152,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->udp_port = PFSD_UDP_PORT;
 	c->reliable = true;
 	c->tomb_s = 600;
+	c->digest_ms = CONF_DIGEST_DEFAULT;
 	c->sync_rcvbuf = 8u << 20; /* PFSD_TP_SOCKBUF */
 	pfsd_filter_conf_default(&c->filter);
 }
@@ -1387,6 +1406,10 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	if (c->prov_mark != 0) /* only when set: older goldens */
 		fprintf(f, "provenance mark 0x%08x\n", (unsigned)c->prov_mark);
 	pfsd_link_conf_print(&c->links, f); /* likewise */
+	if (c->digest_ms == 0) /* only when not the default: likewise */
+		fputs("digest off\n", f);
+	else if (c->digest_ms != CONF_DIGEST_DEFAULT)
+		fprintf(f, "digest %u\n", c->digest_ms);
 }
 
 bool pfsd_conf_inet6(const struct pfsd_conf *c)
@@ -1420,7 +1443,7 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
 	       a->limit_states == b->limit_states &&
-	       a->prov_mark == b->prov_mark &&
+	       a->prov_mark == b->prov_mark && a->digest_ms == b->digest_ms &&
 	       strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
 	       strcmp(a->key, b->key) == 0 && a->key_grace == b->key_grace &&
 	       strcmp(a->cluster, b->cluster) == 0 &&

@@ -18,6 +18,7 @@
  *   sync-rcvbuf 8388608        (pfsync socket receive buffer, bytes)
  *   reliable on | off          (pfsyncd peers: sequence numbers, resends)
  *   tombstone 600              (s our deleted states are refused back)
+ *   digest 2000 | off          (ms between anti-entropy digests)
  *   provenance mark 0x80000000 (conntrack: the mark bits that say an
  *                               entry was written for a peer; default none)
  *   metrics-listen 127.0.0.1:9721  (HTTP listener for Prometheus scrapes)
@@ -131,6 +132,7 @@ struct pfsd_conf {
 	enum pfsd_seccomp_mode seccomp; /* default PFSD_SECCOMP_ON */
 	struct pfsd_filter_conf filter; /* conntrack entries not synced */
 	struct pfsd_link_conf links;	/* sync links besides the syncdev */
+	unsigned digest_ms; /* anti-entropy period, default 2000; 0 = off */
 };
 
 void pfsd_conf_default(struct pfsd_conf *c);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "pfsync/engine.h"
+#include "pfsync/engine_dig.h"
 #include "pfsync/wire_bsd.h"
 #include "pfsync/wire_v3.h"
 #include "pfsync/wire_v5.h"
@@ -172,6 +173,7 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	ec->version = (uint8_t)c->version;
 	ec->v5_fmt = c->v5_fmt;
 	ec->max_states = d->state_limit;
+	ec->digest_ms = c->digest_ms;
 }
 
 /* ---- the state limit ---------------------------------------------------*/
@@ -565,6 +567,31 @@ void pfsd_daemon_kick(struct pfsd_daemon *d)
 	d->timer_at = next;
 }
 
+/*
+ * A start with the kernel's table kept (conntrack, entries re-read, the
+ * provenance mark telling peers' entries from ours): a digest exchange
+ * and the repair of what differs instead of a full bulk update
+ * (pfs_engine_digest_sync; it falls back to a bulk when no digest
+ * comes).  Otherwise, or with the digest off, the bulk update.
+ */
+static void dmn_start_sync(struct pfsd_daemon *d)
+{
+	uint64_t now = pfsd_daemon_now_ms();
+
+	if (!pfsd_backend_kernel(d->bk) || d->conf.prov_mark == 0 ||
+	    d->conf.digest_ms == 0 || pfs_table_count(d->table) == 0) {
+		pfsd_daemon_bulk(d);
+		return;
+	}
+	d->bulk_started = now;
+	/* our connections may be carried elsewhere (backend.h) */
+	pfsd_backend_bulk_asked(d->bk);
+	if (pfs_engine_digest_sync(d->engine, now) == 0)
+		log_info("%s: kernel table kept: digest exchange instead of "
+			 "a bulk update", d->conf.ifname);
+	pfsd_daemon_kick(d);
+}
+
 void pfsd_daemon_bulk(struct pfsd_daemon *d)
 {
 	uint64_t now = pfsd_daemon_now_ms();
@@ -897,7 +924,7 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 		 d->mtu);
 	dmn_say_unsealed(d, false);
 	if (pfsd_tp_receiving(c))
-		pfsd_daemon_bulk(d);
+		dmn_start_sync(d);
 	pfsd_daemon_kick(d);
 	return d;
 }

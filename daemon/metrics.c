@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "latency.h"
 #include "metrics.h"
+#include "metrics_dig.h"
 #include "peers.h"
 #include "tp.h"
 #include "tun.h"
@@ -709,6 +710,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_guards(d, o);
 	met_bsdp(d, o);
 	met_rel(d, o);
+	pfsd_metrics_digest(d, o, now_ms, wall_ms);
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);
 	met_ct_liberal(d, o);

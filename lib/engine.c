@@ -115,7 +115,7 @@ static int eng_conf_parts(struct pfs_engine *e, uint64_t now_ms)
 		return -1;
 	if (e->conf.tomb_s && !e->ctomb && !(e->ctomb = eng_tomb_new(e)))
 		return -1;
-	return 0;
+	return eng_dig_open(e, now_ms);
 }
 
 /* The table may come from an engine before us: its bulk generations
@@ -169,6 +169,7 @@ void pfs_engine_free(struct pfs_engine *e)
 	if (!e)
 		return;
 	eng_rel_close(e);
+	eng_dig_close(e);
 	pfs_tomb_free(e->tomb);
 	pfs_creators_free(e->creators);
 	pfs_tomb_free(e->ctomb);
@@ -784,8 +785,9 @@ static uint64_t eng_min(uint64_t a, uint64_t b)
 
 uint64_t pfs_engine_next_timeout(const struct pfs_engine *e)
 {
-	return eng_min(eng_min(e->flush_at, eng_rel_next_timeout(e)),
-		       eng_min(e->bulkfail_at, e->bulk_tick_at));
+	return eng_min(eng_min(eng_min(e->flush_at, eng_rel_next_timeout(e)),
+			       eng_min(e->bulkfail_at, e->bulk_tick_at)),
+		       eng_dig_next_timeout(e));
 }
 
 void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
@@ -797,6 +799,7 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
 	if (e->bulk_tick_at <= now_ms)
 		eng_bulk_tick(e, now_ms);
 	eng_rel_timer(e, now_ms);
+	eng_dig_timer(e, now_ms);
 	eng_dial_tick(e, now_ms); /* peers long silent are forgotten */
 }
 

@@ -168,6 +168,11 @@ void eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms)
 		eng_bulk_retry(e, now_ms);
 }
 
+unsigned pfs_engine_bulk_tries(const struct pfs_engine *e)
+{
+	return e->bulk_tries + e->bulk_loss_tries;
+}
+
 /* A bulk packet arrived while we wait: the transfer is moving. */
 void eng_bulk_progress(struct pfs_engine *e, uint64_t now_ms)
 {

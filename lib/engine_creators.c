@@ -24,6 +24,8 @@ struct pfs_state *eng_tbl_insert(struct pfs_engine *e,
 	if (s != NULL && e->creators != NULL &&
 	    pfs_creators_add(e->creators, s->creatorid) < 0)
 		e->creators_stale = true;
+	if (s != NULL)
+		eng_dig_added(e, s);
 	return s;
 }
 
@@ -31,6 +33,7 @@ void eng_tbl_remove(struct pfs_engine *e, struct pfs_state *s)
 {
 	if (e->creators != NULL)
 		pfs_creators_sub(e->creators, s->creatorid);
+	eng_dig_removed(e, s);
 	pfs_table_remove(e->table, s);
 }
 

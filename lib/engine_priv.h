@@ -156,6 +156,7 @@ struct pfs_engine {
 	uint64_t creators_rebuilt; /* walks that rebuilt the counts */
 	uint64_t lim_stats[PFS_LIM_NSTATS]; /* refused at max_states */
 	uint64_t bsdp_stats[PFS_BSDP_NSTATS]; /* bsdproto.h, per framing */
+	struct eng_dig *dig;   /* anti-entropy (engine_digest.c), NULL: off */
 	struct pfs_tomb *tomb; /* our own states deleted, kept tomb_s */
 	struct pfs_tomb *ctomb; /* ... their connections: flow key digests */
 	uint16_t bulk_gen;     /* stamped on states heard from a peer */
@@ -292,8 +293,22 @@ struct eng_src *eng_src_heard(struct pfs_engine *e, uint32_t src, size_t len,
 			      uint64_t now_ms);
 bool eng_src_reply(struct pfs_engine *e, uint32_t src, size_t bytes,
 		   uint64_t now_ms);
+/* A known peer that spoke before this packet (may be answered). */
+bool eng_src_proven(const struct pfs_engine *e, uint32_t src);
 unsigned eng_src_resend(struct pfs_engine *e, uint32_t src, unsigned want,
 			uint64_t now_ms);
+
+/* engine_digest.c: anti-entropy between pfsyncd peers */
+struct eng_dig;
+int eng_dig_open(struct pfs_engine *e, uint64_t now_ms);
+void eng_dig_close(struct pfs_engine *e);
+void eng_dig_added(struct pfs_engine *e, const struct pfs_state *s);
+void eng_dig_removed(struct pfs_engine *e, const struct pfs_state *s);
+bool eng_dig_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+		   const struct pfs_v3_frame *f, const struct pfs_rx_meta *m,
+		   uint64_t now_ms);
+uint64_t eng_dig_next_timeout(const struct pfs_engine *e);
+void eng_dig_timer(struct pfs_engine *e, uint64_t now_ms);
 
 /* engine_bulk.c */
 void eng_bulk_received(struct pfs_engine *e, uint32_t src, uint64_t now_ms);

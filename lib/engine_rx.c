@@ -1086,6 +1086,8 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 			e->stats[rc]++;
 		return;
 	}
+	if (eng_dig_input(e, pkt, len, &f, m, now_ms))
+		return; /* a digest section (engine_digest.c) */
 	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c);
 	 * its extras section, if any, stays with the records */
 	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;

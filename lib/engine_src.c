@@ -127,6 +127,18 @@ bool eng_src_reply(struct pfs_engine *e, uint32_t src, size_t bytes,
 	return eng_src_pool(e, bytes, now_ms);
 }
 
+bool eng_src_proven(const struct pfs_engine *e, uint32_t src)
+{
+	unsigned i;
+
+	if (!eng_src_known(e, src))
+		return false;
+	for (i = 0; i < ENG_SRCS; i++)
+		if (e->src[i].addr == src)
+			return e->src[i].heard_before;
+	return false;
+}
+
 /* How many of `want` packets may be resent to src now (taken). */
 unsigned eng_src_resend(struct pfs_engine *e, uint32_t src, unsigned want,
 			uint64_t now_ms)

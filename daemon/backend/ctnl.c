@@ -51,6 +51,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "pfsync/engine_dig.h"
 #include "pfsync/table.h"
 
 #include "ctget.h"
@@ -80,6 +81,7 @@
 #define CTNL_SCAN_SLICES   10	 /* so each state is looked at every 10 s */
 #define CTNL_SCAN_MIN	   1024	 /* states per slice, at least */
 #define CTNL_SEEN_KEEP	   4096	 /* seen list kept between dumps */
+#define CTNL_REFUSED_MAX   4096	 /* refused peer inserts dropped a pump */
 
 struct pfsd_ctnl {
 	struct pfsd_ctnl_env env;
@@ -111,6 +113,13 @@ struct pfsd_ctnl {
 	struct pfsd_ctget *getq; /* batched GETs on `get` (ctget.h) */
 	struct pfsd_ctnl_stats st;
 	struct pfsd_ctfilter filter; /* what is not synced */
+	/* peers' states the kernel refused to insert, dropped from the
+	 * mirror at the next pump (ctnl_drop_refused) */
+	struct {
+		uint64_t id;
+		uint32_t creatorid;
+	} refused[CTNL_REFUSED_MAX];
+	unsigned nrefused;
 };
 
 static void ctnl_arm(struct pfsd_ctnl *c, uint64_t in_ms);
@@ -162,6 +171,36 @@ static const char *ctnl_what(uint8_t kind)
 	}
 }
 
+/*
+ * A peer's state the kernel refused to write for want of room (ENOMEM:
+ * its table full) is not in
+ * the kernel: with anti-entropy on it leaves the mirror too, so the
+ * creator's next digest finds it missing and it is written again once
+ * there is room (pfsyncd(8) ANTI-ENTROPY).  Noted here, dropped at the
+ * next pump: a write may fail inside the engine's report of the state.
+ */
+static void ctnl_note_refused(struct pfsd_ctnl *c, const struct pfsd_ctwr_req *r)
+{
+	if (r->err != -ENOMEM || r->kind == PFSD_CTWR_DELETE ||
+	    r->kind == PFSD_CTWR_LIBERAL || r->creatorid == ctnl_hostid(c) ||
+	    pfs_engine_dig_stats(c->env.engine) == NULL ||
+	    c->nrefused == CTNL_REFUSED_MAX)
+		return;
+	c->refused[c->nrefused].id = r->id;
+	c->refused[c->nrefused].creatorid = r->creatorid;
+	c->nrefused++;
+}
+
+static void ctnl_drop_refused(struct pfsd_ctnl *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nrefused; i++)
+		(void)pfs_engine_delete(c->env.engine, c->refused[i].id,
+					c->refused[i].creatorid, pfsd_now_ms());
+	c->nrefused = 0;
+}
+
 /* One request done (ctwr.h): counted, the first failure per errno logged. */
 static void ctnl_done(void *arg, const struct pfsd_ctwr_req *r)
 {
@@ -177,6 +216,7 @@ static void ctnl_done(void *arg, const struct pfsd_ctwr_req *r)
 		return;
 	}
 	c->st.ct_fail++;
+	ctnl_note_refused(c, r);
 	if (i >= PFSD_CTNL_ERRNO_MAX)
 		i = 0;
 	c->st.fail_errno[i]++;
@@ -321,6 +361,7 @@ bool pfsd_ctnl_pump(struct pfsd_ctnl *c)
 		return false;
 	more = pfsd_ctwr_pump(c->w);
 	ctnl_writer_stats(c);
+	ctnl_drop_refused(c);
 	return more;
 }
 

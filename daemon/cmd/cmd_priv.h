@@ -59,6 +59,10 @@ void cmd_iface_dialect(struct cmd_req *r); /* the dialect fields */
 void cmd_iface_security(struct cmd_req *r); /* sealed or not */
 int cmd_stats(struct cmd_req *r);	   /* stats.c */
 void cmd_stats_parts(struct cmd_req *r);   /* stats_parts.c */
+void cmd_digest_creators(struct cmd_req *r); /* digest.c: anti-entropy */
+void cmd_digest_counters(struct cmd_req *r);
+const char *pfsd_digest_stat_key(int i);  /* metric names and help */
+const char *pfsd_digest_stat_help(int i);
 int cmd_states(struct cmd_req *r);	   /* states.c */
 int cmd_memfw_add(struct cmd_req *r);	   /* memfw.c */
 int cmd_memfw_update(struct cmd_req *r);

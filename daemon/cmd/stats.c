@@ -127,6 +127,7 @@ int cmd_stats(struct cmd_req *r)
 		return cmd_fail(r, EINVAL, "usage: stats");
 	pfsd_rnd_object(&r->rnd, NULL);
 	stats_pfsync(r);
+	cmd_digest_creators(r);
 	pfsd_rnd_quiet(&r->rnd, !r->verbose);
 	stats_daemon_rx(r);
 	stats_daemon_io(r);

@@ -378,6 +378,7 @@ static void parts_tp(struct cmd_req *r)
 void cmd_stats_parts(struct cmd_req *r)
 {
 	parts_rel(r);
+	cmd_digest_counters(r);
 	parts_guard(r);
 	parts_bsdp(r);
 	cmd_limit_show(r);

@@ -70,6 +70,13 @@ struct pfs_engine_conf {
 	 * Lowered below the states held, none is evicted.  0: no limit.
 	 */
 	uint32_t max_states;
+	/*
+	 * Anti-entropy between pfsyncd peers (engine_dig.h): every
+	 * digest_ms a digest of our own states goes to the peers, and a
+	 * peer's digest is compared and what differs repaired.  0: off
+	 * (the library's default; pfsyncd's is PFS_DIG_MS_DEFAULT).
+	 */
+	unsigned digest_ms;
 };
 
 #define PFS_ENGINE_VERSION_AUTO 0
@@ -254,6 +261,9 @@ bool pfs_engine_bulk_lost(struct pfs_engine *e);
 bool pfs_engine_bulk_send_lost(struct pfs_engine *e, uint64_t now_ms);
 /* True when no bulk update is awaited (the carp demotion is off). */
 bool pfs_engine_synced(const struct pfs_engine *e);
+/* Requests re-sent after a silent wait (progress resets that count) or
+ * a lossy transfer; 0 on the first request (and with none). */
+unsigned pfs_engine_bulk_tries(const struct pfs_engine *e);
 /* True while we are sending a bulk update to a peer. */
 bool pfs_engine_bulk_sending(const struct pfs_engine *e);
 

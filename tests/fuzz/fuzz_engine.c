@@ -118,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.maxupd = 2;
 	c.reliable = (size & 2) != 0; /* pfsyncd trailers, NACKs, resends */
 	c.tomb_s = 60;
+	c.digest_ms = (size & 1) ? 0 : 500; /* anti-entropy (engine_dig.h) */
 	c.version = (uint8_t[]){0, 3, 5, 6}[(size >> 2) & 3];
 	c.v5_fmt = (unsigned[]){1301, 1400, 1500}[(size >> 4) % 3];
 	if (!t)

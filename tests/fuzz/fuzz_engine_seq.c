@@ -291,6 +291,7 @@ static void fz_setup(uint8_t cfg, uint64_t now)
 	c.reliable = (cfg & 4) == 0;
 	c.maxupd = cfg & 8 ? 2 : PFS_MAXUPD_DEFAULT;
 	c.tomb_s = cfg & 16 ? 60 : 0;
+	c.digest_ms = (cfg & 3) != 3 ? 500 : 0; /* anti-entropy, off in v6 */
 	if (cfg & 32)
 		c.syncpeer = fz.syncpeer = fz_srcs[0];
 	c.bulk_pkts = cfg & 64 ? 1 : c.bulk_pkts;

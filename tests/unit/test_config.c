@@ -509,6 +509,39 @@ static void test_words_version(void)
 	     -1);
 }
 
+/* digest MS | off: printed only off the default (2000), round trips */
+static void test_words_digest(void)
+{
+	struct pfsd_conf c, back;
+	char err[256], *s;
+
+	pfsd_conf_default(&c);
+	T_EQ(c.digest_ms, 2000);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "digest") == NULL);
+	free(s);
+	T_EQ(pfsd_conf_parse_string("digest 3000\n", "d", &c, err, sizeof err),
+	     0);
+	T_EQ(c.digest_ms, 3000);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "\ndigest 3000\n") != NULL);
+	T_EQ(pfsd_conf_parse_string(s, "r", &back, err, sizeof err), 0);
+	T_CHECK(pfsd_conf_equal(&c, &back));
+	free(s);
+	T_EQ(pfsd_conf_parse_string("digest off\n", "d", &c, err, sizeof err),
+	     0);
+	T_EQ(c.digest_ms, 0);
+	s = print_conf(&c);
+	T_CHECK(s != NULL && strstr(s, "\ndigest off\n") != NULL);
+	T_EQ(pfsd_conf_parse_string(s, "r", &back, err, sizeof err), 0);
+	T_CHECK(pfsd_conf_equal(&c, &back));
+	free(s);
+	T_EQ(pfsd_conf_parse_string("digest 10\n", "d", &c, err, sizeof err),
+	     -1);
+	T_EQ(pfsd_conf_parse_string("digest soon\n", "d", &c, err, sizeof err),
+	     -1);
+}
+
 static void random_conf(unsigned *seed, struct pfsd_conf *c)
 {
 	pfsd_conf_default(c);
@@ -696,6 +729,7 @@ int main(void)
 	T_RUN(test_words_syncpeer6);
 	T_RUN(test_words_ifname);
 	T_RUN(test_words_version);
+	T_RUN(test_words_digest);
 	T_RUN(test_words_atomic);
 	T_RUN(test_equal);
 	T_RUN(test_print_escapes);
