@@ -35,6 +35,7 @@ struct pfsd_ctnl;
 struct pfsd_mhttp;
 struct pfsd_crypt;
 struct pfsd_udp;
+struct pfsd_defer;
 
 /* Creators the metrics name one by one; more are summed as "other". */
 #define PFSD_METRICS_CREATORS 64
@@ -78,6 +79,7 @@ struct pfsd_daemon {
 	struct pfsd_ctnl *ct;	/* conntrack backend, NULL with memory */
 	struct pfsd_crypt *crypt; /* sealed packets, NULL without a key */
 	struct pfsd_udp *udp;	  /* transport udp, else NULL (raw) */
+	struct pfsd_defer *dfr;	  /* defer on (defer.h), else NULL */
 	int timer_id;		/* engine timer, 0 when not armed */
 	int tap_timer;		/* pfsync0 listener poll, 0 when none */
 	int trim_timer;		/* heap trim (daemon.c), 0 when none */

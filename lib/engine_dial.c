@@ -307,6 +307,8 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, bool net,
 		m->kind =
 		    e->pkt.action == PFS_V3_ACT_INS ? PFS_MSG_INS : PFS_MSG_UPD;
 		m->u.state = &r->state;
+		/* defer: a BSD peer answers with an INS_ACK (engine_defer.c) */
+		m->ack_wanted = m->kind == PFS_MSG_INS && e->conf.defer;
 		if (!net || m->kind == PFS_MSG_INS)
 			break;
 		m->kind = PFS_MSG_UPD_C; /* expire 0, as the BSDs send */

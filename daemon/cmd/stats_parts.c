@@ -315,6 +315,7 @@ void cmd_stats_parts(struct cmd_req *r)
 	parts_rel(r);
 	parts_guard(r);
 	cmd_limit_show(r);
+	cmd_defer_show(r);
 	parts_churn(r);
 	parts_ct(r);
 	parts_seal(r);
