@@ -385,6 +385,8 @@ static void dmn_after_wakeup(void *arg)
 
 	/* NULL-safe: a few batches of kernel writes; more wait: come back */
 	pfsd_loop_set_busy(d->loop, pfsd_ctnl_pump(d->ct));
+	/* a peer's defer waits for these: after our kernel writes */
+	pfs_engine_acks(d->engine, pfsd_daemon_now_ms());
 	dmn_note_written(d);
 	dmn_limit_log(d);
 	dmn_count_failures(d, pfsd_transport_flush(d->tp) +

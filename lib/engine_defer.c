@@ -106,12 +106,12 @@ static unsigned eng_defer_waits(const struct pfs_engine *e, bool insert,
 		const struct pfs_engine_peer *p = &e->peers[i];
 		bool seq;
 
-		if (now_ms - p->heard_ms > PFS_DEFER_LIVE_MS)
-			continue;
+		/* pfsyncd: live while its stream is; a BSD peer: heard */
 		seq = p->dialect == PFS_DIALECT_V3 && w->seq != 0 &&
-		      eng_rel_follows(e, p->addr);
-		if (!seq && !(insert && (p->dialect == PFS_DIALECT_V5 ||
-					 p->dialect == PFS_DIALECT_V6)))
+		      eng_rel_follows(e, p->addr, now_ms);
+		if (!seq && (now_ms - p->heard_ms > PFS_DEFER_LIVE_MS ||
+			     !insert || (p->dialect != PFS_DIALECT_V5 &&
+					 p->dialect != PFS_DIALECT_V6)))
 			continue;
 		if (seq)
 			w->by_seq |= (uint8_t)(1u << w->nwait);
@@ -269,6 +269,11 @@ void eng_defer_free(struct pfs_engine *e)
 {
 	free(e->defer);
 	e->defer = NULL;
+}
+
+void pfs_engine_acks(struct pfs_engine *e, uint64_t now_ms)
+{
+	eng_rel_acks_due(e, now_ms);
 }
 
 size_t pfs_engine_defer_held(const struct pfs_engine *e)

@@ -254,8 +254,10 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used, const 
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
 /* defer: src acknowledges our stream (a pfsyncd peer we follow), and
  * the number of the packet that carries the records packed so far */
-bool eng_rel_follows(const struct pfs_engine *e, uint32_t src);
+bool eng_rel_follows(const struct pfs_engine *e, uint32_t src,
+		     uint64_t now_ms);
 uint32_t eng_rel_defer_seq(const struct pfs_engine *e);
+void eng_rel_acks_due(struct pfs_engine *e, uint64_t now_ms);
 
 /* engine_defer.c */
 void eng_defer_ack_id(struct pfs_engine *e, uint32_t src, uint64_t id,

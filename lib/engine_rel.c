@@ -1021,8 +1021,23 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
 
 /* ---- defer (engine_defer.c) -----------------------------------------------*/
 
-/* src is a pfsyncd peer whose stream we follow: it ACKs ours. */
-bool eng_rel_follows(const struct pfs_engine *e, uint32_t src)
+/* The ACKs due now (a peer holds a packet for them), sent at once. */
+void eng_rel_acks_due(struct pfs_engine *e, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+	unsigned i;
+
+	for (i = 0; r != NULL && i < ENG_REL_PEERS; i++)
+		if (r->peer[i].epoch && r->peer[i].ack_at <= now_ms)
+			rel_ack_send(e, &r->peer[i]);
+}
+
+/* src is a pfsyncd peer whose stream we follow, heard within
+ * ENG_REL_FORGET_MS (the peers whose ACKs free the ring): it ACKs ours.
+ * Its idle heartbeats stop after a while, so this is the liveness the
+ * stream knows, not the last packet with records. */
+bool eng_rel_follows(const struct pfs_engine *e, uint32_t src,
+		     uint64_t now_ms)
 {
 	const struct eng_rel *r = e->rel;
 	unsigned i;
@@ -1030,7 +1045,8 @@ bool eng_rel_follows(const struct pfs_engine *e, uint32_t src)
 	if (r == NULL || !r->peer_seen || src == 0)
 		return false;
 	for (i = 0; i < ENG_REL_PEERS; i++)
-		if (r->peer[i].epoch && r->peer[i].src == src)
+		if (r->peer[i].epoch && r->peer[i].src == src &&
+		    now_ms - r->peer[i].heard_ms <= ENG_REL_FORGET_MS)
 			return true;
 	return false;
 }

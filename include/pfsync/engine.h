@@ -316,7 +316,8 @@ void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);
 #define PFS_DEFER_MS_DEFAULT 20	 /* as OpenBSD and FreeBSD */
 #define PFS_DEFER_MS_MAX 1000
 #define PFS_DEFER_MAX 4096	 /* packets held at once */
-#define PFS_DEFER_LIVE_MS 5000	 /* a peer heard this recently is awaited */
+#define PFS_DEFER_LIVE_MS 10000 /* a BSD peer heard this recently is
+				    awaited (pfsyncd: while its stream is) */
 #define PFS_DEFER_WAIT 8	 /* peers awaited for one packet, at most */
 
 enum pfs_defer_stat {
@@ -342,6 +343,11 @@ enum pfs_defer_stat {
  */
 int pfs_engine_defer(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 		     bool insert, uint64_t cookie, uint64_t now_ms);
+/* Send the acknowledgements a peer's defer waits for (its DATA had
+ * PFS_EXT_ARG_DEFER), now: the caller calls it once the changes applied
+ * reached the firewall (the kernel writes are done); the engine timer
+ * sends them too. */
+void pfs_engine_acks(struct pfs_engine *e, uint64_t now_ms);
 /* Packets held now. */
 size_t pfs_engine_defer_held(const struct pfs_engine *e);
 /* [PFS_DEFER_NSTATS] */
