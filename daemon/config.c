@@ -18,6 +18,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "pfsync/engine.h"
+
 #include "config.h"
 #include "metrics_http.h"
 
@@ -307,6 +309,28 @@ static int conf_w_version(struct pfsd_conf *c, const char *arg, char *err,
 	return -1;
 }
 
+/* defer: hold each new connection's first packet for the peers' acks
+ * (pfsyncd(8) DEFER); -defer: not */
+static int conf_w_defer(struct pfsd_conf *c, const char *arg, char *err,
+			size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	c->defer = true;
+	return 0;
+}
+
+static int conf_w_nodefer(struct pfsd_conf *c, const char *arg, char *err,
+			  size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	c->defer = false;
+	return 0;
+}
+
 static const struct conf_word conf_words[] = {
     {"up", 0, conf_w_up},
     {"down", 0, conf_w_down},
@@ -316,6 +340,8 @@ static const struct conf_word conf_words[] = {
     {"-syncpeer", 0, conf_w_nosyncpeer},
     {"maxupd", 1, conf_w_maxupd},
     {"version", 1, conf_w_version},
+    {"defer", 0, conf_w_defer},
+    {"-defer", 0, conf_w_nodefer},
 };
 
 static const struct conf_word *conf_word_find(const char *name)
@@ -389,6 +415,7 @@ enum conf_kw_id {
 	KW_BULK_TICK,
 	KW_BULK_RETRY,
 	KW_FLUSH_DELAY,
+	KW_DEFER_TIMEOUT,
 	KW_MTU,
 	KW_TAP,
 	KW_RELIABLE,
@@ -617,6 +644,14 @@ static int conf_kw_flush_delay(struct conf_parse *p, int argc, char *argv[])
 	(void)argc;
 	return conf_decimal("flush-delay", argv[0], 1, CONF_FLUSH_MAX,
 			    &p->conf.flush_ms, p->msg, sizeof p->msg);
+}
+
+/* defer-timeout MS: the longest a deferred packet waits (defer) */
+static int conf_kw_defer_timeout(struct conf_parse *p, int argc, char *argv[])
+{
+	(void)argc;
+	return conf_decimal("defer-timeout", argv[0], 1, PFS_DEFER_MS_MAX,
+			    &p->conf.defer_ms, p->msg, sizeof p->msg);
 }
 
 /* mtu: 0 follows the syncdev; otherwise 576..65535. */
@@ -978,6 +1013,7 @@ static const struct conf_kw conf_kws[KW_COUNT] = {
     [KW_BULK_TICK] = {"bulk-tick", 1, false, conf_kw_bulk_tick},
     [KW_BULK_RETRY] = {"bulk-retry", 1, false, conf_kw_bulk_retry},
     [KW_FLUSH_DELAY] = {"flush-delay", 1, false, conf_kw_flush_delay},
+    [KW_DEFER_TIMEOUT] = {"defer-timeout", 1, false, conf_kw_defer_timeout},
     [KW_MTU] = {"mtu", 1, false, conf_kw_mtu},
     [KW_TAP] = {"tap", 1, false, conf_kw_tap},
     [KW_RELIABLE] = {"reliable", 1, false, conf_kw_reliable},
@@ -1147,6 +1183,7 @@ void pfsd_conf_default(struct pfsd_conf *c)
 	c->bulk_tick_ms = 1;
 	c->bulk_retry_ms = 5000;
 	c->flush_ms = 10;
+	c->defer_ms = PFS_DEFER_MS_DEFAULT;
 	c->mtu = 0;
 	c->key_grace = PFSD_KEY_GRACE;
 	c->udp_port = PFSD_UDP_PORT;
@@ -1321,6 +1358,8 @@ static void conf_print_interface(const struct pfsd_conf *c, FILE *f)
 	}
 	fprintf(f, " maxupd %u", c->maxupd);
 	conf_print_version(c, f);
+	if (c->defer)
+		fputs(" defer", f);
 	fputc('\n', f);
 }
 
@@ -1392,6 +1431,8 @@ void pfsd_conf_print(const struct pfsd_conf *c, FILE *f)
 	fprintf(f, "bulk-tick %u\n", c->bulk_tick_ms);
 	fprintf(f, "bulk-retry %u\n", c->bulk_retry_ms);
 	fprintf(f, "flush-delay %u\n", c->flush_ms);
+	if (c->defer_ms != PFS_DEFER_MS_DEFAULT)
+		fprintf(f, "defer-timeout %u\n", c->defer_ms);
 	fprintf(f, "mtu %u\n", c->mtu);
 	fprintf(f, "tap %s\n", c->tap_always ? "always" : "auto");
 	conf_print_security(c, f);
@@ -1440,6 +1481,7 @@ bool pfsd_conf_equal(const struct pfsd_conf *a, const struct pfsd_conf *b)
 	       a->bulk_tick_ms == b->bulk_tick_ms &&
 	       a->bulk_retry_ms == b->bulk_retry_ms &&
 	       a->flush_ms == b->flush_ms && a->mtu == b->mtu &&
+	       a->defer == b->defer && a->defer_ms == b->defer_ms &&
 	       a->tap_always == b->tap_always && a->reliable == b->reliable &&
 	       a->tomb_s == b->tomb_s && a->sync_rcvbuf == b->sync_rcvbuf &&
 	       a->limit_states == b->limit_states &&

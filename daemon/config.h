@@ -104,6 +104,8 @@ struct pfsd_conf {
 	unsigned bulk_tick_ms;	/* default 1 */
 	unsigned bulk_retry_ms; /* default 5000 */
 	unsigned flush_ms;	/* flush-delay, default 10 */
+	bool defer;		/* interface word defer: hold first packets */
+	unsigned defer_ms;	/* defer-timeout, default 20 */
 	unsigned mtu;		/* 0 = follow the syncdev */
 	bool tap_always;	/* tap always: pfsync0 copies without a listener */
 	bool reliable;		/* default on: sequence numbers, resends */

@@ -28,6 +28,7 @@
 #include "control.h"
 #include "crypt.h"
 #include "backend/backend.h"
+#include "defer.h"
 #include "daemon.h"
 #include "log.h"
 #include "metrics_http.h"
@@ -174,6 +175,8 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	ec->v5_fmt = c->v5_fmt;
 	ec->max_states = d->state_limit;
 	ec->digest_ms = c->digest_ms;
+	ec->defer = c->defer && d->dfr != NULL;
+	ec->defer_ms = c->defer_ms;
 }
 
 /* ---- the state limit ---------------------------------------------------*/
@@ -347,6 +350,8 @@ static void dmn_after_wakeup(void *arg)
 
 	/* a few batches of the backend's writes; more wait: come back */
 	pfsd_loop_set_busy(d->loop, pfsd_backend_pump(d->bk));
+	/* a peer's defer waits for these: after our kernel writes */
+	pfs_engine_acks(d->engine, pfsd_daemon_now_ms());
 	dmn_note_written(d);
 	dmn_limit_log(d);
 	dmn_count_failures(d, pfsd_tp_flush(d->tp));
@@ -463,7 +468,41 @@ static void dmn_expect(void *ctx, const struct pfs_xexp *x)
 	pfsd_backend_expect(d->bk, x);
 }
 
+/* defer: a held packet may go (defer.h). */
+static void dmn_deferred(void *ctx, uint64_t cookie, bool acked)
+{
+	struct pfsd_daemon *d = ctx;
+
+	pfsd_defer_release(d->dfr, cookie, acked); /* NULL-safe */
+}
+
+/* defer on: the queue and its table come before the engine asks for
+ * acknowledgements; it needs the conntrack backend. */
+static void dmn_defer_start(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	struct pfsd_defer_env env = {d->loop, d->engine, d->bk, dmn_kick, d};
+
+	if (!c->defer || d->dfr != NULL)
+		return;
+	if (!pfsd_backend_kernel(d->bk)) {
+		log_warnx("defer: needs backend conntrack; off");
+		return;
+	}
+	d->dfr = pfsd_defer_new(&env);
+}
+
+/* defer off: after the engine let every held packet go. */
+static void dmn_defer_stop(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	if (c->defer || d->dfr == NULL)
+		return;
+	pfsd_defer_free(d->dfr);
+	d->dfr = NULL;
+	log_info("defer: off, table %s removed", "inet pfsyncd_defer");
+}
+
 static const struct pfs_engine_ops dmn_ops = {
+	.deferred = dmn_deferred,
 	.output = dmn_output,
 	.applied = dmn_applied,
 	.synced = dmn_synced,
@@ -835,6 +874,16 @@ static void dmn_limit_set(struct pfsd_daemon *d)
 	(void)pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms());
 }
 
+/* The engine asks for acknowledgements once the queue is there. */
+static void dmn_defer_engine(struct pfsd_daemon *d, const struct pfsd_conf *c)
+{
+	struct pfs_engine_conf ec = *pfs_engine_conf(d->engine);
+
+	ec.defer = true;
+	ec.defer_ms = c->defer_ms;
+	(void)pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms());
+}
+
 /* The state table, its hashes under a random key of this process only
  * (table.h: outsiders must not be able to choose colliding states). */
 static struct pfs_table *dmn_table_new(void)
@@ -917,6 +966,9 @@ struct pfsd_daemon *pfsd_daemon_new(struct pfsd_loop *loop,
 		pfsd_daemon_free(d);
 		return NULL;
 	}
+	dmn_defer_start(d, c);
+	if (d->dfr != NULL)
+		dmn_defer_engine(d, c);
 	pfsd_loop_set_after(loop, dmn_after_wakeup, d);
 	d->synced = pfs_engine_synced(d->engine);
 	log_info("%s: hostid 0x%08x, syncdev %s, mtu %u", c->ifname,
@@ -942,6 +994,8 @@ void pfsd_daemon_free(struct pfsd_daemon *d)
 		pfsd_loop_timer_cancel(d->loop, d->trim_timer);
 	pfsd_churn_free(d->churn);
 	pfsd_mhttp_free(d->mhttp);
+	pfsd_defer_free(d->dfr); /* held packets go, the table goes */
+	d->dfr = NULL;
 	pfsd_backend_free(d->bk);
 	d->bk = NULL;
 	if (d->ctl != NULL) {
@@ -1109,11 +1163,13 @@ static int dmn_apply(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	d->hostid = hostid;
 	d->mtu = dmn_mtu(d, c);
 	(void)dmn_limit_update(d, c);
+	dmn_defer_start(d, c);
 	dmn_engine_conf(d, c, d->mtu, &ec);
 	if (pfs_engine_set_conf(d->engine, &ec, pfsd_daemon_now_ms()) == -1) {
 		snprintf(err, errlen, "engine: %s", strerror(errno));
 		return -1;
 	}
+	dmn_defer_stop(d, c);
 	if (dmn_apply_tun(d, c, err, errlen) == -1)
 		return -1;
 	dmn_apply_control(d, c);

@@ -34,6 +34,7 @@ struct pfsd_capture;
 struct pfsd_backend;
 struct pfsd_mhttp;
 struct pfsd_crypt;
+struct pfsd_defer;
 
 /* Creators the metrics name one by one; more are summed as "other". */
 #define PFSD_METRICS_CREATORS 64
@@ -76,6 +77,7 @@ struct pfsd_daemon {
 	struct pfsd_churn *churn;
 	struct pfsd_backend *bk; /* memory or conntrack (backend/backend.h) */
 	struct pfsd_crypt *crypt; /* sealed packets, NULL without a key */
+	struct pfsd_defer *dfr;	  /* defer on (defer.h), else NULL */
 	int timer_id;		/* engine timer, 0 when not armed */
 	int tap_timer;		/* pfsync0 listener poll, 0 when none */
 	int trim_timer;		/* heap trim (daemon.c), 0 when none */

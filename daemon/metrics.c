@@ -22,6 +22,7 @@
 
 #include "churn.h"
 #include "crypt.h"
+#include "defer.h"
 #include "version.h"
 #include "backend/backend.h"
 #include "backend/ctexp.h"
@@ -221,6 +222,31 @@ static void met_rel(const struct pfsd_daemon *d, struct pfsd_out *o)
 			 pfs_rel_stat_name((enum pfs_rel_stat)i));
 		met_one(o, name, "counter", met_rel_help[i], v ? v[i] : 0);
 	}
+}
+
+/* defer (pfsyncd(8) DEFER): each engine counter, the queue's passes
+ * and the hold percentiles. */
+static void met_defer(const struct pfsd_daemon *d, struct pfsd_out *o)
+{
+	const uint64_t *v = d->engine ? pfs_engine_defer_stats(d->engine) : NULL;
+	static const struct pfsd_defer_stats zero;
+	const struct pfsd_defer_stats *s = d->dfr ? pfsd_defer_stats(d->dfr)
+						  : &zero;
+	char name[64];
+	int i;
+
+	for (i = 0; i < PFS_DEFER_NSTATS; i++) {
+		snprintf(name, sizeof(name), "pfsyncd_%s_total",
+			 pfs_defer_stat_name((enum pfs_defer_stat)i));
+		met_one(o, name, "counter",
+			"Defer: packets held and released, by reason "
+			"(pfsyncd(8) DEFER).", v ? v[i] : 0);
+	}
+	met_one(o, "pfsyncd_defer_queued_total", "counter",
+		"Packets the defer queue handed to pfsyncd.", s->queued);
+	met_one(o, "pfsyncd_defer_hold_p99_microseconds", "gauge",
+		"99th percentile of the time a deferred packet was held.",
+		pfsd_defer_hold_pct(d->dfr, 99));
 }
 
 static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
@@ -711,6 +737,7 @@ void pfsd_metrics_render(struct pfsd_daemon *d, struct pfsd_out *o,
 	met_bsdp(d, o);
 	met_rel(d, o);
 	pfsd_metrics_digest(d, o, now_ms, wall_ms);
+	met_defer(d, o);
 	met_conntrack(d, o);
 	met_conntrack_more(d, o);
 	met_ct_liberal(d, o);

@@ -146,6 +146,8 @@ static void bsd_record(const struct pfs_msg *m, struct pfs_bsd_state *st,
 	case PFS_MSG_UPD:
 		st->st = *m->u.state;
 		pfs_bsd_extra_default(&st->x, &st->st);
+		if (m->kind == PFS_MSG_INS && m->ack_wanted)
+			st->x.state_flags |= PFS_BSD_PFSTATE_ACK;
 		break;
 	case PFS_MSG_UPD_C:
 		memset(u, 0, sizeof(*u));

@@ -47,7 +47,8 @@ static bool eng_conf_ok(const struct pfs_engine_conf *c)
 	/* maxupd is a byte, so <= 255 holds by its type */
 	return c->hostid != 0 && c->bulk_pkts >= 1 && c->bulk_tick_ms >= 1 &&
 	       c->bulk_retry_ms >= 1 &&
-	       c->flush_ms >= 1 && c->flush_ms <= PFS_FLUSH_MS && eng_conf_dialect_ok(c);
+	       c->flush_ms >= 1 && c->flush_ms <= PFS_FLUSH_MS &&
+	       c->defer_ms <= PFS_DEFER_MS_MAX && eng_conf_dialect_ok(c);
 }
 
 /*
@@ -170,6 +171,7 @@ void pfs_engine_free(struct pfs_engine *e)
 		return;
 	eng_rel_close(e);
 	eng_dig_close(e);
+	eng_defer_free(e);
 	pfs_tomb_free(e->tomb);
 	pfs_creators_free(e->creators);
 	pfs_tomb_free(e->ctomb);
@@ -610,6 +612,7 @@ int pfs_engine_set_conf(struct pfs_engine *e, const struct pfs_engine_conf *c,
 	if (dev || peer || mtu || c->reliable != e->conf.reliable)
 		pfs_engine_flush(e, now_ms);
 	e->conf = *c;
+	eng_defer_conf(e); /* defer off: what is held goes */
 	eng_dial_choose(e, now_ms); /* flushes when the dialect changes */
 	return eng_conf_parts(e, now_ms);
 }
@@ -787,7 +790,8 @@ uint64_t pfs_engine_next_timeout(const struct pfs_engine *e)
 {
 	return eng_min(eng_min(eng_min(e->flush_at, eng_rel_next_timeout(e)),
 			       eng_min(e->bulkfail_at, e->bulk_tick_at)),
-		       eng_dig_next_timeout(e));
+		       eng_min(eng_dig_next_timeout(e),
+			       eng_defer_next_timeout(e)));
 }
 
 void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
@@ -800,6 +804,7 @@ void pfs_engine_timer(struct pfs_engine *e, uint64_t now_ms)
 		eng_bulk_tick(e, now_ms);
 	eng_rel_timer(e, now_ms);
 	eng_dig_timer(e, now_ms);
+	eng_defer_timer(e, now_ms);
 	eng_dial_tick(e, now_ms); /* peers long silent are forgotten */
 }
 

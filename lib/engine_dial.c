@@ -314,6 +314,8 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, uint8_t d,
 		st->expire = pfs_dsem_wire_expire(d, e->pkt.left[i],
 						  r->state.timeout);
 		m->u.state = st;
+		/* defer: a BSD peer answers with an INS_ACK (engine_defer.c) */
+		m->ack_wanted = m->kind == PFS_MSG_INS && e->conf.defer;
 		if (!net || m->kind == PFS_MSG_INS)
 			break;
 		m->kind = PFS_MSG_UPD_C; /* expire 0, as the BSDs send */

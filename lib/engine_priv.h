@@ -176,6 +176,10 @@ struct pfs_engine {
 	unsigned npeers;
 	struct pfs_engine_peer peers[PFS_ENGINE_PEERS]; /* heard, any order */
 
+	/* packets held for acknowledgements (engine_defer.c) */
+	struct eng_defer *defer; /* NULL until conf.defer is first on */
+	uint64_t defer_stats[PFS_DEFER_NSTATS];
+
 	uint8_t lbuf[ENG_BUF_MAX]; /* encoded local packet */
 	uint8_t nbuf[ENG_BUF_MAX]; /* encoded compressed packet */
 };
@@ -269,6 +273,22 @@ int eng_rel_acked_by(const struct pfs_engine *e, uint32_t src,
 uint64_t eng_rel_next_timeout(const struct pfs_engine *e);
 /* A pfsyncd peer's stream from src is followed (a trailer heard). */
 bool eng_rel_knows(const struct pfs_engine *e, uint32_t src);
+/* defer: src acknowledges our stream (a pfsyncd peer we follow), and
+ * the number of the packet that carries the records packed so far */
+bool eng_rel_follows(const struct pfs_engine *e, uint32_t src,
+		     uint64_t now_ms);
+uint32_t eng_rel_defer_seq(const struct pfs_engine *e);
+void eng_rel_acks_due(struct pfs_engine *e, uint64_t now_ms);
+
+/* engine_defer.c */
+void eng_defer_ack_id(struct pfs_engine *e, uint32_t src, uint64_t id,
+		      uint32_t creatorid, uint64_t now_ms);
+void eng_defer_ack_seq(struct pfs_engine *e, uint32_t src, uint32_t seq,
+		       uint64_t now_ms);
+uint64_t eng_defer_next_timeout(const struct pfs_engine *e);
+void eng_defer_timer(struct pfs_engine *e, uint64_t now_ms);
+void eng_defer_conf(struct pfs_engine *e); /* off: release every packet */
+void eng_defer_free(struct pfs_engine *e);
 void eng_rel_timer(struct pfs_engine *e, uint64_t now_ms);
 int eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		   uint32_t dst);

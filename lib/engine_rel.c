@@ -319,6 +319,8 @@ size_t eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 		if (!r->ring)
 			return len;
 	}
+	if (e->conf.defer) /* a packet may wait for this one's ACK */
+		x.arg |= PFS_EXT_ARG_DEFER;
 	x.epoch = r->epoch;
 	x.seq = ++r->seq;
 	if (x.seq == 0)
@@ -486,6 +488,7 @@ static void rel_ack_in(struct pfs_engine *e, uint32_t src, uint32_t seq,
 	if (rel_before(a->seq, seq))
 		a->seq = seq;
 	a->heard_ms = now_ms;
+	eng_defer_ack_seq(e, src, a->seq, now_ms); /* engine_defer.c */
 	if (!r->ring || !rel_acked_floor(r, now_ms, &floor))
 		return;
 	while (!rel_before(floor, r->oldest) && !rel_before(r->seq, r->oldest))
@@ -1073,6 +1076,58 @@ void eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
 	else if (x->kind == PFS_EXT_GONE)
 		rel_gone(e, p, x->seq, now_ms);
 	rel_ack_due(e, p, now_ms);
+	/* the sender holds a packet for this one (defer): the ACK goes from
+	 * the next timer run, after the loop has written the kernel */
+	if (x->kind == PFS_EXT_DATA && (x->arg & PFS_EXT_ARG_DEFER) &&
+	    p->ack_at != ENG_NEVER)
+		p->ack_at = now_ms;
+}
+
+/* ---- defer (engine_defer.c) -----------------------------------------------*/
+
+/* The ACKs due now (a peer holds a packet for them), sent at once. */
+void eng_rel_acks_due(struct pfs_engine *e, uint64_t now_ms)
+{
+	struct eng_rel *r = e->rel;
+	unsigned i;
+
+	for (i = 0; r != NULL && i < ENG_REL_PEERS; i++)
+		if (r->peer[i].epoch && r->peer[i].ack_at <= now_ms)
+			rel_ack_send(e, &r->peer[i]);
+}
+
+/* src is a pfsyncd peer whose stream we follow, heard within
+ * ENG_REL_FORGET_MS (the peers whose ACKs free the ring): it ACKs ours.
+ * Its idle heartbeats stop after a while, so this is the liveness the
+ * stream knows, not the last packet with records. */
+bool eng_rel_follows(const struct pfs_engine *e, uint32_t src,
+		     uint64_t now_ms)
+{
+	const struct eng_rel *r = e->rel;
+	unsigned i;
+
+	if (r == NULL || !r->peer_seen || src == 0)
+		return false;
+	for (i = 0; i < ENG_REL_PEERS; i++)
+		if (r->peer[i].epoch && r->peer[i].src == src &&
+		    now_ms - r->peer[i].heard_ms <= ENG_REL_FORGET_MS)
+			return true;
+	return false;
+}
+
+/* The number of the packet that carries what is packed so far: the
+ * pending one, else the last sent (0: none, the stream is off). */
+uint32_t eng_rel_defer_seq(const struct pfs_engine *e)
+{
+	const struct eng_rel *r = e->rel;
+	uint32_t s;
+
+	if (r == NULL || !r->peer_seen)
+		return 0;
+	if (!e->pkt.active || e->pkt.count == 0)
+		return r->seq;
+	s = r->seq + 1;
+	return s == 0 ? 1 : s;
 }
 
 /* ---- timers --------------------------------------------------------------*/

@@ -939,7 +939,11 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	case PFS_MSG_BUS:
 		eng_bsd_bus(rx, m);
 		break;
-	default: /* INS_ACK: we defer no packets yet */
+	case PFS_MSG_INS_ACK: /* our defer (engine_defer.c) */
+		eng_defer_ack_id(rx->e, rx->from.addr, m->u.ref.id,
+				 m->u.ref.creatorid, rx->now_ms);
+		break;
+	default:
 		break;
 	}
 	return 0;

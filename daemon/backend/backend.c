@@ -164,3 +164,11 @@ pfsd_backend_exp_stats(const struct pfsd_backend *b)
 {
 	return BK_HAS(b, exp_stats) ? b->ops->exp_stats(b->impl) : NULL;
 }
+
+const struct pfs_state *pfsd_backend_queued(struct pfsd_backend *b,
+					    const struct pfsd_ct_entry *e,
+					    bool *inserted)
+{
+	*inserted = false;
+	return BK_HAS(b, queued) ? b->ops->queued(b->impl, e, inserted) : NULL;
+}

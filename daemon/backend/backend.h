@@ -41,6 +41,7 @@ struct pfsd_ctfilter;
 struct pfsd_ctnl_stats;
 struct pfsd_ctlib_stats;
 struct pfsd_ctexp_stats;
+struct pfsd_ct_entry;
 struct pfs_xexp;
 
 /* What the backend needs of the daemon: the engine it feeds (whose
@@ -109,6 +110,12 @@ struct pfsd_backend_ops {
 	/* A pfsyncd peer's conntrack expectation (engine.h's expect). */
 	void (*expect)(void *impl, const struct pfs_xexp *x);
 	const struct pfsd_ctexp_stats *(*exp_stats)(const void *impl);
+	/* defer: the entry a queued packet makes (read from its headers)
+	 * into the table, announced as its events would be (ctnl.h's
+	 * pfsd_ctnl_queued). */
+	const struct pfs_state *(*queued)(void *impl,
+					  const struct pfsd_ct_entry *e,
+					  bool *inserted);
 };
 
 extern const struct pfsd_backend_ops pfsd_backend_memory;    /* mem.c */
@@ -152,5 +159,9 @@ pfsd_backend_lib_stats(const struct pfsd_backend *b);
 void pfsd_backend_expect(struct pfsd_backend *b, const struct pfs_xexp *x);
 const struct pfsd_ctexp_stats *
 pfsd_backend_exp_stats(const struct pfsd_backend *b);
+/* NULL (not synced) from a backend without queued entries. */
+const struct pfs_state *pfsd_backend_queued(struct pfsd_backend *b,
+					    const struct pfsd_ct_entry *e,
+					    bool *inserted);
 
 #endif

@@ -114,6 +114,13 @@ static void ctb_expect(void *impl, const struct pfs_xexp *x)
 	pfsd_ctexp_apply(((struct ctb *)impl)->cx, x);
 }
 
+static const struct pfs_state *ctb_queued(void *impl,
+					  const struct pfsd_ct_entry *e,
+					  bool *inserted)
+{
+	return pfsd_ctnl_queued(ctb_ct(impl), e, inserted);
+}
+
 static const struct pfsd_ctexp_stats *ctb_exp_stats(const void *impl)
 {
 	return pfsd_ctexp_stats(((const struct ctb *)impl)->cx);
@@ -199,4 +206,5 @@ const struct pfsd_backend_ops pfsd_backend_conntrack = {
     .lib_stats = ctb_lib_stats,
     .expect = ctb_expect,
     .exp_stats = ctb_exp_stats,
+    .queued = ctb_queued,
 };

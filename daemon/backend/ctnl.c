@@ -637,6 +637,30 @@ static void ctnl_event(struct pfsd_ctnl *c, const struct nlmsghdr *nlh)
 		ctnl_destroy(c, &e, &st);
 }
 
+/*
+ * defer (defer.c): the entry a queued packet makes, read from its
+ * headers.  A new connection's entry is not confirmed while its first
+ * packet is held, so no NEW event has come: it is inserted and announced
+ * here; its NEW event later finds it by its key and is an update,
+ * announced only if something changed (ctnl_upsert).
+ */
+const struct pfs_state *pfsd_ctnl_queued(struct pfsd_ctnl *c,
+					 const struct pfsd_ct_entry *e,
+					 bool *inserted)
+{
+	struct pfs_state st;
+	const struct pfs_state *m;
+
+	*inserted = false;
+	if (pfsd_ctmap_to_state(e, ctnl_now_sec(), &st) == -1 ||
+	    ctnl_filtered(c, PFSD_CT_NEW, e, &st))
+		return NULL;
+	*inserted = ctnl_find(c, e, &st) == NULL;
+	m = ctnl_upsert(c, e, &st);
+	ctnl_seen(c, m);
+	return m;
+}
+
 static void ctnl_dump_start(struct pfsd_ctnl *c);
 
 /*

@@ -107,6 +107,8 @@ void pfsd_ctnl_applied(struct pfsd_ctnl *c, enum pfs_op op,
 void pfsd_ctnl_reread(struct pfsd_ctnl *c, const struct nlmsghdr *nlh);
 /* Peers' changes waiting to be written to the kernel. */
 size_t pfsd_ctnl_waiting(const struct pfsd_ctnl *c);
+/* Send every write queued (before an expectation needs its master). */
+void pfsd_ctnl_flush(struct pfsd_ctnl *c);
 /* Send a few batches of the writes queued (after every loop wakeup);
  * true when writes still wait, so the loop comes back at once. */
 bool pfsd_ctnl_pump(struct pfsd_ctnl *c);
@@ -122,6 +124,14 @@ bool pfsd_ctnl_unconfirmed_of(struct pfsd_ctnl *c, const struct pfs_state *st,
 			      uint32_t creatorid);
 
 const struct pfsd_ctnl_stats *pfsd_ctnl_stats(const struct pfsd_ctnl *c);
+
+/* defer: the entry a queued packet makes (read from its headers) into
+ * the mirror, announced as its events would be; the mirror state, NULL
+ * when not synced (filtered, protocol); *inserted: it was new there. */
+struct pfsd_ct_entry;
+const struct pfs_state *pfsd_ctnl_queued(struct pfsd_ctnl *c,
+					 const struct pfsd_ct_entry *e,
+					 bool *inserted);
 /* A new filter (a reload): later events are judged by it; an entry of
  * the table that it leaves out goes at its next event (a delete). */
 void pfsd_ctnl_set_filter(struct pfsd_ctnl *c, const struct pfsd_ctfilter *f);

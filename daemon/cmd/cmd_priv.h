@@ -79,6 +79,7 @@ int cmd_doctor(struct cmd_req *r); /* doctor.c */
 int cmd_filter(struct cmd_req *r); /* filter.c */
 int cmd_limit(struct cmd_req *r);	/* limit.c: limit [states N|auto] */
 void cmd_limit_show(struct cmd_req *r); /* its fields, in stats too */
+void cmd_defer_show(struct cmd_req *r); /* defer.c: stats -v */
 int cmd_reload(struct cmd_req *r);	/* reload.c */
 
 #endif

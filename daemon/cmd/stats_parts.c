@@ -382,6 +382,7 @@ void cmd_stats_parts(struct cmd_req *r)
 	parts_guard(r);
 	parts_bsdp(r);
 	cmd_limit_show(r);
+	cmd_defer_show(r);
 	parts_churn(r);
 	parts_ct(r);
 	parts_seal(r);

@@ -77,6 +77,15 @@ struct pfs_engine_conf {
 	 * (the library's default; pfsyncd's is PFS_DIG_MS_DEFAULT).
 	 */
 	unsigned digest_ms;
+	/*
+	 * defer (engine_defer.c): our INS ask each peer that can answer for
+	 * an acknowledgement (v5 / v6: PFSTATE_ACK, answered by INS_ACK;
+	 * pfsyncd: PFS_EXT_ARG_DEFER on the trailer, answered by an ACK at
+	 * once), and pfs_engine_defer holds a packet until they came, at
+	 * most defer_ms (0: PFS_DEFER_MS_DEFAULT).
+	 */
+	bool defer;
+	unsigned defer_ms;
 };
 
 #define PFS_ENGINE_VERSION_AUTO 0
@@ -159,6 +168,10 @@ struct pfs_engine_ops {
 	/* A pfsyncd peer's conntrack expectation (wire_xexp.h), in its
 	 * stream's order: after the records it sent before.  May be NULL. */
 	void (*expect)(void *ctx, const struct pfs_xexp *x);
+	/* defer: the packet held under cookie may go: every peer awaited
+	 * acknowledged (acked), or its time is up or defer went off.  May
+	 * be NULL (pfs_engine_defer then refuses). */
+	void (*deferred)(void *ctx, uint64_t cookie, bool acked);
 };
 
 struct pfs_rx_meta {
@@ -319,5 +332,48 @@ const uint64_t *pfs_engine_bsdp_stats(const struct pfs_engine *e);
 /* Sends that failed after output() returned (the daemon batches them):
  * added to OERRORS, as if output() had returned -1 for each. */
 void pfs_engine_count_oerrors(struct pfs_engine *e, uint64_t n);
+
+/* ---- defer (engine_defer.c) ---------------------------------------------*/
+
+#define PFS_DEFER_MS_DEFAULT 20	 /* as OpenBSD and FreeBSD */
+#define PFS_DEFER_MS_MAX 1000
+#define PFS_DEFER_MAX 4096	 /* packets held at once */
+#define PFS_DEFER_LIVE_MS 10000 /* a BSD peer heard this recently is
+				    awaited (pfsyncd: while its stream is) */
+#define PFS_DEFER_WAIT 8	 /* peers awaited for one packet, at most */
+
+enum pfs_defer_stat {
+	PFS_DEFER_HELD = 0,  /* packets held for an acknowledgement */
+	PFS_DEFER_ACKED,     /* ... released by the peers' acknowledgements */
+	PFS_DEFER_TIMEDOUT,  /* ... released when defer_ms was up */
+	PFS_DEFER_DROPPED,   /* ... released because defer went off */
+	PFS_DEFER_NOPEER,    /* not held: no live peer can acknowledge */
+	PFS_DEFER_FULL,	     /* not held: PFS_DEFER_MAX held already */
+	PFS_DEFER_ACKS_IN,   /* acknowledgements that released a wait */
+	PFS_DEFER_NSTATS
+};
+
+/*
+ * Hold a packet (the caller's cookie) until every live peer (heard within
+ * PFS_DEFER_LIVE_MS) that can acknowledge the change just made to state
+ * (id, creatorid) did: for an insert, v5 / v6 peers (INS_ACK) and
+ * pfsyncd peers (the reliable stream's ACK of the packet carrying it);
+ * for an update, pfsyncd peers only.  NetBSD peers cannot and are not
+ * awaited.  Call it after the change, before pfs_engine_flush sends it.
+ * 0: held, ops->deferred will report; 1: nobody to wait for (release
+ * now); -1: not held (ENOBUFS: PFS_DEFER_MAX held; EINVAL: defer off).
+ */
+int pfs_engine_defer(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
+		     bool insert, uint64_t cookie, uint64_t now_ms);
+/* Send the acknowledgements a peer's defer waits for (its DATA had
+ * PFS_EXT_ARG_DEFER), now: the caller calls it once the changes applied
+ * reached the firewall (the kernel writes are done); the engine timer
+ * sends them too. */
+void pfs_engine_acks(struct pfs_engine *e, uint64_t now_ms);
+/* Packets held now. */
+size_t pfs_engine_defer_held(const struct pfs_engine *e);
+/* [PFS_DEFER_NSTATS] */
+const uint64_t *pfs_engine_defer_stats(const struct pfs_engine *e);
+const char *pfs_defer_stat_name(enum pfs_defer_stat s);
 
 #endif

@@ -11,7 +11,8 @@
  *    1  u8   version (high nibble, 1) | kind (low nibble)
  *    2  u16  arg: NACK: number of packets asked for; DATA, HB, GONE:
  *            flags, 0x8000 (PFS_EXT_ARG_XST) "I read the state-extras
- *            section" (wire_xst.h), other bits 0 and ignored
+ *            section" (wire_xst.h), 0x4000 (PFS_EXT_ARG_DEFER, DATA)
+ *            "ACK this packet at once", other bits 0 and ignored
  *    4  u32  epoch: DATA, HB, GONE: the sender's stream (random, nonzero,
  *            new at each start); NACK: the stream asked
  *    8  u32  seq: DATA: this packet's number (from 1); HB: the last DATA
@@ -38,6 +39,9 @@
 #define PFS_EXT_MAGIC 0xF5
 #define PFS_EXT_VERSION 1
 #define PFS_EXT_ARG_XST 0x8000 /* DATA, HB, GONE: reads wire_xst.h */
+/* DATA: the sender holds a packet until this one is applied (defer):
+ * ACK it at once, once its states reached the firewall's table */
+#define PFS_EXT_ARG_DEFER 0x4000
 
 enum pfs_ext_kind {
 	PFS_EXT_DATA = 1, /* this packet is number seq of stream epoch */

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test_defer.sh - `defer` on asymmetric paths (issue 20): the client's
+# SYN leaves through firewall A, the server's SYN-ACK comes back through
+# firewall B, both strict (nf_conntrack_tcp_loose=0, be_liberal=0,
+# forward policy drop but established and the inside's SYNs):
+#
+#   cli 192.168.0.10 --lan-- fwA --wan-- srv 10.0.0.10
+#      default via .254      fwB         default via 10.0.0.253
+#                  (sync0 crossover between fwA and fwB)
+#
+#  1. without defer: B drops the first SYN-ACK (B has not heard of the
+#     connection yet): connections are slow (SYN retransmitted) or fail;
+#  2. with defer on both: A holds each SYN until B acknowledged the
+#     insert, B its first SYN-ACK until A acknowledged the update; every
+#     held packet is released (by acks or at defer-timeout), none lost;
+#  3. the table is pfsyncd's own: it goes with `-defer`, and with the
+#     daemon when it dies (NFT_TABLE_F_OWNER).
+# Not asserted yet (issue 20 stays open): 500 of 500 at first try; on
+# this machine some acknowledgements still come after the 20 ms.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/failover-lib.sh"
+netns_init
+
+N=${DEFER_N:-200}
+RATE=${DEFER_RATE:-100}
+
+fo_topology
+ip -n "$(fo_ns cli)" route replace default via 192.168.0.254
+ip -n "$(fo_ns srv)" route replace default via 10.0.0.253
+for n in fwA fwB; do
+	fo_firewall "$n" || fail "ruleset $n"
+	# the server's answers arrive at B only; A's rp_filter stays off
+	ip netns exec "$(fo_ns $n)" sysctl -qw net.ipv4.conf.all.rp_filter=0
+done
+ip netns exec "$(fo_ns srv)" "$PY" "$FO_LIB_DIR/connburst.py" server \
+	0.0.0.0 "$FO_PORT" >"$T/srv.log" 2>&1 &
+fo_bgpid srv
+wait_for 5 grep -q listening "$T/srv.log" || fail "server"
+
+burst() { # N RATE -> JSON line
+	ip netns exec "$(fo_ns cli)" "$PY" "$FO_LIB_DIR/connburst.py" client \
+		10.0.0.10 "$FO_PORT" "$1" "$2" "${3:-5}"
+}
+jget() { "$PY" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+
+FO_EXTRA_CONF="flush-delay 10" fo_pfsyncd fwA 0x0a || fail "pfsyncd A"
+FO_EXTRA_CONF="flush-delay 10" fo_pfsyncd fwB 0x0b || fail "pfsyncd B"
+wait_for 10 fo_synced fwA && wait_for 10 fo_synced fwB || fail "bulk"
+
+# 1. without defer
+R=$(burst 20 20 3)
+echo "without defer: $R"
+slow=$(( $(jget "$R" slow_connect) + $(jget "$R" failed) ))
+check "without defer, the SYN-ACK through B is lost (slow or failed: $slow of 20)" \
+	test "$slow" -ge 10
+
+# 2. defer on both, at run time
+ctl fwA pfsync0 defer >/dev/null || fail "defer A"
+ctl fwB pfsync0 defer >/dev/null || fail "defer B"
+check "A's table installed" \
+	ip netns exec "$(fo_ns fwA)" nft list table inet pfsyncd_defer
+dj() { json_field "$1" "$2" -v stats; }
+check "stats -v says defer is on" test "$(dj fwA defer)" = True
+sleep 1
+R=$(burst "$N" "$RATE" 8)
+echo "with defer: $R"
+held=$(dj fwA defer_held)
+acked=$(dj fwA defer_acked)
+tout=$(dj fwA defer_timedout)
+echo "# A: queued $(dj fwA defer_queued) held $held acked $acked timed out $tout" \
+	"hold p50 $(dj fwA defer_hold_p50_us) us p99 $(dj fwA defer_hold_p99_us) us"
+echo "# B: held $(dj fwB defer_held) acked $(dj fwB defer_acked)" \
+	"timed out $(dj fwB defer_timedout)"
+check "A held first packets ($held)" test "$held" -ge 1
+check "every held packet was released (acked $acked + timed out $tout)" \
+	test $((acked + tout)) -eq "$held"
+check "no verdict refused" test "$(dj fwA defer_verdict_failed)" -eq 0
+check "no client hung: $N answered or failed" \
+	test $(( $(jget "$R" ok) + $(jget "$R" failed) )) -eq "$N"
+
+# 3. -defer removes the table; a dead daemon's table goes with it
+ctl fwA pfsync0 -defer >/dev/null
+check "-defer removes A's table" sh -c \
+	"! ip netns exec $(fo_ns fwA) nft list table inet pfsyncd_defer >/dev/null 2>&1"
+check "B alive" daemons_healthy
+kill -9 "$(daemon_pid fwB)"
+wait "$(daemon_pid fwB)" 2>/dev/null
+check "B killed: its table went with it (owner), packets pass" sh -c \
+	"! ip netns exec $(fo_ns fwB) nft list table inet pfsyncd_defer >/dev/null 2>&1"
