@@ -28,15 +28,15 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 
 B        := build
-LIB_SRC  := $(wildcard lib/*.c)
+LIB_SRC  := $(wildcard lib/*/*.c)
 DMN_MAIN := daemon/pfsyncd.c
-DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c daemon/backend/*.c daemon/cmd/*.c))
+DMN_SRC  := $(filter-out $(DMN_MAIN),$(wildcard daemon/*.c daemon/*/*.c))
 CTL_MAIN := ctl/pfsyncctl.c
 CTL_SRC  := $(filter-out $(CTL_MAIN),$(wildcard ctl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
-HDRS     := $(wildcard include/pfsync/*.h lib/*.h daemon/*.h daemon/backend/*.h daemon/cmd/*.h \
+HDRS     := $(wildcard include/pfsync/*.h lib/*/*.h daemon/*.h daemon/*/*.h \
             ctl/*.h tests/unit/*.h tests/bench/*.h)
 
 # --- optimised build (rel) and sanitizer build (asan) ----------------------
@@ -56,7 +56,8 @@ PFSYNCCTL := $(B)/pfsyncctl
 
 all: $(PFSYNCD) $(PFSYNCCTL)
 
-# daemon/cmd/ and daemon/backend/ include the daemon's headers by name,
+# the daemon's files include its headers from the top of daemon/
+# ("net/tp.h", "config.h"),
 # as the tests do
 $(B)/rel/daemon/%.o $(B)/asan/daemon/%.o: CPPFLAGS += -Idaemon
 
@@ -156,8 +157,8 @@ deb-chroot-check: all build/asan/pfsyncd
 	bash tests/pkg/test_deb_chroot.sh
 
 format:
-	clang-format -i $(wildcard include/pfsync/*.h lib/*.c lib/*.h daemon/*.c \
-		daemon/*.h daemon/backend/*.c daemon/backend/*.h daemon/cmd/*.c daemon/cmd/*.h ctl/*.c ctl/*.h \
+	clang-format -i $(wildcard include/pfsync/*.h lib/*/*.c lib/*/*.h daemon/*.c \
+		daemon/*.h daemon/*/*.c daemon/*/*.h ctl/*.c ctl/*.h \
 		tests/*/*.c tests/*/*.h)
 
 clean:

@@ -1,7 +1,7 @@
 /*
  * capture_cmd.c - `pfsyncctl capture` (see capture_cmd.h): live packets from
- * live.h, their pfsync payload found by lib/pcap.c as for a raw-IP
- * frame, written with lib/pcap.c's headers.
+ * live.h, their pfsync payload found by lib/wire/pcap.c as for a raw-IP
+ * frame, written with lib/wire/pcap.c's headers.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * decode.h).  Runs locally, never talks to the daemon.
  *
  * Files are read as a stream (stdin works), one record at a time: a
- * 16-byte record header, then caplen bytes.  lib/pcap.c parses the headers
+ * 16-byte record header, then caplen bytes.  lib/wire/pcap.c parses the headers
  * and finds the pfsync payload for each link type (246, OpenBSD's 18, raw
  * IP, Ethernet, Linux SLL and SLL2; IPv4 or IPv6).
  *

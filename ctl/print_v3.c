@@ -51,7 +51,7 @@ static void print_lines(FILE *out, const char *prefix, const char *text)
 }
 
 /*
- * The state through the shared formatter (lib/format.c), leaving the id
+ * The state through the shared formatter (lib/control/format.c), leaving the id
  * line open so a caller can append to it.  `st` holds wire-relative
  * times: creation is the age and expire the seconds left.  An unknown
  * family prints as "<af AF_LABEL>" (a decoder passes the wire byte).

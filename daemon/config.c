@@ -21,7 +21,7 @@
 #include "pfsync/engine.h"
 
 #include "config.h"
-#include "metrics_http.h"
+#include "metrics/metrics_http.h"
 
 #define CONF_LINE_MAX  4096	 /* bytes in one line, newline excluded */
 #define CONF_WORDS_MAX 64	 /* words on one line */

@@ -56,7 +56,7 @@
 #include <stdio.h>
 
 #include "filterconf.h"
-#include "linkconf.h"
+#include "net/linkconf.h"
 
 #define PFSD_CONF_PATH "/etc/pfsyncd.conf"
 #define PFSD_CONTROL_PATH "/run/pfsyncd.sock"

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "log.h"
+#include "os/log.h"
 #include "pfsync/ctlmsg.h"
 
 #define CTL_MAX_CLIENTS 64

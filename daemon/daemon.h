@@ -15,10 +15,10 @@
 
 #include "config.h"
 #include "control.h"
-#include "latency.h"
+#include "metrics/latency.h"
 #include "loop.h"
-#include "peeraddr.h"
-#include "peers.h"
+#include "net/peeraddr.h"
+#include "net/peers.h"
 
 /* The state limit with the memory backend, and with conntrack when
  * nf_conntrack_max cannot be read (`limit states auto`): 1 M states

@@ -14,12 +14,12 @@
 #include "cmd/cmd.h"
 #include "config.h"
 #include "daemon.h"
-#include "log.h"
-#include "metrics.h"
-#include "privdrop.h"
-#include "seccomp.h"
+#include "os/log.h"
+#include "metrics/metrics.h"
+#include "os/privdrop.h"
+#include "os/seccomp.h"
 #include "loop.h"
-#include "notify.h"
+#include "os/notify.h"
 #include "version.h"
 
 struct main_opts {

@@ -14,7 +14,7 @@
 #include "ctliberal.h"
 #include "ctnl.h"
 #include "daemon.h"
-#include "log.h"
+#include "os/log.h"
 
 /* nf_conntrack_max of our namespace; 0 when it cannot be read (no
  * conntrack module yet) or is 0 (no limit in the kernel). */

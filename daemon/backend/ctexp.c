@@ -12,7 +12,7 @@
 #include "ctexp.h"
 #include "ctexpmap.h"
 #include "ctnl.h"
-#include "log.h"
+#include "os/log.h"
 #include "loop.h"
 
 struct ctexp_held {

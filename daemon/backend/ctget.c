@@ -7,7 +7,7 @@
 
 #include "ctget.h"
 #include "ctmap.h"
-#include "log.h"
+#include "os/log.h"
 
 #define CTGET_RXBUF (64 * 1024)
 

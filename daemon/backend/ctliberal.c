@@ -21,7 +21,7 @@
 
 #include "ctget.h"
 #include "ctliberal.h"
-#include "log.h"
+#include "os/log.h"
 #include "loop.h"
 
 #define CTLIB_SLICE	4096 /* mirror states walked per loop turn */

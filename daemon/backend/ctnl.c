@@ -62,7 +62,7 @@
 #include "ctnl.h"
 #include "ctpolicy.h"
 #include "ctwr.h"
-#include "log.h"
+#include "os/log.h"
 #include "idset.h"
 #include "loop.h"
 #include "nlrx.h"

@@ -9,7 +9,7 @@
 
 #include "pfsync/engine.h"
 
-#include "defer.h"
+#include "defer/defer.h"
 #include "cmd_priv.h"
 #include "daemon.h"
 

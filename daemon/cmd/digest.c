@@ -11,7 +11,7 @@
 
 #include "cmd_priv.h"
 #include "daemon.h"
-#include "peeraddr.h"
+#include "net/peeraddr.h"
 
 #define DIGEST_SHOWN 16
 

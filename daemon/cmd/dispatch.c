@@ -15,7 +15,7 @@
 #include "cmd.h"
 #include "cmd_priv.h"
 #include "daemon.h"
-#include "privdrop.h"
+#include "os/privdrop.h"
 
 /* Who may run a command: anyone who may connect (SHOW), only root or the
  * daemon's dedicated uid (CHANGE), or SHOW without arguments and CHANGE with

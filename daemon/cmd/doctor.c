@@ -20,9 +20,9 @@
 #include "backend/backend.h"
 #include "backend/ctnl.h"
 #include "cmd_priv.h"
-#include "crypt.h"
+#include "net/crypt.h"
 #include "daemon.h"
-#include "tp.h"
+#include "net/tp.h"
 
 #define DOC_QUIET_MS 10000 /* a peer silent this long is worth a word */
 #define DOC_DEAF_MS  5000  /* started this long and still nobody heard */

@@ -17,8 +17,8 @@
 #include "backend/backend.h"
 #include "cmd_priv.h"
 #include "daemon.h"
-#include "tp.h"
-#include "tun.h"
+#include "net/tp.h"
+#include "net/tun.h"
 
 /* "auto", or the version word of the config ("3", "6", "1400"). */
 static const char *iface_version_word(const struct pfsd_conf *c, char *buf,

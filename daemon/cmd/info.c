@@ -13,8 +13,8 @@
 
 #include "cmd_priv.h"
 #include "daemon.h"
-#include "latency.h"
-#include "metrics.h"
+#include "metrics/latency.h"
+#include "metrics/metrics.h"
 #include "version.h"
 
 int cmd_info_version(struct cmd_req *r)

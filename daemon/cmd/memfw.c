@@ -14,10 +14,10 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 
-#include "churn.h"
+#include "backend/churn.h"
 #include "cmd_priv.h"
 #include "daemon.h"
-#include "memstate.h"
+#include "backend/memstate.h"
 
 #define MEMFW_SEQ_STEP 1448  /* bytes one simulated packet carries */
 #define MEMFW_WINDOW   65535 /* the window a state starts with */

@@ -16,7 +16,7 @@
 
 #include "cmd_priv.h"
 #include "config.h"
-#include "crypt.h"
+#include "net/crypt.h"
 #include "daemon.h"
 
 int cmd_reload(struct cmd_req *r)

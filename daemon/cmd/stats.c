@@ -12,8 +12,8 @@
 #include "cmd_priv.h"
 #include "control.h"
 #include "daemon.h"
-#include "tp.h"
-#include "tun.h"
+#include "net/tp.h"
+#include "net/tun.h"
 
 /* netstat -s -p pfsync: its order, wording and indentation.  The noun
  * takes plural() "s"; ONOMEM and OERRORS never do. */

@@ -12,16 +12,16 @@
 #include "pfsync/engine.h"
 #include "pfsync/seal.h"
 
-#include "churn.h"
+#include "backend/churn.h"
 #include "cmd_priv.h"
-#include "crypt.h"
+#include "net/crypt.h"
 #include "backend/backend.h"
 #include "backend/ctexp.h"
 #include "backend/ctliberal.h"
 #include "backend/ctnl.h"
 #include "daemon.h"
-#include "peeraddr.h"
-#include "tp.h"
+#include "net/peeraddr.h"
+#include "net/tp.h"
 
 /* Reliable delivery between pfsyncd peers, one line each. */
 static const char *const parts_rel_lines[PFS_REL_NSTATS] = {

@@ -1,6 +1,6 @@
 /*
  * bench_aead.c - sealing and opening rates of pfsync packets on one core
- * (lib/seal.c: XChaCha20-Poly1305 with the replay window), for the sizes
+ * (lib/wire/seal.c: XChaCha20-Poly1305 with the replay window), for the sizes
  * the engine sends: a full packet at MTU 1500 (6 states, 1460 bytes) and
  * a small one (one UPD_C, 108 bytes).  About 0.5 s each; printed, never
  * asserted.

@@ -15,7 +15,7 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 
-#include "churn.h"
+#include "backend/churn.h"
 #include "cmd/cmd.h"
 #include "daemon.h"
 #include "loop.h"

@@ -1,5 +1,5 @@
 /*
- * fuzz_deferpkt.c - a queued packet's headers (daemon/deferpkt.c), as
+ * fuzz_deferpkt.c - a queued packet's headers (daemon/defer/deferpkt.c), as
  * the NFQUEUE hands them, both directions: never a read past the bytes,
  * and an entry only with a complete tuple.
  */
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "deferpkt.h"
+#include "defer/deferpkt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "metrics_http.h"
+#include "metrics/metrics_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -27,7 +27,7 @@ ct() { # NAME conntrack-args...
 has() { ct "$1" -L "${@:2}" | grep -q .; }
 
 # 64 sources of 2001:db8:1::/64 to [2001:db8:2::1]:80 from port 40000
-# whose key hash under the old function (lib/table.c before it was
+# whose key hash under the old function (lib/table/table.c before it was
 # keyed: w64 words of the addresses times odd constants, a header word,
 # a multiply-xorshift mix, its top 32 bits) is 0xFFFFFFFF, found with the
 # mix's inverse, as the review describes.

@@ -85,7 +85,7 @@ check "decode: inet6 udp state" grep -qF \
 	"all udp [2001:db8::53]:53 <- [fd00:1::10]:5353" "$T/wire.txt"
 check "decode: id and creatorid" grep -qF "id: $id1 creatorid: 0a000001" \
 	"$T/wire.txt"
-# one state printer (lib/format.c): every line of `states -v` on B but the
+# one state printer (lib/control/format.c): every line of `states -v` on B but the
 # age line (B's clock, not the INS's) is a line of decode -v of the wire
 ctl B -v states | grep -v '^   age ' >"$T/bv.txt"
 lines_in() { # FILE-OF-LINES FILE: each line, tab-prefixed, is a line of FILE

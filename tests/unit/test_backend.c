@@ -13,7 +13,7 @@
 
 #include "backend/backend.h"
 #include "loop.h"
-#include "memstate.h"
+#include "backend/memstate.h"
 #include "t.h"
 
 static int null_output(void *ctx, const uint8_t *local, size_t local_len,

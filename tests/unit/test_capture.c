@@ -2,7 +2,7 @@
  * test_capture.c - the daemon's pcap writer and `pfsyncctl decode`.
  *
  * A capture is written to a unique file under /tmp, read back with
- * lib/pcap.c (file header, record headers, payload bytes), then decoded
+ * lib/wire/pcap.c (file header, record headers, payload bytes), then decoded
  * end to end with ctl_decode_stream.  Raw-IP captures with non-pfsync
  * packets, broken files and the decode argument parser are covered too.
  */
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "net/capture.h"
 #include "decode.h"
 #include "pfsync/pcap.h"
 #include "pfsync/wire_v3.h"

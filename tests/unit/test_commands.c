@@ -20,12 +20,12 @@
 #include "cmd/cmd_priv.h"
 #include "control.h"
 #include "daemon.h"
-#include "latency.h"
+#include "metrics/latency.h"
 #include "loop.h"
 #include "print_v3.h"
 #include "t.h"
-#include "transport.h"
-#include "tun.h"
+#include "net/transport.h"
+#include "net/tun.h"
 
 static unsigned out_pkts;
 static uint8_t out_last_action;

@@ -1,5 +1,5 @@
 /*
- * test_format.c - exact text of the shared state formatter (lib/format.c):
+ * test_format.c - exact text of the shared state formatter (lib/control/format.c):
  * hosts of both families, every peer state name by protocol, the summary
  * line with NAT out and rdr in, the verbose lines with `now`, and
  * snprintf-style truncation into small buffers.

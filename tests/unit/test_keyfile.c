@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keyfile.h"
+#include "net/keyfile.h"
 #include "t.h"
 
 /* 32 bytes 0x00..0x1f in base64 */

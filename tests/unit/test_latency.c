@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "latency.h"
+#include "metrics/latency.h"
 #include "t.h"
 
 static void test_stamp_round_trip(void)

@@ -9,7 +9,7 @@
 
 #include "pfsync/wire_v3.h"
 
-#include "linkdup.h"
+#include "net/linkdup.h"
 #include "t.h"
 
 #define A0 0x0a4e0001u /* the peer on link 0 */

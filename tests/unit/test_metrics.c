@@ -20,13 +20,13 @@
 #include "pfsync/table.h"
 
 #include "cmd/cmd.h"
-#include "memstate.h"
+#include "backend/memstate.h"
 #include "control.h"
 #include "daemon.h"
 #include "loop.h"
-#include "metrics.h"
-#include "metrics_http.h"
-#include "peers.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_http.h"
+#include "net/peers.h"
 #include "t.h"
 
 static int null_output(void *ctx, const uint8_t *local, size_t local_len,

@@ -4,7 +4,7 @@
  */
 #include <stddef.h>
 
-#include "notify.h"
+#include "os/notify.h"
 #include "t.h"
 
 static void test_watchdog_parse(void)

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "peeraddr.h"
+#include "net/peeraddr.h"
 #include "pfsync/wire_v3.h"
 #include "t.h"
 

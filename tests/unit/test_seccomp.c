@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "seccomp.h"
+#include "os/seccomp.h"
 #include "t.h"
 
 /* Run fn in a child whose stderr goes to buf; its wait status. */

@@ -10,10 +10,10 @@
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
 
-#include "memstate.h"
+#include "backend/memstate.h"
 #include "daemon.h"
 #include "loop.h"
-#include "metrics.h"
+#include "metrics/metrics.h"
 #include "t.h"
 #include "top.h"
 

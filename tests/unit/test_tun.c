@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "t.h"
-#include "tun.h"
+#include "net/tun.h"
 
 /* Lines as Linux 6.1 prints them: sk RefCnt Type Proto Iface R Rmem ... */
 static const char t_header[] =
