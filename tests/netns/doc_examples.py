@@ -5,7 +5,8 @@ file each, named after its source and line: <file>-L<line>.conf.
 
 A block is a configuration example when its first line that is neither
 blank nor a comment starts with a pfsyncd.conf keyword (the keywords of
-pfsyncd.conf(5), read from its `.It Ic` entries).  Lines are taken
+pfsyncd.conf(5), read from its `.It Ic` entries) not followed by a word
+ending in a colon (command output such as "link eth2: up").  Lines are taken
 verbatim, mdoc escapes undone (\\(dq, \\e, \\&).  Prints the names."""
 import os
 import re
@@ -56,7 +57,10 @@ def is_conf(lines, kw):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        return s.split()[0] in kw
+        w = s.split()
+        # output that starts with a keyword names its subject with a
+        # colon ("link eth2: up ..."), which no configuration line does
+        return w[0] in kw and not (len(w) > 1 and w[1].endswith(":"))
     return False
 
 

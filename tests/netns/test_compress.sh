@@ -12,8 +12,10 @@ source "$(dirname "$0")/lib.sh"
 netns_init
 # plain pfsync v3, as between BSD peers: this test checks NetBSD's wire
 # behaviour; pfsyncd's reliable layer (heartbeats, NACKs, resends between
-# pfsyncd peers) is tested in test_reliable.sh
-EXTRA_CONF="reliable off"
+# pfsyncd peers) is tested in test_reliable.sh, the anti-entropy digest
+# (empty compressed updates with section 0xF8) in test_digest_*.sh
+EXTRA_CONF="reliable off
+digest off"
 
 # per-packet summary of FILE, only packets from SRC when given, starting at
 # the first INS (earlier packets are bulk requests sent before the capture
