@@ -385,7 +385,8 @@ static size_t dig_begin(struct pfs_engine *e, struct pfs_wbuf *wb,
 	return PFS_V3_HDR_LEN;
 }
 
-/* Not counted in OPACKETS and not shown on pfsync0 (not state changes). */
+/* Counted in OPACKETS as every packet sent, and not shown on pfsync0 (not
+ * state changes), as the reliable layer's control packets. */
 static void dig_send(struct pfs_engine *e, struct pfs_wbuf *wb, size_t start,
 		     uint16_t n, uint32_t dst)
 {
@@ -395,7 +396,7 @@ static void dig_send(struct pfs_engine *e, struct pfs_wbuf *wb, size_t start,
 		return;
 	}
 	e->dig->stats[PFS_DIG_SENT]++;
-	if (e->ops.output(e->ctx, wb->base, 0, wb->base, wb->off, dst) < 0)
+	if (pfs_eng_output_raw(e, wb->base, wb->off, dst) < 0)
 		e->dig->stats[PFS_DIG_SEND_ERR]++;
 }
 

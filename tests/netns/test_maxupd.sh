@@ -14,6 +14,7 @@ netns_init
 # behaviour; pfsyncd's reliable layer (heartbeats, NACKs, resends between
 # pfsyncd peers) is tested in test_reliable.sh
 EXTRA_CONF="reliable off
+digest off
 flush-delay 1000" # NetBSD: a pending packet waits 1 s
 
 bulk_done() { ctl "$1" pfsync0 | grep -q 'bulk: done'; }

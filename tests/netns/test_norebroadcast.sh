@@ -9,7 +9,8 @@ netns_init
 # plain pfsync v3, as between BSD peers: this test checks NetBSD's wire
 # behaviour; pfsyncd's reliable layer (heartbeats, NACKs, resends between
 # pfsyncd peers) is tested in test_reliable.sh
-EXTRA_CONF="reliable off"
+EXTRA_CONF="reliable off
+digest off"
 netns_bridge
 netns_node A 10.79.0.1
 netns_node B 10.79.0.2
