@@ -63,7 +63,7 @@ pfsend A 10.77.0.2 255 short 2   # BADLEN
 pfsend A 10.77.0.2 255 tiny 3    # HDROPS
 pfsend A 10.77.0.2 255 badact 2  # BADACT
 # the last one sent is counted last: wait for it
-check "bad packets received" wait_for 5 test "$(counter B badact)" -ge 2
+check "bad packets received" wait_for 5 eval 'test "$(counter B badact)" -ge 2'
 sleep 0.2
 stats_of B >"$T/after.txt"
 delta() {

@@ -43,7 +43,7 @@ check "B holds two states" test "$(nstates B)" -eq 2
 send "06000014$(zeros 16)"
 send "05000014$(zeros 16)"
 check "bare headers counted as teaching no peer" \
-	wait_for 5 test "$(counter B guard_peer_unproven)" -eq 2
+	wait_for 5 eval 'test "$(counter B guard_peer_unproven)" -eq 2'
 check "no peer learned" sh -c "! ip netns exec '$(ns B)' \
 	'$PFSYNCCTL' -s '$T/B.sock' pfsync0 | grep -q 'peer: 10.77.0.1'"
 check "B still sends v3, not per peer" sh -c "ip netns exec '$(ns B)' \
@@ -55,7 +55,7 @@ check "B still sends v3, not per peer" sh -c "ip netns exec '$(ns B)' \
 send "03000000$(zeros 16)$(zeros 16)0a000002$(zeros 4)"
 send "0600002c$(zeros 16)00050001$(zeros 16)0a000002"
 check "both CLRs of our hostid counted" \
-	wait_for 5 test "$(counter B guard_clr_own)" -eq 2
+	wait_for 5 eval 'test "$(counter B guard_clr_own)" -eq 2'
 check "B's states stay" test "$(nstates B)" -eq 2
 
 # 345 sections {01 00 ff ff}: 1400 bytes, 22 M empty records
@@ -63,7 +63,7 @@ hdr=$(printf '0600%04x' $((20 + 4 * 345)))
 body=$(for ((i = 0; i < 345; i++)); do printf '0100ffff'; done)
 send "$hdr$(zeros 16)$body"
 check "zero-length sections: no refusal" \
-	wait_for 5 test "$(counter B ipackets)" -ge 5
+	wait_for 5 eval 'test "$(counter B ipackets)" -ge 5'
 check "zero-length sections: badlen and badact unchanged" \
 	test "$(counter B badlen)" -eq 0 -a "$(counter B badact)" -eq 0
 check "B's states still two" test "$(nstates B)" -eq 2

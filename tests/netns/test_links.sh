@@ -42,8 +42,8 @@ print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]])' "$2" "$3"
 churn_done() { ! ctl "$1" -v stats | grep -q '^churn: running'; }
 
 # --- 1. both links, each change once ------------------------------------
-check "B hears A on sync0" wait_for 5 test "$(lst B sync0 link_rx)" -gt 0
-check "B hears A on sync1" wait_for 5 test "$(lst B sync1 link_rx)" -gt 0
+check "B hears A on sync0" wait_for 5 eval 'test "$(lst B sync0 link_rx)" -gt 0'
+check "B hears A on sync1" wait_for 5 eval 'test "$(lst B sync1 link_rx)" -gt 0'
 nlinks() {
 	ctl "$1" -j pfsync0 | $PY -c '
 import json, sys
@@ -55,7 +55,7 @@ check "both links shown up" \
 ins0=$(st B applied_ins)
 del0=$(st B applied_del)
 add_many A 0 100 || fail "add on A"
-check "B holds A's 100 states" wait_for 10 test "$(ncreator B 0x0a000001)" = 100
+check "B holds A's 100 states" wait_for 10 eval 'test "$(ncreator B 0x0a000001)" = 100'
 sleep 1 # the copies of the last packets, and the heartbeats
 check "B applied each insert once ($(($(st B applied_ins) - ins0)))" \
 	test "$(($(st B applied_ins) - ins0))" -eq 100
@@ -67,7 +67,7 @@ check "B joined A's two addresses" test "$(st B links_joined)" -ge 1
 for i in $(seq 1 20); do
 	ctl A kill "$(unique_id A 0x0a000001)" >/dev/null || fail "kill on A"
 done
-check "B deleted them" wait_for 10 test "$(ncreator B 0x0a000001)" = 80
+check "B deleted them" wait_for 10 eval 'test "$(ncreator B 0x0a000001)" = 80'
 sleep 1
 check "B applied each delete once ($(($(st B applied_del) - del0)))" \
 	test "$(($(st B applied_del) - del0))" -eq 20
@@ -97,7 +97,7 @@ ins0=$(st A applied_ins)
 del0=$(st A applied_del)
 d0=$(ldups A)
 bsd 1 sync0 3 sync0 1 sync1 3 sync1 # INS, DEL; the late INS, DEL copies
-check "A dropped the two late copies" wait_for 5 test "$(ldups A)" -eq $((d0 + 2))
+check "A dropped the two late copies" wait_for 5 eval 'test "$(ldups A)" -eq $((d0 + 2))'
 check "the state stays deleted" test "$(ncreator A 0x0badc0de)" = 0
 check "one INS and one DEL applied" \
 	test "$(($(st A applied_ins) - ins0))" -eq 1 -a \
@@ -105,9 +105,9 @@ check "one INS and one DEL applied" \
 # the same on one link only: a repeat of the same bytes is no copy
 bsd 1 sync1
 check "A takes the INS again on sync1 alone" \
-	wait_for 5 test "$(ncreator A 0x0badc0de)" = 1
+	wait_for 5 eval 'test "$(ncreator A 0x0badc0de)" = 1'
 bsd 3 sync1
-check "and the DEL" wait_for 5 test "$(ncreator A 0x0badc0de)" = 0
+check "and the DEL" wait_for 5 eval 'test "$(ncreator A 0x0badc0de)" = 0'
 
 # --- 3. sync0 pulled on A during a churn --------------------------------
 gaps0=$(st B rel_gaps)
@@ -126,7 +126,7 @@ check "B equals A after sync0 was pulled ($(nstates A) states)" \
 check "nothing was lost: no gap ($(($(st B rel_gaps) - gaps0))), none given up" \
 	test "$(st B rel_gaps)" -eq "$gaps0" -a "$(st B rel_lost)" -eq "$lost0"
 ip -n "$(ns A)" link set sync0 up
-check "sync0 back up" wait_for 5 test "$(lst A sync0 link_up)" = 1
+check "sync0 back up" wait_for 5 eval 'test "$(lst A sync0 link_up)" = 1'
 
 # --- 4. sync1 dropped at B's input during a churn -----------------------
 ip netns exec "$(ns B)" nft 'table inet loss { chain input {

@@ -42,7 +42,7 @@ print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]])' "$2" "$3"
 
 ins0=$(st B applied_ins)
 add_many A 0 60 || fail "add on A"
-check "B holds A's 60 states" wait_for 10 test "$(ncreator B 0x0a000001)" = 60
+check "B holds A's 60 states" wait_for 10 eval 'test "$(ncreator B 0x0a000001)" = 60'
 sleep 1
 check "B applied each insert once ($(($(st B applied_ins) - ins0)))" \
 	test "$(($(st B applied_ins) - ins0))" -eq 60
@@ -57,7 +57,7 @@ gaps0=$(st B rel_gaps)
 ip -n "$(ns B)" link set sync1 down
 add_many A 60 100 || fail "add on A"
 check "B holds 100 with its sync1 down" \
-	wait_for 10 test "$(ncreator B 0x0a000001)" = 100
+	wait_for 10 eval 'test "$(ncreator B 0x0a000001)" = 100'
 check "B shows sync1 down" test "$(lst B sync1 link_up)" = 0
 check "no gap on B ($(($(st B rel_gaps) - gaps0)))" \
 	test "$(st B rel_gaps)" -eq "$gaps0"

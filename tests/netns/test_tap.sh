@@ -52,7 +52,7 @@ start_tcpdump A pfsync0 "$T/tun.pcap"
 check "A: one listener" wait_for 2 listeners_are A auto 1
 ctl A add udp 10.1.0.3:5353 10.2.0.2:53 out >/dev/null
 check "B got the third" wait_for 5 has_states B 3
-check "pfsync0 took the copy" wait_for 3 test "$(tun_rx A)" -ge 1
+check "pfsync0 took the copy" wait_for 3 eval 'test "$(tun_rx A)" -ge 1'
 check "tcpdump saw the INS" wait_for 3 sh -c \
 	"'$PFSYNCCTL' decode '$T/tun.pcap' 2>/dev/null | grep -q 'INS ST:'"
 

@@ -50,7 +50,7 @@ check "the nftables example loads (check mode)" \
 
 EXTRA_CONF="transport udp port 8240 unsealed
 peer 10.78.0.2" daemon_start A 0x0a000001 || fail "start A"
-check "A is up" wait_for 10 test "$(json_field A udp_port stats)" = 8240
+check "A is up" wait_for 10 eval 'test "$(json_field A udp_port stats)" = 8240'
 
 # a v3 INS of one state (pfsend.py's), from 10.78.0.2 to A:8240
 send_ins() { # NAMESPACE
@@ -68,9 +68,9 @@ badif0=$(counter A badif)
 rx0=$(counter A udp_rx)
 send_ins X
 check "the forged datagram reached A's socket" \
-	wait_for 5 test "$(counter A udp_rx)" -gt "$rx0"
+	wait_for 5 eval 'test "$(counter A udp_rx)" -gt "$rx0"'
 check "it is refused and counted as from another interface" \
-	wait_for 5 test "$(counter A badif)" -eq $((badif0 + 1))
+	wait_for 5 eval 'test "$(counter A badif)" -eq $((badif0 + 1))'
 check "no state from it" no_state A 10.2.0.2
 send_ins B
 check "the same datagram from B on sync0 is taken" \
