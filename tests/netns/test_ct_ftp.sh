@@ -155,6 +155,14 @@ scenario() { # TAG NAT
 		wait_for 5 exp_atleast fwB 2
 	sent=$(stat_of fwA ct_exp_sent)
 	check "$what: A sent them ($sent)" test "$sent" -ge 2
+	# the masters' sequence adjustment (nf_nat_ftp's PORT through SNAT)
+	# goes to B when A reads them again, 50 ms after each expectation:
+	# A must live that long, else B carries the control connection with
+	# stale sequence numbers (what is sent in a node's last moment is
+	# lost, as with any sync)
+	check "$what: A read both masters again" \
+		wait_for 5 eval '[ "$(stat_of fwA ct_exp_reread)" -ge 2 ]'
+	sleep 0.5
 
 	# the control: A's pfsyncd stops, then a PASV through A
 	fo_stop fwA
