@@ -40,7 +40,8 @@ insert_both() {
 		--src-nat 10.0.0.1 -m 42 >/dev/null
 }
 
-EXTRA_CONF="reliable off"
+EXTRA_CONF="reliable off
+digest off"
 daemon_start fwA 0x0a000001
 daemon_start fwB 0x0a000002
 wait_for 5 bulk_done fwA
