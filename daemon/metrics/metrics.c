@@ -244,9 +244,10 @@ static void met_defer(const struct pfsd_daemon *d, struct pfsd_out *o)
 	}
 	met_one(o, "pfsyncd_defer_queued_total", "counter",
 		"Packets the defer queue handed to pfsyncd.", s->queued);
-	met_one(o, "pfsyncd_defer_hold_p99_microseconds", "gauge",
-		"99th percentile of the time a deferred packet was held.",
-		pfsd_defer_hold_pct(d->dfr, 99));
+	met_head(o, "pfsyncd_defer_hold_p99_seconds", "gauge",
+		 "99th percentile of the time a deferred packet was held.");
+	pfsd_out_printf(o, "pfsyncd_defer_hold_p99_seconds %.6f\n",
+			(double)pfsd_defer_hold_pct(d->dfr, 99) / 1e6);
 }
 
 static void met_conntrack(const struct pfsd_daemon *d, struct pfsd_out *o)
