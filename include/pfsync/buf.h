@@ -48,5 +48,7 @@ void pfs_wbuf_put_bytes(struct pfs_wbuf *wb, const void *data, size_t n);
 void pfs_wbuf_put_zero(struct pfs_wbuf *wb, size_t n);
 /* Overwrite one byte already written at offset off (for header counts). */
 void pfs_wbuf_poke_u8(struct pfs_wbuf *wb, size_t off, uint8_t v);
+/* The same for two bytes, big-endian (a section's record count). */
+void pfs_wbuf_poke_be16(struct pfs_wbuf *wb, size_t off, uint16_t v);
 
 #endif

@@ -193,3 +193,9 @@ void pfs_wbuf_poke_u8(struct pfs_wbuf *wb, size_t off, uint8_t v)
 	}
 	wb->base[off] = v;
 }
+
+void pfs_wbuf_poke_be16(struct pfs_wbuf *wb, size_t off, uint16_t v)
+{
+	pfs_wbuf_poke_u8(wb, off, (uint8_t)(v >> 8));
+	pfs_wbuf_poke_u8(wb, off + 1, (uint8_t)v);
+}

@@ -450,18 +450,12 @@ int pfs_v6_writer_init(struct pfs_v6_writer *w, uint8_t *buf, size_t cap)
 	return w->wb.err ? -1 : 0;
 }
 
-static void v6_poke16(struct pfs_wbuf *wb, size_t off, uint16_t v)
-{
-	pfs_wbuf_poke_u8(wb, off, (uint8_t)(v >> 8));
-	pfs_wbuf_poke_u8(wb, off + 1, (uint8_t)v);
-}
-
 /* The open section's count is written once, when it closes: a record
  * costs no second pass over the buffer. */
 static void v6_close_section(struct pfs_v6_writer *w)
 {
 	if (w->open)
-		v6_poke16(&w->wb, w->sub_off + 2, w->count);
+		pfs_wbuf_poke_be16(&w->wb, w->sub_off + 2, w->count);
 }
 
 int pfs_v6_writer_add(struct pfs_v6_writer *w, uint8_t action,

@@ -30,7 +30,9 @@ class Session(socketserver.StreamRequestHandler):
             cmd, _, arg = line.partition(" ")
             fn = getattr(self, "cmd_" + cmd.upper(), None)
             if fn is None:
-                self.reply("502 not implemented")
+                # RFC 959's answer to a command a server does not
+                # serve (the test's clients use only those below)
+                self.reply("502 Command not implemented")
             elif fn(arg) is False:
                 return
 
