@@ -9,13 +9,18 @@
       connect_ms p50/p99/max, echo_ms p50/p99/max (send to echo back),
       slow_connect (connect >= 900 ms: a SYN or SYN-ACK was lost and
       retransmitted), slow_echo (echo >= 150 ms: the ACK or the data was
-      dropped and retransmitted).
+      dropped and retransmitted), retrans (segments the client sent
+      again, SYNs included: TCP_INFO tcpi_total_retrans read before the
+      close) and retrans_conns (connections with any: not at first try).
 """
 import asyncio
 import json
 import socket
+import struct
 import sys
 import time
+
+TCPI_TOTAL_RETRANS = 100  # offset of tcpi_total_retrans in struct tcp_info
 
 
 def pct(v, p):
@@ -43,6 +48,15 @@ async def server(addr, port):
         await srv.serve_forever()
 
 
+def total_retrans(w):
+    """The client socket's retransmissions so far (SYNs included)."""
+    sock = w.get_extra_info("socket")
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    if len(info) < TCPI_TOTAL_RETRANS + 4:
+        return 0
+    return struct.unpack_from("I", info, TCPI_TOTAL_RETRANS)[0]
+
+
 async def one(addr, port, timeout, res):
     t0 = time.monotonic()
     try:
@@ -52,6 +66,9 @@ async def one(addr, port, timeout, res):
         w.write(b"defer-ok")
         data = await asyncio.wait_for(r.readexactly(8), timeout)
         t2 = time.monotonic()
+        rt = total_retrans(w)
+        res["retrans"] += rt
+        res["retrans_conns"] += rt > 0
         w.close()
         if data != b"defer-ok":
             raise OSError("bad echo")
@@ -62,7 +79,8 @@ async def one(addr, port, timeout, res):
 
 
 async def client(addr, port, n, rate, timeout):
-    res = {"connect": [], "echo": [], "failed": 0}
+    res = {"connect": [], "echo": [], "failed": 0, "retrans": 0,
+           "retrans_conns": 0}
     tasks = []
     start = time.monotonic()
     for i in range(n):
@@ -80,6 +98,7 @@ async def client(addr, port, n, rate, timeout):
         "echo_max": round(max(e), 3) if e else 0,
         "slow_connect": sum(1 for x in c if x >= 900),
         "slow_echo": sum(1 for x in e if x >= 150),
+        "retrans": res["retrans"], "retrans_conns": res["retrans_conns"],
     }), flush=True)
 
 

@@ -10,19 +10,29 @@
 #
 #  1. without defer: B drops the first SYN-ACK (B has not heard of the
 #     connection yet): connections are slow (SYN retransmitted) or fail;
-#  2. with defer on both: A holds each SYN until B acknowledged the
-#     insert, B its first SYN-ACK until A acknowledged the update; every
-#     held packet is released (by acks or at defer-timeout), none lost;
+#  2. with defer on both (default defer-timeout, 20 ms): A holds each
+#     SYN until B acknowledged the insert, B its first SYN-ACK until A
+#     acknowledged the update (SYN_RECV, written liberal in A: its
+#     windows are B's), so the client's ACK and data through A find the
+#     handshake there.  500 connections at 100/s: every one at first try
+#     (no segment retransmitted: TCP_INFO total_retrans of each client
+#     socket), no packet dropped as invalid by either firewall (the
+#     rules' counters), connect p99 <= 50 ms, every held packet released;
 #  3. the table is pfsyncd's own: it goes with `-defer`, and with the
 #     daemon when it dies (NFT_TABLE_F_OWNER).
-# Not asserted yet (issue 20 stays open): 500 of 500 at first try; on
-# this machine some acknowledgements still come after the 20 ms.
+# The daemons run at nice -10, as pfsyncd(8) DEFER asks of a host where
+# pfsyncd competes for CPU: a held packet waits for the daemon to be
+# scheduled, twice (A, then B).  At nice 0 on this 2-core machine under
+# a load of 25 to 30 (other builds and tests), 100 to 150 of 500 holds
+# timed out and as many SYNs were sent again (the queue was read up to
+# 600 ms late, B's answer came up to 48 ms late); at nice -10, under the
+# same load, none.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/failover-lib.sh"
 netns_init
 
-N=${DEFER_N:-200}
+N=${DEFER_N:-500}
 RATE=${DEFER_RATE:-100}
 
 fo_topology
@@ -47,6 +57,7 @@ jget() { "$PY" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])'
 FO_EXTRA_CONF="flush-delay 10" fo_pfsyncd fwA 0x0a || fail "pfsyncd A"
 FO_EXTRA_CONF="flush-delay 10" fo_pfsyncd fwB 0x0b || fail "pfsyncd B"
 wait_for 10 fo_synced fwA && wait_for 10 fo_synced fwB || fail "bulk"
+renice -n -10 -p "$(daemon_pid fwA)" "$(daemon_pid fwB)" >/dev/null
 
 # 1. without defer
 R=$(burst 20 20 3)
@@ -63,8 +74,16 @@ check "A's table installed" \
 dj() { json_field "$1" "$2" -v stats; }
 check "stats -v says defer is on" test "$(dj fwA defer)" = True
 sleep 1
+drops() { # NODE: packets the forward chain dropped (invalid, policy)
+	echo $(( $(fo_counter "$1" invalid) + $(fo_counter "$1" policy) ))
+}
+dA=$(drops fwA)
+dB=$(drops fwB)
 R=$(burst "$N" "$RATE" 8)
 echo "with defer: $R"
+dA=$(( $(drops fwA) - dA ))
+dB=$(( $(drops fwB) - dB ))
+echo "# dropped during the burst: A $dA, B $dB"
 held=$(dj fwA defer_held)
 acked=$(dj fwA defer_acked)
 tout=$(dj fwA defer_timedout)
@@ -78,6 +97,12 @@ check "every held packet was released (acked $acked + timed out $tout)" \
 check "no verdict refused" test "$(dj fwA defer_verdict_failed)" -eq 0
 check "no client hung: $N answered or failed" \
 	test $(( $(jget "$R" ok) + $(jget "$R" failed) )) -eq "$N"
+check "$N of $N connected and echoed" test "$(jget "$R" ok)" -eq "$N"
+check "every one at first try (retransmitted: $(jget "$R" retrans))" \
+	test "$(jget "$R" retrans_conns)" -eq 0
+check "no packet dropped by A ($dA) nor B ($dB)" test $((dA + dB)) -eq 0
+check "connect p99 $(jget "$R" connect_p99) ms <= 50 ms" "$PY" -c '
+import sys; sys.exit(float(sys.argv[1]) > 50)' "$(jget "$R" connect_p99)"
 
 # 3. -defer removes the table; a dead daemon's table goes with it
 ctl fwA pfsync0 -defer >/dev/null
