@@ -24,12 +24,29 @@ usage:
                                     with PFSTATE_ACK, then wait 1 s for
                                     DST's INS_ACK of (ID, CREATOR)
 
+  dialpeer.py insack6 IFACE SECS [noack]
+                                    as OpenBSD with a peer doing `defer`
+                                    (§1.8, peer side): join 224.0.0.240
+                                    on IFACE, send a v6 DEL_C of no state
+                                    (so the peer hears a v6 node, again
+                                    every 2 s), then for SECS answer each
+                                    v6 INS record whose state_flags carry
+                                    PFSTATE_ACK with an INS_ACK (id,
+                                    creatorid) to the group at once, all
+                                    of one packet in one section; noack:
+                                    count them, answer none
+
 DST may be IPv6 (FreeBSD 14's transport; "ff12::f0%IFACE" for its group);
 HOPS after CREATOR sets the TTL / hop limit (default 255, as pfsync sends).
 
 defer6 / defer5 print {"iack", "other", "ms"}: INS_ACK records of (ID,
 CREATOR) from DST in the dialect asked, anything else from DST, and the
 milliseconds from the INS to the first INS_ACK.  Exit 0 when one came.
+
+insack6 prints "ready" once its DEL_C went, then one JSON object {"ins",
+"ack_wanted", "acked", "ids"} at the end: INS records seen, those with
+PFSTATE_ACK, INS_ACK records sent, and the "ID/CREATOR" (hex) of each
+asking one.  Exit 0.
 
 bulk6 prints one JSON object {"packets", "states", "ids", "expires",
 "start", "end", "other"}: v6 packets read, UPD records, their "ID/CREATOR"
@@ -275,6 +292,74 @@ def bulk6(iface, secs):
     return 0 if out["end"] else 1
 
 
+def ins_asking6(p, out):
+    """(id, creatorid) of the v6 INS records of p (§1.2, §1.5) whose
+    state_flags (u16 @260) carry PFSTATE_ACK; counts into out."""
+    o, end, ask = 20, min(len(p), struct.unpack(">H", p[2:4])[0]), []
+    while o + 4 <= end:
+        act, words, count = struct.unpack(">BBH", p[o:o + 4])
+        o += 4
+        stride = words * 4
+        if stride == 0 or count == 0:
+            break
+        for i in range(count if act == 13 and stride >= 264 else 0):
+            rec = p[o + i * stride:o + (i + 1) * stride]
+            if len(rec) < 264:
+                break
+            out["ins"] += 1
+            ident, = struct.unpack(">Q", rec[0:8])
+            cr, = struct.unpack(">I", rec[236:240])
+            flags, = struct.unpack(">H", rec[260:262])
+            if flags & PFSTATE_ACK:
+                ask.append((ident, cr))
+                out["ids"].append("%016x/%08x" % (ident, cr))
+        o += count * stride
+    out["ack_wanted"] += len(ask)
+    return ask
+
+
+def ins_ack6(refs):
+    # one INS_ACK section (action 2, 3 words a record): id, creatorid
+    body = struct.pack(">BBH", 2, 3, len(refs))
+    for ident, cr in refs:
+        body += struct.pack(">QI", ident, cr)
+    return header(6, body)
+
+
+def insack6(iface, secs, ack):
+    s = raw_socket()
+    local = ifaddr(iface)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                 socket.inet_aton(GROUP) + socket.inet_aton(local))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 socket.inet_aton(local))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
+    s.settimeout(0.05)
+    hello = build("del6", 0x0b5d0006ff, 0x0b5d0006)  # a state nobody has
+    out = {"ins": 0, "ack_wanted": 0, "acked": 0, "ids": []}
+    t0 = time.monotonic()
+    s.sendto(hello, (GROUP, 0))
+    said = t0
+    print("ready", flush=True)
+    while time.monotonic() - t0 < secs:
+        if time.monotonic() - said >= 2.0:
+            s.sendto(hello, (GROUP, 0))
+            said = time.monotonic()
+        try:
+            data, src = s.recvfrom(65535)
+        except socket.timeout:
+            continue
+        p = data[(data[0] & 15) * 4:]
+        if src[0] == local or len(p) < 20 or p[0] != 6:
+            continue
+        ask = ins_asking6(p, out)
+        if ask and ack:  # as pf: answered at once, to the group
+            s.sendto(ins_ack6(ask), (GROUP, 0))
+            out["acked"] += len(ask)
+    print(json.dumps(out), flush=True)
+    return 0
+
+
 def iacks(p, version, ident, creator):
     """INS_ACK records of (ident, creator) in a v6 or v5 frame: v6
     sections carry their record length (§1.2); v5 ones do not (§2), so
@@ -333,6 +418,9 @@ def main():
     if cmd in ("defer6", "defer5"):
         return defer(cmd, sys.argv[2], int(sys.argv[3], 0),
                      int(sys.argv[4], 0))
+    if cmd == "insack6":
+        return insack6(sys.argv[2], float(sys.argv[3]),
+                       not (len(sys.argv) > 4 and sys.argv[4] == "noack"))
     if cmd == "bulk6":
         secs = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
         return bulk6(sys.argv[2], secs)
