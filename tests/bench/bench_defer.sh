@@ -6,7 +6,13 @@
 # never asserted: the hold of the first packet in A (p50/p99, measured
 # in the daemon from the queue's read to the verdict), the client's
 # connect time, A's CPU per held packet, and how many holds timed out.
-# Noisy on a shared machine.
+# Each run is captured on A's lan, wan and sync0 and split by
+# defer_trace.py: queue to INS sent (the NFQUEUE hand-off and A's work),
+# B's answer (receive, kernel write, ACK), A's ACK to verdict.  The
+# daemons run at nice -10 (pfsyncd(8) DEFER); PFSYNCD=build/pfsyncd
+# measures the release build (default: the asan one).  DEFER_TRACE=0: no
+# captures (they cost CPU of their own).  Noisy on a shared machine: the
+# load average is printed with each run.
 set -u
 . "$(dirname "$0")/../netns/lib.sh"
 . "$(dirname "$0")/../netns/failover-lib.sh"
@@ -27,27 +33,76 @@ FO_EXTRA_CONF="flush-delay 10" fo_pfsyncd fwB 0x0b || fail "pfsyncd B"
 wait_for 10 fo_synced fwA && wait_for 10 fo_synced fwB || fail "bulk"
 ctl fwA pfsync0 defer >/dev/null && ctl fwB pfsync0 defer >/dev/null ||
 	fail "defer"
+renice -n -10 -p "$(daemon_pid fwA)" "$(daemon_pid fwB)" >/dev/null
+echo "# pfsyncd: $PFSYNCD"
 sleep 1
 
 dj() { json_field "$1" "$2" -v stats; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$(daemon_pid fwA)/stat"; }
+# cpu_ticks NODE: user and system ticks of NODE's pfsyncd ("U S"); the
+# system part holds the kernel's work done in its calls: ctnetlink
+# writes, and the forwarding of each packet a verdict lets go
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$(daemon_pid "$1")/stat"; }
+# per_pkt "U0 S0" "U1 S1" N: "u+s us" a packet
+per_pkt() {
+	local hz
+	hz=$(getconf CLK_TCK)
+	set -- $1 $2 "$3"
+	echo "$(( ($3 - $1) * 1000000 / hz / $5 ))+$(( ($4 - $2) * 1000000 / hz / $5 )) us"
+}
+
+# trace_start DIR / trace_stop: captures of A's lan, wan and sync0
+TRACE_PIDS=()
+trace_start() {
+	local i
+	TRACE_PIDS=()
+	[ "${DEFER_TRACE:-1}" = 1 ] || return 0
+	mkdir -p "$1"
+	for i in lan wan sync0; do
+		ip netns exec "$(fo_ns fwA)" tcpdump -i "$i" -s 0 -U \
+			-w "$1/fwA.$i.pcap" >/dev/null 2>&1 &
+		TRACE_PIDS+=("$!")
+		PIDS+=("$!")
+	done
+	sleep 1 # tcpdump is listening
+}
+trace_stop() {
+	local p
+	sleep 0.3
+	for p in "${TRACE_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		DEAD_PIDS="${DEAD_PIDS:-} $p"
+	done
+}
 
 run() { # N RATE
-	local h0 c0 t0 r held ticks hz
-	hz=$(getconf CLK_TCK)
+	local h0 a0 b0 t0 r held n dir=$T/trace.$2
+	# defer off and on again: the hold histogram is this run's
+	ctl fwA pfsync0 -defer >/dev/null && ctl fwA pfsync0 defer >/dev/null
+	trace_start "$dir"
 	h0=$(dj fwA defer_held)
 	t0=$(dj fwA defer_timedout)
-	c0=$(cpu_ticks)
+	a0=$(cpu_ticks fwA)
+	b0=$(cpu_ticks fwB)
 	r=$(ip netns exec "$(fo_ns cli)" "$PY" "$FO_LIB_DIR/connburst.py" \
 		client 10.0.0.10 "$FO_PORT" "$1" "$2" 8)
 	held=$(( $(dj fwA defer_held) - h0 ))
-	ticks=$(( $(cpu_ticks) - c0 ))
+	n=$(( held > 0 ? held : 1 ))
+	trace_stop
 	echo "rate $2/s, $1 connections: $r"
 	echo "  A held $held, timed out $(( $(dj fwA defer_timedout) - t0 ));" \
-		"hold (all runs) p50 $(dj fwA defer_hold_p50_us) us" \
+		"hold p50 $(dj fwA defer_hold_p50_us) us" \
 		"p99 $(dj fwA defer_hold_p99_us) us;" \
-		"A's CPU $(( ticks * 1000000 / hz / (held > 0 ? held : 1) )) us" \
-		"per held packet (the daemon's whole work, asan build)"
+		"CPU (user+system) a held packet: A $(per_pkt "$a0" "$(cpu_ticks fwA)" "$n")," \
+		"B $(per_pkt "$b0" "$(cpu_ticks fwB)" "$n") (the daemons' whole work);" \
+		"load $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "  A queued $(dj fwA defer_queued) (fewer than the SYNs: the kernel" \
+		"let them pass, fail open), passed at once: known" \
+		"$(dj fwA defer_not_first), nobody to wait for" \
+		"$(dj fwA defer_nopeer), hold full $(dj fwA defer_full)"
+	[ "${DEFER_TRACE:-1}" = 1 ] &&
+		echo "  split: $("$PY" "$TOP/tests/bench/defer_trace.py" "$dir")"
+	return 0
 }
 run 1000 1000
 run 2000 10000

@@ -19,7 +19,8 @@ and prints p50/p99/max (ms) of t1-t0 (queue to INS: the NFQUEUE hand-off
 and A's work), t2-t1 (B: receive, write the kernel, ACK), t3-t2 (A:
 ACK to verdict) and t3-t0 (the hold as the wire sees it), as one JSON
 line.  SYNs let go before an INS left or without an answer from B are
-counted apart (not_announced, not_answered).
+counted apart (not_announced, not_answered); syn_rate is the rate the
+client reached (SYNs a second on A's lan).
 """
 import json
 import struct
@@ -123,6 +124,9 @@ def main():
         ph["ack_to_verdict"].append(t3 - t2[-1])
         ph["hold"].append(t3 - t0)
     out = {"syns": len(syn_in), "traced": len(ph["hold"])}
+    if len(syn_in) > 1:  # the rate the client reached
+        span = max(syn_in.values()) - min(syn_in.values())
+        out["syn_rate"] = round(len(syn_in) / span) if span > 0 else 0
     out.update(lost)
     for k, v in ph.items():
         out[k] = {"p50": pct(v, 50), "p99": pct(v, 99), "max": pct(v, 100)}
