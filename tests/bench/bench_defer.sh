@@ -79,6 +79,11 @@ run() { # N RATE
 	local h0 a0 b0 t0 r held n dir=$T/trace.$2
 	# defer off and on again: the hold histogram is this run's
 	ctl fwA pfsync0 -defer >/dev/null && ctl fwA pfsync0 defer >/dev/null
+	# the last run's entries go: a client port used again would meet
+	# one (closing, not new) and pass unqueued
+	ip netns exec "$(fo_ns fwA)" conntrack -F >/dev/null 2>&1
+	ip netns exec "$(fo_ns fwB)" conntrack -F >/dev/null 2>&1
+	sleep 1
 	trace_start "$dir"
 	h0=$(dj fwA defer_held)
 	t0=$(dj fwA defer_timedout)
