@@ -476,11 +476,20 @@ static void dmn_deferred(void *ctx, uint64_t cookie, bool acked)
 	pfsd_defer_release(d->dfr, cookie, acked); /* NULL-safe */
 }
 
+/* defer: the inserts of held packets go before the wakeup ends. */
+static void dmn_defer_send(void *arg)
+{
+	struct pfsd_daemon *d = arg;
+
+	dmn_count_failures(d, pfsd_tp_flush(d->tp));
+}
+
 /* defer on: the queue and its table come before the engine asks for
  * acknowledgements; it needs the conntrack backend. */
 static void dmn_defer_start(struct pfsd_daemon *d, const struct pfsd_conf *c)
 {
-	struct pfsd_defer_env env = {d->loop, d->engine, d->bk, dmn_kick, d};
+	struct pfsd_defer_env env = {d->loop,  d->engine,      d->bk,
+				     dmn_kick, dmn_defer_send, d};
 
 	if (!c->defer || d->dfr != NULL)
 		return;

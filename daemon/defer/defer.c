@@ -13,7 +13,9 @@
  *     can reach it (pfsyncd(8) DEFER, asymmetric paths);
  *   - anything else passes at once, counted by reason.
  * The packets read in one wakeup share one pfsync packet: the engine is
- * flushed once after them.  The kernel queue is bounded (PFS_DEFER_MAX,
+ * flushed once after them, and the packet sent at once (env.send), not at
+ * the end of the loop's wakeup behind the conntrack events read in it;
+ * the queue is read first in a wakeup, for the same reason.  The kernel queue is bounded (PFS_DEFER_MAX,
  * fail open past it) and so is the engine's list of waits.
  */
 #include <errno.h>
@@ -128,8 +130,11 @@ static void dfr_read(void *arg, int fd, uint32_t events)
 	(void)events;
 	f->flush = false;
 	(void)pfsd_nfq_read(f->q, DFR_READ_MAX, dfr_pkt, f);
-	if (f->flush) /* the inserts leave now: their acks are awaited */
+	if (f->flush) { /* the inserts leave now: their acks are awaited */
 		pfs_engine_flush(f->env.engine, pfsd_now_ms());
+		if (f->env.send != NULL)
+			f->env.send(f->env.arg);
+	}
 	f->env.kick(f->env.arg);
 }
 
@@ -189,6 +194,7 @@ struct pfsd_defer *pfsd_defer_new(const struct pfsd_defer_env *env)
 		goto fail;
 	}
 	f->fd_added = true;
+	pfsd_loop_fd_first(env->loop, pfsd_nfq_fd(f->q));
 	if (pfsd_nftq_install(f->t, PFSD_DEFER_QUEUE) == -1) {
 		log_warn("defer: nftables table %s", PFSD_NFTQ_TABLE);
 		goto fail;

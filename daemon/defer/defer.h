@@ -27,6 +27,7 @@ struct pfsd_defer_env {
 	struct pfs_engine *engine;
 	struct pfsd_backend *bk; /* its entries (backend.h: queued) */
 	void (*kick)(void *arg); /* the engine was called: re-arm its timer */
+	void (*send)(void *arg); /* what the engine queued goes out now */
 	void *arg;
 };
 
