@@ -5,17 +5,19 @@
 # 10 k a second (what the Python client reaches is printed).  Printed,
 # never asserted: the hold of the first packet in A (p50/p99, measured
 # in the daemon from the queue's read to the verdict), the client's
-# connect time, A's CPU per held packet, and how many holds timed out.
-# Each run is captured on A's lan, wan and sync0 and split by
-# defer_trace.py: queue to INS sent (the NFQUEUE hand-off and A's work),
-# B's answer (receive, kernel write, ACK), A's ACK to verdict.  The
-# daemons run at nice -10 (pfsyncd(8) DEFER); PFSYNCD=build/pfsyncd
-# measures the release build (default: the asan one).  DEFER_TRACE=0: no
-# captures (they cost CPU of their own).  Noisy on a shared machine: the
-# load average is printed with each run.
+# connect time, A's and B's CPU per held packet, and how many holds
+# timed out.  Each run is captured on A's lan, wan and sync0 and split
+# by defer_trace.py: queue to INS sent (the NFQUEUE hand-off and A's
+# work), B's answer (receive, kernel write, ACK), A's ACK to verdict.
+# The daemons run at nice -10 (pfsyncd(8) DEFER), the release build as
+# `make bench` builds it (PFSYNCD=build/asan/pfsyncd: the test build).
+# DEFER_TRACE=0: no captures (they cost CPU of their own).  Noisy on a
+# shared machine: the load average is printed with each run.
 set -u
+export PFSYNCD=${PFSYNCD:-$(cd "$(dirname "$0")/../.." && pwd)/build/pfsyncd}
 . "$(dirname "$0")/../netns/lib.sh"
 . "$(dirname "$0")/../netns/failover-lib.sh"
+[ -x "$PFSYNCD" ] || { echo "no $PFSYNCD: run make first"; exit 1; }
 netns_init
 
 fo_topology
