@@ -27,7 +27,7 @@
 # timed out and as many SYNs were sent again (the queue was read up to
 # 600 ms late, B's answer came up to 48 ms late); at nice -10 the test
 # passed in each run up to a load of 25, and in one of five at 25 to 30
-# (the namespaces' forwarding, softirq work, then falls behind too).
+# (what else was late then was not found).
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/failover-lib.sh"
