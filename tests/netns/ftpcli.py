@@ -5,7 +5,8 @@ data connection across a failover, then another after it.
 usage: ftpcli.py HOST pasv|port GOFILE
 
   1. log in, TYPE I, then announce the data connection: PASV (the
-     server's address and port) or PORT (a port of ours); prints
+     server's address and port) or PORT (a port of ours), over IPv6
+     EPSV or EPRT (RFC 2428, as ftplib does for IPv6); prints
      "announced" and waits until GOFILE exists (the test moves the
      traffic to the other firewall meanwhile);
   2. RETR over the announced connection: prints "across ok N";
@@ -40,12 +41,21 @@ def recv_all(sock):
 
 
 def announce(ftp, mode):
+    v6 = ftp.af == socket.AF_INET6
+    if mode == "pasv" and v6:
+        host, port = ftplib.parse229(ftp.sendcmd("EPSV"),
+                                     ftp.sock.getpeername())
+        return ("pasv", host, port)
     if mode == "pasv":
         host, port = ftplib.parse227(ftp.sendcmd("PASV"))
         return ("pasv", host, port)
-    lsock = socket.create_server((ftp.sock.getsockname()[0], 0))
+    lsock = socket.create_server((ftp.sock.getsockname()[0], 0),
+                                 family=ftp.af)
     lsock.settimeout(TIMEOUT)
-    ftp.sendport(*lsock.getsockname()[:2])
+    if v6:
+        ftp.sendeprt(*lsock.getsockname()[:2])
+    else:
+        ftp.sendport(*lsock.getsockname()[:2])
     return ("port", lsock)
 
 
