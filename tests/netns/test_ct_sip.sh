@@ -18,6 +18,11 @@
 # lets through (RELATED).
 # Control: a call set up through A after A's pfsyncd stopped has no
 # expectation on B, and its RTP is dropped both ways by B's policy.
+# Run twice: without NAT, then with SNAT of the inside to 10.0.0.1, where
+# nf_nat_sip rewrites the caller's SDP to 10.0.0.1 and A's expectations
+# carry the NAT of the expected connection (where the callee's RTP is
+# sent on: the caller's own address and port) and the expect function
+# "sip" (nf_nat_sip's, which also source-translates the caller's RTP).
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 netns_init
@@ -27,8 +32,17 @@ source "$(dirname "$0")/failover-lib.sh"
 command -v conntrack >/dev/null || fail "conntrack is not installed"
 SIPDIR=$(dirname "$0")
 
-sip_rules() { # NODE
-	ip netns exec "$(fo_ns "$1")" nft -f - <<'NFT'
+sip_rules() { # NODE NAT
+	local nat=""
+	[ "$2" = 1 ] && nat='
+table ip nat {
+	chain pre { type nat hook prerouting priority dstnat; }
+	chain post {
+		type nat hook postrouting priority srcnat;
+		oifname "wan" ip saddr 192.168.0.0/24 snat to 10.0.0.1
+	}
+}'
+	ip netns exec "$(fo_ns "$1")" nft -f - <<NFT
 table inet raw {
 	chain pre {
 		type filter hook prerouting priority raw;
@@ -62,6 +76,7 @@ table inet fw {
 		counter comment "policy"
 	}
 }
+$nat
 NFT
 }
 
@@ -85,6 +100,10 @@ sip_exps() {
 		grep 'proto=17' | grep 'helper=sip'
 }
 exp_atleast() { [ "$(sip_exps "$1" | wc -l)" -ge "$2" ]; }
+rtp_cts() { # NODE: its UDP entries but the SIP connections
+	ip netns exec "$(fo_ns "$1")" conntrack -L -p udp 2>/dev/null |
+		grep -v 'dport=5060 '
+}
 master_has_helper() { # NODE
 	ip netns exec "$(fo_ns "$1")" conntrack -L -p udp --dport 5060 \
 		2>/dev/null | grep -q 'helper=sip'
@@ -102,73 +121,97 @@ def find(o, k):
 print(find(json.load(sys.stdin), sys.argv[1]) or 0)' "$2"
 }
 
-FO=s
-fo_topology
-sip_rules fwA || fail "nft ruleset A"
-sip_rules fwB || fail "nft ruleset B"
-vips fwA add
-fo_pfsyncd fwA 0x0a0000aa || fail "pfsyncd A"
-fo_pfsyncd fwB 0x0a0000bb || fail "pfsyncd B"
-check "both bulk updates done" wait_for 15 \
-	eval "fo_synced fwA && fo_synced fwB"
-ip netns exec "$(fo_ns srv)" "$PY" "$SIPDIR/sipua.py" uas 10.0.0.10 \
-	"$T/$FO.go" >"$T/${FO}srv.log" 2>&1 &
-fo_bgpid srv
-wait_for 5 grep -q listening "$T/${FO}srv.log" || fail "SIP server"
+scenario() { # TAG NAT
+	FO=$1
+	local nat=$2 what sent written rel drops
+	what=$([ "$nat" = 1 ] && echo "SNAT" || echo "no NAT")
+	fo_topology
+	sip_rules fwA "$nat" || fail "nft ruleset A"
+	sip_rules fwB "$nat" || fail "nft ruleset B"
+	vips fwA add
+	fo_pfsyncd fwA 0x0a0000aa || fail "pfsyncd A"
+	fo_pfsyncd fwB 0x0a0000bb || fail "pfsyncd B"
+	check "$what: both bulk updates done" wait_for 15 \
+		eval "fo_synced fwA && fo_synced fwB"
+	ip netns exec "$(fo_ns srv)" "$PY" "$SIPDIR/sipua.py" uas 10.0.0.10 \
+		"$T/$FO.go" >"$T/${FO}srv.log" 2>&1 &
+	fo_bgpid srv
+	wait_for 5 grep -q listening "$T/${FO}srv.log" || fail "SIP server"
 
-uac_start main
-check "call set up through A (INVITE, 200 OK, ACK)" wait_for 10 announced main
-check "A's helper made the RTP and RTCP expectations of both sides" \
-	wait_for 5 exp_atleast fwA 4
-check "A's SIP connection has the sip helper" master_has_helper fwA
-check "B's copy of it has it too" wait_for 5 master_has_helper fwB
-check "A's four expectations are in B's kernel, helper sip" \
-	wait_for 5 exp_atleast fwB 4
-echo "# A's expectations:"
-sip_exps fwA
-echo "# B's expectations:"
-sip_exps fwB
-check "B's are of A's class (1, audio)" \
-	test "$(sip_exps fwB | grep -c 'class=1')" -ge 4
-sent=$(stat_of fwA ct_exp_sent)
-check "A sent them ($sent)" test "$sent" -ge 4
+	uac_start main
+	check "$what: call set up through A (INVITE, 200 OK, ACK)" \
+		wait_for 10 announced main
+	check "$what: A's helper made the RTP and RTCP expectations of both sides" \
+		wait_for 5 exp_atleast fwA 4
+	check "$what: A's SIP connection has the sip helper" \
+		master_has_helper fwA
+	check "$what: B's copy of it has it too" wait_for 5 master_has_helper fwB
+	check "$what: A's four expectations are in B's kernel, helper sip" \
+		wait_for 5 exp_atleast fwB 4
+	echo "# A's expectations:"
+	sip_exps fwA
+	echo "# B's expectations:"
+	sip_exps fwB
+	check "$what: B's are of A's class (1, audio)" \
+		test "$(sip_exps fwB | grep -c 'class=1')" -ge 4
+	sent=$(stat_of fwA ct_exp_sent)
+	check "$what: A sent them ($sent)" test "$sent" -ge 4
 
-# the control: A's pfsyncd stops, then a call through A
-fo_stop fwA
-uac_start ctrl
-check "control call set up through A" wait_for 10 announced ctrl
-sleep 0.3
-check "control: no expectation of it on B" \
-	test "$(sip_exps fwB | wc -l)" -eq 4
+	# the control: A's pfsyncd stops, then a call through A
+	fo_stop fwA
+	uac_start ctrl
+	check "$what: control call set up through A" wait_for 10 announced ctrl
+	sleep 0.3
+	check "$what: control: no expectation of it on B" \
+		test "$(sip_exps fwB | wc -l)" -eq 4
 
-# A dies; B takes the addresses
-ip -n "$(fo_ns swI)" link set p-fwA down
-ip -n "$(fo_ns swE)" link set p-fwA down
-ip -n "$(fo_ns fwA)" link set sync0 down
-vips fwB add
-ip -n "$(fo_ns cli)" neigh flush all
-ip -n "$(fo_ns srv)" neigh flush all
-touch "$T/$FO.go"
+	# A dies; B takes the addresses
+	ip -n "$(fo_ns swI)" link set p-fwA down
+	ip -n "$(fo_ns swE)" link set p-fwA down
+	ip -n "$(fo_ns fwA)" link set sync0 down
+	vips fwB add
+	ip -n "$(fo_ns cli)" neigh flush all
+	ip -n "$(fo_ns srv)" neigh flush all
+	touch "$T/$FO.go"
 
-check "RTP from the caller reached the callee through B" \
-	wait_for 10 eval '[ -n "$(uas_got main)" ] && [ "$(uas_got main)" -ge 5 ]'
-check "RTP from the callee reached the caller through B" \
-	wait_for 10 eval '[ -n "$(uac_got main)" ] && [ "$(uac_got main)" -ge 5 ]'
-cat "$T/${FO}main.log" "$T/${FO}srv.log"
-rel=$(fo_counter fwB rel)
-check "B let them through as RELATED ($rel packets)" test "$rel" -ge 10
-check "control: the caller got no RTP" \
-	wait_for 10 eval '[ "$(uac_got ctrl)" = 0 ]'
-check "control: the callee got no RTP" \
-	wait_for 5 eval '[ "$(uas_got ctrl)" = 0 ]'
-drops=$(fo_counter fwB policy)
-check "B's policy dropped the control's RTP ($drops)" test "$drops" -ge 10
-written=$(stat_of fwB ct_exp_written)
-check "B wrote the expectations ($written)" test "$written" -ge 4
-echo "# B's RTP connections:"
-ip netns exec "$(fo_ns fwB)" conntrack -L -p udp 2>/dev/null | grep -v 5060
-check "B's pfsyncd healthy" fo_alive fwB
-check "no sanitizer report" fo_clean_logs
-"$PFSYNCCTL" -s "$T/${FO}fwB.sock" -v stats | grep -E 'expectation'
-fo_teardown
+	check "$what: RTP from the caller reached the callee through B" \
+		wait_for 10 eval '[ -n "$(uas_got main)" ] && [ "$(uas_got main)" -ge 5 ]'
+	check "$what: RTP from the callee reached the caller through B" \
+		wait_for 10 eval '[ -n "$(uac_got main)" ] && [ "$(uac_got main)" -ge 5 ]'
+	cat "$T/${FO}main.log" "$T/${FO}srv.log"
+	rel=$(fo_counter fwB rel)
+	check "$what: B let them through as RELATED ($rel packets)" \
+		test "$rel" -ge 10
+	check "$what: control: the caller got no RTP" \
+		wait_for 10 eval '[ "$(uac_got ctrl)" = 0 ]'
+	check "$what: control: the callee got no RTP" \
+		wait_for 5 eval '[ "$(uas_got ctrl)" = 0 ]'
+	drops=$(fo_counter fwB policy)
+	check "$what: B's policy dropped the control's RTP ($drops)" \
+		test "$drops" -ge 10
+	written=$(stat_of fwB ct_exp_written)
+	check "$what: B wrote the expectations ($written)" test "$written" -ge 4
+	echo "# B's RTP connections:"
+	rtp_cts fwB
+	# an expectation written with its helper's name (needed for its
+	# class) gives the expected connection no helper: as on A
+	check "$what: B's RTP connections have no helper" \
+		eval "! rtp_cts fwB | grep -q helper="
+	if [ "$nat" = 1 ]; then
+		# the callee's RTP to 10.0.0.1 went on to the caller (the
+		# expectation's NAT), the caller's left as 10.0.0.1 (the
+		# expect function "sip", nf_nat_sip_expected, ran on B)
+		check "$what: B sent the callee's RTP on to the caller" \
+			eval "rtp_cts fwB | grep -q 'src=10.0.0.10 dst=10.0.0.1 .*UNREPLIED. src=192.168.0.10 dst=10.0.0.10 '"
+		check "$what: B source-translated the caller's RTP" \
+			eval "rtp_cts fwB | grep -q 'src=192.168.0.10 dst=10.0.0.10 .*UNREPLIED. src=10.0.0.10 dst=10.0.0.1 '"
+	fi
+	check "$what: B's pfsyncd healthy" fo_alive fwB
+	check "$what: no sanitizer report" fo_clean_logs
+	"$PFSYNCCTL" -s "$T/${FO}fwB.sock" -v stats | grep -E 'expectation'
+	fo_teardown
+}
+
+scenario p 0
+scenario n 1
 echo "PASS test_ct_sip"
