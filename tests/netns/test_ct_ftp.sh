@@ -19,6 +19,11 @@
 #     connection; through SNAT the PORT command A rewrote moved the TCP
 #     sequence, which B must go on adjusting, else the control
 #     connection stalls).
+#   - on control connections idle at the failover, a PASV or PORT as
+#     the first line through B, and its data connection, work: B's
+#     helper does not know where A's last line ended, and picks up the
+#     next one (the kernel's nf_ct_ftp_from_nlattr for entries written
+#     through ctnetlink), so no NOOP is needed first.
 # Control: a PASV announced after A's pfsyncd stopped reaches B's kernel
 # as no expectation, and its data connection is dropped by B's policy.
 # Run twice: without NAT, then with SNAT of the inside to 10.0.0.1.
@@ -180,6 +185,8 @@ scenario() { # TAG NAT [ipv6]
 
 	cli_start pasv pasv
 	cli_start port port
+	cli_start pfirst pasv-first
+	cli_start ofirst port-first
 	check "$what: PASV announced through A" wait_for 10 announced pasv
 	check "$what: PORT announced through A" wait_for 10 announced port
 	check "$what: A's control connections have the ftp helper" \
@@ -232,6 +239,13 @@ scenario() { # TAG NAT [ipv6]
 	check "$what: both brought the whole file across and after" \
 		test "$(grep -c ' ok 262144$' "$T/${FO}pasv.log" \
 			"$T/${FO}port.log" | awk -F: '{ s += $2 } END { print s }')" -eq 4
+	cli_wait pfirst
+	cli_wait ofirst
+	cat "$T/${FO}pfirst.log" "$T/${FO}ofirst.log"
+	check "$what: a PASV as the first line through B announces" \
+		grep -q '^after ok 262144$' "$T/${FO}pfirst.log"
+	check "$what: a PORT as the first line through B announces" \
+		grep -q '^after ok 262144$' "$T/${FO}ofirst.log"
 	cli_wait ctrl
 	check "$what: control: no expectation, no data connection" \
 		test $? -ne 0
