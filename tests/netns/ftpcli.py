@@ -10,8 +10,7 @@ usage: ftpcli.py HOST pasv|port|pasv-first|port-first GOFILE
      "announced" and waits until GOFILE exists (the test moves the
      traffic to the other firewall meanwhile);
   2. RETR over the announced connection: prints "across ok N";
-  3. NOOP on the control connection (the new firewall's helper reads a
-     connection from a line's end on), then a whole transfer in the same
+  3. NOOP on the control connection, then a whole transfer in the same
      mode announced and done there: prints "after ok N".
 With MODE-first, step 1 announces nothing and step 2 is left out: the
 announcement is the first line through the new firewall ("after ok N").

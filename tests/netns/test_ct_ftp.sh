@@ -233,6 +233,11 @@ scenario() { # TAG NAT [ipv6]
 		wait_for 30 grep -q '^after ok' "$T/${FO}pasv.log"
 	cli_wait port
 	echo "# port client exit status $?"
+	# for the reader of a failure: a control connection B's sequence
+	# adjustment got wrong shows as invalid, a data connection without
+	# its expectation as policy
+	echo "# B: invalid $(fo_counter fwB invalid), policy $(fo_counter \
+		fwB policy), expectations left: $(exp_count fwB)"
 	check "$what: PORT: data connection through B, then PORT on B" \
 		wait_for 30 grep -q '^after ok' "$T/${FO}port.log"
 	cat "$T/${FO}pasv.log" "$T/${FO}port.log"
