@@ -162,12 +162,16 @@ scenario() { # TAG NAT [ipv6]
 	FO=$1
 	FAM=ipv4
 	SRV=10.0.0.10
+	PV=PASV
+	PO=PORT
 	local nat=$2 what sent written drops
 	what=$([ "$nat" = 1 ] && echo "SNAT" || echo "no NAT")
 	fo_topology
 	if [ "${3:-}" = ipv6 ]; then
 		FAM=ipv6
 		SRV=fd00:2::10
+		PV=EPSV
+		PO=EPRT
 		what="IPv6, $what"
 		topology6
 	fi
@@ -187,8 +191,8 @@ scenario() { # TAG NAT [ipv6]
 	cli_start port port
 	cli_start pfirst pasv-first
 	cli_start ofirst port-first
-	check "$what: PASV announced through A" wait_for 10 announced pasv
-	check "$what: PORT announced through A" wait_for 10 announced port
+	check "$what: $PV announced through A" wait_for 10 announced pasv
+	check "$what: $PO announced through A" wait_for 10 announced port
 	check "$what: A's control connections have the ftp helper" \
 		master_has_helper fwA
 	check "$what: B's copies of them have it too" \
@@ -211,7 +215,7 @@ scenario() { # TAG NAT [ipv6]
 	# the control: A's pfsyncd stops, then a PASV through A
 	fo_stop fwA
 	cli_start ctrl pasv 4
-	check "$what: control PASV announced through A" wait_for 10 announced ctrl
+	check "$what: control $PV announced through A" wait_for 10 announced ctrl
 	sleep 0.3
 
 	# A dies; B takes the addresses
@@ -229,7 +233,7 @@ scenario() { # TAG NAT [ipv6]
 	# returns it, is shown for the reader)
 	cli_wait pasv
 	echo "# pasv client exit status $?"
-	check "$what: PASV: data connection through B, then PASV on B" \
+	check "$what: $PV: data connection through B, then $PV on B" \
 		wait_for 30 grep -q '^after ok' "$T/${FO}pasv.log"
 	cli_wait port
 	echo "# port client exit status $?"
@@ -238,7 +242,7 @@ scenario() { # TAG NAT [ipv6]
 	# its expectation as policy
 	echo "# B: invalid $(fo_counter fwB invalid), policy $(fo_counter \
 		fwB policy), expectations left: $(exp_count fwB)"
-	check "$what: PORT: data connection through B, then PORT on B" \
+	check "$what: $PO: data connection through B, then $PO on B" \
 		wait_for 30 grep -q '^after ok' "$T/${FO}port.log"
 	cat "$T/${FO}pasv.log" "$T/${FO}port.log"
 	check "$what: both brought the whole file across and after" \
@@ -247,9 +251,9 @@ scenario() { # TAG NAT [ipv6]
 	cli_wait pfirst
 	cli_wait ofirst
 	cat "$T/${FO}pfirst.log" "$T/${FO}ofirst.log"
-	check "$what: a PASV as the first line through B announces" \
+	check "$what: a $PV as the first line through B announces" \
 		grep -q '^after ok 262144$' "$T/${FO}pfirst.log"
-	check "$what: a PORT as the first line through B announces" \
+	check "$what: a $PO as the first line through B announces" \
 		grep -q '^after ok 262144$' "$T/${FO}ofirst.log"
 	cli_wait ctrl
 	check "$what: control: no expectation, no data connection" \
