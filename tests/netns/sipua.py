@@ -4,7 +4,7 @@ over UDP, one INVITE with an SDP offer, a 200 OK with the answer, ACK),
 then RTP both ways across a failover.
 
 usage: sipua.py uas ADDR GOFILE
-       sipua.py uac SERVER NAME GOFILE
+       sipua.py uac SERVER NAME GOFILE [BYEFILE]
 
 uas  listens on ADDR:5060 and answers each INVITE with 200 OK whose SDP
      gives an RTP port of its own (a socket per call), prints
@@ -16,7 +16,9 @@ uac  calls SERVER:5060 from a port of its own, with an SDP offer of its
      own RTP port, ACKs the answer and prints "announced NAME rtp C S";
      once GOFILE exists it sends RTP_COUNT packets to the answer's port
      (from yet another port: they need the expectation made from the
-     200 OK's SDP) and prints "got N", what it received.
+     200 OK's SDP) and prints "got N", what it received; with BYEFILE,
+     once that exists it ends the call with a BYE (not answered: the
+     firewalls' helper reads it on its way) and prints "bye".
 Exit status of uac: 0 when it received at least RTP_MIN packets.
 
 The two sides send from ports other than the ones their SDP announced, so
@@ -189,7 +191,21 @@ def uac_invite(sock, server, name, rtp_port):
     return None, None
 
 
-def uac(server, name, gofile):
+def uac_bye(sock, server, name, hdrs, byefile):
+    if not wait_go(byefile):
+        print("no bye", flush=True)
+        return
+    local = sock.getsockname()
+    sock.send(message("BYE sip:uas@%s SIP/2.0" % server, [
+        ("Via", "SIP/2.0/UDP %s:%d;branch=z9hG4bK-bye-%s" % (local[0],
+                                                            local[1], name)),
+        ("Max-Forwards", "70"),
+        ("From", hdrs.get("from", "")), ("To", hdrs.get("to", "")),
+        ("Call-ID", name), ("CSeq", "2 BYE")]))
+    print("bye", flush=True)
+
+
+def uac(server, name, gofile, byefile=None):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect((server, 5060))
     rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -212,13 +228,15 @@ def uac(server, name, gofile):
         return 1
     got = rtp_exchange(rtp, media)
     print("got %d" % got, flush=True)
+    if byefile:
+        uac_bye(sock, server, name, hdrs, byefile)
     return 0 if got >= RTP_MIN else 1
 
 
 def main():
     if sys.argv[1] == "uas":
         return uas(sys.argv[2], sys.argv[3])
-    return uac(sys.argv[2], sys.argv[3], sys.argv[4])
+    return uac(*sys.argv[2:6])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@
 # neighbours route through (as test_ct_ftp does).  Then through B the
 # RTP flows both ways, each direction from a port the SDP did not name:
 # a new connection per direction that only B's copy of A's expectation
-# lets through (RELATED).
+# lets through (RELATED).  Then the caller's BYE through B makes B's
+# helper remove the call's expectations left (the RTCP ones): those of
+# class 1, which it would not remove if they had arrived as class 0.
 # Control: a call set up through A after A's pfsyncd stopped has no
 # expectation on B, and its RTP is dropped both ways by B's policy.
 # Run twice: without NAT, then with SNAT of the inside to 10.0.0.1, where
@@ -87,7 +89,7 @@ vips() { # NODE add|del
 
 uac_start() { # NAME: a call from the client's namespace
 	ip netns exec "$(fo_ns cli)" "$PY" "$SIPDIR/sipua.py" uac 10.0.0.10 \
-		"$1" "$T/$FO.go" >"$T/$FO$1.log" 2>&1 &
+		"$1" "$T/$FO.go" "$T/$FO$1.bye" >"$T/$FO$1.log" 2>&1 &
 	fo_bgpid "$1"
 }
 announced() { grep -q "^announced $1 " "$T/$FO$1.log"; }
@@ -212,6 +214,11 @@ scenario() { # TAG NAT
 		check "$what: B source-translated the caller's RTP" \
 			eval "rtp_cts fwB | grep -q 'src=192.168.0.10 dst=10.0.0.10 .*UNREPLIED. src=10.0.0.10 dst=10.0.0.1 '"
 	fi
+	check "$what: the two RTCP expectations are left on B" \
+		test "$(sip_exps fwB | wc -l)" -eq 2
+	touch "$T/${FO}main.bye"
+	check "$what: the caller's BYE through B removed them" \
+		wait_for 5 eval '[ "$(sip_exps fwB | wc -l)" -eq 0 ]'
 	check "$what: B's pfsyncd healthy" fo_alive fwB
 	check "$what: no sanitizer report" fo_clean_logs
 	"$PFSYNCCTL" -s "$T/${FO}fwB.sock" -v stats | grep -E 'expectation'
