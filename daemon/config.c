@@ -360,6 +360,10 @@ static int conf_check_udp(const struct pfsd_conf *c, char *err,
 static int conf_check_links(const struct pfsd_conf *c, char *err,
 			    size_t errlen)
 {
+	if (c->links.n > 0 && c->npeers + c->npeers6 > 0) {
+		conf_msg(err, errlen, "link: not with peer lines");
+		return -1;
+	}
 	return pfsd_link_conf_check(&c->links, c->syncdev, c->syncpeer,
 				    c->transport == PFSD_TRANSPORT_RAW &&
 					!pfsd_conf_inet6(c),
