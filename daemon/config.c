@@ -361,7 +361,9 @@ static int conf_check_links(const struct pfsd_conf *c, char *err,
 			    size_t errlen)
 {
 	if (c->links.n > 0 && c->npeers + c->npeers6 > 0) {
-		conf_msg(err, errlen, "link: not with peer lines");
+		conf_msg(err, errlen,
+			 "link: not with peer lines (a unicast cluster goes "
+			 "over the syncdev alone)");
 		return -1;
 	}
 	return pfsd_link_conf_check(&c->links, c->syncdev, c->syncpeer,

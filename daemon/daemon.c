@@ -779,7 +779,7 @@ static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 }
 
 /* The transport's view of config c: its device, peers and callback.
- * The UDP peers are the syncpeer, if set, and the peer lines (IPv6 ones
+ * The unicast peers are the syncpeer, if set, and the peer lines (IPv6 ones
  * by their pinned keys); peers must hold PFSD_PEERS_MAX + 1. */
 static void dmn_tp_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 			uint32_t *peers, struct pfsd_tp_conf *tc)

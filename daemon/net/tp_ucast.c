@@ -89,8 +89,8 @@ static void uc_set_peers(struct tp_ucast *u, const struct pfsd_tp_conf *tc)
 		if (tc->peers[i] == 0 || uc_find(u, tc->peers[i]) != NULL)
 			continue;
 		o = uc_find(&old, tc->peers[i]);
-		u->p[u->n] = o != NULL ? *o
-				       : (struct uc_peer){.key = tc->peers[i]};
+		u->p[u->n] =
+		    o != NULL ? *o : (struct uc_peer){.key = tc->peers[i]};
 		u->n++;
 	}
 	u->everyone = tc->everyone;
@@ -111,8 +111,8 @@ static int uc_reconf(void *impl, const struct pfsd_tp_conf *tc)
  * as well); neither socket stays in a group. */
 static int uc_open_socks(struct tp_ucast *u, const struct pfsd_tp_conf *tc)
 {
-	u->t = pfsd_transport_new(tc->loop, tc->c->syncdev, tc->rcvbuf, uc_rx,
-				  u);
+	u->t =
+	    pfsd_transport_new(tc->loop, tc->c->syncdev, tc->rcvbuf, uc_rx, u);
 	if (u->t == NULL || pfsd_transport_leave_group(u->t) == -1)
 		return -1;
 	if (tc->c->npeers6 == 0 && !pfsd_conf_inet6(tc->c))
