@@ -34,8 +34,8 @@ cl_conf() {
 	echo 'cluster "ucast"'
 }
 
-# cl_fw_more K: an nft counter of what fwK sends to the pfsync group, and
-# one of its protocol 240 unicasts
+# cl_fw_more K: nft counters of what fwK sends to the pfsync group and of
+# its protocol 240 unicasts
 cl_fw_more() {
 	ip netns exec "$(fo_ns "fw$1")" nft -f - <<'NFT'
 table ip mcount {
@@ -46,6 +46,29 @@ table ip mcount {
 	}
 }
 NFT
+}
+
+# cl_deaf K add|delete: fwK takes no protocol 240 packet from fw1, or
+# again
+cl_deaf() {
+	if [ "$2" = add ]; then
+		ip netns exec "$(fo_ns "fw$1")" nft -f - <<'NFT'
+table ip deaf {
+	chain in {
+		type filter hook input priority -400;
+		ip saddr 192.168.254.1 ip protocol 240 drop
+	}
+}
+NFT
+	else
+		ip netns exec "$(fo_ns "fw$1")" nft delete table ip deaf
+	fi
+}
+
+# cl_has K: fwK holds the entry fw1's conntrack -I made
+cl_has() {
+	ip netns exec "$(fo_ns "fw$1")" conntrack -L -p tcp -s 10.1.0.11 \
+		2>/dev/null | grep -q 'dport=443'
 }
 
 # cl_sent K WHICH: packets fwK sent, by the counter named WHICH
@@ -75,11 +98,30 @@ cl_peer_counts() {
 }
 
 cl_synced_checks() {
-	local k
+	local k r1 d3
 	for k in $(seq 1 "$1"); do
 		check "fw$k sent to and heard from each peer (stats -v)" \
 			cl_peer_counts "$1" "$k"
 	done
+	# fw2 misses a change of fw1's: it asks fw1 (NACK), and fw1 resends it
+	# to fw2 alone: fw3, which had it, gets no second copy
+	r1=$(cl_stat 1 .rel_resent)
+	d3=$(cl_stat 3 .rel_dups)
+	cl_deaf 2 add
+	ip netns exec "$(fo_ns fw1)" conntrack -I -p tcp -s 10.1.0.11 \
+		-d 10.2.0.21 --sport 40000 --dport 443 --state ESTABLISHED \
+		-t 600 -u SEEN_REPLY,ASSURED >/dev/null 2>&1 ||
+		fail "conntrack -I on fw1"
+	check "fw1's new entry reaches fw3" wait_for 5 cl_has 3
+	check "but not fw2, deaf to fw1" eval '! cl_has 2'
+	cl_deaf 2 delete
+	check "fw2 gets it back" wait_for 10 cl_has 2
+	echo "# fw1 resent $(($(cl_stat 1 .rel_resent) - r1)), fw2 NACKs" \
+		"$(cl_stat 2 .rel_nacks), fw3 duplicates $(($(cl_stat 3 .rel_dups) - d3))"
+	check "fw1 resent on fw2's NACK" \
+		test "$(cl_stat 1 .rel_resent)" -gt "$r1"
+	check "the resend went to fw2 alone (fw3 got no duplicate)" \
+		test "$(cl_stat 3 .rel_dups)" -eq "$d3"
 	# a stranger on the sync link sends a valid v3 INS to fw1
 	fo_addns x
 	fo_port swS x sync0 192.168.254.99/24
