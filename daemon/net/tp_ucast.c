@@ -29,15 +29,9 @@
 #include "pfsync/wire_v3.h"
 
 #include "net/peeraddr.h"
+#include "net/peerstat.h"
 #include "net/tp.h"
 #include "net/transport.h"
-
-#define UC_MAX (PFSD_PEERS_MAX + 1) /* the peer lines and the syncpeer */
-
-struct uc_peer {
-	uint32_t key; /* IPv4 host order, or an IPv6 peer's key */
-	uint64_t rx, tx, tx_err;
-};
 
 struct tp_ucast {
 	struct pfsd_transport *t;
@@ -45,28 +39,17 @@ struct tp_ucast {
 	pfsd_tp_rx_cb cb;
 	void *arg;
 	uint32_t everyone; /* the syncpeer's key: every peer, 0 = none */
-	struct uc_peer p[UC_MAX];
-	size_t n;
+	struct pfsd_peerstat ps;
 	uint64_t unknown;  /* packets from no peer, dropped */
 	uint64_t not_peer; /* replies to an address no longer a peer */
 	unsigned failed;   /* failures beyond a send's own -1 */
 };
 
-static struct uc_peer *uc_find(struct tp_ucast *u, uint32_t key)
-{
-	size_t i;
-
-	for (i = 0; i < u->n; i++)
-		if (u->p[i].key == key)
-			return &u->p[i];
-	return NULL;
-}
-
 static void uc_rx(void *arg, const uint8_t *pkt, size_t len,
 		  const struct pfs_rx_meta *m)
 {
 	struct tp_ucast *u = arg;
-	struct uc_peer *p = uc_find(u, m->src);
+	struct pfsd_peerstat_ent *p = pfsd_peerstat_find(&u->ps, m->src);
 
 	if (p == NULL) {
 		u->unknown++;
@@ -76,26 +59,6 @@ static void uc_rx(void *arg, const uint8_t *pkt, size_t len,
 	u->cb(u->arg, pkt, len, m);
 }
 
-/* The new peer list (0 and repeats skipped); the counters of the
- * peers that stay are kept. */
-static void uc_set_peers(struct tp_ucast *u, const struct pfsd_tp_conf *tc)
-{
-	struct tp_ucast old = *u;
-	struct uc_peer *o;
-	size_t i;
-
-	u->n = 0;
-	for (i = 0; i < tc->npeers && u->n < UC_MAX; i++) {
-		if (tc->peers[i] == 0 || uc_find(u, tc->peers[i]) != NULL)
-			continue;
-		o = uc_find(&old, tc->peers[i]);
-		u->p[u->n] =
-		    o != NULL ? *o : (struct uc_peer){.key = tc->peers[i]};
-		u->n++;
-	}
-	u->everyone = tc->everyone;
-}
-
 static int uc_reconf(void *impl, const struct pfsd_tp_conf *tc)
 {
 	struct tp_ucast *u = impl;
@@ -103,7 +66,8 @@ static int uc_reconf(void *impl, const struct pfsd_tp_conf *tc)
 	if (pfsd_transport_rcvbuf(u->t) != 2 * tc->rcvbuf &&
 	    pfsd_transport_set_rcvbuf(u->t, tc->rcvbuf) == -1)
 		return -1;
-	uc_set_peers(u, tc);
+	pfsd_peerstat_set(&u->ps, tc->peers, tc->npeers);
+	u->everyone = tc->everyone;
 	return 0;
 }
 
@@ -146,7 +110,7 @@ static void *uc_open(const struct pfsd_tp_conf *tc)
 	return NULL;
 }
 
-static int uc_send_one(struct tp_ucast *u, struct uc_peer *p,
+static int uc_send_one(struct tp_ucast *u, struct pfsd_peerstat_ent *p,
 		       const uint8_t *pkt, size_t len)
 {
 	/* queued: sent with one sendmmsg per wakeup (pfsd_tp_flush) */
@@ -165,10 +129,10 @@ static int uc_send_all(struct tp_ucast *u, const uint8_t *pkt, size_t len)
 	unsigned failed = 0;
 	size_t i;
 
-	for (i = 0; i < u->n; i++)
-		if (uc_send_one(u, &u->p[i], pkt, len) == -1)
+	for (i = 0; i < u->ps.n; i++)
+		if (uc_send_one(u, &u->ps.p[i], pkt, len) == -1)
 			failed++;
-	if (failed == 0 || u->n == 0)
+	if (failed == 0 || u->ps.n == 0)
 		return 0;
 	u->failed += failed - 1;
 	return -1;
@@ -177,11 +141,11 @@ static int uc_send_all(struct tp_ucast *u, const uint8_t *pkt, size_t len)
 static int uc_send(void *impl, const uint8_t *pkt, size_t len, uint32_t dst)
 {
 	struct tp_ucast *u = impl;
-	struct uc_peer *p;
+	struct pfsd_peerstat_ent *p;
 
 	if (dst == PFS_V3_GROUP || (u->everyone != 0 && dst == u->everyone))
 		return uc_send_all(u, pkt, len);
-	p = uc_find(u, dst);
+	p = pfsd_peerstat_find(&u->ps, dst);
 	if (p == NULL) { /* a peer dropped from the config: none of ours */
 		u->not_peer++;
 		errno = EHOSTUNREACH;
@@ -242,37 +206,18 @@ static uint64_t uc_proc_drops(const void *impl)
 	return pfsd_transport_proc_drops(u->t);
 }
 
-static void uc_section(const struct tp_ucast *u, const struct uc_peer *p,
-		       struct pfsd_tp_section *s)
-{
-	char a[PFSD_PEERADDR_STRLEN];
-
-	memset(s, 0, sizeof(*s));
-	pfsd_peeraddr_str(u->pa, p->key, a, sizeof(a));
-	snprintf(s->head, sizeof(s->head), "peer %s:", a);
-	s->metric = "pfsyncd_peer_packets_total";
-	s->help = "Packets to and from each unicast peer (peer lines).";
-	s->what_label = "peer";
-	snprintf(s->what, sizeof(s->what), "%s", a);
-	pfsd_tp_line_add(s, "peer_rx", "packets received", "received", p->rx);
-	pfsd_tp_line_add(s, "peer_tx", "packets sent", "sent", p->tx);
-	pfsd_tp_line_add(s, "peer_send_errors", "send failures", "send_error",
-			 p->tx_err);
-}
-
 /* The whole first (what it drops), then one section per peer. */
 static size_t uc_sections(const void *impl, struct pfsd_tp_section *s,
 			  size_t max)
 {
 	const struct tp_ucast *u = impl;
-	size_t i;
 
 	if (max == 0)
 		return 0;
 	memset(s, 0, sizeof(*s));
 	snprintf(s->head, sizeof(s->head), "unicast: peers");
 	s->head_key = "unicast_peers";
-	s->head_v = (unsigned)u->n;
+	s->head_v = (unsigned)u->ps.n;
 	s->metric = "pfsyncd_unicast_dropped_total";
 	s->help = "Unicast cluster (peer lines): packets from no peer "
 		  "dropped, replies to a former peer refused.";
@@ -281,9 +226,7 @@ static size_t uc_sections(const void *impl, struct pfsd_tp_section *s,
 	pfsd_tp_line_add(s, "unicast_not_peer",
 			 "replies to a former peer refused", "not_peer",
 			 u->not_peer);
-	for (i = 0; i < u->n && i + 1 < max; i++)
-		uc_section(u, &u->p[i], &s[i + 1]);
-	return i + 1;
+	return 1 + pfsd_peerstat_sections(&u->ps, u->pa, s + 1, max - 1);
 }
 
 const struct pfsd_tp_ops pfsd_tp_ucast_ops = {

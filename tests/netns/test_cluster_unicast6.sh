@@ -1,6 +1,7 @@
 #!/bin/bash
-# test_cluster_unicast6: a unicast cluster of three over IPv6 (issue 20
-# item 4; test_cluster_unicast.sh does it over IPv4 with conntrack).
+# test_cluster_unicast6: a unicast cluster of three over IPv6, then over
+# UDP (issue 20 item 4; test_cluster_unicast.sh does it over IPv4 raw with
+# conntrack).
 # Each node names the two others by their IPv6 address in `peer` lines
 # and syncs by raw IPv6, next header 240: a state made on one node
 # reaches the two others, in both directions, and nothing goes to a
@@ -94,3 +95,46 @@ ctl A reload >/dev/null || fail "reload A"
 check "B drops A's IPv4 packets, from no peer of its own" \
 	wait_for 10 eval '[ "$(cl_stat B .unicast_unknown)" -gt 0 ]'
 check "every daemon healthy" daemons_healthy
+
+# The same cluster over UDP (IPv4), restarted: A names B as its
+# syncpeer and C in a peer line, B and C name the two others in peer
+# lines.  Each node's state reaches the others (A answers C as it answers
+# its syncpeer) and each counts every peer's datagrams.
+for x in A B C; do daemon_stop "$x" >/dev/null || fail "stop $x"; done
+UDP="transport udp port 8249 unsealed"
+EXTRA_CONF="$UDP
+peer 10.93.0.3" daemon_start A 0x0a000011 up syncdev sync0 \
+	syncpeer 10.93.0.2 || fail "restart A over UDP"
+EXTRA_CONF="$UDP
+peer 10.93.0.1
+peer 10.93.0.3" daemon_start B 0x0a000012 up syncdev sync0 ||
+	fail "restart B over UDP"
+EXTRA_CONF="$UDP
+peer 10.93.0.1
+peer 10.93.0.2" daemon_start C 0x0a000013 up syncdev sync0 ||
+	fail "restart C over UDP"
+for x in A B C; do
+	check "UDP: $x's startup bulk is done" wait_for 15 bulk_done "$x"
+done
+ia=$(ctl A add tcp 10.8.7.1:1000 10.9.7.1:80) || fail "add on A"
+ic=$(ctl C add udp 10.8.8.1:53 10.9.8.1:53) || fail "add on C"
+for x in B C; do
+	check "UDP: A's state reached $x" \
+		wait_for 10 field_is "$x" "0a000011:$ia" dst_state ESTABLISHED
+done
+for x in A B; do
+	check "UDP: C's state reached $x" \
+		wait_for 10 field_is "$x" "0a000013:$ic" proto udp
+done
+for x in A B C; do
+	i=${x/A/1}; i=${i/B/2}; i=${i/C/3}
+	for j in 1 2 3; do
+		[ "$j" = "$i" ] && continue
+		rx=$(cl_stat "$x" ".\"10.93.0.$j\".peer_rx")
+		tx=$(cl_stat "$x" ".\"10.93.0.$j\".peer_tx")
+		echo "# UDP: $x peer 10.93.0.$j: received $rx, sent $tx"
+		check "UDP: $x counts 10.93.0.$j's datagrams both ways" \
+			test "$rx" -gt 0 -a "$tx" -gt 0
+	done
+done
+check "every daemon healthy after the restarts" daemons_healthy
