@@ -18,8 +18,7 @@ struct pfsd_peerstat_ent *pfsd_peerstat_find(struct pfsd_peerstat *ps,
 	return NULL;
 }
 
-void pfsd_peerstat_set(struct pfsd_peerstat *ps, const uint32_t *keys,
-		       size_t n)
+void pfsd_peerstat_set(struct pfsd_peerstat *ps, const uint32_t *keys, size_t n)
 {
 	struct pfsd_peerstat old = *ps;
 	struct pfsd_peerstat_ent *o;
