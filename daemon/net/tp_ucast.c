@@ -10,16 +10,21 @@
  * What the engine sends to everyone (the group, or the syncpeer, which
  * is one of the peers then) goes to each peer by unicast, the same
  * payload (framed and sealed once); a reply to one peer (an update
- * request, a resend on its NACK, a bulk or digest answer) goes to it
- * alone.  Nothing goes to 224.0.0.240, and the socket leaves the group.
+ * request's answer, a resend on its NACK, a digest answer) goes to it
+ * alone.  A bulk walk goes to everyone, as to the group: its packets are
+ * numbered in the one stream all peers follow (engine_rel.c), and one
+ * walk serves every requester that joins it (engine_bulk.c).  Nothing
+ * goes to 224.0.0.240, and the socket leaves the group.
+ *
  * Only the peers' packets are taken: any other source is dropped and
  * counted, as the UDP transport does (tp_udp.c), so that each peer is
- * to this node what the one syncpeer is otherwise.  The engine keeps
- * its state per source (sequence numbers, resends, what a source may
- * cost), so each peer has its own.
+ * to this node what the one syncpeer is otherwise (the engine, which
+ * sees no syncpeer then, answers every source it is handed).  The
+ * engine keeps its state per source (its place in each peer's stream,
+ * resends, what a source may cost), so each peer has its own.
  *
- * Counters per peer (packets received, sent, failed to send) show in
- * `pfsyncctl stats -v` and in the metrics, one section per peer.
+ * Counters per peer (packets received, sent, failed to send;
+ * peerstat.h) show in `pfsyncctl -v stats` and in the metrics.
  */
 #include <errno.h>
 #include <stdio.h>
