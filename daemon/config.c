@@ -382,7 +382,11 @@ int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 	for (i = 0; i < argc; i++) {
 		w = conf_word_find(argv[i]);
 		if (w == NULL) {
-			conf_msg(err, errlen, "unknown word '%s'", argv[i]);
+			conf_msg(err, errlen, "unknown word '%s'%s", argv[i],
+				 i >= 2 && strcmp(argv[i - 2], "syncpeer") == 0
+				     ? " (one syncpeer: name more peers on "
+				       "peer lines)"
+				     : "");
 			errno = EINVAL;
 			return -1;
 		}
