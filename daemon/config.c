@@ -360,6 +360,12 @@ static int conf_check_udp(const struct pfsd_conf *c, char *err,
 static int conf_check_links(const struct pfsd_conf *c, char *err,
 			    size_t errlen)
 {
+	if (c->links.n > 0 && c->npeers + c->npeers6 > 0) {
+		conf_msg(err, errlen,
+			 "link: not with peer lines (a unicast cluster goes "
+			 "over the syncdev alone)");
+		return -1;
+	}
 	return pfsd_link_conf_check(&c->links, c->syncdev, c->syncpeer,
 				    c->transport == PFSD_TRANSPORT_RAW &&
 					!pfsd_conf_inet6(c),
@@ -376,7 +382,11 @@ int pfsd_conf_apply_words(struct pfsd_conf *c, int argc, char *const argv[],
 	for (i = 0; i < argc; i++) {
 		w = conf_word_find(argv[i]);
 		if (w == NULL) {
-			conf_msg(err, errlen, "unknown word '%s'", argv[i]);
+			conf_msg(err, errlen, "unknown word '%s'%s", argv[i],
+				 i >= 2 && strcmp(argv[i - 2], "syncpeer") == 0
+				     ? " (one syncpeer: name more peers on "
+				       "peer lines)"
+				     : "");
 			errno = EINVAL;
 			return -1;
 		}

@@ -29,8 +29,8 @@
  *   transport raw | udp [port 8240] [unsealed]
  *                              (udp without a key: `unsealed` and a
  *                               syncdev are required)
- *   peer 10.0.0.3              (UDP: one more unicast peer, repeatable;
- *                               IPv4 or IPv6)
+ *   peer 10.0.0.3              (one more unicast peer, repeatable;
+ *                               IPv4 or IPv6; raw or UDP: tp_ucast.c)
  *   user pfsyncd               (run as; "root" keeps root)
  *   seccomp yes | no | log     (system call filter after setup)
  *   version auto | 3 | 5 | 6 | 1301 | 1400 | 1500  (as the interface word)
@@ -125,7 +125,7 @@ struct pfsd_conf {
 	unsigned udp_port;		/* default PFSD_UDP_PORT */
 	bool udp_unsealed;		/* `transport udp ... unsealed`: no
 					   key, and the config says so */
-	uint32_t peers[PFSD_PEERS_MAX]; /* UDP peers besides syncpeer */
+	uint32_t peers[PFSD_PEERS_MAX]; /* unicast peers besides syncpeer */
 	unsigned npeers;
 	uint8_t peers6[PFSD_PEERS_MAX][16]; /* and IPv6 ones (npeers +
 					       npeers6 <= PFSD_PEERS_MAX) */

@@ -159,7 +159,7 @@ static void dmn_engine_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 	ec->maxupd = (uint8_t)c->maxupd;
 	ec->mtu = mtu;
 	ec->syncdev = pfsd_tp_receiving(c);
-	ec->syncpeer = d->syncpeer_key;
+	ec->syncpeer = pfsd_tp_engine_peer(c, d->syncpeer_key);
 	ec->tap = true;
 	if (c->bulk_pkts != 0)
 		ec->bulk_pkts = c->bulk_pkts;
@@ -788,7 +788,7 @@ static int dmn_open_crypt(struct pfsd_daemon *d, const struct pfsd_conf *c)
 }
 
 /* The transport's view of config c: its device, peers and callback.
- * The UDP peers are the syncpeer, if set, and the peer lines (IPv6 ones
+ * The unicast peers are the syncpeer, if set, and the peer lines (IPv6 ones
  * by their pinned keys); peers must hold PFSD_PEERS_MAX + 1. */
 static void dmn_tp_conf(struct pfsd_daemon *d, const struct pfsd_conf *c,
 			uint32_t *peers, struct pfsd_tp_conf *tc)
@@ -1116,7 +1116,7 @@ static void dmn_apply_capture(struct pfsd_daemon *d, const struct pfsd_conf *c)
  * syncpeer set.  A reload that changes nothing else never does. */
 static bool dmn_wants_bulk(const struct pfsd_conf *o, const struct pfsd_conf *c)
 {
-	if (c->transport == PFSD_TRANSPORT_UDP &&
+	if ((c->transport == PFSD_TRANSPORT_UDP || pfsd_tp_unicast_cluster(c)) &&
 	    (o->transport != c->transport || o->udp_port != c->udp_port ||
 	     o->npeers != c->npeers ||
 	     memcmp(o->peers, c->peers, c->npeers * sizeof(c->peers[0])) != 0 ||

@@ -78,6 +78,12 @@ static void doc_sysfs(const char *ifname, const char *name, char *buf,
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+/* A section of a sync link (links.c), not of a unicast peer. */
+static bool doc_is_link(const struct pfsd_tp_section *s)
+{
+	return s->what_label != NULL && strcmp(s->what_label, "link") == 0;
+}
+
 /* Sync links besides the syncdev (links.c): how many are up; each said
  * when say is set, a link down a warning while another carries on. */
 static unsigned doc_links(struct doc *dc, bool say)
@@ -87,11 +93,11 @@ static unsigned doc_links(struct doc *dc, bool say)
 	unsigned up = 0;
 
 	for (i = 1; i < n; i++) /* s[0] is the syncdev's */
-		if (s[i].what_label != NULL &&
+		if (doc_is_link(&s[i]) &&
 		    pfsd_tp_line_v(&s[i], "link_up") != 0)
 			up++;
 	for (i = 1; say && i < n; i++) {
-		if (s[i].what_label == NULL)
+		if (!doc_is_link(&s[i]))
 			continue;
 		if (pfsd_tp_line_v(&s[i], "link_up") != 0)
 			doc_say(dc, DOC_OK, "link", "%s up, %" PRIu64

@@ -265,7 +265,7 @@ static void parts_ct_exp(struct cmd_req *r)
 	} lines[] = {
 	    {"ct_exp_events", "expectation events read", x->events},
 	    {"ct_exp_sent", "expectations sent to pfsyncd peers", x->sent},
-	    {"ct_exp_unsent", "expectations not sent: no pfsyncd peer",
+	    {"ct_exp_unsent", "expectations not sent: a BSD peer heard, or no pfsyncd peer",
 	     x->unsent},
 	    {"ct_exp_own", "expectation echoes of our writes", x->own},
 	    {"ct_exp_received", "expectations received", x->received},

@@ -14,7 +14,19 @@ const struct pfsd_tp_ops *pfsd_tp_ops_of(const struct pfsd_conf *c)
 		return &pfsd_tp_links_ops;
 	if (c->transport == PFSD_TRANSPORT_UDP)
 		return &pfsd_tp_udp_ops;
+	if (pfsd_tp_unicast_cluster(c))
+		return &pfsd_tp_ucast_ops;
 	return pfsd_conf_inet6(c) ? &pfsd_tp_raw6_ops : &pfsd_tp_raw4_ops;
+}
+
+bool pfsd_tp_unicast_cluster(const struct pfsd_conf *c)
+{
+	return c->npeers + c->npeers6 > 0;
+}
+
+uint32_t pfsd_tp_engine_peer(const struct pfsd_conf *c, uint32_t syncpeer)
+{
+	return pfsd_tp_unicast_cluster(c) ? 0 : syncpeer;
 }
 
 /* FreeBSD's IPv6 pfsync group, where the group goes over IPv6. */
@@ -34,7 +46,9 @@ bool pfsd_tp_reopen(const struct pfsd_conf *o, const struct pfsd_conf *c)
 	       pfsd_conf_inet6(o) != pfsd_conf_inet6(c) ||
 	       memcmp(pfsd_tp_group6(o), pfsd_tp_group6(c), 16) != 0 ||
 	       (c->transport == PFSD_TRANSPORT_UDP &&
-		o->udp_port != c->udp_port);
+		o->udp_port != c->udp_port) ||
+	       (pfsd_tp_unicast_cluster(c) &&
+		(o->npeers6 > 0) != (c->npeers6 > 0)); /* IPv6 socket */
 }
 
 struct pfsd_tp *pfsd_tp_open(const struct pfsd_tp_conf *tc)

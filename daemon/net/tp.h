@@ -5,7 +5,8 @@
  * Implementations: raw IPv4 (IP protocol 240, tp_raw.c), raw IPv6 (the
  * same over IPv6 as well, FreeBSD 14; IPv4 peers are still answered
  * over IPv4), UDP to a list of unicast peers (tp_udp.c), and redundant
- * links, several of the raw ones at once (links.c).  The daemon opens
+ * links, several of the raw ones at once (links.c), and raw IPv4/IPv6
+ * to a list of unicast peers (tp_ucast.c).  The daemon opens
  * the one pfsd_tp_ops_of() picks for its config and never asks which it
  * holds: it sends to a destination, flushes once per loop wakeup, and
  * reads the counters.
@@ -60,7 +61,7 @@ struct pfsd_tp_addr {
  * by label (and by what, when set: a link's name).
  */
 #define PFSD_TP_LINES	 12
-#define PFSD_TP_SECTIONS 9
+#define PFSD_TP_SECTIONS 19 /* unicast: the whole, 18 peers */
 struct pfsd_tp_line {
 	const char *key;   /* JSON: "udp_rx" */
 	const char *text;  /* "datagrams received" */
@@ -75,13 +76,13 @@ struct pfsd_tp_section {
 	const char *metric; /* "pfsyncd_udp_datagrams_total" */
 	const char *help;
 	const char *what_label; /* "link", or NULL */
-	char what[24];		/* its value: "eth2" */
+	char what[48];		/* its value: "eth2", an IPv6 peer */
 	size_t n;
 	struct pfsd_tp_line line[PFSD_TP_LINES];
 };
 
 struct pfsd_tp_ops {
-	const char *name;    /* "raw4", "raw6", "udp", "links" */
+	const char *name;    /* "raw4", "raw6", "udp", "links", "unicast" */
 	const char *carrier; /* for doctor: "IP protocol 240" */
 	unsigned hdr;	     /* bytes besides the IP header: UDP 8 */
 	bool devless;	     /* takes peers' packets without a syncdev */
@@ -115,9 +116,19 @@ extern const struct pfsd_tp_ops pfsd_tp_raw4_ops;
 extern const struct pfsd_tp_ops pfsd_tp_raw6_ops;
 extern const struct pfsd_tp_ops pfsd_tp_udp_ops;
 extern const struct pfsd_tp_ops pfsd_tp_links_ops;
+extern const struct pfsd_tp_ops pfsd_tp_ucast_ops;
 
 /* The transport a config asks for: the only place that looks. */
 const struct pfsd_tp_ops *pfsd_tp_ops_of(const struct pfsd_conf *c);
+/*
+ * `peer` lines (raw or UDP): the syncpeer, if set, and each peer are
+ * the cluster, and everything for everyone goes to each of them.  The
+ * engine then sees no syncpeer (it sends to PFS_V3_GROUP, which the
+ * transport sends to each peer, and answers each peer that asks, as a
+ * syncpeer is answered); pfsd_tp_engine_peer() is its syncpeer.
+ */
+bool pfsd_tp_unicast_cluster(const struct pfsd_conf *c);
+uint32_t pfsd_tp_engine_peer(const struct pfsd_conf *c, uint32_t syncpeer);
 /* Where PFS_V3_GROUP goes over IPv6: a group syncpeer, else ff12::f0. */
 const uint8_t *pfsd_tp_group6(const struct pfsd_conf *c);
 /* Must a change from o to c reopen the transport? */

@@ -1,7 +1,8 @@
 /*
  * tp_udp.c - pfsync over UDP behind the ops table (tp.h), on the
  * sockets of udp.c.  What goes to the group or to the syncpeer goes to
- * every peer; a reply to one requester goes to it alone.
+ * every peer; a reply to one requester goes to it alone.  Each peer's
+ * datagrams are counted (peerstat.h).
  *
  * A raw protocol-240 socket stays open beside the UDP one, as with the
  * raw transports: its syncdev gives the MTU and the pfsync0 copy's
@@ -15,6 +16,7 @@
 
 #include "pfsync/wire_v3.h"
 
+#include "net/peerstat.h"
 #include "net/tp.h"
 #include "net/transport.h"
 #include "net/udp.h"
@@ -22,9 +24,25 @@
 struct tp_udp {
 	struct pfsd_udp *u;
 	struct pfsd_transport *raw; /* counted and ignored */
+	struct pfsd_peeraddr *pa;   /* IPv6 peers' addresses, for the text */
+	pfsd_tp_rx_cb cb;
+	void *arg;
 	uint32_t everyone;
-	unsigned failed; /* failures beyond a send's own -1 */
+	struct pfsd_peerstat ps; /* per peer */
+	unsigned failed;	 /* failures beyond a send's own -1 */
 };
+
+/* udp.c hands on the peers' datagrams only: each counted by its peer. */
+static void tpu_rx(void *arg, const uint8_t *pkt, size_t len,
+		   const struct pfs_rx_meta *m)
+{
+	struct tp_udp *x = arg;
+	struct pfsd_peerstat_ent *p = pfsd_peerstat_find(&x->ps, m->src);
+
+	if (p != NULL)
+		p->rx++;
+	x->cb(x->arg, pkt, len, m);
+}
 
 static void tpu_raw_rx(void *arg, const uint8_t *pkt, size_t len,
 		       const struct pfs_rx_meta *m)
@@ -56,6 +74,7 @@ static int tpu_reconf(void *impl, const struct pfsd_tp_conf *tc)
 	if (tpu_inet6(x, tc) == -1)
 		return -1;
 	pfsd_udp_set_peers(x->u, tc->peers, tc->npeers);
+	pfsd_peerstat_set(&x->ps, tc->peers, tc->npeers);
 	x->everyone = tc->everyone;
 	return 0;
 }
@@ -87,9 +106,12 @@ static void *tpu_open(const struct pfsd_tp_conf *tc)
 
 	if (x == NULL)
 		return NULL;
+	x->pa = tc->pa;
+	x->cb = tc->cb;
+	x->arg = tc->arg;
 	if (tpu_open_raw(x, tc) == 0) {
 		x->u = pfsd_udp_new(tc->loop, tc->c->udp_port, tc->c->syncdev,
-				    tc->cb, tc->arg);
+				    tpu_rx, x);
 		if (x->u != NULL && tpu_reconf(x, tc) == 0)
 			return x;
 	}
@@ -99,14 +121,30 @@ static void *tpu_open(const struct pfsd_tp_conf *tc)
 	return NULL;
 }
 
+/* One datagram to one address, counted by its peer if it is one. */
+static int tpu_send_one(struct tp_udp *x, const uint8_t *p, size_t len,
+			uint32_t dst)
+{
+	struct pfsd_peerstat_ent *e = pfsd_peerstat_find(&x->ps, dst);
+	int rc = pfsd_udp_send(x->u, p, len, dst);
+
+	if (e != NULL && rc == 0)
+		e->tx++;
+	else if (e != NULL)
+		e->tx_err++;
+	return rc;
+}
+
 static int tpu_send(void *impl, const uint8_t *p, size_t len, uint32_t dst)
 {
 	struct tp_udp *x = impl;
-	unsigned n;
+	unsigned n = 0;
+	size_t i;
 
 	if (dst != PFS_V3_GROUP && dst != x->everyone)
-		return pfsd_udp_send(x->u, p, len, dst);
-	n = pfsd_udp_send_all(x->u, p, len);
+		return tpu_send_one(x, p, len, dst);
+	for (i = 0; i < x->ps.n; i++)
+		n += tpu_send_one(x, p, len, x->ps.p[i].key) == -1;
 	if (n == 0)
 		return 0;
 	x->failed += n - 1;
@@ -187,7 +225,7 @@ static size_t tpu_sections(const void *impl, struct pfsd_tp_section *s,
 	pfsd_tp_line_add(s, "udp_tx", "datagrams sent", "sent", u->tx);
 	pfsd_tp_line_add(s, "udp_send_errors", "send failures", "send_error",
 			 u->send_errors);
-	return 1;
+	return 1 + pfsd_peerstat_sections(&x->ps, x->pa, s + 1, max - 1);
 }
 
 const struct pfsd_tp_ops pfsd_tp_udp_ops = {

@@ -163,6 +163,19 @@ static int tp_setup_syncdev(struct pfsd_transport *t)
 	return 0;
 }
 
+int pfsd_transport_leave_group(struct pfsd_transport *t)
+{
+	struct ip_mreqn mr;
+
+	if (t->ifindex == 0)
+		return 0;
+	memset(&mr, 0, sizeof(mr));
+	mr.imr_multiaddr.s_addr = htonl(PFS_V3_GROUP);
+	mr.imr_ifindex = (int)t->ifindex;
+	return setsockopt(t->fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr,
+			  sizeof(mr));
+}
+
 static void tp_on_readable(void *arg, int fd, uint32_t events);
 
 static int tp_set_rcvbuf(int fd, unsigned bytes)

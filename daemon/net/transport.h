@@ -59,6 +59,10 @@ void pfsd_transport_free(struct pfsd_transport *t);
  * link when several carry the sync (links.c).  0 or -1/errno. */
 int pfsd_transport_bind_dev(struct pfsd_transport *t);
 
+/* Leave the group joined on the syncdev: a unicast cluster takes its
+ * peers' packets only (tp_ucast.c).  0 or -1/errno. */
+int pfsd_transport_leave_group(struct pfsd_transport *t);
+
 struct pfsd_peeraddr;
 /*
  * Sync over IPv6 as well: open the IPv6 socket (receive buffer rcvbuf),

@@ -299,16 +299,6 @@ int pfsd_udp_send(struct pfsd_udp *u, const uint8_t *p, size_t len,
 	return 0;
 }
 
-unsigned pfsd_udp_send_all(struct pfsd_udp *u, const uint8_t *p, size_t len)
-{
-	unsigned failed = 0;
-	size_t i;
-
-	for (i = 0; i < u->npeers; i++)
-		failed += pfsd_udp_send(u, p, len, u->peers[i]) == -1;
-	return failed;
-}
-
 unsigned pfsd_udp_port(const struct pfsd_udp *u)
 {
 	return u->port;

@@ -46,10 +46,9 @@ int pfsd_udp_set_inet6(struct pfsd_udp *u, struct pfsd_peeraddr *pa);
 /* The peers datagrams go to and come from (IPv4, host order, or keys of
  * IPv6 peers). */
 void pfsd_udp_set_peers(struct pfsd_udp *u, const uint32_t *peers, size_t n);
-/* Send to one address (0/-1), or to every peer (the failures). */
+/* Send to one address: 0, or -1 (counted, logged once per cause). */
 int pfsd_udp_send(struct pfsd_udp *u, const uint8_t *p, size_t len,
 		  uint32_t dst);
-unsigned pfsd_udp_send_all(struct pfsd_udp *u, const uint8_t *p, size_t len);
 unsigned pfsd_udp_port(const struct pfsd_udp *u);
 struct pfsd_udp_stats *pfsd_udp_stats(struct pfsd_udp *u);
 

@@ -2,17 +2,19 @@
 """ftpcli.py - an FTP client (the standard library's ftplib) that opens a
 data connection across a failover, then another after it.
 
-usage: ftpcli.py HOST pasv|port GOFILE
+usage: ftpcli.py HOST pasv|port|pasv-first|port-first GOFILE
 
   1. log in, TYPE I, then announce the data connection: PASV (the
-     server's address and port) or PORT (a port of ours); prints
+     server's address and port) or PORT (a port of ours), over IPv6
+     EPSV or EPRT (RFC 2428, as ftplib does for IPv6); prints
      "announced" and waits until GOFILE exists (the test moves the
      traffic to the other firewall meanwhile);
   2. RETR over the announced connection: prints "across ok N";
-  3. NOOP on the control connection (the new firewall's helper reads a
-     connection from a line's end on), then a whole transfer in the same
+  3. NOOP on the control connection, then a whole transfer in the same
      mode announced and done there: prints "after ok N".
-Exit 0 when both transfers brought the server's bytes, 1 otherwise.
+With MODE-first, step 1 announces nothing and step 2 is left out: the
+announcement is the first line through the new firewall ("after ok N").
+Exit 0 when the transfers brought the server's bytes, 1 otherwise.
 """
 import ftplib
 import hashlib
@@ -40,12 +42,21 @@ def recv_all(sock):
 
 
 def announce(ftp, mode):
+    v6 = ftp.af == socket.AF_INET6
+    if mode == "pasv" and v6:
+        host, port = ftplib.parse229(ftp.sendcmd("EPSV"),
+                                     ftp.sock.getpeername())
+        return ("pasv", host, port)
     if mode == "pasv":
         host, port = ftplib.parse227(ftp.sendcmd("PASV"))
         return ("pasv", host, port)
-    lsock = socket.create_server((ftp.sock.getsockname()[0], 0))
+    lsock = socket.create_server((ftp.sock.getsockname()[0], 0),
+                                 family=ftp.af)
     lsock.settimeout(TIMEOUT)
-    ftp.sendport(*lsock.getsockname()[:2])
+    if v6:
+        ftp.sendeprt(*lsock.getsockname()[:2])
+    else:
+        ftp.sendport(*lsock.getsockname()[:2])
     return ("port", lsock)
 
 
@@ -77,7 +88,9 @@ def main():
     ftp = ftplib.FTP(host, timeout=TIMEOUT)
     ftp.login()
     ftp.voidcmd("TYPE I")
-    ann = announce(ftp, mode)
+    first = mode.endswith("-first")
+    mode = mode.replace("-first", "")
+    ann = None if first else announce(ftp, mode)
     print("announced", mode, flush=True)
     deadline = time.monotonic() + 40
     while not os.path.exists(gofile):
@@ -85,6 +98,11 @@ def main():
             print("no go", flush=True)
             return 1
         time.sleep(0.05)
+    if first:
+        # the first command through the new firewall announces
+        ok = check("after", transfer(ftp, announce(ftp, mode)))
+        ftp.quit()
+        return 0 if ok else 1
     ok = check("across", transfer(ftp, ann))
     ftp.voidcmd("NOOP")
     ok = check("after", transfer(ftp, announce(ftp, mode))) and ok

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """ftpsrv.py - the smallest FTP server the helper tests need (RFC 959:
-USER, PASS, TYPE, NOOP, PWD, PASV, PORT, RETR, QUIT), anonymous, one
-file "data.bin" of DATA_LEN bytes.  A thread per control connection.
+USER, PASS, TYPE, NOOP, PWD, PASV, PORT, RETR, QUIT; RFC 2428 for IPv6:
+EPSV, EPRT), anonymous, one file "data.bin" of DATA_LEN bytes.  A thread
+per control connection.
 
-usage: ftpsrv.py ADDR PORT
+usage: ftpsrv.py ADDR PORT   (ADDR IPv4 or IPv6)
 """
 import socket
 import socketserver
@@ -55,14 +56,28 @@ class Session(socketserver.StreamRequestHandler):
         self.reply("221 bye")
         return False
 
-    def cmd_PASV(self, arg):
+    def listen(self):
         if self.pasv:
             self.pasv.close()
-        self.pasv = socket.socket()
+        self.pasv = socket.socket(self.connection.family)
         self.pasv.bind((self.connection.getsockname()[0], 0))
         self.pasv.listen(1)
-        host, port = self.pasv.getsockname()
         self.port = None
+        return self.pasv.getsockname()[:2]
+
+    def cmd_EPSV(self, arg):
+        self.reply("229 Entering Extended Passive Mode (|||%d|)"
+                   % self.listen()[1])
+
+    def cmd_EPRT(self, arg):
+        # |af|address|port|, any delimiter (RFC 2428)
+        f = arg[1:].split(arg[:1])
+        self.port = (f[1], int(f[2]))
+        self.pasv = None
+        self.reply("200 EPRT ok")
+
+    def cmd_PASV(self, arg):
+        host, port = self.listen()
         self.reply("227 Entering Passive Mode (%s,%d,%d)"
                    % (host.replace(".", ","), port >> 8, port & 0xFF))
 
@@ -108,8 +123,13 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
 def main():
-    srv = Server((sys.argv[1], int(sys.argv[2])), Session)
+    cls = Server6 if ":" in sys.argv[1] else Server
+    srv = cls((sys.argv[1], int(sys.argv[2])), Session)
     print("listening", flush=True)
     srv.serve_forever()
 

@@ -255,6 +255,52 @@ static void test_ctexpmap_round_trip(void)
 	T_EQ(pfsd_ctexpmap_build_new(buf, sizeof(buf), &x, 5), 0);
 }
 
+/*
+ * nf_conntrack_sip's media expectation through SNAT, over IPv6: UDP,
+ * class 1 (audio), NAT to the caller's own port, nf_nat_sip's expect
+ * function "sip".  Parsed back whole, class included; without the
+ * helper's name the class is not written (the kernel would ignore it),
+ * and parses back as 0.
+ */
+static void test_ctexpmap_sip6(void)
+{
+	uint8_t buf[PFSD_CTEXPMAP_MSG_MAX];
+	struct pfs_xexp x, y;
+	uint32_t portid = 99;
+	size_t len;
+
+	golden_exp(&x);
+	x.af = 10;
+	x.nat_dir = 0;
+	x.klass = 1;
+	x.timeout = 180;
+	x.master.proto = 17;
+	x.master.sport = 5060;
+	x.master.dport = 5060;
+	memcpy(x.master.src.a, "\xfd\0\0\1\0\0\0\0\0\0\0\0\0\0\0\x10", 16);
+	memcpy(x.master.dst.a, "\xfd\0\0\2\0\0\0\0\0\0\0\0\0\0\0\x10", 16);
+	x.tuple.proto = 17;
+	x.tuple.dport = 40000;
+	x.tuple.src = x.master.dst;
+	memcpy(x.tuple.dst.a, "\xfd\0\0\2\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
+	memset(x.mask_src.a, 0xff, 16);
+	x.nat_addr = x.master.src;
+	x.nat_port = 40002;
+	strcpy(x.helper, "sip");
+	strcpy(x.fn, "sip");
+	len = pfsd_ctexpmap_build_new(buf, sizeof(buf), &x, 7);
+	T_CHECK(len > 0);
+	T_EQ(pfsd_ctexpmap_parse(buf, len, &y, &portid), PFS_XEXP_NEW);
+	T_CHECK(same_exp(&x, &y));
+	T_EQ(y.klass, 1);
+	x.flags &= (uint8_t)~PFS_XEXP_F_HELPER;
+	len = pfsd_ctexpmap_build_new(buf, sizeof(buf), &x, 8);
+	T_CHECK(len > 0);
+	T_EQ(pfsd_ctexpmap_parse(buf, len, &y, &portid), PFS_XEXP_NEW);
+	T_EQ(y.klass, 0);
+	T_EQ(y.helper[0], '\0');
+}
+
 /* ---- two engines ----------------------------------------------------------*/
 
 static uint8_t cap[8][PFS_V3_MTU_MAX];
@@ -411,6 +457,7 @@ int main(void)
 	T_RUN(test_xexp_rejects);
 	T_RUN(test_xst_helper);
 	T_RUN(test_ctexpmap_round_trip);
+	T_RUN(test_ctexpmap_sip6);
 	T_RUN(test_engines_expect);
 	T_RUN(test_engines_expect_bsd);
 	return t_done();
