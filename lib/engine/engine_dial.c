@@ -45,7 +45,6 @@
 #include "pfsync/dialect.h"
 #include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
-#include "pfsync/wire_v3.h"
 
 #include "engine_priv.h"
 
@@ -299,14 +298,14 @@ out:
 static void eng_dial_msg(const struct pfs_engine *e, unsigned i, uint8_t d,
 			 bool net, struct pfs_msg *m, struct pfs_state *st)
 {
-	const union pfs_v3_record *r = &e->pkt.rec[i];
+	const union pfs_msg_rec *r = &e->pkt.rec[i];
 
 	memset(m, 0, sizeof(*m));
 	switch (e->pkt.action) {
-	case PFS_V3_ACT_INS:
-	case PFS_V3_ACT_UPD:
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
 		m->kind =
-		    e->pkt.action == PFS_V3_ACT_INS ? PFS_MSG_INS : PFS_MSG_UPD;
+		    e->pkt.action == PFS_MSG_INS ? PFS_MSG_INS : PFS_MSG_UPD;
 		*st = r->state;
 		st->expire =
 		    pfs_dsem_wire_expire(d, e->pkt.left[i], r->state.timeout);
@@ -322,26 +321,13 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, uint8_t d,
 		m->u.upd_c.dst = r->state.dst;
 		m->u.upd_c.timeout = e->pkt.net_timeout[i];
 		break;
-	case PFS_V3_ACT_DEL:
+	case PFS_MSG_DEL:
 		m->kind = PFS_MSG_DEL;
 		m->u.ref.id = r->state.id;
 		m->u.ref.creatorid = r->state.creatorid;
 		break;
-	case PFS_V3_ACT_UREQ:
-		m->kind = PFS_MSG_UREQ;
-		m->u.ref.id = r->ureq.id;
-		m->u.ref.creatorid = r->ureq.creatorid;
-		break;
-	case PFS_V3_ACT_CLR:
-		m->kind = PFS_MSG_CLR;
-		memcpy(m->u.clr.ifname, r->clr.ifname, PFS_IFNAMSIZ);
-		m->u.clr.creatorid = r->clr.creatorid;
-		break;
-	default:
-		m->kind = PFS_MSG_BUS;
-		m->u.bus.creatorid = r->bus.creatorid;
-		m->u.bus.endtime = r->bus.endtime;
-		m->u.bus.status = r->bus.status;
+	default: /* UREQ, CLR, BUS */
+		pfs_msg_of_rec(m, e->pkt.action, r);
 		break;
 	}
 }
@@ -521,7 +507,7 @@ void pfs_eng_dial_flush(struct pfs_engine *e, uint64_t now_ms)
 						 now_ms);
 		pfs_eng_send(e, e->lbuf, llen, e->nbuf, wlen, to);
 	} else if (n == 0) {
-		pfs_eng_send(e, e->lbuf, llen, NULL, 0, PFS_V3_GROUP);
+		pfs_eng_send(e, e->lbuf, llen, NULL, 0, PFS_SYNC_GROUP);
 	}
 	pfs_eng_drop(e);
 }
@@ -551,9 +537,9 @@ void pfs_eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
 			 struct pfs_state *st, struct eng_from from, bool same,
 			 uint64_t now_ms)
 {
-	uint8_t action = op == PFS_OP_INSERT   ? PFS_V3_ACT_INS
-			 : op == PFS_OP_UPDATE ? PFS_V3_ACT_UPD
-					       : PFS_V3_ACT_DEL;
+	enum pfs_msg_kind action = op == PFS_OP_INSERT   ? PFS_MSG_INS
+			 : op == PFS_OP_UPDATE ? PFS_MSG_UPD
+					       : PFS_MSG_DEL;
 
 	if (st->sync_flags != 0 || !eng_dial_unread(e, from))
 		return;
@@ -572,7 +558,7 @@ void pfs_eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 			     uint32_t creatorid, struct eng_from from,
 			     uint64_t now_ms)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
 	if (!eng_dial_unread(e, from))
 		return;
@@ -581,7 +567,7 @@ void pfs_eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 	r.clr.creatorid = creatorid;
 	e->bridged++;
 	e->pack_from = from;
-	pfs_eng_pack_rec(e, PFS_V3_ACT_CLR, &r, now_ms);
+	pfs_eng_pack_rec(e, PFS_MSG_CLR, &r, now_ms);
 	e->pack_from = ENG_FROM_NONE;
 }
 

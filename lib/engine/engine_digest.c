@@ -591,7 +591,7 @@ static void dig_fetch_in(struct pfs_engine *e, const struct pfs_dig_msg *m,
 			e->dig->stats[PFS_DIG_REFUSED]++;
 			break;
 		}
-		pfs_eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, now_ms);
+		pfs_eng_pack_state(e, PFS_MSG_UPD, s, 0, now_ms);
 	}
 	pfs_engine_flush(e, now_ms);
 }

@@ -242,7 +242,7 @@ int pfs_eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 
 static uint32_t rel_group(const struct pfs_engine *e)
 {
-	return e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
+	return e->conf.syncpeer ? e->conf.syncpeer : PFS_SYNC_GROUP;
 }
 
 /* An empty UPD_C carrying only a trailer (HB, NACK, GONE). */
@@ -1223,18 +1223,18 @@ static void rel_sweep(struct pfs_engine *e, uint32_t creator)
  * Called before the bulk logic sees the BUS (while the request is open);
  * false: this END must not end our wait (its bulk is not known whole).
  */
-bool pfs_eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+bool pfs_eng_rel_bus_in(struct pfs_engine *e, const struct pfs_msg_bus *b,
 			uint64_t now_ms)
 {
 	if (!e->rx_in_order || e->ureq_sent == 0)
 		return true; /* a BSD peer's bulk: NetBSD's rules alone */
-	if (b->status == PFS_V3_BUS_START) {
+	if (b->status == PFS_BUS_START) {
 		e->sweep_ok = true;
 		e->sweep_creator = b->creatorid;
 		e->rel->sweep_epoch = e->rel->cur_epoch;
 		return true;
 	}
-	if (b->status != PFS_V3_BUS_END)
+	if (b->status != PFS_BUS_END)
 		return true;
 	/* the END on the stream of the START: a BUS on another stream
 	 * (forged, or another peer's) neither ends nor sweeps this one */

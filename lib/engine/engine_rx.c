@@ -188,7 +188,7 @@ static bool eng_rx_refuse_deleted(struct eng_rx *rx, uint64_t id,
 	memset(&del, 0, sizeof(del));
 	del.id = id;
 	del.creatorid = creatorid;
-	pfs_eng_pack_state(e, PFS_V3_ACT_DEL, &del, 0, rx->now_ms);
+	pfs_eng_pack_state(e, PFS_MSG_DEL, &del, 0, rx->now_ms);
 	return true;
 }
 
@@ -221,7 +221,7 @@ static bool eng_rx_refuse_conn(struct eng_rx *rx, const struct pfs_state *w,
 	memset(&del, 0, sizeof(del));
 	del.id = w->id;
 	del.creatorid = w->creatorid;
-	pfs_eng_pack_state(e, PFS_V3_ACT_DEL, &del, 0, rx->now_ms);
+	pfs_eng_pack_state(e, PFS_MSG_DEL, &del, 0, rx->now_ms);
 	return true;
 }
 
@@ -462,7 +462,7 @@ static void eng_stale_upd(struct eng_rx *rx, struct pfs_state *s,
 	*replied = true;
 	if (s->sync_flags == 0)
 		pfs_eng_pack_state(
-		    rx->e, PFS_V3_ACT_UPD, s,
+		    rx->e, PFS_MSG_UPD, s,
 		    sf == PFS_SFAIL_DST_PARTIAL ? 0 : ENG_F_STALE, rx->now_ms);
 }
 
@@ -553,7 +553,7 @@ static void eng_rx_upd(struct eng_rx *rx)
 static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
 {
 	struct pfs_engine *e = rx->e;
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
 	if (!pfs_eng_src_known(e, rx->m->src)) {
 		e->rel_stats[PFS_REL_REPLY_REFUSED]++; /* 0.0.0.0: nobody */
@@ -565,13 +565,13 @@ static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
 		return;
 	}
 	memset(&r, 0, sizeof(r));
-	r.ureq.id = u->id;
-	r.ureq.creatorid = u->creatorid;
-	if (e->pkt.active && e->pkt.action != PFS_V3_ACT_UREQ)
+	r.ref.id = u->id;
+	r.ref.creatorid = u->creatorid;
+	if (e->pkt.active && e->pkt.action != PFS_MSG_UREQ)
 		pfs_engine_flush(e, rx->now_ms);
 	e->sendaddr = rx->m->src;
 	e->sendaddr_set = true;
-	pfs_eng_pack_rec(e, PFS_V3_ACT_UREQ, &r, rx->now_ms);
+	pfs_eng_pack_rec(e, PFS_MSG_UREQ, &r, rx->now_ms);
 }
 
 struct eng_upd_c_run {
@@ -609,7 +609,7 @@ static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
 	run->requested = false;
 	run->stale = true;
 	if (s->sync_flags == 0)
-		pfs_eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, ENG_F_STALE,
+		pfs_eng_pack_state(rx->e, PFS_MSG_UPD, s, ENG_F_STALE,
 				   rx->now_ms);
 }
 
@@ -693,7 +693,7 @@ static void eng_rx_ureq_one(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
 				    rx->now_ms))
 		e->rel_stats[PFS_REL_UREQ_LIMITED]++;
 	else
-		pfs_eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, rx->now_ms);
+		pfs_eng_pack_state(e, PFS_MSG_UPD, s, 0, rx->now_ms);
 }
 
 /*
@@ -716,10 +716,14 @@ static void eng_rx_ureq(struct eng_rx *rx)
 static void eng_rx_bus(struct eng_rx *rx)
 {
 	union pfs_v3_record r;
+	struct pfs_msg_bus b;
 
 	pfs_v3_frame_record(rx->f, 0, &r);
-	if (pfs_eng_rel_bus_in(rx->e, &r.bus, rx->now_ms))
-		pfs_eng_bulk_bus_in(rx->e, &r.bus, rx->now_ms);
+	b.creatorid = r.bus.creatorid;
+	b.endtime = r.bus.endtime;
+	b.status = r.bus.status;
+	if (pfs_eng_rel_bus_in(rx->e, &b, rx->now_ms))
+		pfs_eng_bulk_bus_in(rx->e, &b, rx->now_ms);
 }
 
 /* INS_F, DEL_F and TDB_UPD have no handler: ignored, as NetBSD does. */
@@ -860,13 +864,7 @@ static void eng_bsd_upd_c(struct eng_bsd_run *b, const struct pfs_msg *m)
 
 static void eng_bsd_bus(struct eng_rx *rx, const struct pfs_msg *m)
 {
-	struct pfs_v3_bus bus;
-
-	memset(&bus, 0, sizeof(bus));
-	bus.creatorid = m->u.bus.creatorid;
-	bus.endtime = m->u.bus.endtime;
-	bus.status = m->u.bus.status;
-	pfs_eng_bulk_bus_in(rx->e, &bus, rx->now_ms);
+	pfs_eng_bulk_bus_in(rx->e, &m->u.bus, rx->now_ms);
 }
 
 /* Whether a record proves its sender a peer: one we act on, not naming

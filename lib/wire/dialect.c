@@ -10,6 +10,69 @@
 #include "pfsync/stats.h"
 #include "pfsync/wire_v3.h"
 
+/* the shared values are v3's own, which named them first */
+_Static_assert(PFS_SYNC_PROTO == PFS_V3_PROTO && PFS_SYNC_TTL == PFS_V3_TTL &&
+		   PFS_SYNC_GROUP == PFS_V3_GROUP &&
+		   PFS_SYNC_MTU_MAX == PFS_V3_MTU_MAX &&
+		   PFS_SYNC_CHKSUM_LEN == PFS_V3_CHKSUM_LEN,
+	       "the shared pfsync values are v3's");
+_Static_assert(PFS_BUS_START == PFS_V3_BUS_START &&
+		   PFS_BUS_END == PFS_V3_BUS_END &&
+		   PFS_BUS_END_UNSYNCED == PFS_V3_BUS_END_UNSYNCED,
+	       "bulk status values are v3's");
+_Static_assert(PFS_DIALECT_REC_MAX ==
+		   (PFS_SYNC_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_STATE_LEN,
+	       "the most states of a packet: v3's at the largest MTU");
+_Static_assert(PFS_DIALECT_PKT_MAX == PFS_BSD_HDR_LEN + PFS_BSD_SUBHDR_LEN +
+					      PFS_BSD_SUBHDR_LEN +
+					      PFS_DIALECT_REC_MAX *
+						  PFS_V5_STATE_1500_LEN,
+	       "the largest packet: v5 1500 states");
+
+void pfs_msg_of_rec(struct pfs_msg *m, enum pfs_msg_kind k,
+		    const union pfs_msg_rec *r)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = k;
+	switch (k) {
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
+	case PFS_MSG_DEL_FULL:
+		m->u.state = &r->state;
+		break;
+	case PFS_MSG_UPD_C:
+		m->u.upd_c = r->upd_c;
+		break;
+	case PFS_MSG_CLR:
+		m->u.clr = r->clr;
+		break;
+	case PFS_MSG_BUS:
+		m->u.bus = r->bus;
+		break;
+	default: /* DEL, UREQ, INS_ACK */
+		m->u.ref = r->ref;
+		break;
+	}
+}
+
+unsigned pfs_dialect_maxcount(enum pfs_dialect_id d, unsigned fmt,
+			      unsigned mtu)
+{
+	unsigned n, over, slen;
+
+	if (mtu > PFS_SYNC_MTU_MAX)
+		mtu = PFS_SYNC_MTU_MAX;
+	slen = d == PFS_DIALECT_V6 ? PFS_V6_STATE_LEN
+				   : (unsigned)pfs_v5_state_len(fmt);
+	if (slen == 0)
+		return 1;
+	over = 20 + PFS_BSD_HDR_LEN + PFS_BSD_SUBHDR_LEN +
+	       (d == PFS_DIALECT_V5 ? PFS_BSD_SUBHDR_LEN : 0);
+	n = mtu > over ? (mtu - over) / slen : 0;
+	n = n > PFS_DIALECT_REC_MAX ? PFS_DIALECT_REC_MAX : n;
+	return n ? n : 1;
+}
+
 /* --- framing: v3, one action per packet ----------------------------------- */
 
 static int v3_action(enum pfs_msg_kind k)
@@ -23,6 +86,8 @@ static int v3_action(enum pfs_msg_kind k)
 		return PFS_V3_ACT_UPD_C;
 	case PFS_MSG_DEL:
 		return PFS_V3_ACT_DEL_C;
+	case PFS_MSG_DEL_FULL:
+		return PFS_V3_ACT_DEL;
 	case PFS_MSG_CLR:
 		return PFS_V3_ACT_CLR;
 	case PFS_MSG_UREQ:
@@ -40,6 +105,7 @@ static void v3_record(const struct pfs_msg *m, union pfs_v3_record *r)
 	switch (m->kind) {
 	case PFS_MSG_INS:
 	case PFS_MSG_UPD:
+	case PFS_MSG_DEL_FULL:
 		r->state = *m->u.state;
 		break;
 	case PFS_MSG_UPD_C:
