@@ -203,6 +203,10 @@ size_t pfs_framer_finish(struct pfs_framer *f);
 unsigned pfs_dialect_maxcount(enum pfs_dialect_id d, unsigned fmt,
 			      unsigned mtu);
 
+/* Whether fmt is a state format of dialect d that a framer writes (v5:
+ * 1301, 1400, 1500; the others have one, 0). */
+bool pfs_dialect_fmt_ok(enum pfs_dialect_id d, unsigned fmt);
+
 /* What the receive walk met besides the messages it handed on. */
 struct pfs_rx_result {
 	int refused;	  /* 0, or the pfs_stat slot that ended the packet */
@@ -212,7 +216,14 @@ struct pfs_rx_result {
 	 * over the smallest record (4); a skipped section costs none */
 	unsigned walked;
 	enum pfs_dialect_id dialect;
-	unsigned fmt; /* v5: format of the last state seen, else 0 */
+	/* known before the first message is handed on (fn may read them
+	 * through its arg): the header passed its checks (else refused
+	 * says why), every section parses to its end (a walk of v5 and v6
+	 * subheaders only), and v5's state format (its last state
+	 * section's), else 0 */
+	bool framed;
+	bool well_formed;
+	unsigned fmt;
 };
 
 /* Called per message; return 0 to go on, anything else to stop. */

@@ -23,6 +23,32 @@
 #include "pfsync/dialect.h"
 #include "pfsync/state.h"
 
+/*
+ * The trailer (wire_ext.c lays it out): a pfsyncd node's packets are
+ * numbered in a stream, and control messages about streams ride on an
+ * empty packet of their own (pfs_pfsd_ctl).
+ */
+#define PFS_EXT_ARG_XST 0x8000 /* DATA, HB, GONE: reads the extras */
+/* DATA: the sender holds a packet until this one is applied (defer):
+ * ACK it at once, once its states reached the firewall's table */
+#define PFS_EXT_ARG_DEFER 0x4000
+
+enum pfs_ext_kind {
+	PFS_EXT_DATA = 1, /* this packet is number seq of stream epoch */
+	PFS_EXT_HB = 2,	  /* heartbeat: the last DATA number was seq */
+	PFS_EXT_NACK = 3, /* please resend arg packets from seq */
+	PFS_EXT_GONE = 4, /* numbers below seq are no longer held */
+	PFS_EXT_ACK = 5,  /* numbers up to seq were applied: free them */
+	PFS_EXT_KIND_MAX = 6
+};
+
+struct pfs_ext {
+	uint8_t kind; /* enum pfs_ext_kind */
+	uint16_t arg;
+	uint32_t epoch;
+	uint32_t seq;
+};
+
 /* the trailer's length: what a numbered packet grows by */
 #define PFS_PFSD_TRAILER_LEN 12
 /* a packet is numbered only when it fits this with its trailer: the
@@ -60,5 +86,45 @@ size_t pfs_pfsd_put_xst(uint8_t *wire, size_t len, size_t cap,
  * the sender's ruleset digest; its length (0 if empty or broken). */
 size_t pfs_pfsd_finish(struct pfs_framer *f,
 		       const uint8_t chksum[PFS_SYNC_CHKSUM_LEN]);
+
+/* A control packet: an empty compressed update carrying only trailer x
+ * (HB, NACK, GONE, ACK), in buf of PFS_PFSD_CTL_LEN; its length. */
+#define PFS_PFSD_CTL_LEN (20 + 12)
+size_t pfs_pfsd_ctl(uint8_t *buf, const uint8_t chksum[PFS_SYNC_CHKSUM_LEN],
+		    const struct pfs_ext *x);
+
+/* Append trailer x to the packet in wire[0, len); the new length, len
+ * when it does not fit cap. */
+size_t pfs_pfsd_stamp(uint8_t *wire, size_t len, size_t cap,
+		      const struct pfs_ext *x);
+
+/* The kind of the records of a packet framed in pfsd (0: none we send,
+ * or not a packet). */
+enum pfs_msg_kind pfs_pfsd_kind(const uint8_t *wire, size_t len);
+
+/*
+ * Conntrack expectations (struct pfs_xexp, wire_xexp.h; the engine only
+ * routes them): a packet of its own, a v3 INS header with count 0 (a
+ * NetBSD peer applies nothing) and the expectations section, in buf of
+ * cap bytes, from x[first], as many as fit mtu with an IP header and
+ * the trailer (at least one).  Returns the length (0 when it does not
+ * fit cap) and *taken the entries it holds.
+ */
+struct pfs_xexp;
+size_t pfs_pfsd_xexp_frame(uint8_t *buf, size_t cap, unsigned mtu,
+			   const uint8_t chksum[PFS_SYNC_CHKSUM_LEN],
+			   const struct pfs_xexp *x, size_t first, size_t n,
+			   size_t *taken);
+
+/*
+ * The expectations section at `used` of a received packet, each entry
+ * handed to fn in order (at most PFS_PFSD_XEXP_RX_MAX: a 2048-byte MTU's
+ * worth).  Returns the entries handed on, 0 when there is no section,
+ * -1 when it is there but invalid (nothing handed on).
+ */
+#define PFS_PFSD_XEXP_RX_MAX 16
+typedef void (*pfs_xexp_fn)(void *arg, const struct pfs_xexp *x);
+int pfs_pfsd_xexp_each(const uint8_t *pkt, size_t len, size_t used,
+		       pfs_xexp_fn fn, void *arg);
 
 #endif

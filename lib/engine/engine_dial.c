@@ -62,7 +62,7 @@ bool pfs_eng_conf_dialect_ok(const struct pfs_engine_conf *c)
 		 c->version == PFS_DIALECT_V3 || c->version == PFS_DIALECT_V5 ||
 		 c->version == PFS_DIALECT_V6;
 
-	return v && pfs_v5_state_len(c->v5_fmt) != 0;
+	return v && pfs_dialect_fmt_ok(PFS_DIALECT_V5, c->v5_fmt);
 }
 
 /* The format a v5 peer reads: its oldest heard, else the cluster's. */

@@ -246,9 +246,8 @@ const struct pfs_creators *pfs_eng_creators(struct pfs_engine *e);
 void pfs_eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms);
 
-/* engine_xexp.c: a packet's expectations section (wire_xexp.h) at used,
- * to ops->expect; at most ENG_XEXP_RX_MAX entries (a 2048-byte MTU) */
-#define ENG_XEXP_RX_MAX 16
+/* engine_xexp.c: a packet's expectations section (pfsd.h) at used, to
+ * ops->expect; at most PFS_PFSD_XEXP_RX_MAX entries */
 void pfs_eng_xexp_rx(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		     size_t used);
 

@@ -4,7 +4,7 @@
  * pfsync v3 sends each change once.  Between pfsyncd peers every packet
  * sent to the group (or the configured peer) carries a trailer with a
  * stream number (epoch, new at each start) and a sequence number
- * (wire_ext.h).  The receiver applies a peer's packets in sequence
+ * (pfsd.h).  The receiver applies a peer's packets in sequence
  * order: a packet after a gap is held back, and the missing numbers are
  * asked for with a NACK, unicast to the sender, which sends them again
  * from a ring of its last ENG_REL_RING packets, unicast to the asker.
@@ -61,7 +61,7 @@
 #include "pfsync/buf.h"
 #include "pfsync/dialect.h"
 #include "pfsync/engine.h"
-#include "pfsync/wire_v3.h"
+#include "pfsync/pfsd.h"
 
 #include "engine_priv.h"
 
@@ -245,22 +245,15 @@ static uint32_t rel_group(const struct pfs_engine *e)
 	return e->conf.syncpeer ? e->conf.syncpeer : PFS_SYNC_GROUP;
 }
 
-/* An empty UPD_C carrying only a trailer (HB, NACK, GONE). */
+/* An empty packet carrying only a trailer (HB, NACK, GONE, ACK). */
 static void rel_send_ctl(struct pfs_engine *e, const struct pfs_ext *x,
 			 uint32_t dst)
 {
-	uint8_t buf[PFS_V3_HDR_LEN + PFS_EXT_LEN];
-	struct pfs_v3_header h;
-	struct pfs_wbuf wb;
+	uint8_t buf[PFS_PFSD_CTL_LEN];
+	size_t len = pfs_pfsd_ctl(buf, e->conf.chksum, x);
 
-	memset(&h, 0, sizeof(h));
-	h.version = PFS_V3_VERSION;
-	h.action = PFS_V3_ACT_UPD_C;
-	memcpy(h.chksum, e->conf.chksum, sizeof(h.chksum));
-	pfs_wbuf_init(&wb, buf, sizeof(buf));
-	pfs_v3_put_header(&wb, &h);
-	pfs_ext_put(&wb, x);
-	(void)pfs_eng_output_raw(e, buf, wb.off, dst);
+	if (len != 0)
+		(void)pfs_eng_output_raw(e, buf, len, dst);
 }
 
 /* Drop the oldest packet of the ring. */
@@ -306,14 +299,12 @@ size_t pfs_eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 {
 	struct eng_rel *r = e->rel;
 	struct pfs_ext x = {.kind = PFS_EXT_DATA, .arg = PFS_EXT_ARG_XST};
-	struct pfs_wbuf wb;
 
-	if (!r || len + PFS_EXT_LEN > cap)
+	if (!r || len + PFS_PFSD_TRAILER_LEN > cap)
 		return len;
 	/* before a pfsyncd peer is heard only a bulk request is numbered:
 	 * it is a probe too, so the bulk that answers it is numbered whole */
-	if (!r->peer_seen &&
-	    (len < PFS_V3_HDR_LEN || wire[2] != PFS_V3_ACT_UREQ))
+	if (!r->peer_seen && pfs_pfsd_kind(wire, len) != PFS_MSG_UREQ)
 		return len;
 	if (!r->ring) {
 		r->ring = calloc(ENG_REL_RING, sizeof(*r->ring));
@@ -326,9 +317,7 @@ size_t pfs_eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 	x.seq = ++r->seq;
 	if (x.seq == 0)
 		x.seq = ++r->seq; /* 0 means "none" in a heartbeat */
-	pfs_wbuf_init(&wb, wire + len, PFS_EXT_LEN);
-	pfs_ext_put(&wb, &x);
-	len += PFS_EXT_LEN;
+	len = pfs_pfsd_stamp(wire, len, cap, &x);
 	rel_ring_keep(r, x.seq, wire, len);
 	if (r->hb_at == ENG_NEVER || r->hb_at > now_ms + ENG_REL_HB_MS)
 		r->hb_at = now_ms + ENG_REL_HB_MS;

@@ -833,7 +833,7 @@ void pfs_eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
  */
 struct eng_bsd_run {
 	struct eng_rx rx;
-	bool well_formed; /* every section parsed to the end */
+	const struct pfs_rx_result *res; /* the walk's: well_formed, fmt */
 	bool learned;	  /* the sender proved (engine_dial.c) */
 	bool replied;	  /* stale UPD answered */
 	struct eng_upd_c_run upd_c;
@@ -891,7 +891,7 @@ static void eng_bsd_learn(struct eng_bsd_run *b, const struct pfs_msg *m)
 {
 	struct eng_rx *rx = &b->rx;
 
-	if (b->learned || !b->well_formed || !eng_bsd_proves(rx, m))
+	if (b->learned || !b->res->well_formed || !eng_bsd_proves(rx, m))
 		return;
 	b->learned = true;
 	pfs_eng_dial_heard(rx->e, rx->from.addr, rx->from.dialect, rx->from.fmt,
@@ -903,6 +903,7 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	struct eng_bsd_run *b = arg;
 	struct eng_rx *rx = &b->rx;
 
+	rx->from.fmt = b->res->fmt; /* what a peer of version auto gets */
 	eng_bsd_learn(b, m);
 	switch (m->kind) {
 	case PFS_MSG_INS:
@@ -944,70 +945,16 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	return 0;
 }
 
-/* Whether every section of a v5 packet parses (a walk of subheaders
- * only: 4 bytes at least a step); *fmt: the state format it carries (its
- * last state section), 0 if none: what a peer of version auto is
- * answered in. */
-static bool eng_bsd_v5_ok(const uint8_t *pkt, size_t len, unsigned *fmt)
-{
-	struct pfs_v5_frame f;
-	struct pfs_v5_section s;
-	int rc;
-
-	*fmt = 0;
-	if (pfs_v5_frame_parse(pkt, len, &f) != 0)
-		return false;
-	while ((rc = pfs_v5_frame_next(&f, &s)) == 0)
-		if (s.sub.action != PFS_V5_ACT_DEL &&
-		    pfs_v5_action_format(s.sub.action) != 0)
-			*fmt = pfs_v5_action_format(s.sub.action);
-	return rc == PFS_V5_END;
-}
-
-static bool eng_bsd_v6_ok(const uint8_t *pkt, size_t len)
-{
-	struct pfs_v6_frame f;
-	struct pfs_v6_section s;
-	int rc;
-
-	if (pfs_v6_frame_parse(pkt, len, &f) != 0)
-		return false;
-	while ((rc = pfs_v6_frame_next(&f, &s)) == 0)
-		;
-	return rc == PFS_V6_END;
-}
-
-/* Header checks (HDROPS, BADVER, BADLEN of the header's len); 0 or the
- * refusing counter slot. */
-static int eng_bsd_header(const uint8_t *pkt, size_t len)
-{
-	struct pfs_v5_frame f5;
-	struct pfs_v6_frame f6;
-
-	if (pkt[0] == PFS_V6_VERSION)
-		return pfs_v6_frame_parse(pkt, len, &f6);
-	return pfs_v5_frame_parse(pkt, len, &f5);
-}
-
 static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		       const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	struct pfs_rx_result res;
 	struct eng_bsd_run b;
-	int rc = eng_bsd_header(pkt, len);
-	unsigned fmt;
+	int rc;
 
-	if (rc != 0) {
-		if (rc > 0 && rc < PFS_NSTATS)
-			e->stats[rc]++;
-		return;
-	}
 	memset(&b, 0, sizeof(b));
-	fmt = 0;
-	b.well_formed = pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_ok(pkt, len, &fmt)
-						 : eng_bsd_v6_ok(pkt, len);
+	b.res = &res;
 	b.rx.from.dialect = pkt[0];
-	b.rx.from.fmt = fmt;
 	b.rx.from.addr = m->src;
 	b.rx.e = e;
 	b.rx.m = m;
@@ -1015,11 +962,13 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	b.rx.now_s = eng_secs(now_ms);
 	pfs_eng_iack_init(&b.iack, pkt[0], m->src);
 	rc = pfs_dialect_rx(pkt, len, eng_bsd_msg, &b, &res);
+	if (rc > 0 && rc < PFS_NSTATS)
+		e->stats[rc]++;
+	if (!res.framed) /* HDROPS, BADVER, BADLEN of the header */
+		return;
 	if (!b.learned)
 		pfs_eng_dial_unproven(e, m->src, pkt[0]);
 	e->stats[PFS_STAT_BADVAL] += res.badval;
-	if (rc > 0 && rc < PFS_NSTATS)
-		e->stats[rc]++;
 	if (b.replied || b.upd_c.requested || b.upd_c.stale || b.ureq)
 		pfs_engine_flush(e, now_ms);
 	pfs_eng_iack_flush(e, &b.iack, now_ms); /* at once, as pf answers */
@@ -1075,7 +1024,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		return;
 	}
 	(void)pfs_eng_src_heard(e, m->src, len, now_ms); /* what it may cost */
-	if (len > 0 && (pkt[0] == PFS_V5_VERSION || pkt[0] == PFS_V6_VERSION)) {
+	if (len > 0 && (pkt[0] == PFS_DIALECT_V5 || pkt[0] == PFS_DIALECT_V6)) {
 		eng_rx_bsd(e, pkt, len, m, now_ms);
 		return;
 	}

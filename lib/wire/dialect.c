@@ -73,6 +73,13 @@ unsigned pfs_dialect_maxcount(enum pfs_dialect_id d, unsigned fmt,
 	return n ? n : 1;
 }
 
+bool pfs_dialect_fmt_ok(enum pfs_dialect_id d, unsigned fmt)
+{
+	if (d == PFS_DIALECT_V5)
+		return pfs_v5_state_len(fmt) != 0;
+	return fmt == 0;
+}
+
 /* --- framing: v3, one action per packet ----------------------------------- */
 
 static int v3_action(enum pfs_msg_kind k)
@@ -395,6 +402,8 @@ static int rx_v3(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
 
 	if (rc != 0)
 		return rc;
+	res->framed = true;
+	res->well_formed = true;
 	for (i = 0; i < f.nrec; i++) {
 		res->walked++;
 		pfs_v3_frame_record(&f, i, &r);
@@ -550,9 +559,6 @@ static int rx_section5(const struct pfs_v5_section *s, pfs_msg_fn fn, void *arg,
 	size_t i;
 	int kind = v5_kind(s->sub.action);
 
-	if (pfs_v5_action_format(s->sub.action) != 0 &&
-	    s->sub.action != PFS_V5_ACT_DEL)
-		res->fmt = pfs_v5_action_format(s->sub.action);
 	if (kind == 0) {
 		res->skipped += s->sub.count;
 		return 0;
@@ -570,6 +576,37 @@ static int rx_section5(const struct pfs_v5_section *s, pfs_msg_fn fn, void *arg,
 	return 0;
 }
 
+/* The state format a v5 section's action names (DEL's is none). */
+static unsigned v5_section_fmt(const struct pfs_v5_section *s)
+{
+	if (s->sub.action == PFS_V5_ACT_DEL)
+		return 0;
+	return pfs_v5_action_format(s->sub.action);
+}
+
+/* Walk a copy of f's sections (subheaders only, 4 bytes at least a
+ * step): whether all parse to the end; *fmt: the last state format. */
+static bool v5_check(struct pfs_v5_frame f, unsigned *fmt)
+{
+	struct pfs_v5_section s;
+	int rc;
+
+	while ((rc = pfs_v5_frame_next(&f, &s)) == 0)
+		if (v5_section_fmt(&s) != 0)
+			*fmt = v5_section_fmt(&s);
+	return rc == PFS_V5_END;
+}
+
+static bool v6_check(struct pfs_v6_frame f)
+{
+	struct pfs_v6_section s;
+	int rc;
+
+	while ((rc = pfs_v6_frame_next(&f, &s)) == 0)
+		;
+	return rc == PFS_V6_END;
+}
+
 static int rx_v6(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
 		 struct pfs_rx_result *res)
 {
@@ -579,6 +616,8 @@ static int rx_v6(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
 
 	if (rc != 0)
 		return rc;
+	res->framed = true;
+	res->well_formed = v6_check(f);
 	while ((rc = pfs_v6_frame_next(&f, &s)) == 0)
 		if (rx_section6(&s, fn, arg, res) != 0)
 			return 0;
@@ -594,6 +633,8 @@ static int rx_v5(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
 
 	if (rc != 0)
 		return rc;
+	res->framed = true;
+	res->well_formed = v5_check(f, &res->fmt);
 	while ((rc = pfs_v5_frame_next(&f, &s)) == 0)
 		if (rx_section5(&s, fn, arg, res) != 0)
 			return 0;
