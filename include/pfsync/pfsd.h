@@ -127,4 +127,57 @@ typedef void (*pfs_xexp_fn)(void *arg, const struct pfs_xexp *x);
 int pfs_pfsd_xexp_each(const uint8_t *pkt, size_t len, size_t used,
 		       pfs_xexp_fn fn, void *arg);
 
+
+/* ---- receiving ------------------------------------------------------- */
+
+/*
+ * A received pfsd packet, parsed once: its header, where its records,
+ * its sections and its trailer are.  A view into pkt, valid while it is.
+ */
+struct pfs_pfsd_pkt {
+	const uint8_t *pkt;
+	size_t len;		/* the bytes the sections are read within */
+	enum pfs_msg_kind kind; /* its records'; 0: a kind never applied
+				   (INS_F, DEL_F, TDB_UPD) */
+	size_t nrec;		/* records to walk */
+	uint8_t chksum[PFS_SYNC_CHKSUM_LEN]; /* the sender's ruleset digest */
+	size_t rec_end;		/* where the records end */
+	size_t used;		/* ... and the extras and expectations */
+	bool trailer;		/* exactly a valid trailer follows used */
+	struct pfs_ext ext;	/* ... which says this */
+	/* pfsd.c's: the v3 action and its record length */
+	uint8_t act;
+	size_t reclen;
+};
+
+/*
+ * Parse pkt: 0, or the pfs_stat slot that refuses it (HDROPS, BADVER,
+ * BADACT, BADLEN); on BADLEN, p->kind is set.
+ */
+int pfs_pfsd_parse(const uint8_t *pkt, size_t len, struct pfs_pfsd_pkt *p);
+
+/* Record i (< p->nrec) as a neutral record of p->kind: a state for INS
+ * and UPD, the ids (ref) for DEL, UREQ, ... */
+void pfs_pfsd_rec(const struct pfs_pfsd_pkt *p, size_t i, union pfs_msg_rec *r);
+
+/* Bytes one record of kind k takes in a pfsd packet (answers are
+ * budgeted by them), 0 for a kind pfsd does not frame. */
+size_t pfs_pfsd_rec_len(enum pfs_msg_kind k);
+
+/*
+ * The extras section of a packet of INS, UPD or UPD_C with at most
+ * PFS_PFSD_XST_RX_MAX records (UPD_C at the largest MTU): x[i] record
+ * i's extras.  1 when it is there and valid, 0 when there is none, -1
+ * when it is invalid.
+ */
+#define PFS_PFSD_XST_RX_MAX 23
+int pfs_pfsd_xst(const struct pfs_pfsd_pkt *p, struct pfs_stx *x);
+
+/* Whether p carries expectations (a packet of no records but them). */
+bool pfs_pfsd_has_xexp(const struct pfs_pfsd_pkt *p);
+
+/* Whether p may carry a digest section: no records, kind UPD_C (the
+ * empty compressed update digests ride on); it is at p->rec_end. */
+bool pfs_pfsd_digest_carrier(const struct pfs_pfsd_pkt *p);
+
 #endif

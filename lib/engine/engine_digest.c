@@ -944,24 +944,23 @@ static bool dig_for_us(struct pfs_engine *e, const struct pfs_dig_msg *m,
 	return true;
 }
 
-bool pfs_eng_dig_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
-		       const struct pfs_v3_frame *f,
+bool pfs_eng_dig_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
 		       const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	struct eng_dig *d = e->dig;
 	struct pfs_dig_msg msg;
 	int rc;
 
-	if (f->nrec != 0 || f->hdr.action != PFS_V3_ACT_UPD_C)
+	if (!pfs_pfsd_digest_carrier(p))
 		return false;
 	if (d == NULL) /* digest off: an empty update, ignored */
-		return pfs_dig_get(pkt, len, PFS_V3_HDR_LEN, NULL) != 0;
+		return pfs_dig_get(p->pkt, p->len, p->rec_end, NULL) != 0;
 	memset(&msg, 0, sizeof(msg));
 	msg.sum = d->rx_sum;
 	msg.ask = d->rx_ask;
 	msg.list = d->rx_list;
 	msg.fetch = d->rx_fetch;
-	rc = pfs_dig_get(pkt, len, PFS_V3_HDR_LEN, &msg);
+	rc = pfs_dig_get(p->pkt, p->len, p->rec_end, &msg);
 	if (rc == 0)
 		return false;
 	if (rc < 0 ||

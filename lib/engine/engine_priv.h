@@ -243,7 +243,7 @@ void pfs_eng_tbl_remove(struct pfs_engine *e, struct pfs_state *s);
 const struct pfs_creators *pfs_eng_creators(struct pfs_engine *e);
 
 /* engine_rx.c */
-void pfs_eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+void pfs_eng_rx_apply(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
 		      const struct pfs_rx_meta *m, uint64_t now_ms);
 
 /* engine_xexp.c: a packet's expectations section (pfsd.h) at used, to
@@ -258,9 +258,8 @@ size_t pfs_eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 			 size_t cap, uint64_t now_ms);
 bool pfs_eng_rel_bus_in(struct pfs_engine *e, const struct pfs_msg_bus *b,
 			uint64_t now_ms);
-void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
-		       const struct pfs_ext *x, const struct pfs_rx_meta *m,
-		       uint64_t now_ms);
+void pfs_eng_rel_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
+		       const struct pfs_rx_meta *m, uint64_t now_ms);
 bool pfs_eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
 			 uint64_t since);
 int pfs_eng_rel_acked_by(const struct pfs_engine *e, uint32_t src,
@@ -320,8 +319,7 @@ int pfs_eng_dig_open(struct pfs_engine *e, uint64_t now_ms);
 void pfs_eng_dig_close(struct pfs_engine *e);
 void pfs_eng_dig_added(struct pfs_engine *e, const struct pfs_state *s);
 void pfs_eng_dig_removed(struct pfs_engine *e, const struct pfs_state *s);
-bool pfs_eng_dig_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
-		       const struct pfs_v3_frame *f,
+bool pfs_eng_dig_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
 		       const struct pfs_rx_meta *m, uint64_t now_ms);
 uint64_t pfs_eng_dig_next_timeout(const struct pfs_engine *e);
 void pfs_eng_dig_timer(struct pfs_engine *e, uint64_t now_ms);

@@ -530,13 +530,24 @@ static struct eng_rel_peer *rel_peer(struct pfs_engine *e, uint32_t epoch,
 /* A packet of a peer's stream, applied in order: a bulk it completes
  * may end our wait and sweep (pfs_eng_rel_bus_in). */
 static void rel_apply(struct pfs_engine *e, const struct eng_rel_peer *p,
-		      const uint8_t *pkt, size_t len,
+		      const struct pfs_pfsd_pkt *pkt,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	e->rx_in_order = true;
 	e->rel->cur_epoch = p->epoch;
-	pfs_eng_rx_apply(e, pkt, len, m, now_ms);
+	pfs_eng_rx_apply(e, pkt, m, now_ms);
 	e->rx_in_order = false;
+}
+
+/* A held packet applied: its bytes are parsed again (they passed
+ * pfs_pfsd_parse when they came; the trailer is not kept). */
+static void rel_apply_held(struct pfs_engine *e, const struct eng_rel_peer *p,
+			   const struct eng_rel_pkt *h, uint64_t now_ms)
+{
+	struct pfs_pfsd_pkt pkt;
+
+	if (pfs_pfsd_parse(h->buf, h->len, &pkt) == 0)
+		rel_apply(e, p, &pkt, &h->m, now_ms);
 }
 
 /* The held packet seq, taken out of the queue (the caller frees it). */
@@ -567,7 +578,7 @@ static void rel_drain(struct pfs_engine *e, struct eng_rel_peer *p,
 	while (p->held > 0 && (h = rel_take(e->rel, p, p->next)) != NULL) {
 		p->next++;
 		p->tries = 0; /* progress: the gap is being filled */
-		rel_apply(e, p, h->buf, h->len, &h->m, now_ms);
+		rel_apply_held(e, p, h, now_ms);
 		free(h);
 	}
 	if (!rel_before(p->next, p->hi + 1)) {
@@ -692,7 +703,7 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p, uint32_t to,
 		h = rel_take(e->rel, p, p->next);
 		p->next++;
 		if (h) {
-			rel_apply(e, p, h->buf, h->len, &h->m, now_ms);
+			rel_apply_held(e, p, h, now_ms);
 			free(h);
 		} else {
 			lost++;
@@ -759,14 +770,15 @@ static bool rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
 }
 
 static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
-		     const uint8_t *pkt, size_t len, uint32_t seq,
+		     const struct pfs_pfsd_pkt *pkt, uint32_t seq,
 		     const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	if (rel_before(seq, p->next)) {
 		e->rel_stats[PFS_REL_DUPS]++;
 		return;
 	}
-	if (seq != p->next && rel_hold(e, p, pkt, len, seq, m, now_ms))
+	if (seq != p->next &&
+	    rel_hold(e, p, pkt->pkt, pkt->len, seq, m, now_ms))
 		return;
 	if (p->nack_at != ENG_NEVER)
 		e->rel_stats[PFS_REL_RECOVERED]++;
@@ -774,7 +786,7 @@ static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
 	p->tries = 0; /* progress */
 	if (rel_before(p->hi, seq))
 		p->hi = seq; /* hi: the highest number known sent */
-	rel_apply(e, p, pkt, len, m, now_ms);
+	rel_apply(e, p, pkt, m, now_ms);
 	rel_drain(e, p, now_ms);
 }
 
@@ -1030,13 +1042,17 @@ bool pfs_eng_rel_knows(const struct pfs_engine *e, uint32_t src)
 	return false;
 }
 
-/* The trailer of a packet from a peer whose records end at `used`. */
-void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
-		       const struct pfs_ext *x, const struct pfs_rx_meta *m,
-		       uint64_t now_ms)
+/* A packet from a peer with a trailer (in->ext); what comes before the
+ * trailer is applied, or held. */
+void pfs_eng_rel_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *in,
+		       const struct pfs_rx_meta *m, uint64_t now_ms)
 {
+	const struct pfs_ext *x = &in->ext;
+	struct pfs_pfsd_pkt pkt = *in;
 	struct eng_rel_peer *p;
 	bool drop;
+
+	pkt.len = pkt.used; /* the records and sections, not the trailer */
 
 	if (x->kind == PFS_EXT_ACK || x->kind == PFS_EXT_NACK) {
 		rel_ctl_in(e, x, m->src, now_ms);
@@ -1047,7 +1063,7 @@ void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
 	p = rel_stream(e, x, m->src, now_ms, &drop);
 	if (p == NULL) {
 		if (x->kind == PFS_EXT_DATA && !drop)
-			pfs_eng_rx_apply(e, pkt, used, m, now_ms);
+			pfs_eng_rx_apply(e, &pkt, m, now_ms);
 		return;
 	}
 	if (x->arg & PFS_EXT_ARG_XST)
@@ -1061,7 +1077,7 @@ void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
 		return;
 	p->far_n = 0;
 	if (x->kind == PFS_EXT_DATA)
-		rel_data(e, p, pkt, used, x->seq, m, now_ms);
+		rel_data(e, p, &pkt, x->seq, m, now_ms);
 	else if (x->kind == PFS_EXT_HB)
 		rel_hb(e, p, x->seq, now_ms);
 	else if (x->kind == PFS_EXT_GONE)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pfsync/dialect.h"
+#include "pfsync/pfsd.h"
 #include "pfsync/stats.h"
 #include "pfsync/wire_v3.h"
 
@@ -329,89 +330,29 @@ size_t pfs_framer_finish(struct pfs_framer *f)
 
 /* --- receive: v3 ---------------------------------------------------------- */
 
-/* One decoded v3 record as a message; 1 if it is not one we apply. */
-static int v3_msg(uint8_t act, const union pfs_v3_record *r, struct pfs_msg *m)
-{
-	memset(m, 0, sizeof(*m));
-	switch (act) {
-	case PFS_V3_ACT_INS:
-	case PFS_V3_ACT_UPD:
-		m->kind = act == PFS_V3_ACT_INS ? PFS_MSG_INS : PFS_MSG_UPD;
-		m->u.state = &r->state;
-		return 0;
-	case PFS_V3_ACT_DEL:
-		m->kind = PFS_MSG_DEL;
-		m->u.ref.id = r->state.id;
-		m->u.ref.creatorid = r->state.creatorid;
-		return 0;
-	case PFS_V3_ACT_DEL_C:
-		m->kind = PFS_MSG_DEL;
-		m->u.ref.id = r->del.id;
-		m->u.ref.creatorid = r->del.creatorid;
-		return 0;
-	case PFS_V3_ACT_UREQ:
-		m->kind = PFS_MSG_UREQ;
-		m->u.ref.id = r->ureq.id;
-		m->u.ref.creatorid = r->ureq.creatorid;
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-/* The v3 records that are not ids: UPD_C, CLR, BUS. */
-static int v3_msg_misc(uint8_t act, const union pfs_v3_record *r,
-		       struct pfs_msg *m)
-{
-	switch (act) {
-	case PFS_V3_ACT_UPD_C:
-		m->kind = PFS_MSG_UPD_C;
-		m->u.upd_c.id = r->upd.id;
-		m->u.upd_c.creatorid = r->upd.creatorid;
-		m->u.upd_c.src = r->upd.src;
-		m->u.upd_c.dst = r->upd.dst;
-		m->u.upd_c.expire = r->upd.expire;
-		m->u.upd_c.timeout = r->upd.timeout;
-		m->u.upd_c.updates = r->upd.updates;
-		return 0;
-	case PFS_V3_ACT_CLR:
-		m->kind = PFS_MSG_CLR;
-		memcpy(m->u.clr.ifname, r->clr.ifname, PFS_IFNAMSIZ);
-		m->u.clr.creatorid = r->clr.creatorid;
-		return 0;
-	case PFS_V3_ACT_BUS:
-		m->kind = PFS_MSG_BUS;
-		m->u.bus.creatorid = r->bus.creatorid;
-		m->u.bus.endtime = r->bus.endtime;
-		m->u.bus.status = r->bus.status;
-		return 0;
-	default:
-		return 1; /* TDB_UPD, INS_F, DEL_F */
-	}
-}
-
-/* v3 states are checked by the engine's own v3 rules, not here. */
+/* v3 records are decoded by the pfsd dialect (pfsd.h), its superset; v3
+ * states are checked by the engine's own v3 rules, not here. */
 static int rx_v3(const uint8_t *pkt, size_t len, pfs_msg_fn fn, void *arg,
 		 struct pfs_rx_result *res)
 {
-	struct pfs_v3_frame f;
-	union pfs_v3_record r;
+	struct pfs_pfsd_pkt p;
+	union pfs_msg_rec r;
 	struct pfs_msg m;
 	size_t i;
-	int rc = pfs_v3_frame_parse(pkt, len, &f);
+	int rc = pfs_pfsd_parse(pkt, len, &p);
 
 	if (rc != 0)
 		return rc;
 	res->framed = true;
 	res->well_formed = true;
-	for (i = 0; i < f.nrec; i++) {
+	for (i = 0; i < p.nrec; i++) {
 		res->walked++;
-		pfs_v3_frame_record(&f, i, &r);
-		if (v3_msg(f.hdr.action, &r, &m) != 0 &&
-		    v3_msg_misc(f.hdr.action, &r, &m) != 0) {
+		if (p.kind == 0) { /* TDB_UPD */
 			res->skipped++;
 			continue;
 		}
+		pfs_pfsd_rec(&p, i, &r);
+		pfs_msg_of_rec(&m, p.kind, &r);
 		if (fn(&m, arg) != 0)
 			break;
 	}

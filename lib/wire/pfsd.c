@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pfsync/pfsd.h"
+#include "pfsync/stats.h"
 #include "pfsync/wire_ext.h"
 #include "pfsync/wire_v3.h"
 #include "pfsync/wire_xexp.h"
@@ -176,4 +177,178 @@ int pfs_pfsd_xexp_each(const uint8_t *pkt, size_t len, size_t used,
 	for (i = 0; i < n; i++)
 		fn(arg, &x[i]);
 	return (int)n;
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+_Static_assert(PFS_PFSD_XST_RX_MAX ==
+		   (PFS_SYNC_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_UPD_LEN,
+	       "UPD_C records of the largest packet");
+
+static const enum pfs_msg_kind pfsd_kinds[PFS_V3_ACT_MAX] = {
+    [PFS_V3_ACT_CLR] = PFS_MSG_CLR,	[PFS_V3_ACT_INS] = PFS_MSG_INS,
+    [PFS_V3_ACT_UPD] = PFS_MSG_UPD,	[PFS_V3_ACT_DEL] = PFS_MSG_DEL,
+    [PFS_V3_ACT_UPD_C] = PFS_MSG_UPD_C, [PFS_V3_ACT_DEL_C] = PFS_MSG_DEL,
+    [PFS_V3_ACT_UREQ] = PFS_MSG_UREQ,	[PFS_V3_ACT_BUS] = PFS_MSG_BUS,
+};
+
+/* The sections after the records, then the trailer. */
+static void pfsd_sections(struct pfs_pfsd_pkt *p)
+{
+	size_t span;
+
+	p->used = p->rec_end;
+	(void)pfs_xst_get(p->pkt, p->len, p->used, 0, NULL, &span);
+	p->used += span;
+	(void)pfs_xexp_get(p->pkt, p->len, p->used, NULL, 0, NULL, &span);
+	p->used += span;
+	p->trailer = pfs_ext_get(p->pkt, p->len, p->used, &p->ext) == 0;
+}
+
+int pfs_pfsd_parse(const uint8_t *pkt, size_t len, struct pfs_pfsd_pkt *p)
+{
+	struct pfs_v3_frame f;
+	int rc = pfs_v3_frame_parse(pkt, len, &f);
+
+	memset(p, 0, sizeof(*p));
+	p->pkt = pkt;
+	p->len = len;
+	if (rc == PFS_STAT_BADLEN)
+		p->kind = pfsd_kinds[f.hdr.action];
+	if (rc != 0)
+		return rc;
+	p->kind = pfsd_kinds[f.hdr.action];
+	p->act = f.hdr.action;
+	p->nrec = f.nrec;
+	p->reclen = f.reclen;
+	memcpy(p->chksum, f.hdr.chksum, sizeof(p->chksum));
+	p->rec_end = PFS_V3_HDR_LEN + f.nrec * f.reclen;
+	pfsd_sections(p);
+	return 0;
+}
+
+/* A state record's ids, for a DEL of the full form. */
+static void pfsd_del_ref(struct pfs_rbuf *rb, union pfs_msg_rec *r)
+{
+	struct pfs_state st;
+
+	pfs_v3_get_state(rb, &st);
+	r->ref.id = st.id;
+	r->ref.creatorid = st.creatorid;
+}
+
+static void pfsd_upd_c(struct pfs_rbuf *rb, struct pfs_msg_upd_c *m)
+{
+	struct pfs_v3_upd u;
+
+	pfs_v3_get_upd(rb, &u);
+	m->id = u.id;
+	m->creatorid = u.creatorid;
+	m->src = u.src;
+	m->dst = u.dst;
+	m->expire = u.expire;
+	m->timeout = u.timeout;
+	m->updates = u.updates;
+}
+
+/* CLR, BUS: the records that are not a state or its ids. */
+static void pfsd_misc(struct pfs_rbuf *rb, uint8_t act, union pfs_msg_rec *r)
+{
+	struct pfs_v3_clr c;
+	struct pfs_v3_bus b;
+
+	if (act == PFS_V3_ACT_CLR) {
+		pfs_v3_get_clr(rb, &c);
+		memcpy(r->clr.ifname, c.ifname, PFS_IFNAMSIZ);
+		r->clr.creatorid = c.creatorid;
+		return;
+	}
+	pfs_v3_get_bus(rb, &b);
+	memset(&r->bus, 0, sizeof(r->bus));
+	r->bus.creatorid = b.creatorid;
+	r->bus.endtime = b.endtime;
+	r->bus.status = b.status;
+}
+
+void pfs_pfsd_rec(const struct pfs_pfsd_pkt *p, size_t i, union pfs_msg_rec *r)
+{
+	struct pfs_rbuf rb;
+	struct pfs_v3_del d;
+	struct pfs_v3_ureq q;
+
+	if (i >= p->nrec || p->kind == 0) {
+		memset(r, 0, sizeof(*r));
+		return;
+	}
+	pfs_rbuf_init(&rb, p->pkt + PFS_V3_HDR_LEN + i * p->reclen, p->reclen);
+	switch (p->act) {
+	case PFS_V3_ACT_INS:
+	case PFS_V3_ACT_UPD:
+		pfs_v3_get_state(&rb, &r->state);
+		break;
+	case PFS_V3_ACT_DEL:
+		pfsd_del_ref(&rb, r);
+		break;
+	case PFS_V3_ACT_UPD_C:
+		pfsd_upd_c(&rb, &r->upd_c);
+		break;
+	case PFS_V3_ACT_DEL_C:
+		pfs_v3_get_del(&rb, &d);
+		r->ref.id = d.id;
+		r->ref.creatorid = d.creatorid;
+		break;
+	case PFS_V3_ACT_UREQ:
+		pfs_v3_get_ureq(&rb, &q);
+		r->ref.id = q.id;
+		r->ref.creatorid = q.creatorid;
+		break;
+	default:
+		pfsd_misc(&rb, p->act, r);
+		break;
+	}
+}
+
+size_t pfs_pfsd_rec_len(enum pfs_msg_kind k)
+{
+	switch (k) {
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
+	case PFS_MSG_DEL_FULL:
+		return PFS_V3_STATE_LEN;
+	case PFS_MSG_UPD_C:
+		return PFS_V3_UPD_LEN;
+	case PFS_MSG_DEL:
+		return PFS_V3_DEL_LEN;
+	case PFS_MSG_UREQ:
+		return PFS_V3_UREQ_LEN;
+	case PFS_MSG_CLR:
+		return PFS_V3_CLR_LEN;
+	case PFS_MSG_BUS:
+		return PFS_V3_BUS_LEN;
+	default:
+		return 0;
+	}
+}
+
+int pfs_pfsd_xst(const struct pfs_pfsd_pkt *p, struct pfs_stx *x)
+{
+	size_t span;
+	int rc;
+
+	if ((p->kind != PFS_MSG_INS && p->kind != PFS_MSG_UPD &&
+	     p->kind != PFS_MSG_UPD_C) ||
+	    p->nrec > PFS_PFSD_XST_RX_MAX)
+		return 0;
+	rc = pfs_xst_get(p->pkt, p->len, p->rec_end, p->nrec, x, &span);
+	return rc < 0 ? -1 : rc > 0;
+}
+
+bool pfs_pfsd_has_xexp(const struct pfs_pfsd_pkt *p)
+{
+	return p->nrec == 0 && p->act == PFS_V3_ACT_INS;
+}
+
+bool pfs_pfsd_digest_carrier(const struct pfs_pfsd_pkt *p)
+{
+	return p->nrec == 0 && p->act == PFS_V3_ACT_UPD_C;
 }
