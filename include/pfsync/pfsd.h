@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "pfsync/dialect.h"
+#include "pfsync/digest.h"
 #include "pfsync/state.h"
 
 /*
@@ -179,5 +180,101 @@ bool pfs_pfsd_has_xexp(const struct pfs_pfsd_pkt *p);
 /* Whether p may carry a digest section: no records, kind UPD_C (the
  * empty compressed update digests ride on); it is at p->rec_end. */
 bool pfs_pfsd_digest_carrier(const struct pfs_pfsd_pkt *p);
+
+
+/* ---- the digest section: anti-entropy between pfsyncd peers -------- */
+
+/*
+ * Its messages (SUM, ASK, LIST, FETCH; wire_dig.c lays them out) ride on
+ * an empty compressed update of their own, which a NetBSD peer counts
+ * and ignores.
+ */
+/* entries one section may hold at most (any kind, so a decoder's arrays
+ * are bounded): the section length is 16 bits */
+#define PFS_DIG_ENT_MAX 4096
+
+#define PFS_DIG_F_LAST 0x01  /* SUM, LIST */
+#define PFS_DIG_F_ROUND 0x02 /* ASK: send a round now */
+
+enum pfs_dig_kind {
+	PFS_DIG_SUM = 1,
+	PFS_DIG_ASK = 2,
+	PFS_DIG_LIST = 3,
+	PFS_DIG_FETCH = 4,
+	PFS_DIG_KIND_MAX = 5
+};
+
+/* One LIST entry: a state's id and flow key. */
+struct pfs_dig_ent {
+	uint64_t id;
+	struct pfs_flowkey key;
+};
+
+struct pfs_dig_hdr {
+	uint8_t kind;
+	uint8_t flags;
+	uint16_t n;
+	uint32_t creatorid;
+	uint32_t tag;
+	uint32_t total;
+	uint16_t first;
+	uint16_t buckets;
+};
+
+/* A decoded section: entries point into the caller's arrays. */
+struct pfs_dig_msg {
+	struct pfs_dig_hdr h;
+	size_t span; /* bytes of the section */
+	/* the entries of h.kind, h.n of them */
+	struct pfs_dig_bucket *sum;
+	uint16_t *ask;
+	struct pfs_dig_ent *list;
+	uint64_t *fetch;
+};
+
+
+/* A digest packet being written (the caller's memory). */
+struct pfs_pfsd_dig {
+	struct pfs_wbuf wb;
+	size_t start; /* where the section starts */
+};
+
+/* Bytes a digest packet may have on a sync interface of mtu, at most
+ * pkt_max: the MTU less an IPv4 header, and room for one LIST entry. */
+size_t pfs_pfsd_dig_room(unsigned mtu, size_t pkt_max);
+
+/* SUM entries one packet of room bytes holds. */
+size_t pfs_pfsd_dig_sums_per(size_t room);
+
+/* Begin a packet in buf (room bytes) of the section h opens (h->n and
+ * the section's length are written by pfs_pfsd_dig_end). */
+void pfs_pfsd_dig_begin(struct pfs_pfsd_dig *w, uint8_t *buf, size_t room,
+			const uint8_t chksum[PFS_SYNC_CHKSUM_LEN],
+			const struct pfs_dig_hdr *h);
+
+/* Entries of the section's kind (sticky error when full). */
+void pfs_pfsd_dig_sum(struct pfs_pfsd_dig *w, const struct pfs_dig_bucket *b);
+void pfs_pfsd_dig_ask(struct pfs_pfsd_dig *w, uint16_t bucket);
+void pfs_pfsd_dig_ent(struct pfs_pfsd_dig *w, const struct pfs_dig_ent *e);
+void pfs_pfsd_dig_fetch(struct pfs_pfsd_dig *w, uint64_t id);
+
+/* Whether a LIST entry of any family still fits. */
+bool pfs_pfsd_dig_ent_room(const struct pfs_pfsd_dig *w);
+
+/* The section closes an answer: flag LAST, and total the entries of
+ * the whole answer. */
+void pfs_pfsd_dig_last(struct pfs_pfsd_dig *w, uint32_t total);
+
+/* Close the section with n entries: the packet's length, 0 when it did
+ * not fit its room. */
+size_t pfs_pfsd_dig_end(struct pfs_pfsd_dig *w, uint16_t n);
+
+/*
+ * The digest section of a received packet (pfs_pfsd_digest_carrier):
+ * its length, 0 when there is none, -1 when it is invalid.  With m
+ * NULL it is only measured; else its entries go into m's arrays (each
+ * of PFS_DIG_ENT_MAX).
+ */
+int pfs_pfsd_dig_get(const struct pfs_pfsd_pkt *p, struct pfs_dig_msg *m);
 
 #endif

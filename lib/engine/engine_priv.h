@@ -15,7 +15,6 @@
 #include "pfsync/tomb.h"
 #include "pfsync/bsdproto.h"
 #include "pfsync/pfsd.h"
-#include "pfsync/wire_ext.h"
 
 /*
  * The largest maxcount (dialect.h): the MTU is clamped to 2048

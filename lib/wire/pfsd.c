@@ -6,6 +6,7 @@
 
 #include "pfsync/pfsd.h"
 #include "pfsync/stats.h"
+#include "pfsync/wire_dig.h"
 #include "pfsync/wire_ext.h"
 #include "pfsync/wire_v3.h"
 #include "pfsync/wire_xexp.h"
@@ -351,4 +352,77 @@ bool pfs_pfsd_has_xexp(const struct pfs_pfsd_pkt *p)
 bool pfs_pfsd_digest_carrier(const struct pfs_pfsd_pkt *p)
 {
 	return p->nrec == 0 && p->act == PFS_V3_ACT_UPD_C;
+}
+
+/* ---- the digest section -------------------------------------------------- */
+
+size_t pfs_pfsd_dig_room(unsigned mtu, size_t pkt_max)
+{
+	size_t room = mtu > pkt_max ? pkt_max : mtu;
+	size_t least = PFS_V3_HDR_LEN + PFS_DIG_HDR_LEN + PFS_DIG_LIST6_LEN;
+
+	return room > 20 + least ? room - 20 : least;
+}
+
+size_t pfs_pfsd_dig_sums_per(size_t room)
+{
+	return (room - PFS_V3_HDR_LEN - PFS_DIG_HDR_LEN) / PFS_DIG_SUM_LEN;
+}
+
+void pfs_pfsd_dig_begin(struct pfs_pfsd_dig *w, uint8_t *buf, size_t room,
+			const uint8_t chksum[PFS_SYNC_CHKSUM_LEN],
+			const struct pfs_dig_hdr *h)
+{
+	pfs_wbuf_init(&w->wb, buf, room);
+	pfsd_put_header(&w->wb, PFS_V3_ACT_UPD_C, chksum);
+	w->start = PFS_V3_HDR_LEN;
+	pfs_dig_put_hdr(&w->wb, h);
+}
+
+void pfs_pfsd_dig_sum(struct pfs_pfsd_dig *w, const struct pfs_dig_bucket *b)
+{
+	pfs_dig_put_sum(&w->wb, b);
+}
+
+void pfs_pfsd_dig_ask(struct pfs_pfsd_dig *w, uint16_t bucket)
+{
+	pfs_dig_put_ask(&w->wb, bucket);
+}
+
+void pfs_pfsd_dig_ent(struct pfs_pfsd_dig *w, const struct pfs_dig_ent *e)
+{
+	pfs_dig_put_ent(&w->wb, e);
+}
+
+void pfs_pfsd_dig_fetch(struct pfs_pfsd_dig *w, uint64_t id)
+{
+	pfs_dig_put_fetch(&w->wb, id);
+}
+
+bool pfs_pfsd_dig_ent_room(const struct pfs_pfsd_dig *w)
+{
+	return pfs_wbuf_left(&w->wb) >= PFS_DIG_LIST6_LEN;
+}
+
+/* flags at 5, total at 16 of the section header (wire_dig.h) */
+void pfs_pfsd_dig_last(struct pfs_pfsd_dig *w, uint32_t total)
+{
+	size_t at = w->start;
+
+	pfs_wbuf_poke_u8(&w->wb, at + 5, PFS_DIG_F_LAST);
+	pfs_wbuf_poke_u8(&w->wb, at + 16, (uint8_t)(total >> 24));
+	pfs_wbuf_poke_u8(&w->wb, at + 17, (uint8_t)(total >> 16));
+	pfs_wbuf_poke_u8(&w->wb, at + 18, (uint8_t)(total >> 8));
+	pfs_wbuf_poke_u8(&w->wb, at + 19, (uint8_t)total);
+}
+
+size_t pfs_pfsd_dig_end(struct pfs_pfsd_dig *w, uint16_t n)
+{
+	pfs_dig_end(&w->wb, w->start, n);
+	return w->wb.err ? 0 : w->wb.off;
+}
+
+int pfs_pfsd_dig_get(const struct pfs_pfsd_pkt *p, struct pfs_dig_msg *m)
+{
+	return pfs_dig_get(p->pkt, p->len, p->rec_end, m);
 }
