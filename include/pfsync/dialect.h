@@ -48,8 +48,6 @@
 
 #include "pfsync/buf.h"
 #include "pfsync/state.h"
-#include "pfsync/wire_v5.h"
-#include "pfsync/wire_v6.h"
 
 /*
  * What every dialect shares: pfsync's IP protocol, multicast group and
@@ -159,20 +157,21 @@ enum pfs_dialect_id {
 
 #define PFS_FRAME_FULL 1 /* send the packet, then add the message again */
 
-/* One packet being built; lives in the caller's memory. */
+/*
+ * One packet being built; lives in the caller's memory.  Where the
+ * framer is, in every dialect's terms (dialect.c hands the v5 and v6
+ * codecs their section writer built from these fields).
+ */
 struct pfs_framer {
 	enum pfs_dialect_id dialect;
-	unsigned fmt; /* v5 state format (1301, 1400, 1500) */
-	union {
-		struct {
-			struct pfs_wbuf wb;
-			uint8_t action;
-			uint8_t count;
-			bool single; /* CLR, BUS: one record, count 0 */
-		} v3;
-		struct pfs_v5_writer v5;
-		struct pfs_v6_writer v6;
-	} w;
+	unsigned fmt;	    /* v5 state format (1301, 1400, 1500) */
+	struct pfs_wbuf wb; /* the packet */
+	size_t sub_off;	    /* v5, v6: the open section's subheader */
+	unsigned count;	    /* v3: records in the packet; v5, v6: in the
+			       open section */
+	uint8_t action;	    /* the action of the packet or open section */
+	bool open;	    /* v5, v6: a section is open */
+	bool single;	    /* v3: CLR, BUS: one record, count 0 */
 };
 
 /*

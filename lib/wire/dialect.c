@@ -10,6 +10,8 @@
 #include "pfsync/pfsd.h"
 #include "pfsync/stats.h"
 #include "pfsync/wire_v3.h"
+#include "pfsync/wire_v5.h"
+#include "pfsync/wire_v6.h"
 
 /* the shared values are v3's own, which named them first */
 _Static_assert(PFS_SYNC_PROTO == PFS_V3_PROTO && PFS_SYNC_TTL == PFS_V3_TTL &&
@@ -155,29 +157,29 @@ static int v3_add(struct pfs_framer *f, const struct pfs_msg *m)
 	if (act < 0)
 		return -1;
 	rl = pfs_v3_reclen((uint8_t)act);
-	if (f->w.v3.count > 0 && (f->w.v3.action != act || f->w.v3.single ||
-				  f->w.v3.count >= PFS_V3_MAXCOUNT_CAP))
+	if (f->count > 0 && (f->action != act || f->single ||
+			     f->count >= PFS_V3_MAXCOUNT_CAP))
 		return PFS_FRAME_FULL;
-	if (pfs_wbuf_left(&f->w.v3.wb) < rl)
-		return f->w.v3.count > 0 ? PFS_FRAME_FULL : -1;
+	if (pfs_wbuf_left(&f->wb) < rl)
+		return f->count > 0 ? PFS_FRAME_FULL : -1;
 	v3_record(m, &r);
-	pfs_v3_put_record(&f->w.v3.wb, (uint8_t)act, &r);
-	f->w.v3.action = (uint8_t)act;
-	f->w.v3.single = act == PFS_V3_ACT_CLR || act == PFS_V3_ACT_BUS;
-	f->w.v3.count++;
-	return f->w.v3.wb.err ? -1 : 0;
+	pfs_v3_put_record(&f->wb, (uint8_t)act, &r);
+	f->action = (uint8_t)act;
+	f->single = act == PFS_V3_ACT_CLR || act == PFS_V3_ACT_BUS;
+	f->count++;
+	return f->wb.err ? -1 : 0;
 }
 
 /* The header goes in last: action and count are known only now. */
 static size_t v3_finish(struct pfs_framer *f)
 {
-	struct pfs_wbuf *wb = &f->w.v3.wb;
+	struct pfs_wbuf *wb = &f->wb;
 
-	if (f->w.v3.count == 0 || wb->err)
+	if (f->count == 0 || wb->err)
 		return 0;
 	pfs_wbuf_poke_u8(wb, 0, PFS_V3_VERSION);
-	pfs_wbuf_poke_u8(wb, 2, f->w.v3.action);
-	pfs_wbuf_poke_u8(wb, 3, f->w.v3.single ? 0 : f->w.v3.count);
+	pfs_wbuf_poke_u8(wb, 2, f->action);
+	pfs_wbuf_poke_u8(wb, 3, f->single ? 0 : (uint8_t)f->count);
 	return wb->err ? 0 : wb->off;
 }
 
@@ -250,25 +252,83 @@ static void bsd_record(const struct pfs_msg *m, struct pfs_bsd_state *st,
 	}
 }
 
-static int bsd_add(struct pfs_framer *f, const struct pfs_msg *m)
+/* The v5 and v6 section writers have the same fields: one is built from
+ * the framer before each step (LOAD) and its position kept (STORE). */
+#define BSD_LOAD(w, f)                                                     \
+	((w)->wb = (f)->wb, (w)->sub_off = (f)->sub_off,                   \
+	 (w)->count = (uint16_t)(f)->count, (w)->action = (f)->action,     \
+	 (w)->open = (f)->open)
+#define BSD_STORE(f, w)                                                    \
+	((f)->wb = (w)->wb, (f)->sub_off = (w)->sub_off,                   \
+	 (f)->count = (w)->count, (f)->action = (w)->action,               \
+	 (f)->open = (w)->open)
+
+static int bsd_put(struct pfs_framer *f, int act, const struct pfs_msg *m)
 {
+	struct pfs_v6_writer w6;
+	struct pfs_v5_writer w5;
 	union pfs_v6_record r6;
 	union pfs_v5_record r5;
-	int act = bsd_action(f, m->kind), rc;
+	int rc;
+
+	if (f->dialect == PFS_DIALECT_V6) {
+		bsd_record(m, &r6.state, &r6.upd_c, &r6.ref, &r6.clr, &r6.bus);
+		BSD_LOAD(&w6, f);
+		rc = pfs_v6_writer_add(&w6, (uint8_t)act, &r6);
+		BSD_STORE(f, &w6);
+		return rc;
+	}
+	bsd_record(m, &r5.state, &r5.upd_c, &r5.ref, &r5.clr, &r5.bus);
+	BSD_LOAD(&w5, f);
+	rc = pfs_v5_writer_add(&w5, (uint8_t)act, &r5);
+	BSD_STORE(f, &w5);
+	return rc;
+}
+
+static int bsd_add(struct pfs_framer *f, const struct pfs_msg *m)
+{
+	int act = bsd_action(f, m->kind);
 	bool empty = pfs_framer_empty(f);
 
 	if (act <= 0 && m->kind != PFS_MSG_CLR)
 		return -1;
-	if (f->dialect == PFS_DIALECT_V6) {
-		bsd_record(m, &r6.state, &r6.upd_c, &r6.ref, &r6.clr, &r6.bus);
-		rc = pfs_v6_writer_add(&f->w.v6, (uint8_t)act, &r6);
-	} else {
-		bsd_record(m, &r5.state, &r5.upd_c, &r5.ref, &r5.clr, &r5.bus);
-		rc = pfs_v5_writer_add(&f->w.v5, (uint8_t)act, &r5);
-	}
-	if (rc == 0)
+	if (bsd_put(f, act, m) == 0)
 		return 0;
 	return empty ? -1 : PFS_FRAME_FULL;
+}
+
+static int bsd_init(struct pfs_framer *f, uint8_t *buf, size_t cap)
+{
+	struct pfs_v6_writer w6;
+	struct pfs_v5_writer w5;
+	int rc;
+
+	if (f->dialect == PFS_DIALECT_V6) {
+		rc = pfs_v6_writer_init(&w6, buf, cap);
+		BSD_STORE(f, &w6);
+		return rc;
+	}
+	rc = pfs_v5_writer_init(&w5, buf, cap, NULL);
+	BSD_STORE(f, &w5);
+	return rc;
+}
+
+static size_t bsd_finish(struct pfs_framer *f)
+{
+	struct pfs_v6_writer w6;
+	struct pfs_v5_writer w5;
+	size_t len;
+
+	if (f->dialect == PFS_DIALECT_V6) {
+		BSD_LOAD(&w6, f);
+		len = pfs_v6_writer_finish(&w6);
+		BSD_STORE(f, &w6);
+		return len;
+	}
+	BSD_LOAD(&w5, f);
+	len = pfs_v5_writer_finish(&w5);
+	BSD_STORE(f, &w5);
+	return len;
 }
 
 /* --- framer entry points -------------------------------------------------- */
@@ -280,16 +340,16 @@ int pfs_framer_init(struct pfs_framer *f, enum pfs_dialect_id d, unsigned fmt,
 	f->dialect = d;
 	switch (d) {
 	case PFS_DIALECT_V3:
-		pfs_wbuf_init(&f->w.v3.wb, buf, cap);
-		pfs_wbuf_put_zero(&f->w.v3.wb, PFS_V3_HDR_LEN);
-		return f->w.v3.wb.err ? -1 : 0;
+		pfs_wbuf_init(&f->wb, buf, cap);
+		pfs_wbuf_put_zero(&f->wb, PFS_V3_HDR_LEN);
+		return f->wb.err ? -1 : 0;
 	case PFS_DIALECT_V5:
 		if (pfs_v5_state_len(fmt) == 0)
 			return -1;
 		f->fmt = fmt;
-		return pfs_v5_writer_init(&f->w.v5, buf, cap, NULL);
+		return bsd_init(f, buf, cap);
 	case PFS_DIALECT_V6:
-		return pfs_v6_writer_init(&f->w.v6, buf, cap);
+		return bsd_init(f, buf, cap);
 	default:
 		return -1;
 	}
@@ -304,28 +364,18 @@ int pfs_framer_add(struct pfs_framer *f, const struct pfs_msg *m)
 
 bool pfs_framer_empty(const struct pfs_framer *f)
 {
-	switch (f->dialect) {
-	case PFS_DIALECT_V3:
-		return f->w.v3.count == 0;
-	case PFS_DIALECT_V5:
-		return !f->w.v5.open;
-	default:
-		return !f->w.v6.open;
-	}
+	if (f->dialect == PFS_DIALECT_V3)
+		return f->count == 0;
+	return !f->open;
 }
 
 size_t pfs_framer_finish(struct pfs_framer *f)
 {
 	if (pfs_framer_empty(f))
 		return 0;
-	switch (f->dialect) {
-	case PFS_DIALECT_V3:
+	if (f->dialect == PFS_DIALECT_V3)
 		return v3_finish(f);
-	case PFS_DIALECT_V5:
-		return pfs_v5_writer_finish(&f->w.v5);
-	default:
-		return pfs_v6_writer_finish(&f->w.v6);
-	}
+	return bsd_finish(f);
 }
 
 /* --- receive: v3 ---------------------------------------------------------- */

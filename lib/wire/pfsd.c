@@ -72,7 +72,7 @@ size_t pfs_pfsd_finish(struct pfs_framer *f,
 	size_t len = pfs_framer_finish(f);
 
 	if (len >= PFS_V3_HDR_LEN)
-		memcpy(f->w.v3.wb.base + 4, chksum, PFS_V3_CHKSUM_LEN);
+		memcpy(f->wb.base + 4, chksum, PFS_V3_CHKSUM_LEN);
 	return len;
 }
 
