@@ -250,8 +250,8 @@ static void eng_v3_msg(const struct pfs_engine *e, unsigned i, bool net,
 		pfs_msg_of_rec(m, k, r);
 		return;
 	}
-	memset(m, 0, sizeof(*m));
 	m->kind = k == PFS_MSG_UPD ? PFS_MSG_UPD_C : PFS_MSG_DEL;
+	m->ack_wanted = false;
 	if (k == PFS_MSG_DEL) {
 		m->u.ref.id = s->id;
 		m->u.ref.creatorid = s->creatorid;

@@ -25,7 +25,8 @@
 #define ENG_NEVER    UINT64_MAX
 #define ENG_BUF_MAX  PFS_DIALECT_PKT_MAX
 #define ENG_WIRE_MAX PFS_PFSD_STAMP_MAX
-#define ENG_PKT_MAX  PFS_DIALECT_PKT_MAX
+/* INS_ACKs of one packet: never more than the largest v3 packet */
+#define ENG_PKT_MAX  (PFS_PFSD_STAMP_MAX - PFS_PFSD_TRAILER_LEN)
 
 /* pfsync_pack_state flags */
 #define ENG_F_COMPRESS 0x01 /* local change: UPD/DEL go compressed on wire */

@@ -35,8 +35,8 @@ _Static_assert(PFS_DIALECT_PKT_MAX == PFS_BSD_HDR_LEN + PFS_BSD_SUBHDR_LEN +
 void pfs_msg_of_rec(struct pfs_msg *m, enum pfs_msg_kind k,
 		    const union pfs_msg_rec *r)
 {
-	memset(m, 0, sizeof(*m));
-	m->kind = k;
+	m->kind = k; /* per record: the union is not cleared, only set */
+	m->ack_wanted = false;
 	switch (k) {
 	case PFS_MSG_INS:
 	case PFS_MSG_UPD:
@@ -148,6 +148,36 @@ static void v3_record(const struct pfs_msg *m, union pfs_v3_record *r)
 	}
 }
 
+/* States and compressed updates, the bulk of the traffic, go straight
+ * from the message to the wire; the rest through a v3 record (r). */
+static void v3_put(struct pfs_wbuf *wb, uint8_t act, const struct pfs_msg *m,
+		   union pfs_v3_record *r)
+{
+	struct pfs_v3_upd u;
+
+	switch (m->kind) {
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
+	case PFS_MSG_DEL_FULL:
+		pfs_v3_put_state(wb, m->u.state);
+		return;
+	case PFS_MSG_UPD_C:
+		u.id = m->u.upd_c.id;
+		u.creatorid = m->u.upd_c.creatorid;
+		u.src = m->u.upd_c.src;
+		u.dst = m->u.upd_c.dst;
+		u.expire = m->u.upd_c.expire;
+		u.timeout = m->u.upd_c.timeout;
+		u.updates = m->u.upd_c.updates;
+		pfs_v3_put_upd(wb, &u);
+		return;
+	default:
+		v3_record(m, r);
+		pfs_v3_put_record(wb, act, r);
+		return;
+	}
+}
+
 static int v3_add(struct pfs_framer *f, const struct pfs_msg *m)
 {
 	int act = v3_action(m->kind);
@@ -162,8 +192,7 @@ static int v3_add(struct pfs_framer *f, const struct pfs_msg *m)
 		return PFS_FRAME_FULL;
 	if (pfs_wbuf_left(&f->wb) < rl)
 		return f->count > 0 ? PFS_FRAME_FULL : -1;
-	v3_record(m, &r);
-	pfs_v3_put_record(&f->wb, (uint8_t)act, &r);
+	v3_put(&f->wb, (uint8_t)act, m, &r);
 	f->action = (uint8_t)act;
 	f->single = act == PFS_V3_ACT_CLR || act == PFS_V3_ACT_BUS;
 	f->count++;
