@@ -128,7 +128,6 @@ typedef void (*pfs_xexp_fn)(void *arg, const struct pfs_xexp *x);
 int pfs_pfsd_xexp_each(const uint8_t *pkt, size_t len, size_t used,
 		       pfs_xexp_fn fn, void *arg);
 
-
 /* ---- receiving ------------------------------------------------------- */
 
 /*
@@ -142,10 +141,10 @@ struct pfs_pfsd_pkt {
 				   (INS_F, DEL_F, TDB_UPD) */
 	size_t nrec;		/* records to walk */
 	uint8_t chksum[PFS_SYNC_CHKSUM_LEN]; /* the sender's ruleset digest */
-	size_t rec_end;		/* where the records end */
-	size_t used;		/* ... and the extras and expectations */
-	bool trailer;		/* exactly a valid trailer follows used */
-	struct pfs_ext ext;	/* ... which says this */
+	size_t rec_end;			     /* where the records end */
+	size_t used;	    /* ... and the extras and expectations */
+	bool trailer;	    /* exactly a valid trailer follows used */
+	struct pfs_ext ext; /* ... which says this */
 	/* pfsd.c's: the v3 action and its record length */
 	uint8_t act;
 	size_t reclen;
@@ -181,7 +180,6 @@ bool pfs_pfsd_has_xexp(const struct pfs_pfsd_pkt *p);
  * empty compressed update digests ride on); it is at p->rec_end. */
 bool pfs_pfsd_digest_carrier(const struct pfs_pfsd_pkt *p);
 
-
 /* ---- the digest section: anti-entropy between pfsyncd peers -------- */
 
 /*
@@ -193,7 +191,7 @@ bool pfs_pfsd_digest_carrier(const struct pfs_pfsd_pkt *p);
  * are bounded): the section length is 16 bits */
 #define PFS_DIG_ENT_MAX 4096
 
-#define PFS_DIG_F_LAST 0x01  /* SUM, LIST */
+#define PFS_DIG_F_LAST	0x01 /* SUM, LIST */
 #define PFS_DIG_F_ROUND 0x02 /* ASK: send a round now */
 
 enum pfs_dig_kind {
@@ -231,7 +229,6 @@ struct pfs_dig_msg {
 	struct pfs_dig_ent *list;
 	uint64_t *fetch;
 };
-
 
 /* A digest packet being written (the caller's memory). */
 struct pfs_pfsd_dig {

@@ -237,7 +237,7 @@ void pfs_eng_drop(struct pfs_engine *e)
  * its whole state, as pfsync0 shows it), or with net the compressed twin
  * (UPD -> UPD_C, DEL -> DEL_C).
  */
-static void eng_v3_msg(const struct pfs_engine *e, unsigned i, bool net,
+static void eng_pfsd_msg(const struct pfs_engine *e, unsigned i, bool net,
 		       struct pfs_msg *m)
 {
 	const union pfs_msg_rec *r = &e->pkt.rec[i];
@@ -267,7 +267,7 @@ static void eng_v3_msg(const struct pfs_engine *e, unsigned i, bool net,
 }
 
 /* The pending packet in the pfsd framing, without its sections. */
-static size_t eng_encode_v3(struct pfs_engine *e, uint8_t *buf, bool net)
+static size_t eng_encode_pfsd(struct pfs_engine *e, uint8_t *buf, bool net)
 {
 	struct pfs_framer f;
 	struct pfs_msg m;
@@ -276,7 +276,7 @@ static size_t eng_encode_v3(struct pfs_engine *e, uint8_t *buf, bool net)
 	if (pfs_framer_init(&f, PFS_DIALECT_V3, 0, buf, ENG_BUF_MAX) != 0)
 		return 0;
 	for (i = 0; i < e->pkt.count; i++) {
-		eng_v3_msg(e, i, net, &m);
+		eng_pfsd_msg(e, i, net, &m);
 		if (pfs_framer_add(&f, &m) != 0)
 			return 0;
 	}
@@ -293,7 +293,7 @@ size_t pfs_eng_encode(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 	if (dialect != PFS_DIALECT_V3)
 		return pfs_eng_dial_frame(e, dialect, fmt, buf, ENG_BUF_MAX,
 					  net);
-	return eng_encode_v3(e, buf, net);
+	return eng_encode_pfsd(e, buf, net);
 }
 
 /* One packet to ops->output, counted (OPACKETS when it goes on the wire,

@@ -957,8 +957,9 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
  * record of an action we handle, a CLR not naming our hostid; a bare
  * header does not.
  */
-static void eng_rx_learn_v3(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
-			    uint32_t src, uint64_t now_ms)
+static void eng_rx_learn_pfsd(struct pfs_engine *e,
+			      const struct pfs_pfsd_pkt *p, uint32_t src,
+			      uint64_t now_ms)
 {
 	enum pfs_msg_kind k = p->kind;
 	union pfs_msg_rec r;
@@ -1013,7 +1014,7 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		return; /* a digest section (engine_digest.c) */
 	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c);
 	 * its extras section, if any, stays with the records */
-	eng_rx_learn_v3(e, &p, m->src, now_ms);
+	eng_rx_learn_pfsd(e, &p, m->src, now_ms);
 	if (e->rel && p.trailer) {
 		pfs_eng_rel_input(e, &p, m, now_ms);
 		return;

@@ -13,17 +13,26 @@
 #include "pfsync/wire_xst.h"
 
 _Static_assert(PFS_PFSD_TRAILER_LEN == PFS_EXT_LEN, "the trailer's length");
-_Static_assert(PFS_PFSD_STAMP_MAX == PFS_V3_HDR_LEN + PFS_DIALECT_REC_MAX *
-							  PFS_V3_STATE_LEN +
-					    PFS_EXT_LEN,
+_Static_assert(PFS_PFSD_STAMP_MAX ==
+		   PFS_V3_HDR_LEN + PFS_DIALECT_REC_MAX * PFS_V3_STATE_LEN +
+		       PFS_EXT_LEN,
 	       "a numbered packet's bound");
 /* the largest v3 packet with its extras section and trailer fits the
  * buffers every framer is given */
 _Static_assert(PFS_V3_HDR_LEN + PFS_DIALECT_REC_MAX * PFS_V3_STATE_LEN +
-			   PFS_EXT_LEN + PFS_XST_HDR_LEN +
-			   PFS_DIALECT_REC_MAX * PFS_XST_ENT_MAX <=
+		       PFS_EXT_LEN + PFS_XST_HDR_LEN +
+		       PFS_DIALECT_REC_MAX * PFS_XST_ENT_MAX <=
 		   PFS_DIALECT_PKT_MAX,
 	       "the extras section fits the packet buffers");
+
+/* The message kind of each v3 action; 0: records never applied (INS_F,
+ * DEL_F, TDB_UPD).  DEL and DEL_C are both deletes by id. */
+static const enum pfs_msg_kind pfsd_kinds[PFS_V3_ACT_MAX] = {
+    [PFS_V3_ACT_CLR] = PFS_MSG_CLR,	[PFS_V3_ACT_INS] = PFS_MSG_INS,
+    [PFS_V3_ACT_UPD] = PFS_MSG_UPD,	[PFS_V3_ACT_DEL] = PFS_MSG_DEL,
+    [PFS_V3_ACT_UPD_C] = PFS_MSG_UPD_C, [PFS_V3_ACT_DEL_C] = PFS_MSG_DEL,
+    [PFS_V3_ACT_UREQ] = PFS_MSG_UREQ,	[PFS_V3_ACT_BUS] = PFS_MSG_BUS,
+};
 
 unsigned pfs_pfsd_maxcount(unsigned mtu, bool trailer)
 {
@@ -117,18 +126,10 @@ size_t pfs_pfsd_stamp(uint8_t *wire, size_t len, size_t cap,
 
 enum pfs_msg_kind pfs_pfsd_kind(const uint8_t *wire, size_t len)
 {
-	static const enum pfs_msg_kind kinds[PFS_V3_ACT_MAX] = {
-	    [PFS_V3_ACT_CLR] = PFS_MSG_CLR,   [PFS_V3_ACT_INS] = PFS_MSG_INS,
-	    [PFS_V3_ACT_UPD] = PFS_MSG_UPD,   [PFS_V3_ACT_DEL] = PFS_MSG_DEL,
-	    [PFS_V3_ACT_UPD_C] = PFS_MSG_UPD_C,
-	    [PFS_V3_ACT_DEL_C] = PFS_MSG_DEL, [PFS_V3_ACT_UREQ] = PFS_MSG_UREQ,
-	    [PFS_V3_ACT_BUS] = PFS_MSG_BUS,
-	};
-
 	if (len < PFS_V3_HDR_LEN || wire[0] != PFS_V3_VERSION ||
 	    wire[2] >= PFS_V3_ACT_MAX)
 		return (enum pfs_msg_kind)0;
-	return kinds[wire[2]];
+	return pfsd_kinds[wire[2]];
 }
 
 /* How many of x[0 .. n-1], from the first, fit one packet of mtu. */
@@ -159,7 +160,7 @@ size_t pfs_pfsd_xexp_frame(uint8_t *buf, size_t cap, unsigned mtu,
 	if (k == 0)
 		k = 1; /* an entry alone always fits 1280 */
 	*taken = k;
-	pfs_wbuf_init(&wb, buf, cap - PFS_EXT_LEN); /* room for the trailer */
+	pfs_wbuf_init(&wb, buf, cap - PFS_EXT_LEN);   /* room for the trailer */
 	pfsd_put_header(&wb, PFS_V3_ACT_INS, chksum); /* count 0 */
 	pfs_xexp_put(&wb, x + first, k);
 	return wb.err ? 0 : wb.off;
@@ -185,13 +186,6 @@ int pfs_pfsd_xexp_each(const uint8_t *pkt, size_t len, size_t used,
 _Static_assert(PFS_PFSD_XST_RX_MAX ==
 		   (PFS_SYNC_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_UPD_LEN,
 	       "UPD_C records of the largest packet");
-
-static const enum pfs_msg_kind pfsd_kinds[PFS_V3_ACT_MAX] = {
-    [PFS_V3_ACT_CLR] = PFS_MSG_CLR,	[PFS_V3_ACT_INS] = PFS_MSG_INS,
-    [PFS_V3_ACT_UPD] = PFS_MSG_UPD,	[PFS_V3_ACT_DEL] = PFS_MSG_DEL,
-    [PFS_V3_ACT_UPD_C] = PFS_MSG_UPD_C, [PFS_V3_ACT_DEL_C] = PFS_MSG_DEL,
-    [PFS_V3_ACT_UREQ] = PFS_MSG_UREQ,	[PFS_V3_ACT_BUS] = PFS_MSG_BUS,
-};
 
 /* The sections after the records, then the trailer. */
 static void pfsd_sections(struct pfs_pfsd_pkt *p)
