@@ -309,7 +309,7 @@ void pfs_eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,
 		e->stats[PFS_STAT_OERRORS]++;
 }
 
-/* ---- the state-extras section (wire_xst.h) -------------------------------
+/* ---- the state-extras section (pfsd.h, wire_xst.h) ----------------------
  *
  * Only to pfsyncd peers that said they read it (PFS_EXT_ARG_XST), only
  * on v3 packets of INS and UPD (the UPD_C twin too), and only while the

@@ -3,13 +3,14 @@
  * which peer, and the framing itself (dialect.h).
  *
  * The engine decides *what* to announce and keeps its pending packet as
- * v3 records (engine.c); at the flush a v5 or v6 packet is framed from
- * them here: one section of the pending action, the local form with full
- * UPDs, the wire form with UPD_C (expire 0, as OpenBSD and FreeBSD send
- * it) when the v3 twin would be compressed.  A full state's `expire` is
- * the seconds it had left when packed, as the BSDs mean it
- * (dialect_sem.h), not the v3 record's NetBSD value.  Deletes are DEL_C
- * in both, since neither BSD sends a full DEL.
+ * neutral records of one message kind (engine.c, dialect.h); at the
+ * flush a v5 or v6 packet is framed from them here: one section of the
+ * pending kind, the local form with full UPDs, the wire form with UPD_C
+ * (expire 0, as OpenBSD and FreeBSD send it) when the pfsd twin would
+ * be compressed.  A full state's `expire` is the seconds it had left
+ * when packed, as the BSDs mean it (dialect_sem.h), not the NetBSD
+ * value the pfsd framing carries.  Deletes are DEL_C in both, since
+ * neither BSD sends a full DEL.
  *
  * `version auto`: the sender and dialect of a packet that proves a peer
  * are remembered (16 peers); packets go out as v3 until peers are heard,
