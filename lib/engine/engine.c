@@ -238,20 +238,24 @@ void pfs_eng_drop(struct pfs_engine *e)
  * (UPD -> UPD_C, DEL -> DEL_C).
  */
 static void eng_pfsd_msg(const struct pfs_engine *e, unsigned i, bool net,
-		       struct pfs_msg *m)
+			 struct pfs_msg *m)
 {
 	const union pfs_msg_rec *r = &e->pkt.rec[i];
 	const struct pfs_state *s = &r->state;
 	enum pfs_msg_kind k = e->pkt.action;
+	bool st = k == PFS_MSG_INS || k == PFS_MSG_UPD || k == PFS_MSG_DEL;
 
-	if (k == PFS_MSG_DEL && !net)
-		k = PFS_MSG_DEL_FULL;
-	if (!net || (k != PFS_MSG_UPD && k != PFS_MSG_DEL)) {
+	m->ack_wanted = false;
+	if (st && (!net || k == PFS_MSG_INS)) { /* a full state: most */
+		m->kind = k == PFS_MSG_DEL ? PFS_MSG_DEL_FULL : k;
+		m->u.state = s;
+		return;
+	}
+	if (!st) { /* UREQ, CLR, BUS */
 		pfs_msg_of_rec(m, k, r);
 		return;
 	}
 	m->kind = k == PFS_MSG_UPD ? PFS_MSG_UPD_C : PFS_MSG_DEL;
-	m->ack_wanted = false;
 	if (k == PFS_MSG_DEL) {
 		m->u.ref.id = s->id;
 		m->u.ref.creatorid = s->creatorid;
