@@ -48,8 +48,31 @@
 
 #include "pfsync/buf.h"
 #include "pfsync/state.h"
-#include "pfsync/wire_v5.h"
-#include "pfsync/wire_v6.h"
+
+/*
+ * What every dialect shares: pfsync's IP protocol, multicast group and
+ * TTL, the MTU a sync interface is clamped to (MCLBYTES), the ruleset
+ * digest some headers carry, and the bulk status values.
+ */
+#define PFS_SYNC_PROTO	    240		 /* IPPROTO_PFSYNC */
+#define PFS_SYNC_GROUP	    0xe00000f0u	 /* 224.0.0.240, host order */
+#define PFS_SYNC_TTL	    255
+#define PFS_SYNC_MTU_MAX    2048
+#define PFS_SYNC_CHKSUM_LEN 16
+#define PFS_BUS_START	    1
+#define PFS_BUS_END	    2
+/* pfsyncd: END from a node still waiting for its own bulk (engine_bulk.c);
+ * a BSD peer reads neither START nor END in it */
+#define PFS_BUS_END_UNSYNCED 0x82
+
+/*
+ * The most full states one packet of any dialect holds at the largest
+ * MTU ((2048 - 20) / 240 in v3), and the largest packet a framer builds
+ * of them: v5 1500 states (360 B) with header, subheader and EOF, which
+ * also holds the pfsyncd framing's extras section and trailer (pfsd.h).
+ */
+#define PFS_DIALECT_REC_MAX 8
+#define PFS_DIALECT_PKT_MAX (20 + 4 + 4 + PFS_DIALECT_REC_MAX * 360)
 
 enum pfs_msg_kind {
 	PFS_MSG_INS = 1,
@@ -59,7 +82,29 @@ enum pfs_msg_kind {
 	PFS_MSG_CLR,
 	PFS_MSG_UREQ,
 	PFS_MSG_BUS,
-	PFS_MSG_INS_ACK
+	PFS_MSG_INS_ACK,
+	/* a delete carrying the whole state: only v3 frames it (its DEL,
+	 * the local copy pfsync0 shows); the others refuse it */
+	PFS_MSG_DEL_FULL
+};
+
+/* DEL, UREQ, INS_ACK: a state by its ids */
+struct pfs_msg_ref {
+	uint64_t id;
+	uint32_t creatorid;
+};
+
+/* CLR: the creator's states, of one interface or ("") all */
+struct pfs_msg_clr {
+	char ifname[PFS_IFNAMSIZ];
+	uint32_t creatorid;
+};
+
+/* BUS: where a bulk update is */
+struct pfs_msg_bus {
+	uint32_t creatorid;
+	uint32_t endtime; /* seconds since the request was received */
+	uint8_t status;	  /* PFS_BUS_START, PFS_BUS_END, ... */
 };
 
 /* A compressed update: what every dialect's UPD_C carries. */
@@ -83,22 +128,26 @@ struct pfs_msg {
 		 * age; expire as the dialect means it, dialect_sem.h) */
 		const struct pfs_state *state;
 		/* DEL, UREQ, INS_ACK */
-		struct {
-			uint64_t id;
-			uint32_t creatorid;
-		} ref;
+		struct pfs_msg_ref ref;
 		struct pfs_msg_upd_c upd_c;
-		struct {
-			char ifname[PFS_IFNAMSIZ]; /* "" = every interface */
-			uint32_t creatorid;
-		} clr;
-		struct {
-			uint32_t creatorid;
-			uint32_t endtime;
-			uint8_t status; /* 1 start, 2 end */
-		} bus;
+		struct pfs_msg_clr clr;
+		struct pfs_msg_bus bus;
 	} u;
 };
+
+/* A message's record held by value (the engine's pending packet): a
+ * state for INS, UPD and DEL_FULL, else the member of its kind. */
+union pfs_msg_rec {
+	struct pfs_state state;
+	struct pfs_msg_upd_c upd_c;
+	struct pfs_msg_ref ref;
+	struct pfs_msg_clr clr;
+	struct pfs_msg_bus bus;
+};
+
+/* A message of kind k over record r (a view: r must outlive it). */
+void pfs_msg_of_rec(struct pfs_msg *m, enum pfs_msg_kind k,
+		    const union pfs_msg_rec *r);
 
 enum pfs_dialect_id {
 	PFS_DIALECT_V3 = 3,
@@ -108,20 +157,21 @@ enum pfs_dialect_id {
 
 #define PFS_FRAME_FULL 1 /* send the packet, then add the message again */
 
-/* One packet being built; lives in the caller's memory. */
+/*
+ * One packet being built; lives in the caller's memory.  Where the
+ * framer is, in every dialect's terms (dialect.c hands the v5 and v6
+ * codecs their section writer built from these fields).
+ */
 struct pfs_framer {
 	enum pfs_dialect_id dialect;
-	unsigned fmt; /* v5 state format (1301, 1400, 1500) */
-	union {
-		struct {
-			struct pfs_wbuf wb;
-			uint8_t action;
-			uint8_t count;
-			bool single; /* CLR, BUS: one record, count 0 */
-		} v3;
-		struct pfs_v5_writer v5;
-		struct pfs_v6_writer v6;
-	} w;
+	unsigned fmt;	    /* v5 state format (1301, 1400, 1500) */
+	struct pfs_wbuf wb; /* the packet */
+	size_t sub_off;	    /* v5, v6: the open section's subheader */
+	unsigned count;	    /* v3: records in the packet; v5, v6: in the
+			       open section */
+	uint8_t action;	    /* the action of the packet or open section */
+	bool open;	    /* v5, v6: a section is open */
+	bool single;	    /* v3: CLR, BUS: one record, count 0 */
 };
 
 /*
@@ -144,6 +194,18 @@ bool pfs_framer_empty(const struct pfs_framer *f);
 /* Close the packet; returns its length (0 if empty or broken). */
 size_t pfs_framer_finish(struct pfs_framer *f);
 
+/*
+ * maxcount of a BSD dialect (v5 in state format fmt, v6): the states that
+ * fit a packet of the MTU with a 20-byte IP header, its header, one
+ * subheader and (v5) EOF; at least 1, at most PFS_DIALECT_REC_MAX.
+ */
+unsigned pfs_dialect_maxcount(enum pfs_dialect_id d, unsigned fmt,
+			      unsigned mtu);
+
+/* Whether fmt is a state format of dialect d that a framer writes (v5:
+ * 1301, 1400, 1500; the others have one, 0). */
+bool pfs_dialect_fmt_ok(enum pfs_dialect_id d, unsigned fmt);
+
 /* What the receive walk met besides the messages it handed on. */
 struct pfs_rx_result {
 	int refused;	  /* 0, or the pfs_stat slot that ended the packet */
@@ -153,7 +215,14 @@ struct pfs_rx_result {
 	 * over the smallest record (4); a skipped section costs none */
 	unsigned walked;
 	enum pfs_dialect_id dialect;
-	unsigned fmt; /* v5: format of the last state seen, else 0 */
+	/* known before the first message is handed on (fn may read them
+	 * through its arg): the header passed its checks (else refused
+	 * says why), every section parses to its end (a walk of v5 and v6
+	 * subheaders only), and v5's state format (its last state
+	 * section's), else 0 */
+	bool framed;
+	bool well_formed;
+	unsigned fmt;
 };
 
 /* Called per message; return 0 to go on, anything else to stop. */

@@ -20,7 +20,7 @@
 #include "pfsync/state.h"
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
-#include "pfsync/wire_v3.h"
+#include "pfsync/dialect.h"
 
 #define PFS_MAXUPD_DEFAULT 128
 #define PFS_MTU_DEFAULT 1500
@@ -47,7 +47,7 @@ struct pfs_engine_conf {
 				   NetBSD; see wire_ext.h) */
 	uint32_t tomb_s;	/* remember our own deleted states this
 				   long, refusing them back (0: off) */
-	uint8_t chksum[PFS_V3_CHKSUM_LEN]; /* ruleset digest in headers */
+	uint8_t chksum[PFS_SYNC_CHKSUM_LEN]; /* ruleset digest in headers */
 	/*
 	 * The dialect packets are framed in (dialect.h): 3, 5 or 6, or
 	 * PFS_ENGINE_VERSION_AUTO: v3 until peers are heard, then the one
@@ -178,7 +178,7 @@ struct pfs_rx_meta {
 	uint32_t src;	 /* the source, an opaque peer key (UREQ replies and
 			    NACKs go to it): pfsd gives the IPv4 address
 			    (host order), or a key of its own for an IPv6
-			    peer; never 0 or PFS_V3_GROUP */
+			    peer; never 0 or PFS_SYNC_GROUP */
 	bool on_syncdev; /* arrived on the configured syncdev */
 	uint8_t ttl;	 /* IPv4 TTL or IPv6 hop limit */
 };

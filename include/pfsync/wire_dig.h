@@ -45,6 +45,7 @@
 
 #include "pfsync/buf.h"
 #include "pfsync/digest.h"
+#include "pfsync/pfsd.h" /* the digest messages */
 #include "pfsync/state.h"
 
 #define PFS_DIG_MAGIC 0xF8
@@ -55,49 +56,6 @@
 #define PFS_DIG_LIST4_LEN 25
 #define PFS_DIG_LIST6_LEN 49
 #define PFS_DIG_FETCH_LEN 8
-/* entries one section may hold at most (any kind, so a decoder's arrays
- * are bounded): the section length is 16 bits */
-#define PFS_DIG_ENT_MAX 4096
-
-#define PFS_DIG_F_LAST 0x01  /* SUM, LIST */
-#define PFS_DIG_F_ROUND 0x02 /* ASK: send a round now */
-
-enum pfs_dig_kind {
-	PFS_DIG_SUM = 1,
-	PFS_DIG_ASK = 2,
-	PFS_DIG_LIST = 3,
-	PFS_DIG_FETCH = 4,
-	PFS_DIG_KIND_MAX = 5
-};
-
-/* One LIST entry: a state's id and flow key. */
-struct pfs_dig_ent {
-	uint64_t id;
-	struct pfs_flowkey key;
-};
-
-struct pfs_dig_hdr {
-	uint8_t kind;
-	uint8_t flags;
-	uint16_t n;
-	uint32_t creatorid;
-	uint32_t tag;
-	uint32_t total;
-	uint16_t first;
-	uint16_t buckets;
-};
-
-/* A decoded section: entries point into the caller's arrays. */
-struct pfs_dig_msg {
-	struct pfs_dig_hdr h;
-	size_t span; /* bytes of the section */
-	/* the entries of h.kind, h.n of them */
-	struct pfs_dig_bucket *sum;
-	uint16_t *ask;
-	struct pfs_dig_ent *list;
-	uint64_t *fetch;
-};
-
 /* Bytes of a LIST entry of this address family. */
 size_t pfs_dig_ent_len(uint8_t af);
 

@@ -34,31 +34,11 @@
 #include <stdint.h>
 
 #include "pfsync/buf.h"
+#include "pfsync/pfsd.h" /* struct pfs_ext, its kinds and flags */
 
 #define PFS_EXT_LEN 12
 #define PFS_EXT_MAGIC 0xF5
 #define PFS_EXT_VERSION 1
-#define PFS_EXT_ARG_XST 0x8000 /* DATA, HB, GONE: reads wire_xst.h */
-/* DATA: the sender holds a packet until this one is applied (defer):
- * ACK it at once, once its states reached the firewall's table */
-#define PFS_EXT_ARG_DEFER 0x4000
-
-enum pfs_ext_kind {
-	PFS_EXT_DATA = 1, /* this packet is number seq of stream epoch */
-	PFS_EXT_HB = 2,	  /* heartbeat: the last DATA number was seq */
-	PFS_EXT_NACK = 3, /* please resend arg packets from seq */
-	PFS_EXT_GONE = 4, /* numbers below seq are no longer held */
-	PFS_EXT_ACK = 5,  /* numbers up to seq were applied: free them */
-	PFS_EXT_KIND_MAX = 6
-};
-
-struct pfs_ext {
-	uint8_t kind; /* enum pfs_ext_kind */
-	uint16_t arg;
-	uint32_t epoch;
-	uint32_t seq;
-};
-
 /* Append the trailer; sets the cursor's error when it does not fit. */
 void pfs_ext_put(struct pfs_wbuf *wb, const struct pfs_ext *x);
 

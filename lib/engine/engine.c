@@ -10,8 +10,9 @@
  * collapsed maxupd times, when another action (or compress mode) must be
  * packed, on the 1 s timer armed when the packet was started, and on the
  * explicit flushes of CLR, BUS, UREQ handling and the bulk ticks.
- * The pending packet is v3's whatever the dialect: at the flush it is
- * encoded as v3 here or framed as v5 / v6 by engine_dial.c.
+ * The pending packet is neutral messages (dialect.h) of one kind: at the
+ * flush it is framed as pfsd (pfsd.h: v3 records and the pfsyncd
+ * sections) here or as v5 / v6 by engine_dial.c.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -23,8 +24,7 @@
 #include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
-#include "pfsync/wire_v3.h"
-#include "pfsync/wire_xst.h"
+#include "pfsync/pfsd.h"
 
 #include "engine_priv.h"
 
@@ -62,27 +62,11 @@ unsigned pfs_eng_maxcount_of(uint8_t dialect, unsigned fmt,
 			     const struct pfs_engine_conf *c)
 {
 	unsigned mtu = c->mtu ? c->mtu : PFS_MTU_DEFAULT;
-	unsigned n, over, slen;
 
-	if (dialect != PFS_DIALECT_V3) {
-		if (mtu > PFS_V3_MTU_MAX)
-			mtu = PFS_V3_MTU_MAX;
-		slen = dialect == PFS_DIALECT_V6
-			   ? PFS_V6_STATE_LEN
-			   : (unsigned)pfs_v5_state_len(fmt);
-		over = 20 + PFS_BSD_HDR_LEN + PFS_BSD_SUBHDR_LEN +
-		       (dialect == PFS_DIALECT_V5 ? PFS_BSD_SUBHDR_LEN : 0);
-		n = mtu > over ? (mtu - over) / slen : 0;
-		n = n > ENG_MAXREC ? ENG_MAXREC : n;
-		return n ? n : 1;
-	}
-	n = pfs_v3_maxcount(mtu);
-	if (n > ENG_MAXREC)
-		n = ENG_MAXREC;
-	if (c->reliable && n > 1 &&
-	    20 + PFS_V3_HDR_LEN + n * PFS_V3_STATE_LEN + PFS_EXT_LEN > mtu)
-		n--;
-	return n ? n : 1;
+	if (dialect != PFS_DIALECT_V3)
+		return pfs_dialect_maxcount((enum pfs_dialect_id)dialect, fmt,
+					    mtu);
+	return pfs_pfsd_maxcount(mtu, c->reliable);
 }
 
 unsigned pfs_eng_maxcount(const struct pfs_engine *e,
@@ -248,66 +232,59 @@ void pfs_eng_drop(struct pfs_engine *e)
 	e->flush_at = ENG_NEVER;
 }
 
-/* Header: version 3, af 0, action, count (0 for CLR and BUS), chksum. */
-static void eng_put_header(const struct pfs_engine *e, struct pfs_wbuf *wb,
-			   uint8_t action, unsigned count)
+/*
+ * Pending record i as a pfsd (v3) message: the full form (a delete with
+ * its whole state, as pfsync0 shows it), or with net the compressed twin
+ * (UPD -> UPD_C, DEL -> DEL_C).
+ */
+static void eng_pfsd_msg(const struct pfs_engine *e, unsigned i, bool net,
+			 struct pfs_msg *m)
 {
-	struct pfs_v3_header h;
+	const union pfs_msg_rec *r = &e->pkt.rec[i];
+	const struct pfs_state *s = &r->state;
+	enum pfs_msg_kind k = e->pkt.action;
+	bool st = k == PFS_MSG_INS || k == PFS_MSG_UPD || k == PFS_MSG_DEL;
 
-	memset(&h, 0, sizeof(h));
-	h.version = PFS_V3_VERSION;
-	h.action = action;
-	if (action != PFS_V3_ACT_CLR && action != PFS_V3_ACT_BUS)
-		h.count = (uint8_t)count;
-	memcpy(h.chksum, e->conf.chksum, sizeof(h.chksum));
-	pfs_v3_put_header(wb, &h);
-}
-
-static size_t eng_encode_local(struct pfs_engine *e, uint8_t *buf)
-{
-	struct pfs_wbuf wb;
-	unsigned i;
-
-	pfs_wbuf_init(&wb, buf, ENG_BUF_MAX);
-	eng_put_header(e, &wb, e->pkt.action, e->pkt.count);
-	for (i = 0; i < e->pkt.count; i++)
-		pfs_v3_put_record(&wb, e->pkt.action, &e->pkt.rec[i]);
-	return wb.off;
-}
-
-/* The compressed twin: UPD -> UPD_C (88 B), DEL -> DEL_C (16 B). */
-static size_t eng_encode_net(struct pfs_engine *e, uint8_t *buf)
-{
-	bool upd = e->pkt.action == PFS_V3_ACT_UPD;
-	struct pfs_wbuf wb;
-	unsigned i;
-
-	pfs_wbuf_init(&wb, buf, ENG_BUF_MAX);
-	eng_put_header(e, &wb, upd ? PFS_V3_ACT_UPD_C : PFS_V3_ACT_DEL_C,
-		       e->pkt.count);
-	for (i = 0; i < e->pkt.count; i++) {
-		const struct pfs_state *s = &e->pkt.rec[i].state;
-
-		if (upd) {
-			struct pfs_v3_upd u = {
-			    .id = s->id,
-			    .creatorid = s->creatorid,
-			    .src = s->src,
-			    .dst = s->dst,
-			    .expire = s->expire,
-			    .timeout = e->pkt.net_timeout[i],
-			    .updates = s->updates,
-			};
-			pfs_v3_put_upd(&wb, &u);
-		} else {
-			struct pfs_v3_del d = {
-			    .id = s->id,
-			    .creatorid = s->creatorid,
-			};
-			pfs_v3_put_del(&wb, &d);
-		}
+	m->ack_wanted = false;
+	if (st && (!net || k == PFS_MSG_INS)) { /* a full state: most */
+		m->kind = k == PFS_MSG_DEL ? PFS_MSG_DEL_FULL : k;
+		m->u.state = s;
+		return;
 	}
-	return wb.off;
+	if (!st) { /* UREQ, CLR, BUS */
+		pfs_msg_of_rec(m, k, r);
+		return;
+	}
+	m->kind = k == PFS_MSG_UPD ? PFS_MSG_UPD_C : PFS_MSG_DEL;
+	if (k == PFS_MSG_DEL) {
+		m->u.ref.id = s->id;
+		m->u.ref.creatorid = s->creatorid;
+		return;
+	}
+	m->u.upd_c.id = s->id;
+	m->u.upd_c.creatorid = s->creatorid;
+	m->u.upd_c.src = s->src;
+	m->u.upd_c.dst = s->dst;
+	m->u.upd_c.expire = s->expire;
+	m->u.upd_c.timeout = e->pkt.net_timeout[i];
+	m->u.upd_c.updates = s->updates;
+}
+
+/* The pending packet in the pfsd framing, without its sections. */
+static size_t eng_encode_pfsd(struct pfs_engine *e, uint8_t *buf, bool net)
+{
+	struct pfs_framer f;
+	struct pfs_msg m;
+	unsigned i;
+
+	if (pfs_framer_init(&f, PFS_DIALECT_V3, 0, buf, ENG_BUF_MAX) != 0)
+		return 0;
+	for (i = 0; i < e->pkt.count; i++) {
+		eng_pfsd_msg(e, i, net, &m);
+		if (pfs_framer_add(&f, &m) != 0)
+			return 0;
+	}
+	return pfs_pfsd_finish(&f, e->conf.chksum);
 }
 
 /*
@@ -320,7 +297,7 @@ size_t pfs_eng_encode(struct pfs_engine *e, uint8_t dialect, unsigned fmt,
 	if (dialect != PFS_DIALECT_V3)
 		return pfs_eng_dial_frame(e, dialect, fmt, buf, ENG_BUF_MAX,
 					  net);
-	return net ? eng_encode_net(e, buf) : eng_encode_local(e, buf);
+	return eng_encode_pfsd(e, buf, net);
 }
 
 /* One packet to ops->output, counted (OPACKETS when it goes on the wire,
@@ -336,7 +313,7 @@ void pfs_eng_send(struct pfs_engine *e, const uint8_t *local, size_t llen,
 		e->stats[PFS_STAT_OERRORS]++;
 }
 
-/* ---- the state-extras section (wire_xst.h) -------------------------------
+/* ---- the state-extras section (pfsd.h, wire_xst.h) ----------------------
  *
  * Only to pfsyncd peers that said they read it (PFS_EXT_ARG_XST), only
  * on v3 packets of INS and UPD (the UPD_C twin too), and only while the
@@ -350,11 +327,11 @@ static bool eng_xst_on(const struct pfs_engine *e)
 	       pfs_table_xcount(e->table) > 0;
 }
 
-static void eng_state_stx(const struct pfs_engine *e, uint8_t action,
+static void eng_state_stx(const struct pfs_engine *e, enum pfs_msg_kind action,
 			  const struct pfs_state *st, uint32_t left,
 			  struct pfs_stx *x)
 {
-	bool upd = action == PFS_V3_ACT_INS || action == PFS_V3_ACT_UPD;
+	bool upd = action == PFS_MSG_INS || action == PFS_MSG_UPD;
 
 	memset(x, 0, sizeof(*x));
 	if (upd && eng_xst_on(e))
@@ -372,10 +349,10 @@ static void eng_state_stx(const struct pfs_engine *e, uint8_t action,
 static size_t eng_xst_len_with(const struct pfs_engine *e, int i,
 			       const struct pfs_stx *x)
 {
-	size_t n = e->pkt.xlen + pfs_xst_ent_len(x);
+	size_t n = e->pkt.xlen + pfs_pfsd_xst_len(x);
 
 	if (i >= 0)
-		n -= pfs_xst_ent_len(&e->pkt.x[i]);
+		n -= pfs_pfsd_xst_len(&e->pkt.x[i]);
 	return n;
 }
 
@@ -390,9 +367,7 @@ static bool eng_xst_fits(const struct pfs_engine *e, int i,
 
 	if (e->pkt.count == 0 || (xl == 0 && e->pkt.xlen == 0))
 		return true;
-	return 20 + PFS_V3_HDR_LEN + n * PFS_V3_STATE_LEN + PFS_XST_HDR_LEN +
-		   xl + PFS_EXT_LEN <=
-	       mtu;
+	return pfs_pfsd_fits(n, xl, mtu);
 }
 
 static void eng_xst_set(struct pfs_engine *e, unsigned i,
@@ -411,23 +386,18 @@ size_t pfs_eng_xst_append(struct pfs_engine *e, uint8_t dialect, uint8_t *wire,
 			  size_t len, size_t cap)
 {
 	unsigned mtu = e->conf.mtu ? e->conf.mtu : PFS_MTU_DEFAULT;
-	uint8_t a = e->pkt.action;
-	struct pfs_wbuf wb;
+	enum pfs_msg_kind a = e->pkt.action;
 
 	if (dialect != PFS_DIALECT_V3 || !e->xst_peer ||
-	    (a != PFS_V3_ACT_INS && a != PFS_V3_ACT_UPD) ||
+	    (a != PFS_MSG_INS && a != PFS_MSG_UPD) ||
 	    (e->pkt.xlen == 0 && !eng_xst_on(e)))
 		return len;
-	if (e->pkt.xlen == 0 && 20 + len + PFS_XST_HDR_LEN + PFS_EXT_LEN > mtu)
-		return len;
-	pfs_wbuf_init(&wb, wire + len, cap - len);
-	pfs_xst_put(&wb, e->pkt.x, e->pkt.count);
-	return wb.err ? len : len + wb.off;
+	return pfs_pfsd_put_xst(wire, len, cap, e->pkt.x, e->pkt.count, mtu);
 }
 
 static uint32_t eng_dst(struct pfs_engine *e)
 {
-	uint32_t dst = e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
+	uint32_t dst = e->conf.syncpeer ? e->conf.syncpeer : PFS_SYNC_GROUP;
 
 	if (e->sendaddr_set)
 		dst = e->sendaddr;
@@ -483,7 +453,7 @@ void pfs_engine_flush(struct pfs_engine *e, uint64_t now_ms)
  * has room: flush one of another action or mode, start one (arming the
  * flush timer, flush_ms, which later additions never extend).
  */
-static void eng_begin(struct pfs_engine *e, uint8_t action, bool net,
+static void eng_begin(struct pfs_engine *e, enum pfs_msg_kind action, bool net,
 		      uint64_t now_ms)
 {
 	if (e->pkt.active && (e->pkt.action != action || e->pkt.net != net ||
@@ -532,12 +502,12 @@ static void eng_fill_new(struct pfs_state *w, const struct pfs_state *st,
  * ENG_F_COMPRESS marks a local change; only then, and only with a
  * syncdev, are UPD and DEL sent compressed.
  */
-void pfs_eng_pack_state(struct pfs_engine *e, uint8_t action,
+void pfs_eng_pack_state(struct pfs_engine *e, enum pfs_msg_kind action,
 			struct pfs_state *st, unsigned flags, uint64_t now_ms)
 {
 	uint32_t now_s = eng_secs(now_ms);
 	bool net = e->conf.syncdev && (flags & ENG_F_COMPRESS) &&
-		   action != PFS_V3_ACT_INS;
+		   action != PFS_MSG_INS;
 	uint32_t left = pfs_dsem_left(st, now_s);
 	struct pfs_state *w;
 	struct pfs_stx x;
@@ -549,7 +519,7 @@ void pfs_eng_pack_state(struct pfs_engine *e, uint8_t action,
 	}
 	eng_state_stx(e, action, st, left, &x);
 	eng_begin(e, action, net, now_ms);
-	if (action == PFS_V3_ACT_UPD && e->conf.maxupd != 0)
+	if (action == PFS_MSG_UPD && e->conf.maxupd != 0)
 		i = eng_find_dup(e, st);
 	if (!eng_xst_fits(e, i, &x)) { /* the MTU: a new packet */
 		pfs_engine_flush(e, now_ms);
@@ -579,8 +549,8 @@ void pfs_eng_pack_state(struct pfs_engine *e, uint8_t action,
 }
 
 /* Append a UREQ, CLR or BUS record; never compressed or collapsed. */
-void pfs_eng_pack_rec(struct pfs_engine *e, uint8_t action,
-		      const union pfs_v3_record *r, uint64_t now_ms)
+void pfs_eng_pack_rec(struct pfs_engine *e, enum pfs_msg_kind action,
+		      const union pfs_msg_rec *r, uint64_t now_ms)
 {
 	if (eng_nobody_listens(e)) {
 		pfs_eng_drop(e);
@@ -588,8 +558,8 @@ void pfs_eng_pack_rec(struct pfs_engine *e, uint8_t action,
 	}
 	eng_begin(e, action, false, now_ms);
 	e->pkt.rec[e->pkt.count++] = *r;
-	if (e->pkt.count == e->maxcount || action == PFS_V3_ACT_CLR ||
-	    action == PFS_V3_ACT_BUS)
+	if (e->pkt.count == e->maxcount || action == PFS_MSG_CLR ||
+	    action == PFS_MSG_BUS)
 		pfs_engine_flush(e, now_ms);
 }
 
@@ -641,7 +611,7 @@ int pfs_engine_insert_x(struct pfs_engine *e, const struct pfs_state *st,
 		return -1;
 	}
 	tmp.sync_flags &= PFS_SF_NOSYNC;
-	if (tmp.proto == PFS_V3_PROTO)
+	if (tmp.proto == PFS_SYNC_PROTO)
 		tmp.sync_flags = PFS_SF_NOSYNC;
 	tmp.updates = 0;
 	tmp.sync_time = 0;
@@ -651,7 +621,7 @@ int pfs_engine_insert_x(struct pfs_engine *e, const struct pfs_state *st,
 	if (e->tomb && s->creatorid == e->conf.hostid)
 		pfs_tomb_del(e->tomb, s->id, s->creatorid); /* an id reused */
 	if (s->sync_flags == 0)
-		pfs_eng_pack_state(e, PFS_V3_ACT_INS, s, ENG_F_COMPRESS,
+		pfs_eng_pack_state(e, PFS_MSG_INS, s, ENG_F_COMPRESS,
 				   now_ms);
 	return 0;
 }
@@ -690,7 +660,7 @@ int pfs_engine_update_x(struct pfs_engine *e, const struct pfs_state *st,
 	memcpy(s->packets, st->packets, sizeof(s->packets));
 	memcpy(s->bytes, st->bytes, sizeof(s->bytes));
 	if (s->sync_flags == 0)
-		pfs_eng_pack_state(e, PFS_V3_ACT_UPD, s, ENG_F_COMPRESS,
+		pfs_eng_pack_state(e, PFS_MSG_UPD, s, ENG_F_COMPRESS,
 				   now_ms);
 	return 0;
 }
@@ -734,7 +704,7 @@ int pfs_engine_delete(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 		return -1;
 	}
 	if (s->creatorid == e->conf.hostid && s->sync_flags == 0)
-		pfs_eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS,
+		pfs_eng_pack_state(e, PFS_MSG_DEL, s, ENG_F_COMPRESS,
 				   now_ms);
 	eng_remember_deleted(e, s, now_ms);
 	pfs_eng_tbl_remove(e, s);
@@ -752,7 +722,7 @@ int pfs_engine_kill(struct pfs_engine *e, uint64_t id, uint32_t creatorid,
 		return -1;
 	}
 	if (!(s->sync_flags & PFS_SF_NOSYNC))
-		pfs_eng_pack_state(e, PFS_V3_ACT_DEL, s, ENG_F_COMPRESS,
+		pfs_eng_pack_state(e, PFS_MSG_DEL, s, ENG_F_COMPRESS,
 				   now_ms);
 	eng_remember_deleted(e, s, now_ms);
 	pfs_eng_tbl_remove(e, s);
@@ -767,7 +737,7 @@ static bool eng_ifname_match(const struct pfs_state *s, const char *ifname)
 /* pfctl -F states: silent removal, then one CLR with our hostid. */
 int pfs_engine_clear(struct pfs_engine *e, const char *ifname, uint64_t now_ms)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 	struct pfs_state *s;
 	size_t cur = 0;
 
@@ -783,7 +753,7 @@ int pfs_engine_clear(struct pfs_engine *e, const char *ifname, uint64_t now_ms)
 	strncpy(r.clr.ifname, ifname, sizeof(r.clr.ifname) - 1);
 	r.clr.creatorid = e->conf.hostid;
 	pfs_engine_flush(e, now_ms);
-	pfs_eng_pack_rec(e, PFS_V3_ACT_CLR, &r, now_ms);
+	pfs_eng_pack_rec(e, PFS_MSG_CLR, &r, now_ms);
 	return 0;
 }
 

@@ -48,7 +48,7 @@
  * BUS START and END go out only while we are synced ourselves, as in
  * NetBSD: a node still waiting for its own bulk must not tell a peer its
  * table is complete.  It ends its walk with an END of status
- * PFS_V3_BUS_END_UNSYNCED instead, which NetBSD ignores (it knows only 1
+ * PFS_BUS_END_UNSYNCED instead, which NetBSD ignores (it knows only 1
  * and 2).  A pfsyncd requester that heard no START from a synced peer
  * takes it as "this peer has sent all it has" and is done once nothing
  * more arrives for ENG_BULK_SETTLE_MS: two nodes started together are in
@@ -58,7 +58,7 @@
 
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
-#include "pfsync/wire_v3.h"
+#include "pfsync/dialect.h"
 
 #include "engine_priv.h"
 
@@ -79,11 +79,11 @@
 
 static void eng_send_ureq0(struct pfs_engine *e, uint64_t now_ms)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
 	memset(&r, 0, sizeof(r));
 	pfs_engine_flush(e, now_ms);
-	pfs_eng_pack_rec(e, PFS_V3_ACT_UREQ, &r, now_ms);
+	pfs_eng_pack_rec(e, PFS_MSG_UREQ, &r, now_ms);
 	pfs_engine_flush(e, now_ms);
 }
 
@@ -185,7 +185,7 @@ void pfs_eng_bulk_progress(struct pfs_engine *e, uint64_t now_ms)
 
 /* The walk an END closes began no earlier than our request. */
 static bool eng_bulk_end_fits(const struct pfs_engine *e,
-			      const struct pfs_v3_bus *b, uint64_t now_ms)
+			      const struct pfs_msg_bus *b, uint64_t now_ms)
 {
 	return (int64_t)eng_secs(now_ms) - (int64_t)b->endtime >=
 	       (int64_t)e->ureq_sent;
@@ -198,19 +198,19 @@ static bool eng_bulk_end_fits(const struct pfs_engine *e,
  * peer's END, by the same rule, counts only while no synced peer has
  * started.
  */
-void pfs_eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+void pfs_eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_msg_bus *b,
 			 uint64_t now_ms)
 {
 	if (e->ureq_sent == 0)
 		return;
-	if (b->status == PFS_V3_BUS_START) {
+	if (b->status == PFS_BUS_START) {
 		e->bulk_started = true;
 		e->bulk_peer_end = false;
 		pfs_eng_bulk_progress(e, now_ms);
-	} else if (b->status == PFS_V3_BUS_END) {
+	} else if (b->status == PFS_BUS_END) {
 		if (eng_bulk_end_fits(e, b, now_ms))
 			eng_bulk_complete(e, now_ms);
-	} else if (b->status == PFS_V3_BUS_END_UNSYNCED && !e->bulk_started &&
+	} else if (b->status == PFS_BUS_END_UNSYNCED && !e->bulk_started &&
 		   eng_bulk_end_fits(e, b, now_ms)) {
 		e->bulk_peer_end = true;
 		pfs_eng_bulk_progress(e, now_ms);
@@ -221,18 +221,18 @@ void pfs_eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
 static void eng_send_bus(struct pfs_engine *e, uint8_t status, uint32_t endtime,
 			 uint64_t now_ms)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
-	if (!e->synced && status == PFS_V3_BUS_START)
+	if (!e->synced && status == PFS_BUS_START)
 		return;
 	if (!e->synced)
-		status = PFS_V3_BUS_END_UNSYNCED;
+		status = PFS_BUS_END_UNSYNCED;
 	memset(&r, 0, sizeof(r));
 	r.bus.creatorid = e->conf.hostid;
 	r.bus.endtime = endtime;
 	r.bus.status = status;
 	pfs_engine_flush(e, now_ms);
-	pfs_eng_pack_rec(e, PFS_V3_ACT_BUS, &r, now_ms);
+	pfs_eng_pack_rec(e, PFS_MSG_BUS, &r, now_ms);
 }
 
 /* Go round once more from here: a full cycle, as a request now makes. */
@@ -303,7 +303,7 @@ static void eng_bulk_deferred(struct pfs_engine *e, uint64_t now_ms)
 		}
 	}
 	eng_bulk_cycle(e, now_ms);
-	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
+	eng_send_bus(e, PFS_BUS_START, 0, now_ms);
 }
 
 /*
@@ -351,7 +351,7 @@ void pfs_eng_bulk_received(struct pfs_engine *e, uint32_t src, uint64_t now_ms)
 	s->walk = e->bulk_walk;
 	s->walk_ms = now_ms;
 	eng_bulk_cycle(e, now_ms);
-	eng_send_bus(e, PFS_V3_BUS_START, 0, now_ms);
+	eng_send_bus(e, PFS_BUS_START, 0, now_ms);
 }
 
 /* Every requester of the walk repairs a lost packet by NACK
@@ -389,7 +389,7 @@ static void eng_bulk_end(struct pfs_engine *e, uint64_t now_ms)
 {
 	uint32_t now_s = eng_secs(now_ms);
 
-	eng_send_bus(e, PFS_V3_BUS_END, now_s - e->ureq_received, now_ms);
+	eng_send_bus(e, PFS_BUS_END, now_s - e->ureq_received, now_ms);
 	e->bulk_sending = false;
 	e->bulk_ended_ms = now_ms ? now_ms : 1;
 	e->ureq_received = 0;
@@ -548,7 +548,7 @@ void pfs_eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms)
 		}
 		if (!eng_bulk_wanted(e, s))
 			continue;
-		pfs_eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, now_ms);
+		pfs_eng_pack_state(e, PFS_MSG_UPD, s, 0, now_ms);
 		n++;
 	}
 	e->bulk_tick_at = now_ms + e->conf.bulk_tick_ms;

@@ -3,13 +3,14 @@
  * which peer, and the framing itself (dialect.h).
  *
  * The engine decides *what* to announce and keeps its pending packet as
- * v3 records (engine.c); at the flush a v5 or v6 packet is framed from
- * them here: one section of the pending action, the local form with full
- * UPDs, the wire form with UPD_C (expire 0, as OpenBSD and FreeBSD send
- * it) when the v3 twin would be compressed.  A full state's `expire` is
- * the seconds it had left when packed, as the BSDs mean it
- * (dialect_sem.h), not the v3 record's NetBSD value.  Deletes are DEL_C
- * in both, since neither BSD sends a full DEL.
+ * neutral records of one message kind (engine.c, dialect.h); at the
+ * flush a v5 or v6 packet is framed from them here: one section of the
+ * pending kind, the local form with full UPDs, the wire form with UPD_C
+ * (expire 0, as OpenBSD and FreeBSD send it) when the pfsd twin would
+ * be compressed.  A full state's `expire` is the seconds it had left
+ * when packed, as the BSDs mean it (dialect_sem.h), not the NetBSD
+ * value the pfsd framing carries.  Deletes are DEL_C in both, since
+ * neither BSD sends a full DEL.
  *
  * `version auto`: the sender and dialect of a packet that proves a peer
  * are remembered (16 peers); packets go out as v3 until peers are heard,
@@ -45,7 +46,6 @@
 #include "pfsync/dialect.h"
 #include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
-#include "pfsync/wire_v3.h"
 
 #include "engine_priv.h"
 
@@ -63,7 +63,7 @@ bool pfs_eng_conf_dialect_ok(const struct pfs_engine_conf *c)
 		 c->version == PFS_DIALECT_V3 || c->version == PFS_DIALECT_V5 ||
 		 c->version == PFS_DIALECT_V6;
 
-	return v && pfs_v5_state_len(c->v5_fmt) != 0;
+	return v && pfs_dialect_fmt_ok(PFS_DIALECT_V5, c->v5_fmt);
 }
 
 /* The format a v5 peer reads: its oldest heard, else the cluster's. */
@@ -299,14 +299,14 @@ out:
 static void eng_dial_msg(const struct pfs_engine *e, unsigned i, uint8_t d,
 			 bool net, struct pfs_msg *m, struct pfs_state *st)
 {
-	const union pfs_v3_record *r = &e->pkt.rec[i];
+	const union pfs_msg_rec *r = &e->pkt.rec[i];
 
 	memset(m, 0, sizeof(*m));
 	switch (e->pkt.action) {
-	case PFS_V3_ACT_INS:
-	case PFS_V3_ACT_UPD:
+	case PFS_MSG_INS:
+	case PFS_MSG_UPD:
 		m->kind =
-		    e->pkt.action == PFS_V3_ACT_INS ? PFS_MSG_INS : PFS_MSG_UPD;
+		    e->pkt.action == PFS_MSG_INS ? PFS_MSG_INS : PFS_MSG_UPD;
 		*st = r->state;
 		st->expire =
 		    pfs_dsem_wire_expire(d, e->pkt.left[i], r->state.timeout);
@@ -322,26 +322,13 @@ static void eng_dial_msg(const struct pfs_engine *e, unsigned i, uint8_t d,
 		m->u.upd_c.dst = r->state.dst;
 		m->u.upd_c.timeout = e->pkt.net_timeout[i];
 		break;
-	case PFS_V3_ACT_DEL:
+	case PFS_MSG_DEL:
 		m->kind = PFS_MSG_DEL;
 		m->u.ref.id = r->state.id;
 		m->u.ref.creatorid = r->state.creatorid;
 		break;
-	case PFS_V3_ACT_UREQ:
-		m->kind = PFS_MSG_UREQ;
-		m->u.ref.id = r->ureq.id;
-		m->u.ref.creatorid = r->ureq.creatorid;
-		break;
-	case PFS_V3_ACT_CLR:
-		m->kind = PFS_MSG_CLR;
-		memcpy(m->u.clr.ifname, r->clr.ifname, PFS_IFNAMSIZ);
-		m->u.clr.creatorid = r->clr.creatorid;
-		break;
-	default:
-		m->kind = PFS_MSG_BUS;
-		m->u.bus.creatorid = r->bus.creatorid;
-		m->u.bus.endtime = r->bus.endtime;
-		m->u.bus.status = r->bus.status;
+	default: /* UREQ, CLR, BUS */
+		pfs_msg_of_rec(m, e->pkt.action, r);
 		break;
 	}
 }
@@ -521,7 +508,7 @@ void pfs_eng_dial_flush(struct pfs_engine *e, uint64_t now_ms)
 						 now_ms);
 		pfs_eng_send(e, e->lbuf, llen, e->nbuf, wlen, to);
 	} else if (n == 0) {
-		pfs_eng_send(e, e->lbuf, llen, NULL, 0, PFS_V3_GROUP);
+		pfs_eng_send(e, e->lbuf, llen, NULL, 0, PFS_SYNC_GROUP);
 	}
 	pfs_eng_drop(e);
 }
@@ -551,9 +538,9 @@ void pfs_eng_dial_bridge(struct pfs_engine *e, enum pfs_op op,
 			 struct pfs_state *st, struct eng_from from, bool same,
 			 uint64_t now_ms)
 {
-	uint8_t action = op == PFS_OP_INSERT   ? PFS_V3_ACT_INS
-			 : op == PFS_OP_UPDATE ? PFS_V3_ACT_UPD
-					       : PFS_V3_ACT_DEL;
+	enum pfs_msg_kind action = op == PFS_OP_INSERT   ? PFS_MSG_INS
+			 : op == PFS_OP_UPDATE ? PFS_MSG_UPD
+					       : PFS_MSG_DEL;
 
 	if (st->sync_flags != 0 || !eng_dial_unread(e, from))
 		return;
@@ -572,7 +559,7 @@ void pfs_eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 			     uint32_t creatorid, struct eng_from from,
 			     uint64_t now_ms)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
 	if (!eng_dial_unread(e, from))
 		return;
@@ -581,7 +568,7 @@ void pfs_eng_dial_bridge_clr(struct pfs_engine *e, const char *ifname,
 	r.clr.creatorid = creatorid;
 	e->bridged++;
 	e->pack_from = from;
-	pfs_eng_pack_rec(e, PFS_V3_ACT_CLR, &r, now_ms);
+	pfs_eng_pack_rec(e, PFS_MSG_CLR, &r, now_ms);
 	e->pack_from = ENG_FROM_NONE;
 }
 

@@ -8,7 +8,7 @@
  * each node sends the digest of the states it created (digest.h: per
  * bucket a count and an order-independent sum, kept up to date on every
  * insert and removal, so a round costs O(buckets)), as SUM sections
- * (wire_dig.h) to the group.  A replica compares each bucket with what
+ * (pfsd.h) to the group.  A replica compares each bucket with what
  * it holds of that creator.  Digests about a third node's states are
  * never acted on: a SUM names its creator, the creator is tied to the
  * address it was first heard from, and one naming us is ignored.
@@ -63,7 +63,6 @@
 #include "pfsync/digest.h"
 #include "pfsync/engine_dig.h"
 #include "pfsync/table.h"
-#include "pfsync/wire_dig.h"
 
 #include "engine_priv.h"
 
@@ -147,7 +146,7 @@ struct eng_dig {
 	struct dig_peer peer[DIG_PEERS];
 	uint64_t stats[PFS_DIG_NSTATS];
 	uint8_t buf[DIG_PKT_MAX];
-	/* a received section's entries (wire_dig.h) */
+	/* a received section's entries (pfsd.h) */
 	struct pfs_dig_bucket rx_sum[PFS_DIG_ENT_MAX];
 	uint16_t rx_ask[PFS_DIG_ENT_MAX];
 	struct pfs_dig_ent rx_list[PFS_DIG_ENT_MAX];
@@ -354,49 +353,38 @@ void pfs_eng_dig_close(struct pfs_engine *e)
 
 static uint32_t dig_group(const struct pfs_engine *e)
 {
-	return e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
+	return e->conf.syncpeer ? e->conf.syncpeer : PFS_SYNC_GROUP;
 }
 
-/* Bytes a digest packet may have: the MTU less IPv4 and v3 headers. */
+/* Bytes a digest packet may have: the MTU less an IPv4 header. */
 static size_t dig_room(const struct pfs_engine *e)
 {
 	unsigned mtu = e->conf.mtu ? e->conf.mtu : PFS_MTU_DEFAULT;
-	size_t room = mtu > DIG_PKT_MAX ? DIG_PKT_MAX : mtu;
 
-	return room > 20 + PFS_V3_HDR_LEN + PFS_DIG_HDR_LEN + PFS_DIG_LIST6_LEN
-		   ? room - 20
-		   : PFS_V3_HDR_LEN + PFS_DIG_HDR_LEN + PFS_DIG_LIST6_LEN;
+	return pfs_pfsd_dig_room(mtu, DIG_PKT_MAX);
 }
 
 /* Start a digest packet in d->buf: the empty UPD_C and a section
- * header; returns where the section starts. */
-static size_t dig_begin(struct pfs_engine *e, struct pfs_wbuf *wb,
-			const struct pfs_dig_hdr *h)
+ * header (pfsd.h). */
+static void dig_begin(struct pfs_engine *e, struct pfs_pfsd_dig *w,
+		      const struct pfs_dig_hdr *h)
 {
-	struct pfs_v3_header vh;
-
-	memset(&vh, 0, sizeof(vh));
-	vh.version = PFS_V3_VERSION;
-	vh.action = PFS_V3_ACT_UPD_C;
-	memcpy(vh.chksum, e->conf.chksum, sizeof(vh.chksum));
-	pfs_wbuf_init(wb, e->dig->buf, dig_room(e));
-	pfs_v3_put_header(wb, &vh);
-	pfs_dig_put_hdr(wb, h);
-	return PFS_V3_HDR_LEN;
+	pfs_pfsd_dig_begin(w, e->dig->buf, dig_room(e), e->conf.chksum, h);
 }
 
 /* Counted in OPACKETS as every packet sent, and not shown on pfsync0 (not
  * state changes), as the reliable layer's control packets. */
-static void dig_send(struct pfs_engine *e, struct pfs_wbuf *wb, size_t start,
-		     uint16_t n, uint32_t dst)
+static void dig_send(struct pfs_engine *e, struct pfs_pfsd_dig *w, uint16_t n,
+		     uint32_t dst)
 {
-	pfs_dig_end(wb, start, n);
-	if (wb->err) {
+	size_t len = pfs_pfsd_dig_end(w, n);
+
+	if (len == 0) {
 		e->dig->stats[PFS_DIG_SEND_ERR]++;
 		return;
 	}
 	e->dig->stats[PFS_DIG_SENT]++;
-	if (pfs_eng_output_raw(e, wb->base, wb->off, dst) < 0)
+	if (pfs_eng_output_raw(e, e->dig->buf, len, dst) < 0)
 		e->dig->stats[PFS_DIG_SEND_ERR]++;
 }
 
@@ -413,15 +401,14 @@ static void dig_round(struct pfs_engine *e, uint64_t now_ms)
 	const struct pfs_dig_sums *s;
 	static const struct pfs_dig_bucket none;
 	struct pfs_dig_hdr h;
-	struct pfs_wbuf wb;
-	size_t per, start;
+	struct pfs_pfsd_dig w;
+	size_t per;
 	unsigned first, i, n;
 
 	pfs_engine_flush(e, now_ms); /* what the round sums goes first */
 	dig_fresh(e);
 	s = pfs_digest_get(d->sums, e->conf.hostid);
-	per =
-	    (dig_room(e) - PFS_V3_HDR_LEN - PFS_DIG_HDR_LEN) / PFS_DIG_SUM_LEN;
+	per = pfs_pfsd_dig_sums_per(dig_room(e));
 	d->round++;
 	d->round_ms = now_ms;
 	for (first = 0; first < PFS_DIG_BUCKETS; first += n) {
@@ -435,10 +422,10 @@ static void dig_round(struct pfs_engine *e, uint64_t now_ms)
 		h.total = s != NULL ? (uint32_t)s->total : 0;
 		h.first = (uint16_t)first;
 		h.buckets = PFS_DIG_BUCKETS;
-		start = dig_begin(e, &wb, &h);
+		dig_begin(e, &w, &h);
 		for (i = 0; i < n; i++)
-			pfs_dig_put_sum(&wb, s ? &s->b[first + i] : &none);
-		dig_send(e, &wb, start, (uint16_t)n, dig_group(e));
+			pfs_pfsd_dig_sum(&w, s ? &s->b[first + i] : &none);
+		dig_send(e, &w, (uint16_t)n, dig_group(e));
 	}
 }
 
@@ -496,8 +483,7 @@ static bool dig_answer_pkt(struct pfs_engine *e)
 	struct pfs_dig_ent ent;
 	struct pfs_dig_hdr h;
 	struct pfs_state *s;
-	struct pfs_wbuf wb;
-	size_t start;
+	struct pfs_pfsd_dig w;
 	uint16_t n = 0;
 	bool end = false;
 
@@ -506,9 +492,9 @@ static bool dig_answer_pkt(struct pfs_engine *e)
 	h.creatorid = e->conf.hostid;
 	h.tag = a->tag;
 	h.buckets = PFS_DIG_BUCKETS;
-	start = dig_begin(e, &wb, &h);
+	dig_begin(e, &w, &h);
 	for (;;) {
-		if (pfs_wbuf_left(&wb) < PFS_DIG_LIST6_LEN)
+		if (!pfs_pfsd_dig_ent_room(&w))
 			break;
 		s = pfs_table_next(e->table, &a->cursor);
 		if (s == NULL) {
@@ -518,18 +504,13 @@ static bool dig_answer_pkt(struct pfs_engine *e)
 		if (!dig_listed_here(e, s, a->want))
 			continue;
 		dig_entry_of(e, s, &ent);
-		pfs_dig_put_ent(&wb, &ent);
+		pfs_pfsd_dig_ent(&w, &ent);
 		n++;
 	}
 	a->listed += n;
-	if (end) { /* the last packet: flag and count patched in */
-		pfs_wbuf_poke_u8(&wb, start + 5, PFS_DIG_F_LAST);
-		pfs_wbuf_poke_u8(&wb, start + 16, (uint8_t)(a->listed >> 24));
-		pfs_wbuf_poke_u8(&wb, start + 17, (uint8_t)(a->listed >> 16));
-		pfs_wbuf_poke_u8(&wb, start + 18, (uint8_t)(a->listed >> 8));
-		pfs_wbuf_poke_u8(&wb, start + 19, (uint8_t)a->listed);
-	}
-	dig_send(e, &wb, start, n, a->to);
+	if (end) /* the last packet: flag and count patched in */
+		pfs_pfsd_dig_last(&w, (uint32_t)a->listed);
+	dig_send(e, &w, n, a->to);
 	return end;
 }
 
@@ -587,11 +568,11 @@ static void dig_fetch_in(struct pfs_engine *e, const struct pfs_dig_msg *m,
 		s = pfs_table_find_id(e->table, m->fetch[i], e->conf.hostid);
 		if (s == NULL || !dig_counted(s))
 			continue;
-		if (!dig_budget(e->dig, PFS_V3_STATE_LEN, now_ms)) {
+		if (!dig_budget(e->dig, pfs_pfsd_rec_len(PFS_MSG_UPD), now_ms)) {
 			e->dig->stats[PFS_DIG_REFUSED]++;
 			break;
 		}
-		pfs_eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, now_ms);
+		pfs_eng_pack_state(e, PFS_MSG_UPD, s, 0, now_ms);
 	}
 	pfs_engine_flush(e, now_ms);
 }
@@ -643,8 +624,7 @@ static struct dig_peer *dig_peer_of(struct eng_dig *d, uint32_t creatorid,
 static void dig_fetch_send(struct pfs_engine *e, struct dig_peer *p)
 {
 	struct pfs_dig_hdr h;
-	struct pfs_wbuf wb;
-	size_t start;
+	struct pfs_pfsd_dig w;
 	unsigned i;
 
 	if (p->nfetch == 0)
@@ -654,10 +634,10 @@ static void dig_fetch_send(struct pfs_engine *e, struct dig_peer *p)
 	h.creatorid = p->creatorid;
 	h.tag = p->tag;
 	h.buckets = PFS_DIG_BUCKETS;
-	start = dig_begin(e, &wb, &h);
+	dig_begin(e, &w, &h);
 	for (i = 0; i < p->nfetch; i++)
-		pfs_dig_put_fetch(&wb, p->fetch[i]);
-	dig_send(e, &wb, start, (uint16_t)p->nfetch, p->src);
+		pfs_pfsd_dig_fetch(&w, p->fetch[i]);
+	dig_send(e, &w, (uint16_t)p->nfetch, p->src);
 	e->dig->stats[PFS_DIG_STATES] += p->nfetch;
 	p->nfetch = 0;
 }
@@ -668,8 +648,7 @@ static void dig_ask_next(struct pfs_engine *e, struct dig_peer *p,
 {
 	struct eng_dig *d = e->dig;
 	struct pfs_dig_hdr h;
-	struct pfs_wbuf wb;
-	size_t start;
+	struct pfs_pfsd_dig w;
 	uint16_t n = 0;
 	unsigned i;
 
@@ -680,11 +659,11 @@ static void dig_ask_next(struct pfs_engine *e, struct dig_peer *p,
 	h.creatorid = p->creatorid;
 	h.tag = ++d->next_tag;
 	h.buckets = PFS_DIG_BUCKETS;
-	start = dig_begin(e, &wb, &h);
+	dig_begin(e, &w, &h);
 	memset(p->asked, 0, sizeof(p->asked));
 	for (i = 0; i < PFS_DIG_BUCKETS && n < DIG_ASK_MAX; i++)
 		if (dig_bit(p->want, i)) {
-			pfs_dig_put_ask(&wb, (uint16_t)i);
+			pfs_pfsd_dig_ask(&w, (uint16_t)i);
 			dig_bit_set(p->asked, i, true);
 			n++;
 		}
@@ -695,7 +674,7 @@ static void dig_ask_next(struct pfs_engine *e, struct dig_peer *p,
 	p->got = 0;
 	p->nfetch = 0;
 	d->stats[PFS_DIG_ASKS]++;
-	dig_send(e, &wb, start, n, p->src);
+	dig_send(e, &w, n, p->src);
 }
 
 /* Re-key a state to the creator's id (a confirmed re-read entry). */
@@ -944,24 +923,23 @@ static bool dig_for_us(struct pfs_engine *e, const struct pfs_dig_msg *m,
 	return true;
 }
 
-bool pfs_eng_dig_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
-		       const struct pfs_v3_frame *f,
+bool pfs_eng_dig_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
 		       const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	struct eng_dig *d = e->dig;
 	struct pfs_dig_msg msg;
 	int rc;
 
-	if (f->nrec != 0 || f->hdr.action != PFS_V3_ACT_UPD_C)
+	if (!pfs_pfsd_digest_carrier(p))
 		return false;
 	if (d == NULL) /* digest off: an empty update, ignored */
-		return pfs_dig_get(pkt, len, PFS_V3_HDR_LEN, NULL) != 0;
+		return pfs_pfsd_dig_get(p, NULL) != 0;
 	memset(&msg, 0, sizeof(msg));
 	msg.sum = d->rx_sum;
 	msg.ask = d->rx_ask;
 	msg.list = d->rx_list;
 	msg.fetch = d->rx_fetch;
-	rc = pfs_dig_get(pkt, len, PFS_V3_HDR_LEN, &msg);
+	rc = pfs_pfsd_dig_get(p, &msg);
 	if (rc == 0)
 		return false;
 	if (rc < 0 ||
@@ -1046,8 +1024,7 @@ int pfs_engine_digest_sync(struct pfs_engine *e, uint64_t now_ms)
 {
 	struct eng_dig *d = e->dig;
 	struct pfs_dig_hdr h;
-	struct pfs_wbuf wb;
-	size_t start;
+	struct pfs_pfsd_dig w;
 	unsigned retry;
 
 	if (d == NULL || !dig_can_send(e)) {
@@ -1066,8 +1043,8 @@ int pfs_engine_digest_sync(struct pfs_engine *e, uint64_t now_ms)
 	h.kind = PFS_DIG_ASK;
 	h.flags = PFS_DIG_F_ROUND;
 	h.buckets = PFS_DIG_BUCKETS;
-	start = dig_begin(e, &wb, &h);
-	dig_send(e, &wb, start, 0, dig_group(e));
+	dig_begin(e, &w, &h);
+	dig_send(e, &w, 0, dig_group(e));
 	d->next_ms = now_ms; /* and ours, so the peers repair their side */
 	return 0;
 }

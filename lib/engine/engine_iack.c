@@ -22,13 +22,14 @@
 
 #include "pfsync/dialect.h"
 #include "pfsync/stats.h"
-#include "pfsync/wire_v5.h"
 
 #include "engine_priv.h"
 
 static void eng_iack_start(struct eng_iack *q)
 {
-	unsigned fmt = q->dialect == PFS_DIALECT_V5 ? PFS_V5_FMT_1400 : 0;
+	/* an INS_ACK is the same in every v5 state format */
+	unsigned fmt =
+	    q->dialect == PFS_DIALECT_V5 ? PFS_ENGINE_V5_FMT_DEFAULT : 0;
 
 	q->on = pfs_framer_init(&q->f, (enum pfs_dialect_id)q->dialect, fmt,
 				q->buf, sizeof(q->buf)) == 0;

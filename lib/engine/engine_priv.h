@@ -13,27 +13,20 @@
 #include "pfsync/dialect.h"
 #include "pfsync/engine.h"
 #include "pfsync/tomb.h"
-#include "pfsync/wire_ext.h"
 #include "pfsync/bsdproto.h"
-#include "pfsync/wire_xst.h"
+#include "pfsync/pfsd.h"
 
 /*
- * The largest maxcount: the MTU is clamped to 2048 (MCLBYTES), so at most
- * (2048 - 20) / 240 = 8 records of any kind fit in one packet.
+ * The largest maxcount (dialect.h): the MTU is clamped to 2048
+ * (MCLBYTES), so at most 8 records of any kind fit in one packet.  Every
+ * packet buffer holds the largest packet of any framing.
  */
-#define ENG_MAXREC  ((PFS_V3_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_STATE_LEN)
-#define ENG_PKT_MAX (PFS_V3_HDR_LEN + ENG_MAXREC * PFS_V3_STATE_LEN)
-#define ENG_NEVER   UINT64_MAX
-/* a packet on the wire: the largest pfsync packet and the pfsyncd trailer */
-#define ENG_WIRE_MAX (ENG_PKT_MAX + PFS_EXT_LEN)
-/* the same records framed as v5 1500 (the largest state, 360 B): header,
- * one section and EOF */
-#define ENG_BSD_MAX (20 + 4 + 4 + ENG_MAXREC * 360)
-#define ENG_BUF_MAX (ENG_BSD_MAX > ENG_WIRE_MAX ? ENG_BSD_MAX : ENG_WIRE_MAX)
-/* a v3 packet with the largest extras section fits the buffers */
-_Static_assert(ENG_WIRE_MAX + PFS_XST_HDR_LEN + ENG_MAXREC * PFS_XST_ENT_MAX <=
-		   ENG_BUF_MAX,
-	       "the extras section fits the packet buffers");
+#define ENG_MAXREC   PFS_DIALECT_REC_MAX
+#define ENG_NEVER    UINT64_MAX
+#define ENG_BUF_MAX  PFS_DIALECT_PKT_MAX
+#define ENG_WIRE_MAX PFS_PFSD_STAMP_MAX
+/* INS_ACKs of one packet: never more than the largest v3 packet */
+#define ENG_PKT_MAX  (PFS_PFSD_STAMP_MAX - PFS_PFSD_TRAILER_LEN)
 
 /* pfsync_pack_state flags */
 #define ENG_F_COMPRESS 0x01 /* local change: UPD/DEL go compressed on wire */
@@ -63,13 +56,14 @@ struct eng_from {
 struct eng_pkt {
 	bool active;
 	bool net;
-	uint8_t action;
+	enum pfs_msg_kind action; /* INS, UPD, DEL (full states), UREQ, CLR,
+				     BUS */
 	struct eng_from from; /* bridged records: who they were heard from */
 	unsigned count;
-	union pfs_v3_record rec[ENG_MAXREC];
+	union pfs_msg_rec rec[ENG_MAXREC];
 	uint8_t net_timeout[ENG_MAXREC];
 	uint32_t left[ENG_MAXREC]; /* seconds each state had left when packed */
-	struct pfs_stx x[ENG_MAXREC]; /* each record's extras (wire_xst.h) */
+	struct pfs_stx x[ENG_MAXREC]; /* each record's extras (pfsd.h) */
 	size_t xlen;		      /* bytes of their section entries */
 };
 
@@ -203,10 +197,10 @@ static inline bool eng_at_limit(const struct pfs_engine *e)
 }
 
 /* engine.c */
-void pfs_eng_pack_state(struct pfs_engine *e, uint8_t action,
+void pfs_eng_pack_state(struct pfs_engine *e, enum pfs_msg_kind action,
 			struct pfs_state *st, unsigned flags, uint64_t now_ms);
-void pfs_eng_pack_rec(struct pfs_engine *e, uint8_t action,
-		      const union pfs_v3_record *r, uint64_t now_ms);
+void pfs_eng_pack_rec(struct pfs_engine *e, enum pfs_msg_kind action,
+		      const union pfs_msg_rec *r, uint64_t now_ms);
 void pfs_eng_set_synced(struct pfs_engine *e, bool synced);
 void pfs_eng_drop(struct pfs_engine *e);
 
@@ -249,12 +243,11 @@ void pfs_eng_tbl_remove(struct pfs_engine *e, struct pfs_state *s);
 const struct pfs_creators *pfs_eng_creators(struct pfs_engine *e);
 
 /* engine_rx.c */
-void pfs_eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+void pfs_eng_rx_apply(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
 		      const struct pfs_rx_meta *m, uint64_t now_ms);
 
-/* engine_xexp.c: a packet's expectations section (wire_xexp.h) at used,
- * to ops->expect; at most ENG_XEXP_RX_MAX entries (a 2048-byte MTU) */
-#define ENG_XEXP_RX_MAX 16
+/* engine_xexp.c: a packet's expectations section (pfsd.h) at used, to
+ * ops->expect; at most PFS_PFSD_XEXP_RX_MAX entries */
 void pfs_eng_xexp_rx(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		     size_t used);
 
@@ -263,11 +256,10 @@ int pfs_eng_rel_open(struct pfs_engine *e, uint64_t now_ms);
 void pfs_eng_rel_close(struct pfs_engine *e);
 size_t pfs_eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 			 size_t cap, uint64_t now_ms);
-bool pfs_eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+bool pfs_eng_rel_bus_in(struct pfs_engine *e, const struct pfs_msg_bus *b,
 			uint64_t now_ms);
-void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
-		       const struct pfs_ext *x, const struct pfs_rx_meta *m,
-		       uint64_t now_ms);
+void pfs_eng_rel_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
+		       const struct pfs_rx_meta *m, uint64_t now_ms);
 bool pfs_eng_rel_repairs(const struct pfs_engine *e, uint32_t src,
 			 uint64_t since);
 int pfs_eng_rel_acked_by(const struct pfs_engine *e, uint32_t src,
@@ -327,8 +319,7 @@ int pfs_eng_dig_open(struct pfs_engine *e, uint64_t now_ms);
 void pfs_eng_dig_close(struct pfs_engine *e);
 void pfs_eng_dig_added(struct pfs_engine *e, const struct pfs_state *s);
 void pfs_eng_dig_removed(struct pfs_engine *e, const struct pfs_state *s);
-bool pfs_eng_dig_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
-		       const struct pfs_v3_frame *f,
+bool pfs_eng_dig_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
 		       const struct pfs_rx_meta *m, uint64_t now_ms);
 uint64_t pfs_eng_dig_next_timeout(const struct pfs_engine *e);
 void pfs_eng_dig_timer(struct pfs_engine *e, uint64_t now_ms);
@@ -339,7 +330,7 @@ void pfs_eng_bulk_tick(struct pfs_engine *e, uint64_t now_ms);
 /* A peer asked for packets again (NACK): the walk slows down. */
 void pfs_eng_bulk_congested(struct pfs_engine *e, uint64_t now_ms);
 void pfs_eng_bulk_fail(struct pfs_engine *e, uint64_t now_ms);
-void pfs_eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+void pfs_eng_bulk_bus_in(struct pfs_engine *e, const struct pfs_msg_bus *b,
 			 uint64_t now_ms);
 void pfs_eng_bulk_progress(struct pfs_engine *e, uint64_t now_ms);
 

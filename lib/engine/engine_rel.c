@@ -4,7 +4,7 @@
  * pfsync v3 sends each change once.  Between pfsyncd peers every packet
  * sent to the group (or the configured peer) carries a trailer with a
  * stream number (epoch, new at each start) and a sequence number
- * (wire_ext.h).  The receiver applies a peer's packets in sequence
+ * (pfsd.h).  The receiver applies a peer's packets in sequence
  * order: a packet after a gap is held back, and the missing numbers are
  * asked for with a NACK, unicast to the sender, which sends them again
  * from a ring of its last ENG_REL_RING packets, unicast to the asker.
@@ -61,7 +61,7 @@
 #include "pfsync/buf.h"
 #include "pfsync/dialect.h"
 #include "pfsync/engine.h"
-#include "pfsync/wire_v3.h"
+#include "pfsync/pfsd.h"
 
 #include "engine_priv.h"
 
@@ -242,25 +242,18 @@ int pfs_eng_output_raw(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 
 static uint32_t rel_group(const struct pfs_engine *e)
 {
-	return e->conf.syncpeer ? e->conf.syncpeer : PFS_V3_GROUP;
+	return e->conf.syncpeer ? e->conf.syncpeer : PFS_SYNC_GROUP;
 }
 
-/* An empty UPD_C carrying only a trailer (HB, NACK, GONE). */
+/* An empty packet carrying only a trailer (HB, NACK, GONE, ACK). */
 static void rel_send_ctl(struct pfs_engine *e, const struct pfs_ext *x,
 			 uint32_t dst)
 {
-	uint8_t buf[PFS_V3_HDR_LEN + PFS_EXT_LEN];
-	struct pfs_v3_header h;
-	struct pfs_wbuf wb;
+	uint8_t buf[PFS_PFSD_CTL_LEN];
+	size_t len = pfs_pfsd_ctl(buf, e->conf.chksum, x);
 
-	memset(&h, 0, sizeof(h));
-	h.version = PFS_V3_VERSION;
-	h.action = PFS_V3_ACT_UPD_C;
-	memcpy(h.chksum, e->conf.chksum, sizeof(h.chksum));
-	pfs_wbuf_init(&wb, buf, sizeof(buf));
-	pfs_v3_put_header(&wb, &h);
-	pfs_ext_put(&wb, x);
-	(void)pfs_eng_output_raw(e, buf, wb.off, dst);
+	if (len != 0)
+		(void)pfs_eng_output_raw(e, buf, len, dst);
 }
 
 /* Drop the oldest packet of the ring. */
@@ -306,14 +299,12 @@ size_t pfs_eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 {
 	struct eng_rel *r = e->rel;
 	struct pfs_ext x = {.kind = PFS_EXT_DATA, .arg = PFS_EXT_ARG_XST};
-	struct pfs_wbuf wb;
 
-	if (!r || len + PFS_EXT_LEN > cap)
+	if (!r || len + PFS_PFSD_TRAILER_LEN > cap)
 		return len;
 	/* before a pfsyncd peer is heard only a bulk request is numbered:
 	 * it is a probe too, so the bulk that answers it is numbered whole */
-	if (!r->peer_seen &&
-	    (len < PFS_V3_HDR_LEN || wire[2] != PFS_V3_ACT_UREQ))
+	if (!r->peer_seen && pfs_pfsd_kind(wire, len) != PFS_MSG_UREQ)
 		return len;
 	if (!r->ring) {
 		r->ring = calloc(ENG_REL_RING, sizeof(*r->ring));
@@ -326,9 +317,7 @@ size_t pfs_eng_rel_stamp(struct pfs_engine *e, uint8_t *wire, size_t len,
 	x.seq = ++r->seq;
 	if (x.seq == 0)
 		x.seq = ++r->seq; /* 0 means "none" in a heartbeat */
-	pfs_wbuf_init(&wb, wire + len, PFS_EXT_LEN);
-	pfs_ext_put(&wb, &x);
-	len += PFS_EXT_LEN;
+	len = pfs_pfsd_stamp(wire, len, cap, &x);
 	rel_ring_keep(r, x.seq, wire, len);
 	if (r->hb_at == ENG_NEVER || r->hb_at > now_ms + ENG_REL_HB_MS)
 		r->hb_at = now_ms + ENG_REL_HB_MS;
@@ -541,13 +530,24 @@ static struct eng_rel_peer *rel_peer(struct pfs_engine *e, uint32_t epoch,
 /* A packet of a peer's stream, applied in order: a bulk it completes
  * may end our wait and sweep (pfs_eng_rel_bus_in). */
 static void rel_apply(struct pfs_engine *e, const struct eng_rel_peer *p,
-		      const uint8_t *pkt, size_t len,
+		      const struct pfs_pfsd_pkt *pkt,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	e->rx_in_order = true;
 	e->rel->cur_epoch = p->epoch;
-	pfs_eng_rx_apply(e, pkt, len, m, now_ms);
+	pfs_eng_rx_apply(e, pkt, m, now_ms);
 	e->rx_in_order = false;
+}
+
+/* A held packet applied: its bytes are parsed again (they passed
+ * pfs_pfsd_parse when they came; the trailer is not kept). */
+static void rel_apply_held(struct pfs_engine *e, const struct eng_rel_peer *p,
+			   const struct eng_rel_pkt *h, uint64_t now_ms)
+{
+	struct pfs_pfsd_pkt pkt;
+
+	if (pfs_pfsd_parse(h->buf, h->len, &pkt) == 0)
+		rel_apply(e, p, &pkt, &h->m, now_ms);
 }
 
 /* The held packet seq, taken out of the queue (the caller frees it). */
@@ -578,7 +578,7 @@ static void rel_drain(struct pfs_engine *e, struct eng_rel_peer *p,
 	while (p->held > 0 && (h = rel_take(e->rel, p, p->next)) != NULL) {
 		p->next++;
 		p->tries = 0; /* progress: the gap is being filled */
-		rel_apply(e, p, h->buf, h->len, &h->m, now_ms);
+		rel_apply_held(e, p, h, now_ms);
 		free(h);
 	}
 	if (!rel_before(p->next, p->hi + 1)) {
@@ -703,7 +703,7 @@ static void rel_skip(struct pfs_engine *e, struct eng_rel_peer *p, uint32_t to,
 		h = rel_take(e->rel, p, p->next);
 		p->next++;
 		if (h) {
-			rel_apply(e, p, h->buf, h->len, &h->m, now_ms);
+			rel_apply_held(e, p, h, now_ms);
 			free(h);
 		} else {
 			lost++;
@@ -770,14 +770,15 @@ static bool rel_hold(struct pfs_engine *e, struct eng_rel_peer *p,
 }
 
 static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
-		     const uint8_t *pkt, size_t len, uint32_t seq,
+		     const struct pfs_pfsd_pkt *pkt, uint32_t seq,
 		     const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	if (rel_before(seq, p->next)) {
 		e->rel_stats[PFS_REL_DUPS]++;
 		return;
 	}
-	if (seq != p->next && rel_hold(e, p, pkt, len, seq, m, now_ms))
+	if (seq != p->next &&
+	    rel_hold(e, p, pkt->pkt, pkt->len, seq, m, now_ms))
 		return;
 	if (p->nack_at != ENG_NEVER)
 		e->rel_stats[PFS_REL_RECOVERED]++;
@@ -785,7 +786,7 @@ static void rel_data(struct pfs_engine *e, struct eng_rel_peer *p,
 	p->tries = 0; /* progress */
 	if (rel_before(p->hi, seq))
 		p->hi = seq; /* hi: the highest number known sent */
-	rel_apply(e, p, pkt, len, m, now_ms);
+	rel_apply(e, p, pkt, m, now_ms);
 	rel_drain(e, p, now_ms);
 }
 
@@ -1041,13 +1042,17 @@ bool pfs_eng_rel_knows(const struct pfs_engine *e, uint32_t src)
 	return false;
 }
 
-/* The trailer of a packet from a peer whose records end at `used`. */
-void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
-		       const struct pfs_ext *x, const struct pfs_rx_meta *m,
-		       uint64_t now_ms)
+/* A packet from a peer with a trailer (in->ext); what comes before the
+ * trailer is applied, or held. */
+void pfs_eng_rel_input(struct pfs_engine *e, const struct pfs_pfsd_pkt *in,
+		       const struct pfs_rx_meta *m, uint64_t now_ms)
 {
+	const struct pfs_ext *x = &in->ext;
+	struct pfs_pfsd_pkt pkt = *in;
 	struct eng_rel_peer *p;
 	bool drop;
+
+	pkt.len = pkt.used; /* the records and sections, not the trailer */
 
 	if (x->kind == PFS_EXT_ACK || x->kind == PFS_EXT_NACK) {
 		rel_ctl_in(e, x, m->src, now_ms);
@@ -1058,7 +1063,7 @@ void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
 	p = rel_stream(e, x, m->src, now_ms, &drop);
 	if (p == NULL) {
 		if (x->kind == PFS_EXT_DATA && !drop)
-			pfs_eng_rx_apply(e, pkt, used, m, now_ms);
+			pfs_eng_rx_apply(e, &pkt, m, now_ms);
 		return;
 	}
 	if (x->arg & PFS_EXT_ARG_XST)
@@ -1072,7 +1077,7 @@ void pfs_eng_rel_input(struct pfs_engine *e, const uint8_t *pkt, size_t used,
 		return;
 	p->far_n = 0;
 	if (x->kind == PFS_EXT_DATA)
-		rel_data(e, p, pkt, used, x->seq, m, now_ms);
+		rel_data(e, p, &pkt, x->seq, m, now_ms);
 	else if (x->kind == PFS_EXT_HB)
 		rel_hb(e, p, x->seq, now_ms);
 	else if (x->kind == PFS_EXT_GONE)
@@ -1223,18 +1228,18 @@ static void rel_sweep(struct pfs_engine *e, uint32_t creator)
  * Called before the bulk logic sees the BUS (while the request is open);
  * false: this END must not end our wait (its bulk is not known whole).
  */
-bool pfs_eng_rel_bus_in(struct pfs_engine *e, const struct pfs_v3_bus *b,
+bool pfs_eng_rel_bus_in(struct pfs_engine *e, const struct pfs_msg_bus *b,
 			uint64_t now_ms)
 {
 	if (!e->rx_in_order || e->ureq_sent == 0)
 		return true; /* a BSD peer's bulk: NetBSD's rules alone */
-	if (b->status == PFS_V3_BUS_START) {
+	if (b->status == PFS_BUS_START) {
 		e->sweep_ok = true;
 		e->sweep_creator = b->creatorid;
 		e->rel->sweep_epoch = e->rel->cur_epoch;
 		return true;
 	}
-	if (b->status != PFS_V3_BUS_END)
+	if (b->status != PFS_BUS_END)
 		return true;
 	/* the END on the stream of the START: a BUS on another stream
 	 * (forged, or another peer's) neither ends nor sweeps this one */

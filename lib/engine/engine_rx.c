@@ -4,7 +4,8 @@
  *
  * Validate, count, then apply: the packet preconditions (syncdev, BADIF,
  * BADTTL) are checked here, the frame (HDROPS, BADVER, BADACT, BADLEN) by
- * pfs_v3_frame_parse, then one handler per action walks the records.
+ * the pfsd dialect (pfs_pfsd_parse, once), then one handler per message
+ * kind walks the records.
  * States learned here are never announced again: no handler packs a
  * received state, only the replies pfsync makes (stale replies, UREQ
  * answers, UREQs for unknown states, bulk traffic).
@@ -15,10 +16,8 @@
 #include "pfsync/dialect_sem.h"
 #include "pfsync/engine.h"
 #include "pfsync/merge.h"
+#include "pfsync/pfsd.h"
 #include "pfsync/table.h"
-#include "pfsync/wire_v3.h"
-#include "pfsync/wire_xexp.h"
-#include "pfsync/wire_xst.h"
 
 #include "engine_priv.h"
 
@@ -36,7 +35,7 @@ struct eng_clr_run {
 /* One received packet being applied. */
 struct eng_rx {
 	struct pfs_engine *e;
-	const struct pfs_v3_frame *f;
+	const struct pfs_pfsd_pkt *f;
 	const struct pfs_rx_meta *m;
 	uint64_t now_ms;
 	uint32_t now_s;
@@ -44,7 +43,7 @@ struct eng_rx {
 	struct eng_from from; /* the sender, for the bridge (engine_dial.c) */
 	bool same;	      /* the update being applied changed no peer */
 	bool refused;	      /* the insert was refused (a tombstone) */
-	/* the extras section (wire_xst.h): x[i] of record i when xst */
+	/* the extras section (pfsd.h): x[i] of record i when xst */
 	bool xst;
 	const struct pfs_stx *x;
 	size_t cur; /* the record being applied */
@@ -79,7 +78,7 @@ typedef void (*eng_rx_fn)(struct eng_rx *rx);
 /* Records decoded and looked up together (a packet of UPD_C holds 13). */
 #define ENG_RX_GROUP 16
 /* Records whose extras a packet may carry: UPD_C at the largest MTU. */
-#define ENG_RX_XMAX ((PFS_V3_MTU_MAX - PFS_V3_HDR_LEN) / PFS_V3_UPD_LEN)
+#define ENG_RX_XMAX PFS_PFSD_XST_RX_MAX
 
 static size_t eng_rx_group_len(const struct eng_rx *rx, size_t first)
 {
@@ -88,16 +87,16 @@ static size_t eng_rx_group_len(const struct eng_rx *rx, size_t first)
 	return left < ENG_RX_GROUP ? left : ENG_RX_GROUP;
 }
 
-/* The state a record of UPD, DEL, UPD_C or DEL_C names. */
-static void eng_rx_rec_id(uint8_t action, const union pfs_v3_record *r,
+/* The state a record of UPD, UPD_C or DEL names. */
+static void eng_rx_rec_id(enum pfs_msg_kind kind, const union pfs_msg_rec *r,
 			  uint64_t *id, uint32_t *creatorid)
 {
-	if (action == PFS_V3_ACT_UPD_C) {
-		*id = r->upd.id;
-		*creatorid = r->upd.creatorid;
-	} else if (action == PFS_V3_ACT_DEL_C) {
-		*id = r->del.id;
-		*creatorid = r->del.creatorid;
+	if (kind == PFS_MSG_UPD_C) {
+		*id = r->upd_c.id;
+		*creatorid = r->upd_c.creatorid;
+	} else if (kind == PFS_MSG_DEL) {
+		*id = r->ref.id;
+		*creatorid = r->ref.creatorid;
 	} else {
 		*id = r->state.id;
 		*creatorid = r->state.creatorid;
@@ -112,7 +111,7 @@ static void eng_rx_rec_id(uint8_t action, const union pfs_v3_record *r,
  * names; those finds now hit the cache.
  */
 static void eng_rx_decode_group(const struct eng_rx *rx, size_t first, size_t n,
-				union pfs_v3_record *r)
+				union pfs_msg_rec *r)
 {
 	uint64_t ids[ENG_RX_GROUP];
 	uint32_t creators[ENG_RX_GROUP];
@@ -120,8 +119,8 @@ static void eng_rx_decode_group(const struct eng_rx *rx, size_t first, size_t n,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		pfs_v3_frame_record(rx->f, first + i, &r[i]);
-		eng_rx_rec_id(rx->f->hdr.action, &r[i], &ids[i], &creators[i]);
+		pfs_pfsd_rec(rx->f, first + i, &r[i]);
+		eng_rx_rec_id(rx->f->kind, &r[i], &ids[i], &creators[i]);
 	}
 	pfs_table_find_id_batch(rx->e->table, n, ids, creators, found);
 }
@@ -188,7 +187,7 @@ static bool eng_rx_refuse_deleted(struct eng_rx *rx, uint64_t id,
 	memset(&del, 0, sizeof(del));
 	del.id = id;
 	del.creatorid = creatorid;
-	pfs_eng_pack_state(e, PFS_V3_ACT_DEL, &del, 0, rx->now_ms);
+	pfs_eng_pack_state(e, PFS_MSG_DEL, &del, 0, rx->now_ms);
 	return true;
 }
 
@@ -221,7 +220,7 @@ static bool eng_rx_refuse_conn(struct eng_rx *rx, const struct pfs_state *w,
 	memset(&del, 0, sizeof(del));
 	del.id = w->id;
 	del.creatorid = w->creatorid;
-	pfs_eng_pack_state(e, PFS_V3_ACT_DEL, &del, 0, rx->now_ms);
+	pfs_eng_pack_state(e, PFS_MSG_DEL, &del, 0, rx->now_ms);
 	return true;
 }
 
@@ -361,9 +360,9 @@ static void eng_rx_clear(struct eng_rx *rx, uint32_t creatorid,
  */
 static void eng_rx_clr(struct eng_rx *rx)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
-	pfs_v3_frame_record(rx->f, 0, &r);
+	pfs_pfsd_rec(rx->f, 0, &r);
 	eng_rx_clear(rx, r.clr.creatorid, NULL);
 }
 
@@ -401,12 +400,12 @@ static bool eng_rx_ins_one(struct eng_rx *rx, const struct pfs_state *w)
  * for the state limit's own counter. */
 static void eng_rx_ins(struct eng_rx *rx)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 	size_t i;
 
 	for (i = 0; i < rx->f->nrec; i++) {
 		rx->cur = i;
-		pfs_v3_frame_record(rx->f, i, &r);
+		pfs_pfsd_rec(rx->f, i, &r);
 		if (!pfs_merge_values_ok_ins(&r.state)) {
 			eng_rx_count(rx, PFS_DSEM_INVALID);
 			continue;
@@ -462,7 +461,7 @@ static void eng_stale_upd(struct eng_rx *rx, struct pfs_state *s,
 	*replied = true;
 	if (s->sync_flags == 0)
 		pfs_eng_pack_state(
-		    rx->e, PFS_V3_ACT_UPD, s,
+		    rx->e, PFS_MSG_UPD, s,
 		    sf == PFS_SFAIL_DST_PARTIAL ? 0 : ENG_F_STALE, rx->now_ms);
 }
 
@@ -532,7 +531,7 @@ static void eng_rx_upd_one(struct eng_rx *rx, const struct pfs_state *w,
 
 static void eng_rx_upd(struct eng_rx *rx)
 {
-	union pfs_v3_record r[ENG_RX_GROUP];
+	union pfs_msg_rec r[ENG_RX_GROUP];
 	bool replied = false;
 	size_t i, j, n;
 
@@ -550,28 +549,30 @@ static void eng_rx_upd(struct eng_rx *rx)
 
 /* Unknown UPD_C state: ask its creator, unicast back to the sender, a
  * known peer within its budget (engine_src.c). */
-static void eng_request_update(struct eng_rx *rx, const struct pfs_v3_upd *u)
+static void eng_request_update(struct eng_rx *rx,
+			       const struct pfs_msg_upd_c *u)
 {
 	struct pfs_engine *e = rx->e;
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
 	if (!pfs_eng_src_known(e, rx->m->src)) {
 		e->rel_stats[PFS_REL_REPLY_REFUSED]++; /* 0.0.0.0: nobody */
 		return;
 	}
-	if (!pfs_eng_src_reply(e, rx->m->src, PFS_V3_UREQ_LEN + ENG_REPLY_HDR,
+	if (!pfs_eng_src_reply(e, rx->m->src,
+			       pfs_pfsd_rec_len(PFS_MSG_UREQ) + ENG_REPLY_HDR,
 			       rx->now_ms)) {
 		e->rel_stats[PFS_REL_UREQ_LIMITED]++;
 		return;
 	}
 	memset(&r, 0, sizeof(r));
-	r.ureq.id = u->id;
-	r.ureq.creatorid = u->creatorid;
-	if (e->pkt.active && e->pkt.action != PFS_V3_ACT_UREQ)
+	r.ref.id = u->id;
+	r.ref.creatorid = u->creatorid;
+	if (e->pkt.active && e->pkt.action != PFS_MSG_UREQ)
 		pfs_engine_flush(e, rx->now_ms);
 	e->sendaddr = rx->m->src;
 	e->sendaddr_set = true;
-	pfs_eng_pack_rec(e, PFS_V3_ACT_UREQ, &r, rx->now_ms);
+	pfs_eng_pack_rec(e, PFS_MSG_UREQ, &r, rx->now_ms);
 }
 
 struct eng_upd_c_run {
@@ -579,7 +580,7 @@ struct eng_upd_c_run {
 	bool stale;	/* a stale reply was made */
 };
 
-static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
+static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_msg_upd_c *u,
 			     struct eng_upd_c_run *run)
 {
 	struct pfs_state *s;
@@ -609,14 +610,14 @@ static void eng_rx_upd_c_one(struct eng_rx *rx, const struct pfs_v3_upd *u,
 	run->requested = false;
 	run->stale = true;
 	if (s->sync_flags == 0)
-		pfs_eng_pack_state(rx->e, PFS_V3_ACT_UPD, s, ENG_F_STALE,
+		pfs_eng_pack_state(rx->e, PFS_MSG_UPD, s, ENG_F_STALE,
 				   rx->now_ms);
 }
 
 static void eng_rx_upd_c(struct eng_rx *rx)
 {
 	struct eng_upd_c_run run = {false, false};
-	union pfs_v3_record r[ENG_RX_GROUP];
+	union pfs_msg_rec r[ENG_RX_GROUP];
 	size_t i, j, n;
 
 	for (i = 0; i < rx->f->nrec; i += n) {
@@ -624,7 +625,7 @@ static void eng_rx_upd_c(struct eng_rx *rx)
 		eng_rx_decode_group(rx, i, n, r);
 		for (j = 0; j < n; j++) {
 			rx->cur = i + j;
-			eng_rx_upd_c_one(rx, &r[j].upd, &run);
+			eng_rx_upd_c_one(rx, &r[j].upd_c, &run);
 		}
 	}
 	if (run.requested || run.stale)
@@ -649,7 +650,7 @@ static void eng_rx_del_id(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
  */
 static void eng_rx_del(struct eng_rx *rx)
 {
-	union pfs_v3_record r[ENG_RX_GROUP];
+	union pfs_msg_rec r[ENG_RX_GROUP];
 	size_t i, j, n;
 	uint64_t id;
 	uint32_t creatorid;
@@ -658,8 +659,7 @@ static void eng_rx_del(struct eng_rx *rx)
 		n = eng_rx_group_len(rx, i);
 		eng_rx_decode_group(rx, i, n, r);
 		for (j = 0; j < n; j++) {
-			eng_rx_rec_id(rx->f->hdr.action, &r[j], &id,
-				      &creatorid);
+			eng_rx_rec_id(rx->f->kind, &r[j], &id, &creatorid);
 			eng_rx_del_id(rx, id, creatorid);
 		}
 	}
@@ -689,11 +689,12 @@ static void eng_rx_ureq_one(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
 	else if (s->sync_flags != 0)
 		return;
 	else if (!pfs_eng_src_reply(e, rx->m->src,
-				    PFS_V3_STATE_LEN + ENG_REPLY_HDR,
+				    pfs_pfsd_rec_len(PFS_MSG_UPD) +
+					ENG_REPLY_HDR,
 				    rx->now_ms))
 		e->rel_stats[PFS_REL_UREQ_LIMITED]++;
 	else
-		pfs_eng_pack_state(e, PFS_V3_ACT_UPD, s, 0, rx->now_ms);
+		pfs_eng_pack_state(e, PFS_MSG_UPD, s, 0, rx->now_ms);
 }
 
 /*
@@ -702,43 +703,41 @@ static void eng_rx_ureq_one(struct eng_rx *rx, uint64_t id, uint32_t creatorid)
  */
 static void eng_rx_ureq(struct eng_rx *rx)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 	size_t i;
 
 	pfs_engine_flush(rx->e, rx->now_ms);
 	for (i = 0; i < rx->f->nrec; i++) {
-		pfs_v3_frame_record(rx->f, i, &r);
-		eng_rx_ureq_one(rx, r.ureq.id, r.ureq.creatorid);
+		pfs_pfsd_rec(rx->f, i, &r);
+		eng_rx_ureq_one(rx, r.ref.id, r.ref.creatorid);
 	}
 	pfs_engine_flush(rx->e, rx->now_ms);
 }
 
 static void eng_rx_bus(struct eng_rx *rx)
 {
-	union pfs_v3_record r;
+	union pfs_msg_rec r;
 
-	pfs_v3_frame_record(rx->f, 0, &r);
+	pfs_pfsd_rec(rx->f, 0, &r);
 	if (pfs_eng_rel_bus_in(rx->e, &r.bus, rx->now_ms))
 		pfs_eng_bulk_bus_in(rx->e, &r.bus, rx->now_ms);
 }
 
-/* INS_F, DEL_F and TDB_UPD have no handler: ignored, as NetBSD does. */
-static const struct {
-	eng_rx_fn fn;
-	const char *name;
-} eng_rx_actions[PFS_V3_ACT_MAX] = {
-    [PFS_V3_ACT_CLR] = {eng_rx_clr, "clr"},
-    [PFS_V3_ACT_INS] = {eng_rx_ins, "ins"},
-    [PFS_V3_ACT_UPD] = {eng_rx_upd, "upd"},
-    [PFS_V3_ACT_DEL] = {eng_rx_del, "del"},
-    [PFS_V3_ACT_UPD_C] = {eng_rx_upd_c, "upd_c"},
-    [PFS_V3_ACT_DEL_C] = {eng_rx_del, "del_c"},
-    [PFS_V3_ACT_INS_F] = {NULL, "ins_f"},
-    [PFS_V3_ACT_DEL_F] = {NULL, "del_f"},
-    [PFS_V3_ACT_UREQ] = {eng_rx_ureq, "ureq"},
-    [PFS_V3_ACT_BUS] = {eng_rx_bus, "bus"},
-    [PFS_V3_ACT_TDB_UPD] = {NULL, "tdb_upd"},
+/* Handlers by message kind; records of a kind never applied (INS_F,
+ * DEL_F, TDB_UPD: kind 0) are ignored, as NetBSD does. */
+static const eng_rx_fn eng_rx_kinds[] = {
+    [PFS_MSG_CLR] = eng_rx_clr,	    [PFS_MSG_INS] = eng_rx_ins,
+    [PFS_MSG_UPD] = eng_rx_upd,	    [PFS_MSG_DEL] = eng_rx_del,
+    [PFS_MSG_UPD_C] = eng_rx_upd_c, [PFS_MSG_UREQ] = eng_rx_ureq,
+    [PFS_MSG_BUS] = eng_rx_bus,
 };
+
+static eng_rx_fn eng_rx_handler(enum pfs_msg_kind k)
+{
+	if ((size_t)k >= sizeof(eng_rx_kinds) / sizeof(eng_rx_kinds[0]))
+		return NULL;
+	return eng_rx_kinds[k];
+}
 
 /*
  * NetBSD checks the length inside each action's case, so a short packet
@@ -746,58 +745,49 @@ static const struct {
  * and a BUS is dropped for "no bulk update awaited" before its pullup.
  */
 static bool eng_rx_counts_refusal(const struct pfs_engine *e,
-				  const struct pfs_v3_frame *f, int rc)
+				  const struct pfs_pfsd_pkt *p, int rc)
 {
 	if (rc != PFS_STAT_BADLEN)
 		return true;
-	if (f->hdr.action == PFS_V3_ACT_TDB_UPD)
+	if (p->kind == 0) /* TDB_UPD: INS_F and DEL_F have no records */
 		return false;
-	if (f->hdr.action == PFS_V3_ACT_BUS && e->ureq_sent == 0)
+	if (p->kind == PFS_MSG_BUS && e->ureq_sent == 0)
 		return false;
 	return true;
 }
 
-/* Apply a received packet that passed the checks of pfs_engine_input. */
-/* The extras section of a packet of INS, UPD or UPD_C (wire_xst.h): true
+/* The extras section of a packet of INS, UPD or UPD_C (pfsd.h): true
  * when it is there and valid; a bad one is counted and ignored. */
-static bool eng_rx_section(struct pfs_engine *e, const uint8_t *pkt, size_t len,
-			   const struct pfs_v3_frame *f, struct pfs_stx *x)
+static bool eng_rx_section(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
+			   struct pfs_stx *x)
 {
-	uint8_t a = f->hdr.action;
-	size_t span;
-	int rc;
+	int rc = pfs_pfsd_xst(p, x);
 
-	if ((a != PFS_V3_ACT_INS && a != PFS_V3_ACT_UPD &&
-	     a != PFS_V3_ACT_UPD_C) ||
-	    f->nrec > ENG_RX_XMAX)
-		return false;
-	rc = pfs_xst_get(pkt, len, PFS_V3_HDR_LEN + f->nrec * f->reclen,
-			 f->nrec, x, &span);
 	if (rc < 0)
 		e->rel_stats[PFS_REL_XST_BAD]++;
 	return rc > 0;
 }
 
-void pfs_eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
+/* Apply a received packet that passed the checks of pfs_engine_input
+ * (p->len: the bytes its sections are read within). */
+void pfs_eng_rx_apply(struct pfs_engine *e, const struct pfs_pfsd_pkt *p,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	struct pfs_stx x[ENG_RX_XMAX];
-	struct pfs_v3_frame f;
+	eng_rx_fn fn = eng_rx_handler(p->kind);
 	struct eng_rx rx;
 
-	if (pfs_v3_frame_parse(pkt, len, &f) != 0)
+	if (fn == NULL)
 		return;
-	if (f.hdr.action >= PFS_V3_ACT_MAX || !eng_rx_actions[f.hdr.action].fn)
-		return;
-	if (f.hdr.action == PFS_V3_ACT_UPD)
+	if (p->kind == PFS_MSG_UPD)
 		pfs_eng_bulk_progress(e, now_ms); /* bulk traffic, if we wait */
 	rx.e = e;
-	rx.f = &f;
+	rx.f = p;
 	rx.m = m;
 	rx.now_ms = now_ms;
 	rx.now_s = eng_secs(now_ms);
 	rx.chksum_ok =
-	    memcmp(f.hdr.chksum, e->conf.chksum, PFS_V3_CHKSUM_LEN) == 0;
+	    memcmp(p->chksum, e->conf.chksum, PFS_SYNC_CHKSUM_LEN) == 0;
 	rx.from.dialect = PFS_DIALECT_V3;
 	rx.from.fmt = 0;
 	rx.from.addr = m->src;
@@ -806,10 +796,10 @@ void pfs_eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	rx.cur = 0;
 	rx.clr.n = 0;
 	rx.x = x;
-	rx.xst = eng_rx_section(e, pkt, len, &f, x);
-	eng_rx_actions[f.hdr.action].fn(&rx);
-	if (f.nrec == 0 && f.hdr.action == PFS_V3_ACT_INS)
-		pfs_eng_xexp_rx(e, pkt, len, PFS_V3_HDR_LEN);
+	rx.xst = eng_rx_section(e, p, x);
+	fn(&rx);
+	if (pfs_pfsd_has_xexp(p))
+		pfs_eng_xexp_rx(e, p->pkt, p->len, p->rec_end);
 }
 
 /* ---- v5 (FreeBSD) and v6 (OpenBSD) ----------------------------------------*/
@@ -829,7 +819,7 @@ void pfs_eng_rx_apply(struct pfs_engine *e, const uint8_t *pkt, size_t len,
  */
 struct eng_bsd_run {
 	struct eng_rx rx;
-	bool well_formed; /* every section parsed to the end */
+	const struct pfs_rx_result *res; /* the walk's: well_formed, fmt */
 	bool learned;	  /* the sender proved (engine_dial.c) */
 	bool replied;	  /* stale UPD answered */
 	struct eng_upd_c_run upd_c;
@@ -846,27 +836,12 @@ static void eng_bsd_clr(struct eng_rx *rx, const struct pfs_msg *m)
 
 static void eng_bsd_upd_c(struct eng_bsd_run *b, const struct pfs_msg *m)
 {
-	struct pfs_v3_upd u;
-
-	memset(&u, 0, sizeof(u));
-	u.id = m->u.upd_c.id;
-	u.creatorid = m->u.upd_c.creatorid;
-	u.src = m->u.upd_c.src;
-	u.dst = m->u.upd_c.dst;
-	u.expire = m->u.upd_c.expire;
-	u.timeout = m->u.upd_c.timeout;
-	eng_rx_upd_c_one(&b->rx, &u, &b->upd_c);
+	eng_rx_upd_c_one(&b->rx, &m->u.upd_c, &b->upd_c);
 }
 
 static void eng_bsd_bus(struct eng_rx *rx, const struct pfs_msg *m)
 {
-	struct pfs_v3_bus bus;
-
-	memset(&bus, 0, sizeof(bus));
-	bus.creatorid = m->u.bus.creatorid;
-	bus.endtime = m->u.bus.endtime;
-	bus.status = m->u.bus.status;
-	pfs_eng_bulk_bus_in(rx->e, &bus, rx->now_ms);
+	pfs_eng_bulk_bus_in(rx->e, &m->u.bus, rx->now_ms);
 }
 
 /* Whether a record proves its sender a peer: one we act on, not naming
@@ -893,7 +868,7 @@ static void eng_bsd_learn(struct eng_bsd_run *b, const struct pfs_msg *m)
 {
 	struct eng_rx *rx = &b->rx;
 
-	if (b->learned || !b->well_formed || !eng_bsd_proves(rx, m))
+	if (b->learned || !b->res->well_formed || !eng_bsd_proves(rx, m))
 		return;
 	b->learned = true;
 	pfs_eng_dial_heard(rx->e, rx->from.addr, rx->from.dialect, rx->from.fmt,
@@ -905,6 +880,7 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	struct eng_bsd_run *b = arg;
 	struct eng_rx *rx = &b->rx;
 
+	rx->from.fmt = b->res->fmt; /* what a peer of version auto gets */
 	eng_bsd_learn(b, m);
 	switch (m->kind) {
 	case PFS_MSG_INS:
@@ -946,70 +922,16 @@ static int eng_bsd_msg(const struct pfs_msg *m, void *arg)
 	return 0;
 }
 
-/* Whether every section of a v5 packet parses (a walk of subheaders
- * only: 4 bytes at least a step); *fmt: the state format it carries (its
- * last state section), 0 if none: what a peer of version auto is
- * answered in. */
-static bool eng_bsd_v5_ok(const uint8_t *pkt, size_t len, unsigned *fmt)
-{
-	struct pfs_v5_frame f;
-	struct pfs_v5_section s;
-	int rc;
-
-	*fmt = 0;
-	if (pfs_v5_frame_parse(pkt, len, &f) != 0)
-		return false;
-	while ((rc = pfs_v5_frame_next(&f, &s)) == 0)
-		if (s.sub.action != PFS_V5_ACT_DEL &&
-		    pfs_v5_action_format(s.sub.action) != 0)
-			*fmt = pfs_v5_action_format(s.sub.action);
-	return rc == PFS_V5_END;
-}
-
-static bool eng_bsd_v6_ok(const uint8_t *pkt, size_t len)
-{
-	struct pfs_v6_frame f;
-	struct pfs_v6_section s;
-	int rc;
-
-	if (pfs_v6_frame_parse(pkt, len, &f) != 0)
-		return false;
-	while ((rc = pfs_v6_frame_next(&f, &s)) == 0)
-		;
-	return rc == PFS_V6_END;
-}
-
-/* Header checks (HDROPS, BADVER, BADLEN of the header's len); 0 or the
- * refusing counter slot. */
-static int eng_bsd_header(const uint8_t *pkt, size_t len)
-{
-	struct pfs_v5_frame f5;
-	struct pfs_v6_frame f6;
-
-	if (pkt[0] == PFS_V6_VERSION)
-		return pfs_v6_frame_parse(pkt, len, &f6);
-	return pfs_v5_frame_parse(pkt, len, &f5);
-}
-
 static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		       const struct pfs_rx_meta *m, uint64_t now_ms)
 {
 	struct pfs_rx_result res;
 	struct eng_bsd_run b;
-	int rc = eng_bsd_header(pkt, len);
-	unsigned fmt;
+	int rc;
 
-	if (rc != 0) {
-		if (rc > 0 && rc < PFS_NSTATS)
-			e->stats[rc]++;
-		return;
-	}
 	memset(&b, 0, sizeof(b));
-	fmt = 0;
-	b.well_formed = pkt[0] == PFS_V5_VERSION ? eng_bsd_v5_ok(pkt, len, &fmt)
-						 : eng_bsd_v6_ok(pkt, len);
+	b.res = &res;
 	b.rx.from.dialect = pkt[0];
-	b.rx.from.fmt = fmt;
 	b.rx.from.addr = m->src;
 	b.rx.e = e;
 	b.rx.m = m;
@@ -1017,11 +939,13 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 	b.rx.now_s = eng_secs(now_ms);
 	pfs_eng_iack_init(&b.iack, pkt[0], m->src);
 	rc = pfs_dialect_rx(pkt, len, eng_bsd_msg, &b, &res);
+	if (rc > 0 && rc < PFS_NSTATS)
+		e->stats[rc]++;
+	if (!res.framed) /* HDROPS, BADVER, BADLEN of the header */
+		return;
 	if (!b.learned)
 		pfs_eng_dial_unproven(e, m->src, pkt[0]);
 	e->stats[PFS_STAT_BADVAL] += res.badval;
-	if (rc > 0 && rc < PFS_NSTATS)
-		e->stats[rc]++;
 	if (b.replied || b.upd_c.requested || b.upd_c.stale || b.ureq)
 		pfs_engine_flush(e, now_ms);
 	pfs_eng_iack_flush(e, &b.iack, now_ms); /* at once, as pf answers */
@@ -1033,20 +957,21 @@ static void eng_rx_bsd(struct pfs_engine *e, const uint8_t *pkt, size_t len,
  * record of an action we handle, a CLR not naming our hostid; a bare
  * header does not.
  */
-static void eng_rx_learn_v3(struct pfs_engine *e, const struct pfs_v3_frame *f,
-			    bool ext, uint32_t src, uint64_t now_ms)
+static void eng_rx_learn_pfsd(struct pfs_engine *e,
+			      const struct pfs_pfsd_pkt *p, uint32_t src,
+			      uint64_t now_ms)
 {
-	uint8_t a = f->hdr.action;
-	union pfs_v3_record r;
-	bool proves = ext;
+	enum pfs_msg_kind k = p->kind;
+	union pfs_msg_rec r;
+	bool proves = p->trailer;
 	uint32_t cr;
 
-	if (!proves && f->nrec > 0 && eng_rx_actions[a].fn != NULL) {
+	if (!proves && p->nrec > 0 && eng_rx_handler(k) != NULL) {
 		proves = true;
-		if (a == PFS_V3_ACT_CLR || a == PFS_V3_ACT_INS) {
-			pfs_v3_frame_record(f, 0, &r);
-			cr = a == PFS_V3_ACT_CLR ? r.clr.creatorid
-						 : r.state.creatorid;
+		if (k == PFS_MSG_CLR || k == PFS_MSG_INS) {
+			pfs_pfsd_rec(p, 0, &r);
+			cr = k == PFS_MSG_CLR ? r.clr.creatorid
+					      : r.state.creatorid;
 			proves = cr != e->conf.hostid;
 		}
 	}
@@ -1059,10 +984,7 @@ static void eng_rx_learn_v3(struct pfs_engine *e, const struct pfs_v3_frame *f,
 void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		      const struct pfs_rx_meta *m, uint64_t now_ms)
 {
-	struct pfs_v3_frame f;
-	struct pfs_ext x;
-	size_t used, span;
-	bool ext;
+	struct pfs_pfsd_pkt p;
 	int rc;
 
 	e->stats[PFS_STAT_IPACKETS]++;
@@ -1072,36 +994,30 @@ void pfs_engine_input(struct pfs_engine *e, const uint8_t *pkt, size_t len,
 		e->stats[PFS_STAT_BADIF]++;
 		return;
 	}
-	if (m->ttl != PFS_V3_TTL) {
+	if (m->ttl != PFS_SYNC_TTL) {
 		e->stats[PFS_STAT_BADTTL]++;
 		return;
 	}
 	(void)pfs_eng_src_heard(e, m->src, len, now_ms); /* what it may cost */
-	if (len > 0 && (pkt[0] == PFS_V5_VERSION || pkt[0] == PFS_V6_VERSION)) {
+	if (len > 0 && (pkt[0] == PFS_DIALECT_V5 || pkt[0] == PFS_DIALECT_V6)) {
 		eng_rx_bsd(e, pkt, len, m, now_ms);
 		return;
 	}
-	rc = pfs_v3_frame_parse(pkt, len, &f);
+	rc = pfs_pfsd_parse(pkt, len, &p);
 	if (rc != 0) {
 		if (rc > 0 && rc < PFS_NSTATS &&
-		    eng_rx_counts_refusal(e, &f, rc))
+		    eng_rx_counts_refusal(e, &p, rc))
 			e->stats[rc]++;
 		return;
 	}
-	if (pfs_eng_dig_input(e, pkt, len, &f, m, now_ms))
+	if (pfs_eng_dig_input(e, &p, m, now_ms))
 		return; /* a digest section (engine_digest.c) */
 	/* a pfsyncd peer's packet: in its stream's order (engine_rel.c);
 	 * its extras section, if any, stays with the records */
-	used = PFS_V3_HDR_LEN + f.nrec * f.reclen;
-	(void)pfs_xst_get(pkt, len, used, 0, NULL, &span);
-	used += span;
-	(void)pfs_xexp_get(pkt, len, used, NULL, 0, NULL, &span);
-	used += span;
-	ext = pfs_ext_get(pkt, len, used, &x) == 0;
-	eng_rx_learn_v3(e, &f, ext, m->src, now_ms);
-	if (e->rel && ext) {
-		pfs_eng_rel_input(e, pkt, used, &x, m, now_ms);
+	eng_rx_learn_pfsd(e, &p, m->src, now_ms);
+	if (e->rel && p.trailer) {
+		pfs_eng_rel_input(e, &p, m, now_ms);
 		return;
 	}
-	pfs_eng_rx_apply(e, pkt, len, m, now_ms);
+	pfs_eng_rx_apply(e, &p, m, now_ms);
 }

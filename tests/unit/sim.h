@@ -20,6 +20,7 @@
 
 #include "pfsync/engine.h"
 #include "pfsync/table.h"
+#include "pfsync/wire_v3.h"
 
 #ifndef T_HASHKEY /* as in t.h */
 #define T_HASHKEY ((const uint8_t *)"pfsyncd test key")

@@ -18,6 +18,8 @@
 #include "pfsync/stats.h"
 #include "pfsync/table.h"
 #include "pfsync/wire_v3.h"
+#include "pfsync/wire_v5.h"
+#include "pfsync/wire_v6.h"
 #include "t.h"
 #include "g_v5.h"
 #define fx_state fx6_state
