@@ -40,6 +40,13 @@
  *     end).  An answer with a loss deletes nothing; the buckets are
  *     asked again.
  *
+ * Every id the creator lists is kept from that delete, held or fetched
+ * (a fetched state, or a bulk's, may land before the LIST's end).  No
+ * repair is asked while a bulk update is awaited (outside a restart's
+ * digest sync): the bulk brings every state, and repairs asked meanwhile
+ * would fetch its states twice and delete the ones that land between a
+ * LIST and its end.
+ *
  * So a state the replica lost comes back, and a state the creator
  * deleted never comes back: the creator lists and sends only what it
  * holds (its tombstones refuse copies offered back, engine_rx.c).
@@ -673,6 +680,10 @@ static void dig_ask_next(struct pfs_engine *e, struct dig_peer *p,
 	uint16_t n = 0;
 	unsigned i;
 
+	if (e->ureq_sent != 0 && !d->sync_wait) {
+		memset(p->want, 0, sizeof(p->want)); /* a bulk brings all */
+		return;
+	}
 	if (p->ask_ms != 0 || !dig_any(p->want))
 		return;
 	memset(&h, 0, sizeof(h));
@@ -749,6 +760,8 @@ static void dig_list_one(struct pfs_engine *e, struct dig_peer *p,
 			p->got = UINT32_MAX;
 		return;
 	}
+	if (dig_set_put(&p->listed, ent->id) < 0) /* theirs: never deleted */
+		p->got = UINT32_MAX;
 	p->fetch[p->nfetch++] = ent->id;
 	if (p->nfetch == DIG_FETCH_MAX)
 		dig_fetch_send(e, p);

@@ -541,6 +541,50 @@ static void test_restart_fallback(void)
 	sim_fini(&net);
 }
 
+/* b restarts empty and asks a's bulk, which takes several digest rounds:
+ * the rounds differ, but b asks no repair while the bulk comes (it brings
+ * every state), so no state of the bulk is fetched twice or deleted. */
+static void test_bulk_no_repair(void)
+{
+	struct pfs_engine_ops ops = {.output = sim_output};
+	struct pfs_engine_conf c;
+	struct sim_net net;
+	struct sim_node *a, *b;
+	const uint64_t *st;
+	uint32_t ha;
+
+	conf_dig(&c, false);
+	c.bulk_pkts = 1;
+	c.bulk_tick_ms = 20;
+	sim_init(&net, 2, &c, 21, T0);
+	a = &net.node[0];
+	b = &net.node[1];
+	ha = pfs_engine_conf(a->eng)->hostid;
+	fill(&net, 0, 3000, 1000);
+	run_s(&net, 3);
+	T_CHECK(same_of(a, b, ha));
+	/* b's daemon restarts with an empty table */
+	c.hostid = pfs_engine_conf(b->eng)->hostid;
+	pfs_engine_free(b->eng);
+	pfs_table_free(b->table);
+	b->table = pfs_table_new(0, T_HASHKEY);
+	b->eng = pfs_engine_new(&c, b->table, &ops, b, net.now_ms);
+	T_CHECK(b->eng != NULL);
+	pfs_engine_bulk_request(b->eng, net.now_ms);
+	run_s(&net, 4); /* two rounds at least, the bulk not done */
+	T_CHECK(!pfs_engine_synced(b->eng));
+	T_CHECK(count_of(b, ha) < 3000);
+	run_s(&net, 30);
+	T_CHECK(pfs_engine_synced(b->eng));
+	T_CHECK(same_of(a, b, ha));
+	st = pfs_engine_dig_stats(b->eng);
+	T_CHECK(st[PFS_DIG_RECEIVED] > 0);
+	T_EQ(st[PFS_DIG_ASKS], 0);
+	T_EQ(st[PFS_DIG_DELETED], 0);
+	T_EQ(st[PFS_DIG_STATES], 0);
+	sim_fini(&net);
+}
+
 int main(void)
 {
 	T_RUN(test_sums_order_free);
@@ -553,5 +597,6 @@ int main(void)
 	T_RUN(test_three_creators);
 	T_RUN(test_restart_confirms);
 	T_RUN(test_restart_fallback);
+	T_RUN(test_bulk_no_repair);
 	return t_done();
 }
