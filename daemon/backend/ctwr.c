@@ -45,6 +45,8 @@
 #define CTWR_SOCKBUF (4 * 1024 * 1024)
 #define CTWR_ROUNDS  3 /* batches per flush: first forms, second forms */
 #define CTWR_PUMP    2 /* batches per pump (each wakeup of the loop) */
+#define CTWR_PUMP_MAX 16   /* ... while more than CTWR_PEND_LOW wait */
+#define CTWR_PEND_LOW 8192
 #define CTWR_PEND_MIN 1024
 #define CTWR_PEND_MAX (1u << 22) /* the bound's ceiling (~700 MB) */
 #define CTWR_IX_POSBITS 48 /* a slot: position + 1, then a fingerprint */
@@ -527,7 +529,15 @@ void pfsd_ctwr_flush(struct pfsd_ctwr *w)
 
 bool pfsd_ctwr_pump(struct pfsd_ctwr *w)
 {
-	return ctwr_write(w, CTWR_PUMP);
+	bool more = ctwr_write(w, CTWR_PUMP);
+	size_t i;
+
+	/* a backlog: batches until it is short (the sync socket is read
+	 * between wakeups, the ring stays small and in the cache) */
+	for (i = CTWR_PUMP;
+	     more && w->pcount > CTWR_PEND_LOW && i < CTWR_PUMP_MAX; i++)
+		more = ctwr_write(w, 1);
+	return more;
 }
 
 int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
