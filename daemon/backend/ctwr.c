@@ -15,7 +15,12 @@
  * A state already waiting is not queued twice: its request takes the
  * newer entry and kind in place (coalesced), found through `ix`, an
  * open-addressing index of ring positions by (id, creator) whose stale
- * slots (positions already sent) are reused, hashed under a random key of
+ * slots (positions already sent) are reused.  A slot holds the position
+ * + 1 in its low CTWR_IX_POSBITS bits and 16 more bits of the hash above
+ * them, so a probe reads a request (a cache miss: the ring is large in a
+ * burst) only when those bits match (after 2^48 requests, nine years of
+ * a million a second, slots look stale: no more coalescing, still
+ * correct).  It is hashed under a random key of
  * its own (ids come from peers: with a known hash they could be chosen
  * to share one probe chain, each put then walking all of it).  An empty
  * ring is freed, so the memory of a burst goes back once it is written.
@@ -40,8 +45,12 @@
 #define CTWR_SOCKBUF (4 * 1024 * 1024)
 #define CTWR_ROUNDS  3 /* batches per flush: first forms, second forms */
 #define CTWR_PUMP    2 /* batches per pump (each wakeup of the loop) */
+#define CTWR_PUMP_MAX 16   /* ... while more than CTWR_PEND_LOW wait */
+#define CTWR_PEND_LOW 8192
 #define CTWR_PEND_MIN 1024
 #define CTWR_PEND_MAX (1u << 22) /* the bound's ceiling (~700 MB) */
+#define CTWR_IX_POSBITS 48 /* a slot: position + 1, then a fingerprint */
+#define CTWR_IX_POS	((UINT64_C(1) << CTWR_IX_POSBITS) - 1)
 
 struct pfsd_ctwr {
 	struct mnl_socket *nl;
@@ -203,32 +212,57 @@ static bool ctwr_room(const struct pfsd_ctwr *w)
 
 /* ---- the index of waiting requests by state ----------------------------*/
 
-static size_t ctwr_ix_hash(const struct pfsd_ctwr *w, uint64_t id,
-			   uint32_t creator)
+static uint64_t ctwr_ix_hash(const struct pfsd_ctwr *w, uint64_t id,
+			     uint32_t creator)
 {
-	return (size_t)pfs_hash2(&w->hk, id, creator) & (w->ixcap - 1);
+	return pfs_hash2(&w->hk, id, creator);
 }
 
-/* The waiting request at ring position pos, NULL once it left. */
+/* The bits of a hash a slot keeps beside the position. */
+static uint64_t ctwr_ix_fp(uint64_t h)
+{
+	return h & ~CTWR_IX_POS;
+}
+
+/* The ring position a slot names (slot nonzero). */
+static uint64_t ctwr_ix_pos(uint64_t slot)
+{
+	return (slot & CTWR_IX_POS) - 1;
+}
+
+/* Ring position pos is still waiting (not sent). */
+static bool ctwr_waits(const struct pfsd_ctwr *w, uint64_t pos)
+{
+	return pos >= w->head_pos && pos - w->head_pos < w->pcount;
+}
+
+/* The waiting request at ring position pos, NULL once it left (pcap is
+ * a power of two). */
 static struct pfsd_ctwr_req *ctwr_at(const struct pfsd_ctwr *w, uint64_t pos)
 {
-	if (pos < w->head_pos || pos - w->head_pos >= w->pcount)
+	if (!ctwr_waits(w, pos))
 		return NULL;
-	return &w->pend[(w->phead + (pos - w->head_pos)) % w->pcap];
+	return &w->pend[(w->phead + (pos - w->head_pos)) & (w->pcap - 1)];
 }
 
 /* The request of (id, creator) still waiting, or NULL. */
 static struct pfsd_ctwr_req *ctwr_ix_find(const struct pfsd_ctwr *w,
 					  uint64_t id, uint32_t creator)
 {
+	uint64_t h, fp;
 	size_t j, n;
 
 	if (w->ixcap == 0)
 		return NULL;
-	for (j = ctwr_ix_hash(w, id, creator), n = 0;
+	h = ctwr_ix_hash(w, id, creator);
+	fp = ctwr_ix_fp(h);
+	for (j = (size_t)h & (w->ixcap - 1), n = 0;
 	     w->ix[j] != 0 && n < w->ixcap; j = (j + 1) & (w->ixcap - 1), n++) {
-		struct pfsd_ctwr_req *r = ctwr_at(w, w->ix[j] - 1);
+		struct pfsd_ctwr_req *r;
 
+		if (ctwr_ix_fp(w->ix[j]) != fp)
+			continue;
+		r = ctwr_at(w, ctwr_ix_pos(w->ix[j]));
 		if (r != NULL && r->id == id && r->creatorid == creator)
 			return r;
 	}
@@ -239,13 +273,14 @@ static struct pfsd_ctwr_req *ctwr_ix_find(const struct pfsd_ctwr *w,
 static void ctwr_ix_add(struct pfsd_ctwr *w, uint64_t pos)
 {
 	const struct pfsd_ctwr_req *r = ctwr_at(w, pos);
-	size_t j = ctwr_ix_hash(w, r->id, r->creatorid);
+	uint64_t h = ctwr_ix_hash(w, r->id, r->creatorid);
+	size_t j = (size_t)h & (w->ixcap - 1);
 
-	while (w->ix[j] != 0 && ctwr_at(w, w->ix[j] - 1) != NULL)
+	while (w->ix[j] != 0 && ctwr_waits(w, ctwr_ix_pos(w->ix[j])))
 		j = (j + 1) & (w->ixcap - 1);
 	if (w->ix[j] == 0)
 		w->ixused++;
-	w->ix[j] = pos + 1;
+	w->ix[j] = ctwr_ix_fp(h) | ((pos + 1) & CTWR_IX_POS);
 }
 
 /* Index the waiting requests anew (stale slots gone); -1 without memory. */
@@ -287,7 +322,7 @@ static void ctwr_fill(struct pfsd_ctwr *w)
 	while (w->pcount > 0 && ctwr_room(w)) {
 		struct pfsd_ctwr_req *r = &w->pend[w->phead];
 
-		w->phead = (w->phead + 1) % w->pcap;
+		w->phead = (w->phead + 1) & (w->pcap - 1);
 		w->pcount--;
 		w->head_pos++;
 		if (ctwr_queue(w, &r->e, (enum pfsd_ctwr_kind)r->kind, r->id,
@@ -312,7 +347,7 @@ static int ctwr_grow(struct pfsd_ctwr *w)
 	if (p == NULL)
 		return -1;
 	for (i = 0; i < w->pcount; i++)
-		p[i] = w->pend[(w->phead + i) % w->pcap];
+		p[i] = w->pend[(w->phead + i) & (w->pcap - 1)];
 	free(w->pend);
 	w->pend = p;
 	w->pcap = cap;
@@ -494,7 +529,15 @@ void pfsd_ctwr_flush(struct pfsd_ctwr *w)
 
 bool pfsd_ctwr_pump(struct pfsd_ctwr *w)
 {
-	return ctwr_write(w, CTWR_PUMP);
+	bool more = ctwr_write(w, CTWR_PUMP);
+	size_t i;
+
+	/* a backlog: batches until it is short (the sync socket is read
+	 * between wakeups, the ring stays small and in the cache) */
+	for (i = CTWR_PUMP;
+	     more && w->pcount > CTWR_PEND_LOW && i < CTWR_PUMP_MAX; i++)
+		more = ctwr_write(w, 1);
+	return more;
 }
 
 int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
@@ -522,7 +565,7 @@ int pfsd_ctwr_put(struct pfsd_ctwr *w, const struct pfsd_ct_entry *e,
 				   (errno = ENOBUFS, -1);
 		}
 	}
-	r = &w->pend[(w->phead + w->pcount) % w->pcap];
+	r = &w->pend[(w->phead + w->pcount) & (w->pcap - 1)];
 	memset(r, 0, sizeof(*r));
 	r->e = *e;
 	r->kind = (uint8_t)kind;

@@ -18,9 +18,12 @@
  * Requests wait in a growing queue (up to a bound, pfsd_ctwr_set_max;
  * 4 M of them unless set) and the daemon
  * pumps a few batches after every loop wakeup (PFSD_CTWR_BATCH bytes
- * each), coming back at once while requests wait: the sync socket is
- * read between batches, so a burst from a peer waits in this queue
- * instead of overflowing the socket's buffer.  The queue full, a put
+ * each; more, up to 16, while the queue holds over 8192), coming back at
+ * once while requests wait: the sync socket is read between batches, so
+ * a burst from a peer waits in this queue instead of overflowing the
+ * socket's buffer.  A queue kept short stays in the cache: a bulk of a
+ * million states that waited here whole cost B a cache miss and a page
+ * fault a request.  The queue full, a put
  * writes a batch first (back-pressure on the loop: the sync socket is
  * then read at the pace the kernel takes the writes, and what its buffer
  * cannot hold is dropped by the kernel, counted and asked for again by

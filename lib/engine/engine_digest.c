@@ -40,6 +40,13 @@
  *     end).  An answer with a loss deletes nothing; the buckets are
  *     asked again.
  *
+ * Every id the creator lists is kept from that delete, held or fetched
+ * (a fetched state, or a bulk's, may land before the LIST's end).  No
+ * repair is asked while a bulk update is awaited (outside a restart's
+ * digest sync) and the node holds less than half of the creator's
+ * states: the bulk brings them, and repairs asked meanwhile would fetch
+ * them twice.
+ *
  * So a state the replica lost comes back, and a state the creator
  * deleted never comes back: the creator lists and sends only what it
  * holds (its tombstones refuse copies offered back, engine_rx.c).
@@ -642,6 +649,21 @@ static void dig_fetch_send(struct pfs_engine *e, struct dig_peer *p)
 	p->nfetch = 0;
 }
 
+/* A bulk update is awaited and will bring most of the creator's states:
+ * we hold less than half of them (an empty node's first bulk).  Its
+ * repairs wait; a few missing from a large table are repaired at once
+ * (a bulk asked again after a loss walks the creator's whole table). */
+static bool dig_bulk_brings(const struct pfs_engine *e,
+			    const struct dig_peer *p)
+{
+	const struct pfs_dig_sums *s;
+
+	if (e->ureq_sent == 0 || e->dig->sync_wait)
+		return false;
+	s = pfs_digest_get(e->dig->sums, p->creatorid);
+	return (uint64_t)(s != NULL ? s->total : 0) * 2 < p->theirs;
+}
+
 /* Ask the creator for the next differing buckets, if none is asked. */
 static void dig_ask_next(struct pfs_engine *e, struct dig_peer *p,
 			 uint64_t now_ms)
@@ -652,6 +674,10 @@ static void dig_ask_next(struct pfs_engine *e, struct dig_peer *p,
 	uint16_t n = 0;
 	unsigned i;
 
+	if (dig_bulk_brings(e, p)) {
+		memset(p->want, 0, sizeof(p->want));
+		return;
+	}
 	if (p->ask_ms != 0 || !dig_any(p->want))
 		return;
 	memset(&h, 0, sizeof(h));
@@ -728,6 +754,8 @@ static void dig_list_one(struct pfs_engine *e, struct dig_peer *p,
 			p->got = UINT32_MAX;
 		return;
 	}
+	if (dig_set_put(&p->listed, ent->id) < 0) /* theirs: never deleted */
+		p->got = UINT32_MAX;
 	p->fetch[p->nfetch++] = ent->id;
 	if (p->nfetch == DIG_FETCH_MAX)
 		dig_fetch_send(e, p);

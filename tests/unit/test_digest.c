@@ -541,6 +541,77 @@ static void test_restart_fallback(void)
 	sim_fini(&net);
 }
 
+/* b restarts empty and asks a's bulk, which takes several digest rounds:
+ * the rounds differ, but b asks no repair while it holds less than half
+ * of a's states (the bulk brings them), and no state is deleted: a state
+ * the bulk brings while a repair's answer is read was listed. */
+static void test_bulk_no_repair(void)
+{
+	struct pfs_engine_ops ops = {.output = sim_output};
+	struct pfs_engine_conf c;
+	struct sim_net net;
+	struct sim_node *a, *b;
+	const uint64_t *st;
+	uint32_t ha;
+
+	conf_dig(&c, false);
+	c.bulk_pkts = 1;
+	c.bulk_tick_ms = 20;
+	sim_init(&net, 2, &c, 21, T0);
+	a = &net.node[0];
+	b = &net.node[1];
+	ha = pfs_engine_conf(a->eng)->hostid;
+	fill(&net, 0, 3000, 1000);
+	run_s(&net, 3);
+	T_CHECK(same_of(a, b, ha));
+	/* b's daemon restarts with an empty table */
+	c.hostid = pfs_engine_conf(b->eng)->hostid;
+	pfs_engine_free(b->eng);
+	pfs_table_free(b->table);
+	b->table = pfs_table_new(0, T_HASHKEY);
+	b->eng = pfs_engine_new(&c, b->table, &ops, b, net.now_ms);
+	T_CHECK(b->eng != NULL);
+	pfs_engine_bulk_request(b->eng, net.now_ms);
+	run_s(&net, 4); /* two rounds at least, under half of the bulk */
+	st = pfs_engine_dig_stats(b->eng);
+	T_CHECK(!pfs_engine_synced(b->eng));
+	T_CHECK(count_of(b, ha) < 1500);
+	T_CHECK(st[PFS_DIG_RECEIVED] > 0);
+	T_EQ(st[PFS_DIG_ASKS], 0);
+	run_s(&net, 30);
+	T_CHECK(pfs_engine_synced(b->eng));
+	T_CHECK(same_of(a, b, ha));
+	T_EQ(st[PFS_DIG_DELETED], 0);
+	sim_fini(&net);
+}
+
+/* Half of a large table lost behind b's back: the answers span several
+ * packets and the fetched states come back while an answer is still read;
+ * none of them is deleted when the answer ends (they were listed). */
+static void test_repair_many(void)
+{
+	struct pfs_engine_conf c;
+	struct sim_net net;
+	struct sim_node *a, *b;
+	uint32_t ha;
+	unsigned i;
+
+	conf_dig(&c, false);
+	sim_init(&net, 2, &c, 31, T0);
+	a = &net.node[0];
+	b = &net.node[1];
+	ha = pfs_engine_conf(a->eng)->hostid;
+	fill(&net, 0, 20000, 1000);
+	run_s(&net, 5);
+	T_CHECK(same_of(a, b, ha));
+	for (i = 0; i < 20000; i += 2)
+		T_EQ(pfs_engine_delete(b->eng, 1000 + i, ha, net.now_ms), 0);
+	run_s(&net, 30);
+	T_CHECK(same_of(a, b, ha));
+	T_EQ(pfs_engine_dig_stats(b->eng)[PFS_DIG_DELETED], 0);
+	sim_fini(&net);
+}
+
 int main(void)
 {
 	T_RUN(test_sums_order_free);
@@ -553,5 +624,7 @@ int main(void)
 	T_RUN(test_three_creators);
 	T_RUN(test_restart_confirms);
 	T_RUN(test_restart_fallback);
+	T_RUN(test_bulk_no_repair);
+	T_RUN(test_repair_many);
 	return t_done();
 }
