@@ -55,8 +55,22 @@ burst() { # N RATE -> JSON line
 }
 jget() { "$PY" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
-FO_EXTRA_CONF="flush-delay 10" fo_pfsyncd fwA 0x0a || fail "pfsyncd A"
-FO_EXTRA_CONF="flush-delay 10" fo_pfsyncd fwB 0x0b || fail "pfsyncd B"
+# DEFER_SEALED=1 (test_defer_sealed.sh): the same with a key, so the
+# stream ACK that releases a held packet is a sealed packet
+conf="flush-delay 10"
+if [ "${DEFER_SEALED:-0}" = 1 ]; then
+	head -c 32 /dev/urandom | base64 >"$T/key"
+	chmod 600 "$T/key"
+	chown "$DAEMON_USER" "$T/key" # read again by `pfsyncctl pfsync0 defer`
+	conf="$conf
+key \"$T/key\""
+fi
+FO_EXTRA_CONF="$conf" fo_pfsyncd fwA 0x0a || fail "pfsyncd A"
+FO_EXTRA_CONF="$conf" fo_pfsyncd fwB 0x0b || fail "pfsyncd B"
+if [ "${DEFER_SEALED:-0}" = 1 ]; then
+	check "A and B seal (security: sealed)" sh -c \
+		"$PFSYNCCTL -s $T/${FO}fwA.sock pfsync0 | grep -q 'security: sealed'"
+fi
 wait_for 10 fo_synced fwA && wait_for 10 fo_synced fwB || fail "bulk"
 renice -n -10 -p "$(daemon_pid fwA)" "$(daemon_pid fwB)" >/dev/null
 
@@ -68,8 +82,8 @@ check "without defer, the SYN-ACK through B is lost (slow or failed: $slow of 20
 	test "$slow" -ge 10
 
 # 2. defer on both, at run time
-ctl fwA pfsync0 defer >/dev/null || fail "defer A"
-ctl fwB pfsync0 defer >/dev/null || fail "defer B"
+out=$(ctl fwA pfsync0 defer 2>&1) || fail "defer A: $out"
+out=$(ctl fwB pfsync0 defer 2>&1) || fail "defer B: $out"
 check "A's table installed" \
 	ip netns exec "$(fo_ns fwA)" nft list table inet pfsyncd_defer
 dj() { json_field "$1" "$2" -v stats; }
@@ -93,6 +107,7 @@ echo "# A: queued $(dj fwA defer_queued) held $held acked $acked timed out $tout
 echo "# B: held $(dj fwB defer_held) acked $(dj fwB defer_acked)" \
 	"timed out $(dj fwB defer_timedout)"
 check "A held first packets ($held)" test "$held" -ge 1
+check "peer acknowledgements released them ($acked)" test "$acked" -ge 1
 check "every held packet was released (acked $acked + timed out $tout)" \
 	test $((acked + tout)) -eq "$held"
 check "no verdict refused" test "$(dj fwA defer_verdict_failed)" -eq 0
