@@ -31,9 +31,10 @@ class Session(socketserver.StreamRequestHandler):
             cmd, _, arg = line.partition(" ")
             fn = getattr(self, "cmd_" + cmd.upper(), None)
             if fn is None:
-                # RFC 959's answer to a command a server does not
-                # serve (the test's clients use only those below)
-                self.reply("502 Command not implemented")
+                # code 502 (RFC 959) for a command this server does not
+                # serve: the tests' clients send only those below, so a
+                # 502 in a client's log means a test sent something new
+                self.reply("502 %s: not served by ftpsrv.py" % cmd.upper())
             elif fn(arg) is False:
                 return
 
